@@ -1,0 +1,53 @@
+"""Caseload: caseload continuity and scheduling."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None) -> Flask:
+    """Application factory. `config`: a config class, a dict of overrides, or None (from the environment)."""
+    from config import apply_config
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(ROOT / "instance"),
+    )
+    apply_config(app, config)
+
+    from caseload import cli, errors, security
+    from caseload.extensions import csrf, db, limiter, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from caseload.admin import bp as admin_bp
+    from caseload.api import bp as api_bp
+    from caseload.auth import bp as auth_bp
+    from caseload.health import bp as health_bp
+    from caseload.me import bp as me_bp
+    from caseload.rota import bp as rota_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(rota_bp, url_prefix="/rota")
+    app.register_blueprint(me_bp, url_prefix="/me")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+
+    from caseload.jobs import init_queue
+
+    init_queue(app)
+    return app

@@ -1,0 +1,69 @@
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from caseload.auth import bp
+from caseload.auth.access import home_endpoint, public, role_required
+from caseload.auth.forms import LoginForm, PasswordForm
+from caseload.extensions import limiter
+from caseload.models import Role
+from caseload.services import accounts
+
+ALL_ROLES = tuple(Role)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.get("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user)))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user)))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.username.data, form.password.data)
+        if user is None:
+            flash("Wrong username or password.", "error")
+            return render_template("auth/login.html", form=form), 401
+        session.clear()  # a fresh session on login (no fixation)
+        login_user(user)
+        return redirect(url_for(home_endpoint(user)))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@role_required(*ALL_ROLES)
+def logout():
+    accounts.end_all_sessions(current_user)
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@role_required(*ALL_ROLES)
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.new.data)
+        except accounts.PasswordRejected as err:
+            flash(str(err), "error")
+            return render_template("auth/password.html", form=form), 400
+        login_user(current_user)  # keep this session, with the new version
+        flash("Password changed. Other sessions have been signed out.", "info")
+        return redirect(url_for(home_endpoint(current_user)))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,78 @@
+"""Command line: `flask --app caseload db upgrade|downgrade|check|revision`, `seed-demo`, `create-user`."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from caseload import migrate
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+
+
+def _url() -> str:
+    return current_app.config["DATABASE_URL"]
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision):
+    """Apply migrations up to REVISION (default: head)."""
+    migrate.upgrade(_url(), revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision):
+    """Undo migrations down to REVISION (default: one step)."""
+    migrate.downgrade(_url(), revision)
+
+
+@db_cli.command("check")
+def db_check():
+    """Fail if the models have changes no migration covers."""
+    migrate.check(_url())
+    click.echo("No changes in schema detected.")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message):
+    """Autogenerate a migration from model changes."""
+    migrate.revision(_url(), message)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only seed when there are no users yet.")
+def seed_demo_command(if_empty):
+    """Create (or complete) the demo office: teams north and south, advisors, clients, a week of requests."""
+    from caseload.extensions import db
+    from caseload.models import User
+    from caseload.services.demo import seed_demo
+
+    if if_empty and db.session.scalar(select(func.count(User.id))):
+        click.echo("Database already has users; demo not loaded.")
+        return
+    summary = seed_demo(current_app.config["DEMO_PASSWORD"])
+    click.echo(summary)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["administrator", "team_leader", "advisor"]), required=True)
+@click.option("--name", "display_name", default=None)
+@click.password_option()
+def create_user_command(username, role, display_name, password):
+    """Create a user account."""
+    from caseload.services.users import create_user
+    from caseload.models import Role
+
+    user = create_user(username=username, display_name=display_name or username, role=Role(role), password=password)
+    click.echo(f"Created {user.username} ({user.role.label}).")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)

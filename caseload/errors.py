@@ -1,0 +1,35 @@
+"""Error pages: JSON for the API, HTML elsewhere; a 500 rolls the session back."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from caseload.extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _render(status: int, title: str, message: str):
+    if _wants_json():
+        return {"error": title, "message": message}, status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return _render(400, "Form expired", "The form was missing its security token or it had expired. "
+                       "Please go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        return _render(err.code or 500, err.name, err.description or "")
+
+    @app.errorhandler(Exception)
+    def server_error(err):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return _render(500, "Something went wrong", "The error has been logged. Nothing you entered was saved.")

@@ -1,0 +1,46 @@
+"""Converting between the UTC stored in the database and a team's local wall-clock time."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def to_utc(day: date, hhmm: str | time, tz: str) -> datetime:
+    """Local wall-clock `hhmm` on `day` in zone `tz`, as an aware UTC datetime."""
+    clock = hhmm if isinstance(hhmm, time) else time.fromisoformat(hhmm)
+    return datetime.combine(day, clock, tzinfo=zone(tz)).astimezone(timezone.utc)
+
+
+def to_local(moment: datetime, tz: str) -> datetime:
+    return moment.astimezone(zone(tz))
+
+
+def local_text(moment: datetime, tz: str) -> str:
+    """The scheduler's wall-clock form, YYYY-MM-DDTHH:MM."""
+    return to_local(moment, tz).strftime("%Y-%m-%dT%H:%M")
+
+
+def from_local_text(text: str, tz: str) -> datetime:
+    naive = datetime.strptime(text, "%Y-%m-%dT%H:%M")
+    return naive.replace(tzinfo=zone(tz)).astimezone(timezone.utc)
+
+
+def week_start_of(day: date) -> date:
+    """The Monday of the week containing `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def this_week_start(tz: str, now: datetime | None = None) -> date:
+    """Monday of the current week in `tz`; from Saturday on, next week's Monday (what a planner plans)."""
+    today = (now or datetime.now(timezone.utc)).astimezone(zone(tz)).date()
+    if today.weekday() >= 5:
+        today += timedelta(days=7 - today.weekday())
+    return week_start_of(today)
+
+
+def week_days(week_start: date, days: int = 5) -> list[date]:
+    return [week_start + timedelta(days=i) for i in range(days)]

@@ -1,0 +1,15 @@
+"""All models, re-exported so `from caseload.models import Client` works everywhere."""
+from caseload.database import Base
+from caseload.models.audit import AuditEvent, AuditLogIsAppendOnly
+from caseload.models.clients import KINDS, AppointmentRequest, AppointmentType, Client, ClientNote, Contact, RequestWindow
+from caseload.models.people import WEEKDAYS, Absence, Advisor, Role, Skill, Team, User, advisor_skills
+from caseload.models.rota import HandoverNote, Plan, PlanItem, ProtectedBlock, SolveJob
+from caseload.models.tuning import DEFAULT_WEIGHTS, WeightProfile
+from caseload.models.types import UTCDateTime, utcnow
+
+__all__ = [
+    "Base", "AuditEvent", "AuditLogIsAppendOnly", "KINDS", "AppointmentRequest", "AppointmentType", "Client",
+    "ClientNote", "Contact", "RequestWindow", "WEEKDAYS", "Absence", "Advisor", "Role", "Skill", "Team", "User",
+    "advisor_skills", "HandoverNote", "Plan", "PlanItem", "ProtectedBlock", "SolveJob", "DEFAULT_WEIGHTS",
+    "WeightProfile", "UTCDateTime", "utcnow",
+]

@@ -1,0 +1,126 @@
+"""Clients, their contact history and notes, appointment types and appointment requests."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseload.database import Base
+from caseload.models.people import Advisor, Skill, Team
+from caseload.models.types import UTCDateTime, utcnow
+
+KINDS = ("support", "policing")
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    __table_args__ = (CheckConstraint("complexity BETWEEN 1 AND 3", name="complexity_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    named_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"), index=True)
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"))
+    complexity: Mapped[int] = mapped_column(Integer, default=1)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    team: Mapped[Team] = relationship()
+    named_advisor: Mapped[Advisor | None] = relationship()
+    need: Mapped[Skill | None] = relationship()
+    contacts: Mapped[list["Contact"]] = relationship(back_populates="client", cascade="all, delete-orphan", order_by="Contact.occurred_at")
+    notes: Mapped[list["ClientNote"]] = relationship(back_populates="client", cascade="all, delete-orphan", order_by="ClientNote.created_at")
+
+
+class Contact(Base):
+    """A past appointment: the contact history used for continuity indices."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(20), default="support")
+
+    client: Mapped[Client] = relationship(back_populates="contacts")
+    advisor: Mapped[Advisor | None] = relationship()
+
+
+class ClientNote(Base):
+    """A short contact note by an advisor, so the next person can pick up where they left off."""
+
+    __tablename__ = "client_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="notes")
+
+
+class AppointmentType(Base):
+    __tablename__ = "appointment_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20), default="support")
+    # None: the appointment needs the client's own need skill.
+    skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"))
+    default_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    skill: Mapped[Skill | None] = relationship()
+
+
+class AppointmentRequest(Base):
+    """An appointment to place in a week: who, what, how long, and when the client can come."""
+
+    __tablename__ = "appointment_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    week_start: Mapped[date] = mapped_column(Date, index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("appointment_types.id"))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    pinned_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"))
+    pinned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    team: Mapped[Team] = relationship()
+    client: Mapped[Client] = relationship()
+    type: Mapped[AppointmentType] = relationship()
+    pinned_advisor: Mapped[Advisor | None] = relationship()
+    windows: Mapped[list["RequestWindow"]] = relationship(back_populates="request", cascade="all, delete-orphan", order_by="RequestWindow.starts_at")
+
+    @property
+    def kind(self) -> str:
+        return self.type.kind
+
+    @property
+    def skill(self) -> Skill | None:
+        return self.type.skill or self.client.need
+
+
+class RequestWindow(Base):
+    """A time the client can come; the whole appointment must fit inside one window."""
+
+    __tablename__ = "request_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("appointment_requests.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    request: Mapped[AppointmentRequest] = relationship(back_populates="windows")

@@ -1,0 +1,33 @@
+"""Weight profiles: how planning trades serving everyone, continuity, protected time and separation."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from caseload.database import Base
+from caseload.models.types import UTCDateTime, utcnow
+
+DEFAULT_WEIGHTS = {"assigned": 10000, "continuity": 100, "protected": 1, "separation": 500, "disruption": 200}
+
+
+class WeightProfile(Base):
+    __tablename__ = "weight_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    assigned: Mapped[int] = mapped_column(Integer, default=DEFAULT_WEIGHTS["assigned"])
+    continuity: Mapped[int] = mapped_column(Integer, default=DEFAULT_WEIGHTS["continuity"])
+    protected: Mapped[int] = mapped_column(Integer, default=DEFAULT_WEIGHTS["protected"])
+    separation: Mapped[int] = mapped_column(Integer, default=DEFAULT_WEIGHTS["separation"])
+    disruption: Mapped[int] = mapped_column(Integer, default=DEFAULT_WEIGHTS["disruption"])
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    def as_weights(self) -> dict[str, int]:
+        return {key: getattr(self, key) for key in DEFAULT_WEIGHTS}

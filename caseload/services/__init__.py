@@ -1,0 +1,1 @@
+"""Services: the verbs of the product. They commit or roll back; views never do."""

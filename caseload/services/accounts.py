@@ -1,0 +1,51 @@
+"""Signing in, out, and changing passwords."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from caseload.auth.passwords import hash_password, needs_rehash, verify_password
+from caseload.extensions import db
+from caseload.models import User
+from caseload.services import audit
+
+
+class PasswordRejected(ValueError):
+    pass
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Failed attempts are audited."""
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        audit.record("login_failed", user=user, username=username[:64])
+        db.session.commit()
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record("login", user=user)
+    db.session.commit()
+    return user
+
+
+def check_password_rules(password: str) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise PasswordRejected(f"The new password must be at least {minimum} characters long.")
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise PasswordRejected("Your current password is not right.")
+    check_password_rules(new)
+    user.password_hash = hash_password(new)
+    user.session_version += 1  # every other session of this user stops working
+    audit.record("password_changed", user=user, obj=user)
+    db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    user.session_version += 1
+    audit.record("logout", user=user, obj=user)
+    db.session.commit()

@@ -1,0 +1,166 @@
+"""The demo office: two teams (north, south) with advisors, clients, history and a week of requests.
+
+Deterministic (seeded) and idempotent: running it again adds nothing that is already there.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from caseload.auth.passwords import hash_password
+from caseload.extensions import db
+from caseload.localtime import this_week_start, to_utc, week_days
+from caseload.models import (
+    Absence, Advisor, AppointmentRequest, AppointmentType, Client, Contact, RequestWindow, Role, Skill, Team,
+    User, WeightProfile,
+)
+from caseload.services import audit
+
+TIMEZONE = "Europe/London"
+SKILLS = {"debt": "Debt advice", "housing": "Housing", "benefits": "Benefits", "employment": "Employment support",
+          "compliance": "Compliance reviews"}
+NEED_SKILLS = ("debt", "housing", "benefits", "employment")
+TYPES = [  # code, name, kind, skill (None: the client's need), minutes
+    ("first-meeting", "First meeting", "support", None, 60),
+    ("follow-up", "Follow-up", "support", None, 30),
+    ("short-contact", "Short contact", "support", None, 15),
+    ("compliance-review", "Compliance review", "policing", "compliance", 30),
+]
+FULL_DAY = [["09:00", "12:30"], ["13:30", "17:00"]]
+FIRST = ["Asha", "Ben", "Chloe", "Dev", "Ewa", "Femi", "Grace", "Hamid", "Isla", "Jon", "Kiran", "Lena",
+         "Marek", "Nadia", "Owen", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Yusuf"]
+LAST = ["Patel", "Okafor", "Nowak", "Hughes", "Khan", "Murphy", "Silva", "Evans", "Ahmed", "Clarke", "Byrne",
+        "Jones", "Reid", "Walsh", "Hassan", "Price", "Lewis", "Young", "Shah", "Wood"]
+TEAM_SIZE = 12
+CLIENTS_PER_TEAM = 150
+REQUESTS_PER_TEAM = 60
+
+
+def _skills() -> dict[str, Skill]:
+    existing = {s.code: s for s in db.session.scalars(select(Skill))}
+    for code, name in SKILLS.items():
+        if code not in existing:
+            existing[code] = Skill(code=code, name=name)
+            db.session.add(existing[code])
+    return existing
+
+
+def _types(skills) -> dict[str, AppointmentType]:
+    existing = {t.code: t for t in db.session.scalars(select(AppointmentType))}
+    for code, name, kind, skill, minutes in TYPES:
+        if code not in existing:
+            existing[code] = AppointmentType(code=code, name=name, kind=kind, default_minutes=minutes,
+                                             skill=skills[skill] if skill else None)
+            db.session.add(existing[code])
+    return existing
+
+
+def _user(username: str, name: str, role: Role, password_hash: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, display_name=name, role=role, password_hash=password_hash)
+        db.session.add(user)
+    return user
+
+
+def _pattern(rng: random.Random, index: int) -> tuple[dict, int]:
+    """Weekly working pattern and protected-time target; every fifth advisor is part-time."""
+    days = ["mon", "tue", "wed", "thu", "fri"]
+    if index % 5 == 3:  # part-time: three days
+        return {d: FULL_DAY for d in days[:3]}, 120
+    if index % 5 == 4 and index % 2 == 0:  # part-time: mornings
+        return {d: [["09:00", "13:00"]] for d in days}, 120
+    return {d: FULL_DAY for d in days}, 240
+
+
+def _team(name: str, number: int, leader: User, skills, types, week: date, password_hash: str, rng: random.Random):
+    team = Team(name=name, timezone=TIMEZONE, leader=leader)
+    db.session.add(team)
+    advisors = []
+    for i in range(TEAM_SIZE):
+        n = number * TEAM_SIZE + i + 1
+        user = _user(f"advisor{n}", f"{FIRST[(n - 1) % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}", Role.ADVISOR, password_hash)
+        pattern, protected = _pattern(rng, i)
+        policing_only = i == TEAM_SIZE - 1
+        does_policing = policing_only or i % 4 == 2
+        own = rng.sample(NEED_SKILLS, k=1 + (i % 3))
+        advisor = Advisor(
+            user=user, team=team, name=user.display_name, does_support=not policing_only,
+            does_policing=does_policing, work_pattern=pattern, protected_minutes=protected,
+            max_appointments_per_day=6, max_caseload=22,
+            skills=[skills[c] for c in own] + ([skills["compliance"]] if does_policing else []),
+        )
+        db.session.add(advisor)
+        advisors.append(advisor)
+    # A few absences: a whole day and a half day this week.
+    days = week_days(week)
+    db.session.add(Absence(advisor=advisors[2], starts_at=to_utc(days[2], "00:00", TIMEZONE),
+                           ends_at=to_utc(days[3], "00:00", TIMEZONE), reason="annual leave"))
+    db.session.add(Absence(advisor=advisors[6], starts_at=to_utc(days[3], "13:00", TIMEZONE),
+                           ends_at=to_utc(days[3], "17:00", TIMEZONE), reason="training"))
+    db.session.flush()
+
+    supporters = [a for a in advisors if a.does_support]
+    clients = []
+    for c in range(CLIENTS_PER_TEAM):
+        need = rng.choice(NEED_SKILLS)
+        complexity = rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
+        qualified = [a for a in supporters if need in a.skill_codes] or supporters
+        named = rng.choice(qualified) if rng.random() < 0.9 else None
+        client = Client(team=team, reference=f"{name[0].upper()}{c + 1:04d}",
+                        name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", named_advisor=named,
+                        need=skills[need], complexity=complexity)
+        db.session.add(client)
+        if named is not None:
+            for k in range(rng.randint(1, 5)):
+                seen_by = named if rng.random() < 0.8 else rng.choice(supporters)
+                day = week - timedelta(days=7 * (k + 1) + rng.randint(0, 4))
+                db.session.add(Contact(client=client, advisor=seen_by, kind="support",
+                                       occurred_at=to_utc(day, f"{rng.randint(9, 16):02d}:00", TIMEZONE)))
+        clients.append(client)
+    db.session.flush()
+
+    for r, client in enumerate(rng.sample(clients, REQUESTS_PER_TEAM)):
+        if client.named_advisor is None:
+            kind = types["first-meeting"]
+        elif r % 7 == 0:
+            kind = types["compliance-review"]
+        else:
+            kind = rng.choice([types["follow-up"], types["follow-up"], types["short-contact"], types["first-meeting"]])
+        first = rng.randint(0, 3)
+        span = rng.randint(1, 3)
+        request = AppointmentRequest(team=team, week_start=week, client=client, type=kind,
+                                     duration_minutes=kind.default_minutes, purpose=kind.name)
+        for d in range(first, min(first + span, 5)):
+            request.windows.append(RequestWindow(starts_at=to_utc(days[d], "09:00", TIMEZONE),
+                                                 ends_at=to_utc(days[d], "17:00", TIMEZONE)))
+        db.session.add(request)
+    return team
+
+
+def seed_demo(password: str) -> str:
+    rng = random.Random(20261123)
+    password_hash = hash_password(password)  # one hash for every demo account keeps seeding fast
+    skills = _skills()
+    types = _types(skills)
+    if not db.session.scalar(select(func.count(WeightProfile.id))):
+        db.session.add(WeightProfile(name="default", is_active=True))
+    admin = _user("admin", "Alex Admin", Role.ADMIN, password_hash)
+    leaders = [_user("leader", "Lee Leader", Role.LEADER, password_hash),
+               _user("leader2", "Sasha Leader", Role.LEADER, password_hash)]
+    week = this_week_start(TIMEZONE)
+    created = []
+    for number, name in enumerate(("north", "south")):
+        if db.session.scalar(select(Team).where(Team.name == name)) is None:
+            _team(name, number, leaders[number], skills, types, week, password_hash, rng)
+            created.append(name)
+    db.session.flush()
+    if created:
+        audit.record("demo_seeded", user=admin, teams=created)
+    db.session.commit()
+    if not created:
+        return "Demo office already present; nothing added."
+    return (f"Demo office loaded: teams {', '.join(created)}, week of {week.isoformat()}. "
+            f"Sign in as admin, leader or advisor1..advisor{2 * TEAM_SIZE}.")

@@ -1,0 +1,1 @@
+"""Background tasks for planning a week (filled in by the planning service)."""

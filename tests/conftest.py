@@ -1,0 +1,138 @@
+"""Shared fixtures: a fresh app and database per test, the demo office, signing in.
+
+Set CASELOAD_TEST_DATABASE_URL (see tests/postgres.py, used when CASELOAD_TEST_POSTGRES=1)
+to run every database test against PostgreSQL instead of SQLite.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from caseload import create_app
+from caseload.extensions import db as _db
+from config import TestConfig
+
+POSTGRES = os.environ.get("CASELOAD_TEST_POSTGRES") == "1"
+
+if POSTGRES:
+    from tests.postgres import ensure_postgres_url
+
+    os.environ["CASELOAD_TEST_DATABASE_URL"] = ensure_postgres_url()
+    TestConfig.DATABASE_URL = os.environ["CASELOAD_TEST_DATABASE_URL"]
+
+
+def _make_app(database_url: str | None = None, **overrides):
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    if database_url:
+        config["DATABASE_URL"] = database_url
+    config.update(overrides)
+    return create_app(config)
+
+
+def _reset_schema(app):
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+
+
+@pytest.fixture
+def app():
+    """An app on an empty database (in-memory SQLite, or the test Postgres database)."""
+    app = _make_app()
+    _reset_schema(app)
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    _db.session.remove()
+    ctx.pop()
+    _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """A SQLite file with the demo office loaded once per test session."""
+    if POSTGRES:
+        return None
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    app = _make_app(f"sqlite:///{path}")
+    _reset_schema(app)
+    with app.app_context():
+        from caseload.services.demo import seed_demo
+
+        seed_demo("demo")
+        _db.session.remove()
+        _db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_app(demo_template, tmp_path):
+    """An app on its own copy of the demo office (password `demo` for every account)."""
+    if demo_template is None:
+        app = _make_app()
+        _reset_schema(app)
+        with app.app_context():
+            from caseload.services.demo import seed_demo
+
+            seed_demo("demo")
+    else:
+        copy = tmp_path / "demo.db"
+        shutil.copy(demo_template, copy)
+        app = _make_app(f"sqlite:///{copy}")
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    _db.session.remove()
+    ctx.pop()
+    _db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = "demo"):
+        return self.client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def demo_auth(demo_client):
+    return Auth(demo_client)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user: make_user("administrator", "ann", password="secret")."""
+    from caseload.models import Role
+    from caseload.services.users import create_user
+
+    def make(role: str, username: str, password: str = "demo", display_name: str | None = None):
+        return create_user(username=username, display_name=display_name or username.title(), role=Role(role),
+                           password=password)
+
+    return make
