@@ -1,0 +1,243 @@
+"""Building the scheduler's problem document (caseload-problem/1) for a team's week from the database.
+
+The scheduler works in the team's local wall-clock time; the database keeps aware UTC. Every
+conversion happens here (and in plans.py on the way back), so a week that crosses a clock change
+is planned in the times people actually work.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from caseload.extensions import db
+from caseload.localtime import to_local, to_utc
+from caseload.models import (
+    DEFAULT_WEIGHTS, WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeightProfile,
+)
+
+FORMAT = "caseload-problem/1"
+SLOT_MINUTES = 15
+HORIZON_DAYS = 5
+PROTECTED_BLOCK_MINUTES = 60
+TEXT = "%Y-%m-%dT%H:%M"
+
+
+@dataclass
+class IdMaps:
+    """Scheduler ids ("a3", "c17", "r42") to database ids and back; what was left out, and why."""
+
+    advisors: dict[str, int] = field(default_factory=dict)
+    clients: dict[str, int] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
+    skipped: dict[int, str] = field(default_factory=dict)  # request id -> why it is not in the problem
+    warnings: list[str] = field(default_factory=list)
+
+
+def advisor_sid(advisor_id: int) -> str:
+    return f"a{advisor_id}"
+
+
+def client_sid(client_id: int) -> str:
+    return f"c{client_id}"
+
+
+def request_sid(request_id: int) -> str:
+    return f"r{request_id}"
+
+
+def db_id(sid: str) -> int:
+    """The database id inside a scheduler id: "r42" -> 42."""
+    return int(sid[1:])
+
+
+def horizon_bounds(week_start: date, days: int = HORIZON_DAYS) -> tuple[datetime, datetime]:
+    """Local naive start and end of the horizon (midnight to midnight)."""
+    start = datetime.combine(week_start, datetime.min.time())
+    return start, start + timedelta(days=days)
+
+
+def local_naive(moment: datetime, tz: str) -> datetime:
+    return to_local(moment, tz).replace(tzinfo=None)
+
+
+def utc_of_local(local: datetime, tz: str) -> datetime:
+    return to_utc(local.date(), local.time(), tz)
+
+
+def _snap_in(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """Shrink an interval to the slot grid (start rounded up, end rounded down)."""
+    slot = timedelta(minutes=SLOT_MINUTES)
+    start_day = datetime.combine(start.date(), datetime.min.time())
+    end_day = datetime.combine(end.date(), datetime.min.time())
+    return start_day - ((start_day - start) // slot) * slot, end_day + ((end - end_day) // slot) * slot
+
+
+def _subtract(intervals, cuts):
+    """Intervals minus cuts (all local naive (start, end) pairs)."""
+    result = list(intervals)
+    for cut_start, cut_end in cuts:
+        pieces = []
+        for start, end in result:
+            if cut_end <= start or cut_start >= end:
+                pieces.append((start, end))
+                continue
+            if start < cut_start:
+                pieces.append((start, cut_start))
+            if cut_end < end:
+                pieces.append((cut_end, end))
+        result = pieces
+    return result
+
+
+def _clip(start, end, lo, hi):
+    start, end = max(start, lo), min(end, hi)
+    return (start, end) if start < end else None
+
+
+def _span(start: datetime, end: datetime) -> dict:
+    return {"start": start.strftime(TEXT), "end": end.strftime(TEXT)}
+
+
+def week_absences(advisor: Advisor, week_start: date, tz: str, days: int = HORIZON_DAYS) -> list[Absence]:
+    lo, hi = horizon_bounds(week_start, days)
+    return [a for a in advisor.absences
+            if local_naive(a.starts_at, tz) < hi and local_naive(a.ends_at, tz) > lo]
+
+
+def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZON_DAYS) -> list[tuple[datetime, datetime]]:
+    """The advisor's bookable time in the week: the work pattern, minus absences, on the slot grid."""
+    intervals = []
+    for offset in range(days):
+        day = week_start + timedelta(days=offset)
+        for start, end in (advisor.work_pattern or {}).get(WEEKDAYS[day.weekday()], []):
+            intervals.append((datetime.combine(day, datetime.strptime(start, "%H:%M").time()),
+                              datetime.combine(day, datetime.strptime(end, "%H:%M").time())))
+    # Absences are stored in UTC; compare them with the pattern in local wall-clock time.
+    cuts = [(local_naive(a.starts_at, tz), local_naive(a.ends_at, tz)) for a in week_absences(advisor, week_start, tz, days)]
+    snapped = [_snap_in(s, e) for s, e in _subtract(sorted(intervals), cuts)]
+    return [(s, e) for s, e in snapped if s < e]
+
+
+def active_weights(weights: dict | None = None) -> dict[str, int]:
+    """The active weight profile (or the defaults), overridden key by key by `weights`."""
+    profile = db.session.scalar(select(WeightProfile).where(WeightProfile.is_active.is_(True)).order_by(WeightProfile.id))
+    result = dict(profile.as_weights() if profile else DEFAULT_WEIGHTS)
+    result.update({k: int(v) for k, v in (weights or {}).items() if k in DEFAULT_WEIGHTS})
+    return result
+
+
+def team_advisors(team: Team) -> list[Advisor]:
+    return list(db.session.scalars(select(Advisor).where(Advisor.team_id == team.id, Advisor.active.is_(True)).order_by(Advisor.id)))
+
+
+def week_requests(team: Team, week_start: date) -> list[AppointmentRequest]:
+    return list(db.session.scalars(select(AppointmentRequest).where(
+        AppointmentRequest.team_id == team.id, AppointmentRequest.week_start == week_start).order_by(AppointmentRequest.id)))
+
+
+def _caseloads(advisor_ids) -> dict[int, int]:
+    rows = db.session.execute(select(Client.named_advisor_id, func.count(Client.id)).where(
+        Client.named_advisor_id.in_(advisor_ids), Client.erased_at.is_(None)).group_by(Client.named_advisor_id))
+    return dict(rows.all())
+
+
+def _advisor_doc(advisor: Advisor, week_start, tz, days, caseload) -> dict:
+    doc = {
+        "id": advisor_sid(advisor.id), "name": advisor.name, "skills": advisor.skill_codes, "roles": advisor.roles,
+        "availability": [_span(s, e) for s, e in availability(advisor, week_start, tz, days)],
+        "protected_minutes": advisor.protected_minutes or 0, "caseload": caseload,
+    }
+    if advisor.max_appointments_per_day:
+        doc["max_appointments_per_day"] = advisor.max_appointments_per_day
+    if advisor.max_caseload:
+        doc["max_caseload"] = advisor.max_caseload
+    return doc
+
+
+def _client_doc(client: Client, known_advisors: set[int], week_start: date, tz: str) -> dict:
+    named = client.named_advisor_id if client.named_advisor_id in known_advisors else None
+    history = [{"advisor": advisor_sid(c.advisor_id), "date": to_local(c.occurred_at, tz).date().isoformat()}
+               for c in db.session.scalars(select(Contact).where(Contact.client_id == client.id).order_by(Contact.occurred_at))
+               if c.advisor_id in known_advisors and to_local(c.occurred_at, tz).date() < week_start]
+    return {"id": client_sid(client.id), "named_advisor": advisor_sid(named) if named else None,
+            "need": client.need.code if client.need else None, "complexity": client.complexity or 1, "history": history}
+
+
+def _windows(request: AppointmentRequest, lo, hi, tz) -> list[dict]:
+    """The request's windows in local time, clipped to the horizon and the slot grid."""
+    raw = [(local_naive(w.starts_at, tz), local_naive(w.ends_at, tz)) for w in request.windows] or [(lo, hi)]
+    spans = []
+    for start, end in raw:
+        clipped = _clip(start, end, lo, hi)
+        if clipped:
+            start, end = _snap_in(*clipped)
+            if (end - start) >= timedelta(minutes=request.duration_minutes):
+                spans.append(_span(start, end))
+    return spans
+
+
+def _appointment_doc(request: AppointmentRequest, windows, known_advisors, tz) -> dict:
+    skill = request.skill
+    doc = {"id": request_sid(request.id), "client": client_sid(request.client_id), "kind": request.kind,
+           "skill": skill.code if skill else None, "duration_minutes": request.duration_minutes, "windows": windows}
+    if request.pinned_advisor_id in known_advisors and request.pinned_start is not None:
+        doc["pinned"] = {"advisor": advisor_sid(request.pinned_advisor_id),
+                         "start": local_naive(request.pinned_start, tz).strftime(TEXT)}
+    return doc
+
+
+def _previous(previous_plan: Plan | None, appointment_ids: set[str], known_advisors: set[int], tz) -> list[dict]:
+    if previous_plan is None:
+        return []
+    return [{"appointment": request_sid(item.request_id), "advisor": advisor_sid(item.advisor_id),
+             "start": local_naive(item.starts_at, tz).strftime(TEXT)}
+            for item in previous_plan.items
+            if item.advisor_id in known_advisors and item.starts_at is not None
+            and item.request_id is not None and request_sid(item.request_id) in appointment_ids]
+
+
+def build_problem(team: Team, week_start: date, weights: dict | None = None, previous_plan: Plan | None = None,
+                  days: int = HORIZON_DAYS) -> tuple[dict, IdMaps]:
+    """The caseload-problem/1 document for `team`'s week starting `week_start`, and the id maps."""
+    tz = team.timezone
+    maps = IdMaps()
+    lo, hi = horizon_bounds(week_start, days)
+    advisors = team_advisors(team)
+    known = {a.id for a in advisors}
+    caseloads = _caseloads(known)
+    advisor_docs = [_advisor_doc(a, week_start, tz, days, caseloads.get(a.id, 0)) for a in advisors]
+    maps.advisors = {advisor_sid(a.id): a.id for a in advisors}
+
+    appointments, clients = [], {}
+    for request in week_requests(team, week_start):
+        if request.client.erased_at is not None:
+            maps.skipped[request.id] = "the client's record has been erased"
+            continue
+        windows = _windows(request, lo, hi, tz)
+        if not windows:
+            maps.skipped[request.id] = "none of its windows is inside the week (or long enough for it)"
+            continue
+        doc = _appointment_doc(request, windows, known, tz)
+        if request.pinned_advisor_id and "pinned" not in doc:
+            maps.warnings.append(f"{request.client.reference}: pin ignored, its advisor is not in the team")
+        appointments.append(doc)
+        maps.requests[doc["id"]] = request.id
+        clients.setdefault(request.client_id, request.client)
+
+    client_docs = [_client_doc(c, known, week_start, tz) for _, c in sorted(clients.items())]
+    maps.clients = {client_sid(cid): cid for cid in clients}
+    problem = {
+        "format": FORMAT,
+        "horizon": {"start": week_start.isoformat(), "days": days, "slot_minutes": SLOT_MINUTES,
+                    "timezone": tz, "protected_block_minutes": PROTECTED_BLOCK_MINUTES},
+        "weights": active_weights(weights),
+        "advisors": advisor_docs,
+        "clients": client_docs,
+        "appointments": appointments,
+    }
+    previous = _previous(previous_plan, {a["id"] for a in appointments}, known, tz)
+    if previous:
+        problem["previous"] = previous
+    return problem, maps
