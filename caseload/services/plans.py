@@ -1,0 +1,178 @@
+"""Plans for a team's week: saving a solver result as a draft, publishing it, comparing two plans."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseload.extensions import db
+from caseload.models import Client, Plan, PlanItem, ProtectedBlock, Team, utcnow
+from caseload.services import audit
+from caseload.services.problem import db_id, utc_of_local
+
+
+class PublishConflict(RuntimeError):
+    """Someone else published or changed this week's plans first; nothing was changed."""
+
+
+def _local(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M")
+
+
+def plan_figures(problem: dict, solution: dict) -> dict:
+    """The report figures: the solver's own, else the checker's."""
+    if solution.get("figures"):
+        return dict(solution["figures"])
+    from scheduler.check import check_solution
+
+    return dict(check_solution(problem, solution).figures or {})
+
+
+def _items(problem: dict, solution: dict, tz: str, skipped: dict[int, str]) -> list[PlanItem]:
+    appointments = {p["id"]: p for p in problem["appointments"]}
+    items = []
+    for placed in solution.get("assignments", []):
+        appointment = appointments[placed["appointment"]]
+        start = _local(placed["start"])
+        # Add the duration in local time, then convert: right on the day the clocks change.
+        end = start + timedelta(minutes=appointment["duration_minutes"])
+        items.append(PlanItem(request_id=db_id(placed["appointment"]), advisor_id=db_id(placed["advisor"]),
+                              starts_at=utc_of_local(start, tz), ends_at=utc_of_local(end, tz),
+                              pinned="pinned" in appointment))
+    for left in solution.get("unassigned", []):
+        items.append(PlanItem(request_id=db_id(left["appointment"]), unassigned_reason=left.get("reason") or "not placed"))
+    for request_id, reason in sorted((skipped or {}).items()):
+        items.append(PlanItem(request_id=request_id, unassigned_reason=reason))
+    return items
+
+
+def _blocks(solution: dict, tz: str) -> list[ProtectedBlock]:
+    return [ProtectedBlock(advisor_id=db_id(b["advisor"]), starts_at=utc_of_local(_local(b["start"]), tz),
+                           ends_at=utc_of_local(_local(b["end"]), tz))
+            for b in solution.get("protected", [])]
+
+
+def fill_plan(plan: Plan, problem: dict, solution: dict, skipped: dict[int, str] | None = None) -> None:
+    """Set a plan's documents, figures, items and protected blocks from a problem and its solution."""
+    tz = plan.team.timezone if plan.team else problem["horizon"]["timezone"]
+    plan.problem = problem
+    plan.solution = solution
+    plan.figures = plan_figures(problem, solution)
+    plan.score = solution.get("score")
+    plan.bound = solution.get("bound")
+    plan.solver_status = solution.get("status")
+    plan.items = _items(problem, solution, tz, skipped or {})
+    plan.protected_blocks = _blocks(solution, tz)
+
+
+def save_plan(team: Team, week_start: date, problem: dict, solution: dict, by=None, based_on: Plan | None = None,
+              skipped: dict[int, str] | None = None) -> Plan:
+    """Store a solver result as a draft plan (never touches the published plan)."""
+    plan = Plan(team=team, week_start=week_start, status="draft", created_by_id=getattr(by, "id", None),
+                based_on=based_on)
+    db.session.add(plan)
+    fill_plan(plan, problem, solution, skipped)
+    db.session.flush()
+    audit.record("plan_drafted", user=by, obj=plan, team=team.name, week=week_start.isoformat(),
+                 score=plan.score, status=plan.solver_status)
+    db.session.commit()
+    return plan
+
+
+def published_plan(team: Team, week_start: date) -> Plan | None:
+    return db.session.scalar(select(Plan).where(Plan.team_id == team.id, Plan.week_start == week_start,
+                                                Plan.status == "published"))
+
+
+def latest_plan(team: Team, week_start: date) -> Plan | None:
+    return db.session.scalar(select(Plan).where(Plan.team_id == team.id, Plan.week_start == week_start)
+                             .order_by(Plan.id.desc()).limit(1))
+
+
+def week_plans(team: Team, week_start: date) -> list[Plan]:
+    return list(db.session.scalars(select(Plan).where(Plan.team_id == team.id, Plan.week_start == week_start)
+                                   .order_by(Plan.id.desc())))
+
+
+def _apply_allocations(plan: Plan) -> int:
+    """New clients the plan gave a named advisor keep that advisor (only clients still without one)."""
+    count = 0
+    for allocation in (plan.solution or {}).get("allocations", []):
+        client = db.session.get(Client, db_id(allocation["client"]))
+        if client is not None and client.named_advisor_id is None:
+            client.named_advisor_id = db_id(allocation["advisor"])
+            count += 1
+    return count
+
+
+def publish_plan(plan: Plan, by, expected_version: int, expected_published: int | None = None) -> Plan:
+    """Make a draft the week's published plan, superseding the one before.
+
+    `expected_version` is the draft's version_id and `expected_published` the week's published version
+    (0: none) when the leader looked at it; if either has moved on, the leader has not seen the change.
+
+    Two leaders publishing the same draft, or two drafts of one week, at once: the optimistic lock on
+    each plan row (version_id) and the unique (team, week, published_version) stop the second one.
+    """
+    if plan.version_id != expected_version:
+        raise PublishConflict("This plan was changed or published by someone else since you opened it. "
+                              "Nothing was published: reload the page and check it again.")
+    if plan.status != "draft":
+        raise PublishConflict(f"This plan is already {plan.status}; nothing was published.")
+    team, week = plan.team, plan.week_start
+    try:
+        current = published_plan(team, week)
+        seen = current.published_version if current is not None else 0
+        if expected_published is not None and seen != expected_published:
+            raise PublishConflict(f"Version {seen} of this week's plan was published since you opened this page. "
+                                  "Nothing was published: review the current plan first.")
+        top = db.session.scalar(select(func.max(Plan.published_version)).where(
+            Plan.team_id == team.id, Plan.week_start == week)) or 0
+        if current is not None:
+            current.status = "superseded"
+            db.session.flush()  # the old row first, so its lock is checked before ours changes
+        plan.status = "published"
+        plan.published_version = top + 1
+        plan.published_by_id = getattr(by, "id", None)
+        plan.published_at = utcnow()
+        allocated = _apply_allocations(plan)
+        audit.record("plan_published", user=by, obj=plan, team=team.name, week=week.isoformat(),
+                     version=plan.published_version, superseded=current.id if current else None,
+                     allocated=allocated)
+        db.session.commit()
+    except (StaleDataError, IntegrityError) as err:
+        db.session.rollback()
+        raise PublishConflict("Another team leader published a plan for this week at the same moment. "
+                              "Nothing was published: reload the page to see the current plan.") from err
+    return plan
+
+
+@dataclass
+class PlanDiff:
+    """How a plan differs from the one it re-plans, appointment by appointment (PlanItems of the new plan)."""
+
+    kept: list = field(default_factory=list)
+    moved: list = field(default_factory=list)  # (new item, old item)
+    newly_unassigned: list = field(default_factory=list)  # (new item, old item)
+    newly_assigned: list = field(default_factory=list)
+    still_unassigned: list = field(default_factory=list)
+
+
+def plan_diff(plan: Plan, previous: Plan) -> PlanDiff:
+    before = {item.request_id: item for item in previous.items}
+    diff = PlanDiff()
+    for item in plan.items:
+        old = before.get(item.request_id)
+        was_placed = old is not None and old.advisor_id is not None
+        if item.advisor_id is None:
+            (diff.newly_unassigned.append((item, old)) if was_placed else diff.still_unassigned.append(item))
+        elif not was_placed:
+            diff.newly_assigned.append(item)
+        elif (old.advisor_id, old.starts_at) == (item.advisor_id, item.starts_at):
+            diff.kept.append(item)
+        else:
+            diff.moved.append((item, old))
+    return diff
