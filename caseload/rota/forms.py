@@ -1,0 +1,97 @@
+"""Forms for the team leader's week. Choices are filled per team by the views, so only the team's
+advisors, skills and types can be chosen (WTForms rejects anything else)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+NONE = 0  # the "nobody" choice in advisor selects
+
+
+class AbsenceForm(FlaskForm):
+    advisor = SelectField("Advisor", coerce=int, validators=[InputRequired()])
+    start_day = DateField("First day", validators=[DataRequired()])
+    end_day = DateField("Last day", validators=[Optional()])
+    start_time = TimeField("From (leave empty for whole days)", validators=[Optional()])
+    end_time = TimeField("Until", validators=[Optional()])
+    reason = StringField("Reason", default="leave", validators=[Length(max=120)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=1000)])
+
+    def validate_end_time(self, field):
+        if (self.start_time.data is None) != (field.data is None):
+            raise ValidationError("Give both times for part of a day, or neither for whole days.")
+
+    def validate_end_day(self, field):
+        if field.data and self.start_day.data and field.data < self.start_day.data:
+            raise ValidationError("The last day cannot be before the first day.")
+
+
+class ProtectedForm(FlaskForm):
+    minutes = IntegerField("Protected minutes this week", validators=[InputRequired(), NumberRange(0, 2400)])
+
+
+class ClientForm(FlaskForm):
+    named_advisor = SelectField("Named advisor", coerce=int)
+    need = SelectField("Need", coerce=int)
+    complexity = SelectField("Complexity", coerce=int, choices=[(1, "1 · straightforward"), (2, "2 · some complexity"),
+                                                                 (3, "3 · complex")])
+    version = HiddenField(validators=[DataRequired()])
+
+
+class RequestForm(FlaskForm):
+    client = StringField("Client reference", validators=[DataRequired(), Length(max=40)])
+    type = SelectField("Appointment type", coerce=int)
+    duration_minutes = IntegerField("Minutes", validators=[InputRequired(), NumberRange(15, 480)])
+    purpose = StringField("Purpose", validators=[Optional(), Length(max=200)])
+    windows = TextAreaField("When the client can come (one window a line, e.g. \"tue 09:00-12:00\")",
+                            validators=[DataRequired()])
+    pinned_advisor = SelectField("Pin to advisor (optional)", coerce=int, default=NONE)
+    pinned_day = DateField("Pinned day", validators=[Optional()])
+    pinned_time = TimeField("Pinned start", validators=[Optional()])
+    version = HiddenField()
+
+    def validate_duration_minutes(self, field):
+        if field.data is not None and field.data % 15:
+            raise ValidationError("Use a multiple of 15 minutes.")
+
+    def validate_pinned_time(self, field):
+        pinned = self.pinned_advisor.data not in (None, NONE)
+        if pinned and (self.pinned_day.data is None or field.data is None):
+            raise ValidationError("A pin needs a day and a start time.")
+        if field.data is not None and field.data.minute % 15:
+            raise ValidationError("Start on a quarter hour.")
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")])
+    replace = BooleanField("Update clients that already exist (matched by reference)", default=False)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: its only job is the CSRF token on POST buttons."""
+
+
+class PlanForm(FlaskForm):
+    time_limit = IntegerField("Time limit (seconds)", validators=[Optional(), NumberRange(1, 3600)])
+
+
+class PublishForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired()])
+    published = HiddenField(validators=[DataRequired()])
+
+
+class MoveForm(FlaskForm):
+    item = HiddenField(validators=[DataRequired()])
+    advisor = SelectField("Advisor", coerce=int)
+    day = DateField("Day", validators=[DataRequired()])
+    time = TimeField("Start", validators=[DataRequired()])
+    pin = BooleanField("Pin it here (re-planning keeps it)", default=True)
+    version = HiddenField(validators=[DataRequired()])
+
+
+class HandoverForm(FlaskForm):
+    body = TextAreaField("Handover note for the covering advisor", validators=[DataRequired(), Length(max=4000)])

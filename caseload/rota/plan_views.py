@@ -1,0 +1,179 @@
+"""Planning runs, reviewing, adjusting and publishing a week's plan, handover notes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from caseload.auth.access import role_required
+from caseload.extensions import db
+from caseload.localtime import to_local, week_days
+from caseload.models import Advisor, Plan, PlanItem, SolveJob
+from caseload.rota import bp
+from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
+from caseload.rota.grid import build_grids
+from caseload.rota.views import LEADERS, advisor_in_team, team_or_404, week_or_404
+from caseload.services import adjust, planning, plans
+from caseload.services.problem import team_advisors
+
+
+def _plan_or_404(plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404)
+    team_or_404(plan.team_id)
+    return plan
+
+
+def _job_or_404(job_id: int) -> SolveJob:
+    job = db.session.get(SolveJob, job_id)
+    if job is None:
+        abort(404)
+    team_or_404(job.team_id)
+    return job
+
+
+def _start(team, week_start, time_limit=None):
+    """Plan from the published plan when there is one (minimal disruption), keeping pins."""
+    try:
+        job = planning.start_plan_job(team, week_start, current_user, time_limit=time_limit,
+                                      previous_plan=plans.published_plan(team, week_start))
+        flash("Planning started. You can leave this page; the result is saved as a draft.", "success")
+        return job
+    except planning.PlanningBusy as err:
+        flash(str(err), "error")
+        return None
+
+
+@bp.post("/t/<int:team_id>/<week>/plan")
+@role_required(*LEADERS)
+def plan_week(team_id, week):
+    team, week_start = team_or_404(team_id), week_or_404(week)
+    form = PlanForm()
+    if form.validate_on_submit():
+        _start(team, week_start, form.time_limit.data)
+    else:
+        flash("The time limit must be between 1 and 3600 seconds.", "error")
+    return redirect(url_for("rota.week", team_id=team.id, week=week) + "#planning")
+
+
+@bp.get("/jobs/<int:job_id>")
+@role_required(*LEADERS)
+def job_status(job_id):
+    job = planning.fail_if_stale(_job_or_404(job_id))
+    data = planning.job_json(job)
+    data["plan_url"] = url_for("rota.review", plan_id=job.plan_id) if job.plan_id else None
+    return jsonify(data)
+
+
+@bp.post("/jobs/<int:job_id>/cancel")
+@role_required(*LEADERS)
+def cancel_job(job_id):
+    job = _job_or_404(job_id)
+    if ConfirmForm().validate_on_submit():
+        planning.cancel_job(job, current_user)
+        flash("Cancelling: the run stops and its result is discarded; no plan changes.", "success")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(planning.job_json(job))
+    return redirect(url_for("rota.week", team_id=job.team_id, week=job.week_start.isoformat()) + "#planning")
+
+
+@bp.get("/plans/<int:plan_id>")
+@role_required(*LEADERS)
+def review(plan_id):
+    plan = _plan_or_404(plan_id)
+    team, days = plan.team, week_days(plan.week_start)
+    advisors = team_advisors(team)
+    times, grids = build_grids(plan, advisors, days)
+    published = plans.published_plan(team, plan.week_start)
+    compare = plan.based_on if plan.based_on is not None else (published if published is not plan else None)
+    move_form = MoveForm(version=plan.version_id)
+    move_form.advisor.choices = [(a.id, a.name) for a in advisors]
+    return render_template(
+        "rota/review.html", plan=plan, team=team, week=plan.week_start, days=days, times=times, grids=grids,
+        published=published, compare=compare, diff=plans.plan_diff(plan, compare) if compare else None,
+        unassigned=[i for i in plan.items if i.advisor_id is None], move_form=move_form,
+        publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0),
+        confirm=ConfirmForm(), tz=team.timezone, placed=sorted((i for i in plan.items if i.advisor_id),
+                                                               key=lambda i: (i.starts_at, i.advisor_id)))
+
+
+def _move_target(plan: Plan, form: MoveForm) -> tuple[PlanItem, Advisor, datetime]:
+    item = db.session.get(PlanItem, int(form.item.data)) if form.item.data.isdigit() else None
+    if item is None or item.plan_id != plan.id:
+        abort(404)
+    advisor = advisor_in_team(plan.team, form.advisor.data)
+    return item, advisor, datetime.combine(form.day.data, form.time.data)
+
+
+@bp.post("/plans/<int:plan_id>/move")
+@role_required(*LEADERS)
+def move(plan_id):
+    plan = _plan_or_404(plan_id)
+    form = MoveForm()
+    form.advisor.choices = [(a.id, a.name) for a in team_advisors(plan.team)]
+    if not form.validate_on_submit():
+        flash("Choose an advisor, a day and a start time.", "error")
+        return redirect(url_for("rota.review", plan_id=plan.id)), 303
+    item, advisor, start = _move_target(plan, form)
+    try:
+        result = adjust.move_appointment(plan, item, advisor, start, form.pin.data, int(form.version.data), current_user)
+    except adjust.AdjustRejected as err:
+        flash(str(err), "error")
+        return render_review_error(plan)
+    flash(f"{item.request.client.reference} moved to {advisor.name} {start:%a %H:%M}"
+          + (" and pinned" if form.pin.data else "")
+          + (f"; {result.shortened_blocks} protected block(s) shortened" if result.shortened_blocks else "") + ".",
+          "success")
+    if result.needs_handover:
+        return redirect(url_for("rota.handover", plan_id=plan.id, item_id=item.id))
+    return redirect(url_for("rota.review", plan_id=plan.id))
+
+
+def render_review_error(plan: Plan):
+    """Back to the review page with the message; 409 so scripts see nothing was saved."""
+    db.session.expire_all()
+    response = review(plan.id)
+    return response, 409
+
+
+@bp.post("/plans/<int:plan_id>/resolve")
+@role_required(*LEADERS)
+def resolve(plan_id):
+    plan = _plan_or_404(plan_id)
+    if ConfirmForm().validate_on_submit():
+        _start(plan.team, plan.week_start)
+    return redirect(url_for("rota.week", team_id=plan.team_id, week=plan.week_start.isoformat()) + "#planning")
+
+
+@bp.post("/plans/<int:plan_id>/publish")
+@role_required(*LEADERS)
+def publish(plan_id):
+    plan = _plan_or_404(plan_id)
+    form = PublishForm()
+    if not form.validate_on_submit() or not (form.version.data.isdigit() and form.published.data.isdigit()):
+        abort(400)
+    try:
+        plans.publish_plan(plan, current_user, int(form.version.data), int(form.published.data))
+    except plans.PublishConflict as err:
+        flash(str(err), "error")
+        return render_review_error(plan)
+    flash(f"Published version {plan.published_version} of the week of {plan.week_start:%d %b}.", "success")
+    return redirect(url_for("rota.review", plan_id=plan.id))
+
+
+@bp.route("/plans/<int:plan_id>/items/<int:item_id>/handover", methods=["GET", "POST"])
+@role_required(*LEADERS)
+def handover(plan_id, item_id):
+    plan = _plan_or_404(plan_id)
+    item = db.session.get(PlanItem, item_id)
+    if item is None or item.plan_id != plan.id or item.advisor_id is None:
+        abort(404)
+    form = HandoverForm()
+    if form.validate_on_submit():
+        adjust.add_handover(item, form.body.data, current_user)
+        flash(f"Handover note saved for {item.advisor.name}.", "success")
+        return redirect(url_for("rota.review", plan_id=plan.id))
+    return render_template("rota/handover.html", plan=plan, item=item, form=form, team=plan.team, week=plan.week_start,
+                           start=to_local(item.starts_at, plan.team.timezone)), 400 if request.method == "POST" else 200

@@ -1,0 +1,135 @@
+"""Adjusting a draft plan by hand: move an appointment, pin it, write the handover note.
+
+Every change is re-checked against all the hard rules (scheduler.check) on the whole modified
+solution before anything is saved; a broken rule is reported by name and nothing changes.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseload.extensions import db
+from caseload.models import Advisor, HandoverNote, Plan, PlanItem, ProtectedBlock
+from caseload.services import audit
+from caseload.services.problem import TEXT, advisor_sid, db_id, request_sid, utc_of_local
+
+
+class AdjustRejected(ValueError):
+    """The change would break a hard rule (or the plan cannot be changed); nothing was saved."""
+
+
+@dataclass
+class MoveResult:
+    item: PlanItem
+    needs_handover: bool
+    shortened_blocks: int
+
+
+def _violation_text(violation) -> str:
+    if isinstance(violation, str):
+        return violation
+    for key in ("message", "detail", "text"):
+        text = violation.get(key) if isinstance(violation, dict) else getattr(violation, key, None)
+        if text:
+            rule = violation.get("rule") if isinstance(violation, dict) else getattr(violation, "rule", None)
+            return f"{rule}: {text}" if rule and str(rule) not in text else str(text)
+    return str(violation)
+
+
+def check_rules(problem: dict, solution: dict):
+    """The checker's result; raises AdjustRejected naming every broken hard rule."""
+    from scheduler.check import check_solution
+
+    result = check_solution(problem, solution)
+    if result.violations:
+        reasons = "; ".join(_violation_text(v) for v in result.violations[:5])
+        more = f" (and {len(result.violations) - 5} more)" if len(result.violations) > 5 else ""
+        raise AdjustRejected(f"Not saved: this change breaks a hard rule — {reasons}{more}.")
+    return result
+
+
+def _trim_protected(solution: dict, advisor: str, start: datetime, end: datetime, minimum: int) -> int:
+    """Cut the advisor's protected blocks around the moved appointment; drop pieces too short to count."""
+    kept, shortened = [], 0
+    for block in solution.get("protected", []):
+        b_start, b_end = datetime.strptime(block["start"], TEXT), datetime.strptime(block["end"], TEXT)
+        if block["advisor"] != advisor or b_end <= start or b_start >= end:
+            kept.append(block)
+            continue
+        shortened += 1
+        for piece_start, piece_end in ((b_start, min(b_end, start)), (max(b_start, end), b_end)):
+            if piece_end - piece_start >= timedelta(minutes=minimum):
+                kept.append({"advisor": advisor, "start": piece_start.strftime(TEXT), "end": piece_end.strftime(TEXT)})
+    solution["protected"] = kept
+    return shortened
+
+
+def _check_editable(plan: Plan, expected_version: int) -> None:
+    if plan.status != "draft":
+        raise AdjustRejected("Only a draft can be changed. Plan the week again to make a new draft from this one.")
+    if plan.version_id != expected_version:
+        raise AdjustRejected("This plan was changed by someone else since you opened it. Nothing was saved: reload.")
+
+
+def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: datetime, pin: bool,
+                     expected_version: int, by) -> MoveResult:
+    """Place `item` with `advisor` at local wall-clock `start` (naive), optionally pinned there."""
+    _check_editable(plan, expected_version)
+    tz = plan.team.timezone
+    sid, advisor_id = request_sid(item.request_id), advisor_sid(advisor.id)
+    problem, solution = copy.deepcopy(plan.problem), copy.deepcopy(plan.solution)
+    appointment = next((a for a in problem["appointments"] if a["id"] == sid), None)
+    if appointment is None:
+        raise AdjustRejected("This request was not part of the planning problem; add a window inside the week and re-plan.")
+    end = start + timedelta(minutes=appointment["duration_minutes"])
+    placement = {"appointment": sid, "advisor": advisor_id, "start": start.strftime(TEXT)}
+    solution["assignments"] = [a for a in solution.get("assignments", []) if a["appointment"] != sid] + [placement]
+    solution["unassigned"] = [u for u in solution.get("unassigned", []) if u["appointment"] != sid]
+    if pin:
+        appointment["pinned"] = {"advisor": advisor_id, "start": placement["start"]}
+    else:
+        appointment.pop("pinned", None)
+    minimum = problem["horizon"].get("protected_block_minutes", 60)
+    shortened = _trim_protected(solution, advisor_id, start, end, minimum)
+    result = check_rules(problem, solution)
+    solution["status"] = "feasible"  # a hand-made change: no longer proven optimal
+    solution["score"] = result.score
+    solution["figures"] = dict(result.figures or {})
+
+    before = (item.advisor_id, item.starts_at)
+    item.advisor_id, item.starts_at, item.ends_at = advisor.id, utc_of_local(start, tz), utc_of_local(end, tz)
+    item.pinned, item.unassigned_reason = pin, None
+    request = item.request
+    request.pinned_advisor_id = advisor.id if pin else None  # re-solving keeps pins: they live on the request
+    request.pinned_start = item.starts_at if pin else None
+    plan.problem, plan.solution, plan.figures, plan.score = problem, solution, solution["figures"], result.score
+    plan.solver_status = "feasible"
+    plan.protected_blocks = [ProtectedBlock(advisor_id=db_id(b["advisor"]),
+                                            starts_at=utc_of_local(datetime.strptime(b["start"], TEXT), tz),
+                                            ends_at=utc_of_local(datetime.strptime(b["end"], TEXT), tz))
+                             for b in solution["protected"]]
+    audit.record("plan_adjusted", user=by, obj=plan, request=item.request_id, advisor=advisor.id,
+                 start=placement["start"], pinned=pin, before_advisor=before[0],
+                 before_start=before[1].isoformat() if before[1] else None)
+    try:
+        db.session.commit()
+    except StaleDataError as err:
+        db.session.rollback()
+        raise AdjustRejected("Someone else changed this plan at the same moment. Nothing was saved: reload.") from err
+    named = request.client.named_advisor_id
+    return MoveResult(item, needs_handover=named is not None and named != advisor.id, shortened_blocks=shortened)
+
+
+def add_handover(item: PlanItem, body: str, by) -> HandoverNote:
+    """A short note for the advisor covering a client whose named advisor is someone else."""
+    client = item.request.client
+    note = HandoverNote(client_id=client.id, plan_item_id=item.id, from_advisor_id=client.named_advisor_id,
+                        to_advisor_id=item.advisor_id, author_id=getattr(by, "id", None), body=body.strip())
+    db.session.add(note)
+    db.session.flush()
+    audit.record("handover_written", user=by, obj=note, client=client.id, to_advisor=item.advisor_id)
+    db.session.commit()
+    return note

@@ -1,0 +1,275 @@
+"""All-or-nothing CSV import of clients and of a week's appointment requests.
+
+Every row is checked before anything is written; one bad row and nothing changes, and the leader gets
+every bad row with its line number and field. Files must be UTF-8 (with or without a byte-order mark).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from caseload.extensions import db
+from caseload.localtime import to_utc
+from caseload.models import WEEKDAYS, Advisor, AppointmentType, Client, Skill, Team
+from caseload.services import audit
+from caseload.services import rota
+from caseload.services.problem import team_advisors
+
+MAX_BYTES = 5 * 1024 * 1024
+CLIENT_COLUMNS = {
+    "reference": "required; unique, e.g. N0151",
+    "name": "required",
+    "named_advisor": "optional; the advisor's name or username (empty: not allocated yet)",
+    "need": "optional; a skill code (debt, housing, benefits, employment)",
+    "complexity": "optional; 1, 2 or 3 (default 1)",
+}
+REQUEST_COLUMNS = {
+    "client": "required; the client's reference",
+    "type": "required; an appointment type code (first-meeting, follow-up, short-contact, compliance-review)",
+    "duration_minutes": "optional; a multiple of 15 (default: the type's length)",
+    "windows": 'required; when the client can come, e.g. "mon 09:00-12:00; wed 13:00-17:00" or "2026-11-24 09:00-17:00"',
+    "pinned_advisor": "optional; pin to this advisor (name or username)",
+    "pinned_start": 'optional with pinned_advisor; e.g. "tue 10:00" or "2026-11-24 10:00"',
+    "purpose": "optional",
+}
+CLIENT_EXAMPLE = [["N0901", "Jo Bloggs", "Asha Patel", "debt", "2"], ["N0902", "Sam Smith", "", "housing", "1"]]
+REQUEST_EXAMPLE = [["N0901", "follow-up", "30", "mon 09:00-12:00; wed 13:00-17:00", "", "", "Budget review"],
+                   ["N0902", "first-meeting", "60", "tue 09:00-17:00", "", "", ""]]
+
+
+@dataclass
+class RowError:
+    line: int | None
+    field: str | None
+    message: str
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class FileRejected(ValueError):
+    """The file as a whole cannot be read (encoding, empty, missing columns)."""
+
+
+def template_csv(columns: dict, example: list[list[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(list(columns))
+    writer.writerows(example)
+    return out.getvalue()
+
+
+def decode(data: bytes) -> str:
+    if not data or not data.strip():
+        raise FileRejected("The file is empty.")
+    if len(data) > MAX_BYTES:
+        raise FileRejected(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected("The file is UTF-16 text, not UTF-8: save it as \"CSV UTF-8\" and import it again.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise FileRejected(f"The file is not UTF-8 text (byte {err.start + 1} cannot be read): "
+                           "save it as \"CSV UTF-8\" and import it again.") from None
+
+
+def read_rows(data: bytes, columns: dict) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row; the header is line 1. Blank lines are skipped."""
+    reader = csv.reader(io.StringIO(decode(data), newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileRejected("The file is empty.") from None
+    except csv.Error as err:
+        raise FileRejected(f"Line 1: {err}") from None
+    names = [h.strip().lower() for h in header]
+    required = [c for c, doc in columns.items() if doc.startswith("required")]
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise FileRejected(f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
+                           f"The first line must name the columns: {', '.join(columns)}.")
+    rows = []
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names)}
+            if len(values) > len(names):
+                row["__extra__"] = "yes"
+            rows.append((reader.line_num, row))
+    except csv.Error as err:
+        raise FileRejected(f"Line {reader.line_num}: {err}") from None
+    if not rows:
+        raise FileRejected("The file has a header line but no rows.")
+    return rows
+
+
+def _advisor_lookup(team: Team):
+    advisors = team_advisors(team)
+    by_name: dict[str, list[Advisor]] = {}
+    for a in advisors:
+        by_name.setdefault(a.name.lower(), []).append(a)
+        if a.user is not None:
+            by_name.setdefault(a.user.username.lower(), []).append(a)
+
+    def find(text: str, column: str, errors: list, line: int) -> Advisor | None:
+        matches = by_name.get(text.strip().lower(), [])
+        if len(matches) != 1:
+            errors.append(RowError(line, column, f'no advisor "{text}" in team {team.name}' if not matches
+                                   else f'"{text}" names more than one advisor; use the username'))
+            return None
+        return matches[0]
+
+    return find
+
+
+def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -> ImportResult:
+    """Create (or, if asked, update) the team's clients from a CSV file; nothing is saved if any row is bad."""
+    result = ImportResult()
+    try:
+        rows = read_rows(data, CLIENT_COLUMNS)
+    except FileRejected as err:
+        result.errors.append(RowError(None, None, str(err)))
+        return result
+    skills = {s.code: s for s in db.session.scalars(select(Skill))}
+    find_advisor = _advisor_lookup(team)
+    existing = {c.reference.lower(): c for c in db.session.scalars(
+        select(Client).where(func.lower(Client.reference).in_([r["reference"].lower() for _, r in rows])))}
+    seen: dict[str, int] = {}
+    changes = []
+    for line, row in rows:
+        errors = result.errors
+        before = len(errors)
+        reference = row["reference"]
+        if row.get("__extra__"):
+            errors.append(RowError(line, None, "more values than columns (is a comma missing its quotes?)"))
+        if not reference:
+            errors.append(RowError(line, "reference", "is empty"))
+        elif len(reference) > 40:
+            errors.append(RowError(line, "reference", "is longer than 40 characters"))
+        elif reference.lower() in seen:
+            errors.append(RowError(line, "reference", f"{reference} is also on line {seen[reference.lower()]}"))
+        else:
+            seen[reference.lower()] = line
+        if not row["name"]:
+            errors.append(RowError(line, "name", "is empty"))
+        advisor = find_advisor(row["named_advisor"], "named_advisor", errors, line) if row.get("named_advisor") else None
+        need = skills.get(row.get("need", "").lower()) if row.get("need") else None
+        if row.get("need") and need is None:
+            errors.append(RowError(line, "need", f'unknown skill "{row["need"]}" (one of {", ".join(sorted(skills))})'))
+        complexity = row.get("complexity") or "1"
+        if complexity not in ("1", "2", "3"):
+            errors.append(RowError(line, "complexity", f'"{complexity}" is not 1, 2 or 3'))
+        client = existing.get(reference.lower())
+        if client is not None and (client.team_id != team.id or not update_existing):
+            errors.append(RowError(line, "reference", f"{reference} already exists"
+                                   + ("" if client.team_id == team.id else " in another team")
+                                   + ("; tick 'update clients that already exist' to change it" if client.team_id == team.id else "")))
+        if len(errors) == before:
+            changes.append((client, reference, row["name"][:120], advisor, need, int(complexity)))
+    if result.errors:
+        return result
+    for client, reference, name, advisor, need, complexity in changes:
+        if client is None:
+            db.session.add(Client(team=team, reference=reference, name=name, named_advisor=advisor, need=need,
+                                  complexity=complexity))
+            result.created += 1
+        else:
+            client.name, client.named_advisor, client.need, client.complexity = name, advisor, need, complexity
+            result.updated += 1
+    audit.record("clients_imported", user=by, obj=team, created=result.created, updated=result.updated)
+    db.session.commit()
+    return result
+
+
+def _pinned_start(text: str, week_start: date, tz: str) -> datetime:
+    day_text, _, clock = text.strip().partition(" ")
+    day = (week_start + timedelta(days=WEEKDAYS.index(day_text[:3].lower())) if day_text[:3].lower() in WEEKDAYS
+           else date.fromisoformat(day_text))
+    return to_utc(day, datetime.strptime(clock.strip(), "%H:%M").time(), tz)
+
+
+def _request_row(team, week_start, line, row, types, find_advisor, errors) -> rota.RequestFields | None:
+    before = len(errors)
+    client = rota.client_by_reference(team, row["client"]) if row["client"] else None
+    if client is None:
+        errors.append(RowError(line, "client", f'no client "{row["client"]}" in team {team.name}'))
+    kind = types.get(row["type"].lower())
+    if kind is None:
+        errors.append(RowError(line, "type", f'unknown appointment type "{row["type"]}" (one of {", ".join(sorted(types))})'))
+    duration = None
+    if row.get("duration_minutes"):
+        try:
+            duration = int(row["duration_minutes"])
+            rota.check_duration(duration)
+        except (ValueError, rota.RotaError):
+            errors.append(RowError(line, "duration_minutes", f'"{row["duration_minutes"]}" is not a multiple of 15 minutes'))
+    windows = []
+    try:
+        windows = rota.parse_windows(row["windows"], week_start)
+    except rota.RotaError as err:
+        errors.append(RowError(line, "windows", str(err)))
+    pinned_advisor = pinned_start = None
+    if row.get("pinned_advisor") or row.get("pinned_start"):
+        if not (row.get("pinned_advisor") and row.get("pinned_start")):
+            errors.append(RowError(line, "pinned_start", "a pin needs both pinned_advisor and pinned_start"))
+        else:
+            pinned_advisor = find_advisor(row["pinned_advisor"], "pinned_advisor", errors, line)
+            try:
+                pinned_start = _pinned_start(row["pinned_start"], week_start, team.timezone)
+            except ValueError:
+                errors.append(RowError(line, "pinned_start", f'"{row["pinned_start"]}" is not like "tue 10:00"'))
+    if len(errors) != before:
+        return None
+    fields = rota.RequestFields(client=client, type=kind, duration_minutes=duration or kind.default_minutes,
+                                windows=windows, purpose=(row.get("purpose") or None), pinned_advisor=pinned_advisor,
+                                pinned_start=pinned_start)
+    try:
+        rota.check_request(team, week_start, fields)
+    except rota.RotaError as err:
+        errors.append(RowError(line, err.field, str(err)))
+        return None
+    return fields
+
+
+def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResult:
+    """Add the week's appointment requests from a CSV file; nothing is saved if any row is bad."""
+    result = ImportResult()
+    try:
+        rows = read_rows(data, REQUEST_COLUMNS)
+    except FileRejected as err:
+        result.errors.append(RowError(None, None, str(err)))
+        return result
+    types = {t.code.lower(): t for t in db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True)))}
+    find_advisor = _advisor_lookup(team)
+    seen: dict[tuple, int] = {}
+    requests = []
+    for line, row in rows:
+        key = tuple(sorted((k, v.lower()) for k, v in row.items()))
+        if key in seen:
+            result.errors.append(RowError(line, None, f"the same request as line {seen[key]}"))
+            continue
+        seen[key] = line
+        fields = _request_row(team, week_start, line, row, types, find_advisor, result.errors)
+        if fields is not None:
+            requests.append(rota.new_request(team, week_start, fields))
+    if result.errors:
+        db.session.rollback()  # the checked rows were never added: nothing to undo but the read
+        return result
+    db.session.add_all(requests)
+    result.created = len(requests)
+    audit.record("requests_imported", user=by, obj=team, week=week_start.isoformat(), created=result.created)
+    db.session.commit()
+    return result

@@ -1,0 +1,183 @@
+"""Planning a week in the background: start a solve job, report its progress, cancel it, run it.
+
+The web request only creates the SolveJob row and enqueues it; the worker runs `run_job`. Progress is
+written from the solver's callback through its own short session (the callback may run on a solver
+thread), at most about once a second. A failed or cancelled run never touches any plan.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from caseload.extensions import db
+from caseload.models import Plan, SolveJob, Team, User, utcnow
+from caseload.services import audit
+from caseload.services.plans import save_plan
+from caseload.services.problem import build_problem
+
+log = logging.getLogger(__name__)
+ACTIVE = ("queued", "running")
+PROGRESS_EVERY_S = 1.0
+# A running job this long past its time limit has lost its worker (crash, restart).
+STALE_AFTER_S = 120
+
+
+class PlanningBusy(RuntimeError):
+    """This week is already being planned."""
+
+
+class SolveCancelled(Exception):
+    """Raised from the progress callback to stop the solver when the leader cancels."""
+
+
+def latest_job(team: Team, week_start: date) -> SolveJob | None:
+    job = db.session.scalar(select(SolveJob).where(SolveJob.team_id == team.id, SolveJob.week_start == week_start)
+                            .order_by(SolveJob.id.desc()).limit(1))
+    if job is not None:
+        fail_if_stale(job)
+    return job
+
+
+def fail_if_stale(job: SolveJob) -> SolveJob:
+    """A job whose worker died stays 'running' for ever; say what happened instead."""
+    if job.status in ACTIVE:
+        since = job.started_at or job.created_at
+        limit = timedelta(seconds=(job.time_limit or 0) + STALE_AFTER_S)
+        if since is not None and utcnow() - since > limit and (job.status == "running" or utcnow() - since > 3 * limit):
+            job.status = "failed"
+            job.message = ("The planning worker stopped before finishing (it may have been restarted). "
+                           "The published plan is untouched; plan the week again.")
+            job.finished_at = utcnow()
+            db.session.commit()
+    return job
+
+
+def start_plan_job(team: Team, week_start: date, by, time_limit: float | None = None,
+                   previous_plan: Plan | None = None, weights: dict | None = None) -> SolveJob:
+    """Queue a planning run for the week; returns at once (the worker solves)."""
+    running = latest_job(team, week_start)
+    if running is not None and running.status in ACTIVE:
+        raise PlanningBusy("This week is already being planned; wait for that run or cancel it.")
+    limit = float(time_limit or current_app.config["SOLVER_TIME_LIMIT_S"])
+    job = SolveJob(team_id=team.id, week_start=week_start, status="queued", time_limit=limit,
+                   previous_plan_id=previous_plan.id if previous_plan else None, weights=weights,
+                   created_by_id=getattr(by, "id", None), progress={"elapsed": 0, "time_left": limit})
+    db.session.add(job)
+    db.session.flush()
+    audit.record("plan_job_started", user=by, obj=job, team=team.name, week=week_start.isoformat(), time_limit=limit,
+                 previous_plan=job.previous_plan_id)
+    db.session.commit()
+    from caseload.services.planning_tasks import run_plan_job
+
+    run_plan_job(job.id)  # enqueued; runs inline only when the queue is immediate (tests)
+    return job
+
+
+def cancel_job(job: SolveJob, by) -> SolveJob:
+    if job.status not in ACTIVE:
+        return job
+    job.cancel_requested = True
+    if job.status == "queued":  # the worker will skip it; say so now
+        job.status, job.message, job.finished_at = "cancelled", "Cancelled before it started.", utcnow()
+    audit.record("plan_job_cancelled", user=by, obj=job)
+    db.session.commit()
+    return job
+
+
+def job_json(job: SolveJob) -> dict:
+    return {"id": job.id, "status": job.status, "message": job.message, "progress": job.progress or {},
+            "time_limit": job.time_limit, "plan_id": job.plan_id, "cancel_requested": job.cancel_requested}
+
+
+class ProgressReporter:
+    """The solver's progress callback: writes job.progress (throttled) and stops the solve on cancel."""
+
+    def __init__(self, job_id: int, time_limit: float, engine):
+        self.job_id, self.time_limit, self.engine = job_id, time_limit, engine
+        self.started = time.monotonic()
+        self.last_write = 0.0
+        self.cancelled = False
+        self.latest: dict = {}
+
+    def __call__(self, update_=None, **kwargs):
+        info = dict(update_ if isinstance(update_, dict) else vars(update_) if update_ is not None else {}, **kwargs)
+        now = time.monotonic()
+        elapsed = float(info.get("elapsed", info.get("wall_time", now - self.started)))
+        self.latest = {"elapsed": round(elapsed, 1), "time_left": round(max(0.0, self.time_limit - elapsed), 1),
+                       "score": info.get("score", info.get("objective")), "bound": info.get("bound"),
+                       "continuity": (info.get("figures") or {}).get("continuity", info.get("continuity"))}
+        if now - self.last_write >= PROGRESS_EVERY_S:
+            self.last_write = now
+            self.cancelled = self.write(self.latest)
+        if self.cancelled:
+            raise SolveCancelled()
+        return False
+
+    def write(self, progress: dict) -> bool:
+        """Store progress; return whether the leader asked to cancel."""
+        with Session(self.engine) as session:
+            session.execute(update(SolveJob).where(SolveJob.id == self.job_id).values(progress=progress))
+            session.commit()
+            return bool(session.scalar(select(SolveJob.cancel_requested).where(SolveJob.id == self.job_id)))
+
+
+def solver():
+    """scheduler.solve; until it exists, the named-first baseline (same documents, no search)."""
+    try:
+        from scheduler import solve
+
+        return solve
+    except ImportError:
+        from scheduler.baselines import named_first
+
+        return lambda problem, **_options: named_first(problem)
+
+
+def _finish(job: SolveJob, status: str, message: str) -> None:
+    job.status, job.message, job.finished_at = status, message, utcnow()
+    db.session.commit()
+
+
+def _cancel_requested(job_id: int) -> bool:
+    db.session.commit()  # end our read snapshot so we see the leader's click
+    return bool(db.session.scalar(select(SolveJob.cancel_requested).where(SolveJob.id == job_id)))
+
+
+def run_job(job_id: int) -> None:
+    """Run one planning job to the end: a draft plan on success, a reason on failure; never raises."""
+    job = db.session.get(SolveJob, job_id)
+    if job is None or job.status != "queued":
+        return
+    job.status, job.started_at = "running", utcnow()
+    db.session.commit()
+    reporter = ProgressReporter(job.id, job.time_limit, db.engine)
+    try:
+        team, previous = job.team, db.session.get(Plan, job.previous_plan_id) if job.previous_plan_id else None
+        problem, maps = build_problem(team, job.week_start, weights=job.weights, previous_plan=previous)
+        db.session.commit()  # no transaction held open while solving
+        solution = solver()(problem, time_limit=job.time_limit, workers=current_app.config["SOLVER_WORKERS"],
+                            progress=reporter)
+        if reporter.cancelled or _cancel_requested(job.id):
+            return _finish(job, "cancelled", "Cancelled; the result was discarded and no plan was changed.")
+        if solution.get("status") == "unknown":
+            return _finish(job, "failed", "No plan was found within the time limit; try a longer limit.")
+        plan = save_plan(team, job.week_start, problem, solution, by=db.session.get(User, job.created_by_id)
+                         if job.created_by_id else None, based_on=previous, skipped=maps.skipped)
+        job.plan_id = plan.id
+        job.progress = dict(reporter.latest or {}, elapsed=solution.get("solve_seconds", reporter.latest.get("elapsed")),
+                            score=solution.get("score"), bound=solution.get("bound"), time_left=0,
+                            continuity=(plan.figures or {}).get("continuity"))
+        placed = sum(1 for item in plan.items if item.advisor_id is not None)
+        _finish(job, "succeeded", f"{placed} of {len(plan.items)} appointments placed ({solution.get('status')}).")
+    except SolveCancelled:
+        db.session.rollback()
+        _finish(job, "cancelled", "Cancelled; no plan was changed.")
+    except Exception as err:  # the worker must record every failure, never leave the job 'running'
+        log.exception("planning job %s failed", job_id)
+        db.session.rollback()
+        _finish(job, "failed", f"Planning failed: {err}. The published plan is untouched.")

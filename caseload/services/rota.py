@@ -1,0 +1,282 @@
+"""The week's working time and work to place: absences, protected-time targets, clients and appointment requests."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseload.extensions import db
+from caseload.localtime import to_utc
+from caseload.models import (
+    WEEKDAYS, Absence, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Role, Skill, Team,
+)
+from caseload.services import audit
+from caseload.services.problem import SLOT_MINUTES
+
+
+class RotaError(ValueError):
+    """A change that cannot be made; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class EditConflict(RotaError):
+    """Someone else changed the record since it was opened; nothing was saved."""
+
+
+def teams_for(user) -> list[Team]:
+    query = select(Team).order_by(Team.name)
+    if user.role != Role.ADMIN:
+        query = query.where(Team.leader_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def week_bounds_utc(team: Team, week_start: date) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00, local time, as UTC."""
+    return to_utc(week_start, "00:00", team.timezone), to_utc(week_start + timedelta(days=7), "00:00", team.timezone)
+
+
+# --- absences -------------------------------------------------------------------------------------
+
+def _check_absence(advisor: Advisor, team: Team, week_start: date, starts_at: datetime, ends_at: datetime) -> None:
+    if advisor.team_id != team.id:
+        raise RotaError("That advisor is not in this team.", "advisor")
+    if ends_at <= starts_at:
+        raise RotaError("The absence must end after it starts.", "end_time")
+    lo, hi = week_bounds_utc(team, week_start)
+    if starts_at < lo or ends_at > hi:
+        raise RotaError("The absence must lie inside the week being planned.", "start_day")
+
+
+def add_absence(team: Team, week_start: date, advisor: Advisor, starts_at: datetime, ends_at: datetime,
+                reason: str, note: str | None, by) -> Absence:
+    _check_absence(advisor, team, week_start, starts_at, ends_at)
+    absence = Absence(advisor=advisor, starts_at=starts_at, ends_at=ends_at, reason=reason or "leave", note=note or None)
+    db.session.add(absence)
+    db.session.flush()
+    audit.record("absence_added", user=by, obj=absence, advisor=advisor.id, starts_at=starts_at.isoformat(),
+                 ends_at=ends_at.isoformat(), reason=absence.reason)
+    db.session.commit()
+    return absence
+
+
+def update_absence(absence: Absence, team: Team, week_start: date, advisor: Advisor, starts_at: datetime,
+                   ends_at: datetime, reason: str, note: str | None, by) -> Absence:
+    _check_absence(advisor, team, week_start, starts_at, ends_at)
+    absence.advisor, absence.starts_at, absence.ends_at = advisor, starts_at, ends_at
+    absence.reason, absence.note = reason or "leave", note or None
+    audit.record("absence_changed", user=by, obj=absence, advisor=advisor.id, starts_at=starts_at.isoformat(),
+                 ends_at=ends_at.isoformat())
+    db.session.commit()
+    return absence
+
+
+def remove_absence(absence: Absence, by) -> None:
+    audit.record("absence_removed", user=by, obj=absence, advisor=absence.advisor_id,
+                 starts_at=absence.starts_at.isoformat(), ends_at=absence.ends_at.isoformat())
+    db.session.delete(absence)
+    db.session.commit()
+
+
+def set_protected_target(advisor: Advisor, minutes: int, by) -> None:
+    if minutes < 0 or minutes > 60 * 40:
+        raise RotaError("Protected time must be between 0 and 2400 minutes a week.", "minutes")
+    before = advisor.protected_minutes
+    advisor.protected_minutes = minutes
+    audit.record("protected_target_set", user=by, obj=advisor, before=before, after=minutes)
+    db.session.commit()
+
+
+# --- clients --------------------------------------------------------------------------------------
+
+def update_client(client: Client, named_advisor: Advisor | None, need: Skill | None, complexity: int,
+                  expected_version: int, by) -> Client:
+    """Change a client's named advisor, need and complexity (optimistic lock on the client row)."""
+    if client.version_id != expected_version:
+        raise EditConflict("Someone else changed this client since you opened it. Nothing was saved: "
+                           "reload to see their change.")
+    if named_advisor is not None and named_advisor.team_id != client.team_id:
+        raise RotaError("The named advisor must be in the client's team.", "named_advisor")
+    if complexity not in (1, 2, 3):
+        raise RotaError("Complexity is 1, 2 or 3.", "complexity")
+    before = {"named_advisor": client.named_advisor_id, "need": client.need_id, "complexity": client.complexity}
+    client.named_advisor, client.need, client.complexity = named_advisor, need, complexity
+    audit.record("client_changed", user=by, obj=client, before=before,
+                 after={"named_advisor": getattr(named_advisor, "id", None), "need": getattr(need, "id", None),
+                        "complexity": complexity})
+    try:
+        db.session.commit()
+    except StaleDataError as err:
+        db.session.rollback()
+        raise EditConflict("Someone else saved this client at the same moment. Nothing was saved: reload.") from err
+    return client
+
+
+# --- appointment requests -------------------------------------------------------------------------
+
+WINDOW = re.compile(r"^\s*(?P<day>\d{4}-\d{2}-\d{2}|[A-Za-z]{3})[a-z]*\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$")
+
+
+@dataclass
+class Window:
+    day: date
+    start: str
+    end: str
+
+
+def parse_windows(text: str, week_start: date) -> list[Window]:
+    """Windows written one per line (or separated by ';'): "2026-11-23 09:00-12:00" or "tue 13:00-17:00"."""
+    windows = []
+    for part in re.split(r"[;\n]", text or ""):
+        if not part.strip():
+            continue
+        match = WINDOW.match(part)
+        if not match:
+            raise RotaError(f'"{part.strip()}" is not a window: write e.g. "tue 09:00-12:00" or '
+                            f'"{week_start.isoformat()} 09:00-12:00".', "windows")
+        day_text = match["day"].lower()
+        if day_text[:3] in WEEKDAYS:
+            day = week_start + timedelta(days=WEEKDAYS.index(day_text[:3]))
+        else:
+            try:
+                day = date.fromisoformat(day_text)
+            except ValueError:
+                raise RotaError(f'"{day_text}" is not a date.', "windows") from None
+        if not week_start <= day < week_start + timedelta(days=7):
+            raise RotaError(f"{day.isoformat()} is not in the week of {week_start.isoformat()}.", "windows")
+        start, end = (f"{int(t.split(':')[0]):02d}:{t.split(':')[1]}" for t in (match["start"], match["end"]))
+        if not ("00:00" <= start < end <= "24:00") or start[3:] > "59" or end[3:] > "59":
+            raise RotaError(f"{part.strip()}: the window must end after it starts, within the day.", "windows")
+        windows.append(Window(day, start, end))
+    if not windows:
+        raise RotaError("Give at least one window when the client can come.", "windows")
+    return windows
+
+
+def windows_text(request: AppointmentRequest, tz: str) -> str:
+    from caseload.localtime import to_local
+
+    return "\n".join(f"{to_local(w.starts_at, tz):%Y-%m-%d %H:%M}-{to_local(w.ends_at, tz):%H:%M}" for w in request.windows)
+
+
+def check_duration(minutes: int) -> None:
+    if minutes is None or minutes <= 0 or minutes % SLOT_MINUTES or minutes > 8 * 60:
+        raise RotaError(f"The duration must be a whole number of {SLOT_MINUTES}-minute slots, up to 8 hours.",
+                        "duration_minutes")
+
+
+@dataclass
+class RequestFields:
+    client: Client
+    type: AppointmentType
+    duration_minutes: int
+    windows: list[Window]
+    purpose: str | None = None
+    pinned_advisor: Advisor | None = None
+    pinned_start: datetime | None = None
+
+
+def check_request(team: Team, week_start: date, fields: RequestFields) -> None:
+    if fields.client.team_id != team.id or fields.client.erased_at is not None:
+        raise RotaError("That client is not in this team.", "client")
+    check_duration(fields.duration_minutes)
+    if (fields.pinned_advisor is None) != (fields.pinned_start is None):
+        raise RotaError("A pin needs both an advisor and a start time.", "pinned_advisor")
+    if fields.pinned_advisor is not None:
+        if fields.pinned_advisor.team_id != team.id:
+            raise RotaError("The pinned advisor is not in this team.", "pinned_advisor")
+        lo, hi = week_bounds_utc(team, week_start)
+        if not lo <= fields.pinned_start < hi:
+            raise RotaError("The pinned time must be inside the week.", "pinned_day")
+
+
+def _apply(request: AppointmentRequest, team: Team, fields: RequestFields) -> None:
+    request.client, request.type, request.duration_minutes = fields.client, fields.type, fields.duration_minutes
+    request.purpose = fields.purpose or fields.type.name
+    request.pinned_advisor, request.pinned_start = fields.pinned_advisor, fields.pinned_start
+    request.windows = [RequestWindow(starts_at=to_utc(w.day, w.start if w.start != "24:00" else "00:00", team.timezone),
+                                     ends_at=(to_utc(w.day + timedelta(days=1), "00:00", team.timezone) if w.end == "24:00"
+                                              else to_utc(w.day, w.end, team.timezone)))
+                       for w in fields.windows]
+
+
+def new_request(team: Team, week_start: date, fields: RequestFields) -> AppointmentRequest:
+    """An unsaved request (the CSV import adds many before one commit)."""
+    check_request(team, week_start, fields)
+    request = AppointmentRequest(team=team, week_start=week_start)
+    _apply(request, team, fields)
+    return request
+
+
+def add_request(team: Team, week_start: date, fields: RequestFields, by) -> AppointmentRequest:
+    request = new_request(team, week_start, fields)
+    db.session.add(request)
+    db.session.flush()
+    audit.record("request_added", user=by, obj=request, client=fields.client.id, week=week_start.isoformat())
+    db.session.commit()
+    return request
+
+
+def update_request(request: AppointmentRequest, fields: RequestFields, expected_version: int, by) -> AppointmentRequest:
+    if request.version_id != expected_version:
+        raise EditConflict("Someone else changed this request since you opened it. Nothing was saved: reload.")
+    check_request(request.team, request.week_start, fields)
+    _apply(request, request.team, fields)
+    audit.record("request_changed", user=by, obj=request, client=fields.client.id)
+    try:
+        db.session.commit()
+    except StaleDataError as err:
+        db.session.rollback()
+        raise EditConflict("Someone else saved this request at the same moment. Nothing was saved: reload.") from err
+    return request
+
+
+def remove_request(request: AppointmentRequest, by) -> None:
+    audit.record("request_removed", user=by, obj=request, client=request.client_id,
+                 week=request.week_start.isoformat())
+    db.session.delete(request)
+    db.session.commit()
+
+
+def team_clients(team: Team, search: str | None = None) -> list[Client]:
+    query = select(Client).where(Client.team_id == team.id, Client.erased_at.is_(None)).order_by(Client.reference)
+    if search:
+        like = f"%{search.strip()}%"
+        query = query.where(Client.reference.ilike(like) | Client.name.ilike(like))
+    return list(db.session.scalars(query))
+
+
+def client_by_reference(team: Team, reference: str) -> Client | None:
+    return db.session.scalar(select(Client).where(Client.team_id == team.id, Client.reference == reference.strip(),
+                                                  Client.erased_at.is_(None)))
+
+
+# --- the week page ---------------------------------------------------------------------------------
+
+@dataclass
+class AdvisorWeek:
+    advisor: Advisor
+    days: list  # per day: list of (start, end) local "HH:MM" strings of bookable time
+    absences: list  # (absence, local start, local end)
+    minutes: int
+
+
+def week_rows(team: Team, week_start: date) -> list[AdvisorWeek]:
+    """Each advisor's bookable time per day (pattern minus absences) and the week's absences, in local time."""
+    from caseload.services.problem import HORIZON_DAYS, availability, local_naive, team_advisors, week_absences
+
+    rows = []
+    for advisor in team_advisors(team):
+        spans = availability(advisor, week_start, team.timezone, 7)
+        days = [[(s.strftime("%H:%M"), e.strftime("%H:%M")) for s, e in spans if s.date() == week_start + timedelta(days=d)]
+                for d in range(HORIZON_DAYS)]
+        absences = [(a, local_naive(a.starts_at, team.timezone), local_naive(a.ends_at, team.timezone))
+                    for a in week_absences(advisor, week_start, team.timezone, 7)]
+        minutes = sum(int((e - s).total_seconds() // 60) for s, e in spans if s.date() < week_start + timedelta(days=HORIZON_DAYS))
+        rows.append(AdvisorWeek(advisor, days, absences, minutes))
+    return rows
