@@ -21,9 +21,13 @@ class AbsenceForm(FlaskForm):
     reason = StringField("Reason", default="leave", validators=[Length(max=120)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=1000)])
 
-    def validate_end_time(self, field):
-        if (self.start_time.data is None) != (field.data is None):
-            raise ValidationError("Give both times for part of a day, or neither for whole days.")
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        # Optional() stops a field's own validators when it is empty, so this check lives here.
+        if ok and (self.start_time.data is None) != (self.end_time.data is None):
+            self.end_time.errors = ["Give both times for part of a day, or neither for whole days."]
+            return False
+        return ok
 
     def validate_end_day(self, field):
         if field.data and self.start_day.data and field.data < self.start_day.data:
@@ -59,11 +63,16 @@ class RequestForm(FlaskForm):
             raise ValidationError("Use a multiple of 15 minutes.")
 
     def validate_pinned_time(self, field):
-        pinned = self.pinned_advisor.data not in (None, NONE)
-        if pinned and (self.pinned_day.data is None or field.data is None):
-            raise ValidationError("A pin needs a day and a start time.")
         if field.data is not None and field.data.minute % 15:
             raise ValidationError("Start on a quarter hour.")
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        pinned = self.pinned_advisor.data not in (None, NONE)
+        if ok and pinned and (self.pinned_day.data is None or self.pinned_time.data is None):
+            self.pinned_time.errors = ["A pin needs a day and a start time."]
+            return False
+        return ok
 
 
 class ImportForm(FlaskForm):
