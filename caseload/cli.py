@@ -76,3 +76,5 @@ def init_app(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    from caseload.week_cli import week_cli  # the team leader's week (export-problem, plan, export-plan)
+    app.cli.add_command(week_cli)

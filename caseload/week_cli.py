@@ -1,0 +1,111 @@
+"""Command line for a team's week: `flask --app caseload week export-problem|plan|export-plan`.
+
+Used by scripts and checks; the same services as the web pages.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from caseload.extensions import db
+from caseload.models import Team
+
+week_cli = AppGroup("week", help="Plan a team's week from the command line.")
+
+
+def _team(name: str) -> Team:
+    team = db.session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        raise click.BadParameter(f"no team named {name!r}", param_hint="--team")
+    return team
+
+
+def _week(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date like 2026-11-23", param_hint="--week") from None
+    if day.weekday() != 0:
+        raise click.BadParameter(f"{text} is a {day:%A}; weeks start on Monday", param_hint="--week")
+    return day
+
+
+def _write(document: dict, out: str) -> None:
+    with open(out, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+
+
+team_option = click.option("--team", "team_name", required=True, help="Team name, e.g. north.")
+week_option = click.option("--week", "week_text", required=True, help="The week's Monday, YYYY-MM-DD.")
+
+
+@week_cli.command("export-problem")
+@team_option
+@week_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+def export_problem(team_name, week_text, out):
+    """Write the week's caseload-problem/1 document (the published plan, if any, as `previous`)."""
+    from caseload.services.plans import published_plan
+    from caseload.services.problem import build_problem
+
+    team, week = _team(team_name), _week(week_text)
+    problem, maps = build_problem(team, week, previous_plan=published_plan(team, week))
+    _write(problem, out)
+    click.echo(f"{len(problem['appointments'])} appointments, {len(problem['advisors'])} advisors -> {out}")
+    for request_id, reason in maps.skipped.items():
+        click.echo(f"  left out request {request_id}: {reason}", err=True)
+
+
+def _format_figures(figures: dict) -> str:
+    return "  ".join(f"{key} {value * 100:.1f}%" if isinstance(value, (int, float)) else f"{key} -"
+                     for key, value in figures.items())
+
+
+@week_cli.command("plan")
+@team_option
+@week_option
+@click.option("--time-limit", type=float, default=None, help="Seconds (default: SOLVER_TIME_LIMIT_S).")
+def plan(team_name, week_text, time_limit):
+    """Solve the week here and now, save it as a draft plan and print the figures."""
+    from caseload.services.planning import solver
+    from caseload.services.plans import published_plan, save_plan
+    from caseload.services.problem import build_problem
+
+    team, week = _team(team_name), _week(week_text)
+    previous = published_plan(team, week)
+    problem, maps = build_problem(team, week, previous_plan=previous)
+    limit = time_limit or current_app.config["SOLVER_TIME_LIMIT_S"]
+    solution = solver()(problem, time_limit=limit, workers=current_app.config["SOLVER_WORKERS"])
+    if solution.get("status") == "unknown":
+        raise click.ClickException("no plan found within the time limit; nothing saved")
+    saved = save_plan(team, week, problem, solution, by=None, based_on=previous, skipped=maps.skipped)
+    placed = sum(1 for item in saved.items if item.advisor_id is not None)
+    click.echo(f"Draft plan {saved.id} for team {team.name}, week of {week}: {placed}/{len(saved.items)} placed, "
+               f"status {saved.solver_status}, score {saved.score}, bound {saved.bound}")
+    click.echo(_format_figures(saved.figures or {}))
+
+
+@week_cli.command("export-plan")
+@team_option
+@week_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--problem-out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also write the problem this plan solved (to check it even if the week changed since).")
+def export_plan(team_name, week_text, out, problem_out):
+    """Write the week's latest plan as a caseload-solution/1 document."""
+    from caseload.services.plans import latest_plan
+
+    team, week = _team(team_name), _week(week_text)
+    found = latest_plan(team, week)
+    if found is None or not found.solution:
+        raise click.ClickException(f"team {team.name} has no plan for the week of {week}")
+    _write(found.solution, out)
+    if problem_out:
+        _write(found.problem, problem_out)
+    click.echo(f"Plan {found.id} ({found.status}) -> {out}")
