@@ -1,0 +1,172 @@
+"""Background planning jobs: progress, cancel, failure; the published plan is never touched by a failed run."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from caseload.extensions import db
+from caseload.localtime import this_week_start
+from caseload.models import Plan, SolveJob, Team, utcnow
+from caseload.services import planning
+
+
+@pytest.fixture
+def north(demo_app):
+    team = db.session.scalar(select(Team).where(Team.name == "north"))
+    return team, this_week_start(team.timezone)
+
+
+@pytest.fixture
+def leader(demo_auth):
+    demo_auth.login("leader")
+    return demo_auth.client
+
+
+def _empty_solution(problem, reason="fake"):
+    return {"format": "caseload-solution/1", "status": "feasible", "assignments": [],
+            "unassigned": [{"appointment": a["id"], "reason": reason} for a in problem["appointments"]],
+            "allocations": [], "protected": [], "score": 0, "bound": 10, "solve_seconds": 0.0,
+            "figures": {"fill": 0.0, "continuity": None, "separation": None, "protected": 0.0, "gap": 1.0}}
+
+
+def _use_solver(monkeypatch, fake):
+    monkeypatch.setattr(planning, "solver", lambda: fake)
+
+
+def _request_cancel(job_id):
+    # The leader's click arrives through another connection, as from the web process.
+    with db.engine.begin() as connection:
+        connection.execute(update(SolveJob).where(SolveJob.id == job_id).values(cancel_requested=True))
+
+
+def test_planning_runs_in_the_background_and_reports_progress(leader, north, monkeypatch):
+    team, week = north
+    seen = {}
+
+    def fake(problem, time_limit, workers, progress):
+        seen.update(time_limit=time_limit, workers=workers)
+        progress({"elapsed": 0.5, "score": 5, "bound": 10, "figures": {"continuity": 0.75}})
+        return _empty_solution(problem)
+
+    _use_solver(monkeypatch, fake)
+    response = leader.post(f"/rota/t/{team.id}/{week}/plan", data={"time_limit": 7})
+    assert response.status_code == 302
+    job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
+    assert seen == {"time_limit": 7.0, "workers": 1}
+    status = leader.get(f"/rota/jobs/{job.id}").get_json()
+    assert status["status"] == "succeeded" and status["plan_url"].endswith(f"/plans/{status['plan_id']}")
+    assert status["progress"]["score"] == 0 and status["progress"]["bound"] == 10
+    assert db.session.get(Plan, status["plan_id"]).status == "draft"
+    page = leader.get(f"/rota/t/{team.id}/{week}/").data.decode()
+    assert f'data-url="/rota/jobs/{job.id}"' in page and "Review the plan" in page
+
+
+def test_progress_is_written_while_solving(demo_app, north):
+    team, _ = north
+    job = SolveJob(team_id=team.id, week_start=north[1], status="running", time_limit=10)
+    db.session.add(job)
+    db.session.commit()
+    reporter = planning.ProgressReporter(job.id, 10, db.engine)
+    reporter({"elapsed": 2.0, "score": 123, "bound": 200, "continuity": 0.5})
+    reporter({"elapsed": 2.1, "score": 124, "bound": 200})  # within a second: not written
+    db.session.expire_all()
+    assert db.session.get(SolveJob, job.id).progress == {"elapsed": 2.0, "time_left": 8.0, "score": 123,
+                                                         "bound": 200, "continuity": 0.5}
+
+
+def test_cancel_stops_the_solve_and_saves_nothing(leader, north, monkeypatch):
+    team, week = north
+
+    def fake(problem, time_limit, workers, progress):
+        job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
+        _request_cancel(job.id)
+        progress({"elapsed": 1.0, "score": 1, "bound": 2})  # the reporter sees the flag and stops the solve
+        raise AssertionError("the solve should have been stopped")
+
+    _use_solver(monkeypatch, fake)
+    leader.post(f"/rota/t/{team.id}/{week}/plan", data={})
+    job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
+    db.session.refresh(job)
+    assert job.status == "cancelled" and job.plan_id is None
+    assert not db.session.scalars(select(Plan)).all()
+
+
+def test_cancel_after_the_solver_finishes_discards_the_result(leader, north, monkeypatch):
+    team, week = north
+
+    def fake(problem, time_limit, workers, progress):
+        _request_cancel(db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first().id)
+        return _empty_solution(problem)  # a solver that never calls back
+
+    _use_solver(monkeypatch, fake)
+    leader.post(f"/rota/t/{team.id}/{week}/plan", data={})
+    job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
+    db.session.refresh(job)
+    assert job.status == "cancelled" and not db.session.scalars(select(Plan)).all()
+
+
+def test_cancel_button_on_a_queued_job(leader, north):
+    team, week = north
+    job = SolveJob(team_id=team.id, week_start=week, status="queued", time_limit=10)
+    db.session.add(job)
+    db.session.commit()
+    assert leader.post(f"/rota/jobs/{job.id}/cancel").status_code == 302
+    db.session.refresh(job)
+    assert job.status == "cancelled" and job.cancel_requested
+    planning.run_job(job.id)  # the worker picks it up later and skips it
+    db.session.refresh(job)
+    assert job.status == "cancelled"
+
+
+@pytest.mark.parametrize("outcome, message", [
+    ("crash", "Planning failed: solver exploded"),
+    ("unknown", "No plan was found within the time limit"),
+])
+def test_failed_runs_say_why_and_leave_the_published_plan_alone(leader, north, monkeypatch, outcome, message):
+    team, week = north
+    published = Plan(team_id=team.id, week_start=week, status="published", published_version=1, solution={})
+    db.session.add(published)
+    db.session.commit()
+
+    def fake(problem, time_limit, workers, progress):
+        if outcome == "crash":
+            raise RuntimeError("solver exploded")
+        return dict(_empty_solution(problem), status="unknown")
+
+    _use_solver(monkeypatch, fake)
+    leader.post(f"/rota/t/{team.id}/{week}/plan", data={})
+    job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
+    db.session.refresh(job)
+    assert job.status == "failed" and message in job.message
+    assert [(p.id, p.status) for p in db.session.scalars(select(Plan))] == [(published.id, "published")]
+    assert job.previous_plan_id == published.id  # re-planning starts from the published plan
+
+
+def test_a_week_being_planned_cannot_be_planned_twice(leader, north, monkeypatch):
+    team, week = north
+    db.session.add(SolveJob(team_id=team.id, week_start=week, status="running", time_limit=60, started_at=utcnow()))
+    db.session.commit()
+    _use_solver(monkeypatch, lambda *a, **k: pytest.fail("must not solve"))
+    response = leader.post(f"/rota/t/{team.id}/{week}/plan", data={}, follow_redirects=True)
+    assert b"already being planned" in response.data
+
+
+def test_a_job_whose_worker_died_is_reported_failed(leader, north):
+    team, week = north
+    job = SolveJob(team_id=team.id, week_start=week, status="running", time_limit=10,
+                   started_at=utcnow() - timedelta(minutes=30))
+    db.session.add(job)
+    db.session.commit()
+    data = leader.get(f"/rota/jobs/{job.id}").get_json()
+    assert data["status"] == "failed" and "worker stopped" in data["message"]
+
+
+def test_jobs_of_another_team_are_not_found(leader, north):
+    south = db.session.scalar(select(Team).where(Team.name == "south"))
+    job = SolveJob(team_id=south.id, week_start=north[1], status="queued", time_limit=10)
+    db.session.add(job)
+    db.session.commit()
+    assert leader.get(f"/rota/jobs/{job.id}").status_code == 404
+    assert leader.post(f"/rota/jobs/{job.id}/cancel").status_code == 404
