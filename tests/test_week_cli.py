@@ -1,0 +1,60 @@
+"""The `week` command line: export the demo week's problem, plan it, export the plan, and check it
+with the scheduler's own checker in a separate process."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from caseload.extensions import db
+from caseload.localtime import this_week_start
+from caseload.models import Plan, Team
+
+pytestmark = pytest.mark.slow
+
+
+def test_export_plan_and_check_the_demo_week(demo_app, tmp_path):
+    runner = demo_app.test_cli_runner()
+    week = this_week_start("Europe/London").isoformat()
+    problem_path, solution_path = tmp_path / "problem.json", tmp_path / "solution.json"
+
+    exported = runner.invoke(args=["week", "export-problem", "--team", "north", "--week", week, "--out", str(problem_path)])
+    assert exported.exit_code == 0, exported.output
+    problem = json.loads(problem_path.read_text())
+    assert problem["format"] == "caseload-problem/1" and len(problem["appointments"]) == 60
+
+    planned = runner.invoke(args=["week", "plan", "--team", "north", "--week", week, "--time-limit", "3"])
+    assert planned.exit_code == 0, planned.output
+    assert "fill" in planned.output and "continuity" in planned.output
+    plan = db.session.scalars(select(Plan).order_by(Plan.id.desc())).first()
+    assert plan.status == "draft" and plan.team.name == "north"
+
+    out = runner.invoke(args=["week", "export-plan", "--team", "north", "--week", week, "--out", str(solution_path)])
+    assert out.exit_code == 0, out.output
+    solution = json.loads(solution_path.read_text())
+    assert solution["format"] == "caseload-solution/1"
+    assert len(solution["assignments"]) + len(solution["unassigned"]) == len(problem["appointments"])
+
+    check = subprocess.run([sys.executable, "-m", "scheduler", "check", str(problem_path), str(solution_path)],
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--team", "nowhere", "--week", "2026-11-23"], "no team named"),
+    (["--team", "north", "--week", "2026-11-24"], "weeks start on Monday"),
+])
+def test_bad_team_or_week_is_refused(demo_app, tmp_path, args, message):
+    result = demo_app.test_cli_runner().invoke(args=["week", "export-problem", *args, "--out", str(tmp_path / "p.json")])
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_export_plan_without_a_plan_fails_clearly(demo_app, tmp_path):
+    team = db.session.scalar(select(Team).where(Team.name == "south"))
+    week = this_week_start(team.timezone).isoformat()
+    result = demo_app.test_cli_runner().invoke(args=["week", "export-plan", "--team", "south", "--week", week,
+                                                     "--out", str(tmp_path / "s.json")])
+    assert result.exit_code != 0 and "has no plan" in result.output
