@@ -49,9 +49,11 @@ def fail_if_stale(job: SolveJob) -> SolveJob:
         since = job.started_at or job.created_at
         limit = timedelta(seconds=(job.time_limit or 0) + STALE_AFTER_S)
         if since is not None and utcnow() - since > limit and (job.status == "running" or utcnow() - since > 3 * limit):
-            job.status = "failed"
             job.message = ("The planning worker stopped before finishing (it may have been restarted). "
-                           "The published plan is untouched; plan the week again.")
+                           if job.status == "running" else
+                           "No planning worker picked this run up (is the worker running? `make run` starts it). "
+                           ) + "The published plan is untouched; plan the week again."
+            job.status = "failed"
             job.finished_at = utcnow()
             db.session.commit()
     return job

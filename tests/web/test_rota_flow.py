@@ -119,13 +119,14 @@ def test_the_leaders_week_end_to_end(leader, north):
     # Publish: version 1.
     page = leader.get(f"/rota/plans/{draft.id}")
     assert page.status_code == 200
-    published = leader.post(f"/rota/plans/{draft.id}/publish", data={"version": draft.version_id, "published": 0})
+    seen_version = draft.version_id
+    published = leader.post(f"/rota/plans/{draft.id}/publish", data={"version": seen_version, "published": 0})
     assert published.status_code == 302
     db.session.expire_all()
     first = db.session.get(Plan, draft.id)
     assert (first.status, first.published_version) == ("published", 1)
     # Publishing it again from the same (now stale) page is a conflict.
-    again = leader.post(f"/rota/plans/{draft.id}/publish", data={"version": draft.version_id, "published": 0})
+    again = leader.post(f"/rota/plans/{draft.id}/publish", data={"version": seen_version, "published": 0})
     assert again.status_code == 409 and b"Nothing was published" in again.data
 
     # The busiest advisor is off sick on their busiest day: mark them absent and re-plan.
