@@ -170,3 +170,40 @@ def test_jobs_of_another_team_are_not_found(leader, north):
     db.session.commit()
     assert leader.get(f"/rota/jobs/{job.id}").status_code == 404
     assert leader.post(f"/rota/jobs/{job.id}/cancel").status_code == 404
+
+
+def test_the_web_request_only_queues_and_the_worker_solves(demo_app, monkeypatch):
+    """With a real queue the request returns at once with a queued job; a worker thread runs it later."""
+    import threading
+
+    from caseload import create_app
+    from caseload.jobs import huey
+    from config import TestConfig
+
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    app = create_app(dict(config, DATABASE_URL=demo_app.config["DATABASE_URL"], QUEUE_IMMEDIATE=False))
+    calls = []
+
+    def fake(problem, time_limit, workers, progress):
+        calls.append(threading.current_thread().name)
+        return _empty_solution(problem)
+
+    _use_solver(monkeypatch, fake)
+    with app.app_context():
+        team = db.session.scalar(select(Team).where(Team.name == "north"))
+        week = this_week_start(team.timezone)
+        web = app.test_client()
+        web.post("/login", data={"username": "leader", "password": "demo"})
+        assert web.post(f"/rota/t/{team.id}/{week}/plan", data={}).status_code == 302
+        job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
+        assert job.status == "queued" and not calls and len(huey.pending()) == 1
+        db.session.remove()
+
+    worker = threading.Thread(target=lambda: huey.execute(huey.dequeue()), name="worker")
+    worker.start()
+    worker.join(30)
+    with app.app_context():
+        data = app.test_client()
+        data.post("/login", data={"username": "leader", "password": "demo"})
+        status = data.get(f"/rota/jobs/{job.id}").get_json()
+    assert calls == ["worker"] and status["status"] == "succeeded" and status["plan_id"]
