@@ -1,15 +1,54 @@
-"""Administrators: users, teams, skills, appointment types, weights, reports, audit."""
-from flask import render_template
+"""Administrators: users, teams, skills, advisors and appointment types.
+
+Weights and the what-if are in weights_views.py, reports in report_views.py, the audit log in audit_views.py.
+A refused change re-shows the form with status 400 and the message under the field at fault.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from caseload.admin import bp
+from caseload.admin.forms import (
+    NONE, AdvisorForm, AppointmentTypeForm, SkillForm, TeamForm, UserCreateForm, UserEditForm,
+)
 from caseload.auth.access import role_required
 from caseload.extensions import db
-from caseload.models import Advisor, Client, Role, Team, User
+from caseload.models import Advisor, AppointmentType, Client, Role, Skill, Team, User
+from caseload.services import admin
+
+ADMIN = Role.ADMIN
+
+
+def get_or_404(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def refused(form, err: admin.AdminError) -> None:
+    """Show a service refusal under its field and in the flash, naming the field."""
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(err)]
+        flash(f"Not saved. {field.label.text}: {err}", "error")
+    else:
+        flash(f"Not saved: {err}", "error")
+
+
+def invalid(form) -> None:
+    flash("Not saved. " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+                                    for name, errors in form.errors.items() if name in form), "error")
+
+
+def render_form(template: str, form, status: int = 200, **context):
+    return render_template(template, form=form, **context), status
 
 
 @bp.get("/")
-@role_required(Role.ADMIN)
+@role_required(ADMIN)
 def home():
     counts = {
         "users": db.session.scalar(select(func.count(User.id))),
@@ -18,3 +57,192 @@ def home():
         "clients": db.session.scalar(select(func.count(Client.id))),
     }
     return render_template("admin/home.html", counts=counts)
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+def _advisor_choices(user: User):
+    free = [a for a in admin.all_advisors() if a.user_id in (None, user.id)]
+    return [(NONE, "— none —")] + [(a.id, f"{a.name} ({a.team.name})") for a in free]
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@role_required(ADMIN)
+def users():
+    form = UserCreateForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                user = admin.add_user(form.username.data, form.display_name.data, Role(form.role.data),
+                                      form.password.data, by=current_user)
+                flash(f"Account {user.username} created.", "success")
+                return redirect(url_for("admin.edit_user", user_id=user.id))
+            except admin.AdminError as err:
+                refused(form, err)
+        else:
+            invalid(form)
+        status = 400
+    return render_form("admin/users.html", form, status, users=admin.all_users())
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required(ADMIN)
+def edit_user(user_id):
+    user = get_or_404(User, user_id)
+    form = UserEditForm(obj=user) if request.method == "GET" else UserEditForm()
+    form.advisor.choices = _advisor_choices(user)
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.advisor.data = user.advisor.id if user.advisor else NONE
+        return render_form("admin/user.html", form, user=user)
+    if form.validate_on_submit():
+        try:
+            admin.update_user(user, form.display_name.data, Role(form.role.data), form.active.data, by=current_user)
+            advisor = db.session.get(Advisor, form.advisor.data) if form.advisor.data != NONE else None
+            admin.link_advisor(user, advisor, by=current_user)
+            flash(f"{user.username} saved.", "success")
+            return redirect(url_for("admin.users"))
+        except admin.AdminError as err:
+            db.session.rollback()
+            refused(form, err)
+    else:
+        invalid(form)
+    return render_form("admin/user.html", form, 400, user=user)
+
+
+# --- teams ----------------------------------------------------------------------------------------
+
+def _leader_choices():
+    leaders = db.session.scalars(select(User).where(User.role == Role.LEADER, User.active.is_(True)).order_by(User.username))
+    return [(NONE, "— none —")] + [(u.id, f"{u.display_name} ({u.username})") for u in leaders]
+
+
+def _save_team(team: Team | None, form: TeamForm):
+    leader = db.session.get(User, form.leader.data) if form.leader.data != NONE else None
+    return admin.save_team(team, form.name.data, form.timezone.data, leader, by=current_user)
+
+
+@bp.route("/teams", methods=["GET", "POST"], defaults={"team_id": None})
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@role_required(ADMIN)
+def teams(team_id):
+    team = get_or_404(Team, team_id) if team_id else None
+    form = TeamForm(obj=team) if request.method == "GET" else TeamForm()
+    form.leader.choices = _leader_choices()
+    if request.method == "GET" and team is not None:
+        form.leader.data = team.leader_id or NONE
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                saved = _save_team(team, form)
+                flash(f"Team {saved.name} saved.", "success")
+                return redirect(url_for("admin.teams"))
+            except admin.AdminError as err:
+                db.session.rollback()
+                refused(form, err)
+        else:
+            invalid(form)
+        status = 400
+    return render_form("admin/teams.html", form, status, team=team, teams=admin.all_teams())
+
+
+# --- skills ---------------------------------------------------------------------------------------
+
+@bp.route("/skills", methods=["GET", "POST"], defaults={"skill_id": None})
+@bp.route("/skills/<int:skill_id>", methods=["GET", "POST"])
+@role_required(ADMIN)
+def skills(skill_id):
+    skill = get_or_404(Skill, skill_id) if skill_id else None
+    form = SkillForm(obj=skill) if request.method == "GET" else SkillForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                saved = admin.save_skill(skill, form.code.data, form.name.data, by=current_user)
+                flash(f"Skill {saved.code} saved.", "success")
+                return redirect(url_for("admin.skills"))
+            except admin.AdminError as err:
+                db.session.rollback()
+                refused(form, err)
+        else:
+            invalid(form)
+        status = 400
+    return render_form("admin/skills.html", form, status, skill=skill, skills=admin.all_skills())
+
+
+# --- advisors -------------------------------------------------------------------------------------
+
+def _advisor_form(advisor: Advisor | None) -> AdvisorForm:
+    form = AdvisorForm(obj=advisor) if request.method == "GET" else AdvisorForm()
+    form.team.choices = [(t.id, t.name) for t in admin.all_teams()]
+    form.skills.choices = [(s.id, f"{s.name} ({s.code})") for s in admin.all_skills()]
+    if request.method == "GET" and advisor is not None:
+        form.team.data = advisor.team_id
+        form.skills.data = [s.id for s in advisor.skills]
+        form.work_pattern.data = admin.work_pattern_text(advisor.work_pattern)
+    return form
+
+
+@bp.get("/advisors")
+@role_required(ADMIN)
+def advisors():
+    return render_template("admin/advisors.html", advisors=admin.all_advisors())
+
+
+@bp.route("/advisors/new", methods=["GET", "POST"], defaults={"advisor_id": None})
+@bp.route("/advisors/<int:advisor_id>", methods=["GET", "POST"])
+@role_required(ADMIN)
+def edit_advisor(advisor_id):
+    advisor = get_or_404(Advisor, advisor_id) if advisor_id else None
+    form = _advisor_form(advisor)
+    if request.method == "GET":
+        return render_form("admin/advisor.html", form, advisor=advisor)
+    if form.validate_on_submit():
+        try:
+            saved = admin.save_advisor(
+                advisor, name=form.name.data, team=db.session.get(Team, form.team.data),
+                skills=[db.session.get(Skill, s) for s in form.skills.data or []],
+                does_support=form.does_support.data, does_policing=form.does_policing.data,
+                work_pattern=form.work_pattern.data, protected_minutes=form.protected_minutes.data,
+                max_appointments_per_day=form.max_appointments_per_day.data, max_caseload=form.max_caseload.data,
+                active=form.active.data, by=current_user)
+            flash(f"Advisor {saved.name} saved.", "success")
+            return redirect(url_for("admin.advisors"))
+        except admin.AdminError as err:
+            db.session.rollback()
+            refused(form, err)
+    else:
+        invalid(form)
+    return render_form("admin/advisor.html", form, 400, advisor=advisor)
+
+
+# --- appointment types ----------------------------------------------------------------------------
+
+@bp.route("/types", methods=["GET", "POST"], defaults={"type_id": None})
+@bp.route("/types/<int:type_id>", methods=["GET", "POST"])
+@role_required(ADMIN)
+def types(type_id):
+    kind_type = get_or_404(AppointmentType, type_id) if type_id else None
+    form = AppointmentTypeForm(obj=kind_type) if request.method == "GET" else AppointmentTypeForm()
+    form.skill.choices = [(NONE, "— the client's own need —")] + [(s.id, s.name) for s in admin.all_skills()]
+    if request.method == "GET" and kind_type is not None:
+        form.skill.data = kind_type.skill_id or NONE
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                saved = admin.save_appointment_type(
+                    kind_type, code=form.code.data, name=form.name.data, kind=form.kind.data,
+                    skill=db.session.get(Skill, form.skill.data) if form.skill.data != NONE else None,
+                    default_minutes=form.default_minutes.data, active=form.active.data, by=current_user)
+                flash(f"Appointment type {saved.code} saved.", "success")
+                return redirect(url_for("admin.types"))
+            except admin.AdminError as err:
+                db.session.rollback()
+                refused(form, err)
+        else:
+            invalid(form)
+        status = 400
+    return render_form("admin/types.html", form, status, kind_type=kind_type, kinds=admin.all_appointment_types())

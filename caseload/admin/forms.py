@@ -1,0 +1,105 @@
+"""Administrators' forms. Choices (teams, users, skills) are filled by the views from the database,
+so WTForms refuses anything that is not in the list."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from caseload.models import KINDS, Role
+
+NONE = 0  # the "nobody / none" choice in selects
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.ADVISOR.value)
+    password = PasswordField("Initial password", validators=[DataRequired(), Length(max=200)])
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    active = BooleanField("Active (can sign in)")
+    advisor = SelectField("Advisor record", coerce=int, default=NONE)
+
+
+class TeamForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=64)])
+    timezone = StringField("Time zone", default="Europe/London", validators=[DataRequired(), Length(max=64)])
+    leader = SelectField("Team leader", coerce=int, default=NONE)
+
+
+class SkillForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=40)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+
+
+class AdvisorForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    team = SelectField("Team", coerce=int, validators=[InputRequired()])
+    skills = SelectMultipleField("Skills", coerce=int)
+    does_support = BooleanField("Support (holds a caseload, sees clients)", default=True)
+    does_policing = BooleanField("Policing (compliance reviews, sanctions)")
+    work_pattern = TextAreaField("Work pattern (one day a line, e.g. \"mon 09:00-12:30, 13:30-17:00\")",
+                                 default="mon 09:00-12:30, 13:30-17:00\ntue 09:00-12:30, 13:30-17:00\n"
+                                         "wed 09:00-12:30, 13:30-17:00\nthu 09:00-12:30, 13:30-17:00\n"
+                                         "fri 09:00-12:30, 13:30-17:00",
+                                 validators=[DataRequired(), Length(max=2000)])
+    protected_minutes = IntegerField("Protected time target (minutes a week)", default=240,
+                                     validators=[InputRequired(), NumberRange(0, 2400)])
+    max_appointments_per_day = IntegerField("Most appointments a day (empty: no limit)",
+                                            validators=[Optional(), NumberRange(1, 40)])
+    max_caseload = IntegerField("Largest caseload (empty: no limit)", validators=[Optional(), NumberRange(1, 1000)])
+    active = BooleanField("Active (planned into weeks)", default=True)
+
+
+class AppointmentTypeForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=40)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    kind = SelectField("Kind", choices=[(k, k) for k in KINDS])
+    skill = SelectField("Skill needed", coerce=int, default=NONE)
+    default_minutes = IntegerField("Default length (minutes)", default=30, validators=[InputRequired(), NumberRange(15, 480)])
+    active = BooleanField("Active", default=True)
+
+
+WEIGHT_FIELDS = ("assigned", "continuity", "protected", "separation", "disruption")
+
+
+class WeightsForm(FlaskForm):
+    assigned = IntegerField("Serving every client (assigned)", validators=[InputRequired(), NumberRange(0, 1_000_000)])
+    continuity = IntegerField("Same advisor (continuity)", validators=[InputRequired(), NumberRange(0, 1_000_000)])
+    protected = IntegerField("Protected time (per minute)", validators=[InputRequired(), NumberRange(0, 1_000_000)])
+    separation = IntegerField("Policing apart from support (separation)", validators=[InputRequired(), NumberRange(0, 1_000_000)])
+    disruption = IntegerField("Keeping a published week (disruption)", validators=[InputRequired(), NumberRange(0, 1_000_000)])
+    version = HiddenField()
+
+    def weights(self) -> dict[str, int]:
+        return {name: getattr(self, name).data for name in WEIGHT_FIELDS}
+
+
+class WhatIfForm(WeightsForm):
+    team = SelectField("Team", coerce=int, validators=[InputRequired()])
+    week = DateField("Week starting (a Monday)", validators=[DataRequired()])
+    time_limit = IntegerField("Time limit per run (seconds)", default=10, validators=[InputRequired(), NumberRange(1, 120)])
+
+    def validate_week(self, field):
+        if field.data is not None and field.data.weekday() != 0:
+            from wtforms.validators import ValidationError
+
+            raise ValidationError("Choose a Monday.")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form: nothing changes
+
+    user = SelectField("User", coerce=int, default=NONE, validators=[Optional()])
+    action = SelectField("Action", default="", validators=[Optional()])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("Until", validators=[Optional()])

@@ -1,0 +1,92 @@
+"""Continuity weights: edit the active profile, and try proposed weights on a real week first."""
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from caseload.admin import bp
+from caseload.admin.forms import WEIGHT_FIELDS, WeightsForm, WhatIfForm
+from caseload.admin.views import ADMIN, invalid
+from caseload.auth.access import role_required
+from caseload.extensions import db
+from caseload.localtime import this_week_start
+from caseload.models import Team
+from caseload.services import admin, weights
+
+
+def _forms(profile, what_if: WhatIfForm | None = None, form: WeightsForm | None = None):
+    form = form or WeightsForm(data={**profile.as_weights(), "version": profile.version_id})
+    teams = admin.all_teams()
+    if what_if is None:
+        first = teams[0] if teams else None
+        what_if = WhatIfForm(formdata=None, data={**profile.as_weights(), "time_limit": 10,
+                                                  "week": this_week_start(first.timezone) if first else None})
+    what_if.team.choices = [(t.id, t.name) for t in teams]
+    return form, what_if
+
+
+def _page(profile, form, what_if, status=200):
+    return render_template("admin/weights.html", profile=profile, form=form, what_if=what_if,
+                           fields=WEIGHT_FIELDS, explanations=weights.EXPLANATIONS), status
+
+
+@bp.get("/weights")
+@role_required(ADMIN)
+def weights_page():
+    profile = weights.active_profile()
+    form, what_if = _forms(profile)
+    return _page(profile, form, what_if)
+
+
+@bp.post("/weights")
+@role_required(ADMIN)
+def save_weights():
+    profile = weights.active_profile()
+    form = WeightsForm()
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            weights.save_weights(profile, form.weights(), version, by=current_user)
+            flash("Weights saved. The next planning run uses them; published weeks are not changed.", "success")
+            return redirect(url_for("admin.weights_page"))
+        except weights.WeightsRejected as err:
+            getattr(form, err.field).errors = [str(err)]
+            flash(f"Not saved. {getattr(form, err.field).label.text}: {err}", "error")
+        except weights.WeightsConflict as err:
+            flash(str(err), "error")
+            return _page(profile, *_forms(profile, form=None), status=409)
+    else:
+        invalid(form)
+    return _page(profile, *_forms(profile, form=form), status=400)
+
+
+@bp.post("/weights/what-if")
+@role_required(ADMIN)
+def start_what_if():
+    profile = weights.active_profile()
+    what_if = WhatIfForm()
+    what_if.team.choices = [(t.id, t.name) for t in admin.all_teams()]
+    if not what_if.validate_on_submit():
+        invalid(what_if)
+        form, what_if = _forms(profile, what_if=what_if)
+        return _page(profile, form, what_if, status=400)
+    team = db.session.get(Team, what_if.team.data)
+    task_id = weights.start_what_if(team, what_if.week.data, what_if.weights(), what_if.time_limit.data, by=current_user)
+    return redirect(url_for("admin.what_if", task_id=task_id))
+
+
+@bp.get("/weights/what-if/<task_id>")
+@role_required(ADMIN)
+def what_if(task_id):
+    if not re.fullmatch(r"[0-9a-f-]{8,64}", task_id):
+        abort(404)
+    result = weights.what_if_result(task_id)
+    profile = weights.active_profile()
+    form = None
+    if result and "proposed" in result:
+        # Saving from here saves exactly the weights that were tried.
+        form = WeightsForm(formdata=None, data={**result["proposed"]["weights"], "version": profile.version_id})
+    return render_template("admin/what_if.html", result=result, task_id=task_id, form=form, fields=WEIGHT_FIELDS,
+                           explanations=weights.EXPLANATIONS, profile=profile)

@@ -1,0 +1,270 @@
+"""Administrators' changes: users, teams, skills, advisors and appointment types.
+
+Every change is checked here (so the CLI and API get the same rules as the forms), audited with
+the old and new values in the same transaction, and committed. A refused change raises AdminError
+naming the form field at fault; nothing is saved.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import func, select
+
+from caseload.extensions import db
+from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Skill, Team, User
+from caseload.services import audit
+from caseload.services.users import UserError, create_user
+
+
+class AdminError(ValueError):
+    """A change that cannot be made; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def _changes(obj, values: dict) -> dict:
+    """Set `values` on `obj`; return {name: [old, new]} for the ones that changed (for the audit log)."""
+    changed = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            changed[name] = [_plain(old), _plain(new)]
+            setattr(obj, name, new)
+    return changed
+
+
+def _plain(value):
+    if isinstance(value, (Role,)):
+        return value.value
+    if isinstance(value, (Team, User, Skill, Advisor)):
+        return value.id
+    return value
+
+
+def _taken(model, column, value, exclude_id=None) -> bool:
+    query = select(func.count(model.id)).where(func.lower(column) == value.lower())
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    return bool(db.session.scalar(query))
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+def add_user(username: str, display_name: str, role: Role, password: str, by) -> User:
+    username = username.strip()
+    if not re.fullmatch(r"[A-Za-z0-9._-]{2,64}", username):
+        raise AdminError("Use 2-64 letters, digits, dots, dashes or underscores.", "username")
+    if _taken(User, User.username, username):
+        raise AdminError(f"The username {username} is already taken.", "username")
+    try:
+        return create_user(username, display_name.strip() or username, role, password, by=by)
+    except UserError as err:
+        raise AdminError(str(err).removeprefix("password: ").capitalize() + ".", "password") from err
+
+
+def update_user(user: User, display_name: str, role: Role, active: bool, by) -> User:
+    if user.id == getattr(by, "id", None) and (role != user.role or not active):
+        # An administrator locking themselves out leaves nobody to undo it.
+        raise AdminError("You cannot change your own role or deactivate yourself.", "role" if role != user.role else "active")
+    if user.role == Role.LEADER and role != Role.LEADER and user.led_teams:
+        raise AdminError(f"{user.display_name} leads {', '.join(t.name for t in user.led_teams)}; "
+                         "give the team another leader first.", "role")
+    changed = _changes(user, {"display_name": display_name.strip() or user.display_name, "role": role, "active": active})
+    if "active" in changed or "role" in changed:
+        user.session_version += 1  # sign them out everywhere: their access changed
+    if changed:
+        audit.record("user_updated", user=by, obj=user, changes=changed)
+    db.session.commit()
+    return user
+
+
+def link_advisor(user: User, advisor: Advisor | None, by) -> User:
+    """Link an advisor's sign-in account (one advisor per user), or unlink it with None."""
+    current = user.advisor
+    if advisor is not None and user.role != Role.ADVISOR:
+        raise AdminError("Only advisor accounts can be linked to an advisor record.", "advisor")
+    if advisor is not None and advisor.user_id not in (None, user.id):
+        raise AdminError(f"{advisor.name} is already linked to another account.", "advisor")
+    if current is advisor:
+        return user
+    if current is not None:
+        current.user_id = None
+        db.session.flush()
+    if advisor is not None:
+        advisor.user_id = user.id
+    audit.record("user_advisor_linked", user=by, obj=user, changes={"advisor": [getattr(current, "id", None),
+                                                                                 getattr(advisor, "id", None)]})
+    db.session.commit()
+    return user
+
+
+# --- teams and skills -----------------------------------------------------------------------------
+
+def check_timezone(name: str) -> str:
+    name = name.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise AdminError(f"{name or 'An empty name'} is not a time zone (use e.g. Europe/London).", "timezone") from err
+    if name not in available_timezones():  # ZoneInfo also accepts file paths such as "zone.tab"
+        raise AdminError(f"{name} is not a time zone (use e.g. Europe/London).", "timezone")
+    return name
+
+
+def save_team(team: Team | None, name: str, timezone: str, leader: User | None, by) -> Team:
+    name = name.strip()
+    if not name:
+        raise AdminError("Give the team a name.", "name")
+    if _taken(Team, Team.name, name, getattr(team, "id", None)):
+        raise AdminError(f"There is already a team called {name}.", "name")
+    timezone = check_timezone(timezone)
+    if leader is not None and leader.role not in (Role.LEADER, Role.ADMIN):
+        raise AdminError(f"{leader.display_name} is not a team leader; change their role first.", "leader")
+    created = team is None
+    team = team or Team()
+    changed = _changes(team, {"name": name, "timezone": timezone, "leader_id": getattr(leader, "id", None)})
+    db.session.add(team)
+    db.session.flush()
+    audit.record("team_created" if created else "team_updated", user=by, obj=team, changes=changed)
+    db.session.commit()
+    return team
+
+
+def save_skill(skill: Skill | None, code: str, name: str, by) -> Skill:
+    code = code.strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
+        raise AdminError("Use lower-case letters, digits, dashes or underscores (up to 40).", "code")
+    if _taken(Skill, Skill.code, code, getattr(skill, "id", None)):
+        raise AdminError(f"There is already a skill with code {code}.", "code")
+    if not name.strip():
+        raise AdminError("Give the skill a name.", "name")
+    created = skill is None
+    skill = skill or Skill()
+    changed = _changes(skill, {"code": code, "name": name.strip()})
+    db.session.add(skill)
+    db.session.flush()
+    audit.record("skill_created" if created else "skill_updated", user=by, obj=skill, changes=changed)
+    db.session.commit()
+    return skill
+
+
+# --- advisors -------------------------------------------------------------------------------------
+
+_SPAN = re.compile(r"^(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$")
+
+
+def parse_work_pattern(text: str) -> dict[str, list[list[str]]]:
+    """'mon 09:00-12:30, 13:30-17:00' one day a line -> {"mon": [["09:00", "12:30"], ["13:30", "17:00"]]}."""
+    pattern: dict[str, list[list[str]]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        day, _, rest = line.partition(" ")
+        day = day.lower()[:3]
+        if day not in WEEKDAYS:
+            raise AdminError(f"Line {number}: start with a day (mon, tue, ...), not {line.split()[0]!r}.", "work_pattern")
+        if day in pattern:
+            raise AdminError(f"Line {number}: {day} is given twice; put all its times on one line.", "work_pattern")
+        spans = []
+        for part in filter(None, (p.strip() for p in rest.split(","))):
+            match = _SPAN.match(part)
+            try:
+                start, end = (datetime.strptime(t, "%H:%M").strftime("%H:%M") for t in match.groups())
+            except (AttributeError, ValueError):
+                raise AdminError(f"Line {number}: write times as 09:00-12:30, not {part!r}.", "work_pattern") from None
+            if end <= start:
+                raise AdminError(f"Line {number}: {part} ends before it starts.", "work_pattern")
+            if spans and start < spans[-1][1]:
+                raise AdminError(f"Line {number}: the times overlap or are out of order.", "work_pattern")
+            spans.append([start, end])
+        if not spans:
+            raise AdminError(f"Line {number}: give the working times for {day}.", "work_pattern")
+        pattern[day] = spans
+    return dict(sorted(pattern.items(), key=lambda kv: WEEKDAYS.index(kv[0])))
+
+
+def work_pattern_text(pattern: dict) -> str:
+    return "\n".join(f"{day} " + ", ".join(f"{s}-{e}" for s, e in spans)
+                     for day, spans in sorted((pattern or {}).items(), key=lambda kv: WEEKDAYS.index(kv[0])))
+
+
+def save_advisor(advisor: Advisor | None, *, name: str, team: Team, skills: list[Skill], does_support: bool,
+                 does_policing: bool, work_pattern: str, protected_minutes: int, max_appointments_per_day: int | None,
+                 max_caseload: int | None, active: bool, by) -> Advisor:
+    if not name.strip():
+        raise AdminError("Give the advisor's name.", "name")
+    if not (does_support or does_policing):
+        raise AdminError("An advisor needs at least one role: support or policing.", "does_support")
+    pattern = parse_work_pattern(work_pattern)
+    created = advisor is None
+    advisor = advisor or Advisor()
+    changed = _changes(advisor, {
+        "name": name.strip(), "team_id": team.id, "does_support": does_support, "does_policing": does_policing,
+        "work_pattern": pattern, "protected_minutes": protected_minutes,
+        "max_appointments_per_day": max_appointments_per_day, "max_caseload": max_caseload, "active": active})
+    old_skills = sorted(s.code for s in advisor.skills) if not created else []
+    advisor.skills = list(skills)
+    new_skills = sorted(s.code for s in skills)
+    if old_skills != new_skills:
+        changed["skills"] = [old_skills, new_skills]
+    db.session.add(advisor)
+    db.session.flush()
+    audit.record("advisor_created" if created else "advisor_updated", user=by, obj=advisor, changes=changed)
+    db.session.commit()
+    return advisor
+
+
+# --- appointment types ----------------------------------------------------------------------------
+
+def save_appointment_type(kind_type: AppointmentType | None, *, code: str, name: str, kind: str, skill: Skill | None,
+                          default_minutes: int, active: bool, by) -> AppointmentType:
+    code = code.strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
+        raise AdminError("Use lower-case letters, digits, dashes or underscores (up to 40).", "code")
+    if _taken(AppointmentType, AppointmentType.code, code, getattr(kind_type, "id", None)):
+        raise AdminError(f"There is already an appointment type with code {code}.", "code")
+    if kind not in KINDS:
+        raise AdminError(f"The kind is one of {', '.join(KINDS)}.", "kind")
+    if kind == "policing" and skill is None:
+        # Policing work is not matched to the client's need: say which skill it takes.
+        raise AdminError("A policing type needs its own skill (e.g. compliance).", "skill")
+    if default_minutes <= 0 or default_minutes % 15:
+        raise AdminError("Use a positive multiple of 15 minutes.", "default_minutes")
+    created = kind_type is None
+    kind_type = kind_type or AppointmentType()
+    changed = _changes(kind_type, {"code": code, "name": name.strip() or code, "kind": kind,
+                                   "skill_id": getattr(skill, "id", None), "default_minutes": default_minutes,
+                                   "active": active})
+    db.session.add(kind_type)
+    db.session.flush()
+    audit.record("appointment_type_created" if created else "appointment_type_updated", user=by, obj=kind_type,
+                 changes=changed)
+    db.session.commit()
+    return kind_type
+
+
+# --- lists for the pages --------------------------------------------------------------------------
+
+def all_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.role, User.username)))
+
+
+def all_teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def all_skills() -> list[Skill]:
+    return list(db.session.scalars(select(Skill).order_by(Skill.code)))
+
+
+def all_advisors() -> list[Advisor]:
+    return list(db.session.scalars(select(Advisor).order_by(Advisor.team_id, Advisor.name)))
+
+
+def all_appointment_types() -> list[AppointmentType]:
+    return list(db.session.scalars(select(AppointmentType).order_by(AppointmentType.code)))

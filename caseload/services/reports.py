@@ -1,0 +1,227 @@
+"""Reports for administrators: continuity over the weeks, equity, separation, protected time, unplaced work.
+
+Each report gives a chart (labels and series, for Chart.js) and the same figures as table rows (for CSV).
+A week's visits come from its published plan when it has one (what was planned), else from the contact
+history (what happened). The named advisor is the client's named advisor today: the history of
+reallocations is not kept, so a client who changed advisor counts against the new one.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from caseload.extensions import db
+from caseload.localtime import this_week_start, to_local, week_start_of
+from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Contact, Plan, PlanItem, Team
+
+DEFAULT_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class Visit:
+    team_id: int
+    week: date
+    client_id: int
+    advisor_id: int
+    kind: str
+    complexity: int
+    named_advisor_id: int | None
+
+    @property
+    def with_named(self) -> bool:
+        return self.named_advisor_id == self.advisor_id
+
+
+@dataclass
+class Report:
+    name: str
+    title: str
+    chart: str  # Chart.js type: "line" or "bar"
+    labels: list
+    series: list  # [{"label": str, "data": [number or None]}]
+    columns: list
+    rows: list
+    percent: bool = True
+    note: str = ""
+
+    def chart_json(self) -> dict:
+        return {"title": self.title, "type": self.chart, "labels": self.labels, "percent": self.percent,
+                "datasets": self.series}
+
+    def csv_text(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(self.columns)
+        writer.writerows(self.rows)
+        return out.getvalue()
+
+
+def report_weeks(teams: list[Team], count: int = DEFAULT_WEEKS, now: datetime | None = None) -> list[date]:
+    """The last `count` weeks up to the latest week with a published plan (or this week)."""
+    latest = max([this_week_start(t.timezone, now) for t in teams] or [week_start_of(date.today())])
+    published = db.session.scalar(select(Plan.week_start).where(Plan.status == "published").order_by(Plan.week_start.desc()).limit(1))
+    if published and published > latest:
+        latest = published
+    return [latest - timedelta(days=7 * i) for i in range(count - 1, -1, -1)]
+
+
+def _teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def collect_visits(teams: list[Team], weeks: list[date]) -> list[Visit]:
+    """Every visit in the weeks: published plans where a week has one, contact history otherwise."""
+    by_id = {t.id: t for t in teams}
+    first, last = weeks[0], weeks[-1] + timedelta(days=7)
+    planned_weeks = set()
+    visits = []
+    rows = db.session.execute(
+        select(Plan.team_id, Plan.week_start, PlanItem.advisor_id, AppointmentType.kind, Client.id, Client.complexity,
+               Client.named_advisor_id)
+        .join(PlanItem, PlanItem.plan_id == Plan.id).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
+        .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id).join(Client, AppointmentRequest.client_id == Client.id)
+        .where(Plan.status == "published", Plan.week_start >= first, Plan.week_start < last,
+               Plan.team_id.in_(by_id), PlanItem.advisor_id.is_not(None)))
+    for team_id, week, advisor_id, kind, client_id, complexity, named in rows:
+        planned_weeks.add((team_id, week))
+        visits.append(Visit(team_id, week, client_id, advisor_id, kind, complexity or 1, named))
+    # Published weeks with nothing placed still count as planned (no contacts double counted).
+    planned_weeks |= {tuple(row) for row in db.session.execute(select(Plan.team_id, Plan.week_start).where(
+        Plan.status == "published", Plan.week_start >= first, Plan.week_start < last))}
+    lo = datetime.combine(first - timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
+    hi = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
+    contacts = db.session.execute(
+        select(Client.team_id, Contact.occurred_at, Contact.advisor_id, Contact.kind, Client.id, Client.complexity,
+               Client.named_advisor_id)
+        .join(Client, Contact.client_id == Client.id)
+        .where(Contact.occurred_at >= lo, Contact.occurred_at < hi, Client.team_id.in_(by_id), Contact.advisor_id.is_not(None)))
+    for team_id, at, advisor_id, kind, client_id, complexity, named in contacts:
+        week = week_start_of(to_local(at, by_id[team_id].timezone).date())
+        if first <= week < last and (team_id, week) not in planned_weeks:
+            visits.append(Visit(team_id, week, client_id, advisor_id, kind, complexity or 1, named))
+    return visits
+
+
+def _share(hits: int, total: int) -> float | None:
+    return round(hits / total, 4) if total else None
+
+
+def _weekly_share(visits, weeks, key, keep, hit):
+    """{key: {week: (hits, total)}} over the visits that `keep` selects."""
+    counts: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for v in visits:
+        if keep(v):
+            cell = counts[key(v)][v.week]
+            cell[1] += 1
+            cell[0] += int(hit(v))
+    return counts
+
+
+def _support_named(v: Visit) -> bool:
+    return v.kind == "support" and v.named_advisor_id is not None
+
+
+def _share_report(name, title, weeks, counts, labels_of, column, note="") -> Report:
+    series, rows = [], []
+    for key in sorted(counts, key=lambda k: labels_of(k)):
+        cells = counts[key]
+        series.append({"label": labels_of(key), "data": [_share(*cells[w]) if w in cells else None for w in weeks]})
+        for w in weeks:
+            if w in cells:
+                hits, total = cells[w]
+                rows.append([w.isoformat(), labels_of(key), total, hits, _share(hits, total)])
+    return Report(name, title, "line", [w.isoformat() for w in weeks], series,
+                  ["week", column, "visits", "kept", "share"], rows, note=note)
+
+
+def continuity_by_team(weeks=None) -> Report:
+    teams = _teams()
+    weeks = weeks or report_weeks(teams)
+    names = {t.id: t.name for t in teams}
+    counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.team_id, _support_named, lambda v: v.with_named)
+    return _share_report("continuity-team", "Continuity by team: support visits with the named advisor", weeks, counts,
+                         lambda k: names[k], "team")
+
+
+def continuity_by_advisor(team: Team | None = None, weeks=None) -> Report:
+    """Per named advisor: the share of their clients' support visits they saw themselves."""
+    teams = [team] if team else _teams()
+    weeks = weeks or report_weeks(teams)
+    names = {a.id: f"{a.name} ({a.team.name})" for a in db.session.scalars(select(Advisor))}
+    counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.named_advisor_id, _support_named,
+                           lambda v: v.with_named)
+    return _share_report("continuity-advisor", "Continuity by advisor: their clients' support visits they saw themselves",
+                         weeks, counts, lambda k: names.get(k, f"advisor {k}"), "advisor")
+
+
+COMPLEXITY = {1: "complexity 1 (straightforward)", 2: "complexity 2", 3: "complexity 3 (complex needs)"}
+
+
+def continuity_equity(weeks=None) -> Report:
+    teams = _teams()
+    weeks = weeks or report_weeks(teams)
+    counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.complexity, _support_named, lambda v: v.with_named)
+    return _share_report("equity", "Equity: continuity for clients with complex needs against others", weeks, counts,
+                         lambda k: COMPLEXITY.get(k, f"complexity {k}"), "clients",
+                         note="Clients with complex needs should keep their advisor at least as often as others.")
+
+
+def separation_by_team(weeks=None) -> Report:
+    teams = _teams()
+    weeks = weeks or report_weeks(teams)
+    names = {t.id: t.name for t in teams}
+    counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.team_id,
+                           lambda v: v.kind == "policing" and v.named_advisor_id is not None, lambda v: not v.with_named)
+    return _share_report("separation", "Separation: policing appointments kept apart from the named advisor", weeks,
+                         counts, lambda k: names[k], "team")
+
+
+def _published(teams, weeks) -> list[Plan]:
+    return list(db.session.scalars(select(Plan).where(
+        Plan.status == "published", Plan.team_id.in_([t.id for t in teams]),
+        Plan.week_start >= weeks[0], Plan.week_start <= weeks[-1]).order_by(Plan.week_start)))
+
+
+def protected_kept(weeks=None) -> Report:
+    """Per team and week, from the published plan: protected time kept, as a share of the advisors' targets."""
+    teams = _teams()
+    weeks = weeks or report_weeks(teams)
+    kept = {(p.team_id, p.week_start): (p.figures or {}).get("protected") for p in _published(teams, weeks)}
+    series = [{"label": t.name, "data": [kept.get((t.id, w)) for w in weeks]} for t in teams]
+    rows = [[w.isoformat(), t.name, kept[(t.id, w)]] for t in teams for w in weeks if (t.id, w) in kept]
+    return Report("protected", "Protected time kept (share of the advisors' targets, published plans)", "line",
+                  [w.isoformat() for w in weeks], series, ["week", "team", "protected_kept"], rows)
+
+
+def unassigned_by_reason(weeks=None) -> Report:
+    teams = _teams()
+    weeks = weeks or report_weeks(teams)
+    names = {t.id: t.name for t in teams}
+    counts: Counter = Counter()
+    for plan in _published(teams, weeks):
+        for item in plan.items:
+            if item.advisor_id is None:
+                counts[(plan.week_start, plan.team_id, item.unassigned_reason or "not placed")] += 1
+    reasons = sorted({r for _, _, r in counts})
+    totals = {r: sum(n for (_, _, rr), n in counts.items() if rr == r) for r in reasons}
+    series = [{"label": t.name, "data": [sum(n for (_, tid, rr), n in counts.items() if tid == t.id and rr == r)
+                                         for r in reasons]} for t in teams]
+    rows = [[w.isoformat(), names[tid], r, n] for (w, tid, r), n in sorted(counts.items())]
+    return Report("unassigned", "Appointments left unplaced, by reason (published plans)", "bar",
+                  [f"{r} ({totals[r]})" for r in reasons], series, ["week", "team", "reason", "appointments"], rows,
+                  percent=False)
+
+
+REPORTS = {
+    "continuity-team": continuity_by_team,
+    "continuity-advisor": continuity_by_advisor,
+    "equity": continuity_equity,
+    "separation": separation_by_team,
+    "protected": protected_kept,
+    "unassigned": unassigned_by_reason,
+}

@@ -1,0 +1,159 @@
+"""The continuity weights planning uses, and the what-if that tries new weights on a real week first.
+
+The what-if runs in the background (huey) and never saves a plan: it solves the chosen week twice,
+with the weights in force and with the proposed ones, and keeps only the figures. (Reusing
+planning.start_plan_job would leave a draft plan in the leader's week that a leader could publish
+with weights nobody has agreed to.)
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import nullcontext
+from datetime import date
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseload import jobs
+from caseload.extensions import db
+from caseload.jobs import huey
+from caseload.models import DEFAULT_WEIGHTS, Team, WeightProfile, utcnow
+from caseload.services import audit
+
+log = logging.getLogger(__name__)
+
+# What each weight does, in the words the administrator sees next to it.
+EXPLANATIONS = {
+    "assigned": "Points for every appointment that gets placed at all. Keep this far above the others so the "
+                "planner never leaves a client without an appointment to improve anything else.",
+    "continuity": "Points when a client sees their own named advisor, multiplied by the client's complexity "
+                  "(1-3), so people with complex needs keep their advisor first. Raise it to keep relationships "
+                  "together even when that makes the week harder to fit.",
+    "protected": "Points per minute of protected (non-contact) time kept for each advisor, up to their target: "
+                 "time for case work, follow-up and thinking. 1 a minute is 60 an hour.",
+    "separation": "Points taken off when a policing appointment (a compliance review or sanction) is given to the "
+                  "client's own supporting advisor. Higher keeps policing apart from the supporting relationship.",
+    "disruption": "Points taken off for every appointment of an already published week that re-planning moves or "
+                  "drops. Higher keeps a published week stable once clients and advisors have been told.",
+}
+
+
+class WeightsConflict(RuntimeError):
+    """Someone else saved the weights since the page was opened; nothing was saved."""
+
+
+class WeightsRejected(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def active_profile() -> WeightProfile:
+    """The profile planning uses; created with the defaults if there is none yet."""
+    profile = db.session.scalar(select(WeightProfile).where(WeightProfile.is_active.is_(True)).order_by(WeightProfile.id))
+    if profile is None:
+        profile = WeightProfile(name="default", is_active=True, **DEFAULT_WEIGHTS)
+        db.session.add(profile)
+        db.session.commit()
+    return profile
+
+
+def check_weights(weights: dict) -> dict[str, int]:
+    checked = {}
+    for name in DEFAULT_WEIGHTS:
+        value = weights.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise WeightsRejected(f"{name} must be a whole number, 0 or more.", name)
+        checked[name] = value
+    return checked
+
+
+def save_weights(profile: WeightProfile, weights: dict, expected_version: int | None, by) -> WeightProfile:
+    """Change the active weights; audited with the old and new values."""
+    new = check_weights(weights)
+    if expected_version is not None and profile.version_id != expected_version:
+        raise WeightsConflict("Someone else changed the weights since you opened this page. Nothing was saved; "
+                              "reload and check their change first.")
+    old = profile.as_weights()
+    if old == new:
+        return profile
+    for name, value in new.items():
+        setattr(profile, name, value)
+    profile.updated_at, profile.updated_by_id = utcnow(), getattr(by, "id", None)
+    audit.record("weights_changed", user=by, obj=profile, old=old, new=new,
+                 changes={k: [old[k], new[k]] for k in new if old[k] != new[k]})
+    try:
+        db.session.commit()
+    except StaleDataError as err:
+        db.session.rollback()
+        raise WeightsConflict("Someone else saved the weights at the same moment. Nothing was saved; reload.") from err
+    return profile
+
+
+# --- what-if --------------------------------------------------------------------------------------
+
+def _solve_figures(team: Team, week_start: date, weights: dict, time_limit: float) -> dict:
+    """Plan the week with `weights` (nothing saved) and return its figures and counts."""
+    from scheduler import solve
+
+    from caseload.services.plans import plan_figures
+    from caseload.services.problem import build_problem
+
+    problem, maps = build_problem(team, week_start, weights=weights)
+    db.session.commit()  # hold no transaction open while solving
+    solution = solve(problem, time_limit=time_limit, workers=1, deterministic=True)
+    figures = plan_figures(problem, solution) if solution.get("status") != "unknown" else {}
+    named = {c["id"]: c["named_advisor"] for c in problem["clients"]}
+    kinds = {a["id"]: (a["kind"], a["client"]) for a in problem["appointments"]}
+    with_named = sum(1 for a in solution.get("assignments", [])
+                     if kinds[a["appointment"]][0] == "support" and named.get(kinds[a["appointment"]][1]) == a["advisor"])
+    policing_named = sum(1 for a in solution.get("assignments", [])
+                         if kinds[a["appointment"]][0] == "policing" and named.get(kinds[a["appointment"]][1]) == a["advisor"])
+    return {"weights": problem["weights"], "status": solution.get("status"), "score": solution.get("score"),
+            "figures": figures, "appointments": len(problem["appointments"]) + len(maps.skipped),
+            "assigned": len(solution.get("assignments", [])), "unassigned": len(solution.get("unassigned", [])) + len(maps.skipped),
+            "with_named_advisor": with_named, "policing_with_named_advisor": policing_named,
+            "protected_minutes": sum(_minutes(b) for b in solution.get("protected", []))}
+
+
+def _minutes(block: dict) -> int:
+    from datetime import datetime
+
+    start, end = (datetime.strptime(block[k], "%Y-%m-%dT%H:%M") for k in ("start", "end"))
+    return int((end - start).total_seconds() // 60)
+
+
+def compare_weights(team_id: int, week_start: date, current: dict, proposed: dict, time_limit: float) -> dict:
+    """Both runs side by side: {"current": {...}, "proposed": {...}} or {"error": "..."}."""
+    team = db.session.get(Team, team_id)
+    if team is None:
+        return {"error": "That team no longer exists."}
+    try:
+        return {"team": team.name, "week": week_start.isoformat(), "time_limit": time_limit,
+                "current": _solve_figures(team, week_start, current, time_limit),
+                "proposed": _solve_figures(team, week_start, proposed, time_limit)}
+    except Exception as err:  # the page must say what went wrong, not spin for ever
+        log.exception("what-if for team %s week %s failed", team_id, week_start)
+        db.session.rollback()
+        return {"error": f"The what-if could not run: {err}"}
+
+
+@huey.task()
+def run_what_if(team_id: int, week: str, current: dict, proposed: dict, time_limit: float) -> dict:
+    with nullcontext() if has_app_context() else jobs.task_app().app_context():
+        return compare_weights(team_id, date.fromisoformat(week), current, proposed, time_limit)
+
+
+def start_what_if(team: Team, week_start: date, proposed: dict, time_limit: float, by) -> str:
+    """Queue the comparison; returns the id to look the result up with (what_if_result)."""
+    proposed = check_weights(proposed)
+    current = active_profile().as_weights()
+    limit = min(float(time_limit), float(current_app.config.get("WHAT_IF_MAX_SECONDS", 120)))
+    result = run_what_if(team.id, week_start.isoformat(), current, proposed, limit)
+    return result.id
+
+
+def what_if_result(task_id: str) -> dict | None:
+    """The comparison, or None while it is still running (kept until it is read again)."""
+    return huey.result(task_id, preserve=True)
