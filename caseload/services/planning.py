@@ -175,7 +175,8 @@ def run_job(job_id: int) -> None:
                             score=solution.get("score"), bound=solution.get("bound"), time_left=0,
                             continuity=(plan.figures or {}).get("continuity"))
         placed = sum(1 for item in plan.items if item.advisor_id is not None)
-        _finish(job, "succeeded", f"{placed} of {len(plan.items)} appointments placed ({solution.get('status')}).")
+        notes = "".join(f" Note: {w}." for w in maps.warnings)
+        _finish(job, "succeeded", f"{placed} of {len(plan.items)} appointments placed ({solution.get('status')}).{notes}")
     except SolveCancelled:
         db.session.rollback()
         _finish(job, "cancelled", "Cancelled; no plan was changed.")

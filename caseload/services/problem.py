@@ -188,6 +188,19 @@ def _appointment_doc(request: AppointmentRequest, windows, known_advisors, tz) -
     return doc
 
 
+def _pin_fits(appointment: dict, advisor_docs: list[dict]) -> bool:
+    """Whether the pinned time lies inside one of the advisor's availability intervals and one window."""
+    start = datetime.strptime(appointment["pinned"]["start"], TEXT)
+    end = (start + timedelta(minutes=appointment["duration_minutes"])).strftime(TEXT)
+    start = start.strftime(TEXT)
+    advisor = next((a for a in advisor_docs if a["id"] == appointment["pinned"]["advisor"]), None)
+
+    def inside(spans):
+        return any(span["start"] <= start and end <= span["end"] for span in spans)
+
+    return advisor is not None and inside(advisor["availability"]) and inside(appointment["windows"])
+
+
 def _previous(previous_plan: Plan | None, appointment_ids: set[str], known_advisors: set[int], tz) -> list[dict]:
     if previous_plan is None:
         return []
@@ -219,9 +232,18 @@ def build_problem(team: Team, week_start: date, weights: dict | None = None, pre
         if not windows:
             maps.skipped[request.id] = "none of its windows is inside the week (or long enough for it)"
             continue
+        if request.skill is None:
+            maps.skipped[request.id] = "no skill is known for it: set the client's need"
+            continue
         doc = _appointment_doc(request, windows, known, tz)
         if request.pinned_advisor_id and "pinned" not in doc:
             maps.warnings.append(f"{request.client.reference}: pin ignored, its advisor is not in the team")
+        elif "pinned" in doc and not _pin_fits(doc, advisor_docs):
+            # Usually an absence added after the pin: plan it afresh rather than fail the whole week.
+            maps.warnings.append(f"{request.client.reference}: pin to {request.pinned_advisor.name} "
+                                 f"{doc['pinned']['start'].replace('T', ' ')} ignored: outside their working time "
+                                 "or the client's windows")
+            del doc["pinned"]
         appointments.append(doc)
         maps.requests[doc["id"]] = request.id
         clients.setdefault(request.client_id, request.client)

@@ -141,3 +141,21 @@ def test_windows_are_clipped_to_the_horizon_and_requests_outside_it_are_skipped(
     assert [p["id"] for p in problem["appointments"]] == [f"r{inside.id}"]
     assert problem["appointments"][0]["windows"] == [{"start": "2026-11-23T00:00", "end": "2026-11-23T10:00"}]
     assert outside.id in maps.skipped
+
+
+def test_a_pin_inside_an_absence_is_dropped_with_a_warning(app):
+    team, advisor, client, kind = _one_advisor_team()
+    week = date(2026, 11, 23)
+    kept = AppointmentRequest(team=team, week_start=week, client=client, type=kind, duration_minutes=30,
+                              pinned_advisor=advisor, pinned_start=to_utc(week, "10:00", team.timezone))
+    dropped = AppointmentRequest(team=team, week_start=week, client=client, type=kind, duration_minutes=30,
+                                 pinned_advisor=advisor, pinned_start=to_utc(week + timedelta(days=1), "10:00", team.timezone))
+    db.session.add_all([kept, dropped])
+    db.session.add(Absence(advisor=advisor, starts_at=to_utc(week + timedelta(days=1), "00:00", team.timezone),
+                           ends_at=to_utc(week + timedelta(days=2), "00:00", team.timezone)))
+    db.session.commit()
+    problem, maps = build_problem(team, week)
+    pins = {p["id"]: p.get("pinned") for p in problem["appointments"]}
+    assert pins[f"r{kept.id}"] == {"advisor": f"a{advisor.id}", "start": "2026-11-23T10:00"}
+    assert pins[f"r{dropped.id}"] is None
+    assert len(maps.warnings) == 1 and "ignored" in maps.warnings[0]
