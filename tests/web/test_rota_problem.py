@@ -159,3 +159,27 @@ def test_a_pin_inside_an_absence_is_dropped_with_a_warning(app):
     assert pins[f"r{kept.id}"] == {"advisor": f"a{advisor.id}", "start": "2026-11-23T10:00"}
     assert pins[f"r{dropped.id}"] is None
     assert len(maps.warnings) == 1 and "ignored" in maps.warnings[0]
+
+
+def test_a_plan_on_the_day_the_clocks_change_is_stored_in_the_right_utc(app):
+    from caseload.services.plans import save_plan
+
+    team, advisor, client, kind = _one_advisor_team()
+    week = date(2026, 10, 19)
+    saturday, sunday = (AppointmentRequest(team=team, week_start=week, client=client, type=kind, duration_minutes=30)
+                        for _ in range(2))
+    db.session.add_all([saturday, sunday])
+    db.session.commit()
+    problem, maps = build_problem(team, week, days=7)
+    a = f"a{advisor.id}"
+    solution = {"format": "caseload-solution/1", "status": "feasible", "allocations": [], "unassigned": [],
+                "assignments": [{"appointment": f"r{saturday.id}", "advisor": a, "start": "2026-10-24T14:00"},
+                                {"appointment": f"r{sunday.id}", "advisor": a, "start": "2026-10-25T14:00"}],
+                "protected": [{"advisor": a, "start": "2026-10-25T09:00", "end": "2026-10-25T10:00"}],
+                "score": 1, "bound": 1, "figures": {"fill": 1.0}}
+    plan = save_plan(team, week, problem, solution)
+    starts = {i.request_id: i.starts_at for i in plan.items}
+    assert starts[saturday.id] == datetime(2026, 10, 24, 13, tzinfo=UTC)  # 14:00 BST
+    assert starts[sunday.id] == datetime(2026, 10, 25, 14, tzinfo=UTC)  # 14:00 GMT
+    assert plan.protected_blocks[0].starts_at == datetime(2026, 10, 25, 9, tzinfo=UTC)
+    assert all(i.ends_at - i.starts_at == timedelta(minutes=30) for i in plan.items)
