@@ -1,13 +1,261 @@
-"""An advisor's own week and caseload."""
-from flask import render_template
+"""An advisor's own week, caseload, notes, time preferences and calendar feed.
+
+An advisor sees only their own data (current_user.advisor); a client they neither hold nor cover is
+"not found", the same as a client that does not exist.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from caseload.auth.access import role_required
+from caseload.auth.access import public, role_required
+from caseload.extensions import db, limiter
+from caseload.localtime import this_week_start
 from caseload.me import bp
-from caseload.models import Role
+from caseload.me.forms import (
+    CaseWorkBlockForm, ConfirmForm, HandoverNoteForm, NoteForm, RemoveForm, WeeklyPreferenceForm,
+)
+from caseload.models import Advisor, Client, Role
+from caseload.services import calendar_feed as feeds
+from caseload.services import caseload, notes, preferences
 
+ADVISOR = Role.ADVISOR
+
+
+def my_advisor() -> Advisor:
+    advisor = current_user.advisor
+    if advisor is None:
+        abort(404, "Your account is not linked to an advisor record yet. Ask an administrator.")
+    return advisor
+
+
+def my_client_or_404(client_id: int) -> Client:
+    client = db.session.get(Client, client_id)
+    if not notes.may_see_client(current_user.advisor, client):
+        abort(404)
+    return client
+
+
+def _week_or_404(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        abort(404)
+    if day.weekday() != 0:
+        abort(404)
+    return day
+
+
+def _refused(form, err) -> None:
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(err)]
+        flash(f"Not saved. {field.label.text}: {err}", "error")
+    else:
+        flash(f"Not saved: {err}", "error")
+
+
+def _invalid(form) -> None:
+    flash("Not saved. " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+                                    for name, errors in form.errors.items() if name in form), "error")
+
+
+# --- my week --------------------------------------------------------------------------------------
 
 @bp.get("/")
-@role_required(Role.ADVISOR)
+@role_required(ADVISOR)
 def home():
-    return render_template("me/home.html", advisor=current_user.advisor)
+    if current_user.advisor is None:
+        return render_template("me/home.html", advisor=None)
+    return week(this_week_start(current_user.advisor.team.timezone).isoformat())
+
+
+@bp.get("/week/<week>")
+@role_required(ADVISOR)
+def week(week):
+    advisor = my_advisor()
+    week_start = _week_or_404(week)
+    return render_template("me/week.html", advisor=advisor, view=caseload.my_week(advisor, week_start),
+                           prev_week=week_start - timedelta(days=7), next_week=week_start + timedelta(days=7),
+                           this_week=this_week_start(advisor.team.timezone))
+
+
+# --- my caseload ----------------------------------------------------------------------------------
+
+@bp.get("/caseload")
+@role_required(ADVISOR)
+def my_caseload():
+    advisor = my_advisor()
+    rows = caseload.my_caseload(advisor)
+    return render_template("me/caseload.html", advisor=advisor, rows=rows, covered=notes.covered_clients(advisor),
+                           not_seen_weeks=caseload.NOT_SEEN_WEEKS, recent=caseload.RECENT_VISITS,
+                           indices_ready=caseload.continuity_indices([1, 1]) is not None)
+
+
+# --- notes and handover ---------------------------------------------------------------------------
+
+def _client_page(client: Client, note_form=None, handover_form=None, status=200):
+    advisor = my_advisor()
+    handover_form = handover_form or HandoverNoteForm(formdata=None)
+    handover_form.to.choices = [(a.id, a.name) for a in notes.handover_recipients(advisor, client)]
+    client_notes = notes.client_notes(client)
+    return render_template("me/client.html", advisor=advisor, client=client, notes=client_notes,
+                           authors=notes.note_authors(client_notes), handovers=notes.handover_notes(client),
+                           note_form=note_form or NoteForm(formdata=None), handover_form=handover_form,
+                           holds=client.named_advisor_id == advisor.id), status
+
+
+@bp.get("/clients/<int:client_id>")
+@role_required(ADVISOR)
+def client(client_id):
+    return _client_page(my_client_or_404(client_id))
+
+
+@bp.post("/clients/<int:client_id>/notes")
+@role_required(ADVISOR)
+def add_note(client_id):
+    client = my_client_or_404(client_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            notes.add_note(client, form.body.data, current_user)
+            flash("Note saved.", "success")
+            return redirect(url_for("me.client", client_id=client.id))
+        except notes.NoteRejected as err:
+            _refused(form, err)
+    else:
+        _invalid(form)
+    return _client_page(client, note_form=form, status=400)
+
+
+@bp.post("/clients/<int:client_id>/handover")
+@role_required(ADVISOR)
+def add_handover(client_id):
+    client = my_client_or_404(client_id)
+    form = HandoverNoteForm()
+    form.to.choices = [(a.id, a.name) for a in notes.handover_recipients(my_advisor(), client)]
+    if form.validate_on_submit():
+        try:
+            note = notes.add_handover(client, db.session.get(Advisor, form.to.data), form.body.data, current_user)
+            flash(f"Handover note saved for {note.to_advisor.name}.", "success")
+            return redirect(url_for("me.client", client_id=client.id))
+        except notes.NoteRejected as err:
+            _refused(form, err)
+    else:
+        _invalid(form)
+    return _client_page(client, handover_form=form, status=400)
+
+
+@bp.get("/handovers")
+@role_required(ADVISOR)
+def handovers():
+    advisor = my_advisor()
+    return render_template("me/handovers.html", advisor=advisor, handovers=notes.my_handover_notes(advisor))
+
+
+# --- autonomy: protected-time preferences and case-work blocks ------------------------------------
+
+def _time_page(weekly=None, once=None, status=200):
+    advisor = my_advisor()
+    return render_template("me/time.html", advisor=advisor, entries=preferences.current_preferences(advisor),
+                           weekly=weekly or WeeklyPreferenceForm(formdata=None),
+                           once=once or CaseWorkBlockForm(formdata=None), remove=RemoveForm(formdata=None)), status
+
+
+@bp.get("/time")
+@role_required(ADVISOR)
+def my_time():
+    return _time_page()
+
+
+@bp.post("/time/weekly")
+@role_required(ADVISOR)
+def add_weekly():
+    form = WeeklyPreferenceForm()
+    if form.validate_on_submit():
+        try:
+            preferences.add_preference(my_advisor(), current_user, day=form.day.data, start=form.start.data,
+                                       end=form.end.data)
+            flash("Saved. The planner will try to keep this time protected.", "success")
+            return redirect(url_for("me.my_time"))
+        except preferences.PreferenceRejected as err:
+            _refused(form, err)
+    else:
+        _invalid(form)
+    return _time_page(weekly=form, status=400)
+
+
+@bp.post("/time/once")
+@role_required(ADVISOR)
+def add_block():
+    form = CaseWorkBlockForm()
+    if form.validate_on_submit():
+        try:
+            preferences.add_preference(my_advisor(), current_user, on=form.on.data, start=form.start.data,
+                                       end=form.end.data, note=form.note.data or "")
+            flash("Saved. The planner will try to keep this time for your case work.", "success")
+            return redirect(url_for("me.my_time"))
+        except preferences.PreferenceRejected as err:
+            _refused(form, err)
+    else:
+        _invalid(form)
+    return _time_page(once=form, status=400)
+
+
+@bp.post("/time/remove")
+@role_required(ADVISOR)
+def remove_time():
+    form = RemoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        preferences.remove_preference(my_advisor(), form.index.data, current_user)
+        flash("Removed.", "success")
+    except preferences.PreferenceRejected as err:
+        flash(str(err), "error")
+    return redirect(url_for("me.my_time"))
+
+
+# --- calendar feed --------------------------------------------------------------------------------
+
+@bp.get("/calendar")
+@role_required(ADVISOR)
+def calendar():
+    advisor = my_advisor()
+    token = current_user.calendar_token
+    url = url_for("me.calendar_feed", token=token, _external=True) if token else None
+    return render_template("me/calendar.html", advisor=advisor, feed_url=url, form=ConfirmForm())
+
+
+@bp.post("/calendar/renew")
+@role_required(ADVISOR)
+def renew_calendar():
+    my_advisor()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    feeds.issue_token(current_user)
+    flash("A new calendar address is ready; the old one no longer works.", "success")
+    return redirect(url_for("me.calendar"))
+
+
+@bp.post("/calendar/revoke")
+@role_required(ADVISOR)
+def revoke_calendar():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    feeds.revoke_token(current_user)
+    flash("Calendar address turned off. Calendar apps using it will stop updating.", "success")
+    return redirect(url_for("me.calendar"))
+
+
+@bp.get("/calendar/<token>.ics")
+@public  # the secret token is the credential: calendar apps cannot sign in
+@limiter.limit("120 per hour")
+def calendar_feed(token):
+    user = feeds.user_for_token(token)
+    if user is None:
+        abort(404)
+    return Response(feeds.feed(user), mimetype="text/calendar",
+                    headers={"Content-Disposition": 'inline; filename="caseload.ics"'})

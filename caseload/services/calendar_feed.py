@@ -1,0 +1,96 @@
+"""The advisor's calendar feed: their published weeks as iCalendar, at a secret URL they can revoke and renew.
+
+The token is the only credential, so it is long and random (secrets.token_urlsafe) and a new one
+replaces the old at once. Events carry the client's reference and the kind of meeting, never the
+client's name or notes: calendar apps copy feeds to places this service does not control.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+
+from caseload.extensions import db
+from caseload.localtime import this_week_start
+from caseload.models import Plan, User, utcnow
+from caseload.services import audit
+
+WEEKS_BEFORE = 2
+WEEKS_AFTER = 6
+
+
+def issue_token(user: User) -> str:
+    """A new secret feed token; the previous URL stops working."""
+    renewed = user.calendar_token is not None
+    user.calendar_token = secrets.token_urlsafe(32)
+    audit.record("calendar_feed_renewed" if renewed else "calendar_feed_created", user=user, obj=user)
+    db.session.commit()
+    return user.calendar_token
+
+
+def revoke_token(user: User) -> None:
+    if user.calendar_token is None:
+        return
+    user.calendar_token = None
+    audit.record("calendar_feed_revoked", user=user, obj=user)
+    db.session.commit()
+
+
+def user_for_token(token: str) -> User | None:
+    """The active advisor whose feed this is, or None (so the URL answers 404)."""
+    if not token or len(token) > 64:
+        return None
+    user = db.session.scalar(select(User).where(User.calendar_token == token))
+    if user is None or not user.active or user.advisor is None:
+        return None
+    # The lookup already matched; compare again in constant time so a near-miss costs the same.
+    return user if secrets.compare_digest(user.calendar_token, token) else None
+
+
+def _published(team_id: int, first: date, last: date) -> list[Plan]:
+    return list(db.session.scalars(select(Plan).where(Plan.team_id == team_id, Plan.status == "published",
+                                                      Plan.week_start >= first, Plan.week_start <= last)
+                                   .order_by(Plan.week_start)))
+
+
+def _event(uid: str, start, end, summary: str, description: str, stamp, busy: bool = True) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", start)  # aware UTC: written as ...Z
+    event.add("dtend", end)
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("transp", "OPAQUE" if busy else "TRANSPARENT")
+    return event
+
+
+def feed(user: User, today: date | None = None) -> bytes:
+    """The iCalendar document of the advisor's published weeks, a few back and several ahead."""
+    advisor = user.advisor
+    team = advisor.team
+    this_week = today - timedelta(days=today.weekday()) if today else this_week_start(team.timezone)
+    cal = Calendar()
+    cal.add("prodid", "-//Caseload//advisor week//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"Caseload · {advisor.name}")
+    cal.add("x-wr-timezone", team.timezone)
+    stamp = utcnow()
+    for plan in _published(team.id, this_week - timedelta(weeks=WEEKS_BEFORE), this_week + timedelta(weeks=WEEKS_AFTER)):
+        for item in plan.items:
+            if item.advisor_id != advisor.id or item.starts_at is None or item.request is None:
+                continue
+            request = item.request
+            summary = f"{request.client.reference} · {request.type.name}"
+            description = (f"{request.kind.capitalize()} appointment, plan version {plan.published_version}. "
+                           f"Open Caseload for the client's notes.")
+            cal.add_component(_event(f"caseload-item-{item.id}@caseload", item.starts_at, item.ends_at, summary,
+                                     description, stamp))
+        for block in plan.protected_blocks:
+            if block.advisor_id == advisor.id:
+                cal.add_component(_event(f"caseload-protected-{block.id}@caseload", block.starts_at, block.ends_at,
+                                         "Protected time (case work)", "Kept free of appointments by the plan.", stamp))
+    return cal.to_ical()

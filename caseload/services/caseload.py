@@ -1,0 +1,164 @@
+"""An advisor's week and caseload, read from the published plans and the contact history.
+
+Only published plans count: a draft is the team leader's working copy and may still change.
+Continuity indices come from scheduler.metrics.continuity_indices (one place for the maths).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from caseload.extensions import db
+from caseload.localtime import to_local, week_days
+from caseload.models import (
+    Advisor, AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, ProtectedBlock, utcnow,
+)
+
+NOT_SEEN_WEEKS = 6
+RECENT_VISITS = 3  # "falling" compares the indices over the last few visits with the visits before
+
+
+def published_plan(advisor: Advisor, week_start: date) -> Plan | None:
+    return db.session.scalar(select(Plan).where(Plan.team_id == advisor.team_id, Plan.week_start == week_start,
+                                                Plan.status == "published"))
+
+
+def last_note(client_id: int) -> ClientNote | None:
+    return db.session.scalar(select(ClientNote).where(ClientNote.client_id == client_id)
+                             .order_by(ClientNote.created_at.desc(), ClientNote.id.desc()).limit(1))
+
+
+def last_handover(client_id: int) -> HandoverNote | None:
+    return db.session.scalar(select(HandoverNote).where(HandoverNote.client_id == client_id)
+                             .order_by(HandoverNote.created_at.desc(), HandoverNote.id.desc()).limit(1))
+
+
+@dataclass
+class Appointment:
+    item: PlanItem
+    start: datetime  # local
+    end: datetime
+    client: Client
+    purpose: str
+    kind: str
+    covering: bool  # the client's named advisor is someone else
+    note: ClientNote | None
+    handover: HandoverNote | None
+
+
+@dataclass
+class Week:
+    advisor: Advisor
+    week_start: date
+    days: list[date]
+    plan: Plan | None
+    appointments: list[Appointment] = field(default_factory=list)
+    blocks: list[tuple[datetime, datetime]] = field(default_factory=list)  # local
+    times: list[str] = field(default_factory=list)  # grid rows
+    grid: object = None  # rota.grid.AdvisorGrid for the calendar
+
+
+def my_week(advisor: Advisor, week_start: date) -> Week:
+    """The advisor's appointments and protected blocks from the week's published plan (none until published)."""
+    tz = advisor.team.timezone
+    plan = published_plan(advisor, week_start)
+    week = Week(advisor, week_start, week_days(week_start), plan)
+    if plan is None:
+        return week
+    for item in plan.items:
+        if item.advisor_id != advisor.id or item.starts_at is None or item.request is None:
+            continue
+        request: AppointmentRequest = item.request
+        week.appointments.append(Appointment(
+            item, to_local(item.starts_at, tz), to_local(item.ends_at, tz), request.client,
+            request.purpose or request.type.name, request.kind, request.client.named_advisor_id != advisor.id,
+            last_note(request.client_id), last_handover(request.client_id)))
+    week.blocks = [(to_local(b.starts_at, tz), to_local(b.ends_at, tz))
+                   for b in plan.protected_blocks if b.advisor_id == advisor.id]
+    from caseload.rota.grid import build_grids  # the team leader's calendar grid, for one advisor
+
+    week.times, grids = build_grids(plan, [advisor], week.days)
+    week.grid = grids[0]
+    return week
+
+
+# --- caseload -------------------------------------------------------------------------------------
+
+def continuity_indices(visits: list) -> dict | None:
+    """UPC, COC, SECON (and MMCI) for a client's visits in time order; None until the scheduler provides them."""
+    if len(visits) < 2:
+        return None  # one visit says nothing about continuity
+    try:
+        from scheduler.metrics import continuity_indices as indices
+    except ImportError:
+        return None
+    return indices(visits)
+
+
+def client_visits(client: Client, now: datetime | None = None) -> list[tuple[datetime, int]]:
+    """Past contacts, then appointments in published plans from now on: (when, advisor id), in time order."""
+    now = now or utcnow()
+    visits = [(c.occurred_at, c.advisor_id) for c in db.session.scalars(
+        select(Contact).where(Contact.client_id == client.id, Contact.advisor_id.is_not(None),
+                              Contact.occurred_at < now).order_by(Contact.occurred_at))]
+    planned = db.session.execute(
+        select(PlanItem.starts_at, PlanItem.advisor_id).join(Plan).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
+        .where(AppointmentRequest.client_id == client.id, Plan.status == "published", PlanItem.advisor_id.is_not(None),
+               PlanItem.starts_at >= now).order_by(PlanItem.starts_at))
+    return visits + [(at, advisor_id) for at, advisor_id in planned]
+
+
+def _falling(advisors: list[int]) -> bool:
+    """Continuity over the last few visits is lower than over the visits before them."""
+    if len(advisors) < RECENT_VISITS + 2:
+        return False
+    before = continuity_indices(advisors[:-RECENT_VISITS])
+    recent = continuity_indices(advisors[-RECENT_VISITS:])
+    if not before or not recent:
+        return False
+    return recent["upc"] < before["upc"] or recent["secon"] < before["secon"]
+
+
+@dataclass
+class CaseloadRow:
+    client: Client
+    last_contact: datetime | None  # local
+    next_appointment: datetime | None  # local
+    next_advisor: Advisor | None
+    indices: dict | None
+    visits: int
+    falling: bool
+    not_seen: bool
+
+    @property
+    def attention(self) -> bool:
+        return self.falling or self.not_seen
+
+
+def my_caseload(advisor: Advisor, now: datetime | None = None) -> list[CaseloadRow]:
+    """The advisor's clients (named advisor = them), clients needing attention first."""
+    now = now or utcnow()
+    tz = advisor.team.timezone
+    clients = list(db.session.scalars(select(Client).where(Client.named_advisor_id == advisor.id, Client.erased_at.is_(None))
+                                      .order_by(Client.reference)))
+    ids = [c.id for c in clients]
+    last = dict(db.session.execute(select(Contact.client_id, func.max(Contact.occurred_at)).where(
+        Contact.client_id.in_(ids), Contact.occurred_at < now).group_by(Contact.client_id)).all())
+    rows = []
+    for client in clients:
+        visits = client_visits(client, now)
+        advisors = [a for _, a in visits]
+        upcoming = [(at, a) for at, a in visits if at >= now]
+        seen = last.get(client.id)
+        if seen is not None and seen.tzinfo is None:  # SQLite's max() bypasses the column type
+            seen = seen.replace(tzinfo=now.tzinfo)
+        rows.append(CaseloadRow(
+            client, to_local(seen, tz) if seen else None,
+            to_local(upcoming[0][0], tz) if upcoming else None,
+            db.session.get(Advisor, upcoming[0][1]) if upcoming else None,
+            continuity_indices(advisors), len(advisors), _falling(advisors),
+            seen is None or now - seen > timedelta(weeks=NOT_SEEN_WEEKS)))
+    rows.sort(key=lambda r: (not r.attention, r.client.reference))
+    return rows

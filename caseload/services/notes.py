@@ -1,0 +1,117 @@
+"""Contact notes and handover notes: so whoever sees a client next can pick up where the last meeting left off.
+
+An advisor may read and write notes only for clients they hold (named advisor) or cover (a published plan
+gives them one of the client's appointments, or a handover note was written to them). Note text is not
+copied into the audit log: the log records that a note was written, not what it says.
+"""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from caseload.extensions import db
+from caseload.models import (
+    Advisor, AppointmentRequest, Client, ClientNote, HandoverNote, Plan, PlanItem, Role, User,
+)
+from caseload.services import audit
+
+MAX_NOTE = 2000
+
+
+class NoteRejected(ValueError):
+    def __init__(self, message: str, field: str = "body"):
+        super().__init__(message)
+        self.field = field
+
+
+def covering_advisor_ids(client: Client) -> set[int]:
+    """Advisors other than the named one who see the client in a published plan, or were handed the client."""
+    planned = db.session.scalars(
+        select(PlanItem.advisor_id).join(Plan).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
+        .where(AppointmentRequest.client_id == client.id, Plan.status == "published", PlanItem.advisor_id.is_not(None)))
+    handed = db.session.scalars(select(HandoverNote.to_advisor_id).where(HandoverNote.client_id == client.id,
+                                                                          HandoverNote.to_advisor_id.is_not(None)))
+    return ({a for a in planned} | {a for a in handed}) - {client.named_advisor_id}
+
+
+def may_see_client(advisor: Advisor | None, client: Client | None) -> bool:
+    if advisor is None or client is None or client.erased_at is not None:
+        return False
+    return client.named_advisor_id == advisor.id or advisor.id in covering_advisor_ids(client)
+
+
+def covered_clients(advisor: Advisor) -> list[Client]:
+    """Clients of other advisors that this advisor covers (published plans, handovers)."""
+    planned = select(AppointmentRequest.client_id).join(PlanItem, PlanItem.request_id == AppointmentRequest.id).join(Plan).where(
+        Plan.status == "published", PlanItem.advisor_id == advisor.id)
+    handed = select(HandoverNote.client_id).where(HandoverNote.to_advisor_id == advisor.id)
+    return list(db.session.scalars(select(Client).where(
+        or_(Client.id.in_(planned), Client.id.in_(handed)), Client.erased_at.is_(None),
+        or_(Client.named_advisor_id.is_(None), Client.named_advisor_id != advisor.id)).order_by(Client.reference)))
+
+
+def client_notes(client: Client) -> list[ClientNote]:
+    return list(db.session.scalars(select(ClientNote).where(ClientNote.client_id == client.id)
+                                   .order_by(ClientNote.created_at.desc(), ClientNote.id.desc())))
+
+
+def note_authors(notes) -> dict[int, User]:
+    ids = {n.author_id for n in notes if n.author_id}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+def _body(text: str) -> str:
+    body = (text or "").strip()
+    if not body:
+        raise NoteRejected("Write something first.")
+    if len(body) > MAX_NOTE:
+        raise NoteRejected(f"Keep notes short: at most {MAX_NOTE} characters.")
+    return body
+
+
+def add_note(client: Client, body: str, by: User) -> ClientNote:
+    note = ClientNote(client_id=client.id, author_id=by.id, body=_body(body))
+    db.session.add(note)
+    db.session.flush()
+    audit.record("client_note_added", user=by, obj=note, client=client.id)
+    db.session.commit()
+    return note
+
+
+# --- handover ---------------------------------------------------------------------------------------
+
+def handover_notes(client: Client) -> list[HandoverNote]:
+    return list(db.session.scalars(select(HandoverNote).where(HandoverNote.client_id == client.id)
+                                   .order_by(HandoverNote.created_at.desc(), HandoverNote.id.desc())))
+
+
+def my_handover_notes(advisor: Advisor, limit: int = 50) -> list[HandoverNote]:
+    """Notes handed to the advisor (they cover) and notes back from whoever covered their clients."""
+    return list(db.session.scalars(select(HandoverNote).where(
+        or_(HandoverNote.to_advisor_id == advisor.id, HandoverNote.from_advisor_id == advisor.id))
+        .order_by(HandoverNote.created_at.desc(), HandoverNote.id.desc()).limit(limit)))
+
+
+def handover_recipients(advisor: Advisor, client: Client) -> list[Advisor]:
+    """Who this advisor can hand over to: the covering advisors if they hold the client, else the named advisor."""
+    if client.named_advisor_id == advisor.id:
+        ids = covering_advisor_ids(client)
+    else:
+        ids = {client.named_advisor_id} - {None}
+    return list(db.session.scalars(select(Advisor).where(Advisor.id.in_(ids)).order_by(Advisor.name))) if ids else []
+
+
+def add_handover(client: Client, to_advisor: Advisor, body: str, by: User) -> HandoverNote:
+    advisor = by.advisor
+    if advisor is None or to_advisor not in handover_recipients(advisor, client):
+        raise NoteRejected("Hand over only to an advisor covering this client, or back to their named advisor.", "to")
+    note = HandoverNote(client_id=client.id, from_advisor_id=advisor.id, to_advisor_id=to_advisor.id,
+                        author_id=by.id, body=_body(body))
+    db.session.add(note)
+    db.session.flush()
+    audit.record("handover_written", user=by, obj=note, client=client.id, to_advisor=to_advisor.id)
+    db.session.commit()
+    return note
+
+
+def is_advisor(user) -> bool:
+    return user.role == Role.ADVISOR and user.advisor is not None

@@ -1,0 +1,90 @@
+"""An advisor's own say over their time: when they prefer their protected time, and blocks for case work.
+
+Both live in Advisor.protected_preferences, which planning reads as preferences (not hard rules):
+  weekly:  {"day": "tue", "start": "14:00", "end": "16:00"}
+  one-off: {"date": "2026-11-26", "start": "09:00", "end": "11:00", "note": "case conference prep"}
+Times are the team's local wall-clock time, on the quarter hour.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from caseload.extensions import db
+from caseload.localtime import to_local
+from caseload.models import WEEKDAYS, Advisor, utcnow
+from caseload.services import audit
+
+MAX_ENTRIES = 30
+MAX_DAYS_AHEAD = 90
+
+
+class PreferenceRejected(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def _check_times(start: time, end: time) -> tuple[str, str]:
+    if start.minute % 15 or end.minute % 15:
+        raise PreferenceRejected("Use quarter hours (e.g. 14:00, 14:15).", "start")
+    if end <= start:
+        raise PreferenceRejected("The end must be after the start.", "end")
+    if (datetime.combine(date.min, end) - datetime.combine(date.min, start)) < timedelta(minutes=60):
+        raise PreferenceRejected("Protected time counts in blocks of at least an hour.", "end")
+    return start.strftime("%H:%M"), end.strftime("%H:%M")
+
+
+def today_for(advisor: Advisor) -> date:
+    return to_local(utcnow(), advisor.team.timezone).date()
+
+
+def current_preferences(advisor: Advisor) -> list[dict]:
+    """The stored entries, dropping one-off blocks whose day has passed."""
+    today = today_for(advisor).isoformat()
+    return [p for p in (advisor.protected_preferences or []) if "date" not in p or p["date"] >= today]
+
+
+def add_preference(advisor: Advisor, by, *, start: time, end: time, day: str | None = None,
+                   on: date | None = None, note: str = "") -> dict:
+    start_text, end_text = _check_times(start, end)
+    if on is not None:
+        today = today_for(advisor)
+        if on < today or on > today + timedelta(days=MAX_DAYS_AHEAD):
+            raise PreferenceRejected(f"Choose a day from today to {MAX_DAYS_AHEAD} days ahead.", "on")
+        if WEEKDAYS[on.weekday()] not in (advisor.work_pattern or {}):
+            raise PreferenceRejected(f"You do not work on {on:%A}s.", "on")
+        entry = {"date": on.isoformat(), "start": start_text, "end": end_text}
+        if note.strip():
+            entry["note"] = note.strip()[:120]
+    elif day in WEEKDAYS:
+        if day not in (advisor.work_pattern or {}):
+            raise PreferenceRejected("That is not one of your working days.", "day")
+        entry = {"day": day, "start": start_text, "end": end_text}
+    else:
+        raise PreferenceRejected("Choose a weekday or a date.", "day")
+    entries = current_preferences(advisor)
+    if entry in entries:
+        raise PreferenceRejected("You have already asked for that time.", "start")
+    if len(entries) >= MAX_ENTRIES:
+        raise PreferenceRejected(f"At most {MAX_ENTRIES} entries; remove one first.", "start")
+    # A new list, so SQLAlchemy sees the JSON column change.
+    advisor.protected_preferences = sorted(entries + [entry], key=_order)
+    audit.record("protected_preference_added", user=by, obj=advisor, entry=entry)
+    db.session.commit()
+    return entry
+
+
+def remove_preference(advisor: Advisor, index: int, by) -> None:
+    entries = current_preferences(advisor)
+    if not 0 <= index < len(entries):
+        raise PreferenceRejected("That entry is no longer there.")
+    removed = entries.pop(index)
+    advisor.protected_preferences = entries
+    audit.record("protected_preference_removed", user=by, obj=advisor, entry=removed)
+    db.session.commit()
+
+
+def _order(entry: dict):
+    if "date" in entry:
+        return (1, entry["date"], entry["start"])
+    return (0, WEEKDAYS.index(entry["day"]), entry["start"])
