@@ -1,0 +1,22 @@
+"""Caseload's planning engine: problem document in, solution document out (see problem-format.md).
+
+Pure Python around OR-Tools CP-SAT; no web framework imports.
+"""
+from scheduler.model import ProblemError, load_problem, parse_problem
+
+
+def solve(problem, **options):
+    """Solve a problem (document or Problem); see scheduler.solve.solve for the options."""
+    from scheduler.solve import solve as _solve
+
+    return _solve(problem, **options)
+
+
+def check_solution(problem, solution):
+    """Independently check a solution against every hard rule; see scheduler.check."""
+    from scheduler.check import check_solution as _check
+
+    return _check(problem, solution)
+
+
+__all__ = ["ProblemError", "load_problem", "parse_problem", "solve", "check_solution"]
