@@ -1,0 +1,185 @@
+"""What a booking desk does by hand, as baselines the solver must beat.
+
+- earliest: each appointment goes to the first free qualified advisor at the earliest slot.
+- named-first: the client's named advisor first (at their earliest free slot), else the earliest
+  other; policing goes to someone other than the named advisor when anyone else can take it.
+
+Both obey every hard rule, allocate new clients, and keep protected time in what is left free.
+They also give the solver its warm start.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from scheduler.document import solution_document
+from scheduler.model import Appointment, Placement, Problem, parse_problem
+
+
+class Diary:
+    """Who is busy when: one byte per slot per advisor and per client; starts per advisor-day."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        total = problem.horizon.total_slots
+        self.advisor_busy = {a.id: bytearray(total) for a in problem.advisors}
+        self.client_busy = defaultdict(lambda: bytearray(total))
+        self.starts = defaultdict(int)
+
+    def can_place(self, appt: Appointment, advisor_id: str, start: int) -> bool:
+        end = start + appt.duration
+        advisor = self.problem.advisor_by_id[advisor_id]
+        day = self.problem.horizon.day_of(start)
+        limit = advisor.max_appointments_per_day
+        return (not any(self.advisor_busy[advisor_id][start:end]) and not any(self.client_busy[appt.client][start:end])
+                and (limit is None or self.starts[(advisor_id, day)] < limit))
+
+    def place(self, appt: Appointment, advisor_id: str, start: int) -> None:
+        end = start + appt.duration
+        self.advisor_busy[advisor_id][start:end] = b"\x01" * appt.duration
+        self.client_busy[appt.client][start:end] = b"\x01" * appt.duration
+        self.starts[(advisor_id, self.problem.horizon.day_of(start))] += 1
+
+    def earliest_start(self, appt: Appointment, advisor_id: str) -> int | None:
+        """The earliest start at which `advisor_id` can take `appt`, or None."""
+        advisor = self.problem.advisor_by_id[advisor_id]
+        busy, client = self.advisor_busy[advisor_id], self.client_busy[appt.client]
+        need = b"\x00" * appt.duration
+        limit = advisor.max_appointments_per_day
+        spd = self.problem.horizon.slots_per_day
+        best = None
+        for window in appt.windows:
+            for avail in advisor.availability:
+                lo, hi = max(window.start, avail.start), min(window.end, avail.end)
+                pos = lo
+                while pos + appt.duration <= hi and (best is None or pos < best):
+                    pos = busy.find(need, pos, hi)
+                    if pos < 0:
+                        break
+                    day = pos // spd
+                    if limit is not None and self.starts[(advisor_id, day)] >= limit:
+                        pos = (day + 1) * spd  # this day is full: try the next
+                        continue
+                    if any(client[pos:pos + appt.duration]):
+                        pos += 1
+                        continue
+                    best = pos if best is None else min(best, pos)
+                    break
+        return best
+
+
+def allocate_new_clients(problem: Problem) -> dict[str, str]:
+    """Give each new client with support appointments the qualified advisor with most spare caseload."""
+    spare = {a.id: (a.max_caseload - a.caseload if a.max_caseload is not None else 10**9) for a in problem.advisors}
+    wanted = {a.client for a in problem.appointments if a.kind == "support"}
+    allocations = {}
+    for client in problem.clients:
+        if client.named_advisor is not None or client.id not in wanted or client.need is None:
+            continue
+        options = [a for a in problem.advisors if "support" in a.roles and client.need in a.skills and spare[a.id] > 0]
+        if options:
+            choice = max(options, key=lambda a: (spare[a.id], -problem.advisors.index(a)))
+            allocations[client.id] = choice.id
+            spare[choice.id] -= 1
+    return allocations
+
+
+def qualified(problem: Problem, appt: Appointment) -> list[str]:
+    return [a.id for a in problem.advisors if a.can_do(appt.kind, appt.skill)]
+
+
+def booking_order(problem: Problem) -> list[Appointment]:
+    """Pinned appointments first (they are fixed), then by earliest window, as requests come in."""
+    return sorted(problem.appointments, key=lambda a: (a.pinned is None, a.windows[0].start, a.id))
+
+
+def _earliest_of(diary: Diary, appt: Appointment, advisors: list[str]) -> Placement | None:
+    best = None
+    for advisor_id in advisors:
+        start = diary.earliest_start(appt, advisor_id)
+        if start is not None and (best is None or start < best.start):
+            best = Placement(advisor_id, start)
+    return best
+
+
+def choose_earliest(problem, diary, appt, named) -> Placement | None:
+    return _earliest_of(diary, appt, qualified(problem, appt))
+
+
+def choose_named_first(problem, diary, appt, named) -> Placement | None:
+    options = qualified(problem, appt)
+    if appt.kind == "policing":
+        return _earliest_of(diary, appt, [v for v in options if v != named]) or (
+            _earliest_of(diary, appt, [named]) if named in options else None)
+    if named in options:
+        start = diary.earliest_start(appt, named)
+        if start is not None:
+            return Placement(named, start)
+    return _earliest_of(diary, appt, [v for v in options if v != named])
+
+
+def place_protected(problem: Problem, diary: Diary) -> list[tuple[str, int, int]]:
+    """Keep protected time in each advisor's longest free stretches until the target is met."""
+    h = problem.horizon
+    blocks = []
+    for advisor in problem.advisors:
+        needed = -(-advisor.protected_minutes // h.slot_minutes)
+        if needed <= 0:
+            continue
+        busy = diary.advisor_busy[advisor.id]
+        runs = []
+        for avail in advisor.availability:
+            start = None
+            for slot in range(avail.start, avail.end + 1):
+                free = slot < avail.end and not busy[slot]
+                if free and start is None:
+                    start = slot
+                elif not free and start is not None:
+                    if slot - start >= h.protected_block_slots:
+                        runs.append((start, slot))
+                    start = None
+        runs.sort(key=lambda r: (-(r[1] - r[0]), r[0]))
+        for start, end in runs:
+            if needed <= 0:
+                break
+            length = min(end - start, max(needed, h.protected_block_slots))
+            blocks.append((advisor.id, start, start + length))
+            needed -= length
+    return blocks
+
+
+def run_baseline(problem, choose, name: str) -> dict:
+    if not isinstance(problem, Problem):
+        problem = parse_problem(problem)
+    began = time.perf_counter()
+    diary = Diary(problem)
+    allocations = allocate_new_clients(problem)
+    assignments, reasons = {}, {}
+    for appt in booking_order(problem):
+        named = problem.client_by_id[appt.client].named_advisor or allocations.get(appt.client)
+        if appt.pinned is not None:
+            placed = appt.pinned if diary.can_place(appt, appt.pinned.advisor, appt.pinned.start) else None
+        else:
+            placed = choose(problem, diary, appt, named)
+        if placed is None:
+            reasons[appt.id] = ("its pin clashes with another pinned appointment" if appt.pinned else
+                                "no qualified advisor was free inside its windows when it was booked")
+            continue
+        diary.place(appt, placed.advisor, placed.start)
+        assignments[appt.id] = placed
+    used = {c for a in problem.appointments if a.id in assignments and a.kind == "support" for c in [a.client]}
+    allocations = {c: v for c, v in allocations.items() if c in used}
+    protected = place_protected(problem, diary)
+    return solution_document(problem, assignments, allocations, protected, status="feasible", reasons=reasons,
+                             seconds=time.perf_counter() - began, solver=name)
+
+
+def earliest(problem) -> dict:
+    return run_baseline(problem, choose_earliest, "earliest")
+
+
+def named_first(problem) -> dict:
+    return run_baseline(problem, choose_named_first, "named-first")
+
+
+BASELINES = {"earliest": earliest, "named-first": named_first}

@@ -1,0 +1,40 @@
+"""Writing solution documents (caseload-solution/1) from placements in slots."""
+from __future__ import annotations
+
+from scheduler import metrics
+from scheduler.model import SOLUTION_FORMAT, Placement, Problem
+
+
+def solution_document(problem: Problem, assignments: dict[str, Placement], allocations: dict[str, str],
+                      protected: list[tuple[str, int, int]], *, status: str, reasons: dict[str, str],
+                      bound: int | None = None, seconds: float = 0.0, **extra) -> dict:
+    h = problem.horizon
+    value = metrics.score(problem, assignments, allocations, protected)
+    doc = {
+        "format": SOLUTION_FORMAT,
+        "status": status,
+        "assignments": [{"appointment": a.id, "advisor": assignments[a.id].advisor,
+                         "start": h.to_text(assignments[a.id].start)}
+                        for a in problem.appointments if a.id in assignments],
+        "unassigned": [{"appointment": a.id, "reason": reasons.get(a.id, "not placed")}
+                       for a in problem.appointments if a.id not in assignments],
+        "allocations": [{"client": c, "advisor": v} for c, v in sorted(allocations.items())],
+        "protected": [{"advisor": v, "start": h.to_text(s), "end": h.to_text(e)} for v, s, e in sorted(protected)],
+        "score": value,
+        "bound": bound,
+        "solve_seconds": round(seconds, 3),
+        "figures": metrics.figures(problem, assignments, allocations, protected, bound=bound, score_value=value),
+        "terms": metrics.score_terms(problem, assignments, allocations, protected),
+    }
+    doc.update(extra)
+    return doc
+
+
+def read_placements(problem: Problem, doc: dict):
+    """Placements of a (trusted) solution document: assignments, allocations, protected in slots."""
+    h = problem.horizon
+    assignments = {row["appointment"]: Placement(row["advisor"], h.to_slot(row["start"]))
+                   for row in doc.get("assignments", [])}
+    allocations = {row["client"]: row["advisor"] for row in doc.get("allocations", [])}
+    protected = [(row["advisor"], h.to_slot(row["start"]), h.to_slot(row["end"])) for row in doc.get("protected", [])]
+    return assignments, allocations, protected
