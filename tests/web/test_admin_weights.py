@@ -1,0 +1,102 @@
+"""Continuity weights: saving is audited with old and new values; the what-if compares before saving."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from caseload.extensions import db
+from caseload.localtime import this_week_start
+from caseload.models import DEFAULT_WEIGHTS, AuditEvent, Plan, Team, WeightProfile
+
+
+def _profile():
+    db.session.expire_all()
+    return db.session.scalar(select(WeightProfile).where(WeightProfile.is_active.is_(True)))
+
+
+def test_weights_page_explains_each_weight(demo_client, demo_auth):
+    demo_auth.login("admin")
+    page = demo_client.get("/admin/weights").get_data(as_text=True)
+    for name in DEFAULT_WEIGHTS:
+        assert f'name="{name}"' in page
+    assert "complexity" in page and "policing" in page and "published week" in page
+
+
+def test_saving_weights_is_audited_with_old_and_new(demo_client, demo_auth):
+    demo_auth.login("admin")
+    profile = _profile()
+    new = {**DEFAULT_WEIGHTS, "continuity": 250, "protected": 2}
+    response = demo_client.post("/admin/weights", data={**new, "version": profile.version_id})
+    assert response.status_code == 302
+    assert _profile().as_weights() == new
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "weights_changed"))
+    assert event.detail["old"] == DEFAULT_WEIGHTS and event.detail["new"] == new
+    assert event.detail["changes"] == {"continuity": [100, 250], "protected": [1, 2]}
+    assert event.user.username == "admin"
+
+
+def test_bad_weights_are_refused_naming_the_field(demo_client, demo_auth):
+    demo_auth.login("admin")
+    profile = _profile()
+    for bad, label in [({"continuity": -5}, "Same advisor (continuity):"), ({"separation": "1.5"}, "Policing apart")]:
+        response = demo_client.post("/admin/weights", data={**DEFAULT_WEIGHTS, **bad, "version": profile.version_id})
+        assert response.status_code == 400 and label in response.get_data(as_text=True)
+    assert _profile().as_weights() == DEFAULT_WEIGHTS
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "weights_changed")) is None
+
+
+def test_stale_weights_form_is_refused(demo_client, demo_auth):
+    demo_auth.login("admin")
+    old_version = _profile().version_id
+    demo_client.post("/admin/weights", data={**DEFAULT_WEIGHTS, "continuity": 300, "version": old_version})
+    response = demo_client.post("/admin/weights", data={**DEFAULT_WEIGHTS, "continuity": 50, "version": old_version})
+    assert response.status_code == 409
+    assert _profile().continuity == 300
+
+
+def _what_if(demo_client, weights, seconds=2):
+    team = db.session.scalar(select(Team).where(Team.name == "north"))
+    week = this_week_start(team.timezone)
+    response = demo_client.post("/admin/weights/what-if", data={**weights, "team": team.id, "week": week.isoformat(),
+                                                                 "time_limit": seconds})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    page = demo_client.get(response.headers["Location"]).get_data(as_text=True)
+    return {m.group(1): m.group(2) for m in re.finditer(r'data-figure="([a-z-]+)">([^<]*)<', page)}, page
+
+
+def test_what_if_shows_different_figures_for_different_weights(demo_client, demo_auth):
+    demo_auth.login("admin")
+    plans_before = db.session.scalar(select(Plan.id).limit(1))
+    # Continuity worth nothing and separation worth nothing: the planner has no reason to keep clients
+    # with their advisor, so continuity falls against the weights in force.
+    figures, page = _what_if(demo_client, {**DEFAULT_WEIGHTS, "continuity": 0, "separation": 0, "disruption": 0})
+    assert "Nothing has been saved" in page
+    assert figures["current-continuity"] != figures["proposed-continuity"], figures
+    assert float(figures["proposed-continuity"].rstrip("%")) < float(figures["current-continuity"].rstrip("%"))
+    # Same weights as in force: the same figures (deterministic, short limit).
+    same, _ = _what_if(demo_client, DEFAULT_WEIGHTS)
+    assert same["current-continuity"] == same["proposed-continuity"]
+    # Nothing was saved: no plans, weights unchanged.
+    assert db.session.scalar(select(Plan.id).limit(1)) == plans_before
+    assert _profile().as_weights() == DEFAULT_WEIGHTS
+    # Saving from the result page saves exactly the weights tried, audited.
+    version = _profile().version_id
+    saved = demo_client.post("/admin/weights", data={**DEFAULT_WEIGHTS, "continuity": 0, "separation": 0,
+                                                     "disruption": 0, "version": version})
+    assert saved.status_code == 302
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "weights_changed")).detail["new"]["continuity"] == 0
+
+
+def test_what_if_form_errors_name_the_field(demo_client, demo_auth):
+    demo_auth.login("admin")
+    team = db.session.scalar(select(Team).where(Team.name == "north"))
+    week = this_week_start(team.timezone)
+    response = demo_client.post("/admin/weights/what-if", data={**DEFAULT_WEIGHTS, "team": team.id,
+                                                                 "week": "2026-13-45", "time_limit": 2})
+    assert response.status_code == 400 and "Week starting" in response.get_data(as_text=True)
+    tuesday = week + timedelta(days=1)
+    response = demo_client.post("/admin/weights/what-if", data={**DEFAULT_WEIGHTS, "team": team.id,
+                                                                 "week": tuesday.isoformat(), "time_limit": 2})
+    assert response.status_code == 400 and "Choose a Monday" in response.get_data(as_text=True)
