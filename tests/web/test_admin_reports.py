@@ -1,0 +1,107 @@
+"""Reports (JSON for the charts, CSV downloads) and the audit log viewer."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from caseload.extensions import db
+from caseload.localtime import this_week_start
+from caseload.models import AuditEvent, Client, Team, User, utcnow
+from caseload.services import audit
+from caseload.services.plans import publish_plan, save_plan
+from caseload.services.problem import build_problem
+
+REPORTS = ["continuity-team", "continuity-advisor", "equity", "separation", "protected", "unassigned"]
+
+
+def _publish_north(with_named: int, policing_with_named: int):
+    """Publish north's week placing `with_named` support and `policing_with_named` policing appointments
+    with the client's named advisor, the rest unassigned for a stated reason."""
+    team = db.session.scalar(select(Team).where(Team.name == "north"))
+    week = this_week_start(team.timezone)
+    problem, maps = build_problem(team, week)
+    named = {c["id"]: c["named_advisor"] for c in problem["clients"]}
+    support = [p for p in problem["appointments"] if p["kind"] == "support" and named[p["client"]]][:with_named]
+    policing = [p for p in problem["appointments"] if p["kind"] == "policing" and named[p["client"]]][:policing_with_named]
+    placed = [{"appointment": p["id"], "advisor": named[p["client"]], "start": p["windows"][0]["start"]}
+              for p in support + policing]
+    ids = {a["appointment"] for a in placed}
+    solution = {"format": "caseload-solution/1", "status": "feasible", "assignments": placed,
+                "unassigned": [{"appointment": p["id"], "reason": "no advisor with the skill is free"}
+                               for p in problem["appointments"] if p["id"] not in ids],
+                "allocations": [], "protected": [], "score": 1, "bound": 1,
+                "figures": {"fill": 0.2, "continuity": 1.0, "separation": 0.0, "protected": 0.375, "gap": 0.0}}
+    plan = save_plan(team, week, problem, solution, by=team.leader, skipped=maps.skipped)
+    publish_plan(plan, team.leader, plan.version_id, expected_published=0)
+    return plan, len(problem["appointments"]) - len(placed), week
+
+
+def _csv(demo_client, name):
+    response = demo_client.get(f"/admin/reports/{name}.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_every_report_has_chart_json_and_csv(demo_client, demo_auth):
+    _publish_north(with_named=5, policing_with_named=2)
+    demo_auth.login("admin")
+    for name in REPORTS:
+        chart = demo_client.get(f"/admin/reports/{name}.json").get_json()
+        assert chart["labels"] and chart["datasets"], name
+        assert all(len(d["data"]) == len(chart["labels"]) for d in chart["datasets"]), name
+        assert _csv(demo_client, name), name
+    assert demo_client.get("/admin/reports/nonsense.csv").status_code == 404
+
+
+def test_published_week_counts_from_the_plan(demo_client, demo_auth):
+    plan, left, week = _publish_north(with_named=5, policing_with_named=2)
+    demo_auth.login("admin")
+    rows = [r for r in _csv(demo_client, "continuity-team") if r["week"] == week.isoformat() and r["team"] == "north"]
+    assert rows == [{"week": week.isoformat(), "team": "north", "visits": "5", "kept": "5", "share": "1.0"}]
+    separation = [r for r in _csv(demo_client, "separation") if r["week"] == week.isoformat() and r["team"] == "north"]
+    assert separation[0]["visits"] == "2" and separation[0]["share"] == "0.0"
+    protected = [r for r in _csv(demo_client, "protected") if r["team"] == "north"]
+    assert protected == [{"week": week.isoformat(), "team": "north", "protected_kept": "0.375"}]
+    unplaced = _csv(demo_client, "unassigned")
+    assert sum(int(r["appointments"]) for r in unplaced if r["reason"] == "no advisor with the skill is free") == left
+
+
+def test_history_weeks_count_contacts_and_equity_splits_by_complexity(demo_client, demo_auth):
+    demo_auth.login("admin")
+    rows = _csv(demo_client, "equity")
+    assert {r["clients"] for r in rows} >= {"complexity 1 (straightforward)", "complexity 3 (complex needs)"}
+    for r in rows:
+        assert 0 <= int(r["kept"]) <= int(r["visits"]) and abs(float(r["share"]) - int(r["kept"]) / int(r["visits"])) < 1e-3
+    # Totals over the team report equal the equity report: the same visits, grouped differently.
+    team_rows = _csv(demo_client, "continuity-team")
+    assert sum(int(r["visits"]) for r in rows) == sum(int(r["visits"]) for r in team_rows)
+
+
+def test_advisor_report_can_be_limited_to_a_team(demo_client, demo_auth):
+    demo_auth.login("admin")
+    south = db.session.scalar(select(Team).where(Team.name == "south"))
+    chart = demo_client.get(f"/admin/reports/continuity-advisor.json?team={south.id}").get_json()
+    assert chart["datasets"] and all("(south)" in d["label"] for d in chart["datasets"])
+    assert demo_client.get("/admin/reports/continuity-advisor.json?team=9999").status_code == 404
+
+
+def test_audit_log_filters_and_pages(demo_client, demo_auth):
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    for i in range(60):
+        audit.record("test_event", user=admin, number=i)
+    db.session.commit()
+    demo_auth.login("admin")
+    page = demo_client.get("/admin/audit?action=test_event").get_data(as_text=True)
+    assert "60 events" in page and "page 1 of 2" in page and "number</strong>: 59" in page
+    second = demo_client.get("/admin/audit?action=test_event&page=2").get_data(as_text=True)
+    assert "number</strong>: 0" in second and "number</strong>: 59" not in second
+    leader = db.session.scalar(select(User).where(User.username == "leader"))
+    by_leader = demo_client.get(f"/admin/audit?user={leader.id}&action=test_event").get_data(as_text=True)
+    assert "0 events" in by_leader
+    today = utcnow().date()
+    future = demo_client.get(f"/admin/audit?since={(today + timedelta(days=1)).isoformat()}").get_data(as_text=True)
+    assert "0 events" in future
+    assert demo_client.get("/admin/audit?since=not-a-date").status_code == 400
