@@ -1,45 +1,57 @@
-"""Reports: one page of charts (drawn by static/reports.js from the JSON endpoints) and a CSV per chart."""
+"""Reports: one page of charts (drawn by static/reports.js from the JSON endpoints) and a CSV per chart.
+
+Administrators see every team; team leaders see the teams they lead (another team is "not found").
+"""
 from __future__ import annotations
 
 from flask import Response, abort, jsonify, render_template, request
+from flask_login import current_user
 
 from caseload.admin import bp
-from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required
-from caseload.extensions import db
-from caseload.models import Team
-from caseload.services import admin, reports
+from caseload.models import Role
+from caseload.services import reports
+from caseload.services.rota import teams_for
+
+READERS = (Role.ADMIN, Role.LEADER)
+
+
+def _scope():
+    """The teams this user may report on, and the one picked with ?team= (None: all of them)."""
+    teams = teams_for(current_user)
+    team_id = request.args.get("team", type=int)
+    chosen = next((t for t in teams if t.id == team_id), None)
+    if team_id is not None and chosen is None:
+        abort(404)
+    return teams, chosen
 
 
 def _report(name: str) -> reports.Report:
     build = reports.REPORTS.get(name)
     if build is None:
         abort(404)
+    teams, chosen = _scope()
     if name == "continuity-advisor":
-        team_id = request.args.get("team", type=int)
-        team = db.session.get(Team, team_id) if team_id else None
-        if team_id and team is None:
-            abort(404)
-        return build(team=team)
-    return build()
+        return build(teams, team=chosen or (teams[0] if teams else None))
+    return build([chosen] if chosen else teams)
 
 
 @bp.get("/reports")
-@role_required(ADMIN)
+@role_required(*READERS)
 def reports_page():
-    teams = admin.all_teams()
-    team_id = request.args.get("team", type=int) or (teams[0].id if teams else None)
-    return render_template("admin/reports.html", names=list(reports.REPORTS), teams=teams, team_id=team_id)
+    teams, chosen = _scope()
+    return render_template("admin/reports.html", names=list(reports.REPORTS), teams=teams,
+                           team_id=(chosen or (teams[0] if teams else None)).id if teams else None)
 
 
 @bp.get("/reports/<name>.json")
-@role_required(ADMIN)
+@role_required(*READERS)
 def report_json(name):
     return jsonify(_report(name).chart_json())
 
 
 @bp.get("/reports/<name>.csv")
-@role_required(ADMIN)
+@role_required(*READERS)
 def report_csv(name):
     report = _report(name)
     return Response(report.csv_text(), mimetype="text/csv",

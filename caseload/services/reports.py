@@ -64,14 +64,11 @@ class Report:
 def report_weeks(teams: list[Team], count: int = DEFAULT_WEEKS, now: datetime | None = None) -> list[date]:
     """The last `count` weeks up to the latest week with a published plan (or this week)."""
     latest = max([this_week_start(t.timezone, now) for t in teams] or [week_start_of(date.today())])
-    published = db.session.scalar(select(Plan.week_start).where(Plan.status == "published").order_by(Plan.week_start.desc()).limit(1))
+    published = db.session.scalar(select(Plan.week_start).where(
+        Plan.status == "published", Plan.team_id.in_([t.id for t in teams])).order_by(Plan.week_start.desc()).limit(1))
     if published and published > latest:
         latest = published
     return [latest - timedelta(days=7 * i) for i in range(count - 1, -1, -1)]
-
-
-def _teams() -> list[Team]:
-    return list(db.session.scalars(select(Team).order_by(Team.name)))
 
 
 def collect_visits(teams: list[Team], weeks: list[date]) -> list[Visit]:
@@ -139,8 +136,7 @@ def _share_report(name, title, weeks, counts, labels_of, column, note="") -> Rep
                   ["week", column, "visits", "kept", "share"], rows, note=note)
 
 
-def continuity_by_team(weeks=None) -> Report:
-    teams = _teams()
+def continuity_by_team(teams: list[Team], weeks=None) -> Report:
     weeks = weeks or report_weeks(teams)
     names = {t.id: t.name for t in teams}
     counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.team_id, _support_named, lambda v: v.with_named)
@@ -148,9 +144,9 @@ def continuity_by_team(weeks=None) -> Report:
                          lambda k: names[k], "team")
 
 
-def continuity_by_advisor(team: Team | None = None, weeks=None) -> Report:
+def continuity_by_advisor(teams: list[Team], team: Team | None = None, weeks=None) -> Report:
     """Per named advisor: the share of their clients' support visits they saw themselves."""
-    teams = [team] if team else _teams()
+    teams = [team] if team else teams
     weeks = weeks or report_weeks(teams)
     names = {a.id: f"{a.name} ({a.team.name})" for a in db.session.scalars(select(Advisor))}
     counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.named_advisor_id, _support_named,
@@ -162,8 +158,7 @@ def continuity_by_advisor(team: Team | None = None, weeks=None) -> Report:
 COMPLEXITY = {1: "complexity 1 (straightforward)", 2: "complexity 2", 3: "complexity 3 (complex needs)"}
 
 
-def continuity_equity(weeks=None) -> Report:
-    teams = _teams()
+def continuity_equity(teams: list[Team], weeks=None) -> Report:
     weeks = weeks or report_weeks(teams)
     counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.complexity, _support_named, lambda v: v.with_named)
     return _share_report("equity", "Equity: continuity for clients with complex needs against others", weeks, counts,
@@ -171,8 +166,7 @@ def continuity_equity(weeks=None) -> Report:
                          note="Clients with complex needs should keep their advisor at least as often as others.")
 
 
-def separation_by_team(weeks=None) -> Report:
-    teams = _teams()
+def separation_by_team(teams: list[Team], weeks=None) -> Report:
     weeks = weeks or report_weeks(teams)
     names = {t.id: t.name for t in teams}
     counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.team_id,
@@ -187,9 +181,8 @@ def _published(teams, weeks) -> list[Plan]:
         Plan.week_start >= weeks[0], Plan.week_start <= weeks[-1]).order_by(Plan.week_start)))
 
 
-def protected_kept(weeks=None) -> Report:
+def protected_kept(teams: list[Team], weeks=None) -> Report:
     """Per team and week, from the published plan: protected time kept, as a share of the advisors' targets."""
-    teams = _teams()
     weeks = weeks or report_weeks(teams)
     kept = {(p.team_id, p.week_start): (p.figures or {}).get("protected") for p in _published(teams, weeks)}
     series = [{"label": t.name, "data": [kept.get((t.id, w)) for w in weeks]} for t in teams]
@@ -198,8 +191,7 @@ def protected_kept(weeks=None) -> Report:
                   [w.isoformat() for w in weeks], series, ["week", "team", "protected_kept"], rows)
 
 
-def unassigned_by_reason(weeks=None) -> Report:
-    teams = _teams()
+def unassigned_by_reason(teams: list[Team], weeks=None) -> Report:
     weeks = weeks or report_weeks(teams)
     names = {t.id: t.name for t in teams}
     counts: Counter = Counter()

@@ -9,7 +9,8 @@ from caseload.models import Advisor, AppointmentType, AuditEvent, Role, Skill, T
 
 ADMIN_URLS = ["/admin/", "/admin/users", "/admin/users/1", "/admin/teams", "/admin/teams/1", "/admin/skills",
               "/admin/advisors", "/admin/advisors/new", "/admin/advisors/1", "/admin/types", "/admin/weights",
-              "/admin/reports", "/admin/reports/continuity-team.csv", "/admin/reports/equity.json", "/admin/audit"]
+              "/admin/audit"]
+REPORT_URLS = ["/admin/reports", "/admin/reports/continuity-team.csv", "/admin/reports/equity.json"]
 
 
 def _get(model, **where):
@@ -24,11 +25,13 @@ def test_only_administrators_reach_admin_pages(demo_client, demo_auth, username)
     assert demo_client.post("/admin/users", data={"username": "x", "display_name": "x", "role": "administrator",
                                                   "password": "long-enough"}).status_code == 403
     assert _get(User, username="x") is None
+    for url in REPORT_URLS:  # reports: leaders yes (their own teams), advisors no
+        assert demo_client.get(url).status_code == (200 if username == "leader" else 403), url
 
 
 def test_administrator_sees_every_admin_page(demo_client, demo_auth):
     demo_auth.login("admin")
-    for url in ADMIN_URLS:
+    for url in ADMIN_URLS + REPORT_URLS:
         assert demo_client.get(url).status_code == 200, url
     assert demo_client.get("/admin/users/99999").status_code == 404
 

@@ -105,3 +105,19 @@ def test_audit_log_filters_and_pages(demo_client, demo_auth):
     future = demo_client.get(f"/admin/audit?since={(today + timedelta(days=1)).isoformat()}").get_data(as_text=True)
     assert "0 events" in future
     assert demo_client.get("/admin/audit?since=not-a-date").status_code == 400
+
+
+def test_team_leaders_see_reports_for_their_own_team_only(demo_client, demo_auth):
+    north = db.session.scalar(select(Team).where(Team.name == "north"))
+    south = db.session.scalar(select(Team).where(Team.name == "south"))
+    demo_auth.login("leader")  # leads north
+    teams = {r["team"] for r in _csv(demo_client, "continuity-team")}
+    assert teams == {"north"}
+    chart = demo_client.get("/admin/reports/continuity-advisor.json").get_json()
+    assert chart["datasets"] and all("(north)" in d["label"] for d in chart["datasets"])
+    assert demo_client.get(f"/admin/reports/continuity-advisor.json?team={south.id}").status_code == 404
+    assert demo_client.get(f"/admin/reports/separation.csv?team={south.id}").status_code == 404
+    assert demo_client.get(f"/admin/reports/separation.csv?team={north.id}").status_code == 200
+    demo_auth.logout()
+    demo_auth.login("admin")
+    assert {r["team"] for r in _csv(demo_client, "continuity-team")} == {"north", "south"}
