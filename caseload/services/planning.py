@@ -31,10 +31,6 @@ class PlanningBusy(RuntimeError):
     """This week is already being planned."""
 
 
-class SolveCancelled(Exception):
-    """Raised from the progress callback to stop the solver when the leader cancels."""
-
-
 def latest_job(team: Team, week_start: date) -> SolveJob | None:
     job = db.session.scalar(select(SolveJob).where(SolveJob.team_id == team.id, SolveJob.week_start == week_start)
                             .order_by(SolveJob.id.desc()).limit(1))
@@ -97,7 +93,7 @@ def job_json(job: SolveJob) -> dict:
 
 
 class ProgressReporter:
-    """The solver's progress callback: writes job.progress (throttled) and stops the solve on cancel."""
+    """The solver's progress callback: writes job.progress (throttled); returns True to stop the solve on cancel."""
 
     def __init__(self, job_id: int, time_limit: float, engine):
         self.job_id, self.time_limit, self.engine = job_id, time_limit, engine
@@ -116,9 +112,7 @@ class ProgressReporter:
         if now - self.last_write >= PROGRESS_EVERY_S:
             self.last_write = now
             self.cancelled = self.write(self.latest)
-        if self.cancelled:
-            raise SolveCancelled()
-        return False
+        return self.cancelled  # True asks scheduler.solve to stop; run_job then discards its result
 
     def write(self, progress: dict) -> bool:
         """Store progress; return whether the leader asked to cancel."""
@@ -177,9 +171,6 @@ def run_job(job_id: int) -> None:
         placed = sum(1 for item in plan.items if item.advisor_id is not None)
         notes = "".join(f" Note: {w}." for w in maps.warnings)
         _finish(job, "succeeded", f"{placed} of {len(plan.items)} appointments placed ({solution.get('status')}).{notes}")
-    except SolveCancelled:
-        db.session.rollback()
-        _finish(job, "cancelled", "Cancelled; no plan was changed.")
     except Exception as err:  # the worker must record every failure, never leave the job 'running'
         log.exception("planning job %s failed", job_id)
         db.session.rollback()
