@@ -98,9 +98,9 @@ def edit_user(user_id):
         return render_form("admin/user.html", form, user=user)
     if form.validate_on_submit():
         try:
-            admin.update_user(user, form.display_name.data, Role(form.role.data), form.active.data, by=current_user)
             advisor = db.session.get(Advisor, form.advisor.data) if form.advisor.data != NONE else None
-            admin.link_advisor(user, advisor, by=current_user)
+            admin.update_user(user, form.display_name.data, Role(form.role.data), form.active.data, advisor,
+                              by=current_user)
             flash(f"{user.username} saved.", "success")
             return redirect(url_for("admin.users"))
         except admin.AdminError as err:

@@ -66,39 +66,33 @@ def add_user(username: str, display_name: str, role: Role, password: str, by) ->
         raise AdminError(str(err).removeprefix("password: ").capitalize() + ".", "password") from err
 
 
-def update_user(user: User, display_name: str, role: Role, active: bool, by) -> User:
+def update_user(user: User, display_name: str, role: Role, active: bool, advisor: Advisor | None, by) -> User:
+    """Change a user's name, role, active flag and linked advisor record, all or nothing."""
     if user.id == getattr(by, "id", None) and (role != user.role or not active):
         # An administrator locking themselves out leaves nobody to undo it.
         raise AdminError("You cannot change your own role or deactivate yourself.", "role" if role != user.role else "active")
     if user.role == Role.LEADER and role != Role.LEADER and user.led_teams:
         raise AdminError(f"{user.display_name} leads {', '.join(t.name for t in user.led_teams)}; "
                          "give the team another leader first.", "role")
+    if advisor is not None and role != Role.ADVISOR:
+        raise AdminError("Only advisor accounts can be linked to an advisor record.", "advisor")
+    if advisor is not None and advisor.user_id not in (None, user.id):
+        raise AdminError(f"{advisor.name} is already linked to another account.", "advisor")
     changed = _changes(user, {"display_name": display_name.strip() or user.display_name, "role": role, "active": active})
+    current = user.advisor
+    if current is not advisor:
+        changed["advisor"] = [getattr(current, "id", None), getattr(advisor, "id", None)]
+        if current is not None:
+            current.user_id = None
+            db.session.flush()  # free the unique user_id before giving it to another advisor
+        if advisor is not None:
+            advisor.user_id = user.id
     if "active" in changed or "role" in changed:
         user.session_version += 1  # sign them out everywhere: their access changed
     if changed:
         audit.record("user_updated", user=by, obj=user, changes=changed)
     db.session.commit()
-    return user
-
-
-def link_advisor(user: User, advisor: Advisor | None, by) -> User:
-    """Link an advisor's sign-in account (one advisor per user), or unlink it with None."""
-    current = user.advisor
-    if advisor is not None and user.role != Role.ADVISOR:
-        raise AdminError("Only advisor accounts can be linked to an advisor record.", "advisor")
-    if advisor is not None and advisor.user_id not in (None, user.id):
-        raise AdminError(f"{advisor.name} is already linked to another account.", "advisor")
-    if current is advisor:
-        return user
-    if current is not None:
-        current.user_id = None
-        db.session.flush()
-    if advisor is not None:
-        advisor.user_id = user.id
-    audit.record("user_advisor_linked", user=by, obj=user, changes={"advisor": [getattr(current, "id", None),
-                                                                                 getattr(advisor, "id", None)]})
-    db.session.commit()
+    db.session.expire(user, ["advisor"])
     return user
 
 

@@ -145,3 +145,29 @@ def test_garbage_input_never_gives_a_server_error(demo_client, demo_auth):
                       ("/admin/teams", {"leader": "nobody"}), ("/admin/users/1", {"advisor": "z"}),
                       ("/admin/weights", {"continuity": "-1"}), ("/admin/weights/what-if", {"team": "q"})]:
         assert demo_client.post(url, data=data).status_code == 400, url
+
+
+def test_linking_an_advisor_record_is_all_or_nothing(demo_client, demo_auth):
+    demo_auth.login("admin")
+    spare = _get(User, username="advisor7")
+    taken = _get(User, username="advisor8").advisor
+    # Renaming and linking someone else's advisor record: refused, and the rename is not saved either.
+    response = demo_client.post(f"/admin/users/{spare.id}", data={"display_name": "Renamed", "role": "advisor",
+                                                                  "active": "y", "advisor": taken.id})
+    assert response.status_code == 400 and "Advisor record:" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert spare.display_name != "Renamed" and taken.user.username == "advisor8"
+    # Moving advisor7's record to a new account works and shows on their pages.
+    own = spare.advisor
+    demo_client.post("/admin/users", data={"username": "fresh", "display_name": "Fresh", "role": "advisor",
+                                           "password": "long-enough"})
+    fresh = _get(User, username="fresh")
+    demo_client.post(f"/admin/users/{spare.id}", data={"display_name": spare.display_name, "role": "advisor",
+                                                       "active": "y", "advisor": 0})
+    assert demo_client.post(f"/admin/users/{fresh.id}", data={"display_name": "Fresh", "role": "advisor", "active": "y",
+                                                              "advisor": own.id}).status_code == 302
+    db.session.expire_all()
+    assert own.user_id == fresh.id
+    demo_auth.logout()
+    demo_auth.login("fresh", "long-enough")
+    assert own.name in demo_client.get("/me/", follow_redirects=True).get_data(as_text=True)
