@@ -141,3 +141,20 @@ def test_calendar_feed_validates_and_dies_after_revoke(demo_client, demo_auth):
     demo_client.post("/me/calendar/revoke")
     assert demo_client.get(renewed).status_code == 404
     assert demo_client.get("/me/calendar/not-a-token.ics").status_code == 404
+
+
+def test_feed_buttons_and_notes_need_the_csrf_token(demo_app, demo_client, demo_auth):
+    demo_auth.login("advisor1")
+    demo_client.post("/me/calendar/renew")
+    user = _user("advisor1")
+    token = user.calendar_token
+    demo_app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert demo_client.post("/me/calendar/revoke").status_code == 400
+        client = _my_client("advisor1")
+        assert demo_client.post(f"/me/clients/{client.id}/notes", data={"body": "forged"}).status_code == 400
+    finally:
+        demo_app.config["WTF_CSRF_ENABLED"] = False
+    db.session.expire_all()
+    assert _user("advisor1").calendar_token == token
+    assert db.session.scalar(select(ClientNote).where(ClientNote.body == "forged")) is None
