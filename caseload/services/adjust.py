@@ -41,13 +41,24 @@ def _violation_text(violation) -> str:
 
 def check_rules(problem: dict, solution: dict):
     """The checker's result; raises AdjustRejected naming every broken hard rule."""
+    from scheduler import ProblemError
     from scheduler.check import check_solution
 
-    result = check_solution(problem, solution)
-    if result.violations:
-        reasons = "; ".join(_violation_text(v) for v in result.violations[:5])
-        more = f" (and {len(result.violations) - 5} more)" if len(result.violations) > 5 else ""
+    # The score is recomputed by the checker; the solver's old score is not a claim to verify here.
+    claim = {key: value for key, value in solution.items() if key != "score"}
+    try:
+        result = check_solution(problem, claim)
+    except ProblemError as err:  # a pin that breaks a rule makes the problem itself invalid
+        errors = getattr(err, "errors", None) or [str(err)]
+        raise AdjustRejected(f"Not saved: this change breaks a hard rule — {'; '.join(map(str, errors[:5]))}.") from None
+    # Removing a pin can lift the best possible score above the old bound: then the bound is unknown.
+    broken = [v for v in result.violations if not str(v).startswith("bound:")]
+    if broken:
+        reasons = "; ".join(_violation_text(v) for v in broken[:5])
+        more = f" (and {len(broken) - 5} more)" if len(broken) > 5 else ""
         raise AdjustRejected(f"Not saved: this change breaks a hard rule — {reasons}{more}.")
+    if len(broken) != len(result.violations):
+        solution["bound"] = None
     return result
 
 
@@ -106,6 +117,7 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
     request.pinned_advisor_id = advisor.id if pin else None  # re-solving keeps pins: they live on the request
     request.pinned_start = item.starts_at if pin else None
     plan.problem, plan.solution, plan.figures, plan.score = problem, solution, solution["figures"], result.score
+    plan.bound = solution.get("bound")
     plan.solver_status = "feasible"
     plan.protected_blocks = [ProtectedBlock(advisor_id=db_id(b["advisor"]),
                                             starts_at=utc_of_local(datetime.strptime(b["start"], TEXT), tz),
