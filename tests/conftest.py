@@ -15,6 +15,7 @@ from caseload.extensions import db as _db
 from config import TestConfig
 
 POSTGRES = os.environ.get("CASELOAD_TEST_POSTGRES") == "1"
+DEMO_TEMPLATE_DB = "caseload_demo_template"
 
 if POSTGRES:
     from tests.postgres import ensure_postgres_url
@@ -52,11 +53,14 @@ def app():
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
-    """A SQLite file with the demo office loaded once per test session."""
+    """The demo office loaded once per test session: a SQLite file, or a Postgres template database."""
     if POSTGRES:
-        return None
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    app = _make_app(f"sqlite:///{path}")
+        from tests.postgres import create_database
+
+        url = create_database(DEMO_TEMPLATE_DB)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    app = _make_app(url)
     _reset_schema(app)
     with app.app_context():
         from caseload.services.demo import seed_demo
@@ -64,22 +68,19 @@ def demo_template(tmp_path_factory):
         seed_demo("demo")
         _db.session.remove()
         _db.engine.dispose()
-    return path
+    return url
 
 
 @pytest.fixture
 def demo_app(demo_template, tmp_path):
     """An app on its own copy of the demo office (password `demo` for every account)."""
-    if demo_template is None:
-        app = _make_app()
-        _reset_schema(app)
-        with app.app_context():
-            from caseload.services.demo import seed_demo
+    if POSTGRES:
+        from tests.postgres import create_database
 
-            seed_demo("demo")
+        app = _make_app(create_database("caseload_demo", template=DEMO_TEMPLATE_DB))
     else:
         copy = tmp_path / "demo.db"
-        shutil.copy(demo_template, copy)
+        shutil.copy(demo_template.removeprefix("sqlite:///"), copy)
         app = _make_app(f"sqlite:///{copy}")
     ctx = app.app_context()
     ctx.push()
