@@ -123,15 +123,10 @@ class ProgressReporter:
 
 
 def solver():
-    """scheduler.solve; until it exists, the named-first baseline (same documents, no search)."""
-    try:
-        from scheduler import solve
+    """The planning engine's solve (a function so tests can stand in a fake)."""
+    from scheduler import solve
 
-        return solve
-    except ImportError:
-        from scheduler.baselines import named_first
-
-        return lambda problem, **_options: named_first(problem)
+    return solve
 
 
 def _finish(job: SolveJob, status: str, message: str) -> None:
