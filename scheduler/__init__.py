@@ -6,8 +6,8 @@ from scheduler.model import ProblemError, load_problem, parse_problem
 
 
 def solve(problem, **options):
-    """Solve a problem (document or Problem); see scheduler.solve.solve for the options."""
-    from scheduler.solve import solve as _solve
+    """Solve a problem (document or Problem); see scheduler.solver.solve for the options."""
+    from scheduler.solver import solve as _solve
 
     return _solve(problem, **options)
 

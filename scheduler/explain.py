@@ -1,0 +1,102 @@
+"""Plain-words explanations: why an appointment was left out, and which pins cannot all hold."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from scheduler.model import Appointment, Placement, Problem, ProblemError
+from scheduler.variables import feasible_starts
+
+
+class PinConflict(ProblemError):
+    """Pinned appointments that cannot all be kept; `.errors` names each clash."""
+
+
+def _when(problem: Problem, slot: int) -> str:
+    return datetime.strptime(problem.horizon.to_text(slot), "%Y-%m-%dT%H:%M").strftime("%a %d %b %H:%M")
+
+
+def _windows_text(problem: Problem, appt: Appointment) -> str:
+    return ", ".join(f"{_when(problem, w.start)}–{_when(problem, w.end)}" for w in appt.windows)
+
+
+def pin_conflicts(problem: Problem) -> list[str]:
+    """Every clash among pins: same advisor or client at overlapping times, or too many on one day."""
+    pinned = [a for a in problem.appointments if a.pinned is not None]
+    clashes = []
+    for i, a in enumerate(pinned):
+        a_end = a.pinned.start + a.duration
+        for b in pinned[i + 1:]:
+            if not (b.pinned.start < a_end and a.pinned.start < b.pinned.start + b.duration):
+                continue
+            if a.pinned.advisor == b.pinned.advisor:
+                clashes.append(f"pins of {a.id} and {b.id} overlap: both are with advisor {a.pinned.advisor} "
+                               f"at {_when(problem, a.pinned.start)} and {_when(problem, b.pinned.start)}")
+            if a.client == b.client:
+                clashes.append(f"pins of {a.id} and {b.id} overlap: client {a.client} cannot be in both "
+                               f"at {_when(problem, a.pinned.start)} and {_when(problem, b.pinned.start)}")
+    per_day = defaultdict(list)
+    for a in pinned:
+        per_day[(a.pinned.advisor, problem.horizon.day_of(a.pinned.start))].append(a.id)
+    for (advisor_id, day), ids in sorted(per_day.items()):
+        limit = problem.advisor_by_id[advisor_id].max_appointments_per_day
+        if limit is not None and len(ids) > limit:
+            clashes.append(f"pins of {', '.join(sorted(ids))} put {len(ids)} appointments on advisor {advisor_id} "
+                           f"on {_when(problem, day * problem.horizon.slots_per_day)[:10]}, more than the daily "
+                           f"limit of {limit}")
+    return clashes
+
+
+def raise_for_clashing_pins(problem: Problem) -> None:
+    clashes = pin_conflicts(problem)
+    if clashes:
+        raise PinConflict(clashes)
+
+
+def reasons(problem: Problem, assignments: dict[str, Placement]) -> dict[str, str]:
+    """The most specific true reason for each unassigned appointment."""
+    busy = defaultdict(set)  # advisor -> busy slots
+    client_busy = defaultdict(set)
+    starts = defaultdict(int)
+    for appt_id, placed in assignments.items():
+        appt = problem.appointment_by_id[appt_id]
+        slots = range(placed.start, placed.start + appt.duration)
+        busy[placed.advisor].update(slots)
+        client_busy[appt.client].update(slots)
+        starts[(placed.advisor, problem.horizon.day_of(placed.start))] += 1
+    out = {}
+    for appt in problem.appointments:
+        if appt.id not in assignments:
+            out[appt.id] = reason_for(problem, appt, busy, client_busy, starts)
+    return out
+
+
+def reason_for(problem: Problem, appt: Appointment, busy, client_busy, starts) -> str:
+    role_ok = [a for a in problem.advisors if appt.kind in a.roles]
+    qualified = [a for a in role_ok if appt.skill in a.skills]
+    if not qualified:
+        if not role_ok:
+            return f"no advisor has the {appt.kind} role"
+        return f"no advisor has the skill {appt.skill} and the {appt.kind} role"
+    windows = _windows_text(problem, appt)
+    fitting = {a.id: feasible_starts(problem, appt, a.id) for a in qualified}
+    fitting = {v: s for v, s in fitting.items() if s}
+    if not fitting:
+        return f"no advisor with skill {appt.skill} works inside its windows ({windows})"
+    free_advisor = {v: [s for s in ss if not busy[v].intersection(range(s, s + appt.duration))]
+                    for v, ss in fitting.items()}
+    if not any(free_advisor.values()):
+        return (f"every advisor with skill {appt.skill} who works inside its windows ({windows}) "
+                f"is fully booked then")
+    day = problem.horizon.day_of
+    under_limit = {v: [s for s in ss if problem.advisor_by_id[v].max_appointments_per_day is None
+                       or starts[(v, day(s))] < problem.advisor_by_id[v].max_appointments_per_day]
+                   for v, ss in free_advisor.items()}
+    if not any(under_limit.values()):
+        return f"every qualified advisor free inside its windows ({windows}) is at their daily limit"
+    client_free = [s for ss in under_limit.values() for s in ss
+                   if not client_busy[appt.client].intersection(range(s, s + appt.duration))]
+    if not client_free:
+        return "the client already has appointments at every time a qualified advisor is free"
+    return ("qualified advisors are free, but placing it would take time kept for protected case work or "
+            "displace appointments that count for more (continuity, separation)")

@@ -1,0 +1,184 @@
+"""Large-neighbourhood search for weeks too big to solve whole.
+
+Start from a valid plan (the booking desk's); repeatedly free a neighbourhood — a few advisors
+who share skills, over one or two days — and re-solve just that part exactly with the CP-SAT
+model of scheduler.rules, everything else fixed. The part is posed as a small Problem of its own
+(its advisors' free time, the freed appointments with windows cut to the neighbourhood and to the
+client's other appointments, the protected time still to find), so the same rules serve both.
+A new part is kept only if it scores at least as well, so the plan never gets worse.
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from dataclasses import replace
+
+from ortools.sat.python import cp_model
+
+from scheduler import metrics
+from scheduler.model import Advisor, Appointment, Client, Interval, Placement, Problem
+from scheduler.rules import HARD_RULES, SCORE_TERMS, ModelState
+from scheduler.variables import AssignVars, choose_candidates
+
+
+class Plan:
+    """A mutable plan: placements, allocations and protected blocks."""
+
+    def __init__(self, problem: Problem, assignments, allocations, protected):
+        self.problem = problem
+        self.assignments: dict[str, Placement] = dict(assignments)
+        self.allocations: dict[str, str] = dict(allocations)
+        self.protected: list[tuple[str, int, int]] = list(protected)
+
+    def score(self) -> int:
+        return metrics.score(self.problem, self.assignments, self.allocations, self.protected)
+
+
+def _cut(intervals: list[Interval], busy: list[tuple[int, int]]) -> list[Interval]:
+    out = []
+    for iv in intervals:
+        pieces = [(iv.start, iv.end)]
+        for b_start, b_end in busy:
+            pieces = [p for s, e in pieces for p in ((s, min(e, b_start)), (max(s, b_end), e)) if p[1] > p[0]]
+        out += [Interval(s, e) for s, e in pieces]
+    return out
+
+
+def _day_span(problem: Problem, day: int) -> Interval:
+    spd = problem.horizon.slots_per_day
+    return Interval(day * spd, (day + 1) * spd)
+
+
+def subproblem(plan: Plan, advisor_ids: set[str], days: set[int]) -> tuple[Problem, set[str]] | None:
+    """The part of `plan` inside advisors x days as a Problem, and the ids of the freed appointments."""
+    p = plan.problem
+    day_of = p.horizon.day_of
+    freed = {a for a, pl in plan.assignments.items() if pl.advisor in advisor_ids and day_of(pl.start) in days}
+    for appt in p.appointments:
+        if appt.id not in plan.assignments and appt.pinned is None:
+            if any(a.can_do(appt.kind, appt.skill) for a in (p.advisor_by_id[v] for v in advisor_ids)):
+                freed.add(appt.id)
+    if not freed:
+        return None
+    spans = [_day_span(p, d) for d in sorted(days)]
+    client_busy = defaultdict(list)
+    for appt_id, pl in plan.assignments.items():
+        if appt_id not in freed:
+            appt = p.appointment_by_id[appt_id]
+            client_busy[appt.client].append((pl.start, pl.start + appt.duration))
+    advisors = []
+    for v in sorted(advisor_ids):
+        adv = p.advisor_by_id[v]
+        availability = tuple(Interval(max(a.start, s.start), min(a.end, s.end))
+                             for a in adv.availability for s in spans if min(a.end, s.end) > max(a.start, s.start))
+        kept_outside = sum((e - s) * p.horizon.slot_minutes for w, s, e in plan.protected
+                           if w == v and day_of(s) not in days)
+        advisors.append(replace(adv, availability=availability,
+                                protected_minutes=max(0, adv.protected_minutes - kept_outside)))
+    appointments = []
+    for appt_id in sorted(freed):
+        appt = p.appointment_by_id[appt_id]
+        windows = [Interval(max(w.start, s.start), min(w.end, s.end)) for w in appt.windows for s in spans
+                   if min(w.end, s.end) - max(w.start, s.start) >= appt.duration]
+        windows = [w for w in _cut(windows, client_busy[appt.client]) if w.length >= appt.duration]
+        if appt.pinned is not None and appt.pinned.advisor not in advisor_ids:
+            continue
+        appointments.append(replace(appt, windows=tuple(windows)))
+    clients = {}
+    for appt in appointments:
+        client = p.client_by_id[appt.client]
+        named = client.named_advisor or plan.allocations.get(client.id)
+        clients[client.id] = Client(client.id, named or "-none-", client.need, client.complexity, client.history)
+    previous = {a: pl for a, pl in p.previous.items() if a in {x.id for x in appointments}}
+    sub = Problem(p.horizon, p.weights, tuple(advisors), tuple(clients.values()), tuple(appointments), previous,
+                  {a.id: a for a in advisors}, clients, {a.id: a for a in appointments})
+    return sub, {a.id for a in appointments}
+
+
+def _sub_score(sub: Problem, assignments, protected) -> int:
+    return metrics.score(sub, assignments, {}, protected)
+
+
+def solve_part(sub: Problem, current: dict[str, Placement], current_protected, time_limit: float, workers: int,
+               seed: int):
+    """Solve the part exactly (within the limit); None unless a plan at least as good is found."""
+    cands = choose_candidates(sub, current)
+    model = cp_model.CpModel()
+    xs = AssignVars(model, sub, cands)
+    st = ModelState(model, sub, xs)
+    for rule in HARD_RULES:
+        if rule.__name__ != "add_allocations":  # allocations stay fixed inside a part
+            rule(st)
+    objective = 0
+    for term in SCORE_TERMS:
+        expr, weight = term(st)
+        objective += weight * expr
+    model.maximize(objective)
+    chosen = {(a, pl.advisor, pl.start) for a, pl in current.items()}
+    for key, var in xs.x.items():
+        model.add_hint(var, key in chosen)
+    blocks = {(v, t) for v, s, e in current_protected for t in range(s, e)}
+    for key, var in st.protected.items():
+        model.add_hint(var, key in blocks)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.cp_model_presolve = False  # small models: presolve costs more than it saves
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    assignments = xs.extract(lambda var: solver.boolean_value(var))
+
+    from scheduler.solver import blocks_from_slots  # the solver module imports this one
+
+    protected = blocks_from_slots(st, lambda var: solver.boolean_value(var))
+    return assignments, protected
+
+
+def neighbourhoods(problem: Problem, rng: random.Random, size: int):
+    """Endless stream of (advisors, days): an advisor and others sharing a skill with them, one or two days."""
+    advisors = list(problem.advisors)
+    while True:
+        seed = rng.choice(advisors)
+        related = [a for a in advisors if a.id != seed.id and (a.skills & seed.skills) and (a.roles & seed.roles)]
+        rng.shuffle(related)
+        group = {seed.id} | {a.id for a in related[: size - 1]}
+        first = rng.randrange(problem.horizon.days)
+        days = {first} if rng.random() < 0.6 else {first, min(problem.horizon.days - 1, first + 1)}
+        yield group, days
+
+
+def improve(plan: Plan, deadline: float, workers: int = 1, seed: int = 0, on_improve=None, size: int = 5,
+            part_time: float = 2.0) -> int:
+    """Improve `plan` in place until `deadline` (perf_counter); returns the number of parts solved."""
+    rng = random.Random(seed)
+    problem = plan.problem
+    day_of = problem.horizon.day_of
+    parts = 0
+    for group, days in neighbourhoods(problem, rng, size):
+        left = deadline - time.perf_counter()
+        if left < 0.3:
+            break
+        built = subproblem(plan, group, days)
+        parts += 1
+        if built is None:
+            continue
+        sub, ids = built
+        current = {a: pl for a, pl in plan.assignments.items() if a in ids}
+        current_protected = [(v, s, e) for v, s, e in plan.protected if v in group and day_of(s) in days]
+        before = _sub_score(sub, current, current_protected)
+        result = solve_part(sub, current, current_protected, min(part_time, left - 0.2), workers, rng.randrange(10**6))
+        if result is None:
+            continue
+        assignments, protected = result
+        if _sub_score(sub, assignments, protected) < before:
+            continue
+        for a in ids:
+            plan.assignments.pop(a, None)
+        plan.assignments.update(assignments)
+        plan.protected = [(v, s, e) for v, s, e in plan.protected if not (v in group and day_of(s) in days)] + protected
+        if on_improve is not None and _sub_score(sub, assignments, protected) > before:
+            on_improve(plan)
+    return parts

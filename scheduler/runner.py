@@ -1,0 +1,97 @@
+"""Run a solve in a child process that is killed if it overruns.
+
+CP-SAT can overrun max_time_in_seconds (presolve, a long LP), and a native crash would take the
+caller with it. The child streams progress and its best plan so far through a queue; the parent
+returns the child's answer, or, if the child dies or overruns the limit by more than GRACE_S, the
+best plan it reported (or the booking-desk plan), never hanging and never raising for a timeout.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import time
+
+from scheduler.model import Problem, ProblemError, parse_problem
+
+GRACE_S = 3.0
+
+
+def _child(problem_doc, options: dict, out) -> None:
+    from scheduler.solver import solve_in_process
+
+    def report(event: dict):
+        out.put(("progress", event))
+        return False
+
+    try:
+        doc = solve_in_process(problem_doc, progress=report, best_so_far=lambda d: out.put(("best", d)), **options)
+        out.put(("done", doc))
+    except ProblemError as err:
+        out.put(("problem_error", (type(err).__name__, err.errors)))
+    except BaseException as err:  # noqa: BLE001 - everything is reported to the parent
+        out.put(("crash", f"{type(err).__name__}: {err}"))
+
+
+def _fallback(problem: Problem, best: dict | None, why: str, began: float) -> dict:
+    from scheduler.baselines import named_first
+
+    doc = best or named_first(problem)
+    doc = dict(doc)
+    doc["status"] = "feasible" if doc.get("assignments") is not None else "unknown"
+    doc["solve_seconds"] = round(time.perf_counter() - began, 3)
+    doc["note"] = why
+    return doc
+
+
+def run_in_child(problem, time_limit: float = 60.0, workers: int = 2, deterministic: bool = False,
+                 progress=None, hint: dict | None = None) -> dict:
+    parsed = problem if isinstance(problem, Problem) else parse_problem(problem)
+    doc_in = problem if isinstance(problem, dict) else None
+    if doc_in is None:
+        raise ProblemError("solve: pass the problem document (a dict) to run it in a child process")
+    began = time.perf_counter()
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    options = {"time_limit": time_limit, "workers": workers, "deterministic": deterministic, "hint": hint}
+    child = ctx.Process(target=_child, args=(doc_in, options, out), daemon=True)
+    child.start()
+    deadline = began + time_limit + GRACE_S + (time_limit * 3 if deterministic else 0)
+    best = None
+    stop_requested = False
+    try:
+        while True:
+            try:
+                kind, payload = out.get(timeout=0.2)
+            except queue.Empty:
+                if time.perf_counter() > deadline:
+                    return _fallback(parsed, best, "the solver overran its time limit and was stopped", began)
+                if not child.is_alive():
+                    try:  # the last message may still be in flight
+                        kind, payload = out.get(timeout=1.0)
+                    except queue.Empty:
+                        return _fallback(parsed, best, f"the solver process ended unexpectedly "
+                                                       f"(exit code {child.exitcode})", began)
+                else:
+                    continue
+            if kind == "progress":
+                if progress is not None and not stop_requested and progress(payload):
+                    stop_requested = True
+                    deadline = min(deadline, time.perf_counter() + GRACE_S)
+                    if best is not None:
+                        return _fallback(parsed, best, "stopped on request", began)
+            elif kind == "best":
+                best = payload
+            elif kind == "done":
+                return payload
+            elif kind == "problem_error":
+                name, errors = payload
+                from scheduler.explain import PinConflict
+
+                raise (PinConflict if name == "PinConflict" else ProblemError)(errors)
+            elif kind == "crash":
+                return _fallback(parsed, best, f"the solver failed: {payload}", began)
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(timeout=5)
+        out.close()

@@ -1,0 +1,226 @@
+"""Solving a week: build the CP-SAT model, warm-start it from the booking-desk plan, extract a solution.
+
+`solve()` runs the search in a child process (scheduler.runner) so an overrun is killed; set
+in_process=True to run it here (tests of the model, the benchmark's inner loop).
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from ortools.sat.python import cp_model
+
+from scheduler import baselines, bound as relaxation, explain, lns
+from scheduler.document import read_placements, solution_document
+from scheduler.model import Placement, Problem, parse_problem
+from scheduler.rules import HARD_RULES, SCORE_TERMS, ModelState
+from scheduler.variables import AssignVars, choose_candidates
+
+# Above this many placement booleans the model keeps fewer alternate advisors per appointment.
+MAX_PLACEMENTS = 300_000
+PROGRESS_EVERY_S = 1.0
+
+
+def _sizes(problem: Problem):
+    """(alternates, step) settings from complete to lean, tried in order until the model is small enough."""
+    yield None, 1
+    for alternates in (8, 5, 3, 2):
+        yield alternates, 1
+    yield 2, 2
+
+
+def build_model(problem: Problem, hint: dict[str, Placement]):
+    for alternates, step in _sizes(problem):
+        cands = choose_candidates(problem, hint, alternates, step)
+        if sum(len(s) for s in cands.starts.values()) <= MAX_PLACEMENTS:
+            break
+    model = cp_model.CpModel()
+    xs = AssignVars(model, problem, cands)
+    st = ModelState(model, problem, xs)
+    for rule in HARD_RULES:
+        rule(st)
+    objective = 0
+    for term in SCORE_TERMS:
+        expr, weight = term(st)
+        objective += weight * expr
+    model.maximize(objective)
+    return model, st, cands
+
+
+def _add_hint(st: ModelState, hint_doc: dict) -> None:
+    assignments, allocations, protected = read_placements(st.problem, hint_doc)
+    chosen = {(a, p.advisor, p.start) for a, p in assignments.items()}
+    for key, var in st.xs.x.items():
+        st.model.add_hint(var, key in chosen)
+    for (c, v), var in st.alloc.items():
+        st.model.add_hint(var, allocations.get(c) == v)
+    blocks = {(v, t) for v, s, e in protected for t in range(s, e)}
+    for key, var in st.protected.items():
+        st.model.add_hint(var, key in blocks)
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report, began: float, time_limit: float):
+        super().__init__()
+        self.report, self.began, self.time_limit = report, began, time_limit
+        self.last = 0.0
+
+    def on_solution_callback(self) -> None:
+        now = time.perf_counter() - self.began
+        if self.report is None or now - self.last < PROGRESS_EVERY_S:
+            return
+        self.last = now
+        stop = self.report({"elapsed": round(now, 2), "score": int(round(self.objective_value)),
+                            "bound": int(math.floor(self.best_objective_bound + 1e-6)),
+                            "time_left": round(max(0.0, self.time_limit - now), 1)})
+        if stop:
+            self.stop_search()
+
+
+def _best_baseline(problem: Problem) -> dict:
+    docs = [baselines.named_first(problem), baselines.earliest(problem)]
+    return max(docs, key=lambda d: d["score"])
+
+
+def _full_model(problem: Problem, plan: lns.Plan, hint_doc: dict, seconds: float, workers: int,
+                deterministic: bool, progress, began: float, time_limit: float, log: bool):
+    """Solve the whole week as one CP-SAT model; returns (improved plan or None, its proven bound or None)."""
+    model, st, cands = build_model(problem, plan.assignments)
+    _add_hint(st, hint_doc)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.cp_model_presolve = False  # presolve of the big at-most-one rows costs more than the search gains
+    if deterministic:
+        params.num_workers = 1
+        params.random_seed = 0
+        params.max_deterministic_time = seconds
+        params.max_time_in_seconds = seconds * 4
+    else:
+        params.num_workers = max(1, workers)
+        params.max_time_in_seconds = seconds
+    params.log_search_progress = log
+    status = solver.solve(model, _Progress(progress, began, time_limit))
+    cp_bound = None
+    if status != cp_model.UNKNOWN and not cands.pruned:
+        cp_bound = int(math.floor(solver.best_objective_bound + 1e-6))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, cp_bound
+    found = lns.Plan(problem, st.xs.extract(lambda var: solver.boolean_value(var)),
+                     {c: v for (c, v), var in st.alloc.items() if solver.boolean_value(var)},
+                     blocks_from_slots(st, lambda var: solver.boolean_value(var)))
+    return found, cp_bound
+
+
+def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, deterministic: bool = False,
+                     progress=None, hint: dict | None = None, log: bool = False, best_so_far=None,
+                     strategy: str = "auto") -> dict:
+    """Solve here. strategy: "full" (one CP-SAT model), "lns" (neighbourhood search from the
+    booking-desk plan) or "auto" (full for small weeks, else LNS)."""
+    if not isinstance(problem, Problem):
+        problem = parse_problem(problem)
+    began = time.perf_counter()
+    deadline = began + time_limit
+    explain.raise_for_clashing_pins(problem)
+    hint_doc = hint or _best_baseline(problem)
+    plan = lns.Plan(problem, *read_placements(problem, hint_doc))
+    bound = relaxation.upper_bound(problem, time_limit=min(10.0, max(1.0, time_limit / 6)))
+    cp_bound = None
+
+    def report(current: lns.Plan):
+        if best_so_far is not None:
+            best_so_far(_document(problem, current, bound, began, "feasible"))
+        if progress is not None:
+            now = time.perf_counter() - began
+            return progress({"elapsed": round(now, 2), "score": current.score(), "bound": bound,
+                             "time_left": round(max(0.0, time_limit - now), 1)})
+        return False
+
+    if report(plan):
+        return _document(problem, plan, bound, began, "feasible")
+    small = strategy == "full" or (strategy == "auto" and _placement_count(problem) <= FULL_MODEL_MAX)
+    if small:
+        found, cp_bound = _full_model(problem, plan, hint_doc, max(0.5, deadline - time.perf_counter()), workers,
+                                      deterministic, progress, began, time_limit, log)
+        if found is not None and found.score() >= plan.score():
+            plan = found
+    else:
+        stopped = []
+
+        def on_improve(current):
+            if report(current):
+                stopped.append(True)
+                raise _Stop
+
+        try:
+            lns.improve(plan, deadline, workers=1 if deterministic else max(1, workers),
+                        seed=0, on_improve=on_improve)
+        except _Stop:
+            pass
+    if cp_bound is not None:
+        bound = min(bound, cp_bound)
+    doc = _document(problem, plan, bound, began, "feasible")
+    if doc["score"] > bound:  # a valid bound can never be below a valid plan's score
+        raise AssertionError(f"bound {bound} below score {doc['score']}")
+    if doc["score"] == bound:
+        doc["status"] = "optimal"
+    return doc
+
+
+class _Stop(Exception):
+    pass
+
+
+FULL_MODEL_MAX = 3_000
+
+
+def _placement_count(problem: Problem) -> int:
+    from scheduler.variables import feasible_starts
+
+    return sum(len(feasible_starts(problem, a, v.id)) for a in problem.appointments for v in problem.advisors
+               if a.can_do(a.kind, a.skill) and v.can_do(a.kind, a.skill))
+
+
+def _document(problem: Problem, plan: lns.Plan, bound, began: float, status: str) -> dict:
+    allocations = _used_allocations(problem, plan.assignments, plan.allocations)
+    return solution_document(problem, plan.assignments, allocations, plan.protected, status=status,
+                             reasons=explain.reasons(problem, plan.assignments), bound=bound,
+                             seconds=time.perf_counter() - began, solver="cp-sat")
+
+
+def blocks_from_slots(st: ModelState, value) -> list[tuple[str, int, int]]:
+    """Protected slots turned into maximal blocks per availability interval."""
+    blocks = []
+    for advisor in st.problem.advisors:
+        for avail in advisor.availability:
+            start = None
+            for t in range(avail.start, avail.end + 1):
+                var = st.protected.get((advisor.id, t)) if t < avail.end else None
+                on = var is not None and value(var)
+                if on and start is None:
+                    start = t
+                elif not on and start is not None:
+                    blocks.append((advisor.id, start, t))
+                    start = None
+    return blocks
+
+
+def _used_allocations(problem: Problem, assignments, allocations) -> dict[str, str]:
+    """Only report allocations of clients whose support appointments were placed."""
+    placed = {problem.appointment_by_id[a].client for a in assignments
+              if problem.appointment_by_id[a].kind == "support"}
+    return {c: v for c, v in allocations.items() if c in placed}
+
+
+def solve(problem, time_limit: float = 60.0, workers: int = 2, deterministic: bool = False, progress=None,
+          hint: dict | None = None, log: bool = False, in_process: bool = False) -> dict:
+    """Solve a problem document (or Problem) and return a caseload-solution/1 document.
+
+    progress: called with {"elapsed", "score", "bound", "time_left"} as better plans are found;
+    returning True stops the search (the best plan so far is kept).
+    """
+    if in_process:
+        return solve_in_process(problem, time_limit, workers, deterministic, progress, hint, log)
+    from scheduler.runner import run_in_child
+
+    return run_in_child(problem, time_limit=time_limit, workers=workers, deterministic=deterministic,
+                        progress=progress, hint=hint)
