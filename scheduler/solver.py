@@ -177,7 +177,7 @@ def _placement_count(problem: Problem) -> int:
     from scheduler.variables import feasible_starts
 
     return sum(len(feasible_starts(problem, a, v.id)) for a in problem.appointments for v in problem.advisors
-               if a.can_do(a.kind, a.skill) and v.can_do(a.kind, a.skill))
+               if v.can_do(a.kind, a.skill))
 
 
 def _document(problem: Problem, plan: lns.Plan, bound, began: float, status: str) -> dict:

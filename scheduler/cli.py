@@ -1,0 +1,135 @@
+"""`python -m scheduler solve|check|baseline|generate|bench` — one function per subcommand.
+
+Exit codes: 0 success; 1 the checker found broken rules; 2 bad input or a bad path (one line on
+stderr, never a traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from scheduler.model import ProblemError, load_problem, read_json
+
+
+class UsageError(Exception):
+    pass
+
+
+def _write(doc: dict, out: str | None) -> None:
+    text = json.dumps(doc, indent=2)
+    if out is None:
+        print(text)
+        return
+    try:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"{out}: cannot write ({err.strerror})") from None
+
+
+def cmd_solve(args) -> int:
+    from scheduler.solver import solve
+
+    doc = read_json(args.problem, "problem")
+    load_problem(args.problem)  # validate first: errors name the field
+    solution = solve(doc, time_limit=args.time_limit, workers=args.workers, deterministic=args.deterministic)
+    _write(solution, args.out)
+    figures = solution.get("figures", {})
+    print(json.dumps({"status": solution["status"], "score": solution["score"], "bound": solution.get("bound"),
+                      **figures}), file=sys.stderr if args.out is None else sys.stdout)
+    return 0
+
+
+def cmd_check(args) -> int:
+    from scheduler.check import check_solution
+
+    problem = load_problem(args.problem)
+    solution = read_json(args.solution, "solution")
+    result = check_solution(problem, solution)
+    print(json.dumps({"valid": result.ok, "score": result.score, **result.figures}))
+    if not result.ok:
+        for line in result.violations:
+            print(line, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_baseline(args) -> int:
+    from scheduler.baselines import BASELINES
+
+    solution = BASELINES[args.name](load_problem(args.problem))
+    _write(solution, args.out)
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from scheduler.generate import generate
+
+    try:
+        doc = generate(args.profile, args.advisors, args.seed, args.load)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    _write(doc, args.out)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from scheduler.bench import run_bench
+
+    run_bench(time_limit=args.time_limit, workers=args.workers, sizes=args.sizes, profiles=args.profiles,
+              out=args.out, seed=args.seed)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m scheduler", description="Caseload's planning engine.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("solve", help="solve a problem document")
+    s.add_argument("problem")
+    s.add_argument("--out")
+    s.add_argument("--time-limit", type=float, default=60.0)
+    s.add_argument("--workers", type=int, default=2)
+    s.add_argument("--deterministic", action="store_true", help="one worker, deterministic time limit")
+    s.set_defaults(func=cmd_solve)
+
+    c = sub.add_parser("check", help="check a solution against its problem")
+    c.add_argument("problem")
+    c.add_argument("solution")
+    c.set_defaults(func=cmd_check)
+
+    b = sub.add_parser("baseline", help="what a booking desk would do")
+    b.add_argument("name", choices=["earliest", "named-first"])
+    b.add_argument("problem")
+    b.add_argument("--out")
+    b.set_defaults(func=cmd_baseline)
+
+    g = sub.add_parser("generate", help="a realistic generated week")
+    g.add_argument("profile", choices=["jobcentre", "advice", "clinic"])
+    g.add_argument("--advisors", type=int, required=True)
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--load", type=float, default=0.8)
+    g.add_argument("--out")
+    g.set_defaults(func=cmd_generate)
+
+    r = sub.add_parser("bench", help="regenerate BENCHMARKS.md")
+    r.add_argument("--time-limit", type=float, default=60.0)
+    r.add_argument("--workers", type=int, default=2)
+    r.add_argument("--sizes", type=int, nargs="+", default=[10, 30, 60, 120])
+    r.add_argument("--profiles", nargs="+", default=["jobcentre", "advice", "clinic"])
+    r.add_argument("--seed", type=int, default=1)
+    r.add_argument("--out", default="BENCHMARKS.md")
+    r.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ProblemError, UsageError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
