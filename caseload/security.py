@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from sqlalchemy import select
 
 from caseload.auth.access import PUBLIC_ATTR, ROLES_ATTR
@@ -20,8 +20,16 @@ def hash_api_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _is_api(req) -> bool:
+    return req.path.startswith("/api/")
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
+    # The API takes bearer tokens only: a browser's session cookie there would let another
+    # site's form post on the user's behalf (the API has no CSRF token).
+    if _is_api(request):
+        return None
     try:
         user_id, version = (int(part) for part in session_id.split(":"))
     except ValueError:
@@ -36,7 +44,7 @@ def load_user(session_id: str) -> User | None:
 @login_manager.request_loader
 def load_user_from_token(req) -> User | None:
     header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer ") or not req.path.startswith("/api/"):
+    if not header.startswith("Bearer ") or not _is_api(req):
         return None
     token = header.removeprefix("Bearer ").strip()
     if not token:
@@ -67,12 +75,26 @@ def security_headers(response):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
+    if response.status_code == 401 and _is_api(request):
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="caseload"')
     return response
+
+
+def forget_cached_user():
+    """Load the user afresh for every request.
+
+    Flask-Login caches the user in `g`, which lives as long as the app context. A request normally
+    gets its own context, but one pushed around several requests (tests, scripts) would otherwise
+    carry a signed-out or token user into the next request.
+    """
+    g.pop("_login_user", None)
 
 
 def init_app(app) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "basic"
+    login_manager.blueprint_login_views = {"api": None}  # the API answers 401, not a login redirect
+    app.before_request(forget_cached_user)
     app.before_request(deny_by_default)
     app.after_request(security_headers)
