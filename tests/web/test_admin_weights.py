@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.localtime import this_week_start
-from caseload.models import DEFAULT_WEIGHTS, AuditEvent, Plan, Team, WeightProfile
+from caseload.models import DEFAULT_WEIGHTS, AuditEvent, Plan, Team, User, WeightProfile
 
 
 def _profile():
@@ -66,27 +66,40 @@ def _what_if(demo_client, weights, seconds=2):
     return {m.group(1): m.group(2) for m in re.finditer(r'data-figure="([a-z-]+)">([^<]*)<', page)}, page
 
 
+def _percent(text):
+    return float(text.rstrip("%"))
+
+
 def test_what_if_shows_different_figures_for_different_weights(demo_client, demo_auth):
+    # The demo week is loose: with every weight positive the best plan is perfect on every figure, so no
+    # weights can change it. Give one advisor a protected-time target of their whole week: now each of
+    # their appointments costs protected minutes, and the weights decide who wins.
+    advisor = db.session.scalar(select(User).where(User.username == "advisor1")).advisor
+    advisor.protected_minutes = advisor.weekly_minutes
+    db.session.commit()
     demo_auth.login("admin")
-    plans_before = db.session.scalar(select(Plan.id).limit(1))
-    # Continuity worth nothing and separation worth nothing: the planner has no reason to keep clients
-    # with their advisor, so continuity falls against the weights in force.
-    figures, page = _what_if(demo_client, {**DEFAULT_WEIGHTS, "continuity": 0, "separation": 0, "disruption": 0})
+    plans_before = db.session.scalar(select(func.count(Plan.id)))
+    figures, page = _what_if(demo_client, {**DEFAULT_WEIGHTS, "protected": 100})
     assert "Nothing has been saved" in page
-    assert figures["current-continuity"] != figures["proposed-continuity"], figures
-    assert float(figures["proposed-continuity"].rstrip("%")) < float(figures["current-continuity"].rstrip("%"))
-    # Same weights as in force: the same figures (deterministic, short limit).
-    same, _ = _what_if(demo_client, DEFAULT_WEIGHTS)
-    assert same["current-continuity"] == same["proposed-continuity"]
+    # In force: an appointment with the named advisor (100 a complexity point) beats 30-60 protected minutes
+    # (30-60). Proposed: the same minutes are worth 3000-6000, so advisor1's clients go to colleagues.
+    assert _percent(figures["proposed-continuity"]) < _percent(figures["current-continuity"]), figures
+    assert _percent(figures["proposed-protected"]) > _percent(figures["current-protected"]), figures
+    assert figures["current-fill"] == figures["proposed-fill"] == "100.0%"
     # Nothing was saved: no plans, weights unchanged.
-    assert db.session.scalar(select(Plan.id).limit(1)) == plans_before
+    assert db.session.scalar(select(func.count(Plan.id))) == plans_before
     assert _profile().as_weights() == DEFAULT_WEIGHTS
     # Saving from the result page saves exactly the weights tried, audited.
-    version = _profile().version_id
-    saved = demo_client.post("/admin/weights", data={**DEFAULT_WEIGHTS, "continuity": 0, "separation": 0,
-                                                     "disruption": 0, "version": version})
+    saved = demo_client.post("/admin/weights", data=_hidden_fields(page))
     assert saved.status_code == 302
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "weights_changed")).detail["new"]["continuity"] == 0
+    assert _profile().protected == 100
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "weights_changed"))
+    assert event.detail["changes"] == {"protected": [1, 100]}
+
+
+def _hidden_fields(page):
+    form = page[page.index('action="/admin/weights"'):]
+    return {m.group(1): m.group(2) for m in re.finditer(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', form)}
 
 
 def test_what_if_form_errors_name_the_field(demo_client, demo_auth):
