@@ -164,7 +164,8 @@ def run_job(job_id: int) -> None:
                             score=solution.get("score"), bound=solution.get("bound"), time_left=0,
                             continuity=(plan.figures or {}).get("continuity"))
         placed = sum(1 for item in plan.items if item.advisor_id is not None)
-        notes = "".join(f" Note: {w}." for w in maps.warnings)
+        # The runner falls back to the best plan so far (or the booking-desk plan) and says why in `note`.
+        notes = "".join(f" Note: {w}." for w in maps.warnings + ([solution["note"]] if solution.get("note") else []))
         _finish(job, "succeeded", f"{placed} of {len(plan.items)} appointments placed ({solution.get('status')}).{notes}")
     except Exception as err:  # the worker must record every failure, never leave the job 'running'
         log.exception("planning job %s failed", job_id)

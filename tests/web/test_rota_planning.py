@@ -208,3 +208,13 @@ def test_the_web_request_only_queues_and_the_worker_solves(demo_app, monkeypatch
         data.post("/login", data={"username": "leader", "password": "demo"})
         status = data.get(f"/rota/jobs/{job.id}").get_json()
     assert calls == ["worker"] and status["status"] == "succeeded" and status["plan_id"]
+
+
+def test_a_fallback_plan_says_why(leader, north, monkeypatch):
+    """When the solver process dies the runner returns the booking-desk plan with a note; the leader sees it."""
+    team, week = north
+    _use_solver(monkeypatch, lambda problem, **_: dict(_empty_solution(problem), note="the solver process ended unexpectedly"))
+    leader.post(f"/rota/t/{team.id}/{week}/plan", data={})
+    job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
+    db.session.refresh(job)
+    assert job.status == "succeeded" and "the solver process ended unexpectedly" in job.message
