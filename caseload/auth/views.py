@@ -63,7 +63,7 @@ def change_password():
         except accounts.PasswordRejected as err:
             flash(str(err), "error")
             return render_template("auth/password.html", form=form), 400
-        login_user(current_user)  # keep this session, with the new version
+        login_user(current_user._get_current_object())  # keep this session, with the new version
         flash("Password changed. Other sessions have been signed out.", "info")
         return redirect(url_for(home_endpoint(current_user)))
     return render_template("auth/password.html", form=form)
