@@ -148,14 +148,32 @@ def place_protected(problem: Problem, diary: Diary) -> list[tuple[str, int, int]
     return blocks
 
 
-def run_baseline(problem, choose, name: str) -> dict:
+def _fits(problem: Problem, appt: Appointment, placed: Placement) -> bool:
+    """Rules 1 and 2 for one placement (the diary checks the rest)."""
+    advisor = problem.advisor_by_id.get(placed.advisor)
+    end = placed.start + appt.duration
+    return (advisor is not None and advisor.can_do(appt.kind, appt.skill)
+            and any(w.contains(placed.start, end) for w in appt.windows)
+            and any(a.contains(placed.start, end) for a in advisor.availability))
+
+
+def run_baseline(problem, choose, name: str, keep_previous: bool = False) -> dict:
     if not isinstance(problem, Problem):
         problem = parse_problem(problem)
     began = time.perf_counter()
     diary = Diary(problem)
     allocations = allocate_new_clients(problem)
     assignments, reasons = {}, {}
+    if keep_previous:  # re-planning: everything published that still fits stays where it was
+        for appt in booking_order(problem):
+            before = problem.previous.get(appt.id)
+            if appt.pinned is None and before is not None and _fits(problem, appt, before) \
+                    and diary.can_place(appt, before.advisor, before.start):
+                diary.place(appt, before.advisor, before.start)
+                assignments[appt.id] = before
     for appt in booking_order(problem):
+        if appt.id in assignments:
+            continue
         named = problem.client_by_id[appt.client].named_advisor or allocations.get(appt.client)
         if appt.pinned is not None:
             placed = appt.pinned if diary.can_place(appt, appt.pinned.advisor, appt.pinned.start) else None
@@ -180,6 +198,11 @@ def earliest(problem) -> dict:
 
 def named_first(problem) -> dict:
     return run_baseline(problem, choose_named_first, "named-first")
+
+
+def keep_previous(problem) -> dict:
+    """Re-planning as a desk would: keep what still fits, book the rest named-first."""
+    return run_baseline(problem, choose_named_first, "keep-previous", keep_previous=True)
 
 
 BASELINES = {"earliest": earliest, "named-first": named_first}

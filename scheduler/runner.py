@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import queue
+import resource
 import time
 
 from scheduler.model import Problem, ProblemError, parse_problem
@@ -25,6 +26,7 @@ def _child(problem_doc, options: dict, out) -> None:
 
     try:
         doc = solve_in_process(problem_doc, progress=report, best_so_far=lambda d: out.put(("best", d)), **options)
+        doc["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         out.put(("done", doc))
     except ProblemError as err:
         out.put(("problem_error", (type(err).__name__, err.errors)))

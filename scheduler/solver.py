@@ -79,6 +79,8 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
 def _best_baseline(problem: Problem) -> dict:
     docs = [baselines.named_first(problem), baselines.earliest(problem)]
+    if problem.previous:
+        docs.append(baselines.keep_previous(problem))
     return max(docs, key=lambda d: d["score"])
 
 
