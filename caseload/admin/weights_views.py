@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from caseload.admin import bp
@@ -73,7 +73,7 @@ def start_what_if():
         form, what_if = _forms(profile, what_if=what_if)
         return _page(profile, form, what_if, status=400)
     team = db.session.get(Team, what_if.team.data)
-    task_id = weights.start_what_if(team, what_if.week.data, what_if.weights(), what_if.time_limit.data, by=current_user)
+    task_id = weights.start_what_if(team, what_if.week.data, what_if.weights(), what_if.time_limit.data)
     return redirect(url_for("admin.what_if", task_id=task_id))
 
 

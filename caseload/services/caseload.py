@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.localtime import to_local, week_days
 from caseload.models import (
-    Advisor, AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, ProtectedBlock, utcnow,
+    Advisor, AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, utcnow,
 )
 
 NOT_SEEN_WEEKS = 6

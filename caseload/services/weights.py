@@ -145,7 +145,7 @@ def run_what_if(team_id: int, week: str, current: dict, proposed: dict, time_lim
         return compare_weights(team_id, date.fromisoformat(week), current, proposed, time_limit)
 
 
-def start_what_if(team: Team, week_start: date, proposed: dict, time_limit: float, by) -> str:
+def start_what_if(team: Team, week_start: date, proposed: dict, time_limit: float) -> str:
     """Queue the comparison; returns the id to look the result up with (what_if_result)."""
     proposed = check_weights(proposed)
     current = active_profile().as_weights()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.localtime import this_week_start
-from caseload.models import AuditEvent, Client, Team, User, utcnow
+from caseload.models import Team, User, utcnow
 from caseload.services import audit
 from caseload.services.plans import publish_plan, save_plan
 from caseload.services.problem import build_problem

@@ -1,13 +1,13 @@
 """An advisor's week, caseload and client pages: only their own data, from the published plan."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.localtime import this_week_start
-from caseload.models import Client, ClientNote, Team, User
+from caseload.models import Client, ClientNote, User
 from caseload.services.plans import publish_plan, save_plan
 from caseload.services.problem import build_problem, db_id
 
