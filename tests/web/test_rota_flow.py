@@ -181,3 +181,30 @@ def test_publishing_after_another_leader_published_is_a_409(leader, north, monke
     assert clash.status_code == 409 and b"Version 1 of this week" in clash.data
     db.session.expire_all()
     assert db.session.get(Plan, two.id).status == "draft"
+
+
+def test_review_page_shows_grid_figures_unassigned_and_load(leader, north):
+    from scheduler.baselines import named_first
+
+    from caseload.services.plans import publish_plan, save_plan
+    from caseload.services.problem import build_problem
+
+    team, week = north
+    problem, maps = build_problem(team, week)
+    older = save_plan(team, week, problem, named_first(problem), skipped=maps.skipped)
+    publish_plan(older, None, older.version_id)
+    solution = named_first(problem)
+    solution["unassigned"].append({"appointment": solution["assignments"].pop()["appointment"],
+                                   "reason": "left out for this test"})
+    solution.pop("figures", None)
+    solution.pop("score", None)
+    draft = save_plan(team, week, problem, solution, based_on=older, skipped=maps.skipped)
+    page = leader.get(f"/rota/plans/{draft.id}").data.decode()
+    assert 'class="appt kind-support' in page and 'class="appt kind-policing' in page
+    assert 'class="protected"' in page and "protected</td>" in page
+    assert "left out for this test" in page and "1</strong> newly unassigned" in page
+    assert "Published v1" in page  # the figures of the published plan beside this one's
+    fill = f"{draft.figures['fill'] * 100:.0f}%"
+    assert f'class="fig-fill">{fill}</td>' in page
+    for advisor in team.advisors:
+        assert f'<th scope="row">{advisor.name}</th>' in page

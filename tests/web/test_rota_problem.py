@@ -183,3 +183,16 @@ def test_a_plan_on_the_day_the_clocks_change_is_stored_in_the_right_utc(app):
     assert starts[sunday.id] == datetime(2026, 10, 25, 14, tzinfo=UTC)  # 14:00 GMT
     assert plan.protected_blocks[0].starts_at == datetime(2026, 10, 25, 9, tzinfo=UTC)
     assert all(i.ends_at - i.starts_at == timedelta(minutes=30) for i in plan.items)
+
+
+def test_weights_come_from_the_active_profile_and_can_be_overridden(demo_app):
+    from caseload.models import WeightProfile
+
+    profile = db.session.scalar(select(WeightProfile).where(WeightProfile.is_active.is_(True)))
+    profile.continuity = 321
+    db.session.commit()
+    team = _north()
+    week = this_week_start(team.timezone)
+    assert build_problem(team, week)[0]["weights"]["continuity"] == 321
+    weights = build_problem(team, week, weights={"separation": 7})[0]["weights"]
+    assert (weights["continuity"], weights["separation"], weights["assigned"]) == (321, 7, 10000)
