@@ -114,3 +114,16 @@ def test_other_roles_cannot_use_advisor_pages(demo_client, demo_auth):
             assert demo_client.get(url).status_code == 403, (username, url)
         demo_auth.logout()
     assert demo_client.get("/me/caseload").status_code in (302, 401)
+
+
+def test_advisor_account_without_a_record_is_told_so(demo_app, demo_client, demo_auth):
+    from caseload.models import Role
+    from caseload.services.users import create_user
+
+    create_user("loose", "Loose End", Role.ADVISOR, "long-enough")
+    demo_auth.login("loose", "long-enough")
+    page = demo_client.get("/me/")
+    assert page.status_code == 200 and b"not linked to an advisor record" in page.data
+    for url in ("/me/caseload", "/me/time", "/me/calendar", "/me/handovers"):
+        assert demo_client.get(url).status_code == 404, url
+    assert demo_client.post("/me/calendar/renew").status_code == 404
