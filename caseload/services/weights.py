@@ -97,10 +97,11 @@ def _solve_figures(team: Team, week_start: date, weights: dict, time_limit: floa
     """Plan the week with `weights` (nothing saved) and return its figures and counts."""
     from scheduler import solve
 
-    from caseload.services.plans import plan_figures
+    from caseload.services.plans import plan_figures, published_plan
     from caseload.services.problem import build_problem
 
-    problem, maps = build_problem(team, week_start, weights=weights)
+    # A published week is re-planned from its plan, as a leader's re-plan would be: disruption counts.
+    problem, maps = build_problem(team, week_start, weights=weights, previous_plan=published_plan(team, week_start))
     db.session.commit()  # hold no transaction open while solving
     solution = solve(problem, time_limit=time_limit, workers=1, deterministic=True)
     figures = plan_figures(problem, solution) if solution.get("status") != "unknown" else {}
@@ -110,7 +111,10 @@ def _solve_figures(team: Team, week_start: date, weights: dict, time_limit: floa
                      if kinds[a["appointment"]][0] == "support" and named.get(kinds[a["appointment"]][1]) == a["advisor"])
     policing_named = sum(1 for a in solution.get("assignments", [])
                          if kinds[a["appointment"]][0] == "policing" and named.get(kinds[a["appointment"]][1]) == a["advisor"])
+    placed = {a["appointment"]: (a["advisor"], a["start"]) for a in solution.get("assignments", [])}
+    moved = sum(1 for p in problem.get("previous", []) if placed.get(p["appointment"]) != (p["advisor"], p["start"]))
     return {"weights": problem["weights"], "status": solution.get("status"), "score": solution.get("score"),
+            "replanned": "previous" in problem, "moved": moved,
             "figures": figures, "appointments": len(problem["appointments"]) + len(maps.skipped),
             "assigned": len(solution.get("assignments", [])), "unassigned": len(solution.get("unassigned", [])) + len(maps.skipped),
             "with_named_advisor": with_named, "policing_with_named_advisor": policing_named,
