@@ -1,0 +1,85 @@
+"""A client's data: find the client, download everything held about them (JSON), erase them.
+
+Administrators reach every client; team leaders the clients of the teams they lead (others are "not found").
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length
+
+from caseload.admin import bp
+from caseload.auth.access import can_manage_team, role_required
+from caseload.extensions import db
+from caseload.models import Client, Role
+from caseload.services import client_data
+from caseload.services.rota import teams_for
+
+KEEPERS = (Role.ADMIN, Role.LEADER)
+
+
+class EraseForm(FlaskForm):
+    confirm = StringField("Type the client's reference to confirm", validators=[DataRequired(), Length(max=40)])
+    version = HiddenField()
+
+
+def _client_or_404(client_id: int) -> Client:
+    client = db.session.get(Client, client_id)
+    if client is None or not can_manage_team(current_user, client.team):
+        abort(404)
+    return client
+
+
+@bp.get("/clients")
+@role_required(*KEEPERS)
+def client_search():
+    text = request.args.get("q", "")[:80]
+    found = client_data.clients_matching(teams_for(current_user), text)
+    return render_template("admin/client_search.html", text=text, found=found)
+
+
+def _data_page(client: Client, form: EraseForm, status: int = 200):
+    return render_template("admin/client_data.html", client=client, form=form,
+                           counts=client_data.client_summary(client)), status
+
+
+@bp.get("/clients/<int:client_id>")
+@role_required(*KEEPERS)
+def client_data_page(client_id):
+    client = _client_or_404(client_id)
+    return _data_page(client, EraseForm(version=client.version_id))
+
+
+@bp.get("/clients/<int:client_id>/export.json")
+@role_required(*KEEPERS)
+def client_export(client_id):
+    client = _client_or_404(client_id)
+    document = client_data.export_client(client, by=current_user)
+    filename = f"caseload-client-{client.id}.json"
+    return Response(json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.post("/clients/<int:client_id>/erase")
+@role_required(*KEEPERS)
+def client_erase(client_id):
+    client = _client_or_404(client_id)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        flash("Type the client's reference to confirm.", "error")
+        return _data_page(client, form, 400)
+    if form.confirm.data.strip() != client.reference:
+        form.confirm.errors = ["This is not the client's reference; nothing was erased."]
+        return _data_page(client, form, 400)
+    try:
+        version = int(form.version.data) if form.version.data else None
+        client_data.erase_client(client, by=current_user, expected_version=version)
+    except (ValueError, client_data.ClientDataError) as err:
+        flash(str(err) if isinstance(err, client_data.ClientDataError) else "The form was damaged; reload.", "error")
+        return _data_page(client, form, 409 if isinstance(err, client_data.ErasureConflict) else 400)
+    flash("The client's personal data has been erased. Plan history is kept without it.", "success")
+    return redirect(url_for("admin.client_data_page", client_id=client.id))
