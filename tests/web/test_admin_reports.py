@@ -121,3 +121,15 @@ def test_team_leaders_see_reports_for_their_own_team_only(demo_client, demo_auth
     demo_auth.logout()
     demo_auth.login("admin")
     assert {r["team"] for r in _csv(demo_client, "continuity-team")} == {"north", "south"}
+
+
+def test_reports_page_loads_chart_js_from_static_with_a_canvas_per_report(demo_client, demo_auth):
+    demo_auth.login("admin")
+    page = demo_client.get("/admin/reports").get_data(as_text=True)
+    assert page.count('class="report-chart"') == len(REPORTS)
+    assert "<script>" not in page  # data comes from the JSON endpoints, never inline
+    for name in REPORTS:
+        assert f"/admin/reports/{name}.csv" in page
+    for script in ("/static/vendor/chart.umd.min.js", "/static/reports.js"):
+        assert script in page
+        assert demo_client.get(script).status_code == 200

@@ -113,3 +113,14 @@ def test_what_if_form_errors_name_the_field(demo_client, demo_auth):
     response = demo_client.post("/admin/weights/what-if", data={**DEFAULT_WEIGHTS, "team": team.id,
                                                                  "week": tuesday.isoformat(), "time_limit": 2})
     assert response.status_code == 400 and "Choose a Monday" in response.get_data(as_text=True)
+
+
+def test_what_if_page_waits_for_the_worker(demo_client, demo_auth, monkeypatch):
+    from caseload.services import weights
+
+    monkeypatch.setattr(weights, "what_if_result", lambda task_id: None)
+    demo_auth.login("admin")
+    page = demo_client.get("/admin/weights/what-if/0123abcd-0000-4000-8000-000000000000")
+    assert page.status_code == 200
+    assert b'http-equiv="refresh"' in page.data and b"refreshes itself" in page.data
+    assert demo_client.get("/admin/weights/what-if/<script>").status_code == 404
