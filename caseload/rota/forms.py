@@ -10,6 +10,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 NONE = 0  # the "nobody" choice in advisor selects
+COMPLEXITY = [(1, "1 · straightforward"), (2, "2 · some complexity"), (3, "3 · complex")]
 
 
 class AbsenceForm(FlaskForm):
@@ -41,8 +42,7 @@ class ProtectedForm(FlaskForm):
 class ClientForm(FlaskForm):
     named_advisor = SelectField("Named advisor", coerce=int)
     need = SelectField("Need", coerce=int)
-    complexity = SelectField("Complexity", coerce=int, choices=[(1, "1 · straightforward"), (2, "2 · some complexity"),
-                                                                 (3, "3 · complex")])
+    complexity = SelectField("Complexity", coerce=int)
     version = HiddenField(validators=[DataRequired()])
 
 

@@ -15,7 +15,7 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc, week_days, week_start_of
 from caseload.models import Absence, Advisor, AppointmentRequest, AppointmentType, Client, Role, Skill, Team
 from caseload.rota import bp
-from caseload.rota.forms import NONE, AbsenceForm, ClientForm, ConfirmForm, PlanForm, ProtectedForm, RequestForm
+from caseload.rota.forms import COMPLEXITY, NONE, AbsenceForm, ClientForm, ConfirmForm, PlanForm, ProtectedForm, RequestForm
 from caseload.services import planning, plans, rota
 from caseload.services.problem import team_advisors, week_requests
 
@@ -206,6 +206,7 @@ def edit_client(team_id, client_id):
         "named_advisor": client.named_advisor_id or NONE, "need": client.need_id or NONE,
         "complexity": client.complexity, "version": client.version_id})
     form.named_advisor.choices = _advisor_choices(team, "— not allocated —")
+    form.complexity.choices = COMPLEXITY
     form.need.choices = [(NONE, "—")] + [(s.id, s.name) for s in db.session.scalars(select(Skill).order_by(Skill.code))]
     status = 200
     if form.validate_on_submit():
