@@ -181,3 +181,25 @@ def test_add_and_edit_a_request_with_windows_and_pin(leader, north):
         "client": client.reference, "type": follow_up.id, "duration_minutes": 30, "windows": "2030-01-01 09:00-10:00",
         "pinned_advisor": 0})
     assert outside.status_code == 400 and b"is not in the week" in outside.data
+
+
+def test_plans_of_another_team_are_not_found(leader, north):
+    from scheduler.baselines import named_first
+
+    from caseload.services.plans import save_plan
+    from caseload.services.problem import build_problem
+
+    south = _south()
+    week = north[1]
+    problem, _ = build_problem(south, week)
+    plan = save_plan(south, week, problem, named_first(problem))
+    item = next(i for i in plan.items if i.advisor_id)
+    assert leader.get(f"/rota/plans/{plan.id}").status_code == 404
+    for url, data in [(f"/rota/plans/{plan.id}/publish", {"version": plan.version_id, "published": 0}),
+                      (f"/rota/plans/{plan.id}/move", {"item": item.id, "advisor": item.advisor_id,
+                                                       "day": week.isoformat(), "time": "10:00", "version": 1}),
+                      (f"/rota/plans/{plan.id}/resolve", {}),
+                      (f"/rota/plans/{plan.id}/items/{item.id}/handover", {"body": "x"})]:
+        assert leader.post(url, data=data).status_code == 404, url
+    db.session.expire_all()
+    assert db.session.get(type(plan), plan.id).status == "draft"
