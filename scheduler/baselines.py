@@ -118,32 +118,64 @@ def choose_named_first(problem, diary, appt, named) -> Placement | None:
     return _earliest_of(diary, appt, [v for v in options if v != named])
 
 
+def _free_runs(problem: Problem, advisor, busy: bytearray) -> list[tuple[int, int]]:
+    """Free stretches of at least protected_block_minutes inside each availability interval."""
+    runs = []
+    for avail in advisor.availability:
+        start = None
+        for slot in range(avail.start, avail.end + 1):
+            free = slot < avail.end and not busy[slot]
+            if free and start is None:
+                start = slot
+            elif not free and start is not None:
+                if slot - start >= problem.horizon.protected_block_slots:
+                    runs.append((start, slot))
+                start = None
+    return runs
+
+
+def _preferred_first(advisor, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of free runs inside the advisor's preferred protected time first, then the longest others."""
+    preferred, rest = [], []
+    for start, end in runs:
+        inside = [(max(start, p.start), min(end, p.end)) for p in advisor.preferred_protected
+                  if min(end, p.end) > max(start, p.start)]
+        preferred += inside
+        # What is left of the run either side of the preferred parts stays available.
+        cursor = start
+        for a, b in sorted(inside):
+            if a > cursor:
+                rest.append((cursor, a))
+            cursor = max(cursor, b)
+        if cursor < end:
+            rest.append((cursor, end))
+    preferred.sort(key=lambda r: (-(r[1] - r[0]), r[0]))
+    rest.sort(key=lambda r: (-(r[1] - r[0]), r[0]))
+    return preferred + rest
+
+
 def place_protected(problem: Problem, diary: Diary) -> list[tuple[str, int, int]]:
-    """Keep protected time in each advisor's longest free stretches until the target is met."""
+    """Keep protected time in each advisor's preferred, then longest, free stretches until the target is met.
+
+    Given the appointments, this keeps as many protected minutes as any placement could (every free
+    stretch long enough is used until the target is reached), so the solver uses it too, to seat its
+    blocks where advisors prefer them without changing the score.
+    """
     h = problem.horizon
     blocks = []
     for advisor in problem.advisors:
         needed = -(-advisor.protected_minutes // h.slot_minutes)
         if needed <= 0:
             continue
-        busy = diary.advisor_busy[advisor.id]
-        runs = []
-        for avail in advisor.availability:
-            start = None
-            for slot in range(avail.start, avail.end + 1):
-                free = slot < avail.end and not busy[slot]
-                if free and start is None:
-                    start = slot
-                elif not free and start is not None:
-                    if slot - start >= h.protected_block_slots:
-                        runs.append((start, slot))
-                    start = None
-        runs.sort(key=lambda r: (-(r[1] - r[0]), r[0]))
-        for start, end in runs:
+        taken = bytearray(diary.advisor_busy[advisor.id])
+        for start, end in _preferred_first(advisor, _free_runs(problem, advisor, diary.advisor_busy[advisor.id])):
             if needed <= 0:
                 break
+            if end - start < h.protected_block_slots or any(taken[start:end]):
+                continue
             length = min(end - start, max(needed, h.protected_block_slots))
             blocks.append((advisor.id, start, start + length))
+            taken[start:start + length] = b"\x01" * length
             needed -= length
     return blocks
 

@@ -56,7 +56,8 @@ def score(problem: Problem, assignments, allocations, protected) -> int:
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
-    """A share; None when nothing was there to count (e.g. no policing appointments)."""
+    """A share; None (not 1.0) when nothing was there to count, e.g. no policing appointments,
+    so a report shows "no policing this week" rather than a perfect separation."""
     return round(numerator / denominator, 6) if denominator else None
 
 
@@ -99,7 +100,8 @@ def continuity_indices(visits) -> dict[str, float | None]:
     SECON sequential continuity: share of consecutive pairs with the same advisor.
     MMCI modified modified continuity index (Magill & Senf):
          (1 - providers / (n + 0.1)) / (1 - 1 / (n + 0.1)).
-    With fewer than two visits the indices are undefined except UPC (1.0 for one visit): None.
+    No visits: every index is None. One visit: UPC and MMCI are 1.0 (MMCI's +0.1 exists to define
+    it there); COC and SECON divide by zero, so they are None.
     """
     visits = list(visits)
     n = len(visits)
@@ -108,7 +110,7 @@ def continuity_indices(visits) -> dict[str, float | None]:
     counts = Counter(visits)
     upc = max(counts.values()) / n
     if n == 1:
-        return {"upc": 1.0, "coc": None, "secon": None, "mmci": None}
+        return {"upc": 1.0, "coc": None, "secon": None, "mmci": 1.0}
     coc = (sum(c * c for c in counts.values()) - n) / (n * (n - 1))
     secon = sum(1 for a, b in zip(visits, visits[1:]) if a == b) / (n - 1)
     mmci = (1 - len(counts) / (n + 0.1)) / (1 - 1 / (n + 0.1))

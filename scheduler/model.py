@@ -106,6 +106,9 @@ class Advisor:
     max_appointments_per_day: int | None = None
     caseload: int = 0
     max_caseload: int | None = None
+    # Extra field (allowed by the contract): when the advisor prefers protected time. A preference
+    # only decides where protected blocks go among equally good plans; it never changes the score.
+    preferred_protected: tuple[Interval, ...] = ()
 
     def can_do(self, kind: str, skill: str) -> bool:
         return kind in self.roles and skill in self.skills
@@ -308,12 +311,18 @@ def _advisor(r: _Reader, h: Horizon, raw, path: str, caseloads: dict[str, int]) 
     per_day = r.integer(raw.get("max_appointments_per_day"), f"{path}.max_appointments_per_day")
     max_caseload = r.integer(raw.get("max_caseload"), f"{path}.max_caseload")
     caseload = r.integer(raw.get("caseload"), f"{path}.caseload", default=None)
+    preferred = []
+    for i, item in enumerate(r.items(raw.get("protected_preferences"), f"{path}.protected_preferences")):
+        interval = r.interval(h, item, f"{path}.protected_preferences[{i}]")
+        if interval:
+            preferred.append(interval)
     if ident is None:
         return None
     return Advisor(
         id=ident, name=str(raw.get("name") or ident), skills=frozenset(skills), roles=frozenset(roles),
         availability=tuple(intervals), protected_minutes=protected or 0, max_appointments_per_day=per_day,
         caseload=caseload if caseload is not None else caseloads.get(ident, 0), max_caseload=max_caseload,
+        preferred_protected=tuple(sorted(preferred)),
     )
 
 

@@ -10,7 +10,7 @@ import time
 
 from ortools.sat.python import cp_model
 
-from scheduler import baselines, bound as relaxation, explain, lns
+from scheduler import baselines, bound as relaxation, explain, lns, metrics
 from scheduler.document import read_placements, solution_document
 from scheduler.model import Placement, Problem, parse_problem
 from scheduler.rules import HARD_RULES, SCORE_TERMS, ModelState
@@ -160,12 +160,25 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
             pass
     if cp_bound is not None:
         bound = min(bound, cp_bound)
+    _seat_protected_as_preferred(plan)
     doc = _document(problem, plan, bound, began, "feasible")
     if doc["score"] > bound:  # a valid bound can never be below a valid plan's score
         raise AssertionError(f"bound {bound} below score {doc['score']}")
     if doc["score"] == bound:
         doc["status"] = "optimal"
     return doc
+
+
+def _seat_protected_as_preferred(plan: lns.Plan) -> None:
+    """Re-seat protected blocks in advisors' preferred time where that keeps at least as many minutes."""
+    problem = plan.problem
+    diary = baselines.Diary(problem)
+    for appt_id, placed in plan.assignments.items():
+        diary.place(problem.appointment_by_id[appt_id], placed.advisor, placed.start)
+    reseated = baselines.place_protected(problem, diary)
+    kept = metrics.protected_minutes_kept
+    if sum(kept(problem, reseated).values()) >= sum(kept(problem, plan.protected).values()):
+        plan.protected = reseated
 
 
 class _Stop(Exception):
