@@ -1,12 +1,259 @@
-"""JSON API under /api/v1 (bearer-token authentication)."""
+"""JSON API under /api/v1 (bearer tokens): teams, advisors, clients and appointment requests.
+
+Scoped like the HTML pages: team leaders see the teams they lead, administrators every team, advisors
+their own team and the clients they hold or cover. Out-of-scope objects are 404. Plans and planning
+jobs are in plan_views.py; the OpenAPI document in openapi.py.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import request
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from caseload.api import bp
-from caseload.auth.access import role_required
-from caseload.models import Role
+from caseload.api.schemas import ApiError, advisor_json, body, client_json, invalid, request_json, team_json
+from caseload.auth.access import can_manage_team, role_required
+from caseload.extensions import db
+from caseload.localtime import from_local_text
+from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Role, Skill, Team
+from caseload.services import notes, rota
 
+ANYONE = tuple(Role)
+LEADERS = (Role.LEADER, Role.ADMIN)
+# Service field names -> API field names, so a 422 names the field the caller sent.
+FIELD_NAMES = {"client": "client_id", "named_advisor": "named_advisor_id", "pinned_advisor": "pinned_advisor_id",
+               "pinned_day": "pinned_start", "pinned_time": "pinned_start", "type": "type"}
+
+
+@bp.errorhandler(ApiError)
+def api_error(err: ApiError):
+    return err.response()
+
+
+def not_found(what: str = "object") -> ApiError:
+    return ApiError(404, f"No such {what} in your teams.")
+
+
+def refused(err: rota.RotaError) -> ApiError:
+    if isinstance(err, rota.EditConflict):
+        return ApiError(409, str(err))
+    return invalid(FIELD_NAMES.get(err.field, err.field), str(err))
+
+
+# --- scope -----------------------------------------------------------------------------------------
+
+def may_see_team(team: Team) -> bool:
+    if current_user.role == Role.ADVISOR:
+        return current_user.advisor is not None and current_user.advisor.team_id == team.id
+    return can_manage_team(current_user, team)
+
+
+def team_or_404(team_id: int, manage: bool = False) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None or not (can_manage_team(current_user, team) if manage else may_see_team(team)):
+        raise not_found("team")
+    return team
+
+
+def week_or_404(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise not_found("week") from None
+    if day.weekday() != 0:
+        raise not_found("week (give its Monday)")
+    return day
+
+
+def client_or_404(client_id: int) -> Client:
+    client = db.session.get(Client, client_id)
+    if client is None or client.erased_at is not None:
+        raise not_found("client")
+    if current_user.role == Role.ADVISOR:
+        if not notes.may_see_client(current_user.advisor, client):
+            raise not_found("client")
+    elif not can_manage_team(current_user, client.team):
+        raise not_found("client")
+    return client
+
+
+def request_or_404(request_id: int) -> AppointmentRequest:
+    req = db.session.get(AppointmentRequest, request_id)
+    if req is None or not can_manage_team(current_user, req.team):
+        raise not_found("request")
+    return req
+
+
+# --- who am I, teams, advisors -----------------------------------------------------------------------
 
 @bp.get("/me")
-@role_required(*Role)
+@role_required(*ANYONE)
 def me():
     return {"username": current_user.username, "role": current_user.role.value}
+
+
+@bp.get("/teams")
+@role_required(*ANYONE)
+def teams():
+    return [team_json(t) for t in db.session.scalars(select(Team).order_by(Team.name)) if may_see_team(t)]
+
+
+@bp.get("/teams/<int:team_id>")
+@role_required(*ANYONE)
+def team(team_id):
+    return team_json(team_or_404(team_id))
+
+
+@bp.get("/teams/<int:team_id>/advisors")
+@role_required(*ANYONE)
+def team_advisors(team_id):
+    found = team_or_404(team_id)
+    return [advisor_json(a) for a in db.session.scalars(select(Advisor).where(Advisor.team_id == found.id)
+                                                        .order_by(Advisor.name, Advisor.id))]
+
+
+@bp.get("/advisors/<int:advisor_id>")
+@role_required(*ANYONE)
+def advisor(advisor_id):
+    found = db.session.get(Advisor, advisor_id)
+    if found is None or not may_see_team(found.team):
+        raise not_found("advisor")
+    return advisor_json(found)
+
+
+# --- clients -----------------------------------------------------------------------------------------
+
+@bp.get("/teams/<int:team_id>/clients")
+@role_required(*ANYONE)
+def team_clients(team_id):
+    found = team_or_404(team_id)
+    if current_user.role == Role.ADVISOR:
+        mine = db.session.scalars(select(Client).where(Client.named_advisor_id == current_user.advisor.id,
+                                                       Client.erased_at.is_(None)))
+        clients = sorted({*mine, *notes.covered_clients(current_user.advisor)}, key=lambda c: c.reference)
+    else:
+        clients = rota.team_clients(found, request.args.get("q") or None)
+    return [client_json(c) for c in clients]
+
+
+@bp.get("/clients/<int:client_id>")
+@role_required(*ANYONE)
+def client(client_id):
+    return client_json(client_or_404(client_id))
+
+
+@bp.patch("/clients/<int:client_id>")
+@role_required(*LEADERS)
+def update_client(client_id):
+    found = client_or_404(client_id)
+    data = body("ClientChange")
+    named = found.named_advisor
+    if "named_advisor_id" in data:
+        named = db.session.get(Advisor, data["named_advisor_id"]) if data["named_advisor_id"] is not None else None
+        if data["named_advisor_id"] is not None and named is None:
+            raise invalid("named_advisor_id", "no such advisor")
+    need = found.need
+    if "need" in data:
+        need = db.session.scalar(select(Skill).where(Skill.code == data["need"])) if data["need"] is not None else None
+        if data["need"] is not None and need is None:
+            raise invalid("need", "no such skill")
+    complexity = data.get("complexity", found.complexity)
+    try:
+        rota.update_client(found, named, need, complexity, data["version"], by=current_user)
+    except rota.RotaError as err:
+        raise refused(err) from err
+    return client_json(found)
+
+
+# --- appointment requests ----------------------------------------------------------------------------
+
+def _local_time(text: str, field: str, tz: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise invalid(field, f"{text!r} is not a time YYYY-MM-DDTHH:MM") from None
+
+
+def _windows(windows: list[dict], week_start: date, tz: str) -> list[rota.Window]:
+    lines = []
+    for index, window in enumerate(windows):
+        start = _local_time(window["start"], f"windows.{index}.start", tz)
+        end = _local_time(window["end"], f"windows.{index}.end", tz)
+        end_text = "24:00" if end.date() == start.date() + timedelta(days=1) and end.strftime("%H:%M") == "00:00" \
+            else end.strftime("%H:%M")
+        if end.date() != start.date() and end_text != "24:00":
+            raise invalid(f"windows.{index}", "a window must start and end on the same day")
+        lines.append(f"{start:%Y-%m-%d} {start:%H:%M}-{end_text}")
+    try:
+        return rota.parse_windows("\n".join(lines), week_start)
+    except rota.RotaError as err:
+        raise invalid("windows", str(err)) from err
+
+
+def _fields(team_: Team, week_start: date, data: dict) -> rota.RequestFields:
+    found = db.session.get(Client, data["client_id"])
+    if found is None or found.team_id != team_.id or found.erased_at is not None:
+        raise invalid("client_id", "no such client in this team")
+    kind = db.session.scalar(select(AppointmentType).where(func.lower(AppointmentType.code) == data["type"].lower(),
+                                                           AppointmentType.active.is_(True)))
+    if kind is None:
+        raise invalid("type", f"no active appointment type {data['type']!r}")
+    pinned_advisor = pinned_start = None
+    if data.get("pinned_advisor_id") is not None:
+        pinned_advisor = db.session.get(Advisor, data["pinned_advisor_id"])
+        if pinned_advisor is None:
+            raise invalid("pinned_advisor_id", "no such advisor")
+    if data.get("pinned_start") is not None:
+        _local_time(data["pinned_start"], "pinned_start", team_.timezone)
+        pinned_start = from_local_text(data["pinned_start"], team_.timezone)
+    return rota.RequestFields(client=found, type=kind, duration_minutes=data["duration_minutes"],
+                              windows=_windows(data["windows"], week_start, team_.timezone),
+                              purpose=data.get("purpose"), pinned_advisor=pinned_advisor, pinned_start=pinned_start)
+
+
+@bp.get("/teams/<int:team_id>/weeks/<week>/requests")
+@role_required(*LEADERS)
+def week_requests(team_id, week):
+    found, week_start = team_or_404(team_id, manage=True), week_or_404(week)
+    from caseload.services.problem import week_requests as requests_of
+
+    return [request_json(r) for r in requests_of(found, week_start)]
+
+
+@bp.post("/teams/<int:team_id>/weeks/<week>/requests")
+@role_required(*LEADERS)
+def create_request(team_id, week):
+    found, week_start = team_or_404(team_id, manage=True), week_or_404(week)
+    data = body("RequestFields")
+    try:
+        created = rota.add_request(found, week_start, _fields(found, week_start, data), by=current_user)
+    except rota.RotaError as err:
+        db.session.rollback()
+        raise refused(err) from err
+    return request_json(created), 201, {"Location": f"/api/v1/requests/{created.id}"}
+
+
+@bp.get("/requests/<int:request_id>")
+@role_required(*LEADERS)
+def request_detail(request_id):
+    return request_json(request_or_404(request_id))
+
+
+@bp.patch("/requests/<int:request_id>")
+@role_required(*LEADERS)
+def update_request(request_id):
+    found = request_or_404(request_id)
+    data = body("RequestFields")
+    if "version" not in data:
+        raise invalid("version", "is required: send the version you read, so a newer change is not overwritten")
+    if data["version"] != found.version_id:  # checked first: a stale edit is a conflict, whatever else it says
+        raise ApiError(409, "Someone else changed this request since you read it. Nothing was saved: "
+                            f"read it again (version {found.version_id}) and re-apply your change.")
+    try:
+        rota.update_request(found, _fields(found.team, found.week_start, data), data["version"], by=current_user)
+    except rota.RotaError as err:
+        db.session.rollback()
+        raise refused(err) from err
+    return request_json(found)

@@ -35,13 +35,17 @@ BY_ENDPOINT = {
     "admin.client_data_page": LEADING,
     "admin.client_export": LEADING,
     "admin.client_erase": LEADING,
+    "api.update_client": LEADING,
+    "api.week_requests": LEADING,
+    "api.create_request": LEADING,
+    "api.request_detail": LEADING,
+    "api.update_request": LEADING,
+    "api.week_plans": LEADING,
     "api.create_plan_job": LEADING,
     "api.get_job": LEADING,
     "api.cancel_job": LEADING,
+    "api.get_plan": LEADING,
     "api.publish_plan": LEADING,
-    "api.create_request": LEADING,
-    "api.update_request": LEADING,
-    "api.update_client": LEADING,
 }
 # Reachable without signing in.
 PUBLIC = {"auth.index", "auth.login", "health.healthz", "static", "me.calendar_feed", "api.openapi"}

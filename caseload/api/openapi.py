@@ -1,0 +1,203 @@
+"""The OpenAPI 3.1 description of /api/v1, written by hand.
+
+The component schemas are also what the API validates request bodies against (api/schemas.py),
+so the document and the behaviour cannot drift apart; the tests validate every response against it.
+"""
+from __future__ import annotations
+
+from caseload.api import bp
+from caseload.auth.access import public
+
+LOCAL_TIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$",
+              "description": "Wall-clock time in the team's time zone, YYYY-MM-DDTHH:MM"}
+WEEK = {"name": "week", "in": "path", "required": True, "description": "The Monday starting the week, YYYY-MM-DD",
+        "schema": {"type": "string", "format": "date"}}
+
+
+def _id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict:
+    text = {400: "Malformed request (not JSON, or not an object)", 401: "No valid bearer token",
+            403: "The token's user may not do this", 404: "Not found, or not in the caller's teams",
+            409: "Conflict: the record changed since it was read, or the week is busy",
+            422: "Validation failed; `fields` names each field at fault"}
+    return {str(c): _json(_ref("ValidationError" if c == 422 else "Error"), text[c]) for c in codes}
+
+
+def _op(summary: str, ok: str, schema: dict, *errors: int, status: str = "200", params=(), body: str | None = None,
+        headers: dict | None = None) -> dict:
+    response = _json(schema, ok)
+    if headers:
+        response["headers"] = headers
+    op = {"summary": summary, "parameters": list(params), "responses": {status: response, **_errors(401, *errors)}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
+    return op
+
+
+def _list(name: str) -> dict:
+    return {"type": "array", "items": _ref(name)}
+
+
+NULLABLE_INT = {"type": ["integer", "null"]}
+NULLABLE_STR = {"type": ["string", "null"]}
+
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["error", "message"],
+              "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+    "ValidationError": {"type": "object", "required": ["error", "message", "fields"],
+                        "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                                       "fields": {"type": "object",
+                                                  "additionalProperties": {"type": "array", "items": {"type": "string"}}}}},
+    "Me": {"type": "object", "required": ["username", "role"],
+           "properties": {"username": {"type": "string"},
+                          "role": {"enum": ["administrator", "team_leader", "advisor"]}}},
+    "Team": {"type": "object", "required": ["id", "name", "timezone", "leader"],
+             "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "timezone": {"type": "string"},
+                            "leader": NULLABLE_STR}},
+    "Advisor": {"type": "object", "required": ["id", "team_id", "name", "skills", "roles", "active"],
+                "properties": {"id": {"type": "integer"}, "team_id": {"type": "integer"}, "name": {"type": "string"},
+                               "skills": {"type": "array", "items": {"type": "string"}},
+                               "roles": {"type": "array", "items": {"enum": ["support", "policing"]}},
+                               "protected_minutes": {"type": "integer"}, "active": {"type": "boolean"}}},
+    "Client": {"type": "object", "required": ["id", "team_id", "reference", "name", "named_advisor_id", "need",
+                                              "complexity", "version"],
+               "properties": {"id": {"type": "integer"}, "team_id": {"type": "integer"},
+                              "reference": {"type": "string"}, "name": {"type": "string"},
+                              "named_advisor_id": NULLABLE_INT, "need": NULLABLE_STR,
+                              "complexity": {"type": "integer", "minimum": 1, "maximum": 3},
+                              "version": {"type": "integer"}}},
+    "ClientChange": {"type": "object", "additionalProperties": False, "required": ["version"],
+                     "description": "Send the `version` you read; if the client changed since, the answer is 409.",
+                     "properties": {"version": {"type": "integer"}, "named_advisor_id": NULLABLE_INT,
+                                    "need": NULLABLE_STR,
+                                    "complexity": {"type": "integer", "minimum": 1, "maximum": 3}}},
+    "Window": {"type": "object", "additionalProperties": False, "required": ["start", "end"],
+               "properties": {"start": LOCAL_TIME, "end": LOCAL_TIME}},
+    "Request": {"type": "object", "required": ["id", "team_id", "week_start", "client_id", "type", "duration_minutes",
+                                               "purpose", "windows", "pinned_advisor_id", "pinned_start", "version"],
+                "properties": {"id": {"type": "integer"}, "team_id": {"type": "integer"},
+                               "week_start": {"type": "string", "format": "date"}, "client_id": {"type": "integer"},
+                               "type": {"type": "string"}, "duration_minutes": {"type": "integer"},
+                               "purpose": NULLABLE_STR, "windows": _list("Window"),
+                               "pinned_advisor_id": NULLABLE_INT,
+                               "pinned_start": {"oneOf": [LOCAL_TIME, {"type": "null"}]},
+                               "version": {"type": "integer"}}},
+    "RequestFields": {
+        "type": "object", "additionalProperties": False,
+        "required": ["client_id", "type", "duration_minutes", "windows"],
+        "properties": {"client_id": {"type": "integer"}, "type": {"type": "string", "maxLength": 40},
+                       "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 480},
+                       "purpose": {"type": ["string", "null"], "maxLength": 200},
+                       "windows": {"type": "array", "items": _ref("Window"), "minItems": 1, "maxItems": 50},
+                       "pinned_advisor_id": NULLABLE_INT,
+                       "pinned_start": {"oneOf": [LOCAL_TIME, {"type": "null"}]},
+                       "version": {"type": "integer",
+                                   "description": "Required when changing a request: the version you read"}}},
+    "JobRequest": {"type": "object", "additionalProperties": False,
+                   "properties": {"time_limit": {"type": "integer", "minimum": 1, "maximum": 3600}}},
+    "Job": {"type": "object", "required": ["id", "status", "message", "progress", "time_limit", "plan_id", "url"],
+            "properties": {"id": {"type": "integer"},
+                           "status": {"enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
+                           "message": NULLABLE_STR, "progress": {"type": "object"}, "time_limit": {"type": "number"},
+                           "plan_id": NULLABLE_INT, "cancel_requested": {"type": "boolean"},
+                           "url": {"type": "string"}, "plan_url": NULLABLE_STR}},
+    "PlanItem": {"type": "object", "required": ["request_id", "client_id", "advisor_id", "start", "end", "pinned",
+                                                "unassigned_reason"],
+                 "properties": {"request_id": NULLABLE_INT, "client_id": NULLABLE_INT, "advisor_id": NULLABLE_INT,
+                                "start": {"oneOf": [LOCAL_TIME, {"type": "null"}]},
+                                "end": {"oneOf": [LOCAL_TIME, {"type": "null"}]},
+                                "pinned": {"type": "boolean"}, "unassigned_reason": NULLABLE_STR}},
+    "PlanSummary": {"type": "object", "required": ["id", "team_id", "week_start", "status", "published_version",
+                                                   "version", "score", "figures"],
+                    "properties": {"id": {"type": "integer"}, "team_id": {"type": "integer"},
+                                   "week_start": {"type": "string", "format": "date"},
+                                   "status": {"enum": ["draft", "published", "superseded"]},
+                                   "published_version": NULLABLE_INT, "version": {"type": "integer"},
+                                   "score": NULLABLE_INT, "figures": {"type": ["object", "null"]}}},
+    "Plan": {"allOf": [_ref("PlanSummary"), {"type": "object", "required": ["items"],
+                                             "properties": {"items": _list("PlanItem")}}]},
+    "Publish": {"type": "object", "additionalProperties": False, "required": ["version"],
+                "properties": {"version": {"type": "integer", "description": "The plan's version you read"},
+                               "published_version": {"type": "integer", "description":
+                                                     "The week's published version you saw (0: none); optional"}}},
+}
+
+LOCATION = {"Location": {"description": "Where to poll the job", "schema": {"type": "string"}}}
+
+
+def document() -> dict:
+    team, client, request, job, plan = _id("team_id"), _id("client_id"), _id("request_id"), _id("job_id"), _id("plan_id")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Caseload API", "version": "1.0.0",
+                 "description": "Teams, advisors, clients, appointment requests and plans. Authenticate with "
+                                "`Authorization: Bearer <token>` (issue one with `flask --app caseload api-token USERNAME`). "
+                                "Team leaders see the teams they lead; advisors their own team and clients; "
+                                "objects outside the caller's scope are 404."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/me": {"get": _op("The token's user", "The user", _ref("Me"))},
+            "/teams": {"get": _op("Teams in the caller's scope", "Teams", _list("Team"))},
+            "/teams/{team_id}": {"get": _op("One team", "The team", _ref("Team"), 404, params=[team])},
+            "/teams/{team_id}/advisors": {"get": _op("The team's advisors", "Advisors", _list("Advisor"), 404,
+                                                     params=[team])},
+            "/advisors/{advisor_id}": {"get": _op("One advisor", "The advisor", _ref("Advisor"), 404,
+                                                  params=[_id("advisor_id")])},
+            "/teams/{team_id}/clients": {"get": _op(
+                "The team's clients (an advisor: the clients they hold or cover)", "Clients", _list("Client"), 404,
+                params=[team, {"name": "q", "in": "query", "required": False, "schema": {"type": "string"}}])},
+            "/clients/{client_id}": {
+                "get": _op("One client", "The client", _ref("Client"), 404, params=[client]),
+                "patch": _op("Change a client's named advisor, need or complexity", "The changed client",
+                             _ref("Client"), 400, 403, 404, 409, 422, params=[client], body="ClientChange")},
+            "/teams/{team_id}/weeks/{week}/requests": {
+                "get": _op("The week's appointment requests", "Requests", _list("Request"), 403, 404,
+                           params=[team, WEEK]),
+                "post": _op("Add an appointment request", "The new request", _ref("Request"), 400, 403, 404, 422,
+                            status="201", params=[team, WEEK], body="RequestFields")},
+            "/requests/{request_id}": {
+                "get": _op("One request", "The request", _ref("Request"), 403, 404, params=[request]),
+                "patch": _op("Change a request (send the version you read)", "The changed request", _ref("Request"),
+                             400, 403, 404, 409, 422, params=[request], body="RequestFields")},
+            "/teams/{team_id}/weeks/{week}/plans": {
+                "get": _op("The week's plans, newest first", "Plans", _list("PlanSummary"), 403, 404,
+                           params=[team, WEEK]),
+                "post": _op("Start planning the week in the background", "The queued job; poll its URL", _ref("Job"),
+                            400, 403, 404, 409, 422, status="202", params=[team, WEEK], body="JobRequest",
+                            headers=LOCATION)},
+            "/jobs/{job_id}": {"get": _op("A planning job's status and progress", "The job", _ref("Job"), 403, 404,
+                                          params=[job])},
+            "/jobs/{job_id}/cancel": {"post": _op("Stop a planning job", "The job", _ref("Job"), 403, 404,
+                                                  params=[job])},
+            "/plans/{plan_id}": {"get": _op("A plan with its placed appointments", "The plan", _ref("Plan"), 403, 404,
+                                            params=[plan])},
+            "/plans/{plan_id}/publish": {"post": _op(
+                "Publish a draft (send the version you read)", "The published plan", _ref("PlanSummary"),
+                400, 403, 404, 409, 422, params=[plan], body="Publish")},
+        },
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    doc = document()
+    doc["paths"]["/openapi.json"] = {"get": {"summary": "This document", "security": [],
+                                             "responses": {"200": {"description": "OpenAPI 3.1"}}}}
+    return doc

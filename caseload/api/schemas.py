@@ -1,0 +1,131 @@
+"""Reading request bodies (checked against the OpenAPI schemas) and writing objects as JSON."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import request, url_for
+from jsonschema import Draft202012Validator
+
+from caseload.api.openapi import SCHEMAS
+from caseload.localtime import to_local
+from caseload.models import Advisor, AppointmentRequest, Client, Plan, SolveJob, Team
+from caseload.services.planning import job_json
+
+
+class ApiError(Exception):
+    """An API refusal: status, a message, and for 422 the fields at fault."""
+
+    def __init__(self, status: int, message: str, fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.fields = status, message, fields
+
+    def response(self):
+        names = {400: "Bad Request", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Entity"}
+        body = {"error": names.get(self.status, "Error"), "message": self.message}
+        if self.status == 422:
+            body["fields"] = self.fields or {}
+        return body, self.status
+
+
+def invalid(field: str | None, message: str) -> ApiError:
+    return ApiError(422, f"{field}: {message}" if field else message, {field or "body": [message]})
+
+
+def _validator(name: str) -> Draft202012Validator:
+    # The components ride along so the schema's $refs resolve inside it.
+    return Draft202012Validator({**SCHEMAS[name], "components": {"schemas": SCHEMAS}})
+
+
+_VALIDATORS: dict[str, Draft202012Validator] = {}
+
+
+def _field_of(error) -> str:
+    if error.validator == "required":
+        missing = [p for p in error.validator_value if isinstance(error.instance, dict) and p not in error.instance]
+        path = list(error.absolute_path) + missing[:1]
+    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        path = list(error.absolute_path) + sorted(k for k in error.instance if k not in allowed)[:1]
+    else:
+        path = list(error.absolute_path)
+    return ".".join(str(p) for p in path) or "body"
+
+
+def _message(error) -> str:
+    if error.validator == "required":
+        return "is required"
+    if error.validator == "additionalProperties":
+        return "is not a field of this object"
+    if error.validator == "type":
+        wanted = error.validator_value
+        return f"must be {' or '.join(wanted) if isinstance(wanted, list) else wanted}"
+    if error.validator == "oneOf":
+        return "has the wrong form"
+    return error.message if len(error.message) < 200 else error.message[:200] + "…"
+
+
+def body(schema: str) -> dict:
+    """The JSON body, validated against components/schemas/<schema>: 400 if not a JSON object, 422 per field."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "Send a JSON object with Content-Type: application/json.")
+    validator = _VALIDATORS.setdefault(schema, _validator(schema))
+    fields: dict[str, list[str]] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        fields.setdefault(_field_of(error), []).append(_message(error))
+    if fields:
+        raise ApiError(422, "Some fields are not right: " + "; ".join(f"{k} {v[0]}" for k, v in fields.items()),
+                       fields)
+    return data
+
+
+# --- writing ------------------------------------------------------------------------------------------
+
+def local(moment: datetime | None, tz: str) -> str | None:
+    return to_local(moment, tz).strftime("%Y-%m-%dT%H:%M") if moment else None
+
+
+def team_json(team: Team) -> dict:
+    return {"id": team.id, "name": team.name, "timezone": team.timezone,
+            "leader": team.leader.display_name if team.leader else None}
+
+
+def advisor_json(advisor: Advisor) -> dict:
+    return {"id": advisor.id, "team_id": advisor.team_id, "name": advisor.name, "skills": advisor.skill_codes,
+            "roles": advisor.roles, "protected_minutes": advisor.protected_minutes, "active": advisor.active}
+
+
+def client_json(client: Client) -> dict:
+    return {"id": client.id, "team_id": client.team_id, "reference": client.reference, "name": client.name,
+            "named_advisor_id": client.named_advisor_id, "need": client.need.code if client.need else None,
+            "complexity": client.complexity, "version": client.version_id}
+
+
+def request_json(req: AppointmentRequest) -> dict:
+    tz = req.team.timezone
+    return {"id": req.id, "team_id": req.team_id, "week_start": req.week_start.isoformat(), "client_id": req.client_id,
+            "type": req.type.code, "duration_minutes": req.duration_minutes, "purpose": req.purpose,
+            "windows": [{"start": local(w.starts_at, tz), "end": local(w.ends_at, tz)} for w in req.windows],
+            "pinned_advisor_id": req.pinned_advisor_id, "pinned_start": local(req.pinned_start, tz),
+            "version": req.version_id}
+
+
+def job_body(job: SolveJob) -> dict:
+    data = job_json(job)
+    data["url"] = url_for("api.get_job", job_id=job.id)
+    data["plan_url"] = url_for("api.get_plan", plan_id=job.plan_id) if job.plan_id else None
+    return data
+
+
+def plan_summary(plan: Plan) -> dict:
+    return {"id": plan.id, "team_id": plan.team_id, "week_start": plan.week_start.isoformat(), "status": plan.status,
+            "published_version": plan.published_version, "version": plan.version_id, "score": plan.score,
+            "figures": plan.figures}
+
+
+def plan_json(plan: Plan) -> dict:
+    tz = plan.team.timezone
+    items = [{"request_id": i.request_id, "client_id": i.request.client_id if i.request else None,
+              "advisor_id": i.advisor_id, "start": local(i.starts_at, tz), "end": local(i.ends_at, tz),
+              "pinned": bool(i.pinned), "unassigned_reason": i.unassigned_reason} for i in plan.items]
+    return {**plan_summary(plan), "items": items}
