@@ -1,0 +1,149 @@
+"""Writing through the API: validation names the fields at fault (422), stale edits are a clear 409."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from caseload.extensions import db
+from caseload.models import AppointmentRequest, AuditEvent, Client
+from tests.web import access_matrix as m
+from tests.web.api_support import ApiClient
+
+
+def _week() -> date:
+    from caseload.localtime import this_week_start
+
+    return this_week_start(m.team("north").timezone)
+
+
+def _good(week: date, **over) -> dict:
+    tuesday = week + timedelta(days=1)
+    body = {"client_id": m.client_of("advisor1").id, "type": "follow-up", "duration_minutes": 30,
+            "purpose": "Budget check", "windows": [{"start": f"{tuesday}T09:00", "end": f"{tuesday}T12:00"}]}
+    body.update(over)
+    return body
+
+
+def _count() -> int:
+    return db.session.scalar(select(func.count(AppointmentRequest.id)))
+
+
+@pytest.fixture
+def api(demo_client):
+    return ApiClient(demo_client, "leader")
+
+
+def _create(api, body, week=None):
+    week = week or _week()
+    return api.post("/teams/{team_id}/weeks/{week}/requests", team_id=m.team("north").id, week=week, json=body)
+
+
+def test_create_a_request(api):
+    week = _week()
+    response = _create(api, _good(week))
+    assert response.status_code == 201
+    created = response.get_json()
+    assert response.headers["Location"] == f"/api/v1/requests/{created['id']}"
+    assert created["windows"] == [{"start": f"{week + timedelta(days=1)}T09:00", "end": f"{week + timedelta(days=1)}T12:00"}]
+    stored = db.session.get(AppointmentRequest, created["id"])
+    assert stored.duration_minutes == 30 and stored.purpose == "Budget check" and stored.week_start == week
+    # Stored in UTC: 09:00 in London is 09:00 UTC in winter, 08:00 UTC in summer.
+    from caseload.localtime import to_local
+
+    assert to_local(stored.windows[0].starts_at, "Europe/London").strftime("%H:%M") == "09:00"
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "request_added")).all()
+    assert [e.object_id for e in events] == [created["id"]]
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"client_id": None}, "client_id"),
+    ({"duration_minutes": "thirty"}, "duration_minutes"),
+    ({"duration_minutes": 20}, "duration_minutes"),          # not a whole number of 15-minute slots
+    ({"duration_minutes": 0}, "duration_minutes"),
+    ({"type": "no-such-type"}, "type"),
+    ({"windows": []}, "windows"),
+    ({"windows": [{"start": "tuesday", "end": "later"}]}, "windows.0.start"),
+    ({"windows": [{"start": "2026-02-30T09:00", "end": "2026-02-30T10:00"}]}, "windows.0.start"),
+    ({"windows": [{"start": "2020-01-07T09:00", "end": "2020-01-07T12:00"}]}, "windows"),  # not this week
+    ({"pinned_advisor_id": 999999}, "pinned_advisor_id"),
+    ({"colour": "blue"}, "colour"),
+])
+def test_bad_fields_are_named_in_a_422(api, change, field):
+    body = _good(_week(), **change)
+    before = _count()
+    response = _create(api, body)
+    assert response.status_code == 422, response.get_json()
+    payload = response.get_json()
+    assert field in payload["fields"], payload
+    assert field in payload["message"]
+    assert _count() == before  # nothing half-saved
+
+
+def test_a_missing_field_is_named(api):
+    body = _good(_week())
+    del body["windows"]
+    response = _create(api, body)
+    assert response.status_code == 422
+    assert response.get_json()["fields"] == {"windows": ["is required"]}
+
+
+def test_another_teams_client_or_advisor_is_refused(api):
+    week = _week()
+    theirs = m.client_of("advisor13")
+    response = _create(api, _good(week, client_id=theirs.id))
+    assert response.status_code == 422 and "client_id" in response.get_json()["fields"]
+    south_advisor = m.user("advisor13").advisor
+    response = _create(api, _good(week, pinned_advisor_id=south_advisor.id, pinned_start=f"{week}T10:00"))
+    assert response.status_code == 422 and "pinned_advisor_id" in response.get_json()["fields"]
+
+
+def test_a_stale_request_edit_is_a_conflict_and_keeps_the_newer_change(api, demo_app):
+    week = _week()
+    created = _create(api, _good(week)).get_json()
+    read_by_a = api.get("/requests/{request_id}", request_id=created["id"]).get_json()
+    read_by_b = dict(read_by_a)
+    # B saves first (45 minutes) ...
+    b = ApiClient(demo_app.test_client(), "admin")
+    body_b = _good(week, duration_minutes=45, version=read_by_b["version"])
+    saved = b.patch("/requests/{request_id}", request_id=created["id"], json=body_b)
+    assert saved.status_code == 200 and saved.get_json()["version"] == read_by_b["version"] + 1
+    # ... then A, still holding the old version, tries to set 60.
+    stale = api.patch("/requests/{request_id}", request_id=created["id"],
+                      json=_good(week, duration_minutes=60, version=read_by_a["version"]))
+    assert stale.status_code == 409
+    assert "changed this request since you read it" in stale.get_json()["message"]
+    db.session.expire_all()
+    assert db.session.get(AppointmentRequest, created["id"]).duration_minutes == 45
+    no_version = api.patch("/requests/{request_id}", request_id=created["id"], json=_good(week))
+    assert no_version.status_code == 422 and "version" in no_version.get_json()["fields"]
+
+
+def test_a_stale_client_edit_is_a_conflict(api, demo_app):
+    client = m.client_of("advisor1")
+    read = api.get("/clients/{client_id}", client_id=client.id).get_json()
+    other = ApiClient(demo_app.test_client(), "admin")
+    first = other.patch("/clients/{client_id}", client_id=client.id, json={"version": read["version"], "complexity": 3})
+    assert first.status_code == 200 and first.get_json()["complexity"] == 3
+    stale = api.patch("/clients/{client_id}", client_id=client.id, json={"version": read["version"], "complexity": 1})
+    assert stale.status_code == 409
+    assert "Nothing was saved" in stale.get_json()["message"]
+    db.session.expire_all()
+    assert db.session.get(Client, client.id).complexity == 3
+    fresh = api.patch("/clients/{client_id}", client_id=client.id,
+                      json={"version": first.get_json()["version"], "named_advisor_id": m.user("advisor2").advisor.id})
+    assert fresh.status_code == 200 and fresh.get_json()["named_advisor_id"] == m.user("advisor2").advisor.id
+
+
+def test_client_edit_validation(api):
+    client = m.client_of("advisor1")
+    version = client.version_id
+    for body, field in [({"version": version, "complexity": 7}, "complexity"),
+                        ({"version": version, "need": "astrology"}, "need"),
+                        ({"version": version, "named_advisor_id": m.user("advisor13").advisor.id}, "named_advisor_id"),
+                        ({"complexity": 2}, "version")]:
+        response = api.patch("/clients/{client_id}", client_id=client.id, json=body)
+        assert response.status_code == 422 and field in response.get_json()["fields"], (body, response.get_json())
+    db.session.expire_all()
+    assert db.session.get(Client, client.id).version_id == version  # nothing was written
