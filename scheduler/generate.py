@@ -6,6 +6,7 @@ protected-time targets).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,16 +23,16 @@ class Profile:
     protected_block: int
     clients_per_advisor: int
     skills: tuple[str, ...]
-    max_per_day: int
+    max_per_day: int  # a little above what load 0.8 needs on a full day, so it binds only on busy days
 
 
 PROFILES = {
     "jobcentre": Profile(15, {1: (30,), 2: (45,), 3: (60,)}, 0.22, 30, 4, 60, 60,
-                         ("work-search", "disability", "housing", "debt", "skills"), 9),
+                         ("work-search", "disability", "housing", "debt", "skills"), 10),
     "advice": Profile(30, {1: (60,), 2: (60, 90), 3: (90,)}, 0.08, 60, 5, 90, 40,
-                      ("debt", "housing", "benefits", "employment", "immigration"), 5),
+                      ("debt", "housing", "benefits", "employment", "immigration"), 6),
     "clinic": Profile(10, {1: (10,), 2: (20,), 3: (30,)}, 0.05, 20, 3, 60, 250,
-                      ("general", "diabetes", "respiratory", "mental-health", "wound-care"), 22),
+                      ("general", "diabetes", "respiratory", "mental-health", "wound-care"), 30),
 }
 DAY_START, LUNCH, LUNCH_END, DAY_END = 9 * 60, 12 * 60 + 30, 13 * 60 + 30, 17 * 60
 
@@ -83,9 +84,12 @@ def generate(profile: str, advisors: int, seed: int = 1, load: float = 0.8, star
     supporters = [a for a in staff if "support" in a["roles"]] or staff
     policers = [a for a in staff if "policing" in a["roles"]]
 
+    # The whole caseload is in the document (a clinician holds ~250 patients), so most clients have
+    # no appointment this week and few have more than one, as in a real office.
+    demand = _demand(p.skills, supporters)
     clients = []
-    for c in range(p.clients_per_advisor * advisors // 10 + advisors):
-        need = rng.choice(p.skills)
+    for c in range(p.clients_per_advisor * advisors):
+        need = rng.choices(p.skills, weights=demand)[0]
         able = [a for a in supporters if need in a["skills"] and "support" in a["roles"]]
         named = rng.choice(able)["id"] if able and rng.random() < 0.9 else None
         history = []
@@ -95,9 +99,10 @@ def generate(profile: str, advisors: int, seed: int = 1, load: float = 0.8, star
                 history.append({"advisor": who, "date": (start - timedelta(days=7 * (k + 1))).isoformat()})
         clients.append({"id": f"c{c + 1}", "named_advisor": named, "need": need,
                         "complexity": rng.choices([1, 2, 3], weights=[6, 3, 1])[0], "history": history})
+    held = Counter(c["named_advisor"] for c in clients)
     for a in staff:
-        a["caseload"] = sum(1 for c in clients if c["named_advisor"] == a["id"])
-        a["max_caseload"] = a["caseload"] + max(2, len(clients) // (3 * advisors))
+        a["caseload"] = held[a["id"]]
+        a["max_caseload"] = a["caseload"] + rng.randint(0, max(3, a["caseload"] // 10))  # some are full
 
     bookable = sum(a.pop("_minutes") - a["protected_minutes"] for a in staff)
     budget = load * bookable
@@ -130,6 +135,17 @@ def generate(profile: str, advisors: int, seed: int = 1, load: float = 0.8, star
         "advisors": staff, "clients": clients, "appointments": appointments,
         "generator": {"profile": profile, "advisors": advisors, "seed": seed, "load": load},
     }
+
+
+def _demand(skills: tuple[str, ...], supporters: list[dict]) -> list[float]:
+    """How often clients need each skill: in proportion to the support hours offered for it, as an
+    office staffs for its demand; a skill nobody covers stays rare but possible."""
+    hours = {s: 0.0 for s in skills}
+    for a in supporters:
+        for s in a["skills"]:
+            hours[s] += a["_minutes"] / len(a["skills"])
+    floor = 0.02 * (sum(hours.values()) / len(skills) or 1.0)
+    return [max(hours[s], floor) for s in skills]
 
 
 def _maybe_pin(rng, appt, client, staff, days, minutes, slot, pinned_slots) -> None:
