@@ -1,12 +1,14 @@
 """`python -m scheduler solve|check|baseline|generate|bench` — one function per subcommand.
 
-Exit codes: 0 success; 1 the checker found broken rules; 2 bad input or a bad path (one line on
-stderr, never a traceback).
+Exit codes: 0 success; 1 the checker found broken rules; 2 bad input, bad arguments or a bad path
+(one line on stderr, never a traceback). Add a subcommand by writing `cmd_<name>(args) -> int`
+and `_<name>_arguments(parser)` and adding a row to COMMANDS.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -82,45 +84,66 @@ def cmd_bench(args) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m scheduler", description="Caseload's planning engine.")
-    sub = p.add_subparsers(dest="command", required=True)
-
-    s = sub.add_parser("solve", help="solve a problem document")
+def _solve_arguments(s) -> None:
     s.add_argument("problem")
     s.add_argument("--out")
     s.add_argument("--time-limit", type=float, default=60.0)
     s.add_argument("--workers", type=int, default=2)
     s.add_argument("--deterministic", action="store_true", help="one worker, deterministic time limit")
-    s.set_defaults(func=cmd_solve)
 
-    c = sub.add_parser("check", help="check a solution against its problem")
+
+def _check_arguments(c) -> None:
     c.add_argument("problem")
     c.add_argument("solution")
-    c.set_defaults(func=cmd_check)
 
-    b = sub.add_parser("baseline", help="what a booking desk would do")
+
+def _baseline_arguments(b) -> None:
     b.add_argument("name", choices=["earliest", "named-first"])
     b.add_argument("problem")
     b.add_argument("--out")
-    b.set_defaults(func=cmd_baseline)
 
-    g = sub.add_parser("generate", help="a realistic generated week")
+
+def _generate_arguments(g) -> None:
     g.add_argument("profile", choices=["jobcentre", "advice", "clinic"])
     g.add_argument("--advisors", type=int, required=True)
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--load", type=float, default=0.8)
     g.add_argument("--out")
-    g.set_defaults(func=cmd_generate)
 
-    r = sub.add_parser("bench", help="regenerate BENCHMARKS.md")
+
+def _bench_arguments(r) -> None:
     r.add_argument("--time-limit", type=float, default=60.0)
     r.add_argument("--workers", type=int, default=2)
     r.add_argument("--sizes", type=int, nargs="+", default=[10, 30, 60, 120])
     r.add_argument("--profiles", nargs="+", default=["jobcentre", "advice", "clinic"])
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--out", default="BENCHMARKS.md")
-    r.set_defaults(func=cmd_bench)
+
+
+# The subcommands: name -> (help, add its arguments, run it). Add a subcommand by adding a row.
+COMMANDS = {
+    "solve": ("solve a problem document", _solve_arguments, cmd_solve),
+    "check": ("check a solution against its problem", _check_arguments, cmd_check),
+    "baseline": ("what a booking desk would do", _baseline_arguments, cmd_baseline),
+    "generate": ("a realistic generated week", _generate_arguments, cmd_generate),
+    "bench": ("regenerate BENCHMARKS.md", _bench_arguments, cmd_bench),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument mistakes end with one line and exit 2, like every other bad input."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m scheduler", description="Caseload's planning engine.")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, (help_text, add_arguments, run) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text)
+        add_arguments(command)
+        command.set_defaults(func=run)
     return p
 
 
@@ -133,3 +156,6 @@ def main(argv=None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly, as the shell would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
