@@ -396,7 +396,8 @@ def _appointment(r: _Reader, h: Horizon, raw, path: str, clients: dict[str, Clie
 
 def _check_pin(r: _Reader, h: Horizon, path: str, advisor: Advisor, kind: str, skill: str, start: int,
                duration: int, windows: list[Interval]) -> None:
-    """A pin must satisfy the hard rules that concern it alone (rules 1 and 2)."""
+    """A pin must satisfy the hard rules that concern it alone (rules 1, 2 and a zero daily limit).
+    Pins that clash with each other are the solver's to explain (scheduler.explain)."""
     end = start + duration
     if kind not in advisor.roles:
         r.error(f"{path}.pinned.advisor", f"{advisor.id} does not have the {kind} role")
@@ -406,6 +407,8 @@ def _check_pin(r: _Reader, h: Horizon, path: str, advisor: Advisor, kind: str, s
         r.error(f"{path}.pinned.start", f"{h.to_text(start)} does not fit inside any of the appointment's windows")
     if not any(a.contains(start, end) for a in advisor.availability):
         r.error(f"{path}.pinned.start", f"{h.to_text(start)}–{h.to_text(end)} is outside {advisor.id}'s availability")
+    if advisor.max_appointments_per_day == 0:
+        r.error(f"{path}.pinned.advisor", f"{advisor.id} takes no appointments (max_appointments_per_day is 0)")
 
 
 def parse_problem(doc) -> Problem:
@@ -450,6 +453,8 @@ def parse_problem(doc) -> Problem:
             r.error(f"previous[{i}].appointment", f"unknown appointment {appt!r}")
         elif advisor not in advisor_by_id:
             r.error(f"previous[{i}].advisor", f"unknown advisor {advisor!r}")
+        elif appt in previous:
+            r.error(f"previous[{i}].appointment", f"{appt} is listed more than once")
         elif start is not None:
             previous[appt] = Placement(advisor, start)
 
