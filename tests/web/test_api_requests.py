@@ -147,3 +147,20 @@ def test_client_edit_validation(api):
         assert response.status_code == 422 and field in response.get_json()["fields"], (body, response.get_json())
     db.session.expire_all()
     assert db.session.get(Client, client.id).version_id == version  # nothing was written
+
+
+def test_a_change_saved_between_our_check_and_our_write_is_still_a_conflict(api):
+    """The version check passes on the copy we loaded, but another process saved first: the lock catches it."""
+    from sqlalchemy import update
+
+    client = m.client_of("advisor1")
+    read = api.get("/clients/{client_id}", client_id=client.id).get_json()
+    with db.engine.begin() as other_process:
+        other_process.execute(update(Client).where(Client.id == client.id)
+                              .values(complexity=3, version_id=Client.version_id + 1))
+    wanted = 2 if read["complexity"] != 2 else 1
+    response = api.patch("/clients/{client_id}", client_id=client.id,
+                         json={"version": read["version"], "complexity": wanted})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Client, client.id).complexity == 3
