@@ -18,6 +18,7 @@ class Cell:
     span: int = 1
     item: object = None
     label: str = ""
+    css: str = ""
 
 
 @dataclass
@@ -28,6 +29,21 @@ class AdvisorGrid:
     minutes: int = 0
     protected_minutes: int = 0
     per_day: list = field(default_factory=list)
+
+
+def _label(kind: str, thing, start: datetime, end: datetime) -> str:
+    if kind == "protected":
+        return f"{start:%H:%M}–{end:%H:%M} protected"
+    if thing.request is None:  # the request was deleted after planning
+        return f"{start:%H:%M} (request removed)"
+    return f"{start:%H:%M} {thing.request.client.reference} · {thing.request.type.name}"
+
+
+def _css(kind: str, thing) -> str:
+    if kind == "protected":
+        return "protected"
+    kind_of = thing.request.kind if thing.request is not None else "support"
+    return f"appt kind-{kind_of}" + (" pinned" if thing.pinned else "")
 
 
 def _slot_of(moment: datetime, first: int) -> int:
@@ -75,9 +91,7 @@ def build_grids(plan: Plan, advisors: list, days: list[date]) -> tuple[list[str]
             top, bottom = max(0, _slot_of(start, first)), min(slots, _slot_of(end, first))
             if not (0 <= d < len(days)) or top >= bottom:
                 continue
-            label = (f"{start:%H:%M} {thing.request.client.reference} · {thing.request.type.name}"
-                     if kind == "appointment" else f"{start:%H:%M}–{end:%H:%M} protected")
-            rows[top][d] = Cell(kind, bottom - top, thing, label)
+            rows[top][d] = Cell(kind, bottom - top, thing, _label(kind, thing, start, end), _css(kind, thing))
             for s in range(top + 1, bottom):
                 rows[s][d] = None
         grids.append(grid)

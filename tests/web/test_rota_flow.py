@@ -208,3 +208,20 @@ def test_review_page_shows_grid_figures_unassigned_and_load(leader, north):
     assert f'class="fig-fill">{fill}</td>' in page
     for advisor in team.advisors:
         assert f'<th scope="row">{advisor.name}</th>' in page
+
+
+def test_review_still_renders_after_a_planned_request_is_deleted(leader, north):
+    from scheduler.baselines import named_first
+
+    from caseload.services.plans import save_plan
+    from caseload.services.problem import build_problem
+
+    team, week = north
+    problem, _ = build_problem(team, week)
+    plan = save_plan(team, week, problem, named_first(problem))
+    placed = next(i for i in plan.items if i.advisor_id)
+    unplaced = next((i for i in plan.items if i.advisor_id is None), None)
+    for item in filter(None, (placed, unplaced)):
+        assert leader.post(f"/rota/t/{team.id}/requests/{item.request_id}/delete").status_code == 302
+    page = leader.get(f"/rota/plans/{plan.id}")
+    assert page.status_code == 200 and "(request removed)" in page.data.decode()
