@@ -128,3 +128,23 @@ def test_two_drafts_of_one_week_published_at_once(demo_app):
     db.session.expire_all()
     assert db.session.get(Plan, mine.id).status == "draft"
     assert db.session.get(Plan, theirs.id).published_version == 2
+
+
+def test_publishing_gives_new_clients_their_allocated_advisor_and_nobody_else_changes(demo_app):
+    from scheduler.baselines import named_first
+
+    from caseload.models import Client
+
+    team = _north()
+    week = this_week_start(team.timezone)
+    problem, maps = build_problem(team, week)
+    solution = named_first(problem)
+    assert solution["allocations"], "the demo week has new clients to allocate"
+    before = {c.id: c.named_advisor_id for c in db.session.scalars(select(Client).where(Client.team_id == team.id))}
+    plan = save_plan(team, week, problem, solution, skipped=maps.skipped)
+    publish_plan(plan, _leader(), plan.version_id)
+    allocated = {int(a["client"][1:]): int(a["advisor"][1:]) for a in solution["allocations"]}
+    db.session.expire_all()
+    for client in db.session.scalars(select(Client).where(Client.team_id == team.id)):
+        expected = allocated.get(client.id, before[client.id]) if before[client.id] is None else before[client.id]
+        assert client.named_advisor_id == expected
