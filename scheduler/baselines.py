@@ -189,6 +189,15 @@ def _fits(problem: Problem, appt: Appointment, placed: Placement) -> bool:
             and any(a.contains(placed.start, end) for a in advisor.availability))
 
 
+def _reason(problem: Problem, appt: Appointment) -> str:
+    """A desk's plain reason; the solver's explain.py gives the most specific one."""
+    if appt.pinned is not None:
+        return "its pin clashes with another pinned appointment"
+    if not qualified(problem, appt):
+        return f"no advisor has the {appt.skill} skill and the {appt.kind} role"
+    return "no qualified advisor was free inside its windows when it was booked"
+
+
 def run_baseline(problem, choose, name: str, keep_previous: bool = False) -> dict:
     if not isinstance(problem, Problem):
         problem = parse_problem(problem)
@@ -212,8 +221,7 @@ def run_baseline(problem, choose, name: str, keep_previous: bool = False) -> dic
         else:
             placed = choose(problem, diary, appt, named)
         if placed is None:
-            reasons[appt.id] = ("its pin clashes with another pinned appointment" if appt.pinned else
-                                "no qualified advisor was free inside its windows when it was booked")
+            reasons[appt.id] = _reason(problem, appt)
             continue
         diary.place(appt, placed.advisor, placed.start)
         assignments[appt.id] = placed
