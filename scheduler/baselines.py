@@ -167,17 +167,36 @@ def place_protected(problem: Problem, diary: Diary) -> list[tuple[str, int, int]
         needed = -(-advisor.protected_minutes // h.slot_minutes)
         if needed <= 0:
             continue
-        taken = bytearray(diary.advisor_busy[advisor.id])
-        for start, end in _preferred_first(advisor, _free_runs(problem, advisor, diary.advisor_busy[advisor.id])):
-            if needed <= 0:
-                break
-            if end - start < h.protected_block_slots or any(taken[start:end]):
-                continue
-            length = min(end - start, max(needed, h.protected_block_slots))
-            blocks.append((advisor.id, start, start + length))
-            taken[start:start + length] = b"\x01" * length
-            needed -= length
+        runs = _free_runs(problem, advisor, diary.advisor_busy[advisor.id])
+        longest = sorted(runs, key=lambda r: (-(r[1] - r[0]), r[0]))
+        seated = _seat(h.protected_block_slots, needed, longest)
+        if advisor.preferred_protected:
+            # Splitting runs at a preference can leave pieces too short for a block; a preference
+            # may only move blocks, never lose protected minutes.
+            preferred = _seat(h.protected_block_slots, needed, _preferred_first(advisor, runs))
+            if _kept(preferred, needed) >= _kept(seated, needed):
+                seated = preferred
+        blocks += [(advisor.id, start, end) for start, end in seated]
     return blocks
+
+
+def _seat(block_slots: int, needed: int, stretches: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Blocks of at least block_slots in the stretches, in their order, until `needed` slots are kept."""
+    seated, taken = [], set()
+    for start, end in stretches:
+        if needed <= 0:
+            break
+        if end - start < block_slots or any(start < e and s < end for s, e in taken):
+            continue
+        length = min(end - start, max(needed, block_slots))
+        seated.append((start, start + length))
+        taken.add((start, start + length))
+        needed -= length
+    return seated
+
+
+def _kept(seated: list[tuple[int, int]], needed: int) -> int:
+    return min(needed, sum(end - start for start, end in seated))
 
 
 def _fits(problem: Problem, appt: Appointment, placed: Placement) -> bool:

@@ -100,6 +100,26 @@ def test_protected_blocks_are_long_enough_and_meet_the_targets(problem_doc):
     assert solution["figures"]["protected"] == 1.0
 
 
+def test_protected_blocks_go_to_preferred_time_but_never_lose_minutes(make_problem):
+    doc = make_problem()
+    a3 = doc["advisors"][2]  # no appointments can go to a3 (policing housing): all its time is free
+    a3.update(protected_minutes=60, availability=[{"start": "2026-11-24T09:00", "end": "2026-11-24T12:00"}],
+              protected_preferences=[{"start": "2026-11-24T10:30", "end": "2026-11-24T11:30"}])
+    blocks = [b for b in named_first(doc)["protected"] if b["advisor"] == "a3"]
+    assert blocks == [{"advisor": "a3", "start": "2026-11-24T10:30", "end": "2026-11-24T11:30"}]
+    # A 30-minute preference in a two-hour day would split it into pieces too short to keep 120 minutes.
+    a3.update(protected_minutes=120, availability=[{"start": "2026-11-24T09:00", "end": "2026-11-24T11:00"}],
+              protected_preferences=[{"start": "2026-11-24T09:30", "end": "2026-11-24T10:00"}])
+    solution = named_first(doc)
+    assert check_solution(doc, solution).ok
+    assert sum(_minutes(b) for b in solution["protected"] if b["advisor"] == "a3") == 120
+
+
+def _minutes(block: dict) -> int:
+    start, end = (int(block[k][11:13]) * 60 + int(block[k][14:16]) for k in ("start", "end"))
+    return end - start
+
+
 @pytest.mark.parametrize("profile", ["jobcentre", "advice", "clinic"])
 def test_generated_weeks_pass_the_checker_and_named_first_keeps_more_continuity(profile):
     doc = generate(profile, 5, seed=3)
@@ -145,6 +165,11 @@ def small_problems(draw):
             "max_appointments_per_day": draw(st.sampled_from([None, 1, 3])),
             "max_caseload": draw(st.sampled_from([None, 0, 5])),
         })
+        if spans and draw(st.booleans()):  # a preferred protected stretch, any length
+            day = draw(st.integers(0, 1))
+            start = draw(st.integers(16, 30)) * 30
+            advisors[-1]["protected_preferences"] = [
+                {"start": _time(day, start), "end": _time(day, start + draw(st.integers(1, 6)) * 30)}]
     clients = []
     for c in range(draw(st.integers(1, 4))):
         named = draw(st.sampled_from([None] + [a["id"] for a in advisors]))
@@ -202,3 +227,8 @@ def test_both_baselines_pass_the_checker_on_random_small_weeks(doc):
         assert solution["score"] == result.score
         listed = [r["appointment"] for r in solution["assignments"]] + [u["appointment"] for u in solution["unassigned"]]
         assert sorted(listed) == sorted(a.id for a in problem.appointments)
+    # Preferences only move protected blocks: the same plan keeps as many minutes without them.
+    plain = parse_problem({**doc, "advisors": [{k: v for k, v in a.items() if k != "protected_preferences"}
+                                               for a in doc["advisors"]]})
+    assert check_solution(plain, named_first(plain)).terms["protected"] == \
+        check_solution(problem, named_first(problem)).terms["protected"]
