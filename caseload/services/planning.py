@@ -7,6 +7,7 @@ thread), at most about once a second. A failed or cancelled run never touches an
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import date, timedelta
 
@@ -114,12 +115,52 @@ class ProgressReporter:
             self.cancelled = self.write(self.latest)
         return self.cancelled  # True asks scheduler.solve to stop; run_job then discards its result
 
+    def tick(self) -> bool:
+        """Between the solver's reports: keep the clock moving on the page and notice a cancel."""
+        elapsed = time.monotonic() - self.started
+        if elapsed - self.latest.get("elapsed", 0) >= PROGRESS_EVERY_S:
+            self.latest = dict(self.latest, elapsed=round(elapsed, 1),
+                               time_left=round(max(0.0, self.time_limit - elapsed), 1))
+            self.cancelled = self.write(self.latest) or self.cancelled
+        return self.cancelled
+
     def write(self, progress: dict) -> bool:
-        """Store progress; return whether the leader asked to cancel."""
+        """Store progress; return whether the leader asked to cancel (then say so on the page at once)."""
         with Session(self.engine) as session:
-            session.execute(update(SolveJob).where(SolveJob.id == self.job_id).values(progress=progress))
+            job = SolveJob.__table__.c
+            session.execute(update(SolveJob).where(job.id == self.job_id).values(progress=progress))
+            cancel = bool(session.scalar(select(job.cancel_requested).where(job.id == self.job_id)))
+            if cancel:
+                session.execute(update(SolveJob).where(job.id == self.job_id, job.status == "running").values(
+                    status="cancelled", message="Cancelled; the result will be discarded and no plan changed."))
             session.commit()
-            return bool(session.scalar(select(SolveJob.cancel_requested).where(SolveJob.id == self.job_id)))
+            return cancel
+
+
+def _solve_watched(problem: dict, time_limit: float, workers: int, reporter: ProgressReporter) -> dict:
+    """Run the solve in a thread and tick the progress every second meanwhile.
+
+    scheduler.solve calls back only when it finds a better plan (and stops when the callback says
+    so); the ticks keep the page's clock moving and mark a cancel at once even between callbacks.
+    """
+    outcome: dict = {}
+    solve = solver()
+
+    def run():
+        try:
+            outcome["solution"] = solve(problem, time_limit=time_limit, workers=workers, progress=reporter)
+        except BaseException as err:  # noqa: BLE001 - re-raised in the worker's own thread below
+            outcome["error"] = err
+
+    thread = threading.Thread(target=run, name=f"solve-job-{reporter.job_id}", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(PROGRESS_EVERY_S)
+        if thread.is_alive():
+            reporter.tick()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["solution"]
 
 
 def solver():
@@ -151,8 +192,7 @@ def run_job(job_id: int) -> None:
         team, previous = job.team, db.session.get(Plan, job.previous_plan_id) if job.previous_plan_id else None
         problem, maps = build_problem(team, job.week_start, weights=job.weights, previous_plan=previous)
         db.session.commit()  # no transaction held open while solving
-        solution = solver()(problem, time_limit=job.time_limit, workers=current_app.config["SOLVER_WORKERS"],
-                            progress=reporter)
+        solution = _solve_watched(problem, job.time_limit, current_app.config["SOLVER_WORKERS"], reporter)
         if reporter.cancelled or _cancel_requested(job.id):
             return _finish(job, "cancelled", "Cancelled; the result was discarded and no plan was changed.")
         if solution.get("status") == "unknown":

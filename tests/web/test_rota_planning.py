@@ -1,6 +1,7 @@
 """Background planning jobs: progress, cancel, failure; the published plan is never touched by a failed run."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -207,7 +208,7 @@ def test_the_web_request_only_queues_and_the_worker_solves(demo_app, monkeypatch
         data = app.test_client()
         data.post("/login", data={"username": "leader", "password": "demo"})
         status = data.get(f"/rota/jobs/{job.id}").get_json()
-    assert calls == ["worker"] and status["status"] == "succeeded" and status["plan_id"]
+    assert calls == [f"solve-job-{job.id}"] and status["status"] == "succeeded" and status["plan_id"]
 
 
 def test_a_fallback_plan_says_why(leader, north, monkeypatch):
@@ -218,3 +219,28 @@ def test_a_fallback_plan_says_why(leader, north, monkeypatch):
     job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
     db.session.refresh(job)
     assert job.status == "succeeded" and "the solver process ended unexpectedly" in job.message
+
+
+def test_a_silent_solver_still_shows_time_passing_and_cancel_is_marked_at_once(leader, north, monkeypatch):
+    """scheduler.solve calls back only on a better plan: the worker ticks meanwhile."""
+    team, week = north
+    seen = {}
+
+    def quiet(problem, time_limit, workers, progress):
+        job_id = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first().id
+        time.sleep(1.5)
+        with db.engine.connect() as connection:
+            seen["progress"] = connection.execute(select(SolveJob.progress).where(SolveJob.id == job_id)).scalar()
+        _request_cancel(job_id)
+        time.sleep(1.5)
+        with db.engine.connect() as connection:
+            seen["status"] = connection.execute(select(SolveJob.status).where(SolveJob.id == job_id)).scalar()
+        return _empty_solution(problem)
+
+    _use_solver(monkeypatch, quiet)
+    leader.post(f"/rota/t/{team.id}/{week}/plan", data={"time_limit": 10})
+    assert seen["progress"]["elapsed"] >= 1.0 and seen["progress"]["time_left"] <= 9.0
+    assert seen["status"] == "cancelled"  # shown before the solver returned
+    job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
+    db.session.refresh(job)
+    assert job.status == "cancelled" and job.plan_id is None and not db.session.scalars(select(Plan)).all()
