@@ -118,7 +118,7 @@ class ProgressReporter:
     def tick(self) -> bool:
         """Between the solver's reports: keep the clock moving on the page and notice a cancel."""
         elapsed = time.monotonic() - self.started
-        if elapsed - self.latest.get("elapsed", 0) >= PROGRESS_EVERY_S:
+        if not self.cancelled and elapsed - self.latest.get("elapsed", 0) >= PROGRESS_EVERY_S:
             self.latest = dict(self.latest, elapsed=round(elapsed, 1),
                                time_left=round(max(0.0, self.time_limit - elapsed), 1))
             self.cancelled = self.write(self.latest) or self.cancelled
