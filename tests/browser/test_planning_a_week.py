@@ -1,0 +1,43 @@
+"""A team leader plans a week in the browser, reviews the week grid and publishes it; the advisor then sees it."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import OUTPUT, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_leader_plans_and_publishes_a_week(page, live_server):
+    sign_in(page, "leader")
+    page.click("text=north")
+    page.wait_for_selector("h1:has-text('Team north')")
+    page.fill("#time_limit", "3")
+    page.click("button:has-text('Plan the week')")
+    # The job panel polls the run (rota.js) until it finishes, then offers the plan.
+    page.wait_for_selector("#job[data-status='succeeded']", timeout=60_000)
+    assert "appointments placed" in page.locator(".job-message").inner_text()
+    page.click(".job-result")
+    page.wait_for_selector("h1:has-text('Plan')")
+    assert "draft" in page.locator(".plan-status").inner_text()
+
+    grid = page.locator("table.week-grid").first
+    assert page.locator("table.week-grid td[class*='kind-']").count() > 10  # appointments drawn in the grids
+    OUTPUT.mkdir(exist_ok=True)
+    shot = OUTPUT / "week-grid.png"
+    grid.screenshot(path=str(shot))  # the first advisor's week; the page has one grid per advisor
+    assert shot.stat().st_size > 5_000
+    print(f"\nscreenshot of the week grid: {shot}")
+
+    page.click("button:has-text('Publish this plan')")
+    page.wait_for_load_state()
+    assert "published" in page.locator(".plan-status").inner_text()
+    assert "version 1" in page.locator(".plan-status").inner_text()
+    page.click("text=Sign out")
+
+    # The advisor now sees the published week instead of "not published yet".
+    sign_in(page, "advisor1")
+    assert "/me/" in page.url
+    assert "Published plan, version 1" in page.content()
+    assert "has not been published yet" not in page.content()
+    page.screenshot(path=str(OUTPUT / "advisor-week.png"), full_page=True)
