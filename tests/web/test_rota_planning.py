@@ -226,15 +226,21 @@ def test_a_silent_solver_still_shows_time_passing_and_cancel_is_marked_at_once(l
     team, week = north
     seen = {}
 
+    def read(job_id, column, until, seconds=8.0):
+        """Poll the job row (as the page does) until `until(value)` or time runs out."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with db.engine.connect() as connection:
+                value = connection.execute(select(column).where(SolveJob.id == job_id)).scalar()
+            if until(value) or time.monotonic() > deadline:
+                return value
+            time.sleep(0.2)
+
     def quiet(problem, time_limit, workers, progress):
         job_id = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first().id
-        time.sleep(1.5)
-        with db.engine.connect() as connection:
-            seen["progress"] = connection.execute(select(SolveJob.progress).where(SolveJob.id == job_id)).scalar()
+        seen["progress"] = read(job_id, SolveJob.progress, lambda p: (p or {}).get("elapsed", 0) >= 1.0)
         _request_cancel(job_id)
-        time.sleep(1.5)
-        with db.engine.connect() as connection:
-            seen["status"] = connection.execute(select(SolveJob.status).where(SolveJob.id == job_id)).scalar()
+        seen["status"] = read(job_id, SolveJob.status, lambda s: s == "cancelled")
         return _empty_solution(problem)
 
     _use_solver(monkeypatch, quiet)
