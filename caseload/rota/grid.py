@@ -6,7 +6,7 @@ Appointments and protected blocks span rows with `rowspan`, so the grid needs no
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from caseload.models import Plan
 from caseload.services.problem import SLOT_MINUTES, TEXT, availability, local_naive
