@@ -46,6 +46,12 @@ class ClientForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
 
 
+class NewClientForm(ClientForm):
+    reference = StringField("Reference", validators=[DataRequired(), Length(max=40)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    version = HiddenField()
+
+
 class RequestForm(FlaskForm):
     client = StringField("Client reference", validators=[DataRequired(), Length(max=40)])
     type = SelectField("Appointment type", coerce=int)

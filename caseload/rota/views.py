@@ -15,7 +15,9 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc, week_days, week_start_of
 from caseload.models import Absence, Advisor, AppointmentRequest, AppointmentType, Client, Role, Skill, Team
 from caseload.rota import bp
-from caseload.rota.forms import COMPLEXITY, NONE, AbsenceForm, ClientForm, ConfirmForm, PlanForm, ProtectedForm, RequestForm
+from caseload.rota.forms import (
+    COMPLEXITY, NONE, AbsenceForm, ClientForm, ConfirmForm, NewClientForm, PlanForm, ProtectedForm, RequestForm,
+)
 from caseload.services import planning, plans, rota
 from caseload.services.problem import team_advisors, week_requests
 
@@ -190,6 +192,32 @@ def clients(team_id):
                            week=this_week_start(team.timezone))
 
 
+def _client_choices(team: Team, form) -> None:
+    form.named_advisor.choices = _advisor_choices(team, "— not allocated —")
+    form.need.choices = [(NONE, "—")] + [(s.id, s.name) for s in db.session.scalars(select(Skill).order_by(Skill.code))]
+    form.complexity.choices = COMPLEXITY
+
+
+@bp.route("/t/<int:team_id>/clients/new", methods=["GET", "POST"])
+@role_required(*LEADERS)
+def new_client(team_id):
+    team = team_or_404(team_id)
+    form = NewClientForm()
+    _client_choices(team, form)
+    if form.validate_on_submit():
+        try:
+            client = rota.add_client(team, form.reference.data, form.name.data,
+                                     db.session.get(Advisor, form.named_advisor.data) if form.named_advisor.data else None,
+                                     db.session.get(Skill, form.need.data) if form.need.data else None,
+                                     form.complexity.data, current_user)
+            flash(f"{client.reference} added.", "success")
+            return redirect(url_for("rota.clients", team_id=team.id))
+        except rota.RotaError as err:
+            _field_error(form, err)
+    status = 400 if request.method == "POST" else 200
+    return render_template("rota/client.html", team=team, client=None, form=form), status
+
+
 def _client_or_404(team: Team, client_id: int) -> Client:
     client = db.session.get(Client, client_id)
     if client is None or client.team_id != team.id or client.erased_at is not None:
@@ -205,9 +233,7 @@ def edit_client(team_id, client_id):
     form = ClientForm(data=None if request.method == "POST" else {
         "named_advisor": client.named_advisor_id or NONE, "need": client.need_id or NONE,
         "complexity": client.complexity, "version": client.version_id})
-    form.named_advisor.choices = _advisor_choices(team, "— not allocated —")
-    form.complexity.choices = COMPLEXITY
-    form.need.choices = [(NONE, "—")] + [(s.id, s.name) for s in db.session.scalars(select(Skill).order_by(Skill.code))]
+    _client_choices(team, form)
     status = 200
     if form.validate_on_submit():
         try:

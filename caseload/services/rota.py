@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
@@ -93,6 +93,22 @@ def set_protected_target(advisor: Advisor, minutes: int, by) -> None:
 
 
 # --- clients --------------------------------------------------------------------------------------
+
+def add_client(team: Team, reference: str, name: str, named_advisor: Advisor | None, need: Skill | None,
+               complexity: int, by) -> Client:
+    reference = reference.strip()
+    if db.session.scalar(select(Client.id).where(func.lower(Client.reference) == reference.lower())) is not None:
+        raise RotaError(f"A client with reference {reference} already exists.", "reference")
+    if named_advisor is not None and named_advisor.team_id != team.id:
+        raise RotaError("The named advisor must be in this team.", "named_advisor")
+    client = Client(team=team, reference=reference, name=name.strip(), named_advisor=named_advisor, need=need,
+                    complexity=complexity)
+    db.session.add(client)
+    db.session.flush()
+    audit.record("client_added", user=by, obj=client, reference=reference)
+    db.session.commit()
+    return client
+
 
 def update_client(client: Client, named_advisor: Advisor | None, need: Skill | None, complexity: int,
                   expected_version: int, by) -> Client:

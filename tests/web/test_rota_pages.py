@@ -203,3 +203,17 @@ def test_plans_of_another_team_are_not_found(leader, north):
         assert leader.post(url, data=data).status_code == 404, url
     db.session.expire_all()
     assert db.session.get(type(plan), plan.id).status == "draft"
+
+
+def test_add_a_client(leader, north):
+    team, _ = north
+    advisor = _advisor(team)
+    assert leader.get(f"/rota/t/{team.id}/clients/new").status_code == 200
+    response = leader.post(f"/rota/t/{team.id}/clients/new", data={
+        "reference": "NEW1", "name": "Nia New", "named_advisor": advisor.id, "need": 0, "complexity": 2})
+    assert response.status_code == 302
+    client = db.session.scalar(select(Client).where(Client.reference == "NEW1"))
+    assert (client.team_id, client.named_advisor_id, client.complexity) == (team.id, advisor.id, 2)
+    again = leader.post(f"/rota/t/{team.id}/clients/new", data={
+        "reference": "new1", "name": "Twin", "named_advisor": 0, "need": 0, "complexity": 1})
+    assert again.status_code == 400 and b"already exists" in again.data
