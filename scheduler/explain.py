@@ -77,7 +77,7 @@ def reason_for(problem: Problem, appt: Appointment, busy, client_busy, starts) -
     if not qualified:
         if not role_ok:
             return f"no advisor has the {appt.kind} role"
-        return f"no advisor has the skill {appt.skill} and the {appt.kind} role"
+        return f"no advisor has the {appt.skill} skill and the {appt.kind} role"
     windows = _windows_text(problem, appt)
     fitting = {a.id: feasible_starts(problem, appt, a.id) for a in qualified}
     fitting = {v: s for v, s in fitting.items() if s}

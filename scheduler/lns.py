@@ -22,6 +22,11 @@ from scheduler.rules import HARD_RULES, SCORE_TERMS, ModelState
 from scheduler.variables import AssignVars, choose_candidates
 
 
+# Deterministic time charged per part for building its model, so a budget also bounds parts that
+# CP-SAT solves at once.
+PART_OVERHEAD = 0.02
+
+
 class Plan:
     """A mutable plan: placements, allocations and protected blocks."""
 
@@ -101,8 +106,11 @@ def _sub_score(sub: Problem, assignments, protected) -> int:
 
 
 def solve_part(sub: Problem, current: dict[str, Placement], current_protected, time_limit: float, workers: int,
-               seed: int):
-    """Solve the part exactly (within the limit); None unless a plan at least as good is found."""
+               seed: int, deterministic: bool = False, spent: list | None = None):
+    """Solve the part exactly (within the limit); None unless a plan at least as good is found.
+
+    deterministic: `time_limit` is CP-SAT deterministic time, so a part's answer does not depend on
+    the machine's speed; `spent` (a one-item list) accumulates the deterministic time used."""
     cands = choose_candidates(sub, current)
     model = cp_model.CpModel()
     xs = AssignVars(model, sub, cands)
@@ -122,11 +130,17 @@ def solve_part(sub: Problem, current: dict[str, Placement], current_protected, t
     for key, var in st.protected.items():
         model.add_hint(var, key in blocks)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = workers
+    if deterministic:
+        solver.parameters.max_deterministic_time = time_limit
+        solver.parameters.num_workers = 1
+    else:
+        solver.parameters.max_time_in_seconds = time_limit
+        solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     solver.parameters.cp_model_presolve = False  # small models: presolve costs more than it saves
     status = solver.solve(model)
+    if spent is not None:
+        spent[0] += solver.response_proto.deterministic_time + PART_OVERHEAD
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     assignments = xs.extract(lambda var: solver.boolean_value(var))
@@ -151,16 +165,25 @@ def neighbourhoods(problem: Problem, rng: random.Random, size: int):
 
 
 def improve(plan: Plan, deadline: float, workers: int = 1, seed: int = 0, on_improve=None, size: int = 5,
-            part_time: float = 2.0) -> int:
-    """Improve `plan` in place until `deadline` (perf_counter); returns the number of parts solved."""
+            part_time: float = 2.0, budget: float | None = None) -> int:
+    """Improve `plan` in place until `deadline` (perf_counter); returns the number of parts solved.
+
+    budget: deterministic mode. Stop after this much CP-SAT deterministic time (plus a fixed charge
+    per part) instead of at a wall-clock moment, so the same week always gives the same plan;
+    `deadline` then only guards against a far slower machine."""
     rng = random.Random(seed)
     problem = plan.problem
     day_of = problem.horizon.day_of
     parts = 0
+    spent = [0.0]
     for group, days in neighbourhoods(problem, rng, size):
         left = deadline - time.perf_counter()
         if left < 0.3:
             break
+        if budget is not None:
+            left = budget - spent[0]
+            if left < 0.05:
+                break
         built = subproblem(plan, group, days)
         parts += 1
         if built is None:
@@ -169,7 +192,8 @@ def improve(plan: Plan, deadline: float, workers: int = 1, seed: int = 0, on_imp
         current = {a: pl for a, pl in plan.assignments.items() if a in ids}
         current_protected = [(v, s, e) for v, s, e in plan.protected if v in group and day_of(s) in days]
         before = _sub_score(sub, current, current_protected)
-        result = solve_part(sub, current, current_protected, min(part_time, left - 0.2), workers, rng.randrange(10**6))
+        result = solve_part(sub, current, current_protected, min(part_time, left - 0.2) if budget is None
+                            else min(part_time, left), workers, rng.randrange(10**6), budget is not None, spent)
         if result is None:
             continue
         assignments, protected = result

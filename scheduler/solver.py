@@ -11,6 +11,7 @@ import time
 from ortools.sat.python import cp_model
 
 from scheduler import baselines, bound as relaxation, explain, lns, metrics
+from scheduler.check import check_solution
 from scheduler.document import read_placements, solution_document
 from scheduler.model import Placement, Problem, parse_problem
 from scheduler.rules import HARD_RULES, SCORE_TERMS, ModelState
@@ -19,6 +20,9 @@ from scheduler.variables import AssignVars, choose_candidates
 # Above this many placement booleans the model keeps fewer alternate advisors per appointment.
 MAX_PLACEMENTS = 300_000
 PROGRESS_EVERY_S = 1.0
+# CP-SAT deterministic time per wall-clock second on one worker (measured ~0.3 on the bench
+# machine): deterministic mode's budget, kept under the wall-clock limit.
+DETERMINISTIC_PER_SECOND = 0.25
 
 
 def _sizes(problem: Problem):
@@ -77,11 +81,21 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             self.stop_search()
 
 
-def _best_baseline(problem: Problem) -> dict:
-    docs = [baselines.named_first(problem), baselines.earliest(problem)]
+def _best_start(problem: Problem, hint: dict | None) -> dict:
+    """The best valid plan to start from: the caller's hint or a booking-desk plan.
+
+    Every candidate goes through the independent checker first: the search keeps the start plan
+    whenever it finds nothing better, so an invalid start would come out as the answer.
+    """
+    docs = [hint] if hint is not None else []
+    docs += [baselines.named_first(problem), baselines.earliest(problem)]
     if problem.previous:
         docs.append(baselines.keep_previous(problem))
-    return max(docs, key=lambda d: d["score"])
+    checked = [(check_solution(problem, d), d) for d in docs]
+    valid = [(result.score, i, d) for i, (result, d) in enumerate(checked) if result.ok]
+    if not valid:  # cannot happen with correct baselines; an empty plan is always valid
+        return {"assignments": [], "allocations": [], "protected": []}
+    return max(valid, key=lambda row: (row[0], -row[1]))[2]
 
 
 def _full_model(problem: Problem, plan: lns.Plan, hint_doc: dict, seconds: float, workers: int,
@@ -95,8 +109,8 @@ def _full_model(problem: Problem, plan: lns.Plan, hint_doc: dict, seconds: float
     if deterministic:
         params.num_workers = 1
         params.random_seed = 0
-        params.max_deterministic_time = seconds
-        params.max_time_in_seconds = seconds * 4
+        params.max_deterministic_time = seconds * DETERMINISTIC_PER_SECOND
+        params.max_time_in_seconds = seconds * 3  # only a guard: a slow machine may reach it first
     else:
         params.num_workers = max(1, workers)
         params.max_time_in_seconds = seconds
@@ -123,7 +137,7 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
     began = time.perf_counter()
     deadline = began + time_limit
     explain.raise_for_clashing_pins(problem)
-    hint_doc = hint or _best_baseline(problem)
+    hint_doc = _best_start(problem, hint)
     plan = lns.Plan(problem, *read_placements(problem, hint_doc))
     bound = relaxation.upper_bound(problem, time_limit=min(10.0, max(1.0, time_limit / 6)))
     cp_bound = None
@@ -154,8 +168,9 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
                 raise _Stop
 
         try:
+            budget = DETERMINISTIC_PER_SECOND * (deadline - time.perf_counter()) if deterministic else None
             lns.improve(plan, deadline, workers=1 if deterministic else max(1, workers),
-                        seed=0, on_improve=on_improve)
+                        seed=0, on_improve=on_improve, budget=budget)
         except _Stop:
             pass
     if cp_bound is not None:
