@@ -1,0 +1,187 @@
+"""The work to place in a week: the team's clients and the appointment requests (forms; CSV import is
+in import_views.py)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from caseload.auth.access import role_required
+from caseload.extensions import db
+from caseload.localtime import this_week_start, to_local, to_utc
+from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Skill, Team
+from caseload.rota import bp
+from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
+from caseload.rota.views import LEADERS, advisor_choices, show_error, team_or_404, week_or_404
+from caseload.services import rota
+from caseload.services.problem import week_requests
+
+
+# --- clients -----------------------------------------------------------------------------------------
+
+@bp.get("/t/<int:team_id>/clients")
+@role_required(*LEADERS)
+def clients(team_id):
+    team = team_or_404(team_id)
+    search = request.args.get("q", "")
+    return render_template("rota/clients.html", team=team, clients=rota.team_clients(team, search), search=search,
+                           week=this_week_start(team.timezone))
+
+
+def _client_choices(team: Team, form) -> None:
+    form.named_advisor.choices = advisor_choices(team, "— not allocated —")
+    form.need.choices = [(NONE, "—")] + [(s.id, s.name) for s in db.session.scalars(select(Skill).order_by(Skill.code))]
+    form.complexity.choices = COMPLEXITY
+
+
+@bp.route("/t/<int:team_id>/clients/new", methods=["GET", "POST"])
+@role_required(*LEADERS)
+def new_client(team_id):
+    team = team_or_404(team_id)
+    form = NewClientForm()
+    _client_choices(team, form)
+    if form.validate_on_submit():
+        try:
+            client = rota.add_client(team, form.reference.data, form.name.data,
+                                     db.session.get(Advisor, form.named_advisor.data) if form.named_advisor.data else None,
+                                     db.session.get(Skill, form.need.data) if form.need.data else None,
+                                     form.complexity.data, current_user)
+            flash(f"{client.reference} added.", "success")
+            return redirect(url_for("rota.clients", team_id=team.id))
+        except rota.RotaError as err:
+            show_error(form, err)
+    status = 400 if request.method == "POST" else 200
+    return render_template("rota/client.html", team=team, client=None, form=form), status
+
+
+def _client_or_404(team: Team, client_id: int) -> Client:
+    client = db.session.get(Client, client_id)
+    if client is None or client.team_id != team.id or client.erased_at is not None:
+        abort(404)
+    return client
+
+
+@bp.route("/t/<int:team_id>/clients/<int:client_id>", methods=["GET", "POST"])
+@role_required(*LEADERS)
+def edit_client(team_id, client_id):
+    team = team_or_404(team_id)
+    client = _client_or_404(team, client_id)
+    form = ClientForm(data=None if request.method == "POST" else {
+        "named_advisor": client.named_advisor_id or NONE, "need": client.need_id or NONE,
+        "complexity": client.complexity, "version": client.version_id})
+    _client_choices(team, form)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            rota.update_client(client, db.session.get(Advisor, form.named_advisor.data) if form.named_advisor.data else None,
+                               db.session.get(Skill, form.need.data) if form.need.data else None,
+                               form.complexity.data, int(form.version.data), current_user)
+            flash(f"{client.reference} saved.", "success")
+            return redirect(url_for("rota.clients", team_id=team.id))
+        except rota.EditConflict as err:
+            flash(str(err), "error")
+            status = 409
+        except rota.RotaError as err:
+            show_error(form, err)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("rota/client.html", team=team, client=client, form=form), status
+
+
+# --- appointment requests ----------------------------------------------------------------------------
+
+@bp.get("/t/<int:team_id>/<week>/requests")
+@role_required(*LEADERS)
+def requests(team_id, week):
+    team, week_start = team_or_404(team_id), week_or_404(week)
+    return render_template("rota/requests.html", team=team, week=week_start, requests=week_requests(team, week_start),
+                           confirm=ConfirmForm(), tz=team.timezone)
+
+
+def _request_form(team: Team, data=None) -> RequestForm:
+    form = RequestForm(data=data)
+    form.type.choices = [(t.id, f"{t.name} ({t.kind})") for t in db.session.scalars(
+        select(AppointmentType).where(AppointmentType.active.is_(True)).order_by(AppointmentType.name))]
+    form.pinned_advisor.choices = advisor_choices(team, "— not pinned —")
+    return form
+
+
+def _request_fields(team: Team, week_start: date, form: RequestForm) -> rota.RequestFields:
+    client = rota.client_by_reference(team, form.client.data)
+    if client is None:
+        raise rota.RotaError(f'No client "{form.client.data}" in team {team.name}.', "client")
+    pinned = form.pinned_advisor.data not in (None, NONE)
+    return rota.RequestFields(
+        client=client, type=db.session.get(AppointmentType, form.type.data),
+        duration_minutes=form.duration_minutes.data, purpose=form.purpose.data,
+        windows=rota.parse_windows(form.windows.data, week_start),
+        pinned_advisor=db.session.get(Advisor, form.pinned_advisor.data) if pinned else None,
+        pinned_start=to_utc(form.pinned_day.data, form.pinned_time.data, team.timezone) if pinned else None)
+
+
+@bp.route("/t/<int:team_id>/<week>/requests/new", methods=["GET", "POST"])
+@role_required(*LEADERS)
+def new_request(team_id, week):
+    team, week_start = team_or_404(team_id), week_or_404(week)
+    form = _request_form(team, None if request.method == "POST" else {"duration_minutes": 30, "client": request.args.get("client", "")})
+    if form.validate_on_submit():
+        try:
+            rota.add_request(team, week_start, _request_fields(team, week_start, form), current_user)
+            flash("Request added.", "success")
+            return redirect(url_for("rota.requests", team_id=team.id, week=week))
+        except rota.RotaError as err:
+            show_error(form, err)
+    status = 400 if request.method == "POST" else 200
+    return render_template("rota/request.html", team=team, week=week_start, form=form, item=None), status
+
+
+def _request_or_404(team: Team, request_id: int) -> AppointmentRequest:
+    item = db.session.get(AppointmentRequest, request_id)
+    if item is None or item.team_id != team.id:
+        abort(404)
+    return item
+
+
+@bp.route("/t/<int:team_id>/requests/<int:request_id>", methods=["GET", "POST"])
+@role_required(*LEADERS)
+def edit_request(team_id, request_id):
+    team = team_or_404(team_id)
+    item = _request_or_404(team, request_id)
+    tz = team.timezone
+    pin = to_local(item.pinned_start, tz) if item.pinned_start else None
+    form = _request_form(team, None if request.method == "POST" else {
+        "client": item.client.reference, "type": item.type_id, "duration_minutes": item.duration_minutes,
+        "purpose": item.purpose, "windows": rota.windows_text(item, tz), "pinned_advisor": item.pinned_advisor_id or NONE,
+        "pinned_day": pin.date() if pin else None, "pinned_time": pin.time() if pin else None,
+        "version": item.version_id})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            rota.update_request(item, _request_fields(team, item.week_start, form), int(form.version.data or 0),
+                                current_user)
+            flash("Request saved.", "success")
+            return redirect(url_for("rota.requests", team_id=team.id, week=item.week_start.isoformat()))
+        except rota.EditConflict as err:
+            flash(str(err), "error")
+            status = 409
+        except rota.RotaError as err:
+            show_error(form, err)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("rota/request.html", team=team, week=item.week_start, form=form, item=item), status
+
+
+@bp.post("/t/<int:team_id>/requests/<int:request_id>/delete")
+@role_required(*LEADERS)
+def delete_request(team_id, request_id):
+    team = team_or_404(team_id)
+    item = _request_or_404(team, request_id)
+    week_start = item.week_start
+    if ConfirmForm().validate_on_submit():
+        rota.remove_request(item, current_user)
+        flash("Request removed.", "success")
+    return redirect(url_for("rota.requests", team_id=team.id, week=week_start.isoformat()))
