@@ -37,25 +37,32 @@ def _child(problem_doc, options: dict, out) -> None:
 def _fallback(problem: Problem, best: dict | None, why: str, began: float) -> dict:
     from scheduler.baselines import named_first
 
-    doc = best or named_first(problem)
-    doc = dict(doc)
+    doc = dict(best or named_first(problem))
+    if doc.get("bound") is None:  # keep the contract's promise of a proven bound
+        from scheduler.bound import trivial_bound
+
+        doc["bound"] = trivial_bound(problem)
     doc["status"] = "feasible" if doc.get("assignments") is not None else "unknown"
     doc["solve_seconds"] = round(time.perf_counter() - began, 3)
     doc["note"] = why
     return doc
 
 
-def run_in_child(problem, time_limit: float = 60.0, workers: int = 2, deterministic: bool = False,
-                 progress=None, hint: dict | None = None) -> dict:
-    parsed = problem if isinstance(problem, Problem) else parse_problem(problem)
-    doc_in = problem if isinstance(problem, dict) else None
-    if doc_in is None:
-        raise ProblemError("solve: pass the problem document (a dict) to run it in a child process")
+def run_in_child(problem: dict, time_limit: float = 60.0, workers: int = 2, deterministic: bool = False,
+                 progress=None, hint: dict | None = None, child=_child) -> dict:
+    """Solve the problem document in a spawned child process; see the module docstring.
+
+    `child` is the function the child runs (module level, so it can be pickled); tests pass a
+    stand-in that hangs or crashes."""
+    parsed = parse_problem(problem)  # bad input fails here, in the caller, with the field named
+    doc_in = problem
     began = time.perf_counter()
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     options = {"time_limit": time_limit, "workers": workers, "deterministic": deterministic, "hint": hint}
-    child = ctx.Process(target=_child, args=(doc_in, options, out), daemon=True)
+    # spawn, not fork: the caller may have threads (a web server, a task queue), and a forked
+    # child of a threaded process can deadlock.
+    child = ctx.Process(target=child, args=(doc_in, options, out), daemon=True)
     child.start()
     deadline = began + time_limit + GRACE_S + (time_limit * 3 if deterministic else 0)
     best = None

@@ -245,10 +245,13 @@ def solve(problem, time_limit: float = 60.0, workers: int = 2, deterministic: bo
           hint: dict | None = None, log: bool = False, in_process: bool = False) -> dict:
     """Solve a problem document (or Problem) and return a caseload-solution/1 document.
 
+    A document is solved in a child process that is stopped if it overruns the time limit (see
+    scheduler.runner); a Problem, or in_process=True, is solved here.
+
     progress: called with {"elapsed", "score", "bound", "time_left"} as better plans are found;
     returning True stops the search (the best plan so far is kept).
     """
-    if in_process:
+    if in_process or not isinstance(problem, dict):  # a parsed Problem cannot cross to a child process
         return solve_in_process(problem, time_limit, workers, deterministic, progress, hint, log)
     from scheduler.runner import run_in_child
 

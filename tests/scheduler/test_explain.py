@@ -1,0 +1,128 @@
+"""Reasons for unassigned appointments, most specific first, and which pins clash."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler.explain import PinConflict, pin_conflicts, reasons
+from scheduler.model import Placement, ProblemError, parse_problem
+from scheduler.solver import solve
+from tiny import model_accepts, tiny_week
+
+MON, TUE = "2026-11-23T", "2026-11-24T"
+
+
+def why(doc: dict, appt_id: str, booked: dict[str, tuple[str, str]] | None = None) -> str:
+    """The reason given for `appt_id` when exactly the appointments in `booked` are placed."""
+    problem = parse_problem(doc)
+    assignments = {a: Placement(v, problem.horizon.to_slot(s)) for a, (v, s) in (booked or {}).items()}
+    return reasons(problem, assignments)[appt_id]
+
+
+def test_nobody_has_the_role(make_problem):
+    doc = make_problem()
+    doc["advisors"][1]["roles"] = ["support"]
+    doc["advisors"][2]["roles"] = ["support"]
+    assert why(doc, "p2") == "no advisor has the policing role"
+
+
+def test_nobody_has_the_skill_with_the_role(make_problem):
+    doc = make_problem()
+    doc["appointments"][2]["skill"] = "immigration"
+    assert why(doc, "p3") == "no advisor has the immigration skill and the support role"
+
+
+def test_nobody_qualified_works_inside_the_windows(make_problem):
+    doc = make_problem()
+    doc["appointments"][1]["windows"] = [{"start": TUE + "09:00", "end": TUE + "17:00"}]  # a2 works Monday only
+    assert why(doc, "p2") == ("no advisor with skill debt works inside its windows "
+                              "(Tue 24 Nov 09:00–Tue 24 Nov 17:00)")
+
+
+def test_every_qualified_advisor_is_fully_booked(make_problem):
+    doc = make_problem()
+    doc["appointments"][1]["windows"] = [{"start": MON + "09:00", "end": MON + "10:00"}]
+    doc["appointments"][0].update(client="c2", windows=[{"start": MON + "09:00", "end": MON + "10:00"}],
+                                  duration_minutes=60)
+    text = why(doc, "p2", {"p1": ("a2", MON + "09:00")})
+    assert "fully booked" in text and "skill debt" in text
+
+
+def test_every_free_qualified_advisor_is_at_the_daily_limit(make_problem):
+    doc = make_problem()
+    doc["advisors"][1]["max_appointments_per_day"] = 1
+    text = why(doc, "p2", {"p1": ("a2", MON + "09:00")})
+    assert text.startswith("every qualified advisor free inside its windows") and "daily limit" in text
+
+
+def test_the_client_is_busy_whenever_an_advisor_is_free(make_problem):
+    doc = make_problem()
+    doc["appointments"][1].update(client="c1", windows=[{"start": MON + "09:00", "end": MON + "10:00"}])
+    doc["appointments"][0]["windows"] = [{"start": MON + "09:00", "end": MON + "10:00"}]
+    doc["appointments"][0]["duration_minutes"] = 60
+    assert why(doc, "p2", {"p1": ("a1", MON + "09:00")}) == \
+        "the client already has appointments at every time a qualified advisor is free"
+
+
+def test_last_resort_says_it_was_left_out_for_more_valuable_work(problem_doc):
+    assert why(problem_doc, "p2").startswith("qualified advisors are free, but placing it would")
+
+
+def test_solution_gives_a_reason_for_each_unassigned(make_problem):
+    doc = make_problem()
+    doc["appointments"][2]["skill"] = "immigration"
+    solution = solve(doc, time_limit=2, workers=1, in_process=True)
+    assert solution["unassigned"] == [{"appointment": "p3",
+                                       "reason": "no advisor has the immigration skill and the support role"}]
+
+
+def _pin(doc, index, advisor, start):
+    doc["appointments"][index]["pinned"] = {"advisor": advisor, "start": start}
+
+
+def test_pins_of_one_advisor_that_overlap_are_named(make_problem):
+    doc = make_problem()
+    _pin(doc, 0, "a1", TUE + "09:45")  # p1 09:45-10:30 against p4's 10:00 pin
+    with pytest.raises(PinConflict) as caught:
+        solve(doc, time_limit=2, workers=1, in_process=True)
+    assert isinstance(caught.value, ProblemError)
+    advisor_clash, client_clash = caught.value.errors  # p1 and p4 are both c1's, and both with a1
+    assert all("p1" in m and "p4" in m for m in caught.value.errors)
+    assert "advisor a1" in advisor_clash and "client c1" in client_clash
+
+
+def test_pins_of_one_client_with_two_advisors_are_named(make_problem):
+    doc = make_problem()
+    doc["appointments"][1].update(client="c1", windows=[{"start": MON + "09:00", "end": MON + "17:00"}])
+    _pin(doc, 0, "a1", MON + "09:00")
+    _pin(doc, 1, "a2", MON + "09:30")
+    (message,) = pin_conflicts(parse_problem(doc))
+    assert "p1" in message and "p2" in message and "client c1" in message
+
+
+def test_pins_beyond_the_daily_limit_are_named(make_problem):
+    doc = make_problem()
+    doc["advisors"][0]["max_appointments_per_day"] = 1
+    _pin(doc, 0, "a1", TUE + "14:00")
+    (message,) = pin_conflicts(parse_problem(doc))
+    assert "p1" in message and "p4" in message and "daily limit of 1" in message
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False))
+def test_pins_that_do_not_clash_always_hold_together(rng):
+    """The pairwise checks are complete: when they find no clash, every pin can be kept at once."""
+    doc = tiny_week(rng, advisors=2, appointments=(3, 5))
+    problem = parse_problem(doc)
+    for row, appt in zip(doc["appointments"], problem.appointments):  # pin as many as we can, at random
+        options = [(v.id, s) for v in problem.advisors if v.can_do(appt.kind, appt.skill)
+                   and v.max_appointments_per_day != 0 for w in appt.windows for a in v.availability
+                   for s in range(max(w.start, a.start), min(w.end, a.end) - appt.duration + 1)]
+        if options and rng.random() < 0.7:
+            advisor, start = rng.choice(options)
+            row["pinned"] = {"advisor": advisor, "start": problem.horizon.to_text(start)}
+    clashes = pin_conflicts(parse_problem(doc))
+    assert model_accepts(doc) == (not clashes)

@@ -1,0 +1,73 @@
+"""The child process: honours the time limit, streams progress, and never hangs or raises on a timeout."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from scheduler.check import check_solution
+from scheduler.explain import PinConflict
+from scheduler.generate import generate
+from scheduler.runner import GRACE_S, run_in_child
+from scheduler.solver import solve
+
+
+def _hanging_child(problem_doc, options, out) -> None:
+    """Stands in for a solve that reports one plan and then never finishes."""
+    from scheduler.baselines import earliest
+
+    out.put(("best", dict(earliest(problem_doc), note="from the stand-in")))
+    time.sleep(600)
+
+
+def _crashing_child(problem_doc, options, out) -> None:
+    os._exit(7)  # as a native crash would: no message, no clean-up
+
+
+def test_time_limit_is_honoured_on_a_medium_week():
+    doc = generate("jobcentre", 30, seed=1)
+    began = time.perf_counter()
+    solution = solve(doc, time_limit=1, workers=1)
+    assert time.perf_counter() - began < 1 + GRACE_S + 1.5  # + starting a Python process
+    assert solution["status"] in ("feasible", "unknown", "optimal")
+    result = check_solution(doc, solution)
+    assert result.ok and result.score == solution["score"] and solution["bound"] >= solution["score"]
+
+
+def test_overrunning_child_is_stopped_and_its_best_plan_returned(problem_doc):
+    began = time.perf_counter()
+    solution = run_in_child(problem_doc, time_limit=1, workers=1, child=_hanging_child)
+    assert time.perf_counter() - began < 1 + GRACE_S + 2
+    assert solution["note"] == "the solver overran its time limit and was stopped"
+    assert solution["solver"] == "earliest"  # the plan the stand-in reported
+    assert check_solution(problem_doc, solution).ok and solution["bound"] >= solution["score"]
+
+
+def test_a_crashed_child_still_gives_a_valid_plan(problem_doc):
+    solution = run_in_child(problem_doc, time_limit=5, workers=1, child=_crashing_child)
+    assert "exit code 7" in solution["note"]
+    assert solution["status"] == "feasible" and check_solution(problem_doc, solution).ok
+
+
+def test_progress_reaches_the_caller_and_can_stop_the_search():
+    doc = generate("jobcentre", 10, seed=3)
+    events = []
+
+    def progress(event):
+        events.append(event)
+        return len(events) >= 1  # stop at the first report
+
+    began = time.perf_counter()
+    solution = solve(doc, time_limit=20, workers=1, progress=progress)
+    assert time.perf_counter() - began < 10
+    assert events and {"elapsed", "score", "bound"} <= set(events[0])
+    assert events[0]["bound"] >= events[0]["score"]
+    assert check_solution(doc, solution).ok
+
+
+def test_clashing_pins_raise_in_the_caller(make_problem):
+    doc = make_problem()
+    doc["appointments"][0]["pinned"] = {"advisor": "a1", "start": "2026-11-24T10:15"}
+    with pytest.raises(PinConflict, match="p1 and p4"):
+        solve(doc, time_limit=2, workers=1)
