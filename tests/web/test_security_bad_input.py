@@ -1,0 +1,104 @@
+"""Bad input to every page and form never gives a 500: each route answers with a message (or a redirect).
+
+The field names come from every form class in the app, so a new form's fields are fed garbage too.
+"""
+from __future__ import annotations
+
+import pytest
+from flask import current_app
+from flask_wtf import FlaskForm
+
+from caseload.models import Role
+from caseload.services import planning
+from tests.web import access_matrix as m
+
+GARBAGE = ["", "x", "-1", "0", "99999999999999999999", "2026-02-30", "25:61", "1e308", "NaN", "\x00", "ä" * 3000,
+           "<script>alert(1)</script>", "' OR 1=1 --"]
+QUERY_NAMES = ["team", "page", "since", "until", "q", "week", "user", "action", "name", "id"]
+
+
+def _form_field_names() -> set[str]:
+    import caseload.admin.forms  # noqa: F401  (load every form module)
+    import caseload.auth.forms  # noqa: F401
+    import caseload.me.forms  # noqa: F401
+    import caseload.rota.forms  # noqa: F401
+
+    names, todo = set(), list(FlaskForm.__subclasses__())
+    while todo:
+        form = todo.pop()
+        todo.extend(form.__subclasses__())
+        names.update(name for name, _field in getattr(form, "_unbound_fields", None) or _fields_of(form))
+    return names
+
+
+def _fields_of(form) -> list[tuple[str, object]]:
+    from wtforms.fields.core import UnboundField
+
+    return [(name, value) for name, value in vars(form).items() if isinstance(value, UnboundField)]
+
+
+def _role_for(endpoint: str) -> Role:
+    allowed = m.allowed_roles(endpoint) or m.ALL
+    return Role.LEADER if Role.LEADER in allowed else sorted(allowed, key=lambda r: r.value)[0]
+
+
+def _fail_fast(*_args, **_kwargs):
+    raise RuntimeError("no solving in the bad-input sweep")
+
+
+@pytest.fixture
+def signed_in(demo_app, monkeypatch):
+    monkeypatch.setattr(planning, "solver", lambda: _fail_fast)
+    import scheduler
+
+    monkeypatch.setattr(scheduler, "solve", _fail_fast)  # the weights what-if solves directly
+    clients = {}
+    for role, username in m.USERNAMES.items():
+        client = demo_app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = m.user(username).get_id()
+        clients[role] = client
+    return clients
+
+
+def test_garbage_in_every_form_field_of_every_form_route(signed_in):
+    names = _form_field_names()
+    assert len(names) > 30  # the app has many forms; an empty set would prove nothing
+    samples = m.samples_for_demo()
+    broken, sent = [], 0
+    for rule in current_app.url_map.iter_rules():
+        if m.is_api(rule) or "POST" not in rule.methods or rule.endpoint in ("auth.logout",):
+            continue
+        client = signed_in[_role_for(rule.endpoint)]
+        url = samples.url(rule)
+        for value in GARBAGE:
+            response = client.post(url, data={name: value for name in names})
+            sent += 1
+            if response.status_code >= 500:
+                broken.append(f"POST {url} with {value[:20]!r} -> {response.status_code}")
+    assert sent > 100
+    assert not broken, "\n".join(broken)
+
+
+def test_garbage_in_the_query_string_of_every_page(signed_in):
+    samples = m.samples_for_demo()
+    broken = []
+    for rule in current_app.url_map.iter_rules():
+        if m.is_api(rule) or "GET" not in rule.methods or rule.endpoint in m.PUBLIC - {"auth.login"}:
+            continue
+        client = signed_in[_role_for(rule.endpoint)]
+        url = samples.url(rule)
+        for value in GARBAGE[:9]:
+            response = client.get(url, query_string={name: value for name in QUERY_NAMES})
+            if response.status_code >= 500:
+                broken.append(f"GET {url}?…={value[:20]!r} -> {response.status_code}")
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize("segment", ["abc", "-1", "99999999999", "2026-02-30", "%00", "..%2F..%2Fetc%2Fpasswd"])
+def test_garbage_in_url_segments_is_not_found(demo_client, demo_auth, segment):
+    demo_auth.login("leader")
+    north = m.team("north").id
+    for url in (f"/rota/t/{north}/{segment}/", f"/rota/plans/{segment}", f"/rota/t/{north}/clients/{segment}",
+                f"/admin/reports/{segment}.json"):
+        assert demo_client.get(url).status_code == 404, url
