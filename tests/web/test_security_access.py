@@ -115,6 +115,15 @@ def _other_team_urls():
     from caseload.models import AppointmentRequest
 
     request = db.session.scalar(select(AppointmentRequest).where(AppointmentRequest.team_id == south.id))
+    from datetime import timedelta
+
+    from caseload.models import Absence, PlanItem, utcnow
+
+    item = PlanItem(plan=plan, request=request, advisor=south_advisor)
+    absence = Absence(advisor=south_advisor, starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=2))
+    north_plan = m.make_plan(north)
+    db.session.add_all([item, absence])
+    db.session.commit()
     gets = [
         f"/rota/t/{south.id}/", f"/rota/t/{south.id}/{week}/", f"/rota/t/{south.id}/clients",
         f"/rota/t/{south.id}/{week}/requests", f"/rota/t/{south.id}/clients/{south_client.id}",
@@ -122,11 +131,18 @@ def _other_team_urls():
         f"/rota/t/{south.id}/import/clients/template.csv",
         f"/rota/plans/{plan.id}", f"/rota/jobs/{job.id}", f"/admin/reports?team={south.id}",
         f"/admin/reports/{m.samples_for_demo().values['name']}.json?team={south.id}",
+        f"/rota/plans/{plan.id}/items/{item.id}/handover", f"/rota/plans/{north_plan.id}/items/{item.id}/handover",
+        f"/rota/t/{north.id}/absences/{absence.id}", f"/rota/t/{south.id}/clients/new",
+        f"/rota/t/{south.id}/{week}/requests/new", f"/rota/t/{south.id}/import/clients",
+        f"/rota/t/{south.id}/{week}/import/requests", f"/admin/clients/{south_client.id}",
     ]
     posts = [
         f"/rota/t/{south.id}/{week}/plan", f"/rota/plans/{plan.id}/publish", f"/rota/jobs/{job.id}/cancel",
         f"/rota/t/{north.id}/{week}/advisors/{south_advisor.id}/protected",
         f"/rota/t/{north.id}/requests/{request.id}/delete", f"/rota/t/{south.id}/clients/{south_client.id}",
+        f"/rota/plans/{plan.id}/move", f"/rota/plans/{plan.id}/resolve", f"/rota/t/{north.id}/absences/{absence.id}",
+        f"/rota/t/{north.id}/absences/{absence.id}/delete", f"/rota/t/{south.id}/{week}/absences",
+        f"/rota/plans/{plan.id}/items/{item.id}/handover", f"/admin/clients/{south_client.id}/erase",
     ]
     return gets, posts
 
@@ -144,7 +160,8 @@ def test_the_other_teams_leader_can_reach_them(demo_client, demo_auth):
     """The same URLs open for south's leader, so the refusals above are about scope, not broken URLs."""
     gets, _posts = _other_team_urls()
     demo_auth.login("leader2")
-    own = [u for u in gets if "/t/1/" not in u and f"/t/{m.team('north').id}/" not in u]
+    north_id = m.team("north").id
+    own = [u for u in gets if f"/t/{north_id}/" not in u and "/items/" not in u]
     wrong = [f"GET {u} -> {r.status_code}" for u in own
              if (r := demo_client.get(u)).status_code not in (200, 302) or _login_redirect(r)]
     assert not wrong, "\n".join(wrong)
@@ -161,3 +178,17 @@ def test_an_advisor_cannot_reach_another_advisors_client(demo_client, demo_auth)
     from caseload.services.notes import client_notes
 
     assert all(n.body != "hello" for n in client_notes(theirs))
+
+
+def test_an_advisor_cannot_hand_over_to_someone_outside_the_clients_cover(demo_client, demo_auth):
+    from sqlalchemy import select
+
+    from caseload.extensions import db
+    from caseload.models import HandoverNote
+
+    mine = m.client_of("advisor1")
+    outsider = m.user("advisor13").advisor  # south: no business with this client
+    demo_auth.login("advisor1")
+    response = demo_client.post(f"/me/clients/{mine.id}/handover", data={"to": outsider.id, "body": "secret"})
+    assert response.status_code == 400
+    assert db.session.scalars(select(HandoverNote).where(HandoverNote.to_advisor_id == outsider.id)).all() == []
