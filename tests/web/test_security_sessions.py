@@ -205,3 +205,23 @@ def test_every_html_post_route_needs_a_csrf_token(demo_app):
                 wrong.append(f"{method} {rule.rule} -> {response.status_code}")
     assert checked >= 20  # the app has many forms; an empty loop would prove nothing
     assert not wrong, "\n".join(wrong)
+
+
+def test_signing_in_starts_a_fresh_session(demo_client, demo_auth):
+    """Whatever a visitor's session held before signing in (say, planted by an attacker) is dropped."""
+    with demo_client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    before = demo_client.get_cookie("session").value
+    demo_auth.login("leader")
+    with demo_client.session_transaction() as session:
+        assert "planted" not in session and session["_user_id"] == m.user("leader").get_id()
+    assert demo_client.get_cookie("session").value != before
+
+
+def test_a_deactivated_user_is_signed_out_at_once(demo_client, demo_auth):
+    demo_auth.login("leader")
+    assert demo_client.get("/rota/").status_code == 200
+    m.user("leader").active = False
+    db.session.commit()
+    assert _signed_out(demo_client.get("/rota/"))
+    assert demo_auth.login("leader").status_code == 401
