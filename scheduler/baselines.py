@@ -224,6 +224,13 @@ def run_baseline(problem, choose, name: str, keep_previous: bool = False) -> dic
     diary = Diary(problem)
     allocations = allocate_new_clients(problem)
     assignments, reasons = {}, {}
+    for appt in booking_order(problem):  # pins first: nothing else may take their place
+        if appt.pinned is not None:
+            if diary.can_place(appt, appt.pinned.advisor, appt.pinned.start):
+                diary.place(appt, appt.pinned.advisor, appt.pinned.start)
+                assignments[appt.id] = appt.pinned
+            else:
+                reasons[appt.id] = _reason(problem, appt)
     if keep_previous:  # re-planning: everything published that still fits stays where it was
         for appt in booking_order(problem):
             before = problem.previous.get(appt.id)
@@ -232,13 +239,10 @@ def run_baseline(problem, choose, name: str, keep_previous: bool = False) -> dic
                 diary.place(appt, before.advisor, before.start)
                 assignments[appt.id] = before
     for appt in booking_order(problem):
-        if appt.id in assignments:
+        if appt.id in assignments or appt.id in reasons:
             continue
         named = problem.client_by_id[appt.client].named_advisor or allocations.get(appt.client)
-        if appt.pinned is not None:
-            placed = appt.pinned if diary.can_place(appt, appt.pinned.advisor, appt.pinned.start) else None
-        else:
-            placed = choose(problem, diary, appt, named)
+        placed = choose(problem, diary, appt, named)
         if placed is None:
             reasons[appt.id] = _reason(problem, appt)
             continue

@@ -26,14 +26,33 @@ def trivial_bound(problem: Problem) -> int:
 
 
 def fit_days(problem: Problem, appt, advisor) -> set[int]:
-    """Days on which `appt` fits wholly inside one of its windows and one availability interval of `advisor`."""
+    """Days on which `appt` can start wholly inside one of its windows and one availability interval
+    of `advisor` (the daily limit counts starts, so an interval past midnight gives both days)."""
+    day_of = problem.horizon.day_of
     days = set()
     for window in appt.windows:
         for avail in advisor.availability:
             lo, hi = max(window.start, avail.start), min(window.end, avail.end)
             if hi - lo >= appt.duration:
-                days.add(problem.horizon.day_of(avail.start))
+                days.update(range(day_of(lo), day_of(hi - appt.duration) + 1))
     return days
+
+
+def day_groups(problem: Problem, advisor) -> dict[int, int]:
+    """Each day -> its group: days joined by an availability interval that runs past midnight share
+    their capacity, since an appointment starting on one day may use the next day's time."""
+    group = {d: d for d in range(problem.horizon.days)}
+
+    def root(d: int) -> int:
+        while group[d] != d:
+            d = group[d]
+        return d
+
+    for avail in advisor.availability:
+        first, last = problem.horizon.day_of(avail.start), problem.horizon.day_of(avail.end - 1)
+        for d in range(first + 1, last + 1):
+            group[root(d)] = root(first)
+    return {d: root(d) for d in group}
 
 
 def upper_bound(problem: Problem, time_limit: float = 10.0) -> int:
@@ -67,15 +86,22 @@ def upper_bound(problem: Problem, time_limit: float = 10.0) -> int:
     # Advisor-day capacity: appointment slots plus protected slots fit in the day's availability.
     protected_slots = {}
     for advisor in problem.advisors:
+        groups = day_groups(problem, advisor)  # each day its own group unless availability crosses midnight
         by_day = defaultdict(int)
         blockable = defaultdict(int)
         for avail in advisor.availability:
-            by_day[h.day_of(avail.start)] += avail.length
+            by_day[groups[h.day_of(avail.start)]] += avail.length
             if avail.length >= h.protected_block_slots:
-                blockable[h.day_of(avail.start)] += avail.length
-        kept_terms = []
+                blockable[groups[h.day_of(avail.start)]] += avail.length
+        grouped_items = defaultdict(list)
         for d in range(h.days):
             items = per_advisor_day.get((advisor.id, d), [])
+            grouped_items[groups[d]] += items
+            if items and advisor.max_appointments_per_day is not None:
+                lp.Add(sum(var for _, var in items) <= advisor.max_appointments_per_day)
+        kept_terms = []
+        for d in sorted(set(groups.values())):
+            items = grouped_items[d]
             prot = lp.NumVar(0, blockable[d], "") if advisor.protected_minutes > 0 and blockable[d] else None
             if prot is not None:
                 protected_slots[(advisor.id, d)] = prot
@@ -83,8 +109,6 @@ def upper_bound(problem: Problem, time_limit: float = 10.0) -> int:
             load = sum(appt.duration * var for appt, var in items) + (prot if prot is not None else 0)
             if items or prot is not None:
                 lp.Add(load <= by_day[d])
-            if items and advisor.max_appointments_per_day is not None:
-                lp.Add(sum(var for _, var in items) <= advisor.max_appointments_per_day)
         if kept_terms:
             kept = lp.NumVar(0, advisor.protected_minutes, "")
             lp.Add(kept <= h.slot_minutes * sum(kept_terms))

@@ -155,7 +155,10 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
         return _document(problem, plan, bound, began, "feasible")
     small = strategy == "full" or (strategy == "auto" and _placement_count(problem) <= FULL_MODEL_MAX)
     if small:
-        found, cp_bound = _full_model(problem, plan, hint_doc, max(0.5, deadline - time.perf_counter()), workers,
+        # Deterministic mode: a budget from the time limit alone, never from the wall-clock time left after
+        # the set-up (which varies with load), so the same week gives the same plan.
+        seconds = time_limit if deterministic else max(0.5, deadline - time.perf_counter())
+        found, cp_bound = _full_model(problem, plan, hint_doc, seconds, workers,
                                       deterministic, progress, began, time_limit, log)
         if found is not None and found.score() >= plan.score():
             plan = found
@@ -168,8 +171,10 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
                 raise _Stop
 
         try:
-            budget = DETERMINISTIC_PER_SECOND * (deadline - time.perf_counter()) if deterministic else None
-            lns.improve(plan, deadline, workers=1 if deterministic else max(1, workers),
+            # As above; the wall clock is then only a far guard (3x, as the runner allows).
+            budget = DETERMINISTIC_PER_SECOND * time_limit if deterministic else None
+            lns.improve(plan, deadline + (2 * time_limit if deterministic else 0),
+                        workers=1 if deterministic else max(1, workers),
                         seed=0, on_improve=on_improve, budget=budget)
         except _Stop:
             pass

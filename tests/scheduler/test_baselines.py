@@ -232,3 +232,20 @@ def test_both_baselines_pass_the_checker_on_random_small_weeks(doc):
                                                for a in doc["advisors"]]})
     assert check_solution(plain, named_first(plain)).terms["protected"] == \
         check_solution(problem, named_first(problem)).terms["protected"]
+
+
+def test_keep_previous_never_keeps_a_published_placement_over_a_pin(make_problem):
+    from scheduler.baselines import keep_previous
+
+    doc = make_problem()
+    # p1 was published with a1 on Tuesday at 10:00, where p4 is now pinned: the pin wins, p1 is re-booked.
+    doc["previous"] = [{"appointment": "p1", "advisor": "a1", "start": "2026-11-24T10:00"}]
+    solution = keep_previous(doc)
+    result = check_solution(doc, solution)
+    assert result.ok, result.violations
+    booked = placed(solution)
+    assert booked["p4"] == ("a1", "2026-11-24T10:00")
+    assert "p1" in booked and booked["p1"] != ("a1", "2026-11-24T10:00")
+    # What does not clash with a pin stays put.
+    doc["previous"] = [{"appointment": "p1", "advisor": "a1", "start": "2026-11-24T14:00"}]
+    assert placed(keep_previous(doc))["p1"] == ("a1", "2026-11-24T14:00")

@@ -1,0 +1,73 @@
+"""The LP upper bound: never below the score of any valid plan (so never below the solver's)."""
+from __future__ import annotations
+
+import pytest
+
+from scheduler.baselines import earliest, named_first
+from scheduler.bound import trivial_bound, upper_bound
+from scheduler.check import check_solution
+from scheduler.generate import generate
+from scheduler.model import parse_problem
+from scheduler.solver import solve_in_process
+
+
+def night_shift() -> dict:
+    """One advisor working 22:00-02:00 across midnight, at most one appointment starting per date,
+    and two clients: one can only come before midnight, the other only after."""
+    return {
+        "format": "caseload-problem/1",
+        "horizon": {"start": "2026-11-23", "days": 2, "slot_minutes": 15},
+        "advisors": [{"id": "a1", "skills": ["debt"], "roles": ["support"], "max_appointments_per_day": 1,
+                      "availability": [{"start": "2026-11-23T22:00", "end": "2026-11-24T02:00"}]}],
+        "clients": [{"id": "c1", "named_advisor": "a1", "need": "debt"},
+                    {"id": "c2", "named_advisor": "a1", "need": "debt"}],
+        "appointments": [
+            {"id": "p1", "client": "c1", "kind": "support", "skill": "debt", "duration_minutes": 60,
+             "windows": [{"start": "2026-11-23T22:00", "end": "2026-11-23T23:30"}]},
+            {"id": "p2", "client": "c2", "kind": "support", "skill": "debt", "duration_minutes": 60,
+             "windows": [{"start": "2026-11-24T00:00", "end": "2026-11-24T02:00"}]},
+        ],
+    }
+
+
+def test_availability_past_midnight_counts_starts_on_their_own_date():
+    doc = night_shift()
+    # By hand: p1 on Monday 22:00 and p2 on Tuesday 00:00 are one start per date, both with the named advisor.
+    plan = {"format": "caseload-solution/1", "status": "feasible",
+            "assignments": [{"appointment": "p1", "advisor": "a1", "start": "2026-11-23T22:00"},
+                            {"appointment": "p2", "advisor": "a1", "start": "2026-11-24T00:00"}],
+            "unassigned": [], "allocations": [], "protected": []}
+    result = check_solution(doc, plan)
+    assert result.ok, result.violations
+    both = 2 * 10000 + 2 * 100
+    assert result.score == both
+    assert upper_bound(parse_problem(doc)) >= both
+    solution = solve_in_process(doc, time_limit=2, workers=1, deterministic=True)
+    assert solution["score"] == both and solution["status"] == "optimal"
+
+
+def test_a_long_appointment_crossing_midnight_uses_the_night_not_one_date():
+    doc = night_shift()
+    doc["advisors"][0]["max_appointments_per_day"] = None
+    doc["appointments"][0].update(duration_minutes=180, windows=[{"start": "2026-11-23T22:00",
+                                                                   "end": "2026-11-24T01:00"}])
+    doc["appointments"][1]["windows"] = [{"start": "2026-11-24T01:00", "end": "2026-11-24T02:00"}]
+    # 22:00-01:00 then 01:00-02:00: the whole night, both placed.
+    solution = solve_in_process(doc, time_limit=2, workers=1, deterministic=True)
+    assert len(solution["assignments"]) == 2
+    assert check_solution(doc, solution).ok and solution["bound"] >= solution["score"]
+
+
+@pytest.mark.parametrize("profile", ["jobcentre", "advice", "clinic"])
+def test_bound_lies_between_every_desk_plan_and_the_trivial_bound(profile):
+    doc = generate(profile, 4, seed=7)
+    problem = parse_problem(doc)
+    value = upper_bound(problem)
+    assert value <= trivial_bound(problem)
+    for baseline in (earliest, named_first):
+        assert check_solution(problem, baseline(problem)).score <= value
+
+
+def test_trivial_bound_by_hand(problem_doc):
+    # 4 appointments; support complexity 2 (p1) + 1 (p3) + 2 (p4); protected targets 120 + 60.
+    assert trivial_bound(parse_problem(problem_doc)) == 4 * 10000 + 100 * 5 + 180
