@@ -84,3 +84,32 @@ def test_bad_arguments_exit_2_with_one_line():
     assert_one_line_error(run("generate", "clinic"), "--advisors")
     assert_one_line_error(run("baseline", "cheapest", "x.json"), "invalid choice")
     assert_one_line_error(run(), "command")
+
+
+def test_generate_solve_check_through_the_command_line(tmp_path, week):
+    out = tmp_path / "plan.json"
+    done = run("solve", week, "--out", out, "--time-limit", 2, "--workers", 1)
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stdout.strip().splitlines()  # one JSON line of figures
+    summary = json.loads(line)
+    solution = json.loads(out.read_text())
+    assert summary["score"] == solution["score"] and summary["status"] == solution["status"]
+    checked = run("check", week, out)
+    assert checked.returncode == 0, checked.stderr
+    (line,) = checked.stdout.strip().splitlines()
+    report = json.loads(line)
+    assert report["valid"] is True and report["score"] == solution["score"]
+    assert solution["bound"] >= solution["score"]
+
+
+def test_solve_refuses_a_bad_problem_with_the_field_named(tmp_path, week):
+    bad = json.loads(week.read_text())
+    bad["clients"][0]["complexity"] = 4
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    assert_one_line_error(run("solve", path, "--out", tmp_path / "plan.json", "--time-limit", 1),
+                          "clients[0].complexity: 4 must be 1, 2 or 3")
+    assert not (tmp_path / "plan.json").exists()
+    assert_one_line_error(run("solve", tmp_path / "missing.json"), "no such problem file")
+    (tmp_path / "broken.json").write_text("{\"format\": ")
+    assert_one_line_error(run("solve", tmp_path / "broken.json"), "not valid JSON")

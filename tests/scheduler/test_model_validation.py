@@ -179,3 +179,32 @@ def test_load_problem_reports_bad_paths_and_bad_json(tmp_path, problem_doc):
 
 def test_problem_error_is_a_value_error():
     assert issubclass(ProblemError, ValueError)
+
+
+def test_duration_message_is_exactly_the_contracts(make_problem):
+    doc = make_problem()
+    doc["appointments"][2]["duration_minutes"] = 50
+    assert errors_of(doc) == ["appointments[2].duration_minutes: 50 is not a multiple of slot_minutes (15)"]
+
+
+def test_weights_partial_keep_the_rest_and_a_negative_one_is_refused_alone(make_problem):
+    doc = make_problem(weights={"separation": 0, "disruption": -1})
+    assert errors_of(doc) == ["weights.disruption: -1 must be at least 0"]
+    p = parse_problem(make_problem(weights={"separation": 0}))
+    assert (p.weights.assigned, p.weights.continuity, p.weights.protected, p.weights.separation,
+            p.weights.disruption) == (10000, 100, 1, 0, 200)
+
+
+def test_errors_in_different_sections_are_all_reported_with_their_fields(make_problem):
+    doc = make_problem()
+    doc["advisors"][1]["availability"][0]["start"] = "2026-11-23T09:07"
+    doc["clients"][2]["named_advisor"] = "zz"
+    doc["appointments"][1]["windows"] = [{"start": "2026-11-23T12:00", "end": "2026-11-23T11:00"}]
+    doc["appointments"][3]["pinned"]["start"] = "2026-11-24T08:00"  # before a1 starts and outside p4's window
+    doc["previous"][0]["advisor"] = "nobody"
+    found = errors_of(doc)
+    for path in ("advisors[1].availability[0].start", "clients[2].named_advisor", "appointments[1].windows[0]",
+                 "appointments[3].pinned.start", "previous[0].advisor"):
+        assert any(e.startswith(path + ":") for e in found), (path, found)
+    pin = [e for e in found if e.startswith("appointments[3].pinned.start:")]
+    assert any("windows" in e for e in pin) and any("availability" in e for e in pin)

@@ -9,6 +9,7 @@ import pytest
 from scheduler.check import check_solution
 from scheduler.explain import PinConflict
 from scheduler.generate import generate
+from scheduler.model import ProblemError
 from scheduler.runner import GRACE_S, run_in_child
 from scheduler.solver import solve
 
@@ -56,14 +57,49 @@ def test_progress_reaches_the_caller_and_can_stop_the_search():
 
     def progress(event):
         events.append(event)
-        return len(events) >= 1  # stop at the first report
+        return event.get("score") is not None  # stop at the first report of a plan
 
     began = time.perf_counter()
     solution = solve(doc, time_limit=20, workers=1, progress=progress)
-    assert time.perf_counter() - began < 10
-    assert events and {"elapsed", "score", "bound"} <= set(events[0])
-    assert events[0]["bound"] >= events[0]["score"]
+    assert time.perf_counter() - began < 10  # stopped long before the limit
+    assert all({"elapsed", "score", "bound"} <= set(e) for e in events)
+    scored = [e for e in events if e["score"] is not None]
+    assert scored, events
+    assert all(e["bound"] is not None and e["bound"] >= e["score"] for e in scored)
     assert check_solution(doc, solution).ok
+
+
+def test_requested_time_limit_is_honoured_with_startup():
+    doc = generate("jobcentre", 20, seed=1)
+    began = time.perf_counter()
+    solution = solve(doc, time_limit=2, workers=1)
+    elapsed = time.perf_counter() - began
+    assert elapsed < 12, elapsed  # 2 s + the grace of 3 s + starting a Python child, with room for load
+    result = check_solution(doc, solution)
+    assert result.ok, result.violations
+    assert result.score == solution["score"] and solution["bound"] >= solution["score"]
+
+
+def test_bad_input_is_refused_in_the_caller_with_the_field_named(make_problem):
+    doc = make_problem()
+    doc["appointments"][0]["duration_minutes"] = 50
+    doc["advisors"][0]["max_caseload"] = -1
+    with pytest.raises(ProblemError) as caught:
+        solve(doc, time_limit=2, workers=1)
+    assert "appointments[0].duration_minutes: 50 is not a multiple of slot_minutes (15)" in caught.value.errors
+    assert any(e.startswith("advisors[0].max_caseload:") for e in caught.value.errors)
+
+
+def _reports_a_problem_error(problem_doc, options, out) -> None:
+    """Stands in for a child that finds the input bad (the parent's own check passed)."""
+    out.put(("problem_error", ("ProblemError", ["appointments[2].windows[0]: is empty"])))
+
+
+def test_a_problem_error_in_the_child_is_raised_in_the_caller(problem_doc):
+    with pytest.raises(ProblemError) as caught:
+        run_in_child(problem_doc, time_limit=2, workers=1, child=_reports_a_problem_error)
+    assert caught.value.errors == ["appointments[2].windows[0]: is empty"]
+    assert not isinstance(caught.value, PinConflict)
 
 
 def test_clashing_pins_raise_in_the_caller(make_problem):
