@@ -15,6 +15,7 @@ import time
 from scheduler.model import Problem, ProblemError, parse_problem
 
 GRACE_S = 3.0
+HEARTBEAT_S = 1.0
 
 
 def _child(problem_doc, options: dict, out) -> None:
@@ -34,10 +35,12 @@ def _child(problem_doc, options: dict, out) -> None:
         out.put(("crash", f"{type(err).__name__}: {err}"))
 
 
-def _fallback(problem: Problem, best: dict | None, why: str, began: float) -> dict:
+def _fallback(problem: Problem, best: dict | None, why: str, began: float, error: bool = False) -> dict:
     from scheduler.baselines import named_first
 
     doc = dict(best or named_first(problem))
+    if error:  # the solver itself failed: callers treat the run as failed (the plan is still valid)
+        doc["solver_error"] = why
     if doc.get("bound") is None:  # keep the contract's promise of a proven bound
         from scheduler.bound import trivial_bound
 
@@ -66,28 +69,36 @@ def run_in_child(problem: dict, time_limit: float = 60.0, workers: int = 2, dete
     child.start()
     deadline = began + time_limit + GRACE_S + (time_limit * 3 if deterministic else 0)
     best = None
-    stop_requested = False
+    latest = {"elapsed": 0.0, "score": None, "bound": None}
+    last_call = time.perf_counter()
     try:
         while True:
             try:
                 kind, payload = out.get(timeout=0.2)
             except queue.Empty:
-                if time.perf_counter() > deadline:
+                now = time.perf_counter()
+                if progress is not None and now - last_call >= HEARTBEAT_S:
+                    # A heartbeat between improvements: the clock moves and a stop request is honoured.
+                    last_call = now
+                    latest = dict(latest, elapsed=round(now - began, 1),
+                                  time_left=round(max(0.0, time_limit - (now - began)), 1))
+                    if progress(latest):
+                        return _fallback(parsed, best, "stopped on request", began)
+                if now > deadline:
                     return _fallback(parsed, best, "the solver overran its time limit and was stopped", began)
                 if not child.is_alive():
                     try:  # the last message may still be in flight
                         kind, payload = out.get(timeout=1.0)
                     except queue.Empty:
                         return _fallback(parsed, best, f"the solver process ended unexpectedly "
-                                                       f"(exit code {child.exitcode})", began)
+                                                       f"(exit code {child.exitcode})", began, error=True)
                 else:
                     continue
             if kind == "progress":
-                if progress is not None and not stop_requested and progress(payload):
-                    stop_requested = True
-                    deadline = min(deadline, time.perf_counter() + GRACE_S)
-                    if best is not None:
-                        return _fallback(parsed, best, "stopped on request", began)
+                latest = payload
+                last_call = time.perf_counter()
+                if progress is not None and progress(payload):
+                    return _fallback(parsed, best, "stopped on request", began)
             elif kind == "best":
                 best = payload
             elif kind == "done":
@@ -98,7 +109,7 @@ def run_in_child(problem: dict, time_limit: float = 60.0, workers: int = 2, dete
 
                 raise (PinConflict if name == "PinConflict" else ProblemError)(errors)
             elif kind == "crash":
-                return _fallback(parsed, best, f"the solver failed: {payload}", began)
+                return _fallback(parsed, best, f"the solver failed: {payload}", began, error=True)
     finally:
         if child.is_alive():
             child.kill()

@@ -147,8 +147,9 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
             best_so_far(_document(problem, current, bound, began, "feasible"))
         if progress is not None:
             now = time.perf_counter() - began
+            figures = metrics.figures(problem, current.assignments, current.allocations, current.protected, bound=bound)
             return progress({"elapsed": round(now, 2), "score": current.score(), "bound": bound,
-                             "time_left": round(max(0.0, time_limit - now), 1)})
+                             "time_left": round(max(0.0, time_limit - now), 1), **figures})
         return False
 
     if report(plan):

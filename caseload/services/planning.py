@@ -195,6 +195,9 @@ def run_job(job_id: int) -> None:
         solution = _solve_watched(problem, job.time_limit, current_app.config["SOLVER_WORKERS"], reporter)
         if reporter.cancelled or _cancel_requested(job.id):
             return _finish(job, "cancelled", "Cancelled; the result was discarded and no plan was changed.")
+        if solution.get("solver_error"):  # a crash is a failed run even though a fallback plan came back
+            return _finish(job, "failed", f"Planning failed: {solution['solver_error']}. "
+                                          "The published plan is untouched.")
         if solution.get("status") == "unknown":
             return _finish(job, "failed", "No plan was found within the time limit; try a longer limit.")
         plan = save_plan(team, job.week_start, problem, solution, by=db.session.get(User, job.created_by_id)

@@ -5,7 +5,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from caseload.extensions import db
 from caseload.localtime import this_week_start
@@ -250,3 +250,20 @@ def test_a_silent_solver_still_shows_time_passing_and_cancel_is_marked_at_once(l
     job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
     db.session.refresh(job)
     assert job.status == "cancelled" and job.plan_id is None and not db.session.scalars(select(Plan)).all()
+
+
+def test_a_solver_crash_marks_the_job_failed_even_with_a_fallback_plan(leader, north, monkeypatch):
+    """The runner hands back a fallback plan with `solver_error` when the solver process died."""
+    team, week = north
+    plans_before = db.session.scalar(select(func.count(Plan.id)))
+
+    def crashed(problem, time_limit, workers, progress):
+        return dict(_empty_solution(problem), solver_error="the solver process ended unexpectedly (exit code -9)")
+
+    _use_solver(monkeypatch, crashed)
+    leader.post(f"/rota/t/{team.id}/{week}/plan", data={})
+    job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
+    data = leader.get(f"/rota/jobs/{job.id}").get_json()
+    assert data["status"] == "failed"
+    assert "exit code -9" in data["message"] and "published plan is untouched" in data["message"]
+    assert db.session.scalar(select(func.count(Plan.id))) == plans_before
