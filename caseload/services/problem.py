@@ -106,6 +106,22 @@ def week_absences(advisor: Advisor, week_start: date, tz: str, days: int = HORIZ
             if local_naive(a.starts_at, tz) < hi and local_naive(a.ends_at, tz) > lo]
 
 
+def preferred_protected(advisor: Advisor, week_start: date, days: int = HORIZON_DAYS) -> list[tuple[datetime, datetime]]:
+    """The advisor's preferred protected time in the week (local, on the grid): weekly entries
+    ({"day": "tue", ...}) on their weekday, one-off entries ({"date": "2026-11-26", ...}) on their date."""
+    out = []
+    for offset in range(days):
+        day = week_start + timedelta(days=offset)
+        for entry in advisor.protected_preferences or []:
+            if entry.get("date") == day.isoformat() or entry.get("day") == WEEKDAYS[day.weekday()]:
+                start = datetime.combine(day, datetime.strptime(entry["start"], "%H:%M").time())
+                end = datetime.combine(day, datetime.strptime(entry["end"], "%H:%M").time())
+                start, end = _snap_in(start, end)
+                if end > start:
+                    out.append((start, end))
+    return sorted(out)
+
+
 def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZON_DAYS) -> list[tuple[datetime, datetime]]:
     """The advisor's bookable time in the week: the work pattern, minus absences, on the slot grid."""
     intervals = []
@@ -149,6 +165,9 @@ def _advisor_doc(advisor: Advisor, week_start, tz, days, caseload) -> dict:
         "availability": [_span(s, e) for s, e in availability(advisor, week_start, tz, days)],
         "protected_minutes": advisor.protected_minutes or 0, "caseload": caseload,
     }
+    preferred = preferred_protected(advisor, week_start, days)
+    if preferred:
+        doc["protected_preferences"] = [_span(s, e) for s, e in preferred]
     if advisor.max_appointments_per_day:
         doc["max_appointments_per_day"] = advisor.max_appointments_per_day
     if advisor.max_caseload:

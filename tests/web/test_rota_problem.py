@@ -196,3 +196,27 @@ def test_weights_come_from_the_active_profile_and_can_be_overridden(demo_app):
     assert build_problem(team, week)[0]["weights"]["continuity"] == 321
     weights = build_problem(team, week, weights={"separation": 7})[0]["weights"]
     assert (weights["continuity"], weights["separation"], weights["assigned"]) == (321, 7, 10000)
+
+
+def test_an_advisors_preferred_protected_time_reaches_the_plan(demo_app):
+    """Preferences travel in the problem (extra field) and the planner seats protected time there."""
+    from scheduler.check import check_solution
+    from scheduler.solver import solve_in_process
+
+    team = db.session.scalar(select(Team).where(Team.name == "north"))
+    week = this_week_start(team.timezone)
+    advisor = next(a for a in team.advisors if a.does_support and (a.work_pattern or {}).get("tue")
+                   and a.protected_minutes)
+    advisor.protected_preferences = [{"day": "tue", "start": "13:30", "end": "15:30"}]
+    db.session.commit()
+    problem, maps = build_problem(team, week)
+    doc = next(a for a in problem["advisors"] if a["id"] == f"a{advisor.id}")
+    tuesday = (week + timedelta(days=1)).isoformat()
+    assert doc["protected_preferences"] == [{"start": f"{tuesday}T13:30", "end": f"{tuesday}T15:30"}]
+    solution = solve_in_process(problem, time_limit=3, workers=1)
+    assert check_solution(problem, solution).ok
+    blocks = [b for b in solution["protected"] if b["advisor"] == doc["id"]]
+    # Protected time is seated inside the preferred hours (as much of them as appointments leave free).
+    tuesday_blocks = [b for b in blocks if b["start"].startswith(tuesday)]
+    assert tuesday_blocks and all(f"{tuesday}T13:30" <= b["start"] and b["end"] <= f"{tuesday}T15:30"
+                                  for b in tuesday_blocks), blocks
