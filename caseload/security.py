@@ -5,10 +5,13 @@ import hashlib
 
 from flask import abort, current_app, g, request
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from caseload.auth.access import PUBLIC_ATTR, ROLES_ATTR
 from caseload.extensions import db, login_manager
 from caseload.models import User
+
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER column (ids, versions)
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -90,11 +93,33 @@ def forget_cached_user():
     g.pop("_login_user", None)
 
 
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in routes: ids beyond what the database's integer columns hold are simply "not found"
+    (PostgreSQL would otherwise fail the query with an out-of-range error, a 500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def refuse_nul_characters():
+    """Text with a NUL character cannot be stored in PostgreSQL; say so instead of failing with a 500."""
+    values = list(request.args.values())
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        values += list(request.form.values())
+    if any("\x00" in value for value in values):
+        abort(400, description="The text sent contains a NUL character (\\0), which cannot be stored. "
+                               "Remove it and try again.")
+
+
 def init_app(app) -> None:
+    # Before any blueprint is registered, so every `<int:...>` route is bounded.
+    app.url_map.converters["int"] = BoundedIntConverter
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "basic"
     login_manager.blueprint_login_views = {"api": None}  # the API answers 401, not a login redirect
     app.before_request(forget_cached_user)
     app.before_request(deny_by_default)
+    app.before_request(refuse_nul_characters)
     app.after_request(security_headers)

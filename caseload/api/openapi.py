@@ -50,6 +50,9 @@ def _list(name: str) -> dict:
 
 
 NULLABLE_INT = {"type": ["integer", "null"]}
+# Ids and versions sent to the API: database integers (a larger number cannot name anything).
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1}
 NULLABLE_STR = {"type": ["string", "null"]}
 
 SCHEMAS = {
@@ -79,7 +82,7 @@ SCHEMAS = {
                               "version": {"type": "integer"}}},
     "ClientChange": {"type": "object", "additionalProperties": False, "required": ["version"],
                      "description": "Send the `version` you read; if the client changed since, the answer is 409.",
-                     "properties": {"version": {"type": "integer"}, "named_advisor_id": NULLABLE_INT,
+                     "properties": {"version": ID, "named_advisor_id": NULLABLE_ID,
                                     "need": NULLABLE_STR,
                                     "complexity": {"type": "integer", "minimum": 1, "maximum": 3}}},
     "Window": {"type": "object", "additionalProperties": False, "required": ["start", "end"],
@@ -96,13 +99,13 @@ SCHEMAS = {
     "RequestFields": {
         "type": "object", "additionalProperties": False,
         "required": ["client_id", "type", "duration_minutes", "windows"],
-        "properties": {"client_id": {"type": "integer"}, "type": {"type": "string", "maxLength": 40},
+        "properties": {"client_id": ID, "type": {"type": "string", "maxLength": 40},
                        "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 480},
                        "purpose": {"type": ["string", "null"], "maxLength": 200},
                        "windows": {"type": "array", "items": _ref("Window"), "minItems": 1, "maxItems": 50},
-                       "pinned_advisor_id": NULLABLE_INT,
+                       "pinned_advisor_id": NULLABLE_ID,
                        "pinned_start": {"oneOf": [LOCAL_TIME, {"type": "null"}]},
-                       "version": {"type": "integer",
+                       "version": {**ID,
                                    "description": "Required when changing a request: the version you read"}}},
     "JobRequest": {"type": "object", "additionalProperties": False,
                    "properties": {"time_limit": {"type": "integer", "minimum": 1, "maximum": 3600}}},
@@ -128,8 +131,9 @@ SCHEMAS = {
     "Plan": {"allOf": [_ref("PlanSummary"), {"type": "object", "required": ["items"],
                                              "properties": {"items": _list("PlanItem")}}]},
     "Publish": {"type": "object", "additionalProperties": False, "required": ["version"],
-                "properties": {"version": {"type": "integer", "description": "The plan's version you read"},
-                               "published_version": {"type": "integer", "description":
+                "properties": {"version": {**ID, "description": "The plan's version you read"},
+                               "published_version": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1,
+                                                     "description":
                                                      "The week's published version you saw (0: none); optional"}}},
 }
 

@@ -73,10 +73,24 @@ def body(schema: str) -> dict:
     fields: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         fields.setdefault(_field_of(error), []).append(_message(error))
+    for path in _nul_strings(data):
+        fields.setdefault(path, []).append("contains a NUL character (\\0), which cannot be stored")
     if fields:
         raise ApiError(422, "Some fields are not right: " + "; ".join(f"{k} {v[0]}" for k, v in fields.items()),
                        fields)
     return data
+
+
+def _nul_strings(value, path: str = "") -> list[str]:
+    """Paths of strings (keys too) holding a NUL character: PostgreSQL text cannot store one."""
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items()
+                for p in ([f"{path}.{k}".strip(".")] if "\x00" in k else _nul_strings(v, f"{path}.{k}".strip(".")))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _nul_strings(v, f"{path}.{i}".strip("."))]
+    return []
 
 
 # --- writing ------------------------------------------------------------------------------------------

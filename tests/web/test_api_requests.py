@@ -164,3 +164,13 @@ def test_a_change_saved_between_our_check_and_our_write_is_still_a_conflict(api)
     assert response.status_code == 409
     db.session.expire_all()
     assert db.session.get(Client, client.id).complexity == 3
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"purpose": "rent\x00arrears"}, "purpose"),
+    ({"client_id": 2**31}, "client_id"),
+    ({"pinned_advisor_id": 2**40, "pinned_start": None}, "pinned_advisor_id"),
+])
+def test_values_the_database_cannot_hold_are_422(api, change, field):
+    response = _create(api, _good(_week(), **change))
+    assert response.status_code == 422 and field in response.get_json()["fields"], response.get_json()

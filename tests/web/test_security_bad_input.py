@@ -102,3 +102,19 @@ def test_garbage_in_url_segments_is_not_found(demo_client, demo_auth, segment):
     for url in (f"/rota/t/{north}/{segment}/", f"/rota/plans/{segment}", f"/rota/t/{north}/clients/{segment}",
                 f"/admin/reports/{segment}.json"):
         assert demo_client.get(url).status_code == 404, url
+
+
+def test_text_with_a_nul_character_is_refused_clearly(demo_client, demo_auth):
+    """PostgreSQL cannot store NUL in text; the app says so (400) rather than failing."""
+    mine = m.client_of("advisor1")
+    demo_auth.login("advisor1")
+    response = demo_client.post(f"/me/clients/{mine.id}/notes", data={"body": "before\x00after"})
+    assert response.status_code == 400 and b"NUL character" in response.data
+    assert demo_client.get(f"/me/clients/{mine.id}", query_string={"x": "\x00"}).status_code == 400
+
+
+def test_ids_beyond_the_database_integer_range_are_not_found(demo_client, demo_auth):
+    demo_auth.login("leader")
+    for url in ("/rota/plans/2147483648", "/rota/jobs/99999999999999999999", "/admin/clients/2147483648"):
+        assert demo_client.get(url).status_code == 404, url
+    assert demo_client.get("/rota/plans/2147483647").status_code == 404  # the largest id is looked up: none
