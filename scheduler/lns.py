@@ -68,15 +68,23 @@ def subproblem(plan: Plan, advisor_ids: set[str], days: set[int]) -> tuple[Probl
         return None
     spans = [_day_span(p, d) for d in sorted(days)]
     client_busy = defaultdict(list)
+    # What stays and may still reach into the part: an appointment or protected block that starts the
+    # day before and runs past midnight.
+    advisor_busy = defaultdict(list)
     for appt_id, pl in plan.assignments.items():
         if appt_id not in freed:
             appt = p.appointment_by_id[appt_id]
             client_busy[appt.client].append((pl.start, pl.start + appt.duration))
+            advisor_busy[pl.advisor].append((pl.start, pl.start + appt.duration))
+    for v, s, e in plan.protected:
+        if day_of(s) not in days:
+            advisor_busy[v].append((s, e))
     advisors = []
     for v in sorted(advisor_ids):
         adv = p.advisor_by_id[v]
-        availability = tuple(Interval(max(a.start, s.start), min(a.end, s.end))
-                             for a in adv.availability for s in spans if min(a.end, s.end) > max(a.start, s.start))
+        availability = [Interval(max(a.start, s.start), min(a.end, s.end))
+                        for a in adv.availability for s in spans if min(a.end, s.end) > max(a.start, s.start)]
+        availability = tuple(_cut(availability, advisor_busy[v]))
         kept_outside = sum((e - s) * p.horizon.slot_minutes for w, s, e in plan.protected
                            if w == v and day_of(s) not in days)
         advisors.append(replace(adv, availability=availability,
