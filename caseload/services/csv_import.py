@@ -78,6 +78,8 @@ def decode(data: bytes) -> str:
         raise FileRejected(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileRejected("The file is UTF-16 text, not UTF-8: save it as \"CSV UTF-8\" and import it again.")
+    if b"\x00" in data:  # binary, or text no database column can hold (PostgreSQL refuses NUL)
+        raise FileRejected("The file contains NUL characters, so it is not a CSV text file: save it as \"CSV UTF-8\".")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 from flask import current_app
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from flask_wtf import FlaskForm
 
 from caseload.models import Role
@@ -118,3 +120,42 @@ def test_ids_beyond_the_database_integer_range_are_not_found(demo_client, demo_a
     for url in ("/rota/plans/2147483648", "/rota/jobs/99999999999999999999", "/admin/clients/2147483648"):
         assert demo_client.get(url).status_code == 404, url
     assert demo_client.get("/rota/plans/2147483647").status_code == 404  # the largest id is looked up: none
+
+
+_CSV_CELL = st.one_of(st.text(max_size=12), st.sampled_from(["N0001", "advisor1", "debt", "follow-up", "tue 09:00-12:00",
+                                                            "2026-02-30", "-1", "999999999999", "\x00", '"', ";"]))
+_CSV = st.one_of(
+    st.binary(max_size=300),
+    st.lists(st.lists(_CSV_CELL, min_size=1, max_size=8), max_size=6).map(
+        lambda rows: "\n".join(",".join(cells) for cells in rows).encode("utf-8", "surrogatepass")),
+    st.lists(st.lists(_CSV_CELL, min_size=2, max_size=8), max_size=5).map(
+        lambda rows: ("reference,name,named_advisor,need,complexity\n" + "\n".join(",".join(r) for r in rows))
+        .encode("utf-8", "surrogatepass")),
+)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(content=_CSV, which=st.sampled_from(["clients", "requests"]), replace=st.booleans())
+def test_random_csv_files_never_break_the_import(demo_client, demo_auth, content, which, replace):
+    import io
+
+    demo_auth.login("leader")
+    north = m.team("north")
+    week = m.samples_for_demo().values["week"]
+    url = f"/rota/t/{north.id}/import/clients" if which == "clients" else f"/rota/t/{north.id}/{week}/import/requests"
+    data = {"file": (io.BytesIO(content), "upload.csv")}
+    if replace:
+        data["replace"] = "y"
+    response = demo_client.post(url, data=data, content_type="multipart/form-data")
+    assert response.status_code in (200, 302, 400), response.status_code
+
+
+def test_a_csv_file_with_a_nul_character_is_refused_clearly(demo_client, demo_auth):
+    import io
+
+    demo_auth.login("leader")
+    body = b"reference,name,named_advisor,need,complexity\nZ1,Zo\x00e,,debt,1\n"
+    response = demo_client.post(f"/rota/t/{m.team('north').id}/import/clients",
+                                data={"file": (io.BytesIO(body), "a.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 400 and b"NUL characters" in response.data
