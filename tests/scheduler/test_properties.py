@@ -149,3 +149,17 @@ def test_plan_count_estimate_is_what_it_says(problem_doc):
     only_p1 = parse_problem({**problem_doc, "appointments": problem_doc["appointments"][:1], "previous": []})
     assert _plans_to_enumerate(only_p1) == 79
     assert _plans_to_enumerate(problem) > 79
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(weeks())
+def test_neighbourhood_search_keeps_every_plan_valid(doc):
+    """The large-week strategy, forced on small weeks: parts re-solved inside a plan never break a rule."""
+    try:
+        problem = parse_problem(doc)
+    except ProblemError:
+        assume(False)
+    assume(not pin_conflicts(problem))
+    solution = solve_in_process(doc, time_limit=1, workers=1, deterministic=True, strategy="lns")
+    assert_valid(problem, doc, solution)
+    assert solution["bound"] >= solution["score"] >= named_first(doc)["score"]
