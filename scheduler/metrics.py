@@ -117,6 +117,19 @@ def continuity_indices(visits) -> dict[str, float | None]:
     return {"upc": upc, "coc": coc, "secon": secon, "mmci": mmci}
 
 
+def client_continuity(problem: Problem, assignments: dict[str, Placement]) -> dict[str, dict]:
+    """Per client: continuity_indices over its history (by date) followed by this plan's appointments
+    (by start), so a report shows what the plan does to each client's continuity of care."""
+    planned: dict[str, list[tuple[int, str]]] = {}
+    for appt in problem.appointments:
+        placed = assignments.get(appt.id)
+        if placed is not None:
+            planned.setdefault(appt.client, []).append((placed.start, placed.advisor))
+    return {c.id: continuity_indices([v.advisor for v in sorted(c.history, key=lambda v: v.date)]
+                                     + [advisor for _, advisor in sorted(planned.get(c.id, []))])
+            for c in problem.clients}
+
+
 def is_close(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is b

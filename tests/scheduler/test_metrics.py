@@ -67,3 +67,19 @@ def test_allocation_makes_the_allocated_advisor_named(problem_doc):
     placed = {"p3": Placement("a1", 36)}
     assert score_terms(p, placed, {"c3": "a1"}, [])["continuity"] == 1
     assert score_terms(p, placed, {}, [])["continuity"] == 0
+
+
+def test_client_continuity_runs_history_then_the_plan_in_time_order(make_problem):
+    from scheduler.metrics import client_continuity
+
+    doc = make_problem()
+    doc["clients"][0]["history"].reverse()  # history given out of order: a2 (16 Oct) before a1 (2 Oct)
+    p = parse_problem(doc)
+    # p4 Tuesday with a1, p1 Monday with a1: c1's visits in order are a1 (2 Oct), a2 (16 Oct), a1, a1.
+    got = client_continuity(p, {"p4": Placement("a1", 136), "p1": Placement("a1", 36)})
+    assert got["c1"]["upc"] == pytest.approx(3 / 4)
+    assert got["c1"]["coc"] == pytest.approx((9 + 1 - 4) / 12)
+    assert got["c1"]["secon"] == pytest.approx(1 / 3)  # pairs a1-a2, a2-a1, a1-a1
+    assert got["c1"]["mmci"] == pytest.approx((1 - 2 / 4.1) / (1 - 1 / 4.1))
+    assert got["c2"] == continuity_indices([])  # no history, nothing planned
+    assert set(got) == {"c1", "c2", "c3"}
