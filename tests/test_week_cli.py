@@ -9,6 +9,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
+from caseload.services.demo import REQUESTS_PER_TEAM
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Plan, Team
@@ -24,7 +25,7 @@ def test_export_plan_and_check_the_demo_week(demo_app, tmp_path):
     exported = runner.invoke(args=["week", "export-problem", "--team", "north", "--week", week, "--out", str(problem_path)])
     assert exported.exit_code == 0, exported.output
     problem = json.loads(problem_path.read_text())
-    assert problem["format"] == "caseload-problem/1" and len(problem["appointments"]) == 60
+    assert problem["format"] == "caseload-problem/1" and len(problem["appointments"]) == REQUESTS_PER_TEAM
 
     planned = runner.invoke(args=["week", "plan", "--team", "north", "--week", week, "--time-limit", "3"])
     assert planned.exit_code == 0, planned.output

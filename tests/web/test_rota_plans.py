@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from caseload.services.demo import REQUESTS_PER_TEAM
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AuditEvent, Plan, Team, User
@@ -55,7 +56,7 @@ def test_save_plan_stores_items_blocks_and_utc_times(demo_app):
     plan = _draft()
     assert plan.status == "draft" and plan.score == 10060 and plan.bound == 20000
     placed = [i for i in plan.items if i.advisor_id is not None]
-    assert len(placed) == 1 and len(plan.items) == 60
+    assert len(placed) == 1 and len(plan.items) == REQUESTS_PER_TEAM
     item = placed[0]
     start = plan.solution["assignments"][0]["start"]
     local = item.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/London"))
@@ -77,7 +78,7 @@ def test_publishing_numbers_versions_and_supersedes(demo_app):
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "plan_published")).all()
     assert [e.detail["version"] for e in events] == [1, 2]
     diff = plan_diff(second, first)
-    assert len(diff.moved) == 1 and not diff.kept and len(diff.still_unassigned) == 59
+    assert len(diff.moved) == 1 and not diff.kept and len(diff.still_unassigned) == REQUESTS_PER_TEAM - 1
 
 
 def test_publishing_a_stale_draft_or_after_someone_else_is_a_conflict(demo_app):

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from caseload.services.demo import REQUESTS_PER_TEAM
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_utc
 from caseload.models import (
@@ -55,7 +56,7 @@ def test_demo_week_problem_parses_and_is_consistent(demo_app):
     scheduler.parse_problem(problem)
     _assert_consistent(problem)
     requests = db.session.scalars(select(AppointmentRequest).where(AppointmentRequest.team_id == team.id)).all()
-    assert len(problem["appointments"]) == len(requests) == 60
+    assert len(problem["appointments"]) == len(requests) == REQUESTS_PER_TEAM
     assert {db_id(p["id"]) for p in problem["appointments"]} == {r.id for r in requests}
     assert len(problem["advisors"]) == 12
     # Caseload is the number of clients naming the advisor.
