@@ -180,8 +180,9 @@ def run_bench(time_limit: float = 60.0, workers: int = 2, sizes=(10, 30, 60, 120
               profiles=("jobcentre", "advice", "clinic"), out: str = "BENCHMARKS.md", seed: int = 1) -> list[dict]:
     began = time.perf_counter()
     weeks = []
-    for profile in profiles:
-        for size in sizes:
+    # Size by size across the profiles, so a run cut short still covers every profile.
+    for size in sizes:
+        for profile in profiles:
             print(f"bench: {profile} with {size} advisors", flush=True)
             weeks.append(bench_week(profile, size, seed, time_limit, workers,
                                     log=lambda m: print(m, flush=True)))
