@@ -10,6 +10,7 @@ A new part is kept only if it scores at least as well, so the plan never gets wo
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import defaultdict
 from dataclasses import replace
@@ -228,41 +229,98 @@ def improve(plan: Plan, deadline: float, workers: int = 1, seed: int = 0, on_imp
             part_time: float = 1.0, budget: float | None = None) -> int:
     """Improve `plan` in place until `deadline` (perf_counter); returns the number of parts solved.
 
-    budget: deterministic mode. Stop after this much CP-SAT deterministic time (plus a fixed charge
-    per part) instead of at a wall-clock moment, so the same week always gives the same plan;
-    `deadline` then only guards against a far slower machine."""
-    rng = random.Random(seed)
-    problem = plan.problem
-    day_of = problem.horizon.day_of
-    parts = 0
-    spent = [0.0]
-    for group, days in neighbourhoods(problem, rng, size, plan):
-        left = deadline - time.perf_counter()
-        if left < 0.3:
-            break
-        if budget is not None:
-            left = budget - spent[0]
+    workers > 1: that many parts are solved at once, in threads (CP-SAT releases the GIL while it
+    searches); parts in flight together share no advisor and no client, so each one's picture of
+    the rest of the plan stays true until it is put back.
+    budget: deterministic mode (one part at a time). Stop after this much CP-SAT deterministic time
+    (plus a fixed charge per part) instead of at a wall-clock moment, so the same week always gives
+    the same plan; `deadline` then only guards against a far slower machine."""
+    search = _Search(plan, deadline, seed, on_improve, size, part_time, budget)
+    if workers <= 1 or budget is not None:
+        search.run(0)
+    else:
+        threads = [threading.Thread(target=search.run, args=(k,), daemon=True) for k in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if search.failure is not None:
+        raise search.failure
+    return search.parts
+
+
+class _Search:
+    """The shared state of one neighbourhood search; `run(k)` is one worker's loop."""
+
+    def __init__(self, plan: Plan, deadline: float, seed: int, on_improve, size: int, part_time: float,
+                 budget: float | None):
+        self.plan, self.deadline, self.seed, self.on_improve = plan, deadline, seed, on_improve
+        self.size, self.part_time, self.budget = size, part_time, budget
+        self.parts, self.spent = 0, [0.0]
+        self.lock = threading.Lock()
+        self.busy_advisors: set[str] = set()
+        self.busy_clients: set[str] = set()
+        self.failure: BaseException | None = None
+
+    def _time_left(self) -> float | None:
+        left = self.deadline - time.perf_counter()
+        if left < 0.3 or self.failure is not None:
+            return None
+        if self.budget is not None:
+            left = self.budget - self.spent[0]
             if left < 0.05:
-                break
-        built = subproblem(plan, group, days)
-        parts += 1
-        if built is None:
-            continue
-        sub, ids = built
-        current = {a: pl for a, pl in plan.assignments.items() if a in ids}
-        current_protected = [(v, s, e) for v, s, e in plan.protected if v in group and day_of(s) in days]
-        before = _sub_score(sub, current, current_protected)
-        result = solve_part(sub, current, current_protected, min(part_time, left - 0.2) if budget is None
-                            else min(part_time, left), 1, rng.randrange(10**6), budget is not None, spent)
-        if result is None:
-            continue
-        assignments, protected = result
-        if _sub_score(sub, assignments, protected) < before:
-            continue
-        for a in ids:
-            plan.assignments.pop(a, None)
-        plan.assignments.update(assignments)
-        plan.protected = [(v, s, e) for v, s, e in plan.protected if not (v in group and day_of(s) in days)] + protected
-        if on_improve is not None and _sub_score(sub, assignments, protected) > before:
-            on_improve(plan)
-    return parts
+                return None
+            return min(self.part_time, left)
+        return min(self.part_time, left - 0.2)
+
+    def run(self, k: int) -> None:
+        rng = random.Random(self.seed + k)
+        plan, problem = self.plan, self.plan.problem
+        day_of = problem.horizon.day_of
+        stream = neighbourhoods(problem, rng, self.size, plan)
+        try:
+            while True:
+                with self.lock:
+                    limit = self._time_left()
+                    if limit is None:
+                        return
+                    group, days = next(stream)
+                    if group & self.busy_advisors:
+                        continue
+                    built = subproblem(plan, group, days)
+                    self.parts += 1
+                    if built is None:
+                        continue
+                    sub, ids = built
+                    clients = {problem.appointment_by_id[a].client for a in ids}
+                    if clients & self.busy_clients:
+                        continue
+                    self.busy_advisors |= group
+                    self.busy_clients |= clients
+                    current = {a: pl for a, pl in plan.assignments.items() if a in ids}
+                    current_protected = [(v, s, e) for v, s, e in plan.protected if v in group and day_of(s) in days]
+                    before = _sub_score(sub, current, current_protected)
+                    part_seed = rng.randrange(10**6)
+                try:
+                    result = solve_part(sub, current, current_protected, limit, 1, part_seed,
+                                        self.budget is not None, self.spent)
+                finally:
+                    with self.lock:
+                        self.busy_advisors -= group
+                        self.busy_clients -= clients
+                if result is None:
+                    continue
+                assignments, protected = result
+                after = _sub_score(sub, assignments, protected)
+                if after < before:
+                    continue
+                with self.lock:
+                    for a in ids:
+                        plan.assignments.pop(a, None)
+                    plan.assignments.update(assignments)
+                    plan.protected = [(v, s, e) for v, s, e in plan.protected
+                                      if not (v in group and day_of(s) in days)] + protected
+                    if self.on_improve is not None and after > before:
+                        self.on_improve(plan)
+        except BaseException as err:  # noqa: BLE001 - handed to the caller's thread by improve()
+            self.failure = err

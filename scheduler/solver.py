@@ -12,6 +12,7 @@ from ortools.sat.python import cp_model
 
 from scheduler import baselines, bound as relaxation, explain, lns, metrics
 from scheduler.check import check_solution
+from scheduler.hints import complete_hint
 from scheduler.document import read_placements, solution_document
 from scheduler.model import Placement, Problem, parse_problem
 from scheduler.rules import HARD_RULES, SCORE_TERMS, ModelState
@@ -103,6 +104,7 @@ def _full_model(problem: Problem, plan: lns.Plan, hint_doc: dict, seconds: float
     """Solve the whole week as one CP-SAT model; returns (improved plan or None, its proven bound or None)."""
     model, st, cands = build_model(problem, plan.assignments)
     _add_hint(st, hint_doc)
+    complete_hint(model)  # so the search starts from the plan itself (see scheduler.hints)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.cp_model_presolve = False  # presolve of the big at-most-one rows costs more than the search gains
@@ -164,11 +166,16 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
         if found is not None and found.score() >= plan.score():
             plan = found
     else:
-        stopped = []
+        last_report = [time.perf_counter()]
 
         def on_improve(current):
+            # At most once a second: a report writes a whole solution document (~0.06 s on a
+            # 30-advisor week), and the search improves many times a second.
+            now = time.perf_counter()
+            if now - last_report[0] < PROGRESS_EVERY_S:
+                return
+            last_report[0] = now
             if report(current):
-                stopped.append(True)
                 raise _Stop
 
         try:
@@ -183,6 +190,8 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
         bound = min(bound, cp_bound)
     _seat_protected_as_preferred(plan)
     doc = _document(problem, plan, bound, began, "feasible")
+    if not check_solution(problem, doc).ok:  # a search bug must never reach a team leader: the start is valid
+        doc = _document(problem, lns.Plan(problem, *read_placements(problem, hint_doc)), bound, began, "feasible")
     if doc["score"] > bound:  # a valid bound can never be below a valid plan's score
         raise AssertionError(f"bound {bound} below score {doc['score']}")
     if doc["score"] == bound:

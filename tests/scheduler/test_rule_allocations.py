@@ -23,9 +23,11 @@ def test_one_advisor_per_new_client_and_the_cap_shared(make_problem):
     doc["appointments"].append({"id": "p5", "client": "c4", "kind": "support", "skill": "housing",
                                 "duration_minutes": 30,
                                 "windows": [{"start": "2026-11-23T09:00", "end": "2026-11-23T17:00"}]})
-    doc["advisors"][0]["max_caseload"] = 2  # room for one more at a1
+    doc["advisors"][0]["max_caseload"] = 2  # room for one more at a1 (holds c1) ...
+    doc["advisors"][1]["max_caseload"] = 2  # ... and at a2 (holds c2)
     assert model_accepts(doc, allocate={"c3": "a1", "c4": "a2"})
     assert not model_accepts(doc, allocate={"c3": "a1", "c4": "a1"})
+    assert not model_accepts(doc, allocate={"c3": "a2", "c4": "a2"})
     solution = solve_checked(doc)
     given = {r["client"]: r["advisor"] for r in solution["allocations"]}
     assert set(given) == {"c3", "c4"} and sorted(given.values()) == ["a1", "a2"]

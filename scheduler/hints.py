@@ -1,0 +1,37 @@
+"""Warm starts: turn a hint on the decision variables into a complete hint.
+
+A plan gives values to the placement, allocation and protected-slot booleans, but the model also
+has auxiliary variables (assigned flags, kept minutes, continuity products). CP-SAT only starts its
+search from a hint that covers every variable; with an incomplete one it merely prefers the hinted
+values while branching, and on a large week it then starts far below the plan it was given
+(measured: 9.54 M after 20 s against a 9.60 M hint on a 30-advisor week). So the auxiliaries are
+filled in by solving a copy of the model with the hinted variables fixed, which is immediate:
+everything left follows by propagation.
+"""
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+
+def complete_hint(model: cp_model.CpModel, time_limit: float = 5.0) -> bool:
+    """Replace the model's hint by a complete one extending it; False (hint left as it was) if the
+    hinted values cannot be extended, e.g. they break a rule."""
+    proto = model.proto
+    hinted = dict(zip(proto.solution_hint.vars, proto.solution_hint.values))
+    if not hinted:
+        return False
+    probe = model.clone()
+    probe.clear_hints()
+    for index, value in hinted.items():
+        probe.add(probe.get_int_var_from_proto_index(index) == value)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = time_limit
+    status = solver.solve(probe)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    values = solver.response_proto.solution
+    model.clear_hints()
+    for index in range(len(proto.variables)):
+        model.add_hint(model.get_int_var_from_proto_index(index), values[index])
+    return True
