@@ -240,6 +240,4 @@ def check_solution(problem, solution: dict) -> CheckResult:
         result.violations.append(f"score: the solution reports {reported} but its plan scores {result.score}")
     if bound is not None and bound < result.score:
         result.violations.append(f"bound: {bound} is below the plan's score {result.score}")
-    elif bound is not None and solution.get("status") == "optimal" and bound != result.score:
-        result.violations.append(f"status: optimal, but the bound {bound} is not the plan's score {result.score}")
     return result
