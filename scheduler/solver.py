@@ -10,7 +10,7 @@ import time
 
 from ortools.sat.python import cp_model
 
-from scheduler import baselines, bound as relaxation, explain, lns, metrics
+from scheduler import baselines, bound as relaxation, explain, lns, metrics, repair
 from scheduler.check import check_solution
 from scheduler.hints import complete_hint
 from scheduler.document import read_placements, solution_document
@@ -178,6 +178,8 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
             if report(current):
                 raise _Stop
 
+        while repair.bring_home(plan):  # the easy moves first, in milliseconds (see scheduler.repair)
+            pass
         try:
             # As above; the wall clock is then only a far guard (3x, as the runner allows).
             budget = DETERMINISTIC_PER_SECOND * time_limit if deterministic else None
