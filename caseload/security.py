@@ -103,11 +103,11 @@ class BoundedIntConverter(IntegerConverter):
 
 def refuse_nul_characters():
     """Text with a NUL character cannot be stored in PostgreSQL; say so instead of failing with a 500."""
-    values = list(request.args.values())
+    sources = [request.args]
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
-        values += list(request.form.values())
-    if any("\x00" in value for value in values):
+        sources.append(request.form)
+    if any("\x00" in value for source in sources for _key, values in source.lists() for value in values):
         abort(400, description="The text sent contains a NUL character (\\0), which cannot be stored. "
                                "Remove it and try again.")
 
