@@ -54,6 +54,7 @@ def bring_home(plan) -> int:
             moves += 1
         book.place(appt, better.advisor, better.start)
         assignments[appt.id] = better
+    moves += _swap_home(problem, plan, book, assignments)
     for appt in baselines.booking_order(problem):  # the moves may have opened room for the unbooked
         if appt.id in assignments or appt.pinned is not None:
             continue
@@ -70,6 +71,55 @@ def bring_home(plan) -> int:
         plan.assignments, plan.protected = old
         return 0
     return moves
+
+
+def _home(problem: Problem, plan, appt: Appointment) -> str | None:
+    client = problem.client_by_id[appt.client]
+    return client.named_advisor or plan.allocations.get(client.id)
+
+
+def _swap_home(problem: Problem, plan, book: _Book, assignments: dict) -> int:
+    """Where the client's advisor has no free time: trade places with one of that advisor's
+    appointments that is not at home there either, if the other one fits at the first's advisor."""
+    by_advisor: dict[str, list[str]] = {}
+    for appt_id, placed in assignments.items():
+        by_advisor.setdefault(placed.advisor, []).append(appt_id)
+    fixed = {a.id for a in problem.appointments if a.pinned is not None}
+    fixed |= {a for a, before in problem.previous.items() if assignments.get(a) == before}
+    swaps = 0
+    for appt in problem.appointments:
+        placed = assignments.get(appt.id)
+        home = _home(problem, plan, appt)
+        if (placed is None or appt.id in fixed or appt.kind != "support" or home is None or placed.advisor == home
+                or not problem.advisor_by_id[home].can_do(appt.kind, appt.skill)):
+            continue
+        for other_id in list(by_advisor.get(home, [])):
+            other = problem.appointment_by_id[other_id]
+            there = assignments[other_id]
+            other_home = _home(problem, plan, other)
+            if other_id in fixed or other_home == home or (other.kind == "policing" and other_home == placed.advisor) \
+                    or not problem.advisor_by_id[placed.advisor].can_do(other.kind, other.skill) \
+                    or not any(w.start < there.start + other.duration and there.start < w.end for w in appt.windows):
+                continue
+            book.remove(appt, placed.advisor, placed.start)
+            book.remove(other, there.advisor, there.start)
+            new_self = baselines._earliest_of(book, appt, [home])
+            if new_self is not None:
+                book.place(appt, new_self.advisor, new_self.start)
+                new_other = baselines._earliest_of(book, other, [placed.advisor])
+                if new_other is not None:
+                    book.place(other, new_other.advisor, new_other.start)
+                    assignments[appt.id], assignments[other_id] = new_self, new_other
+                    by_advisor[home].remove(other_id)
+                    by_advisor[home].append(appt.id)
+                    by_advisor[placed.advisor].remove(appt.id)
+                    by_advisor[placed.advisor].append(other_id)
+                    swaps += 1
+                    break
+                book.remove(appt, new_self.advisor, new_self.start)
+            book.place(appt, placed.advisor, placed.start)
+            book.place(other, there.advisor, there.start)
+    return swaps
 
 
 __all__ = ["bring_home"]
