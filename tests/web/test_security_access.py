@@ -119,9 +119,9 @@ def _other_team_urls():
 
     from caseload.models import Absence, PlanItem, utcnow
 
+    north_plan = m.make_plan(north)
     item = PlanItem(plan=plan, request=request, advisor=south_advisor)
     absence = Absence(advisor=south_advisor, starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=2))
-    north_plan = m.make_plan(north)
     db.session.add_all([item, absence])
     db.session.commit()
     gets = [
