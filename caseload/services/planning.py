@@ -199,7 +199,8 @@ def run_job(job_id: int) -> None:
             return _finish(job, "failed", f"Planning failed: {solution['solver_error']}. "
                                           "The published plan is untouched.")
         if solution.get("status") == "unknown":
-            return _finish(job, "failed", "No plan was found within the time limit; try a longer limit.")
+            return _finish(job, "failed", "No plan was found within the time limit; try a longer limit. "
+                                          "The published plan is untouched.")
         plan = save_plan(team, job.week_start, problem, solution, by=db.session.get(User, job.created_by_id)
                          if job.created_by_id else None, based_on=previous, skipped=maps.skipped)
         job.plan_id = plan.id
