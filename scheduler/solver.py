@@ -6,6 +6,7 @@ in_process=True to run it here (tests of the model, the benchmark's inner loop).
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 from ortools.sat.python import cp_model
@@ -141,7 +142,14 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
     explain.raise_for_clashing_pins(problem)
     hint_doc = _best_start(problem, hint)
     plan = lns.Plan(problem, *read_placements(problem, hint_doc))
-    bound = relaxation.upper_bound(problem, time_limit=min(10.0, max(1.0, time_limit / 6)))
+    small = strategy == "full" or (strategy == "auto" and _placement_count(problem) <= FULL_MODEL_MAX)
+    if small:
+        bound = relaxation.upper_bound(problem, time_limit=min(10.0, max(1.0, time_limit / 6)))
+    else:
+        # On a big week the LP takes tens of seconds (60 clinicians: 5 s to build, 14 s for GLOP), so
+        # it runs beside the search (GLOP releases the GIL) and reports the trivial bound until done.
+        lp_bound = _BoundInBackground(problem, deadline)
+        bound = relaxation.trivial_bound(problem)
     cp_bound = None
 
     def report(current: lns.Plan):
@@ -156,7 +164,6 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
 
     if report(plan):
         return _document(problem, plan, bound, began, "feasible")
-    small = strategy == "full" or (strategy == "auto" and _placement_count(problem) <= FULL_MODEL_MAX)
     if small:
         # Deterministic mode: a budget from the time limit alone, never from the wall-clock time left after
         # the set-up (which varies with load), so the same week gives the same plan.
@@ -175,6 +182,8 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
             if now - last_report[0] < PROGRESS_EVERY_S:
                 return
             last_report[0] = now
+            nonlocal bound
+            bound = lp_bound.value() or bound
             if report(current):
                 raise _Stop
 
@@ -188,6 +197,7 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
                         seed=0, on_improve=on_improve, budget=budget)
         except _Stop:
             pass
+        bound = lp_bound.value(wait_until=deadline) or bound
     if cp_bound is not None:
         bound = min(bound, cp_bound)
     _seat_protected_as_preferred(plan)
@@ -215,6 +225,24 @@ def _seat_protected_as_preferred(plan: lns.Plan) -> None:
 
 class _Stop(Exception):
     pass
+
+
+class _BoundInBackground:
+    """The LP bound computed in a thread; value() is None until it is ready."""
+
+    def __init__(self, problem: Problem, deadline: float):
+        self._value = None
+        left = deadline - time.perf_counter()
+        self._thread = threading.Thread(target=self._run, args=(problem, max(1.0, 0.6 * left)), daemon=True)
+        self._thread.start()
+
+    def _run(self, problem: Problem, seconds: float) -> None:
+        self._value = relaxation.upper_bound(problem, time_limit=seconds)
+
+    def value(self, wait_until: float | None = None):
+        if wait_until is not None:
+            self._thread.join(timeout=max(0.0, wait_until - time.perf_counter()))
+        return self._value
 
 
 FULL_MODEL_MAX = 3_000
