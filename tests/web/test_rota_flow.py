@@ -9,23 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from caseload.extensions import db
-from caseload.localtime import this_week_start, to_local
-from caseload.models import AuditEvent, Client, HandoverNote, Plan, PlanItem, SolveJob, Team
+from caseload.localtime import to_local
+from caseload.models import AuditEvent, Client, HandoverNote, Plan, PlanItem, SolveJob
 
 pytestmark = pytest.mark.slow
 TEXT = "%Y-%m-%dT%H:%M"
-
-
-@pytest.fixture
-def north(demo_app):
-    team = db.session.scalar(select(Team).where(Team.name == "north"))
-    return team, this_week_start(team.timezone)
-
-
-@pytest.fixture
-def leader(demo_auth):
-    demo_auth.login("leader")
-    return demo_auth.client
 
 
 def _plan_week(leader, team, week) -> Plan:

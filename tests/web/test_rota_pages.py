@@ -7,20 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from caseload.extensions import db
-from caseload.localtime import this_week_start, to_local
+from caseload.localtime import to_local
 from caseload.models import Absence, Advisor, AppointmentRequest, AuditEvent, Client, Team
-
-
-@pytest.fixture
-def north(demo_app):
-    team = db.session.scalar(select(Team).where(Team.name == "north"))
-    return team, this_week_start(team.timezone)
-
-
-@pytest.fixture
-def leader(demo_auth):
-    demo_auth.login("leader")
-    return demo_auth.client
 
 
 def _south():

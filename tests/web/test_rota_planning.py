@@ -13,18 +13,6 @@ from caseload.models import Plan, SolveJob, Team, utcnow
 from caseload.services import planning
 
 
-@pytest.fixture
-def north(demo_app):
-    team = db.session.scalar(select(Team).where(Team.name == "north"))
-    return team, this_week_start(team.timezone)
-
-
-@pytest.fixture
-def leader(demo_auth):
-    demo_auth.login("leader")
-    return demo_auth.client
-
-
 def _empty_solution(problem, reason="fake"):
     return {"format": "caseload-solution/1", "status": "feasible", "assignments": [],
             "unassigned": [{"appointment": a["id"], "reason": reason} for a in problem["appointments"]],
