@@ -16,6 +16,7 @@ from caseload.admin.forms import (
 from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentType, Client, Role, Skill, Team, User
+from caseload.page_helpers import submit
 from caseload.services import admin
 
 ADMIN = Role.ADMIN
@@ -28,19 +29,12 @@ def get_or_404(model, object_id: int):
     return obj
 
 
-def refused(form, err: admin.AdminError) -> None:
-    """Show a service refusal under its field and in the flash, naming the field."""
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(err)]
-        flash(f"Not saved. {field.label.text}: {err}", "error")
-    else:
-        flash(f"Not saved: {err}", "error")
+def save_form(form, save):
+    """What `save()` saved, or None (already shown) when the form is invalid or refused.
 
-
-def invalid(form) -> None:
-    flash("Not saved. " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
-                                    for name, errors in form.errors.items() if name in form), "error")
+    A refused save may have changed objects already, so those changes are rolled back.
+    """
+    return submit(form, save, admin.AdminError, rollback=True)
 
 
 def render_form(template: str, form, status: int = 200, **context):
@@ -72,16 +66,11 @@ def users():
     form = UserCreateForm()
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                user = admin.add_user(form.username.data, form.display_name.data, Role(form.role.data),
-                                      form.password.data, by=current_user)
-                flash(f"Account {user.username} created.", "success")
-                return redirect(url_for("admin.edit_user", user_id=user.id))
-            except admin.AdminError as err:
-                refused(form, err)
-        else:
-            invalid(form)
+        user = save_form(form, lambda: admin.add_user(form.username.data, form.display_name.data,
+                                                      Role(form.role.data), form.password.data, by=current_user))
+        if user is not None:
+            flash(f"Account {user.username} created.", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
         status = 400
     return render_form("admin/users.html", form, status, users=admin.all_users())
 
@@ -96,19 +85,16 @@ def edit_user(user_id):
         form.role.data = user.role.value
         form.advisor.data = user.advisor.id if user.advisor else NONE
         return render_form("admin/user.html", form, user=user)
-    if form.validate_on_submit():
-        try:
-            advisor = db.session.get(Advisor, form.advisor.data) if form.advisor.data != NONE else None
-            admin.update_user(user, form.display_name.data, Role(form.role.data), form.active.data, advisor,
-                              by=current_user)
-            flash(f"{user.username} saved.", "success")
-            return redirect(url_for("admin.users"))
-        except admin.AdminError as err:
-            db.session.rollback()
-            refused(form, err)
-    else:
-        invalid(form)
+    if save_form(form, lambda: _update_user(user, form)) is not None:
+        flash(f"{user.username} saved.", "success")
+        return redirect(url_for("admin.users"))
     return render_form("admin/user.html", form, 400, user=user)
+
+
+def _update_user(user: User, form: UserEditForm) -> User:
+    advisor = db.session.get(Advisor, form.advisor.data) if form.advisor.data != NONE else None
+    return admin.update_user(user, form.display_name.data, Role(form.role.data), form.active.data, advisor,
+                             by=current_user)
 
 
 # --- teams ----------------------------------------------------------------------------------------
@@ -134,16 +120,10 @@ def teams(team_id):
         form.leader.data = team.leader_id or NONE
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                saved = _save_team(team, form)
-                flash(f"Team {saved.name} saved.", "success")
-                return redirect(url_for("admin.teams"))
-            except admin.AdminError as err:
-                db.session.rollback()
-                refused(form, err)
-        else:
-            invalid(form)
+        saved = save_form(form, lambda: _save_team(team, form))
+        if saved is not None:
+            flash(f"Team {saved.name} saved.", "success")
+            return redirect(url_for("admin.teams"))
         status = 400
     return render_form("admin/teams.html", form, status, team=team, teams=admin.all_teams())
 
@@ -158,16 +138,10 @@ def skills(skill_id):
     form = SkillForm(obj=skill) if request.method == "GET" else SkillForm()
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                saved = admin.save_skill(skill, form.code.data, form.name.data, by=current_user)
-                flash(f"Skill {saved.code} saved.", "success")
-                return redirect(url_for("admin.skills"))
-            except admin.AdminError as err:
-                db.session.rollback()
-                refused(form, err)
-        else:
-            invalid(form)
+        saved = save_form(form, lambda: admin.save_skill(skill, form.code.data, form.name.data, by=current_user))
+        if saved is not None:
+            flash(f"Skill {saved.code} saved.", "success")
+            return redirect(url_for("admin.skills"))
         status = 400
     return render_form("admin/skills.html", form, status, skill=skill, skills=admin.all_skills())
 
@@ -199,23 +173,21 @@ def edit_advisor(advisor_id):
     form = _advisor_form(advisor)
     if request.method == "GET":
         return render_form("admin/advisor.html", form, advisor=advisor)
-    if form.validate_on_submit():
-        try:
-            saved = admin.save_advisor(
-                advisor, name=form.name.data, team=db.session.get(Team, form.team.data),
-                skills=[db.session.get(Skill, s) for s in form.skills.data or []],
-                does_support=form.does_support.data, does_policing=form.does_policing.data,
-                work_pattern=form.work_pattern.data, protected_minutes=form.protected_minutes.data,
-                max_appointments_per_day=form.max_appointments_per_day.data, max_caseload=form.max_caseload.data,
-                active=form.active.data, by=current_user)
-            flash(f"Advisor {saved.name} saved.", "success")
-            return redirect(url_for("admin.advisors"))
-        except admin.AdminError as err:
-            db.session.rollback()
-            refused(form, err)
-    else:
-        invalid(form)
+    saved = save_form(form, lambda: _save_advisor(advisor, form))
+    if saved is not None:
+        flash(f"Advisor {saved.name} saved.", "success")
+        return redirect(url_for("admin.advisors"))
     return render_form("admin/advisor.html", form, 400, advisor=advisor)
+
+
+def _save_advisor(advisor: Advisor | None, form: AdvisorForm) -> Advisor:
+    return admin.save_advisor(
+        advisor, name=form.name.data, team=db.session.get(Team, form.team.data),
+        skills=[db.session.get(Skill, s) for s in form.skills.data or []],
+        does_support=form.does_support.data, does_policing=form.does_policing.data,
+        work_pattern=form.work_pattern.data, protected_minutes=form.protected_minutes.data,
+        max_appointments_per_day=form.max_appointments_per_day.data, max_caseload=form.max_caseload.data,
+        active=form.active.data, by=current_user)
 
 
 # --- appointment types ----------------------------------------------------------------------------
@@ -231,18 +203,12 @@ def types(type_id):
         form.skill.data = kind_type.skill_id or NONE
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                saved = admin.save_appointment_type(
-                    kind_type, code=form.code.data, name=form.name.data, kind=form.kind.data,
-                    skill=db.session.get(Skill, form.skill.data) if form.skill.data != NONE else None,
-                    default_minutes=form.default_minutes.data, active=form.active.data, by=current_user)
-                flash(f"Appointment type {saved.code} saved.", "success")
-                return redirect(url_for("admin.types"))
-            except admin.AdminError as err:
-                db.session.rollback()
-                refused(form, err)
-        else:
-            invalid(form)
+        saved = save_form(form, lambda: admin.save_appointment_type(
+            kind_type, code=form.code.data, name=form.name.data, kind=form.kind.data,
+            skill=db.session.get(Skill, form.skill.data) if form.skill.data != NONE else None,
+            default_minutes=form.default_minutes.data, active=form.active.data, by=current_user))
+        if saved is not None:
+            flash(f"Appointment type {saved.code} saved.", "success")
+            return redirect(url_for("admin.types"))
         status = 400
     return render_form("admin/types.html", form, status, kind_type=kind_type, kinds=admin.all_appointment_types())

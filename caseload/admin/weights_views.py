@@ -8,11 +8,12 @@ from flask_login import current_user
 
 from caseload.admin import bp
 from caseload.admin.forms import WEIGHT_FIELDS, WeightsForm, WhatIfForm
-from caseload.admin.views import ADMIN, invalid
+from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Team
+from caseload.page_helpers import invalid
 from caseload.services import admin, weights
 
 

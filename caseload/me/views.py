@@ -5,7 +5,7 @@ An advisor sees only their own data (current_user.advisor); a client they neithe
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -18,6 +18,7 @@ from caseload.me.forms import (
     CaseWorkBlockForm, ConfirmForm, HandoverNoteForm, NoteForm, RemoveForm, WeeklyPreferenceForm,
 )
 from caseload.models import Advisor, Client, Role
+from caseload.page_helpers import submit, week_or_404
 from caseload.services import calendar_feed as feeds
 from caseload.services import caseload, notes, preferences
 
@@ -38,30 +39,6 @@ def my_client_or_404(client_id: int) -> Client:
     return client
 
 
-def _week_or_404(text: str) -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        abort(404)
-    if day.weekday() != 0:
-        abort(404)
-    return day
-
-
-def _refused(form, err) -> None:
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(err)]
-        flash(f"Not saved. {field.label.text}: {err}", "error")
-    else:
-        flash(f"Not saved: {err}", "error")
-
-
-def _invalid(form) -> None:
-    flash("Not saved. " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
-                                    for name, errors in form.errors.items() if name in form), "error")
-
-
 # --- my week --------------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -76,7 +53,7 @@ def home():
 @role_required(ADVISOR)
 def week(week):
     advisor = my_advisor()
-    week_start = _week_or_404(week)
+    week_start = week_or_404(week)
     return render_template("me/week.html", advisor=advisor, view=caseload.my_week(advisor, week_start),
                            prev_week=week_start - timedelta(days=7), next_week=week_start + timedelta(days=7),
                            this_week=this_week_start(advisor.team.timezone))
@@ -118,15 +95,9 @@ def client(client_id):
 def add_note(client_id):
     client = my_client_or_404(client_id)
     form = NoteForm()
-    if form.validate_on_submit():
-        try:
-            notes.add_note(client, form.body.data, current_user)
-            flash("Note saved.", "success")
-            return redirect(url_for("me.client", client_id=client.id))
-        except notes.NoteRejected as err:
-            _refused(form, err)
-    else:
-        _invalid(form)
+    if submit(form, lambda: notes.add_note(client, form.body.data, current_user), notes.NoteRejected) is not None:
+        flash("Note saved.", "success")
+        return redirect(url_for("me.client", client_id=client.id))
     return _client_page(client, note_form=form, status=400)
 
 
@@ -136,15 +107,11 @@ def add_handover(client_id):
     client = my_client_or_404(client_id)
     form = HandoverNoteForm()
     form.to.choices = [(a.id, a.name) for a in notes.handover_recipients(my_advisor(), client)]
-    if form.validate_on_submit():
-        try:
-            note = notes.add_handover(client, db.session.get(Advisor, form.to.data), form.body.data, current_user)
-            flash(f"Handover note saved for {note.to_advisor.name}.", "success")
-            return redirect(url_for("me.client", client_id=client.id))
-        except notes.NoteRejected as err:
-            _refused(form, err)
-    else:
-        _invalid(form)
+    note = submit(form, lambda: notes.add_handover(client, db.session.get(Advisor, form.to.data), form.body.data,
+                                                   current_user), notes.NoteRejected)
+    if note is not None:
+        flash(f"Handover note saved for {note.to_advisor.name}.", "success")
+        return redirect(url_for("me.client", client_id=client.id))
     return _client_page(client, handover_form=form, status=400)
 
 
@@ -174,16 +141,9 @@ def my_time():
 @role_required(ADVISOR)
 def add_weekly():
     form = WeeklyPreferenceForm()
-    if form.validate_on_submit():
-        try:
-            preferences.add_preference(my_advisor(), current_user, day=form.day.data, start=form.start.data,
-                                       end=form.end.data)
-            flash("Saved. The planner will try to keep this time protected.", "success")
-            return redirect(url_for("me.my_time"))
-        except preferences.PreferenceRejected as err:
-            _refused(form, err)
-    else:
-        _invalid(form)
+    if _add_time(form, day=form.day.data):
+        flash("Saved. The planner will try to keep this time protected.", "success")
+        return redirect(url_for("me.my_time"))
     return _time_page(weekly=form, status=400)
 
 
@@ -191,17 +151,17 @@ def add_weekly():
 @role_required(ADVISOR)
 def add_block():
     form = CaseWorkBlockForm()
-    if form.validate_on_submit():
-        try:
-            preferences.add_preference(my_advisor(), current_user, on=form.on.data, start=form.start.data,
-                                       end=form.end.data, note=form.note.data or "")
-            flash("Saved. The planner will try to keep this time for your case work.", "success")
-            return redirect(url_for("me.my_time"))
-        except preferences.PreferenceRejected as err:
-            _refused(form, err)
-    else:
-        _invalid(form)
+    if _add_time(form, on=form.on.data, note=form.note.data or ""):
+        flash("Saved. The planner will try to keep this time for your case work.", "success")
+        return redirect(url_for("me.my_time"))
     return _time_page(once=form, status=400)
+
+
+def _add_time(form, **when) -> bool:
+    """Save the posted weekly preference or one-off block (`when`: its day or date, and note)."""
+    return submit(form, lambda: preferences.add_preference(my_advisor(), current_user, start=form.start.data,
+                                                           end=form.end.data, **when),
+                  preferences.PreferenceRejected) is not None
 
 
 @bp.post("/time/remove")

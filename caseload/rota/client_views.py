@@ -12,9 +12,10 @@ from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Skill, Team
+from caseload.page_helpers import week_or_404
 from caseload.rota import bp
 from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
-from caseload.rota.views import LEADERS, advisor_choices, show_error, team_or_404, week_or_404
+from caseload.rota.views import LEADERS, advisor_choices, show_error, team_or_404
 from caseload.services import rota
 from caseload.services.problem import week_requests
 

@@ -10,10 +10,11 @@ from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import to_local, week_days
 from caseload.models import Advisor, Plan, PlanItem, SolveJob
+from caseload.page_helpers import week_or_404
 from caseload.rota import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
 from caseload.rota.grid import build_grids
-from caseload.rota.views import LEADERS, advisor_in_team, team_or_404, week_or_404
+from caseload.rota.views import LEADERS, advisor_in_team, team_or_404
 from caseload.services import adjust, planning, plans
 from caseload.services.problem import team_advisors
 

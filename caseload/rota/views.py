@@ -5,7 +5,7 @@ adjusting and publishing in plan_views.py.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,6 +13,7 @@ from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc, week_days, week_start_of
 from caseload.models import Absence, Advisor, Role, Team
+from caseload.page_helpers import week_or_404
 from caseload.rota import bp
 from caseload.rota.forms import NONE, AbsenceForm, ConfirmForm, PlanForm, ProtectedForm
 from caseload.services import planning, plans, rota
@@ -28,16 +29,6 @@ def team_or_404(team_id: int) -> Team:
     if team is None or not can_manage_team(current_user, team):
         abort(404)
     return team
-
-
-def week_or_404(text: str) -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        abort(404)
-    if day.weekday() != 0:
-        abort(404)
-    return day
 
 
 def advisor_in_team(team: Team, advisor_id: int) -> Advisor:

@@ -1,0 +1,56 @@
+"""Helpers shared by the HTML blueprints (admin, me, rota): a week in the URL, and a posted form that
+was invalid or refused by a service (shown under the field at fault and in the flash)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable, TypeVar
+
+from flask import abort, flash
+
+from caseload.extensions import db
+
+Saved = TypeVar("Saved")
+
+
+def week_or_404(text: str) -> date:
+    """The Monday named in the URL; anything else is "not found"."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        abort(404)
+    if day.weekday() != 0:
+        abort(404)
+    return day
+
+
+def refused(form, err) -> None:
+    """Show a service refusal (an error with a `field`) under its field and in the flash, naming the field."""
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(err)]
+        flash(f"Not saved. {field.label.text}: {err}", "error")
+    else:
+        flash(f"Not saved: {err}", "error")
+
+
+def invalid(form) -> None:
+    flash("Not saved. " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+                                    for name, errors in form.errors.items() if name in form), "error")
+
+
+def submit(form, save: Callable[[], Saved], refusal: type[Exception], *, rollback: bool = False) -> Saved | None:
+    """Validate the posted `form` and run `save()`, returning what it saved (never None).
+
+    None when the form is invalid or the service raised `refusal`: the reason is already shown and the
+    caller re-renders the form with status 400. `rollback` drops what a refused save had already changed.
+    """
+    if not form.validate_on_submit():
+        invalid(form)
+        return None
+    try:
+        return save()
+    except refusal as err:
+        if rollback:
+            db.session.rollback()
+        refused(form, err)
+        return None
