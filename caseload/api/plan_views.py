@@ -6,25 +6,19 @@ from flask_login import current_user
 
 from caseload.api import bp
 from caseload.api.schemas import ApiError, body, job_body, plan_json, plan_summary
-from caseload.api.views import LEADERS, not_found, team_or_404, week_or_404
-from caseload.auth.access import can_manage_team, role_required
+from caseload.api.views import LEADERS, managed_or_404, team_or_404, week_or_404
+from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.models import Plan, SolveJob
 from caseload.services import planning, plans
 
 
 def _plan_or_404(plan_id: int) -> Plan:
-    plan = db.session.get(Plan, plan_id)
-    if plan is None or not can_manage_team(current_user, plan.team):
-        raise not_found("plan")
-    return plan
+    return managed_or_404(Plan, plan_id, "plan")
 
 
 def _job_or_404(job_id: int) -> SolveJob:
-    job = db.session.get(SolveJob, job_id)
-    if job is None or not can_manage_team(current_user, job.team):
-        raise not_found("planning job")
-    return job
+    return managed_or_404(SolveJob, job_id, "planning job")
 
 
 @bp.get("/teams/<int:team_id>/weeks/<week>/plans")

@@ -79,11 +79,16 @@ def client_or_404(client_id: int) -> Client:
     return client
 
 
+def managed_or_404(model, object_id: int, what: str):
+    """An object (request, plan, planning job) of a team the caller manages; else 404 naming `what`."""
+    found = db.session.get(model, object_id)
+    if found is None or not can_manage_team(current_user, found.team):
+        raise not_found(what)
+    return found
+
+
 def request_or_404(request_id: int) -> AppointmentRequest:
-    req = db.session.get(AppointmentRequest, request_id)
-    if req is None or not can_manage_team(current_user, req.team):
-        raise not_found("request")
-    return req
+    return managed_or_404(AppointmentRequest, request_id, "request")
 
 
 # --- who am I, teams, advisors -----------------------------------------------------------------------
