@@ -15,7 +15,7 @@ from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client
 from caseload.page_helpers import week_or_404
 from caseload.rota import bp
 from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
-from caseload.rota.views import LEADERS, advisor_choices, show_error, team_or_404
+from caseload.rota.views import LEADERS, advisor_choices, in_team_or_404, save_posted, team_or_404
 from caseload.services import rota
 from caseload.services.problem import week_requests
 
@@ -31,6 +31,14 @@ def clients(team_id):
                            week=this_week_start(team.timezone))
 
 
+def _named_advisor(form) -> Advisor | None:
+    return db.session.get(Advisor, form.named_advisor.data) if form.named_advisor.data else None
+
+
+def _need(form) -> Skill | None:
+    return db.session.get(Skill, form.need.data) if form.need.data else None
+
+
 def _client_choices(team: Team, form) -> None:
     form.named_advisor.choices = advisor_choices(team, "— not allocated —")
     form.need.choices = [(NONE, "—")] + [(s.id, s.name) for s in db.session.scalars(select(Skill).order_by(Skill.code))]
@@ -43,23 +51,18 @@ def new_client(team_id):
     team = team_or_404(team_id)
     form = NewClientForm()
     _client_choices(team, form)
-    if form.validate_on_submit():
-        try:
-            client = rota.add_client(team, form.reference.data, form.name.data,
-                                     db.session.get(Advisor, form.named_advisor.data) if form.named_advisor.data else None,
-                                     db.session.get(Skill, form.need.data) if form.need.data else None,
-                                     form.complexity.data, current_user)
-            flash(f"{client.reference} added.", "success")
-            return redirect(url_for("rota.clients", team_id=team.id))
-        except rota.RotaError as err:
-            show_error(form, err)
-    status = 400 if request.method == "POST" else 200
+    client, status = save_posted(form, lambda: rota.add_client(
+        team, form.reference.data, form.name.data, _named_advisor(form), _need(form), form.complexity.data,
+        current_user))
+    if client is not None:
+        flash(f"{client.reference} added.", "success")
+        return redirect(url_for("rota.clients", team_id=team.id))
     return render_template("rota/client.html", team=team, client=None, form=form), status
 
 
 def _client_or_404(team: Team, client_id: int) -> Client:
-    client = db.session.get(Client, client_id)
-    if client is None or client.team_id != team.id or client.erased_at is not None:
+    client = in_team_or_404(team, Client, client_id)
+    if client.erased_at is not None:
         abort(404)
     return client
 
@@ -73,22 +76,11 @@ def edit_client(team_id, client_id):
         "named_advisor": client.named_advisor_id or NONE, "need": client.need_id or NONE,
         "complexity": client.complexity, "version": client.version_id})
     _client_choices(team, form)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            rota.update_client(client, db.session.get(Advisor, form.named_advisor.data) if form.named_advisor.data else None,
-                               db.session.get(Skill, form.need.data) if form.need.data else None,
-                               form.complexity.data, int(form.version.data), current_user)
-            flash(f"{client.reference} saved.", "success")
-            return redirect(url_for("rota.clients", team_id=team.id))
-        except rota.EditConflict as err:
-            flash(str(err), "error")
-            status = 409
-        except rota.RotaError as err:
-            show_error(form, err)
-            status = 400
-    elif request.method == "POST":
-        status = 400
+    saved, status = save_posted(form, lambda: rota.update_client(
+        client, _named_advisor(form), _need(form), form.complexity.data, int(form.version.data), current_user))
+    if saved is not None:
+        flash(f"{client.reference} saved.", "success")
+        return redirect(url_for("rota.clients", team_id=team.id))
     return render_template("rota/client.html", team=team, client=client, form=form), status
 
 
@@ -128,22 +120,16 @@ def _request_fields(team: Team, week_start: date, form: RequestForm) -> rota.Req
 def new_request(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
     form = _request_form(team, None if request.method == "POST" else {"duration_minutes": 30, "client": request.args.get("client", "")})
-    if form.validate_on_submit():
-        try:
-            rota.add_request(team, week_start, _request_fields(team, week_start, form), current_user)
-            flash("Request added.", "success")
-            return redirect(url_for("rota.requests", team_id=team.id, week=week))
-        except rota.RotaError as err:
-            show_error(form, err)
-    status = 400 if request.method == "POST" else 200
+    saved, status = save_posted(form, lambda: rota.add_request(
+        team, week_start, _request_fields(team, week_start, form), current_user))
+    if saved is not None:
+        flash("Request added.", "success")
+        return redirect(url_for("rota.requests", team_id=team.id, week=week))
     return render_template("rota/request.html", team=team, week=week_start, form=form, item=None), status
 
 
 def _request_or_404(team: Team, request_id: int) -> AppointmentRequest:
-    item = db.session.get(AppointmentRequest, request_id)
-    if item is None or item.team_id != team.id:
-        abort(404)
-    return item
+    return in_team_or_404(team, AppointmentRequest, request_id)
 
 
 @bp.route("/t/<int:team_id>/requests/<int:request_id>", methods=["GET", "POST"])
@@ -158,21 +144,11 @@ def edit_request(team_id, request_id):
         "purpose": item.purpose, "windows": rota.windows_text(item, tz), "pinned_advisor": item.pinned_advisor_id or NONE,
         "pinned_day": pin.date() if pin else None, "pinned_time": pin.time() if pin else None,
         "version": item.version_id})
-    status = 200
-    if form.validate_on_submit():
-        try:
-            rota.update_request(item, _request_fields(team, item.week_start, form), int(form.version.data or 0),
-                                current_user)
-            flash("Request saved.", "success")
-            return redirect(url_for("rota.requests", team_id=team.id, week=item.week_start.isoformat()))
-        except rota.EditConflict as err:
-            flash(str(err), "error")
-            status = 409
-        except rota.RotaError as err:
-            show_error(form, err)
-            status = 400
-    elif request.method == "POST":
-        status = 400
+    saved, status = save_posted(form, lambda: rota.update_request(
+        item, _request_fields(team, item.week_start, form), int(form.version.data or 0), current_user))
+    if saved is not None:
+        flash("Request saved.", "success")
+        return redirect(url_for("rota.requests", team_id=team.id, week=item.week_start.isoformat()))
     return render_template("rota/request.html", team=team, week=item.week_start, form=form, item=item), status
 
 

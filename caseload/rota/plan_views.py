@@ -14,25 +14,17 @@ from caseload.page_helpers import week_or_404
 from caseload.rota import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
 from caseload.rota.grid import build_grids
-from caseload.rota.views import LEADERS, advisor_in_team, team_or_404
+from caseload.rota.views import LEADERS, advisor_in_team, managed_or_404, team_or_404
 from caseload.services import adjust, planning, plans
 from caseload.services.problem import team_advisors
 
 
 def _plan_or_404(plan_id: int) -> Plan:
-    plan = db.session.get(Plan, plan_id)
-    if plan is None:
-        abort(404)
-    team_or_404(plan.team_id)
-    return plan
+    return managed_or_404(Plan, plan_id)
 
 
 def _job_or_404(job_id: int) -> SolveJob:
-    job = db.session.get(SolveJob, job_id)
-    if job is None:
-        abort(404)
-    team_or_404(job.team_id)
-    return job
+    return managed_or_404(SolveJob, job_id)
 
 
 def _start(team, week_start, time_limit=None):

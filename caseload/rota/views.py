@@ -31,11 +31,25 @@ def team_or_404(team_id: int) -> Team:
     return team
 
 
-def advisor_in_team(team: Team, advisor_id: int) -> Advisor:
-    advisor = db.session.get(Advisor, advisor_id)
-    if advisor is None or advisor.team_id != team.id:
+def in_team_or_404(team: Team, model, object_id: int):
+    """An advisor, client or request of `team`: one of another team is "not found", like a missing one."""
+    found = db.session.get(model, object_id)
+    if found is None or found.team_id != team.id:
         abort(404)
-    return advisor
+    return found
+
+
+def managed_or_404(model, object_id: int):
+    """A plan or planning job of a team the user manages; anything else is "not found"."""
+    found = db.session.get(model, object_id)
+    if found is None:
+        abort(404)
+    team_or_404(found.team_id)
+    return found
+
+
+def advisor_in_team(team: Team, advisor_id: int) -> Advisor:
+    return in_team_or_404(team, Advisor, advisor_id)
 
 
 def advisor_choices(team: Team, none_label: str | None = None):
@@ -48,6 +62,22 @@ def show_error(form, err: rota.RotaError) -> None:
     if field is not None:
         field.errors = list(field.errors) + [str(err)]
     flash(str(err), "error")
+
+
+def save_posted(form, save):
+    """Validate the posted `form` and run `save()`: (what it saved, None) once saved; otherwise (None, the status
+    to show the form again with): 200 when nothing was posted, 400 when invalid or refused, 409 when someone
+    else changed the record since the form was read."""
+    if not form.validate_on_submit():
+        return None, 400 if request.method == "POST" else 200
+    try:
+        return save(), None
+    except rota.EditConflict as err:
+        flash(str(err), "error")
+        return None, 409
+    except rota.RotaError as err:
+        show_error(form, err)
+        return None, 400
 
 
 @bp.get("/")
@@ -69,11 +99,9 @@ def this_week(team_id):
 @role_required(*LEADERS)
 def week(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
-    form = AbsenceForm()
-    form.advisor.choices = advisor_choices(team)
     return render_template(
         "rota/week.html", team=team, week=week_start, days=week_days(week_start),
-        rows=rota.week_rows(team, week_start), absence_form=form, protected_form=ProtectedForm(),
+        rows=rota.week_rows(team, week_start), absence_form=_absence_form(team), protected_form=ProtectedForm(),
         plan_form=PlanForm(), confirm=ConfirmForm(), requests_count=len(week_requests(team, week_start)),
         plans=plans.week_plans(team, week_start), published=plans.published_plan(team, week_start),
         job=planning.latest_job(team, week_start), prev_week=week_start - timedelta(days=7),
@@ -81,6 +109,12 @@ def week(team_id, week):
 
 
 # --- absences ---------------------------------------------------------------------------------------
+
+def _absence_form(team: Team, data=None) -> AbsenceForm:
+    form = AbsenceForm(data=data)
+    form.advisor.choices = advisor_choices(team)
+    return form
+
 
 def _absence_times(team: Team, form: AbsenceForm):
     first, last = form.start_day.data, form.end_day.data or form.start_day.data
@@ -93,8 +127,7 @@ def _absence_times(team: Team, form: AbsenceForm):
 @role_required(*LEADERS)
 def add_absence(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
-    form = AbsenceForm()
-    form.advisor.choices = advisor_choices(team)
+    form = _absence_form(team)
     if form.validate_on_submit():
         starts_at, ends_at = _absence_times(team, form)
         try:
@@ -124,22 +157,17 @@ def edit_absence(team_id, absence_id):
     start, end = to_local(absence.starts_at, team.timezone), to_local(absence.ends_at, team.timezone)
     week_start = week_start_of(start.date())
     whole = start.time().isoformat() == end.time().isoformat() == "00:00:00"
-    form = AbsenceForm(data=None if request.method == "POST" else {
+    form = _absence_form(team, None if request.method == "POST" else {
         "advisor": absence.advisor_id, "start_day": start.date(),
         "end_day": (end.date() - timedelta(days=1)) if whole else end.date(),
         "start_time": None if whole else start.time(), "end_time": None if whole else end.time(),
         "reason": absence.reason, "note": absence.note})
-    form.advisor.choices = advisor_choices(team)
-    if form.validate_on_submit():
-        starts_at, ends_at = _absence_times(team, form)
-        try:
-            rota.update_absence(absence, team, week_start, db.session.get(Advisor, form.advisor.data), starts_at,
-                                ends_at, form.reason.data, form.note.data, current_user)
-            flash("Absence changed.", "success")
-            return redirect(url_for("rota.week", team_id=team.id, week=week_start.isoformat()))
-        except rota.RotaError as err:
-            show_error(form, err)
-    status = 400 if request.method == "POST" else 200
+    saved, status = save_posted(form, lambda: rota.update_absence(
+        absence, team, week_start, db.session.get(Advisor, form.advisor.data), *_absence_times(team, form),
+        form.reason.data, form.note.data, current_user))
+    if saved is not None:
+        flash("Absence changed.", "success")
+        return redirect(url_for("rota.week", team_id=team.id, week=week_start.isoformat()))
     return render_template("rota/absence.html", team=team, week=week_start, form=form, absence=absence), status
 
 
