@@ -98,25 +98,21 @@ def test_create_request_one_field_wrong(api, field, value, drop, day, start, min
     assert response.status_code in (201, 400, 422)
 
 
+# Writes to one existing demo object: (body strategy, method, path, the demo sample its id comes from).
+SAMPLE_WRITES = [
+    pytest.param(REQUEST_BODY, "patch", "/requests/{request_id}", "request_id", id="update_request"),
+    pytest.param(CLIENT_BODY, "patch", "/clients/{client_id}", "client_id", id="update_client"),
+    pytest.param(PUBLISH_BODY, "post", "/plans/{plan_id}/publish", "plan_id", id="publish"),
+]
+
+
+@pytest.mark.parametrize("strategy, method, template, key", SAMPLE_WRITES)
 @FUZZ
-@given(body=REQUEST_BODY | RAW)
-def test_update_request(api, body):
+@given(data=st.data())
+def test_write_to_a_demo_object(api, strategy, method, template, key, data):
+    body = data.draw(strategy | RAW, label="body")
     _north, _week, samples = _targets()
-    _send(api, "patch", "/requests/{request_id}", body, request_id=samples.values["request_id"])
-
-
-@FUZZ
-@given(body=CLIENT_BODY | RAW)
-def test_update_client(api, body):
-    _north, _week, samples = _targets()
-    _send(api, "patch", "/clients/{client_id}", body, client_id=samples.values["client_id"])
-
-
-@FUZZ
-@given(body=PUBLISH_BODY | RAW)
-def test_publish(api, body):
-    _north, _week, samples = _targets()
-    _send(api, "post", "/plans/{plan_id}/publish", body, plan_id=samples.values["plan_id"])
+    _send(api, method, template, body, **{key: samples.values[key]})
 
 
 @FUZZ
