@@ -91,16 +91,22 @@ def _sign_in_and_open_week(page, base, app):
     page.goto(url)
 
 
-def test_progress_panel_updates_live_until_the_plan_is_ready(live, page, monkeypatch):
-    from playwright.sync_api import expect
-
+def _start_planning(live, page, monkeypatch, seconds: float):
+    """Sign in as the leader, open this week and start a run whose solver takes `seconds`; wait until it runs."""
     from caseload.services import planning
 
     base, app = live
-    monkeypatch.setattr(planning, "solver", lambda: _slow_solver(2.5))
+    monkeypatch.setattr(planning, "solver", lambda: _slow_solver(seconds))
     _sign_in_and_open_week(page, base, app)
     page.click("form.plan-form button")
     page.wait_for_selector(".job-panel[data-status=running]", timeout=10000)
+    return app
+
+
+def test_progress_panel_updates_live_until_the_plan_is_ready(live, page, monkeypatch):
+    from playwright.sync_api import expect
+
+    _start_planning(live, page, monkeypatch, 2.5)
     expect(page.locator(".job-score")).to_have_text("4242", timeout=10000)  # progress shown while solving
     page.wait_for_selector(".job-result:not(.hidden)", timeout=20000)  # no reload: rota.js polled
     assert page.text_content(".job-status") == "succeeded"
@@ -110,13 +116,7 @@ def test_progress_panel_updates_live_until_the_plan_is_ready(live, page, monkeyp
 
 
 def test_cancel_button_stops_the_run_and_saves_nothing(live, page, monkeypatch):
-    from caseload.services import planning
-
-    base, app = live
-    monkeypatch.setattr(planning, "solver", lambda: _slow_solver(30))
-    _sign_in_and_open_week(page, base, app)
-    page.click("form.plan-form button")
-    page.wait_for_selector(".job-panel[data-status=running]", timeout=10000)
+    app = _start_planning(live, page, monkeypatch, 30)
     began = time.monotonic()
     page.click(".job-cancel button")
     page.wait_for_selector(".job-panel[data-status=cancelled]", timeout=15000)
