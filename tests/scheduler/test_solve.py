@@ -9,8 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.baselines import named_first
+from scheduler.check import check_solution
 from scheduler.cli import main
 from scheduler.generate import generate
+from scheduler.model import parse_problem
+from scheduler.solver import _phases, solve_in_process
 from tiny import brute_force_best, placed, solve_checked, tiny_week
 
 
@@ -78,10 +81,30 @@ def test_generated_week_beats_the_booking_desk():
     assert solution["bound"] >= solution["score"]
 
 
-def test_deterministic_mode_repeats_itself():
+def test_auto_strategy_by_week_size_and_time():
+    mid = parse_problem(generate("advice", 10, seed=4))  # ~14 k candidate placements
+    assert _phases(mid, "auto", 60) == (True, True)
+    assert _phases(mid, "auto", 3) == (False, True)
+    big = parse_problem(generate("clinic", 10, seed=1))  # ~125 k
+    assert _phases(big, "auto", 60) == (False, True)
+
+
+@pytest.mark.parametrize("strategy", ["full", "hybrid", "lns"])
+def test_each_strategy_gives_a_valid_plan_better_than_the_desk(strategy):
+    doc = generate("jobcentre", 10, seed=3)
+    solution = solve_in_process(doc, time_limit=3, workers=1, strategy=strategy)
+    result = check_solution(doc, solution)
+    assert result.ok, result.violations
+    assert solution["score"] == result.score > named_first(doc)["score"]
+    assert solution["bound"] >= solution["score"]
+
+
+@pytest.mark.parametrize("strategy", ["auto", "hybrid"])
+def test_deterministic_mode_repeats_itself(strategy):
     doc = generate("advice", 10, seed=4)
-    first = solve_checked(doc, time_limit=3, deterministic=True)
-    second = solve_checked(doc, time_limit=3, deterministic=True)
+    first = solve_in_process(doc, time_limit=3, workers=1, deterministic=True, strategy=strategy)
+    second = solve_in_process(doc, time_limit=3, workers=1, deterministic=True, strategy=strategy)
+    assert check_solution(doc, first).ok
     for key in ("assignments", "allocations", "protected", "score", "bound"):
         assert first[key] == second[key], key
 
