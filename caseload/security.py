@@ -1,8 +1,6 @@
 """Sessions, default-deny and security headers."""
 from __future__ import annotations
 
-import hashlib
-
 from flask import abort, current_app, g, request
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
@@ -10,6 +8,7 @@ from werkzeug.routing import IntegerConverter
 from caseload.auth.access import PUBLIC_ATTR, ROLES_ATTR
 from caseload.extensions import db, login_manager
 from caseload.models import User
+from caseload.services.api_tokens import hash_api_token
 
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER column (ids, versions)
 
@@ -17,10 +16,6 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
-
-
-def hash_api_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _is_api(req) -> bool:

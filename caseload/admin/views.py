@@ -14,10 +14,11 @@ from caseload.admin.forms import (
     NONE, AdvisorForm, AppointmentTypeForm, SkillForm, TeamForm, UserCreateForm, UserEditForm,
 )
 from caseload.auth.access import role_required
+from caseload.auth.forms import ConfirmForm
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentType, Client, Role, Skill, Team, User
 from caseload.page_helpers import submit
-from caseload.services import admin
+from caseload.services import admin, api_tokens
 
 ADMIN = Role.ADMIN
 
@@ -72,7 +73,24 @@ def users():
             flash(f"Account {user.username} created.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
         status = 400
-    return render_form("admin/users.html", form, status, users=admin.all_users())
+    everyone = admin.all_users()
+    token_issued = api_tokens.issued_at(u.id for u in everyone if u.api_token_hash is not None)
+    return render_form("admin/users.html", form, status, users=everyone, token_issued=token_issued,
+                       confirm=ConfirmForm())
+
+
+@bp.post("/users/<int:user_id>/api-token/revoke")
+@role_required(ADMIN)
+def revoke_user_api_token(user_id):
+    """Withdraw anyone's API token (a leaked token, someone leaving); issuing stays with the holder."""
+    user = get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if api_tokens.revoke_api_token(user, by=current_user):
+        flash(f"The API token of {user.username} is revoked.", "success")
+    else:
+        flash(f"{user.username} had no API token.", "info")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

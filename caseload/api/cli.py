@@ -19,7 +19,9 @@ def api_token(username, revoke):
     if user is None or not user.active:
         raise click.ClickException(f"no active user called {username!r}")
     if revoke:
-        revoke_api_token(user)
-        click.echo(f"The API token of {user.username} is revoked.")
+        if revoke_api_token(user):
+            click.echo(f"The API token of {user.username} is revoked.")
+        else:
+            click.echo(f"{user.username} had no API token.")
         return
     click.echo(issue_api_token(user))

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from caseload.auth import views  # noqa: E402,F401
+from caseload.auth import token_views, views  # noqa: E402,F401

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -11,3 +11,9 @@ class LoginForm(FlaskForm):
 class PasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired()])
     new = PasswordField("New password", validators=[DataRequired(), Length(max=256)])
+
+
+class ConfirmForm(FlaskForm):
+    """Only carries the CSRF token for POST buttons (issue or revoke an API token)."""
+
+    confirm = HiddenField(default="1")

@@ -26,8 +26,13 @@ BY_AREA = {
     "auth": ALL,
     "api": ALL,  # each API endpoint scopes its data to the caller
 }
-# Endpoints that differ from their area.
+# Endpoints that differ from their area, or that security depends on enough to name here.
 BY_ENDPOINT = {
+    # Everyone may use the API, so everyone manages their own token; revoking someone else's is admin only.
+    "auth.api_token": ALL,
+    "auth.issue_api_token": ALL,
+    "auth.revoke_api_token": ALL,
+    "admin.revoke_user_api_token": frozenset({Role.ADMIN}),
     "admin.reports_page": LEADING,
     "admin.report_json": LEADING,
     "admin.report_csv": LEADING,
