@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from caseload.admin import bp
@@ -81,9 +81,13 @@ def start_what_if():
 @bp.get("/weights/what-if/<task_id>")
 @role_required(ADMIN)
 def what_if(task_id):
-    if not re.fullmatch(r"[0-9a-f-]{8,64}", task_id):
-        abort(404)
-    result = weights.what_if_result(task_id)
+    try:
+        if not re.fullmatch(r"[0-9a-f-]{8,64}", task_id):
+            raise weights.WhatIfGone(task_id)
+        result = weights.what_if_result(task_id)
+    except weights.WhatIfGone:
+        # Said plainly, without the refresh: waiting would never bring this one back.
+        return render_template("admin/what_if.html", gone=True, result=None), 404
     profile = weights.active_profile()
     form = None
     if result and "proposed" in result:

@@ -8,10 +8,12 @@ with weights nobody has agreed to.)
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import nullcontext
 from datetime import date
 
 from flask import current_app, has_app_context
+from huey.exceptions import TaskException
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,6 +24,8 @@ from caseload.models import DEFAULT_WEIGHTS, Team, WeightProfile, utcnow
 from caseload.services import audit
 
 log = logging.getLogger(__name__)
+# How long a what-if may wait in the queue behind other jobs (beyond its two runs) before the page gives up.
+WHAT_IF_QUEUE_GRACE_SECONDS = 15 * 60
 
 # What each weight does, in the words the administrator sees next to it.
 EXPLANATIONS = {
@@ -155,9 +159,35 @@ def start_what_if(team: Team, week_start: date, proposed: dict, time_limit: floa
     current = active_profile().as_weights()
     limit = min(float(time_limit), float(current_app.config.get("WHAT_IF_MAX_SECONDS", 120)))
     result = run_what_if(team.id, week_start.isoformat(), current, proposed, limit)
+    # A note that this id was started, and until when it is worth waiting for: without it an id that was
+    # never started (or whose result has gone) looks the same as one still running, and the page waits for ever.
+    huey.put(_started_key(result.id), {"give_up_at": time.time() + 2 * limit + WHAT_IF_QUEUE_GRACE_SECONDS})
     return result.id
 
 
+class WhatIfGone(LookupError):
+    """No what-if with this id is running or kept: never started here, expired, or its result is gone."""
+
+
+def _started_key(task_id: str) -> str:
+    return f"what-if-started:{task_id}"
+
+
 def what_if_result(task_id: str) -> dict | None:
-    """The comparison, or None while it is still running (kept until it is read again)."""
-    return huey.result(task_id, preserve=True)
+    """The comparison (kept, so the page can be reloaded), or None while it is still running.
+
+    Raises WhatIfGone for an id nobody started, or one that has been running past any reasonable end.
+    """
+    try:
+        result = huey.result(task_id, preserve=True)
+    except TaskException as err:  # the task itself crashed (compare_weights reports its own failures)
+        return {"error": f"The what-if could not run: {err}"}
+    started = huey.get(_started_key(task_id), peek=True)
+    if result is not None:
+        if started is not None and not started.get("seen"):
+            # Seen finished: should the result ever go (storage flushed or expired), say so at once.
+            huey.put(_started_key(task_id), {**started, "seen": True})
+        return result
+    if started is None or started.get("seen") or time.time() > started["give_up_at"]:
+        raise WhatIfGone(task_id)
+    return None

@@ -124,3 +124,47 @@ def test_what_if_page_waits_for_the_worker(demo_client, demo_auth, monkeypatch):
     assert page.status_code == 200
     assert b'http-equiv="refresh"' in page.data and b"refreshes itself" in page.data
     assert demo_client.get("/admin/weights/what-if/<script>").status_code == 404
+
+
+def _gone(page) -> bool:
+    """The what-if page saying the comparison has gone: 404, a way back, and no more refreshing."""
+    return (page.status_code == 404 and b"no longer available" in page.data
+            and b'href="/admin/weights"' in page.data and b'http-equiv="refresh"' not in page.data)
+
+
+def test_what_if_page_stops_waiting_for_an_unknown_or_expired_comparison(demo_client, demo_auth, monkeypatch):
+    import time
+    from types import SimpleNamespace
+
+    from caseload.jobs import huey
+    from caseload.services import weights
+
+    demo_auth.login("admin")
+    assert _gone(demo_client.get("/admin/weights/what-if/0123abcd-0000-4000-8000-00000000dead"))  # never started
+    assert _gone(demo_client.get("/admin/weights/what-if/not-a-task-id"))  # malformed
+
+    task_id = "0123abcd-0000-4000-8000-00000000beef"
+    huey.put(weights._started_key(task_id), {"give_up_at": time.time() + 60})
+    waiting = demo_client.get(f"/admin/weights/what-if/{task_id}")
+    assert waiting.status_code == 200 and b'http-equiv="refresh"' in waiting.data
+    later = time.time() + 120  # past the give-up time: the worker never answered
+    monkeypatch.setattr(weights, "time", SimpleNamespace(time=lambda: later))
+    assert _gone(demo_client.get(f"/admin/weights/what-if/{task_id}"))
+
+
+def test_what_if_page_says_so_when_a_shown_result_has_gone(demo_client, demo_auth):
+    import time
+
+    from caseload.jobs import huey
+    from caseload.services import weights
+
+    demo_auth.login("admin")
+    task_id = "0123abcd-0000-4000-8000-00000000f00d"
+    huey.put(weights._started_key(task_id), {"give_up_at": time.time() + 600})
+    huey.put(task_id, {"error": "The what-if could not run: test"})  # the worker's answer, as huey stores it
+    url = f"/admin/weights/what-if/{task_id}"
+    for _ in range(2):  # kept, so a reload shows it again
+        page = demo_client.get(url)
+        assert page.status_code == 200 and b"could not run: test" in page.data
+    huey.get(task_id)  # the result is consumed (or expired) behind the page's back
+    assert _gone(demo_client.get(url))
