@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from wtforms import SelectChoice
 
 from caseload.admin import bp
 from caseload.admin.forms import NONE, AuditFilterForm
@@ -15,8 +16,9 @@ from caseload.services import audit_log as audit_search
 @role_required(ADMIN)
 def audit_log():
     form = AuditFilterForm(request.args)
-    form.user.choices = [(NONE, "— anyone —")] + [(u.id, u.username) for u in admin.all_users()]
-    form.action.choices = [("", "— any —")] + [(a, a) for a in audit_search.audit_actions()]
+    form.user.choices = [SelectChoice(NONE, "— anyone —")] + [SelectChoice(u.id, u.username)
+                                                            for u in admin.all_users()]
+    form.action.choices = [SelectChoice("", "— any —")] + [SelectChoice(a) for a in audit_search.audit_actions()]
     ok = form.validate()
     page = request.args.get("page", 1, type=int)
     result = audit_search.search_audit(

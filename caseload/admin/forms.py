@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
-    TextAreaField,
+    BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
+    StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from caseload.models import KINDS, Role
 
 NONE = 0  # the "nobody / none" choice in selects
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
 class UserCreateForm(FlaskForm):
@@ -62,7 +62,7 @@ class AdvisorForm(FlaskForm):
 class AppointmentTypeForm(FlaskForm):
     code = StringField("Code", validators=[DataRequired(), Length(max=40)])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    kind = SelectField("Kind", choices=[(k, k) for k in KINDS])
+    kind = SelectField("Kind", choices=[SelectChoice(k) for k in KINDS])
     skill = SelectField("Skill needed", coerce=int, default=NONE)
     default_minutes = IntegerField("Default length (minutes)", default=30, validators=[InputRequired(), NumberRange(15, 480)])
     active = BooleanField("Active", default=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from caseload.admin import bp
 from caseload.admin.forms import (
@@ -58,7 +59,7 @@ def home():
 
 def _advisor_choices(user: User):
     free = [a for a in admin.all_advisors() if a.user_id in (None, user.id)]
-    return [(NONE, "— none —")] + [(a.id, f"{a.name} ({a.team.name})") for a in free]
+    return [SelectChoice(NONE, "— none —")] + [SelectChoice(a.id, f"{a.name} ({a.team.name})") for a in free]
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -119,7 +120,8 @@ def _update_user(user: User, form: UserEditForm) -> User:
 
 def _leader_choices():
     leaders = db.session.scalars(select(User).where(User.role == Role.LEADER, User.active.is_(True)).order_by(User.username))
-    return [(NONE, "— none —")] + [(u.id, f"{u.display_name} ({u.username})") for u in leaders]
+    return [SelectChoice(NONE, "— none —")] + [SelectChoice(u.id, f"{u.display_name} ({u.username})")
+                                               for u in leaders]
 
 
 def _save_team(team: Team | None, form: TeamForm):
@@ -168,8 +170,8 @@ def skills(skill_id):
 
 def _advisor_form(advisor: Advisor | None) -> AdvisorForm:
     form = AdvisorForm(obj=advisor) if request.method == "GET" else AdvisorForm()
-    form.team.choices = [(t.id, t.name) for t in admin.all_teams()]
-    form.skills.choices = [(s.id, f"{s.name} ({s.code})") for s in admin.all_skills()]
+    form.team.choices = [SelectChoice(t.id, t.name) for t in admin.all_teams()]
+    form.skills.choices = [SelectChoice(s.id, f"{s.name} ({s.code})") for s in admin.all_skills()]
     if request.method == "GET" and advisor is not None:
         form.team.data = advisor.team_id
         form.skills.data = [s.id for s in advisor.skills]
@@ -216,7 +218,8 @@ def _save_advisor(advisor: Advisor | None, form: AdvisorForm) -> Advisor:
 def types(type_id):
     kind_type = get_or_404(AppointmentType, type_id) if type_id else None
     form = AppointmentTypeForm(obj=kind_type) if request.method == "GET" else AppointmentTypeForm()
-    form.skill.choices = [(NONE, "— the client's own need —")] + [(s.id, s.name) for s in admin.all_skills()]
+    form.skill.choices = [SelectChoice(NONE, "— the client's own need —")] + [SelectChoice(s.id, s.name)
+                                                                               for s in admin.all_skills()]
     if request.method == "GET" and kind_type is not None:
         form.skill.data = kind_type.skill_id or NONE
     status = 200

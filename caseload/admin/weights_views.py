@@ -5,6 +5,7 @@ import re
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from caseload.admin import bp
 from caseload.admin.forms import WEIGHT_FIELDS, WeightsForm, WhatIfForm
@@ -24,7 +25,7 @@ def _forms(profile, what_if: WhatIfForm | None = None, form: WeightsForm | None 
         first = teams[0] if teams else None
         what_if = WhatIfForm(formdata=None, data={**profile.as_weights(), "time_limit": 10,
                                                   "week": this_week_start(first.timezone) if first else None})
-    what_if.team.choices = [(t.id, t.name) for t in teams]
+    what_if.team.choices = [SelectChoice(t.id, t.name) for t in teams]
     return form, what_if
 
 
@@ -68,7 +69,7 @@ def save_weights():
 def start_what_if():
     profile = weights.active_profile()
     what_if = WhatIfForm()
-    what_if.team.choices = [(t.id, t.name) for t in admin.all_teams()]
+    what_if.team.choices = [SelectChoice(t.id, t.name) for t in admin.all_teams()]
     if not what_if.validate_on_submit():
         invalid(what_if)
         form, what_if = _forms(profile, what_if=what_if)

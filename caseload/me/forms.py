@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from caseload.services.notes import MAX_NOTE
 
-DAY_CHOICES = [("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday"),
-               ("sat", "Saturday"), ("sun", "Sunday")]
+DAY_CHOICES = [SelectChoice(value, label) for value, label in (
+    ("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday"),
+    ("sat", "Saturday"), ("sun", "Sunday"))]
 
 
 class NoteForm(FlaskForm):

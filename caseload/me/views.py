@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from caseload.auth.access import public, role_required
 from caseload.extensions import db, limiter
@@ -76,7 +77,7 @@ def my_caseload():
 def _client_page(client: Client, note_form=None, handover_form=None, status=200):
     advisor = my_advisor()
     handover_form = handover_form or HandoverNoteForm(formdata=None)
-    handover_form.to.choices = [(a.id, a.name) for a in notes.handover_recipients(advisor, client)]
+    handover_form.to.choices = [SelectChoice(a.id, a.name) for a in notes.handover_recipients(advisor, client)]
     client_notes = notes.client_notes(client)
     return render_template("me/client.html", advisor=advisor, client=client, notes=client_notes,
                            authors=notes.note_authors(client_notes), handovers=notes.handover_notes(client),
@@ -106,7 +107,7 @@ def add_note(client_id):
 def add_handover(client_id):
     client = my_client_or_404(client_id)
     form = HandoverNoteForm()
-    form.to.choices = [(a.id, a.name) for a in notes.handover_recipients(my_advisor(), client)]
+    form.to.choices = [SelectChoice(a.id, a.name) for a in notes.handover_recipients(my_advisor(), client)]
     note = submit(form, lambda: notes.add_handover(client, db.session.get(Advisor, form.to.data), form.body.data,
                                                    current_user), notes.NoteRejected)
     if note is not None:

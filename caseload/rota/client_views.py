@@ -7,6 +7,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from caseload.auth.access import role_required
 from caseload.extensions import db
@@ -41,7 +42,8 @@ def _need(form) -> Skill | None:
 
 def _client_choices(team: Team, form) -> None:
     form.named_advisor.choices = advisor_choices(team, "— not allocated —")
-    form.need.choices = [(NONE, "—")] + [(s.id, s.name) for s in db.session.scalars(select(Skill).order_by(Skill.code))]
+    skills = db.session.scalars(select(Skill).order_by(Skill.code))
+    form.need.choices = [SelectChoice(NONE, "—")] + [SelectChoice(s.id, s.name) for s in skills]
     form.complexity.choices = COMPLEXITY
 
 
@@ -96,7 +98,7 @@ def requests(team_id, week):
 
 def _request_form(team: Team, data=None) -> RequestForm:
     form = RequestForm(data=data)
-    form.type.choices = [(t.id, f"{t.name} ({t.kind})") for t in db.session.scalars(
+    form.type.choices = [SelectChoice(t.id, f"{t.name} ({t.kind})") for t in db.session.scalars(
         select(AppointmentType).where(AppointmentType.active.is_(True)).order_by(AppointmentType.name))]
     form.pinned_advisor.choices = advisor_choices(team, "— not pinned —")
     return form

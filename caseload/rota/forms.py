@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField,
+    BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 NONE = 0  # the "nobody" choice in advisor selects
-COMPLEXITY = [(1, "1 · straightforward"), (2, "2 · some complexity"), (3, "3 · complex")]
+COMPLEXITY = [SelectChoice(1, "1 · straightforward"), SelectChoice(2, "2 · some complexity"),
+              SelectChoice(3, "3 · complex")]
 
 
 class AbsenceForm(FlaskForm):

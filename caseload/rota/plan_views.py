@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from caseload.auth.access import role_required
 from caseload.extensions import db
@@ -82,7 +83,7 @@ def review(plan_id):
     published = plans.published_plan(team, plan.week_start)
     compare = plan.based_on if plan.based_on is not None else (published if published is not plan else None)
     move_form = MoveForm(version=plan.version_id)
-    move_form.advisor.choices = [(a.id, a.name) for a in advisors]
+    move_form.advisor.choices = [SelectChoice(a.id, a.name) for a in advisors]
     return render_template(
         "rota/review.html", plan=plan, team=team, week=plan.week_start, days=days, times=times, grids=grids,
         published=published, compare=compare, diff=plans.plan_diff(plan, compare) if compare else None,
@@ -105,7 +106,7 @@ def _move_target(plan: Plan, form: MoveForm) -> tuple[PlanItem, Advisor, datetim
 def move(plan_id):
     plan = _plan_or_404(plan_id)
     form = MoveForm()
-    form.advisor.choices = [(a.id, a.name) for a in team_advisors(plan.team)]
+    form.advisor.choices = [SelectChoice(a.id, a.name) for a in team_advisors(plan.team)]
     if not form.validate_on_submit():
         flash("Choose an advisor, a day and a start time.", "error")
         return redirect(url_for("rota.review", plan_id=plan.id)), 303

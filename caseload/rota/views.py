@@ -9,6 +9,8 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
+
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc, week_days, week_start_of
@@ -53,8 +55,8 @@ def advisor_in_team(team: Team, advisor_id: int) -> Advisor:
 
 
 def advisor_choices(team: Team, none_label: str | None = None):
-    choices = [(a.id, a.name) for a in team_advisors(team)]
-    return ([(NONE, none_label)] if none_label else []) + choices
+    choices = [SelectChoice(a.id, a.name) for a in team_advisors(team)]
+    return ([SelectChoice(NONE, none_label)] if none_label else []) + choices
 
 
 def show_error(form, err: rota.RotaError) -> None:
