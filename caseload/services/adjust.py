@@ -15,6 +15,7 @@ from caseload.extensions import db
 from caseload.models import Advisor, HandoverNote, Plan, PlanItem, ProtectedBlock
 from caseload.services import audit
 from caseload.services.problem import TEXT, advisor_sid, db_id, request_sid, utc_of_local
+from caseload.services.rule_text import humanise
 
 
 class AdjustRejected(ValueError):
@@ -39,6 +40,10 @@ def _violation_text(violation) -> str:
     return str(violation)
 
 
+def _readable(violation) -> str:
+    return humanise(_violation_text(violation))
+
+
 def check_rules(problem: dict, solution: dict):
     """The checker's result; raises AdjustRejected naming every broken hard rule."""
     from scheduler import ProblemError
@@ -50,11 +55,11 @@ def check_rules(problem: dict, solution: dict):
         result = check_solution(problem, claim)
     except ProblemError as err:  # a pin that breaks a rule makes the problem itself invalid
         errors = getattr(err, "errors", None) or [str(err)]
-        raise AdjustRejected(f"Not saved: this change breaks a hard rule — {'; '.join(map(str, errors[:5]))}.") from None
+        raise AdjustRejected(f"Not saved: this change breaks a hard rule — {'; '.join(map(_readable, errors[:5]))}.") from None
     # Removing a pin can lift the best possible score above the old bound: then the bound is unknown.
     broken = [v for v in result.violations if not str(v).startswith("bound:")]
     if broken:
-        reasons = "; ".join(_violation_text(v) for v in broken[:5])
+        reasons = "; ".join(_readable(v) for v in broken[:5])
         more = f" (and {len(broken) - 5} more)" if len(broken) > 5 else ""
         raise AdjustRejected(f"Not saved: this change breaks a hard rule — {reasons}{more}.")
     if len(broken) != len(result.violations):
