@@ -44,3 +44,16 @@ def this_week_start(tz: str, now: datetime | None = None) -> date:
 
 def week_days(week_start: date, days: int = 5) -> list[date]:
     return [week_start + timedelta(days=i) for i in range(days)]
+
+
+def span_text(start: datetime, end: datetime) -> str:
+    """A local span as a person says it: "Wed 25 (whole day)", "Wed 25 – Fri 27 (whole days)",
+    "Thu 26 13:00–17:00" or "Wed 25 13:00 – Thu 26 12:00"; midnight-to-midnight means whole days."""
+    if start.time() == time(0) and end.time() == time(0) and end > start:
+        last = end - timedelta(days=1)
+        if last.date() == start.date():
+            return f"{start:%a %d} (whole day)"
+        return f"{start:%a %d} – {last:%a %d} (whole days)"
+    if start.date() == end.date():
+        return f"{start:%a %d %H:%M}–{end:%H:%M}"
+    return f"{start:%a %d %H:%M} – {end:%a %d %H:%M}"

@@ -1,6 +1,6 @@
 from flask import Blueprint
 
-from caseload.localtime import to_local
+from caseload.localtime import span_text, to_local
 
 bp = Blueprint("rota", __name__)
 
@@ -9,6 +9,11 @@ bp = Blueprint("rota", __name__)
 def rota_local(moment, tz: str, fmt: str = "%a %d %b %H:%M") -> str:
     """A stored UTC time as the team's local wall-clock text."""
     return to_local(moment, tz).strftime(fmt) if moment else ""
+
+
+@bp.app_template_filter("span_text")
+def span_text_filter(start, end) -> str:
+    return span_text(start, end)
 
 
 from caseload.rota import views  # noqa: E402,F401
