@@ -41,3 +41,4 @@ def test_week_page_absences_and_plan_times(leader, north):
     assert "13:00–17:00 · training" in page
     assert "00:00" not in page
     assert "Plan 1" in page and "UTC" not in page
+    assert "Protected target (min a week)" in page  # the number beside it is minutes
