@@ -12,6 +12,7 @@ from caseload.extensions import db
 from caseload.models import Client, Plan, PlanItem, ProtectedBlock, Team, utcnow
 from caseload.services import audit
 from caseload.services.problem import db_id, utc_of_local
+from caseload.services.rule_text import humanise
 
 
 class PublishConflict(RuntimeError):
@@ -43,7 +44,9 @@ def _items(problem: dict, solution: dict, tz: str, skipped: dict[int, str]) -> l
                               starts_at=utc_of_local(start, tz), ends_at=utc_of_local(end, tz),
                               pinned="pinned" in appointment))
     for left in solution.get("unassigned", []):
-        items.append(PlanItem(request_id=db_id(left["appointment"]), unassigned_reason=left.get("reason") or "not placed"))
+        # Stored as a team leader reads it: names and local times, not scheduler ids and ISO stamps.
+        reason = humanise(left["reason"]) if left.get("reason") else "not placed"
+        items.append(PlanItem(request_id=db_id(left["appointment"]), unassigned_reason=reason))
     for request_id, reason in sorted((skipped or {}).items()):
         items.append(PlanItem(request_id=request_id, unassigned_reason=reason))
     return items

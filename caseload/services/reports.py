@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -191,6 +192,12 @@ def protected_kept(teams: list[Team], weeks=None) -> Report:
                   [w.isoformat() for w in weeks], series, ["week", "team", "protected_kept"], rows)
 
 
+def reason_kind(reason: str | None) -> str:
+    """A reason without the appointment's own times ("... inside its windows (Tue 24 Nov 09:00–12:00)"),
+    so the report counts kinds of reason rather than one bar per appointment."""
+    return re.sub(r" \([^()]*\d\d:\d\d[^()]*\)", "", reason or "not placed")
+
+
 def unassigned_by_reason(teams: list[Team], weeks=None) -> Report:
     weeks = weeks or report_weeks(teams)
     names = {t.id: t.name for t in teams}
@@ -198,7 +205,7 @@ def unassigned_by_reason(teams: list[Team], weeks=None) -> Report:
     for plan in _published(teams, weeks):
         for item in plan.items:
             if item.advisor_id is None:
-                counts[(plan.week_start, plan.team_id, item.unassigned_reason or "not placed")] += 1
+                counts[(plan.week_start, plan.team_id, reason_kind(item.unassigned_reason))] += 1
     reasons = sorted({r for _, _, r in counts})
     totals = {r: sum(n for (_, _, rr), n in counts.items() if rr == r) for r in reasons}
     series = [{"label": t.name, "data": [sum(n for (_, tid, rr), n in counts.items() if tid == t.id and rr == r)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from caseload.services.problem import build_problem
 REPORTS = ["continuity-team", "continuity-advisor", "equity", "separation", "protected", "unassigned"]
 
 
-def _publish_north(with_named: int, policing_with_named: int):
+def _publish_north(with_named: int, policing_with_named: int, reason=lambda appointment: "no advisor with the skill is free"):
     """Publish north's week placing `with_named` support and `policing_with_named` policing appointments
     with the client's named advisor, the rest unassigned for a stated reason."""
     team = db.session.scalar(select(Team).where(Team.name == "north"))
@@ -30,7 +31,7 @@ def _publish_north(with_named: int, policing_with_named: int):
               for p in support + policing]
     ids = {a["appointment"] for a in placed}
     solution = {"format": "caseload-solution/1", "status": "feasible", "assignments": placed,
-                "unassigned": [{"appointment": p["id"], "reason": "no advisor with the skill is free"}
+                "unassigned": [{"appointment": p["id"], "reason": reason(p)}
                                for p in problem["appointments"] if p["id"] not in ids],
                 "allocations": [], "protected": [], "score": 1, "bound": 1,
                 "figures": {"fill": 0.2, "continuity": 1.0, "separation": 0.0, "protected": 0.375, "gap": 0.0}}
@@ -67,6 +68,24 @@ def test_published_week_counts_from_the_plan(demo_client, demo_auth):
     assert protected == [{"week": week.isoformat(), "team": "north", "protected_kept": "0.375"}]
     unplaced = _csv(demo_client, "unassigned")
     assert sum(int(r["appointments"]) for r in unplaced if r["reason"] == "no advisor with the skill is free") == left
+
+
+def test_unplaced_reasons_read_in_local_words_and_count_by_kind(demo_client, demo_auth):
+    # The solver's reasons carry each appointment's own windows as ISO times: stored, they read as a
+    # person would say them; counted, one bar per kind of reason, not one per appointment.
+    def reason(appointment):
+        window = appointment["windows"][0]
+        return f"no advisor with skill debt works inside its windows ({window['start']}–{window['end']})"
+
+    plan, left, week = _publish_north(with_named=5, policing_with_named=0, reason=reason)
+    stored = [i.unassigned_reason for i in plan.items if i.advisor_id is None and "windows" in (i.unassigned_reason or "")]
+    assert len(stored) == left and len(set(stored)) > 1
+    assert all("T0" not in r and "T1" not in r and re.search(r"\((Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d \w{3} ", r)
+               for r in stored), stored[:3]
+    demo_auth.login("admin")
+    unplaced = [r for r in _csv(demo_client, "unassigned") if r["week"] == week.isoformat() and r["team"] == "north"]
+    assert unplaced == [{"week": week.isoformat(), "team": "north",
+                         "reason": "no advisor with skill debt works inside its windows", "appointments": str(left)}]
 
 
 def test_history_weeks_count_contacts_and_equity_splits_by_complexity(demo_client, demo_auth):
