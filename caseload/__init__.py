@@ -38,9 +38,11 @@ def create_app(config=None) -> Flask:
     from caseload.health import bp as health_bp
     from caseload.me import bp as me_bp
     from caseload.rota import bp as rota_bp
+    from caseload.site import bp as site_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(site_bp)
     app.register_blueprint(rota_bp, url_prefix="/rota")
     app.register_blueprint(me_bp, url_prefix="/me")
     app.register_blueprint(admin_bp, url_prefix="/admin")

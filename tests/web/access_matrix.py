@@ -53,7 +53,7 @@ BY_ENDPOINT = {
     "api.publish_plan": LEADING,
 }
 # Reachable without signing in.
-PUBLIC = {"auth.index", "auth.login", "health.healthz", "static", "me.calendar_feed", "api.openapi"}
+PUBLIC = {"auth.index", "auth.login", "health.healthz", "site.favicon", "static", "me.calendar_feed", "api.openapi"}
 
 USERNAMES = {Role.ADMIN: "admin", Role.LEADER: "leader", Role.ADVISOR: "advisor1"}
 

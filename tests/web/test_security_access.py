@@ -26,6 +26,9 @@ def test_public_routes(demo_client):
     assert demo_client.get("/login").status_code == 200
     assert demo_client.get("/healthz").get_json() == {"status": "ok"}
     assert demo_client.get("/static/app.css").status_code == 200
+    favicon = demo_client.get("/favicon.ico")
+    assert favicon.status_code == 301 and favicon.headers["Location"].endswith("/static/favicon.svg")
+    assert demo_client.get("/static/favicon.svg").mimetype == "image/svg+xml"
     assert _login_redirect(demo_client.get("/"))
     assert demo_client.get("/me/calendar/not-a-real-token.ics").status_code == 404
     assert demo_client.get("/me/calendar/.ics").status_code == 404
