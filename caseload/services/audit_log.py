@@ -1,16 +1,24 @@
 """Reading the audit log: who changed what and when, filtered and a page at a time."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.localtime import to_utc
-from caseload.models import AuditEvent
+from caseload.models import AuditEvent, Team, User
 
 PER_PAGE = 50
+
+# The model class names audit.record stores in object_type, as the pages call those things.
+OBJECT_NAMES = {
+    "SolveJob": "Planning run", "AppointmentRequest": "Appointment request", "AppointmentType": "Appointment type",
+    "ClientNote": "Client note", "HandoverNote": "Handover note", "WeightProfile": "Weight profile",
+    "PlanItem": "Plan item", "ProtectedBlock": "Protected block",
+}
 
 
 @dataclass
@@ -19,6 +27,39 @@ class AuditPage:
     total: int
     page: int
     pages: int
+    labels: dict = field(default_factory=dict)  # event id -> its "What", e.g. "Planning run #1"
+
+
+def object_name(object_type: str) -> str:
+    """A friendly name for a stored class name; unknown ones split into words ("FooBar" -> "Foo bar")."""
+    if object_type in OBJECT_NAMES:
+        return OBJECT_NAMES[object_type]
+    words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", object_type) or [object_type]
+    return " ".join([words[0]] + [w.lower() for w in words[1:]])
+
+
+def object_labels(events: list) -> dict[int, str]:
+    """Each event's object as a person reads it: "Planning run #1", "User #5 (jsmith)", "Team #2 (north)".
+
+    Users and teams also get their name (one query each for the page); other objects only their number,
+    since clients' details may have been erased and must not reappear here.
+    """
+    named = {"User": (User, User.username), "Team": (Team, Team.name)}
+    names: dict[tuple[str, int], str] = {}
+    for kind, (model, column) in named.items():
+        ids = {e.object_id for e in events if e.object_type == kind and e.object_id}
+        if ids:
+            rows = db.session.execute(select(model.id, column).where(model.id.in_(ids)))
+            names.update(((kind, i), n) for i, n in rows)
+    labels = {}
+    for e in events:
+        if not e.object_type:
+            labels[e.id] = ""
+            continue
+        label = object_name(e.object_type) + (f" #{e.object_id}" if e.object_id else "")
+        name = names.get((e.object_type, e.object_id))
+        labels[e.id] = f"{label} ({name})" if name else label
+    return labels
 
 
 def audit_actions() -> list[str]:
@@ -43,4 +84,4 @@ def search_audit(user_id: int | None = None, action: str | None = None, since: d
     events = list(db.session.scalars(select(AuditEvent).where(*conditions)
                                      .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
                                      .offset((page - 1) * per_page).limit(per_page)))
-    return AuditPage(events, total, page, pages)
+    return AuditPage(events, total, page, pages, object_labels(events))
