@@ -24,6 +24,11 @@ def local_text(moment: datetime, tz: str) -> str:
     return to_local(moment, tz).strftime("%Y-%m-%dT%H:%M")
 
 
+def moment_text(moment: datetime, tz: str = "UTC") -> str:
+    """A stored time as a person reads it, saying the zone: "Mon 23 Nov 2026 10:53 UTC"."""
+    return f"{to_local(moment, tz):%a %d %b %Y %H:%M} {tz}"
+
+
 def from_local_text(text: str, tz: str) -> datetime:
     naive = datetime.strptime(text, "%Y-%m-%dT%H:%M")
     return naive.replace(tzinfo=zone(tz)).astimezone(timezone.utc)

@@ -1,7 +1,9 @@
-"""Site-wide odds and ends every browser asks for without being told, such as /favicon.ico."""
+"""Site-wide odds and ends: what every browser asks for unasked (/favicon.ico), and template filters
+that pages of every area use."""
 from flask import Blueprint, redirect, url_for
 
 from caseload.auth.access import public
+from caseload.localtime import moment_text
 
 bp = Blueprint("site", __name__)
 
@@ -12,3 +14,9 @@ def favicon():
     # Browsers ask for /favicon.ico whatever the page links; send them to the SVG in static/ (which the
     # CSP's img-src 'self' allows) instead of answering 404 on every page.
     return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
+@bp.app_template_filter("moment_text")
+def moment_text_filter(moment, tz: str = "UTC") -> str:
+    """A stored UTC time as "Mon 23 Nov 2026 10:53 UTC" (or in `tz`, named)."""
+    return moment_text(moment, tz) if moment else ""

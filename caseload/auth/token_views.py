@@ -13,6 +13,7 @@ from caseload.auth.forms import ConfirmForm
 from caseload.auth.access import role_required
 from caseload.models import Role
 from caseload.services import api_tokens
+from caseload.services.users import zone_of
 
 ALL_ROLES = tuple(Role)
 
@@ -21,7 +22,7 @@ def _page(new_token: str | None = None):
     has_token = current_user.api_token_hash is not None
     issued = api_tokens.issued_at([current_user.id]).get(current_user.id) if has_token else None
     return render_template("auth/api_token.html", form=ConfirmForm(), has_token=has_token, issued=issued,
-                           new_token=new_token)
+                           zone=zone_of(current_user), new_token=new_token)
 
 
 @bp.get("/account/api-token")

@@ -13,6 +13,13 @@ class UserError(ValueError):
     pass
 
 
+def zone_of(user: User) -> str:
+    """The zone a user's own times read in: an advisor's team's, a leader's (first) team's, else UTC."""
+    if user.advisor is not None:
+        return user.advisor.team.timezone
+    return user.led_teams[0].timezone if user.led_teams else "UTC"
+
+
 def create_user(username: str, display_name: str, role: Role, password: str, by=None) -> User:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:

@@ -111,3 +111,21 @@ def test_issuing_and_revoking_need_the_csrf_token(demo_app, demo_client, demo_au
     finally:
         demo_app.config["WTF_CSRF_ENABLED"] = False
     assert demo_client.get("/api/v1/me", headers=_bearer(token)).status_code == 200
+
+
+def test_issue_time_reads_as_a_date_in_the_viewers_zone(demo_client, demo_auth):
+    """"Mon 23 Nov 2026 10:53 Europe/London" on the holder's page (their team's zone), UTC on the users page."""
+    from caseload.localtime import moment_text
+    from caseload.services.api_tokens import issued_at
+
+    demo_auth.login("advisor1")
+    _issue(demo_client)
+    advisor = _user("advisor1")
+    issued, zone = issued_at([advisor.id])[advisor.id], advisor.advisor.team.timezone
+    page = demo_client.get(PAGE).get_data(as_text=True)
+    assert f"You have an API token, issued {moment_text(issued, zone)}." in page
+    assert re.search(r"issued \w{3} \d\d \w{3} \d{4} \d\d:\d\d ", page)
+    demo_auth.logout()
+    demo_auth.login("admin")
+    users = demo_client.get("/admin/users").get_data(as_text=True)
+    assert f"issued {moment_text(issued)}" in users and moment_text(issued).endswith(" UTC")
