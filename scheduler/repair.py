@@ -10,7 +10,7 @@ placed again in the time left. The result is kept only if it scores higher, so i
 from __future__ import annotations
 
 from scheduler import baselines
-from scheduler.model import Appointment, Problem
+from scheduler.model import Appointment, Placement, Problem
 
 
 class _Book(baselines.Diary):
@@ -122,4 +122,74 @@ def _swap_home(problem: Problem, plan, book: _Book, assignments: dict) -> int:
     return swaps
 
 
-__all__ = ["bring_home"]
+# Other times tried for each appointment moved out of preferred time (nearest first): enough to find
+# one that keeps the score, few enough that the pass stays well under a second.
+PREFERENCE_TRIES = 8
+
+
+def clear_preferred_time(plan) -> int:
+    """Move appointments out of advisors' preferred protected time to another time with the same
+    advisor, where that keeps the score and the protected minutes seated in preferred time at least
+    as high. Continuity, separation and fill cannot change (same advisor), so the score guards the
+    protected minutes; pins and published placements stay. Returns how many appointments moved."""
+    problem: Problem = plan.problem
+    wanting = [v for v in problem.advisors if v.preferred_protected and v.protected_minutes > 0]
+    if not wanting:
+        return 0
+    from scheduler.variables import feasible_starts
+
+    book = _Book(problem)
+    for appt_id, placed in plan.assignments.items():
+        book.place(problem.appointment_by_id[appt_id], placed.advisor, placed.start)
+    before, kept = plan.score(), plan.protected
+    plan.protected = baselines.place_protected(problem, book)
+    if plan.score() < before:  # cannot happen (place_protected keeps the most minutes); never lose score
+        plan.protected = kept
+        return 0
+    best = (plan.score(), _preferred_minutes(problem, plan.protected))
+    moves = 0
+    for advisor in wanting:
+        prefs = advisor.preferred_protected
+        mine = sorted((p.start, a) for a, p in plan.assignments.items() if p.advisor == advisor.id)
+        for start, appt_id in mine:
+            appt = problem.appointment_by_id[appt_id]
+            if (appt.pinned is not None or problem.previous.get(appt_id) == plan.assignments[appt_id]
+                    or not _overlaps(start, start + appt.duration, prefs)):
+                continue
+            book.remove(appt, advisor.id, start)
+            options = [s for s in feasible_starts(problem, appt, advisor.id)
+                       if not _overlaps(s, s + appt.duration, prefs) and book.can_place(appt, advisor.id, s)]
+            moved = False
+            for other in sorted(options, key=lambda s: abs(s - start))[:PREFERENCE_TRIES]:
+                book.place(appt, advisor.id, other)
+                plan.assignments[appt_id] = Placement(advisor.id, other)
+                protected = baselines.place_protected(problem, book)
+                old_protected, plan.protected = plan.protected, protected
+                trial = (plan.score(), _preferred_minutes(problem, protected))
+                # Leaving preferred time is itself the gain, so ties on protected minutes count.
+                if trial[0] >= best[0] and trial[1] >= best[1]:
+                    best, moved = trial, True
+                    moves += 1
+                    break
+                plan.protected = old_protected
+                book.remove(appt, advisor.id, other)
+            if not moved:
+                plan.assignments[appt_id] = Placement(advisor.id, start)
+                book.place(appt, advisor.id, start)
+    return moves
+
+
+def _overlaps(start: int, end: int, intervals) -> bool:
+    return any(start < i.end and i.start < end for i in intervals)
+
+
+def _preferred_minutes(problem: Problem, protected) -> int:
+    """Protected slots that lie in their advisor's preferred time."""
+    total = 0
+    for advisor_id, start, end in protected:
+        for p in problem.advisor_by_id[advisor_id].preferred_protected:
+            total += max(0, min(end, p.end) - max(start, p.start))
+    return total
+
+
+__all__ = ["bring_home", "clear_preferred_time"]

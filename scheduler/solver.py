@@ -188,6 +188,7 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
         bound = lp_bound.value(wait_until=deadline) or bound
     if cp_bound is not None:
         bound = min(bound, cp_bound)
+    repair.clear_preferred_time(plan)  # advisors' preferred protected time, where the score allows
     _seat_protected_as_preferred(plan)
     doc = _document(problem, plan, bound, began, "feasible")
     if not check_solution(problem, doc).ok:  # a search bug must never reach a team leader: the start is valid

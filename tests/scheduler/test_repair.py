@@ -43,3 +43,55 @@ def test_never_worse_and_always_valid(seed):
     result = check_solution(problem, _doc(plan))
     assert result.ok, result.violations
     assert result.score >= before
+
+
+# --- preferred protected time -------------------------------------------------------------------------
+
+def _prefers_monday_morning(make_problem):
+    doc = make_problem()
+    doc.pop("previous")
+    doc["advisors"][0]["protected_preferences"] = [{"start": "2026-11-23T09:00", "end": "2026-11-23T11:00"}]
+    return doc
+
+
+def test_an_appointment_leaves_preferred_time_when_nothing_is_lost(make_problem):
+    problem = parse_problem(_prefers_monday_morning(make_problem))
+    at = problem.horizon.to_slot
+    plan = lns.Plan(problem, {"p1": Placement("a1", at("2026-11-23T10:00")),
+                              "p4": Placement("a1", at("2026-11-24T10:00"))}, {}, [])
+    before = plan.score()
+    assert repair.clear_preferred_time(plan) == 1
+    moved = plan.assignments["p1"]
+    assert moved.advisor == "a1" and not at("2026-11-23T08:15") < moved.start < at("2026-11-23T11:00")
+    assert ("a1", at("2026-11-23T09:00"), at("2026-11-23T11:00")) in plan.protected
+    assert plan.score() >= before and check_solution(problem, _doc(plan)).ok
+    assert plan.assignments["p4"] == Placement("a1", at("2026-11-24T10:00"))  # the pin stays
+
+
+def test_the_solver_keeps_preferred_time_free(make_problem):
+    from scheduler.solver import solve_in_process
+
+    doc = _prefers_monday_morning(make_problem)
+    solution = solve_in_process(doc, time_limit=3, workers=1, deterministic=True)
+    assert check_solution(doc, solution).ok
+    mine = [a for a in solution["assignments"] if a["advisor"] == "a1" and a["start"].startswith("2026-11-23")]
+    assert all(not ("2026-11-23T08:15" < a["start"] < "2026-11-23T11:00") for a in mine), mine
+    assert {"advisor": "a1", "start": "2026-11-23T09:00", "end": "2026-11-23T11:00"} in solution["protected"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_clearing_preferred_time_never_worse_and_always_valid(seed):
+    rng = random.Random(seed)
+    doc = tiny_week(rng, advisors=3, appointments=(4, 7))
+    for advisor in doc["advisors"]:
+        if advisor["availability"]:
+            first = advisor["availability"][0]
+            advisor["protected_preferences"] = [{"start": first["start"], "end": first["end"]}]
+            advisor["protected_minutes"] = max(advisor.get("protected_minutes", 0), 60)
+    problem = parse_problem(doc)
+    plan = lns.Plan(problem, *read_placements(problem, earliest(problem)))
+    before = plan.score()
+    repair.clear_preferred_time(plan)
+    result = check_solution(problem, _doc(plan))
+    assert result.ok, result.violations
+    assert result.score >= before
