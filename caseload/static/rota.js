@@ -21,7 +21,8 @@
     text(".job-bound", p.bound !== undefined && p.bound !== null ? p.bound : "—");
     text(".job-continuity", p.continuity !== undefined && p.continuity !== null ? Math.round(p.continuity * 100) + "%" : "—");
     var bar = panel.querySelector(".job-bar");
-    if (bar) { bar.max = job.time_limit; bar.value = p.elapsed || 0; }
+    // A finished run (succeeded, failed, cancelled) often stops before its time limit: show it complete.
+    if (bar) { bar.max = job.time_limit; bar.value = active[job.status] ? (p.elapsed || 0) : job.time_limit; }
     panel.setAttribute("data-status", job.status);
     var cancel = panel.querySelector(".job-cancel");
     if (cancel) { cancel.classList.toggle("hidden", !active[job.status]); }

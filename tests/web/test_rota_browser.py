@@ -111,6 +111,7 @@ def test_progress_panel_updates_live_until_the_plan_is_ready(live, page, monkeyp
     page.wait_for_selector(".job-result:not(.hidden)", timeout=20000)  # no reload: rota.js polled
     assert page.text_content(".job-status") == "succeeded"
     assert page.is_hidden(".job-cancel")
+    assert page.eval_on_selector(".job-bar", "bar => bar.value === bar.max")  # ended early, shown complete
     page.click(".job-result")
     assert "Plan " in page.text_content("h1") and "stand-in" in page.content()
 
@@ -121,6 +122,7 @@ def test_cancel_button_stops_the_run_and_saves_nothing(live, page, monkeypatch):
     page.click(".job-cancel button")
     page.wait_for_selector(".job-panel[data-status=cancelled]", timeout=15000)
     assert time.monotonic() - began < 10
+    assert page.eval_on_selector(".job-bar", "bar => bar.value === bar.max")  # a cancelled run has ended
     with app.app_context():
         job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
         assert job.status == "cancelled" and job.plan_id is None

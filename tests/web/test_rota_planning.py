@@ -255,3 +255,20 @@ def test_a_solver_crash_marks_the_job_failed_even_with_a_fallback_plan(leader, n
     assert data["status"] == "failed"
     assert "exit code -9" in data["message"] and "published plan is untouched" in data["message"]
     assert db.session.scalar(select(func.count(Plan.id))) == plans_before
+
+
+@pytest.mark.parametrize("status", ["queued", "running", "succeeded", "failed", "cancelled"])
+def test_the_progress_bar_is_full_once_a_run_has_ended(leader, north, status):
+    """A run that ends early (an optimal plan, a failure, a cancel) shows complete, not stuck at elapsed/limit;
+    rota.js does the same when the polled status is no longer queued or running."""
+    import re
+
+    team, week = north
+    job = SolveJob(team=team, week_start=week, status=status, time_limit=30, progress={"elapsed": 2.5})
+    db.session.add(job)
+    db.session.commit()
+    page = leader.get(f"/rota/t/{team.id}/{week}/").data.decode()
+    assert f'data-url="/rota/jobs/{job.id}"' in page
+    bar = re.search(r'<progress class="job-bar" max="([^"]+)" value="([^"]+)">', page)
+    assert float(bar.group(1)) == 30
+    assert float(bar.group(2)) == (2.5 if status in ("queued", "running") else 30)
