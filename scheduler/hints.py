@@ -13,6 +13,18 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 
+def hint_plan(st, assignments: dict, protected, allocations: dict | None = None) -> None:
+    """Hint a plan on a posed model (scheduler.rules.pose): its placements, allocations and protected slots."""
+    chosen = {(a, p.advisor, p.start) for a, p in assignments.items()}
+    for key, var in st.xs.x.items():
+        st.model.add_hint(var, key in chosen)
+    for (c, v), var in st.alloc.items():
+        st.model.add_hint(var, (allocations or {}).get(c) == v)
+    blocks = {(v, t) for v, s, e in protected for t in range(s, e)}
+    for key, var in st.protected.items():
+        st.model.add_hint(var, key in blocks)
+
+
 def complete_hint(model: cp_model.CpModel, time_limit: float = 5.0) -> bool:
     """Replace the model's hint by a complete one extending it; False (hint left as it was) if the
     hinted values cannot be extended, e.g. they break a rule."""

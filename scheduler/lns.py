@@ -19,8 +19,9 @@ from ortools.sat.python import cp_model
 
 from scheduler import metrics
 from scheduler.model import Advisor, Appointment, Client, Interval, Placement, Problem
-from scheduler.rules import HARD_RULES, SCORE_TERMS, ModelState
-from scheduler.variables import AssignVars, choose_candidates
+from scheduler.hints import hint_plan
+from scheduler.rules import pose
+from scheduler.variables import choose_candidates
 
 
 # Measured on a 30-advisor jobcentre week (60 s): parts of just the two advisors concerned solve
@@ -127,23 +128,8 @@ def solve_part(sub: Problem, current: dict[str, Placement], current_protected, t
     deterministic: `time_limit` is CP-SAT deterministic time, so a part's answer does not depend on
     the machine's speed; `spent` (a one-item list) accumulates the deterministic time used."""
     cands = choose_candidates(sub, current)
-    model = cp_model.CpModel()
-    xs = AssignVars(model, sub, cands)
-    st = ModelState(model, sub, xs)
-    for rule in HARD_RULES:
-        if rule.__name__ != "add_allocations":  # allocations stay fixed inside a part
-            rule(st)
-    objective = 0
-    for term in SCORE_TERMS:
-        expr, weight = term(st)
-        objective += weight * expr
-    model.maximize(objective)
-    chosen = {(a, pl.advisor, pl.start) for a, pl in current.items()}
-    for key, var in xs.x.items():
-        model.add_hint(var, key in chosen)
-    blocks = {(v, t) for v, s, e in current_protected for t in range(s, e)}
-    for key, var in st.protected.items():
-        model.add_hint(var, key in blocks)
+    st = pose(sub, cands, fixed_allocations=True)  # allocations stay fixed inside a part
+    hint_plan(st, current, current_protected)
     solver = cp_model.CpSolver()
     if deterministic:
         solver.parameters.max_deterministic_time = time_limit
@@ -153,12 +139,12 @@ def solve_part(sub: Problem, current: dict[str, Placement], current_protected, t
         solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     solver.parameters.cp_model_presolve = False  # small models: presolve costs more than it saves
-    status = solver.solve(model)
+    status = solver.solve(st.model)
     if spent is not None:
         spent[0] += solver.response_proto.deterministic_time + PART_OVERHEAD
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    assignments = xs.extract(lambda var: solver.boolean_value(var))
+    assignments = st.xs.extract(lambda var: solver.boolean_value(var))
 
     from scheduler.solver import blocks_from_slots  # the solver module imports this one
 

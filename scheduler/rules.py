@@ -201,3 +201,20 @@ def score_disruption(st: ModelState):
 HARD_RULES = (add_one_placement_per_appointment, add_allocations, add_protected_blocks, add_advisor_no_overlap,
               add_client_no_overlap, add_daily_limit, add_pins)
 SCORE_TERMS = (score_assigned, score_continuity, score_protected, score_separation, score_disruption)
+
+
+def pose(problem: Problem, cands, fixed_allocations: bool = False) -> ModelState:
+    """A CP-SAT model of `problem` over the candidate placements: every hard rule, the score as objective.
+
+    fixed_allocations: leave out add_allocations (a neighbourhood part keeps the week's allocations)."""
+    model = cp_model.CpModel()
+    st = ModelState(model, problem, AssignVars(model, problem, cands))
+    for rule in HARD_RULES:
+        if not (fixed_allocations and rule is add_allocations):
+            rule(st)
+    objective = 0
+    for term in SCORE_TERMS:
+        expr, weight = term(st)
+        objective += weight * expr
+    model.maximize(objective)
+    return st

@@ -13,11 +13,11 @@ from ortools.sat.python import cp_model
 
 from scheduler import baselines, bound as relaxation, explain, lns, metrics, repair
 from scheduler.check import check_solution
-from scheduler.hints import complete_hint
+from scheduler.hints import complete_hint, hint_plan
 from scheduler.document import read_placements, solution_document
 from scheduler.model import Placement, Problem, parse_problem
-from scheduler.rules import HARD_RULES, SCORE_TERMS, ModelState
-from scheduler.variables import AssignVars, choose_candidates
+from scheduler.rules import ModelState, pose
+from scheduler.variables import choose_candidates
 
 # Above this many placement booleans the model keeps fewer alternate advisors per appointment.
 MAX_PLACEMENTS = 300_000
@@ -40,29 +40,9 @@ def build_model(problem: Problem, hint: dict[str, Placement]):
         cands = choose_candidates(problem, hint, alternates, step)
         if sum(len(s) for s in cands.starts.values()) <= MAX_PLACEMENTS:
             break
-    model = cp_model.CpModel()
-    xs = AssignVars(model, problem, cands)
-    st = ModelState(model, problem, xs)
-    for rule in HARD_RULES:
-        rule(st)
-    objective = 0
-    for term in SCORE_TERMS:
-        expr, weight = term(st)
-        objective += weight * expr
-    model.maximize(objective)
+    st = pose(problem, cands)
+    model = st.model
     return model, st, cands
-
-
-def _add_hint(st: ModelState, hint_doc: dict) -> None:
-    assignments, allocations, protected = read_placements(st.problem, hint_doc)
-    chosen = {(a, p.advisor, p.start) for a, p in assignments.items()}
-    for key, var in st.xs.x.items():
-        st.model.add_hint(var, key in chosen)
-    for (c, v), var in st.alloc.items():
-        st.model.add_hint(var, allocations.get(c) == v)
-    blocks = {(v, t) for v, s, e in protected for t in range(s, e)}
-    for key, var in st.protected.items():
-        st.model.add_hint(var, key in blocks)
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -104,7 +84,8 @@ def _full_model(problem: Problem, plan: lns.Plan, hint_doc: dict, seconds: float
                 deterministic: bool, progress, began: float, time_limit: float, log: bool):
     """Solve the whole week as one CP-SAT model; returns (improved plan or None, its proven bound or None)."""
     model, st, cands = build_model(problem, plan.assignments)
-    _add_hint(st, hint_doc)
+    assignments, allocations, protected = read_placements(problem, hint_doc)
+    hint_plan(st, assignments, protected, allocations)
     complete_hint(model)  # so the search starts from the plan itself (see scheduler.hints)
     solver = cp_model.CpSolver()
     params = solver.parameters
