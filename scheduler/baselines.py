@@ -26,6 +26,14 @@ class Diary:
         self.client_busy = defaultdict(lambda: bytearray(total))
         self.starts = defaultdict(int)
 
+    @classmethod
+    def holding(cls, problem: Problem, assignments: dict[str, Placement]):
+        """A diary with `assignments` (appointment id -> Placement) already booked."""
+        diary = cls(problem)
+        for appt_id, placed in assignments.items():
+            diary.place(problem.appointment_by_id[appt_id], placed.advisor, placed.start)
+        return diary
+
     def can_place(self, appt: Appointment, advisor_id: str, start: int) -> bool:
         end = start + appt.duration
         advisor = self.problem.advisor_by_id[advisor_id]

@@ -9,7 +9,7 @@ placed again in the time left. The result is kept only if it scores higher, so i
 """
 from __future__ import annotations
 
-from scheduler import baselines
+from scheduler import baselines, metrics
 from scheduler.model import Appointment, Placement, Problem
 
 
@@ -28,9 +28,7 @@ def bring_home(plan) -> int:
     problem: Problem = plan.problem
     before = plan.score()
     assignments = dict(plan.assignments)
-    book = _Book(problem)
-    for appt_id, placed in assignments.items():
-        book.place(problem.appointment_by_id[appt_id], placed.advisor, placed.start)
+    book = _Book.holding(problem, assignments)
     moves = 0
     for appt in problem.appointments:
         placed = assignments.get(appt.id)
@@ -127,25 +125,30 @@ def _swap_home(problem: Problem, plan, book: _Book, assignments: dict) -> int:
 PREFERENCE_TRIES = 8
 
 
+def seat_protected(plan, book: baselines.Diary | None = None) -> None:
+    """Re-seat protected blocks in advisors' preferred, then longest, free time where that keeps at
+    least as many minutes. `book`: the plan's appointments, if already booked."""
+    problem = plan.problem
+    reseated = baselines.place_protected(problem, book or baselines.Diary.holding(problem, plan.assignments))
+    kept = metrics.protected_minutes_kept
+    if sum(kept(problem, reseated).values()) >= sum(kept(problem, plan.protected).values()):
+        plan.protected = reseated
+
+
 def clear_preferred_time(plan) -> int:
-    """Move appointments out of advisors' preferred protected time to another time with the same
-    advisor, where that keeps the score and the protected minutes seated in preferred time at least
-    as high. Continuity, separation and fill cannot change (same advisor), so the score guards the
-    protected minutes; pins and published placements stay. Returns how many appointments moved."""
+    """Seat protected blocks (seat_protected), then move appointments out of advisors' preferred
+    protected time to another time with the same advisor, where that keeps the score and the protected
+    minutes seated in preferred time at least as high. Continuity, separation and fill cannot change
+    (same advisor), so the score guards the protected minutes; pins and published placements stay.
+    Returns how many appointments moved."""
     problem: Problem = plan.problem
+    book = _Book.holding(problem, plan.assignments)
+    seat_protected(plan, book)
     wanting = [v for v in problem.advisors if v.preferred_protected and v.protected_minutes > 0]
     if not wanting:
         return 0
     from scheduler.variables import feasible_starts
 
-    book = _Book(problem)
-    for appt_id, placed in plan.assignments.items():
-        book.place(problem.appointment_by_id[appt_id], placed.advisor, placed.start)
-    before, kept = plan.score(), plan.protected
-    plan.protected = baselines.place_protected(problem, book)
-    if plan.score() < before:  # cannot happen (place_protected keeps the most minutes); never lose score
-        plan.protected = kept
-        return 0
     best = (plan.score(), _preferred_minutes(problem, plan.protected))
     moves = 0
     for advisor in wanting:

