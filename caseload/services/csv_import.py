@@ -17,6 +17,7 @@ from caseload.localtime import to_utc
 from caseload.models import WEEKDAYS, Advisor, AppointmentType, Client, Skill, Team
 from caseload.services import audit
 from caseload.services import rota
+from caseload.services.csv_export import csv_text
 from caseload.services.problem import team_advisors
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -64,11 +65,7 @@ class FileRejected(ValueError):
 
 
 def template_csv(columns: dict, example: list[list[str]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(list(columns))
-    writer.writerows(example)
-    return out.getvalue()
+    return csv_text(list(columns), example)
 
 
 def decode(data: bytes) -> str:

@@ -7,8 +7,6 @@ reallocations is not kept, so a client who changed advisor counts against the ne
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, week_start_of
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Contact, Plan, PlanItem, Team
+from caseload.services.csv_export import csv_text
 
 DEFAULT_WEEKS = 12
 
@@ -55,11 +54,7 @@ class Report:
                 "datasets": self.series}
 
     def csv_text(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(self.columns)
-        writer.writerows(self.rows)
-        return out.getvalue()
+        return csv_text(self.columns, self.rows)
 
 
 def report_weeks(teams: list[Team], count: int = DEFAULT_WEEKS, now: datetime | None = None) -> list[date]:
