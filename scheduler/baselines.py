@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
+from scheduler import explain
 from scheduler.document import solution_document
 from scheduler.model import Appointment, Placement, Problem, parse_problem
 
@@ -216,15 +217,6 @@ def _fits(problem: Problem, appt: Appointment, placed: Placement) -> bool:
             and any(a.contains(placed.start, end) for a in advisor.availability))
 
 
-def _reason(problem: Problem, appt: Appointment) -> str:
-    """A desk's plain reason; the solver's explain.py gives the most specific one."""
-    if appt.pinned is not None:
-        return "its pin clashes with another pinned appointment"
-    if not qualified(problem, appt):
-        return f"no advisor has the {appt.skill} skill and the {appt.kind} role"
-    return "no qualified advisor was free inside its windows when it was booked"
-
-
 def run_baseline(problem, choose, name: str, keep_previous: bool = False) -> dict:
     if not isinstance(problem, Problem):
         problem = parse_problem(problem)
@@ -238,7 +230,7 @@ def run_baseline(problem, choose, name: str, keep_previous: bool = False) -> dic
                 diary.place(appt, appt.pinned.advisor, appt.pinned.start)
                 assignments[appt.id] = appt.pinned
             else:
-                reasons[appt.id] = _reason(problem, appt)
+                reasons[appt.id] = explain.pin_clash(problem, appt, assignments)
     if keep_previous:  # re-planning: everything published that still fits stays where it was
         for appt in booking_order(problem):
             before = problem.previous.get(appt.id)
@@ -252,13 +244,13 @@ def run_baseline(problem, choose, name: str, keep_previous: bool = False) -> dic
         named = problem.client_by_id[appt.client].named_advisor or allocations.get(appt.client)
         placed = choose(problem, diary, appt, named)
         if placed is None:
-            reasons[appt.id] = _reason(problem, appt)
-            continue
+            continue  # explained below, against the whole desk plan (nothing frees up later)
         diary.place(appt, placed.advisor, placed.start)
         assignments[appt.id] = placed
     used = {c for a in problem.appointments if a.id in assignments and a.kind == "support" for c in [a.client]}
     allocations = {c: v for c, v in allocations.items() if c in used}
     protected = place_protected(problem, diary)
+    reasons = {**explain.unplaced(problem, assignments), **reasons}  # a clashing pin keeps its own reason
     return solution_document(problem, assignments, allocations, protected, status="feasible", reasons=reasons,
                              seconds=time.perf_counter() - began, solver=name)
 

@@ -1,14 +1,20 @@
 """Writing solution documents (caseload-solution/1) from placements in slots."""
 from __future__ import annotations
 
-from scheduler import metrics
+from scheduler import explain, metrics
+from scheduler.explain import Unplaced
 from scheduler.model import SOLUTION_FORMAT, Placement, Problem
 
 
 def solution_document(problem: Problem, assignments: dict[str, Placement], allocations: dict[str, str],
-                      protected: list[tuple[str, int, int]], *, status: str, reasons: dict[str, str],
-                      bound: int | None = None, seconds: float = 0.0, **extra) -> dict:
+                      protected: list[tuple[str, int, int]], *, status: str,
+                      reasons: dict[str, Unplaced] | None = None, bound: int | None = None, seconds: float = 0.0,
+                      **extra) -> dict:
+    """The caseload-solution/1 document of a plan in slots. `reasons`: why each appointment not in
+    `assignments` is left out (code and sentence); those it lacks are explained by scheduler.explain."""
     h = problem.horizon
+    missing = [a for a in problem.appointments if a.id not in assignments and a.id not in (reasons or {})]
+    reasons = {**(explain.unplaced(problem, assignments) if missing else {}), **(reasons or {})}
     value = metrics.score(problem, assignments, allocations, protected)
     doc = {
         "format": SOLUTION_FORMAT,
@@ -16,7 +22,7 @@ def solution_document(problem: Problem, assignments: dict[str, Placement], alloc
         "assignments": [{"appointment": a.id, "advisor": assignments[a.id].advisor,
                          "start": h.to_text(assignments[a.id].start)}
                         for a in problem.appointments if a.id in assignments],
-        "unassigned": [{"appointment": a.id, "reason": reasons.get(a.id, "not placed")}
+        "unassigned": [{"appointment": a.id, "code": reasons[a.id].code, "reason": reasons[a.id].reason}
                        for a in problem.appointments if a.id not in assignments],
         "allocations": [{"client": c, "advisor": v} for c, v in sorted(allocations.items())],
         "protected": [{"advisor": v, "start": h.to_text(s), "end": h.to_text(e)} for v, s, e in sorted(protected)],

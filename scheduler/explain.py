@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import NamedTuple
 
 from scheduler.model import Appointment, Placement, Problem, ProblemError
 from scheduler.variables import feasible_starts
@@ -10,6 +11,18 @@ from scheduler.variables import feasible_starts
 
 class PinConflict(ProblemError):
     """Pinned appointments that cannot all be kept; `.errors` names each clash."""
+
+
+# The `code` of an unassigned appointment (problem-format.md, "Unassigned reason codes"): reports
+# group by it, people read `reason`.
+CODES = ("no_skill", "no_time", "advisors_full", "client_busy", "daily_limit", "caseload_full", "pin_clash", "traded")
+
+
+class Unplaced(NamedTuple):
+    """Why an appointment is not placed: a code from CODES and the sentence for people."""
+
+    code: str
+    reason: str
 
 
 def _when(problem: Problem, slot: int) -> str:
@@ -47,6 +60,31 @@ def pin_conflicts(problem: Problem) -> list[str]:
     return clashes
 
 
+def pin_clash(problem: Problem, appt: Appointment, assignments: dict[str, Placement]) -> Unplaced:
+    """Why the pin of `appt` cannot hold beside the pinned appointments already in `assignments`,
+    naming the clashing pin(s)."""
+    pin = appt.pinned
+    end = pin.start + appt.duration
+    day = problem.horizon.day_of(pin.start)
+    same_day = []
+    for other_id, placed in sorted(assignments.items()):
+        other = problem.appointment_by_id[other_id]
+        if other.pinned is None or other_id == appt.id:
+            continue
+        overlap = placed.start < end and pin.start < placed.start + other.duration
+        if overlap and placed.advisor == pin.advisor:
+            return Unplaced("pin_clash", f"its pin overlaps the pin of {other_id}: both are with advisor "
+                                         f"{pin.advisor} at {_when(problem, pin.start)}")
+        if overlap and other.client == appt.client:
+            return Unplaced("pin_clash", f"its pin overlaps the pin of {other_id}: client {appt.client} "
+                                         f"cannot be in both at {_when(problem, pin.start)}")
+        if placed.advisor == pin.advisor and problem.horizon.day_of(placed.start) == day:
+            same_day.append(other_id)
+    limit = problem.advisor_by_id[pin.advisor].max_appointments_per_day
+    return Unplaced("pin_clash", f"its pin would put more than {limit} appointments on advisor {pin.advisor} on "
+                                 f"{_when(problem, pin.start)[:10]}, beside the pins of {', '.join(same_day)}")
+
+
 def raise_for_clashing_pins(problem: Problem) -> None:
     clashes = pin_conflicts(problem)
     if clashes:
@@ -54,7 +92,12 @@ def raise_for_clashing_pins(problem: Problem) -> None:
 
 
 def reasons(problem: Problem, assignments: dict[str, Placement]) -> dict[str, str]:
-    """The most specific true reason for each unassigned appointment."""
+    """The most specific true reason (a sentence) for each unassigned appointment."""
+    return {appt_id: why.reason for appt_id, why in unplaced(problem, assignments).items()}
+
+
+def unplaced(problem: Problem, assignments: dict[str, Placement]) -> dict[str, Unplaced]:
+    """The most specific true reason, with its code, for each appointment not in `assignments`."""
     busy = defaultdict(set)  # advisor -> busy slots
     client_busy = defaultdict(set)
     starts = defaultdict(int)
@@ -71,32 +114,38 @@ def reasons(problem: Problem, assignments: dict[str, Placement]) -> dict[str, st
     return out
 
 
-def reason_for(problem: Problem, appt: Appointment, busy, client_busy, starts) -> str:
+def reason_for(problem: Problem, appt: Appointment, busy, client_busy, starts) -> Unplaced:
+    """Why `appt` is not placed, given who is busy when: `busy` advisor id -> set of busy slots,
+    `client_busy` client id -> set of slots, `starts` (advisor id, day) -> appointments starting.
+    The checks run from the most basic (nobody qualified) to the last resort (`traded`), and each
+    later check keeps only the starts that passed the earlier ones, so `traded` means a start exists
+    that breaks no hard rule."""
     role_ok = [a for a in problem.advisors if appt.kind in a.roles]
     qualified = [a for a in role_ok if appt.skill in a.skills]
     if not qualified:
         if not role_ok:
-            return f"no advisor has the {appt.kind} role"
-        return f"no advisor has the {appt.skill} skill and the {appt.kind} role"
+            return Unplaced("no_skill", f"no advisor has the {appt.kind} role")
+        return Unplaced("no_skill", f"no advisor has the {appt.skill} skill and the {appt.kind} role")
     windows = _windows_text(problem, appt)
     fitting = {a.id: feasible_starts(problem, appt, a.id) for a in qualified}
     fitting = {v: s for v, s in fitting.items() if s}
     if not fitting:
-        return f"no advisor with skill {appt.skill} works inside its windows ({windows})"
+        return Unplaced("no_time", f"no advisor with skill {appt.skill} works inside its windows ({windows})")
     free_advisor = {v: [s for s in ss if not busy[v].intersection(range(s, s + appt.duration))]
                     for v, ss in fitting.items()}
     if not any(free_advisor.values()):
-        return (f"every advisor with skill {appt.skill} who works inside its windows ({windows}) "
-                f"is fully booked then")
+        return Unplaced("advisors_full", f"every advisor with skill {appt.skill} who works inside its windows "
+                                         f"({windows}) is fully booked then")
     day = problem.horizon.day_of
     under_limit = {v: [s for s in ss if problem.advisor_by_id[v].max_appointments_per_day is None
                        or starts[(v, day(s))] < problem.advisor_by_id[v].max_appointments_per_day]
                    for v, ss in free_advisor.items()}
     if not any(under_limit.values()):
-        return f"every qualified advisor free inside its windows ({windows}) is at their daily limit"
+        return Unplaced("daily_limit",
+                        f"every qualified advisor free inside its windows ({windows}) is at their daily limit")
     client_free = [s for ss in under_limit.values() for s in ss
                    if not client_busy[appt.client].intersection(range(s, s + appt.duration))]
     if not client_free:
-        return "the client already has appointments at every time a qualified advisor is free"
-    return ("qualified advisors are free, but placing it would take time kept for protected case work or "
-            "displace appointments that count for more (continuity, separation)")
+        return Unplaced("client_busy", "the client already has appointments at every time a qualified advisor is free")
+    return Unplaced("traded", "qualified advisors are free, but placing it would take time kept for protected case "
+                              "work or displace appointments that count for more (continuity, separation)")

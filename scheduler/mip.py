@@ -11,7 +11,7 @@ from ortools.math_opt.python import mathopt
 
 from scheduler import bound as relaxation
 from scheduler.document import solution_document
-from scheduler.explain import raise_for_clashing_pins, reasons
+from scheduler.explain import raise_for_clashing_pins, unplaced
 from scheduler.model import Placement, Problem, parse_problem
 
 
@@ -85,8 +85,10 @@ def solve_mip(problem, time_limit: float = 60.0, workers: int = 1) -> dict:
         mip_bound = int(math.floor(result.best_objective_bound() + 1e-6))
     bound = min(b for b in (lp_bound, mip_bound) if b is not None)
     if not result.has_primal_feasible_solution():
+        why = unplaced(problem, {})
         return {"format": "caseload-solution/1", "status": "unknown", "assignments": [],
-                "unassigned": [{"appointment": a.id, "reason": "the MIP found no plan in time"}
+                "unassigned": [{"appointment": a.id, "code": why[a.id].code,
+                                "reason": f"the MIP found no plan in time ({why[a.id].reason})"}
                                for a in problem.appointments],
                 "allocations": [], "protected": [], "score": None, "bound": bound,
                 "solve_seconds": round(time.perf_counter() - began, 3), "solver": "mip-highs",
@@ -105,6 +107,6 @@ def solve_mip(problem, time_limit: float = 60.0, workers: int = 1) -> dict:
     allocations = {c: v for c, v in allocations.items() if c in placed_support}
     protected = blocks_from_slots(st, on)
     return solution_document(problem, assignments, allocations, protected, status="feasible",
-                             reasons=reasons(problem, assignments), bound=bound,
+                             reasons=unplaced(problem, assignments), bound=bound,
                              seconds=time.perf_counter() - began, solver="mip-highs",
                              model={"placements": len(st.xs.x), "pruned": cands.pruned})

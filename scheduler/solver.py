@@ -266,7 +266,7 @@ def _placement_count(problem: Problem) -> int:
 def _document(problem: Problem, plan: lns.Plan, bound, began: float, status: str) -> dict:
     allocations = _used_allocations(problem, plan.assignments, plan.allocations)
     return solution_document(problem, plan.assignments, allocations, plan.protected, status=status,
-                             reasons=explain.reasons(problem, plan.assignments), bound=bound,
+                             reasons=explain.unplaced(problem, plan.assignments), bound=bound,
                              seconds=time.perf_counter() - began, solver="cp-sat")
 
 

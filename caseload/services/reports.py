@@ -18,6 +18,7 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, week_start_of
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Contact, Plan, PlanItem, Team
 from caseload.services.csv_export import csv_text
+from caseload.services.problem import db_id
 
 DEFAULT_WEEKS = 12
 
@@ -187,28 +188,62 @@ def protected_kept(teams: list[Team], weeks=None) -> Report:
                   [w.isoformat() for w in weeks], series, ["week", "team", "protected_kept"], rows)
 
 
+# What each unassigned code (problem-format.md, "Unassigned reason codes") means, as a report's label.
+CODE_LABELS = {
+    "no_skill": "no advisor has the skill and role",
+    "no_time": "no qualified advisor works inside its windows",
+    "advisors_full": "qualified advisors are fully booked",
+    "client_busy": "the client is busy whenever an advisor is free",
+    "daily_limit": "qualified advisors are at their daily limit",
+    "caseload_full": "no advisor can take on a new client",
+    "pin_clash": "its pin clashes with another",
+    "traded": "left out for work that counts for more",
+}
+
+
 def reason_kind(reason: str | None) -> str:
     """A reason without the appointment's own times ("... inside its windows (Tue 24 Nov 09:00–12:00)"),
-    so the report counts kinds of reason rather than one bar per appointment."""
+    so the report counts kinds of reason rather than one bar per appointment. The fallback for plans
+    stored before solutions carried a `code`, and for requests left out of the problem itself."""
     return re.sub(r" \([^()]*\d\d:\d\d[^()]*\)", "", reason or "not placed")
 
 
+def _codes(plan: Plan) -> dict[int, str]:
+    """Request id -> the solution's unassigned code, for the entries that carry one."""
+    out = {}
+    for left in (plan.solution or {}).get("unassigned", []):
+        code, sid = left.get("code"), left.get("appointment")
+        if code in CODE_LABELS and isinstance(sid, str) and sid[1:].isdigit():
+            out[db_id(sid)] = code
+    return out
+
+
+def unplaced_kind(item: PlanItem, codes: dict[int, str]) -> tuple[str, str]:
+    """(code, label) of an unplaced item: by the solution's code, else ("", reason_kind(reason))."""
+    code = codes.get(item.request_id)
+    if code is not None:
+        return code, CODE_LABELS[code]
+    return "", reason_kind(item.unassigned_reason)
+
+
 def unassigned_by_reason(teams: list[Team], weeks=None) -> Report:
+    """Per week and team, the published plans' unplaced appointments grouped by reason code."""
     weeks = weeks or report_weeks(teams)
     names = {t.id: t.name for t in teams}
     counts: Counter = Counter()
     for plan in _published(teams, weeks):
+        codes = _codes(plan)
         for item in plan.items:
             if item.advisor_id is None:
-                counts[(plan.week_start, plan.team_id, reason_kind(item.unassigned_reason))] += 1
-    reasons = sorted({r for _, _, r in counts})
-    totals = {r: sum(n for (_, _, rr), n in counts.items() if rr == r) for r in reasons}
-    series = [{"label": t.name, "data": [sum(n for (_, tid, rr), n in counts.items() if tid == t.id and rr == r)
-                                         for r in reasons]} for t in teams]
-    rows = [[w.isoformat(), names[tid], r, n] for (w, tid, r), n in sorted(counts.items())]
+                counts[(plan.week_start, plan.team_id, unplaced_kind(item, codes))] += 1
+    kinds = sorted({k for _, _, k in counts}, key=lambda k: k[1])
+    totals = {k: sum(n for (_, _, kk), n in counts.items() if kk == k) for k in kinds}
+    series = [{"label": t.name, "data": [sum(n for (_, tid, kk), n in counts.items() if tid == t.id and kk == k)
+                                         for k in kinds]} for t in teams]
+    rows = [[w.isoformat(), names[tid], label, code, n] for (w, tid, (code, label)), n in sorted(counts.items())]
     return Report("unassigned", "Appointments left unplaced, by reason (published plans)", "bar",
-                  [f"{r} ({totals[r]})" for r in reasons], series, ["week", "team", "reason", "appointments"], rows,
-                  percent=False)
+                  [f"{label} ({totals[(code, label)]})" for code, label in kinds], series,
+                  ["week", "team", "reason", "code", "appointments"], rows, percent=False)
 
 
 REPORTS = {

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.explain import PinConflict, pin_conflicts, reasons
+from scheduler.baselines import named_first
+from scheduler.explain import CODES, PinConflict, pin_conflicts, reasons, unplaced
 from scheduler.model import Placement, ProblemError, parse_problem
 from scheduler.solver import solve
 from tiny import model_accepts, tiny_week
@@ -22,17 +23,25 @@ def why(doc: dict, appt_id: str, booked: dict[str, tuple[str, str]] | None = Non
     return reasons(problem, assignments)[appt_id]
 
 
+def code(doc: dict, appt_id: str, booked: dict[str, tuple[str, str]] | None = None) -> str:
+    problem = parse_problem(doc)
+    assignments = {a: Placement(v, problem.horizon.to_slot(s)) for a, (v, s) in (booked or {}).items()}
+    return unplaced(problem, assignments)[appt_id].code
+
+
 def test_nobody_has_the_role(make_problem):
     doc = make_problem()
     doc["advisors"][1]["roles"] = ["support"]
     doc["advisors"][2]["roles"] = ["support"]
     assert why(doc, "p2") == "no advisor has the policing role"
+    assert code(doc, "p2") == "no_skill"
 
 
 def test_nobody_has_the_skill_with_the_role(make_problem):
     doc = make_problem()
     doc["appointments"][2]["skill"] = "immigration"
     assert why(doc, "p3") == "no advisor has the immigration skill and the support role"
+    assert code(doc, "p3") == "no_skill"
 
 
 def test_nobody_qualified_works_inside_the_windows(make_problem):
@@ -40,6 +49,7 @@ def test_nobody_qualified_works_inside_the_windows(make_problem):
     doc["appointments"][1]["windows"] = [{"start": TUE + "09:00", "end": TUE + "17:00"}]  # a2 works Monday only
     assert why(doc, "p2") == ("no advisor with skill debt works inside its windows "
                               "(Tue 24 Nov 09:00–Tue 24 Nov 17:00)")
+    assert code(doc, "p2") == "no_time"
 
 
 def test_every_qualified_advisor_is_fully_booked(make_problem):
@@ -49,6 +59,7 @@ def test_every_qualified_advisor_is_fully_booked(make_problem):
                                   duration_minutes=60)
     text = why(doc, "p2", {"p1": ("a2", MON + "09:00")})
     assert "fully booked" in text and "skill debt" in text
+    assert code(doc, "p2", {"p1": ("a2", MON + "09:00")}) == "advisors_full"
 
 
 def test_every_free_qualified_advisor_is_at_the_daily_limit(make_problem):
@@ -56,6 +67,7 @@ def test_every_free_qualified_advisor_is_at_the_daily_limit(make_problem):
     doc["advisors"][1]["max_appointments_per_day"] = 1
     text = why(doc, "p2", {"p1": ("a2", MON + "09:00")})
     assert text.startswith("every qualified advisor free inside its windows") and "daily limit" in text
+    assert code(doc, "p2", {"p1": ("a2", MON + "09:00")}) == "daily_limit"
 
 
 def test_the_client_is_busy_whenever_an_advisor_is_free(make_problem):
@@ -65,18 +77,30 @@ def test_the_client_is_busy_whenever_an_advisor_is_free(make_problem):
     doc["appointments"][0]["duration_minutes"] = 60
     assert why(doc, "p2", {"p1": ("a1", MON + "09:00")}) == \
         "the client already has appointments at every time a qualified advisor is free"
+    assert code(doc, "p2", {"p1": ("a1", MON + "09:00")}) == "client_busy"
 
 
 def test_last_resort_says_it_was_left_out_for_more_valuable_work(problem_doc):
     assert why(problem_doc, "p2").startswith("qualified advisors are free, but placing it would")
+    assert code(problem_doc, "p2") == "traded"
 
 
 def test_solution_gives_a_reason_for_each_unassigned(make_problem):
     doc = make_problem()
     doc["appointments"][2]["skill"] = "immigration"
     solution = solve(doc, time_limit=2, workers=1, in_process=True)
-    assert solution["unassigned"] == [{"appointment": "p3",
+    assert solution["unassigned"] == [{"appointment": "p3", "code": "no_skill",
                                        "reason": "no advisor has the immigration skill and the support role"}]
+
+
+def test_desk_plans_give_codes_and_name_a_clashing_pin(make_problem):
+    doc = make_problem()
+    doc["appointments"][2]["skill"] = "immigration"
+    _pin(doc, 0, "a1", TUE + "09:45")  # p1 09:45-10:30 against p4's 10:00 pin: the desk keeps p1's first
+    left = {u["appointment"]: u for u in named_first(doc)["unassigned"]}
+    assert left["p3"]["code"] == "no_skill"
+    assert left["p4"]["code"] == "pin_clash" and "p1" in left["p4"]["reason"]
+    assert all(u["code"] in CODES for u in left.values())
 
 
 def _pin(doc, index, advisor, start):

@@ -14,6 +14,7 @@ import random
 from ortools.sat.python import cp_model
 
 from scheduler.check import check_solution
+from scheduler.explain import CODES
 from scheduler.model import parse_problem
 from scheduler.solver import build_model, solve
 
@@ -175,6 +176,7 @@ def solve_checked(doc: dict, time_limit: float = 5.0, **options) -> dict:
     assert solution["bound"] is None or solution["bound"] >= solution["score"]
     listed = [r["appointment"] for r in solution["assignments"]] + [u["appointment"] for u in solution["unassigned"]]
     assert sorted(listed) == sorted(a["id"] for a in doc["appointments"])
+    assert all(u.get("code") in CODES and u.get("reason") for u in solution["unassigned"])
     return solution
 
 

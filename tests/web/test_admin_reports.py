@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -14,13 +15,16 @@ from caseload.models import Team, User, utcnow
 from caseload.services import audit
 from caseload.services.plans import publish_plan, save_plan
 from caseload.services.problem import build_problem
+from caseload.services.reports import CODE_LABELS
 
 REPORTS = ["continuity-team", "continuity-advisor", "equity", "separation", "protected", "unassigned"]
 
 
-def _publish_north(with_named: int, policing_with_named: int, reason=lambda appointment: "no advisor with the skill is free"):
+def _publish_north(with_named: int, policing_with_named: int, reason=lambda appointment: "no advisor with the skill is free",
+                   code=lambda appointment: None):
     """Publish north's week placing `with_named` support and `policing_with_named` policing appointments
-    with the client's named advisor, the rest unassigned for a stated reason."""
+    with the client's named advisor, the rest unassigned for a stated reason (and code, unless None:
+    a solution stored before codes existed)."""
     team = db.session.scalar(select(Team).where(Team.name == "north"))
     week = this_week_start(team.timezone)
     problem, maps = build_problem(team, week)
@@ -31,7 +35,8 @@ def _publish_north(with_named: int, policing_with_named: int, reason=lambda appo
               for p in support + policing]
     ids = {a["appointment"] for a in placed}
     solution = {"format": "caseload-solution/1", "status": "feasible", "assignments": placed,
-                "unassigned": [{"appointment": p["id"], "reason": reason(p)}
+                "unassigned": [{"appointment": p["id"], "reason": reason(p),
+                                **({"code": code(p)} if code(p) else {})}
                                for p in problem["appointments"] if p["id"] not in ids],
                 "allocations": [], "protected": [], "score": 1, "bound": 1,
                 "figures": {"fill": 0.2, "continuity": 1.0, "separation": 0.0, "protected": 0.375, "gap": 0.0}}
@@ -84,8 +89,29 @@ def test_unplaced_reasons_read_in_local_words_and_count_by_kind(demo_client, dem
                for r in stored), stored[:3]
     demo_auth.login("admin")
     unplaced = [r for r in _csv(demo_client, "unassigned") if r["week"] == week.isoformat() and r["team"] == "north"]
-    assert unplaced == [{"week": week.isoformat(), "team": "north",
+    assert unplaced == [{"week": week.isoformat(), "team": "north", "code": "",
                          "reason": "no advisor with skill debt works inside its windows", "appointments": str(left)}]
+
+
+def test_unplaced_report_groups_by_the_solutions_code(demo_client, demo_auth):
+    # Two sentences that differ (each names its skill) but share a code count as one reason; a
+    # different code is its own bar.
+    def reason(appointment):
+        return f"every advisor with skill {appointment['skill']} who works inside its windows is fully booked then"
+
+    def code(appointment):
+        return "advisors_full" if appointment["kind"] == "support" else "no_time"
+
+    plan, left, week = _publish_north(with_named=5, policing_with_named=0, reason=reason, code=code)
+    codes = {u["appointment"]: u["code"] for u in plan.solution["unassigned"]}
+    assert len({u["reason"] for u in plan.solution["unassigned"] if u["code"] == "advisors_full"}) > 1
+    demo_auth.login("admin")
+    unplaced = [r for r in _csv(demo_client, "unassigned") if r["week"] == week.isoformat() and r["team"] == "north"]
+    expected = sorted(((c, n) for c, n in Counter(codes.values()).items()), key=lambda row: CODE_LABELS[row[0]])
+    assert [(r["code"], int(r["appointments"])) for r in sorted(unplaced, key=lambda r: r["reason"])] == expected
+    assert {r["reason"] for r in unplaced} == {CODE_LABELS[c] for c in codes.values()}
+    chart = demo_client.get("/admin/reports/unassigned.json").get_json()
+    assert any(label.startswith(CODE_LABELS["advisors_full"]) for label in chart["labels"])
 
 
 def test_history_weeks_count_contacts_and_equity_splits_by_complexity(demo_client, demo_auth):
