@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections import defaultdict
 from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
 from scheduler import metrics
+from scheduler.budget import Budget
 from scheduler.model import Advisor, Appointment, Client, Interval, Placement, Problem
 from scheduler.hints import hint_plan
 from scheduler.rules import pose
@@ -121,27 +121,20 @@ def _sub_score(sub: Problem, assignments, protected) -> int:
     return metrics.score(sub, assignments, {}, protected)
 
 
-def solve_part(sub: Problem, current: dict[str, Placement], current_protected, time_limit: float, workers: int,
-               seed: int, deterministic: bool = False, spent: list | None = None):
-    """Solve the part exactly (within the limit); None unless a plan at least as good is found.
-
-    deterministic: `time_limit` is CP-SAT deterministic time, so a part's answer does not depend on
-    the machine's speed; `spent` (a one-item list) accumulates the deterministic time used."""
+def solve_part(sub: Problem, current: dict[str, Placement], current_protected, limit: float, seed: int,
+               budget: Budget):
+    """Solve the part exactly within `limit` (from budget.next_limit: seconds, or deterministic units
+    in deterministic mode, so a part's answer does not depend on the machine's speed); charges the
+    budget. None unless a plan at least as good is found."""
     cands = choose_candidates(sub, current)
     st = pose(sub, cands, fixed_allocations=True)  # allocations stay fixed inside a part
     hint_plan(st, current, current_protected)
     solver = cp_model.CpSolver()
-    if deterministic:
-        solver.parameters.max_deterministic_time = time_limit
-        solver.parameters.num_workers = 1
-    else:
-        solver.parameters.max_time_in_seconds = time_limit
-        solver.parameters.num_workers = workers
+    budget.set_limits(solver.parameters, 1, limit)
     solver.parameters.random_seed = seed
     solver.parameters.cp_model_presolve = False  # small models: presolve costs more than it saves
     status = solver.solve(st.model)
-    if spent is not None:
-        spent[0] += solver.response_proto.deterministic_time + PART_OVERHEAD
+    budget.charge(solver.response_proto.deterministic_time + PART_OVERHEAD)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     assignments = st.xs.extract(lambda var: solver.boolean_value(var))
@@ -211,18 +204,18 @@ def _aimed_at(problem: Problem, rng: random.Random, size: int, appt_id: str, pla
     return group, set(days)
 
 
-def improve(plan: Plan, deadline: float, workers: int = 1, seed: int = 0, on_improve=None, size: int = 4,
-            part_time: float = 1.0, budget: float | None = None) -> int:
-    """Improve `plan` in place until `deadline` (perf_counter); returns the number of parts solved.
+def improve(plan: Plan, budget: Budget, workers: int = 1, seed: int = 0, on_improve=None, size: int = 4,
+            part_time: float = 1.0) -> int:
+    """Improve `plan` in place until `budget` is spent; returns the number of parts solved.
 
     workers > 1: that many parts are solved at once, in threads (CP-SAT releases the GIL while it
     searches); parts in flight together share no advisor and no client, so each one's picture of
     the rest of the plan stays true until it is put back.
-    budget: deterministic mode (one part at a time). Stop after this much CP-SAT deterministic time
-    (plus a fixed charge per part) instead of at a wall-clock moment, so the same week always gives
-    the same plan; `deadline` then only guards against a far slower machine."""
-    search = _Search(plan, deadline, seed, on_improve, size, part_time, budget)
-    if workers <= 1 or budget is not None:
+    A deterministic budget solves one part at a time and stops after its CP-SAT deterministic time
+    (plus PART_OVERHEAD per part), so the same week always gives the same plan.
+    part_time: the most one part may take (seconds, or units when deterministic)."""
+    search = _Search(plan, budget, seed, on_improve, size, part_time)
+    if workers <= 1 or budget.deterministic:
         search.run(0)
     else:
         threads = [threading.Thread(target=search.run, args=(k,), daemon=True) for k in range(workers)]
@@ -238,26 +231,19 @@ def improve(plan: Plan, deadline: float, workers: int = 1, seed: int = 0, on_imp
 class _Search:
     """The shared state of one neighbourhood search; `run(k)` is one worker's loop."""
 
-    def __init__(self, plan: Plan, deadline: float, seed: int, on_improve, size: int, part_time: float,
-                 budget: float | None):
-        self.plan, self.deadline, self.seed, self.on_improve = plan, deadline, seed, on_improve
-        self.size, self.part_time, self.budget = size, part_time, budget
-        self.parts, self.spent = 0, [0.0]
+    def __init__(self, plan: Plan, budget: Budget, seed: int, on_improve, size: int, part_time: float):
+        self.plan, self.budget, self.seed, self.on_improve = plan, budget, seed, on_improve
+        self.size, self.part_time = size, part_time
+        self.parts = 0
         self.lock = threading.Lock()
         self.busy_advisors: set[str] = set()
         self.busy_clients: set[str] = set()
         self.failure: BaseException | None = None
 
     def _time_left(self) -> float | None:
-        left = self.deadline - time.perf_counter()
-        if left < 0.3 or self.failure is not None:
+        if self.failure is not None:
             return None
-        if self.budget is not None:
-            left = self.budget - self.spent[0]
-            if left < 0.05:
-                return None
-            return min(self.part_time, left)
-        return min(self.part_time, left - 0.2)
+        return self.budget.next_limit(self.part_time)
 
     def run(self, k: int) -> None:
         rng = random.Random(self.seed + k)
@@ -288,8 +274,7 @@ class _Search:
                     before = _sub_score(sub, current, current_protected)
                     part_seed = rng.randrange(10**6)
                 try:
-                    result = solve_part(sub, current, current_protected, limit, 1, part_seed,
-                                        self.budget is not None, self.spent)
+                    result = solve_part(sub, current, current_protected, limit, part_seed, self.budget)
                 finally:
                     with self.lock:
                         self.busy_advisors -= group

@@ -12,6 +12,7 @@ import queue
 import resource
 import time
 
+from scheduler.budget import Budget
 from scheduler.model import Problem, ProblemError, parse_problem
 
 GRACE_S = 3.0
@@ -75,7 +76,7 @@ def run_in_child(problem: dict, time_limit: float = 60.0, workers: int = 2, dete
     # child of a threaded process can deadlock.
     child = ctx.Process(target=child, args=(doc_in, options, out), daemon=True)
     child.start()
-    deadline = began + time_limit + GRACE_S + (time_limit * 3 if deterministic else 0)
+    deadline = Budget.for_limit(time_limit, deterministic, began).deadline + GRACE_S
     best = None
     latest = {"elapsed": 0.0, "score": None, "bound": None}
     last_call = time.perf_counter()

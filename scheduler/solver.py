@@ -12,6 +12,7 @@ import time
 from ortools.sat.python import cp_model
 
 from scheduler import baselines, bound as relaxation, explain, lns, metrics, repair
+from scheduler.budget import Budget
 from scheduler.check import check_solution
 from scheduler.hints import complete_hint, hint_plan
 from scheduler.document import read_placements, solution_document
@@ -22,9 +23,6 @@ from scheduler.variables import choose_candidates
 # Above this many placement booleans the model keeps fewer alternate advisors per appointment.
 MAX_PLACEMENTS = 300_000
 PROGRESS_EVERY_S = 1.0
-# CP-SAT deterministic time per wall-clock second on one worker (measured ~0.3 on the bench
-# machine): deterministic mode's budget, kept under the wall-clock limit.
-DETERMINISTIC_PER_SECOND = 0.25
 
 
 def _sizes(problem: Problem):
@@ -80,8 +78,8 @@ def _best_start(problem: Problem, hint: dict | None) -> dict:
     return max(valid, key=lambda row: (row[0], -row[1]))[2]
 
 
-def _full_model(problem: Problem, plan: lns.Plan, hint_doc: dict, seconds: float, workers: int,
-                deterministic: bool, progress, began: float, time_limit: float, log: bool):
+def _full_model(problem: Problem, plan: lns.Plan, hint_doc: dict, budget: Budget, workers: int,
+                progress, began: float, time_limit: float, log: bool):
     """Solve the whole week as one CP-SAT model; returns (improved plan or None, its proven bound or None)."""
     model, st, cands = build_model(problem, plan.assignments)
     assignments, allocations, protected = read_placements(problem, hint_doc)
@@ -90,16 +88,11 @@ def _full_model(problem: Problem, plan: lns.Plan, hint_doc: dict, seconds: float
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.cp_model_presolve = False  # presolve of the big at-most-one rows costs more than the search gains
-    if deterministic:
-        params.num_workers = 1
-        params.random_seed = 0
-        params.max_deterministic_time = seconds * DETERMINISTIC_PER_SECOND
-        params.max_time_in_seconds = seconds * 3  # only a guard: a slow machine may reach it first
-    else:
-        params.num_workers = max(1, workers)
-        params.max_time_in_seconds = seconds
+    budget.set_limits(params, workers)
+    params.random_seed = 0
     params.log_search_progress = log
     status = solver.solve(model, _Progress(progress, began, time_limit))
+    budget.charge(solver.response_proto.deterministic_time)
     cp_bound = None
     if status != cp_model.UNKNOWN and not cands.pruned:
         cp_bound = int(math.floor(solver.best_objective_bound + 1e-6))
@@ -120,7 +113,7 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
     if not isinstance(problem, Problem):
         problem = parse_problem(problem)
     began = time.perf_counter()
-    deadline = began + time_limit
+    budget = Budget.for_limit(time_limit, deterministic, began)
     explain.raise_for_clashing_pins(problem)
     hint_doc = _best_start(problem, hint)
     plan = lns.Plan(problem, *read_placements(problem, hint_doc))
@@ -131,7 +124,7 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
     else:
         # On a big week the LP takes tens of seconds (60 clinicians: 5 s to build, 14 s for GLOP), so
         # it runs beside the search (GLOP releases the GIL) and reports the trivial bound until done.
-        lp_bound = _BoundInBackground(problem, deadline)
+        lp_bound = _BoundInBackground(problem, began + time_limit)
         bound = relaxation.trivial_bound(problem)
     cp_bound = None
 
@@ -152,21 +145,19 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
         return _document(problem, plan, bound, began, "feasible")
     stopped = False
     if use_full:
-        # Deterministic mode: a budget from the time limit alone, never from the wall-clock time left after
-        # the set-up (which varies with load), so the same week gives the same plan.
-        share = HYBRID_FULL_SHARE if use_lns else 1.0
-        seconds = share * time_limit if deterministic else max(0.5, share * (deadline - time.perf_counter()))
-        found, cp_bound = _full_model(problem, plan, hint_doc, seconds, workers,
-                                      deterministic, progress, began, time_limit, log)
+        # Deterministic mode: a share of the budget's units, never of the wall-clock time left after the
+        # set-up (which varies with load), so the same week gives the same plan.
+        found, cp_bound = _full_model(problem, plan, hint_doc, budget.part(HYBRID_FULL_SHARE if use_lns else 1.0),
+                                      workers, progress, began, time_limit, log)
         if found is not None and found.score() >= plan.score():
             plan = found
         # Proven optimal, or the team leader pressed stop during the full model: nothing more to do.
         stopped = (cp_bound is not None and cp_bound <= plan.score()) or (found is not None and report(plan))
-    if use_lns and not stopped and time.perf_counter() < deadline:
-        share = 1 - HYBRID_FULL_SHARE if use_full else 1.0
-        plan = _neighbourhood_search(plan, deadline, share * time_limit, workers, deterministic, report)
+    rest = budget.last_part(1 - HYBRID_FULL_SHARE if use_full else 1.0)
+    if use_lns and not stopped and not rest.expired():
+        plan = _neighbourhood_search(plan, rest, workers, report)
     if lp_bound is not None:
-        bound = lp_bound.value(wait_until=deadline) or bound
+        bound = lp_bound.value(wait_until=began + time_limit) or bound
     if cp_bound is not None:
         bound = min(bound, cp_bound)
     repair.clear_preferred_time(plan)  # protected blocks seated where advisors prefer, as the score allows
@@ -195,9 +186,8 @@ def _phases(problem: Problem, strategy: str, time_limit: float) -> tuple[bool, b
     return count <= HYBRID_MAX and time_limit >= HYBRID_MIN_SECONDS, True
 
 
-def _neighbourhood_search(plan: lns.Plan, deadline: float, seconds: float, workers: int,
-                          deterministic: bool, report) -> lns.Plan:
-    """Improve `plan` part by part until the deadline; `seconds` sizes deterministic mode's budget."""
+def _neighbourhood_search(plan: lns.Plan, budget: Budget, workers: int, report) -> lns.Plan:
+    """Improve `plan` part by part until the budget is spent."""
     last_report = [time.perf_counter()]
 
     def on_improve(current):
@@ -213,11 +203,7 @@ def _neighbourhood_search(plan: lns.Plan, deadline: float, seconds: float, worke
     while repair.bring_home(plan):  # the easy moves first, in milliseconds (see scheduler.repair)
         pass
     try:
-        # As above; the wall clock is then only a far guard (3x, as the runner allows).
-        budget = DETERMINISTIC_PER_SECOND * seconds if deterministic else None
-        lns.improve(plan, deadline + (2 * seconds if deterministic else 0),
-                    workers=1 if deterministic else max(1, workers),
-                    seed=0, on_improve=on_improve, budget=budget)
+        lns.improve(plan, budget, workers=workers, seed=0, on_improve=on_improve)
     except _Stop:
         pass
     return plan

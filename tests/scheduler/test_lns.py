@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from scheduler import lns
+from scheduler.budget import Budget
 from scheduler.check import check_solution
 from scheduler.document import solution_document
 from scheduler.model import Interval, Placement, parse_problem
@@ -43,7 +44,7 @@ def test_a_part_leaves_out_time_taken_by_what_started_the_day_before():
 
 def test_search_keeps_the_plan_valid_across_midnight():
     problem, plan = _plan()
-    lns.improve(plan, time.perf_counter() + 20, workers=1, seed=0, size=1, budget=0.5)
+    lns.improve(plan, Budget(time.perf_counter() + 20, units=0.5), workers=1, seed=0, size=1)
     doc = solution_document(problem, plan.assignments, plan.allocations, plan.protected, status="feasible",
                             reasons={})
     result = check_solution(problem, doc)

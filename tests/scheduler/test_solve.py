@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import scheduler.budget
+import scheduler.lns
+import scheduler.solver
 from scheduler.baselines import named_first
 from scheduler.check import check_solution
 from scheduler.cli import main
@@ -107,6 +114,65 @@ def test_deterministic_mode_repeats_itself(strategy):
     assert check_solution(doc, first).ok
     for key in ("assignments", "allocations", "protected", "score", "bound"):
         assert first[key] == second[key], key
+
+
+def _busy_solves(tmp_path, count: int):
+    """`count` other solves of a bigger week at once, in their own processes, each using the CPU."""
+    week = tmp_path / "busy.json"
+    week.write_text(json.dumps(generate("jobcentre", 30, seed=2)))
+    return [subprocess.Popen([sys.executable, "-m", "scheduler", "solve", str(week), "--out", os.devnull,
+                              "--time-limit", "60", "--workers", "1"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
+
+
+class _SlowMachineClock:
+    """The clock as a machine `factor` times slower sees it: each real second reads as `factor`."""
+
+    def __init__(self, factor: float):
+        self.factor, self.origin = factor, time.perf_counter()
+
+    def perf_counter(self) -> float:
+        return self.origin + self.factor * (time.perf_counter() - self.origin)
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
+@pytest.mark.parametrize("strategy", ["auto", "hybrid"])
+def test_deterministic_mode_does_not_read_the_clock(strategy, monkeypatch):
+    """A machine three times slower gives the same deterministic plan: the neighbourhood search still
+    runs, and each part gets the same deterministic time (before the Budget, a slow full-model phase
+    used up the wall-clock limit and the search was skipped)."""
+    doc = generate("advice", 10, seed=4)
+    alone = solve_in_process(doc, time_limit=3, workers=1, deterministic=True, strategy=strategy)
+    clock = _SlowMachineClock(3.0)
+    for module in (scheduler.solver, scheduler.lns, scheduler.budget):
+        if hasattr(module, "time"):  # every module of the search that reads the clock
+            monkeypatch.setattr(module, "time", clock)
+    slow = solve_in_process(doc, time_limit=3, workers=1, deterministic=True, strategy=strategy)
+    for key in ("assignments", "allocations", "protected", "score"):
+        assert alone[key] == slow[key], key
+
+
+@pytest.mark.slow
+def test_deterministic_mode_gives_the_same_plan_on_a_busy_machine(tmp_path):
+    strategy = "hybrid"
+    """Alone and beside three other solves, the same deterministic run gives the same plan: no
+    decision (whether the neighbourhood search runs, how long a part takes) reads the clock."""
+    doc = generate("advice", 10, seed=4)
+    alone = solve_in_process(doc, time_limit=3, workers=1, deterministic=True, strategy=strategy)
+    others = _busy_solves(tmp_path, 3)
+    try:
+        time.sleep(1.0)  # let them get going
+        busy = solve_in_process(doc, time_limit=3, workers=1, deterministic=True, strategy=strategy)
+        assert all(p.poll() is None for p in others), "the other solves ended before this one"
+    finally:
+        for p in others:
+            p.kill()
+            p.wait()
+    assert check_solution(doc, alone).ok
+    for key in ("assignments", "allocations", "protected", "score"):
+        assert alone[key] == busy[key], key
 
 
 def test_command_line_solve_writes_a_checked_solution(tmp_path, problem_doc):
