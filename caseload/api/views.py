@@ -87,6 +87,15 @@ def managed_or_404(model, object_id: int, what: str):
     return found
 
 
+def team_advisor(team_: Team, advisor_id: int, field: str) -> Advisor:
+    """An advisor of `team_`; one of another team is refused exactly like one that does not exist, so the
+    answer never tells whether an id belongs to another team."""
+    found = db.session.get(Advisor, advisor_id)
+    if found is None or found.team_id != team_.id:
+        raise invalid(field, "no such advisor in this team")
+    return found
+
+
 def request_or_404(request_id: int) -> AppointmentRequest:
     return managed_or_404(AppointmentRequest, request_id, "request")
 
@@ -156,9 +165,8 @@ def update_client(client_id):
     data = body("ClientChange")
     named = found.named_advisor
     if "named_advisor_id" in data:
-        named = db.session.get(Advisor, data["named_advisor_id"]) if data["named_advisor_id"] is not None else None
-        if data["named_advisor_id"] is not None and named is None:
-            raise invalid("named_advisor_id", "no such advisor")
+        named = (team_advisor(found.team, data["named_advisor_id"], "named_advisor_id")
+                 if data["named_advisor_id"] is not None else None)
     need = found.need
     if "need" in data:
         need = db.session.scalar(select(Skill).where(Skill.code == data["need"])) if data["need"] is not None else None
@@ -207,9 +215,7 @@ def _fields(team_: Team, week_start: date, data: dict) -> rota.RequestFields:
         raise invalid("type", f"no active appointment type {data['type']!r}")
     pinned_advisor = pinned_start = None
     if data.get("pinned_advisor_id") is not None:
-        pinned_advisor = db.session.get(Advisor, data["pinned_advisor_id"])
-        if pinned_advisor is None:
-            raise invalid("pinned_advisor_id", "no such advisor")
+        pinned_advisor = team_advisor(team_, data["pinned_advisor_id"], "pinned_advisor_id")
     if data.get("pinned_start") is not None:
         _local_time(data["pinned_start"], "pinned_start", team_.timezone)
         pinned_start = from_local_text(data["pinned_start"], team_.timezone)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseload.database import Base
@@ -15,11 +15,14 @@ KINDS = ("support", "policing")
 
 class Client(Base):
     __tablename__ = "clients"
-    __table_args__ = (CheckConstraint("complexity BETWEEN 1 AND 3", name="complexity_range"),)
+    # A reference is unique within its team only: two teams may each have an S0001, and creating one
+    # never tells a leader that another team holds it.
+    __table_args__ = (CheckConstraint("complexity BETWEEN 1 AND 3", name="complexity_range"),
+                      UniqueConstraint("team_id", "reference", name="uq_clients_team_id_reference"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
-    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    reference: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(120))
     named_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"), index=True)
     need_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from caseload.extensions import db
 from caseload.localtime import to_utc
@@ -22,7 +23,7 @@ from caseload.services.problem import team_advisors
 
 MAX_BYTES = 5 * 1024 * 1024
 CLIENT_COLUMNS = {
-    "reference": "required; unique, e.g. N0151",
+    "reference": "required; unique within the team, e.g. N0151",
     "name": "required",
     "named_advisor": "optional; the advisor's name or username (empty: not allocated yet)",
     "need": "optional; a skill code (debt, housing, benefits, employment)",
@@ -144,8 +145,10 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
         return result
     skills = {s.code: s for s in db.session.scalars(select(Skill))}
     find_advisor = _advisor_lookup(team)
+    # Only this team's clients: references are unique per team, and another team's are none of its business.
     existing = {c.reference.lower(): c for c in db.session.scalars(
-        select(Client).where(func.lower(Client.reference).in_([r["reference"].lower() for _, r in rows])))}
+        select(Client).where(Client.team_id == team.id,
+                             func.lower(Client.reference).in_([r["reference"].lower() for _, r in rows])))}
     seen: dict[str, int] = {}
     changes = []
     for line, row in rows:
@@ -172,10 +175,11 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
         if complexity not in ("1", "2", "3"):
             errors.append(RowError(line, "complexity", f'"{complexity}" is not 1, 2 or 3'))
         client = existing.get(reference.lower())
-        if client is not None and (client.team_id != team.id or not update_existing):
-            errors.append(RowError(line, "reference", f"{reference} already exists"
-                                   + ("" if client.team_id == team.id else " in another team")
-                                   + ("; tick 'update clients that already exist' to change it" if client.team_id == team.id else "")))
+        if client is not None and not update_existing:
+            errors.append(RowError(line, "reference", f"team {team.name} already has {reference}; tick "
+                                   "'update clients that already exist' to change it"))
+        elif client is not None and client.erased_at is not None:
+            errors.append(RowError(line, "reference", f"{reference} was erased and cannot be updated"))
         if len(errors) == before:
             changes.append((client, reference, row["name"][:120], advisor, need, int(complexity)))
     if result.errors:
@@ -189,7 +193,12 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
             client.name, client.named_advisor, client.need, client.complexity = name, advisor, need, complexity
             result.updated += 1
     audit.record("clients_imported", user=by, obj=team, created=result.created, updated=result.updated)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a form or another import added one of these references since the check
+        db.session.rollback()
+        return ImportResult(errors=[RowError(None, "reference", f"team {team.name} gained one of these references "
+                                             "while the file was read; nothing was saved: import it again")])
     return result
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
@@ -96,18 +97,30 @@ def set_protected_target(advisor: Advisor, minutes: int, by) -> None:
 
 def add_client(team: Team, reference: str, name: str, named_advisor: Advisor | None, need: Skill | None,
                complexity: int, by) -> Client:
+    """A new client of `team`. References are unique within the team only (case-insensitively): another
+    team's clients are never looked at, so the refusal cannot reveal what another team holds."""
     reference = reference.strip()
-    if db.session.scalar(select(Client.id).where(func.lower(Client.reference) == reference.lower())) is not None:
-        raise RotaError(f"A client with reference {reference} already exists.", "reference")
+    if team_reference_taken(team, reference):
+        raise RotaError(f"Team {team.name} already has a client with reference {reference}.", "reference")
     if named_advisor is not None and named_advisor.team_id != team.id:
         raise RotaError("The named advisor must be in this team.", "named_advisor")
     client = Client(team=team, reference=reference, name=name.strip(), named_advisor=named_advisor, need=need,
                     complexity=complexity)
     db.session.add(client)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as err:  # the same reference saved in this team a moment ago
+        db.session.rollback()
+        raise RotaError(f"Team {team.name} already has a client with reference {reference}.", "reference") from err
     audit.record("client_added", user=by, obj=client, reference=reference)
     db.session.commit()
     return client
+
+
+def team_reference_taken(team: Team, reference: str) -> bool:
+    """Whether a client of `team` (erased ones too: their reference is replaced) has this reference."""
+    return db.session.scalar(select(Client.id).where(
+        Client.team_id == team.id, func.lower(Client.reference) == reference.strip().lower()).limit(1)) is not None
 
 
 def update_client(client: Client, named_advisor: Advisor | None, need: Skill | None, complexity: int,

@@ -204,4 +204,4 @@ def test_add_a_client(leader, north):
     assert (client.team_id, client.named_advisor_id, client.complexity) == (team.id, advisor.id, 2)
     again = leader.post(f"/rota/t/{team.id}/clients/new", data={
         "reference": "new1", "name": "Twin", "named_advisor": 0, "need": 0, "complexity": 1})
-    assert again.status_code == 400 and b"already exists" in again.data
+    assert again.status_code == 400 and b"Team north already has a client with reference new1" in again.data
