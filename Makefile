@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := caseload
 DEMO_PASSWORD := $(or $(CASELOAD_DEMO_PASSWORD),demo)
+# Where `make run` serves: `PORT=8080 make run`, `HOST=0.0.0.0 PORT=8080 make run`.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test test-sqlite test-postgres worker bench clean
 
@@ -23,13 +26,13 @@ run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	@echo ""
-	@echo "  Caseload is starting on http://127.0.0.1:5000"
+	@echo "  Caseload is starting on http://$(HOST):$(PORT)"
 	@echo "  Sign in as 'leader' (team leader), 'admin' (administrator) or 'advisor1' (advisor)"
 	@echo "  with the password '$(DEMO_PASSWORD)'. Stop with Ctrl-C."
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/huey_consumer caseload.worker.huey --workers 1 --quiet & \
-	  $(BIN)/flask run --host 127.0.0.1 --port 5000
+	  $(BIN)/flask run --host '$(HOST)' --port '$(PORT)'
 
 worker: $(VENV)/.installed
 	$(BIN)/huey_consumer caseload.worker.huey --workers 1

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from caseload.extensions import db
+from caseload.localtime import this_week_start
 from caseload.models import Team
 
 week_cli = AppGroup("week", help="Plan a team's week from the command line.")
@@ -25,11 +26,15 @@ def _team(name: str) -> Team:
     return team
 
 
-def _week(text: str) -> date:
+def _week(text: str, team: Team) -> date:
+    """The week's Monday from `--week`: a date, or `this` for the week the pages open on in the team's
+    time zone (this_week_start: the current week, from Saturday on the next; the demo office's week)."""
+    if text.strip().lower() == "this":
+        return this_week_start(team.timezone)
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date like 2026-11-23", param_hint="--week") from None
+        raise click.BadParameter(f"{text!r} is not a date like 2026-11-23, nor `this`", param_hint="--week") from None
     if day.weekday() != 0:
         raise click.BadParameter(f"{text} is a {day:%A}; weeks start on Monday", param_hint="--week")
     return day
@@ -42,7 +47,9 @@ def _write(document: dict, out: str) -> None:
 
 
 team_option = click.option("--team", "team_name", required=True, help="Team name, e.g. north.")
-week_option = click.option("--week", "week_text", required=True, help="The week's Monday, YYYY-MM-DD.")
+week_option = click.option("--week", "week_text", required=True,
+                           help="The week's Monday, YYYY-MM-DD, or `this`: the week the pages open on "
+                                "(the current one; from Saturday on, the next).")
 
 
 @week_cli.command("export-problem")
@@ -54,7 +61,8 @@ def export_problem(team_name, week_text, out):
     from caseload.services.plans import published_plan
     from caseload.services.problem import build_problem
 
-    team, week = _team(team_name), _week(week_text)
+    team = _team(team_name)
+    week = _week(week_text, team)
     problem, maps = build_problem(team, week, previous_plan=published_plan(team, week))
     _write(problem, out)
     click.echo(f"{len(problem['appointments'])} appointments, {len(problem['advisors'])} advisors -> {out}")
@@ -77,7 +85,8 @@ def plan(team_name, week_text, time_limit):
     from caseload.services.plans import published_plan, save_plan
     from caseload.services.problem import build_problem
 
-    team, week = _team(team_name), _week(week_text)
+    team = _team(team_name)
+    week = _week(week_text, team)
     previous = published_plan(team, week)
     problem, maps = build_problem(team, week, previous_plan=previous)
     limit = time_limit or current_app.config["SOLVER_TIME_LIMIT_S"]
@@ -101,7 +110,8 @@ def export_plan(team_name, week_text, out, problem_out):
     """Write the week's latest plan as a caseload-solution/1 document."""
     from caseload.services.plans import latest_plan
 
-    team, week = _team(team_name), _week(week_text)
+    team = _team(team_name)
+    week = _week(week_text, team)
     found = latest_plan(team, week)
     if found is None or not found.solution:
         raise click.ClickException(f"team {team.name} has no plan for the week of {week}")

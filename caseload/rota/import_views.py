@@ -10,7 +10,7 @@ from caseload.page_helpers import week_or_404
 from caseload.rota import bp
 from caseload.rota.forms import ImportForm
 from caseload.rota.views import LEADERS, team_or_404
-from caseload.services import csv_import
+from caseload.services import csv_import, csv_templates
 
 
 def _read(form: ImportForm) -> bytes:
@@ -36,8 +36,7 @@ def import_clients(team_id):
 @bp.get("/t/<int:team_id>/import/clients/template.csv")
 @role_required(*LEADERS)
 def clients_template(team_id):
-    team_or_404(team_id)
-    body = csv_import.template_csv(csv_import.CLIENT_COLUMNS, csv_import.CLIENT_EXAMPLE)
+    body = csv_templates.clients_template(team_or_404(team_id))
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=clients.csv"})
 
 
@@ -60,7 +59,7 @@ def import_requests(team_id, week):
 @bp.get("/t/<int:team_id>/<week>/import/requests/template.csv")
 @role_required(*LEADERS)
 def requests_template(team_id, week):
-    team_or_404(team_id)
+    team = team_or_404(team_id)
     week_or_404(week)
-    body = csv_import.template_csv(csv_import.REQUEST_COLUMNS, csv_import.REQUEST_EXAMPLE)
+    body = csv_templates.requests_template(team)
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=requests.csv"})

@@ -38,6 +38,7 @@ REQUEST_COLUMNS = {
     "pinned_start": 'optional with pinned_advisor; e.g. "tue 10:00" or "2026-11-24 10:00"',
     "purpose": "optional",
 }
+# Generic examples, for a team without advisors, clients or types (csv_templates.py uses the team's own).
 CLIENT_EXAMPLE = [["N0901", "Jo Bloggs", "Asha Patel", "debt", "2"], ["N0902", "Sam Smith", "", "housing", "1"]]
 REQUEST_EXAMPLE = [["N0901", "follow-up", "30", "mon 09:00-12:00; wed 13:00-17:00", "", "", "Budget review"],
                    ["N0902", "first-meeting", "60", "tue 09:00-17:00", "", "", ""]]
