@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from caseload.extensions import db
@@ -27,6 +29,15 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         return _render(err.code or 500, err.name, err.description or "")
+
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(IntegrityError)
+    def write_race(err):
+        # A safety net for races the services do not name: two writers met at the same row or unique key.
+        db.session.rollback()
+        app.logger.warning("write conflict on %s %s: %s", request.method, request.path, type(err).__name__)
+        return _render(409, "Changed at the same moment", "Someone else saved a change to the same record at the "
+                       "same moment. Nothing you entered was saved: reload the page and try again.")
 
     @app.errorhandler(Exception)
     def server_error(err):

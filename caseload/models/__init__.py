@@ -6,10 +6,11 @@ from caseload.models.people import WEEKDAYS, Absence, Advisor, Role, Skill, Team
 from caseload.models.rota import HandoverNote, Plan, PlanItem, ProtectedBlock, SolveJob
 from caseload.models.tuning import DEFAULT_WEIGHTS, WeightProfile
 from caseload.models.types import UTCDateTime, utcnow
+from caseload.models.versioning import hold_version
 
 __all__ = [
     "Base", "AuditEvent", "AuditLogIsAppendOnly", "KINDS", "AppointmentRequest", "AppointmentType", "Client",
     "ClientNote", "Contact", "RequestWindow", "WEEKDAYS", "Absence", "Advisor", "Role", "Skill", "Team", "User",
     "advisor_skills", "HandoverNote", "Plan", "PlanItem", "ProtectedBlock", "SolveJob", "DEFAULT_WEIGHTS",
-    "WeightProfile", "UTCDateTime", "utcnow",
+    "WeightProfile", "UTCDateTime", "utcnow", "hold_version",
 ]

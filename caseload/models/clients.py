@@ -100,6 +100,7 @@ class AppointmentRequest(Base):
     version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version_id}
+    __versioned_children__ = ("windows",)  # a change to the windows alone is a new version too
 
     team: Mapped[Team] = relationship()
     client: Mapped[Client] = relationship()
@@ -120,6 +121,7 @@ class RequestWindow(Base):
     """A time the client can come; the whole appointment must fit inside one window."""
 
     __tablename__ = "request_windows"
+    __versioned_parent__ = "request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("appointment_requests.id", ondelete="CASCADE"), index=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseload.database import Base
@@ -13,6 +13,7 @@ from caseload.models.types import UTCDateTime, utcnow
 
 PLAN_STATUSES = ("draft", "published", "superseded")
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+ACTIVE_JOB = "status IN ('queued', 'running')"
 
 
 class Plan(Base):
@@ -40,6 +41,7 @@ class Plan(Base):
     version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version_id}
+    __versioned_children__ = ("items", "protected_blocks")  # see caseload/models/versioning.py
 
     team: Mapped[Team] = relationship()
     based_on: Mapped["Plan | None"] = relationship(remote_side="Plan.id")
@@ -51,6 +53,7 @@ class PlanItem(Base):
     """An appointment request as placed by a plan (advisor and time), or left unassigned with a reason."""
 
     __tablename__ = "plan_items"
+    __versioned_parent__ = "plan"
     __table_args__ = (UniqueConstraint("plan_id", "request_id", name="one_item_per_request"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +74,7 @@ class ProtectedBlock(Base):
     """Non-contact time kept free for an advisor's case work."""
 
     __tablename__ = "protected_blocks"
+    __versioned_parent__ = "plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
@@ -83,9 +87,15 @@ class ProtectedBlock(Base):
 
 
 class SolveJob(Base):
-    """A background planning run for a team's week; the page polls its progress."""
+    """A background planning run for a team's week; the page polls its progress.
+
+    At most one job per team and week is active (queued or running): a partial unique index makes that a
+    database guarantee, so two leaders pressing "Plan" at once start one run and the other is told so.
+    """
 
     __tablename__ = "solve_jobs"
+    __table_args__ = (Index("uq_solve_jobs_one_active_per_week", "team_id", "week_start", unique=True,
+                            sqlite_where=text(ACTIVE_JOB), postgresql_where=text(ACTIVE_JOB)),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)

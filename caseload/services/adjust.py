@@ -12,10 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
-from caseload.models import Advisor, HandoverNote, Plan, PlanItem, ProtectedBlock
+from caseload.models import Advisor, HandoverNote, Plan, PlanItem, ProtectedBlock, hold_version
 from caseload.services import audit
 from caseload.services.problem import TEXT, advisor_sid, db_id, request_sid, utc_of_local
 from caseload.services.rule_text import humanise
+
+
+CONFLICT = "Someone else changed this plan at the same moment. Nothing was saved: reload."
 
 
 class AdjustRejected(ValueError):
@@ -94,7 +97,6 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
                      expected_version: int, by) -> MoveResult:
     """Place `item` with `advisor` at local wall-clock `start` (naive), optionally pinned there."""
     _check_editable(plan, expected_version)
-    tz = plan.team.timezone
     sid, advisor_id = request_sid(item.request_id), advisor_sid(advisor.id)
     problem, solution = copy.deepcopy(plan.problem), copy.deepcopy(plan.solution)
     appointment = next((a for a in problem["appointments"] if a["id"] == sid), None)
@@ -115,13 +117,27 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
     solution["score"] = result.score
     solution["figures"] = dict(result.figures or {})
 
+    # Lock the plan at the version the leader saw before changing anything (a second move waits, then conflicts).
+    if not hold_version(db.session, plan, expected_version):
+        db.session.rollback()
+        raise AdjustRejected(CONFLICT)
+    try:
+        return _save_move(plan, item, advisor, start, end, pin, problem, solution, result.score, placement, shortened, by)
+    except StaleDataError as err:
+        db.session.rollback()
+        raise AdjustRejected(CONFLICT) from err
+
+
+def _save_move(plan, item, advisor, start, end, pin, problem, solution, score, placement, shortened, by) -> MoveResult:
+    """Write the checked move (plan row held by hold_version) and commit."""
+    tz = plan.team.timezone
     before = (item.advisor_id, item.starts_at)
     item.advisor_id, item.starts_at, item.ends_at = advisor.id, utc_of_local(start, tz), utc_of_local(end, tz)
     item.pinned, item.unassigned_reason = pin, None
     request = item.request
     request.pinned_advisor_id = advisor.id if pin else None  # re-solving keeps pins: they live on the request
     request.pinned_start = item.starts_at if pin else None
-    plan.problem, plan.solution, plan.figures, plan.score = problem, solution, solution["figures"], result.score
+    plan.problem, plan.solution, plan.figures, plan.score = problem, solution, solution["figures"], score
     plan.bound = solution.get("bound")
     plan.solver_status = "feasible"
     plan.protected_blocks = [ProtectedBlock(advisor_id=db_id(b["advisor"]),
@@ -131,11 +147,7 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
     audit.record("plan_adjusted", user=by, obj=plan, request=item.request_id, advisor=advisor.id,
                  start=placement["start"], pinned=pin, before_advisor=before[0],
                  before_start=before[1].isoformat() if before[1] else None)
-    try:
-        db.session.commit()
-    except StaleDataError as err:
-        db.session.rollback()
-        raise AdjustRejected("Someone else changed this plan at the same moment. Nothing was saved: reload.") from err
+    db.session.commit()
     named = request.client.named_advisor_id
     return MoveResult(item, needs_handover=named is not None and named != advisor.id, shortened_blocks=shortened)
 

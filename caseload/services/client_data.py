@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
 from caseload.models import (
-    AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, User, utcnow,
+    AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, User, hold_version, utcnow,
 )
 from caseload.services import audit
 
@@ -119,17 +119,20 @@ def erase_client(client: Client, by, expected_version: int | None = None) -> Cli
     if expected_version is not None and client.version_id != expected_version:
         raise ErasureConflict("Someone changed this client since you opened it. Nothing was erased: reload and check.")
     counts = client_summary(client)
-    client.name = ERASED_NAME
-    client.reference = f"ERASED-{client.id}"
-    client.erased_at = utcnow()
-    for note in db.session.scalars(select(ClientNote).where(ClientNote.client_id == client.id)):
-        db.session.delete(note)
-    for handover in _handovers(client):
-        handover.body = ""
-    for request in _requests(client):
-        request.purpose = None
-    audit.record("client_erased", user=by, obj=client, removed={k: counts[k] for k in ("notes", "handovers")})
     try:
+        # Lock the client at the version seen (or as read now) before changing anything: no autoflush meets a stale row.
+        if not hold_version(db.session, client, client.version_id if expected_version is None else expected_version):
+            raise StaleDataError("the client moved on")
+        client.name = ERASED_NAME
+        client.reference = f"ERASED-{client.id}"
+        client.erased_at = utcnow()
+        for note in db.session.scalars(select(ClientNote).where(ClientNote.client_id == client.id)):
+            db.session.delete(note)
+        for handover in _handovers(client):
+            handover.body = ""
+        for request in _requests(client):
+            request.purpose = None
+        audit.record("client_erased", user=by, obj=client, removed={k: counts[k] for k in ("notes", "handovers")})
         db.session.commit()
     except StaleDataError as err:
         db.session.rollback()

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from caseload.extensions import db
@@ -26,6 +27,9 @@ ACTIVE = ("queued", "running")
 PROGRESS_EVERY_S = 1.0
 # A running job this long past its time limit has lost its worker (crash, restart).
 STALE_AFTER_S = 120
+
+
+BUSY = "This week is already being planned; wait for that run or cancel it."
 
 
 class PlanningBusy(RuntimeError):
@@ -61,13 +65,17 @@ def start_plan_job(team: Team, week_start: date, by, time_limit: float | None = 
     """Queue a planning run for the week; returns at once (the worker solves)."""
     running = latest_job(team, week_start)
     if running is not None and running.status in ACTIVE:
-        raise PlanningBusy("This week is already being planned; wait for that run or cancel it.")
+        raise PlanningBusy(BUSY)
     limit = float(time_limit or current_app.config["SOLVER_TIME_LIMIT_S"])
     job = SolveJob(team_id=team.id, week_start=week_start, status="queued", time_limit=limit,
                    previous_plan_id=previous_plan.id if previous_plan else None, weights=weights,
                    created_by_id=getattr(by, "id", None), progress={"elapsed": 0, "time_left": limit})
     db.session.add(job)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as err:  # another leader's run was inserted since we looked (one active job per week)
+        db.session.rollback()
+        raise PlanningBusy(BUSY) from err
     audit.record("plan_job_started", user=by, obj=job, team=team.name, week=week_start.isoformat(), time_limit=limit,
                  previous_plan=job.previous_plan_id)
     db.session.commit()

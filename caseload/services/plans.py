@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
-from caseload.models import Client, Plan, PlanItem, ProtectedBlock, Team, utcnow
+from caseload.models import Client, Plan, PlanItem, ProtectedBlock, Team, hold_version, utcnow
 from caseload.services import audit
 from caseload.services.problem import db_id, utc_of_local
 from caseload.services.rule_text import humanise
@@ -127,6 +127,8 @@ def publish_plan(plan: Plan, by, expected_version: int, expected_published: int 
         raise PublishConflict(f"This plan is already {plan.status}; nothing was published.")
     team, week = plan.team, plan.week_start
     try:
+        if not hold_version(db.session, plan, expected_version):  # lock the draft before changing anything
+            raise StaleDataError("the draft moved on")
         current = published_plan(team, week)
         seen = current.published_version if current is not None else 0
         if expected_published is not None and seen != expected_published:

@@ -13,6 +13,7 @@ from caseload.extensions import db
 from caseload.localtime import to_utc
 from caseload.models import (
     WEEKDAYS, Absence, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Role, Skill, Team,
+    hold_version,
 )
 from caseload.services import audit
 from caseload.services.problem import SLOT_MINUTES
@@ -133,16 +134,20 @@ def update_client(client: Client, named_advisor: Advisor | None, need: Skill | N
         raise RotaError("The named advisor must be in the client's team.", "named_advisor")
     if complexity not in (1, 2, 3):
         raise RotaError("Complexity is 1, 2 or 3.", "complexity")
+    conflict = "Someone else saved this client at the same moment. Nothing was saved: reload."
+    if not hold_version(db.session, client, expected_version):
+        db.session.rollback()
+        raise EditConflict(conflict)
     before = {"named_advisor": client.named_advisor_id, "need": client.need_id, "complexity": client.complexity}
-    client.named_advisor, client.need, client.complexity = named_advisor, need, complexity
-    audit.record("client_changed", user=by, obj=client, before=before,
-                 after={"named_advisor": getattr(named_advisor, "id", None), "need": getattr(need, "id", None),
-                        "complexity": complexity})
     try:
+        client.named_advisor, client.need, client.complexity = named_advisor, need, complexity
+        audit.record("client_changed", user=by, obj=client, before=before,
+                     after={"named_advisor": getattr(named_advisor, "id", None), "need": getattr(need, "id", None),
+                            "complexity": complexity})
         db.session.commit()
     except StaleDataError as err:
         db.session.rollback()
-        raise EditConflict("Someone else saved this client at the same moment. Nothing was saved: reload.") from err
+        raise EditConflict(conflict) from err
     return client
 
 
@@ -255,13 +260,20 @@ def update_request(request: AppointmentRequest, fields: RequestFields, expected_
     if request.version_id != expected_version:
         raise EditConflict("Someone else changed this request since you opened it. Nothing was saved: reload.")
     check_request(request.team, request.week_start, fields)
-    _apply(request, request.team, fields)
-    audit.record("request_changed", user=by, obj=request, client=fields.client.id)
+    conflict = "Someone else saved this request at the same moment. Nothing was saved: reload."
+    # Lock the row at the version the editor read before changing anything: a second writer waits here and
+    # gets a conflict, and no autoflush can meet a stale row outside the try below.
+    if not hold_version(db.session, request, expected_version):
+        db.session.rollback()
+        raise EditConflict(conflict)
     try:
+        with db.session.no_autoflush:  # one flush at commit: one new version (windows alone bump it too)
+            _apply(request, request.team, fields)
+            audit.record("request_changed", user=by, obj=request, client=fields.client.id)
         db.session.commit()
     except StaleDataError as err:
         db.session.rollback()
-        raise EditConflict("Someone else saved this request at the same moment. Nothing was saved: reload.") from err
+        raise EditConflict(conflict) from err
     return request
 
 

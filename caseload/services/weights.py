@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseload import jobs
 from caseload.extensions import db
 from caseload.jobs import huey
-from caseload.models import DEFAULT_WEIGHTS, Team, WeightProfile, utcnow
+from caseload.models import DEFAULT_WEIGHTS, Team, WeightProfile, hold_version, utcnow
 from caseload.services import audit
 
 log = logging.getLogger(__name__)
@@ -82,12 +82,14 @@ def save_weights(profile: WeightProfile, weights: dict, expected_version: int | 
     old = profile.as_weights()
     if old == new:
         return profile
-    for name, value in new.items():
-        setattr(profile, name, value)
-    profile.updated_at, profile.updated_by_id = utcnow(), getattr(by, "id", None)
-    audit.record("weights_changed", user=by, obj=profile, old=old, new=new,
-                 changes={k: [old[k], new[k]] for k in new if old[k] != new[k]})
     try:
+        if not hold_version(db.session, profile, profile.version_id if expected_version is None else expected_version):
+            raise StaleDataError("the weights moved on")
+        for name, value in new.items():
+            setattr(profile, name, value)
+        profile.updated_at, profile.updated_by_id = utcnow(), getattr(by, "id", None)
+        audit.record("weights_changed", user=by, obj=profile, old=old, new=new,
+                     changes={k: [old[k], new[k]] for k in new if old[k] != new[k]})
         db.session.commit()
     except StaleDataError as err:
         db.session.rollback()
