@@ -34,9 +34,12 @@ class Config:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Where rate limits count (caseload/ratelimit.py): None means the queue's Redis if QUEUE_URL is redis://,
+    # else the app database, so the limits hold across every web process.
+    RATELIMIT_STORAGE_URL = None
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
+    PASSWORD_RATE_LIMIT = "5 per minute"  # tries at /account/password (guessing the current password), per user
     SQL_ECHO = False
 
 

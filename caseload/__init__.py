@@ -20,12 +20,13 @@ def create_app(config=None) -> Flask:
     )
     apply_config(app, config)
 
-    from caseload import cli, errors, security
+    from caseload import cli, errors, ratelimit, security
     from caseload.extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    ratelimit.init_app(app, db.engine)  # counts in the database (or Redis), shared by every process
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)

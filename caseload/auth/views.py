@@ -15,6 +15,15 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _password_limit() -> str:
+    return current_app.config["PASSWORD_RATE_LIMIT"]
+
+
+def _signed_in_user() -> str:
+    # Per account, not per address: whoever holds a stolen session gets the same few guesses from anywhere.
+    return f"user:{current_user.id}"
+
+
 @bp.get("/")
 @public
 def index():
@@ -55,15 +64,17 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @role_required(*ALL_ROLES)
 @login_required
+@limiter.limit(_password_limit, methods=["POST"], key_func=_signed_in_user)
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data, form.new.data)
+            token_ended = accounts.change_password(current_user, form.current.data, form.new.data)
         except accounts.PasswordRejected as err:
             flash(str(err), "error")
-            return render_template("auth/password.html", form=form), 400
+            return render_template("auth/password.html", form=form, has_token=current_user.api_token_hash is not None), 400
         login_user(current_user._get_current_object())  # keep this session, with the new version
-        flash("Password changed. Other sessions have been signed out.", "info")
+        flash("Password changed. Other sessions have been signed out"
+              + ("; your API token has ended: issue a new one on the API token page." if token_ended else "."), "info")
         return redirect(url_for(home_endpoint(current_user)))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form, has_token=current_user.api_token_hash is not None)

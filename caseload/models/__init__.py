@@ -2,6 +2,7 @@
 from caseload.database import Base
 from caseload.models.audit import AuditEvent, AuditLogIsAppendOnly
 from caseload.models.clients import KINDS, AppointmentRequest, AppointmentType, Client, ClientNote, Contact, RequestWindow
+from caseload.models.limits import RateLimitCounter
 from caseload.models.people import WEEKDAYS, Absence, Advisor, Role, Skill, Team, User, advisor_skills
 from caseload.models.rota import HandoverNote, Plan, PlanItem, ProtectedBlock, SolveJob
 from caseload.models.tuning import DEFAULT_WEIGHTS, WeightProfile
@@ -11,6 +12,6 @@ from caseload.models.versioning import hold_version
 __all__ = [
     "Base", "AuditEvent", "AuditLogIsAppendOnly", "KINDS", "AppointmentRequest", "AppointmentType", "Client",
     "ClientNote", "Contact", "RequestWindow", "WEEKDAYS", "Absence", "Advisor", "Role", "Skill", "Team", "User",
-    "advisor_skills", "HandoverNote", "Plan", "PlanItem", "ProtectedBlock", "SolveJob", "DEFAULT_WEIGHTS",
-    "WeightProfile", "UTCDateTime", "utcnow", "hold_version",
+    "advisor_skills", "RateLimitCounter", "HandoverNote", "Plan", "PlanItem", "ProtectedBlock", "SolveJob",
+    "DEFAULT_WEIGHTS", "WeightProfile", "UTCDateTime", "utcnow", "hold_version",
 ]

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from caseload.auth.passwords import hash_password, needs_rehash, verify_password
 from caseload.extensions import db
 from caseload.models import User
-from caseload.services import audit
+from caseload.services import api_tokens, audit
 
 
 class PasswordRejected(ValueError):
@@ -35,14 +35,21 @@ def check_password_rules(password: str) -> None:
         raise PasswordRejected(f"The new password must be at least {minimum} characters long.")
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str) -> bool:
+    """Set a new password; every other session and the user's API token end with the old one (a token taken
+    by whoever knew the old password must not outlive it). True when an API token was ended."""
     if not verify_password(user.password_hash, current):
         raise PasswordRejected("Your current password is not right.")
     check_password_rules(new)
     user.password_hash = hash_password(new)
     user.session_version += 1  # every other session of this user stops working
+    token_ended = user.api_token_hash is not None
+    user.api_token_hash = None
     audit.record("password_changed", user=user, obj=user)
+    if token_ended:
+        audit.record(api_tokens.REVOKED, user=user, obj=user, reason="password changed")
     db.session.commit()
+    return token_ended
 
 
 def end_all_sessions(user: User) -> None:
