@@ -1,14 +1,14 @@
 """one active planning job per team and week (partial unique index)
 
 Revision ID: 0002_one_active_plan_job
-Revises: 0001_initial_schema
+Revises: 0002_client_ref_per_team
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0002_one_active_plan_job'
-down_revision = '0001_initial_schema'
+down_revision = '0002_client_ref_per_team'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """rate-limit counters in the database, shared by every web process
 
 Revision ID: 0003_rate_limits
-Revises: 0002_client_ref_per_team
+Revises: 0002_one_active_plan_job
 Create Date: 2026-11-29 14:45:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_rate_limits'
-down_revision = '0002_client_ref_per_team'
+down_revision = '0002_one_active_plan_job'
 branch_labels = None
 depends_on = None
 
