@@ -19,4 +19,12 @@ def check_solution(problem, solution):
     return _check(problem, solution)
 
 
-__all__ = ["ProblemError", "load_problem", "parse_problem", "solve", "check_solution"]
+def offers(request_document):
+    """Ranked offers for one new appointment (or series) in a plan: caseload-offer-request/1 in,
+    caseload-offers/1 out; see scheduler.booking.offers. Keep a scheduler.booking.Desk to answer many."""
+    from scheduler.booking import offers as _offers
+
+    return _offers(request_document)
+
+
+__all__ = ["ProblemError", "load_problem", "parse_problem", "solve", "check_solution", "offers"]

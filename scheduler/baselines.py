@@ -49,6 +49,13 @@ class Diary:
         self.client_busy[appt.client][start:end] = b"\x01" * appt.duration
         self.starts[(advisor_id, self.problem.horizon.day_of(start))] += 1
 
+    def remove(self, appt: Appointment, advisor_id: str, start: int) -> None:
+        """Take a booked appointment out again."""
+        end = start + appt.duration
+        self.advisor_busy[advisor_id][start:end] = bytes(appt.duration)
+        self.client_busy[appt.client][start:end] = bytes(appt.duration)
+        self.starts[(advisor_id, self.problem.horizon.day_of(start))] -= 1
+
     def earliest_start(self, appt: Appointment, advisor_id: str) -> int | None:
         """The earliest start at which `advisor_id` can take `appt`, or None."""
         advisor = self.problem.advisor_by_id[advisor_id]
@@ -170,23 +177,26 @@ def place_protected(problem: Problem, diary: Diary) -> list[tuple[str, int, int]
     stretch long enough is used until the target is reached), so the solver uses it too, to seat its
     blocks where advisors prefer them without changing the score.
     """
+    return [(advisor.id, start, end) for advisor in problem.advisors
+            for start, end in seat_advisor(problem, advisor, diary.advisor_busy[advisor.id])]
+
+
+def seat_advisor(problem: Problem, advisor, busy: bytearray) -> list[tuple[int, int]]:
+    """One advisor's protected blocks (start, end slots) given its busy slots, as place_protected seats
+    them: as many minutes as any seating keeps, in preferred then longest free stretches."""
     h = problem.horizon
-    blocks = []
-    for advisor in problem.advisors:
-        needed = -(-advisor.protected_minutes // h.slot_minutes)
-        if needed <= 0:
-            continue
-        runs = _free_runs(problem, advisor, diary.advisor_busy[advisor.id])
-        longest = sorted(runs, key=lambda r: (-(r[1] - r[0]), r[0]))
-        seated = _seat(h.protected_block_slots, needed, longest)
-        if advisor.preferred_protected:
-            # Splitting runs at a preference can leave pieces too short for a block; a preference
-            # may only move blocks, never lose protected minutes.
-            preferred = _seat(h.protected_block_slots, needed, _preferred_first(advisor, runs))
-            if _kept(preferred, needed) >= _kept(seated, needed):
-                seated = preferred
-        blocks += [(advisor.id, start, end) for start, end in seated]
-    return blocks
+    needed = -(-advisor.protected_minutes // h.slot_minutes)
+    if needed <= 0:
+        return []
+    runs = _free_runs(problem, advisor, busy)
+    seated = _seat(h.protected_block_slots, needed, sorted(runs, key=lambda r: (-(r[1] - r[0]), r[0])))
+    if advisor.preferred_protected:
+        # Splitting runs at a preference can leave pieces too short for a block; a preference
+        # may only move blocks, never lose protected minutes.
+        preferred = _seat(h.protected_block_slots, needed, _preferred_first(advisor, runs))
+        if _kept(preferred, needed) >= _kept(seated, needed):
+            seated = preferred
+    return seated
 
 
 def _seat(block_slots: int, needed: int, stretches: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""`python -m scheduler solve|check|baseline|generate|bench` — one function per subcommand.
+"""`python -m scheduler solve|check|baseline|offer|check-offers|generate|bench` — one function per subcommand.
 
 Exit codes: 0 success; 1 the checker found broken rules; 2 bad input, bad arguments or a bad path
 (one line on stderr, never a traceback). Add a subcommand by writing `cmd_<name>(args) -> int`
@@ -84,6 +84,26 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_offer(args) -> int:
+    from scheduler.booking import offers
+
+    _write(offers(read_json(args.request, "offer request")), args.out)
+    return 0
+
+
+def cmd_check_offers(args) -> int:
+    from scheduler.booking import check_offers
+
+    request = read_json(args.request, "offer request")
+    document = read_json(args.offers, "offers")
+    faults = check_offers(request, document)
+    count = len(document.get("offers") or []) if isinstance(document, dict) else 0
+    print(json.dumps({"valid": not faults, "offers": count}))
+    for line in faults:
+        print(line, file=sys.stderr)
+    return 1 if faults else 0
+
+
 def _solve_arguments(s) -> None:
     s.add_argument("problem")
     s.add_argument("--out")
@@ -101,6 +121,16 @@ def _baseline_arguments(b) -> None:
     b.add_argument("name", choices=["earliest", "named-first"])
     b.add_argument("problem")
     b.add_argument("--out")
+
+
+def _offer_arguments(o) -> None:
+    o.add_argument("request", help="a caseload-offer-request/1 document")
+    o.add_argument("--out")
+
+
+def _check_offers_arguments(c) -> None:
+    c.add_argument("request", help="the caseload-offer-request/1 document")
+    c.add_argument("offers", help="its caseload-offers/1 answer")
 
 
 def _generate_arguments(g) -> None:
@@ -125,6 +155,8 @@ COMMANDS = {
     "solve": ("solve a problem document", _solve_arguments, cmd_solve),
     "check": ("check a solution against its problem", _check_arguments, cmd_check),
     "baseline": ("what a booking desk would do", _baseline_arguments, cmd_baseline),
+    "offer": ("ranked offers for one new appointment in a plan", _offer_arguments, cmd_offer),
+    "check-offers": ("apply and check every offer of an answer", _check_offers_arguments, cmd_check_offers),
     "generate": ("a realistic generated week", _generate_arguments, cmd_generate),
     "bench": ("regenerate BENCHMARKS.md", _bench_arguments, cmd_bench),
 }

@@ -464,6 +464,16 @@ def parse_problem(doc) -> Problem:
                    advisor_by_id, client_by_id, appointment_by_id)
 
 
+def read_appointment(problem: Problem, raw, path: str) -> Appointment:
+    """Read one appointment (as in `appointments`) against a parsed problem, errors named under `path`
+    (e.g. "request.duration_minutes: 50 is not a multiple of slot_minutes (15)"); ProblemError lists them."""
+    r = _Reader()
+    appt = _appointment(r, problem.horizon, raw, path, problem.client_by_id, problem.advisor_by_id)
+    if r.errors or appt is None:
+        raise ProblemError(r.errors or [f"{path}: not a valid appointment"])
+    return appt
+
+
 def load_problem(path) -> Problem:
     """Read a problem document from a JSON file; ProblemError for a bad path or bad JSON too."""
     return parse_problem(read_json(path, "problem"))

@@ -13,14 +13,7 @@ from scheduler import baselines, metrics
 from scheduler.model import Appointment, Placement, Problem
 
 
-class _Book(baselines.Diary):
-    """A diary that can also take an appointment out."""
-
-    def remove(self, appt: Appointment, advisor_id: str, start: int) -> None:
-        end = start + appt.duration
-        self.advisor_busy[advisor_id][start:end] = bytes(appt.duration)
-        self.client_busy[appt.client][start:end] = bytes(appt.duration)
-        self.starts[(advisor_id, self.problem.horizon.day_of(start))] -= 1
+_Book = baselines.Diary
 
 
 def bring_home(plan) -> int:
