@@ -20,7 +20,7 @@ from scheduler import metrics
 from scheduler.budget import Budget
 from scheduler.model import Advisor, Appointment, Client, Interval, Placement, Problem
 from scheduler.hints import hint_plan
-from scheduler.rules import pose
+from scheduler.rules import blocks_from_slots, pose
 from scheduler.variables import choose_candidates
 
 
@@ -138,9 +138,6 @@ def solve_part(sub: Problem, current: dict[str, Placement], current_protected, l
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     assignments = st.xs.extract(lambda var: solver.boolean_value(var))
-
-    from scheduler.solver import blocks_from_slots  # the solver module imports this one
-
     protected = blocks_from_slots(st, lambda var: solver.boolean_value(var))
     return assignments, protected
 

@@ -13,6 +13,8 @@ from scheduler import bound as relaxation
 from scheduler.document import solution_document
 from scheduler.explain import raise_for_clashing_pins, unplaced
 from scheduler.model import Placement, Problem, parse_problem
+from scheduler.rules import blocks_from_slots
+from scheduler.solver import build_model  # the same model as the CP-SAT solver
 
 
 def _literal(xs, ref: int):
@@ -68,7 +70,6 @@ def to_mathopt(proto) -> tuple[mathopt.Model, list]:
 
 
 def solve_mip(problem, time_limit: float = 60.0, workers: int = 1) -> dict:
-    from scheduler.solver import build_model  # the same model as the CP-SAT solver
 
     if not isinstance(problem, Problem):
         problem = parse_problem(problem)
@@ -97,8 +98,6 @@ def solve_mip(problem, time_limit: float = 60.0, workers: int = 1) -> dict:
 
     def on(var) -> bool:
         return values[xs[var.index]] > 0.5
-
-    from scheduler.solver import blocks_from_slots
 
     assignments = {a: Placement(v, s) for (a, v, s), var in st.xs.x.items() if on(var)}
     allocations = {c: v for (c, v), var in st.alloc.items() if on(var)}

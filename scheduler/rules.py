@@ -198,6 +198,24 @@ def score_disruption(st: ModelState):
     return sum(kept) - len(st.problem.previous), st.problem.weights.disruption
 
 
+def blocks_from_slots(st: ModelState, value) -> list[tuple[str, int, int]]:
+    """The protected slots a solved model set (`value(var)` -> bool), as maximal (advisor, start, end)
+    blocks per availability interval, in slots."""
+    blocks = []
+    for advisor in st.problem.advisors:
+        for avail in advisor.availability:
+            start = None
+            for t in range(avail.start, avail.end + 1):
+                var = st.protected.get((advisor.id, t)) if t < avail.end else None
+                on = var is not None and value(var)
+                if on and start is None:
+                    start = t
+                elif not on and start is not None:
+                    blocks.append((advisor.id, start, t))
+                    start = None
+    return blocks
+
+
 HARD_RULES = (add_one_placement_per_appointment, add_allocations, add_protected_blocks, add_advisor_no_overlap,
               add_client_no_overlap, add_daily_limit, add_pins)
 SCORE_TERMS = (score_assigned, score_continuity, score_protected, score_separation, score_disruption)

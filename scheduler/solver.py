@@ -18,8 +18,8 @@ from scheduler.check import check_solution
 from scheduler.hints import complete_hint, hint_plan
 from scheduler.document import read_placements, solution_document
 from scheduler.model import Placement, Problem, parse_problem
-from scheduler.rules import ModelState, pose
-from scheduler.variables import choose_candidates
+from scheduler.rules import blocks_from_slots, pose
+from scheduler.variables import choose_candidates, feasible_starts
 
 # Above this many placement booleans the model keeps fewer alternate advisors per appointment.
 MAX_PLACEMENTS = 300_000
@@ -250,8 +250,6 @@ HYBRID_MIN_SECONDS = 10.0
 
 
 def _placement_count(problem: Problem) -> int:
-    from scheduler.variables import feasible_starts
-
     return sum(len(feasible_starts(problem, a, v.id)) for a in problem.appointments for v in problem.advisors
                if v.can_do(a.kind, a.skill))
 
@@ -261,23 +259,6 @@ def _document(problem: Problem, plan: lns.Plan, bound, began: float, status: str
     return solution_document(problem, plan.assignments, allocations, plan.protected, status=status,
                              reasons=explain.unplaced(problem, plan.assignments), bound=bound,
                              seconds=time.perf_counter() - began, solver="cp-sat")
-
-
-def blocks_from_slots(st: ModelState, value) -> list[tuple[str, int, int]]:
-    """Protected slots turned into maximal blocks per availability interval."""
-    blocks = []
-    for advisor in st.problem.advisors:
-        for avail in advisor.availability:
-            start = None
-            for t in range(avail.start, avail.end + 1):
-                var = st.protected.get((advisor.id, t)) if t < avail.end else None
-                on = var is not None and value(var)
-                if on and start is None:
-                    start = t
-                elif not on and start is not None:
-                    blocks.append((advisor.id, start, t))
-                    start = None
-    return blocks
 
 
 def _used_allocations(problem: Problem, assignments, allocations) -> dict[str, str]:
