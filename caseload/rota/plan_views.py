@@ -14,7 +14,7 @@ from caseload.models import Advisor, Plan, PlanItem, SolveJob
 from caseload.page_helpers import week_or_404
 from caseload.rota import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
-from caseload.rota.grid import build_grids
+from caseload.services.calendar_grid import build_grids
 from caseload.rota.views import LEADERS, advisor_in_team, managed_or_404, team_or_404
 from caseload.services import adjust, planning, plans
 from caseload.services.problem import team_advisors

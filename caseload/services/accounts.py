@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select
 
-from caseload.auth.passwords import hash_password, needs_rehash, verify_password
+from caseload.passwords import hash_password, needs_rehash, verify_password
 from caseload.extensions import db
 from caseload.models import User
 from caseload.services import api_tokens, audit

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.localtime import to_local, week_days
+from caseload.services.calendar_grid import build_grids
 from caseload.models import (
     Advisor, AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, utcnow,
 )
@@ -57,7 +58,7 @@ class Week:
     appointments: list[Appointment] = field(default_factory=list)
     blocks: list[tuple[datetime, datetime]] = field(default_factory=list)  # local
     times: list[str] = field(default_factory=list)  # grid rows
-    grid: object = None  # rota.grid.AdvisorGrid for the calendar
+    grid: object = None  # calendar_grid.AdvisorGrid: the team leader's calendar grid, for one advisor
 
 
 def my_week(advisor: Advisor, week_start: date) -> Week:
@@ -77,8 +78,6 @@ def my_week(advisor: Advisor, week_start: date) -> Week:
             last_note(request.client_id), last_handover(request.client_id)))
     week.blocks = [(to_local(b.starts_at, tz), to_local(b.ends_at, tz))
                    for b in plan.protected_blocks if b.advisor_id == advisor.id]
-    from caseload.rota.grid import build_grids  # the team leader's calendar grid, for one advisor
-
     week.times, grids = build_grids(plan, [advisor], week.days)
     week.grid = grids[0]
     return week

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from caseload.auth.passwords import hash_password
+from caseload.passwords import hash_password
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_utc, week_days
 from caseload.models import (

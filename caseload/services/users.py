@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from caseload.auth.passwords import hash_password
+from caseload.passwords import hash_password
 from caseload.extensions import db
 from caseload.models import Role, User
 from caseload.services import audit
