@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from caseload.paths import ROOT
 
 
 def create_app(config=None) -> Flask:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from caseload import ROOT
+from caseload.paths import ROOT
 
 
 def alembic_config(database_url: str) -> AlembicConfig:

@@ -1,5 +1,5 @@
-from flask import Blueprint
+"""The `admin` blueprint: importing this package registers its routes on `bp`."""
+from caseload.admin import audit_views, client_data_views, report_views, views, weights_views  # noqa: F401 - each module adds its routes to bp
+from caseload.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__)
-
-from caseload.admin import audit_views, client_data_views, report_views, views, weights_views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import render_template, request
 from wtforms import SelectChoice
 
-from caseload.admin import bp
+from caseload.admin.blueprint import bp
 from caseload.admin.forms import NONE, AuditFilterForm
 from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required

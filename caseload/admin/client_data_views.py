@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-from caseload.admin import bp
+from caseload.admin.blueprint import bp
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.models import Client, Role

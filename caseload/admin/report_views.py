@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Response, abort, jsonify, render_template, request
 from flask_login import current_user
 
-from caseload.admin import bp
+from caseload.admin.blueprint import bp
 from caseload.auth.access import role_required
 from caseload.models import Role
 from caseload.services import reports

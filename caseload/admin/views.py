@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from caseload.admin import bp
+from caseload.admin.blueprint import bp
 from caseload.admin.forms import (
     NONE, AdvisorForm, AppointmentTypeForm, SkillForm, TeamForm, UserCreateForm, UserEditForm,
 )

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from caseload.admin import bp
+from caseload.admin.blueprint import bp
 from caseload.admin.forms import WEIGHT_FIELDS, WeightsForm, WhatIfForm
 from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required

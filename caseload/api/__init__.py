@@ -1,6 +1,5 @@
-from flask import Blueprint
+"""The `api` blueprint: importing this package registers its routes on `bp`."""
+from caseload.api import cli, openapi, plan_views, views  # noqa: F401 - each module adds its routes to bp
+from caseload.api.blueprint import bp
 
-# cli_group=None: the blueprint's commands (api-token) sit at the top level of `flask`.
-bp = Blueprint("api", __name__, cli_group=None)
-
-from caseload.api import cli, openapi, plan_views, views  # noqa: E402,F401
+__all__ = ["bp"]

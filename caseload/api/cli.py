@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import func, select
 
-from caseload.api import bp
+from caseload.api.blueprint import bp
 from caseload.extensions import db
 from caseload.models import User
 from caseload.services.api_tokens import issue_api_token, revoke_api_token

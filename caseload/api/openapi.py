@@ -5,7 +5,7 @@ so the document and the behaviour cannot drift apart; the tests validate every r
 """
 from __future__ import annotations
 
-from caseload.api import bp
+from caseload.api.blueprint import bp
 from caseload.auth.access import public
 
 LOCAL_TIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from caseload.api import bp
+from caseload.api.blueprint import bp
 from caseload.api.schemas import ApiError, body, job_body, plan_json, plan_summary
 from caseload.api.views import LEADERS, managed_or_404, team_or_404, week_or_404
 from caseload.auth.access import role_required

@@ -12,7 +12,7 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from caseload.api import bp
+from caseload.api.blueprint import bp
 from caseload.api.schemas import ApiError, advisor_json, body, client_json, invalid, request_json, team_json
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db

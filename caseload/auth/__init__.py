@@ -1,5 +1,5 @@
-from flask import Blueprint
+"""The `auth` blueprint: importing this package registers its routes on `bp`."""
+from caseload.auth import token_views, views  # noqa: F401 - each module adds its routes to bp
+from caseload.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__)
-
-from caseload.auth import token_views, views  # noqa: E402,F401
+__all__ = ["bp"]

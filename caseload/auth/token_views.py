@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from caseload.auth import bp
+from caseload.auth.blueprint import bp
 from caseload.auth.forms import ConfirmForm
 from caseload.auth.access import role_required
 from caseload.models import Role

@@ -1,7 +1,7 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from caseload.auth import bp
+from caseload.auth.blueprint import bp
 from caseload.auth.access import home_endpoint, public, role_required
 from caseload.auth.forms import LoginForm, PasswordForm
 from caseload.extensions import limiter

@@ -1,5 +1,5 @@
-from flask import Blueprint
+"""The `me` blueprint: importing this package registers its routes on `bp`."""
+from caseload.me import views  # noqa: F401 - each module adds its routes to bp
+from caseload.me.blueprint import bp
 
-bp = Blueprint("me", __name__)
-
-from caseload.me import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from caseload.auth.access import public, role_required
 from caseload.extensions import db, limiter
 from caseload.localtime import this_week_start
-from caseload.me import bp
+from caseload.me.blueprint import bp
 from caseload.me.forms import (
     CaseWorkBlockForm, ConfirmForm, HandoverNoteForm, NoteForm, RemoveForm, WeeklyPreferenceForm,
 )

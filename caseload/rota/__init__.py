@@ -1,19 +1,5 @@
-from flask import Blueprint
+"""The `rota` blueprint: importing this package registers its routes on `bp`."""
+from caseload.rota import client_views, import_views, plan_views, views  # noqa: F401 - each module adds its routes to bp
+from caseload.rota.blueprint import bp
 
-from caseload.localtime import span_text, to_local
-
-bp = Blueprint("rota", __name__)
-
-
-@bp.app_template_filter("rota_local")
-def rota_local(moment, tz: str, fmt: str = "%a %d %b %H:%M") -> str:
-    """A stored UTC time as the team's local wall-clock text."""
-    return to_local(moment, tz).strftime(fmt) if moment else ""
-
-
-@bp.app_template_filter("span_text")
-def span_text_filter(start, end) -> str:
-    return span_text(start, end)
-
-
-from caseload.rota import views  # noqa: E402,F401
+__all__ = ["bp"]

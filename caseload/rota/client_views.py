@@ -14,7 +14,7 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Skill, Team
 from caseload.page_helpers import week_or_404
-from caseload.rota import bp
+from caseload.rota.blueprint import bp
 from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
 from caseload.rota.views import LEADERS, advisor_choices, in_team_or_404, save_posted, team_or_404
 from caseload.services import rota

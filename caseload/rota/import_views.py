@@ -7,7 +7,7 @@ from flask_login import current_user
 from caseload.auth.access import role_required
 from caseload.localtime import this_week_start
 from caseload.page_helpers import week_or_404
-from caseload.rota import bp
+from caseload.rota.blueprint import bp
 from caseload.rota.forms import ImportForm
 from caseload.rota.views import LEADERS, team_or_404
 from caseload.services import csv_import, csv_templates

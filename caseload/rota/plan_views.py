@@ -12,7 +12,7 @@ from caseload.extensions import db
 from caseload.localtime import to_local, week_days
 from caseload.models import Advisor, Plan, PlanItem, SolveJob
 from caseload.page_helpers import week_or_404
-from caseload.rota import bp
+from caseload.rota.blueprint import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
 from caseload.services.calendar_grid import build_grids
 from caseload.rota.views import LEADERS, advisor_in_team, managed_or_404, team_or_404

@@ -16,7 +16,7 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc, week_days, week_start_of
 from caseload.models import Absence, Advisor, Role, Team
 from caseload.page_helpers import week_or_404
-from caseload.rota import bp
+from caseload.rota.blueprint import bp
 from caseload.rota.forms import NONE, AbsenceForm, ConfirmForm, PlanForm, ProtectedForm
 from caseload.services import planning, plans, rota
 from caseload.services.problem import team_advisors, week_requests
@@ -198,5 +198,3 @@ def set_protected(team_id, week, advisor_id):
         flash("Protected time must be a whole number of minutes from 0 to 2400.", "error")
     return redirect(url_for("rota.week", team_id=team.id, week=week_start.isoformat()))
 
-
-from caseload.rota import client_views, import_views, plan_views  # noqa: E402,F401

@@ -1,0 +1,4 @@
+"""The `me` blueprint object, apart from its views so they can import it without a cycle."""
+from flask import Blueprint
+
+bp = Blueprint("me", __name__)

@@ -1,0 +1,17 @@
+"""The `rota` blueprint object, apart from its views so they can import it without a cycle."""
+from flask import Blueprint
+
+from caseload.localtime import span_text, to_local
+
+bp = Blueprint("rota", __name__)
+
+
+@bp.app_template_filter("rota_local")
+def rota_local(moment, tz: str, fmt: str = "%a %d %b %H:%M") -> str:
+    """A stored UTC time as the team's local wall-clock text."""
+    return to_local(moment, tz).strftime(fmt) if moment else ""
+
+
+@bp.app_template_filter("span_text")
+def span_text_filter(start, end) -> str:
+    return span_text(start, end)
