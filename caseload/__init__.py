@@ -1,8 +1,6 @@
 """Caseload: caseload continuity and scheduling."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 
 from caseload.paths import ROOT
