@@ -65,10 +65,14 @@ def seed_demo_command(if_empty):
 @click.password_option()
 def create_user_command(username, role, display_name, password):
     """Create a user account."""
-    from caseload.services.users import create_user
+    from caseload.services.users import UserError, create_user
     from caseload.models import Role
 
-    user = create_user(username=username, display_name=display_name or username, role=Role(role), password=password)
+    try:
+        user = create_user(username=username, display_name=display_name or username, role=Role(role),
+                           password=password)
+    except UserError as err:
+        raise click.ClickException(f"{'--name' if err.field == 'display_name' else err.field}: {err}") from None
     click.echo(f"Created {user.username} ({user.role.label}).")
 
 

@@ -8,14 +8,15 @@ from typing import Callable, TypeVar
 from flask import abort, flash
 
 from caseload.extensions import db
+from caseload.values import parse_day
 
 Saved = TypeVar("Saved")
 
 
 def week_or_404(text: str) -> date:
-    """The Monday named in the URL; anything else is "not found"."""
+    """The Monday named in the URL, in the years the app plans (values.parse_day); anything else is "not found"."""
     try:
-        day = date.fromisoformat(text)
+        day = parse_day(text)
     except ValueError:
         abort(404)
     if day.weekday() != 0:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Team
+from caseload.values import ValueRejected, parse_day
 
 week_cli = AppGroup("week", help="Plan a team's week from the command line.")
 
@@ -32,7 +33,9 @@ def _week(text: str, team: Team) -> date:
     if text.strip().lower() == "this":
         return this_week_start(team.timezone)
     try:
-        day = date.fromisoformat(text)
+        day = parse_day(text)
+    except ValueRejected as err:
+        raise click.BadParameter(str(err), param_hint="--week") from None
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a date like 2026-11-23, nor `this`", param_hint="--week") from None
     if day.weekday() != 0:

@@ -8,13 +8,13 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from caseload.admin.blueprint import bp
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
+from caseload.forms import Form
 from caseload.models import Client, Role
 from caseload.services import client_data
 from caseload.services.rota import teams_for
@@ -22,7 +22,7 @@ from caseload.services.rota import teams_for
 KEEPERS = (Role.ADMIN, Role.LEADER)
 
 
-class EraseForm(FlaskForm):
+class EraseForm(Form):
     confirm = StringField("Type the client's reference to confirm", validators=[DataRequired(), Length(max=40)])
     version = HiddenField()
 

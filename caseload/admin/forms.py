@@ -2,45 +2,45 @@
 so WTForms refuses anything that is not in the list."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
     StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from caseload.forms import Form
 from caseload.models import KINDS, Role
 
 NONE = 0  # the "nobody / none" choice in selects
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
     display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.ADVISOR.value)
     password = PasswordField("Initial password", validators=[DataRequired(), Length(max=200)])
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Active (can sign in)")
     advisor = SelectField("Advisor record", coerce=int, default=NONE)
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=64)])
     timezone = StringField("Time zone", default="Europe/London", validators=[DataRequired(), Length(max=64)])
     leader = SelectField("Team leader", coerce=int, default=NONE)
 
 
-class SkillForm(FlaskForm):
+class SkillForm(Form):
     code = StringField("Code", validators=[DataRequired(), Length(max=40)])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
 
 
-class AdvisorForm(FlaskForm):
+class AdvisorForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     team = SelectField("Team", coerce=int, validators=[InputRequired()])
     skills = SelectMultipleField("Skills", coerce=int)
@@ -59,7 +59,7 @@ class AdvisorForm(FlaskForm):
     active = BooleanField("Active (planned into weeks)", default=True)
 
 
-class AppointmentTypeForm(FlaskForm):
+class AppointmentTypeForm(Form):
     code = StringField("Code", validators=[DataRequired(), Length(max=40)])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     kind = SelectField("Kind", choices=[SelectChoice(k) for k in KINDS])
@@ -71,7 +71,7 @@ class AppointmentTypeForm(FlaskForm):
 WEIGHT_FIELDS = ("assigned", "continuity", "protected", "separation", "disruption")
 
 
-class WeightsForm(FlaskForm):
+class WeightsForm(Form):
     assigned = IntegerField("Serving every client (assigned)", validators=[InputRequired(), NumberRange(0, 1_000_000)])
     continuity = IntegerField("Same advisor (continuity)", validators=[InputRequired(), NumberRange(0, 1_000_000)])
     protected = IntegerField("Protected time (per minute)", validators=[InputRequired(), NumberRange(0, 1_000_000)])
@@ -95,7 +95,7 @@ class WhatIfForm(WeightsForm):
             raise ValidationError("Choose a Monday.")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form: nothing changes
 

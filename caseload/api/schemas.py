@@ -10,6 +10,7 @@ from caseload.api.openapi import SCHEMAS
 from caseload.localtime import to_local
 from caseload.models import Advisor, AppointmentRequest, Client, Plan, SolveJob, Team
 from caseload.services.planning import job_json
+from caseload.values import MAX_JSON_DEPTH, json_too_deep, text_problem
 
 
 class ApiError(Exception):
@@ -65,31 +66,44 @@ def _message(error) -> str:
 
 
 def body(schema: str) -> dict:
-    """The JSON body, validated against components/schemas/<schema>: 400 if not a JSON object, 422 per field."""
-    data = request.get_json(silent=True)
+    """The JSON body, validated against components/schemas/<schema>: 400 if not a JSON object (or nested
+    deeper than values.MAX_JSON_DEPTH), 422 per field (schema errors, and text values.text_problem refuses)."""
+    if json_too_deep(request.get_data(cache=True)):
+        raise ApiError(400, f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep; no request needs that.")
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # json_too_deep should have caught it; a 400 all the same
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "Send a JSON object with Content-Type: application/json.")
     validator = _VALIDATORS.setdefault(schema, _validator(schema))
     fields: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         fields.setdefault(_field_of(error), []).append(_message(error))
-    for path in _nul_strings(data):
-        fields.setdefault(path, []).append("contains a NUL character (\\0), which cannot be stored")
+    for path, problem in _text_problems(data):
+        fields.setdefault(path, []).append(problem.rstrip("."))
     if fields:
         raise ApiError(422, "Some fields are not right: " + "; ".join(f"{k} {v[0]}" for k, v in fields.items()),
                        fields)
     return data
 
 
-def _nul_strings(value, path: str = "") -> list[str]:
-    """Paths of strings (keys too) holding a NUL character: PostgreSQL text cannot store one."""
+def _text_problems(value, path: str = "") -> list[tuple[str, str]]:
+    """(path, reason) for each string (keys too) the edge refuses: control characters (the API's texts are
+    all one line), lone surrogates (no database can encode one), NUL (PostgreSQL cannot store it)."""
     if isinstance(value, str):
-        return [path or "body"] if "\x00" in value else []
+        problem = text_problem(value)
+        return [(path or "body", problem)] if problem else []
     if isinstance(value, dict):
-        return [p for k, v in value.items()
-                for p in ([f"{path}.{k}".strip(".")] if "\x00" in k else _nul_strings(v, f"{path}.{k}".strip(".")))]
+        found = []
+        for key, item in value.items():
+            # A key is shown as Python would escape it: a bad key cannot break the answer's own encoding.
+            here = f"{path}.{key.encode('unicode_escape').decode('ascii') if text_problem(key) else key}".strip(".")
+            problem = text_problem(key)
+            found += [(here, "is a field name that " + problem)] if problem else _text_problems(item, here)
+        return found
     if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _nul_strings(v, f"{path}.{i}".strip("."))]
+        return [found for i, item in enumerate(value) for found in _text_problems(item, f"{path}.{i}".strip("."))]
     return []
 
 

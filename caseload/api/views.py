@@ -19,6 +19,7 @@ from caseload.extensions import db
 from caseload.localtime import from_local_text
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Role, Skill, Team
 from caseload.services import notes, rota
+from caseload.values import ValueRejected, check_day, parse_day
 
 ANYONE = tuple(Role)
 LEADERS = (Role.LEADER, Role.ADMIN)
@@ -58,8 +59,9 @@ def team_or_404(team_id: int, manage: bool = False) -> Team:
 
 
 def week_or_404(text: str) -> date:
+    """The Monday in the path, in the years the app plans (values.parse_day); else 404."""
     try:
-        day = date.fromisoformat(text)
+        day = parse_day(text)
     except ValueError:
         raise not_found("week") from None
     if day.weekday() != 0:
@@ -184,9 +186,13 @@ def update_client(client_id):
 
 def _local_time(text: str, field: str, tz: str) -> datetime:
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M")
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M")
     except ValueError:
         raise invalid(field, f"{text!r} is not a time YYYY-MM-DDTHH:MM") from None
+    try:
+        return check_day(moment)  # year 1 or 9999 has no UTC time in some zones (OverflowError)
+    except ValueRejected as err:
+        raise invalid(field, str(err)) from None
 
 
 def _windows(windows: list[dict], week_start: date, tz: str) -> list[rota.Window]:

@@ -1,12 +1,12 @@
 """Advisors' forms: notes, handovers, protected-time preferences, the calendar feed buttons."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from caseload.forms import Form
 from caseload.services.notes import MAX_NOTE
 
 DAY_CHOICES = [SelectChoice(value, label) for value, label in (
@@ -14,33 +14,33 @@ DAY_CHOICES = [SelectChoice(value, label) for value, label in (
     ("sat", "Saturday"), ("sun", "Sunday"))]
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = TextAreaField("Contact note", validators=[DataRequired(), Length(max=MAX_NOTE)])
 
 
-class HandoverNoteForm(FlaskForm):
+class HandoverNoteForm(Form):
     to = SelectField("Hand over to", coerce=int, validators=[InputRequired()])
     body = TextAreaField("Handover note", validators=[DataRequired(), Length(max=MAX_NOTE)])
 
 
-class WeeklyPreferenceForm(FlaskForm):
+class WeeklyPreferenceForm(Form):
     day = SelectField("Day", choices=DAY_CHOICES)
     start = TimeField("From", validators=[DataRequired()])
     end = TimeField("Until", validators=[DataRequired()])
 
 
-class CaseWorkBlockForm(FlaskForm):
+class CaseWorkBlockForm(Form):
     on = DateField("Day", validators=[DataRequired()])
     start = TimeField("From", validators=[DataRequired()])
     end = TimeField("Until", validators=[DataRequired()])
     note = StringField("What for (optional)", validators=[Optional(), Length(max=120)])
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(Form):
     index = IntegerField(validators=[InputRequired()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Only carries the CSRF token for POST buttons."""
 
     confirm = HiddenField(default="1")

@@ -2,7 +2,6 @@
 advisors, skills and types can be chosen (WTForms rejects anything else)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField,
@@ -10,12 +9,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from caseload.forms import Form
+
 NONE = 0  # the "nobody" choice in advisor selects
 COMPLEXITY = [SelectChoice(1, "1 · straightforward"), SelectChoice(2, "2 · some complexity"),
               SelectChoice(3, "3 · complex")]
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(Form):
     advisor = SelectField("Advisor", coerce=int, validators=[InputRequired()])
     start_day = DateField("First day", validators=[DataRequired()])
     end_day = DateField("Last day", validators=[Optional()])
@@ -37,11 +38,11 @@ class AbsenceForm(FlaskForm):
             raise ValidationError("The last day cannot be before the first day.")
 
 
-class ProtectedForm(FlaskForm):
+class ProtectedForm(Form):
     minutes = IntegerField("Protected minutes this week", validators=[InputRequired(), NumberRange(0, 2400)])
 
 
-class ClientForm(FlaskForm):
+class ClientForm(Form):
     named_advisor = SelectField("Named advisor", coerce=int)
     need = SelectField("Need", coerce=int)
     complexity = SelectField("Complexity", coerce=int)
@@ -54,7 +55,7 @@ class NewClientForm(ClientForm):
     version = HiddenField()
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     client = StringField("Client reference", validators=[DataRequired(), Length(max=40)])
     type = SelectField("Appointment type", coerce=int)
     duration_minutes = IntegerField("Minutes", validators=[InputRequired(), NumberRange(15, 480)])
@@ -83,25 +84,25 @@ class RequestForm(FlaskForm):
         return ok
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")])
     replace = BooleanField("Update clients that already exist (matched by reference)", default=False)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: its only job is the CSRF token on POST buttons."""
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     time_limit = IntegerField("Time limit (seconds)", validators=[Optional(), NumberRange(1, 3600)])
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     version = HiddenField(validators=[DataRequired()])
     published = HiddenField(validators=[DataRequired()])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     item = HiddenField(validators=[DataRequired()])
     advisor = SelectField("Advisor", coerce=int)
     day = DateField("Day", validators=[DataRequired()])
@@ -110,5 +111,5 @@ class MoveForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
 
 
-class HandoverForm(FlaskForm):
+class HandoverForm(Form):
     body = TextAreaField("Handover note for the covering advisor", validators=[DataRequired(), Length(max=4000)])

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Skill, Team, User
 from caseload.services import audit
-from caseload.services.users import UserError, create_user
+from caseload.services.users import USERNAME, UserError, create_user
 
 
 class AdminError(ValueError):
@@ -56,14 +56,14 @@ def _taken(model, column, value, exclude_id=None) -> bool:
 
 def add_user(username: str, display_name: str, role: Role, password: str, by) -> User:
     username = username.strip()
-    if not re.fullmatch(r"[A-Za-z0-9._-]{2,64}", username):
+    if not USERNAME.fullmatch(username):
         raise AdminError("Use 2-64 letters, digits, dots, dashes or underscores.", "username")
     if _taken(User, User.username, username):
         raise AdminError(f"The username {username} is already taken.", "username")
     try:
         return create_user(username, display_name.strip() or username, role, password, by=by)
     except UserError as err:
-        raise AdminError(str(err).removeprefix("password: ").capitalize() + ".", "password") from err
+        raise AdminError(str(err)[:1].upper() + str(err)[1:] + ".", err.field) from err
 
 
 def update_user(user: User, display_name: str, role: Role, active: bool, advisor: Advisor | None, by) -> User:

@@ -6,10 +6,11 @@ client's name or notes: calendar apps copy feeds to places this service does not
 """
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 from sqlalchemy import select
 
 from caseload.extensions import db
@@ -18,6 +19,7 @@ from caseload.models import Plan, User, utcnow
 from caseload.services import audit
 
 WEEKS_BEFORE = 2
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 WEEKS_AFTER = 6
 
 
@@ -55,14 +57,20 @@ def _published(team_id: int, first: date, last: date) -> list[Plan]:
                                    .order_by(Plan.week_start)))
 
 
+def _feed_text(text: str) -> str:
+    """`text` without control characters other than line breaks (RFC 5545 TEXT allows none; names saved
+    before the edge refused them may still hold some)."""
+    return _CONTROL.sub(" ", text)
+
+
 def _event(uid: str, start, end, summary: str, description: str, stamp, busy: bool = True) -> Event:
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
     event.add("dtstart", start)  # aware UTC: written as ...Z
     event.add("dtend", end)
-    event.add("summary", summary)
-    event.add("description", description)
+    event.add("summary", _feed_text(summary))
+    event.add("description", _feed_text(description))
     event.add("transp", "OPAQUE" if busy else "TRANSPARENT")
     return event
 
@@ -76,7 +84,11 @@ def feed(user: User, today: date | None = None) -> bytes:
     cal.add("prodid", "-//Caseload//advisor week//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"Caseload · {advisor.name}")
+    # icalendar types X-WR-CALNAME (and even its calendar_name property) as vUnknown, written as given, so a
+    # name with a line break broke the feed (500). As vText it is escaped like any TEXT value (RFC 5545 3.3.11).
+    name = vText(_feed_text(f"Caseload · {advisor.name}"))
+    cal.add("name", name)  # RFC 7986
+    cal.add("x-wr-calname", name)  # what most calendar apps still read
     cal.add("x-wr-timezone", team.timezone)
     stamp = utcnow()
     for plan in _published(team.id, this_week - timedelta(weeks=WEEKS_BEFORE), this_week + timedelta(weeks=WEEKS_AFTER)):

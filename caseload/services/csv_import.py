@@ -20,6 +20,7 @@ from caseload.services import audit
 from caseload.services import rota
 from caseload.services.csv_export import csv_text
 from caseload.services.problem import team_advisors
+from caseload.values import ValueRejected, parse_day, text_problem
 
 MAX_BYTES = 5 * 1024 * 1024
 CLIENT_COLUMNS = {
@@ -117,6 +118,20 @@ def read_rows(data: bytes, columns: dict) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
+MULTILINE_COLUMNS = ("windows",)  # a quoted cell may put one window a line
+
+
+def text_errors(rows: list[tuple[int, dict[str, str]]]) -> list[RowError]:
+    """A RowError for each cell holding control or broken characters (values.text_problem)."""
+    errors = []
+    for line, row in rows:
+        for column, text in row.items():
+            problem = text_problem(text, multiline=column in MULTILINE_COLUMNS) if not column.startswith("__") else None
+            if problem:
+                errors.append(RowError(line, column, problem.rstrip(".")))
+    return errors
+
+
 def _advisor_lookup(team: Team):
     advisors = team_advisors(team)
     by_name: dict[str, list[Advisor]] = {}
@@ -143,6 +158,9 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
         rows = read_rows(data, CLIENT_COLUMNS)
     except FileRejected as err:
         result.errors.append(RowError(None, None, str(err)))
+        return result
+    result.errors = text_errors(rows)
+    if result.errors:
         return result
     skills = {s.code: s for s in db.session.scalars(select(Skill))}
     find_advisor = _advisor_lookup(team)
@@ -206,7 +224,7 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
 def _pinned_start(text: str, week_start: date, tz: str) -> datetime:
     day_text, _, clock = text.strip().partition(" ")
     day = (week_start + timedelta(days=WEEKDAYS.index(day_text[:3].lower())) if day_text[:3].lower() in WEEKDAYS
-           else date.fromisoformat(day_text))
+           else parse_day(day_text))
     return to_utc(day, datetime.strptime(clock.strip(), "%H:%M").time(), tz)
 
 
@@ -238,6 +256,8 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors) -> ro
             pinned_advisor = find_advisor(row["pinned_advisor"], "pinned_advisor", errors, line)
             try:
                 pinned_start = _pinned_start(row["pinned_start"], week_start, team.timezone)
+            except ValueRejected as err:
+                errors.append(RowError(line, "pinned_start", str(err)))
             except ValueError:
                 errors.append(RowError(line, "pinned_start", f'"{row["pinned_start"]}" is not like "tue 10:00"'))
     if len(errors) != before:
@@ -260,6 +280,9 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
         rows = read_rows(data, REQUEST_COLUMNS)
     except FileRejected as err:
         result.errors.append(RowError(None, None, str(err)))
+        return result
+    result.errors = text_errors(rows)
+    if result.errors:
         return result
     types = {t.code.lower(): t for t in db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True)))}
     find_advisor = _advisor_lookup(team)

@@ -1,16 +1,26 @@
 """Creating and changing user accounts."""
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 
 from caseload.passwords import hash_password
 from caseload.extensions import db
 from caseload.models import Role, User
 from caseload.services import audit
+from caseload.values import text_problem
 
 
 class UserError(ValueError):
-    pass
+    """A user that cannot be created; `field` names what is wrong (username, display_name, password)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+USERNAME = re.compile(r"[A-Za-z0-9._-]{2,64}")
 
 
 def zone_of(user: User) -> str:
@@ -21,10 +31,17 @@ def zone_of(user: User) -> str:
 
 
 def create_user(username: str, display_name: str, role: Role, password: str, by=None) -> User:
+    """A new account (the admin page and `flask create-user` both come here); UserError names the field."""
+    username = username.strip()
+    if not USERNAME.fullmatch(username):
+        raise UserError("use 2-64 letters, digits, dots, dashes or underscores", "username")
+    problem = text_problem(display_name) or ("is longer than 120 characters." if len(display_name) > 120 else None)
+    if problem:
+        raise UserError(problem.rstrip("."), "display_name")
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        raise UserError(f"password: must be at least {minimum} characters")
-    user = User(username=username.strip(), display_name=display_name, role=role, password_hash=hash_password(password))
+        raise UserError(f"must be at least {minimum} characters", "password")
+    user = User(username=username, display_name=display_name, role=role, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
     audit.record("user_created", user=by, obj=user, username=user.username, role=role.value)

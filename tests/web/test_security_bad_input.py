@@ -14,8 +14,10 @@ from caseload.models import Role
 from caseload.services import planning
 from tests.web import access_matrix as m
 
-# Empty, wrong type, negative, beyond any integer column, impossible date and time, NUL, very long.
-GARBAGE = ["", "x", "-1", "99999999999999999999", "2026-02-30", "25:61", "\x00", "ä" * 3000]
+# Empty, wrong type, negative, beyond any integer column, impossible date and time, NUL, very long,
+# the last date Python can hold, line breaks and an escape character.
+GARBAGE = ["", "x", "-1", "99999999999999999999", "2026-02-30", "25:61", "\x00", "ä" * 3000, "9999-12-31",
+           "a\r\nb\x1b"]
 QUERY_NAMES = ["team", "page", "since", "until", "q", "week", "user", "action", "name", "id"]
 
 
@@ -97,7 +99,8 @@ def test_garbage_in_the_query_string_of_every_page(signed_in):
     assert not broken, "\n".join(broken)
 
 
-@pytest.mark.parametrize("segment", ["abc", "-1", "99999999999", "2026-02-30", "%00", "..%2F..%2Fetc%2Fpasswd"])
+@pytest.mark.parametrize("segment", ["abc", "-1", "99999999999", "2026-02-30", "%00", "..%2F..%2Fetc%2Fpasswd",
+                                     "0001-01-01", "9999-12-27"])
 def test_garbage_in_url_segments_is_not_found(demo_client, demo_auth, segment):
     demo_auth.login("leader")
     north = m.team("north").id

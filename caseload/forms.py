@@ -1,0 +1,58 @@
+"""The base of every form in the app: what the edge refuses, added to each field by its type.
+
+Every text field refuses control characters and broken characters (caseload/values.py), naming the field;
+multi-line fields (TextAreaField: notes, windows, work patterns) keep line breaks and tabs. Passwords are
+only ever hashed, so they are left as typed. Every date field refuses dates outside the years the app
+plans (values.FIRST_DAY to values.LAST_DAY). tests/web/test_edge_values.py checks every form derives
+from Form.
+"""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, PasswordField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from caseload import values
+
+
+class PlainText:
+    """A WTForms validator: the text holds no control characters (line breaks and tabs if `multiline`)."""
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, form, field):
+        problem = values.text_problem(field.data or "", self.multiline) if isinstance(field.data, str) else None
+        if problem:
+            raise ValidationError("This " + problem)
+
+
+class SaneDate:
+    """A WTForms validator: the date lies in the years the app plans."""
+
+    def __call__(self, form, field):
+        if field.data is not None and not values.day_in_range(field.data):
+            raise ValidationError(f"Give a date {values.range_text()}.")
+
+
+def edge_validator(field):
+    """The validator the edge adds to `field`, or None."""
+    if isinstance(field, PasswordField):
+        return None
+    if isinstance(field, TextAreaField):
+        return PlainText(multiline=True)
+    if isinstance(field, StringField):
+        return PlainText()
+    if isinstance(field, DateField):
+        return SaneDate()
+    return None
+
+
+class Form(FlaskForm):
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            extra = edge_validator(field)
+            if extra is not None:
+                field.validators = [*field.validators, extra]
+            return field

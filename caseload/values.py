@@ -1,0 +1,95 @@
+"""What the database and the encoders can hold, checked the same way at every edge (pages, forms, the
+JSON API, CSV imports, the command line) so a bad value is a clear refusal naming its field, never a 500.
+
+- Dates lie in the years FIRST_DAY.year to LAST_DAY.year. Python's dates end at 9999 and begin at year 1,
+  so a week of 9999-12-27 overflows as soon as a week is added, and 0001-01-01 in a zone east of UTC has
+  no UTC time (OverflowError); nobody plans a caseload week outside these years.
+- Text holds no control characters (C0, DEL, C1): NUL cannot be stored in PostgreSQL, CR/LF inside a
+  one-line value breaks the calendar feed and mail headers, the rest is never meant. Long texts (notes)
+  keep line breaks and tabs. Lone UTF-16 surrogates ("\\ud800", which JSON can spell) cannot be encoded
+  as UTF-8 for either database.
+- JSON bodies nest at most MAX_JSON_DEPTH levels; deeper ones are refused before parsing (Python's parser
+  recurses, and 1,000 levels raise RecursionError).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+MAX_JSON_DEPTH = 32
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps \t, \n, \r
+
+
+class ValueRejected(ValueError):
+    """A value outside what the app can hold; the message says why in a user's words."""
+
+
+def day_in_range(day: date | datetime) -> bool:
+    return FIRST_DAY <= (day.date() if isinstance(day, datetime) else day) <= LAST_DAY
+
+
+def range_text() -> str:
+    return f"between {FIRST_DAY.year} and {LAST_DAY.year}"
+
+
+def check_day(day: date | datetime):
+    """`day` itself (a date or datetime) if it lies in the sane range; else ValueRejected."""
+    if not day_in_range(day):
+        raise ValueRejected(f"{day:%Y-%m-%d} is not a date {range_text()}.")
+    return day
+
+
+def parse_day(text: str) -> date:
+    """An ISO date YYYY-MM-DD in the sane range; ValueError (ValueRejected when only the range is wrong)."""
+    return check_day(date.fromisoformat(text))
+
+
+def text_problem(text: str, multiline: bool = False) -> str | None:
+    """Why `text` cannot be taken (a sentence to show after the field's name), or None when it can."""
+    if _SURROGATE.search(text):
+        return "contains a broken character (a lone UTF-16 surrogate such as \\ud800)."
+    control = (_CONTROL_MULTILINE if multiline else _CONTROL_ONE_LINE).search(text)
+    if control:
+        what = {"\x00": "a NUL character (\\0)", "\r": "a line break", "\n": "a line break",
+                "\t": "a tab"}.get(control.group(), f"a control character (U+{ord(control.group()):04X})")
+        allowed = "; only line breaks and tabs are allowed here" if multiline else "; use plain text on one line"
+        return f"contains {what}{allowed}."
+    return None
+
+
+def check_text(text: str, multiline: bool = False) -> str:
+    """`text` if text_problem() finds nothing; else ValueRejected with the reason."""
+    problem = text_problem(text, multiline)
+    if problem:
+        raise ValueRejected(problem)
+    return text
+
+
+def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text `raw` opens more than `limit` arrays/objects inside each other (brackets inside
+    strings do not count). Scans the bytes, so it is safe before parsing."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
