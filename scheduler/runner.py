@@ -1,13 +1,15 @@
 """Run a solve in a child process that is killed if it overruns.
 
 CP-SAT can overrun max_time_in_seconds (presolve, a long LP), and a native crash would take the
-caller with it. The child streams progress and its best plan so far through a queue; the parent
+caller with it. The child dies with its caller (die_with_parent), so a killed worker leaves no solver
+behind. The child streams progress and its best plan so far through a queue; the parent
 returns the child's answer, or, if the child dies or overruns the limit by more than GRACE_S, the
 best plan it reported (or the booking-desk plan), never hanging and never raising for a timeout.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import resource
 import time
@@ -19,14 +21,52 @@ GRACE_S = 3.0
 HEARTBEAT_S = 1.0
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+ORPHAN_POLL_S = 0.5
+
+
+def die_with_parent(parent_pid: int, prctl: bool | None = None, poll: bool = True) -> None:
+    """Make this (child) process end when `parent_pid` does, even if the parent is killed with SIGKILL.
+
+    Linux: prctl(PR_SET_PDEATHSIG, SIGKILL) has the kernel kill us when the parent goes. Everywhere (and as
+    a second guard): a daemon thread polls os.getppid() and exits once we have been re-parented. The check
+    right after prctl covers a parent that died before it was set. `prctl=False` or `poll=False` leave one
+    of the two out (the tests check each alone)."""
+    import ctypes
+    import signal
+    import sys
+    import threading
+
+    if prctl if prctl is not None else sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no libc prctl: the poll below still works
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(ORPHAN_POLL_S)
+        os._exit(70)  # the caller is gone: nobody can use our answer
+
+    if os.getppid() != parent_pid:
+        os._exit(70)
+    if poll:
+        threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
 def _child(problem_doc, options: dict, out) -> None:
     from scheduler.solver import solve_in_process
+
+    options = dict(options)
+    parent_pid = options.pop("parent_pid", None)
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
 
     def report(event: dict):
         out.put(("progress", event))
         return False
 
-    options = dict(options)
     called_at = options.pop("called_at", None)
     if called_at is not None and not options.get("deterministic"):
         # Starting Python and reading the week took a second or two of the caller's limit: aim to
@@ -71,7 +111,7 @@ def run_in_child(problem: dict, time_limit: float = 60.0, workers: int = 2, dete
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     options = {"time_limit": time_limit, "workers": workers, "deterministic": deterministic, "hint": hint,
-               "called_at": called_at}
+               "called_at": called_at, "parent_pid": os.getpid()}
     # spawn, not fork: the caller may have threads (a web server, a task queue), and a forked
     # child of a threaded process can deadlock.
     child = ctx.Process(target=child, args=(doc_in, options, out), daemon=True)

@@ -112,6 +112,10 @@ class SolveJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written every few seconds by the consumer running the job; a stale one means the consumer died
+    # (services/job_watch.py). `worker` is that run's token ("host:pid:random"): only it may finish the job.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    worker: Mapped[str | None] = mapped_column(String(120))
 
     team: Mapped[Team] = relationship()
     plan: Mapped[Plan | None] = relationship(foreign_keys=[plan_id])

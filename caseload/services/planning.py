@@ -1,34 +1,29 @@
-"""Planning a week in the background: start a solve job, report its progress, cancel it, run it.
+"""Planning a week in the background: start a solve job, watch it, cancel it, run it.
 
-The web request only creates the SolveJob row and enqueues it; the worker runs `run_job`. Progress is
-written from the solver's callback through its own short session (the callback may run on a solver
-thread), at most about once a second. A failed or cancelled run never touches any plan.
+The web request only creates the SolveJob row and enqueues it; a consumer runs `run_job`. While it runs,
+a JobWatch thread (services/job_watch.py) writes the job's heartbeat and progress every couple of seconds,
+and a run whose consumer died is failed by the reaper within seconds. A failed, cancelled, reaped or
+duplicate run never touches any plan.
 """
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from caseload.extensions import db
 from caseload.models import Plan, SolveJob, Team, User, utcnow
-from caseload.services import audit
-from caseload.services.plans import save_plan
+from caseload.services import audit, job_watch
+from caseload.services.plans import draft_plan
 from caseload.services.problem import build_problem
 
 log = logging.getLogger(__name__)
 ACTIVE = ("queued", "running")
-PROGRESS_EVERY_S = 1.0
-# A running job this long past its time limit has lost its worker (crash, restart).
-STALE_AFTER_S = 120
-
-
+# A job still queued after this many times (its limit + 120 s) has no consumer to run it (none started).
+QUEUED_TOO_LONG_FACTOR = 3
 BUSY = "This week is already being planned; wait for that run or cancel it."
 
 
@@ -45,24 +40,35 @@ def latest_job(team: Team, week_start: date) -> SolveJob | None:
 
 
 def fail_if_stale(job: SolveJob) -> SolveJob:
-    """A job whose worker died stays 'running' for ever; say what happened instead."""
-    if job.status in ACTIVE:
-        since = job.started_at or job.created_at
-        limit = timedelta(seconds=(job.time_limit or 0) + STALE_AFTER_S)
-        if since is not None and utcnow() - since > limit and (job.status == "running" or utcnow() - since > 3 * limit):
-            job.message = ("The planning worker stopped before finishing (it may have been restarted). "
-                           if job.status == "running" else
-                           "No planning worker picked this run up (is the worker running? `make run` starts it). "
-                           ) + "The published plan is untouched; plan the week again."
-            job.status = "failed"
-            job.finished_at = utcnow()
-            db.session.commit()
+    """Run the reaper for this job: a running job without a heartbeat for job_watch.DEAD_AFTER_S, or a queued job
+    no consumer picked up in QUEUED_TOO_LONG_FACTOR x (limit + 120 s), is failed with a plain reason. Cheap when
+    the job is fine (no write)."""
+    waited = timedelta(seconds=QUEUED_TOO_LONG_FACTOR * ((job.time_limit or 0) + 120))
+    queued_too_long = job.status == "queued" and utcnow() - job.created_at > waited
+    try:
+        if job_watch.looks_dead(job):
+            job_watch.reap_dead_jobs(db.session, job.id)
+        elif queued_too_long:
+            db.session.execute(update(SolveJob).where(SolveJob.id == job.id, SolveJob.status == "queued").values(
+                status="failed", finished_at=utcnow(),
+                message="No planning worker picked this run up (is the worker running? `make run` starts it). "
+                        "The published plan is untouched; plan the week again."))
+        else:
+            return job
+        db.session.commit()
+    except OperationalError:  # the database is busy: show the job as it is; the next look reaps it
+        log.warning("could not check planning job %s for a dead worker", job.id, exc_info=True)
+        db.session.rollback()
+    db.session.refresh(job)
     return job
 
 
 def start_plan_job(team: Team, week_start: date, by, time_limit: float | None = None,
                    previous_plan: Plan | None = None, weights: dict | None = None) -> SolveJob:
-    """Queue a planning run for the week; returns at once (the worker solves)."""
+    """Queue a planning run for the week; returns at once (the worker solves).
+
+    Raises PlanningBusy when the week already has an active run; the partial unique index on solve_jobs
+    makes that hold for two leaders starting at the same moment too."""
     running = latest_job(team, week_start)
     if running is not None and running.status in ACTIVE:
         raise PlanningBusy(BUSY)
@@ -86,89 +92,23 @@ def start_plan_job(team: Team, week_start: date, by, time_limit: float | None = 
 
 
 def cancel_job(job: SolveJob, by) -> SolveJob:
+    """End the run now: a queued, running or orphaned job is marked cancelled at once (so the week can be
+    planned again); a live consumer sees it within a heartbeat, stops its solver and discards the result."""
+    fail_if_stale(job)
     if job.status not in ACTIVE:
         return job
-    job.cancel_requested = True
-    if job.status == "queued":  # the worker will skip it; say so now
-        job.status, job.message, job.finished_at = "cancelled", "Cancelled before it started.", utcnow()
+    message = "Cancelled before it started." if job.status == "queued" else job_watch.CANCELLED_MESSAGE
+    db.session.execute(update(SolveJob).where(SolveJob.id == job.id, SolveJob.status.in_(ACTIVE)).values(
+        cancel_requested=True, status="cancelled", message=message, finished_at=utcnow()))
     audit.record("plan_job_cancelled", user=by, obj=job)
     db.session.commit()
+    db.session.refresh(job)
     return job
 
 
 def job_json(job: SolveJob) -> dict:
     return {"id": job.id, "status": job.status, "message": job.message, "progress": job.progress or {},
             "time_limit": job.time_limit, "plan_id": job.plan_id, "cancel_requested": job.cancel_requested}
-
-
-class ProgressReporter:
-    """The solver's progress callback: writes job.progress (throttled); returns True to stop the solve on cancel."""
-
-    def __init__(self, job_id: int, time_limit: float, engine):
-        self.job_id, self.time_limit, self.engine = job_id, time_limit, engine
-        self.started = time.monotonic()
-        self.last_write = 0.0
-        self.cancelled = False
-        self.latest: dict = {}
-
-    def __call__(self, update_=None, **kwargs):
-        info = dict(update_ if isinstance(update_, dict) else vars(update_) if update_ is not None else {}, **kwargs)
-        now = time.monotonic()
-        elapsed = float(info.get("elapsed", info.get("wall_time", now - self.started)))
-        self.latest = {"elapsed": round(elapsed, 1), "time_left": round(max(0.0, self.time_limit - elapsed), 1),
-                       "score": info.get("score", info.get("objective")), "bound": info.get("bound"),
-                       "continuity": (info.get("figures") or {}).get("continuity", info.get("continuity"))}
-        if now - self.last_write >= PROGRESS_EVERY_S:
-            self.last_write = now
-            self.cancelled = self.write(self.latest)
-        return self.cancelled  # True asks scheduler.solve to stop; run_job then discards its result
-
-    def tick(self) -> bool:
-        """Between the solver's reports: keep the clock moving on the page and notice a cancel."""
-        elapsed = time.monotonic() - self.started
-        if not self.cancelled and elapsed - self.latest.get("elapsed", 0) >= PROGRESS_EVERY_S:
-            self.latest = dict(self.latest, elapsed=round(elapsed, 1),
-                               time_left=round(max(0.0, self.time_limit - elapsed), 1))
-            self.cancelled = self.write(self.latest) or self.cancelled
-        return self.cancelled
-
-    def write(self, progress: dict) -> bool:
-        """Store progress; return whether the leader asked to cancel (then say so on the page at once)."""
-        with Session(self.engine) as session:
-            job = SolveJob.__table__.c
-            session.execute(update(SolveJob).where(job.id == self.job_id).values(progress=progress))
-            cancel = bool(session.scalar(select(job.cancel_requested).where(job.id == self.job_id)))
-            if cancel:
-                session.execute(update(SolveJob).where(job.id == self.job_id, job.status == "running").values(
-                    status="cancelled", message="Cancelled; the result will be discarded and no plan changed."))
-            session.commit()
-            return cancel
-
-
-def _solve_watched(problem: dict, time_limit: float, workers: int, reporter: ProgressReporter) -> dict:
-    """Run the solve in a thread and tick the progress every second meanwhile.
-
-    scheduler.solve calls back only when it finds a better plan (and stops when the callback says
-    so); the ticks keep the page's clock moving and mark a cancel at once even between callbacks.
-    """
-    outcome: dict = {}
-    solve = solver()
-
-    def run():
-        try:
-            outcome["solution"] = solve(problem, time_limit=time_limit, workers=workers, progress=reporter)
-        except BaseException as err:  # noqa: BLE001 - re-raised in the worker's own thread below
-            outcome["error"] = err
-
-    thread = threading.Thread(target=run, name=f"solve-job-{reporter.job_id}", daemon=True)
-    thread.start()
-    while thread.is_alive():
-        thread.join(PROGRESS_EVERY_S)
-        if thread.is_alive():
-            reporter.tick()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["solution"]
 
 
 def solver():
@@ -178,48 +118,58 @@ def solver():
     return solve
 
 
-def _finish(job: SolveJob, status: str, message: str) -> None:
-    job.status, job.message, job.finished_at = status, message, utcnow()
-    db.session.commit()
-
-
-def _cancel_requested(job_id: int) -> bool:
-    db.session.commit()  # end our read snapshot so we see the leader's click
-    return bool(db.session.scalar(select(SolveJob.cancel_requested).where(SolveJob.id == job_id)))
-
-
 def run_job(job_id: int) -> None:
-    """Run one planning job to the end: a draft plan on success, a reason on failure; never raises."""
-    job = db.session.get(SolveJob, job_id)
-    if job is None or job.status != "queued":
+    """Run one planning job to the end: a draft plan on success, a reason on failure; never raises.
+
+    Claims the job first (a cancelled job, or one another consumer has, is skipped), keeps its heartbeat
+    while solving, and writes the outcome only if the job is still this run's."""
+    token = job_watch.claim(db.session, job_id)
+    if token is None:
         return
-    job.status, job.started_at = "running", utcnow()
-    db.session.commit()
-    reporter = ProgressReporter(job.id, job.time_limit, db.engine)
-    try:
-        team, previous = job.team, db.session.get(Plan, job.previous_plan_id) if job.previous_plan_id else None
-        problem, maps = build_problem(team, job.week_start, weights=job.weights, previous_plan=previous)
-        db.session.commit()  # no transaction held open while solving
-        solution = _solve_watched(problem, job.time_limit, current_app.config["SOLVER_WORKERS"], reporter)
-        if reporter.cancelled or _cancel_requested(job.id):
-            return _finish(job, "cancelled", "Cancelled; the result was discarded and no plan was changed.")
-        if solution.get("solver_error"):  # a crash is a failed run even though a fallback plan came back
-            return _finish(job, "failed", f"Planning failed: {solution['solver_error']}. "
-                                          "The published plan is untouched.")
-        if solution.get("status") == "unknown":
-            return _finish(job, "failed", "No plan was found within the time limit; try a longer limit. "
-                                          "The published plan is untouched.")
-        plan = save_plan(team, job.week_start, problem, solution, by=db.session.get(User, job.created_by_id)
-                         if job.created_by_id else None, based_on=previous, skipped=maps.skipped)
-        job.plan_id = plan.id
-        job.progress = dict(reporter.latest or {}, elapsed=solution.get("solve_seconds", reporter.latest.get("elapsed")),
-                            score=solution.get("score"), bound=solution.get("bound"), time_left=0,
-                            continuity=(plan.figures or {}).get("continuity"))
+    job = db.session.get(SolveJob, job_id)
+    db.session.refresh(job)
+    watch = job_watch.JobWatch(db.engine, job.id, token, job.time_limit)
+    with watch:
+        try:
+            _solve_and_save(job, watch)
+        except Exception as err:  # the worker must record every failure, never leave the job 'running'
+            log.exception("planning job %s failed", job_id)
+            db.session.rollback()
+            try:
+                watch.finish(db.session, "failed", f"Planning failed: {job_watch.public_reason(err)}. "
+                                                   "The published plan is untouched.")
+            except SQLAlchemyError:  # the database is gone for good: the reaper will say so
+                log.exception("planning job %s: could not record the failure", job_id)
+                db.session.rollback()
+
+
+def _solve_and_save(job: SolveJob, watch: job_watch.JobWatch) -> None:
+    team, previous = job.team, db.session.get(Plan, job.previous_plan_id) if job.previous_plan_id else None
+    week_start, weights, created_by_id = job.week_start, job.weights, job.created_by_id
+    problem, maps = build_problem(team, week_start, weights=weights, previous_plan=previous)
+    db.session.commit()  # no transaction held open while solving
+    solution = solver()(problem, time_limit=job.time_limit, workers=current_app.config["SOLVER_WORKERS"],
+                        progress=watch)
+    if watch.stopped.is_set():
+        return watch.finish(db.session, "cancelled", "Cancelled; the result was discarded and no plan was changed.")
+    if solution.get("solver_error"):  # a crash is a failed run even though a fallback plan came back
+        return watch.finish(db.session, "failed", f"Planning failed: {solution['solver_error']}. "
+                                                  "The published plan is untouched.")
+    if solution.get("status") == "unknown":
+        return watch.finish(db.session, "failed", "No plan was found within the time limit; try a longer limit. "
+                                                  "The published plan is untouched.")
+
+    def save() -> dict:
+        by = db.session.get(User, created_by_id) if created_by_id else None
+        plan = draft_plan(team, week_start, problem, solution, by=by, based_on=previous, skipped=maps.skipped)
+        db.session.flush()
         placed = sum(1 for item in plan.items if item.advisor_id is not None)
         # The runner falls back to the best plan so far (or the booking-desk plan) and says why in `note`.
         notes = "".join(f" Note: {w}." for w in maps.warnings + ([solution["note"]] if solution.get("note") else []))
-        _finish(job, "succeeded", f"{placed} of {len(plan.items)} appointments placed ({solution.get('status')}).{notes}")
-    except Exception as err:  # the worker must record every failure, never leave the job 'running'
-        log.exception("planning job %s failed", job_id)
-        db.session.rollback()
-        _finish(job, "failed", f"Planning failed: {err}. The published plan is untouched.")
+        progress = dict(watch.latest, elapsed=solution.get("solve_seconds", watch.latest.get("elapsed")),
+                        score=solution.get("score"), bound=solution.get("bound"), time_left=0,
+                        continuity=(plan.figures or {}).get("continuity"))
+        return {"plan_id": plan.id, "progress": progress,
+                "message": f"{placed} of {len(plan.items)} appointments placed ({solution.get('status')}).{notes}"}
+
+    watch.finish(db.session, "succeeded", "Saving the plan…", save=save)

@@ -73,7 +73,15 @@ def fill_plan(plan: Plan, problem: dict, solution: dict, skipped: dict[int, str]
 
 def save_plan(team: Team, week_start: date, problem: dict, solution: dict, by=None, based_on: Plan | None = None,
               skipped: dict[int, str] | None = None) -> Plan:
-    """Store a solver result as a draft plan (never touches the published plan)."""
+    """Store a solver result as a draft plan (never touches the published plan) and commit."""
+    plan = draft_plan(team, week_start, problem, solution, by, based_on, skipped)
+    db.session.commit()
+    return plan
+
+
+def draft_plan(team: Team, week_start: date, problem: dict, solution: dict, by=None, based_on: Plan | None = None,
+               skipped: dict[int, str] | None = None) -> Plan:
+    """Add a solver result as a draft plan to the session, audited; the caller commits."""
     plan = Plan(team=team, week_start=week_start, status="draft", created_by_id=getattr(by, "id", None),
                 based_on=based_on)
     db.session.add(plan)
@@ -81,7 +89,6 @@ def save_plan(team: Team, week_start: date, problem: dict, solution: dict, by=No
     db.session.flush()
     audit.record("plan_drafted", user=by, obj=plan, team=team.name, week=week_start.isoformat(),
                  score=plan.score, status=plan.solver_status)
-    db.session.commit()
     return plan
 
 

@@ -146,7 +146,9 @@ def compare_weights(team_id: int, week_start: date, current: dict, proposed: dic
     except Exception as err:  # the page must say what went wrong, not spin for ever
         log.exception("what-if for team %s week %s failed", team_id, week_start)
         db.session.rollback()
-        return {"error": f"The what-if could not run: {err}"}
+        from caseload.services.job_watch import public_reason
+
+        return {"error": f"The what-if could not run: {public_reason(err)}"}
 
 
 @huey.task()
@@ -183,7 +185,9 @@ def what_if_result(task_id: str) -> dict | None:
     try:
         result = huey.result(task_id, preserve=True)
     except TaskException as err:  # the task itself crashed (compare_weights reports its own failures)
-        return {"error": f"The what-if could not run: {err}"}
+        from caseload.services.job_watch import public_reason
+
+        return {"error": f"The what-if could not run: {public_reason(err)}"}
     started = huey.get(_started_key(task_id), peek=True)
     if result is not None:
         if started is not None and not started.get("seen"):

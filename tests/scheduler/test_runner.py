@@ -107,3 +107,53 @@ def test_clashing_pins_raise_in_the_caller(make_problem):
     doc["appointments"][0]["pinned"] = {"advisor": "a1", "start": "2026-11-24T10:15"}
     with pytest.raises(PinConflict, match="p1 and p4"):
         solve(doc, time_limit=2, workers=1)
+
+
+CHILD = ("import os, sys, time\n"
+         "from scheduler.runner import die_with_parent\n"
+         "die_with_parent(os.getppid(), prctl=sys.argv[1] == 'prctl', poll=sys.argv[1] == 'poll')  # one alone\n"
+         "print('ready', flush=True)\n"
+         "time.sleep(60)\n")
+PARENT = ("import subprocess, sys, time\n"
+          "child = subprocess.Popen([sys.executable, '-c', sys.argv[1], sys.argv[2]], stdout=subprocess.PIPE)\n"
+          "assert child.stdout.readline().strip() == b'ready'\n"
+          "print(child.pid, flush=True)\n"
+          "time.sleep(60)\n")
+
+
+@pytest.mark.parametrize("how", ["prctl", "poll"])
+def test_the_solver_child_dies_with_its_parent(how):
+    """A parent killed with SIGKILL cannot stop its child: the child notices by itself (PR_SET_PDEATHSIG on
+    Linux, else by polling os.getppid()) and exits, so no solver is left running orphaned."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, CHILD, how], stdout=subprocess.PIPE, cwd=root,
+                              env=dict(os.environ, PYTHONPATH=str(root)), start_new_session=True)
+    try:
+        child = int(parent.stdout.readline())
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and _running(child):
+            time.sleep(0.05)
+        assert not _running(child), f"the child ({how}) outlived its parent"
+    finally:
+        try:
+            os.killpg(parent.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _running(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False

@@ -52,17 +52,33 @@ def test_planning_runs_in_the_background_and_reports_progress(leader, north, mon
     assert f'data-url="/rota/jobs/{job.id}"' in page and "Review the plan" in page
 
 
-def test_progress_is_written_while_solving(demo_app, north):
+def test_progress_and_heartbeat_are_written_while_solving(demo_app, north):
+    from caseload.services import job_watch
+
     team, _ = north
-    job = SolveJob(team_id=team.id, week_start=north[1], status="running", time_limit=10)
+    job = SolveJob(team_id=team.id, week_start=north[1], status="queued", time_limit=10)
     db.session.add(job)
     db.session.commit()
-    reporter = planning.ProgressReporter(job.id, 10, db.engine)
-    reporter({"elapsed": 2.0, "score": 123, "bound": 200, "continuity": 0.5})
-    reporter({"elapsed": 2.1, "score": 124, "bound": 200})  # within a second: not written
+    token = job_watch.claim(db.session, job.id)
+    assert token and job_watch.claim(db.session, job.id) is None  # a second consumer gets nothing
+    watch = job_watch.JobWatch(db.engine, job.id, token, 10)
+    assert watch({"elapsed": 2.0, "score": 123, "bound": 200, "continuity": 0.5}) is False
+    before = utcnow()
+    watch.beat()
     db.session.expire_all()
-    assert db.session.get(SolveJob, job.id).progress == {"elapsed": 2.0, "time_left": 8.0, "score": 123,
-                                                         "bound": 200, "continuity": 0.5}
+    saved = db.session.get(SolveJob, job.id)
+    assert {k: saved.progress[k] for k in ("score", "bound", "continuity")} == {"score": 123, "bound": 200,
+                                                                                "continuity": 0.5}
+    assert saved.progress["elapsed"] >= 2.0 and saved.heartbeat_at >= before and saved.worker == token
+
+
+def _wait_for_stop(progress, seconds=10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if progress({"elapsed": 1.0, "score": 1, "bound": 2}):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_cancel_stops_the_solve_and_saves_nothing(leader, north, monkeypatch):
@@ -71,8 +87,8 @@ def test_cancel_stops_the_solve_and_saves_nothing(leader, north, monkeypatch):
     def fake(problem, time_limit, workers, progress):
         job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
         _request_cancel(job.id)
-        stop = progress({"elapsed": 1.0, "score": 1, "bound": 2})  # the reporter sees the flag
-        assert stop is True  # scheduler.solve stops its search when progress returns True
+        # scheduler.solve stops its search when progress returns True: the next heartbeat sees the cancel.
+        assert _wait_for_stop(progress)
         return _empty_solution(problem)  # the best plan so far, which must be discarded
 
     _use_solver(monkeypatch, fake)
@@ -145,12 +161,40 @@ def test_a_week_being_planned_cannot_be_planned_twice(leader, north, monkeypatch
 
 def test_a_job_whose_worker_died_is_reported_failed(leader, north):
     team, week = north
-    job = SolveJob(team_id=team.id, week_start=week, status="running", time_limit=10,
-                   started_at=utcnow() - timedelta(minutes=30))
+    job = SolveJob(team_id=team.id, week_start=week, status="running", time_limit=600,
+                   started_at=utcnow() - timedelta(minutes=1), heartbeat_at=utcnow() - timedelta(seconds=16))
     db.session.add(job)
     db.session.commit()
     data = leader.get(f"/rota/jobs/{job.id}").get_json()
     assert data["status"] == "failed" and "worker stopped" in data["message"]
+    assert "no sign of life for 15 seconds" in data["message"]
+
+
+def test_a_job_with_a_recent_heartbeat_is_left_running(leader, north):
+    team, week = north
+    job = SolveJob(team_id=team.id, week_start=week, status="running", time_limit=600,
+                   started_at=utcnow() - timedelta(minutes=5), heartbeat_at=utcnow() - timedelta(seconds=5))
+    db.session.add(job)
+    db.session.commit()
+    assert leader.get(f"/rota/jobs/{job.id}").get_json()["status"] == "running"
+
+
+def test_cancel_ends_an_orphaned_run_at_once_and_the_week_can_be_planned(leader, north, monkeypatch):
+    """A running job whose consumer is gone (heartbeat a few seconds old, not yet reaped): cancel marks it
+    cancelled at once, and planning the week is allowed straight away."""
+    team, week = north
+    job = SolveJob(team_id=team.id, week_start=week, status="running", time_limit=600, worker="gone:1:x",
+                   started_at=utcnow() - timedelta(seconds=30), heartbeat_at=utcnow() - timedelta(seconds=4))
+    db.session.add(job)
+    db.session.commit()
+    assert leader.post(f"/rota/jobs/{job.id}/cancel").status_code == 302
+    db.session.refresh(job)
+    assert job.status == "cancelled" and job.finished_at is not None
+    _use_solver(monkeypatch, lambda problem, **_: _empty_solution(problem))
+    leader.post(f"/rota/t/{team.id}/{week}/plan", data={})
+    latest = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
+    db.session.refresh(latest)
+    assert latest.id != job.id and latest.status == "succeeded"
 
 
 def test_jobs_of_another_team_are_not_found(leader, north):
@@ -196,7 +240,7 @@ def test_the_web_request_only_queues_and_the_worker_solves(demo_app, monkeypatch
         data = app.test_client()
         data.post("/login", data={"username": "leader", "password": "demo"})
         status = data.get(f"/rota/jobs/{job.id}").get_json()
-    assert calls == [f"solve-job-{job.id}"] and status["status"] == "succeeded" and status["plan_id"]
+    assert calls == ["worker"] and status["status"] == "succeeded" and status["plan_id"]
 
 
 def test_a_fallback_plan_says_why(leader, north, monkeypatch):
@@ -272,3 +316,22 @@ def test_the_progress_bar_is_full_once_a_run_has_ended(leader, north, status):
     bar = re.search(r'<progress class="job-bar" max="([^"]+)" value="([^"]+)">', page)
     assert float(bar.group(1)) == 30
     assert float(bar.group(2)) == (2.5 if status in ("queued", "running") else 30)
+
+
+def test_a_database_error_in_a_run_reaches_the_leader_without_sql(leader, north, monkeypatch, caplog):
+    """The run fails on a real database error (its table is gone): the leader reads a plain reason; the SQL and
+    its parameters go to the worker's log only."""
+    from sqlalchemy import text
+
+    team, week = north
+    _use_solver(monkeypatch, lambda *a, **k: pytest.fail("must not get as far as solving"))
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE request_windows"))
+    leader.post(f"/rota/t/{team.id}/{week}/plan", data={})
+    job = db.session.scalars(select(SolveJob).order_by(SolveJob.id.desc())).first()
+    data = leader.get(f"/rota/jobs/{job.id}").get_json()
+    assert data["status"] == "failed" and "internal error" in data["message"], data
+    assert "published plan is untouched" in data["message"]
+    for leak in ("SELECT", "request_windows", "[SQL", "parameters"):
+        assert leak not in data["message"]
+    assert any("request_windows" in (r.exc_text or "") or "request_windows" in str(r.exc_info) for r in caplog.records)
