@@ -6,6 +6,7 @@ in_process=True to run it here (tests of the model, the benchmark's inner loop).
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 
@@ -23,6 +24,9 @@ from scheduler.variables import choose_candidates, feasible_starts
 # Above this many placement booleans the model keeps fewer alternate advisors per appointment.
 MAX_PLACEMENTS = 300_000
 PROGRESS_EVERY_S = 1.0
+# Tests set this to "1" (tests/conftest.py): an invalid plan from the search raises instead of
+# silently falling back to the valid start plan, so a missing rule cannot hide behind the fallback.
+STRICT_ENV = "SCHEDULER_STRICT"
 
 
 def _sizes(problem: Problem):
@@ -162,7 +166,10 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
         bound = min(bound, cp_bound)
     repair.clear_preferred_time(plan)  # protected blocks seated where advisors prefer, as the score allows
     doc = _document(problem, plan, bound, began, "feasible")
-    if not check_solution(problem, doc).ok:  # a search bug must never reach a team leader: the start is valid
+    result = check_solution(problem, doc)
+    if not result.ok:  # a search bug must never reach a team leader: the start is valid
+        if os.environ.get(STRICT_ENV) == "1":
+            raise AssertionError(f"the search returned an invalid plan: {result.violations[:3]}")
         doc = _document(problem, lns.Plan(problem, *read_placements(problem, hint_doc)), bound, began, "feasible")
     if doc["score"] > bound:  # a valid bound can never be below a valid plan's score
         raise AssertionError(f"bound {bound} below score {doc['score']}")

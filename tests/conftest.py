@@ -14,6 +14,9 @@ from caseload import create_app
 from caseload.extensions import db as _db
 from config import TestConfig
 
+# The planner raises instead of falling back to its start plan when the search breaks a rule
+# (scheduler.solver.STRICT_ENV); set here so solver child processes inherit it.
+os.environ.setdefault("SCHEDULER_STRICT", "1")
 POSTGRES = os.environ.get("CASELOAD_TEST_POSTGRES") == "1"
 DEMO_TEMPLATE_DB = "caseload_demo_template"
 

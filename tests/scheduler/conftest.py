@@ -15,8 +15,22 @@ The week: Monday 23 and Tuesday 24 November 2026, 15-minute slots, blocks of at 
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
+
+from scheduler import rules
+
+# The rule-removal check (test_rule_removal.py) runs a rule's tests with that rule or score term left
+# out of the model: SCHEDULER_DROP_RULE names the function (e.g. add_pins, score_separation).
+_DROP = os.environ.get("SCHEDULER_DROP_RULE")
+if _DROP:
+    from hypothesis import Phase, settings
+
+    settings.register_profile("rule-removal", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    settings.load_profile("rule-removal")  # a failure is all the check needs: no time spent shrinking it
+    rules.HARD_RULES = tuple(r for r in rules.HARD_RULES if r.__name__ != _DROP)
+    rules.SCORE_TERMS = tuple(t for t in rules.SCORE_TERMS if t.__name__ != _DROP)
 
 BASE = {
     "format": "caseload-problem/1",

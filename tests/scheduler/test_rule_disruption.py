@@ -31,3 +31,14 @@ def test_a_published_placement_that_became_impossible_is_still_booked(make_probl
     solution = solve_checked(doc)
     assert placed(solution)["p1"][1].startswith("2026-11-23")
     assert solution["terms"]["disruption"] == 1
+
+
+def test_a_published_appointment_stays_when_moving_gains_less_than_the_disruption(make_problem):
+    doc = make_problem(weights={"assigned": 10000, "continuity": 100, "protected": 1, "separation": 500,
+                                "disruption": 300})
+    # p1 (c1, complexity 2) was published with a2, not c1's named advisor a1: moving it home gains
+    # continuity 200, keeping it saves disruption 300.
+    doc["previous"] = [{"appointment": "p1", "advisor": "a2", "start": "2026-11-23T15:00"}]
+    solution = solve_checked(doc)
+    assert placed(solution)["p1"] == ("a2", "2026-11-23T15:00")
+    assert solution["terms"]["disruption"] == 0

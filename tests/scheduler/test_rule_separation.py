@@ -13,8 +13,11 @@ def _policing_for_new_client(doc: dict) -> dict:
 
 def test_policing_goes_to_another_advisor_when_one_is_free(make_problem):
     doc = make_problem()
+    # a4's only hour is also its protected hour: policing there costs 60 protected points, less than
+    # the separation penalty (500), so only the penalty keeps p2 away from c2's own advisor a2.
     doc["advisors"].append({"id": "a4", "name": "Dev Shah", "skills": ["debt"], "roles": ["policing"],
-                            "availability": [{"start": "2026-11-23T16:00", "end": "2026-11-23T17:00"}]})
+                            "availability": [{"start": "2026-11-23T16:00", "end": "2026-11-23T17:00"}],
+                            "protected_minutes": 60})
     solution = solve_checked(doc)
     assert placed(solution)["p2"][0] == "a4"  # not c2's named advisor a2, though a2 is free all day
     assert solution["terms"]["separation"] == 0

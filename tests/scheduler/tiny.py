@@ -223,3 +223,31 @@ def model_accepts(doc: dict, place: dict[str, tuple[str, str]] | None = None, bl
     status = solver.solve(model)
     assert status != cp_model.UNKNOWN, "the model should decide a tiny case at once"
     return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def model_objective(doc: dict, solution: dict) -> int:
+    """The CP-SAT model's objective (scheduler.rules: every score term) for exactly this plan.
+
+    Placements and allocations are fixed to the solution's; protected slots are kept out of
+    everything but the solution's blocks and left free inside them, so the maximum the model
+    finds is min(target, minutes in those blocks) per advisor, as the contract counts it."""
+    problem = parse_problem(doc)
+    h = problem.horizon
+    model, st, _ = build_model(problem, {})
+    chosen = {(r["appointment"], r["advisor"], h.to_slot(r["start"])) for r in solution["assignments"]}
+    assert chosen <= set(st.xs.x), "a valid placement has no variable in the model"
+    for key, var in st.xs.x.items():
+        model.add(var == (1 if key in chosen else 0))
+    allocated = {(a["client"], a["advisor"]) for a in solution.get("allocations", [])}
+    for key, var in st.alloc.items():
+        model.add(var == (1 if key in allocated else 0))
+    inside = {(b["advisor"], t) for b in solution.get("protected", [])
+              for t in range(h.to_slot(b["start"]), h.to_slot(b["end"]))}
+    for key, var in st.protected.items():
+        if key not in inside:
+            model.add(var == 0)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 10
+    assert solver.solve(model) == cp_model.OPTIMAL, "the model should refuse no valid plan"
+    return int(round(solver.objective_value))
