@@ -6,6 +6,7 @@ rule of problem-format.md is its own function returning plain sentences.
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -110,6 +111,14 @@ def rule1_skill_and_role(problem: Problem, plan: _Plan) -> list[str]:
     return out
 
 
+def _inside_one(intervals, start: int, end: int) -> bool:
+    """Whether [start, end) lies inside one of `intervals` (sorted, not overlapping: as parsed).
+    Only the last interval starting at or before `start` can hold it; bisect finds it, so a long
+    horizon's availability is not scanned once per appointment."""
+    i = bisect_right(intervals, (start, float("inf")), key=lambda iv: (iv.start, iv.end)) - 1
+    return i >= 0 and intervals[i].contains(start, end)
+
+
 def rule2_inside_window_and_availability(problem: Problem, plan: _Plan) -> list[str]:
     out = []
     h = problem.horizon
@@ -118,7 +127,7 @@ def rule2_inside_window_and_availability(problem: Problem, plan: _Plan) -> list[
         start, end = placed.start, placed.start + appt.duration
         if not any(w.contains(start, end) for w in appt.windows):
             out.append(f"rule 2: {appt_id} at {h.to_text(start)} is not wholly inside one of its windows")
-        if not any(a.contains(start, end) for a in problem.advisor_by_id[placed.advisor].availability):
+        if not _inside_one(problem.advisor_by_id[placed.advisor].availability, start, end):
             out.append(f"rule 2: {appt_id} at {h.to_text(start)} is outside {placed.advisor}'s availability")
     return out
 
@@ -197,13 +206,19 @@ def rule7_protected_blocks(problem: Problem, plan: _Plan) -> list[str]:
     for appt_id, placed in plan.assignments.items():
         busy[placed.advisor].append((placed.start, placed.start + problem.appointment_by_id[appt_id].duration, appt_id))
     blocks = defaultdict(list)
+    longest = {v: max((e - s for s, e, _ in spans), default=0) for v, spans in busy.items()}
+    for spans in busy.values():
+        spans.sort()
     for advisor_id, start, end in plan.protected:
         where = f"protected block of {advisor_id} at {h.to_text(start)}"
         if (end - start) * h.slot_minutes < h.protected_block_minutes:
             out.append(f"rule 7: {where} is shorter than {h.protected_block_minutes} minutes")
-        if not any(a.contains(start, end) for a in problem.advisor_by_id[advisor_id].availability):
+        if not _inside_one(problem.advisor_by_id[advisor_id].availability, start, end):
             out.append(f"rule 7: {where} is not inside one availability interval")
-        for b_start, b_end, appt_id in busy[advisor_id]:
+        spans = busy[advisor_id]
+        # Only appointments starting in [start - longest, end) can overlap the block.
+        first = bisect_left(spans, (start - longest.get(advisor_id, 0),))
+        for b_start, b_end, appt_id in spans[first:bisect_left(spans, (end,))]:
             if b_start < end and start < b_end:
                 out.append(f"rule 7: {where} overlaps appointment {appt_id}")
         blocks[advisor_id].append((start, end, h.to_text(start)))

@@ -78,9 +78,15 @@ def cmd_generate(args) -> int:
 
 def cmd_bench(args) -> int:
     from scheduler.bench import run_bench
+    from scheduler.bench_offers import run_offer_bench
 
-    run_bench(time_limit=args.time_limit, workers=args.workers, sizes=args.sizes, profiles=args.profiles,
-              out=args.out, seed=args.seed)
+    if args.only in (None, "planner"):
+        run_bench(time_limit=args.time_limit, workers=args.workers, sizes=args.sizes, profiles=args.profiles,
+                  out=args.out, seed=args.seed)
+    if args.only in (None, "offers"):
+        run_offer_bench(sizes=args.sizes, profiles=args.profiles, time_limit=args.offer_plan_time_limit,
+                        workers=args.workers, requests=args.requests, moves_requests=args.moves_requests,
+                        cold_requests=args.cold_requests, out=args.out, seed=args.seed)
     return 0
 
 
@@ -148,6 +154,13 @@ def _bench_arguments(r) -> None:
     r.add_argument("--profiles", nargs="+", default=["jobcentre", "advice", "clinic"])
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--out", default="BENCHMARKS.md")
+    r.add_argument("--only", choices=["planner", "offers"],
+                   help="regenerate only these sections, keeping the others in the file as they are")
+    r.add_argument("--offer-plan-time-limit", type=float, default=20.0,
+                   help="seconds for each plan and re-plan of the offer sections")
+    r.add_argument("--requests", type=int, default=200, help="random requests per week for offer latency")
+    r.add_argument("--moves-requests", type=int, default=200, help="of those, how many are also asked with max_moves 3")
+    r.add_argument("--cold-requests", type=int, default=10, help="of those, how many are also timed cold")
 
 
 # The subcommands: name -> (help, add its arguments, run it). Add a subcommand by adding a row.
