@@ -39,15 +39,10 @@ def init_queue(app) -> None:
 
 
 def task_app():
-    """The Flask app tasks run under (the worker creates it; tests reuse theirs)."""
-    global _app
+    """The Flask app tasks run under: the one init_queue() was given (the worker module creates it;
+    tests and the CLI reuse theirs). The queue knows no app factory of its own, so it imports nothing
+    of the app and the services that enqueue tasks stay free of the blueprints."""
     if _app is None:
-        from caseload import create_app
-
-        _app = create_app()
+        raise RuntimeError("no app for background tasks: start the consumer as "
+                           "`huey_consumer caseload.worker.huey`, which creates it")
     return _app
-
-
-# Import the task modules so the consumer registers them.
-def register_tasks() -> None:
-    import caseload.services.planning_tasks  # noqa: F401

@@ -14,7 +14,10 @@ import queue
 import resource
 import time
 
+from scheduler.baselines import named_first
+from scheduler.bound import trivial_bound
 from scheduler.budget import Budget
+from scheduler.explain import PinConflict
 from scheduler.model import Problem, ProblemError, parse_problem
 
 GRACE_S = 3.0
@@ -55,9 +58,9 @@ def die_with_parent(parent_pid: int, prctl: bool | None = None, poll: bool = Tru
         threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
 
 
-def _child(problem_doc, options: dict, out) -> None:
-    from scheduler.solver import solve_in_process
-
+def _child(solve_fn, problem_doc, options: dict, out) -> None:
+    """The child process: solve with `solve_fn` (scheduler.solver.solve_in_process), streaming progress,
+    the best plan so far and the answer (or the error) to the parent through `out`."""
     options = dict(options)
     parent_pid = options.pop("parent_pid", None)
     if parent_pid is not None:
@@ -73,7 +76,7 @@ def _child(problem_doc, options: dict, out) -> None:
         # finish by the caller's deadline, not this process's own, so the answer is not cut off.
         options["time_limit"] = max(0.5, options["time_limit"] - (time.time() - called_at))
     try:
-        doc = solve_in_process(problem_doc, progress=report, best_so_far=lambda d: out.put(("best", d)), **options)
+        doc = solve_fn(problem_doc, progress=report, best_so_far=lambda d: out.put(("best", d)), **options)
         doc["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         out.put(("done", doc))
     except ProblemError as err:
@@ -83,14 +86,10 @@ def _child(problem_doc, options: dict, out) -> None:
 
 
 def _fallback(problem: Problem, best: dict | None, why: str, began: float, error: bool = False) -> dict:
-    from scheduler.baselines import named_first
-
     doc = dict(best or named_first(problem))
     if error:  # the solver itself failed: callers treat the run as failed (the plan is still valid)
         doc["solver_error"] = why
     if doc.get("bound") is None:  # keep the contract's promise of a proven bound
-        from scheduler.bound import trivial_bound
-
         doc["bound"] = trivial_bound(problem)
     doc["status"] = "feasible" if doc.get("assignments") is not None else "unknown"
     doc["solve_seconds"] = round(time.perf_counter() - began, 3)
@@ -98,12 +97,13 @@ def _fallback(problem: Problem, best: dict | None, why: str, began: float, error
     return doc
 
 
-def run_in_child(problem: dict, time_limit: float = 60.0, workers: int = 2, deterministic: bool = False,
+def run_in_child(problem: dict, solve_fn, time_limit: float = 60.0, workers: int = 2, deterministic: bool = False,
                  progress=None, hint: dict | None = None, child=_child) -> dict:
-    """Solve the problem document in a spawned child process; see the module docstring.
+    """Solve the problem document with `solve_fn` in a spawned child process; see the module docstring.
 
-    `child` is the function the child runs (module level, so it can be pickled); tests pass a
-    stand-in that hangs or crashes."""
+    solve_fn: scheduler.solver.solve_in_process (passed in, so this module imports no solver).
+    `child` is the function the child runs, child(solve_fn, problem, options, out) (module level, so
+    it can be pickled); tests pass a stand-in that hangs or crashes."""
     began = time.perf_counter()  # the limit counts from the call: reading a big week takes a second
     called_at = time.time()  # the same moment for the child (perf_counter is per process)
     parsed = parse_problem(problem)  # bad input fails here, in the caller, with the field named
@@ -114,7 +114,7 @@ def run_in_child(problem: dict, time_limit: float = 60.0, workers: int = 2, dete
                "called_at": called_at, "parent_pid": os.getpid()}
     # spawn, not fork: the caller may have threads (a web server, a task queue), and a forked
     # child of a threaded process can deadlock.
-    child = ctx.Process(target=child, args=(doc_in, options, out), daemon=True)
+    child = ctx.Process(target=child, args=(solve_fn, doc_in, options, out), daemon=True)
     child.start()
     deadline = Budget.for_limit(time_limit, deterministic, began).deadline + GRACE_S
     best = None
@@ -154,8 +154,6 @@ def run_in_child(problem: dict, time_limit: float = 60.0, workers: int = 2, dete
                 return payload
             elif kind == "problem_error":
                 name, errors = payload
-                from scheduler.explain import PinConflict
-
                 raise (PinConflict if name == "PinConflict" else ProblemError)(errors)
             elif kind == "crash":
                 return _fallback(parsed, best, f"the solver failed: {payload}", began, error=True)

@@ -19,6 +19,7 @@ from scheduler.hints import complete_hint, hint_plan
 from scheduler.document import read_placements, solution_document
 from scheduler.model import Placement, Problem, parse_problem
 from scheduler.rules import blocks_from_slots, pose
+from scheduler.runner import run_in_child
 from scheduler.variables import choose_candidates, feasible_starts
 
 # Above this many placement booleans the model keeps fewer alternate advisors per appointment.
@@ -280,7 +281,5 @@ def solve(problem, time_limit: float = 60.0, workers: int = 2, deterministic: bo
     """
     if in_process or not isinstance(problem, dict):  # a parsed Problem cannot cross to a child process
         return solve_in_process(problem, time_limit, workers, deterministic, progress, hint, log)
-    from scheduler.runner import run_in_child
-
-    return run_in_child(problem, time_limit=time_limit, workers=workers, deterministic=deterministic,
+    return run_in_child(problem, solve_in_process, time_limit=time_limit, workers=workers, deterministic=deterministic,
                         progress=progress, hint=hint)

@@ -8,13 +8,16 @@ duplicate run never touches any plan.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from datetime import date, timedelta
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+from caseload import jobs
 from caseload.extensions import db
+from caseload.jobs import huey
 from caseload.models import Plan, SolveJob, Team, User, utcnow
 from caseload.services import audit, job_watch
 from caseload.services.plans import draft_plan
@@ -85,8 +88,6 @@ def start_plan_job(team: Team, week_start: date, by, time_limit: float | None = 
     audit.record("plan_job_started", user=by, obj=job, team=team.name, week=week_start.isoformat(), time_limit=limit,
                  previous_plan=job.previous_plan_id)
     db.session.commit()
-    from caseload.services.planning_tasks import run_plan_job
-
     run_plan_job(job.id)  # enqueued; runs inline only when the queue is immediate (tests)
     return job
 
@@ -116,6 +117,14 @@ def solver():
     from scheduler import solve
 
     return solve
+
+
+@huey.task()
+def run_plan_job(job_id: int) -> None:
+    """Solve a queued job (the huey task). Takes the job id (never an ORM object) and opens its own app
+    context; immediate mode (tests) runs inside the caller's context and reuses it."""
+    with nullcontext() if has_app_context() else jobs.task_app().app_context():
+        run_job(job_id)
 
 
 def run_job(job_id: int) -> None:

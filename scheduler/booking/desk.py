@@ -8,30 +8,17 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from scheduler import baselines, explain
 from scheduler.check import check_solution
 from scheduler.document import read_placements, solution_document
 from scheduler.model import Appointment, Placement, Problem, ProblemError, parse_problem
+from scheduler.booking.moves import options_with_moves
+from scheduler.booking.option import Option
 from scheduler.booking.place import AdvisorTime, free_runs, placement_value
+from scheduler.booking.render import offers_document
 from scheduler.booking.request import DEFAULT_COUNT, OfferRequest, read_request
-
-
-@dataclass
-class Option:
-    """One way to book the request: its advisor, each instance's start (slots), the score change, and
-    for offers found with moves the placements it changes and the advisors' new protected blocks."""
-
-    advisor: str
-    starts: tuple[int, ...]
-    delta: int
-    moves: tuple[tuple[str, Placement, Placement], ...] = ()  # (appointment, from, to)
-    blocks: dict[str, list[tuple[int, int]]] | None = None  # advisor -> all its blocks, when re-seated
-    kept_change: dict[str, int] = field(default_factory=dict)  # advisor -> protected minutes gained (or lost)
-
-    def rank(self) -> tuple:
-        return (-self.delta, self.starts[0], self.advisor)
 
 
 class _Busy:
@@ -119,8 +106,6 @@ class Desk:
 
         count: offers wanted (≥ 1); max_moves: the plan's unpinned appointments an offer may move.
         Raises ProblemError naming the field for a bad request."""
-        from scheduler.booking.render import offers_document
-
         req = read_request(self.problem, request, count, max_moves)
         return offers_document(self, req, self.options(req))
 
@@ -128,8 +113,6 @@ class Desk:
         """The ranked options for a request, at most one per advisor and day, at most req.count."""
         found = self._series_options(req) if req.series else self._single_options(req.instances[0])
         if req.max_moves > 0 and not req.series:
-            from scheduler.booking.moves import options_with_moves
-
             best = max((o.delta for o in found.values()), default=None)
             for option in options_with_moves(self, req, best, found):
                 key = (option.advisor, self.problem.horizon.day_of(option.starts[0]))

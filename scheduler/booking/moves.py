@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
+from scheduler.booking.option import Option
 from scheduler.booking.place import placement_value
 from scheduler.hints import hint_plan
 from scheduler.lns import _cut
@@ -66,8 +67,6 @@ def _candidates(desk, appt, best_plain, plain) -> list[tuple[str, int]]:
 
 def options_with_moves(desk, req, best_plain: int | None, plain: dict | None = None) -> list:
     """Options with moves for a single-appointment request (see the module doc)."""
-    from scheduler.booking.desk import Option
-
     appt = req.instances[0]
     deadline = time.perf_counter() + BUDGET_S
     out = []
@@ -78,7 +77,7 @@ def options_with_moves(desk, req, best_plain: int | None, plain: dict | None = N
         if found is None:
             continue
         start, moves = found
-        option = _score(desk, appt, advisor_id, start, moves, Option)
+        option = _score(desk, appt, advisor_id, start, moves)
         if option.moves and (best_plain is None or option.delta > best_plain):
             out.append(option)
     return out
@@ -191,7 +190,7 @@ def _solve_part(desk, req, advisor_id: str, day: int, seconds: float):
     return placed_now[request.id].start, moves
 
 
-def _score(desk, appt, advisor_id: str, start: int, moves: dict, Option):
+def _score(desk, appt, advisor_id: str, start: int, moves: dict) -> Option:
     """The exact option: score change of the request, the moved appointments and every changed
     advisor's protected minutes (re-seated as desk.reseat does)."""
     p = desk.problem

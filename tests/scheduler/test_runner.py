@@ -11,10 +11,10 @@ from scheduler.explain import PinConflict
 from scheduler.generate import generate
 from scheduler.model import ProblemError
 from scheduler.runner import GRACE_S, run_in_child
-from scheduler.solver import solve
+from scheduler.solver import solve, solve_in_process
 
 
-def _hanging_child(problem_doc, options, out) -> None:
+def _hanging_child(solve_fn, problem_doc, options, out) -> None:
     """Stands in for a solve that reports one plan and then never finishes."""
     from scheduler.baselines import earliest
 
@@ -22,7 +22,7 @@ def _hanging_child(problem_doc, options, out) -> None:
     time.sleep(600)
 
 
-def _crashing_child(problem_doc, options, out) -> None:
+def _crashing_child(solve_fn, problem_doc, options, out) -> None:
     os._exit(7)  # as a native crash would: no message, no clean-up
 
 
@@ -38,7 +38,7 @@ def test_time_limit_is_honoured_on_a_medium_week():
 
 def test_overrunning_child_is_stopped_and_its_best_plan_returned(problem_doc):
     began = time.perf_counter()
-    solution = run_in_child(problem_doc, time_limit=1, workers=1, child=_hanging_child)
+    solution = run_in_child(problem_doc, solve_in_process, time_limit=1, workers=1, child=_hanging_child)
     assert time.perf_counter() - began < 1 + GRACE_S + 2
     assert solution["note"] == "the solver overran its time limit and was stopped"
     assert solution["solver"] == "earliest"  # the plan the stand-in reported
@@ -46,7 +46,7 @@ def test_overrunning_child_is_stopped_and_its_best_plan_returned(problem_doc):
 
 
 def test_a_crashed_child_still_gives_a_valid_plan(problem_doc):
-    solution = run_in_child(problem_doc, time_limit=5, workers=1, child=_crashing_child)
+    solution = run_in_child(problem_doc, solve_in_process, time_limit=5, workers=1, child=_crashing_child)
     assert "exit code 7" in solution["note"]
     assert solution["status"] == "feasible" and check_solution(problem_doc, solution).ok
 
@@ -90,14 +90,14 @@ def test_bad_input_is_refused_in_the_caller_with_the_field_named(make_problem):
     assert any(e.startswith("advisors[0].max_caseload:") for e in caught.value.errors)
 
 
-def _reports_a_problem_error(problem_doc, options, out) -> None:
+def _reports_a_problem_error(solve_fn, problem_doc, options, out) -> None:
     """Stands in for a child that finds the input bad (the parent's own check passed)."""
     out.put(("problem_error", ("ProblemError", ["appointments[2].windows[0]: is empty"])))
 
 
 def test_a_problem_error_in_the_child_is_raised_in_the_caller(problem_doc):
     with pytest.raises(ProblemError) as caught:
-        run_in_child(problem_doc, time_limit=2, workers=1, child=_reports_a_problem_error)
+        run_in_child(problem_doc, solve_in_process, time_limit=2, workers=1, child=_reports_a_problem_error)
     assert caught.value.errors == ["appointments[2].windows[0]: is empty"]
     assert not isinstance(caught.value, PinConflict)
 

@@ -1,34 +1,22 @@
-"""Background tasks for planning a week: the huey task that runs one SolveJob, and each consumer's reaper."""
+"""Each queue consumer's reaper: fails running jobs whose consumer stopped beating (see job_watch).
+
+The task that runs one SolveJob is planning.run_plan_job, beside the code that enqueues it."""
 from __future__ import annotations
 
 import logging
 import threading
-from contextlib import nullcontext
-
-from flask import has_app_context
 
 from caseload import jobs
+from caseload.extensions import db
 from caseload.jobs import huey
+from caseload.services import job_watch
 
 log = logging.getLogger(__name__)
 _reaper_started = threading.Lock()
 
 
-@huey.task()
-def run_plan_job(job_id: int) -> None:
-    """Solve a queued job. Takes the job id (never an ORM object) and opens its own app context."""
-    from caseload.services.planning import run_job
-
-    # Immediate mode (tests) runs inside the caller's context: reuse it rather than tear its session down.
-    with nullcontext() if has_app_context() else jobs.task_app().app_context():
-        run_job(job_id)
-
-
 def reap_forever(stop: threading.Event) -> None:
     """Every job_watch.REAP_EVERY_S, fail the running jobs whose consumer stopped beating (any consumer's)."""
-    from caseload.extensions import db
-    from caseload.services import job_watch
-
     while not stop.wait(job_watch.REAP_EVERY_S):
         try:
             with jobs.task_app().app_context():

@@ -1,0 +1,87 @@
+"""The import structure: no cycles anywhere, the planner free of the web app, services free of blueprints.
+
+Built on grimp (the import graph behind import-linter). grimp reads every import statement, those
+inside functions included, so a cycle cannot hide behind a function-level import.
+"""
+from __future__ import annotations
+
+import grimp
+import pytest
+
+BLUEPRINTS = ("caseload.admin", "caseload.api", "caseload.auth", "caseload.me", "caseload.rota",
+              "caseload.site", "caseload.health")
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return grimp.build_graph("scheduler", "caseload", include_external_packages=True, cache_dir=None)
+
+
+def _cycles(graph) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    ours = sorted(m for m in graph.modules if m.split(".")[0] in ("scheduler", "caseload"))
+    for root in ours:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.find_modules_directly_imported_by(root))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child.split(".")[0] not in ("scheduler", "caseload"):
+                    continue
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.find_modules_directly_imported_by(child)))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    group = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.append(member)
+                        if member == node:
+                            break
+                    if len(group) > 1:
+                        found.append(sorted(group))
+    return found
+
+
+def test_no_import_cycles(graph):
+    assert _cycles(graph) == []
+
+
+@pytest.mark.parametrize("forbidden", ["caseload", "flask", "sqlalchemy", "werkzeug"])
+def test_the_planner_imports_nothing_of_the_web_app(graph, forbidden):
+    chain = graph.find_shortest_chain(importer="scheduler", imported=forbidden, as_packages=True)
+    assert chain is None, " -> ".join(chain)
+
+
+@pytest.mark.parametrize("blueprint", BLUEPRINTS)
+def test_services_import_no_blueprint(graph, blueprint):
+    chain = graph.find_shortest_chain(importer="caseload.services", imported=blueprint, as_packages=True)
+    assert chain is None, " -> ".join(chain)
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    graph = grimp.ImportGraph()
+    for a, b in (("caseload.a", "caseload.b"), ("caseload.b", "caseload.c"), ("caseload.c", "caseload.a"),
+                 ("caseload.c", "caseload.d")):
+        graph.add_import(importer=a, imported=b)
+    assert _cycles(graph) == [["caseload.a", "caseload.b", "caseload.c"]]
