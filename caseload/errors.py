@@ -28,7 +28,11 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        return _render(err.code or 500, err.name, err.description or "")
+        body, status = _render(err.code or 500, err.name, err.description or "")
+        # The exception's own headers carry meaning: a 405 must list the methods in `Allow` (RFC 9110),
+        # a 429 may say `Retry-After`. Our body replaces its HTML, so not its Content-Type.
+        headers = [(name, value) for name, value in err.get_headers() if name.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(StaleDataError)
     @app.errorhandler(IntegrityError)

@@ -7,15 +7,25 @@ from __future__ import annotations
 
 from caseload.api.blueprint import bp
 from caseload.auth.access import public
+from caseload.security import MAX_ID
 
-LOCAL_TIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$",
-              "description": "Wall-clock time in the team's time zone, YYYY-MM-DDTHH:MM"}
-WEEK = {"name": "week", "in": "path", "required": True, "description": "The Monday starting the week, YYYY-MM-DD",
-        "schema": {"type": "string", "format": "date"}}
+# The forms the server reads (api/views.py): a real calendar day (years 1-9999), hours 00-23 and the
+# 15-minute slot grid; an end may also be 24:00, midnight at the end of that day.
+_DAY = r"(?:[1-9]\d{3}|0[1-9]\d{2}|00[1-9]\d|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+_CLOCK = r"(?:[01]\d|2[0-3]):(?:00|15|30|45)"
+LOCAL_TIME = {"type": "string", "pattern": rf"^{_DAY}T{_CLOCK}$",
+              "description": "Wall-clock time in the team's time zone, YYYY-MM-DDTHH:MM, on the 15-minute grid"}
+LOCAL_END = {"type": "string", "pattern": rf"^{_DAY}T(?:{_CLOCK}|24:00)$",
+             "description": "Like a start; 24:00 (or 00:00 of the next day) is midnight at the end of the day"}
+WEEK = {"name": "week", "in": "path", "required": True,
+        "description": "The Monday starting the week, YYYY-MM-DD; any other day is 404",
+        "schema": {"type": "string", "format": "date", "pattern": rf"^{_DAY}$"}}
 
 
 def _id(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    # The URL converter matches only 0..MAX_ID (security.BoundedIntConverter); anything else is 404.
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
 def _ref(name: str) -> dict:
@@ -51,8 +61,8 @@ def _list(name: str) -> dict:
 
 NULLABLE_INT = {"type": ["integer", "null"]}
 # Ids and versions sent to the API: database integers (a larger number cannot name anything).
-ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
-NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}
 NULLABLE_STR = {"type": ["string", "null"]}
 
 SCHEMAS = {
@@ -86,7 +96,7 @@ SCHEMAS = {
                                     "need": NULLABLE_STR,
                                     "complexity": {"type": "integer", "minimum": 1, "maximum": 3}}},
     "Window": {"type": "object", "additionalProperties": False, "required": ["start", "end"],
-               "properties": {"start": LOCAL_TIME, "end": LOCAL_TIME}},
+               "properties": {"start": LOCAL_TIME, "end": LOCAL_END}},
     "Request": {"type": "object", "required": ["id", "team_id", "week_start", "client_id", "type", "duration_minutes",
                                                "purpose", "windows", "pinned_advisor_id", "pinned_start", "version"],
                 "properties": {"id": {"type": "integer"}, "team_id": {"type": "integer"},
@@ -99,14 +109,14 @@ SCHEMAS = {
     "RequestFields": {
         "type": "object", "additionalProperties": False,
         "required": ["client_id", "type", "duration_minutes", "windows"],
-        "properties": {"client_id": ID, "type": {"type": "string", "maxLength": 40},
+        "properties": {"client_id": ID, "type": {"type": "string", "minLength": 1, "maxLength": 40,
+                                                 "description": "An active appointment type's code"},
                        "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 480},
                        "purpose": {"type": ["string", "null"], "maxLength": 200},
                        "windows": {"type": "array", "items": _ref("Window"), "minItems": 1, "maxItems": 50},
                        "pinned_advisor_id": NULLABLE_ID,
                        "pinned_start": {"oneOf": [LOCAL_TIME, {"type": "null"}]},
-                       "version": {**ID,
-                                   "description": "Required when changing a request: the version you read"}}},
+                       "version": {**ID, "description": "Ignored when adding a request"}}},
     "JobRequest": {"type": "object", "additionalProperties": False,
                    "properties": {"time_limit": {"type": "integer", "minimum": 1, "maximum": 3600}}},
     "Job": {"type": "object", "required": ["id", "status", "message", "progress", "time_limit", "plan_id", "url"],
@@ -137,6 +147,12 @@ SCHEMAS = {
                                                      "The week's published version you saw (0: none); optional"}}},
 }
 
+# PATCH /requests/{id}: every field again, and the version you read (a newer change is a 409).
+SCHEMAS["RequestChange"] = {
+    **SCHEMAS["RequestFields"], "required": [*SCHEMAS["RequestFields"]["required"], "version"],
+    "properties": {**SCHEMAS["RequestFields"]["properties"],
+                   "version": {**ID, "description": "The request's version you read"}}}
+
 LOCATION = {"Location": {"description": "Where to poll the job", "schema": {"type": "string"}}}
 
 
@@ -161,7 +177,9 @@ def document() -> dict:
                                                   params=[_id("advisor_id")])},
             "/teams/{team_id}/clients": {"get": _op(
                 "The team's clients (an advisor: the clients they hold or cover)", "Clients", _list("Client"), 404,
-                params=[team, {"name": "q", "in": "query", "required": False, "schema": {"type": "string"}}])},
+                400, params=[team, {"name": "q", "in": "query", "required": False,
+                                     "description": "Part of a reference or name; a NUL character is a 400",
+                                     "schema": {"type": "string", "pattern": "^[^\\x00]*$"}}])},
             "/clients/{client_id}": {
                 "get": _op("One client", "The client", _ref("Client"), 404, params=[client]),
                 "patch": _op("Change a client's named advisor, need or complexity", "The changed client",
@@ -174,7 +192,7 @@ def document() -> dict:
             "/requests/{request_id}": {
                 "get": _op("One request", "The request", _ref("Request"), 403, 404, params=[request]),
                 "patch": _op("Change a request (send the version you read)", "The changed request", _ref("Request"),
-                             400, 403, 404, 409, 422, params=[request], body="RequestFields")},
+                             400, 403, 404, 409, 422, params=[request], body="RequestChange")},
             "/teams/{team_id}/weeks/{week}/plans": {
                 "get": _op("The week's plans, newest first", "Plans", _list("PlanSummary"), 403, 404,
                            params=[team, WEEK]),

@@ -262,9 +262,7 @@ def request_detail(request_id):
 @role_required(*LEADERS)
 def update_request(request_id):
     found = request_or_404(request_id)
-    data = body("RequestFields")
-    if "version" not in data:
-        raise invalid("version", "is required: send the version you read, so a newer change is not overwritten")
+    data = body("RequestChange")  # `version` required: a change without it could overwrite a newer one
     if data["version"] != found.version_id:  # checked first: a stale edit is a conflict, whatever else it says
         raise ApiError(409, "Someone else changed this request since you read it. Nothing was saved: "
                             f"read it again (version {found.version_id}) and re-apply your change.")
