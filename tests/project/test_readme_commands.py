@@ -69,3 +69,16 @@ def test_the_readme_command_line_example_runs_as_written(fresh_env, tmp_path):
     assert len(solution["assignments"]) > len(problem["appointments"]) // 2
     assert "placed" in outputs[1] and "continuity" in outputs[1]
 
+
+
+def test_make_run_serves_on_port_and_host_from_the_environment():
+    # `make -n` prints the recipe without running it; CI's .ci/fresh-clone-run serves on a free PORT for real.
+    env = {**os.environ, "PORT": "8123", "HOST": "0.0.0.0"}
+    dry = subprocess.run(["make", "-n", "run"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    assert "--host '0.0.0.0' --port '8123'" in dry.stdout and "http://0.0.0.0:8123" in dry.stdout
+    default = subprocess.run(["make", "-n", "run"], cwd=ROOT, env={k: v for k, v in os.environ.items()
+                                                                   if k not in ("PORT", "HOST")},
+                             capture_output=True, text=True, timeout=60)
+    assert "--host '127.0.0.1' --port '5000'" in default.stdout
