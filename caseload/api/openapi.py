@@ -9,14 +9,16 @@ from caseload.api.blueprint import bp
 from caseload.auth.access import public
 from caseload.security import MAX_ID
 
-# The forms the server reads (api/views.py): a real calendar day (years 1-9999), hours 00-23 and the
-# 15-minute slot grid; an end may also be 24:00, midnight at the end of that day.
-_DAY = r"(?:[1-9]\d{3}|0[1-9]\d{2}|00[1-9]\d|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+# The forms the server reads (api/views.py, caseload/values.py): a calendar-shaped day in the years the app
+# plans (2000-2099), hours 00-23 and the 15-minute slot grid; an end may also be 24:00, midnight at the end
+# of that day. Text is one line without control characters (C0, DEL, C1).
+_DAY = r"20\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
 _CLOCK = r"(?:[01]\d|2[0-3]):(?:00|15|30|45)"
 LOCAL_TIME = {"type": "string", "pattern": rf"^{_DAY}T{_CLOCK}$",
               "description": "Wall-clock time in the team's time zone, YYYY-MM-DDTHH:MM, on the 15-minute grid"}
 LOCAL_END = {"type": "string", "pattern": rf"^{_DAY}T(?:{_CLOCK}|24:00)$",
              "description": "Like a start; 24:00 (or 00:00 of the next day) is midnight at the end of the day"}
+ONE_LINE = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
 WEEK = {"name": "week", "in": "path", "required": True,
         "description": "The Monday starting the week, YYYY-MM-DD; any other day is 404",
         "schema": {"type": "string", "format": "date", "pattern": rf"^{_DAY}$"}}
@@ -93,7 +95,8 @@ SCHEMAS = {
     "ClientChange": {"type": "object", "additionalProperties": False, "required": ["version"],
                      "description": "Send the `version` you read; if the client changed since, the answer is 409.",
                      "properties": {"version": ID, "named_advisor_id": NULLABLE_ID,
-                                    "need": NULLABLE_STR,
+                                    "need": {"type": ["string", "null"], "pattern": ONE_LINE,
+                                             "description": "A skill code"},
                                     "complexity": {"type": "integer", "minimum": 1, "maximum": 3}}},
     "Window": {"type": "object", "additionalProperties": False, "required": ["start", "end"],
                "properties": {"start": LOCAL_TIME, "end": LOCAL_END}},
@@ -104,18 +107,19 @@ SCHEMAS = {
                                "type": {"type": "string"}, "duration_minutes": {"type": "integer"},
                                "purpose": NULLABLE_STR, "windows": _list("Window"),
                                "pinned_advisor_id": NULLABLE_INT,
-                               "pinned_start": {"oneOf": [LOCAL_TIME, {"type": "null"}]},
+                               "pinned_start": {**LOCAL_TIME, "type": ["string", "null"]},
                                "version": {"type": "integer"}}},
     "RequestFields": {
         "type": "object", "additionalProperties": False,
         "required": ["client_id", "type", "duration_minutes", "windows"],
         "properties": {"client_id": ID, "type": {"type": "string", "minLength": 1, "maxLength": 40,
+                                                 "pattern": ONE_LINE,
                                                  "description": "An active appointment type's code"},
                        "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 480},
-                       "purpose": {"type": ["string", "null"], "maxLength": 200},
+                       "purpose": {"type": ["string", "null"], "maxLength": 200, "pattern": ONE_LINE},
                        "windows": {"type": "array", "items": _ref("Window"), "minItems": 1, "maxItems": 50},
                        "pinned_advisor_id": NULLABLE_ID,
-                       "pinned_start": {"oneOf": [LOCAL_TIME, {"type": "null"}]},
+                       "pinned_start": {**LOCAL_TIME, "type": ["string", "null"]},
                        "version": {**ID, "description": "Ignored when adding a request"}}},
     "JobRequest": {"type": "object", "additionalProperties": False,
                    "properties": {"time_limit": {"type": "integer", "minimum": 1, "maximum": 3600}}},
@@ -128,8 +132,8 @@ SCHEMAS = {
     "PlanItem": {"type": "object", "required": ["request_id", "client_id", "advisor_id", "start", "end", "pinned",
                                                 "unassigned_reason"],
                  "properties": {"request_id": NULLABLE_INT, "client_id": NULLABLE_INT, "advisor_id": NULLABLE_INT,
-                                "start": {"oneOf": [LOCAL_TIME, {"type": "null"}]},
-                                "end": {"oneOf": [LOCAL_TIME, {"type": "null"}]},
+                                "start": {**LOCAL_TIME, "type": ["string", "null"]},
+                                "end": {**LOCAL_TIME, "type": ["string", "null"]},
                                 "pinned": {"type": "boolean"}, "unassigned_reason": NULLABLE_STR}},
     "PlanSummary": {"type": "object", "required": ["id", "team_id", "week_start", "status", "published_version",
                                                    "version", "score", "figures"],

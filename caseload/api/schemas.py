@@ -6,11 +6,11 @@ from datetime import datetime
 from flask import request, url_for
 from jsonschema import Draft202012Validator
 
-from caseload.api.openapi import SCHEMAS
+from caseload.api.openapi import LOCAL_END, LOCAL_TIME, SCHEMAS
 from caseload.localtime import to_local
 from caseload.models import Advisor, AppointmentRequest, Client, Plan, SolveJob, Team
 from caseload.services.planning import job_json
-from caseload.values import MAX_JSON_DEPTH, json_too_deep, text_problem
+from caseload.values import MAX_JSON_DEPTH, day_in_range, json_too_deep, range_text, text_problem
 
 
 class ApiError(Exception):
@@ -60,9 +60,33 @@ def _message(error) -> str:
     if error.validator == "type":
         wanted = error.validator_value
         return f"must be {' or '.join(wanted) if isinstance(wanted, list) else wanted}"
+    if error.validator == "minLength" and error.validator_value == 1:
+        return "must not be empty"
     if error.validator == "oneOf":
         return "has the wrong form"
+    if error.validator == "pattern" and isinstance(error.instance, str):
+        return _pattern_message(error.instance, error.validator_value)
     return error.message if len(error.message) < 200 else error.message[:200] + "…"
+
+
+def _pattern_message(text: str, pattern: str) -> str:
+    """Why `text` does not have the form the document gives, in words (the pattern itself helps nobody)."""
+    problem = text_problem(text)
+    if problem:
+        return problem.rstrip(".")
+    if pattern in (LOCAL_TIME["pattern"], LOCAL_END["pattern"]):
+        midnight = pattern == LOCAL_END["pattern"] and text.endswith("T24:00")
+        try:
+            moment = datetime.strptime(text[:-5] + "00:00" if midnight else text, "%Y-%m-%dT%H:%M")
+        except ValueError:
+            return f"{text!r} is not a time YYYY-MM-DDTHH:MM"
+        if not day_in_range(moment):
+            return f"{moment:%Y-%m-%d} is not a date {range_text()}"
+        if moment.minute % 15:
+            return (f"{text} is not on the 15-minute grid: use a time on the quarter hour "
+                    "(:00, :15, :30 or :45)")
+        return f"{text!r} is not a time YYYY-MM-DDTHH:MM"  # e.g. single-digit parts, which strptime allows
+    return f"{text!r} does not have the documented form"
 
 
 def body(schema: str) -> dict:
@@ -81,7 +105,8 @@ def body(schema: str) -> dict:
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         fields.setdefault(_field_of(error), []).append(_message(error))
     for path, problem in _text_problems(data):
-        fields.setdefault(path, []).append(problem.rstrip("."))
+        if problem.rstrip(".") not in fields.get(path, []):  # the schema's pattern may have said it already
+            fields.setdefault(path, []).append(problem.rstrip("."))
     if fields:
         raise ApiError(422, "Some fields are not right: " + "; ".join(f"{k} {v[0]}" for k, v in fields.items()),
                        fields)

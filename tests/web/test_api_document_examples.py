@@ -51,6 +51,21 @@ def test_bodies_the_server_refuses_are_outside_the_document(api, change, field):
     assert response.status_code == 422 and field in response.get_json()["fields"]
 
 
+def test_refusals_by_the_document_say_why_in_words(api):
+    samples = m.samples_for_demo()
+    week = samples.values["week"]
+    cases = {"windows.0.start": [{"start": f"{week}T10:07", "end": f"{week}T12:00"}, "15-minute grid"],
+             "windows.0.end": [{"start": f"{week}T10:00", "end": "2100-01-01T12:00"}, "between 2000 and 2099"]}
+    for field, (window, words) in cases.items():
+        body = _request_body(samples, windows=[window], purpose="tab\there", type="")
+        assert not _valid(api.doc, "RequestFields", body)
+        response = api.post("/teams/{team_id}/weeks/{week}/requests", json=body, team_id=samples.values["team_id"],
+                            week=week)
+        fields = response.get_json()["fields"]
+        assert response.status_code == 422 and words in fields[field][0], fields
+        assert fields["type"] == ["must not be empty"] and "tab" in fields["purpose"][0], fields
+
+
 @pytest.mark.parametrize("method", ["get", "patch"])
 def test_an_id_beyond_64_bits_is_404_for_every_method(api, method):
     body = {"version": 1} if method == "patch" else None
