@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, func, select
@@ -196,7 +197,7 @@ def _valid_draft() -> Plan:
 def test_two_moves_of_one_draft_give_a_redirect_and_409(demo_app):
     plan = _valid_draft()
     item = db.session.scalars(select(PlanItem).where(PlanItem.plan_id == plan.id, PlanItem.advisor_id.is_not(None))).first()
-    local = item.starts_at.astimezone(__import__("zoneinfo").ZoneInfo(plan.team.timezone))
+    local = item.starts_at.astimezone(ZoneInfo(plan.team.timezone))
     plan_id, version = plan.id, plan.version_id
     forms = [{"item": item.id, "advisor": item.advisor_id, "day": local.date().isoformat(),
               "time": local.strftime("%H:%M"), "version": version, **({"pin": "y"} if pin else {})} for pin in (True, False)]
