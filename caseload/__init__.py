@@ -34,6 +34,7 @@ def create_app(config=None) -> Flask:
     from caseload.admin import bp as admin_bp
     from caseload.api import bp as api_bp
     from caseload.auth import bp as auth_bp
+    from caseload.desk import bp as desk_bp
     from caseload.health import bp as health_bp
     from caseload.me import bp as me_bp
     from caseload.rota import bp as rota_bp
@@ -45,6 +46,7 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(rota_bp, url_prefix="/rota")
     app.register_blueprint(me_bp, url_prefix="/me")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(desk_bp, url_prefix="/desk")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
 

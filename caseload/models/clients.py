@@ -49,6 +49,9 @@ class Contact(Base):
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(20), default="support")
+    # The booked appointment this contact records (marked attended); one contact per appointment.
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_requests.id", ondelete="SET NULL"),
+                                                   unique=True)
 
     client: Mapped[Client] = relationship(back_populates="contacts")
     advisor: Mapped[Advisor | None] = relationship()
@@ -97,6 +100,14 @@ class AppointmentRequest(Base):
     purpose: Mapped[str | None] = mapped_column(String(200))
     pinned_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"))
     pinned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Booked at the desk (caseload/services/booking.py): who and when; cancelled ones stay for the record.
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # After its start: attended, dna (did not attend) or cancelled_late (caseload/services/attendance.py).
+    attendance: Mapped[str | None] = mapped_column(String(20))
+    attendance_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    attendance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version_id}

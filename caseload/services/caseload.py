@@ -97,16 +97,24 @@ def continuity_indices(visits: list) -> dict | None:
 
 
 def client_visits(client: Client, now: datetime | None = None) -> list[tuple[datetime, int]]:
-    """Past contacts, then appointments in published plans from now on: (when, advisor id), in time order."""
+    """The client's contacts before `now` (history and appointments marked attended): (when, advisor id), in
+    time order. Only attended appointments are contacts: a DNA, a late cancellation or an appointment still
+    to come is no visit (services/attendance.py)."""
     now = now or utcnow()
-    visits = [(c.occurred_at, c.advisor_id) for c in db.session.scalars(
+    return [(c.occurred_at, c.advisor_id) for c in db.session.scalars(
         select(Contact).where(Contact.client_id == client.id, Contact.advisor_id.is_not(None),
                               Contact.occurred_at < now).order_by(Contact.occurred_at))]
-    planned = db.session.execute(
+
+
+def next_appointment(client: Client, now: datetime | None = None) -> tuple[datetime, int] | None:
+    """The client's next appointment in a published plan: (start, advisor id), or None."""
+    now = now or utcnow()
+    row = db.session.execute(
         select(PlanItem.starts_at, PlanItem.advisor_id).join(Plan).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
         .where(AppointmentRequest.client_id == client.id, Plan.status == "published", PlanItem.advisor_id.is_not(None),
-               PlanItem.starts_at >= now).order_by(PlanItem.starts_at))
-    return visits + [(at, advisor_id) for at, advisor_id in planned]
+               AppointmentRequest.cancelled_at.is_(None), PlanItem.starts_at >= now)
+        .order_by(PlanItem.starts_at).limit(1)).first()
+    return (row[0], row[1]) if row else None
 
 
 def _falling(advisors: list[int]) -> bool:
@@ -130,6 +138,7 @@ class CaseloadRow:
     visits: int
     falling: bool
     not_seen: bool
+    dna: int = 0  # appointments marked "did not attend"
 
     @property
     def attention(self) -> bool:
@@ -145,11 +154,15 @@ def my_caseload(advisor: Advisor, now: datetime | None = None) -> list[CaseloadR
     ids = [c.id for c in clients]
     last = dict(db.session.execute(select(Contact.client_id, func.max(Contact.occurred_at)).where(
         Contact.client_id.in_(ids), Contact.occurred_at < now).group_by(Contact.client_id)).all())
+    from caseload.services.attendance import dna_counts
+
+    dna = dna_counts(ids)
     rows = []
     for client in clients:
         visits = client_visits(client, now)
         advisors = [a for _, a in visits]
-        upcoming = [(at, a) for at, a in visits if at >= now]
+        coming = next_appointment(client, now)
+        upcoming = [coming] if coming else []
         seen = last.get(client.id)
         if seen is not None and seen.tzinfo is None:  # SQLite's max() bypasses the column type
             seen = seen.replace(tzinfo=now.tzinfo)
@@ -158,6 +171,6 @@ def my_caseload(advisor: Advisor, now: datetime | None = None) -> list[CaseloadR
             to_local(upcoming[0][0], tz) if upcoming else None,
             db.session.get(Advisor, upcoming[0][1]) if upcoming else None,
             continuity_indices(advisors), len(advisors), _falling(advisors),
-            seen is None or now - seen > timedelta(weeks=NOT_SEEN_WEEKS)))
+            seen is None or now - seen > timedelta(weeks=NOT_SEEN_WEEKS), dna.get(client.id, 0)))
     rows.sort(key=lambda r: (not r.attention, r.client.reference))
     return rows

@@ -150,7 +150,8 @@ def team_advisors(team: Team) -> list[Advisor]:
 
 def week_requests(team: Team, week_start: date) -> list[AppointmentRequest]:
     return list(db.session.scalars(select(AppointmentRequest).where(
-        AppointmentRequest.team_id == team.id, AppointmentRequest.week_start == week_start).order_by(AppointmentRequest.id)))
+        AppointmentRequest.team_id == team.id, AppointmentRequest.week_start == week_start,
+        AppointmentRequest.cancelled_at.is_(None)).order_by(AppointmentRequest.id)))
 
 
 def _caseloads(advisor_ids) -> dict[int, int]:

@@ -25,6 +25,7 @@ BY_AREA = {
     "me": frozenset({Role.ADVISOR}),
     "auth": ALL,
     "api": ALL,  # each API endpoint scopes its data to the caller
+    "desk": ALL,  # the booking desk: leaders for their teams' clients, advisors for their own
 }
 # Endpoints that differ from their area, or that security depends on enough to name here.
 BY_ENDPOINT = {

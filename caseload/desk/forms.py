@@ -1,0 +1,37 @@
+"""The booking desk's forms: what to book, the offer chosen, cancelling, attendance."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+WINDOWS_HINT = 'One per line: a weekday or a date, then the times, e.g. "tue 09:00-12:00" or "2026-12-03 13:00-17:00".'
+
+
+class AskForm(FlaskForm):
+    """What the client needs; the duration and kind follow the type."""
+
+    type = SelectField("Appointment type", coerce=int, validators=[InputRequired()])
+    week = SelectField("Week of", validators=[InputRequired()])
+    windows = TextAreaField("Days and times the client can come", validators=[DataRequired(), Length(max=2000)])
+    purpose = StringField("Purpose (optional)", validators=[Optional(), Length(max=200)])
+
+
+class BookForm(AskForm):
+    """An offer chosen: the ask again (hidden) and the advisor and start of the offer."""
+
+    advisor = HiddenField("Advisor", validators=[InputRequired()])
+    start = HiddenField("Start", validators=[InputRequired()])
+
+
+class CancelForm(FlaskForm):
+    late = BooleanField("The client cancelled late (less than a day's notice)")
+    reason = StringField("Reason (optional)", validators=[Optional(), Length(max=200)])
+
+
+ATTENDANCE = [SelectChoice(v, label) for v, label in (
+    ("attended", "Attended"), ("dna", "Did not attend (DNA)"), ("cancelled_late", "Cancelled late"))]
+
+
+class AttendanceForm(FlaskForm):
+    outcome = SelectField("Attendance", choices=ATTENDANCE, validators=[InputRequired()])

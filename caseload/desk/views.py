@@ -1,0 +1,193 @@
+"""The booking desk pages: a client's appointments, offers for a new one, booking, cancelling, attendance.
+
+Team leaders (and administrators) use it for the clients of the teams they manage; advisors for the
+clients they hold or cover, booking into their own diary. Anyone else's client is "not found".
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from caseload.auth.access import can_manage_team, role_required
+from caseload.desk import bp
+from caseload.desk.forms import AskForm, AttendanceForm, BookForm, CancelForm
+from caseload.extensions import db
+from caseload.localtime import this_week_start
+from caseload.models import AppointmentRequest, AppointmentType, Client, Role
+from caseload.page_helpers import invalid
+from caseload.services import booking, notes, rota
+from caseload.services import attendance as attendance_service
+
+ANYONE = (Role.ADMIN, Role.LEADER, Role.ADVISOR)
+WEEKS_AHEAD = 8
+
+
+def client_or_404(client_id: int) -> Client:
+    """A client the user may book for: leaders their teams' clients, advisors those they hold or cover."""
+    client = db.session.get(Client, client_id)
+    if client is None or client.erased_at is not None:
+        abort(404)
+    if current_user.role == Role.ADVISOR:
+        if not notes.may_see_client(current_user.advisor, client):
+            abort(404)
+    elif not can_manage_team(current_user, client.team):
+        abort(404)
+    return client
+
+
+def appointment_or_404(request_id: int) -> AppointmentRequest:
+    found = db.session.get(AppointmentRequest, request_id)
+    if found is None:
+        abort(404)
+    client_or_404(found.client_id)
+    return found
+
+
+def _choices(form: AskForm, client: Client) -> None:
+    types = db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True))
+                               .order_by(AppointmentType.name))
+    form.type.choices = [SelectChoice(t.id, f"{t.name} ({t.default_minutes} min, {t.kind})") for t in types]
+    first = this_week_start(client.team.timezone)
+    form.week.choices = [SelectChoice(d.isoformat(), f"{d:%a %d %b %Y}")
+                         for d in (first + timedelta(weeks=k) for k in range(WEEKS_AHEAD))]
+
+
+def _ask(form: AskForm, client: Client) -> booking.Ask:
+    from datetime import date
+
+    week = date.fromisoformat(form.week.data)
+    windows_text = booking.clean_text(form.windows.data, "windows", 2000) or ""
+    try:
+        windows = rota.parse_windows(windows_text, week)
+    except rota.RotaError as err:
+        raise booking.BookingError(str(err), "windows") from None
+    return booking.Ask(client=client, type=db.session.get(AppointmentType, form.type.data), week_start=week,
+                       windows=windows, purpose=form.purpose.data,
+                       advisor=current_user.advisor if current_user.role == Role.ADVISOR else None)
+
+
+def _refused(form, err: booking.BookingError) -> None:
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None and hasattr(field, "label"):
+        field.errors = list(field.errors) + [str(err)]
+        flash(f"Not booked. {field.label.text}: {err}", "error")
+    else:
+        flash(f"Not booked. {err.field + ': ' if err.field else ''}{err}", "error")
+
+
+def _client_page(client: Client, form: AskForm | None = None, status: int = 200):
+    if form is None:
+        form = AskForm(formdata=None, data={"windows": "\n".join(f"{d} 09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri"))})
+    _choices(form, client)
+    return render_template("desk/client.html", client=client, form=form, tz=client.team.timezone,
+                           view=attendance_service.client_view(client), cancel_form=CancelForm(formdata=None),
+                           attendance_form=AttendanceForm(formdata=None), may_mark=attendance_service.may_mark), status
+
+
+@bp.get("/clients/<int:client_id>")
+@role_required(*ANYONE)
+def client(client_id):
+    return _client_page(client_or_404(client_id))
+
+
+def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: str | None = None):
+    book_forms = []
+    for offer in found:
+        book = BookForm(formdata=None, data={"type": form.type.data, "week": form.week.data, "windows": form.windows.data,
+                                             "purpose": form.purpose.data or "", "advisor": str(offer.advisor.id),
+                                             "start": offer.local})
+        _choices(book, client)
+        book_forms.append((offer, book))
+    return render_template("desk/offers.html", client=client, form=form, offers=book_forms, tz=client.team.timezone,
+                           why=why), status
+
+
+@bp.post("/clients/<int:client_id>/offers")
+@role_required(*ANYONE)
+def offers(client_id):
+    client = client_or_404(client_id)
+    form = AskForm()
+    _choices(form, client)
+    if not form.validate_on_submit():
+        invalid(form)
+        return _client_page(client, form, 400)
+    try:
+        ask = _ask(form, client)
+        found = booking.offers(client.team, ask)
+        why = None if found else booking.why_none(client.team, ask)
+    except booking.BookingError as err:
+        _refused(form, err)
+        return _client_page(client, form, 400)
+    return _offers_page(client, form, found, why=why)
+
+
+@bp.post("/clients/<int:client_id>/book")
+@role_required(*ANYONE)
+def book(client_id):
+    client = client_or_404(client_id)
+    form = BookForm()
+    _choices(form, client)
+    if not form.validate_on_submit() or not form.advisor.data.isdigit():
+        invalid(form)
+        return _client_page(client, form, 400)
+    try:
+        ask = _ask(form, client)
+        booked = booking.book(client.team, ask, int(form.advisor.data), form.start.data, current_user)
+    except booking.BookingError as err:
+        _refused(form, err)
+        return _client_page(client, form, 400)
+    except booking.BookingConflict as err:
+        flash(str(err), "error")
+        return _offers_page(client, form, err.offers, status=409)
+    offer = booked.offer
+    where = (f"in the published plan (version {booked.plan.published_version})" if booked.plan
+             else "as a pinned request: the planner keeps it when the week is planned")
+    flash(f"Booked: {client.reference} with {offer.advisor.name}, {offer.local.replace('T', ' ')}, {where}.", "success")
+    return redirect(url_for("desk.client", client_id=client.id))
+
+
+@bp.post("/appointments/<int:request_id>/cancel")
+@role_required(*ANYONE)
+def cancel(request_id):
+    item = appointment_or_404(request_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        invalid(form)
+        return redirect(url_for("desk.client", client_id=item.client_id))
+    try:
+        booking.cancel(item, current_user, late=form.late.data, reason=form.reason.data)
+        flash("Cancelled: the time is free again." + (" Recorded as a late cancellation." if form.late.data else ""),
+              "success")
+    except booking.BookingError as err:
+        flash(f"Not cancelled. {err}", "error")
+    except booking.BookingConflict as err:
+        flash(str(err), "error")
+    return redirect(url_for("desk.client", client_id=item.client_id))
+
+
+@bp.post("/appointments/<int:request_id>/attendance")
+@role_required(*ANYONE)
+def attendance(request_id):
+    item = appointment_or_404(request_id)
+    form = AttendanceForm()
+    if not form.validate_on_submit():
+        invalid(form)
+        return redirect(url_for("desk.client", client_id=item.client_id))
+    try:
+        attendance_service.mark(item, form.outcome.data, current_user)
+        flash("Attendance saved.", "success")
+    except attendance_service.AttendanceError as err:
+        flash(f"Not saved. {err}", "error")
+    return redirect(url_for("desk.client", client_id=item.client_id))
+
+
+@bp.app_template_filter("offer_time")
+def offer_time(text: str) -> str:
+    """"2026-12-01T09:30" as a desk says it: "Tue 01 Dec 09:30"."""
+    from datetime import datetime
+
+    return f"{datetime.strptime(text, '%Y-%m-%dT%H:%M'):%a %d %b %H:%M}"

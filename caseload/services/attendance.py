@@ -1,0 +1,147 @@
+"""Attendance: after its start an appointment is marked attended, did not attend (DNA) or cancelled late.
+
+Only attended appointments are contacts: marking one attended adds the client's Contact (linked to the
+appointment, one at most), any other outcome removes it. Continuity indices, "last contact" and the
+planner's history read contacts only (services/caseload.py, services/problem.py), so a DNA never counts
+as a visit. Marking is for the appointment's advisor and the team's leader (or an administrator).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+
+from caseload.extensions import db
+from caseload.localtime import to_local
+from caseload.models import Advisor, AppointmentRequest, Client, Contact, Plan, PlanItem, Role, utcnow
+from caseload.services import audit
+
+OUTCOMES = {"attended": "attended", "dna": "did not attend (DNA)", "cancelled_late": "cancelled late"}
+
+
+class AttendanceError(ValueError):
+    """Attendance cannot be recorded (not started, not placed, cancelled, not yours); names the reason."""
+
+
+@dataclass
+class Row:
+    """One of the client's appointments as the desk shows it (times local to the team)."""
+
+    request: AppointmentRequest
+    advisor: Advisor | None
+    start: datetime | None
+    end: datetime | None
+    published: bool  # placed by the week's published plan (else pinned in a week not yet published)
+
+    @property
+    def attendance(self) -> str | None:
+        return OUTCOMES.get(self.request.attendance) if self.request.attendance else None
+
+
+@dataclass
+class ClientView:
+    upcoming: list[Row] = field(default_factory=list)
+    past: list[Row] = field(default_factory=list)
+    waiting: list[Row] = field(default_factory=list)  # requested, not placed (yet)
+    cancelled: list[Row] = field(default_factory=list)
+    dna: int = 0
+    attended: int = 0
+    last_contact: datetime | None = None
+
+
+def placements(request_ids: list[int]) -> dict[int, PlanItem]:
+    """Request id -> its placed item in the published plan of its week."""
+    if not request_ids:
+        return {}
+    items = db.session.scalars(select(PlanItem).join(Plan).where(
+        Plan.status == "published", PlanItem.request_id.in_(request_ids), PlanItem.advisor_id.is_not(None)))
+    return {i.request_id: i for i in items}
+
+
+def row_of(request: AppointmentRequest, item: PlanItem | None = None) -> Row:
+    tz = request.team.timezone
+    if item is not None:
+        return Row(request, item.advisor, to_local(item.starts_at, tz), to_local(item.ends_at, tz), True)
+    if request.pinned_start is not None and request.pinned_advisor is not None:
+        start = to_local(request.pinned_start, tz)
+        from datetime import timedelta
+
+        return Row(request, request.pinned_advisor, start, start + timedelta(minutes=request.duration_minutes), False)
+    return Row(request, None, None, None, False)
+
+
+def client_view(client: Client, now: datetime | None = None) -> ClientView:
+    """The client's appointments: upcoming, past (with attendance), waiting to be placed, cancelled."""
+    now = now or utcnow()
+    requests = list(db.session.scalars(select(AppointmentRequest).where(AppointmentRequest.client_id == client.id)
+                                       .order_by(AppointmentRequest.week_start, AppointmentRequest.id)))
+    placed = placements([r.id for r in requests])
+    view = ClientView()
+    for request in requests:
+        row = row_of(request, placed.get(request.id))
+        if request.cancelled_at is not None:
+            view.cancelled.append(row)
+        elif row.start is None:
+            view.waiting.append(row)
+        elif row.start > to_local(now, request.team.timezone):
+            view.upcoming.append(row)
+        else:
+            view.past.append(row)
+    view.upcoming.sort(key=lambda r: r.start)
+    view.past.sort(key=lambda r: r.start, reverse=True)
+    view.dna = sum(1 for r in requests if r.attendance == "dna")
+    view.attended = db.session.scalar(select(func.count(Contact.id)).where(
+        Contact.client_id == client.id, Contact.occurred_at < now)) or 0
+    last = db.session.scalar(select(func.max(Contact.occurred_at)).where(Contact.client_id == client.id,
+                                                                         Contact.occurred_at < now))
+    if last is not None:
+        last = last if last.tzinfo else last.replace(tzinfo=now.tzinfo)  # SQLite's max() bypasses the column type
+        view.last_contact = to_local(last, client.team.timezone)
+    return view
+
+
+def dna_counts(client_ids: list[int]) -> dict[int, int]:
+    if not client_ids:
+        return {}
+    return dict(db.session.execute(select(AppointmentRequest.client_id, func.count(AppointmentRequest.id)).where(
+        AppointmentRequest.client_id.in_(client_ids), AppointmentRequest.attendance == "dna")
+        .group_by(AppointmentRequest.client_id)).all())
+
+
+def may_mark(user, row: Row, now: datetime | None = None) -> bool:
+    """The appointment has started and `user` is its advisor, or manages its team."""
+    if row.start is None or row.request.cancelled_at is not None:
+        return False
+    if row.start > to_local(now or utcnow(), row.request.team.timezone):
+        return False
+    if user.role == Role.ADVISOR:
+        return user.advisor is not None and row.advisor is not None and row.advisor.id == user.advisor.id
+    return user.role == Role.ADMIN or (user.role == Role.LEADER and row.request.team.leader_id == user.id)
+
+
+def mark(request: AppointmentRequest, outcome: str, by, now: datetime | None = None) -> AppointmentRequest:
+    """Record the outcome of a started appointment; attended adds its contact, anything else removes it.
+
+    Raises AttendanceError naming why it cannot be recorded."""
+    if outcome not in OUTCOMES:
+        raise AttendanceError(f"Attendance: choose one of {', '.join(OUTCOMES.values())}.")
+    now = now or utcnow()
+    row = row_of(request, placements([request.id]).get(request.id))
+    if request.cancelled_at is not None:
+        raise AttendanceError("This appointment was cancelled.")
+    if row.start is None:
+        raise AttendanceError("This appointment has not been placed, so nobody could attend it.")
+    if not may_mark(by, row, now):
+        if row.start > to_local(now, request.team.timezone):
+            raise AttendanceError(f"Attendance can be recorded from the appointment's start ({row.start:%a %d %b %H:%M}).")
+        raise AttendanceError("Only the appointment's advisor or the team leader can record its attendance.")
+    before = request.attendance
+    request.attendance, request.attendance_by_id, request.attendance_at = outcome, getattr(by, "id", None), now
+    db.session.execute(delete(Contact).where(Contact.request_id == request.id))
+    if outcome == "attended":
+        db.session.add(Contact(client_id=request.client_id, advisor_id=row.advisor.id, kind=request.kind,
+                               occurred_at=row.start.astimezone(now.tzinfo), request_id=request.id))
+    audit.record("attendance_marked", user=by, obj=request, client=request.client_id, outcome=outcome, before=before)
+    db.session.commit()
+    return request

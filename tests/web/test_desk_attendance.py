@@ -1,0 +1,95 @@
+"""Attendance: only attended appointments are contacts, so a DNA changes the continuity figures."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete
+
+from caseload.extensions import db
+from caseload.models import AppointmentRequest, Client, Contact
+from caseload.services import attendance, booking
+from caseload.services.caseload import client_visits, continuity_indices, my_caseload
+from tests.web import access_matrix as m
+from tests.web import desk_support as d
+
+
+def _booked_with_history():
+    """advisor1's client with history A, A, B (A = advisor1) and a follow-up booked with A this week."""
+    d.publish_week()
+    client = m.client_of("advisor1")
+    a, b = m.user("advisor1").advisor, m.user("advisor2").advisor
+    offer = next(o for o in booking.offers(m.team("north"), d.ask(client), count=20) if o.advisor.id == a.id)
+    db.session.execute(delete(Contact).where(Contact.client_id == client.id))
+    for weeks, who in ((3, a), (2, a), (1, b)):
+        db.session.add(Contact(client_id=client.id, advisor_id=who.id, kind="support",
+                               occurred_at=offer.start - timedelta(weeks=weeks)))
+    db.session.commit()
+    booked = booking.book(m.team("north"), d.ask(client), a.id, offer.local, m.user("leader"))
+    return client, booked, a
+
+
+def _indices(client, now):
+    return continuity_indices([advisor for _, advisor in client_visits(client, now)])
+
+
+def test_continuity_counts_attended_appointments_and_not_dnas(demo_app):
+    client, booked, a = _booked_with_history()
+    after = booked.offer.end + timedelta(hours=1)
+    request = booked.request
+    # Booked but not yet recorded: not a visit (A A B).
+    assert _indices(client, after)["upc"] == pytest.approx(2 / 3)
+    attendance.mark(request, "attended", m.user("leader"), now=after)
+    got = _indices(client, after)  # A A B A
+    assert (got["upc"], got["coc"], got["secon"]) == pytest.approx((3 / 4, 6 / 12, 1 / 3))
+    row = next(r for r in my_caseload(a, after) if r.client.id == client.id)
+    assert (row.visits, row.dna) == (4, 0) and row.last_contact.date() == booked.offer.start.date()
+    attendance.mark(db.session.get(AppointmentRequest, request.id), "dna", m.user("leader"), now=after)
+    got = _indices(client, after)  # A A B again
+    assert (got["upc"], got["coc"], got["secon"]) == pytest.approx((2 / 3, 2 / 6, 1 / 2))
+    row = next(r for r in my_caseload(a, after) if r.client.id == client.id)
+    assert (row.visits, row.dna) == (3, 1)
+    assert row.last_contact.date() == (booked.offer.start - timedelta(weeks=1)).date()
+
+
+def test_attendance_waits_for_the_start_and_is_for_the_advisor_or_the_leader(demo_app):
+    client, booked, a = _booked_with_history()
+    request = booked.request
+    with pytest.raises(attendance.AttendanceError, match="from the appointment's start"):
+        attendance.mark(request, "attended", m.user("leader"), now=booked.offer.start - timedelta(minutes=1))
+    after = booked.offer.start + timedelta(minutes=5)
+    with pytest.raises(attendance.AttendanceError, match="advisor or the team leader"):
+        attendance.mark(request, "attended", m.user("advisor2"), now=after)
+    with pytest.raises(attendance.AttendanceError, match="advisor or the team leader"):
+        attendance.mark(request, "attended", m.user("leader2"), now=after)
+    attendance.mark(request, "dna", m.user("advisor1"), now=after)
+    assert db.session.get(AppointmentRequest, request.id).attendance == "dna"
+
+
+def test_the_clients_page_shows_upcoming_and_the_dna_count(demo_client, demo_auth):
+    client, booked, a = _booked_with_history()
+    attendance.mark(booked.request, "dna", m.user("leader"), now=booked.offer.end)
+    demo_auth.login("advisor1")
+    page = demo_client.get(f"/desk/clients/{client.id}").get_data(as_text=True)
+    assert 'did not attend: <span id="dna-count">1</span>' in page
+    assert booked.offer.start.strftime("%d %b %Y") in page or "Nothing booked ahead" not in page
+    caseload = demo_client.get("/me/caseload").get_data(as_text=True)
+    assert "<th>DNA</th>" in caseload
+
+
+def test_cancelling_frees_the_time_in_a_new_version_and_records_a_late_one(demo_client, demo_auth):
+    client, booked, a = _booked_with_history()
+    demo_auth.login("leader")
+    answer = demo_client.post(f"/desk/appointments/{booked.request.id}/cancel", data={"late": "y"})
+    assert answer.status_code == 302
+    plan = d.current()
+    assert plan.published_version == 3
+    assert all(i.request_id != booked.request.id for i in plan.items)
+    db.session.expire_all()
+    request = db.session.get(AppointmentRequest, booked.request.id)
+    assert request.cancelled_at is not None and request.attendance == "cancelled_late"
+    # The time is offered again.
+    again = booking.offers(m.team("north"), d.ask(db.session.get(Client, client.id)), count=20)
+    assert any(o.advisor.id == a.id and o.local == booked.offer.local for o in again)
+    assert demo_client.post(f"/desk/appointments/{booked.request.id}/cancel", data={}).status_code == 302
+    assert d.current().published_version == 3  # cancelling twice changes nothing

@@ -1,0 +1,191 @@
+"""The booking desk: offers with reasons in plain words, booking into a published week as a new version or
+into a week not yet published as a pinned request, named advisors for new clients, scope, bad input."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from caseload.extensions import db
+from caseload.models import AppointmentRequest, AppointmentType, AuditEvent, Client
+from caseload.services import booking, calendar_feed
+from caseload.services.problem import build_problem, request_sid
+from tests.web import access_matrix as m
+from tests.web import desk_support as d
+
+
+def test_offers_name_the_usual_advisor_and_their_protected_time(demo_app):
+    d.publish_week()
+    client = m.client_of("advisor1")
+    offers = booking.offers(m.team("north"), d.ask(client))
+    assert offers, "the demo week has room for a follow-up"
+    best = offers[0]
+    assert best.advisor.id == client.named_advisor_id  # the planner's best offer keeps continuity
+    assert best.reasons[0] == f"with {best.advisor.name}, their usual advisor"
+    first = best.advisor.name.split()[0]
+    assert any(re.fullmatch(rf"keeps {first}'s (\w+day( and \w+day)* )?protected time( \(moved to fit\))?", r)
+               for r in best.reasons), best.reasons
+    assert [o.score_delta for o in offers] == sorted((o.score_delta for o in offers), reverse=True)
+
+
+def test_a_leader_books_an_offer_into_the_published_week_as_a_new_version(demo_client, demo_auth):
+    v1 = d.publish_week()
+    client = m.client_of("advisor1")
+    before = len(d.items_of(v1, client.id))
+    demo_auth.login("leader")
+    page = demo_client.post(f"/desk/clients/{client.id}/offers", data=d.form())
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "their usual advisor" in text and "protected time" in text
+    offer = booking.offers(m.team("north"), d.ask(client))[0]
+    answer = demo_client.post(f"/desk/clients/{client.id}/book",
+                              data=d.form(advisor=offer.advisor.id, start=offer.local))
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
+    plan = d.current()
+    assert plan.published_version == 2 and plan.based_on_id == v1.id
+    db.session.refresh(v1)
+    assert v1.status == "superseded"
+    mine = d.items_of(plan, client.id)
+    assert len(mine) == before + 1
+    new = next(i for i in mine if i.request.booked_at is not None)
+    assert (new.advisor_id, new.pinned) == (offer.advisor.id, True)
+    assert new.starts_at == offer.start
+    assert new.request.pinned_advisor_id == offer.advisor.id and new.request.pinned_start == offer.start
+    # Every other appointment of version 1 is still there, at the same place.
+    old = {(i.request_id, i.advisor_id, i.starts_at) for i in v1.items}
+    assert old <= {(i.request_id, i.advisor_id, i.starts_at) for i in plan.items}
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "appointment_booked"))
+    assert event.detail["version"] == 2 and event.user_id == m.user("leader").id
+    # The advisor's week and calendar feed show it at once.
+    advisor_user = offer.advisor.user
+    feed = calendar_feed.feed(advisor_user).decode()
+    assert f"caseload-item-{new.id}@caseload" in feed
+    demo_auth.logout()
+    demo_auth.login(advisor_user.username)
+    week_page = demo_client.get(f"/me/week/{d.week().isoformat()}").get_data(as_text=True)
+    assert client.reference in week_page
+
+
+def test_booking_a_week_not_yet_published_saves_a_pinned_request_the_planner_keeps(demo_app):
+    client = m.client_of("advisor1")
+    week = d.next_week()
+    offer = booking.offers(m.team("north"), d.ask(client, week_start=week))[0]
+    booked = booking.book(m.team("north"), d.ask(client, week_start=week), offer.advisor.id, offer.local,
+                          m.user("leader"))
+    assert booked.plan is None
+    problem, _maps = build_problem(m.team("north"), week)
+    appointment = next(a for a in problem["appointments"] if a["id"] == request_sid(booked.request.id))
+    assert appointment["pinned"] == {"advisor": f"a{offer.advisor.id}", "start": offer.local}
+    # The next offer for the same client cannot take that time again.
+    again = booking.offers(m.team("north"), d.ask(client, week_start=week))
+    assert all(not (o.start < booked.offer.end and booked.offer.start < o.end) for o in again)
+
+
+def test_a_new_client_gets_the_booked_advisor_as_named_advisor(demo_app):
+    d.publish_week()
+    north = m.team("north")
+    newcomer = Client(team=north, reference="N-NEW", name="New Person", need=m.client_of("advisor1").need)
+    db.session.add(newcomer)
+    db.session.commit()
+    offer = booking.offers(north, d.ask(newcomer))[0]
+    assert any("has no usual advisor yet" in r for r in offer.reasons), offer.reasons
+    booking.book(north, d.ask(newcomer), offer.advisor.id, offer.local, m.user("leader"))
+    db.session.expire_all()
+    assert db.session.get(Client, newcomer.id).named_advisor_id == offer.advisor.id
+
+
+def test_the_same_time_twice_is_a_conflict_with_fresh_offers(demo_client, demo_auth):
+    d.publish_week()
+    client = m.client_of("advisor1")
+    offer = booking.offers(m.team("north"), d.ask(client))[0]
+    demo_auth.login("leader")
+    data = d.form(advisor=offer.advisor.id, start=offer.local)
+    assert demo_client.post(f"/desk/clients/{client.id}/book", data=data).status_code == 302
+    count = d.request_count()
+    again = demo_client.post(f"/desk/clients/{client.id}/book", data=data)
+    assert again.status_code == 409
+    text = again.get_data(as_text=True)
+    assert "was just taken" in text and "nothing was booked" in text
+    assert text.count('class="card offer"') >= 1  # fresh offers to choose from
+    assert d.request_count() == count
+    assert d.current().published_version == 2
+
+
+def test_an_advisor_books_only_their_own_diary_for_their_own_clients(demo_client, demo_auth):
+    d.publish_week()
+    mine, theirs = m.client_of("advisor1"), m.client_of("advisor2")
+    me = m.user("advisor1").advisor
+    demo_auth.login("advisor1")
+    assert demo_client.get(f"/desk/clients/{mine.id}").status_code == 200
+    assert demo_client.get(f"/desk/clients/{theirs.id}").status_code == 404
+    assert demo_client.post(f"/desk/clients/{theirs.id}/offers", data=d.form()).status_code == 404
+    page = demo_client.post(f"/desk/clients/{mine.id}/offers", data=d.form())
+    assert page.status_code == 200
+    advisors = set(re.findall(r"with ([A-Z][a-z]+ [A-Z][a-z]+)</h2>", page.get_data(as_text=True)))
+    assert advisors == {me.name}
+    other = m.user("advisor2").advisor  # same team, another diary
+    offer = booking.offers(m.team("north"), d.ask(mine))[0]
+    refused = demo_client.post(f"/desk/clients/{mine.id}/book",
+                               data=d.form(advisor=other.id, start=offer.local))
+    assert refused.status_code == 400 and "your own diary" in refused.get_data(as_text=True)
+
+
+def test_bad_input_names_the_field_and_books_nothing(demo_client, demo_auth):
+    d.publish_week()
+    client = m.client_of("advisor1")
+    demo_auth.login("leader")
+    count = d.request_count()
+    url = f"/desk/clients/{client.id}/offers"
+
+    def refused(data, field_label, words):
+        answer = demo_client.post(url, data=data)
+        text = answer.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
+        assert answer.status_code == 400, text[:500]
+        assert f"Not booked. {field_label}:" in text and words in text, text[:3000]
+
+    refused(d.form(windows="sat 09:00-12:00"), "Days and times the client can come", "outside the bookable days")
+    refused(d.form(windows="mon 07:00-08:30"), "Days and times the client can come", "is working")
+    refused(d.form(windows="someday"), "Days and times the client can come", "is not a window")
+    refused(d.form(purpose="bad\x01text"), "Purpose (optional)", "control character")
+    refused(d.form(windows="mon 09:00-17:00\x1b"), "Days and times the client can come", "control character")
+    assert demo_client.post(url, data=d.form(purpose="nul\x00")).status_code == 400
+    compliance = db.session.scalar(select(AppointmentType).where(AppointmentType.code == "compliance-review"))
+    demo_auth.logout()
+    demo_auth.login("advisor1")
+    me = m.user("advisor1").advisor
+    if "policing" not in me.roles:
+        refused(d.form(type_=compliance), "Appointment type", f"{me.name} does not do policing")
+    assert d.request_count() == count
+    assert d.current().published_version == 1
+
+
+def test_a_time_outside_the_clients_windows_is_refused(demo_app):
+    d.publish_week()
+    client = m.client_of("advisor1")
+    offer = booking.offers(m.team("north"), d.ask(client, "tue 09:00-12:00"))[0]
+    try:
+        booking.book(m.team("north"), d.ask(client, "wed 09:00-12:00"), offer.advisor.id, offer.local, m.user("leader"))
+    except booking.BookingError as err:
+        assert err.field == "start"
+    else:
+        raise AssertionError("booked outside the client's windows")
+    assert db.session.scalar(select(AppointmentRequest).where(AppointmentRequest.booked_at.is_not(None))) is None
+
+
+def test_a_leader_cannot_reach_another_teams_clients_or_appointments(demo_client, demo_auth):
+    south_client = m.client_of("advisor13")
+    south_request = db.session.scalar(select(AppointmentRequest).where(AppointmentRequest.client_id == south_client.id)) \
+        or db.session.scalar(select(AppointmentRequest).where(AppointmentRequest.team_id == m.team("south").id))
+    demo_auth.login("leader")
+    assert demo_client.get(f"/desk/clients/{south_client.id}").status_code == 404
+    assert demo_client.post(f"/desk/clients/{south_client.id}/offers", data=d.form()).status_code == 404
+    assert demo_client.post(f"/desk/clients/{south_client.id}/book", data=d.form(advisor=1, start="x")).status_code == 404
+    assert demo_client.post(f"/desk/appointments/{south_request.id}/cancel", data={}).status_code == 404
+    assert demo_client.post(f"/desk/appointments/{south_request.id}/attendance",
+                            data={"outcome": "dna"}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(AppointmentRequest, south_request.id).cancelled_at is None
+    demo_auth.logout()
+    demo_auth.login("leader2")
+    assert demo_client.get(f"/desk/clients/{south_client.id}").status_code == 200
+
