@@ -1,7 +1,7 @@
 """booking desk: who booked an appointment, its cancellation and attendance; attended contacts link to it; API idempotency keys
 
-Revision ID: 0004_booking_desk
-Revises: 0003_rate_limits
+Revision ID: 0005_booking_desk
+Revises: 0004_job_heartbeat
 Create Date: 2026-11-29 14:35:35.652678
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import caseload.models.types
 
 
-revision = '0004_booking_desk'
-down_revision = '0003_rate_limits'
+revision = '0005_booking_desk'
+down_revision = '0004_job_heartbeat'
 branch_labels = None
 depends_on = None
 
