@@ -5,6 +5,7 @@ so the document and the behaviour cannot drift apart; the tests validate every r
 """
 from __future__ import annotations
 
+from caseload.api import booking_docs
 from caseload.api.blueprint import bp
 from caseload.auth.access import public
 from caseload.security import MAX_ID
@@ -157,10 +158,19 @@ SCHEMAS["RequestChange"] = {
     "properties": {**SCHEMAS["RequestFields"]["properties"],
                    "version": {**ID, "description": "The request's version you read"}}}
 
+# The booking desk's bodies and answers, in the same forms as the rest of the document.
+SCHEMAS.update(booking_docs.schemas(LOCAL_TIME, ONE_LINE, ID, WEEK["schema"]))
+
 LOCATION = {"Location": {"description": "Where to poll the job", "schema": {"type": "string"}}}
 
 
 def document() -> dict:
+    doc = _document()
+    doc["paths"].update(booking_docs.paths(_op, _json, _errors, _id("team_id"), _id("request_id")))
+    return doc
+
+
+def _document() -> dict:
     team, client, request, job, plan = _id("team_id"), _id("client_id"), _id("request_id"), _id("job_id"), _id("plan_id")
     return {
         "openapi": "3.1.0",

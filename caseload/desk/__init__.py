@@ -1,5 +1,5 @@
-from flask import Blueprint
+"""The `desk` blueprint (the booking desk): importing this package registers its routes on `bp`."""
+from caseload.desk import views  # noqa: F401 - the module adds its routes to bp
+from caseload.desk.blueprint import bp
 
-bp = Blueprint("desk", __name__)
-
-from caseload.desk import views  # noqa: E402,F401
+__all__ = ["bp"]

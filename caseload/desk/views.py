@@ -13,7 +13,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from caseload.auth.access import can_manage_team, role_required
-from caseload.desk import bp
+from caseload.desk.blueprint import bp
 from caseload.desk.forms import AskForm, AttendanceForm, BookForm, CancelForm
 from caseload.extensions import db
 from caseload.localtime import this_week_start

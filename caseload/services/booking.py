@@ -19,7 +19,6 @@ the unique (team, week, published_version), so even a publish racing a booking c
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
@@ -40,13 +39,13 @@ from caseload.services.problem import (
     local_naive, request_sid, team_advisors, utc_of_local,
 )
 from caseload.services.rota import Window
+from caseload.values import text_problem
 from scheduler import baselines
 from scheduler.booking import Desk
 from scheduler.document import read_placements
 from scheduler.model import ProblemError, parse_problem
 
 DEFAULT_COUNT = 5
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -115,8 +114,9 @@ def clean_text(value: str | None, field_name: str, limit: int = 200) -> str | No
     """Text a person typed, stripped; control characters (NUL, escapes…) are refused naming the field."""
     if value is None:
         return None
-    if CONTROL.search(value):
-        raise BookingError("contains a control character (such as NUL); remove it and try again.", field_name)
+    problem = text_problem(value, multiline=field_name == "windows")
+    if problem:
+        raise BookingError(problem, field_name)
     value = value.strip()
     if len(value) > limit:
         raise BookingError(f"is longer than {limit} characters.", field_name)

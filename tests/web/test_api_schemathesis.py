@@ -30,7 +30,10 @@ pytestmark = pytest.mark.schemathesis
 
 TOKEN = "test-token-leader"  # what access_matrix.issue_token("leader") issues
 # Fields whose value the document cannot decide: references to stored records, and calendar facts.
-DATA_FIELDS = {"client_id", "type", "pinned_advisor_id", "pinned_start", "named_advisor_id", "need", "windows"}
+DATA_FIELDS = {"client_id", "type", "pinned_advisor_id", "pinned_start", "named_advisor_id", "need", "windows",
+               # the booking desk: a week's Monday, a free start, an advisor of the team, a key used before,
+               # attendance only from the start, a booking not yet cancelled
+               "week", "start", "advisor_id", "Idempotency-Key", "outcome", "request_id"}
 FORM_REFUSAL = "Some fields are not right"  # api/schemas.body(): the request body failed the document's schema
 
 CONFIG = schemathesis.Config.from_dict({

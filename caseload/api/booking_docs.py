@@ -1,0 +1,91 @@
+"""The booking desk's part of the OpenAPI document: schemas (also used to validate bodies) and paths.
+
+Kept apart from openapi.py, which merges them in; it imports nothing from there (no cycle).
+"""
+from __future__ import annotations
+
+OUTCOMES = ["attended", "dna", "cancelled_late"]
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def schemas(local_time: dict, one_line: str, id_: dict, week: dict) -> dict:
+    """The booking schemas, in openapi.py's forms: its local time, one-line text, id and week-day patterns."""
+    nullable_int = {"type": ["integer", "null"]}
+    ask = {"client_id": id_,
+           "type": {"type": "string", "maxLength": 40, "pattern": one_line,
+                    "description": "An appointment type's code; the duration and kind follow the type"},
+           "week": {**week, "description": "The Monday of the week, YYYY-MM-DD (another day is a 422)"},
+           "windows": {"type": "array", "items": _ref("Window"), "minItems": 1, "maxItems": 50,
+                       "description": "When the client can come (each window within one day of the week)"},
+           "purpose": {"type": ["string", "null"], "maxLength": 200, "pattern": one_line}}
+    offer = {"type": "object", "required": ["advisor_id", "advisor", "start", "end", "score_delta", "reasons"],
+             "properties": {"advisor_id": {"type": "integer"}, "advisor": {"type": "string"}, "start": local_time,
+                            "end": {"type": "string"}, "score_delta": {"type": "integer"},
+                            "reasons": {"type": "array", "items": {"type": "string"}}}}
+    return {
+        "OfferAsk": {"type": "object", "additionalProperties": False, "required": ["client_id", "type", "week", "windows"],
+                     "properties": {**ask, "count": {"type": "integer", "minimum": 1, "maximum": 20,
+                                                     "description": "Offers wanted (default 5)"}}},
+        "Offer": offer,
+        "Offers": {"type": "object", "required": ["offers", "unplaceable"],
+                   "properties": {"offers": {"type": "array", "items": _ref("Offer")},
+                                  "unplaceable": {"type": ["string", "null"],
+                                                  "description": "Why nothing fits, when there is no offer"}}},
+        "BookingFields": {"type": "object", "additionalProperties": False,
+                          "required": ["client_id", "type", "week", "windows", "advisor_id", "start"],
+                          "description": "The ask (as for offers) and the offer chosen: its advisor and start.",
+                          "properties": {**ask, "advisor_id": id_, "start": local_time}},
+        "Booking": {"type": "object",
+                    "required": ["id", "team_id", "client_id", "advisor_id", "type", "week_start", "start", "end",
+                                 "status", "attendance", "plan_id", "published_version"],
+                    "properties": {"id": {"type": "integer"}, "team_id": {"type": "integer"},
+                                   "client_id": {"type": "integer"}, "advisor_id": nullable_int,
+                                   "type": {"type": "string"}, "week_start": {"type": "string", "format": "date"},
+                                   "start": {"type": ["string", "null"]}, "end": {"type": ["string", "null"]},
+                                   "status": {"enum": ["booked", "cancelled"]},
+                                   "attendance": {"enum": OUTCOMES + [None]},
+                                   "plan_id": {**nullable_int, "description": "The published plan holding it (null: "
+                                                                              "pinned in a week not yet published)"},
+                                   "published_version": nullable_int}},
+        "BookingConflict": {"type": "object", "required": ["error", "message", "offers"],
+                            "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                                           "offers": {"type": "array", "items": _ref("Offer")}}},
+        "Cancel": {"type": "object", "additionalProperties": False,
+                   "properties": {"late": {"type": "boolean", "description": "The client cancelled late"},
+                                  "reason": {"type": ["string", "null"], "maxLength": 200, "pattern": one_line}}},
+        "Attendance": {"type": "object", "additionalProperties": False, "required": ["outcome"],
+                       "properties": {"outcome": {"enum": OUTCOMES}}},
+    }
+
+
+IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": True,
+                   "description": "A key of your choosing (1-200 printable characters), new for each booking. A "
+                                  "retry with the same key and body returns the first answer and books nothing more; "
+                                  "the same key with another body is a 422.",
+                   "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[\x21-\x7e]+$"}}
+
+
+def paths(op, json, errors, team_param, request_param) -> dict:
+    """The booking paths, built with openapi.py's helpers (op, json, errors) and path parameters."""
+    conflict = {"409": json(_ref("BookingConflict"), "The time was taken (or the week changed) first: nothing was "
+                                                     "booked; fresh offers to choose from")}
+    book = op("Book an offer (send an Idempotency-Key)", "The booking", _ref("Booking"), 400, 404, 422,
+              status="201", params=[IDEMPOTENCY_KEY], body="BookingFields")
+    book["responses"].update(conflict)
+    return {
+        "/teams/{team_id}/offers": {"post": op(
+            "The best places for one appointment, with reasons (an advisor: in their own diary)", "Offers, best first",
+            _ref("Offers"), 400, 404, 422, params=[team_param], body="OfferAsk")},
+        "/bookings": {"post": book},
+        "/bookings/{request_id}": {"get": op("One booked appointment", "The booking", _ref("Booking"), 404,
+                                             params=[request_param])},
+        "/bookings/{request_id}/cancel": {"post": op(
+            "Cancel a booked appointment: the time is free again (a new published version)", "The cancelled booking",
+            _ref("Booking"), 400, 404, 409, 422, params=[request_param], body="Cancel")},
+        "/bookings/{request_id}/attendance": {"post": op(
+            "Record attendance (from its start; the appointment's advisor or the team leader)", "The booking",
+            _ref("Booking"), 400, 404, 422, params=[request_param], body="Attendance")},
+    }

@@ -1,0 +1,197 @@
+"""The booking desk in the JSON API: offers, bookings (idempotent), cancel, attendance.
+
+Scoped like the pages (caseload/desk/views.py): team leaders and administrators for the teams they manage,
+advisors for the clients they hold or cover and into their own diary; anything else is 404. A booking that
+loses a race is a 409 carrying fresh offers. `POST /bookings` needs an Idempotency-Key: the first answer is
+stored with the booking in one transaction, and a retry with the same key and body gets it again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from caseload.api.blueprint import bp
+from caseload.api.schemas import ApiError, body, invalid, local
+from caseload.auth.access import role_required
+from caseload.api.views import ANYONE, _windows, client_or_404, not_found, team_or_404
+from caseload.extensions import db
+from caseload.models import AppointmentRequest, AppointmentType, IdempotencyKey, Role, Team
+from caseload.services import attendance, booking
+
+KEY = re.compile(r"[\x21-\x7e]{1,200}")  # as the document's Idempotency-Key pattern
+# Service field names -> API field names.
+FIELDS = {"client": "client_id", "advisor": "advisor_id", "type": "type", "windows": "windows", "purpose": "purpose",
+          "start": "start", "reason": "reason", "request": "request_id"}
+
+
+def _refused(err: booking.BookingError) -> ApiError:
+    return invalid(FIELDS.get(err.field, err.field), str(err))
+
+
+def _week(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise invalid("week", f"{text!r} is not a date YYYY-MM-DD") from None
+    if day.weekday() != 0:
+        raise invalid("week", "give the Monday that starts the week")
+    if not date(2000, 1, 1) <= day <= date(2099, 12, 21):
+        raise invalid("week", "the week must lie between 2000 and 2099")
+    return day
+
+
+def _ask(team: Team, data: dict) -> booking.Ask:
+    client = client_or_404(data["client_id"])
+    if client.team_id != team.id:
+        raise not_found("client")
+    kind = db.session.scalar(select(AppointmentType).where(func.lower(AppointmentType.code) == data["type"].lower(),
+                                                           AppointmentType.active.is_(True)))
+    if kind is None:
+        raise invalid("type", f"no active appointment type {data['type']!r}")
+    week = _week(data["week"])
+    advisor = None
+    if current_user.role == Role.ADVISOR:
+        advisor = current_user.advisor
+        if advisor is None:
+            raise not_found("advisor record for your account")
+    return booking.Ask(client=client, type=kind, week_start=week, windows=_windows(data["windows"], week, team.timezone),
+                       purpose=data.get("purpose"), advisor=advisor)
+
+
+def offer_json(offer: booking.Offer, tz: str) -> dict:
+    return {"advisor_id": offer.advisor.id, "advisor": offer.advisor.name, "start": offer.local,
+            "end": local(offer.end, tz), "score_delta": offer.score_delta, "reasons": offer.reasons}
+
+
+def booking_json(item: AppointmentRequest) -> dict:
+    tz = item.team.timezone
+    placed = attendance.placements([item.id]).get(item.id)
+    row = attendance.row_of(item, placed)
+    plan = placed.plan if placed is not None else None
+    return {"id": item.id, "team_id": item.team_id, "client_id": item.client_id,
+            "advisor_id": row.advisor.id if row.advisor else None, "type": item.type.code,
+            "week_start": item.week_start.isoformat(),
+            "start": local(row.start, tz) if row.start else None, "end": local(row.end, tz) if row.end else None,
+            "status": "cancelled" if item.cancelled_at else "booked", "attendance": item.attendance,
+            "plan_id": plan.id if plan else None, "published_version": plan.published_version if plan else None}
+
+
+def booking_or_404(request_id: int) -> AppointmentRequest:
+    found = db.session.get(AppointmentRequest, request_id)
+    if found is None:
+        raise not_found("booking")
+    try:
+        client_or_404(found.client_id)
+    except ApiError:
+        raise not_found("booking") from None
+    return found
+
+
+@bp.post("/teams/<int:team_id>/offers")
+@role_required(*ANYONE)
+def team_offers(team_id):
+    team = team_or_404(team_id)
+    data = body("OfferAsk")
+    ask = _ask(team, data)
+    try:
+        found = booking.offers(team, ask, count=data.get("count", booking.DEFAULT_COUNT))
+        why = None if found else booking.why_none(team, ask)
+    except booking.BookingError as err:
+        raise _refused(err) from None
+    return {"offers": [offer_json(o, team.timezone) for o in found], "unplaceable": why}
+
+
+def _idempotency_key() -> str:
+    key = request.headers.get("Idempotency-Key", "")
+    if not key.strip():
+        raise invalid("Idempotency-Key", "send an Idempotency-Key header (a new key for each booking)")
+    if not KEY.fullmatch(key):
+        raise invalid("Idempotency-Key", "must be 1-200 printable ASCII characters without spaces")
+    return key
+
+
+def _stored(key: str) -> IdempotencyKey | None:
+    return db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == current_user.id,
+                                                          IdempotencyKey.key == key))
+
+
+def _replay(stored: IdempotencyKey, fingerprint: str):
+    if stored.fingerprint != fingerprint:
+        raise invalid("Idempotency-Key", "this key was used for another booking; send a new key")
+    return stored.body, stored.status, {"Idempotent-Replayed": "true"}
+
+
+@bp.post("/bookings")
+@role_required(*ANYONE)
+def create_booking():
+    key = _idempotency_key()
+    data = body("BookingFields")
+    fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    if (stored := _stored(key)) is not None:
+        return _replay(stored, fingerprint)
+    team = client_or_404(data["client_id"]).team
+    ask = _ask(team, data)
+    user_id = current_user.id
+
+    def remember(booked: booking.Booked) -> None:
+        db.session.add(IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint, status=201,
+                                      body=booking_json(booked.request)))
+
+    def earlier():
+        found = _stored(key)
+        return None if found is None else (found.body, found.status, found.fingerprint)
+
+    try:
+        result = booking.book(team, ask, data["advisor_id"], data["start"], current_user,
+                              before_commit=remember, replay=earlier)
+    except booking.BookingError as err:
+        raise _refused(err) from None
+    except booking.BookingConflict as err:
+        if (stored := _stored(key)) is not None:  # the same key booked by a retry at the same moment
+            return _replay(stored, fingerprint)
+        return {"error": "Conflict", "message": str(err),
+                "offers": [offer_json(o, team.timezone) for o in err.offers]}, 409
+    if isinstance(result, tuple):  # a retry that waited on the lock for the first try to finish
+        answer, status, first = result
+        if first != fingerprint:
+            raise invalid("Idempotency-Key", "this key was used for another booking; send a new key")
+        return answer, status, {"Idempotent-Replayed": "true"}
+    return booking_json(result.request), 201
+
+
+@bp.get("/bookings/<int:request_id>")
+@role_required(*ANYONE)
+def get_booking(request_id):
+    return booking_json(booking_or_404(request_id))
+
+
+@bp.post("/bookings/<int:request_id>/cancel")
+@role_required(*ANYONE)
+def cancel_booking(request_id):
+    item = booking_or_404(request_id)
+    data = body("Cancel")
+    try:
+        booking.cancel(item, current_user, late=bool(data.get("late")), reason=data.get("reason"))
+    except booking.BookingError as err:
+        raise _refused(err) from None
+    except booking.BookingConflict as err:
+        raise ApiError(409, str(err)) from None
+    return booking_json(db.session.get(AppointmentRequest, request_id))
+
+
+@bp.post("/bookings/<int:request_id>/attendance")
+@role_required(*ANYONE)
+def booking_attendance(request_id):
+    item = booking_or_404(request_id)
+    data = body("Attendance")
+    try:
+        attendance.mark(item, data["outcome"], current_user)
+    except attendance.AttendanceError as err:
+        raise invalid("outcome", str(err)) from None
+    return booking_json(db.session.get(AppointmentRequest, request_id))

@@ -1,0 +1,134 @@
+"""The booking desk in the JSON API: offers, idempotent bookings, conflicts with fresh offers, cancel,
+attendance; every answer checked against the OpenAPI document."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from caseload.extensions import db
+from caseload.models import AppointmentRequest
+from tests.web import access_matrix as m
+from tests.web import desk_support as d
+from tests.web.api_support import ApiClient
+
+
+def _ask(client=None, **over) -> dict:
+    week = d.week()
+    days = [week + timedelta(days=k) for k in range(5)]
+    body = {"client_id": (client or m.client_of("advisor1")).id, "type": "follow-up", "week": week.isoformat(),
+            "windows": [{"start": f"{day}T09:00", "end": f"{day}T17:00"} for day in days]}
+    body.update(over)
+    return body
+
+
+def _booked_count() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(AppointmentRequest.id)).where(AppointmentRequest.booked_at.is_not(None)))
+
+
+@pytest.fixture
+def published(demo_app):
+    return d.publish_week()
+
+
+def test_offers_are_ranked_with_reasons_and_scoped(demo_client, published):
+    leader = ApiClient(demo_client, "leader")
+    north = m.team("north").id
+    answer = leader.post("/teams/{team_id}/offers", team_id=north, json=_ask())
+    assert answer.status_code == 200
+    offers = answer.get_json()["offers"]
+    assert offers and offers[0]["reasons"][0].endswith("their usual advisor")
+    assert [o["score_delta"] for o in offers] == sorted((o["score_delta"] for o in offers), reverse=True)
+    assert leader.post("/teams/{team_id}/offers", team_id=m.team("south").id, json=_ask()).status_code == 404
+    advisor = ApiClient(demo_client, "advisor1")
+    mine = advisor.post("/teams/{team_id}/offers", team_id=north, json=_ask()).get_json()["offers"]
+    assert {o["advisor_id"] for o in mine} == {m.user("advisor1").advisor.id}
+    theirs = advisor.post("/teams/{team_id}/offers", team_id=north, json=_ask(m.client_of("advisor2")))
+    assert theirs.status_code == 404
+
+
+def test_bad_asks_name_the_field(demo_client, published):
+    leader = ApiClient(demo_client, "leader")
+    north = m.team("north").id
+    saturday = d.week() + timedelta(days=5)
+    cases = [
+        (_ask(windows=[{"start": f"{saturday}T09:00", "end": f"{saturday}T12:00"}]), "windows"),
+        (_ask(purpose="nul\x00"), "purpose"),
+        (_ask(purpose="bell\x07"), "purpose"),
+        (_ask(type="no-such-type"), "type"),
+        (_ask(week=(d.week() + timedelta(days=1)).isoformat()), "week"),
+    ]
+    for body, field in cases:
+        answer = leader.post("/teams/{team_id}/offers", team_id=north, json=body)
+        assert answer.status_code == 422, (field, answer.get_json())
+        assert field in answer.get_json()["fields"], (field, answer.get_json())
+
+
+def test_a_booking_retried_with_its_key_is_booked_once(demo_client, published):
+    leader = ApiClient(demo_client, "leader")
+    offer = leader.post("/teams/{team_id}/offers", team_id=m.team("north").id, json=_ask()).get_json()["offers"][0]
+    body = {**_ask(), "advisor_id": offer["advisor_id"], "start": offer["start"]}
+    first = leader.post("/bookings", json=body, headers={"Idempotency-Key": "desk-1"})
+    assert first.status_code == 201, first.get_json()
+    booking = first.get_json()
+    assert (booking["advisor_id"], booking["start"], booking["published_version"]) == (
+        offer["advisor_id"], offer["start"], 2)
+    again = leader.post("/bookings", json=body, headers={"Idempotency-Key": "desk-1"})
+    assert again.status_code == 201 and again.get_json() == booking
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert _booked_count() == 1 and d.current().published_version == 2
+    other = leader.post("/bookings", json={**body, "purpose": "changed"}, headers={"Idempotency-Key": "desk-1"})
+    assert other.status_code == 422 and "Idempotency-Key" in other.get_json()["fields"]
+    missing = leader.post("/bookings", json=body)
+    assert missing.status_code == 422 and "Idempotency-Key" in missing.get_json()["fields"]
+    # A new key for the same time: the time is taken, a 409 with fresh offers.
+    taken = leader.post("/bookings", json=body, headers={"Idempotency-Key": "desk-2"})
+    assert taken.status_code == 409
+    assert taken.get_json()["offers"] and "just taken" in taken.get_json()["message"]
+    assert _booked_count() == 1
+    assert leader.get("/bookings/{request_id}", request_id=booking["id"]).get_json() == booking
+
+
+def test_two_retries_with_one_key_at_the_same_moment_book_once(demo_app, published):
+    token = m.issue_token("leader")
+    browser = demo_app.test_client()
+    offer = browser.post(f"/api/v1/teams/{m.team('north').id}/offers", json=_ask(), headers=token).get_json()["offers"][0]
+    body = {**_ask(), "advisor_id": offer["advisor_id"], "start": offer["start"]}
+    barrier = threading.Barrier(2)
+    answers = [None, None]
+
+    def post(index):
+        client = demo_app.test_client()
+        barrier.wait(timeout=30)
+        response = client.post("/api/v1/bookings", json=body, headers={**token, "Idempotency-Key": "same-key"})
+        answers[index] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert [a[0] for a in answers] == [201, 201], answers
+    assert answers[0][1] == answers[1][1]
+    assert _booked_count() == 1
+
+
+def test_cancel_and_attendance_through_the_api(demo_client, published):
+    leader = ApiClient(demo_client, "leader")
+    offer = leader.post("/teams/{team_id}/offers", team_id=m.team("north").id, json=_ask()).get_json()["offers"][0]
+    body = {**_ask(), "advisor_id": offer["advisor_id"], "start": offer["start"]}
+    booking = leader.post("/bookings", json=body, headers={"Idempotency-Key": "k"}).get_json()
+    early = leader.post("/bookings/{request_id}/attendance", request_id=booking["id"], json={"outcome": "dna"})
+    assert early.status_code == 422 and "from the appointment's start" in early.get_json()["message"]
+    other = ApiClient(demo_client, "advisor2")
+    assert other.post("/bookings/{request_id}/cancel", request_id=booking["id"], json={}).status_code == 404
+    cancelled = leader.post("/bookings/{request_id}/cancel", request_id=booking["id"], json={"late": True})
+    assert cancelled.status_code == 200
+    got = cancelled.get_json()
+    assert (got["status"], got["attendance"], got["plan_id"]) == ("cancelled", "cancelled_late", None)
+    assert d.current().published_version == 3
+    twice = leader.post("/bookings/{request_id}/cancel", request_id=booking["id"], json={})
+    assert twice.status_code == 422
