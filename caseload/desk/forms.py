@@ -15,6 +15,7 @@ class AskForm(FlaskForm):
     week = SelectField("Week of", validators=[InputRequired()])
     windows = TextAreaField("Days and times the client can come", validators=[DataRequired(), Length(max=2000)])
     purpose = StringField("Purpose (optional)", validators=[Optional(), Length(max=200)])
+    replacing = HiddenField("Appointment rebooked", validators=[Optional(), Length(max=12)])
 
 
 class BookForm(AskForm):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -65,8 +65,15 @@ def _ask(form: AskForm, client: Client) -> booking.Ask:
         windows = rota.parse_windows(windows_text, week)
     except rota.RotaError as err:
         raise booking.BookingError(str(err), "windows") from None
+    replacing = None
+    if form.replacing.data:
+        if not form.replacing.data.isdigit():
+            raise booking.BookingError("is not an appointment.", "replacing")
+        replacing = appointment_or_404(int(form.replacing.data))
+        if replacing.client_id != client.id:
+            raise booking.BookingError("A rebooking is for the same client.", "replacing")
     return booking.Ask(client=client, type=db.session.get(AppointmentType, form.type.data), week_start=week,
-                       windows=windows, purpose=form.purpose.data,
+                       windows=windows, purpose=form.purpose.data, replacing=replacing,
                        advisor=current_user.advisor if current_user.role == Role.ADVISOR else None)
 
 
@@ -79,11 +86,20 @@ def _refused(form, err: booking.BookingError) -> None:
         flash(f"Not booked. {err.field + ': ' if err.field else ''}{err}", "error")
 
 
-def _client_page(client: Client, form: AskForm | None = None, status: int = 200):
+def _client_page(client: Client, form: AskForm | None = None, status: int = 200, rebooking=None):
     if form is None:
-        form = AskForm(formdata=None, data={"windows": "\n".join(f"{d} 09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri"))})
+        data = {"windows": "\n".join(f"{d} 09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri"))}
+        if rebooking is not None:
+            data.update(type=rebooking.type_id, replacing=str(rebooking.id))
+        form = AskForm(formdata=None, data=data)
     _choices(form, client)
+    if rebooking is not None and rebooking.week_start.isoformat() in [c.value for c in form.week.choices]:
+        form.week.data = rebooking.week_start.isoformat()
+    if rebooking is None and form.replacing.data and form.replacing.data.isdigit():
+        rebooking = db.session.get(AppointmentRequest, int(form.replacing.data))
+        rebooking = rebooking if rebooking is not None and rebooking.client_id == client.id else None
     return render_template("desk/client.html", client=client, form=form, tz=client.team.timezone,
+                           rebooking=attendance_service.row_of(rebooking, booking.booked_item(rebooking)) if rebooking else None,
                            view=attendance_service.client_view(client), cancel_form=CancelForm(formdata=None),
                            attendance_form=AttendanceForm(formdata=None), may_mark=attendance_service.may_mark), status
 
@@ -91,7 +107,15 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200)
 @bp.get("/clients/<int:client_id>")
 @role_required(*ANYONE)
 def client(client_id):
-    return _client_page(client_or_404(client_id))
+    """The client's appointments and the booking form; `?rebook=<appointment id>` to move one of them."""
+    found = client_or_404(client_id)
+    rebook = request.args.get("rebook", "")
+    rebooking = None
+    if rebook:
+        rebooking = appointment_or_404(int(rebook)) if rebook.isdigit() and len(rebook) < 12 else abort(404)
+        if rebooking.client_id != found.id or rebooking.cancelled_at is not None:
+            abort(404)
+    return _client_page(found, rebooking=rebooking)
 
 
 def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: str | None = None):
@@ -99,7 +123,7 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
     for offer in found:
         book = BookForm(formdata=None, data={"type": form.type.data, "week": form.week.data, "windows": form.windows.data,
                                              "purpose": form.purpose.data or "", "advisor": str(offer.advisor.id),
-                                             "start": offer.local})
+                                             "start": offer.local, "replacing": form.replacing.data or ""})
         _choices(book, client)
         book_forms.append((offer, book))
     return render_template("desk/offers.html", client=client, form=form, offers=book_forms, tz=client.team.timezone,
@@ -146,7 +170,7 @@ def book(client_id):
     offer = booked.offer
     where = (f"in the published plan (version {booked.plan.published_version})" if booked.plan
              else "as a pinned request: the planner keeps it when the week is planned")
-    flash(f"Booked: {client.reference} with {offer.advisor.name}, {offer.local.replace('T', ' ')}, {where}.", "success")
+    flash(f"{'Rebooked' if ask.replacing is not None else 'Booked'}: {client.reference} with {offer.advisor.name}, {offer.local.replace('T', ' ')}, {where}.", "success")
     return redirect(url_for("desk.client", client_id=client.id))
 
 

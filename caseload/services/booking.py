@@ -77,6 +77,7 @@ class Ask:
     windows: list[Window]
     purpose: str | None = None
     advisor: Advisor | None = None
+    replacing: AppointmentRequest | None = None  # rebooking: the appointment this one replaces
 
     @property
     def duration(self) -> int:
@@ -242,12 +243,18 @@ def _pinned_doc(parsed) -> dict:
             "protected": [{"advisor": v, "start": h.to_text(s), "end": h.to_text(e)} for v, s, e in protected]}
 
 
-def desk_week(team: Team, week_start: date, client: Client) -> DeskWeek:
+def desk_week(team: Team, week_start: date, client: Client, without: int | None = None) -> DeskWeek:
     """The week now, ready for offers: problem (with `client` in it) and its plan in a warm Desk.
+    `without`: a request left out (the appointment being rebooked), so its time is free.
 
     Raises BookingError when the week's own plan breaks a rule (e.g. two pins overlapping)."""
     tz = team.timezone
     problem, maps = build_problem(team, week_start)
+    if without is not None:
+        gone = request_sid(without)
+        problem["appointments"] = [a for a in problem["appointments"] if a["id"] != gone]
+        if "previous" in problem:
+            problem["previous"] = [p for p in problem["previous"] if p["appointment"] != gone]
     if client_sid(client.id) not in {c["id"] for c in problem["clients"]}:
         problem["clients"].append(_client_doc(client, set(maps.advisors.values()), week_start, tz))
     plan = published_plan(team, week_start)
@@ -352,13 +359,26 @@ def offers(team: Team, ask: Ask, count: int = DEFAULT_COUNT) -> list[Offer]:
 
     Raises BookingError naming the field for input that cannot be booked."""
     check_ask(team, ask)
-    return _offers_from(desk_week(team, ask.week_start, ask.client), ask, request_doc(ask), count)
+    found = _offers_from(desk_week(team, ask.week_start, ask.client, _replaced_id(ask)), ask, request_doc(ask), count)
+    if ask.replacing is not None:  # rebooking: the same advisor first, then the rest as ranked
+        same = {ask.replacing.pinned_advisor_id, _old_advisor(ask)} - {None}
+        found.sort(key=lambda o: o.advisor.id not in same)
+    return found
+
+
+def _replaced_id(ask: Ask) -> int | None:
+    return ask.replacing.id if ask.replacing is not None else None
+
+
+def _old_advisor(ask: Ask) -> int | None:
+    item = booked_item(ask.replacing) if ask.replacing is not None else None
+    return item.advisor_id if item is not None else None
 
 
 def why_none(team: Team, ask: Ask) -> str | None:
     """Why there is no offer at all (the planner's reason), or None when there are offers."""
     check_ask(team, ask)
-    week = desk_week(team, ask.week_start, ask.client)
+    week = desk_week(team, ask.week_start, ask.client, _replaced_id(ask))
     answer = week.desk.offers(request_doc(ask), count=1)
     return None if answer["offers"] else (answer["unplaceable"] or {}).get("reason")
 
@@ -394,7 +414,8 @@ def _conflict(team: Team, ask: Ask, message: str) -> BookingConflict:
     return BookingConflict(message, fresh)
 
 
-def _taken(team: Team, week_start: date, advisor_id: int, client_id: int, start: datetime, end: datetime) -> bool:
+def _taken(team: Team, week_start: date, advisor_id: int, client_id: int, start: datetime, end: datetime,
+           without: int | None = None) -> bool:
     """Whether the advisor or the client already has an appointment overlapping [start, end) in the week's
     published plan or its pinned requests: the quick refusal under the lock (the Desk checks every rule after)."""
     plan = published_plan(team, week_start)
@@ -402,12 +423,14 @@ def _taken(team: Team, week_start: date, advisor_id: int, client_id: int, start:
         rows = db.session.execute(select(PlanItem.starts_at, PlanItem.ends_at).join(
             AppointmentRequest, PlanItem.request_id == AppointmentRequest.id).where(
             PlanItem.plan_id == plan.id, PlanItem.starts_at < end, PlanItem.ends_at > start,
+            PlanItem.request_id != (without or 0),
             (PlanItem.advisor_id == advisor_id) | (AppointmentRequest.client_id == client_id))).all()
         if rows:
             return True
     pinned = db.session.execute(select(AppointmentRequest.pinned_start, AppointmentRequest.duration_minutes).where(
         AppointmentRequest.team_id == team.id, AppointmentRequest.week_start == week_start,
         AppointmentRequest.cancelled_at.is_(None), AppointmentRequest.pinned_start < end,
+        AppointmentRequest.id != (without or 0),
         (AppointmentRequest.pinned_advisor_id == advisor_id) | (AppointmentRequest.client_id == client_id))).all()
     return any(s + timedelta(minutes=m) > start for s, m in pinned)
 
@@ -443,7 +466,7 @@ def _new_version(current: Plan, by, items: list[PlanItem], blocks: list[Protecte
     plan = Plan(team_id=current.team_id, week_start=current.week_start, status="published", published_version=top + 1,
                 based_on=current, created_by_id=getattr(by, "id", None), published_by_id=getattr(by, "id", None),
                 published_at=now, problem=problem, solution=solution, score=solution.get("score"),
-                bound=current.bound, solver_status="booked", items=items, protected_blocks=blocks)
+                bound=None, solver_status="feasible", items=items, protected_blocks=blocks)
     plan.figures = plan_figures(problem, solution)
     db.session.add(plan)
     db.session.flush()
@@ -474,6 +497,7 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
     if advisor is None or advisor.team_id != team.id:
         raise BookingError("No such advisor in this team.", "advisor")
     client_id, type_id, advisor_pk = ask.client.id, ask.type.id, advisor.id
+    old_id = _replaced_id(ask)
     try:
         db.session.commit()  # end any read transaction: the lock starts a fresh one
         lock_team(team)
@@ -485,12 +509,18 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
         advisor = db.session.get(Advisor, advisor_pk)
         if ask.client is None or ask.client.erased_at is not None:
             raise BookingError("That client is not in this team.", "client")
+        old = None
+        if old_id is not None:
+            old = db.session.get(AppointmentRequest, old_id)
+            _check_cancellable(old)
+            if old.client_id != client_id:
+                raise BookingError("A rebooking is for the same client.", "client")
         start_utc, end_utc = utc_of_local(local_start, tz), utc_of_local(local_end, tz)
         taken = f"{advisor.name} at {local_start:%a %d %b %H:%M} was just taken (or the client is booked then): " \
                 "nothing was booked. Choose one of these."
-        if _taken(team, ask.week_start, advisor.id, ask.client.id, start_utc, end_utc):
+        if _taken(team, ask.week_start, advisor.id, ask.client.id, start_utc, end_utc, old_id):
             raise _conflict(team, ask, taken)
-        week = desk_week(team, ask.week_start, ask.client)
+        week = desk_week(team, ask.week_start, ask.client, old_id)
         exact = [{"start": local_start.strftime(TEXT), "end": local_end.strftime(TEXT)}]
         chosen = [o for o in week.desk.offers(request_doc(ask, windows=exact), count=200)["offers"]
                   if o["advisor"] == advisor_sid(advisor.id)]
@@ -507,7 +537,7 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
             problem = {**week.problem, "appointments": week.problem["appointments"] + [
                 {**request_doc(ask, rid), "pinned": {"advisor": advisor_sid(advisor.id), "start": doc["start"]}}]}
             solution = week.desk.plan_document()
-            items = _copy_items(week.plan) + [PlanItem(request_id=request.id, advisor_id=advisor.id, starts_at=start_utc,
+            items = _copy_items(week.plan, {old_id} if old_id else set()) + [PlanItem(request_id=request.id, advisor_id=advisor.id, starts_at=start_utc,
                                                        ends_at=end_utc, pinned=True)]
             reseated = {db_id(v) for v in doc["reseated"]}
             blocks = [ProtectedBlock(advisor_id=b.advisor_id, starts_at=b.starts_at, ends_at=b.ends_at)
@@ -515,6 +545,11 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
             blocks += [ProtectedBlock(advisor_id=db_id(b["advisor"]), starts_at=utc_of_local(datetime.strptime(b["start"], TEXT), tz),
                                       ends_at=utc_of_local(datetime.strptime(b["end"], TEXT), tz)) for b in doc["protected"]]
             plan = _new_version(week.plan, by, items, blocks, problem, solution)
+        if old is not None:
+            if old.week_start != ask.week_start or week.plan is None:
+                _drop_from_published(old, by)  # its own week's plan lets its time go
+            old.cancelled_at = utcnow()
+            audit.record("appointment_rebooked", user=by, obj=old, client=old.client_id, to=request.id)
         allocated = False
         if ask.client.named_advisor_id is None and ask.type.kind == "support":
             ask.client.named_advisor_id = advisor.id
@@ -549,6 +584,33 @@ def booked_item(request: AppointmentRequest) -> PlanItem | None:
     return next((i for i in plan.items if i.request_id == request.id and i.advisor_id is not None), None)
 
 
+def _check_cancellable(request: AppointmentRequest | None) -> None:
+    if request is None:
+        raise BookingError("No such appointment.", "request")
+    if request.cancelled_at is not None:
+        raise BookingError("This appointment is already cancelled.", "request")
+    if request.attendance in ("attended", "dna"):
+        raise BookingError("This appointment has been marked attended or DNA; it cannot be changed.", "request")
+
+
+def _drop_from_published(request: AppointmentRequest, by) -> Plan | None:
+    """A new published version of the request's week without it (None: the week's plan does not hold it)."""
+    plan = published_plan(request.team, request.week_start)
+    if plan is None or not any(i.request_id == request.id for i in plan.items):
+        return None
+    rid = request_sid(request.id)
+    problem = dict(plan.problem or {})
+    problem["appointments"] = [a for a in problem.get("appointments", []) if a["id"] != rid]
+    if problem.get("previous"):
+        problem["previous"] = [p for p in problem["previous"] if p["appointment"] != rid]
+    solution = {k: v for k, v in (plan.solution or {}).items() if k not in ("figures", "terms", "score")}
+    solution["assignments"] = [a for a in solution.get("assignments", []) if a["appointment"] != rid]
+    solution["unassigned"] = [a for a in solution.get("unassigned", []) if a["appointment"] != rid]
+    blocks = [ProtectedBlock(advisor_id=b.advisor_id, starts_at=b.starts_at, ends_at=b.ends_at)
+              for b in plan.protected_blocks]
+    return _new_version(plan, by, _copy_items(plan, {request.id}), blocks, problem, solution)
+
+
 def cancel(request: AppointmentRequest, by, late: bool = False, reason: str | None = None) -> Plan | None:
     """Cancel a booked appointment: it leaves the published plan (a new version) and frees the time.
 
@@ -561,23 +623,8 @@ def cancel(request: AppointmentRequest, by, late: bool = False, reason: str | No
         lock_team(team)
         db.session.expire_all()
         request = db.session.get(AppointmentRequest, request_id)
-        if request.cancelled_at is not None:
-            raise BookingError("This appointment is already cancelled.", "request")
-        if request.attendance in ("attended", "dna"):
-            raise BookingError("This appointment has been marked attended or DNA; it cannot be cancelled.", "request")
-        plan = published_plan(team, request.week_start)
-        new = None
-        if plan is not None and any(i.request_id == request.id for i in plan.items):
-            rid = request_sid(request.id)
-            problem = {**(plan.problem or {}), "appointments": [a for a in (plan.problem or {}).get("appointments", [])
-                                                                 if a["id"] != rid]}
-            solution = {k: v for k, v in (plan.solution or {}).items() if k not in ("figures", "terms", "score")}
-            solution["assignments"] = [a for a in solution.get("assignments", []) if a["appointment"] != rid]
-            solution["unassigned"] = [a for a in solution.get("unassigned", []) if a["appointment"] != rid]
-            problem.get("previous") and problem.update(previous=[p for p in problem["previous"] if p["appointment"] != rid])
-            blocks = [ProtectedBlock(advisor_id=b.advisor_id, starts_at=b.starts_at, ends_at=b.ends_at)
-                      for b in plan.protected_blocks]
-            new = _new_version(plan, by, _copy_items(plan, {request.id}), blocks, problem, solution)
+        _check_cancellable(request)
+        new = _drop_from_published(request, by)
         request.cancelled_at = utcnow()
         if late:
             request.attendance, request.attendance_by_id, request.attendance_at = "cancelled_late", getattr(by, "id", None), utcnow()
