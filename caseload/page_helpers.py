@@ -6,9 +6,11 @@ from datetime import date
 from typing import Callable, TypeVar
 
 from flask import abort, flash
+from wtforms.validators import ValidationError
 
 from caseload.extensions import db
 from caseload.values import parse_day
+from caseload.timegrid import OffGrid, check_on_grid
 
 Saved = TypeVar("Saved")
 
@@ -55,3 +57,12 @@ def submit(form, save: Callable[[], Saved], refusal: type[Exception], *, rollbac
             db.session.rollback()
         refused(form, err)
         return None
+
+
+def grid_time(form, field) -> None:
+    """WTForms validator: a time field's value must be on the planning grid (timegrid.check_on_grid)."""
+    if field.data is not None:
+        try:
+            check_on_grid(field.data)
+        except OffGrid as err:
+            raise ValidationError(f"{err}.") from None

@@ -69,8 +69,15 @@ def export_problem(team_name, week_text, out):
     problem, maps = build_problem(team, week, previous_plan=published_plan(team, week))
     _write(problem, out)
     click.echo(f"{len(problem['appointments'])} appointments, {len(problem['advisors'])} advisors -> {out}")
+    _report(maps)
+
+
+def _report(maps) -> None:
+    """What was left out of the problem, and pins that were ignored, on stderr."""
     for request_id, reason in maps.skipped.items():
         click.echo(f"  left out request {request_id}: {reason}", err=True)
+    for warning in maps.warnings:
+        click.echo(f"  note: {warning}", err=True)
 
 
 def _format_figures(figures: dict) -> str:
@@ -101,6 +108,7 @@ def plan(team_name, week_text, time_limit):
     click.echo(f"Draft plan {saved.id} for team {team.name}, week of {week}: {placed}/{len(saved.items)} placed, "
                f"status {saved.solver_status}, score {saved.score}, bound {saved.bound}")
     click.echo(_format_figures(saved.figures or {}))
+    _report(maps)
 
 
 @week_cli.command("export-plan")

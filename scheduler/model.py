@@ -43,6 +43,18 @@ class Interval:
         return self.start <= start and end <= self.end
 
 
+def merge_intervals(intervals) -> list[Interval]:
+    """Sorted, with touching or overlapping intervals joined into one (problem-format.md, round 2:
+    touching or overlapping availability intervals of one advisor count as one interval)."""
+    merged: list[Interval] = []
+    for interval in sorted(intervals):
+        if merged and interval.start <= merged[-1].end:
+            merged[-1] = Interval(merged[-1].start, max(merged[-1].end, interval.end))
+        else:
+            merged.append(interval)
+    return merged
+
+
 @dataclass(frozen=True)
 class Placement:
     advisor: str
@@ -332,10 +344,7 @@ def _advisor(r: _Reader, h: Horizon, raw, path: str, caseloads: dict[str, int]) 
         interval = r.interval(h, item, f"{path}.availability[{i}]")
         if interval:
             intervals.append(interval)
-    intervals.sort()
-    for a, b in zip(intervals, intervals[1:]):
-        if b.start < a.end:
-            r.error(f"{path}.availability", f"intervals {h.to_text(a.start)} and {h.to_text(b.start)} overlap")
+    intervals = merge_intervals(intervals)
     protected = r.integer(raw.get("protected_minutes"), f"{path}.protected_minutes", default=0)
     per_day = r.integer(raw.get("max_appointments_per_day"), f"{path}.max_appointments_per_day")
     max_caseload = r.integer(raw.get("max_caseload"), f"{path}.max_caseload")

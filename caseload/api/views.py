@@ -20,6 +20,7 @@ from caseload.localtime import from_local_text
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Role, Skill, Team
 from caseload.services import notes, rota
 from caseload.values import ValueRejected, check_day, parse_day
+from caseload.timegrid import grid_message, on_grid
 
 ANYONE = tuple(Role)
 LEADERS = (Role.LEADER, Role.ADMIN)
@@ -184,22 +185,29 @@ def update_client(client_id):
 
 # --- appointment requests ----------------------------------------------------------------------------
 
-def _local_time(text: str, field: str, tz: str) -> datetime:
+def _local_time(text: str, field: str, tz: str, end: bool = False) -> datetime:
+    """A local YYYY-MM-DDTHH:MM on the slot grid; as an `end`, THH = 24:00 is the next day's 00:00. 422 else."""
+    if end and text.endswith("T24:00"):
+        day = _local_time(text[:-5] + "00:00", field, tz)
+        return day + timedelta(days=1)
     try:
         moment = datetime.strptime(text, "%Y-%m-%dT%H:%M")
     except ValueError:
         raise invalid(field, f"{text!r} is not a time YYYY-MM-DDTHH:MM") from None
     try:
-        return check_day(moment)  # year 1 or 9999 has no UTC time in some zones (OverflowError)
+        moment = check_day(moment)  # year 1 or 9999 has no UTC time in some zones (OverflowError)
     except ValueRejected as err:
         raise invalid(field, str(err)) from None
+    if not on_grid(moment):
+        raise invalid(field, grid_message(text))
+    return moment
 
 
 def _windows(windows: list[dict], week_start: date, tz: str) -> list[rota.Window]:
     lines = []
     for index, window in enumerate(windows):
         start = _local_time(window["start"], f"windows.{index}.start", tz)
-        end = _local_time(window["end"], f"windows.{index}.end", tz)
+        end = _local_time(window["end"], f"windows.{index}.end", tz, end=True)
         end_text = "24:00" if end.date() == start.date() + timedelta(days=1) and end.strftime("%H:%M") == "00:00" \
             else end.strftime("%H:%M")
         if end.date() != start.date() and end_text != "24:00":

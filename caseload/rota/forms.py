@@ -10,6 +10,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from caseload.forms import Form
+from caseload.page_helpers import grid_time
+from caseload.timegrid import SLOT_MINUTES
 
 NONE = 0  # the "nobody" choice in advisor selects
 COMPLEXITY = [SelectChoice(1, "1 · straightforward"), SelectChoice(2, "2 · some complexity"),
@@ -20,8 +22,8 @@ class AbsenceForm(Form):
     advisor = SelectField("Advisor", coerce=int, validators=[InputRequired()])
     start_day = DateField("First day", validators=[DataRequired()])
     end_day = DateField("Last day", validators=[Optional()])
-    start_time = TimeField("From (leave empty for whole days)", validators=[Optional()])
-    end_time = TimeField("Until", validators=[Optional()])
+    start_time = TimeField("From (leave empty for whole days)", validators=[Optional(), grid_time])
+    end_time = TimeField("Until (midnight means the end of the last day)", validators=[Optional(), grid_time])
     reason = StringField("Reason", default="leave", validators=[Length(max=120)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=1000)])
 
@@ -68,12 +70,11 @@ class RequestForm(Form):
     version = HiddenField()
 
     def validate_duration_minutes(self, field):
-        if field.data is not None and field.data % 15:
-            raise ValidationError("Use a multiple of 15 minutes.")
+        if field.data is not None and field.data % SLOT_MINUTES:
+            raise ValidationError(f"Use a multiple of {SLOT_MINUTES} minutes.")
 
     def validate_pinned_time(self, field):
-        if field.data is not None and field.data.minute % 15:
-            raise ValidationError("Start on a quarter hour.")
+        grid_time(self, field)
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -106,7 +107,7 @@ class MoveForm(Form):
     item = HiddenField(validators=[DataRequired()])
     advisor = SelectField("Advisor", coerce=int)
     day = DateField("Day", validators=[DataRequired()])
-    time = TimeField("Start", validators=[DataRequired()])
+    time = TimeField("Start", validators=[DataRequired(), grid_time])
     pin = BooleanField("Pin it here (re-planning keeps it)", default=True)
     version = HiddenField(validators=[DataRequired()])
 

@@ -5,7 +5,7 @@ adjusting and publishing in plan_views.py.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -122,6 +122,8 @@ def _absence_times(team: Team, form: AbsenceForm):
     first, last = form.start_day.data, form.end_day.data or form.start_day.data
     if form.start_time.data is None:  # whole days: midnight to midnight, local time
         return to_utc(first, "00:00", team.timezone), to_utc(last + timedelta(days=1), "00:00", team.timezone)
+    if form.end_time.data == time(0):  # "until 00:00" ends at the midnight closing the last day
+        return to_utc(first, form.start_time.data, team.timezone), to_utc(last + timedelta(days=1), "00:00", team.timezone)
     return to_utc(first, form.start_time.data, team.timezone), to_utc(last, form.end_time.data, team.timezone)
 
 
@@ -161,7 +163,8 @@ def edit_absence(team_id, absence_id):
     whole = start.time().isoformat() == end.time().isoformat() == "00:00:00"
     form = _absence_form(team, None if request.method == "POST" else {
         "advisor": absence.advisor_id, "start_day": start.date(),
-        "end_day": (end.date() - timedelta(days=1)) if whole else end.date(),
+        # Ending at midnight shows as "until 00:00" on the day it closes, so saving it unchanged keeps it.
+        "end_day": (end.date() - timedelta(days=1)) if end.time().isoformat() == "00:00:00" else end.date(),
         "start_time": None if whole else start.time(), "end_time": None if whole else end.time(),
         "reason": absence.reason, "note": absence.note})
     saved, status = save_posted(form, lambda: rota.update_absence(

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
 from caseload.models import Advisor, HandoverNote, Plan, PlanItem, ProtectedBlock, hold_version
-from caseload.services import audit
+from caseload.services import audit, pins
 from caseload.services.problem import TEXT, advisor_sid, db_id, request_sid, utc_of_local
 from caseload.services.rule_text import humanise
 
@@ -107,6 +107,11 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
     solution["assignments"] = [a for a in solution.get("assignments", []) if a["appointment"] != sid] + [placement]
     solution["unassigned"] = [u for u in solution.get("unassigned", []) if u["appointment"] != sid]
     if pin:
+        # Pins live on the requests: one made after this draft was planned is not in its problem.
+        mine = pins.Pin(item.request_id, item.request.client, advisor, start, end)
+        why = pins.clash(mine, pins.week_pins(plan.team_id, plan.week_start, tz, leave_out=item.request_id))
+        if why:
+            raise AdjustRejected(f"Not saved: the pin would clash — {why}. Change that pin first, or move without pinning.")
         appointment["pinned"] = {"advisor": advisor_id, "start": placement["start"]}
     else:
         appointment.pop("pinned", None)

@@ -7,7 +7,6 @@ naming the form field at fault; nothing is saved.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, select
@@ -16,6 +15,7 @@ from caseload.extensions import db
 from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Skill, Team, User
 from caseload.services import audit
 from caseload.services.users import USERNAME, UserError, create_user
+from caseload.timegrid import OffGrid, clock, clock_text, first_overlap, merge_spans
 
 
 class AdminError(ValueError):
@@ -148,11 +148,15 @@ def save_skill(skill: Skill | None, code: str, name: str, by) -> Skill:
 
 # --- advisors -------------------------------------------------------------------------------------
 
-_SPAN = re.compile(r"^(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$")
+_SPAN = re.compile(r"^(\S+?)\s*-\s*(\S+)$")
 
 
 def parse_work_pattern(text: str) -> dict[str, list[list[str]]]:
-    """'mon 09:00-12:30, 13:30-17:00' one day a line -> {"mon": [["09:00", "12:30"], ["13:30", "17:00"]]}."""
+    """'mon 09:00-12:30, 13:30-17:00' one day a line -> {"mon": [["09:00", "12:30"], ["13:30", "17:00"]]}.
+
+    Times are on the slot grid (timegrid.clock); an end of 24:00 (or 00:00) is midnight and is stored as
+    "24:00". Spans of one day that touch are joined ("09:00-13:00, 13:00-17:00" is one 09:00-17:00 stretch);
+    spans that overlap are refused. AdminError(field "work_pattern") names the line at fault."""
     pattern: dict[str, list[list[str]]] = {}
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -167,18 +171,23 @@ def parse_work_pattern(text: str) -> dict[str, list[list[str]]]:
         spans = []
         for part in filter(None, (p.strip() for p in rest.split(","))):
             match = _SPAN.match(part)
+            if not match:
+                raise AdminError(f"Line {number}: write times as 09:00-12:30, not {part!r}.", "work_pattern")
             try:
-                start, end = (datetime.strptime(t, "%H:%M").strftime("%H:%M") for t in match.groups())
-            except (AttributeError, ValueError):
-                raise AdminError(f"Line {number}: write times as 09:00-12:30, not {part!r}.", "work_pattern") from None
+                start, end = clock(match[1]), clock(match[2], end=True)
+            except OffGrid as err:
+                raise AdminError(f"Line {number}: {part}: {err}.", "work_pattern") from None
             if end <= start:
                 raise AdminError(f"Line {number}: {part} ends before it starts.", "work_pattern")
-            if spans and start < spans[-1][1]:
-                raise AdminError(f"Line {number}: the times overlap or are out of order.", "work_pattern")
-            spans.append([start, end])
+            spans.append((start, end))
         if not spans:
             raise AdminError(f"Line {number}: give the working times for {day}.", "work_pattern")
-        pattern[day] = spans
+        clash = first_overlap(spans)
+        if clash:
+            (s1, e1), (s2, e2) = clash
+            raise AdminError(f"Line {number}: {clock_text(s1)}-{clock_text(e1)} and {clock_text(s2)}-{clock_text(e2)} "
+                             "overlap; give each working time once.", "work_pattern")
+        pattern[day] = [[clock_text(s), clock_text(e)] for s, e in merge_spans(spans)]
     return dict(sorted(pattern.items(), key=lambda kv: WEEKDAYS.index(kv[0])))
 
 

@@ -17,10 +17,11 @@ from caseload.extensions import db
 from caseload.localtime import to_utc
 from caseload.models import WEEKDAYS, Advisor, AppointmentType, Client, Skill, Team
 from caseload.services import audit
-from caseload.services import rota
+from caseload.services import pins, rota
 from caseload.services.csv_export import csv_text
 from caseload.services.problem import team_advisors
 from caseload.values import ValueRejected, parse_day, text_problem
+from caseload.timegrid import OffGrid, check_on_grid
 
 MAX_BYTES = 5 * 1024 * 1024
 CLIENT_COLUMNS = {
@@ -43,6 +44,10 @@ REQUEST_COLUMNS = {
 CLIENT_EXAMPLE = [["N0901", "Jo Bloggs", "Asha Patel", "debt", "2"], ["N0902", "Sam Smith", "", "housing", "1"]]
 REQUEST_EXAMPLE = [["N0901", "follow-up", "30", "mon 09:00-12:00; wed 13:00-17:00", "", "", "Budget review"],
                    ["N0902", "first-meeting", "60", "tue 09:00-17:00", "", "", ""]]
+
+
+# The service's field names -> this file's columns, so an error names the column the leader wrote.
+COLUMN_OF = {"pinned_day": "pinned_start", "pinned_time": "pinned_start", "type": "type"}
 
 
 @dataclass
@@ -225,10 +230,12 @@ def _pinned_start(text: str, week_start: date, tz: str) -> datetime:
     day_text, _, clock = text.strip().partition(" ")
     day = (week_start + timedelta(days=WEEKDAYS.index(day_text[:3].lower())) if day_text[:3].lower() in WEEKDAYS
            else parse_day(day_text))
-    return to_utc(day, datetime.strptime(clock.strip(), "%H:%M").time(), tz)
+    moment = datetime.strptime(clock.strip(), "%H:%M").time()
+    check_on_grid(moment, clock.strip())
+    return to_utc(day, moment, tz)
 
 
-def _request_row(team, week_start, line, row, types, find_advisor, errors) -> rota.RequestFields | None:
+def _request_row(team, week_start, line, row, types, find_advisor, errors, pending) -> rota.RequestFields | None:
     before = len(errors)
     client = rota.client_by_reference(team, row["client"]) if row["client"] else None
     if client is None:
@@ -256,7 +263,7 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors) -> ro
             pinned_advisor = find_advisor(row["pinned_advisor"], "pinned_advisor", errors, line)
             try:
                 pinned_start = _pinned_start(row["pinned_start"], week_start, team.timezone)
-            except ValueRejected as err:
+            except (ValueRejected, OffGrid) as err:
                 errors.append(RowError(line, "pinned_start", str(err)))
             except ValueError:
                 errors.append(RowError(line, "pinned_start", f'"{row["pinned_start"]}" is not like "tue 10:00"'))
@@ -266,9 +273,9 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors) -> ro
                                 windows=windows, purpose=(row.get("purpose") or None), pinned_advisor=pinned_advisor,
                                 pinned_start=pinned_start)
     try:
-        rota.check_request(team, week_start, fields)
+        rota.check_request(team, week_start, fields, pending=pending)
     except rota.RotaError as err:
-        errors.append(RowError(line, err.field, str(err)))
+        errors.append(RowError(line, COLUMN_OF.get(err.field, err.field), str(err)))
         return None
     return fields
 
@@ -287,16 +294,19 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
     types = {t.code.lower(): t for t in db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True)))}
     find_advisor = _advisor_lookup(team)
     seen: dict[tuple, int] = {}
-    requests = []
+    requests, pending = [], []  # pending: this file's pins, so two rows cannot take one slot
     for line, row in rows:
         key = tuple(sorted((k, v.lower()) for k, v in row.items()))
         if key in seen:
             result.errors.append(RowError(line, None, f"the same request as line {seen[key]}"))
             continue
         seen[key] = line
-        fields = _request_row(team, week_start, line, row, types, find_advisor, result.errors)
+        fields = _request_row(team, week_start, line, row, types, find_advisor, result.errors, pending)
         if fields is not None:
             requests.append(rota.new_request(team, week_start, fields))
+            if fields.pinned_advisor is not None:
+                pending.append(pins.make_pin(None, fields.client, fields.pinned_advisor, fields.pinned_start,
+                                             fields.duration_minutes, team.timezone))
     if result.errors:
         db.session.rollback()  # the checked rows were never added: nothing to undo but the read
         return result

@@ -13,6 +13,7 @@ from caseload.extensions import db
 from caseload.localtime import to_local
 from caseload.models import WEEKDAYS, Advisor, utcnow
 from caseload.services import audit
+from caseload.timegrid import grid_message, on_grid
 
 MAX_ENTRIES = 30
 MAX_DAYS_AHEAD = 90
@@ -25,8 +26,9 @@ class PreferenceRejected(ValueError):
 
 
 def _check_times(start: time, end: time) -> tuple[str, str]:
-    if start.minute % 15 or end.minute % 15:
-        raise PreferenceRejected("Use quarter hours (e.g. 14:00, 14:15).", "start")
+    for moment, field in ((start, "start"), (end, "end")):
+        if not on_grid(moment):
+            raise PreferenceRejected(f"{grid_message(f'{moment:%H:%M}')}.", field)
     if end <= start:
         raise PreferenceRejected("The end must be after the start.", "end")
     if (datetime.combine(date.min, end) - datetime.combine(date.min, start)) < timedelta(minutes=60):

@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.localtime import to_local, to_utc
+from caseload.services.pins import clash, pin_of, unfit
+from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, grid_message, merge_spans, on_grid
 from caseload.models import (
     DEFAULT_WEIGHTS, WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeightProfile,
 )
 
 FORMAT = "caseload-problem/1"
-SLOT_MINUTES = 15
 HORIZON_DAYS = 5
 PROTECTED_BLOCK_MINUTES = 60
 TEXT = "%Y-%m-%dT%H:%M"
@@ -128,12 +129,21 @@ def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZO
     for offset in range(days):
         day = week_start + timedelta(days=offset)
         for start, end in (advisor.work_pattern or {}).get(WEEKDAYS[day.weekday()], []):
-            intervals.append((datetime.combine(day, datetime.strptime(start, "%H:%M").time()),
-                              datetime.combine(day, datetime.strptime(end, "%H:%M").time())))
+            intervals.append((at(day, _pattern_clock(start)), at(day, _pattern_clock(end, end=True))))
     # Absences are stored in UTC; compare them with the pattern in local wall-clock time.
     cuts = [(local_naive(a.starts_at, tz), local_naive(a.ends_at, tz)) for a in week_absences(advisor, week_start, tz, days)]
-    snapped = [_snap_in(s, e) for s, e in _subtract(sorted(intervals), cuts)]
+    snapped = [_snap_in(s, e) for s, e in _subtract(merge_spans(intervals), cuts)]
     return [(s, e) for s, e in snapped if s < e]
+
+
+def _pattern_clock(text: str, end: bool = False) -> int:
+    """A stored pattern time in minutes after midnight ("24:00" ends at midnight). Patterns saved before
+    the grid check may hold an off-grid time: read it as it is, and let _snap_in shrink it to the grid."""
+    try:
+        return clock(text, end=end)
+    except OffGrid:
+        hours, minutes = (int(part) for part in text.split(":"))
+        return hours * 60 + minutes
 
 
 def active_weights(weights: dict | None = None) -> dict[str, int]:
@@ -243,7 +253,7 @@ def build_problem(team: Team, week_start: date, weights: dict | None = None, pre
     advisor_docs = [_advisor_doc(a, week_start, tz, days, caseloads.get(a.id, 0)) for a in advisors]
     maps.advisors = {advisor_sid(a.id): a.id for a in advisors}
 
-    appointments, clients = [], {}
+    appointments, clients, kept_pins = [], {}, []
     for request in week_requests(team, week_start):
         if request.client.erased_at is not None:
             maps.skipped[request.id] = "the client's record has been erased"
@@ -255,15 +265,33 @@ def build_problem(team: Team, week_start: date, weights: dict | None = None, pre
         if request.skill is None:
             maps.skipped[request.id] = "no skill is known for it: set the client's need"
             continue
+        if request.duration_minutes <= 0 or request.duration_minutes % SLOT_MINUTES:
+            # Saved before the grid check: one such request must not fail the whole week.
+            maps.skipped[request.id] = (f"its length, {request.duration_minutes} minutes, is not a whole number of "
+                                        f"{SLOT_MINUTES}-minute slots: change the request")
+            continue
         doc = _appointment_doc(request, windows, known, tz)
         if request.pinned_advisor_id and "pinned" not in doc:
             maps.warnings.append(f"{request.client.reference}: pin ignored, its advisor is not in the team")
+        elif "pinned" in doc and not on_grid(datetime.strptime(doc["pinned"]["start"], TEXT)):
+            maps.warnings.append(f"{request.client.reference}: pin to {request.pinned_advisor.name} "
+                                 f"{doc['pinned']['start'].replace('T', ' ')} ignored: {grid_message('it')}")
+            del doc["pinned"]
         elif "pinned" in doc and not _pin_fits(doc, advisor_docs):
             # Usually an absence added after the pin: plan it afresh rather than fail the whole week.
             maps.warnings.append(f"{request.client.reference}: pin to {request.pinned_advisor.name} "
                                  f"{doc['pinned']['start'].replace('T', ' ')} ignored: outside their working time "
                                  "or the client's windows")
             del doc["pinned"]
+        if "pinned" in doc:  # pins that cannot all hold: keep the earlier, leave the later one out, say why
+            pin = pin_of(request)
+            why = unfit(request.pinned_advisor, request.type, request.client) or clash(pin, kept_pins)
+            if why:
+                maps.skipped[request.id] = (f"its pin ({pin.advisor.name}, {pin.when}) cannot hold: {why}. "
+                                            "Change one of the pins and plan again")
+                maps.warnings.append(f"{pin.who} was not planned: {maps.skipped[request.id]}")
+                continue
+            kept_pins.append(pin)
         appointments.append(doc)
         maps.requests[doc["id"]] = request.id
         clients.setdefault(request.client_id, request.client)

@@ -10,13 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
-from caseload.localtime import to_utc
+from caseload.localtime import to_local, to_utc
 from caseload.models import (
     WEEKDAYS, Absence, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Role, Skill, Team,
     hold_version,
 )
-from caseload.services import audit
-from caseload.services.problem import SLOT_MINUTES
+from caseload.services import audit, pins
+from caseload.timegrid import SLOT_MINUTES, OffGrid, at, check_on_grid, clock, clock_text, end_text, merge_spans
 
 
 class RotaError(ValueError):
@@ -29,6 +29,10 @@ class RotaError(ValueError):
 
 class EditConflict(RotaError):
     """Someone else changed the record since it was opened; nothing was saved."""
+
+
+class PinClash(RotaError):
+    """The pin cannot hold beside another pinned appointment of the week (named in the message)."""
 
 
 def teams_for(user) -> list[Team]:
@@ -153,18 +157,23 @@ def update_client(client: Client, named_advisor: Advisor | None, need: Skill | N
 
 # --- appointment requests -------------------------------------------------------------------------
 
-WINDOW = re.compile(r"^\s*(?P<day>\d{4}-\d{2}-\d{2}|[A-Za-z]{3})[a-z]*\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$")
+WINDOW = re.compile(r"^\s*(?P<day>\d{4}-\d{2}-\d{2}|[A-Za-z]{3})[a-z]*\s+(?P<start>\S+?)\s*-\s*(?P<end>\S+)\s*$")
 
 
 @dataclass
 class Window:
+    """One window, local: `day`, and "HH:MM" `start` and `end` on the grid ("24:00" ends at midnight)."""
+
     day: date
     start: str
     end: str
 
 
 def parse_windows(text: str, week_start: date) -> list[Window]:
-    """Windows written one per line (or separated by ';'): "2026-11-23 09:00-12:00" or "tue 13:00-17:00"."""
+    """Windows written one per line (or separated by ';'): "2026-11-23 09:00-12:00" or "tue 13:00-17:00".
+
+    Times must be on the slot grid; an end of 24:00 (or 00:00) is midnight. Windows of one day that touch
+    or overlap are merged into one (the client can come for the whole stretch). RotaError("windows") else."""
     windows = []
     for part in re.split(r"[;\n]", text or ""):
         if not part.strip():
@@ -183,19 +192,27 @@ def parse_windows(text: str, week_start: date) -> list[Window]:
                 raise RotaError(f'"{day_text}" is not a date.', "windows") from None
         if not week_start <= day < week_start + timedelta(days=7):
             raise RotaError(f"{day.isoformat()} is not in the week of {week_start.isoformat()}.", "windows")
-        start, end = (f"{int(t.split(':')[0]):02d}:{t.split(':')[1]}" for t in (match["start"], match["end"]))
-        if not ("00:00" <= start < end <= "24:00") or start[3:] > "59" or end[3:] > "59":
+        try:
+            start, end = clock(match["start"]), clock(match["end"], end=True)
+        except OffGrid as err:
+            raise RotaError(f"{part.strip()}: {err}.", "windows") from None
+        if end <= start:
             raise RotaError(f"{part.strip()}: the window must end after it starts, within the day.", "windows")
-        windows.append(Window(day, start, end))
+        windows.append((day, start, end))
     if not windows:
         raise RotaError("Give at least one window when the client can come.", "windows")
-    return windows
+    # Keyed by day, so a window ending at 24:00 and the next day's from 00:00 stay two windows.
+    merged = merge_spans(((day, start), (day, end)) for day, start, end in windows)
+    return [Window(day, clock_text(start), clock_text(end)) for (day, start), (_, end) in merged]
 
 
 def windows_text(request: AppointmentRequest, tz: str) -> str:
-    from caseload.localtime import to_local
-
-    return "\n".join(f"{to_local(w.starts_at, tz):%Y-%m-%d %H:%M}-{to_local(w.ends_at, tz):%H:%M}" for w in request.windows)
+    """The request's windows as the form takes them back unchanged ("2026-11-24 20:00-24:00")."""
+    lines = []
+    for w in request.windows:
+        start, end = to_local(w.starts_at, tz), to_local(w.ends_at, tz)
+        lines.append(f"{start:%Y-%m-%d %H:%M}-{end_text(start.replace(tzinfo=None), end.replace(tzinfo=None))}")
+    return "\n".join(lines)
 
 
 def check_duration(minutes: int) -> None:
@@ -215,7 +232,10 @@ class RequestFields:
     pinned_start: datetime | None = None
 
 
-def check_request(team: Team, week_start: date, fields: RequestFields) -> None:
+def check_request(team: Team, week_start: date, fields: RequestFields, request_id: int | None = None,
+                  pending: list[pins.Pin] | tuple = ()) -> None:
+    """RotaError naming the field at fault; a pin is also checked against the week's other pins (and the
+    `pending` ones of a CSV file being imported), leaving out the request `request_id` being changed."""
     if fields.client.team_id != team.id or fields.client.erased_at is not None:
         raise RotaError("That client is not in this team.", "client")
     check_duration(fields.duration_minutes)
@@ -227,15 +247,31 @@ def check_request(team: Team, week_start: date, fields: RequestFields) -> None:
         lo, hi = week_bounds_utc(team, week_start)
         if not lo <= fields.pinned_start < hi:
             raise RotaError("The pinned time must be inside the week.", "pinned_day")
+        try:
+            check_on_grid(to_local(fields.pinned_start, team.timezone))
+        except OffGrid as err:
+            raise RotaError(f"The pinned start {err}.", "pinned_time") from None
+        why = pins.unfit(fields.pinned_advisor, fields.type, fields.client)
+        if why:
+            raise RotaError(f"Cannot pin it there: {why}.", "pinned_advisor")
+        mine = pins.make_pin(request_id, fields.client, fields.pinned_advisor, fields.pinned_start,
+                             fields.duration_minutes, team.timezone)
+        why = pins.clash(mine, pins.week_pins(team.id, week_start, team.timezone, leave_out=request_id) + list(pending))
+        if why:
+            raise PinClash(f"The pin clashes: {why}. Choose another time or advisor, or change that pin first.",
+                           "pinned_time")
+
+
+def _utc(local: datetime, tz: str) -> datetime:
+    return to_utc(local.date(), local.time(), tz)
 
 
 def _apply(request: AppointmentRequest, team: Team, fields: RequestFields) -> None:
     request.client, request.type, request.duration_minutes = fields.client, fields.type, fields.duration_minutes
     request.purpose = fields.purpose or fields.type.name
     request.pinned_advisor, request.pinned_start = fields.pinned_advisor, fields.pinned_start
-    request.windows = [RequestWindow(starts_at=to_utc(w.day, w.start if w.start != "24:00" else "00:00", team.timezone),
-                                     ends_at=(to_utc(w.day + timedelta(days=1), "00:00", team.timezone) if w.end == "24:00"
-                                              else to_utc(w.day, w.end, team.timezone)))
+    request.windows = [RequestWindow(starts_at=_utc(at(w.day, clock(w.start)), team.timezone),
+                                     ends_at=_utc(at(w.day, clock(w.end, end=True)), team.timezone))
                        for w in fields.windows]
 
 
@@ -259,7 +295,7 @@ def add_request(team: Team, week_start: date, fields: RequestFields, by) -> Appo
 def update_request(request: AppointmentRequest, fields: RequestFields, expected_version: int, by) -> AppointmentRequest:
     if request.version_id != expected_version:
         raise EditConflict("Someone else changed this request since you opened it. Nothing was saved: reload.")
-    check_request(request.team, request.week_start, fields)
+    check_request(request.team, request.week_start, fields, request_id=request.id)
     conflict = "Someone else saved this request at the same moment. Nothing was saved: reload."
     # Lock the row at the version the editor read before changing anything: a second writer waits here and
     # gets a conflict, and no autoflush can meet a stale row outside the try below.
@@ -314,7 +350,7 @@ def week_rows(team: Team, week_start: date) -> list[AdvisorWeek]:
     rows = []
     for advisor in team_advisors(team):
         spans = availability(advisor, week_start, team.timezone, 7)
-        days = [[(s.strftime("%H:%M"), e.strftime("%H:%M")) for s, e in spans if s.date() == week_start + timedelta(days=d)]
+        days = [[(s.strftime("%H:%M"), end_text(s, e)) for s, e in spans if s.date() == week_start + timedelta(days=d)]
                 for d in range(HORIZON_DAYS)]
         absences = [(a, local_naive(a.starts_at, team.timezone), local_naive(a.ends_at, team.timezone))
                     for a in week_absences(advisor, week_start, team.timezone, 7)]

@@ -23,3 +23,32 @@ def test_solution_uses_the_only_time_that_fits(make_problem):
     doc["appointments"][1]["windows"] = [{"start": "2026-11-23T07:00", "end": "2026-11-23T08:30"},
                                          {"start": "2026-11-23T16:30", "end": "2026-11-23T18:00"}]
     assert placed(solve_checked(doc))["p2"] == ("a2", "2026-11-23T16:30")
+
+
+def _split_day(make_problem) -> dict:
+    """a2 works Monday 09:00-13:00 and 13:00-17:00 (touching); p2 (60 min) can only come 12:30-13:30."""
+    doc = make_problem()
+    doc["advisors"][1]["availability"] = [{"start": "2026-11-23T09:00", "end": "2026-11-23T13:00"},
+                                          {"start": "2026-11-23T13:00", "end": "2026-11-23T17:00"}]
+    doc["appointments"][1].update(duration_minutes=60,
+                                  windows=[{"start": "2026-11-23T12:30", "end": "2026-11-23T13:30"}])
+    return doc
+
+
+def test_an_appointment_across_touching_availability_is_assigned_and_checked(make_problem):
+    """Issue 12 kind 3: touching intervals are not a gap, for the solver and for the checker."""
+    doc = _split_day(make_problem)
+    assert placed(solve_checked(doc))["p2"] == ("a2", "2026-11-23T12:30")
+
+
+def test_checker_accepts_a_placement_spanning_touching_intervals(make_problem):
+    from scheduler.check import check_solution
+
+    doc = _split_day(make_problem)
+    doc["appointments"] = [doc["appointments"][1]]
+    doc.pop("previous")
+    solution = {"format": "caseload-solution/1", "status": "feasible",
+                "assignments": [{"appointment": "p2", "advisor": "a2", "start": "2026-11-23T12:30"}],
+                "unassigned": [], "allocations": [], "protected": [], "score": 10000}
+    result = check_solution(doc, solution)
+    assert not [v for v in result.violations if v.startswith("rule")], result.violations

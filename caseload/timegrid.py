@@ -1,0 +1,99 @@
+"""Clock times on the planning grid, and midnight as an end: the one check every way in uses.
+
+The planner works in slots of SLOT_MINUTES (the problem document's `horizon.slot_minutes`) counted
+from local midnight, so every time a person enters (work patterns, absences, request windows, pins)
+must be a whole number of slots, or the week cannot be planned. The forms, the CSV imports and the
+JSON API all call `clock` (text) or `check_on_grid` (a parsed time); each caller names its own field.
+
+Midnight as an END is written "24:00" (an end of "00:00" means the same: an end must come after its
+start, so it can only be the midnight that closes the day). It is never a start.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+
+SLOT_MINUTES = 15
+DAY_MINUTES = 24 * 60
+MIDNIGHT_END = "24:00"
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class OffGrid(ValueError):
+    """A time that is malformed, outside the day, or not on the slot grid; the message says which."""
+
+
+def grid_message(text: str) -> str:
+    """The one sentence for a time off the grid, e.g. "10:07 is not on the 15-minute grid ..."."""
+    return (f"{text} is not on the {SLOT_MINUTES}-minute grid: use a time on the quarter hour "
+            f"(:00, :15, :30 or :45)" if SLOT_MINUTES == 15 else
+            f"{text} is not on the {SLOT_MINUTES}-minute grid (times count in {SLOT_MINUTES}-minute steps from midnight)")
+
+
+def on_grid(moment: time | datetime) -> bool:
+    """Whether a wall-clock time (or datetime) is a whole number of slots after midnight."""
+    return moment.second == 0 and moment.microsecond == 0 and (moment.hour * 60 + moment.minute) % SLOT_MINUTES == 0
+
+
+def check_on_grid(moment: time | datetime, text: str | None = None) -> None:
+    """OffGrid naming `text` (default: the time as HH:MM) unless `moment` is on the grid."""
+    if not on_grid(moment):
+        raise OffGrid(grid_message(text or f"{moment:%H:%M}"))
+
+
+def clock(text: str, end: bool = False) -> int:
+    """Minutes after midnight of "H:MM"/"HH:MM" on the grid; as an `end`, "24:00" and "00:00" are 1440.
+
+    Raises OffGrid with a sentence naming the text for anything else (bad form, 23:60, 24:15, 10:07,
+    "24:00" as a start)."""
+    match = _CLOCK.match(text or "")
+    if not match:
+        raise OffGrid(f"{text!r} is not a time like 09:30")
+    hours, minutes = int(match[1]), int(match[2])
+    shown = f"{hours:02d}:{minutes:02d}"
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        raise OffGrid(f"{shown} is not a time of day")
+    value = hours * 60 + minutes
+    if value == DAY_MINUTES and not end:
+        raise OffGrid("24:00 is midnight at the end of a day: it can end a time, not start one")
+    if value % SLOT_MINUTES:
+        raise OffGrid(grid_message(shown))
+    return DAY_MINUTES if end and value == 0 else value
+
+
+def clock_text(minutes: int) -> str:
+    """1440 -> "24:00", 570 -> "09:30"."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def at(day, minutes: int) -> datetime:
+    """Local naive datetime `minutes` after midnight of `day` (1440 is the next day's 00:00)."""
+    return datetime.combine(day, time()) + timedelta(minutes=minutes)
+
+
+def end_text(start: datetime, end: datetime) -> str:
+    """An end as a person writes it beside its start: "24:00" when it is the midnight after start's day."""
+    if end.date() == start.date() + timedelta(days=1) and end.time() == time():
+        return MIDNIGHT_END
+    return f"{end:%H:%M}"
+
+
+def merge_spans(spans):
+    """Sorted (start, end) spans with touching or overlapping ones joined: 09:00-13:00 and 13:00-17:00
+    are one stretch (problem-format.md: touching availability intervals of one advisor count as one)."""
+    merged: list[list] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def first_overlap(spans):
+    """The first pair of spans that overlap (share time, not merely touch), or None."""
+    ordered = sorted(spans)
+    for a, b in zip(ordered, ordered[1:]):
+        if b[0] < a[1]:
+            return a, b
+    return None
