@@ -109,7 +109,10 @@ SCHEMAS = {
                                "purpose": NULLABLE_STR, "windows": _list("Window"),
                                "pinned_advisor_id": NULLABLE_INT,
                                "pinned_start": {**LOCAL_TIME, "type": ["string", "null"]},
-                               "version": {"type": "integer"}}},
+                               "version": {"type": "integer"},
+                               "warnings": {"type": "array", "items": {"type": "string"},
+                                            "description": "After a POST or PATCH: why the planner cannot place the "
+                                                           "request as things stand (saved all the same)"}}},
     "RequestFields": {
         "type": "object", "additionalProperties": False,
         "required": ["client_id", "type", "duration_minutes", "windows"],

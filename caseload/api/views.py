@@ -257,7 +257,7 @@ def create_request(team_id, week):
     except rota.RotaError as err:
         db.session.rollback()
         raise refused(err) from err
-    return request_json(created), 201, {"Location": f"/api/v1/requests/{created.id}"}
+    return _with_warnings(created), 201, {"Location": f"/api/v1/requests/{created.id}"}
 
 
 @bp.get("/requests/<int:request_id>")
@@ -279,4 +279,11 @@ def update_request(request_id):
     except rota.RotaError as err:
         db.session.rollback()
         raise refused(err) from err
-    return request_json(found)
+    return _with_warnings(found)
+
+
+def _with_warnings(saved: AppointmentRequest) -> dict:
+    """The saved request and, if the planner cannot place it as things stand, why (`warnings`)."""
+    from caseload.services.coverage import request_warnings
+
+    return {**request_json(saved), "warnings": request_warnings(saved)}

@@ -18,6 +18,7 @@ from caseload.rota.blueprint import bp
 from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
 from caseload.rota.views import LEADERS, advisor_choices, in_team_or_404, save_posted, team_or_404
 from caseload.services import rota
+from caseload.services.coverage import request_warnings
 from caseload.services.problem import week_requests
 
 
@@ -98,10 +99,26 @@ def requests(team_id, week):
 
 def _request_form(team: Team, data=None) -> RequestForm:
     form = RequestForm(data=data)
-    form.type.choices = [SelectChoice(t.id, f"{t.name} ({t.kind})") for t in db.session.scalars(
-        select(AppointmentType).where(AppointmentType.active.is_(True)).order_by(AppointmentType.name))]
+    types = list(db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True))
+                                    .order_by(AppointmentType.name)))
+    # No type is chosen for the leader (it used to default to the first, "Compliance review").
+    form.type.choices = [SelectChoice(NONE, "— choose a type —")] + [
+        SelectChoice(t.id, f"{t.name} ({t.kind}, {t.default_minutes} min)") for t in types]
+    form.type_minutes = {t.id: t.default_minutes for t in types}  # for rota.js, which shows the type's length
     form.pinned_advisor.choices = advisor_choices(team, "— not pinned —")
     return form
+
+
+def _duration(form: RequestForm, kind: AppointmentType) -> int:
+    """The type's length when the minutes are left empty, or when the type was changed and the minutes
+    left as the form showed them; otherwise the minutes the leader gave."""
+    given = form.duration_minutes.data
+    if given is None:
+        return kind.default_minutes
+    shown_type, shown_minutes = form.type_shown.data, form.duration_shown.data
+    if shown_type and shown_minutes and shown_type != str(kind.id) and shown_minutes == str(given):
+        return kind.default_minutes
+    return given
 
 
 def _request_fields(team: Team, week_start: date, form: RequestForm) -> rota.RequestFields:
@@ -109,9 +126,9 @@ def _request_fields(team: Team, week_start: date, form: RequestForm) -> rota.Req
     if client is None:
         raise rota.RotaError(f'No client "{form.client.data}" in team {team.name}.', "client")
     pinned = form.pinned_advisor.data not in (None, NONE)
+    kind = db.session.get(AppointmentType, form.type.data)
     return rota.RequestFields(
-        client=client, type=db.session.get(AppointmentType, form.type.data),
-        duration_minutes=form.duration_minutes.data, purpose=form.purpose.data,
+        client=client, type=kind, duration_minutes=_duration(form, kind), purpose=form.purpose.data,
         windows=rota.parse_windows(form.windows.data, week_start),
         pinned_advisor=db.session.get(Advisor, form.pinned_advisor.data) if pinned else None,
         pinned_start=to_utc(form.pinned_day.data, form.pinned_time.data, team.timezone) if pinned else None)
@@ -121,13 +138,20 @@ def _request_fields(team: Team, week_start: date, form: RequestForm) -> rota.Req
 @role_required(*LEADERS)
 def new_request(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
-    form = _request_form(team, None if request.method == "POST" else {"duration_minutes": 30, "client": request.args.get("client", "")})
+    form = _request_form(team, None if request.method == "POST" else {"client": request.args.get("client", "")})
     saved, status = save_posted(form, lambda: rota.add_request(
         team, week_start, _request_fields(team, week_start, form), current_user))
     if saved is not None:
         flash("Request added.", "success")
+        _warn(saved)
         return redirect(url_for("rota.requests", team_id=team.id, week=week))
     return render_template("rota/request.html", team=team, week=week_start, form=form, item=None), status
+
+
+def _warn(saved: AppointmentRequest) -> None:
+    """Saved, but the planner cannot place it as things stand: say so now, not after planning."""
+    for warning in request_warnings(saved):
+        flash(f"Warning: {warning}", "warning")
 
 
 def _request_or_404(team: Team, request_id: int) -> AppointmentRequest:
@@ -145,11 +169,12 @@ def edit_request(team_id, request_id):
         "client": item.client.reference, "type": item.type_id, "duration_minutes": item.duration_minutes,
         "purpose": item.purpose, "windows": rota.windows_text(item, tz), "pinned_advisor": item.pinned_advisor_id or NONE,
         "pinned_day": pin.date() if pin else None, "pinned_time": pin.time() if pin else None,
-        "version": item.version_id})
+        "version": item.version_id, "type_shown": str(item.type_id), "duration_shown": str(item.duration_minutes)})
     saved, status = save_posted(form, lambda: rota.update_request(
         item, _request_fields(team, item.week_start, form), int(form.version.data or 0), current_user))
     if saved is not None:
         flash("Request saved.", "success")
+        _warn(saved)
         return redirect(url_for("rota.requests", team_id=team.id, week=item.week_start.isoformat()))
     return render_template("rota/request.html", team=team, week=item.week_start, form=form, item=item), status
 

@@ -60,7 +60,8 @@ class NewClientForm(ClientForm):
 class RequestForm(Form):
     client = StringField("Client reference", validators=[DataRequired(), Length(max=40)])
     type = SelectField("Appointment type", coerce=int)
-    duration_minutes = IntegerField("Minutes", validators=[InputRequired(), NumberRange(15, 480)])
+    duration_minutes = IntegerField("Minutes (leave empty for the type's length)",
+                                    validators=[Optional(), NumberRange(15, 480)])
     purpose = StringField("Purpose", validators=[Optional(), Length(max=200)])
     windows = TextAreaField("When the client can come (one window a line, e.g. \"tue 09:00-12:00\")",
                             validators=[DataRequired()])
@@ -68,6 +69,13 @@ class RequestForm(Form):
     pinned_day = DateField("Pinned day", validators=[Optional()])
     pinned_time = TimeField("Pinned start", validators=[Optional()])
     version = HiddenField()
+    # What the edit form showed, so a changed type with untouched minutes takes the new type's length.
+    type_shown = HiddenField()
+    duration_shown = HiddenField()
+
+    def validate_type(self, field):
+        if field.data in (None, NONE):
+            raise ValidationError("Choose the appointment type.")
 
     def validate_duration_minutes(self, field):
         if field.data is not None and field.data % SLOT_MINUTES:

@@ -49,6 +49,11 @@ def import_requests(team_id, week):
         result = csv_import.import_requests(team, week_start, _read(form), current_user)
         if result.ok:
             flash(f"Imported {result.created} appointment requests.", "success")
+            if result.warnings:
+                shown = "; ".join(f"line {w.line}: {w.message}" for w in result.warnings[:10])
+                more = f" (and {len(result.warnings) - 10} more)" if len(result.warnings) > 10 else ""
+                rows = len({w.line for w in result.warnings})
+                flash(f"Warning: {rows} of them cannot be planned as they stand — {shown}{more}", "warning")
             return redirect(url_for("rota.requests", team_id=team.id, week=week))
     status = 400 if result is not None or form.errors else 200
     return render_template("rota/import.html", team=team, week=week_start, form=form, result=result,

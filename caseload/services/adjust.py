@@ -109,7 +109,8 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
     if pin:
         # Pins live on the requests: one made after this draft was planned is not in its problem.
         mine = pins.Pin(item.request_id, item.request.client, advisor, start, end)
-        why = pins.clash(mine, pins.week_pins(plan.team_id, plan.week_start, tz, leave_out=item.request_id))
+        why = pins.clash(mine, pins.week_pins(plan.team_id, plan.week_start, plan.team.timezone,
+                                                  leave_out=item.request_id))
         if why:
             raise AdjustRejected(f"Not saved: the pin would clash — {why}. Change that pin first, or move without pinning.")
         appointment["pinned"] = {"advisor": advisor_id, "start": placement["start"]}

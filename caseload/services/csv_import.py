@@ -10,14 +10,15 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from caseload.extensions import db
-from caseload.localtime import to_utc
-from caseload.models import WEEKDAYS, Advisor, AppointmentType, Client, Skill, Team
+from caseload.localtime import to_local, to_utc
+from caseload.models import WEEKDAYS, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Skill, Team
 from caseload.services import audit
 from caseload.services import pins, rota
+from caseload.services.coverage import Coverage
 from caseload.services.csv_export import csv_text
 from caseload.services.problem import team_advisors
 from caseload.values import ValueRejected, parse_day, text_problem
@@ -62,6 +63,7 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # imported, but the planner cannot place them as they are
 
     @property
     def ok(self) -> bool:
@@ -170,9 +172,9 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
     skills = {s.code: s for s in db.session.scalars(select(Skill))}
     find_advisor = _advisor_lookup(team)
     # Only this team's clients: references are unique per team, and another team's are none of its business.
-    existing = {c.reference.lower(): c for c in db.session.scalars(
-        select(Client).where(Client.team_id == team.id,
-                             func.lower(Client.reference).in_([r["reference"].lower() for _, r in rows])))}
+    # The whole team's clients in one query (an IN list of a 4 MB file's 70,000 references would pass
+    # PostgreSQL's 65,535 parameters).
+    existing = {c.reference.lower(): c for c in db.session.scalars(select(Client).where(Client.team_id == team.id))}
     seen: dict[str, int] = {}
     changes = []
     for line, row in rows:
@@ -208,16 +210,20 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
             changes.append((client, reference, row["name"][:120], advisor, need, int(complexity)))
     if result.errors:
         return result
+    added = []
     for client, reference, name, advisor, need, complexity in changes:
-        if client is None:
-            db.session.add(Client(team=team, reference=reference, name=name, named_advisor=advisor, need=need,
-                                  complexity=complexity))
-            result.created += 1
+        if client is None:  # new clients go in with one bulk INSERT (a 4 MB file: about 75,000 rows)
+            added.append({"team_id": team.id, "reference": reference, "name": name, "complexity": complexity,
+                          "named_advisor_id": advisor.id if advisor else None, "need_id": need.id if need else None,
+                          "version_id": 1})
         else:
             client.name, client.named_advisor, client.need, client.complexity = name, advisor, need, complexity
             result.updated += 1
-    audit.record("clients_imported", user=by, obj=team, created=result.created, updated=result.updated)
+    result.created = len(added)
     try:
+        if added:
+            db.session.execute(insert(Client), added)
+        audit.record("clients_imported", user=by, obj=team, created=result.created, updated=result.updated)
         db.session.commit()
     except IntegrityError:  # a form or another import added one of these references since the check
         db.session.rollback()
@@ -235,9 +241,9 @@ def _pinned_start(text: str, week_start: date, tz: str) -> datetime:
     return to_utc(day, moment, tz)
 
 
-def _request_row(team, week_start, line, row, types, find_advisor, errors, pending) -> rota.RequestFields | None:
+def _request_row(team, week_start, line, row, types, find_advisor, errors, book, clients) -> rota.RequestFields | None:
     before = len(errors)
-    client = rota.client_by_reference(team, row["client"]) if row["client"] else None
+    client = clients.get(row["client"]) if row["client"] else None
     if client is None:
         errors.append(RowError(line, "client", f'no client "{row["client"]}" in team {team.name}'))
     kind = types.get(row["type"].lower())
@@ -273,7 +279,7 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors, pendi
                                 windows=windows, purpose=(row.get("purpose") or None), pinned_advisor=pinned_advisor,
                                 pinned_start=pinned_start)
     try:
-        rota.check_request(team, week_start, fields, pending=pending)
+        rota.check_request(team, week_start, fields, book=book)
     except rota.RotaError as err:
         errors.append(RowError(line, COLUMN_OF.get(err.field, err.field), str(err)))
         return None
@@ -281,7 +287,11 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors, pendi
 
 
 def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResult:
-    """Add the week's appointment requests from a CSV file; nothing is saved if any row is bad."""
+    """Add the week's appointment requests from a CSV file; nothing is saved if any row is bad.
+
+    Rows are checked one by one against lookups read once (clients, types, advisors, the week's pins), and
+    the good ones written with two bulk INSERTs (requests, then windows) instead of one ORM object each: a
+    4 MB file (about 70,000 rows) imports in seconds, well inside gunicorn's 30 s timeout."""
     result = ImportResult()
     try:
         rows = read_rows(data, REQUEST_COLUMNS)
@@ -293,25 +303,39 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
         return result
     types = {t.code.lower(): t for t in db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True)))}
     find_advisor = _advisor_lookup(team)
+    clients = {c.reference: c for c in rota.team_clients(team)}  # one query, not one a row
+    book = pins.PinBook(pins.week_pins(team.id, week_start, team.timezone))  # stored pins, then this file's
     seen: dict[tuple, int] = {}
-    requests, pending = [], []  # pending: this file's pins, so two rows cannot take one slot
+    accepted: list[tuple[int, rota.RequestFields]] = []
     for line, row in rows:
         key = tuple(sorted((k, v.lower()) for k, v in row.items()))
         if key in seen:
             result.errors.append(RowError(line, None, f"the same request as line {seen[key]}"))
             continue
         seen[key] = line
-        fields = _request_row(team, week_start, line, row, types, find_advisor, result.errors, pending)
+        fields = _request_row(team, week_start, line, row, types, find_advisor, result.errors, book, clients)
         if fields is not None:
-            requests.append(rota.new_request(team, week_start, fields))
+            accepted.append((line, fields))
             if fields.pinned_advisor is not None:
-                pending.append(pins.make_pin(None, fields.client, fields.pinned_advisor, fields.pinned_start,
-                                             fields.duration_minutes, team.timezone))
+                book.add(pins.make_pin(None, fields.client, fields.pinned_advisor, fields.pinned_start,
+                                       fields.duration_minutes, team.timezone))
     if result.errors:
-        db.session.rollback()  # the checked rows were never added: nothing to undo but the read
+        db.session.rollback()  # nothing was added: nothing to undo but the read
         return result
-    db.session.add_all(requests)
-    result.created = len(requests)
+    tz, coverage = team.timezone, Coverage(team, week_start)
+    times = [rota.window_times(fields.windows, tz) for _, fields in accepted]
+    for (line, fields), spans in zip(accepted, times):
+        local = [(to_local(a, tz).replace(tzinfo=None), to_local(b, tz).replace(tzinfo=None)) for a, b in spans]
+        result.warnings += [RowError(line, "windows", w) for w in coverage.warnings_for(
+            local, fields.duration_minutes, fields.type, fields.client)]
+    ids = db.session.scalars(insert(AppointmentRequest).returning(AppointmentRequest.id, sort_by_parameter_order=True), [
+        {"team_id": team.id, "week_start": week_start, "client_id": f.client.id, "type_id": f.type.id,
+         "duration_minutes": f.duration_minutes, "purpose": f.purpose or f.type.name, "version_id": 1,
+         "pinned_advisor_id": f.pinned_advisor.id if f.pinned_advisor else None, "pinned_start": f.pinned_start}
+        for _, f in accepted]).all()
+    db.session.execute(insert(RequestWindow), [{"request_id": rid, "starts_at": a, "ends_at": b}
+                                               for rid, spans in zip(ids, times) for a, b in spans])
+    result.created = len(ids)
     audit.record("requests_imported", user=by, obj=team, week=week_start.isoformat(), created=result.created)
     db.session.commit()
     return result

@@ -73,18 +73,37 @@ def unfit(advisor: Advisor, kind: AppointmentType, client: Client) -> str | None
     return None
 
 
+class PinBook:
+    """Kept pins by advisor and by client, so checking one pin looks only at the pins it could clash with
+    (a CSV file of 70,000 pinned rows is checked in linear time)."""
+
+    def __init__(self, pins=()):
+        self.by_advisor: dict[int, list[Pin]] = {}
+        self.by_client: dict[int, list[Pin]] = {}
+        for pin in pins:
+            self.add(pin)
+
+    def add(self, pin: Pin) -> None:
+        self.by_advisor.setdefault(pin.advisor.id, []).append(pin)
+        self.by_client.setdefault(pin.client.id, []).append(pin)
+
+    def clash(self, pin: Pin) -> str | None:
+        """Why `pin` cannot hold beside the kept pins, naming the other appointment; None if it can."""
+        for other in self.by_advisor.get(pin.advisor.id, []):
+            if other.start < pin.end and pin.start < other.end:
+                return f"{pin.advisor.name} already has {other.who} pinned {other.when}"
+        for other in self.by_client.get(pin.client.id, []):
+            if other.start < pin.end and pin.start < other.end:
+                return (f"{pin.client.name} ({pin.client.reference}) is already pinned {other.when} "
+                        f"with {other.advisor.name}")
+        limit = pin.advisor.max_appointments_per_day
+        same_day = [o for o in self.by_advisor.get(pin.advisor.id, []) if o.start.date() == pin.start.date()]
+        if limit is not None and len(same_day) >= limit:
+            return (f"{pin.advisor.name} takes at most {limit} appointment{'s' if limit != 1 else ''} a day and "
+                    f"already has {len(same_day)} pinned on {pin.start:%a %d %b} ({', '.join(o.who for o in same_day)})")
+        return None
+
+
 def clash(pin: Pin, others: list[Pin]) -> str | None:
     """Why `pin` cannot hold beside `others` (kept pins), naming the other appointment; None if it can."""
-    for other in others:
-        if not (other.start < pin.end and pin.start < other.end):
-            continue
-        if other.advisor.id == pin.advisor.id:
-            return f"{pin.advisor.name} already has {other.who} pinned {other.when}"
-        if other.client.id == pin.client.id:
-            return f"{pin.client.name} ({pin.client.reference}) is already pinned {other.when} with {other.advisor.name}"
-    limit = pin.advisor.max_appointments_per_day
-    same_day = [o for o in others if o.advisor.id == pin.advisor.id and o.start.date() == pin.start.date()]
-    if limit is not None and len(same_day) >= limit:
-        return (f"{pin.advisor.name} takes at most {limit} appointment{'s' if limit != 1 else ''} a day and already "
-                f"has {len(same_day)} pinned on {pin.start:%a %d %b} ({', '.join(o.who for o in same_day)})")
-    return None
+    return PinBook(others).clash(pin)

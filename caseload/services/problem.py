@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.localtime import to_local, to_utc
-from caseload.services.pins import clash, pin_of, unfit
+from caseload.services.pins import PinBook, pin_of, unfit
 from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, grid_message, merge_spans, on_grid
 from caseload.models import (
     DEFAULT_WEIGHTS, WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeightProfile,
@@ -253,7 +253,7 @@ def build_problem(team: Team, week_start: date, weights: dict | None = None, pre
     advisor_docs = [_advisor_doc(a, week_start, tz, days, caseloads.get(a.id, 0)) for a in advisors]
     maps.advisors = {advisor_sid(a.id): a.id for a in advisors}
 
-    appointments, clients, kept_pins = [], {}, []
+    appointments, clients, kept_pins = [], {}, PinBook()
     for request in week_requests(team, week_start):
         if request.client.erased_at is not None:
             maps.skipped[request.id] = "the client's record has been erased"
@@ -285,13 +285,13 @@ def build_problem(team: Team, week_start: date, weights: dict | None = None, pre
             del doc["pinned"]
         if "pinned" in doc:  # pins that cannot all hold: keep the earlier, leave the later one out, say why
             pin = pin_of(request)
-            why = unfit(request.pinned_advisor, request.type, request.client) or clash(pin, kept_pins)
+            why = unfit(request.pinned_advisor, request.type, request.client) or kept_pins.clash(pin)
             if why:
                 maps.skipped[request.id] = (f"its pin ({pin.advisor.name}, {pin.when}) cannot hold: {why}. "
                                             "Change one of the pins and plan again")
                 maps.warnings.append(f"{pin.who} was not planned: {maps.skipped[request.id]}")
                 continue
-            kept_pins.append(pin)
+            kept_pins.add(pin)
         appointments.append(doc)
         maps.requests[doc["id"]] = request.id
         clients.setdefault(request.client_id, request.client)

@@ -233,9 +233,9 @@ class RequestFields:
 
 
 def check_request(team: Team, week_start: date, fields: RequestFields, request_id: int | None = None,
-                  pending: list[pins.Pin] | tuple = ()) -> None:
-    """RotaError naming the field at fault; a pin is also checked against the week's other pins (and the
-    `pending` ones of a CSV file being imported), leaving out the request `request_id` being changed."""
+                  book: pins.PinBook | None = None) -> None:
+    """RotaError naming the field at fault; a pin is also checked against the week's other pins (leaving out
+    the request `request_id` being changed), or against `book` (a CSV import: the stored pins and the file's)."""
     if fields.client.team_id != team.id or fields.client.erased_at is not None:
         raise RotaError("That client is not in this team.", "client")
     check_duration(fields.duration_minutes)
@@ -256,7 +256,8 @@ def check_request(team: Team, week_start: date, fields: RequestFields, request_i
             raise RotaError(f"Cannot pin it there: {why}.", "pinned_advisor")
         mine = pins.make_pin(request_id, fields.client, fields.pinned_advisor, fields.pinned_start,
                              fields.duration_minutes, team.timezone)
-        why = pins.clash(mine, pins.week_pins(team.id, week_start, team.timezone, leave_out=request_id) + list(pending))
+        book = book or pins.PinBook(pins.week_pins(team.id, week_start, team.timezone, leave_out=request_id))
+        why = book.clash(mine)
         if why:
             raise PinClash(f"The pin clashes: {why}. Choose another time or advisor, or change that pin first.",
                            "pinned_time")
@@ -266,13 +267,16 @@ def _utc(local: datetime, tz: str) -> datetime:
     return to_utc(local.date(), local.time(), tz)
 
 
+def window_times(windows: list[Window], tz: str) -> list[tuple[datetime, datetime]]:
+    """Each window's (start, end) as aware UTC datetimes ("24:00" is the next day's midnight)."""
+    return [(_utc(at(w.day, clock(w.start)), tz), _utc(at(w.day, clock(w.end, end=True)), tz)) for w in windows]
+
+
 def _apply(request: AppointmentRequest, team: Team, fields: RequestFields) -> None:
     request.client, request.type, request.duration_minutes = fields.client, fields.type, fields.duration_minutes
     request.purpose = fields.purpose or fields.type.name
     request.pinned_advisor, request.pinned_start = fields.pinned_advisor, fields.pinned_start
-    request.windows = [RequestWindow(starts_at=_utc(at(w.day, clock(w.start)), team.timezone),
-                                     ends_at=_utc(at(w.day, clock(w.end, end=True)), team.timezone))
-                       for w in fields.windows]
+    request.windows = [RequestWindow(starts_at=start, ends_at=end) for start, end in window_times(fields.windows, team.timezone)]
 
 
 def new_request(team: Team, week_start: date, fields: RequestFields) -> AppointmentRequest:

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from caseload.extensions import db
-from caseload.localtime import to_local, to_utc
-from caseload.models import Absence, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Skill, Team
+from caseload.localtime import to_utc
+from caseload.models import Absence, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow
 from caseload.services.problem import build_problem
 from caseload.timegrid import OffGrid, clock
 from scheduler.model import parse_problem
-from tests.web import access_matrix as m
 from tests.web.api_support import ApiClient
 
 

@@ -88,8 +88,11 @@ def test_template_download_matches_the_documented_columns(leader, north):
 
 def test_good_requests_file(leader, north):
     team, week = north
-    refs = [c.reference for c in db.session.scalars(select(Client).where(Client.team_id == team.id).limit(2))]
-    name = _advisor_name(team)
+    clients = db.session.scalars(select(Client).where(Client.team_id == team.id).limit(2)).all()
+    refs = [c.reference for c in clients]
+    # Pinned to an advisor who can see this client (a pin to one without the skill is refused: issue 12, kind 4).
+    name = next(a.name for a in db.session.scalars(select(Advisor).where(Advisor.team_id == team.id).order_by(Advisor.id))
+                if a.does_support and clients[1].need.code in a.skill_codes)
     body = ("client,type,duration_minutes,windows,pinned_advisor,pinned_start,purpose\n"
             f"{refs[0]},follow-up,45,mon 09:00-12:00; wed 13:00-17:00,,,check in\n"
             f"{refs[1]},first-meeting,,{week.isoformat()} 09:00-17:00,{name},mon 10:00,\n").encode()
