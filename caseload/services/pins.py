@@ -52,10 +52,11 @@ def pin_of(request: AppointmentRequest) -> Pin | None:
 
 
 def week_pins(team_id: int, week_start: date, tz: str, leave_out: int | None = None) -> list[Pin]:
-    """The pins of the week's other requests (all but `leave_out`), in request order."""
+    """The pins of the week's other requests (all but `leave_out`; a cancelled booking holds none), in request order."""
     requests = db.session.scalars(select(AppointmentRequest).where(
         AppointmentRequest.team_id == team_id, AppointmentRequest.week_start == week_start,
-        AppointmentRequest.pinned_advisor_id.is_not(None)).order_by(AppointmentRequest.id))
+        AppointmentRequest.pinned_advisor_id.is_not(None), AppointmentRequest.cancelled_at.is_(None))
+        .order_by(AppointmentRequest.id))
     return [p for r in requests if r.id != leave_out and r.client.erased_at is None and (p := pin_of(r))]
 
 

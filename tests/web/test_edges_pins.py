@@ -178,3 +178,19 @@ def test_a_pin_to_an_advisor_without_the_skill_is_refused(demo_client, north):
                         json=_body(client, advisor, week + timedelta(days=1)))
     assert response.status_code == 422 and "pinned_advisor_id" in response.get_json()["fields"]
     assert f"does not have the {client.need.name} skill" in response.get_json()["message"]
+
+
+def test_a_cancelled_booking_holds_no_pin(demo_client, north):
+    """A cancelled request (the booking desk cancels, it does not delete) frees its slot for a new pin."""
+    from caseload.models import utcnow
+
+    team, week = north
+    advisor, (kept, clashing) = _stored_clash(team, week)
+    db.session.delete(clashing)
+    kept.cancelled_at = utcnow()
+    db.session.commit()
+    api = ApiClient(demo_client, "leader")
+    second = _clients_for(advisor)[1]
+    response = api.post("/teams/{team_id}/weeks/{week}/requests", team_id=team.id, week=week,
+                        json=_body(second, advisor, week + timedelta(days=1)))
+    assert response.status_code == 201, response.get_json()
