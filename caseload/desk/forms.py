@@ -1,14 +1,15 @@
 """The booking desk's forms: what to book, the offer chosen, cancelling, attendance."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from caseload.forms import Form
 
 WINDOWS_HINT = 'One per line: a weekday or a date, then the times, e.g. "tue 09:00-12:00" or "2026-12-03 13:00-17:00".'
 
 
-class AskForm(FlaskForm):
+class AskForm(Form):
     """What the client needs; the duration and kind follow the type."""
 
     type = SelectField("Appointment type", coerce=int, validators=[InputRequired()])
@@ -25,7 +26,7 @@ class BookForm(AskForm):
     start = HiddenField("Start", validators=[InputRequired()])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     late = BooleanField("The client cancelled late (less than a day's notice)")
     reason = StringField("Reason (optional)", validators=[Optional(), Length(max=200)])
 
@@ -34,5 +35,5 @@ ATTENDANCE = [SelectChoice(v, label) for v, label in (
     ("attended", "Attended"), ("dna", "Did not attend (DNA)"), ("cancelled_late", "Cancelled late"))]
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     outcome = SelectField("Attendance", choices=ATTENDANCE, validators=[InputRequired()])

@@ -18,7 +18,6 @@ from caseload.desk.forms import AskForm, AttendanceForm, BookForm, CancelForm
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AppointmentRequest, AppointmentType, Client, Role
-from caseload.page_helpers import invalid
 from caseload.services import booking, notes, rota
 from caseload.services import attendance as attendance_service
 
@@ -75,6 +74,12 @@ def _ask(form: AskForm, client: Client) -> booking.Ask:
     return booking.Ask(client=client, type=db.session.get(AppointmentType, form.type.data), week_start=week,
                        windows=windows, purpose=form.purpose.data, replacing=replacing,
                        advisor=current_user.advisor if current_user.role == Role.ADVISOR else None)
+
+
+def invalid(form) -> None:
+    """A posted form its own checks refused: each field's label and reason, nothing booked."""
+    flash("Not booked. " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+                                     for name, errors in form.errors.items() if name in form), "error")
 
 
 def _refused(form, err: booking.BookingError) -> None:
@@ -207,6 +212,21 @@ def attendance(request_id):
     except attendance_service.AttendanceError as err:
         flash(f"Not saved. {err}", "error")
     return redirect(url_for("desk.client", client_id=item.client_id))
+
+
+@bp.get("/teams/<int:team_id>/<week>/broken")
+@role_required(Role.ADMIN, Role.LEADER)
+def broken(team_id, week):
+    """What absences break in the week's published plan, each with a link to rebook it."""
+    from caseload.models import Team
+    from caseload.page_helpers import week_or_404
+
+    team = db.session.get(Team, team_id)
+    if team is None or not can_manage_team(current_user, team):
+        abort(404)
+    week_start = week_or_404(week)
+    return render_template("desk/broken.html", team=team, week=week_start,
+                           rows=attendance_service.broken_by_absences(team, week_start))
 
 
 @bp.app_template_filter("offer_time")

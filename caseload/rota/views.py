@@ -19,6 +19,7 @@ from caseload.page_helpers import week_or_404
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import NONE, AbsenceForm, ConfirmForm, PlanForm, ProtectedForm
 from caseload.services import planning, plans, rota
+from caseload.services.attendance import broken_by_absences
 from caseload.services.problem import team_advisors, week_requests
 
 LEADERS = (Role.LEADER, Role.ADMIN)
@@ -137,6 +138,11 @@ def add_absence(team_id, week):
         try:
             rota.add_absence(team, week_start, db.session.get(Advisor, form.advisor.data), starts_at, ends_at,
                              form.reason.data, form.note.data, current_user)
+            broken = broken_by_absences(team, week_start)
+            if broken:  # a published week: say at once what the absence breaks, with a rebook for each
+                flash(f"Absence added. It breaks {len(broken)} published appointment{'s' if len(broken) > 1 else ''}: "
+                      "rebook each below, or re-plan the week.", "error")
+                return redirect(url_for("desk.broken", team_id=team.id, week=week))
             flash("Absence added. Re-plan the week to take it into account.", "success")
             return redirect(url_for("rota.week", team_id=team.id, week=week))
         except rota.RotaError as err:

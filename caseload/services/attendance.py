@@ -145,3 +145,25 @@ def mark(request: AppointmentRequest, outcome: str, by, now: datetime | None = N
     audit.record("attendance_marked", user=by, obj=request, client=request.client_id, outcome=outcome, before=before)
     db.session.commit()
     return request
+
+
+def broken_by_absences(team, week_start) -> list[tuple[Row, object]]:
+    """The week's published appointments whose advisor is now absent at their time, each with the absence:
+    what an absence added after publishing breaks, for the desk to rebook one by one."""
+    from caseload.models import Absence
+    from caseload.services.plans import published_plan
+
+    plan = published_plan(team, week_start)
+    if plan is None:
+        return []
+    placed = [i for i in plan.items if i.advisor_id is not None and i.starts_at is not None and i.request is not None
+              and i.request.cancelled_at is None]
+    advisors = {i.advisor_id for i in placed}
+    absences = list(db.session.scalars(select(Absence).where(Absence.advisor_id.in_(advisors)))) if advisors else []
+    out = []
+    for item in sorted(placed, key=lambda i: i.starts_at):
+        hit = next((a for a in absences if a.advisor_id == item.advisor_id
+                    and a.starts_at < item.ends_at and item.starts_at < a.ends_at), None)
+        if hit is not None:
+            out.append((row_of(item.request, item), hit))
+    return out

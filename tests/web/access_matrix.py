@@ -41,6 +41,7 @@ BY_ENDPOINT = {
     "admin.client_data_page": LEADING,
     "admin.client_export": LEADING,
     "admin.client_erase": LEADING,
+    "desk.broken": LEADING,
     "api.update_client": LEADING,
     "api.week_requests": LEADING,
     "api.create_request": LEADING,

@@ -1,0 +1,65 @@
+"""An absence added to a published week lists at once the appointments it breaks, each to rebook; a rebooked
+one leaves the advisor's week and calendar feed at once."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from caseload.extensions import db
+from caseload.localtime import to_local
+from caseload.services import booking, calendar_feed
+from tests.web import access_matrix as m
+from tests.web import desk_support as d
+
+
+def _a_placed_item(plan):
+    return next(i for i in sorted(plan.items, key=lambda i: i.id)
+                if i.advisor_id is not None and i.request is not None and i.request.type.code == "follow-up")
+
+
+def test_an_absence_lists_what_it_breaks_and_each_can_be_rebooked(demo_client, demo_auth):
+    plan = d.publish_week()
+    item = _a_placed_item(plan)
+    advisor, client = item.advisor, item.request.client
+    day = to_local(item.starts_at, "Europe/London").date()
+    demo_auth.login("leader")
+    north = m.team("north")
+    answer = demo_client.post(f"/rota/t/{north.id}/{d.week().isoformat()}/absences", data={
+        "advisor": advisor.id, "start_day": day.isoformat(), "end_day": day.isoformat(), "reason": "sick"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/desk/teams/{north.id}/{d.week()}/broken")
+    page = demo_client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "breaks" in page and f"Rebook {client.reference}" in page
+    assert f"/desk/clients/{client.id}?rebook={item.request_id}" in page.replace("&amp;", "&")
+    # Rebook it (same advisor on another day first, else cover).
+    ask = d.ask(client)
+    ask.replacing = item.request
+    offers = booking.offers(north, ask, count=5)
+    assert offers and all(to_local(o.start, "Europe/London").date() != day or o.advisor.id != advisor.id for o in offers)
+    if any(o.advisor.id == advisor.id for o in offers):
+        assert offers[0].advisor.id == advisor.id
+    booking.book(north, ask, offers[0].advisor.id, offers[0].local, m.user("leader"))
+    again = demo_client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert f"rebook={item.request_id}" not in again.replace("&amp;", "&")
+    feed = calendar_feed.feed(advisor.user).decode()
+    assert f"caseload-item-{item.id}@" not in feed
+    current = d.current()
+    assert all(i.request_id != item.request_id for i in current.items)
+
+
+def test_an_absence_in_an_unpublished_week_goes_back_to_the_week(demo_client, demo_auth):
+    demo_auth.login("leader")
+    north = m.team("north")
+    advisor = m.user("advisor1").advisor
+    day = d.next_week() + timedelta(days=1)
+    answer = demo_client.post(f"/rota/t/{north.id}/{d.next_week().isoformat()}/absences", data={
+        "advisor": advisor.id, "start_day": day.isoformat(), "end_day": day.isoformat(), "reason": "sick"})
+    assert answer.status_code == 302 and "/broken" not in answer.headers["Location"]
+
+
+def test_the_broken_list_is_for_the_teams_leader(demo_client, demo_auth):
+    d.publish_week()
+    demo_auth.login("leader2")
+    assert demo_client.get(f"/desk/teams/{m.team('north').id}/{d.week()}/broken").status_code == 404
+    demo_auth.logout()
+    demo_auth.login("advisor1")
+    assert demo_client.get(f"/desk/teams/{m.team('north').id}/{d.week()}/broken").status_code == 403
+    db.session.remove()
