@@ -5,9 +5,12 @@ so the document and the behaviour cannot drift apart; the tests validate every r
 """
 from __future__ import annotations
 
+from datetime import date
+
 from caseload.api import booking_docs
 from caseload.api.blueprint import bp
 from caseload.auth.access import public
+from caseload.localtime import this_week_start
 from caseload.security import MAX_ID
 
 # The forms the server reads (api/views.py, caseload/values.py): a calendar-shaped day in the years the app
@@ -27,8 +30,19 @@ WEEK = {"name": "week", "in": "path", "required": True,
 
 def _id(name: str) -> dict:
     # The URL converter matches only 0..MAX_ID (security.BoundedIntConverter); anything else is 404.
-    return {"name": name, "in": "path", "required": True,
+    return {"name": name, "in": "path", "required": True, "example": 1,
             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+
+
+def _examples(week: date) -> dict:
+    """Example bodies on `week` (the demo office's ids and types: client 1 is in team 1, north), so a reader,
+    and the fuzzer's examples phase, has a request that works against a fresh `make run`."""
+    day = week.isoformat()
+    fields = {"client_id": 1, "type": "follow-up", "duration_minutes": 30, "purpose": "Budget review",
+              "windows": [{"start": f"{day}T09:00", "end": f"{day}T12:00"}]}
+    return {"RequestFields": [fields], "RequestChange": [{**fields, "version": 1}],
+            "ClientChange": [{"version": 1, "complexity": 2}], "Publish": [{"version": 1}],
+            "JobRequest": [{"time_limit": 30}]}
 
 
 def _ref(name: str) -> dict:
@@ -48,13 +62,13 @@ def _errors(*codes: int) -> dict:
 
 
 def _op(summary: str, ok: str, schema: dict, *errors: int, status: str = "200", params=(), body: str | None = None,
-        headers: dict | None = None) -> dict:
+        headers: dict | None = None, body_required: bool = True) -> dict:
     response = _json(schema, ok)
     if headers:
         response["headers"] = headers
     op = {"summary": summary, "parameters": list(params), "responses": {status: response, **_errors(401, *errors)}}
     if body:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
+        op["requestBody"] = {"required": body_required, "content": {"application/json": {"schema": _ref(body)}}}
     return op
 
 
@@ -119,7 +133,7 @@ SCHEMAS = {
         "properties": {"client_id": ID, "type": {"type": "string", "minLength": 1, "maxLength": 40,
                                                  "pattern": ONE_LINE,
                                                  "description": "An active appointment type's code"},
-                       "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 480},
+                       "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 480, "multipleOf": 15},
                        "purpose": {"type": ["string", "null"], "maxLength": 200, "pattern": ONE_LINE},
                        "windows": {"type": "array", "items": _ref("Window"), "minItems": 1, "maxItems": 50},
                        "pinned_advisor_id": NULLABLE_ID,
@@ -175,6 +189,10 @@ def document() -> dict:
 
 def _document() -> dict:
     team, client, request, job, plan = _id("team_id"), _id("client_id"), _id("request_id"), _id("job_id"), _id("plan_id")
+    week = this_week_start("UTC")  # the week the pages open on (the demo's week: Europe/London, UTC in winter)
+    week_param = {**WEEK, "example": week.isoformat()}
+    schemas = {**SCHEMAS, **{name: {**SCHEMAS[name], "examples": examples}
+                             for name, examples in _examples(week).items()}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Caseload API", "version": "1.0.0",
@@ -203,18 +221,19 @@ def _document() -> dict:
                              _ref("Client"), 400, 403, 404, 409, 422, params=[client], body="ClientChange")},
             "/teams/{team_id}/weeks/{week}/requests": {
                 "get": _op("The week's appointment requests", "Requests", _list("Request"), 403, 404,
-                           params=[team, WEEK]),
+                           params=[team, week_param]),
                 "post": _op("Add an appointment request", "The new request", _ref("Request"), 400, 403, 404, 422,
-                            status="201", params=[team, WEEK], body="RequestFields")},
+                            status="201", params=[team, week_param], body="RequestFields")},
             "/requests/{request_id}": {
                 "get": _op("One request", "The request", _ref("Request"), 403, 404, params=[request]),
                 "patch": _op("Change a request (send the version you read)", "The changed request", _ref("Request"),
                              400, 403, 404, 409, 422, params=[request], body="RequestChange")},
             "/teams/{team_id}/weeks/{week}/plans": {
                 "get": _op("The week's plans, newest first", "Plans", _list("PlanSummary"), 403, 404,
-                           params=[team, WEEK]),
-                "post": _op("Start planning the week in the background", "The queued job; poll its URL", _ref("Job"),
-                            400, 403, 404, 409, 422, status="202", params=[team, WEEK], body="JobRequest",
+                           params=[team, week_param]),
+                "post": _op("Start planning the week in the background (no body: the default time limit)", "The queued job; poll its URL", _ref("Job"),
+                            400, 403, 404, 409, 422, status="202", params=[team, week_param], body="JobRequest",
+                            body_required=False,
                             headers=LOCATION)},
             "/jobs/{job_id}": {"get": _op("A planning job's status and progress", "The job", _ref("Job"), 403, 404,
                                           params=[job])},
@@ -227,7 +246,7 @@ def _document() -> dict:
                 400, 403, 404, 409, 422, params=[plan], body="Publish")},
         },
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
