@@ -118,6 +118,8 @@ class MoveForm(Form):
     time = TimeField("Start", validators=[DataRequired(), grid_time])
     pin = BooleanField("Pin it here (re-planning keeps it)", default=True)
     version = HiddenField(validators=[DataRequired()])
+    # Asked for only when the move goes against the client's named advisor (adjust.move_warnings); audited.
+    reason = TextAreaField("Reason (kept in the audit log)", validators=[Optional(), Length(max=500)])
 
 
 class HandoverForm(Form):

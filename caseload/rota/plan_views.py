@@ -16,8 +16,9 @@ from caseload.rota.blueprint import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
 from caseload.services.calendar_grid import build_grids
 from caseload.rota.views import LEADERS, advisor_in_team, managed_or_404, team_or_404
-from caseload.services import adjust, planning, plans
+from caseload.services import adjust, planning, plans, team_grid
 from caseload.services.problem import team_advisors
+from caseload.services.publish_summary import publish_summary
 
 
 def _plan_or_404(plan_id: int) -> Plan:
@@ -79,18 +80,38 @@ def review(plan_id):
     plan = _plan_or_404(plan_id)
     team, days = plan.team, week_days(plan.week_start)
     advisors = team_advisors(team)
+    items = team_grid.load_items(plan)  # loads requests, clients and types in bulk for everything below
     times, grids = build_grids(plan, advisors, days)
     published = plans.published_plan(team, plan.week_start)
     compare = plan.based_on if plan.based_on is not None else (published if published is not plan else None)
+    diff = plans.plan_diff(plan, compare) if compare else None
+    filters = _filters(advisors)
+    placed_view = team_grid.appointments(plan, items, advisors, {new.id for new, _ in diff.moved} if diff else set(),
+                                         team_grid.handover_item_ids(plan))
+    day = team_grid.choose_day(days, request.args.get("day"))
     move_form = MoveForm(version=plan.version_id)
     move_form.advisor.choices = [SelectChoice(a.id, a.name) for a in advisors]
     return render_template(
         "rota/review.html", plan=plan, team=team, week=plan.week_start, days=days, times=times, grids=grids,
-        published=published, compare=compare, diff=plans.plan_diff(plan, compare) if compare else None,
+        published=published, compare=compare, diff=diff, filters=filters, flag_names=team_grid.FLAGS,
+        team_day=team_grid.team_day(plan, advisors, day, placed_view, filters), advisors=advisors,
+        filter_args={k: v for k, v in vars(filters).items() if v is not None},
+        overview=team_grid.week_overview(plan, advisors, days, placed_view, filters), day=day,
         unassigned=[i for i in plan.items if i.advisor_id is None], move_form=move_form,
         publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0),
         confirm=ConfirmForm(), tz=team.timezone, placed=sorted((i for i in plan.items if i.advisor_id),
                                                                key=lambda i: (i.starts_at, i.advisor_id)))
+
+
+def _filters(advisors) -> team_grid.Filters:
+    """The review page's GET filters; a value that is not one of the choices is ignored (shows everything)."""
+    args = request.args
+    advisor = args.get("advisor", "")
+    advisor_id = int(advisor) if advisor.isdigit() and int(advisor) in {a.id for a in advisors} else None
+    client = (args.get("client") or "").strip()[:80] or None
+    kind = args.get("kind") if args.get("kind") in team_grid.KINDS else None
+    flag = args.get("flag") if args.get("flag") in team_grid.FLAGS else None
+    return team_grid.Filters(advisor_id, client, kind, flag)
 
 
 def _move_target(plan: Plan, form: MoveForm) -> tuple[PlanItem, Advisor, datetime]:
@@ -112,7 +133,12 @@ def move(plan_id):
         return redirect(url_for("rota.review", plan_id=plan.id)), 303
     item, advisor, start = _move_target(plan, form)
     try:
-        result = adjust.move_appointment(plan, item, advisor, start, form.pin.data, int(form.version.data), current_user)
+        result = adjust.move_appointment(plan, item, advisor, start, form.pin.data, int(form.version.data), current_user,
+                                         reason=form.reason.data)
+    except adjust.NeedsConfirmation as err:
+        # Nothing saved yet (409 for scripts): the leader confirms with a reason, or goes back.
+        return render_template("rota/confirm_move.html", plan=plan, team=plan.team, week=plan.week_start, form=form,
+                               item=item, advisor=advisor, start=start, warnings=err.warnings), 409
     except adjust.AdjustRejected as err:
         flash(str(err), "error")
         return render_review_error(plan)
@@ -139,6 +165,21 @@ def resolve(plan_id):
     if ConfirmForm().validate_on_submit():
         _start(plan.team, plan.week_start)
     return redirect(url_for("rota.week", team_id=plan.team_id, week=plan.week_start.isoformat()) + "#planning")
+
+
+@bp.get("/plans/<int:plan_id>/publish")
+@role_required(*LEADERS)
+def publish_confirm(plan_id):
+    """What publishing will do (new allocations, covering without handover, unassigned, changes); confirm."""
+    plan = _plan_or_404(plan_id)
+    if plan.status != "draft":
+        flash(f"This plan is already {plan.status}; there is nothing to publish.", "error")
+        return redirect(url_for("rota.review", plan_id=plan.id))
+    published = plans.published_plan(plan.team, plan.week_start)
+    return render_template(
+        "rota/publish.html", plan=plan, team=plan.team, week=plan.week_start, tz=plan.team.timezone,
+        summary=publish_summary(plan, published), published=published,
+        publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0))
 
 
 @bp.post("/plans/<int:plan_id>/publish")

@@ -25,6 +25,37 @@ class AdjustRejected(ValueError):
     """The change would break a hard rule (or the plan cannot be changed); nothing was saved."""
 
 
+class NeedsConfirmation(AdjustRejected):
+    """The move breaks no hard rule but goes against the client's named advisor: the leader confirms it and
+    gives a reason (audited). `warnings` are the sentences to show; nothing was saved."""
+
+    def __init__(self, warnings: list[str]):
+        self.warnings = warnings
+        super().__init__("Confirm this move and give a reason: " + " ".join(warnings))
+
+
+REASON_MAX = 500
+
+
+def move_warnings(item: PlanItem, advisor: Advisor) -> list[str]:
+    """Why moving `item` to `advisor` needs a confirmed reason (empty list: it does not).
+
+    Policing (compliance, sanctions) with the client's own named advisor strains the supporting
+    relationship; moving a client away from the named advisor breaks continuity.
+    """
+    request = item.request
+    if request is None:
+        return []
+    client, named = request.client, request.client.named_advisor
+    warnings = []
+    if request.type.kind == "policing" and named is not None and advisor.id == named.id:
+        warnings.append(f"This puts a policing appointment ({request.type.name}) for {client.name} with "
+                        f"{advisor.name}, the client's named advisor; policing is normally kept apart from support.")
+    if named is not None and item.advisor_id == named.id and advisor.id != named.id:
+        warnings.append(f"This moves {client.name} away from their named advisor {named.name} to {advisor.name}.")
+    return warnings
+
+
 @dataclass
 class MoveResult:
     item: PlanItem
@@ -94,9 +125,19 @@ def _check_editable(plan: Plan, expected_version: int) -> None:
 
 
 def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: datetime, pin: bool,
-                     expected_version: int, by) -> MoveResult:
-    """Place `item` with `advisor` at local wall-clock `start` (naive), optionally pinned there."""
+                     expected_version: int, by, reason: str | None = None) -> MoveResult:
+    """Place `item` with `advisor` at local wall-clock `start` (naive), optionally pinned there.
+
+    A move with `move_warnings` needs `reason` (1-500 characters, stored in the audit log); without one it
+    raises NeedsConfirmation. Raises AdjustRejected when a hard rule would break or the plan moved on.
+    """
     _check_editable(plan, expected_version)
+    warnings = move_warnings(item, advisor)
+    reason = (reason or "").strip()
+    if warnings and not reason:
+        raise NeedsConfirmation(warnings)
+    if len(reason) > REASON_MAX:
+        raise AdjustRejected(f"The reason is too long: at most {REASON_MAX} characters. Nothing was saved.")
     sid, advisor_id = request_sid(item.request_id), advisor_sid(advisor.id)
     problem, solution = copy.deepcopy(plan.problem), copy.deepcopy(plan.solution)
     appointment = next((a for a in problem["appointments"] if a["id"] == sid), None)
@@ -128,13 +169,15 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
         db.session.rollback()
         raise AdjustRejected(CONFLICT)
     try:
-        return _save_move(plan, item, advisor, start, end, pin, problem, solution, result.score, placement, shortened, by)
+        return _save_move(plan, item, advisor, start, end, pin, problem, solution, result.score, placement, shortened, by,
+                          {"reason": reason, "warnings": warnings} if warnings else {})
     except StaleDataError as err:
         db.session.rollback()
         raise AdjustRejected(CONFLICT) from err
 
 
-def _save_move(plan, item, advisor, start, end, pin, problem, solution, score, placement, shortened, by) -> MoveResult:
+def _save_move(plan, item, advisor, start, end, pin, problem, solution, score, placement, shortened, by,
+               confirmed: dict) -> MoveResult:
     """Write the checked move (plan row held by hold_version) and commit."""
     tz = plan.team.timezone
     before = (item.advisor_id, item.starts_at)
@@ -152,7 +195,7 @@ def _save_move(plan, item, advisor, start, end, pin, problem, solution, score, p
                              for b in solution["protected"]]
     audit.record("plan_adjusted", user=by, obj=plan, request=item.request_id, advisor=advisor.id,
                  start=placement["start"], pinned=pin, before_advisor=before[0],
-                 before_start=before[1].isoformat() if before[1] else None)
+                 before_start=before[1].isoformat() if before[1] else None, **confirmed)
     db.session.commit()
     named = request.client.named_advisor_id
     return MoveResult(item, needs_handover=named is not None and named != advisor.id, shortened_blocks=shortened)

@@ -21,15 +21,17 @@ def test_a_leader_plans_and_publishes_a_week(page, live_server):
     page.wait_for_selector("h1:has-text('Plan')")
     assert "draft" in page.locator(".plan-status").inner_text()
 
-    grid = page.locator("table.week-grid").first
-    assert page.locator("table.week-grid td[class*='kind-']").count() > 10  # appointments drawn in the grids
+    grid = page.locator(".team-scroll-day")
+    assert page.locator("table.team-grid td.appt").count() > 10  # Monday's appointments, advisors across
     OUTPUT.mkdir(exist_ok=True)
     shot = OUTPUT / "week-grid.png"
-    grid.screenshot(path=str(shot))  # the first advisor's week; the page has one grid per advisor
+    grid.screenshot(path=str(shot))  # the team's Monday: an advisor per column
     assert shot.stat().st_size > 5_000
     print(f"\nscreenshot of the week grid: {shot}")
 
-    page.click("button:has-text('Publish this plan')")
+    page.click("text=Publish this plan")
+    page.wait_for_selector("h2:has-text('What publishing does')")
+    page.click("button:has-text('Confirm: publish this plan')")
     page.wait_for_load_state()
     assert "published" in page.locator(".plan-status").inner_text()
     assert "version 1" in page.locator(".plan-status").inner_text()

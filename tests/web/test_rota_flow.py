@@ -79,7 +79,7 @@ def test_the_leaders_week_end_to_end(leader, north):
     draft = _plan_week(leader, team, week)
     assert draft.status == "draft" and draft.figures["fill"] > 0.5
     review = leader.get(f"/rota/plans/{draft.id}").data.decode()
-    assert "Figures" in review and "week-grid" in review and "Load per advisor" in review
+    assert "Figures" in review and "team-grid" in review and "Load per advisor" in review
 
     # A move that breaks a hard rule is refused by name and changes nothing.
     item = db.session.scalars(select(PlanItem).where(PlanItem.plan_id == draft.id, PlanItem.advisor_id.is_not(None))).first()
@@ -94,9 +94,12 @@ def test_the_leaders_week_end_to_end(leader, north):
     # A valid move is checked, saved and pinned; covering for the named advisor asks for a handover note.
     sid, advisor_sid, start = _free_move(draft)
     moved = _item(draft, sid)
-    response = leader.post(f"/rota/plans/{draft.id}/move", data={
-        "item": moved.id, "advisor": int(advisor_sid[1:]), "day": start.date().isoformat(),
-        "time": start.strftime("%H:%M"), "version": draft.version_id, "pin": "y"})
+    data = {"item": moved.id, "advisor": int(advisor_sid[1:]), "day": start.date().isoformat(),
+            "time": start.strftime("%H:%M"), "version": draft.version_id, "pin": "y"}
+    if moved.advisor_id == moved.request.client.named_advisor_id:  # away from the named advisor: asks for a reason
+        assert leader.post(f"/rota/plans/{draft.id}/move", data=data).status_code == 409
+        data["reason"] = "Covering while the named advisor is on training."
+    response = leader.post(f"/rota/plans/{draft.id}/move", data=data)
     assert response.status_code == 302, response.data.decode()[:2000]
     db.session.expire_all()
     draft = db.session.get(Plan, draft.id)
@@ -211,5 +214,6 @@ def test_review_still_renders_after_a_planned_request_is_deleted(leader, north):
     unplaced = next((i for i in plan.items if i.advisor_id is None), None)
     for item in filter(None, (placed, unplaced)):
         assert leader.post(f"/rota/t/{team.id}/requests/{item.request_id}/delete").status_code == 302
-    page = leader.get(f"/rota/plans/{plan.id}")
+    day = to_local(placed.starts_at, team.timezone).date()  # the team view shows one day at a time
+    page = leader.get(f"/rota/plans/{plan.id}?day={day.isoformat()}")
     assert page.status_code == 200 and "(request removed)" in page.data.decode()

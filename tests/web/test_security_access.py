@@ -130,7 +130,7 @@ def _other_team_urls():
         f"/rota/t/{south.id}/{week}/requests", f"/rota/t/{south.id}/clients/{south_client.id}",
         f"/rota/t/{north.id}/clients/{south_client.id}", f"/rota/t/{north.id}/requests/{request.id}",
         f"/rota/t/{south.id}/import/clients/template.csv",
-        f"/rota/plans/{plan.id}", f"/rota/jobs/{job.id}", f"/admin/reports?team={south.id}",
+        f"/rota/plans/{plan.id}", f"/rota/plans/{plan.id}/publish", f"/rota/jobs/{job.id}", f"/admin/reports?team={south.id}",
         f"/admin/reports/{m.samples_for_demo().values['name']}.json?team={south.id}",
         f"/rota/plans/{plan.id}/items/{item.id}/handover", f"/rota/plans/{north_plan.id}/items/{item.id}/handover",
         f"/rota/t/{north.id}/absences/{absence.id}", f"/rota/t/{south.id}/clients/new",

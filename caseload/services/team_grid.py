@@ -1,0 +1,255 @@
+"""The review page's team view: advisors as columns, quarter-hours down the side, one day at a time,
+plus a week overview (days × advisors). Server-rendered table cells; no inline styles (strict CSP).
+
+Each appointment cell names the client and the appointment type and carries flags as words
+(`Flag.text`) and a badge class (`Flag.key`): covering for the named advisor, policing with the named
+advisor, moved by the last re-plan, pinned. Absences are their own cells ("absent · leave"), not
+"not working".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from caseload.extensions import db
+from caseload.models import AppointmentRequest, Client, HandoverNote, Plan, PlanItem
+from caseload.services.calendar_grid import day_range
+from caseload.services.problem import SLOT_MINUTES, local_naive, week_absences
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+KINDS = ("support", "policing")
+FLAGS = {"covering": "covering for the named advisor", "policing_named": "policing with the named advisor",
+         "moved": "moved by the last re-plan", "pinned": "pinned", "no_handover": "covering, no handover note"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the leader asked to see: advisor id, client text (reference or name), kind, flag key; None = all."""
+
+    advisor: int | None = None
+    client: str | None = None
+    kind: str | None = None
+    flag: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.advisor, self.client, self.kind, self.flag))
+
+
+@dataclass
+class Flag:
+    key: str   # css badge suffix and filter value
+    text: str  # what the badge says
+
+
+@dataclass
+class Appointment:
+    """One placed appointment as the grid shows it (local wall-clock times)."""
+
+    item: PlanItem
+    start: datetime
+    end: datetime
+    client: str
+    reference: str
+    type_name: str
+    kind: str
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def flag_keys(self) -> set[str]:
+        return {f.key for f in self.flags}
+
+
+@dataclass
+class Cell:
+    kind: str  # "appointment", "hidden" (filtered out), "protected", "absent", "open" or "off"
+    span: int = 1
+    appointment: Appointment | None = None
+    label: str = ""
+
+
+@dataclass
+class TeamDay:
+    day: date
+    advisors: list
+    times: list[str]
+    rows: list  # rows[slot][column] = Cell, or None where a cell above spans it
+
+
+@dataclass
+class WeekCell:
+    appointments: int = 0
+    flagged: dict = field(default_factory=dict)  # flag key -> count
+    absent: str | None = None  # the absence reason when absent some of the day
+    working: bool = False
+
+
+def load_items(plan: Plan) -> list[PlanItem]:
+    """The plan's items with request, client and type loaded in three queries (not three per item)."""
+    return list(db.session.scalars(
+        select(PlanItem).where(PlanItem.plan_id == plan.id).options(
+            selectinload(PlanItem.request).selectinload(AppointmentRequest.client).selectinload(Client.named_advisor),
+            selectinload(PlanItem.request).selectinload(AppointmentRequest.type))))
+
+
+def handover_item_ids(plan: Plan) -> set[int]:
+    return set(db.session.scalars(select(HandoverNote.plan_item_id).join(PlanItem, HandoverNote.plan_item_id == PlanItem.id)
+                                  .where(PlanItem.plan_id == plan.id)))
+
+
+def _flags(item: PlanItem, names: dict[int, str], moved: set[int], handed_over: set[int]) -> list[Flag]:
+    client, kind = item.request.client, item.request.type.kind
+    named = client.named_advisor_id
+    flags = []
+    if named is not None and named != item.advisor_id:
+        flags.append(Flag("covering", f"covering for {names.get(named, 'another team')}"))
+        if item.id not in handed_over:
+            flags.append(Flag("no_handover", "no handover note"))
+    if kind == "policing" and named is not None and named == item.advisor_id:
+        flags.append(Flag("policing_named", f"policing with named advisor {names.get(named, '')}".strip()))
+    if item.id in moved:
+        flags.append(Flag("moved", "moved by the last re-plan"))
+    if item.pinned:
+        flags.append(Flag("pinned", "pinned"))
+    return flags
+
+
+def appointments(plan: Plan, items: list[PlanItem], advisors: list, moved: set[int],
+                 handed_over: set[int]) -> list[Appointment]:
+    """Placed items as grid appointments in the team's local time (a deleted request still holds its time)."""
+    tz, names = plan.team.timezone, {a.id: a.name for a in advisors}
+    result = []
+    for item in items:
+        if item.advisor_id is None or item.starts_at is None:
+            continue
+        if item.request is None:  # deleted after planning
+            result.append(Appointment(item, local_naive(item.starts_at, tz), local_naive(item.ends_at, tz),
+                                      "(request removed)", "", "", "support"))
+            continue
+        client = item.request.client
+        result.append(Appointment(item, local_naive(item.starts_at, tz), local_naive(item.ends_at, tz),
+                                  client.reference if client.erased_at else client.name, client.reference,
+                                  item.request.type.name, item.request.type.kind,
+                                  _flags(item, names, moved, handed_over)))
+    return result
+
+
+def matches(appointment: Appointment, filters: Filters) -> bool:
+    if filters.kind and appointment.kind != filters.kind:
+        return False
+    if filters.flag and filters.flag not in appointment.flag_keys:
+        return False
+    if filters.client:
+        needle = filters.client.casefold()
+        if needle not in appointment.client.casefold() and needle not in appointment.reference.casefold():
+            return False
+    return True
+
+
+def _pattern(advisor, day: date) -> list[tuple[datetime, datetime]]:
+    spans = (advisor.work_pattern or {}).get(WEEKDAYS[day.weekday()], [])
+    return [(datetime.combine(day, datetime.strptime(s, "%H:%M").time()),
+             datetime.combine(day, datetime.strptime(e, "%H:%M").time())) for s, e in spans]
+
+
+def _absences(advisor, day: date, tz: str) -> list[tuple[datetime, datetime, str]]:
+    return [(local_naive(a.starts_at, tz), local_naive(a.ends_at, tz), a.reason or "absent")
+            for a in week_absences(advisor, day, tz, 1)]
+
+
+def _slot(moment: datetime, day: date, first: int) -> int:
+    minutes = (moment - datetime.combine(day, datetime.min.time())).total_seconds() // 60
+    return int((minutes - first) // SLOT_MINUTES)
+
+
+def _column(advisor, day: date, tz: str, first: int, slots: int, placed: list[Appointment], filters: Filters,
+            blocks: list) -> list[Cell | None]:
+    column: list[Cell | None] = [Cell("off") for _ in range(slots)]
+    for start, end in _pattern(advisor, day):
+        for s in range(max(0, _slot(start, day, first)), min(slots, _slot(end, day, first))):
+            column[s] = Cell("open")
+    for start, end, reason in _absences(advisor, day, tz):
+        for s in range(max(0, _slot(start, day, first)), min(slots, _slot(end, day, first))):
+            if column[s].kind == "open":  # absent from working time; outside it they were not working anyway
+                column[s] = Cell("absent", label=f"absent · {reason}")
+    things = [(b[0], b[1], Cell("protected", label=f"{b[0]:%H:%M}–{b[1]:%H:%M} protected")) for b in blocks]
+    things += [(a.start, a.end, Cell("appointment" if matches(a, filters) else "hidden", appointment=a))
+               for a in placed]
+    for start, end, cell in things:
+        top, bottom = max(0, _slot(start, day, first)), min(slots, _slot(end, day, first))
+        if top >= bottom:
+            continue
+        cell.span = bottom - top
+        column[top] = cell
+        for s in range(top + 1, bottom):
+            column[s] = None
+    _merge_absences(column)
+    return column
+
+
+def _merge_absences(column: list[Cell | None]) -> None:
+    """One absence cell per stretch, spanning its rows, so the reason is read once."""
+    s = 0
+    while s < len(column):
+        cell = column[s]
+        if cell is not None and cell.kind == "absent":
+            e = s + 1
+            while e < len(column) and column[e] is not None and column[e].kind == "absent" and column[e].label == cell.label:
+                column[e] = None
+                e += 1
+            cell.span = e - s
+            s = e
+        else:
+            s += 1
+
+
+def team_day(plan: Plan, advisors: list, day: date, placed: list[Appointment], filters: Filters) -> TeamDay:
+    """The day's grid: one column per advisor (only the filtered advisor when one is chosen)."""
+    tz = plan.team.timezone
+    first, last = day_range(plan)
+    slots = (last - first) // SLOT_MINUTES
+    times = [f"{(first + i * SLOT_MINUTES) // 60:02d}:{(first + i * SLOT_MINUTES) % 60:02d}" for i in range(slots)]
+    shown = [a for a in advisors if filters.advisor in (None, a.id)]
+    columns = []
+    for advisor in shown:
+        mine = [a for a in placed if a.item.advisor_id == advisor.id and a.start.date() == day]
+        blocks = [(local_naive(b.starts_at, tz), local_naive(b.ends_at, tz)) for b in plan.protected_blocks
+                  if b.advisor_id == advisor.id]
+        columns.append(_column(advisor, day, tz, first, slots, mine, filters,
+                               [b for b in blocks if b[0].date() == day]))
+    rows = [[column[s] for column in columns] for s in range(slots)]
+    return TeamDay(day, shown, times, rows)
+
+
+def week_overview(plan: Plan, advisors: list, days: list[date], placed: list[Appointment],
+                  filters: Filters) -> list[tuple[date, list[WeekCell]]]:
+    """Per day, per advisor shown: appointments matching the filters, flag counts, absence and working."""
+    tz = plan.team.timezone
+    shown = [a for a in advisors if filters.advisor in (None, a.id)]
+    index = {a.id: i for i, a in enumerate(shown)}
+    table = {d: [WeekCell() for _ in shown] for d in days}
+    for appointment in placed:
+        column = index.get(appointment.item.advisor_id)
+        row = table.get(appointment.start.date())
+        if column is None or row is None or not matches(appointment, filters):
+            continue
+        row[column].appointments += 1
+        for flag in appointment.flags:
+            row[column].flagged[flag.key] = row[column].flagged.get(flag.key, 0) + 1
+    for advisor, i in ((a, index[a.id]) for a in shown):
+        for d in days:
+            table[d][i].working = bool(_pattern(advisor, d))
+            reasons = [r for _, _, r in _absences(advisor, d, tz)]
+            table[d][i].absent = ", ".join(sorted(set(reasons))) or None
+    return [(d, table[d]) for d in days]
+
+
+def choose_day(days: list[date], wanted: str | None) -> date:
+    """The day asked for (ISO date inside the week), else the first day of the week."""
+    for d in days:
+        if wanted == d.isoformat():
+            return d
+    return days[0]
