@@ -2,7 +2,8 @@
 
 Pure Python around OR-Tools CP-SAT; no web framework imports.
 """
-from scheduler.model import ProblemError, load_problem, parse_problem
+from scheduler.model import ProblemError
+from scheduler.parse import load_problem, parse_problem
 
 
 def solve(problem, **options):

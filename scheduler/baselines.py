@@ -14,7 +14,8 @@ from collections import defaultdict
 
 from scheduler import explain
 from scheduler.document import solution_document
-from scheduler.model import Appointment, Placement, Problem, parse_problem
+from scheduler.model import Appointment, Placement, Problem
+from scheduler.parse import parse_problem
 
 
 class Diary:

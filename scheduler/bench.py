@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from scheduler.check import check_solution
 from scheduler.generate import generate
-from scheduler.model import parse_problem
+from scheduler.parse import parse_problem
 
 
 def _run(name: str, problem_doc: dict, options: dict, out) -> None:

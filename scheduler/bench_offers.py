@@ -25,7 +25,8 @@ from scheduler.booking import Desk, check_offers, offers
 from scheduler.check import check_solution
 from scheduler.document import solution_document
 from scheduler.generate import generate
-from scheduler.model import Placement, parse_problem
+from scheduler.model import Placement
+from scheduler.parse import parse_problem
 
 HOLD_BACK = 0.3
 SERIES = {"every_days": 14, "count": 6}

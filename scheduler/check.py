@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from scheduler import metrics
-from scheduler.model import SOLUTION_FORMAT, Placement, Problem, ProblemError, parse_problem
+from scheduler.model import SOLUTION_FORMAT, Placement, Problem, ProblemError
+from scheduler.parse import parse_problem
 
 STATUSES = ("optimal", "feasible", "unknown")
 

@@ -12,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from scheduler.model import ProblemError, load_problem, read_json
+from scheduler.model import ProblemError
+from scheduler.parse import load_problem, read_json
 
 
 class UsageError(Exception):

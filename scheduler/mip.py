@@ -12,7 +12,8 @@ from ortools.math_opt.python import mathopt
 from scheduler import bound as relaxation
 from scheduler.document import solution_document
 from scheduler.explain import raise_for_clashing_pins, unplaced
-from scheduler.model import Placement, Problem, parse_problem
+from scheduler.model import Placement, Problem
+from scheduler.parse import parse_problem
 from scheduler.rules import blocks_from_slots
 from scheduler.solver import build_model  # the same model as the CP-SAT solver
 

@@ -18,7 +18,8 @@ from scheduler.baselines import named_first
 from scheduler.bound import trivial_bound
 from scheduler.budget import Budget
 from scheduler.explain import PinConflict
-from scheduler.model import Problem, ProblemError, parse_problem
+from scheduler.model import Problem, ProblemError
+from scheduler.parse import parse_problem
 
 GRACE_S = 3.0
 HEARTBEAT_S = 1.0

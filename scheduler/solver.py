@@ -17,7 +17,8 @@ from scheduler.budget import Budget
 from scheduler.check import check_solution
 from scheduler.hints import complete_hint, hint_plan
 from scheduler.document import read_placements, solution_document
-from scheduler.model import Placement, Problem, parse_problem
+from scheduler.model import Placement, Problem
+from scheduler.parse import parse_problem
 from scheduler.rules import blocks_from_slots, pose
 from scheduler.runner import run_in_child
 from scheduler.variables import choose_candidates, feasible_starts

@@ -43,7 +43,8 @@ from caseload.values import text_problem
 from scheduler import baselines
 from scheduler.booking import Desk
 from scheduler.document import read_placements
-from scheduler.model import ProblemError, parse_problem
+from scheduler.model import ProblemError
+from scheduler.parse import parse_problem
 
 DEFAULT_COUNT = 5
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -8,7 +8,8 @@
 """
 from __future__ import annotations
 
-from scheduler.model import ProblemError, parse_problem
+from scheduler.model import ProblemError
+from scheduler.parse import parse_problem
 from scheduler.booking.desk import Desk
 from scheduler.booking.request import OFFERS_FORMAT, REQUEST_FORMAT, read_request_document
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from scheduler.check import check_solution
 from scheduler.explain import CODES
-from scheduler.model import ProblemError, parse_problem
+from scheduler.model import ProblemError
+from scheduler.parse import parse_problem
 from scheduler.booking.request import OFFERS_FORMAT, instance_documents, read_request, read_request_document
 
 

@@ -13,7 +13,8 @@ from dataclasses import replace
 from scheduler import baselines, explain
 from scheduler.check import check_solution
 from scheduler.document import read_placements, solution_document
-from scheduler.model import Appointment, Placement, Problem, ProblemError, parse_problem
+from scheduler.model import Appointment, Placement, Problem, ProblemError
+from scheduler.parse import parse_problem
 from scheduler.booking.moves import options_with_moves
 from scheduler.booking.option import Option
 from scheduler.booking.place import AdvisorTime, free_runs, placement_value

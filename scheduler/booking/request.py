@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from scheduler.model import Appointment, Interval, Problem, ProblemError, read_appointment
+from scheduler.model import Appointment, Interval, Problem, ProblemError
+from scheduler.parse import read_appointment
 
 REQUEST_FORMAT = "caseload-offer-request/1"
 OFFERS_FORMAT = "caseload-offers/1"

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from scheduler.baselines import earliest, named_first
 from scheduler.check import check_solution
 from scheduler.generate import generate
-from scheduler.model import ProblemError, parse_problem
+from scheduler.model import ProblemError
+from scheduler.parse import parse_problem
 
 BASELINES = [earliest, named_first]
 

@@ -7,7 +7,7 @@ from scheduler.baselines import earliest, named_first
 from scheduler.bound import trivial_bound, upper_bound
 from scheduler.check import check_solution
 from scheduler.generate import generate
-from scheduler.model import parse_problem
+from scheduler.parse import parse_problem
 from scheduler.solver import solve_in_process
 
 

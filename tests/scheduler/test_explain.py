@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from scheduler.baselines import named_first
 from scheduler.explain import CODES, PinConflict, pin_conflicts, reasons, unplaced
-from scheduler.model import Placement, ProblemError, parse_problem
+from scheduler.model import Placement, ProblemError
+from scheduler.parse import parse_problem
 from scheduler.solver import solve
 from tiny import model_accepts, tiny_week
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from scheduler.generate import PROFILES, generate
-from scheduler.model import parse_problem
+from scheduler.parse import parse_problem
 
 GRID = {"jobcentre": 15, "advice": 30, "clinic": 10}
 

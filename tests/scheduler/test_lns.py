@@ -7,7 +7,8 @@ from scheduler import lns
 from scheduler.budget import Budget
 from scheduler.check import check_solution
 from scheduler.document import solution_document
-from scheduler.model import Interval, Placement, parse_problem
+from scheduler.model import Interval, Placement
+from scheduler.parse import parse_problem
 
 NIGHT = {
     "format": "caseload-problem/1",

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from scheduler.metrics import continuity_indices, figures, score, score_terms
-from scheduler.model import Placement, parse_problem
+from scheduler.model import Placement
+from scheduler.parse import parse_problem
 
 
 def test_published_worked_example():

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from scheduler.baselines import earliest, named_first
 from scheduler.check import check_solution
 from scheduler.explain import PinConflict, pin_conflicts
-from scheduler.model import ProblemError, parse_problem
+from scheduler.model import ProblemError
+from scheduler.parse import parse_problem
 from scheduler.solver import solve_in_process
 from tiny import brute_force_best, model_objective
 

@@ -9,7 +9,8 @@ from scheduler import lns, repair
 from scheduler.baselines import earliest
 from scheduler.check import check_solution
 from scheduler.document import read_placements, solution_document
-from scheduler.model import Placement, parse_problem
+from scheduler.model import Placement
+from scheduler.parse import parse_problem
 from tiny import tiny_week
 
 

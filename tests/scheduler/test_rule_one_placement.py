@@ -13,7 +13,7 @@ def test_one_placement_accepted_two_refused(problem_doc):
 def _two_placements(doc, first, second) -> bool:
     from ortools.sat.python import cp_model
 
-    from scheduler.model import parse_problem
+    from scheduler.parse import parse_problem
     from scheduler.solver import build_model
 
     problem = parse_problem(doc)

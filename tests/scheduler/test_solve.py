@@ -19,7 +19,7 @@ from scheduler.baselines import named_first
 from scheduler.check import check_solution
 from scheduler.cli import main
 from scheduler.generate import generate
-from scheduler.model import parse_problem
+from scheduler.parse import parse_problem
 from scheduler.solver import _phases, solve_in_process
 from tiny import brute_force_best, placed, solve_checked, tiny_week
 

@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.check import check_solution
 from scheduler.explain import CODES
-from scheduler.model import parse_problem
+from scheduler.parse import parse_problem
 from scheduler.solver import build_model, solve
 
 DAY = "2026-11-23"

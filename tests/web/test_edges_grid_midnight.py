@@ -19,7 +19,7 @@ from caseload.localtime import to_utc
 from caseload.models import Absence, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow
 from caseload.services.problem import build_problem
 from caseload.timegrid import OffGrid, clock
-from scheduler.model import parse_problem
+from scheduler.parse import parse_problem
 from tests.web.api_support import ApiClient
 
 

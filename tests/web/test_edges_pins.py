@@ -18,7 +18,7 @@ from caseload.localtime import to_utc
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, RequestWindow, SolveJob
 from caseload.services import adjust, planning
 from caseload.services.problem import build_problem
-from scheduler.model import parse_problem
+from scheduler.parse import parse_problem
 from tests.web.api_support import ApiClient
 
 
