@@ -45,8 +45,15 @@ def db_revision(message):
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only seed when there are no users yet.")
-def seed_demo_command(if_empty):
-    """Create (or complete) the demo office: teams north and south, advisors, clients, a week of requests."""
+@click.option("--teams", type=click.IntRange(1, 500), default=2, show_default=True,
+              help="How many teams: north, south, then office03, office04, … (a region).")
+@click.option("--clients", "clients", type=click.IntRange(1, 5000), default=None,
+              help="Clients per team (default 150).")
+@click.option("--requests", "requests", type=click.IntRange(1, 5000), default=None,
+              help="Appointment requests per team this week (default 190).")
+def seed_demo_command(if_empty, teams, clients, requests):
+    """Create (or complete) the demo office: teams north and south (or --teams N), advisors, clients, a week of
+    requests."""
     from caseload.extensions import db
     from caseload.models import User
     from caseload.services.demo import seed_demo
@@ -54,7 +61,10 @@ def seed_demo_command(if_empty):
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Database already has users; demo not loaded.")
         return
-    summary = seed_demo(current_app.config["DEMO_PASSWORD"])
+    from caseload.services.demo import CLIENTS_PER_TEAM, REQUESTS_PER_TEAM
+
+    summary = seed_demo(current_app.config["DEMO_PASSWORD"], teams=teams,
+                        clients_per_team=clients or CLIENTS_PER_TEAM, requests_per_team=requests or REQUESTS_PER_TEAM)
     click.echo(summary)
 
 

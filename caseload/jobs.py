@@ -1,7 +1,9 @@
 """The background job queue (huey).
 
-SQLite storage by default (nothing else to run); a redis:// QUEUE_URL uses Redis for
-larger deployments; tests run tasks immediately in-process (CASELOAD_QUEUE_IMMEDIATE).
+The storage is chosen by QUEUE_URL (CASELOAD_QUEUE_URL): `sqlite:///path` (the default: nothing else to run,
+consumers on this machine only), `redis://host:port/db` (huey's RedisStorage) or `postgresql://…` (our
+PostgresStorage, caseload/queue_postgres.py) for a queue shared by consumers on several machines; `memory://`
+and tests run tasks immediately in-process (CASELOAD_QUEUE_IMMEDIATE).
 Tasks take ids, never ORM objects, and open their own app context.
 """
 from __future__ import annotations
@@ -22,7 +24,14 @@ def _storage_for(url: str):
         return SqliteStorage, {"filename": filename}
     if url.startswith(("redis://", "rediss://")):
         return RedisStorage, {"url": url}
-    return MemoryStorage, {}
+    if url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+        from caseload.queue_postgres import PostgresStorage
+
+        return PostgresStorage, {"url": url}
+    if url.startswith("memory://"):
+        return MemoryStorage, {}
+    raise ValueError(f"CASELOAD_QUEUE_URL: no queue storage for {url.split('://')[0]!r}; use sqlite:///path, "
+                     "redis://host:port/db, postgresql://user@host:port/db or memory://")
 
 
 def init_queue(app) -> None:

@@ -1,4 +1,5 @@
-"""The demo office: two teams (north, south) with advisors, clients, history and a week of requests.
+"""The demo office: two teams (north, south) with advisors, clients, history and a week of requests; a region
+demo adds teams office03, office04, … (`flask seed-demo --teams N`), each with its own leader (leader3, …).
 
 Deterministic (seeded) and idempotent: running it again adds nothing that is already there.
 """
@@ -75,7 +76,8 @@ def _pattern(rng: random.Random, index: int) -> tuple[dict, int]:
     return {d: FULL_DAY for d in days}, 240
 
 
-def _team(name: str, number: int, leader: User, skills, types, week: date, password_hash: str, rng: random.Random):
+def _team(name: str, number: int, leader: User, skills, types, week: date, password_hash: str, rng: random.Random,
+          clients_per_team: int = CLIENTS_PER_TEAM, requests_per_team: int = REQUESTS_PER_TEAM):
     team = Team(name=name, timezone=TIMEZONE, leader=leader)
     db.session.add(team)
     advisors = []
@@ -104,7 +106,7 @@ def _team(name: str, number: int, leader: User, skills, types, week: date, passw
 
     supporters = [a for a in advisors if a.does_support]
     clients = []
-    for c in range(CLIENTS_PER_TEAM):
+    for c in range(clients_per_team):
         need = rng.choice(NEED_SKILLS)
         complexity = rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
         qualified = [a for a in supporters if need in a.skill_codes] or supporters
@@ -122,7 +124,8 @@ def _team(name: str, number: int, leader: User, skills, types, week: date, passw
         clients.append(client)
     db.session.flush()
 
-    chosen = rng.sample(clients, len(clients)) + rng.sample(clients, REQUESTS_PER_TEAM - len(clients))
+    chosen = rng.sample(clients, len(clients))
+    chosen = chosen[:requests_per_team] + rng.sample(clients, max(0, requests_per_team - len(clients)))
     for r, client in enumerate(chosen):
         if client.named_advisor is None:
             kind = types["first-meeting"]
@@ -141,7 +144,20 @@ def _team(name: str, number: int, leader: User, skills, types, week: date, passw
     return team
 
 
-def seed_demo(password: str) -> str:
+def team_names(teams: int) -> list[str]:
+    """The demo's team names: north, south, then office03, office04, … (`teams` of them, at least 1)."""
+    return ["north", "south", *(f"office{n:02d}" for n in range(3, teams + 1))][:teams]
+
+
+def seed_demo(password: str, teams: int = 2, clients_per_team: int = CLIENTS_PER_TEAM,
+              requests_per_team: int = REQUESTS_PER_TEAM) -> str:
+    """Load the demo (idempotent): `teams` teams of TEAM_SIZE advisors, `clients_per_team` clients and
+    `requests_per_team` requests this week each. The default (2 teams, 150 clients, 190 requests) is the demo
+    office; more teams make a region. Raises ValueError when a count is below 1."""
+    for field, value in (("teams", teams), ("clients_per_team", clients_per_team),
+                         ("requests_per_team", requests_per_team)):
+        if value < 1:
+            raise ValueError(f"{field} must be at least 1 (got {value})")
     rng = random.Random(20261123)
     password_hash = hash_password(password)  # one hash for every demo account keeps seeding fast
     skills = _skills()
@@ -151,11 +167,14 @@ def seed_demo(password: str) -> str:
     admin = _user("admin", "Alex Admin", Role.ADMIN, password_hash)
     leaders = [_user("leader", "Lee Leader", Role.LEADER, password_hash),
                _user("leader2", "Sasha Leader", Role.LEADER, password_hash)]
+    leaders += [_user(f"leader{n}", f"{FIRST[n % len(FIRST)]} Leader", Role.LEADER, password_hash)
+                for n in range(3, teams + 1)]
     week = this_week_start(TIMEZONE)
     created = []
-    for number, name in enumerate(("north", "south")):
+    for number, name in enumerate(team_names(teams)):
         if db.session.scalar(select(Team).where(Team.name == name)) is None:
-            _team(name, number, leaders[number], skills, types, week, password_hash, rng)
+            _team(name, number, leaders[number], skills, types, week, password_hash, rng,
+                  clients_per_team, requests_per_team)
             created.append(name)
     db.session.flush()
     if created:
@@ -164,4 +183,4 @@ def seed_demo(password: str) -> str:
     if not created:
         return "Demo office already present; nothing added."
     return (f"Demo office loaded: teams {', '.join(created)}, week of {week.isoformat()}. "
-            f"Sign in as admin, leader or advisor1..advisor{2 * TEAM_SIZE}.")
+            f"Sign in as admin, leader or advisor1..advisor{len(team_names(teams)) * TEAM_SIZE}.")
