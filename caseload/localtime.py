@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from scheduler.model import TIME_FORMAT
+
 
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -21,7 +23,7 @@ def to_local(moment: datetime, tz: str) -> datetime:
 
 def local_text(moment: datetime, tz: str) -> str:
     """The scheduler's wall-clock form, YYYY-MM-DDTHH:MM."""
-    return to_local(moment, tz).strftime("%Y-%m-%dT%H:%M")
+    return to_local(moment, tz).strftime(TIME_FORMAT)
 
 
 def moment_text(moment: datetime, tz: str = "UTC") -> str:
@@ -30,7 +32,7 @@ def moment_text(moment: datetime, tz: str = "UTC") -> str:
 
 
 def from_local_text(text: str, tz: str) -> datetime:
-    naive = datetime.strptime(text, "%Y-%m-%dT%H:%M")
+    naive = datetime.strptime(text, TIME_FORMAT)
     return naive.replace(tzinfo=zone(tz)).astimezone(timezone.utc)
 
 

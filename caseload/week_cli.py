@@ -101,6 +101,8 @@ def plan(team_name, week_text, time_limit):
     problem, maps = build_problem(team, week, previous_plan=previous)
     limit = time_limit or current_app.config["SOLVER_TIME_LIMIT_S"]
     solution = solver()(problem, time_limit=limit, workers=current_app.config["SOLVER_WORKERS"])
+    if solution.get("solver_error"):  # the runner's fallback plan after a crash: the run failed, as on the page
+        raise click.ClickException(f"the planner failed ({solution['solver_error']}); nothing saved")
     if solution.get("status") == "unknown":
         raise click.ClickException("no plan found within the time limit; nothing saved")
     saved = save_plan(team, week, problem, solution, by=None, based_on=previous, skipped=maps.skipped)

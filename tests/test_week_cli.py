@@ -59,3 +59,22 @@ def test_export_plan_without_a_plan_fails_clearly(demo_app, tmp_path):
     result = demo_app.test_cli_runner().invoke(args=["week", "export-plan", "--team", "south", "--week", week,
                                                      "--out", str(tmp_path / "s.json")])
     assert result.exit_code != 0 and "has no plan" in result.output
+
+
+def test_a_solver_crash_saves_no_draft(demo_app, monkeypatch):
+    """The runner hands back a valid fallback plan marked `solver_error` when the solver process died:
+    the command fails as the page's planning job does, and saves nothing."""
+    from caseload.services import planning
+    from scheduler import solve
+
+    def crashed(problem, **options):
+        return dict(solve(problem, time_limit=1, workers=1),
+                    solver_error="the solver process ended unexpectedly (exit code -9)")
+
+    monkeypatch.setattr(planning, "solver", lambda: crashed)
+    before = db.session.scalars(select(Plan)).all()
+    week = this_week_start("Europe/London").isoformat()
+    planned = demo_app.test_cli_runner().invoke(args=["week", "plan", "--team", "north", "--week", week])
+    assert planned.exit_code == 1
+    assert "exit code -9" in planned.output and "nothing saved" in planned.output
+    assert db.session.scalars(select(Plan)).all() == before

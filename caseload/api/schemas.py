@@ -11,6 +11,7 @@ from caseload.localtime import to_local
 from caseload.models import Advisor, AppointmentRequest, Client, Plan, SolveJob, Team
 from caseload.services.planning import job_json
 from caseload.values import MAX_JSON_DEPTH, day_in_range, json_too_deep, range_text, text_problem
+from scheduler.model import TIME_FORMAT
 
 
 class ApiError(Exception):
@@ -77,7 +78,7 @@ def _pattern_message(text: str, pattern: str) -> str:
     if pattern in (LOCAL_TIME["pattern"], LOCAL_END["pattern"]):
         midnight = pattern == LOCAL_END["pattern"] and text.endswith("T24:00")
         try:
-            moment = datetime.strptime(text[:-5] + "00:00" if midnight else text, "%Y-%m-%dT%H:%M")
+            moment = datetime.strptime(text[:-5] + "00:00" if midnight else text, TIME_FORMAT)
         except ValueError:
             return f"{text!r} is not a time YYYY-MM-DDTHH:MM"
         if not day_in_range(moment):
@@ -135,7 +136,7 @@ def _text_problems(value, path: str = "") -> list[tuple[str, str]]:
 # --- writing ------------------------------------------------------------------------------------------
 
 def local(moment: datetime | None, tz: str) -> str | None:
-    return to_local(moment, tz).strftime("%Y-%m-%dT%H:%M") if moment else None
+    return to_local(moment, tz).strftime(TIME_FORMAT) if moment else None
 
 
 def team_json(team: Team) -> dict:

@@ -21,6 +21,7 @@ from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client
 from caseload.services import notes, rota
 from caseload.values import ValueRejected, check_day, parse_day
 from caseload.timegrid import grid_message, on_grid
+from scheduler.model import TIME_FORMAT
 
 ANYONE = tuple(Role)
 LEADERS = (Role.LEADER, Role.ADMIN)
@@ -191,7 +192,7 @@ def _local_time(text: str, field: str, tz: str, end: bool = False) -> datetime:
         day = _local_time(text[:-5] + "00:00", field, tz)
         return day + timedelta(days=1)
     try:
-        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M")
+        moment = datetime.strptime(text, TIME_FORMAT)
     except ValueError:
         raise invalid(field, f"{text!r} is not a time YYYY-MM-DDTHH:MM") from None
     try:

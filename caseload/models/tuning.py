@@ -8,8 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from caseload.database import Base
 from caseload.models.types import UTCDateTime, utcnow
+from scheduler.model import DEFAULT_WEIGHTS  # noqa: F401 - the contract's defaults, re-exported for the app
 
-DEFAULT_WEIGHTS = {"assigned": 10000, "continuity": 100, "protected": 1, "separation": 500, "disruption": 200}
 
 
 class WeightProfile(Base):

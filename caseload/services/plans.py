@@ -13,6 +13,7 @@ from caseload.models import Client, Plan, PlanItem, ProtectedBlock, Team, hold_v
 from caseload.services import audit
 from caseload.services.problem import db_id, utc_of_local
 from caseload.services.rule_text import humanise
+from scheduler.model import TIME_FORMAT
 
 
 class PublishConflict(RuntimeError):
@@ -20,7 +21,7 @@ class PublishConflict(RuntimeError):
 
 
 def _local(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M")
+    return datetime.strptime(text, TIME_FORMAT)
 
 
 def plan_figures(problem: dict, solution: dict) -> dict:

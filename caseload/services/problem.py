@@ -18,11 +18,12 @@ from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, grid_message, me
 from caseload.models import (
     DEFAULT_WEIGHTS, WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeightProfile,
 )
+from scheduler.model import PROBLEM_FORMAT, TIME_FORMAT
 
-FORMAT = "caseload-problem/1"
+FORMAT = PROBLEM_FORMAT
 HORIZON_DAYS = 5
 PROTECTED_BLOCK_MINUTES = 60
-TEXT = "%Y-%m-%dT%H:%M"
+TEXT = TIME_FORMAT  # the documents' local wall-clock time
 
 
 @dataclass

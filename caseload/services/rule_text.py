@@ -12,6 +12,8 @@ from datetime import datetime
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentRequest, Client
 
+from scheduler.model import TIME_FORMAT
+
 _PATH = re.compile(r"^(?:[a-z_]+\[\d+\](?:\.[a-z_]+)*|rule \d+): ")
 _STAMP = r"(\d{4}-\d\d-\d\dT\d\d:\d\d)"
 _RANGE = re.compile(_STAMP + "[–-]" + _STAMP)
@@ -20,7 +22,7 @@ _SID = re.compile(r"\b([acr])(\d+)\b")
 
 
 def _when(text: str) -> str:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M").strftime("%a %d %b %H:%M")
+    return datetime.strptime(text, TIME_FORMAT).strftime("%a %d %b %H:%M")
 
 
 def _range(match: re.Match) -> str:

@@ -22,6 +22,7 @@ from caseload.extensions import db
 from caseload.jobs import huey
 from caseload.models import DEFAULT_WEIGHTS, Team, WeightProfile, hold_version, utcnow
 from caseload.services import audit
+from scheduler.model import TIME_FORMAT
 
 log = logging.getLogger(__name__)
 # How long a what-if may wait in the queue behind other jobs (beyond its two runs) before the page gives up.
@@ -130,7 +131,7 @@ def _solve_figures(team: Team, week_start: date, weights: dict, time_limit: floa
 def _minutes(block: dict) -> int:
     from datetime import datetime
 
-    start, end = (datetime.strptime(block[k], "%Y-%m-%dT%H:%M") for k in ("start", "end"))
+    start, end = (datetime.strptime(block[k], TIME_FORMAT) for k in ("start", "end"))
     return int((end - start).total_seconds() // 60)
 
 
