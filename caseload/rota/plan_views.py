@@ -16,7 +16,7 @@ from caseload.rota.blueprint import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
 from caseload.services.calendar_grid import build_grids
 from caseload.rota.views import LEADERS, advisor_in_team, managed_or_404, team_or_404
-from caseload.services import adjust, planning, plans, team_grid
+from caseload.services import adjust, plan_words, planning, plans, team_grid
 from caseload.services.problem import team_advisors
 from caseload.services.publish_summary import publish_summary
 
@@ -89,11 +89,14 @@ def review(plan_id):
     placed_view = team_grid.appointments(plan, items, advisors, {new.id for new, _ in diff.moved} if diff else set(),
                                          team_grid.handover_item_ids(plan))
     day = team_grid.choose_day(days, request.args.get("day"))
+    placed_count = sum(1 for i in items if i.advisor_id is not None)
+    words = {"quality": plan_words.quality_words(plan.score, plan.bound, plan.solver_status),
+             "continuity": plan_words.continuity_words(plan.figures), "fill": plan_words.fill_words(placed_count, len(items))}
     move_form = MoveForm(version=plan.version_id)
     move_form.advisor.choices = [SelectChoice(a.id, a.name) for a in advisors]
     return render_template(
         "rota/review.html", plan=plan, team=team, week=plan.week_start, days=days, times=times, grids=grids,
-        published=published, compare=compare, diff=diff, filters=filters, flag_names=team_grid.FLAGS,
+        published=published, compare=compare, diff=diff, filters=filters, words=words, flag_names=team_grid.FLAGS,
         team_day=team_grid.team_day(plan, advisors, day, placed_view, filters), advisors=advisors,
         filter_args={k: v for k, v in vars(filters).items() if v is not None},
         overview=team_grid.week_overview(plan, advisors, days, placed_view, filters), day=day,

@@ -102,12 +102,13 @@ def this_week(team_id):
 @role_required(*LEADERS)
 def week(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
+    job = planning.latest_job(team, week_start)
     return render_template(
         "rota/week.html", team=team, week=week_start, days=week_days(week_start),
         rows=rota.week_rows(team, week_start), absence_form=_absence_form(team), protected_form=ProtectedForm(),
         plan_form=PlanForm(), confirm=ConfirmForm(), requests_count=len(week_requests(team, week_start)),
         plans=plans.week_plans(team, week_start), published=plans.published_plan(team, week_start),
-        job=planning.latest_job(team, week_start), prev_week=week_start - timedelta(days=7),
+        job=job, job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7),
         next_week=week_start + timedelta(days=7))
 
 

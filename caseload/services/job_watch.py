@@ -32,6 +32,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from caseload.models import SolveJob, utcnow
+from caseload.services.plan_words import tighter_bound
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,8 @@ class JobWatch:
         info = dict(update_ if isinstance(update_, dict) else vars(update_) if update_ is not None else {}, **kwargs)
         elapsed = float(info.get("elapsed", info.get("wall_time", time.monotonic() - self.started)))
         self.latest = {"elapsed": round(elapsed, 1), "time_left": round(max(0.0, self.time_limit - elapsed), 1),
-                       "score": info.get("score", info.get("objective")), "bound": info.get("bound"),
+                       "score": info.get("score", info.get("objective")),
+                       "bound": tighter_bound(info.get("bound"), self.latest.get("bound")),  # never jumps back up
                        "continuity": (info.get("figures") or {}).get("continuity", info.get("continuity"))}
         return self.stopped.is_set()
 

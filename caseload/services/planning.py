@@ -20,6 +20,7 @@ from caseload.extensions import db
 from caseload.jobs import huey
 from caseload.models import Plan, SolveJob, Team, User, utcnow
 from caseload.services import audit, job_watch
+from caseload.services.plan_words import quality_words, tighter_bound
 from caseload.services.plans import draft_plan
 from caseload.services.problem import build_problem
 
@@ -108,7 +109,9 @@ def cancel_job(job: SolveJob, by) -> SolveJob:
 
 
 def job_json(job: SolveJob) -> dict:
-    return {"id": job.id, "status": job.status, "message": job.message, "progress": job.progress or {},
+    progress = job.progress or {}
+    return {"id": job.id, "status": job.status, "message": job.message, "progress": progress,
+            "quality": quality_words(progress.get("score"), progress.get("bound")) if progress.get("score") is not None else "",
             "time_limit": job.time_limit, "plan_id": job.plan_id, "cancel_requested": job.cancel_requested}
 
 
@@ -176,7 +179,7 @@ def _solve_and_save(job: SolveJob, watch: job_watch.JobWatch) -> None:
         # The runner falls back to the best plan so far (or the booking-desk plan) and says why in `note`.
         notes = "".join(f" Note: {w}." for w in maps.warnings + ([solution["note"]] if solution.get("note") else []))
         progress = dict(watch.latest, elapsed=solution.get("solve_seconds", watch.latest.get("elapsed")),
-                        score=solution.get("score"), bound=solution.get("bound"), time_left=0,
+                        score=solution.get("score"), bound=tighter_bound(solution.get("bound"), watch.latest.get("bound")), time_left=0,
                         continuity=(plan.figures or {}).get("continuity"))
         return {"plan_id": plan.id, "progress": progress,
                 "message": f"{placed} of {len(plan.items)} appointments placed ({solution.get('status')}).{notes}"}

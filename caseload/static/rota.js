@@ -18,8 +18,9 @@
     text(".job-elapsed", (p.elapsed || 0).toFixed(1) + " s");
     text(".job-left", (p.time_left !== undefined && p.time_left !== null ? p.time_left : job.time_limit).toFixed(1) + " s");
     text(".job-score", p.score !== undefined && p.score !== null ? p.score : "—");
-    text(".job-bound", p.bound !== undefined && p.bound !== null ? p.bound : "—");
-    text(".job-continuity", p.continuity !== undefined && p.continuity !== null ? Math.round(p.continuity * 100) + "%" : "—");
+    text(".job-bound", p.bound !== undefined && p.bound !== null ? p.bound : "not proven yet");
+    text(".job-quality", job.quality || "");
+    text(".job-continuity", p.continuity !== undefined && p.continuity !== null ? Math.round(p.continuity * 100) + " %" : "—");
     var bar = panel.querySelector(".job-bar");
     // A finished run (succeeded, failed, cancelled) often stops before its time limit: show it complete.
     if (bar) { bar.max = job.time_limit; bar.value = active[job.status] ? (p.elapsed || 0) : job.time_limit; }

@@ -1,0 +1,54 @@
+"""The plan's quality in words, the solver detail behind a toggle, and a bound that never jumps back up."""
+from __future__ import annotations
+
+import html
+import re
+
+from caseload.services.job_watch import JobWatch
+from caseload.services.plan_words import continuity_words, quality_words, tighter_bound
+from tests.web.test_rota_team_view import _empty_draft
+
+
+def test_quality_in_words_rounds_the_gap_up_and_says_when_nothing_is_proven():
+    assert quality_words(99_950, 100_000) == "Within 0.1 % of the best possible plan."
+    assert quality_words(99_000, 100_000) == "Within 1.0 % of the best possible plan."
+    assert quality_words(99_899, 100_000) == "Within 0.2 % of the best possible plan."  # 0.101 %: never flatters
+    assert quality_words(100, 100) == quality_words(5, None, "optimal") == "The best possible plan (proven)."
+    assert "not proven" in quality_words(100, None, "feasible")
+    assert continuity_words({"continuity": 0.957}) == "96 % of appointments with the client's usual advisor."
+    assert continuity_words({}) is None
+
+
+def test_the_progress_bound_is_the_best_proven_so_far():
+    watch = JobWatch(engine=None, job_id=1, token="t", time_limit=10)
+    watch({"elapsed": 1, "score": 10, "bound": 900})
+    watch({"elapsed": 2, "score": 20, "bound": 1000})  # a looser bound reported later
+    assert watch.latest["bound"] == 900
+    watch({"elapsed": 3, "score": 30, "bound": None})  # none reported
+    assert watch.latest["bound"] == 900
+    watch({"elapsed": 4, "score": 40, "bound": 800})
+    assert watch.latest["bound"] == 800
+    assert tighter_bound(None, None) is None and tighter_bound(5, None, 7) == 5
+
+
+def test_the_review_page_says_the_quality_in_words_and_hides_the_score_in_details(leader, north):
+    from caseload.extensions import db
+
+    team, week = north
+    plan = _empty_draft(team, week)
+    plan.score, plan.bound, plan.solver_status = 19_990, 20_000, "feasible"
+    plan.figures = {"continuity": 0.96, "fill": 0.5}
+    db.session.commit()
+    page = leader.get(f"/rota/plans/{plan.id}").data.decode()
+    quality = html.unescape(re.search(r'<p class="plan-quality">(.*?)</p>', page, re.S).group(1))
+    assert "Within 0.1 % of the best possible plan." in quality
+    assert "96 % of appointments with the client's usual advisor." in quality
+    assert "19990" not in quality
+    detail = re.search(r'<details class="solver-detail">(.*?)</details>', page, re.S).group(1)
+    assert "score 19990" in detail and "proven bound 20000" in detail
+
+    plan.bound = None
+    db.session.commit()
+    page = leader.get(f"/rota/plans/{plan.id}").data.decode()
+    assert "not proven" in re.search(r'<p class="plan-quality">(.*?)</p>', page, re.S).group(1)
+    assert "no proven bound" in page and "bound None" not in page
