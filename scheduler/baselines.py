@@ -252,7 +252,7 @@ def run_baseline(problem, choose, name: str, keep_previous: bool = False) -> dic
     for appt in booking_order(problem):
         if appt.id in assignments or appt.id in reasons:
             continue
-        named = problem.client_by_id[appt.client].named_advisor or allocations.get(appt.client)
+        named = problem.home_of(appt.client, allocations)
         placed = choose(problem, diary, appt, named)
         if placed is None:
             continue  # explained below, against the whole desk plan (nothing frees up later)

@@ -20,7 +20,7 @@ import statistics
 import time
 from collections import defaultdict
 
-from scheduler import baselines, metrics
+from scheduler import baselines
 from scheduler.booking import Desk, check_offers, offers
 from scheduler.check import check_solution
 from scheduler.document import solution_document
@@ -143,7 +143,7 @@ def _continuity_by_complexity(problem, assignments, allocations) -> dict[int, fl
     kept, total = defaultdict(int), defaultdict(int)
     for appt in problem.appointments:
         placed = assignments.get(appt.id)
-        named = metrics.named_advisor(problem, appt.client, allocations)
+        named = problem.home_of(appt.client, allocations)
         if placed is None or appt.kind != "support" or named is None:
             continue
         complexity = problem.client_by_id[appt.client].complexity
@@ -173,7 +173,7 @@ def _desk_rule(problem, plan: dict, arrivals: list) -> dict:
     booked = defaultdict(list)
     for appt_id in arrivals:
         appt = problem.appointment_by_id[appt_id]
-        named = metrics.named_advisor(problem, appt.client, allocations)
+        named = problem.home_of(appt.client, allocations)
         placed = baselines.choose_named_first(problem, diary, appt, named)
         if placed is not None:
             diary.place(appt, placed.advisor, placed.start)

@@ -61,7 +61,6 @@ def upper_bound(problem: Problem, time_limit: float = 10.0) -> int:
     if lp is None:
         return trivial_bound(problem)
     lp.SetTimeLimit(int(time_limit * 1000))
-    inf = lp.infinity()
     y = {}
     per_appt, per_advisor_day = defaultdict(list), defaultdict(list)
     coefficients: dict = defaultdict(float)  # the objective, built coefficient by coefficient (see _at_most)

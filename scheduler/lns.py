@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 
 from scheduler import metrics
 from scheduler.budget import Budget
-from scheduler.model import Advisor, Appointment, Client, Interval, Placement, Problem
+from scheduler.model import Client, Interval, Placement, Problem
 from scheduler.hints import hint_plan
 from scheduler.rules import blocks_from_slots, pose
 from scheduler.variables import choose_candidates
@@ -109,7 +109,7 @@ def subproblem(plan: Plan, advisor_ids: set[str], days: set[int]) -> tuple[Probl
     clients = {}
     for appt in appointments:
         client = p.client_by_id[appt.client]
-        named = client.named_advisor or plan.allocations.get(client.id)
+        named = p.home_of(client.id, plan.allocations)
         clients[client.id] = Client(client.id, named or "-none-", client.need, client.complexity, client.history)
     previous = {a: pl for a, pl in p.previous.items() if a in {x.id for x in appointments}}
     sub = Problem(p.horizon, p.weights, tuple(advisors), tuple(clients.values()), tuple(appointments), previous,
@@ -172,8 +172,7 @@ def _losses(plan: Plan) -> list[str]:
         if appt.pinned is not None:
             continue
         placed = plan.assignments.get(appt.id)
-        client = p.client_by_id[appt.client]
-        named = client.named_advisor or plan.allocations.get(client.id)
+        named = p.home_of(appt.client, plan.allocations)
         if placed is None:
             out.append(appt.id)
         elif appt.kind == "support" and named is not None and placed.advisor != named \
@@ -186,8 +185,7 @@ def _losses(plan: Plan) -> list[str]:
 
 def _aimed_at(problem: Problem, rng: random.Random, size: int, appt_id: str, plan: Plan):
     appt = problem.appointment_by_id[appt_id]
-    client = problem.client_by_id[appt.client]
-    named = client.named_advisor or plan.allocations.get(client.id)
+    named = problem.home_of(appt.client, plan.allocations)
     group = {v for v in (named, getattr(plan.assignments.get(appt_id), "advisor", None))
              if v in problem.advisor_by_id and problem.advisor_by_id[v].can_do(appt.kind, appt.skill)}
     others = [a.id for a in problem.advisors if a.id not in group and a.can_do(appt.kind, appt.skill)]

@@ -12,12 +12,6 @@ from collections import Counter
 from scheduler.model import Placement, Problem
 
 
-def named_advisor(problem: Problem, client_id: str, allocations: dict[str, str]) -> str | None:
-    """The client's named advisor: `named_advisor`, or the advisor it was allocated to."""
-    client = problem.client_by_id[client_id]
-    return client.named_advisor or allocations.get(client_id)
-
-
 def protected_minutes_kept(problem: Problem, protected) -> dict[str, int]:
     """Per advisor: min(target, minutes in its protected blocks)."""
     kept: Counter[str] = Counter()
@@ -34,7 +28,7 @@ def score_terms(problem: Problem, assignments: dict[str, Placement], allocations
         if placed is None:
             continue
         assigned += 1
-        named = named_advisor(problem, appt.client, allocations)
+        named = problem.home_of(appt.client, allocations)
         if named is not None and placed.advisor == named:
             if appt.kind == "support":
                 continuity += problem.client_by_id[appt.client].complexity
@@ -69,7 +63,7 @@ def figures(problem: Problem, assignments, allocations, protected, bound: int | 
         placed = assignments.get(appt.id)
         if placed is None:
             continue
-        named = named_advisor(problem, appt.client, allocations)
+        named = problem.home_of(appt.client, allocations)
         if appt.kind == "support":
             if named is not None:
                 support_named += 1

@@ -192,3 +192,9 @@ class Problem:
 
     def slots(self, minutes: int) -> int:
         return minutes // self.horizon.slot_minutes
+
+    def home_of(self, client_id: str, allocations: dict[str, str] | None = None) -> str | None:
+        """The client's named advisor: its `named_advisor`, or the advisor `allocations` (client id ->
+        advisor id) gives a new client; None for a new client not allocated (problem-format.md, Score)."""
+        named = self.client_by_id[client_id].named_advisor
+        return named if named is not None or allocations is None else allocations.get(client_id)

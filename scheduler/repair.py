@@ -10,7 +10,7 @@ placed again in the time left. The result is kept only if it scores higher, so i
 from __future__ import annotations
 
 from scheduler import baselines, metrics
-from scheduler.model import Appointment, Placement, Problem
+from scheduler.model import Placement, Problem
 
 
 _Book = baselines.Diary
@@ -27,8 +27,7 @@ def bring_home(plan) -> int:
         placed = assignments.get(appt.id)
         if placed is None or appt.pinned is not None or problem.previous.get(appt.id) == placed:
             continue  # pins stay; so do published placements (moving one costs disruption)
-        client = problem.client_by_id[appt.client]
-        home = client.named_advisor or plan.allocations.get(client.id)
+        home = problem.home_of(appt.client, plan.allocations)
         if home is None:
             continue
         if appt.kind == "support" and placed.advisor != home and problem.advisor_by_id[home].can_do(appt.kind, appt.skill):
@@ -49,8 +48,7 @@ def bring_home(plan) -> int:
     for appt in baselines.booking_order(problem):  # the moves may have opened room for the unbooked
         if appt.id in assignments or appt.pinned is not None:
             continue
-        client = problem.client_by_id[appt.client]
-        home = client.named_advisor or plan.allocations.get(client.id)
+        home = problem.home_of(appt.client, plan.allocations)
         placed = baselines.choose_named_first(problem, book, appt, home)
         if placed is not None:
             book.place(appt, placed.advisor, placed.start)
@@ -64,10 +62,6 @@ def bring_home(plan) -> int:
     return moves
 
 
-def _home(problem: Problem, plan, appt: Appointment) -> str | None:
-    client = problem.client_by_id[appt.client]
-    return client.named_advisor or plan.allocations.get(client.id)
-
 
 def _swap_home(problem: Problem, plan, book: _Book, assignments: dict) -> int:
     """Where the client's advisor has no free time: trade places with one of that advisor's
@@ -80,14 +74,14 @@ def _swap_home(problem: Problem, plan, book: _Book, assignments: dict) -> int:
     swaps = 0
     for appt in problem.appointments:
         placed = assignments.get(appt.id)
-        home = _home(problem, plan, appt)
+        home = problem.home_of(appt.client, plan.allocations)
         if (placed is None or appt.id in fixed or appt.kind != "support" or home is None or placed.advisor == home
                 or not problem.advisor_by_id[home].can_do(appt.kind, appt.skill)):
             continue
         for other_id in list(by_advisor.get(home, [])):
             other = problem.appointment_by_id[other_id]
             there = assignments[other_id]
-            other_home = _home(problem, plan, other)
+            other_home = problem.home_of(other.client, plan.allocations)
             if other_id in fixed or other_home == home or (other.kind == "policing" and other_home == placed.advisor) \
                     or not problem.advisor_by_id[placed.advisor].can_do(other.kind, other.skill) \
                     or not any(w.start < there.start + other.duration and there.start < w.end for w in appt.windows):

@@ -15,13 +15,20 @@ from scheduler.variables import AssignVars
 
 
 class ModelState:
-    """Everything the rules share: the model, the problem, placements and auxiliary variables."""
+    """Everything the rules share: the model, the problem, and every variable, all made here before
+    any rule runs (so the rules can be posed in any order and left out one at a time).
 
-    def __init__(self, model: cp_model.CpModel, problem: Problem, xs: AssignVars):
+    assigned: appointment -> placed at all; protected: (advisor, slot) -> slot is protected time;
+    alloc: (client, advisor) -> new client allocated there (none with fixed_allocations);
+    home: appointment -> 0/1 expression "placed with the client's named advisor" (made on first use).
+    """
+
+    def __init__(self, model: cp_model.CpModel, problem: Problem, xs: AssignVars, fixed_allocations: bool = False):
         self.model, self.problem, self.xs = model, problem, xs
-        self.assigned: dict[str, cp_model.IntVar] = {}
-        self.protected: dict[tuple[str, int], cp_model.IntVar] = {}  # (advisor, slot) -> slot is protected
-        self.alloc: dict[tuple[str, str], cp_model.IntVar] = {}  # (client, advisor) for new clients
+        self.assigned = {a.id: model.new_bool_var(f"assigned_{a.id}") for a in problem.appointments}
+        self.protected = _protected_slot_vars(model, problem)
+        self.alloc = {} if fixed_allocations else _allocation_vars(model, problem)
+        self.home: dict[str, object] = {}
         self.cover = defaultdict(list)  # (advisor, slot) -> placement vars busy in that slot
         self.client_cover = defaultdict(list)  # (client, slot) -> placement vars of the client in that slot
         clients_with_several = {c for c, n in Counter(a.client for a in problem.appointments).items() if n > 1}
@@ -33,12 +40,53 @@ class ModelState:
                     self.client_cover[(appt.client, t)].append(var)
 
 
+def _protected_slot_vars(model: cp_model.CpModel, problem: Problem) -> dict[tuple[str, int], cp_model.IntVar]:
+    """A variable per slot that could hold protected time: advisors with a target, inside availability
+    intervals long enough for one block."""
+    length = problem.horizon.protected_block_slots
+    return {(advisor.id, t): model.new_bool_var(f"protected_{advisor.id}_{t}")
+            for advisor in problem.advisors if advisor.protected_minutes > 0
+            for avail in advisor.availability if avail.length >= length
+            for t in range(avail.start, avail.end)}
+
+
+def _allocation_vars(model: cp_model.CpModel, problem: Problem) -> dict[tuple[str, str], cp_model.IntVar]:
+    """A variable per (new client with appointments, supporting advisor with the client's need)."""
+    wanted = {a.client for a in problem.appointments}
+    return {(client.id, advisor.id): model.new_bool_var(f"alloc_{client.id}_{advisor.id}")
+            for client in problem.clients
+            if client.named_advisor is None and client.id in wanted and client.need is not None
+            for advisor in problem.advisors if "support" in advisor.roles and client.need in advisor.skills}
+
+
+def home_placement(st: ModelState, appt):
+    """Placement of `appt` with the client's named (or newly allocated) advisor, as a 0/1 expression;
+    made once per appointment and shared by every score term that needs it."""
+    if appt.id in st.home:
+        return st.home[appt.id]
+    client = st.problem.client_by_id[appt.client]
+    if client.named_advisor is not None:
+        expr = sum(st.xs.with_advisor(appt.id, client.named_advisor))
+    else:
+        terms = []
+        for (c, v), alloc in st.alloc.items():
+            here = st.xs.with_advisor(appt.id, v) if c == client.id else []
+            if not here:
+                continue
+            both = st.model.new_bool_var(f"home_{appt.id}_{v}")  # exactly: allocated to v and placed with v
+            st.model.add(both <= alloc)
+            st.model.add(both <= sum(here))
+            st.model.add(both >= alloc + sum(here) - 1)
+            terms.append(both)
+        expr = sum(terms)
+    st.home[appt.id] = expr
+    return expr
+
+
 def add_one_placement_per_appointment(st: ModelState) -> None:
     """Each appointment is placed at most once; `assigned[a]` says whether it is placed."""
     for appt in st.problem.appointments:
-        var = st.model.new_bool_var(f"assigned_{appt.id}")
-        st.model.add(sum(st.xs.by_appt.get(appt.id, [])) == var)
-        st.assigned[appt.id] = var
+        st.model.add(sum(st.xs.by_appt.get(appt.id, [])) == st.assigned[appt.id])
 
 
 def add_advisor_no_overlap(st: ModelState) -> None:
@@ -83,23 +131,15 @@ def add_pins(st: ModelState) -> None:
 
 def add_allocations(st: ModelState) -> None:
     """Rule 6: each new client gets at most one supporting advisor with the need, within max_caseload."""
-    p = st.problem
-    wanted = {a.client for a in p.appointments}
-    per_advisor = defaultdict(list)
-    for client in p.clients:
-        if client.named_advisor is not None or client.id not in wanted or client.need is None:
-            continue
-        options = [a for a in p.advisors if "support" in a.roles and client.need in a.skills]
-        choices = []
-        for advisor in options:
-            var = st.model.new_bool_var(f"alloc_{client.id}_{advisor.id}")
-            st.alloc[(client.id, advisor.id)] = var
-            per_advisor[advisor.id].append(var)
-            choices.append(var)
+    per_client, per_advisor = defaultdict(list), defaultdict(list)
+    for (client_id, advisor_id), var in st.alloc.items():
+        per_client[client_id].append(var)
+        per_advisor[advisor_id].append(var)
+    for choices in per_client.values():
         if len(choices) > 1:
             st.model.add_at_most_one(choices)
     for advisor_id, terms in per_advisor.items():
-        advisor = p.advisor_by_id[advisor_id]
+        advisor = st.problem.advisor_by_id[advisor_id]
         if advisor.max_caseload is not None:
             st.model.add(sum(terms) <= max(0, advisor.max_caseload - advisor.caseload))
 
@@ -114,9 +154,8 @@ def add_protected_blocks(st: ModelState) -> None:
         for avail in advisor.availability:
             if avail.length < length:
                 continue
-            slots = {t: st.model.new_bool_var(f"protected_{advisor.id}_{t}") for t in range(avail.start, avail.end)}
+            slots = {t: st.protected[(advisor.id, t)] for t in range(avail.start, avail.end)}
             for t, var in slots.items():
-                st.protected[(advisor.id, t)] = var
                 # A block starts where a protected slot follows an unprotected one; it must run `length` slots.
                 before = slots.get(t - 1)
                 if t + length > avail.end:
@@ -138,30 +177,9 @@ def score_assigned(st: ModelState):
     return sum(st.assigned.values()), st.problem.weights.assigned
 
 
-def _named_term(st: ModelState, appt, name: str):
-    """Placement of `appt` with the client's named (or newly allocated) advisor, as a 0/1 expression."""
-    client = st.problem.client_by_id[appt.client]
-    if client.named_advisor is not None:
-        return sum(st.xs.with_advisor(appt.id, client.named_advisor))
-    terms = []
-    for (c, v), alloc in st.alloc.items():
-        if c != client.id:
-            continue
-        here = st.xs.with_advisor(appt.id, v)
-        if not here:
-            continue
-        both = st.model.new_bool_var(f"{name}_{appt.id}_{v}")
-        st.model.add(both <= alloc)
-        st.model.add(both <= sum(here))
-        if name == "separation":  # a penalty: force it on whenever both hold
-            st.model.add(both >= alloc + sum(here) - 1)
-        terms.append(both)
-    return sum(terms)
-
-
 def score_continuity(st: ModelState):
     """Support with the client's own advisor, weighted by the client's complexity."""
-    terms = [st.problem.client_by_id[a.client].complexity * _named_term(st, a, "continuity")
+    terms = [st.problem.client_by_id[a.client].complexity * home_placement(st, a)
              for a in st.problem.appointments if a.kind == "support"]
     return sum(terms), st.problem.weights.continuity
 
@@ -184,7 +202,7 @@ def score_protected(st: ModelState):
 
 def score_separation(st: ModelState):
     """Policing by the client's own supporting advisor (a penalty)."""
-    terms = [_named_term(st, a, "separation") for a in st.problem.appointments if a.kind == "policing"]
+    terms = [home_placement(st, a) for a in st.problem.appointments if a.kind == "policing"]
     return -sum(terms), st.problem.weights.separation
 
 
@@ -226,7 +244,7 @@ def pose(problem: Problem, cands, fixed_allocations: bool = False) -> ModelState
 
     fixed_allocations: leave out add_allocations (a neighbourhood part keeps the week's allocations)."""
     model = cp_model.CpModel()
-    st = ModelState(model, problem, AssignVars(model, problem, cands))
+    st = ModelState(model, problem, AssignVars(model, problem, cands), fixed_allocations)
     for rule in HARD_RULES:
         if not (fixed_allocations and rule is add_allocations):
             rule(st)

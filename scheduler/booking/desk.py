@@ -84,8 +84,7 @@ class Desk:
         return self._days.get((advisor_id, day), [])
 
     def named(self, client_id: str) -> str | None:
-        client = self.problem.client_by_id[client_id]
-        return client.named_advisor or self.allocations.get(client_id)
+        return self.problem.home_of(client_id, self.allocations)
 
     def fits(self, appt: Appointment, advisor, start: int, others=()) -> bool:
         """Client free and the daily limit kept at `start`, beside `others` (advisor, start, end) also booked."""

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import scheduler.budget
 import scheduler.lns
+import scheduler.rules
 import scheduler.solver
 from scheduler.baselines import named_first
 from scheduler.check import check_solution
@@ -30,6 +31,14 @@ def test_optimum_equals_brute_force_on_tiny_weeks(seed):
     solution = solve_checked(doc, deterministic=True)
     assert solution["score"] == brute_force_best(doc)
     assert solution["status"] == "optimal" and solution["bound"] == solution["score"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_rules_can_be_posed_in_any_order(seed, monkeypatch):
+    """Every variable exists before the first rule runs, so the order of HARD_RULES changes nothing."""
+    doc = tiny_week(random.Random(seed), appointments=(3, 5))
+    monkeypatch.setattr(scheduler.rules, "HARD_RULES", tuple(reversed(scheduler.rules.HARD_RULES)))
+    assert solve_checked(doc, deterministic=True)["score"] == brute_force_best(doc)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
