@@ -131,8 +131,10 @@ def move(plan_id):
     plan = _plan_or_404(plan_id)
     form = MoveForm()
     form.advisor.choices = [SelectChoice(a.id, a.name) for a in team_advisors(plan.team)]
-    if not form.validate_on_submit():
-        flash("Choose an advisor, a day and a start time.", "error")
+    if not form.validate_on_submit():  # say which field (e.g. a start off the 15-minute grid)
+        flash("Not moved: " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()
+                                        if name in form) if form.errors else "Choose an advisor, a day and a start time.",
+              "error")
         return redirect(url_for("rota.review", plan_id=plan.id)), 303
     item, advisor, start = _move_target(plan, form)
     try:

@@ -251,3 +251,20 @@ def test_absence_until_midnight_round_trips_through_its_edit_form(leader, north)
     assert saved.status_code == 302
     db.session.refresh(absence)
     assert absence.ends_at == to_utc(monday + timedelta(days=1), "00:00", team.timezone)
+
+
+def test_moving_an_appointment_to_an_off_grid_time_is_refused(leader, north):
+    """The move form on the review page takes the same grid check; the flash names the time."""
+    from caseload.models import Plan, PlanItem
+    from tests.web.test_rota_move_messages import _draft_with_one_placed
+
+    plan = _draft_with_one_placed()
+    item = db.session.scalars(select(PlanItem).where(PlanItem.plan_id == plan.id, PlanItem.advisor_id.is_not(None))).first()
+    before = (item.advisor_id, item.starts_at, plan.version_id)
+    response = leader.post(f"/rota/plans/{plan.id}/move", data={
+        "item": item.id, "advisor": item.advisor_id, "day": (plan.week_start + timedelta(days=1)).isoformat(),
+        "time": "10:07", "version": plan.version_id, "pin": "y"}, follow_redirects=True)
+    assert "10:07 is not on the 15-minute grid" in response.data.decode()
+    db.session.expire_all()
+    assert (db.session.get(PlanItem, item.id).advisor_id, db.session.get(PlanItem, item.id).starts_at,
+            db.session.get(Plan, plan.id).version_id) == before
