@@ -18,11 +18,18 @@ from caseload.desk.forms import AskForm, AttendanceForm, BookForm, CancelForm
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AppointmentRequest, AppointmentType, Client, Role
+from caseload.security import MAX_ID
 from caseload.services import booking, notes, rota
 from caseload.services import attendance as attendance_service
 
 ANYONE = (Role.ADMIN, Role.LEADER, Role.ADVISOR)
 WEEKS_AHEAD = 8
+
+
+def small_id(text: str | None) -> int | None:
+    """A posted id as a number the database's INTEGER columns can hold, else None (anything else names nothing)."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
 
 
 def client_or_404(client_id: int) -> Client:
@@ -66,9 +73,9 @@ def _ask(form: AskForm, client: Client) -> booking.Ask:
         raise booking.BookingError(str(err), "windows") from None
     replacing = None
     if form.replacing.data:
-        if not form.replacing.data.isdigit():
+        if small_id(form.replacing.data) is None:
             raise booking.BookingError("is not an appointment.", "replacing")
-        replacing = appointment_or_404(int(form.replacing.data))
+        replacing = appointment_or_404(small_id(form.replacing.data))
         if replacing.client_id != client.id:
             raise booking.BookingError("A rebooking is for the same client.", "replacing")
     return booking.Ask(client=client, type=db.session.get(AppointmentType, form.type.data), week_start=week,
@@ -100,8 +107,8 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200,
     _choices(form, client)
     if rebooking is not None and rebooking.week_start.isoformat() in [c.value for c in form.week.choices]:
         form.week.data = rebooking.week_start.isoformat()
-    if rebooking is None and form.replacing.data and form.replacing.data.isdigit():
-        rebooking = db.session.get(AppointmentRequest, int(form.replacing.data))
+    if rebooking is None and small_id(form.replacing.data) is not None:
+        rebooking = db.session.get(AppointmentRequest, small_id(form.replacing.data))
         rebooking = rebooking if rebooking is not None and rebooking.client_id == client.id else None
     return render_template("desk/client.html", client=client, form=form, tz=client.team.timezone,
                            rebooking=attendance_service.row_of(rebooking, booking.booked_item(rebooking)) if rebooking else None,
@@ -117,7 +124,7 @@ def client(client_id):
     rebook = request.args.get("rebook", "")
     rebooking = None
     if rebook:
-        rebooking = appointment_or_404(int(rebook)) if rebook.isdigit() and len(rebook) < 12 else abort(404)
+        rebooking = appointment_or_404(small_id(rebook)) if small_id(rebook) is not None else abort(404)
         if rebooking.client_id != found.id or rebooking.cancelled_at is not None:
             abort(404)
     return _client_page(found, rebooking=rebooking)
@@ -160,12 +167,12 @@ def book(client_id):
     client = client_or_404(client_id)
     form = BookForm()
     _choices(form, client)
-    if not form.validate_on_submit() or not form.advisor.data.isdigit():
+    if not form.validate_on_submit() or small_id(form.advisor.data) is None:
         invalid(form)
         return _client_page(client, form, 400)
     try:
         ask = _ask(form, client)
-        booked = booking.book(client.team, ask, int(form.advisor.data), form.start.data, current_user)
+        booked = booking.book(client.team, ask, small_id(form.advisor.data), form.start.data, current_user)
     except booking.BookingError as err:
         _refused(form, err)
         return _client_page(client, form, 400)
