@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import defer
 from wtforms import SelectChoice
 
 from caseload.auth.access import role_required
@@ -14,7 +15,6 @@ from caseload.models import Advisor, Plan, PlanItem, SolveJob
 from caseload.page_helpers import week_or_404
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
-from caseload.services.calendar_grid import build_grids
 from caseload.rota.views import LEADERS, advisor_in_team, managed_or_404, team_or_404
 from caseload.services import adjust, plan_words, planning, plans, team_grid
 from caseload.services.problem import team_advisors
@@ -77,11 +77,14 @@ def cancel_job(job_id):
 @bp.get("/plans/<int:plan_id>")
 @role_required(*LEADERS)
 def review(plan_id):
-    plan = _plan_or_404(plan_id)
+    # The problem and solution documents (large JSON) are not needed to show the plan: load them only if used.
+    plan = db.session.get(Plan, plan_id, options=[defer(Plan.problem), defer(Plan.solution)])
+    if plan is None:
+        abort(404)
+    team_or_404(plan.team_id)
     team, days = plan.team, week_days(plan.week_start)
     advisors = team_advisors(team)
     items = team_grid.load_items(plan)  # loads requests, clients and types in bulk for everything below
-    times, grids = build_grids(plan, advisors, days)
     published = plans.published_plan(team, plan.week_start)
     compare = plan.based_on if plan.based_on is not None else (published if published is not plan else None)
     diff = plans.plan_diff(plan, compare) if compare else None
@@ -95,15 +98,22 @@ def review(plan_id):
     move_form = MoveForm(version=plan.version_id)
     move_form.advisor.choices = [SelectChoice(a.id, a.name) for a in advisors]
     return render_template(
-        "rota/review.html", plan=plan, team=team, week=plan.week_start, days=days, times=times, grids=grids,
+        "rota/review.html", plan=plan, team=team, week=plan.week_start, days=days,
+        load=team_grid.week_load(plan, advisors, days, placed_view),
         published=published, compare=compare, diff=diff, filters=filters, words=words, flag_names=team_grid.FLAGS,
         team_day=team_grid.team_day(plan, advisors, day, placed_view, filters), advisors=advisors,
         filter_args={k: v for k, v in vars(filters).items() if v is not None},
         overview=team_grid.week_overview(plan, advisors, days, placed_view, filters), day=day,
         unassigned=[i for i in plan.items if i.advisor_id is None], move_form=move_form,
         publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0),
-        confirm=ConfirmForm(), tz=team.timezone, placed=sorted((i for i in plan.items if i.advisor_id),
-                                                               key=lambda i: (i.starts_at, i.advisor_id)))
+        confirm=ConfirmForm(), tz=team.timezone, move_choices=_move_choices(placed_view, advisors))
+
+
+def _move_choices(placed: list, advisors: list) -> list[tuple[int, str]]:
+    """The move form's placed appointments, by time then advisor, labelled without touching the ORM per row."""
+    names = {a.id: a.name for a in advisors}
+    return [(a.item.id, f"{a.reference} · {a.type_name} · {names.get(a.advisor_id, '?')} {a.start:%a %H:%M}")
+            for a in sorted(placed, key=lambda a: (a.start, a.advisor_id)) if a.reference]
 
 
 def _filters(advisors) -> team_grid.Filters:

@@ -13,10 +13,10 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from caseload.extensions import db
-from caseload.models import AppointmentRequest, Client, HandoverNote, Plan, PlanItem
-from caseload.services.calendar_grid import day_range
+from caseload.models import AppointmentRequest, HandoverNote, Plan, PlanItem
 from caseload.services.problem import SLOT_MINUTES, local_naive, week_absences
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -50,6 +50,7 @@ class Appointment:
     """One placed appointment as the grid shows it (local wall-clock times)."""
 
     item: PlanItem
+    advisor_id: int
     start: datetime
     end: datetime
     client: str
@@ -87,12 +88,44 @@ class WeekCell:
     working: bool = False
 
 
+@dataclass
+class Load:
+    """One advisor's week in numbers: appointments (all and per day), contact and protected minutes."""
+
+    advisor: object
+    appointments: int = 0
+    per_day: list = field(default_factory=list)
+    minutes: int = 0
+    protected_minutes: int = 0
+
+
 def load_items(plan: Plan) -> list[PlanItem]:
-    """The plan's items with request, client and type loaded in three queries (not three per item)."""
-    return list(db.session.scalars(
-        select(PlanItem).where(PlanItem.plan_id == plan.id).options(
-            selectinload(PlanItem.request).selectinload(AppointmentRequest.client).selectinload(Client.named_advisor),
+    """The plan's items with request, client and type loaded in bulk (not three queries per item); they also
+    fill `plan.items`, so the rest of the page reads them without loading them again."""
+    items = list(db.session.scalars(
+        select(PlanItem).where(PlanItem.plan_id == plan.id).order_by(PlanItem.starts_at, PlanItem.id).options(
+            selectinload(PlanItem.request).selectinload(AppointmentRequest.client),
             selectinload(PlanItem.request).selectinload(AppointmentRequest.type))))
+    set_committed_value(plan, "items", items)
+    return items
+
+
+def week_load(plan: Plan, advisors: list, days: list[date], placed: list[Appointment]) -> list[Load]:
+    """Per advisor: appointments in the week and per day, contact minutes, protected minutes kept."""
+    rows = {a.id: Load(a, per_day=[0 for _ in days]) for a in advisors}
+    for appointment in placed:
+        row = rows.get(appointment.advisor_id)
+        if row is None:
+            continue
+        row.appointments += 1
+        row.minutes += int((appointment.end - appointment.start).total_seconds() // 60)
+        offset = (appointment.start.date() - days[0]).days
+        if 0 <= offset < len(days):
+            row.per_day[offset] += 1
+    for block in plan.protected_blocks:
+        if block.advisor_id in rows:
+            rows[block.advisor_id].protected_minutes += int((block.ends_at - block.starts_at).total_seconds() // 60)
+    return list(rows.values())
 
 
 def handover_item_ids(plan: Plan) -> set[int]:
@@ -126,11 +159,11 @@ def appointments(plan: Plan, items: list[PlanItem], advisors: list, moved: set[i
         if item.advisor_id is None or item.starts_at is None:
             continue
         if item.request is None:  # deleted after planning
-            result.append(Appointment(item, local_naive(item.starts_at, tz), local_naive(item.ends_at, tz),
-                                      "(request removed)", "", "", "support"))
+            result.append(Appointment(item, item.advisor_id, local_naive(item.starts_at, tz),
+                                      local_naive(item.ends_at, tz), "(request removed)", "", "", "support"))
             continue
         client = item.request.client
-        result.append(Appointment(item, local_naive(item.starts_at, tz), local_naive(item.ends_at, tz),
+        result.append(Appointment(item, item.advisor_id, local_naive(item.starts_at, tz), local_naive(item.ends_at, tz),
                                   client.reference if client.erased_at else client.name, client.reference,
                                   item.request.type.name, item.request.type.kind,
                                   _flags(item, names, moved, handed_over)))
@@ -158,6 +191,17 @@ def _pattern(advisor, day: date) -> list[tuple[datetime, datetime]]:
 def _absences(advisor, day: date, tz: str) -> list[tuple[datetime, datetime, str]]:
     return [(local_naive(a.starts_at, tz), local_naive(a.ends_at, tz), a.reason or "absent")
             for a in week_absences(advisor, day, tz, 1)]
+
+
+def _day_range(advisors) -> tuple[int, int]:
+    """First and last minute shown: the team's earliest pattern start to latest end, 08:00-18:00 at least."""
+    starts, ends = [8 * 60], [18 * 60]
+    for advisor in advisors:
+        for spans in (advisor.work_pattern or {}).values():
+            for start, end in spans:
+                starts.append(int(start[:2]) * 60 + int(start[3:5]))
+                ends.append(int(end[:2]) * 60 + int(end[3:5]) if end > start else 24 * 60)
+    return min(starts), max(ends)
 
 
 def _slot(moment: datetime, day: date, first: int) -> int:
@@ -209,13 +253,17 @@ def _merge_absences(column: list[Cell | None]) -> None:
 def team_day(plan: Plan, advisors: list, day: date, placed: list[Appointment], filters: Filters) -> TeamDay:
     """The day's grid: one column per advisor (only the filtered advisor when one is chosen)."""
     tz = plan.team.timezone
-    first, last = day_range(plan)
+    first, last = _day_range(advisors)
     slots = (last - first) // SLOT_MINUTES
     times = [f"{(first + i * SLOT_MINUTES) // 60:02d}:{(first + i * SLOT_MINUTES) % 60:02d}" for i in range(slots)]
     shown = [a for a in advisors if filters.advisor in (None, a.id)]
+    today: dict[int, list[Appointment]] = {}
+    for appointment in placed:
+        if appointment.start.date() == day:
+            today.setdefault(appointment.advisor_id, []).append(appointment)
     columns = []
     for advisor in shown:
-        mine = [a for a in placed if a.item.advisor_id == advisor.id and a.start.date() == day]
+        mine = today.get(advisor.id, [])
         blocks = [(local_naive(b.starts_at, tz), local_naive(b.ends_at, tz)) for b in plan.protected_blocks
                   if b.advisor_id == advisor.id]
         columns.append(_column(advisor, day, tz, first, slots, mine, filters,
@@ -232,7 +280,7 @@ def week_overview(plan: Plan, advisors: list, days: list[date], placed: list[App
     index = {a.id: i for i, a in enumerate(shown)}
     table = {d: [WeekCell() for _ in shown] for d in days}
     for appointment in placed:
-        column = index.get(appointment.item.advisor_id)
+        column = index.get(appointment.advisor_id)
         row = table.get(appointment.start.date())
         if column is None or row is None or not matches(appointment, filters):
             continue
