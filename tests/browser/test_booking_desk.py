@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import OUTPUT, sign_in
+from tests.browser.test_team_review import _axe
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +24,10 @@ def test_a_leader_books_from_offers_and_the_advisor_books_their_own_diary(page, 
     page.click("a:has-text('Clients')")
     page.locator("a:has-text('appointments')").first.click()
     page.wait_for_selector("h2:has-text('Book an appointment')")
+    assert _axe(page) == []
     reference = page.locator("h1").inner_text().split(" · ")[0]
     _ask_for_offers(page)
+    assert _axe(page) == []
     offers = page.locator("li.offer")
     assert offers.count() >= 1
     first = offers.first.locator("p").inner_text()
