@@ -93,3 +93,44 @@ def test_cancelling_frees_the_time_in_a_new_version_and_records_a_late_one(demo_
     assert any(o.advisor.id == a.id and o.local == booked.offer.local for o in again)
     assert demo_client.post(f"/desk/appointments/{booked.request.id}/cancel", data={}).status_code == 302
     assert d.current().published_version == 3  # cancelling twice changes nothing
+
+
+def _past_appointment():
+    """advisor1's client seen by advisor1 last Tuesday 10:00 in last week's published plan."""
+    from caseload.localtime import to_utc
+    from caseload.models import Plan, PlanItem
+
+    north, client, advisor = m.team("north"), m.client_of("advisor1"), m.user("advisor1").advisor
+    last = d.week() - timedelta(days=7)
+    start = to_utc(last + timedelta(days=1), "10:00", north.timezone)
+    request = AppointmentRequest(team=north, week_start=last, client=client, type=d.follow_up(), duration_minutes=30,
+                                 purpose="Follow-up", pinned_advisor=advisor, pinned_start=start)
+    plan = Plan(team=north, week_start=last, status="published", published_version=1,
+                items=[PlanItem(request=request, advisor=advisor, starts_at=start, ends_at=start + timedelta(minutes=30),
+                                pinned=True)])
+    db.session.add_all([request, plan])
+    db.session.commit()
+    return client, request
+
+
+def test_the_advisor_records_attendance_on_the_clients_page(demo_client, demo_auth):
+    client, request = _past_appointment()
+    demo_auth.login("advisor1")
+    page = demo_client.get(f"/desk/clients/{client.id}").get_data(as_text=True)
+    assert f'id="outcome-{request.id}"' in page and "not recorded yet" in page
+    before = len(client_visits(client))
+    answer = demo_client.post(f"/desk/appointments/{request.id}/attendance", data={"outcome": "attended"})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(AppointmentRequest, request.id).attendance == "attended"
+    assert len(client_visits(db.session.get(Client, client.id))) == before + 1
+    demo_client.post(f"/desk/appointments/{request.id}/attendance", data={"outcome": "dna"})
+    db.session.expire_all()
+    assert len(client_visits(db.session.get(Client, client.id))) == before
+    page = demo_client.get(f"/desk/clients/{client.id}").get_data(as_text=True)
+    assert 'did not attend: <span id="dna-count">1</span>' in page and "did not attend (DNA)" in page
+    demo_auth.logout()
+    demo_auth.login("advisor2")  # not the appointment's advisor, nor the client's
+    assert demo_client.post(f"/desk/appointments/{request.id}/attendance", data={"outcome": "attended"}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(AppointmentRequest, request.id).attendance == "dna"
