@@ -48,6 +48,7 @@ class ClientView:
     dna: int = 0
     attended: int = 0
     last_contact: datetime | None = None
+    continuity: str = "No attended contact yet, so no continuity to show."
 
 
 def placements(request_ids: list[int]) -> dict[int, PlanItem]:
@@ -93,6 +94,7 @@ def client_view(client: Client, now: datetime | None = None) -> ClientView:
     view.dna = sum(1 for r in requests if r.attendance == "dna")
     view.attended = db.session.scalar(select(func.count(Contact.id)).where(
         Contact.client_id == client.id, Contact.occurred_at < now)) or 0
+    view.continuity = continuity_words(client, now)
     last = db.session.scalar(select(func.max(Contact.occurred_at)).where(Contact.client_id == client.id,
                                                                          Contact.occurred_at < now))
     if last is not None:
@@ -167,3 +169,21 @@ def broken_by_absences(team, week_start) -> list[tuple[Row, object]]:
         if hit is not None:
             out.append((row_of(item.request, item), hit))
     return out
+
+
+def continuity_words(client: Client, now: datetime | None = None) -> str:
+    """The client's continuity from attended contacts, as a sentence: who they see most and how often."""
+    from collections import Counter
+
+    from caseload.services.caseload import client_visits, continuity_indices
+
+    advisors = [a for _, a in client_visits(client, now)]
+    if not advisors:
+        return "No attended contact yet, so no continuity to show."
+    (most, times), = Counter(advisors).most_common(1)
+    name = db.session.get(Advisor, most).name if db.session.get(Advisor, most) else "one advisor"
+    text = f"{times} of {len(advisors)} attended contact{'s' if len(advisors) > 1 else ''} with {name}"
+    indices = continuity_indices(advisors)
+    if indices and indices.get("secon") is not None:
+        text += f" (UPC {indices['upc']:.0%}); {indices['secon']:.0%} of visits with the same advisor as the visit before"
+    return text + "."
