@@ -92,3 +92,5 @@ def init_app(app) -> None:
     app.cli.add_command(create_user_command)
     from caseload.week_cli import week_cli  # the team leader's week (export-problem, plan, export-plan)
     app.cli.add_command(week_cli)
+    from caseload.region_cli import region_cli  # every team's week on the shared queue (plan, status, cancel)
+    app.cli.add_command(region_cli)

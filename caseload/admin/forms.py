@@ -103,3 +103,20 @@ class AuditFilterForm(Form):
     action = SelectField("Action", default="", validators=[Optional()])
     since = DateField("From", validators=[Optional()])
     until = DateField("Until", validators=[Optional()])
+
+
+class RegionPlanForm(Form):
+    """Plan every team's week (the region page)."""
+    week = DateField("Week starting (a Monday)", validators=[DataRequired()])
+    time_limit = IntegerField("Time limit per team (seconds)", default=60, validators=[InputRequired(), NumberRange(1, 600)])
+
+    def validate_week(self, field):
+        if field.data is not None and field.data.weekday() != 0:
+            from wtforms.validators import ValidationError
+
+            raise ValidationError("Choose a Monday.")
+
+
+class RegionCancelForm(Form):
+    """Cancel the week's queued and running runs (the region page)."""
+    week = DateField("Week", validators=[DataRequired()])

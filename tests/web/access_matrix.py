@@ -53,6 +53,9 @@ BY_ENDPOINT = {
     "api.cancel_job": LEADING,
     "api.get_plan": LEADING,
     "api.publish_plan": LEADING,
+    "api.region_week": frozenset({Role.ADMIN}),  # the region: administrators only
+    "api.region_plan": frozenset({Role.ADMIN}),
+    "api.region_cancel": frozenset({Role.ADMIN}),
 }
 # Reachable without signing in.
 PUBLIC = {"auth.index", "auth.login", "health.healthz", "site.favicon", "static", "me.calendar_feed", "api.openapi"}

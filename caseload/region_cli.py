@@ -1,0 +1,77 @@
+"""Command line for the region: `flask --app caseload region plan|status|cancel --week …`.
+
+The same service as the region page (services/region.py): one planning job per team on the shared queue,
+run by whatever consumers are started (`huey_consumer caseload.worker.huey`, on any machine).
+"""
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup
+
+from caseload.services import region
+from caseload.services.demo import TIMEZONE
+from caseload.week_cli import _week
+
+region_cli = AppGroup("region", help="Plan every team's week on the shared queue.")
+week_option = click.option("--week", "week_text", default="this", show_default=True,
+                           help="The week's Monday, YYYY-MM-DD, or `this`.")
+
+
+class _RegionClock:  # _week() reads only the time zone of its `team` argument
+    timezone = TIMEZONE
+
+
+def _region_week(text: str):
+    return _week(text, _RegionClock())
+
+
+def _print_status(week) -> dict:
+    status = region.region_status(week)
+    for row in status["rows"]:
+        progress = row["progress"]
+        detail = (f"{progress.get('elapsed', 0)} s" if row["state"] == "running"
+                  else (row["message"] or ""))
+        click.echo(f"{row['team'].name:<12} {row['state']:<10} {detail}")
+    t = status["totals"]
+    pct = lambda v: f"{v * 100:.1f}%" if v is not None else "-"  # noqa: E731
+    click.echo(f"totals: {t['counts']} fill {pct(t['fill'])} continuity {pct(t['continuity'])} "
+               f"protected {pct(t['protected'])} unplaced {t['unplaced']}")
+    return status
+
+
+@region_cli.command("plan")
+@week_option
+@click.option("--time-limit", type=click.FloatRange(1, 3600), default=None,
+              help="Seconds per team (default: CASELOAD_SOLVER_TIME_LIMIT_S).")
+@click.option("--wait", is_flag=True, help="Wait until every run has ended, then print the region.")
+def plan_command(week_text, time_limit, wait):
+    """Queue a planning run of the week for every team (a team already planning keeps its run)."""
+    week = _region_week(week_text)
+    started = region.start_region(week, None, time_limit=time_limit)
+    click.echo(f"Queued {len(started.started)} run(s) for the week of {week.isoformat()}."
+               + (f" Already planning: {', '.join(t.name for t in started.busy)}." if started.busy else ""))
+    if wait:
+        from caseload.extensions import db
+
+        while region.region_status(week)["active"]:
+            db.session.rollback()
+            db.session.expire_all()
+            time.sleep(1)
+        _print_status(week)
+
+
+@region_cli.command("status")
+@week_option
+def status_command(week_text):
+    """Each team's run of the week and the region's totals."""
+    _print_status(_region_week(week_text))
+
+
+@region_cli.command("cancel")
+@week_option
+def cancel_command(week_text):
+    """Cancel every queued or running run of the week (no plan is changed)."""
+    week = _region_week(week_text)
+    click.echo(f"Cancelled {region.cancel_region(week, None)} run(s).")
