@@ -75,3 +75,26 @@ def cancel_command(week_text):
     """Cancel every queued or running run of the week (no plan is changed)."""
     week = _region_week(week_text)
     click.echo(f"Cancelled {region.cancel_region(week, None)} run(s).")
+
+
+@region_cli.command("bench")
+@click.option("--teams", type=click.IntRange(1, 500), default=None,
+              help="Plan only the first N teams by name (default: every team).")
+@click.option("--time-limit", type=click.FloatRange(1, 3600), default=10, show_default=True,
+              help="Seconds per team.")
+@click.option("--consumers", "consumer_counts", type=click.IntRange(1, 64), multiple=True, default=(1, 2),
+              show_default=True, help="Consumer processes for a round; repeat for several rounds (e.g. 1 2).")
+@click.option("--week", "week_text", default="this", show_default=True, help="The week's Monday, or `this`.")
+def bench_command(teams, time_limit, consumer_counts, week_text):
+    """Measure the region on the shared queue: for each consumer count, start that many real consumers
+    (`huey_consumer caseload.worker.huey`, one worker each), plan the teams' week, and report the wall time,
+    jobs per minute, the consumer time per job outside the solver (queue, claim, problem, save), and the
+    speed-up over the first round. Needs a shared queue (CASELOAD_QUEUE_URL postgresql:// or redis://)."""
+    from caseload.services import region_bench
+
+    week = _region_week(week_text)
+    try:
+        rounds = region_bench.run(week, teams, time_limit, consumer_counts, echo=click.echo)
+    except region_bench.BenchError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(region_bench.table(rounds))

@@ -1,0 +1,27 @@
+"""An administrator plans the whole region from the Region page in Chromium (CSRF on, strict CSP)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import OUTPUT, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_administrator_plans_every_team_from_the_region_page(page, live_server):
+    sign_in(page, "admin")
+    page.click("nav.admin-nav >> text=Region")
+    page.wait_for_url("**/admin/region")
+    assert page.locator("h1").inner_text() == "Region: every team's week"
+    assert page.locator("#region-runs tbody tr").count() == 2  # north and south, not planned yet
+    page.fill("#time_limit", "1")
+    page.click("button:has-text(\"Plan every team's week\")")  # the demo app's queue is immediate: the runs end in the request
+    page.wait_for_url(re.compile(r".*/admin/region\?week=\d{4}-\d\d-\d\d$"), timeout=60_000)
+    assert "Planning queued for 2 team(s)." in page.locator(".flash").inner_text()
+    assert page.locator('#region-runs tr[data-state="succeeded"]').count() == 2
+    assert re.fullmatch(r"\d+\.\d%", page.locator('[data-total="fill"]').inner_text())
+    assert re.fullmatch(r"\d+", page.locator('[data-total="unplaced"]').inner_text())
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "region-page.png"), full_page=True)
