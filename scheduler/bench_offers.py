@@ -31,6 +31,8 @@ from scheduler.parse import parse_problem
 HOLD_BACK = 0.3
 SERIES = {"every_days": 14, "count": 6}
 MARKER = "<!-- offer sections: regenerate with `python -m scheduler bench --only offers` -->"
+# Sections measured by other tools (the app's `flask region bench`) follow this marker; both benches keep them.
+KEEP_MARKER = "<!-- sections below are measured by other commands and kept as they are by `python -m scheduler bench` -->"
 
 
 def _request(rng: random.Random, week: dict, ident: str) -> dict:
@@ -318,9 +320,11 @@ def write_sections(markdown: str, out: str, data: dict) -> None:
             text = fh.read()
     except FileNotFoundError:
         text = ""
+    text, keep, kept = text.partition(KEEP_MARKER)
     planner = text.split(MARKER)[0].rstrip("\n")
     with open(out, "w", encoding="utf-8") as fh:
-        fh.write((planner + "\n\n" if planner else "") + markdown)
+        fh.write((planner + "\n\n" if planner else "") + markdown.rstrip("\n") + "\n"
+                 + ("\n" + keep + kept if keep else ""))
     json_path = out[:-3] + ".json" if out.endswith(".md") else out + ".json"
     try:
         with open(json_path, encoding="utf-8") as fh:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from scheduler.baselines import named_first
-from scheduler.bench_offers import MARKER, repeat_weeks, write_sections
+from scheduler.bench_offers import KEEP_MARKER, MARKER, repeat_weeks, write_sections
 from scheduler.booking import Desk, check_offers
 from scheduler.generate import generate
 
@@ -19,6 +19,16 @@ def test_writing_the_offer_sections_keeps_the_planner_sections(tmp_path):
     assert text.startswith("# Benchmarks\n\nplanner table\n") and "second" in text and "first" not in text
     assert text.count(MARKER) == 1
     assert json.loads(js.read_text()) == {"planner": [{"profile": "advice"}], "offers": {"run": 2}}
+
+
+def test_sections_after_the_keep_marker_survive_the_offer_bench(tmp_path):
+    """The region section (measured by `flask region bench`) sits after KEEP_MARKER and is not overwritten."""
+    md = tmp_path / "B.md"
+    md.write_text(f"# Benchmarks\n\nplanner\n\n{MARKER}\n\nold offers\n\n{KEEP_MARKER}\n\n## Region\n\nregion table\n")
+    write_sections(MARKER + "\n\n## Offer latency\n\nnew offers\n", str(md), {})
+    text = md.read_text()
+    assert "new offers" in text and "old offers" not in text and text.endswith(f"{KEEP_MARKER}\n\n## Region\n\nregion table\n")
+    assert text.index("new offers") < text.index(KEEP_MARKER)
 
 
 def test_a_week_repeated_over_eleven_weeks_answers_series_that_check():
