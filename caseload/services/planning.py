@@ -12,7 +12,7 @@ from contextlib import nullcontext
 from datetime import date, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from caseload import jobs
@@ -26,7 +26,8 @@ from caseload.services.problem import build_problem
 
 log = logging.getLogger(__name__)
 ACTIVE = ("queued", "running")
-# A job still queued after this many times (its limit + 120 s) has no consumer to run it (none started).
+# A job still queued after this many times (its limit + 120 s), while no consumer took or finished any job
+# meanwhile, has no consumer to run it (none started). A long region queue that consumers work through is fine.
 QUEUED_TOO_LONG_FACTOR = 3
 BUSY = "This week is already being planned; wait for that run or cancel it."
 
@@ -45,10 +46,12 @@ def latest_job(team: Team, week_start: date) -> SolveJob | None:
 
 def fail_if_stale(job: SolveJob) -> SolveJob:
     """Run the reaper for this job: a running job without a heartbeat for job_watch.DEAD_AFTER_S, or a queued job
-    no consumer picked up in QUEUED_TOO_LONG_FACTOR x (limit + 120 s), is failed with a plain reason. Cheap when
+    no consumer picked up in QUEUED_TOO_LONG_FACTOR x (limit + 120 s) while no consumer took or finished any
+    other job either (queue_moving), is failed with a plain reason. Cheap when
     the job is fine (no write)."""
     waited = timedelta(seconds=QUEUED_TOO_LONG_FACTOR * ((job.time_limit or 0) + 120))
-    queued_too_long = job.status == "queued" and utcnow() - job.created_at > waited
+    queued_too_long = (job.status == "queued" and utcnow() - job.created_at > waited
+                       and not queue_moving(utcnow() - waited))
     try:
         if job_watch.looks_dead(job):
             job_watch.reap_dead_jobs(db.session, job.id)
@@ -65,6 +68,14 @@ def fail_if_stale(job: SolveJob) -> SolveJob:
         db.session.rollback()
     db.session.refresh(job)
     return job
+
+
+def queue_moving(since) -> bool:
+    """Whether any consumer took or finished a planning job since `since` (UTC): then a job still queued is
+    waiting its turn behind others (a region's fifty teams), not abandoned."""
+    # Only consumers write these (the claim, the heartbeat, the final write); a cancel or a reap does not.
+    recent = or_(SolveJob.started_at > since, SolveJob.heartbeat_at > since)
+    return db.session.scalar(select(SolveJob.id).where(recent).limit(1)) is not None
 
 
 def start_plan_job(team: Team, week_start: date, by, time_limit: float | None = None,

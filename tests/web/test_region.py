@@ -114,3 +114,25 @@ def test_the_region_cli_plans_and_reports(demo_app):
     assert "fill " in result.output and "unplaced " in result.output
     again = runner.invoke(args=["region", "status", "--week", "2026-11-24"])
     assert again.exit_code != 0 and "--week" in again.output and "Tuesday" in again.output
+
+
+def test_a_job_waiting_behind_a_long_region_queue_is_not_failed_as_abandoned(demo_app):
+    """The 'no worker picked this up' rule fails a job queued for 3 x (limit + 120 s) only when no consumer has
+    taken or finished any job meanwhile; the last of fifty teams may wait longer behind the others."""
+    from datetime import timedelta
+
+    from caseload.models import utcnow
+    from caseload.services import planning
+
+    week, long_ago = _week(), utcnow() - timedelta(hours=1)
+    waiting = SolveJob(team=m.team("north"), week_start=week, status="queued", time_limit=60, created_at=long_ago)
+    working = SolveJob(team=m.team("south"), week_start=week, status="running", time_limit=60, created_at=long_ago,
+                       started_at=utcnow() - timedelta(minutes=2), heartbeat_at=utcnow(), worker="c:1:x")
+    db.session.add_all([waiting, working])
+    db.session.commit()
+    assert planning.fail_if_stale(waiting).status == "queued"  # a consumer is working through the queue
+    working.heartbeat_at = working.started_at = long_ago  # ... and now nobody has for an hour
+    working.status = "failed"
+    db.session.commit()
+    failed = planning.fail_if_stale(waiting)
+    assert failed.status == "failed" and "No planning worker picked this run up" in failed.message
