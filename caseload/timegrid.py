@@ -11,6 +11,7 @@ start, so it can only be the midnight that closes the day). It is never a start.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import datetime, time, timedelta
 
 SLOT_MINUTES = 15
@@ -41,6 +42,7 @@ def check_on_grid(moment: time | datetime, text: str | None = None) -> None:
         raise OffGrid(grid_message(text or f"{moment:%H:%M}"))
 
 
+@lru_cache(maxsize=4096)  # pure, and a CSV import asks for the same few times tens of thousands of times
 def clock(text: str, end: bool = False) -> int:
     """Minutes after midnight of "H:MM"/"HH:MM" on the grid; as an `end`, "24:00" and "00:00" are 1440.
 
