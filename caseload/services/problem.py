@@ -130,14 +130,14 @@ def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZO
     for offset in range(days):
         day = week_start + timedelta(days=offset)
         for start, end in (advisor.work_pattern or {}).get(WEEKDAYS[day.weekday()], []):
-            intervals.append((at(day, _pattern_clock(start)), at(day, _pattern_clock(end, end=True))))
+            intervals.append((at(day, pattern_clock(start)), at(day, pattern_clock(end, end=True))))
     # Absences are stored in UTC; compare them with the pattern in local wall-clock time.
     cuts = [(local_naive(a.starts_at, tz), local_naive(a.ends_at, tz)) for a in week_absences(advisor, week_start, tz, days)]
     snapped = [_snap_in(s, e) for s, e in _subtract(merge_spans(intervals), cuts)]
     return [(s, e) for s, e in snapped if s < e]
 
 
-def _pattern_clock(text: str, end: bool = False) -> int:
+def pattern_clock(text: str, end: bool = False) -> int:
     """A stored pattern time in minutes after midnight ("24:00" ends at midnight). Patterns saved before
     the grid check may hold an off-grid time: read it as it is, and let _snap_in shrink it to the grid."""
     try:

@@ -17,7 +17,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, HandoverNote, Plan, PlanItem
-from caseload.services.problem import SLOT_MINUTES, local_naive, week_absences
+from caseload.services.problem import SLOT_MINUTES, local_naive, pattern_clock, week_absences
+from caseload.timegrid import at
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KINDS = ("support", "policing")
@@ -184,8 +185,8 @@ def matches(appointment: Appointment, filters: Filters) -> bool:
 
 def _pattern(advisor, day: date) -> list[tuple[datetime, datetime]]:
     spans = (advisor.work_pattern or {}).get(WEEKDAYS[day.weekday()], [])
-    return [(datetime.combine(day, datetime.strptime(s, "%H:%M").time()),
-             datetime.combine(day, datetime.strptime(e, "%H:%M").time())) for s, e in spans]
+    # "24:00" ends at midnight (issue 12, kind 2): strptime cannot read it.
+    return [(at(day, pattern_clock(s)), at(day, pattern_clock(e, end=True))) for s, e in spans]
 
 
 def _absences(advisor, day: date, tz: str) -> list[tuple[datetime, datetime, str]]:

@@ -268,3 +268,17 @@ def test_moving_an_appointment_to_an_off_grid_time_is_refused(leader, north):
     db.session.expire_all()
     assert (db.session.get(PlanItem, item.id).advisor_id, db.session.get(PlanItem, item.id).starts_at,
             db.session.get(Plan, plan.id).version_id) == before
+
+
+def test_review_page_shows_a_team_working_until_midnight(leader, north):
+    """The review page's team grid reads work patterns too: 24:00 must not break it (strptime cannot read it)."""
+    from tests.web.test_rota_move_messages import _draft_with_one_placed
+
+    team, week = north
+    advisor = _advisor(team)
+    advisor.work_pattern = {**advisor.work_pattern, "mon": [["09:00", "12:30"], ["18:00", "24:00"]]}
+    db.session.commit()
+    plan = _draft_with_one_placed()
+    response = leader.get(f"/rota/plans/{plan.id}?day={week.isoformat()}")
+    assert response.status_code == 200
+    assert "23:00" in response.data.decode()  # the grid runs on to midnight
