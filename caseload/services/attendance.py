@@ -7,6 +7,7 @@ as a visit. Marking is for the appointment's advisor and the team's leader (or a
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from caseload.extensions import db
 from caseload.localtime import to_local
 from caseload.models import Advisor, AppointmentRequest, Client, Contact, Plan, PlanItem, Role, utcnow
 from caseload.services import audit
+from caseload.services.caseload import client_visits, continuity_indices
 
 OUTCOMES = {"attended": "attended", "dna": "did not attend (DNA)", "cancelled_late": "cancelled late"}
 
@@ -103,14 +105,6 @@ def client_view(client: Client, now: datetime | None = None) -> ClientView:
     return view
 
 
-def dna_counts(client_ids: list[int]) -> dict[int, int]:
-    if not client_ids:
-        return {}
-    return dict(db.session.execute(select(AppointmentRequest.client_id, func.count(AppointmentRequest.id)).where(
-        AppointmentRequest.client_id.in_(client_ids), AppointmentRequest.attendance == "dna")
-        .group_by(AppointmentRequest.client_id)).all())
-
-
 def may_mark(user, row: Row, now: datetime | None = None) -> bool:
     """The appointment has started and `user` is its advisor, or manages its team."""
     if row.start is None or row.request.cancelled_at is not None:
@@ -173,10 +167,6 @@ def broken_by_absences(team, week_start) -> list[tuple[Row, object]]:
 
 def continuity_words(client: Client, now: datetime | None = None) -> str:
     """The client's continuity from attended contacts, as a sentence: who they see most and how often."""
-    from collections import Counter
-
-    from caseload.services.caseload import client_visits, continuity_indices
-
     advisors = [a for _, a in client_visits(client, now)]
     if not advisors:
         return "No attended contact yet, so no continuity to show."

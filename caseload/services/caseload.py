@@ -145,6 +145,15 @@ class CaseloadRow:
         return self.falling or self.not_seen
 
 
+def dna_counts(client_ids: list[int]) -> dict[int, int]:
+    """Client id -> how many of their appointments were marked "did not attend" (services/attendance.py)."""
+    if not client_ids:
+        return {}
+    return dict(db.session.execute(select(AppointmentRequest.client_id, func.count(AppointmentRequest.id)).where(
+        AppointmentRequest.client_id.in_(client_ids), AppointmentRequest.attendance == "dna")
+        .group_by(AppointmentRequest.client_id)).all())
+
+
 def my_caseload(advisor: Advisor, now: datetime | None = None) -> list[CaseloadRow]:
     """The advisor's clients (named advisor = them), clients needing attention first."""
     now = now or utcnow()
@@ -154,8 +163,6 @@ def my_caseload(advisor: Advisor, now: datetime | None = None) -> list[CaseloadR
     ids = [c.id for c in clients]
     last = dict(db.session.execute(select(Contact.client_id, func.max(Contact.occurred_at)).where(
         Contact.client_id.in_(ids), Contact.occurred_at < now).group_by(Contact.client_id)).all())
-    from caseload.services.attendance import dna_counts
-
     dna = dna_counts(ids)
     rows = []
     for client in clients:
