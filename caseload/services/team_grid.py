@@ -3,7 +3,7 @@ plus a week overview (days × advisors). Server-rendered table cells; no inline 
 
 Each appointment cell names the client and the appointment type and carries flags as words
 (`Flag.text`) and a badge class (`Flag.key`): covering for the named advisor, policing with the named
-advisor, moved by the last re-plan, pinned. Absences are their own cells ("absent · leave"), not
+advisor, moved by the last re-plan, pinned, booked at the desk. Absences are their own cells ("absent · leave"), not
 "not working".
 """
 from __future__ import annotations
@@ -23,7 +23,8 @@ from caseload.timegrid import at
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KINDS = ("support", "policing")
 FLAGS = {"covering": "covering for the named advisor", "policing_named": "policing with the named advisor",
-         "moved": "moved by the last re-plan", "pinned": "pinned", "no_handover": "covering, no handover note"}
+         "moved": "moved by the last re-plan", "pinned": "pinned", "no_handover": "covering, no handover note",
+         "booked": "booked at the desk"}
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,8 @@ def _flags(item: PlanItem, names: dict[int, str], moved: set[int], handed_over: 
         flags.append(Flag("moved", "moved by the last re-plan"))
     if item.pinned:
         flags.append(Flag("pinned", "pinned"))
+    if item.request.booked_at is not None:
+        flags.append(Flag("booked", "booked at the desk"))
     return flags
 
 

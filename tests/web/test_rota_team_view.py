@@ -54,6 +54,7 @@ def test_the_team_view_has_an_advisor_per_column_and_cells_name_client_type_and_
     monday = datetime.combine(week, datetime.min.time())
     _place(plan, support, other.id, monday.replace(hour=10))
     _place(plan, policing, policing.request.client.named_advisor_id, monday.replace(hour=11), pinned=True)
+    support.request.booked_at = utc_of_local(monday.replace(hour=8), team.timezone)  # as the booking desk sets it
     db.session.commit()
 
     page = leader.get(f"/rota/plans/{plan.id}?day={week.isoformat()}").data.decode()
@@ -63,9 +64,10 @@ def test_the_team_view_has_an_advisor_per_column_and_cells_name_client_type_and_
     cell = re.search(r'<td rowspan="\d+" class="appt kind-support[^"]*">(.*?)</td>', grid, re.S).group(1)
     assert support.request.client.name in cell and support.request.type.name in cell
     assert f"covering for {support.request.client.named_advisor.name}" in cell and "no handover note" in cell
+    assert 'badge-booked">booked at the desk' in cell
     cell = re.search(r'<td rowspan="\d+" class="appt kind-policing[^"]*">(.*?)</td>', grid, re.S).group(1)
     assert policing.request.client.name in cell and "policing with named advisor" in cell
-    assert 'badge-pinned">pinned' in cell
+    assert 'badge-pinned">pinned' in cell and "booked at the desk" not in cell
     # The other days show neither appointment.
     tuesday = leader.get(f"/rota/plans/{plan.id}?day={(week + timedelta(days=1)).isoformat()}").data.decode()
     assert support.request.client.name not in _day_grid(tuesday)
