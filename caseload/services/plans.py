@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
+from caseload.localtime import to_local
 from caseload.models import Client, Plan, PlanItem, ProtectedBlock, Team, hold_version, utcnow
 from caseload.services import audit
 from caseload.services.problem import db_id, utc_of_local
@@ -142,6 +143,12 @@ def publish_plan(plan: Plan, by, expected_version: int, expected_published: int 
         if expected_published is not None and seen != expected_published:
             raise PublishConflict(f"Version {seen} of this week's plan was published since you opened this page. "
                                   "Nothing was published: review the current plan first.")
+        dropped = _dropped_by(plan, current)
+        if dropped:
+            raise PublishConflict(
+                f"Version {seen} of this week's plan has {len(dropped)} appointment(s) this draft was made without "
+                f"(booked since it was planned): {'; '.join(dropped[:5])}{' …' if len(dropped) > 5 else ''}. "
+                "Nothing was published: plan the week again so they are kept.")
         top = db.session.scalar(select(func.max(Plan.published_version)).where(
             Plan.team_id == team.id, Plan.week_start == week)) or 0
         if current is not None:
@@ -161,6 +168,19 @@ def publish_plan(plan: Plan, by, expected_version: int, expected_published: int 
         raise PublishConflict("Another team leader published a plan for this week at the same moment. "
                               "Nothing was published: reload the page to see the current plan.") from err
     return plan
+
+
+def _dropped_by(draft: Plan, current: Plan | None) -> list[str]:
+    """The appointments placed in the published plan that the draft does not hold at all (booked at the desk
+    after the draft was planned): publishing the draft would silently cancel them. Client and local time."""
+    if current is None:
+        return []
+    known = {i.request_id for i in draft.items}
+    tz = current.team.timezone
+    return [f"{i.request.client.reference} {to_local(i.starts_at, tz):%a %d %b %H:%M}"
+            for i in sorted(current.items, key=lambda i: i.starts_at or utcnow())
+            if i.advisor_id is not None and i.request is not None and i.request_id not in known
+            and i.request.cancelled_at is None]
 
 
 @dataclass

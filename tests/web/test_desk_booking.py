@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sqlalchemy import select
 
 from caseload.extensions import db
-from caseload.models import AppointmentRequest, AppointmentType, AuditEvent, Client
+from caseload.models import AppointmentRequest, AppointmentType, AuditEvent, Client, Plan
 from caseload.services import booking, calendar_feed
 from caseload.services.problem import build_problem, request_sid
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
+from scheduler.baselines import named_first
 
 
 def test_offers_name_the_usual_advisor_and_their_protected_time(demo_app):
@@ -189,3 +192,22 @@ def test_a_leader_cannot_reach_another_teams_clients_or_appointments(demo_client
     demo_auth.login("leader2")
     assert demo_client.get(f"/desk/clients/{south_client.id}").status_code == 200
 
+
+
+def test_publishing_a_draft_planned_before_a_desk_booking_is_refused_and_keeps_the_booking(demo_app):
+    """A re-plan drafted from version 1, then a desk booking makes version 2: publishing the draft would
+    silently drop the booking, so it is refused naming the client and time, and version 2 stays."""
+    from caseload.services.plans import PublishConflict, publish_plan, save_plan
+
+    v1 = d.publish_week()
+    north = m.team("north")
+    problem, maps = build_problem(north, d.week(), previous_plan=v1)
+    draft = save_plan(north, d.week(), problem, named_first(problem), based_on=v1, skipped=maps.skipped)
+    client = m.client_of("advisor1")
+    offer = booking.offers(north, d.ask(client))[0]
+    booking.book(north, d.ask(client), offer.advisor.id, offer.local, m.user("leader"))
+    v2 = d.current()
+    assert v2.published_version == 2
+    with pytest.raises(PublishConflict, match=re.escape(client.reference)):
+        publish_plan(draft, None, draft.version_id, expected_published=2)
+    assert d.current().id == v2.id and db.session.get(Plan, draft.id).status == "draft"
