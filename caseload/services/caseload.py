@@ -74,7 +74,8 @@ def my_week(advisor: Advisor, week_start: date) -> Week:
         request: AppointmentRequest = item.request
         week.appointments.append(Appointment(
             item, to_local(item.starts_at, tz), to_local(item.ends_at, tz), request.client,
-            request.purpose or request.type.name, request.kind, request.client.named_advisor_id != advisor.id,
+            request.purpose or request.type.name, request.kind,
+            request.kind == "support" and request.client.named_advisor_id != advisor.id,  # policing elsewhere is no cover
             last_note(request.client_id), last_handover(request.client_id)))
     week.blocks = [(to_local(b.starts_at, tz), to_local(b.ends_at, tz))
                    for b in plan.protected_blocks if b.advisor_id == advisor.id]

@@ -41,7 +41,7 @@ def publish_summary(plan: Plan, published: Plan | None) -> PublishSummary:
             continue
         summary.placed += 1
         named = item.request.client.named_advisor_id if item.request is not None else None
-        if named is not None and named != item.advisor_id and item.id not in noted:
+        if named is not None and named != item.advisor_id and item.id not in noted and item.request.kind == "support":
             summary.uncovered.append(item)
     if published is not None and published is not plan:
         summary.diff = plan_diff(plan, published)

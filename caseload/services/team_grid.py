@@ -139,7 +139,9 @@ def _flags(item: PlanItem, names: dict[int, str], moved: set[int], handed_over: 
     client, kind = item.request.client, item.request.type.kind
     named = client.named_advisor_id
     flags = []
-    if named is not None and named != item.advisor_id:
+    # Cover is support by someone other than the named advisor; policing by someone else is the separation
+    # the plan aims for, not cover, and needs no handover note.
+    if kind == "support" and named is not None and named != item.advisor_id:
         flags.append(Flag("covering", f"covering for {names.get(named, 'another team')}"))
         if item.id not in handed_over:
             flags.append(Flag("no_handover", "no handover note"))

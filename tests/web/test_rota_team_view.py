@@ -68,6 +68,20 @@ def test_the_team_view_has_an_advisor_per_column_and_cells_name_client_type_and_
     cell = re.search(r'<td rowspan="\d+" class="appt kind-policing[^"]*">(.*?)</td>', grid, re.S).group(1)
     assert policing.request.client.name in cell and "policing with named advisor" in cell
     assert 'badge-pinned">pinned' in cell and "booked at the desk" not in cell
+    # Policing by someone other than the named advisor is the separation the plan aims for: no cover flag,
+    # no handover note asked for, on the grid or in the publish summary.
+    elsewhere = next(i for i in _items_by_kind(plan, "policing") if i.request.client_id not in
+                     (support.request.client_id, policing.request.client_id))
+    _place(plan, elsewhere, next(a.id for a in advisors if a.id != elsewhere.request.client.named_advisor_id
+                                 and "policing" in a.roles), monday.replace(hour=14))
+    db.session.commit()
+    grid = _day_grid(leader.get(f"/rota/plans/{plan.id}?day={week.isoformat()}").data.decode())
+    cell = re.search(r'<td rowspan="\d+" class="appt kind-policing[^"]*">((?:(?!</td>).)*?'
+                     + re.escape(elsewhere.request.client.name) + r'.*?)</td>', grid, re.S).group(1)
+    assert "covering" not in cell and "no handover note" not in cell
+    from caseload.services.publish_summary import publish_summary
+
+    assert elsewhere not in publish_summary(plan, None).uncovered and support in publish_summary(plan, None).uncovered
     # The other days show neither appointment.
     tuesday = leader.get(f"/rota/plans/{plan.id}?day={(week + timedelta(days=1)).isoformat()}").data.decode()
     assert support.request.client.name not in _day_grid(tuesday)
