@@ -1,6 +1,8 @@
 """Contact notes, handover notes, protected-time preferences and the calendar feed."""
 from __future__ import annotations
 
+import re
+
 from datetime import timedelta
 
 from icalendar import Calendar
@@ -52,6 +54,16 @@ def test_advisor_adds_and_reads_notes_for_own_client(demo_client, demo_auth):
     assert "Agreed a payment plan" in page
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "client_note_added"))
     assert event.detail == {"client": client.id}  # the log says a note was written, not what it says
+
+
+def test_a_note_keeps_its_line_breaks_on_the_page(demo_client, demo_auth):
+    client = _my_client("advisor1")
+    demo_auth.login("advisor1")
+    demo_client.post(f"/me/clients/{client.id}/notes", data={"body": "Agreed CV review.\r\nNext: job search"})
+    page = demo_client.get(f"/me/clients/{client.id}").get_data(as_text=True)
+    assert '<p class="note-body">Agreed CV review.\r\nNext: job search</p>' in page
+    css = demo_client.get("/static/app.css").get_data(as_text=True)
+    assert re.search(r"\.note-body\s*\{\s*white-space:\s*pre-line", css)
 
 
 def test_empty_or_long_note_is_refused_naming_the_field(demo_client, demo_auth):
