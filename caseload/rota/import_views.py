@@ -57,7 +57,7 @@ def import_requests(team_id, week):
             return redirect(url_for("rota.requests", team_id=team.id, week=week))
     status = 400 if result is not None or form.errors else 200
     return render_template("rota/import.html", team=team, week=week_start, form=form, result=result,
-                           what="appointment requests", columns=csv_import.REQUEST_COLUMNS,
+                           what="appointment requests", columns=csv_import.request_columns(week_start),
                            template_url=url_for("rota.requests_template", team_id=team.id, week=week)), status
 
 

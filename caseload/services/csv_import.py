@@ -41,6 +41,13 @@ REQUEST_COLUMNS = {
     "pinned_start": 'optional with pinned_advisor; e.g. "tue 10:00" or "2026-11-24 10:00"',
     "purpose": "optional",
 }
+_EXAMPLE_DAY = "2026-11-24"  # the dated examples above; request_columns() moves them into the week shown
+
+
+def request_columns(week_start: date) -> dict[str, str]:
+    """REQUEST_COLUMNS with the dated examples on the Tuesday of `week_start`, so they import in that week."""
+    tuesday = (week_start + timedelta(days=1)).isoformat()
+    return {name: text.replace(_EXAMPLE_DAY, tuesday) for name, text in REQUEST_COLUMNS.items()}
 # Generic examples, for a team without advisors, clients or types (csv_templates.py uses the team's own).
 CLIENT_EXAMPLE = [["N0901", "Jo Bloggs", "Asha Patel", "debt", "2"], ["N0902", "Sam Smith", "", "housing", "1"]]
 REQUEST_EXAMPLE = [["N0901", "follow-up", "30", "mon 09:00-12:00; wed 13:00-17:00", "", "", "Budget review"],

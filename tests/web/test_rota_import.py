@@ -125,3 +125,19 @@ def test_bad_requests_file_changes_nothing(leader, north):
                          (6, "windows"), (6, "pinned_start")]:
         assert f"<td>{line}</td><td>{column}</td>" in page, (line, column)
     assert _count(AppointmentRequest, team) == before
+
+
+@pytest.mark.parametrize("weeks_ahead", [0, 3])
+def test_the_request_import_pages_dated_examples_are_in_its_own_week(leader, north, weeks_ahead):
+    """The column notes give dated examples ("<date> 09:00-17:00", "<date> 10:00"): on the week's Tuesday, so
+    an example copied from the page imports in that week (they were fixed at 2026-11-24)."""
+    from datetime import timedelta
+
+    team, week = north
+    week = week + timedelta(weeks=weeks_ahead)
+    page = leader.get(f"/rota/t/{team.id}/{week}/import/requests").get_data(as_text=True)
+    tuesday = (week + timedelta(days=1)).isoformat()
+    assert f"{tuesday} 09:00-17:00" in page and f"{tuesday} 10:00" in page
+    client = db.session.scalars(select(Client).where(Client.team_id == team.id)).first()
+    body = f"client,type,windows\n{client.reference},follow-up,{tuesday} 09:00-17:00\n".encode()
+    assert _upload(leader, f"/rota/t/{team.id}/{week}/import/requests", body).status_code == 302
