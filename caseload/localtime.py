@@ -55,7 +55,8 @@ def week_days(week_start: date, days: int = 5) -> list[date]:
 
 def span_text(start: datetime, end: datetime) -> str:
     """A local span as a person says it: "Wed 25 (whole day)", "Wed 25 – Fri 27 (whole days)",
-    "Thu 26 13:00–17:00" or "Wed 25 13:00 – Thu 26 12:00"; midnight-to-midnight means whole days."""
+    "Thu 26 13:00–17:00", "Fri 27 20:00–24:00" or "Wed 25 13:00 – Thu 26 12:00"; midnight-to-midnight
+    means whole days, and a span ending at the next midnight ends at 24:00 (as the forms take it)."""
     if start.time() == time(0) and end.time() == time(0) and end > start:
         last = end - timedelta(days=1)
         if last.date() == start.date():
@@ -63,4 +64,6 @@ def span_text(start: datetime, end: datetime) -> str:
         return f"{start:%a %d} – {last:%a %d} (whole days)"
     if start.date() == end.date():
         return f"{start:%a %d %H:%M}–{end:%H:%M}"
+    if end.time() == time(0) and end.date() == start.date() + timedelta(days=1):
+        return f"{start:%a %d %H:%M}–24:00"
     return f"{start:%a %d %H:%M} – {end:%a %d %H:%M}"

@@ -12,6 +12,12 @@ def rota_local(moment, tz: str, fmt: str = "%a %d %b %H:%M") -> str:
     return to_local(moment, tz).strftime(fmt) if moment else ""
 
 
+@bp.app_template_filter("local_span")
+def local_span(start, end, tz: str) -> str:
+    """Stored UTC start and end as one local span in the team's zone (see localtime.span_text)."""
+    return span_text(to_local(start, tz), to_local(end, tz))
+
+
 @bp.app_template_filter("span_text")
 def span_text_filter(start, end) -> str:
     return span_text(start, end)

@@ -18,6 +18,7 @@ def test_span_text_reads_like_a_person():
     assert span_text(wed, wed + timedelta(days=1)) == "Wed 25 (whole day)"
     assert span_text(wed, wed + timedelta(days=3)) == "Wed 25 – Fri 27 (whole days)"
     assert span_text(wed.replace(hour=13), wed.replace(hour=17)) == "Wed 25 13:00–17:00"
+    assert span_text(wed.replace(hour=20), wed + timedelta(days=1)) == "Wed 25 20:00–24:00"
     assert span_text(wed.replace(hour=13), wed.replace(day=26, hour=12)) == "Wed 25 13:00 – Thu 26 12:00"
 
 
