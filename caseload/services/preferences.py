@@ -7,13 +7,13 @@ Times are the team's local wall-clock time, on the quarter hour.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from caseload.extensions import db
 from caseload.localtime import to_local
 from caseload.models import WEEKDAYS, Advisor, utcnow
 from caseload.services import audit
-from caseload.timegrid import grid_message, on_grid
+from caseload.timegrid import clock, clock_text, grid_message, on_grid
 
 MAX_ENTRIES = 30
 MAX_DAYS_AHEAD = 90
@@ -26,14 +26,17 @@ class PreferenceRejected(ValueError):
 
 
 def _check_times(start: time, end: time) -> tuple[str, str]:
+    """("HH:MM", "HH:MM") on the grid, at least an hour apart; an end of 00:00 is the midnight closing the
+    day and is stored as "24:00" (timegrid.clock), as work patterns store it."""
     for moment, field in ((start, "start"), (end, "end")):
         if not on_grid(moment):
             raise PreferenceRejected(f"{grid_message(f'{moment:%H:%M}')}.", field)
-    if end <= start:
+    first, last = clock(f"{start:%H:%M}"), clock(f"{end:%H:%M}", end=True)
+    if last <= first:
         raise PreferenceRejected("The end must be after the start.", "end")
-    if (datetime.combine(date.min, end) - datetime.combine(date.min, start)) < timedelta(minutes=60):
+    if last - first < 60:
         raise PreferenceRejected("Protected time counts in blocks of at least an hour.", "end")
-    return start.strftime("%H:%M"), end.strftime("%H:%M")
+    return clock_text(first), clock_text(last)
 
 
 def today_for(advisor: Advisor) -> date:

@@ -116,8 +116,7 @@ def preferred_protected(advisor: Advisor, week_start: date, days: int = HORIZON_
         day = week_start + timedelta(days=offset)
         for entry in advisor.protected_preferences or []:
             if entry.get("date") == day.isoformat() or entry.get("day") == WEEKDAYS[day.weekday()]:
-                start = datetime.combine(day, datetime.strptime(entry["start"], "%H:%M").time())
-                end = datetime.combine(day, datetime.strptime(entry["end"], "%H:%M").time())
+                start, end = at(day, clock(entry["start"])), at(day, clock(entry["end"], end=True))
                 start, end = _snap_in(start, end)
                 if end > start:
                     out.append((start, end))

@@ -121,6 +121,21 @@ def test_preferences_are_stored_for_the_planner(demo_client, demo_auth):
     assert advisor.protected_preferences == []
 
 
+def test_a_preference_may_end_at_midnight(demo_client, demo_auth):
+    """Until 00:00 (or 24:00) is the midnight closing the day, as in work patterns; it was refused."""
+    from caseload.localtime import this_week_start
+    from caseload.services.problem import build_problem
+
+    demo_auth.login("advisor1")
+    assert demo_client.post("/me/time/weekly", data={"day": "tue", "start": "20:00", "end": "00:00"}).status_code == 302
+    advisor = _user("advisor1").advisor
+    db.session.refresh(advisor)
+    assert advisor.protected_preferences == [{"day": "tue", "start": "20:00", "end": "24:00"}]
+    assert "20:00–24:00" in demo_client.get("/me/time").get_data(as_text=True) or \
+        "20:00-24:00" in demo_client.get("/me/time").get_data(as_text=True)
+    build_problem(advisor.team, this_week_start(advisor.team.timezone))  # the planner reads it
+
+
 def _feed_url(demo_client):
     page = demo_client.get("/me/calendar").get_data(as_text=True)
     start = page.index("http://localhost/me/calendar/")
