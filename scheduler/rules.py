@@ -242,12 +242,12 @@ SCORE_TERMS = (score_assigned, score_continuity, score_protected, score_separati
 def pose(problem: Problem, cands, fixed_allocations: bool = False) -> ModelState:
     """A CP-SAT model of `problem` over the candidate placements: every hard rule, the score as objective.
 
-    fixed_allocations: leave out add_allocations (a neighbourhood part keeps the week's allocations)."""
+    fixed_allocations: no allocation variables (a neighbourhood part keeps the week's allocations), so
+    add_allocations has nothing to constrain."""
     model = cp_model.CpModel()
     st = ModelState(model, problem, AssignVars(model, problem, cands), fixed_allocations)
     for rule in HARD_RULES:
-        if not (fixed_allocations and rule is add_allocations):
-            rule(st)
+        rule(st)
     objective = 0
     for term in SCORE_TERMS:
         expr, weight = term(st)
