@@ -192,9 +192,10 @@ SCHEMAS = {
                                                      "The week's published version you saw (0: none); optional"}}},
 }
 
-# PATCH /requests/{id}: every field again, and the version you read (a newer change is a 409).
+# PATCH /requests/{id}: the version you read (a newer change is a 409) and only the fields you change
+# (JSON merge-patch style: a field left out keeps its value, null clears an optional one).
 SCHEMAS["RequestChange"] = {
-    **SCHEMAS["RequestFields"], "required": [*SCHEMAS["RequestFields"]["required"], "version"],
+    **SCHEMAS["RequestFields"], "required": ["version"],
     "properties": {**SCHEMAS["RequestFields"]["properties"],
                    "version": {**ID, "description": "The request's version you read"}}}
 

@@ -267,16 +267,22 @@ def request_detail(request_id):
     return request_json(request_or_404(request_id))
 
 
+CHANGEABLE = ("client_id", "type", "duration_minutes", "purpose", "windows", "pinned_advisor_id", "pinned_start")
+
+
 @bp.patch("/requests/<int:request_id>")
 @role_required(*LEADERS)
 def update_request(request_id):
     found = request_or_404(request_id)
     data = body("RequestChange")  # `version` required: a change without it could overwrite a newer one
     if data["version"] != found.version_id:  # checked first: a stale edit is a conflict, whatever else it says
-        raise ApiError(409, "Someone else changed this request since you read it. Nothing was saved: "
-                            f"read it again (version {found.version_id}) and re-apply your change.")
+        raise ApiError(409, "This request was changed since you read it (by another user, or by you in another "
+                            f"window). Nothing was saved: read it again (version {found.version_id}) and re-apply "
+                            "your change.")
+    # A field left out keeps its value: the stored request, read back in the API's own shape, under the change.
+    merged = {key: value for key, value in request_json(found).items() if key in CHANGEABLE} | data
     try:
-        rota.update_request(found, _fields(found.team, found.week_start, data), data["version"], by=current_user)
+        rota.update_request(found, _fields(found.team, found.week_start, merged), data["version"], by=current_user)
     except rota.RotaError as err:
         db.session.rollback()
         raise refused(err) from err

@@ -113,11 +113,45 @@ def test_a_stale_request_edit_is_a_conflict_and_keeps_the_newer_change(api, demo
     stale = api.patch("/requests/{request_id}", request_id=created["id"],
                       json=_good(week, duration_minutes=60, version=read_by_a["version"]))
     assert stale.status_code == 409
-    assert "changed this request since you read it" in stale.get_json()["message"]
+    assert "This request was changed since you read it" in stale.get_json()["message"]
     db.session.expire_all()
     assert db.session.get(AppointmentRequest, created["id"]).duration_minutes == 45
     no_version = api.patch("/requests/{request_id}", request_id=created["id"], json=_good(week))
     assert no_version.status_code == 422 and "version" in no_version.get_json()["fields"]
+
+
+def test_a_patch_changes_only_the_fields_it_names(api):
+    """PATCH is a partial change: fields left out keep their values (it used to demand every field again)."""
+    week = _week()
+    created = _create(api, _good(week)).get_json()
+    changed = api.patch("/requests/{request_id}", request_id=created["id"],
+                        json={"version": created["version"], "duration_minutes": 45})
+    assert changed.status_code == 200, changed.get_json()
+    after = changed.get_json()
+    assert after["duration_minutes"] == 45
+    assert {k: after[k] for k in ("client_id", "type", "purpose", "windows")} == \
+        {k: created[k] for k in ("client_id", "type", "purpose", "windows")}
+    # null clears an optional field (the purpose falls back to the type's name); the rest still stands.
+    cleared = api.patch("/requests/{request_id}", request_id=created["id"],
+                        json={"version": after["version"], "purpose": None})
+    assert cleared.status_code == 200 and cleared.get_json()["purpose"] == "Follow-up"
+    assert cleared.get_json()["duration_minutes"] == 45
+    # A bad value in a partial change is still named, and nothing is saved.
+    bad = api.patch("/requests/{request_id}", request_id=created["id"],
+                    json={"version": cleared.get_json()["version"], "duration_minutes": 20})
+    assert bad.status_code == 422 and "duration_minutes" in bad.get_json()["fields"]
+    db.session.expire_all()
+    assert db.session.get(AppointmentRequest, created["id"]).duration_minutes == 45
+
+
+def test_a_midnight_window_survives_a_partial_patch(api):
+    week = _week()
+    tuesday = week + timedelta(days=1)
+    created = _create(api, _good(week, windows=[{"start": f"{tuesday}T20:00", "end": f"{tuesday}T24:00"}])).get_json()
+    changed = api.patch("/requests/{request_id}", request_id=created["id"],
+                        json={"version": created["version"], "purpose": "Evening call"})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["windows"] == created["windows"]
 
 
 def test_a_stale_client_edit_is_a_conflict(api, demo_app):
