@@ -6,7 +6,7 @@ from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
     StringField, TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from caseload.forms import Form
 from caseload.models import KINDS, Role
@@ -103,6 +103,17 @@ class AuditFilterForm(Form):
     action = SelectField("Action", default="", validators=[Optional()])
     since = DateField("From", validators=[Optional()])
     until = DateField("Until", validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.user.errors:  # WTForms' own words ("Invalid Choice: could not coerce") do not say what to do
+            self.user.errors = ["Choose a user from the list."]
+        return ok
+
+    def validate_until(self, field):
+        # An empty result for an impossible range looks like "nothing happened": say the range is backwards.
+        if field.data is not None and self.since.data is not None and field.data < self.since.data:
+            raise ValidationError("'Until' is before 'From'.")
 
 
 class RegionPlanForm(Form):

@@ -42,3 +42,16 @@ def test_unknown_object_types_read_as_words():
     assert object_name("AppointmentRequest") == "Appointment request"
     assert object_name("SomeNewThing") == "Some new thing"
     assert object_name("Plan") == "Plan"
+
+
+def test_bad_audit_filters_say_what_to_do(demo_client, demo_auth):
+    """A user that is not in the list, and a backwards date range, are named errors (400), not WTForms' wording
+    or an empty result that reads as "nothing happened"."""
+    demo_auth.login("admin")
+    for query in ("user=abc", "user=-1"):
+        response = demo_client.get(f"/admin/audit?{query}")
+        assert response.status_code == 400 and "User: Choose a user from the list." in response.get_data(as_text=True)
+        assert "could not coerce" not in response.get_data(as_text=True)
+    backwards = demo_client.get("/admin/audit?since=2030-01-01&until=2001-01-01")
+    assert backwards.status_code == 400 and "Until: &#39;Until&#39; is before &#39;From&#39;." in backwards.get_data(as_text=True)
+    assert demo_client.get("/admin/audit?since=2001-01-01&until=2030-01-01").status_code == 200
