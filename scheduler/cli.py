@@ -1,4 +1,4 @@
-"""`python -m scheduler solve|check|baseline|offer|check-offers|generate|bench` — one function per subcommand.
+"""`python -m scheduler solve|check|baseline|offer|check-offers|generate|convert-uhhc|bench` — one function per subcommand.
 
 Exit codes: 0 success; 1 the checker found broken rules; 2 bad input, bad arguments or a bad path
 (one line on stderr, never a traceback). Add a subcommand by writing `cmd_<name>(args) -> int`
@@ -66,11 +66,31 @@ def cmd_baseline(args) -> int:
     return 0
 
 
+VARIED_FLAGS = ("part_time", "split_shifts", "max_windows", "min_minutes", "max_minutes", "slot", "new_clients",
+                "policing", "protected", "skills", "specialisation", "caseload_slack", "clients_per_advisor")
+
+
 def cmd_generate(args) -> int:
     from scheduler.generate import generate
 
+    varied = {k: getattr(args, k) for k in VARIED_FLAGS if getattr(args, k) is not None}
+    if varied and args.profile != "varied":
+        raise UsageError(f"--{sorted(varied)[0].replace('_', '-')}: only the varied profile takes it")
     try:
-        doc = generate(args.profile, args.advisors, args.seed, args.load)
+        doc = generate(args.profile, args.advisors, args.seed, args.load, **varied)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    _write(doc, args.out)
+    if args.profile == "varied":  # the drawn shape, so a reader of the run sees what was generated
+        print(json.dumps({"generator": doc["generator"]}), file=sys.stderr)
+    return 0
+
+
+def cmd_convert_uhhc(args) -> int:
+    from scheduler.uhhc import convert, read_instance
+
+    try:
+        doc = convert(read_instance(args.instance), travel=args.travel)
     except ValueError as err:
         raise UsageError(str(err)) from None
     _write(doc, args.out)
@@ -141,11 +161,33 @@ def _check_offers_arguments(c) -> None:
 
 
 def _generate_arguments(g) -> None:
-    g.add_argument("profile", choices=["jobcentre", "advice", "clinic"])
+    g.add_argument("profile", choices=["jobcentre", "advice", "clinic", "varied"],
+                   help="varied: a week whose shape is drawn per seed (scheduler/generate_varied.py)")
     g.add_argument("--advisors", type=int, required=True)
     g.add_argument("--seed", type=int, default=1)
-    g.add_argument("--load", type=float, default=0.8)
+    g.add_argument("--load", type=float, help="appointment minutes / bookable minutes (default 0.8; varied: drawn, 0.6-1.3)")
     g.add_argument("--out")
+    v = g.add_argument_group("varied only (each is drawn per seed when not given)")
+    v.add_argument("--part-time", type=float, help="share of part-time advisors, 0-0.4")
+    v.add_argument("--split-shifts", type=float, help="share of advisors on split days, 0-0.3")
+    v.add_argument("--max-windows", type=int, help="windows per appointment, 1 … this (1-4)")
+    v.add_argument("--min-minutes", type=int, help="shortest appointment, 10-90")
+    v.add_argument("--max-minutes", type=int, help="longest appointment, 10-90")
+    v.add_argument("--slot", type=int, help="grid minutes: 5, 10, 15 or 30")
+    v.add_argument("--new-clients", type=float, help="share of clients with no named advisor, 0-0.3")
+    v.add_argument("--policing", type=float, help="share of policing appointments, 0-0.3")
+    v.add_argument("--protected", type=float, help="protected-time target as a share of hours, 0-0.2")
+    v.add_argument("--skills", type=int, help="skills in the office, 1-12")
+    v.add_argument("--specialisation", type=float, help="0: everyone has every skill … 1: one skill each")
+    v.add_argument("--caseload-slack", type=float, help="max_caseload above caseload, as a share, 0-0.15")
+    v.add_argument("--clients-per-advisor", type=int, help="clients in the document per advisor, 20-150")
+
+
+def _convert_uhhc_arguments(c) -> None:
+    c.add_argument("instance", help="a UHHC instance, .json or .json.gz (benchdata/uhhc/ has eight)")
+    c.add_argument("--travel", choices=["none", "buffer"], default="none",
+                   help="none: travel ignored; buffer: each visit lengthened by its patient's median travel time")
+    c.add_argument("--out")
 
 
 def _bench_arguments(r) -> None:
@@ -172,6 +214,7 @@ COMMANDS = {
     "offer": ("ranked offers for one new appointment in a plan", _offer_arguments, cmd_offer),
     "check-offers": ("apply and check every offer of an answer", _check_offers_arguments, cmd_check_offers),
     "generate": ("a realistic generated week", _generate_arguments, cmd_generate),
+    "convert-uhhc": ("a UHHC home-care instance as a problem document", _convert_uhhc_arguments, cmd_convert_uhhc),
     "bench": ("regenerate BENCHMARKS.md", _bench_arguments, cmd_bench),
 }
 

@@ -1,7 +1,9 @@
-"""Realistic generated weeks for tests and benchmarks: jobcentre, advice and clinic profiles.
+"""Realistic generated weeks for tests and benchmarks: jobcentre, advice and clinic profiles, and
+`varied` (scheduler.generate_varied: a week whose shape is drawn per seed).
 
 Seeded and deterministic. Load = appointment minutes / bookable minutes (availability less the
-protected-time targets).
+protected-time targets). The three fixed profiles generate exactly what they always have (the
+tests and the web demo depend on them).
 """
 from __future__ import annotations
 
@@ -56,11 +58,24 @@ def _availability(rng: random.Random, days: list[date], part_time: bool) -> list
     return spans
 
 
-def generate(profile: str, advisors: int, seed: int = 1, load: float = 0.8, start: date | None = None) -> dict:
+PROFILE_NAMES = (*PROFILES, "varied")
+
+
+def generate(profile: str, advisors: int, seed: int = 1, load: float | None = None, start: date | None = None,
+             **varied) -> dict:
+    """A caseload-problem/1 week. `load` defaults to 0.8 for the fixed profiles and is drawn for
+    `varied`; `varied` also takes generate_varied's parameters by name. ValueError names a bad argument."""
+    if profile == "varied":
+        from scheduler.generate_varied import generate_varied
+
+        return generate_varied(advisors, seed, start=start, load=load, **varied)
     if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)}")
+        raise ValueError(f"unknown profile {profile!r}: choose one of {', '.join(PROFILE_NAMES)}")
+    if varied:
+        raise ValueError(f"{', '.join(sorted(varied))}: only the varied profile takes these")
     if advisors < 1:
         raise ValueError("advisors: must be at least 1")
+    load = 0.8 if load is None else load
     p = PROFILES[profile]
     rng = random.Random(f"{profile}-{advisors}-{seed}")
     start = start or date(2026, 11, 23)  # a Monday
