@@ -16,8 +16,8 @@ from caseload.page_helpers import week_or_404
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
 from caseload.rota.views import LEADERS, advisor_in_team, managed_or_404, team_or_404
-from caseload.services import adjust, plan_words, planning, plans, team_grid
-from caseload.services.problem import team_advisors
+from caseload.services import adjust, move_offers, plan_words, planning, plans, team_grid
+from caseload.services.problem import TEXT, advisor_sid, team_advisors
 from caseload.services.publish_summary import publish_summary
 
 
@@ -77,6 +77,11 @@ def cancel_job(job_id):
 @bp.get("/plans/<int:plan_id>")
 @role_required(*LEADERS)
 def review(plan_id):
+    return _review_page(plan_id)
+
+
+def _review_page(plan_id: int, move_form: MoveForm | None = None):
+    """The review page; `move_form`: the move form as posted (a refused move shows it again as the leader filled it)."""
     # The problem and solution documents (large JSON) are not needed to show the plan: load them only if used.
     plan = db.session.get(Plan, plan_id, options=[defer(Plan.problem), defer(Plan.solution)])
     if plan is None:
@@ -95,18 +100,31 @@ def review(plan_id):
     placed_count = sum(1 for i in items if i.advisor_id is not None)
     words = {"quality": plan_words.quality_words(plan.score, plan.bound, plan.solver_status),
              "continuity": plan_words.continuity_words(plan.figures), "fill": plan_words.fill_words(placed_count, len(items))}
-    move_form = MoveForm(version=plan.version_id)
+    choosing = _chosen_item(plan, items, move_form)
+    moving = move_offers.move_offers(plan, choosing, advisors) if choosing is not None else None
+    if move_form is None:
+        move_form = MoveForm(version=plan.version_id, item=str(choosing.id) if choosing is not None else "")
     move_form.advisor.choices = [SelectChoice(a.id, a.name) for a in advisors]
     return render_template(
         "rota/review.html", plan=plan, team=team, week=plan.week_start, days=days,
         load=team_grid.week_load(plan, advisors, days, placed_view),
         published=published, compare=compare, diff=diff, filters=filters, words=words, flag_names=team_grid.FLAGS,
-        team_day=team_grid.team_day(plan, advisors, day, placed_view, filters), advisors=advisors,
+        team_day=team_grid.team_day(plan, advisors, day, placed_view, filters, moving), advisors=advisors,
+        moving=moving, offer_form=MoveForm(version=plan.version_id),
         filter_args={k: v for k, v in vars(filters).items() if v is not None},
         overview=team_grid.week_overview(plan, advisors, days, placed_view, filters), day=day,
         unassigned=[i for i in plan.items if i.advisor_id is None], move_form=move_form,
         publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0),
         confirm=ConfirmForm(), tz=team.timezone, move_choices=_move_choices(placed_view, advisors))
+
+
+def _chosen_item(plan: Plan, items: list[PlanItem], posted: MoveForm | None) -> PlanItem | None:
+    """The appointment chosen to move (`?move=<item id>`, or the one a refused move form posted) in a draft;
+    anything else chooses nothing."""
+    wanted = request.args.get("move", "") or (posted.item.data or "" if posted is not None else "")
+    if plan.status != "draft" or not wanted.isdigit():
+        return None
+    return next((i for i in items if i.id == int(wanted) and i.request is not None), None)
 
 
 def _move_choices(placed: list, advisors: list) -> list[tuple[int, str]]:
@@ -145,20 +163,27 @@ def move(plan_id):
         flash("Not moved: " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()
                                         if name in form) if form.errors else "Choose an advisor, a day and a start time.",
               "error")
-        return redirect(url_for("rota.review", plan_id=plan.id)), 303
+        return render_review_error(plan, form, 400)
     item, advisor, start = _move_target(plan, form)
     try:
+        offer = None
+        if form.offer.data:  # a planner offer chosen in the team view: its other moves come with it
+            offer_advisor, offer_start, offer = move_offers.read_token(plan, form.offer.data)
+            if (offer_advisor, offer_start) != (advisor_sid(advisor.id), start.strftime(TEXT)):
+                raise adjust.AdjustRejected("Not moved: the chosen offer does not match the advisor and time sent. "
+                                            "Choose the appointment again to see fresh offers.")
         result = adjust.move_appointment(plan, item, advisor, start, form.pin.data, int(form.version.data), current_user,
-                                         reason=form.reason.data)
+                                         reason=form.reason.data, offer=offer)
     except adjust.NeedsConfirmation as err:
         # Nothing saved yet (409 for scripts): the leader confirms with a reason, or goes back.
         return render_template("rota/confirm_move.html", plan=plan, team=plan.team, week=plan.week_start, form=form,
-                               item=item, advisor=advisor, start=start, warnings=err.warnings), 409
+                               item=item, advisor=advisor, start=start, warnings=err.warnings, offer=offer), 409
     except adjust.AdjustRejected as err:
         flash(str(err), "error")
-        return render_review_error(plan)
-    flash(f"{item.request.client.reference} moved to {advisor.name} {start:%a %H:%M}"
-          + (" and pinned" if form.pin.data else "")
+        return render_review_error(plan, form)
+    also = f"; {len(result.moved_too)} other appointment(s) moved to make room" if result.moved_too else ""
+    flash(f"{item.request.client.reference} moved to {advisor.name} {start:%a %d %b %H:%M}"
+          + (" and pinned" if form.pin.data else "") + also
           + (f"; {result.shortened_blocks} protected block(s) shortened" if result.shortened_blocks else "") + ".",
           "success")
     if result.needs_handover:
@@ -166,11 +191,11 @@ def move(plan_id):
     return redirect(url_for("rota.review", plan_id=plan.id))
 
 
-def render_review_error(plan: Plan):
-    """Back to the review page with the message; 409 so scripts see nothing was saved."""
+def render_review_error(plan: Plan, move_form: MoveForm | None = None, status: int = 409):
+    """Back to the review page with the message (and the move form as it was posted, so nothing typed is lost);
+    409 (or 400 for a form that does not validate) so scripts see nothing was saved."""
     db.session.expire_all()
-    response = review(plan.id)
-    return response, 409
+    return _review_page(plan.id, move_form), status
 
 
 @bp.post("/plans/<int:plan_id>/resolve")

@@ -57,10 +57,31 @@ def move_warnings(item: PlanItem, advisor: Advisor) -> list[str]:
 
 
 @dataclass
+class Step:
+    """Another appointment a chosen offer moves: `item` to `advisor` at local wall-clock `start` (naive)."""
+
+    item: PlanItem
+    advisor: Advisor
+    start: datetime
+
+
+@dataclass
+class OfferChange:
+    """What a chosen planner offer changes beside the appointment itself (services/move_offers.py): other
+    unpinned appointments it moves (`steps`), and the protected time of the `reseated` advisors (sids),
+    replaced by `protected` ((advisor sid, start, end), local text)."""
+
+    steps: list[Step]
+    reseated: list[str]
+    protected: list[tuple[str, str, str]]
+
+
+@dataclass
 class MoveResult:
     item: PlanItem
     needs_handover: bool
     shortened_blocks: int
+    moved_too: list = None  # the other appointments a chosen offer moved (Step)
 
 
 def _violation_text(violation) -> str:
@@ -125,14 +146,17 @@ def _check_editable(plan: Plan, expected_version: int) -> None:
 
 
 def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: datetime, pin: bool,
-                     expected_version: int, by, reason: str | None = None) -> MoveResult:
+                     expected_version: int, by, reason: str | None = None, offer: OfferChange | None = None) -> MoveResult:
     """Place `item` with `advisor` at local wall-clock `start` (naive), optionally pinned there.
 
-    A move with `move_warnings` needs `reason` (1-500 characters, stored in the audit log); without one it
+    offer: a chosen planner offer's other changes (moves of unpinned appointments, re-seated protected time),
+    applied with it; without one, protected blocks in the way are shortened. A move with `move_warnings` (for
+    the appointment or any it moves) needs `reason` (1-500 characters, stored in the audit log); without one it
     raises NeedsConfirmation. Raises AdjustRejected when a hard rule would break or the plan moved on.
     """
     _check_editable(plan, expected_version)
-    warnings = move_warnings(item, advisor)
+    steps = offer.steps if offer else []
+    warnings = move_warnings(item, advisor) + [w for s in steps for w in move_warnings(s.item, s.advisor)]
     reason = (reason or "").strip()
     if warnings and not reason:
         raise NeedsConfirmation(warnings)
@@ -145,8 +169,17 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
         raise AdjustRejected("This request was not part of the planning problem; add a window inside the week and re-plan.")
     end = start + timedelta(minutes=appointment["duration_minutes"])
     placement = {"appointment": sid, "advisor": advisor_id, "start": start.strftime(TEXT)}
-    solution["assignments"] = [a for a in solution.get("assignments", []) if a["appointment"] != sid] + [placement]
-    solution["unassigned"] = [u for u in solution.get("unassigned", []) if u["appointment"] != sid]
+    moved = [(s, {"appointment": request_sid(s.item.request_id), "advisor": advisor_sid(s.advisor.id),
+                  "start": s.start.strftime(TEXT)}) for s in steps]
+    for step, _ in moved:
+        if step.item.plan_id != plan.id or step.item is item or step.item.pinned or step.item.request is None \
+                or step.item.starts_at is None:
+            raise AdjustRejected("Not saved: the offer moves an appointment that is pinned or not in this plan. "
+                                 "Choose the appointment again to see fresh offers.")
+    placed = {sid} | {p["appointment"] for _, p in moved}
+    solution["assignments"] = [a for a in solution.get("assignments", []) if a["appointment"] not in placed] + [
+        placement] + [p for _, p in moved]
+    solution["unassigned"] = [u for u in solution.get("unassigned", []) if u["appointment"] not in placed]
     if pin:
         # Pins live on the requests: one made after this draft was planned is not in its problem.
         mine = pins.Pin(item.request_id, item.request.client, advisor, start, end)
@@ -157,8 +190,13 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
         appointment["pinned"] = {"advisor": advisor_id, "start": placement["start"]}
     else:
         appointment.pop("pinned", None)
-    minimum = problem["horizon"].get("protected_block_minutes", 60)
-    shortened = _trim_protected(solution, advisor_id, start, end, minimum)
+    if offer is not None:  # the planner re-seated these advisors' protected time around the offer
+        solution["protected"] = [b for b in solution.get("protected", []) if b["advisor"] not in set(offer.reseated)] + [
+            {"advisor": v, "start": s, "end": e} for v, s, e in offer.protected]
+        shortened = 0
+    else:
+        minimum = problem["horizon"].get("protected_block_minutes", 60)
+        shortened = _trim_protected(solution, advisor_id, start, end, minimum)
     result = check_rules(problem, solution)
     solution["status"] = "feasible"  # a hand-made change: no longer proven optimal
     solution["score"] = result.score
@@ -170,17 +208,24 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
         raise AdjustRejected(CONFLICT)
     try:
         return _save_move(plan, item, advisor, start, end, pin, problem, solution, result.score, placement, shortened, by,
-                          {"reason": reason, "warnings": warnings} if warnings else {})
+                          {"reason": reason, "warnings": warnings} if warnings else {}, steps)
     except StaleDataError as err:
         db.session.rollback()
         raise AdjustRejected(CONFLICT) from err
 
 
 def _save_move(plan, item, advisor, start, end, pin, problem, solution, score, placement, shortened, by,
-               confirmed: dict) -> MoveResult:
+               confirmed: dict, steps: list[Step]) -> MoveResult:
     """Write the checked move (plan row held by hold_version) and commit."""
     tz = plan.team.timezone
     before = (item.advisor_id, item.starts_at)
+    also = []
+    for step in steps:  # unpinned appointments the chosen offer moves to make room; they stay unpinned
+        length = step.item.ends_at - step.item.starts_at
+        also.append({"request": step.item.request_id, "advisor": step.advisor.id, "start": step.start.strftime(TEXT),
+                     "before_advisor": step.item.advisor_id, "before_start": step.item.starts_at.isoformat()})
+        step.item.advisor_id, step.item.starts_at = step.advisor.id, utc_of_local(step.start, tz)
+        step.item.ends_at = step.item.starts_at + length
     item.advisor_id, item.starts_at, item.ends_at = advisor.id, utc_of_local(start, tz), utc_of_local(end, tz)
     item.pinned, item.unassigned_reason = pin, None
     request = item.request
@@ -195,10 +240,12 @@ def _save_move(plan, item, advisor, start, end, pin, problem, solution, score, p
                              for b in solution["protected"]]
     audit.record("plan_adjusted", user=by, obj=plan, request=item.request_id, advisor=advisor.id,
                  start=placement["start"], pinned=pin, before_advisor=before[0],
-                 before_start=before[1].isoformat() if before[1] else None, **confirmed)
+                 before_start=before[1].isoformat() if before[1] else None, **({"also_moved": also} if also else {}),
+                 **confirmed)
     db.session.commit()
     named = request.client.named_advisor_id
-    return MoveResult(item, needs_handover=named is not None and named != advisor.id, shortened_blocks=shortened)
+    return MoveResult(item, needs_handover=named is not None and named != advisor.id, shortened_blocks=shortened,
+                      moved_too=steps)
 
 
 def add_handover(item: PlanItem, body: str, by) -> HandoverNote:

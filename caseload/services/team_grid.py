@@ -72,6 +72,8 @@ class Cell:
     span: int = 1
     appointment: Appointment | None = None
     label: str = ""
+    offers: list = field(default_factory=list)  # planner offers (move_offers.MoveOffer) starting in this cell
+    moving: bool = False  # the appointment chosen to move
 
 
 @dataclass
@@ -256,8 +258,27 @@ def _merge_absences(column: list[Cell | None]) -> None:
             s += 1
 
 
-def team_day(plan: Plan, advisors: list, day: date, placed: list[Appointment], filters: Filters) -> TeamDay:
-    """The day's grid: one column per advisor (only the filtered advisor when one is chosen)."""
+def _mark_offers(columns: list, shown: list, day: date, first: int, moving) -> None:
+    """Highlight the chosen appointment and the planner's offers starting this day (in the cell they start in)."""
+    index = {a.id: i for i, a in enumerate(shown)}
+    for column in columns:
+        for cell in column:
+            if cell is not None and cell.appointment is not None and cell.appointment.item is moving.item:
+                cell.moving = True
+    for offer in moving.offers:
+        column = index.get(offer.advisor.id)
+        slot = _slot(offer.start, day, first)
+        if column is None or offer.start.date() != day or not 0 <= slot < len(columns[column]):
+            continue
+        while columns[column][slot] is None:  # inside a cell spanning several rows: mark that cell
+            slot -= 1
+        columns[column][slot].offers.append(offer)
+
+
+def team_day(plan: Plan, advisors: list, day: date, placed: list[Appointment], filters: Filters,
+             moving=None) -> TeamDay:
+    """The day's grid: one column per advisor (only the filtered advisor when one is chosen). moving: the
+    move_offers.MoveChoices of an appointment chosen to move, whose offers are marked in their cells."""
     tz = plan.team.timezone
     first, last = _day_range(advisors)
     slots = (last - first) // SLOT_MINUTES
@@ -274,6 +295,8 @@ def team_day(plan: Plan, advisors: list, day: date, placed: list[Appointment], f
                   if b.advisor_id == advisor.id]
         columns.append(_column(advisor, day, tz, first, slots, mine, filters,
                                [b for b in blocks if b[0].date() == day]))
+    if moving is not None:
+        _mark_offers(columns, shown, day, first, moving)
     rows = [[column[s] for column in columns] for s in range(slots)]
     return TeamDay(day, shown, times, rows)
 

@@ -1,0 +1,197 @@
+"""Click to move: the best places for one appointment of a draft plan, from the planner's offers.
+
+The appointment is taken out of the draft's problem and plan, and the planner's offer engine
+(`scheduler.booking.Desk`, problem-format.md "Offers", with `max_moves` > 0 so an offer may shift a
+few unpinned appointments to make room) is asked where it could go. Each offer is then applied to
+the whole draft and re-checked by the independent checker, so its score change against where the
+appointment is now is exact (disruption included), and an offer the checker refuses is never shown.
+
+An offer travels to the browser as a compact JSON `token` (advisor, start, moves, re-seated protected
+time); `read_token` parses a posted one strictly. Nothing here trusts the token: the move itself is
+re-checked against every hard rule by services/adjust.py before anything is saved.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from caseload.models import Advisor, Plan, PlanItem
+from caseload.services.adjust import AdjustRejected, OfferChange, Step, move_warnings
+from caseload.services.problem import TEXT, advisor_sid, db_id, request_sid
+from scheduler.booking import Desk
+from scheduler.check import check_solution
+from scheduler.model import ProblemError
+from scheduler.parse import parse_problem
+
+OFFER_COUNT = 6  # offers asked of the planner (one may be where the appointment is now)
+MAX_MOVES = 2  # other unpinned appointments an offer may move to make room
+TOKEN_MAX = 4000  # characters of a posted offer token
+
+
+@dataclass
+class MoveOffer:
+    """One place for the appointment: advisor, local start and end (naive), the exact score change against
+    now (`change`, in score points), that change and the planner's reasons in words, the other moves it
+    needs, the guardrail warnings it would raise, and the `token` the move form posts."""
+
+    rank: int
+    advisor: Advisor
+    start: datetime
+    end: datetime
+    change: int
+    words: str
+    reasons: list[str]
+    steps: list[Step]
+    warnings: list[str]
+    token: str
+    current: bool = False  # where the appointment is now (shown, not offered)
+
+
+@dataclass
+class MoveChoices:
+    item: PlanItem
+    offers: list[MoveOffer] = field(default_factory=list)
+    unplaceable: str | None = None  # why there is no place at all (the planner's unassigned reason)
+    refusals: list[tuple[Advisor, str]] = field(default_factory=list)  # who cannot take it, and why
+
+
+def change_words(change: int) -> str:
+    """"better than now (+100)", "as good as now", "worse than now (−200)": the score change in words."""
+    if change > 0:
+        return f"better than where it is now (score +{change})"
+    if change < 0:
+        return f"worse than where it is now (score −{-change})"
+    return "as good as where it is now (same score)"
+
+
+def _without(problem: dict, solution: dict, sid: str) -> tuple[dict, dict]:
+    """The draft's problem and plan with appointment `sid` taken out (the request the Desk is asked)."""
+    reduced = {**problem, "appointments": [a for a in problem["appointments"] if a["id"] != sid]}
+    if "previous" in reduced:
+        reduced["previous"] = [p for p in reduced["previous"] if p["appointment"] != sid]
+    plan = {**solution, "assignments": [a for a in solution.get("assignments", []) if a["appointment"] != sid],
+            "unassigned": [u for u in solution.get("unassigned", []) if u["appointment"] != sid],
+            "score": None, "bound": None}
+    return reduced, plan
+
+
+def applied(problem: dict, solution: dict, sid: str, advisor: str, start: str, moves: list, reseated: list,
+            protected: list) -> tuple[dict, dict]:
+    """The draft's problem and plan with an offer applied: `sid` placed with `advisor` at `start` (its pin, if
+    any, moved there), each move (appointment, advisor, start) applied, the protected blocks of each advisor in
+    `reseated` replaced by `protected` (advisor, start, end). Copies; the inputs are untouched."""
+    problem, solution = copy.deepcopy(problem), copy.deepcopy(solution)
+    for appointment in problem["appointments"]:
+        if appointment["id"] == sid and "pinned" in appointment:
+            appointment["pinned"] = {"advisor": advisor, "start": start}
+    placed = {sid: (advisor, start), **{m[0]: (m[1], m[2]) for m in moves}}
+    solution["assignments"] = [a for a in solution.get("assignments", []) if a["appointment"] not in placed] + [
+        {"appointment": a, "advisor": v, "start": s} for a, (v, s) in placed.items()]
+    solution["unassigned"] = [u for u in solution.get("unassigned", []) if u["appointment"] not in placed]
+    solution["protected"] = [b for b in solution.get("protected", []) if b["advisor"] not in set(reseated)] + [
+        {"advisor": v, "start": s, "end": e} for v, s, e in protected]
+    return problem, solution
+
+
+def _score(problem: dict, solution: dict) -> int | None:
+    result = check_solution(problem, {**solution, "score": None, "bound": None})
+    return result.score if result.ok else None
+
+
+def _refusals(parsed, appointment, advisors: list[Advisor], offered: set[int]) -> list[tuple[Advisor, str]]:
+    """Why each advisor without an offer cannot take the appointment, as far as it can be said beforehand."""
+    appt = parsed.appointment_by_id[appointment["id"]]
+    out = []
+    for advisor in advisors:
+        if advisor.id in offered:
+            continue
+        doc = parsed.advisor_by_id.get(advisor_sid(advisor.id))
+        if doc is None:
+            out.append((advisor, "is not part of this week's planning"))
+        elif appt.kind not in doc.roles:
+            out.append((advisor, f"does not do {appt.kind} appointments"))
+        elif appt.skill not in doc.skills:
+            out.append((advisor, f"lacks the skill {appt.skill}"))
+        elif not any(a.start < w.end and w.start < a.end for a in doc.availability for w in appt.windows):
+            out.append((advisor, "is not working in any of the client's times"))
+        else:
+            out.append((advisor, "has no free time in the client's times that keeps every rule (the client, "
+                                 "the daily limit or other appointments are in the way)"))
+    return out
+
+
+def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoices:
+    """Where `item` (placed or unassigned) of the draft `plan` could go, best first (see the module doc).
+
+    advisors: the team's advisors (for names and refusals). Nothing is saved. A plan whose stored problem no
+    longer parses gives no offers and says so in `unplaceable`."""
+    sid, tz_names = request_sid(item.request_id), {a.id: a for a in advisors}
+    choices = MoveChoices(item)
+    problem, solution = plan.problem, plan.solution
+    appointment = next((a for a in problem["appointments"] if a["id"] == sid), None)
+    if appointment is None:
+        choices.unplaceable = "This request was not part of the planning problem; add a window inside the week and re-plan."
+        return choices
+    reduced, without = _without(problem, solution, sid)
+    try:
+        desk = Desk(reduced, without)
+        answer = desk.offers({k: v for k, v in appointment.items() if k != "pinned"}, count=OFFER_COUNT,
+                             max_moves=MAX_MOVES)
+    except ProblemError as err:
+        choices.unplaceable = f"The planner could not read this week as it is now ({err}); re-plan the week."
+        return choices
+    now = _score(problem, solution)
+    here = next(((a["advisor"], a["start"]) for a in solution.get("assignments", []) if a["appointment"] == sid), None)
+    items = {i.request_id: i for i in plan.items if i.request_id is not None}
+    for offer in answer["offers"]:
+        moves = [(m["appointment"], m["advisor"], m["start"]) for m in offer["moves"]]
+        protected = [(b["advisor"], b["start"], b["end"]) for b in offer["protected"]]
+        after = _score(*applied(problem, solution, sid, offer["advisor"], offer["start"], moves, offer["reseated"],
+                                protected))
+        advisor = tz_names.get(db_id(offer["advisor"]))
+        if after is None or now is None or advisor is None:
+            continue  # the checker refuses it on the whole draft: never offered
+        steps = [Step(items[db_id(a)], tz_names[db_id(v)], datetime.strptime(s, TEXT)) for a, v, s in moves
+                 if db_id(a) in items and db_id(v) in tz_names]
+        start = datetime.strptime(offer["start"], TEXT)
+        token = json.dumps({"advisor": offer["advisor"], "start": offer["start"], "moves": moves,
+                            "reseated": offer["reseated"], "protected": protected}, separators=(",", ":"))
+        warnings = move_warnings(item, advisor) + [w for s in steps for w in move_warnings(s.item, s.advisor)]
+        choices.offers.append(MoveOffer(
+            len(choices.offers) + 1, advisor, start, start + timedelta(minutes=appointment["duration_minutes"]),
+            after - now, change_words(after - now), offer["reasons"], steps, warnings, token,
+            current=here == (offer["advisor"], offer["start"]) and not moves))
+    if answer.get("unplaceable"):
+        choices.unplaceable = answer["unplaceable"]["reason"]
+    choices.refusals = _refusals(parse_problem(reduced | {"appointments": reduced["appointments"] + [appointment]}),
+                                 appointment, advisors, {o.advisor.id for o in choices.offers})
+    return choices
+
+
+def read_token(plan: Plan, token: str) -> tuple[str, str, OfferChange]:
+    """A posted offer token as (advisor sid, start text, the change it makes); AdjustRejected when it cannot
+    be read or names appointments or advisors outside this plan (the rules are checked later, on saving)."""
+    bad = AdjustRejected("Not moved: the chosen offer could not be read. Choose the appointment again to see fresh offers.")
+    if not isinstance(token, str) or len(token) > TOKEN_MAX:
+        raise bad
+    try:
+        raw = json.loads(token)
+        advisor, start = raw["advisor"], raw["start"]
+        moves = [(str(a), str(v), str(s)) for a, v, s in raw["moves"]]
+        reseated = [str(v) for v in raw["reseated"]]
+        protected = [(str(v), str(s), str(e)) for v, s, e in raw["protected"]]
+        for text in [start] + [m[2] for m in moves] + [p[1] for p in protected] + [p[2] for p in protected]:
+            datetime.strptime(text, TEXT)
+    except (ValueError, KeyError, TypeError):
+        raise bad from None
+    if not isinstance(advisor, str) or not isinstance(start, str):
+        raise bad
+    items = {request_sid(i.request_id): i for i in plan.items if i.request_id is not None}
+    team = {advisor_sid(a.id): a for a in plan.team.advisors}
+    if any(a not in items or v not in team for a, v, _ in moves) or advisor not in team or any(
+            v not in team for v in reseated) or any(p[0] not in team for p in protected):
+        raise bad
+    steps = [Step(items[a], team[v], datetime.strptime(s, TEXT)) for a, v, s in moves]
+    return advisor, start, OfferChange(steps, reseated, protected)
