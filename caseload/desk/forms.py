@@ -1,12 +1,16 @@
 """The booking desk's forms: what to book, the offer chosen, cancelling, attendance."""
 from __future__ import annotations
 
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from caseload.forms import Form
 
 WINDOWS_HINT = 'One per line: a weekday or a date, then the times, e.g. "tue 09:00-12:00" or "2026-12-03 13:00-17:00".'
+
+
+REPEAT = [SelectChoice(v, label) for v, label in (
+    ("", "Once"), ("1", "Every week"), ("2", "Every 2 weeks"), ("4", "Every 4 weeks"))]
 
 
 class AskForm(Form):
@@ -16,6 +20,8 @@ class AskForm(Form):
     week = SelectField("Week of", validators=[InputRequired()])
     windows = TextAreaField("Days and times the client can come", validators=[DataRequired(), Length(max=2000)])
     purpose = StringField("Purpose (optional)", validators=[Optional(), Length(max=200)])
+    repeat = SelectField("Repeat", choices=REPEAT, default="", validators=[Optional()])
+    count = IntegerField("How many times in all (a series)", validators=[Optional()])
     replacing = HiddenField("Appointment rebooked", validators=[Optional(), Length(max=12)])
 
 
@@ -24,6 +30,8 @@ class BookForm(AskForm):
 
     advisor = HiddenField("Advisor", validators=[InputRequired()])
     start = HiddenField("Start", validators=[InputRequired()])
+    starts = HiddenField("Starts of the series", validators=[Optional(), Length(max=2000)])
+    nonce = HiddenField("Form", validators=[Optional(), Length(max=64)])  # one per offers page: a double submit books once
 
 
 class CancelForm(Form):

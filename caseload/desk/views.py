@@ -5,6 +5,9 @@ clients they hold or cover, booking into their own diary. Anyone else's client i
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -17,9 +20,9 @@ from caseload.desk.blueprint import bp
 from caseload.desk.forms import AskForm, AttendanceForm, BookForm, CancelForm
 from caseload.extensions import db
 from caseload.localtime import this_week_start
-from caseload.models import AppointmentRequest, AppointmentType, Client, Role
+from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role
 from caseload.security import MAX_ID
-from caseload.services import booking, notes, rota
+from caseload.services import booking, notes, rota, series
 from caseload.services import attendance as attendance_service
 
 ANYONE = (Role.ADMIN, Role.LEADER, Role.ADVISOR)
@@ -83,6 +86,24 @@ def _ask(form: AskForm, client: Client) -> booking.Ask:
                        advisor=current_user.advisor if current_user.role == Role.ADVISOR else None)
 
 
+def _repeat(form: AskForm) -> series.Repeat | None:
+    """The series asked for (None: once); BookingError naming `count` when "how many" is missing."""
+    if not form.repeat.data:
+        return None
+    if form.count.data is None:
+        raise booking.BookingError("Say how many times in all (2 or more).", "count")
+    if form.replacing.data:
+        raise booking.BookingError("A rebooking moves one appointment; book a series separately.", "repeat")
+    return series.Repeat(int(form.repeat.data), form.count.data)
+
+
+def ask_form(client: Client) -> AskForm:
+    """The offers form, read from the query string (a GET form: only reads, so no CSRF token and no re-post)."""
+    form = AskForm(formdata=request.args, meta={"csrf": False})
+    _choices(form, client)
+    return form
+
+
 def invalid(form) -> None:
     """A posted form its own checks refused: each field's label and reason, nothing booked."""
     flash("Not booked. " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
@@ -103,7 +124,7 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200,
         data = {"windows": "\n".join(f"{d} 09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri"))}
         if rebooking is not None:
             data.update(type=rebooking.type_id, replacing=str(rebooking.id))
-        form = AskForm(formdata=None, data=data)
+        form = AskForm(formdata=None, data=data, meta={"csrf": False})
     _choices(form, client)
     if rebooking is not None and rebooking.week_start.isoformat() in [c.value for c in form.week.choices]:
         form.week.data = rebooking.week_start.isoformat()
@@ -113,6 +134,7 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200,
     return render_template("desk/client.html", client=client, form=form, tz=client.team.timezone,
                            rebooking=attendance_service.row_of(rebooking, booking.booked_item(rebooking)) if rebooking else None,
                            view=attendance_service.client_view(client), cancel_form=CancelForm(formdata=None),
+                           series_list=attendance_service.client_series(client),
                            attendance_form=AttendanceForm(formdata=None), may_mark=attendance_service.may_mark), status
 
 
@@ -130,60 +152,127 @@ def client(client_id):
     return _client_page(found, rebooking=rebooking)
 
 
-def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: str | None = None):
+def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: str | None = None,
+                 repeat: series.Repeat | None = None):
     book_forms = []
+    nonce = uuid.uuid4().hex  # one per page: its Book buttons book once however often they are pressed
     for offer in found:
-        book = BookForm(formdata=None, data={"type": form.type.data, "week": form.week.data, "windows": form.windows.data,
-                                             "purpose": form.purpose.data or "", "advisor": str(offer.advisor.id),
-                                             "start": offer.local, "replacing": form.replacing.data or ""})
+        book = BookForm(formdata=None, data={
+            "type": form.type.data, "week": form.week.data, "windows": form.windows.data,
+            "purpose": form.purpose.data or "", "advisor": str(offer.advisor.id), "start": offer.local,
+            "replacing": form.replacing.data or "", "repeat": form.repeat.data or "",
+            "count": form.count.data if repeat else None, "nonce": nonce,
+            "starts": ",".join(offer.starts) if repeat else ""})
         _choices(book, client)
         book_forms.append((offer, book))
     return render_template("desk/offers.html", client=client, form=form, offers=book_forms, tz=client.team.timezone,
-                           why=why), status
+                           why=why, repeat=repeat), status
 
 
-@bp.post("/clients/<int:client_id>/offers")
+@bp.get("/clients/<int:client_id>/offers")
 @role_required(*ANYONE)
 def offers(client_id):
+    """The best places for what the form asks (one appointment or a series), each with a Book button."""
     client = client_or_404(client_id)
-    form = AskForm()
-    _choices(form, client)
-    if not form.validate_on_submit():
+    form = ask_form(client)
+    if not form.validate():
         invalid(form)
         return _client_page(client, form, 400)
     try:
         ask = _ask(form, client)
-        found = booking.offers(client.team, ask)
-        why = None if found else booking.why_none(client.team, ask)
+        repeat = _repeat(form)
+        if repeat is None:
+            found = booking.offers(client.team, ask)
+            why = None if found else booking.why_none(client.team, ask)
+        else:
+            found = series.series_offers(client.team, ask, repeat)
+            why = None if found else series.why_none(client.team, ask, repeat)
     except booking.BookingError as err:
         _refused(form, err)
         return _client_page(client, form, 400)
-    return _offers_page(client, form, found, why=why)
+    return _offers_page(client, form, found, why=why, repeat=repeat)
+
+
+def _form_key(form: BookForm):
+    """(key, fingerprint) of the offers page's nonce: a second press of its Book buttons gets the first answer."""
+    if not form.nonce.data:
+        return None, None
+    fields = {name: form[name].data for name in ("type", "week", "windows", "purpose", "advisor", "start", "starts",
+                                                 "replacing", "repeat", "count")}
+    return f"desk-form:{form.nonce.data}", hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _stored(key: str | None):
+    if key is None:
+        return None
+    return db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == current_user.id,
+                                                          IdempotencyKey.key == key))
 
 
 @bp.post("/clients/<int:client_id>/book")
 @role_required(*ANYONE)
 def book(client_id):
+    """Book the chosen offer (or series offer); then back to the client's page (post-redirect-get)."""
     client = client_or_404(client_id)
     form = BookForm()
     _choices(form, client)
     if not form.validate_on_submit() or small_id(form.advisor.data) is None:
         invalid(form)
         return _client_page(client, form, 400)
+    key, fingerprint = _form_key(form)
+    if (done := _stored(key)) is not None:
+        flash(done.body.get("message", "Already booked.") + " (That form was sent twice; it was booked once.)", "success")
+        return redirect(url_for("desk.client", client_id=client.id))
+    user_id = current_user.id
+    message = {}
+
+    def remember(booked) -> None:
+        if key is not None:
+            db.session.add(IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint, status=303,
+                                          body={"message": message["text"](booked)}))
+
+    def earlier():
+        return _stored(key)
+
+    repeat = None
     try:
         ask = _ask(form, client)
-        booked = booking.book(client.team, ask, small_id(form.advisor.data), form.start.data, current_user)
+        repeat = _repeat(form)
+        if repeat is None:
+            message["text"] = lambda b: _booked_text(client, ask, b)
+            result = booking.book(client.team, ask, small_id(form.advisor.data), form.start.data, current_user,
+                                  before_commit=remember, replay=earlier)
+        else:
+            message["text"] = lambda b: _series_text(client, b)
+            starts = [s.strip() for s in (form.starts.data or "").split(",") if s.strip()]
+            result = series.book_series(client.team, ask, repeat, small_id(form.advisor.data), starts, current_user,
+                                        before_commit=remember, replay=earlier)
     except booking.BookingError as err:
         _refused(form, err)
         return _client_page(client, form, 400)
     except booking.BookingConflict as err:
+        if (done := _stored(key)) is not None:  # the same form booked by a press at the same moment
+            flash(done.body.get("message", "Already booked."), "success")
+            return redirect(url_for("desk.client", client_id=client.id))
         flash(str(err), "error")
-        return _offers_page(client, form, err.offers, status=409)
+        return _offers_page(client, form, err.offers, status=409, repeat=repeat)
+    flash(result.body.get("message", "Already booked.") if isinstance(result, IdempotencyKey) else message["text"](result),
+          "success")
+    return redirect(url_for("desk.client", client_id=client.id))
+
+
+def _booked_text(client: Client, ask: booking.Ask, booked: booking.Booked) -> str:
     offer = booked.offer
     where = (f"in the published plan (version {booked.plan.published_version})" if booked.plan
              else "as a pinned request: the planner keeps it when the week is planned")
-    flash(f"{'Rebooked' if ask.replacing is not None else 'Booked'}: {client.reference} with {offer.advisor.name}, {offer.local.replace('T', ' ')}, {where}.", "success")
-    return redirect(url_for("desk.client", client_id=client.id))
+    return (f"{'Rebooked' if ask.replacing is not None else 'Booked'}: {client.reference} with {offer.advisor.name}, "
+            f"{offer.local.replace('T', ' ')}, {where}.")
+
+
+def _series_text(client: Client, booked) -> str:
+    offer = booked.offer
+    return (f"Booked a series of {len(booked.requests)} for {client.reference} with {offer.advisor.name}: "
+            + ", ".join(offer_time(s) for s in offer.starts) + ".")
 
 
 @bp.post("/appointments/<int:request_id>/cancel")
@@ -197,6 +286,26 @@ def cancel(request_id):
     try:
         booking.cancel(item, current_user, late=form.late.data, reason=form.reason.data)
         flash("Cancelled: the time is free again." + (" Recorded as a late cancellation." if form.late.data else ""),
+              "success")
+    except booking.BookingError as err:
+        flash(f"Not cancelled. {err}", "error")
+    except booking.BookingConflict as err:
+        flash(str(err), "error")
+    return redirect(url_for("desk.client", client_id=item.client_id))
+
+
+@bp.post("/appointments/<int:request_id>/cancel-rest")
+@role_required(*ANYONE)
+def cancel_rest(request_id):
+    """Cancel this instance of a series and every later one still booked."""
+    item = appointment_or_404(request_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        invalid(form)
+        return redirect(url_for("desk.client", client_id=item.client_id))
+    try:
+        gone = series.cancel_rest(item, current_user, reason=form.reason.data)
+        flash(f"Cancelled {len(gone)} appointment{'s' if len(gone) != 1 else ''} of the series: the times are free again.",
               "success")
     except booking.BookingError as err:
         flash(f"Not cancelled. {err}", "error")

@@ -1,7 +1,7 @@
 """All models, re-exported so `from caseload.models import Client` works everywhere."""
 from caseload.database import Base
 from caseload.models.audit import AuditEvent, AuditLogIsAppendOnly
-from caseload.models.booking import IdempotencyKey
+from caseload.models.booking import BookingSeries, IdempotencyKey
 from caseload.models.clients import KINDS, AppointmentRequest, AppointmentType, Client, ClientNote, Contact, RequestWindow
 from caseload.models.limits import RateLimitCounter
 from caseload.models.people import WEEKDAYS, Absence, Advisor, Role, Skill, Team, User, advisor_skills
@@ -14,5 +14,5 @@ __all__ = [
     "Base", "AuditEvent", "AuditLogIsAppendOnly", "KINDS", "AppointmentRequest", "AppointmentType", "Client",
     "ClientNote", "Contact", "RequestWindow", "WEEKDAYS", "Absence", "Advisor", "Role", "Skill", "Team", "User",
     "advisor_skills", "RateLimitCounter", "HandoverNote", "Plan", "PlanItem", "ProtectedBlock", "SolveJob",
-    "DEFAULT_WEIGHTS", "WeightProfile", "IdempotencyKey", "UTCDateTime", "utcnow", "hold_version",
+    "DEFAULT_WEIGHTS", "WeightProfile", "IdempotencyKey", "BookingSeries", "UTCDateTime", "utcnow", "hold_version",
 ]

@@ -108,6 +108,9 @@ class AppointmentRequest(Base):
     attendance: Mapped[str | None] = mapped_column(String(20))
     attendance_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     attendance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # One instance of a series booked at the desk (models/booking.py): which series, and which instance (1 …).
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id", ondelete="SET NULL"), index=True)
+    series_index: Mapped[int | None] = mapped_column(Integer)
     version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version_id}
@@ -118,6 +121,7 @@ class AppointmentRequest(Base):
     type: Mapped[AppointmentType] = relationship()
     pinned_advisor: Mapped[Advisor | None] = relationship()
     windows: Mapped[list["RequestWindow"]] = relationship(back_populates="request", cascade="all, delete-orphan", order_by="RequestWindow.starts_at")
+    series: Mapped["BookingSeries | None"] = relationship("BookingSeries")
 
     @property
     def kind(self) -> str:

@@ -105,6 +105,50 @@ def client_view(client: Client, now: datetime | None = None) -> ClientView:
     return view
 
 
+@dataclass
+class SeriesView:
+    """One series of the client's: how often, with whom, and each instance's row and where it stands."""
+
+    series: object  # BookingSeries
+    rows: list[tuple[Row, str]]  # (row, "upcoming" | "attended" | … | "cancelled" | "past, not recorded")
+
+    @property
+    def words(self) -> str:
+        every = {1: "Every week", 2: "Every 2 weeks", 4: "Every 4 weeks"}.get(self.series.every_weeks, "")
+        advisor = db.session.get(Advisor, self.series.advisor_id) if self.series.advisor_id else None
+        return f"{every}, {self.series.count} times" + (f", with {advisor.name}" if advisor else "")
+
+
+def client_series(client: Client, now: datetime | None = None) -> list[SeriesView]:
+    """The client's series (newest first), each instance with its status; a rebooked instance shows its new time."""
+    from caseload.models import BookingSeries
+
+    now = now or utcnow()
+    out = []
+    for one in db.session.scalars(select(BookingSeries).where(BookingSeries.client_id == client.id)
+                                  .order_by(BookingSeries.id.desc())):
+        requests = list(db.session.scalars(select(AppointmentRequest).where(AppointmentRequest.series_id == one.id)
+                                           .order_by(AppointmentRequest.series_index, AppointmentRequest.id)))
+        placed = placements([r.id for r in requests])
+        rows = []
+        for request in requests:
+            row = row_of(request, placed.get(request.id))
+            if request.cancelled_at is not None:
+                later = any(r.series_index == request.series_index and r.id > request.id for r in requests)
+                if later:
+                    continue  # rebooked: its replacement stands for it
+                status = "cancelled" + (" late" if request.attendance == "cancelled_late" else "")
+            elif request.attendance:
+                status = OUTCOMES[request.attendance]
+            elif row.start is not None and row.start <= to_local(now, request.team.timezone):
+                status = "past, attendance not recorded"
+            else:
+                status = "upcoming"
+            rows.append((row, status))
+        out.append(SeriesView(one, rows))
+    return out
+
+
 def may_mark(user, row: Row, now: datetime | None = None) -> bool:
     """The appointment has started and `user` is its advisor, or manages its team."""
     if row.start is None or row.request.cancelled_at is not None:

@@ -474,6 +474,97 @@ def _new_version(current: Plan, by, items: list[PlanItem], blocks: list[Protecte
     return plan
 
 
+def check_start(team: Team, ask: Ask, advisor_id: int, start: str) -> tuple[datetime, Advisor]:
+    """The chosen local start (naive) and advisor, checked against the ask; BookingError naming the field."""
+    local_start = _parse_start(start)
+    local_end = local_start + timedelta(minutes=ask.duration)
+    if local_start < local_naive(utcnow(), team.timezone):
+        raise BookingError("The chosen time has passed.", "start")
+    if not any(s <= local_start and local_end <= e for s, e in map(_local_span, ask.windows)):
+        raise BookingError("The chosen time is not inside the times the client can come.", "start")
+    if ask.advisor is not None and advisor_id != ask.advisor.id:
+        raise BookingError("You can book only your own diary here.", "advisor")
+    advisor = db.session.get(Advisor, advisor_id)
+    if advisor is None or advisor.team_id != team.id:
+        raise BookingError("No such advisor in this team.", "advisor")
+    return local_start, advisor
+
+
+def taken_message(advisor: Advisor, local_start: datetime) -> str:
+    return (f"{advisor.name} at {local_start:%a %d %b %H:%M} was just taken (or the client is booked then): "
+            "nothing was booked. Choose one of these.")
+
+
+class _Taken(Exception):
+    """Under the lock: the advisor's time (or the client) is no longer free at the chosen start."""
+
+
+def place(team: Team, ask: Ask, advisor: Advisor, local_start: datetime, by, old_id: int | None = None,
+          series=None, series_index: int | None = None) -> tuple[AppointmentRequest, Plan | None, Offer]:
+    """Under the team's lock (the caller holds it and commits): save one appointment of `ask` with `advisor`
+    at `local_start` (naive local), pinned, and in a published week a new plan version holding it.
+
+    Raises _Taken when the advisor or client is no longer free then (the Desk re-checks every hard rule)."""
+    tz = team.timezone
+    local_end = local_start + timedelta(minutes=ask.duration)
+    start_utc, end_utc = utc_of_local(local_start, tz), utc_of_local(local_end, tz)
+    if _taken(team, ask.week_start, advisor.id, ask.client.id, start_utc, end_utc, old_id):
+        raise _Taken()
+    week = desk_week(team, ask.week_start, ask.client, old_id)
+    exact = [{"start": local_start.strftime(TEXT), "end": local_end.strftime(TEXT)}]
+    chosen = [o for o in week.desk.offers(request_doc(ask, windows=exact), count=200)["offers"]
+              if o["advisor"] == advisor_sid(advisor.id)]
+    if not chosen:
+        raise _Taken()
+    doc = chosen[0]
+    request = _request_row(team, ask, advisor, start_utc, by)
+    request.series, request.series_index = series, series_index
+    db.session.add(request)
+    db.session.flush()
+    plan = None
+    if week.plan is not None:
+        rid = request_sid(request.id)
+        week.desk.book(request_doc(ask, rid, exact), doc)
+        problem = {**week.problem, "appointments": week.problem["appointments"] + [
+            {**request_doc(ask, rid), "pinned": {"advisor": advisor_sid(advisor.id), "start": doc["start"]}}]}
+        solution = week.desk.plan_document()
+        items = _copy_items(week.plan, {old_id} if old_id else set()) + [
+            PlanItem(request_id=request.id, advisor_id=advisor.id, starts_at=start_utc, ends_at=end_utc, pinned=True)]
+        reseated = {db_id(v) for v in doc["reseated"]}
+        blocks = [ProtectedBlock(advisor_id=b.advisor_id, starts_at=b.starts_at, ends_at=b.ends_at)
+                  for b in week.plan.protected_blocks if b.advisor_id not in reseated]
+        blocks += [ProtectedBlock(advisor_id=db_id(b["advisor"]),
+                                  starts_at=utc_of_local(datetime.strptime(b["start"], TEXT), tz),
+                                  ends_at=utc_of_local(datetime.strptime(b["end"], TEXT), tz)) for b in doc["protected"]]
+        plan = _new_version(week.plan, by, items, blocks, problem, solution)
+    offer = Offer(advisor, start_utc, end_utc, doc["start"], doc["score_delta"], plain_reasons(week, ask, doc, advisor), doc)
+    allocated = give_named_advisor(ask, advisor)
+    audit.record("appointment_booked", user=by, obj=request, client=ask.client.id, advisor=advisor.id,
+                 start=doc["start"], week=ask.week_start.isoformat(), type=ask.type.code,
+                 plan=plan.id if plan else None, version=plan.published_version if plan else None,
+                 named_advisor_set=allocated, series=getattr(series, "id", None), instance=series_index)
+    return request, plan, offer
+
+
+def give_named_advisor(ask: Ask, advisor: Advisor) -> bool:
+    """A client with no named advisor gets the booked one (support appointments); True when set."""
+    if ask.client.named_advisor_id is None and ask.type.kind == "support":
+        ask.client.named_advisor_id = advisor.id
+        return True
+    return False
+
+
+def relock(team: Team, ask: Ask) -> None:
+    """End any read transaction, take the team's lock, and re-read the ask's client and type under it."""
+    client_id, type_id = ask.client.id, ask.type.id
+    db.session.commit()  # the lock starts a fresh transaction
+    lock_team(team)
+    db.session.expire_all()
+    ask.client, ask.type = db.session.get(Client, client_id), db.session.get(AppointmentType, type_id)
+    if ask.client is None or ask.client.erased_at is not None:
+        raise BookingError("That client is not in this team.", "client")
+
+
 def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
          before_commit: Callable[[Booked], None] | None = None,
          replay: Callable[[], object] | None = None) -> Booked | object:
@@ -485,82 +576,31 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
     earlier answer to give instead (idempotent retries); `before_commit` adds rows to the same transaction.
     Raises BookingError (field named) or BookingConflict (with fresh offers); nothing is half-booked."""
     check_ask(team, ask)
-    tz = team.timezone
-    local_start = _parse_start(start)
-    local_end = local_start + timedelta(minutes=ask.duration)
-    if local_start < local_naive(utcnow(), tz):
-        raise BookingError("The chosen time has passed.", "start")
-    if not any(s <= local_start and local_end <= e for s, e in map(_local_span, ask.windows)):
-        raise BookingError("The chosen time is not inside the times the client can come.", "start")
-    if ask.advisor is not None and advisor_id != ask.advisor.id:
-        raise BookingError("You can book only your own diary here.", "advisor")
-    advisor = db.session.get(Advisor, advisor_id)
-    if advisor is None or advisor.team_id != team.id:
-        raise BookingError("No such advisor in this team.", "advisor")
-    client_id, type_id, advisor_pk = ask.client.id, ask.type.id, advisor.id
+    local_start, advisor = check_start(team, ask, advisor_id, start)
+    advisor_pk = advisor.id
     old_id = _replaced_id(ask)
     try:
-        db.session.commit()  # end any read transaction: the lock starts a fresh one
-        lock_team(team)
-        db.session.expire_all()
+        relock(team, ask)
         if replay is not None and (earlier := replay()) is not None:
             db.session.rollback()
             return earlier
-        ask.client, ask.type = db.session.get(Client, client_id), db.session.get(AppointmentType, type_id)
         advisor = db.session.get(Advisor, advisor_pk)
-        if ask.client is None or ask.client.erased_at is not None:
-            raise BookingError("That client is not in this team.", "client")
         old = None
         if old_id is not None:
             old = db.session.get(AppointmentRequest, old_id)
             _check_cancellable(old)
-            if old.client_id != client_id:
+            if old.client_id != ask.client.id:
                 raise BookingError("A rebooking is for the same client.", "client")
-        start_utc, end_utc = utc_of_local(local_start, tz), utc_of_local(local_end, tz)
-        taken = f"{advisor.name} at {local_start:%a %d %b %H:%M} was just taken (or the client is booked then): " \
-                "nothing was booked. Choose one of these."
-        if _taken(team, ask.week_start, advisor.id, ask.client.id, start_utc, end_utc, old_id):
-            raise _conflict(team, ask, taken)
-        week = desk_week(team, ask.week_start, ask.client, old_id)
-        exact = [{"start": local_start.strftime(TEXT), "end": local_end.strftime(TEXT)}]
-        chosen = [o for o in week.desk.offers(request_doc(ask, windows=exact), count=200)["offers"]
-                  if o["advisor"] == advisor_sid(advisor.id)]
-        if not chosen:
-            raise _conflict(team, ask, taken)
-        doc = chosen[0]
-        request = _request_row(team, ask, advisor, start_utc, by)
-        db.session.add(request)
-        db.session.flush()
-        plan = None
-        if week.plan is not None:
-            rid = request_sid(request.id)
-            week.desk.book(request_doc(ask, rid, exact), doc)
-            problem = {**week.problem, "appointments": week.problem["appointments"] + [
-                {**request_doc(ask, rid), "pinned": {"advisor": advisor_sid(advisor.id), "start": doc["start"]}}]}
-            solution = week.desk.plan_document()
-            items = _copy_items(week.plan, {old_id} if old_id else set()) + [PlanItem(request_id=request.id, advisor_id=advisor.id, starts_at=start_utc,
-                                                       ends_at=end_utc, pinned=True)]
-            reseated = {db_id(v) for v in doc["reseated"]}
-            blocks = [ProtectedBlock(advisor_id=b.advisor_id, starts_at=b.starts_at, ends_at=b.ends_at)
-                      for b in week.plan.protected_blocks if b.advisor_id not in reseated]
-            blocks += [ProtectedBlock(advisor_id=db_id(b["advisor"]), starts_at=utc_of_local(datetime.strptime(b["start"], TEXT), tz),
-                                      ends_at=utc_of_local(datetime.strptime(b["end"], TEXT), tz)) for b in doc["protected"]]
-            plan = _new_version(week.plan, by, items, blocks, problem, solution)
+        try:
+            request, plan, offer = place(team, ask, advisor, local_start, by, old_id,
+                                         *((old.series, old.series_index) if old is not None else (None, None)))
+        except _Taken:
+            raise _conflict(team, ask, taken_message(advisor, local_start)) from None
         if old is not None:
-            if old.week_start != ask.week_start or week.plan is None:
+            if old.week_start != ask.week_start or plan is None:
                 _drop_from_published(old, by)  # its own week's plan lets its time go
             old.cancelled_at = utcnow()
             audit.record("appointment_rebooked", user=by, obj=old, client=old.client_id, to=request.id)
-        allocated = False
-        if ask.client.named_advisor_id is None and ask.type.kind == "support":
-            ask.client.named_advisor_id = advisor.id
-            allocated = True
-        offer = Offer(advisor, start_utc, end_utc, doc["start"], doc["score_delta"],
-                      plain_reasons(week, ask, doc, advisor), doc)
-        audit.record("appointment_booked", user=by, obj=request, client=ask.client.id, advisor=advisor.id,
-                     start=doc["start"], week=ask.week_start.isoformat(), type=ask.type.code,
-                     plan=plan.id if plan else None, version=plan.published_version if plan else None,
-                     named_advisor_set=allocated)
         booked = Booked(request, plan, offer)
         if before_commit is not None:
             before_commit(booked)

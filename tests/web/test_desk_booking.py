@@ -36,7 +36,7 @@ def test_a_leader_books_an_offer_into_the_published_week_as_a_new_version(demo_c
     client = m.client_of("advisor1")
     before = len(d.items_of(v1, client.id))
     demo_auth.login("leader")
-    page = demo_client.post(f"/desk/clients/{client.id}/offers", data=d.form())
+    page = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form())
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "their usual advisor" in text and "protected time" in text
@@ -121,8 +121,8 @@ def test_an_advisor_books_only_their_own_diary_for_their_own_clients(demo_client
     demo_auth.login("advisor1")
     assert demo_client.get(f"/desk/clients/{mine.id}").status_code == 200
     assert demo_client.get(f"/desk/clients/{theirs.id}").status_code == 404
-    assert demo_client.post(f"/desk/clients/{theirs.id}/offers", data=d.form()).status_code == 404
-    page = demo_client.post(f"/desk/clients/{mine.id}/offers", data=d.form())
+    assert demo_client.get(f"/desk/clients/{theirs.id}/offers", query_string=d.form()).status_code == 404
+    page = demo_client.get(f"/desk/clients/{mine.id}/offers", query_string=d.form())
     assert page.status_code == 200
     advisors = set(re.findall(r"with ([A-Z][a-z]+ [A-Z][a-z]+)</h2>", page.get_data(as_text=True)))
     assert advisors == {me.name}
@@ -141,7 +141,7 @@ def test_bad_input_names_the_field_and_books_nothing(demo_client, demo_auth):
     url = f"/desk/clients/{client.id}/offers"
 
     def refused(data, field_label, words):
-        answer = demo_client.post(url, data=data)
+        answer = demo_client.get(url, query_string=data)
         text = answer.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
         assert answer.status_code == 400, text[:500]
         assert f"Not booked. {field_label}:" in text and words in text, text[:3000]
@@ -151,7 +151,10 @@ def test_bad_input_names_the_field_and_books_nothing(demo_client, demo_auth):
     refused(d.form(windows="someday"), "Days and times the client can come", "is not a window")
     refused(d.form(purpose="bad\x01text"), "Purpose (optional)", "control character")
     refused(d.form(windows="mon 09:00-17:00\x1b"), "Days and times the client can come", "control character")
-    assert demo_client.post(url, data=d.form(purpose="nul\x00")).status_code == 400
+    refused(d.form(repeat="4", count=15), "How many times in all (a series)", "past a year")
+    refused(d.form(repeat="2", count=""), "How many times in all (a series)", "how many times")
+    refused(d.form(repeat="3", count=4), "Repeat", "Not a valid choice")
+    assert demo_client.get(url, query_string=d.form(purpose="nul\x00")).status_code == 400
     compliance = db.session.scalar(select(AppointmentType).where(AppointmentType.code == "compliance-review"))
     demo_auth.logout()
     demo_auth.login("advisor1")
@@ -181,7 +184,7 @@ def test_a_leader_cannot_reach_another_teams_clients_or_appointments(demo_client
         or db.session.scalar(select(AppointmentRequest).where(AppointmentRequest.team_id == m.team("south").id))
     demo_auth.login("leader")
     assert demo_client.get(f"/desk/clients/{south_client.id}").status_code == 404
-    assert demo_client.post(f"/desk/clients/{south_client.id}/offers", data=d.form()).status_code == 404
+    assert demo_client.get(f"/desk/clients/{south_client.id}/offers", query_string=d.form()).status_code == 404
     assert demo_client.post(f"/desk/clients/{south_client.id}/book", data=d.form(advisor=1, start="x")).status_code == 404
     assert demo_client.post(f"/desk/appointments/{south_request.id}/cancel", data={}).status_code == 404
     assert demo_client.post(f"/desk/appointments/{south_request.id}/attendance",

@@ -78,7 +78,7 @@ def test_the_rebook_page_is_for_the_clients_desk(demo_client, demo_auth):
     page = demo_client.get(f"/desk/clients/{client.id}?rebook={first.request.id}").get_data(as_text=True)
     assert "Rebooking" in page and f'name="replacing" type="hidden" value="{first.request.id}"' in page
     form = d.form(replacing=first.request.id)
-    offers = demo_client.post(f"/desk/clients/{client.id}/offers", data=form)
+    offers = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=form)
     assert offers.status_code == 200
     text = offers.get_data(as_text=True)
     assert text.index(first.offer.advisor.name) < text.index("</ol>")
@@ -90,10 +90,10 @@ def test_the_rebook_page_is_for_the_clients_desk(demo_client, demo_auth):
     db.session.expire_all()
     assert db.session.get(AppointmentRequest, first.request.id).cancelled_at is not None
     south = m.client_of("advisor13")
-    assert demo_client.post(f"/desk/clients/{south.id}/offers", data=form).status_code == 404
+    assert demo_client.get(f"/desk/clients/{south.id}/offers", query_string=form).status_code == 404
     # A rebooking of another client's appointment is refused.
     mine = m.client_of("advisor2")
-    refused = demo_client.post(f"/desk/clients/{mine.id}/offers", data=d.form(client=mine, replacing=first.request.id))
+    refused = demo_client.get(f"/desk/clients/{mine.id}/offers", query_string=d.form(client=mine, replacing=first.request.id))
     assert refused.status_code == 400
 
 

@@ -1,0 +1,308 @@
+"""Series at the booking desk: "every 1, 2 or 4 weeks, N times", all with one advisor, booked at once.
+
+The app keeps one problem and plan per team week, so a series is answered week by week with the same
+rule as the planner's series offers (scheduler.booking, problem-format.md §Offers `repeat`): one
+advisor; instance k at the first instance's weekday and time, k × every weeks later, where that is free,
+else at that advisor's nearest free start that day (ties to the earlier), else its nearest free start
+elsewhere in the instance's windows (the client's windows shifted by the same weeks).
+
+Booking a series takes the team's lock once (services/booking.py: lock_team), re-checks every instance
+against its week as it is under that lock, and saves all instances (pinned requests, and a new published
+version for each published week) and the BookingSeries row in one transaction: all or nothing, with the
+same no-double-booking guarantee as a single booking.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseload.extensions import db
+from caseload.models import Advisor, AppointmentRequest, BookingSeries, Team, utcnow
+from caseload.services import audit
+from caseload.services.booking import (
+    Ask, BookingConflict, BookingError, DeskWeek, Offer, _Taken, _check_cancellable, _drop_from_published,
+    _local_span, _offers_from, check_ask, check_start, desk_week, lock_team, place, relock, request_doc,
+)
+from caseload.services.problem import TEXT, advisor_sid, local_naive
+from caseload.services.rota import Window
+from scheduler.booking.request import read_request
+
+EVERY_WEEKS = (1, 2, 4)
+MAX_DAYS = 365  # a series ends within a year of its first instance
+CANDIDATES = 40  # first-week places tried for a series (ranked best first)
+
+
+@dataclass
+class Repeat:
+    """"every `every_weeks` weeks, `count` times" (count includes the first)."""
+
+    every_weeks: int
+    count: int
+
+
+@dataclass
+class SeriesOffer:
+    """One advisor for every instance: `instances` (Offer each, in order), the sum of their score changes."""
+
+    advisor: Advisor
+    instances: list[Offer]
+    score_delta: int
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def local(self) -> str:
+        return self.instances[0].local
+
+    @property
+    def starts(self) -> list[str]:
+        return [o.local for o in self.instances]
+
+    @property
+    def same_time(self) -> bool:
+        first = datetime.strptime(self.local, TEXT)
+        return all(datetime.strptime(o.local, TEXT).time() == first.time()
+                   and datetime.strptime(o.local, TEXT).weekday() == first.weekday() for o in self.instances)
+
+
+@dataclass
+class BookedSeries:
+    series: BookingSeries
+    requests: list[AppointmentRequest]
+    offer: SeriesOffer
+
+
+def check_repeat(ask: Ask, repeat: Repeat) -> None:
+    """Refuse a series that cannot be booked, naming the field: `repeat` (how often) or `count` (how many)."""
+    if repeat.every_weeks not in EVERY_WEEKS:
+        raise BookingError("Repeat every 1, 2 or 4 weeks.", "repeat")
+    if not isinstance(repeat.count, int) or repeat.count < 2:
+        raise BookingError("A series has at least 2 appointments.", "count")
+    span = (repeat.count - 1) * repeat.every_weeks * 7
+    if span >= MAX_DAYS:
+        most = (MAX_DAYS - 1) // (7 * repeat.every_weeks) + 1
+        last = ask.week_start + timedelta(days=span)
+        raise BookingError(f"{repeat.count} appointments every {repeat.every_weeks} week(s) run past a year (the last "
+                           f"in the week of {last:%d %b %Y}); at most {most} fit in a year.", "count")
+    if ask.week_start + timedelta(days=span) > date(2099, 12, 21):
+        raise BookingError("The series runs past 2099.", "count")
+
+
+def instance_ask(ask: Ask, repeat: Repeat, k: int) -> Ask:
+    """Instance k (0-based) of the series: the ask k × every weeks later, its windows moved as far."""
+    shift = timedelta(weeks=k * repeat.every_weeks)
+    return replace(ask, week_start=ask.week_start + shift,
+                   windows=[Window(w.day + shift, w.start, w.end) for w in ask.windows])
+
+
+def _at(week: DeskWeek, ask: Ask, advisor: Advisor, start: datetime) -> Offer | None:
+    """The advisor's offer at exactly `start` (naive local) in `week`, or None if it is not free then."""
+    end = start + timedelta(minutes=ask.duration)
+    exact = {**request_doc(ask), "windows": [{"start": start.strftime(TEXT), "end": end.strftime(TEXT)}]}
+    found = _offers_from(week, replace(ask, advisor=advisor), exact, 1)
+    return found[0] if found else None
+
+
+def _free_starts(week: DeskWeek, ask: Ask, advisor: Advisor) -> list[datetime]:
+    """Every start (naive local) where the advisor is free for `ask` in its windows, client free, limit kept."""
+    desk = week.desk
+    req = read_request(desk.problem, request_doc(ask))
+    appt, sid = req.instances[0], advisor_sid(advisor.id)
+    planner_advisor = desk.problem.advisor_by_id.get(sid)
+    if planner_advisor is None or not planner_advisor.can_do(appt.kind, appt.skill):
+        return []
+    h = desk.problem.horizon
+    now = local_naive(utcnow(), week.team.timezone)
+    starts = sorted({s for s, _ in desk.time_of(sid).starts_in(appt) if desk.fits(appt, planner_advisor, s)})
+    return [t for t in (datetime.strptime(h.to_text(s), TEXT) for s in starts) if t >= now]
+
+
+def _instance(week: DeskWeek, ask: Ask, advisor: Advisor, wanted: datetime) -> Offer | None:
+    """The series rule for one later instance: the wanted time, else the nearest free start that day, else the
+    nearest free start in its windows (ties to the earlier)."""
+    end = wanted + timedelta(minutes=ask.duration)
+    if any(s <= wanted and end <= e for s, e in map(_local_span, ask.windows)):
+        if (offer := _at(week, ask, advisor, wanted)) is not None:
+            return offer
+    free = _free_starts(week, ask, advisor)
+    same_day = [t for t in free if t.date() == wanted.date()]
+    for pool in (same_day, free):
+        if pool:
+            best = min(pool, key=lambda t: (abs(t - wanted), t))
+            return _at(week, ask, advisor, best)
+    return None
+
+
+class _Weeks:
+    """The series' weeks as DeskWeeks, built once each per call (each costs a problem build and a plan check)."""
+
+    def __init__(self, team: Team, ask: Ask):
+        self.team, self.ask, self.built = team, ask, {}
+
+    def __call__(self, week_start: date) -> DeskWeek:
+        if week_start not in self.built:
+            self.built[week_start] = desk_week(self.team, week_start, self.ask.client)
+        return self.built[week_start]
+
+
+def _series_from(team: Team, ask: Ask, repeat: Repeat, first: Offer, weeks: _Weeks) -> SeriesOffer | None:
+    instances = [first]
+    start = datetime.strptime(first.local, TEXT)
+    for k in range(1, repeat.count):
+        later = instance_ask(ask, repeat, k)
+        offer = _instance(weeks(later.week_start), later, first.advisor, start + timedelta(weeks=k * repeat.every_weeks))
+        if offer is None:
+            return None
+        instances.append(offer)
+    return SeriesOffer(first.advisor, instances, sum(o.score_delta for o in instances), first.reasons)
+
+
+def series_offers(team: Team, ask: Ask, repeat: Repeat, count: int = 5) -> list[SeriesOffer]:
+    """The best `count` series, best first: each a first-week offer (as ranked for one appointment, at most
+    one per advisor and day) whose advisor can take every later instance by the series rule.
+
+    Raises BookingError naming the field (repeat, count, windows, type …)."""
+    check_ask(team, ask)
+    check_repeat(ask, repeat)
+    weeks = _Weeks(team, ask)
+    first = _offers_from(weeks(ask.week_start), ask, request_doc(ask), 200)
+    out = []
+    for offer in first[:CANDIDATES]:
+        found = _series_from(team, ask, repeat, offer, weeks)
+        if found is not None:
+            out.append(found)
+            if len(out) >= count:
+                break
+    # Same weekday and time throughout first, then as the first week ranked them.
+    out.sort(key=lambda o: not o.same_time)
+    return out
+
+
+def why_none(team: Team, ask: Ask, repeat: Repeat) -> str:
+    """Why no series fits: the first instance with nobody free, or no one advisor for all of them."""
+    weeks = _Weeks(team, ask)
+    for k in range(repeat.count):
+        later = instance_ask(ask, repeat, k)
+        answer = weeks(later.week_start).desk.offers(request_doc(later), count=1)
+        if not answer["offers"]:
+            reason = (answer["unplaceable"] or {}).get("reason", "nobody is free")
+            return f"appointment {k + 1} (week of {later.week_start:%d %b %Y}): {reason}"
+    return (f"no one advisor is free for all {repeat.count} appointments in the times given; "
+            "try wider times, or fewer appointments")
+
+
+def book_series(team: Team, ask: Ask, repeat: Repeat, advisor_id: int, starts: list[str], by,
+                before_commit=None, replay=None) -> BookedSeries | object:
+    """Book a series offer: `starts` are its instances' local starts (YYYY-MM-DDTHH:MM) as offered.
+
+    Under the team's lock, each instance is re-checked against its week as it is now and saved (a pinned
+    request, and a new published version in a published week); the BookingSeries row, the audit and
+    `before_commit`'s rows go into the same transaction. One instance no longer free: nothing is booked and
+    BookingConflict carries fresh series offers. BookingError names the field for bad input."""
+    check_ask(team, ask)
+    check_repeat(ask, repeat)
+    if len(starts) != repeat.count:
+        raise BookingError(f"Give the {repeat.count} starts of the series offer.", "starts")
+    asks = [instance_ask(ask, repeat, k) for k in range(repeat.count)]
+    chosen = []
+    for k, (one, start) in enumerate(zip(asks, starts)):
+        try:
+            local_start, advisor = check_start(team, one, advisor_id, start)
+        except BookingError as err:
+            raise BookingError(f"appointment {k + 1}: {err}", err.field) from None
+        chosen.append(local_start)
+    advisor_pk = advisor.id
+    try:
+        relock(team, ask)
+        if replay is not None and (earlier := replay()) is not None:
+            db.session.rollback()
+            return earlier
+        advisor = db.session.get(Advisor, advisor_pk)
+        series = BookingSeries(team_id=team.id, client_id=ask.client.id, advisor_id=advisor.id,
+                               every_weeks=repeat.every_weeks, count=repeat.count, booked_by_id=getattr(by, "id", None),
+                               booked_at=utcnow())
+        db.session.add(series)
+        db.session.flush()
+        requests, offers = [], []
+        for k, (one, local_start) in enumerate(zip(asks, chosen)):
+            one.client, one.type = ask.client, ask.type
+            try:
+                request, _plan, offer = place(team, one, advisor, local_start, by, series=series, series_index=k + 1)
+            except _Taken:
+                db.session.rollback()
+                fresh = _fresh(team, ask, repeat)
+                raise BookingConflict(f"Appointment {k + 1} of the series ({advisor.name}, {local_start:%a %d %b %H:%M}) "
+                                      "was just taken (or the client is booked then): nothing was booked. "
+                                      "Choose one of these.", fresh) from None
+            requests.append(request)
+            offers.append(offer)
+        audit.record("series_booked", user=by, obj=series, client=ask.client.id, advisor=advisor.id,
+                     every_weeks=repeat.every_weeks, count=repeat.count, requests=[r.id for r in requests])
+        booked = BookedSeries(series, requests, SeriesOffer(advisor, offers, sum(o.score_delta for o in offers),
+                                                            offers[0].reasons))
+        if before_commit is not None:
+            before_commit(booked)
+        db.session.commit()
+        return booked
+    except (BookingError, BookingConflict):
+        db.session.rollback()
+        raise
+    except (StaleDataError, IntegrityError, OperationalError) as err:
+        db.session.rollback()
+        raise BookingConflict("The plans of the series' weeks changed while booking: nothing was booked. "
+                              "Choose one of these fresh offers.", _fresh(team, ask, repeat)) from err
+
+
+def _fresh(team: Team, ask: Ask, repeat: Repeat) -> list[SeriesOffer]:
+    """Fresh series offers after a lost race, read outside the lock."""
+    db.session.rollback()
+    try:
+        found = series_offers(team, ask, repeat)
+    except BookingError:
+        found = []
+    db.session.rollback()
+    return found
+
+
+def instances(series: BookingSeries) -> list[AppointmentRequest]:
+    """The series' appointments (rebooked ones by their replacement too), in order."""
+    return list(db.session.scalars(select(AppointmentRequest).where(AppointmentRequest.series_id == series.id)
+                                   .order_by(AppointmentRequest.series_index, AppointmentRequest.id)))
+
+
+def cancel_rest(request: AppointmentRequest, by, reason: str | None = None) -> list[AppointmentRequest]:
+    """Cancel this instance of its series and every later one still booked (not cancelled, not marked), in
+    one transaction under the team's lock; each published week gets a new version without them.
+
+    Returns the cancelled appointments. BookingError when `request` is not in a series or cannot be cancelled."""
+    from caseload.services.booking import clean_text
+
+    reason = clean_text(reason, "reason")
+    team, request_id = request.team, request.id
+    try:
+        db.session.commit()
+        lock_team(team)
+        db.session.expire_all()
+        request = db.session.get(AppointmentRequest, request_id)
+        _check_cancellable(request)
+        if request.series_id is None:
+            raise BookingError("This appointment is not part of a series.", "request")
+        rest = [r for r in instances(request.series) if r.cancelled_at is None and r.attendance is None
+                and (r.series_index or 0) >= (request.series_index or 0)]
+        now = utcnow()
+        for one in rest:
+            _drop_from_published(one, by)
+            one.cancelled_at = now
+            audit.record("appointment_cancelled", user=by, obj=one, client=one.client_id, late=False, reason=reason,
+                         series=one.series_id, instance=one.series_index)
+        db.session.commit()
+        return rest
+    except BookingError:
+        db.session.rollback()
+        raise
+    except (StaleDataError, IntegrityError, OperationalError) as err:
+        db.session.rollback()
+        raise BookingConflict("The week's plan changed at the same moment: nothing was cancelled. Try again.") from err
