@@ -20,11 +20,21 @@ def schemas(local_time: dict, one_line: str, id_: dict, week: dict) -> dict:
            "week": {**week, "description": "The Monday of the week, YYYY-MM-DD (another day is a 422)"},
            "windows": {"type": "array", "items": _ref("Window"), "minItems": 1, "maxItems": 50,
                        "description": "When the client can come (each window within one day of the week)"},
-           "purpose": {"type": ["string", "null"], "maxLength": 200, "pattern": one_line}}
+           "purpose": {"type": ["string", "null"], "maxLength": 200, "pattern": one_line},
+           "repeat": {"type": ["object", "null"], "additionalProperties": False, "required": ["every_weeks", "count"],
+                      "description": "A series: every 1, 2 or 4 weeks, `count` times in all, with one advisor, at the "
+                                     "first one's weekday and time where free; it must end within a year (else a 422 "
+                                     "naming repeat.count)",
+                      "properties": {"every_weeks": {"enum": [1, 2, 4]},
+                                     "count": {"type": "integer", "minimum": 2, "maximum": 100}}}}
+    instance = {"type": "object", "required": ["start", "end"], "properties": {"start": local_time, "end": {"type": "string"}}}
     offer = {"type": "object", "required": ["advisor_id", "advisor", "start", "end", "score_delta", "reasons"],
              "properties": {"advisor_id": {"type": "integer"}, "advisor": {"type": "string"}, "start": local_time,
                             "end": {"type": "string"}, "score_delta": {"type": "integer"},
-                            "reasons": {"type": "array", "items": {"type": "string"}}}}
+                            "reasons": {"type": "array", "items": {"type": "string"}},
+                            "instances": {"type": "array", "items": instance,
+                                          "description": "A series offer: each instance's start and end, in order"}}}
+    rebook = {"week": ask["week"], "windows": ask["windows"], "purpose": ask["purpose"]}
     return {
         "OfferAsk": {"type": "object", "additionalProperties": False, "required": ["client_id", "type", "week", "windows"],
                      "properties": {**ask, "count": {"type": "integer", "minimum": 1, "maximum": 20,
@@ -36,8 +46,19 @@ def schemas(local_time: dict, one_line: str, id_: dict, week: dict) -> dict:
                                                   "description": "Why nothing fits, when there is no offer"}}},
         "BookingFields": {"type": "object", "additionalProperties": False,
                           "required": ["client_id", "type", "week", "windows", "advisor_id", "start"],
-                          "description": "The ask (as for offers) and the offer chosen: its advisor and start.",
-                          "properties": {**ask, "advisor_id": id_, "start": local_time}},
+                          "description": "The ask (as for offers) and the offer chosen: its advisor and start (for a "
+                                         "series also `starts`, every instance's start as offered).",
+                          "properties": {**ask, "advisor_id": id_, "start": local_time,
+                                         "starts": {"type": ["array", "null"], "items": local_time, "maxItems": 100}}},
+        "RebookAsk": {"type": "object", "additionalProperties": False, "required": ["week", "windows"],
+                      "description": "When the client can come instead (the type is the appointment's own); its "
+                                     "current time counts as free, and its advisor is offered first.",
+                      "properties": {**rebook, "count": {"type": "integer", "minimum": 1, "maximum": 20}}},
+        "RebookFields": {"type": "object", "additionalProperties": False,
+                         "required": ["week", "windows", "advisor_id", "start"],
+                         "description": "The rebook ask and the offer chosen; the old appointment is cancelled in the "
+                                        "same transaction, or kept as it was if the new time cannot be booked.",
+                         "properties": {**rebook, "advisor_id": id_, "start": local_time}},
         "Booking": {"type": "object",
                     "required": ["id", "team_id", "client_id", "advisor_id", "type", "week_start", "start", "end",
                                  "status", "attendance", "plan_id", "published_version"],
@@ -49,7 +70,13 @@ def schemas(local_time: dict, one_line: str, id_: dict, week: dict) -> dict:
                                    "attendance": {"enum": OUTCOMES + [None]},
                                    "plan_id": {**nullable_int, "description": "The published plan holding it (null: "
                                                                               "pinned in a week not yet published)"},
-                                   "published_version": nullable_int}},
+                                   "published_version": nullable_int,
+                                   "series": {"type": ["object", "null"],
+                                              "description": "The series it belongs to: its id, how often, how many, "
+                                                             "which instance this is and every instance's booking id",
+                                              "properties": {"id": {"type": "integer"}, "every_weeks": {"type": "integer"},
+                                                             "count": {"type": "integer"}, "instance": nullable_int,
+                                                             "booking_ids": {"type": "array", "items": {"type": "integer"}}}}}},
         "BookingConflict": {"type": "object", "required": ["error", "message", "offers"],
                             "properties": {"error": {"type": "string"}, "message": {"type": "string"},
                                            "offers": {"type": "array", "items": _ref("Offer")}}},
@@ -75,6 +102,10 @@ def paths(op, json, errors, team_param, request_param) -> dict:
     book = op("Book an offer (send an Idempotency-Key)", "The booking", _ref("Booking"), 400, 404, 422,
               status="201", params=[IDEMPOTENCY_KEY], body="BookingFields")
     book["responses"].update(conflict)
+    rebook_op = op("Rebook an appointment at one of its offers (send an Idempotency-Key): the old one is cancelled "
+                   "in the same transaction", "The new booking", _ref("Booking"), 400, 404, 422, status="201",
+                   params=[request_param, IDEMPOTENCY_KEY], body="RebookFields")
+    rebook_op["responses"].update(conflict)
     return {
         "/teams/{team_id}/offers": {"post": op(
             "The best places for one appointment, with reasons (an advisor: in their own diary)", "Offers, best first",
@@ -82,6 +113,10 @@ def paths(op, json, errors, team_param, request_param) -> dict:
         "/bookings": {"post": book},
         "/bookings/{request_id}": {"get": op("One booked appointment", "The booking", _ref("Booking"), 404,
                                              params=[request_param])},
+        "/bookings/{request_id}/offers": {"post": op(
+            "Offers to rebook an appointment: its own time free, its advisor first", "Offers, its advisor's first",
+            _ref("Offers"), 400, 404, 422, params=[request_param], body="RebookAsk")},
+        "/bookings/{request_id}/rebook": {"post": rebook_op},
         "/bookings/{request_id}/cancel": {"post": op(
             "Cancel a booked appointment: the time is free again (a new published version)", "The cancelled booking",
             _ref("Booking"), 400, 404, 409, 422, params=[request_param], body="Cancel")},

@@ -22,12 +22,13 @@ from caseload.auth.access import role_required
 from caseload.api.views import ANYONE, _windows, client_or_404, not_found, team_or_404
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, AppointmentType, IdempotencyKey, Role, Team
-from caseload.services import attendance, booking
+from caseload.services import attendance, booking, series
 
 KEY = re.compile(r"[\x21-\x7e]{1,200}")  # as the document's Idempotency-Key pattern
 # Service field names -> API field names.
 FIELDS = {"client": "client_id", "advisor": "advisor_id", "type": "type", "windows": "windows", "purpose": "purpose",
-          "start": "start", "reason": "reason", "request": "request_id"}
+          "start": "start", "reason": "reason", "request": "request_id", "repeat": "repeat.every_weeks",
+          "count": "repeat.count", "starts": "starts", "replacing": "request_id"}
 
 
 def _refused(err: booking.BookingError) -> ApiError:
@@ -64,7 +65,18 @@ def _ask(team: Team, data: dict) -> booking.Ask:
                        purpose=data.get("purpose"), advisor=advisor)
 
 
-def offer_json(offer: booking.Offer, tz: str) -> dict:
+def _repeat(data: dict) -> series.Repeat | None:
+    given = data.get("repeat")
+    return series.Repeat(given["every_weeks"], given["count"]) if given else None
+
+
+def offer_json(offer, tz: str) -> dict:
+    """An Offer, or a SeriesOffer (with its `instances`)."""
+    if isinstance(offer, series.SeriesOffer):
+        first = offer.instances[0]
+        return {"advisor_id": offer.advisor.id, "advisor": offer.advisor.name, "start": offer.local,
+                "end": local(first.end, tz), "score_delta": offer.score_delta, "reasons": offer.reasons,
+                "instances": [{"start": o.local, "end": local(o.end, tz)} for o in offer.instances]}
     return {"advisor_id": offer.advisor.id, "advisor": offer.advisor.name, "start": offer.local,
             "end": local(offer.end, tz), "score_delta": offer.score_delta, "reasons": offer.reasons}
 
@@ -79,7 +91,17 @@ def booking_json(item: AppointmentRequest) -> dict:
             "week_start": item.week_start.isoformat(),
             "start": local(row.start, tz) if row.start else None, "end": local(row.end, tz) if row.end else None,
             "status": "cancelled" if item.cancelled_at else "booked", "attendance": item.attendance,
-            "plan_id": plan.id if plan else None, "published_version": plan.published_version if plan else None}
+            "plan_id": plan.id if plan else None, "published_version": plan.published_version if plan else None,
+            "series": _series_json(item)}
+
+
+def _series_json(item: AppointmentRequest) -> dict | None:
+    if item.series_id is None:
+        return None
+    one = item.series
+    ids = [r.id for r in series.instances(one) if r.cancelled_at is None or r.id == item.id]
+    return {"id": one.id, "every_weeks": one.every_weeks, "count": one.count, "instance": item.series_index,
+            "booking_ids": ids}
 
 
 def booking_or_404(request_id: int) -> AppointmentRequest:
@@ -98,10 +120,15 @@ def booking_or_404(request_id: int) -> AppointmentRequest:
 def team_offers(team_id):
     team = team_or_404(team_id)
     data = body("OfferAsk")
-    ask = _ask(team, data)
+    ask, repeat = _ask(team, data), _repeat(data)
+    count = data.get("count", booking.DEFAULT_COUNT)
     try:
-        found = booking.offers(team, ask, count=data.get("count", booking.DEFAULT_COUNT))
-        why = None if found else booking.why_none(team, ask)
+        if repeat is None:
+            found = booking.offers(team, ask, count=count)
+            why = None if found else booking.why_none(team, ask)
+        else:
+            found = series.series_offers(team, ask, repeat, count=count)
+            why = None if found else series.why_none(team, ask, repeat)
     except booking.BookingError as err:
         raise _refused(err) from None
     return {"offers": [offer_json(o, team.timezone) for o in found], "unplaceable": why}
@@ -127,29 +154,25 @@ def _replay(stored: IdempotencyKey, fingerprint: str):
     return stored.body, stored.status, {"Idempotent-Replayed": "true"}
 
 
-@bp.post("/bookings")
-@role_required(*ANYONE)
-def create_booking():
-    key = _idempotency_key()
-    data = body("BookingFields")
+def _idempotent(key: str, data: dict, team: Team, run):
+    """Run `run(before_commit, replay)` at most once per (user, key): the first answer is stored with the booking
+    in its transaction; a retry (or a racer) with the same key and body gets it back, another body is a 422."""
     fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     if (stored := _stored(key)) is not None:
         return _replay(stored, fingerprint)
-    team = client_or_404(data["client_id"]).team
-    ask = _ask(team, data)
     user_id = current_user.id
 
-    def remember(booked: booking.Booked) -> None:
+    def remember(booked) -> None:
+        first = booked.requests[0] if isinstance(booked, series.BookedSeries) else booked.request
         db.session.add(IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint, status=201,
-                                      body=booking_json(booked.request)))
+                                      body=booking_json(first)))
 
     def earlier():
         found = _stored(key)
         return None if found is None else (found.body, found.status, found.fingerprint)
 
     try:
-        result = booking.book(team, ask, data["advisor_id"], data["start"], current_user,
-                              before_commit=remember, replay=earlier)
+        result = run(remember, earlier)
     except booking.BookingError as err:
         raise _refused(err) from None
     except booking.BookingConflict as err:
@@ -162,7 +185,70 @@ def create_booking():
         if first != fingerprint:
             raise invalid("Idempotency-Key", "this key was used for another booking; send a new key")
         return answer, status, {"Idempotent-Replayed": "true"}
-    return booking_json(result.request), 201
+    first = result.requests[0] if isinstance(result, series.BookedSeries) else result.request
+    return booking_json(first), 201
+
+
+@bp.post("/bookings")
+@role_required(*ANYONE)
+def create_booking():
+    key = _idempotency_key()
+    data = body("BookingFields")
+    if (stored := _stored(key)) is not None:
+        return _replay(stored, hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest())
+    team = client_or_404(data["client_id"]).team
+    ask, repeat = _ask(team, data), _repeat(data)
+    if repeat is None:
+        return _idempotent(key, data, team, lambda remember, earlier: booking.book(
+            team, ask, data["advisor_id"], data["start"], current_user, before_commit=remember, replay=earlier))
+    starts = data.get("starts") or []
+    if starts and starts[0] != data["start"]:
+        raise invalid("starts", "the first of starts must be start")
+    return _idempotent(key, data, team, lambda remember, earlier: series.book_series(
+        team, ask, repeat, data["advisor_id"], starts, current_user, before_commit=remember, replay=earlier))
+
+
+def _rebook_ask(item: AppointmentRequest, data: dict) -> booking.Ask:
+    if item.cancelled_at is not None:
+        raise invalid("request_id", "this appointment is cancelled; book a new one")
+    team = item.team
+    week = _week(data["week"])
+    advisor = None
+    if current_user.role == Role.ADVISOR:
+        advisor = current_user.advisor
+    return booking.Ask(client=item.client, type=item.type, week_start=week,
+                       windows=_windows(data["windows"], week, team.timezone), purpose=data.get("purpose"),
+                       advisor=advisor, replacing=item)
+
+
+@bp.post("/bookings/<int:request_id>/offers")
+@role_required(*ANYONE)
+def rebook_offers(request_id):
+    """Offers to move a booked appointment: its own time counts as free, its advisor's offers come first."""
+    item = booking_or_404(request_id)
+    data = body("RebookAsk")
+    ask = _rebook_ask(item, data)
+    try:
+        found = booking.offers(item.team, ask, count=data.get("count", booking.DEFAULT_COUNT))
+        why = None if found else booking.why_none(item.team, ask)
+    except booking.BookingError as err:
+        raise _refused(err) from None
+    return {"offers": [offer_json(o, item.team.timezone) for o in found], "unplaceable": why}
+
+
+@bp.post("/bookings/<int:request_id>/rebook")
+@role_required(*ANYONE)
+def rebook(request_id):
+    """Book one of the rebook offers; the old appointment is cancelled in the same transaction."""
+    key = _idempotency_key()
+    item = booking_or_404(request_id)
+    data = body("RebookFields")
+    if (stored := _stored(key)) is not None:
+        return _replay(stored, hashlib.sha256(json.dumps({**data, "rebook": request_id}, sort_keys=True).encode()).hexdigest())
+    ask = _rebook_ask(item, data)
+    team = item.team
+    return _idempotent(key, {**data, "rebook": request_id}, team, lambda remember, earlier: booking.book(
+        team, ask, data["advisor_id"], data["start"], current_user, before_commit=remember, replay=earlier))
 
 
 @bp.get("/bookings/<int:request_id>")

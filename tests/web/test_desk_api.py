@@ -132,3 +132,55 @@ def test_cancel_and_attendance_through_the_api(demo_client, published):
     assert d.current().published_version == 3
     twice = leader.post("/bookings/{request_id}/cancel", request_id=booking["id"], json={})
     assert twice.status_code == 422
+
+
+def test_rebook_through_the_api_offers_the_same_advisor_first_and_moves_it_once(demo_client, published):
+    leader = ApiClient(demo_client, "leader")
+    offer = leader.post("/teams/{team_id}/offers", team_id=m.team("north").id, json=_ask()).get_json()["offers"][0]
+    first = leader.post("/bookings", json={**_ask(), "advisor_id": offer["advisor_id"], "start": offer["start"]},
+                        headers={"Idempotency-Key": "first"}).get_json()
+    ask = {k: v for k, v in _ask().items() if k in ("week", "windows")}
+    answer = leader.post("/bookings/{request_id}/offers", request_id=first["id"], json=ask)
+    assert answer.status_code == 200, answer.get_json()
+    offers = answer.get_json()["offers"]
+    assert offers[0]["advisor_id"] == first["advisor_id"]
+    later = next(o for o in offers if o["start"] != first["start"])
+    fields = {**ask, "advisor_id": later["advisor_id"], "start": later["start"]}
+    assert ApiClient(demo_client, "advisor2").post("/bookings/{request_id}/rebook", request_id=first["id"], json=fields,
+                                                   headers={"Idempotency-Key": "x"}).status_code == 404
+    moved = leader.post("/bookings/{request_id}/rebook", request_id=first["id"], json=fields,
+                        headers={"Idempotency-Key": "move-1"})
+    assert moved.status_code == 201, moved.get_json()
+    again = leader.post("/bookings/{request_id}/rebook", request_id=first["id"], json=fields,
+                        headers={"Idempotency-Key": "move-1"})
+    assert again.status_code == 201 and again.get_json() == moved.get_json()
+    assert moved.get_json()["start"] == later["start"] and moved.get_json()["published_version"] == 3
+    assert leader.get("/bookings/{request_id}", request_id=first["id"]).get_json()["status"] == "cancelled"
+    assert _booked_count() == 2  # the old (cancelled) and the new
+    gone = leader.post("/bookings/{request_id}/offers", request_id=first["id"], json=ask)
+    assert gone.status_code == 422 and "request_id" in gone.get_json()["fields"]
+
+
+def test_a_series_through_the_api_all_or_nothing_and_past_a_year_refused(demo_client, published):
+    leader = ApiClient(demo_client, "leader")
+    north = m.team("north").id
+    year = leader.post("/teams/{team_id}/offers", team_id=north, json=_ask(repeat={"every_weeks": 4, "count": 15}))
+    assert year.status_code == 422 and "repeat.count" in year.get_json()["fields"], year.get_json()
+    odd = leader.post("/teams/{team_id}/offers", team_id=north, json=_ask(repeat={"every_weeks": 3, "count": 4}))
+    assert odd.status_code == 422 and "repeat.every_weeks" in odd.get_json()["fields"], odd.get_json()
+    asked = _ask(repeat={"every_weeks": 2, "count": 4})
+    offer = leader.post("/teams/{team_id}/offers", team_id=north, json=asked).get_json()["offers"][0]
+    starts = [i["start"] for i in offer["instances"]]
+    assert len(starts) == 4 and starts[0] == offer["start"]
+    body = {**asked, "advisor_id": offer["advisor_id"], "start": offer["start"], "starts": starts}
+    refused = leader.post("/bookings", json={**asked, "advisor_id": offer["advisor_id"], "start": offer["start"],
+                                             "starts": starts[:3]}, headers={"Idempotency-Key": "s0"})
+    assert refused.status_code == 422 and "starts" in refused.get_json()["fields"]
+    assert _booked_count() == 0
+    booked = leader.post("/bookings", json=body, headers={"Idempotency-Key": "s1"})
+    assert booked.status_code == 201, booked.get_json()
+    got = booked.get_json()["series"]
+    assert (got["every_weeks"], got["count"], got["instance"], len(got["booking_ids"])) == (2, 4, 1, 4)
+    assert _booked_count() == 4
+    clash = leader.post("/bookings", json=body, headers={"Idempotency-Key": "s2"})
+    assert clash.status_code == 409 and _booked_count() == 4
