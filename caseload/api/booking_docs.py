@@ -91,7 +91,8 @@ def schemas(local_time: dict, one_line: str, id_: dict, week: dict) -> dict:
 IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": True,
                    "description": "A key of your choosing (1-200 printable characters), new for each booking. A "
                                   "retry with the same key and body returns the first answer and books nothing more; "
-                                  "the same key with another body is a 422.",
+                                  "the same key with another body is a 422. Answers are kept for 24 hours; after "
+                                  "that the key counts as new.",
                    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[\x21-\x7e]+$"}}
 
 

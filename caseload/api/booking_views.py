@@ -22,7 +22,7 @@ from caseload.auth.access import role_required
 from caseload.api.views import ANYONE, _windows, client_or_404, not_found, team_or_404
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, AppointmentType, IdempotencyKey, Role, Team
-from caseload.services import attendance, booking, series
+from caseload.services import attendance, booking, idempotency, series
 
 KEY = re.compile(r"[\x21-\x7e]{1,200}")  # as the document's Idempotency-Key pattern
 # Service field names -> API field names.
@@ -144,8 +144,7 @@ def _idempotency_key() -> str:
 
 
 def _stored(key: str) -> IdempotencyKey | None:
-    return db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == current_user.id,
-                                                          IdempotencyKey.key == key))
+    return idempotency.stored(current_user.id, key)
 
 
 def _replay(stored: IdempotencyKey, fingerprint: str):
@@ -164,8 +163,7 @@ def _idempotent(key: str, data: dict, team: Team, run):
 
     def remember(booked) -> None:
         first = booked.requests[0] if isinstance(booked, series.BookedSeries) else booked.request
-        db.session.add(IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint, status=201,
-                                      body=booking_json(first)))
+        idempotency.remember(user_id, key, fingerprint, 201, booking_json(first))
 
     def earlier():
         found = _stored(key)

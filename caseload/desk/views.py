@@ -22,7 +22,7 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role
 from caseload.security import MAX_ID
-from caseload.services import booking, notes, rota, series
+from caseload.services import booking, idempotency, notes, rota, series
 from caseload.services import attendance as attendance_service
 
 ANYONE = (Role.ADMIN, Role.LEADER, Role.ADVISOR)
@@ -203,10 +203,7 @@ def _form_key(form: BookForm):
 
 
 def _stored(key: str | None):
-    if key is None:
-        return None
-    return db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == current_user.id,
-                                                          IdempotencyKey.key == key))
+    return idempotency.stored(current_user.id, key)
 
 
 @bp.post("/clients/<int:client_id>/book")
@@ -228,8 +225,7 @@ def book(client_id):
 
     def remember(booked) -> None:
         if key is not None:
-            db.session.add(IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint, status=303,
-                                          body={"message": message["text"](booked)}))
+            idempotency.remember(user_id, key, fingerprint, 303, {"message": message["text"](booked)})
 
     def earlier():
         return _stored(key)

@@ -63,9 +63,10 @@ def _feed_text(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
-def _event(uid: str, start, end, summary: str, description: str, stamp, busy: bool = True) -> Event:
+def _event(uid: str, start, end, summary: str, description: str, stamp, busy: bool = True, sequence: int = 0) -> Event:
     event = Event()
     event.add("uid", uid)
+    event.add("sequence", sequence)
     event.add("dtstamp", stamp)
     event.add("dtstart", start)  # aware UTC: written as ...Z
     event.add("dtend", end)
@@ -73,6 +74,16 @@ def _event(uid: str, start, end, summary: str, description: str, stamp, busy: bo
     event.add("description", _feed_text(description))
     event.add("transp", "OPAQUE" if busy else "TRANSPARENT")
     return event
+
+
+def appointment_uid(request_id: int) -> str:
+    """The feed's UID of an appointment: the same in every plan version that holds it."""
+    return f"caseload-appointment-{request_id}@caseload"
+
+
+def protected_uid(advisor_id: int, starts_at) -> str:
+    """The feed's UID of a protected block: its advisor and start (UTC), the same across plan versions."""
+    return f"caseload-protected-{advisor_id}-{starts_at:%Y%m%dT%H%MZ}@caseload"
 
 
 def feed(user: User, today: date | None = None) -> bytes:
@@ -99,10 +110,13 @@ def feed(user: User, today: date | None = None) -> bytes:
             summary = f"{request.client.reference} · {request.type.name}"
             description = (f"{request.kind.capitalize()} appointment, plan version {plan.published_version}. "
                            f"Open Caseload for the client's notes.")
-            cal.add_component(_event(f"caseload-item-{item.id}@caseload", item.starts_at, item.ends_at, summary,
-                                     description, stamp))
+            # UIDs name the appointment, not the plan row: a new plan version (a booking, a re-plan) updates the
+            # same event (its SEQUENCE grows) instead of adding a copy to the advisor's calendar.
+            cal.add_component(_event(appointment_uid(request.id), item.starts_at, item.ends_at, summary,
+                                     description, stamp, sequence=plan.published_version or 0))
         for block in plan.protected_blocks:
             if block.advisor_id == advisor.id:
-                cal.add_component(_event(f"caseload-protected-{block.id}@caseload", block.starts_at, block.ends_at,
-                                         "Protected time (case work)", "Kept free of appointments by the plan.", stamp))
+                cal.add_component(_event(protected_uid(advisor.id, block.starts_at), block.starts_at, block.ends_at,
+                                         "Protected time (case work)", "Kept free of appointments by the plan.", stamp,
+                                         sequence=plan.published_version or 0))
     return cal.to_ical()

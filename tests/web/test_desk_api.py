@@ -184,3 +184,23 @@ def test_a_series_through_the_api_all_or_nothing_and_past_a_year_refused(demo_cl
     assert _booked_count() == 4
     clash = leader.post("/bookings", json=body, headers={"Idempotency-Key": "s2"})
     assert clash.status_code == 409 and _booked_count() == 4
+
+
+def test_idempotency_keys_expire_after_a_day(demo_client, published):
+    from caseload.models import IdempotencyKey
+    from caseload.services import idempotency
+
+    leader = ApiClient(demo_client, "leader")
+    offers = leader.post("/teams/{team_id}/offers", team_id=m.team("north").id, json=_ask()).get_json()["offers"]
+    body = {**_ask(), "advisor_id": offers[0]["advisor_id"], "start": offers[0]["start"]}
+    assert leader.post("/bookings", json=body, headers={"Idempotency-Key": "old"}).status_code == 201
+    other = {**_ask(), "advisor_id": offers[1]["advisor_id"], "start": offers[1]["start"]}
+    assert leader.post("/bookings", json=other, headers={"Idempotency-Key": "old"}).status_code == 422  # still kept
+    row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "old"))
+    row.created_at = row.created_at - idempotency.KEEP - timedelta(minutes=1)
+    db.session.commit()
+    fresh = leader.post("/bookings", json=other, headers={"Idempotency-Key": "old"})
+    assert fresh.status_code == 201 and "Idempotent-Replayed" not in fresh.headers, fresh.get_json()
+    db.session.expire_all()
+    kept = db.session.scalars(select(IdempotencyKey).where(IdempotencyKey.key == "old")).all()
+    assert [k.body["id"] for k in kept] == [fresh.get_json()["id"]]  # the expired answer is gone

@@ -62,7 +62,7 @@ def test_a_leader_books_an_offer_into_the_published_week_as_a_new_version(demo_c
     # The advisor's week and calendar feed show it at once.
     advisor_user = offer.advisor.user
     feed = calendar_feed.feed(advisor_user).decode()
-    assert f"caseload-item-{new.id}@caseload" in feed
+    assert calendar_feed.appointment_uid(new.request_id) in feed
     demo_auth.logout()
     demo_auth.login(advisor_user.username)
     week_page = demo_client.get(f"/me/week/{d.week().isoformat()}").get_data(as_text=True)
@@ -214,3 +214,23 @@ def test_publishing_a_draft_planned_before_a_desk_booking_is_refused_and_keeps_t
     with pytest.raises(PublishConflict, match=re.escape(client.reference)):
         publish_plan(draft, None, draft.version_id, expected_published=2)
     assert d.current().id == v2.id and db.session.get(Plan, draft.id).status == "draft"
+
+
+def test_calendar_event_uids_stay_the_same_across_plan_versions(demo_app):
+    import re
+
+    d.publish_week()
+    client = m.client_of("advisor1")
+    advisor = m.user("advisor1").advisor
+    before = re.findall(r"UID:(\S+)", calendar_feed.feed(advisor.user).decode())
+    assert before and len(before) == len(set(before))
+    offer = next(o for o in booking.offers(m.team("north"), d.ask(client), count=20) if o.advisor.id == advisor.id)
+    booked = booking.book(m.team("north"), d.ask(client), advisor.id, offer.local, m.user("leader"))
+    text = calendar_feed.feed(advisor.user).decode()
+    after = re.findall(r"UID:(\S+)", text)
+    assert d.current().published_version == 2
+    # Every appointment of version 1 keeps its UID in version 2; the booking adds one (its protected time may move).
+    appointments = [u for u in before if u.startswith("caseload-appointment-")]
+    assert set(appointments) <= set(after) and len(after) == len(set(after))
+    assert calendar_feed.appointment_uid(booked.request.id) in after
+    assert "SEQUENCE:2" in text
