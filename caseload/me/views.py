@@ -22,6 +22,7 @@ from caseload.models import Advisor, Client, Role
 from caseload.page_helpers import submit, week_or_404
 from caseload.services import calendar_feed as feeds
 from caseload.services import caseload, notes, preferences
+from caseload.services.problem import week_targets
 
 ADVISOR = Role.ADVISOR
 
@@ -55,7 +56,8 @@ def home():
 def week(week):
     advisor = my_advisor()
     week_start = week_or_404(week)
-    return render_template("me/week.html", advisor=advisor, view=caseload.my_week(advisor, week_start),
+    target = week_targets([advisor.id], week_start).get(advisor.id, advisor.protected_minutes)
+    return render_template("me/week.html", advisor=advisor, view=caseload.my_week(advisor, week_start), target=target,
                            prev_week=week_start - timedelta(days=7), next_week=week_start + timedelta(days=7),
                            this_week=this_week_start(advisor.team.timezone))
 

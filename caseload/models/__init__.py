@@ -4,7 +4,9 @@ from caseload.models.audit import AuditEvent, AuditLogIsAppendOnly
 from caseload.models.booking import BookingSeries, IdempotencyKey
 from caseload.models.clients import KINDS, AppointmentRequest, AppointmentType, Client, ClientNote, Contact, RequestWindow
 from caseload.models.limits import RateLimitCounter
-from caseload.models.people import WEEKDAYS, Absence, Advisor, Role, Skill, Team, User, advisor_skills
+from caseload.models.people import (
+    WEEKDAYS, Absence, Advisor, Role, Skill, Team, User, WeekProtectedTarget, advisor_skills,
+)
 from caseload.models.rota import HandoverNote, Plan, PlanItem, ProtectedBlock, SolveJob
 from caseload.models.tuning import DEFAULT_WEIGHTS, WeightProfile
 from caseload.models.types import UTCDateTime, utcnow
@@ -13,6 +15,7 @@ from caseload.models.versioning import hold_version
 __all__ = [
     "Base", "AuditEvent", "AuditLogIsAppendOnly", "KINDS", "AppointmentRequest", "AppointmentType", "Client",
     "ClientNote", "Contact", "RequestWindow", "WEEKDAYS", "Absence", "Advisor", "Role", "Skill", "Team", "User",
-    "advisor_skills", "RateLimitCounter", "HandoverNote", "Plan", "PlanItem", "ProtectedBlock", "SolveJob",
-    "DEFAULT_WEIGHTS", "WeightProfile", "IdempotencyKey", "BookingSeries", "UTCDateTime", "utcnow", "hold_version",
+    "advisor_skills", "WeekProtectedTarget", "RateLimitCounter", "HandoverNote", "Plan", "PlanItem", "ProtectedBlock",
+    "SolveJob", "DEFAULT_WEIGHTS", "WeightProfile", "IdempotencyKey", "BookingSeries", "UTCDateTime", "utcnow",
+    "hold_version",
 ]

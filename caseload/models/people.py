@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseload.database import Base
@@ -136,3 +136,16 @@ class Absence(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     advisor: Mapped[Advisor] = relationship(back_populates="absences")
+
+
+class WeekProtectedTarget(Base):
+    """One week's protected-time target for an advisor (minutes), overriding their standing target
+    (`Advisor.protected_minutes`) for that week only. `week_start` is the week's Monday (local)."""
+
+    __tablename__ = "week_protected_targets"
+    __table_args__ = (UniqueConstraint("advisor_id", "week_start", name="one_target_per_advisor_week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("advisors.id", ondelete="CASCADE"), index=True)
+    week_start: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)

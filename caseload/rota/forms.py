@@ -41,7 +41,11 @@ class AbsenceForm(Form):
 
 
 class ProtectedForm(Form):
-    minutes = IntegerField("Protected minutes this week", validators=[InputRequired(), NumberRange(0, 2400)])
+    minutes = IntegerField("Protected minutes a week", validators=[InputRequired(), NumberRange(0, 2400)])
+    # "week": this week only (an override); "standing": the advisor's target for every week without one. No default:
+    # a post that does not say which is refused rather than guessed.
+    scope = SelectField("Applies to", choices=[SelectChoice("week", "this week only"),
+                                               SelectChoice("standing", "every week (standing target)")])
 
 
 class ClientForm(Form):

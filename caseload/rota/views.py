@@ -201,10 +201,18 @@ def set_protected(team_id, week, advisor_id):
     team, week_start = team_or_404(team_id), week_or_404(week)
     advisor = advisor_in_team(team, advisor_id)
     form = ProtectedForm()
-    if form.validate_on_submit():
-        rota.set_protected_target(advisor, form.minutes.data, current_user)
-        flash(f"{advisor.name}: protected time target {form.minutes.data} minutes.", "success")
+    if request.form.get("standing_again"):  # back to the standing target for this week
+        if ConfirmForm().validate_on_submit() and rota.clear_week_target(advisor, week_start, current_user):
+            flash(f"{advisor.name}: the week of {week_start:%d %b %Y} uses the standing target again "
+                  f"({advisor.protected_minutes} minutes).", "success")
+    elif form.validate_on_submit():
+        standing = form.scope.data == "standing"
+        rota.set_protected_target(advisor, form.minutes.data, current_user, None if standing else week_start)
+        flash(f"{advisor.name}: protected time target {form.minutes.data} minutes "
+              + ("a week from now on (standing target; weeks with their own target keep it)." if standing
+                 else f"for the week of {week_start:%d %b %Y} only; other weeks keep {advisor.protected_minutes} minutes."),
+              "success")
     else:
-        flash("Protected time must be a whole number of minutes from 0 to 2400.", "error")
-    return redirect(url_for("rota.week", team_id=team.id, week=week_start.isoformat()))
+        flash("Protected time must be a whole number of minutes from 0 to 2400, for this week or every week.", "error")
+    return redirect(url_for("rota.week", team_id=team.id, week=week_start.isoformat()) + "#working-time")
 

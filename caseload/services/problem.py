@@ -16,7 +16,8 @@ from caseload.localtime import to_local, to_utc
 from caseload.services.pins import PinBook, pin_of, unfit
 from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, grid_message, merge_spans, on_grid
 from caseload.models import (
-    DEFAULT_WEIGHTS, WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeightProfile,
+    DEFAULT_WEIGHTS, WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeekProtectedTarget,
+    WeightProfile,
 )
 from scheduler.model import PROBLEM_FORMAT, TIME_FORMAT
 
@@ -164,17 +165,28 @@ def week_requests(team: Team, week_start: date) -> list[AppointmentRequest]:
         AppointmentRequest.cancelled_at.is_(None)).order_by(AppointmentRequest.id)))
 
 
+def week_targets(advisor_ids, week_start: date) -> dict[int, int]:
+    """advisor id -> that week's protected-time target (minutes) where one week's target overrides the standing
+    one (`Advisor.protected_minutes`); advisors without an override are absent."""
+    ids = list(advisor_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(select(WeekProtectedTarget.advisor_id, WeekProtectedTarget.minutes).where(
+        WeekProtectedTarget.advisor_id.in_(ids), WeekProtectedTarget.week_start == week_start))
+    return dict(rows.all())
+
+
 def _caseloads(advisor_ids) -> dict[int, int]:
     rows = db.session.execute(select(Client.named_advisor_id, func.count(Client.id)).where(
         Client.named_advisor_id.in_(advisor_ids), Client.erased_at.is_(None)).group_by(Client.named_advisor_id))
     return dict(rows.all())
 
 
-def _advisor_doc(advisor: Advisor, week_start, tz, days, caseload) -> dict:
+def _advisor_doc(advisor: Advisor, week_start, tz, days, caseload, target: int | None = None) -> dict:
     doc = {
         "id": advisor_sid(advisor.id), "name": advisor.name, "skills": advisor.skill_codes, "roles": advisor.roles,
         "availability": [_span(s, e) for s, e in availability(advisor, week_start, tz, days)],
-        "protected_minutes": advisor.protected_minutes or 0, "caseload": caseload,
+        "protected_minutes": (advisor.protected_minutes if target is None else target) or 0, "caseload": caseload,
     }
     preferred = preferred_protected(advisor, week_start, days)
     if preferred:
@@ -249,8 +261,8 @@ def build_problem(team: Team, week_start: date, weights: dict | None = None, pre
     lo, hi = horizon_bounds(week_start, days)
     advisors = team_advisors(team)
     known = {a.id for a in advisors}
-    caseloads = _caseloads(known)
-    advisor_docs = [_advisor_doc(a, week_start, tz, days, caseloads.get(a.id, 0)) for a in advisors]
+    caseloads, targets = _caseloads(known), week_targets(known, week_start)
+    advisor_docs = [_advisor_doc(a, week_start, tz, days, caseloads.get(a.id, 0), targets.get(a.id)) for a in advisors]
     maps.advisors = {advisor_sid(a.id): a.id for a in advisors}
 
     appointments, clients, kept_pins = [], {}, PinBook()

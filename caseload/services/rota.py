@@ -14,7 +14,7 @@ from caseload.extensions import db
 from caseload.localtime import to_local, to_utc
 from caseload.models import (
     WEEKDAYS, Absence, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Role, Skill, Team,
-    hold_version,
+    WeekProtectedTarget, hold_version,
 )
 from caseload.services import audit, pins
 from caseload.timegrid import SLOT_MINUTES, OffGrid, at, check_on_grid, clock, clock_text, end_text, merge_spans
@@ -90,13 +90,50 @@ def remove_absence(absence: Absence, by) -> None:
     db.session.commit()
 
 
-def set_protected_target(advisor: Advisor, minutes: int, by) -> None:
+def set_protected_target(advisor: Advisor, minutes: int, by, week_start: date | None = None) -> None:
+    """Set the advisor's protected-time target: for the week starting `week_start` only (an override kept in
+    week_protected_targets; other weeks keep the standing target), or, with week_start None, the standing target
+    (`Advisor.protected_minutes`, every week without an override). Minutes 0-2400 (RotaError "minutes")."""
     if minutes < 0 or minutes > 60 * 40:
         raise RotaError("Protected time must be between 0 and 2400 minutes a week.", "minutes")
-    before = advisor.protected_minutes
-    advisor.protected_minutes = minutes
-    audit.record("protected_target_set", user=by, obj=advisor, before=before, after=minutes)
+    if week_start is None:
+        before = advisor.protected_minutes
+        advisor.protected_minutes = minutes
+        audit.record("protected_target_set", user=by, obj=advisor, before=before, after=minutes)
+        db.session.commit()
+        return
+    override = _week_override(advisor, week_start)
+    before = override.minutes if override else advisor.protected_minutes
+    if override is None:
+        override = WeekProtectedTarget(advisor_id=advisor.id, week_start=week_start, minutes=minutes)
+        db.session.add(override)
+    override.minutes = minutes
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same week's override saved a moment ago by someone else: change that one
+        db.session.rollback()
+        override = _week_override(advisor, week_start)
+        override.minutes = minutes
+    audit.record("protected_target_set", user=by, obj=advisor, week=week_start.isoformat(), before=before, after=minutes)
     db.session.commit()
+
+
+def clear_week_target(advisor: Advisor, week_start: date, by) -> bool:
+    """Drop the advisor's override for the week starting `week_start` (the standing target applies again);
+    False when there was none."""
+    override = _week_override(advisor, week_start)
+    if override is None:
+        return False
+    audit.record("protected_target_set", user=by, obj=advisor, week=week_start.isoformat(), before=override.minutes,
+                 after=advisor.protected_minutes, back_to_standing=True)
+    db.session.delete(override)
+    db.session.commit()
+    return True
+
+
+def _week_override(advisor: Advisor, week_start: date) -> WeekProtectedTarget | None:
+    return db.session.scalar(select(WeekProtectedTarget).where(
+        WeekProtectedTarget.advisor_id == advisor.id, WeekProtectedTarget.week_start == week_start))
 
 
 # --- clients --------------------------------------------------------------------------------------
@@ -352,19 +389,26 @@ class AdvisorWeek:
     days: list  # per day: list of (start, end) local "HH:MM" strings of bookable time
     absences: list  # (absence, local start, local end)
     minutes: int
+    target: int = 0  # this week's protected-time target (minutes)
+    overridden: bool = False  # the target is this week's own, not the advisor's standing one
 
 
 def week_rows(team: Team, week_start: date) -> list[AdvisorWeek]:
     """Each advisor's bookable time per day (pattern minus absences) and the week's absences, in local time."""
-    from caseload.services.problem import HORIZON_DAYS, availability, local_naive, team_advisors, week_absences
+    from caseload.services.problem import (
+        HORIZON_DAYS, availability, local_naive, team_advisors, week_absences, week_targets,
+    )
 
     rows = []
-    for advisor in team_advisors(team):
+    advisors = team_advisors(team)
+    targets = week_targets([a.id for a in advisors], week_start)
+    for advisor in advisors:
         spans = availability(advisor, week_start, team.timezone, 7)
         days = [[(s.strftime("%H:%M"), end_text(s, e)) for s, e in spans if s.date() == week_start + timedelta(days=d)]
                 for d in range(HORIZON_DAYS)]
         absences = [(a, local_naive(a.starts_at, team.timezone), local_naive(a.ends_at, team.timezone))
                     for a in week_absences(advisor, week_start, team.timezone, 7)]
         minutes = sum(int((e - s).total_seconds() // 60) for s, e in spans if s.date() < week_start + timedelta(days=HORIZON_DAYS))
-        rows.append(AdvisorWeek(advisor, days, absences, minutes))
+        rows.append(AdvisorWeek(advisor, days, absences, minutes, targets.get(advisor.id, advisor.protected_minutes),
+                                advisor.id in targets))
     return rows

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, HandoverNote, Plan, PlanItem
-from caseload.services.problem import SLOT_MINUTES, local_naive, pattern_clock, week_absences
+from caseload.services.problem import SLOT_MINUTES, local_naive, pattern_clock, week_absences, week_targets
 from caseload.timegrid import at
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -101,6 +101,7 @@ class Load:
     per_day: list = field(default_factory=list)
     minutes: int = 0
     protected_minutes: int = 0
+    target: int = 0  # the week's protected-time target (one week's override, else the standing one)
 
 
 def load_items(plan: Plan) -> list[PlanItem]:

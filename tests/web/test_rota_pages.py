@@ -112,12 +112,45 @@ def test_edit_and_remove_an_absence(leader, north):
 def test_protected_target(leader, north):
     team, week = north
     advisor = _advisor(team)
-    leader.post(f"/rota/t/{team.id}/{week}/advisors/{advisor.id}/protected", data={"minutes": 300})
+    leader.post(f"/rota/t/{team.id}/{week}/advisors/{advisor.id}/protected", data={"minutes": 300, "scope": "standing"})
     db.session.expire_all()
     assert db.session.get(Advisor, advisor.id).protected_minutes == 300
-    leader.post(f"/rota/t/{team.id}/{week}/advisors/{advisor.id}/protected", data={"minutes": -5})
+    leader.post(f"/rota/t/{team.id}/{week}/advisors/{advisor.id}/protected", data={"minutes": -5, "scope": "standing"})
     db.session.expire_all()
     assert db.session.get(Advisor, advisor.id).protected_minutes == 300
+
+
+def test_one_weeks_protected_target_changes_that_week_only_and_the_form_says_which(leader, north):
+    from datetime import timedelta
+
+    from caseload.services.problem import build_problem
+
+    team, week = north
+    advisor = _advisor(team)
+    standing = advisor.protected_minutes
+    url = f"/rota/t/{team.id}/{week}/advisors/{advisor.id}/protected"
+    done = leader.post(url, data={"minutes": 60, "scope": "week"}, follow_redirects=True).data.decode()
+    assert "for the week of" in done and "only" in done
+    db.session.expire_all()
+    assert db.session.get(Advisor, advisor.id).protected_minutes == standing  # every other week unchanged
+
+    def target(on):
+        problem, _ = build_problem(team, on)
+        return next(a["protected_minutes"] for a in problem["advisors"] if a["name"] == advisor.name)
+
+    assert target(week) == 60 and target(week + timedelta(days=7)) == standing
+    page = leader.get(f"/rota/t/{team.id}/{week}/").data.decode()
+    assert f"60 min <strong>this week only</strong> <span class=\"muted\">(standing {standing})" in page
+    nxt = leader.get(f"/rota/t/{team.id}/{week + timedelta(days=7)}/").data.decode()
+    assert f"{standing} min <span class=\"muted\">(standing target)" in nxt
+    # Changing the standing target leaves the week's own target as it is; going back to standing drops it.
+    leader.post(url, data={"minutes": 180, "scope": "standing"})
+    assert target(week) == 60 and target(week + timedelta(days=7)) == 180
+    leader.post(url, data={"standing_again": "1"})
+    assert target(week) == 180
+    # Neither scope given: refused, nothing changes.
+    leader.post(url, data={"minutes": 30})
+    assert target(week) == 180 and target(week + timedelta(days=7)) == 180
 
 
 def test_client_edit_and_conflict(leader, north):
