@@ -50,9 +50,20 @@ def edge_validator(field):
 
 class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
+        # Two forms on one page with a field of the same name would give two elements one id: a form class sets
+        # `class Meta: id_prefix = "whatif-"` to prefix its ids (not its names, so what it posts is unchanged).
+        id_prefix = ""
+
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
+            field.id = f"{self.id_prefix}{field.id}"
             extra = edge_validator(field)
             if extra is not None:
                 field.validators = [*field.validators, extra]
             return field
+
+        def render_field(self, field, render_kw):
+            # The CSRF token is a hidden input no label points at: no id, so several forms on a page share none.
+            if field.type == "CSRFTokenField":
+                render_kw = {**render_kw, "id": False}
+            return super().render_field(field, render_kw)

@@ -1,6 +1,7 @@
 """Converting between the UTC stored in the database and a team's local wall-clock time."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -67,3 +68,40 @@ def span_text(start: datetime, end: datetime) -> str:
     if end.time() == time(0) and end.date() == start.date() + timedelta(days=1):
         return f"{start:%a %d %H:%M}–24:00"
     return f"{start:%a %d %H:%M} – {end:%a %d %H:%M}"
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def human_value(value):
+    """A stored date or time as a person reads it; anything else unchanged. "2026-11-30" -> "Mon 30 Nov 2026";
+    "2026-11-30T10:00" (a local wall-clock time) -> "Mon 30 Nov 2026 10:00"; an aware time
+    ("2026-11-30T09:00:00+00:00") -> "Mon 30 Nov 2026 09:00 UTC". Dates and datetimes are formatted alike."""
+    if isinstance(value, datetime):
+        return moment_text(value) if value.tzinfo else f"{value:%a %d %b %Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%a %d %b %Y}"
+    if not isinstance(value, str):
+        return value
+    try:
+        if _ISO_DATE.fullmatch(value):
+            return f"{date.fromisoformat(value):%a %d %b %Y}"
+        if _ISO_MOMENT.fullmatch(value):
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return human_value(moment)
+    except ValueError:
+        return value
+    return value
+
+
+def share_text(value, digits: int = 1) -> str:
+    """A fraction 0..1 as a percentage with `digits` decimals, "—" for None. Never rounds up to 100 % nor down to
+    0 % unless it is exactly that: 200 of 201 placed (0.995) reads "99.5%", not "100%"."""
+    if value is None:
+        return "—"
+    text = f"{value * 100:.{digits}f}%"
+    while digits < 4 and ((value < 1 and float(text[:-1]) >= 100) or (value > 0 and float(text[:-1]) <= 0)):
+        digits += 1
+        text = f"{value * 100:.{digits}f}%"
+    return text

@@ -3,7 +3,7 @@ that pages of every area use."""
 from flask import Blueprint, redirect, url_for
 
 from caseload.auth.access import public
-from caseload.localtime import moment_text
+from caseload.localtime import human_value, moment_text, share_text
 
 bp = Blueprint("site", __name__)
 
@@ -20,3 +20,15 @@ def favicon():
 def moment_text_filter(moment, tz: str = "UTC") -> str:
     """A stored UTC time as "Mon 23 Nov 2026 10:53 UTC" (or in `tz`, named)."""
     return moment_text(moment, tz) if moment else ""
+
+
+@bp.app_template_filter("human")
+def human_filter(value):
+    """ISO dates and times (audit details, results) as people read them; see localtime.human_value."""
+    return human_value(value)
+
+
+@bp.app_template_filter("share")
+def share_filter(value, digits: int = 1) -> str:
+    """A fraction as a percentage that never shows 100 % (or 0 %) unless it is exactly that."""
+    return share_text(value, digits)

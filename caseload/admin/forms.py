@@ -84,6 +84,9 @@ class WeightsForm(Form):
 
 
 class WhatIfForm(WeightsForm):
+    class Meta:  # shares field names with the other form on its page
+        id_prefix = "whatif-"
+
     team = SelectField("Team", coerce=int, validators=[InputRequired()])
     week = DateField("Week starting (a Monday)", validators=[DataRequired()])
     time_limit = IntegerField("Time limit per run (seconds)", default=10, validators=[InputRequired(), NumberRange(1, 120)])

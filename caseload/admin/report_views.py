@@ -26,21 +26,25 @@ def _scope():
     return teams, chosen
 
 
-def _report(name: str) -> reports.Report:
+def _report(name: str, page: bool = False) -> reports.Report:
+    """The report `name`, for ?team= when given. page: as the reports page shows it (every report over all the
+    user's teams; ?team= picks the team of the per-advisor report only)."""
     build = reports.REPORTS.get(name)
     if build is None:
         abort(404)
     teams, chosen = _scope()
     if name == "continuity-advisor":
         return build(teams, team=chosen or (teams[0] if teams else None))
-    return build([chosen] if chosen else teams)
+    return build(teams if page or not chosen else [chosen])
 
 
 @bp.get("/reports")
 @role_required(*READERS)
 def reports_page():
     teams, chosen = _scope()
-    return render_template("admin/reports.html", names=list(reports.REPORTS), teams=teams,
+    # Every chart has its figures as a table on the page too (for screen readers, and without script).
+    tables = {name: _report(name, page=True) for name in reports.REPORTS}
+    return render_template("admin/reports.html", names=list(reports.REPORTS), teams=teams, tables=tables,
                            team_id=(chosen or (teams[0] if teams else None)).id if teams else None)
 
 

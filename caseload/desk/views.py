@@ -262,7 +262,7 @@ def _booked_text(client: Client, ask: booking.Ask, booked: booking.Booked) -> st
     where = (f"in the published plan (version {booked.plan.published_version})" if booked.plan
              else "as a pinned request: the planner keeps it when the week is planned")
     return (f"{'Rebooked' if ask.replacing is not None else 'Booked'}: {client.reference} with {offer.advisor.name}, "
-            f"{offer.local.replace('T', ' ')}, {where}.")
+            f"{offer_time(offer.local)}, {where}.")
 
 
 def _series_text(client: Client, booked) -> str:

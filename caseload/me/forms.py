@@ -30,6 +30,9 @@ class WeeklyPreferenceForm(Form):
 
 
 class CaseWorkBlockForm(Form):
+    class Meta:  # shares field names with the other form on its page
+        id_prefix = "once-"
+
     on = DateField("Day", validators=[DataRequired()])
     start = TimeField("From", validators=[DataRequired()])
     end = TimeField("Until", validators=[DataRequired()])

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseload.extensions import db
 from caseload.models import Advisor, HandoverNote, Plan, PlanItem, ProtectedBlock, hold_version
 from caseload.services import audit, pins
+from caseload.services.plans import plan_figures
 from caseload.services.problem import TEXT, advisor_sid, db_id, request_sid, utc_of_local
 from caseload.services.rule_text import humanise
 
@@ -231,7 +232,8 @@ def _save_move(plan, item, advisor, start, end, pin, problem, solution, score, p
     request = item.request
     request.pinned_advisor_id = advisor.id if pin else None  # re-solving keeps pins: they live on the request
     request.pinned_start = item.starts_at if pin else None
-    plan.problem, plan.solution, plan.figures, plan.score = problem, solution, solution["figures"], score
+    plan.problem, plan.solution, plan.score = problem, solution, score
+    plan.figures = plan_figures(problem, solution, plan.items)  # fill over every request, skipped ones too
     plan.bound = solution.get("bound")
     plan.solver_status = "feasible"
     plan.protected_blocks = [ProtectedBlock(advisor_id=db_id(b["advisor"]),

@@ -468,7 +468,7 @@ def _new_version(current: Plan, by, items: list[PlanItem], blocks: list[Protecte
                 based_on=current, created_by_id=getattr(by, "id", None), published_by_id=getattr(by, "id", None),
                 published_at=now, problem=problem, solution=solution, score=solution.get("score"),
                 bound=None, solver_status="feasible", items=items, protected_blocks=blocks)
-    plan.figures = plan_figures(problem, solution)
+    plan.figures = plan_figures(problem, solution, items)
     db.session.add(plan)
     db.session.flush()
     return plan

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from caseload.extensions import db
-from caseload.localtime import to_local, to_utc
+from caseload.localtime import human_value, to_local, to_utc
 from caseload.services.pins import PinBook, pin_of, unfit
 from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, grid_message, merge_spans, on_grid
 from caseload.models import (
@@ -287,12 +287,12 @@ def build_problem(team: Team, week_start: date, weights: dict | None = None, pre
             maps.warnings.append(f"{request.client.reference}: pin ignored, its advisor is not in the team")
         elif "pinned" in doc and not on_grid(datetime.strptime(doc["pinned"]["start"], TEXT)):
             maps.warnings.append(f"{request.client.reference}: pin to {request.pinned_advisor.name} "
-                                 f"{doc['pinned']['start'].replace('T', ' ')} ignored: {grid_message('it')}")
+                                 f"{human_value(doc['pinned']['start'])} ignored: {grid_message('it')}")
             del doc["pinned"]
         elif "pinned" in doc and not _pin_fits(doc, advisor_docs):
             # Usually an absence added after the pin: plan it afresh rather than fail the whole week.
             maps.warnings.append(f"{request.client.reference}: pin to {request.pinned_advisor.name} "
-                                 f"{doc['pinned']['start'].replace('T', ' ')} ignored: outside their working time "
+                                 f"{human_value(doc['pinned']['start'])} ignored: outside their working time "
                                  "or the client's windows")
             del doc["pinned"]
         if "pinned" in doc:  # pins that cannot all hold: keep the earlier, leave the later one out, say why

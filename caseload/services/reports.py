@@ -21,6 +21,7 @@ from caseload.services.csv_export import csv_text
 from caseload.services.problem import db_id
 
 DEFAULT_WEEKS = 12
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,26 @@ class Report:
     percent: bool = True
     note: str = ""
 
+    @property
+    def by_week(self) -> bool:
+        """Whether the labels are weeks (ISO Mondays) rather than categories."""
+        return bool(self.labels) and all(isinstance(label, str) and _ISO_DAY.fullmatch(label) for label in self.labels)
+
+    @property
+    def label_texts(self) -> list[str]:
+        """The labels as people read them: a week is "w/c 30 Nov 2026" (the CSV keeps ISO dates)."""
+        if not self.by_week:
+            return [str(label) for label in self.labels]
+        return [f"w/c {date.fromisoformat(label):%d %b %Y}" for label in self.labels]
+
     def chart_json(self) -> dict:
-        return {"title": self.title, "type": self.chart, "labels": self.labels, "percent": self.percent,
+        return {"title": self.title, "type": self.chart, "labels": self.label_texts, "percent": self.percent,
                 "datasets": self.series}
+
+    def table_rows(self) -> list[tuple[str, list]]:
+        """The chart's data as a table: (label text, [value per series]) per label, for the page's data table."""
+        return [(text, [s["data"][i] if i < len(s["data"]) else None for s in self.series])
+                for i, text in enumerate(self.label_texts)]
 
     def csv_text(self) -> str:
         return csv_text(self.columns, self.rows)

@@ -229,7 +229,7 @@ def parse_windows(text: str, week_start: date) -> list[Window]:
             except ValueError:
                 raise RotaError(f'"{day_text}" is not a date.', "windows") from None
         if not week_start <= day < week_start + timedelta(days=7):
-            raise RotaError(f"{day.isoformat()} is not in the week of {week_start.isoformat()}.", "windows")
+            raise RotaError(f"{day:%a %d %b %Y} is not in the week of {week_start:%a %d %b %Y}.", "windows")
         try:
             start, end = clock(match["start"]), clock(match["end"], end=True)
         except OffGrid as err:
