@@ -184,15 +184,27 @@ def _losses(plan: Plan) -> list[str]:
 
 
 def _aimed_at(problem: Problem, rng: random.Random, size: int, appt_id: str, plan: Plan):
+    """A part that can move `appt_id` home: its named advisor and whoever has it now (plus others
+    qualified, up to `size`), over the day it is on and, half the time, one more day of its windows
+    (an unbooked one: one or two days of its windows)."""
     appt = problem.appointment_by_id[appt_id]
     named = problem.home_of(appt.client, plan.allocations)
-    group = {v for v in (named, getattr(plan.assignments.get(appt_id), "advisor", None))
+    placed = plan.assignments.get(appt_id)
+    group = {v for v in (named, getattr(placed, "advisor", None))
              if v in problem.advisor_by_id and problem.advisor_by_id[v].can_do(appt.kind, appt.skill)}
     others = [a.id for a in problem.advisors if a.id not in group and a.can_do(appt.kind, appt.skill)]
     rng.shuffle(others)
     group |= set(others[: max(0, size - len(group))])
     day_of = problem.horizon.day_of
     days = sorted({d for w in appt.windows for d in range(day_of(w.start), day_of(w.end - 1) + 1)})
+    if placed is not None:
+        # The part must free the appointment itself, so its own day is always in it.
+        here = day_of(placed.start)
+        others_days = [d for d in days if d != here]
+        chosen = {here}
+        if others_days and rng.random() < 0.5:
+            chosen.add(rng.choice(others_days))
+        return group, chosen
     if len(days) > 2:  # keep parts small: two neighbouring days of the window
         first = rng.randrange(len(days) - 1)
         days = days[first:first + 2]

@@ -67,29 +67,61 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             self.stop_search()
 
 
-def _best_start(problem: Problem, hint: dict | None) -> dict:
-    """The best valid plan to start from: the caller's hint or a booking-desk plan.
+def _best_start(problem: Problem, hint: dict | None) -> lns.Plan:
+    """The best valid plan to start from: the caller's hint or a booking-desk plan, each improved by
+    the quick repair passes (see _polish).
 
-    Every candidate goes through the independent checker first: the search keeps the start plan
-    whenever it finds nothing better, so an invalid start would come out as the answer.
+    The desk plans are named-first in several request orders (scheduler.baselines.DESK_VARIANTS) and
+    earliest: no one order wins on every week, and earliest (most fill, scattered clients) is often
+    best once its clients are brought home. The chosen plan goes through the independent checker
+    first (the next best if it fails): the search keeps the start plan whenever it finds nothing
+    better, so an invalid start would come out as the answer.
     """
-    docs = [hint] if hint is not None else []
-    docs += [baselines.named_first(problem), baselines.earliest(problem)]
+    starts = [lns.Plan(problem, *read_placements(problem, hint))] if hint is not None else []
     if problem.previous:
-        docs.append(baselines.keep_previous(problem))
-    checked = [(check_solution(problem, d), d) for d in docs]
-    valid = [(result.score, i, d) for i, (result, d) in enumerate(checked) if result.ok]
-    if not valid:  # cannot happen with correct baselines; an empty plan is always valid
-        return {"assignments": [], "allocations": [], "protected": []}
-    return max(valid, key=lambda row: (row[0], -row[1]))[2]
+        starts.append(lns.Plan(problem, *read_placements(problem, baselines.keep_previous(problem))))
+    big = len(problem.appointments) > BIG_WEEK
+    desks = [lns.Plan(problem, a, al, pr) for _, a, al, pr in
+             baselines.desk_plans(problem, baselines.DESK_VARIANTS[:2] if big else baselines.DESK_VARIANTS)]
+    named, fill_first = desks[:-1], desks[-1]
+    # The repair passes take ~0.5 s a plan per 1,000 appointments: on big weeks only the best named-first
+    # plans and the earliest one get them.
+    named.sort(key=lambda plan: -plan.score())
+    starts += named[:POLISHED_DESKS] + [fill_first]
+    for plan in starts:
+        _polish(plan)
+    starts += named[POLISHED_DESKS:]
+    for plan in sorted(starts, key=lambda plan: -plan.score()):
+        skip_reasons = {a.id: explain.Unplaced("traded", "") for a in problem.appointments}
+        doc = solution_document(problem, plan.assignments, _used_allocations(problem, plan.assignments, plan.allocations),
+                                plan.protected, status="feasible", reasons=skip_reasons)
+        if check_solution(problem, doc).ok:
+            return plan
+    return lns.Plan(problem, {}, {}, [])  # cannot happen with correct desks: an empty plan is valid
 
 
-def _full_model(problem: Problem, plan: lns.Plan, hint_doc: dict, budget: Budget, workers: int,
+# Weeks with more appointments than this try fewer desk orders; POLISHED_DESKS named-first plans (the
+# best) get the repair passes.
+BIG_WEEK = 5000
+POLISHED_DESKS = 2
+
+
+def _polish(plan: lns.Plan) -> None:
+    """Quick greedy repairs in place (scheduler.repair), each keeping the plan valid and never
+    lowering its score: re-deal same-time appointments to their clients' advisors, book unbooked
+    ones by moving one blocker, bring appointments home, re-deal again."""
+    repair.match_same_times(plan)
+    repair.book_by_ejection(plan)
+    while repair.bring_home(plan):
+        pass
+    repair.match_same_times(plan)
+
+
+def _full_model(problem: Problem, plan: lns.Plan, budget: Budget, workers: int,
                 progress, began: float, time_limit: float, log: bool):
     """Solve the whole week as one CP-SAT model; returns (improved plan or None, its proven bound or None)."""
     model, st, cands = build_model(problem, plan.assignments)
-    assignments, allocations, protected = read_placements(problem, hint_doc)
-    hint_plan(st, assignments, protected, allocations)
+    hint_plan(st, plan.assignments, plan.protected, plan.allocations)
     complete_hint(model)  # so the search starts from the plan itself (see scheduler.hints)
     solver = cp_model.CpSolver()
     params = solver.parameters
@@ -121,8 +153,8 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
     began = time.perf_counter()
     budget = Budget.for_limit(time_limit, deterministic, began)
     explain.raise_for_clashing_pins(problem)
-    hint_doc = _best_start(problem, hint)
-    plan = lns.Plan(problem, *read_placements(problem, hint_doc))
+    plan = _best_start(problem, hint)
+    start = lns.Plan(problem, plan.assignments, plan.allocations, plan.protected)
     use_full, use_lns = _phases(problem, strategy, time_limit)
     if not use_lns:
         bound = relaxation.upper_bound(problem, time_limit=min(10.0, max(1.0, time_limit / 6)))
@@ -153,7 +185,7 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
     if use_full:
         # Deterministic mode: a share of the budget's units, never of the wall-clock time left after the
         # set-up (which varies with load), so the same week gives the same plan.
-        found, cp_bound = _full_model(problem, plan, hint_doc, budget.part(HYBRID_FULL_SHARE if use_lns else 1.0),
+        found, cp_bound = _full_model(problem, plan, budget.part(HYBRID_FULL_SHARE if use_lns else 1.0),
                                       workers, progress, began, time_limit, log)
         if found is not None and found.score() >= plan.score():
             plan = found
@@ -172,7 +204,7 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
     if not result.ok:  # a search bug must never reach a team leader: the start is valid
         if os.environ.get(STRICT_ENV) == "1":
             raise AssertionError(f"the search returned an invalid plan: {result.violations[:3]}")
-        doc = _document(problem, lns.Plan(problem, *read_placements(problem, hint_doc)), bound, began, "feasible")
+        doc = _document(problem, start, bound, began, "feasible")
     if doc["score"] > bound:  # a valid bound can never be below a valid plan's score
         raise AssertionError(f"bound {bound} below score {doc['score']}")
     if doc["score"] == bound:
