@@ -1,9 +1,11 @@
 """Reports for administrators: continuity over the weeks, equity, separation, protected time, unplaced work.
 
 Each report gives a chart (labels and series, for Chart.js) and the same figures as table rows (for CSV).
-A week's visits come from its published plan when it has one (what was planned), else from the contact
-history (what happened). The named advisor is the client's named advisor today: the history of
-reallocations is not kept, so a client who changed advisor counts against the new one.
+A visit is an attended contact: the contact history and the appointments marked attended at the desk
+(services/attendance.py). A published plan is what was planned, not what happened: its appointments count
+only once marked attended, so the coming week's plan adds no visits and a DNA is none. The named advisor is
+the client's named advisor today: the history of reallocations is not kept, so a client who changed advisor
+counts against the new one. The DNA report counts the appointments whose attendance was recorded.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, week_start_of
-from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Contact, Plan, PlanItem, Team
+from caseload.models import Advisor, AppointmentRequest, Client, Contact, Plan, PlanItem, Team
 from caseload.services.csv_export import csv_text
 from caseload.services.problem import db_id
 
@@ -87,24 +89,10 @@ def report_weeks(teams: list[Team], count: int = DEFAULT_WEEKS, now: datetime | 
 
 
 def collect_visits(teams: list[Team], weeks: list[date]) -> list[Visit]:
-    """Every visit in the weeks: published plans where a week has one, contact history otherwise."""
+    """Every attended contact in the weeks (local to each team), whatever the published plans say."""
     by_id = {t.id: t for t in teams}
     first, last = weeks[0], weeks[-1] + timedelta(days=7)
-    planned_weeks = set()
     visits = []
-    rows = db.session.execute(
-        select(Plan.team_id, Plan.week_start, PlanItem.advisor_id, AppointmentType.kind, Client.id, Client.complexity,
-               Client.named_advisor_id)
-        .join(PlanItem, PlanItem.plan_id == Plan.id).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
-        .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id).join(Client, AppointmentRequest.client_id == Client.id)
-        .where(Plan.status == "published", Plan.week_start >= first, Plan.week_start < last,
-               Plan.team_id.in_(by_id), PlanItem.advisor_id.is_not(None)))
-    for team_id, week, advisor_id, kind, client_id, complexity, named in rows:
-        planned_weeks.add((team_id, week))
-        visits.append(Visit(team_id, week, client_id, advisor_id, kind, complexity or 1, named))
-    # Published weeks with nothing placed still count as planned (no contacts double counted).
-    planned_weeks |= {tuple(row) for row in db.session.execute(select(Plan.team_id, Plan.week_start).where(
-        Plan.status == "published", Plan.week_start >= first, Plan.week_start < last))}
     lo = datetime.combine(first - timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
     hi = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
     contacts = db.session.execute(
@@ -114,7 +102,7 @@ def collect_visits(teams: list[Team], weeks: list[date]) -> list[Visit]:
         .where(Contact.occurred_at >= lo, Contact.occurred_at < hi, Client.team_id.in_(by_id), Contact.advisor_id.is_not(None)))
     for team_id, at, advisor_id, kind, client_id, complexity, named in contacts:
         week = week_start_of(to_local(at, by_id[team_id].timezone).date())
-        if first <= week < last and (team_id, week) not in planned_weeks:
+        if first <= week < last:
             visits.append(Visit(team_id, week, client_id, advisor_id, kind, complexity or 1, named))
     return visits
 
@@ -264,6 +252,29 @@ def unassigned_by_reason(teams: list[Team], weeks=None) -> Report:
                   ["week", "team", "reason", "code", "appointments"], rows, percent=False)
 
 
+def dna_by_team(teams: list[Team], weeks=None) -> Report:
+    """Per team and week: of the appointments whose attendance was recorded (attended, did not attend,
+    cancelled late), the share marked "did not attend"."""
+    weeks = weeks or report_weeks(teams)
+    names = {t.id: t.name for t in teams}
+    counts: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for team_id, week, outcome in db.session.execute(
+            select(AppointmentRequest.team_id, AppointmentRequest.week_start, AppointmentRequest.attendance).where(
+                AppointmentRequest.team_id.in_(names), AppointmentRequest.attendance.is_not(None),
+                AppointmentRequest.week_start >= weeks[0], AppointmentRequest.week_start <= weeks[-1])):
+        cell = counts[team_id][week]
+        cell[1] += 1
+        cell[0] += int(outcome == "dna")
+    series, rows = [], []
+    for team_id in sorted(counts, key=lambda k: names[k]):
+        cells = counts[team_id]
+        series.append({"label": names[team_id], "data": [_share(*cells[w]) if w in cells else None for w in weeks]})
+        rows += [[w.isoformat(), names[team_id], cells[w][1], cells[w][0], _share(*cells[w])] for w in weeks if w in cells]
+    return Report("dna", "Did not attend: share of recorded appointments missed, by team", "line",
+                  [w.isoformat() for w in weeks], series, ["week", "team", "recorded", "dna", "rate"], rows,
+                  note="Counts appointments whose attendance was recorded at the desk.")
+
+
 REPORTS = {
     "continuity-team": continuity_by_team,
     "continuity-advisor": continuity_by_advisor,
@@ -271,4 +282,5 @@ REPORTS = {
     "separation": separation_by_team,
     "protected": protected_kept,
     "unassigned": unassigned_by_reason,
+    "dna": dna_by_team,
 }

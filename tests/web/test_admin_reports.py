@@ -17,7 +17,7 @@ from caseload.services.plans import publish_plan, save_plan
 from caseload.services.problem import build_problem
 from caseload.services.reports import CODE_LABELS
 
-REPORTS = ["continuity-team", "continuity-advisor", "equity", "separation", "protected", "unassigned"]
+REPORTS = ["continuity-team", "continuity-advisor", "equity", "separation", "protected", "unassigned", "dna"]
 
 
 def _publish_north(with_named: int, policing_with_named: int, reason=lambda appointment: "no advisor with the skill is free",
@@ -51,8 +51,21 @@ def _csv(demo_client, name):
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
 
+def _record(plan, kind: str, outcomes) -> None:
+    """Mark the plan's first placed `kind` appointments with `outcomes` (as the leader, after they ended)."""
+    from caseload.models import AppointmentRequest
+    from caseload.services import attendance
+
+    placed = sorted((i for i in plan.items if i.advisor_id is not None and i.request.kind == kind), key=lambda i: i.id)
+    leader = db.session.scalar(select(Team).where(Team.name == "north")).leader
+    after = max(i.ends_at for i in placed) + timedelta(hours=1)
+    for item, outcome in zip(placed, outcomes):
+        attendance.mark(db.session.get(AppointmentRequest, item.request_id), outcome, leader, now=after)
+
+
 def test_every_report_has_chart_json_and_csv(demo_client, demo_auth):
-    _publish_north(with_named=5, policing_with_named=2)
+    plan, _left, _week = _publish_north(with_named=5, policing_with_named=2)
+    _record(plan, "policing", ("attended", "dna"))  # the history holds support contacts only
     demo_auth.login("admin")
     for name in REPORTS:
         chart = demo_client.get(f"/admin/reports/{name}.json").get_json()
@@ -62,13 +75,17 @@ def test_every_report_has_chart_json_and_csv(demo_client, demo_auth):
     assert demo_client.get("/admin/reports/nonsense.csv").status_code == 404
 
 
-def test_published_week_counts_from_the_plan(demo_client, demo_auth):
+def test_a_published_week_counts_only_its_attended_appointments_and_the_dna_rate(demo_client, demo_auth):
     plan, left, week = _publish_north(with_named=5, policing_with_named=2)
     demo_auth.login("admin")
+    # The coming week's published plan is what was planned, not visits: no row for it.
+    assert not [r for r in _csv(demo_client, "continuity-team") if r["week"] == week.isoformat() and r["team"] == "north"]
+    assert not [r for r in _csv(demo_client, "separation") if r["week"] == week.isoformat() and r["team"] == "north"]
+    _record(plan, "support", ("attended", "attended", "dna"))
     rows = [r for r in _csv(demo_client, "continuity-team") if r["week"] == week.isoformat() and r["team"] == "north"]
-    assert rows == [{"week": week.isoformat(), "team": "north", "visits": "5", "kept": "5", "share": "1.0"}]
-    separation = [r for r in _csv(demo_client, "separation") if r["week"] == week.isoformat() and r["team"] == "north"]
-    assert separation[0]["visits"] == "2" and separation[0]["share"] == "0.0"
+    assert rows == [{"week": week.isoformat(), "team": "north", "visits": "2", "kept": "2", "share": "1.0"}]
+    dna = [r for r in _csv(demo_client, "dna") if r["week"] == week.isoformat() and r["team"] == "north"]
+    assert dna == [{"week": week.isoformat(), "team": "north", "recorded": "3", "dna": "1", "rate": "0.3333"}]
     protected = [r for r in _csv(demo_client, "protected") if r["team"] == "north"]
     assert protected == [{"week": week.isoformat(), "team": "north", "protected_kept": "0.375"}]
     unplaced = _csv(demo_client, "unassigned")
