@@ -21,7 +21,7 @@ from caseload.me.forms import (
 from caseload.models import Advisor, Client, Role
 from caseload.page_helpers import submit, week_or_404
 from caseload.services import calendar_feed as feeds
-from caseload.services import caseload, notes, preferences
+from caseload.services import attendance, caseload, notes, preferences
 from caseload.services.problem import week_targets
 
 ADVISOR = Role.ADVISOR
@@ -84,7 +84,8 @@ def _client_page(client: Client, note_form=None, handover_form=None, status=200)
     return render_template("me/client.html", advisor=advisor, client=client, notes=client_notes,
                            authors=notes.note_authors(client_notes), handovers=notes.handover_notes(client),
                            note_form=note_form or NoteForm(formdata=None), handover_form=handover_form,
-                           holds=client.named_advisor_id == advisor.id), status
+                           holds=client.named_advisor_id == advisor.id, view=attendance.client_view(client),
+                           series_list=attendance.client_series(client)), status
 
 
 @bp.get("/clients/<int:client_id>")

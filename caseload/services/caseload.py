@@ -138,12 +138,18 @@ class CaseloadRow:
     indices: dict | None
     visits: int
     falling: bool
-    not_seen: bool
+    not_seen: bool  # an attended contact once, none for NOT_SEEN_WEEKS or more
     dna: int = 0  # appointments marked "did not attend"
+    weeks_since: int | None = None  # whole weeks since the last attended contact; None: no contact yet
+
+    @property
+    def never_seen(self) -> bool:
+        return self.last_contact is None
 
     @property
     def attention(self) -> bool:
-        return self.falling or self.not_seen
+        # A client never seen needs attention until a first appointment is booked.
+        return self.falling or self.not_seen or (self.never_seen and self.next_appointment is None)
 
 
 def dna_counts(client_ids: list[int]) -> dict[int, int]:
@@ -179,6 +185,7 @@ def my_caseload(advisor: Advisor, now: datetime | None = None) -> list[CaseloadR
             to_local(upcoming[0][0], tz) if upcoming else None,
             db.session.get(Advisor, upcoming[0][1]) if upcoming else None,
             continuity_indices(advisors), len(advisors), _falling(advisors),
-            seen is None or now - seen > timedelta(weeks=NOT_SEEN_WEEKS), dna.get(client.id, 0)))
+            seen is not None and now - seen >= timedelta(weeks=NOT_SEEN_WEEKS), dna.get(client.id, 0),
+            (now - seen).days // 7 if seen is not None else None))
     rows.sort(key=lambda r: (not r.attention, r.client.reference))
     return rows

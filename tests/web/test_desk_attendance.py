@@ -137,3 +137,18 @@ def test_the_advisor_records_attendance_on_the_clients_page(demo_client, demo_au
     assert demo_client.post(f"/desk/appointments/{request.id}/attendance", data={"outcome": "attended"}).status_code == 404
     db.session.expire_all()
     assert db.session.get(AppointmentRequest, request.id).attendance == "dna"
+
+
+def test_the_advisors_client_page_shows_appointments_attendance_and_continuity_in_words(demo_client, demo_auth):
+    client, request = _past_appointment()
+    attendance.mark(request, "attended", m.user("advisor1"))
+    d.publish_week()
+    offer = next(o for o in booking.offers(m.team("north"), d.ask(client), count=20)
+                 if o.advisor.id == m.user("advisor1").advisor.id)
+    booking.book(m.team("north"), d.ask(client), offer.advisor.id, offer.local, m.user("advisor1"))
+    demo_auth.login("advisor1")
+    page = demo_client.get(f"/me/clients/{client.id}").get_data(as_text=True).replace("&#39;", "'")
+    section = page[page.index('id="appointments"'):page.index("Contact notes")]
+    assert "with " + m.user("advisor1").advisor.name + " · Follow-up · attended" in section
+    assert offer.start.strftime("%d %b %Y") in section.split("<h3>Past</h3>")[0]  # under Upcoming
+    assert "Continuity: " in section and "attended contact" in section and "never" not in section

@@ -55,5 +55,14 @@ def test_clients_not_seen_for_six_weeks_are_flagged(demo_client, demo_auth):
     _client_with_visits("T-RECENT", me, [me, me], last_seen_days_ago=10)
     demo_auth.login("advisor1")
     page = demo_client.get("/me/caseload").get_data(as_text=True)
-    assert "not seen 6+ weeks" in _row(page, "T-GONE")
-    assert "not seen" not in _row(page, "T-RECENT")
+    assert "no contact for 7 weeks" in _row(page, "T-GONE")
+    assert "no contact" not in _row(page, "T-RECENT")
+
+
+def test_a_new_client_reads_no_contact_yet_not_a_contradiction(demo_client, demo_auth):
+    me = _advisor("advisor1")
+    _client_with_visits("T-NEW", me, [])
+    demo_auth.login("advisor1")
+    row = _row(demo_client.get("/me/caseload").get_data(as_text=True), "T-NEW")
+    assert "none yet" in row and "no contact yet" in row and 'class="attention"' in row
+    assert "never" not in row and "no contact for" not in row and "<td>0</td>" in row
