@@ -1,13 +1,14 @@
 """Error pages: JSON for the API, HTML elsewhere; a 500 rolls the session back."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from caseload.extensions import db
+from caseload.form_once import AlreadySaved
 
 
 def _wants_json() -> bool:
@@ -34,14 +35,21 @@ def init_app(app) -> None:
         headers = [(name, value) for name, value in err.get_headers() if name.lower() != "content-type"]
         return body, status, headers
 
+    @app.errorhandler(AlreadySaved)
+    def already_saved(err: AlreadySaved):
+        # A repeated send of a form that adds something: back to where the first send went (caseload.form_once).
+        db.session.rollback()
+        flash(str(err), "success")
+        return redirect(err.location, 303)
+
     @app.errorhandler(StaleDataError)
     @app.errorhandler(IntegrityError)
     def write_race(err):
         # A safety net for races the services do not name: two writers met at the same row or unique key.
         db.session.rollback()
         app.logger.warning("write conflict on %s %s: %s", request.method, request.path, type(err).__name__)
-        return _render(409, "Changed at the same moment", "Someone else saved a change to the same record at the "
-                       "same moment. Nothing you entered was saved: reload the page and try again.")
+        return _render(409, "Changed at the same moment", "Another change to the same record was saved at the same "
+                       "moment. Nothing you entered was saved: reload the page and try again.")
 
     @app.errorhandler(Exception)
     def server_error(err):

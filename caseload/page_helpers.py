@@ -8,6 +8,7 @@ from typing import Callable, TypeVar
 from flask import abort, flash
 from wtforms.validators import ValidationError
 
+from caseload import form_once
 from caseload.extensions import db
 from caseload.values import parse_day
 from caseload.timegrid import OffGrid, check_on_grid
@@ -41,15 +42,21 @@ def invalid(form) -> None:
                                     for name, errors in form.errors.items() if name in form), "error")
 
 
-def submit(form, save: Callable[[], Saved], refusal: type[Exception], *, rollback: bool = False) -> Saved | None:
+def submit(form, save: Callable[[], Saved], refusal: type[Exception], *, rollback: bool = False,
+           once: str | None = None) -> Saved | None:
     """Validate the posted `form` and run `save()`, returning what it saved (never None).
 
     None when the form is invalid or the service raised `refusal`: the reason is already shown and the
     caller re-renders the form with status 400. `rollback` drops what a refused save had already changed.
+    `once`: for a form that adds something (form_once.Once), where a repeated send is sent back to; its
+    token is claimed in the save's transaction (a refused save releases it). Raises form_once.AlreadySaved.
     """
     if not form.validate_on_submit():
         invalid(form)
         return None
+    if once is not None:
+        form_once.claim(form, once)
+        rollback = True  # a refused save must release the claim, so the corrected form can be sent
     try:
         return save()
     except refusal as err:

@@ -6,6 +6,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from caseload.form_once import Once
 from caseload.forms import Form
 from caseload.services.notes import MAX_NOTE
 
@@ -14,22 +15,22 @@ DAY_CHOICES = [SelectChoice(value, label) for value, label in (
     ("sat", "Saturday"), ("sun", "Sunday"))]
 
 
-class NoteForm(Form):
+class NoteForm(Once, Form):
     body = TextAreaField("Contact note", validators=[DataRequired(), Length(max=MAX_NOTE)])
 
 
-class HandoverNoteForm(Form):
+class HandoverNoteForm(Once, Form):
     to = SelectField("Hand over to", coerce=int, validators=[InputRequired()])
     body = TextAreaField("Handover note", validators=[DataRequired(), Length(max=MAX_NOTE)])
 
 
-class WeeklyPreferenceForm(Form):
+class WeeklyPreferenceForm(Once, Form):
     day = SelectField("Day", choices=DAY_CHOICES)
     start = TimeField("From", validators=[DataRequired()])
     end = TimeField("Until", validators=[DataRequired()])
 
 
-class CaseWorkBlockForm(Form):
+class CaseWorkBlockForm(Once, Form):
     class Meta:  # shares field names with the other form on its page
         id_prefix = "once-"
 

@@ -99,7 +99,8 @@ def client(client_id):
 def add_note(client_id):
     client = my_client_or_404(client_id)
     form = NoteForm()
-    if submit(form, lambda: notes.add_note(client, form.body.data, current_user), notes.NoteRejected) is not None:
+    if submit(form, lambda: notes.add_note(client, form.body.data, current_user), notes.NoteRejected,
+              once=url_for("me.client", client_id=client.id)) is not None:
         flash("Note saved.", "success")
         return redirect(url_for("me.client", client_id=client.id))
     return _client_page(client, note_form=form, status=400)
@@ -112,7 +113,8 @@ def add_handover(client_id):
     form = HandoverNoteForm()
     form.to.choices = [SelectChoice(a.id, a.name) for a in notes.handover_recipients(my_advisor(), client)]
     note = submit(form, lambda: notes.add_handover(client, db.session.get(Advisor, form.to.data), form.body.data,
-                                                   current_user), notes.NoteRejected)
+                                                   current_user), notes.NoteRejected,
+                  once=url_for("me.client", client_id=client.id))
     if note is not None:
         flash(f"Handover note saved for {note.to_advisor.name}.", "success")
         return redirect(url_for("me.client", client_id=client.id))
@@ -165,7 +167,7 @@ def _add_time(form, **when) -> bool:
     """Save the posted weekly preference or one-off block (`when`: its day or date, and note)."""
     return submit(form, lambda: preferences.add_preference(my_advisor(), current_user, start=form.start.data,
                                                            end=form.end.data, **when),
-                  preferences.PreferenceRejected) is not None
+                  preferences.PreferenceRejected, once=url_for("me.my_time")) is not None
 
 
 @bp.post("/time/remove")

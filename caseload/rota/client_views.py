@@ -56,7 +56,7 @@ def new_client(team_id):
     _client_choices(team, form)
     client, status = save_posted(form, lambda: rota.add_client(
         team, form.reference.data, form.name.data, _named_advisor(form), _need(form), form.complexity.data,
-        current_user))
+        current_user), once=url_for("rota.clients", team_id=team.id))
     if client is not None:
         flash(f"{client.reference} added.", "success")
         return redirect(url_for("rota.clients", team_id=team.id))
@@ -140,7 +140,8 @@ def new_request(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
     form = _request_form(team, None if request.method == "POST" else {"client": request.args.get("client", "")})
     saved, status = save_posted(form, lambda: rota.add_request(
-        team, week_start, _request_fields(team, week_start, form), current_user))
+        team, week_start, _request_fields(team, week_start, form), current_user),
+        once=url_for("rota.requests", team_id=team.id, week=week))
     if saved is not None:
         flash("Request added.", "success")
         _warn(saved)

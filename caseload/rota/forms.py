@@ -9,6 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from caseload.form_once import Once
 from caseload.forms import Form
 from caseload.page_helpers import grid_time
 from caseload.timegrid import SLOT_MINUTES
@@ -18,7 +19,7 @@ COMPLEXITY = [SelectChoice(1, "1 · straightforward"), SelectChoice(2, "2 · som
               SelectChoice(3, "3 · complex")]
 
 
-class AbsenceForm(Form):
+class AbsenceForm(Once, Form):
     advisor = SelectField("Advisor", coerce=int, validators=[InputRequired()])
     start_day = DateField("First day", validators=[DataRequired()])
     end_day = DateField("Last day", validators=[Optional()])
@@ -55,13 +56,13 @@ class ClientForm(Form):
     version = HiddenField(validators=[DataRequired()])
 
 
-class NewClientForm(ClientForm):
+class NewClientForm(Once, ClientForm):
     reference = StringField("Reference", validators=[DataRequired(), Length(max=40)])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     version = HiddenField()
 
 
-class RequestForm(Form):
+class RequestForm(Once, Form):
     client = StringField("Client reference", validators=[DataRequired(), Length(max=40)])
     type = SelectField("Appointment type", coerce=int)
     duration_minutes = IntegerField("Minutes (leave empty for the type's length)",
@@ -97,7 +98,7 @@ class RequestForm(Form):
         return ok
 
 
-class ImportForm(Form):
+class ImportForm(Once, Form):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")])
     replace = BooleanField("Update clients that already exist (matched by reference)", default=False)
 

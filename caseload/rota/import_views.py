@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from caseload import form_once
 from caseload.auth.access import role_required
 from caseload.localtime import this_week_start
 from caseload.page_helpers import week_or_404
@@ -23,6 +24,7 @@ def import_clients(team_id):
     team = team_or_404(team_id)
     form, result = ImportForm(), None
     if form.validate_on_submit():
+        form_once.claim(form, url_for("rota.clients", team_id=team.id))
         result = csv_import.import_clients(team, _read(form), current_user, update_existing=form.replace.data)
         if result.ok:
             flash(f"Imported clients: {result.created} added, {result.updated} updated.", "success")
@@ -46,6 +48,7 @@ def import_requests(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
     form, result = ImportForm(), None
     if form.validate_on_submit():
+        form_once.claim(form, url_for("rota.requests", team_id=team.id, week=week))
         result = csv_import.import_requests(team, week_start, _read(form), current_user)
         if result.ok:
             flash(f"Imported {result.created} appointment requests.", "success")

@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from caseload import form_once
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc, week_days, week_start_of
@@ -67,18 +68,23 @@ def show_error(form, err: rota.RotaError) -> None:
     flash(str(err), "error")
 
 
-def save_posted(form, save):
+def save_posted(form, save, once: str | None = None):
     """Validate the posted `form` and run `save()`: (what it saved, None) once saved; otherwise (None, the status
-    to show the form again with): 200 when nothing was posted, 400 when invalid or refused, 409 when someone
-    else changed the record since the form was read."""
+    to show the form again with): 200 when nothing was posted, 400 when invalid or refused, 409 when the
+    record changed since the form was read. `once`: for a form that adds something, where a repeated send
+    goes back to (form_once.claim; raises form_once.AlreadySaved)."""
     if not form.validate_on_submit():
         return None, 400 if request.method == "POST" else 200
+    if once is not None:
+        form_once.claim(form, once)
     try:
         return save(), None
     except rota.EditConflict as err:
+        db.session.rollback()
         flash(str(err), "error")
         return None, 409
     except rota.RotaError as err:
+        db.session.rollback()  # also releases the form's claim, so the corrected form can be sent
         show_error(form, err)
         return None, 400
 
@@ -136,6 +142,7 @@ def add_absence(team_id, week):
     form = _absence_form(team)
     if form.validate_on_submit():
         starts_at, ends_at = _absence_times(team, form)
+        form_once.claim(form, url_for("rota.week", team_id=team.id, week=week))
         try:
             rota.add_absence(team, week_start, db.session.get(Advisor, form.advisor.data), starts_at, ends_at,
                              form.reason.data, form.note.data, current_user)
@@ -147,6 +154,7 @@ def add_absence(team_id, week):
             flash("Absence added. Re-plan the week to take it into account.", "success")
             return redirect(url_for("rota.week", team_id=team.id, week=week))
         except rota.RotaError as err:
+            db.session.rollback()  # releases the form's claim too
             show_error(form, err)
     else:
         flash("The absence was not added: " + "; ".join(e for errs in form.errors.values() for e in errs), "error")

@@ -1,0 +1,74 @@
+"""A form that adds something is saved once: a double click, the browser's back-and-resend or a retry
+after a lost answer finds the first send's answer instead of adding a twin (a second absence, note or
+request).
+
+Each such form carries a one-time `submission` token, made when the form is shown (`Once`). The view
+claims the token in the same transaction as the write (`claim`): the token is stored with the JSON API's
+Idempotency-Keys (`idempotency_keys`, unique per user), so the guarantee lives in the database and holds
+across processes; two sends at the same moment meet at that unique row and only one saves. A claim made by
+a save that is then refused is rolled back with it, so the corrected form can still be sent.
+
+A repeated send raises `AlreadySaved`; the app answers it (caseload/errors.py) by redirecting to where the
+first send went, with a message that nothing was added again.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms import HiddenField
+
+from caseload.extensions import db
+from caseload.models import IdempotencyKey
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+PREFIX = "form:"  # keeps form tokens apart from the API's Idempotency-Keys in the same table
+MESSAGE = "That form was sent twice: it was saved once, and nothing was added again."
+
+
+class AlreadySaved(Exception):
+    """This form's token was claimed by an earlier send; `location` is where that send went (a URL path)."""
+
+    def __init__(self, location: str):
+        super().__init__(MESSAGE)
+        self.location = location
+
+
+class Once:
+    """Mixin for a Form that adds something: a hidden one-time `submission` token (render `{{ form.submission }}`)."""
+
+    submission = HiddenField(default=lambda: secrets.token_urlsafe(18))
+
+
+def _stored(key: str) -> IdempotencyKey | None:
+    return db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == current_user.id,
+                                                          IdempotencyKey.key == key))
+
+
+def claim(form, location: str) -> None:
+    """Claim `form`'s token for the current transaction, before the write it guards.
+
+    `location`: where a repeated send is sent back to (the page the first send's answer redirects to).
+    Flushes at once, so a send racing this one waits at the unique row and then finds it. A form without
+    a usable token (a page cached from before tokens existed) is not guarded. Raises AlreadySaved.
+    """
+    token = getattr(getattr(form, "submission", None), "data", None) or ""
+    if not TOKEN.fullmatch(token):
+        return
+    key = PREFIX + token
+    if (first := _stored(key)) is not None:
+        raise AlreadySaved(first.body.get("location") or location)
+    row = IdempotencyKey(user_id=current_user.id, key=key, status=303, body={"location": location},
+                         fingerprint=hashlib.sha256(request.path.encode()).hexdigest())
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the other send committed first; nothing else of ours is in this transaction yet
+        db.session.rollback()
+        first = _stored(key)
+        raise AlreadySaved(first.body.get("location") if first is not None else location) from None
