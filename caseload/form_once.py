@@ -4,7 +4,7 @@ request).
 
 Each such form carries a one-time `submission` token, made when the form is shown (`Once`). The view
 claims the token in the same transaction as the write (`claim`): the token is stored with the JSON API's
-Idempotency-Keys (`idempotency_keys`, unique per user), so the guarantee lives in the database and holds
+Idempotency-Keys (services/idempotency.py: unique per user, kept 24 hours), so the guarantee lives in the database and holds
 across processes; two sends at the same moment meet at that unique row and only one saves. A claim made by
 a save that is then refused is rolled back with it, so the corrected form can still be sent.
 
@@ -19,12 +19,11 @@ import secrets
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField
 
 from caseload.extensions import db
-from caseload.models import IdempotencyKey
+from caseload.services import idempotency
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PREFIX = "form:"  # keeps form tokens apart from the API's Idempotency-Keys in the same table
@@ -45,11 +44,6 @@ class Once:
     submission = HiddenField(default=lambda: secrets.token_urlsafe(18))
 
 
-def _stored(key: str) -> IdempotencyKey | None:
-    return db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == current_user.id,
-                                                          IdempotencyKey.key == key))
-
-
 def claim(form, location: str) -> None:
     """Claim `form`'s token for the current transaction, before the write it guards.
 
@@ -61,14 +55,13 @@ def claim(form, location: str) -> None:
     if not TOKEN.fullmatch(token):
         return
     key = PREFIX + token
-    if (first := _stored(key)) is not None:
+    if (first := idempotency.stored(current_user.id, key)) is not None:
         raise AlreadySaved(first.body.get("location") or location)
-    row = IdempotencyKey(user_id=current_user.id, key=key, status=303, body={"location": location},
-                         fingerprint=hashlib.sha256(request.path.encode()).hexdigest())
-    db.session.add(row)
+    idempotency.remember(current_user.id, key, hashlib.sha256(request.path.encode()).hexdigest(), 303,
+                         {"location": location})
     try:
         db.session.flush()
     except IntegrityError:  # the other send committed first; nothing else of ours is in this transaction yet
         db.session.rollback()
-        first = _stored(key)
+        first = idempotency.stored(current_user.id, key)
         raise AlreadySaved(first.body.get("location") if first is not None else location) from None
