@@ -17,20 +17,49 @@ from caseload.page_helpers import week_or_404
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
 from caseload.rota.views import LEADERS, advisor_choices, in_team_or_404, save_posted, team_or_404
-from caseload.services import rota
+from caseload.services import listings, rota
 from caseload.services.coverage import request_warnings
-from caseload.services.problem import week_requests
+from caseload.services.problem import team_advisors
 
 
 # --- clients -----------------------------------------------------------------------------------------
+
+def _whole(name: str, allowed) -> int | None:
+    """A GET argument that must be one of `allowed` whole numbers; anything else means "any"."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and int(value) in allowed else None
+
+
+def _new() -> int | None:
+    """The id of the row just added (?new=), to highlight it."""
+    value = request.args.get("new", "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _list_query(sorts, **filters) -> listings.ListQuery:
+    """The list's search, filters, sort and page from the URL (a bad value means the default, never an error)."""
+    args = request.args
+    page = args.get("page", "")
+    return listings.ListQuery(q=(args.get("q") or "").strip()[:80], filters=filters,
+                              sort=args.get("sort") if args.get("sort") in sorts else "",
+                              desc=args.get("desc") == "1", page=int(page) if page.isdigit() and len(page) < 7 else 1)
+
 
 @bp.get("/t/<int:team_id>/clients")
 @role_required(*LEADERS)
 def clients(team_id):
     team = team_or_404(team_id)
-    search = request.args.get("q", "")
-    return render_template("rota/clients.html", team=team, clients=rota.team_clients(team, search), search=search,
-                           week=this_week_start(team.timezone))
+    advisors = team_advisors(team)
+    skills = list(db.session.scalars(select(Skill).order_by(Skill.name)))
+    advisor = request.args.get("advisor", "")
+    query = _list_query(listings.CLIENT_SORTS,
+                        advisor=listings.NOT_ALLOCATED if advisor == listings.NOT_ALLOCATED else
+                        _whole("advisor", {a.id for a in advisors}),
+                        need=_whole("need", {s.id for s in skills}), complexity=_whole("complexity", {1, 2, 3}))
+    return render_template("rota/clients.html", team=team, listing=listings.client_list(team, query), query=query,
+                           advisors=advisors, skills=skills, new=_new(),
+                           week=this_week_start(team.timezone), sorts=[("reference", "Reference"), ("name", "Name"),
+                           ("advisor", "Named advisor"), ("need", "Need"), ("complexity", "Complexity")])
 
 
 def _named_advisor(form) -> Advisor | None:
@@ -58,8 +87,10 @@ def new_client(team_id):
         team, form.reference.data, form.name.data, _named_advisor(form), _need(form), form.complexity.data,
         current_user), once=url_for("rota.clients", team_id=team.id))
     if client is not None:
-        flash(f"{client.reference} added.", "success")
-        return redirect(url_for("rota.clients", team_id=team.id))
+        flash(f"{client.reference} added. It is highlighted below.", "success")
+        page = listings.client_page(team, client)
+        return redirect(url_for("rota.clients", team_id=team.id, new=client.id, **({"page": page} if page > 1 else {}))
+                        + f"#client-{client.id}")
     return render_template("rota/client.html", team=team, client=None, form=form), status
 
 
@@ -93,8 +124,15 @@ def edit_client(team_id, client_id):
 @role_required(*LEADERS)
 def requests(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
-    return render_template("rota/requests.html", team=team, week=week_start, requests=week_requests(team, week_start),
-                           confirm=ConfirmForm(), tz=team.timezone)
+    types = list(db.session.scalars(select(AppointmentType).order_by(AppointmentType.name)))
+    args = request.args
+    query = _list_query(listings.REQUEST_SORTS, type=_whole("type", {t.id for t in types}),
+                        kind=args.get("kind") if args.get("kind") in ("support", "policing") else None,
+                        pinned=args.get("pinned") if args.get("pinned") in ("yes", "no") else None)
+    return render_template("rota/requests.html", team=team, week=week_start, listing=listings.request_list(
+        team, week_start, query), query=query, types=types, confirm=ConfirmForm(), tz=team.timezone,
+        new=_new(),
+        sorts=[("client", "Client"), ("type", "Type"), ("minutes", "Minutes")])
 
 
 def _request_form(team: Team, data=None) -> RequestForm:
@@ -143,9 +181,11 @@ def new_request(team_id, week):
         team, week_start, _request_fields(team, week_start, form), current_user),
         once=url_for("rota.requests", team_id=team.id, week=week))
     if saved is not None:
-        flash("Request added.", "success")
+        flash(f"Request added. {saved.client.reference}'s request is highlighted below.", "success")
         _warn(saved)
-        return redirect(url_for("rota.requests", team_id=team.id, week=week))
+        page = listings.request_page(team, saved)
+        return redirect(url_for("rota.requests", team_id=team.id, week=week, new=saved.id,
+                                **({"page": page} if page > 1 else {})) + f"#request-{saved.id}")
     return render_template("rota/request.html", team=team, week=week_start, form=form, item=None), status
 
 
