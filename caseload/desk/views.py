@@ -19,8 +19,8 @@ from caseload.auth.access import can_manage_team, role_required
 from caseload.desk.blueprint import bp
 from caseload.desk.forms import AskForm, AttendanceForm, BookForm, CancelForm
 from caseload.extensions import db
-from caseload.localtime import this_week_start
-from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role
+from caseload.localtime import this_week_start, to_local
+from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, utcnow
 from caseload.security import MAX_ID
 from caseload.services import booking, idempotency, notes, rota, series
 from caseload.services import attendance as attendance_service
@@ -337,8 +337,20 @@ def broken(team_id, week):
     if team is None or not can_manage_team(current_user, team):
         abort(404)
     week_start = week_or_404(week)
+    rows = attendance_service.broken_by_absences(team, week_start)
     return render_template("desk/broken.html", team=team, week=week_start,
-                           rows=attendance_service.broken_by_absences(team, week_start))
+                           rows=[(row, absence, _rebook_url(row, week_start)) for row, absence in rows])
+
+
+def _rebook_url(row, week_start) -> str:
+    """One click to the offers for moving a broken appointment: any time from its day (or today) to Friday,
+    with its own advisor's offers first (booking.offers puts them first for a rebooking)."""
+    first = max(row.start.date(), to_local(utcnow(), row.request.team.timezone).date())
+    days = [d for d in (week_start + timedelta(days=k) for k in range(5)) if d >= first]
+    windows = "\n".join(f"{d.isoformat()} 00:00-24:00" for d in days) or "\n".join(
+        f"{(week_start + timedelta(days=k)).isoformat()} 00:00-24:00" for k in range(5))
+    return url_for("desk.offers", client_id=row.request.client_id, type=row.request.type_id,
+                   week=week_start.isoformat(), windows=windows, replacing=row.request.id)
 
 
 @bp.app_template_filter("offer_time")

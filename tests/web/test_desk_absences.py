@@ -2,6 +2,8 @@
 one leaves the advisor's week and calendar feed at once."""
 from __future__ import annotations
 
+import re
+
 from datetime import timedelta
 
 from caseload.extensions import db
@@ -28,7 +30,11 @@ def test_an_absence_lists_what_it_breaks_and_each_can_be_rebooked(demo_client, d
     assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/desk/teams/{north.id}/{d.week()}/broken")
     page = demo_client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "breaks" in page and f"Rebook {client.reference}" in page
-    assert f"/desk/clients/{client.id}?rebook={item.request_id}" in page.replace("&amp;", "&")
+    link = re.search(r'<a href="([^"]*)">Rebook ' + client.reference, page).group(1).replace("&amp;", "&")
+    assert link.startswith(f"/desk/clients/{client.id}/offers?") and f"replacing={item.request_id}" in link
+    offers_page = demo_client.get(link)  # one click: the offers, its own advisor's first
+    assert offers_page.status_code == 200, offers_page.get_data(as_text=True)[:2000]
+    assert f"with {advisor.name}" in offers_page.get_data(as_text=True)
     # Rebook it (same advisor on another day first, else cover).
     ask = d.ask(client)
     ask.replacing = item.request
@@ -38,7 +44,7 @@ def test_an_absence_lists_what_it_breaks_and_each_can_be_rebooked(demo_client, d
         assert offers[0].advisor.id == advisor.id
     booking.book(north, ask, offers[0].advisor.id, offers[0].local, m.user("leader"))
     again = demo_client.get(answer.headers["Location"]).get_data(as_text=True)
-    assert f"rebook={item.request_id}" not in again.replace("&amp;", "&")
+    assert f"replacing={item.request_id}" not in again.replace("&amp;", "&")
     feed = calendar_feed.feed(advisor.user).decode()
     assert calendar_feed.appointment_uid(item.request_id) not in feed
     current = d.current()
