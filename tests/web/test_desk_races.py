@@ -127,3 +127,79 @@ def test_two_clients_for_one_advisor_time_and_one_client_with_two_advisors(demo_
     results = _race(demo_app, [(client.id, able[0].advisor.id, later.local), (client.id, able[1].advisor.id, later.local)])
     assert sorted(r if r == "booked" else r[0] for r in results) == ["booked", "conflict"], results
     _no_double_booking(d.current())
+
+
+def test_a_series_racing_single_bookings_of_its_instances_books_one_or_the_other(demo_app):
+    """A fortnightly series of 4 against 19 single bookings, each of one of its instances' times (another
+    client with the same advisor), all at once: the database lock lets through either the series (all 4)
+    or singles (one per instance time at most), never both for one time, and never part of the series."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from caseload.models import AppointmentRequest, BookingSeries
+    from caseload.services import series
+    from caseload.services.plans import published_plan
+
+    d.publish_week()
+    d.publish_week(d.week() + timedelta(weeks=2))
+    north, advisor = m.team("north"), m.user("advisor1").advisor
+    client = m.client_of("advisor1")
+    repeat = series.Repeat(2, 4)
+    mine = d.ask(client, advisor=advisor)
+    offer = series.series_offers(north, mine, repeat)[0]
+    # Other clients whom advisor1 could see at one of the series' times.
+    others = []
+    for k, start in enumerate(offer.starts):
+        week = d.week() + timedelta(weeks=2 * k)
+        for other in db.session.scalars(select(Client).where(Client.team_id == north.id, Client.id != client.id,
+                                                             Client.need_id == client.need_id)):
+            if any(o.advisor.id == advisor.id and o.local == start
+                   for o in booking.offers(north, d.ask(other, _exactly(start), week_start=week, advisor=advisor))):
+                others.append((other.id, start, week))
+                break
+    assert len(others) == 4, others
+    north_id, type_id, leader_id, client_id, advisor_id = north.id, d.follow_up().id, m.user("leader").id, client.id, advisor.id
+    jobs = [("series", None, None, None)] + [("single", *others[i % 4]) for i in range(19)]
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def run(index, what, other_id, start, week):
+        with demo_app.app_context():
+            try:
+                team, leader = db.session.get(Team, north_id), db.session.get(User, leader_id)
+                kind = db.session.get(AppointmentType, type_id)
+                if what == "series":
+                    ask = booking.Ask(db.session.get(Client, client_id), kind, d.week(), parse_windows(d.WHOLE_WEEK, d.week()))
+                else:
+                    ask = booking.Ask(db.session.get(Client, other_id), kind, week, parse_windows(_exactly(start), week))
+                db.session.commit()
+                barrier.wait(timeout=60)
+                if what == "series":
+                    series.book_series(team, ask, repeat, advisor_id, offer.starts, leader)
+                else:
+                    booking.book(team, ask, advisor_id, start, leader)
+                results[index] = (what, "booked")
+            except booking.BookingConflict:
+                results[index] = (what, "conflict")
+            except BaseException as err:  # noqa: BLE001 - reported to the test
+                results[index] = err
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(240)
+    assert all(isinstance(r, tuple) for r in results), results
+    singles = sum(1 for r in results if r == ("single", "booked"))
+    series_booked = ("series", "booked") in results
+    db.session.expire_all()
+    instances = db.session.scalar(select(func.count(AppointmentRequest.id)).where(AppointmentRequest.series_id.is_not(None)))
+    assert instances == (4 if series_booked else 0)  # all or nothing
+    assert db.session.scalar(select(func.count(BookingSeries.id))) == (1 if series_booked else 0)
+    # Each instance time went to the series or to one single booking, never both, never two singles.
+    assert singles == (0 if series_booked else 4), results
+    for k in (0, 2):
+        _no_double_booking(published_plan(north, d.week() + timedelta(weeks=k)))
