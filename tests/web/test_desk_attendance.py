@@ -152,3 +152,21 @@ def test_the_advisors_client_page_shows_appointments_attendance_and_continuity_i
     assert "with " + m.user("advisor1").advisor.name + " · Follow-up · attended" in section
     assert offer.start.strftime("%d %b %Y") in section.split("<h3>Past</h3>")[0]  # under Upcoming
     assert "Continuity: " in section and "attended contact" in section and "never" not in section
+
+
+def test_the_planners_history_for_the_next_week_counts_the_appointment_only_when_attended(demo_app):
+    from caseload.services.problem import client_sid
+
+    client, booked, a = _booked_with_history()
+    after = booked.offer.end + timedelta(hours=1)
+
+    def history():
+        db.session.expire_all()
+        problem = booking.desk_week(m.team("north"), d.next_week(), db.session.get(Client, client.id)).problem
+        return [h["advisor"] for h in next(c for c in problem["clients"] if c["id"] == client_sid(client.id))["history"]]
+
+    assert len(history()) == 3  # A A B: the booked appointment is no visit yet
+    attendance.mark(booked.request, "attended", m.user("leader"), now=after)
+    assert len(history()) == 4
+    attendance.mark(db.session.get(AppointmentRequest, booked.request.id), "dna", m.user("leader"), now=after)
+    assert len(history()) == 3
