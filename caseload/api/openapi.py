@@ -202,6 +202,14 @@ SCHEMAS["RequestChange"] = {
 # The booking desk's bodies and answers, in the same forms as the rest of the document.
 SCHEMAS.update(booking_docs.schemas(LOCAL_TIME, ONE_LINE, ID, WEEK["schema"]))
 
+# Optional on POST .../requests: a retry after a lost answer must not add the request twice.
+REQUEST_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
+               "description": "Optional: a key of your choosing (1-200 printable characters), new for each request. "
+                              "A retry with the same key and body returns the first answer (header "
+                              "`Idempotent-Replayed: true`) and adds nothing; the same key with another body is a "
+                              "422. Kept for 24 hours.",
+               "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[\x21-\x7e]+$"}}
+
 LOCATION = {"Location": {"description": "Where to poll the job", "schema": {"type": "string"}}}
 
 
@@ -246,8 +254,9 @@ def _document() -> dict:
             "/teams/{team_id}/weeks/{week}/requests": {
                 "get": _op("The week's appointment requests", "Requests", _list("Request"), 403, 404,
                            params=[team, week_param]),
-                "post": _op("Add an appointment request", "The new request", _ref("Request"), 400, 403, 404, 422,
-                            status="201", params=[team, week_param], body="RequestFields")},
+                "post": _op("Add an appointment request (an Idempotency-Key makes a retry safe)", "The new request",
+                            _ref("Request"), 400, 403, 404, 409, 422, status="201",
+                            params=[team, week_param, REQUEST_KEY], body="RequestFields")},
             "/requests/{request_id}": {
                 "get": _op("One request", "The request", _ref("Request"), 403, 404, params=[request]),
                 "patch": _op("Change a request (send the version you read)", "The changed request", _ref("Request"),

@@ -6,11 +6,16 @@ jobs are in plan_views.py; the OpenAPI document in openapi.py.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import time
 from datetime import date, datetime, timedelta
 
 from flask import request
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from caseload.api.blueprint import bp
 from caseload.api.schemas import ApiError, advisor_json, body, client_json, invalid, request_json, team_json
@@ -18,7 +23,7 @@ from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.localtime import from_local_text
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Role, Skill, Team
-from caseload.services import notes, rota
+from caseload.services import idempotency, notes, rota
 from caseload.values import ValueRejected, check_day, parse_day
 from caseload.timegrid import grid_message, on_grid
 from scheduler.model import TIME_FORMAT
@@ -32,6 +37,7 @@ FIELD_NAMES = {"client": "client_id", "named_advisor": "named_advisor_id", "pinn
 
 @bp.errorhandler(ApiError)
 def api_error(err: ApiError):
+    db.session.rollback()  # a refusal saves nothing: an Idempotency-Key claimed before it is released too
     return err.response()
 
 
@@ -253,12 +259,58 @@ def week_requests(team_id, week):
 def create_request(team_id, week):
     found, week_start = team_or_404(team_id, manage=True), week_or_404(week)
     data = body("RequestFields")
+    key, replay = _request_key(data)
+    if replay is not None:
+        return replay
     try:
         created = rota.add_request(found, week_start, _fields(found, week_start, data), by=current_user)
     except rota.RotaError as err:
-        db.session.rollback()
+        db.session.rollback()  # releases the key too
         raise refused(err) from err
-    return _with_warnings(created), 201, {"Location": f"/api/v1/requests/{created.id}"}
+    answer = _with_warnings(created)
+    if key is not None:  # the key's row was committed with the request; now it holds the answer
+        key.body = answer
+        db.session.commit()
+    return answer, 201, {"Location": f"/api/v1/requests/{created.id}"}
+
+
+REQUEST_KEY = re.compile(r"[\x21-\x7e]{1,200}")  # as the document's Idempotency-Key pattern
+
+
+def _request_key(data: dict):
+    """The optional Idempotency-Key of POST .../requests: (its row, claimed before the request is added, or None
+    without a key; the first answer to give again, or None).
+
+    A retry with a key already answered gets the first answer (201, `Idempotent-Replayed`); the same key with
+    another body is a 422; a key whose first send is still being saved is a 409. The claim is flushed at
+    once, so a racing retry waits at the unique (user, key) row instead of adding a twin."""
+    text = request.headers.get("Idempotency-Key")
+    if text is None:
+        return None, None
+    if not REQUEST_KEY.fullmatch(text):
+        raise invalid("Idempotency-Key", "must be 1-200 printable ASCII characters without spaces")
+    key = "request:" + text  # apart from the bookings' keys in the same table
+    fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    if (first := idempotency.stored(current_user.id, key)) is None:
+        idempotency.remember(current_user.id, key, fingerprint, 201, {})
+        try:
+            db.session.flush()
+            return idempotency.stored(current_user.id, key), None
+        except IntegrityError:  # the racing send committed first
+            db.session.rollback()
+            first = idempotency.stored(current_user.id, key)
+    if first.fingerprint != fingerprint:
+        raise invalid("Idempotency-Key", "this key was used for another request; send a new key")
+    for _ in range(30):  # the first send commits its request, then its answer: wait a moment for the answer
+        if first.body:
+            break
+        time.sleep(0.1)
+        db.session.rollback()  # nothing of ours to keep; a new transaction sees the first send's commit
+        first = idempotency.stored(current_user.id, key)
+    if not first.body:
+        raise ApiError(409, "A request with this Idempotency-Key is still being saved; retry in a moment.")
+    return None, (first.body, first.status, {"Location": f"/api/v1/requests/{first.body['id']}",
+                                             "Idempotent-Replayed": "true"})
 
 
 @bp.get("/requests/<int:request_id>")

@@ -208,3 +208,43 @@ def test_a_change_saved_between_our_check_and_our_write_is_still_a_conflict(api)
 def test_values_the_database_cannot_hold_are_422(api, change, field):
     response = _create(api, _good(_week(), **change))
     assert response.status_code == 422 and field in response.get_json()["fields"], response.get_json()
+
+
+def test_an_idempotency_key_makes_a_retry_add_nothing(api):
+    """A retry after a lost answer (same key, same body) gets the first answer and adds no second request."""
+    week = _week()
+    before = _count()
+    first = _create_with_key(api, _good(week), "retry-1")
+    assert first.status_code == 201
+    again = _create_with_key(api, _good(week), "retry-1")
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert again.headers["Location"] == first.headers["Location"]
+    assert _count() == before + 1
+    other = _create_with_key(api, _good(week, duration_minutes=45), "retry-1")
+    assert other.status_code == 422 and "Idempotency-Key" in other.get_json()["fields"]
+    assert _count() == before + 1
+    # Without a key, two sends are two requests (as before); a refused send does not use its key up.
+    assert _create(api, _good(week)).status_code == 201 and _create(api, _good(week)).status_code == 201
+    assert _count() == before + 3
+    refused = _create_with_key(api, _good(week, type="no-such-type"), "retry-2")
+    assert refused.status_code == 422
+    assert _create_with_key(api, _good(week), "retry-2").status_code == 201
+    assert _create_with_key(api, _good(week), "bad key with spaces").status_code == 422
+
+
+def _create_with_key(api, body, key):
+    return api.post("/teams/{team_id}/weeks/{week}/requests", team_id=m.team("north").id, week=_week(), json=body,
+                    headers={"Idempotency-Key": key})
+
+
+def test_two_sends_with_one_key_at_the_same_moment_add_one_request(demo_app):
+    from tests.web.test_races import race
+
+    week = _week()
+    clients = [ApiClient(demo_app.test_client(), "leader") for _ in range(2)]
+    before = _count()
+    results = race([lambda c=c: _create_with_key(c, _good(week), "race-1").status_code for c in clients],
+                   "idempotency_keys")
+    assert sorted(results) == [201, 201]
+    assert _count() == before + 1
