@@ -102,8 +102,10 @@ def cmd_bench(args) -> int:
     from scheduler.bench_offers import run_offer_bench
 
     if args.only in (None, "planner"):
-        run_bench(time_limit=args.time_limit, workers=args.workers, sizes=args.sizes, profiles=args.profiles,
-                  out=args.out, seed=args.seed)
+        command = "python -m scheduler " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "python -m scheduler bench"
+        run_bench(time_limit=args.time_limit, workers=args.workers, sizes=args.sizes, weeks=args.weeks,
+                  outside=not args.no_outside, out=args.out, mip_max_appointments=args.mip_max_appointments,
+                  replan=args.replan, command=command)
     if args.only in (None, "offers"):
         run_offer_bench(sizes=args.sizes, profiles=args.profiles, time_limit=args.offer_plan_time_limit,
                         workers=args.workers, requests=args.requests, moves_requests=args.moves_requests,
@@ -191,11 +193,17 @@ def _convert_uhhc_arguments(c) -> None:
 
 
 def _bench_arguments(r) -> None:
-    r.add_argument("--time-limit", type=float, default=60.0)
+    r.add_argument("--time-limit", type=float, default=60.0, help="seconds per planner run (and MIP peer)")
     r.add_argument("--workers", type=int, default=2)
-    r.add_argument("--sizes", type=int, nargs="+", default=[10, 30, 60, 120])
-    r.add_argument("--profiles", nargs="+", default=["jobcentre", "advice", "clinic"])
-    r.add_argument("--seed", type=int, default=1)
+    r.add_argument("--sizes", type=int, nargs="+", default=[10, 30, 60, 120], help="advisors per varied week")
+    r.add_argument("--weeks", type=int, default=20, help="varied weeks (seeds 1 … this) at each size")
+    r.add_argument("--no-outside", action="store_true", help="leave out the outside family (benchdata/uhhc)")
+    r.add_argument("--mip-max-appointments", type=int, default=400,
+                   help="run the MIP peer (HiGHS) only on weeks with at most this many appointments (0: never)")
+    r.add_argument("--replan", action="store_true", help="also re-plan each week after an absence")
+    r.add_argument("--profiles", nargs="+", default=["jobcentre", "advice", "clinic"],
+                   help="the offer sections' weeks (fixed profiles)")
+    r.add_argument("--seed", type=int, default=1, help="the offer sections' seed")
     r.add_argument("--out", default="BENCHMARKS.md")
     r.add_argument("--only", choices=["planner", "offers"],
                    help="regenerate only these sections, keeping the others in the file as they are")

@@ -15,12 +15,16 @@ The mapping (UHHC → the contract), applied by `convert(instance)`:
   `min_duration` (protected_block_minutes is that duration): like UHHC's soft "missed lunch break"
   cost, it is kept where the plan leaves room, but anywhere in the shift (UHHC's lunch window is not
   enforced).
-- **Patients → clients.** The first of `preferred_caregivers` is the **named advisor**; a patient
-  without preferences is a new client (`named_advisor: null`) whom the planner may allocate.
-  `need` is the first required service. **Complexity** = 1, + 1 if the patient needs two services,
-  + 1 if they are synchronised (simultaneous or sequential): double-handed care weighs more.
-  Caseloads: `caseload` = patients preferring the caregiver; `max_caseload` = caseload + an even
-  share of the new patients (rounded up), so every new patient can be allocated somewhere.
+- **Patients → clients.** A patient's first required service is an appointment of the client
+  `<patient>`; each further service (UHHC's double-handed care: a second caregiver comes) is the
+  appointment of a companion client `<patient>+2`, so the two visits may overlap as the carers do.
+  The **named advisor** is the first of `preferred_caregivers` who has the service's ability (else
+  the first listed); the companion's is the next preferred caregiver with its ability, else none.
+  A client without one is a new client (`named_advisor: null`) whom the planner may allocate.
+  `need` is the service. **Complexity** (patient and companion alike) = 1, + 1 if the patient needs
+  two services, + 1 if they are synchronised (simultaneous or sequential): double-handed care
+  weighs more. Caseloads: `caseload` = clients naming the caregiver; `max_caseload` = caseload + an
+  even share of the new clients (rounded up), so every new client can be allocated somewhere.
 - **Required services → appointments**, one per service (`<patient>/<service>`), kind `support`,
   `skill` = the service id, `duration_minutes` = its duration. Each UHHC time window constrains the
   *start* (`time_window_met: at_service_start`), so the contract's window (where the whole
@@ -30,9 +34,8 @@ The mapping (UHHC → the contract), applied by `convert(instance)`:
   the contract. `travel="buffer"` instead lengthens each visit by the median travel time from its
   patient to the other patients, rounded up to the grid (a crude allowance for getting there).
 - **Dropped, because the contract has no such rule** (counted in `generator.dropped`):
-  `incompatible_caregivers`; synchronisation (the two services of one patient cannot overlap, since
-  one client cannot be in two appointments at once, so a simultaneous pair is placed one after the
-  other); sequential distances; `optional` (every appointment weighs `assigned`); depots and routes.
+  `incompatible_caregivers`; synchronisation (a simultaneous pair need not start together, a
+  sequential pair keeps no distance); `optional` (every appointment weighs `assigned`); depots, routes.
 - Weights are the contract's defaults, not UHHC's cost components.
 
 `python -m scheduler convert-uhhc INSTANCE.json[.gz] --out week.json` runs it from the command line.
@@ -112,37 +115,29 @@ def convert(instance: dict, day: date = date(2026, 11, 23), travel: str = "none"
     def stamp(minute: int) -> str:
         return f"{day.isoformat()}T{_clock(DAY_START + minute)}"
 
-    patients = instance["patients"]
-    named = {p["id"]: (p.get("preferred_caregivers") or [None])[0] for p in patients}
-    carers = [c["id"] for c in instance["caregivers"]]
-    for pid, who in named.items():
-        if who is not None and who not in carers:
-            raise ValueError(f"patients[{pid}].preferred_caregivers: unknown caregiver {who!r}")
-    held = Counter(v for v in named.values() if v)
-    new = sum(v is None for v in named.values())
-    room = math.ceil(new / max(1, len(carers)))
-    advisors = []
-    for i, c in enumerate(instance["caregivers"]):
-        s, e = round(c["working_shift"]["start"]), round(c["working_shift"]["end"])
-        s, e = -(-s // slot) * slot, e // slot * slot
-        advisors.append({
-            "id": c["id"], "name": f"Carer {c['id']}", "skills": list(c["abilities"]), "roles": ["support"],
-            "availability": [{"start": stamp(s), "end": stamp(e)}] if e > s else [],
-            "protected_minutes": block if c.get("lunch_break") and e - s >= block else 0,
-            "caseload": held[c["id"]], "max_caseload": held[c["id"]] + room,
-        })
+    abilities = {c["id"]: set(c["abilities"]) for c in instance["caregivers"]}
+    for p in instance["patients"]:
+        for who in p.get("preferred_caregivers") or []:
+            if who not in abilities:
+                raise ValueError(f"patients[{p['id']}].preferred_caregivers: unknown caregiver {who!r}")
     clients, appointments = [], []
-    for p in patients:
+    for p in instance["patients"]:
         services = p["required_services"]
         sync = (p.get("synchronization") or {}).get("type")
         complexity = 1 + (len(services) > 1) + (len(services) > 1 and sync in ("simultaneous", "sequential"))
-        clients.append({"id": p["id"], "named_advisor": named[p["id"]], "need": services[0]["service"],
-                        "complexity": complexity, "history": []})
+        preferred = list(p.get("preferred_caregivers") or [])
         dropped["incompatible_caregivers"] += len(p.get("incompatible_caregivers") or [])
         dropped["synchronised_patients"] += sync in ("simultaneous", "sequential")
         dropped["optional_patients"] += bool(p.get("optional"))
         buffer = _travel_buffer(instance, p, slot) if travel == "buffer" else 0
         for k, service in enumerate(services):
+            able = [c for c in preferred if service["service"] in abilities[c]]
+            named = able[0] if able else (preferred[0] if preferred and k == 0 else None)
+            if named in preferred:
+                preferred.remove(named)  # the companion's carer is the next one
+            client = p["id"] if k == 0 else f"{p['id']}+{k + 1}"
+            clients.append({"id": client, "named_advisor": named, "need": service["service"],
+                            "complexity": complexity, "history": []})
             minutes = -(-round(service["duration"]) // slot) * slot + buffer
             windows = []
             for w in p["time_windows"]:
@@ -152,12 +147,23 @@ def convert(instance: dict, day: date = date(2026, 11, 23), travel: str = "none"
                     windows.append({"start": stamp(lo), "end": stamp(hi)})
                 else:
                     dropped["windows_too_short"] += 1
-            if not windows:
-                continue
-            appointments.append({"id": f"{p['id']}/{service['service']}" + (f"#{k}" if any(
-                s["service"] == service["service"] for s in services[:k]) else ""),
-                "client": p["id"], "kind": "support", "skill": service["service"],
-                "duration_minutes": minutes, "windows": windows})
+            if windows:
+                appointments.append({"id": f"{p['id']}/{service['service']}" + (f"#{k}" if any(
+                    s["service"] == service["service"] for s in services[:k]) else ""),
+                    "client": client, "kind": "support", "skill": service["service"],
+                    "duration_minutes": minutes, "windows": windows})
+    held = Counter(c["named_advisor"] for c in clients if c["named_advisor"])
+    room = math.ceil(sum(c["named_advisor"] is None for c in clients) / max(1, len(instance["caregivers"])))
+    advisors = []
+    for c in instance["caregivers"]:
+        s, e = round(c["working_shift"]["start"]), round(c["working_shift"]["end"])
+        s, e = -(-s // slot) * slot, e // slot * slot
+        advisors.append({
+            "id": c["id"], "name": f"Carer {c['id']}", "skills": list(c["abilities"]), "roles": ["support"],
+            "availability": [{"start": stamp(s), "end": stamp(e)}] if e > s else [],
+            "protected_minutes": block if c.get("lunch_break") and e - s >= block else 0,
+            "caseload": held[c["id"]], "max_caseload": held[c["id"]] + room,
+        })
     return {
         "format": PROBLEM_FORMAT,
         "horizon": {"start": day.isoformat(), "days": 1, "slot_minutes": slot, "timezone": "Europe/Rome",

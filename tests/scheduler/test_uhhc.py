@@ -28,7 +28,7 @@ def tiny() -> dict:
              "incompatible_caregivers": ["c1"], "optional": True},
             {"id": "p1", "required_services": [{"service": "s0", "duration": 45}, {"service": "s1", "duration": 30}],
              "distance_matrix_index": 2, "time_windows": [{"start": 90.00000000000001, "end": 210}],
-             "synchronization": {"type": "simultaneous"}},
+             "synchronization": {"type": "simultaneous"}, "preferred_caregivers": ["c1", "c2"]},
             {"id": "p2", "required_services": [{"service": "s1", "duration": 60}, {"service": "s0", "duration": 15}],
              "distance_matrix_index": 3, "time_windows": [{"start": 0, "end": 540}], "synchronization": {"type": "independent"}},
         ],
@@ -47,11 +47,16 @@ def test_the_mapping():
     assert c1["skills"] == ["s0", "s1"] and c1["roles"] == ["support"]
     assert (c1["protected_minutes"], c2["protected_minutes"]) == (30, 0)  # the lunch break
     clients = {c["id"]: c for c in doc["clients"]}
-    assert clients["p0"]["named_advisor"] == "c2"  # the first preferred caregiver
-    assert clients["p1"]["named_advisor"] is None  # no preference: a new client
-    assert [clients[p]["complexity"] for p in ("p0", "p1", "p2")] == [1, 3, 2]
-    # c2 holds p0; the two new patients are shared out: room for one more each
-    assert (c1["caseload"], c1["max_caseload"], c2["caseload"], c2["max_caseload"]) == (0, 1, 1, 2)
+    # each further service is a companion client's (the second carer's visit)
+    assert set(clients) == {"p0", "p1", "p1+2", "p2", "p2+2"}
+    # the first preferred caregiver who has the ability: c2 lacks s0, so p0's named advisor is c1
+    assert clients["p0"]["named_advisor"] == "c1"
+    # p1's first service goes to c1, its second (s1) to the next preferred caregiver, c2
+    assert (clients["p1"]["named_advisor"], clients["p1+2"]["named_advisor"]) == ("c1", "c2")
+    assert clients["p2"]["named_advisor"] is None and clients["p2+2"]["named_advisor"] is None  # new clients
+    assert [clients[c]["complexity"] for c in ("p0", "p1", "p1+2", "p2", "p2+2")] == [1, 3, 3, 2, 2]
+    # c1 holds p0 and p1, c2 holds p1+2; the two new clients are shared out: room for one more each
+    assert (c1["caseload"], c1["max_caseload"], c2["caseload"], c2["max_caseload"]) == (2, 3, 1, 2)
     appts = {a["id"]: a for a in doc["appointments"]}
     assert set(appts) == {"p0/s0", "p1/s0", "p1/s1", "p2/s1", "p2/s0"}
     # a window on the start becomes [start, end + duration]; two windows stay two
@@ -59,6 +64,7 @@ def test_the_mapping():
                                          {"start": "2026-11-23T13:00", "end": "2026-11-23T14:30"}]
     assert appts["p1/s0"]["windows"] == [{"start": "2026-11-23T09:30", "end": "2026-11-23T12:15"}]
     assert appts["p1/s0"]["duration_minutes"] == 45 and appts["p1/s0"]["skill"] == "s0"
+    assert (appts["p1/s0"]["client"], appts["p1/s1"]["client"]) == ("p1", "p1+2")
     assert doc["generator"]["dropped"] == {"incompatible_caregivers": 1, "synchronised_patients": 1,
                                            "optional_patients": 1}
     assert len(problem.appointments) == 5
