@@ -75,7 +75,7 @@ def seed_demo_command(if_empty, teams, clients, requests):
 @click.password_option()
 def create_user_command(username, role, display_name, password):
     """Create a user account."""
-    from caseload.services.users import UserError, create_user
+    from caseload.services.people.users import UserError, create_user
     from caseload.models import Role
 
     try:

@@ -4,7 +4,7 @@ request).
 
 Each such form carries a one-time `submission` token, made when the form is shown (`Once`). The view
 claims the token in the same transaction as the write (`claim`): the token is stored with the JSON API's
-Idempotency-Keys (services/idempotency.py: unique per user, kept 24 hours), so the guarantee lives in the database and holds
+Idempotency-Keys (services/desk/idempotency.py: unique per user, kept 24 hours), so the guarantee lives in the database and holds
 across processes; two sends at the same moment meet at that unique row and only one saves. A claim made by
 a save that is then refused is rolled back with it, so the corrected form can still be sent.
 
@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField
 
 from caseload.extensions import db
-from caseload.services import idempotency
+from caseload.services.desk import idempotency
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PREFIX = "form:"  # keeps form tokens apart from the API's Idempotency-Keys in the same table

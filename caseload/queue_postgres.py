@@ -7,7 +7,7 @@ taken with `DELETE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING 
 poll the same table and each queued task goes to exactly one of them, without blocking one another.
 
 Like every huey storage it has no acknowledgement: a task is gone from the queue once a consumer took it; a
-consumer killed mid-task loses it, and the planning job's heartbeat and reaper (services/job_watch.py) say so.
+consumer killed mid-task loses it, and the planning job's heartbeat and reaper (services/planning/job_watch.py) say so.
 URL: `postgresql://user:password@host:port/db` (a `postgresql+psycopg://` SQLAlchemy URL is accepted too).
 """
 from __future__ import annotations

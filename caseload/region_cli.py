@@ -1,6 +1,6 @@
 """Command line for the region: `flask --app caseload region plan|status|cancel --week …`.
 
-The same service as the region page (services/region.py): one planning job per team on the shared queue,
+The same service as the region page (services/region/runs.py): one planning job per team on the shared queue,
 run by whatever consumers are started (`huey_consumer caseload.worker.huey`, on any machine).
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 import click
 from flask.cli import AppGroup
 
-from caseload.services import region
+from caseload.services.region import runs as region
 from caseload.services.demo import TIMEZONE
 from caseload.week_cli import _week
 
@@ -90,11 +90,11 @@ def bench_command(teams, time_limit, consumer_counts, week_text):
     (`huey_consumer caseload.worker.huey`, one worker each), plan the teams' week, and report the wall time,
     jobs per minute, the consumer time per job outside the solver (queue, claim, problem, save), and the
     speed-up over the first round. Needs a shared queue (CASELOAD_QUEUE_URL postgresql:// or redis://)."""
-    from caseload.services import region_bench
+    from caseload.services.region import bench
 
     week = _region_week(week_text)
     try:
-        rounds = region_bench.run(week, teams, time_limit, consumer_counts, echo=click.echo)
-    except region_bench.BenchError as err:
+        rounds = bench.run(week, teams, time_limit, consumer_counts, echo=click.echo)
+    except bench.BenchError as err:
         raise click.ClickException(str(err)) from None
-    click.echo(region_bench.table(rounds))
+    click.echo(bench.table(rounds))

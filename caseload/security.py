@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter
 from caseload.auth.access import PUBLIC_ATTR, ROLES_ATTR
 from caseload.extensions import db, login_manager
 from caseload.models import User
-from caseload.services.api_tokens import hash_api_token
+from caseload.services.people.api_tokens import hash_api_token
 
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER column (ids, versions)
 

@@ -61,8 +61,8 @@ week_option = click.option("--week", "week_text", required=True,
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
 def export_problem(team_name, week_text, out):
     """Write the week's caseload-problem/1 document (the published plan, if any, as `previous`)."""
-    from caseload.services.plans import published_plan
-    from caseload.services.problem import build_problem
+    from caseload.services.planning.plans import published_plan
+    from caseload.services.planning.problem import build_problem
 
     team = _team(team_name)
     week = _week(week_text, team)
@@ -91,9 +91,9 @@ def _format_figures(figures: dict) -> str:
 @click.option("--time-limit", type=float, default=None, help="Seconds (default: SOLVER_TIME_LIMIT_S).")
 def plan(team_name, week_text, time_limit):
     """Solve the week here and now, save it as a draft plan and print the figures."""
-    from caseload.services.planning import solver
-    from caseload.services.plans import published_plan, save_plan
-    from caseload.services.problem import build_problem
+    from caseload.services.planning.runs import solver
+    from caseload.services.planning.plans import published_plan, save_plan
+    from caseload.services.planning.problem import build_problem
 
     team = _team(team_name)
     week = _week(week_text, team)
@@ -121,7 +121,7 @@ def plan(team_name, week_text, time_limit):
               help="Also write the problem this plan solved (to check it even if the week changed since).")
 def export_plan(team_name, week_text, out, problem_out):
     """Write the week's latest plan as a caseload-solution/1 document."""
-    from caseload.services.plans import latest_plan
+    from caseload.services.planning.plans import latest_plan
 
     team = _team(team_name)
     week = _week(week_text, team)

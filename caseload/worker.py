@@ -5,6 +5,6 @@ importing the task modules registers their tasks with the consumer.
 """
 from caseload import create_app
 from caseload.jobs import huey  # noqa: F401 - the consumer's target
-from caseload.services import job_reaper, planning, weights  # noqa: F401 - register their tasks and the reaper
+from caseload.services.planning import job_reaper, runs, weights  # noqa: F401 - register their tasks and the reaper
 
 app = create_app()

@@ -133,7 +133,7 @@ def demo_auth(demo_client):
 def make_user(app):
     """Create a user: make_user("administrator", "ann", password="secret")."""
     from caseload.models import Role
-    from caseload.services.users import create_user
+    from caseload.services.people.users import create_user
 
     def make(role: str, username: str, password: str = "demo", display_name: str | None = None):
         return create_user(username=username, display_name=display_name or username.title(), role=Role(role),

@@ -64,7 +64,7 @@ def test_export_plan_without_a_plan_fails_clearly(demo_app, tmp_path):
 def test_a_solver_crash_saves_no_draft(demo_app, monkeypatch):
     """The runner hands back a valid fallback plan marked `solver_error` when the solver process died:
     the command fails as the page's planning job does, and saves nothing."""
-    from caseload.services import planning
+    from caseload.services.planning import runs as planning
     from scheduler import solve
 
     def crashed(problem, **options):

@@ -8,8 +8,8 @@ from caseload.admin.blueprint import bp
 from caseload.admin.forms import NONE, AuditFilterForm
 from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required
-from caseload.services import admin
-from caseload.services import audit_log as audit_search
+from caseload.services.people import admin
+from caseload.services import audit
 
 
 @bp.get("/audit")
@@ -18,10 +18,10 @@ def audit_log():
     form = AuditFilterForm(request.args)
     form.user.choices = [SelectChoice(NONE, "— anyone —")] + [SelectChoice(u.id, u.username)
                                                             for u in admin.all_users()]
-    form.action.choices = [SelectChoice("", "— any —")] + [SelectChoice(a) for a in audit_search.audit_actions()]
+    form.action.choices = [SelectChoice("", "— any —")] + [SelectChoice(a) for a in audit.audit_actions()]
     ok = form.validate()
     page = request.args.get("page", 1, type=int)
-    result = audit_search.search_audit(
+    result = audit.search_audit(
         user_id=form.user.data if ok and form.user.data else None, action=form.action.data if ok else None,
         since=form.since.data if ok else None, until=form.until.data if ok else None, page=page)
     # Page links keep the filters.

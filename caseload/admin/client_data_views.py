@@ -16,8 +16,8 @@ from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.forms import Form
 from caseload.models import Client, Role
-from caseload.services import client_data
-from caseload.services.rota import teams_for
+from caseload.services.clients import client_data
+from caseload.services.rota.week import teams_for
 
 KEEPERS = (Role.ADMIN, Role.LEADER)
 

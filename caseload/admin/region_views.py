@@ -12,7 +12,7 @@ from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required
 from caseload.localtime import this_week_start
 from caseload.page_helpers import invalid
-from caseload.services import region
+from caseload.services.region import runs as region
 from caseload.services.demo import TIMEZONE
 
 

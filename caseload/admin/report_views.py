@@ -11,7 +11,7 @@ from caseload.admin.blueprint import bp
 from caseload.auth.access import role_required
 from caseload.models import Role
 from caseload.services import reports
-from caseload.services.rota import teams_for
+from caseload.services.rota.week import teams_for
 
 READERS = (Role.ADMIN, Role.LEADER)
 

@@ -19,7 +19,8 @@ from caseload.auth.forms import ConfirmForm
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentType, Client, Role, Skill, Team, User
 from caseload.page_helpers import submit
-from caseload.services import admin, api_tokens
+from caseload.services.people import admin
+from caseload.services.people import api_tokens
 
 ADMIN = Role.ADMIN
 

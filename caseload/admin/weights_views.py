@@ -15,7 +15,8 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Team
 from caseload.page_helpers import invalid
-from caseload.services import admin, weights
+from caseload.services.people import admin
+from caseload.services.planning import weights
 
 
 def _forms(profile, what_if: WhatIfForm | None = None, form: WeightsForm | None = None):

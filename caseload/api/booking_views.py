@@ -22,7 +22,10 @@ from caseload.auth.access import role_required
 from caseload.api.views import ANYONE, _windows, client_or_404, not_found, team_or_404
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, AppointmentType, IdempotencyKey, Role, Team
-from caseload.services import attendance, booking, idempotency, series
+from caseload.services.desk import attendance
+from caseload.services.desk import booking
+from caseload.services.desk import idempotency
+from caseload.services.desk import series
 
 KEY = re.compile(r"[\x21-\x7e]{1,200}")  # as the document's Idempotency-Key pattern
 # Service field names -> API field names.

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from caseload.api.blueprint import bp
 from caseload.extensions import db
 from caseload.models import User
-from caseload.services.api_tokens import issue_api_token, revoke_api_token
+from caseload.services.people.api_tokens import issue_api_token, revoke_api_token
 
 
 @bp.cli.command("api-token")

@@ -10,7 +10,8 @@ from caseload.api.views import LEADERS, managed_or_404, team_or_404, week_or_404
 from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.models import Plan, SolveJob
-from caseload.services import planning, plans
+from caseload.services.planning import runs as planning
+from caseload.services.planning import plans
 
 
 def _plan_or_404(plan_id: int) -> Plan:

@@ -9,7 +9,7 @@ from caseload.api.schemas import body, job_body
 from caseload.api.views import week_or_404
 from caseload.auth.access import role_required
 from caseload.models import Role
-from caseload.services import region
+from caseload.services.region import runs as region
 
 
 def region_json(week, **extra) -> dict:

@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 from caseload.api.openapi import LOCAL_END, LOCAL_TIME, SCHEMAS
 from caseload.localtime import to_local
 from caseload.models import Advisor, AppointmentRequest, Client, Plan, SolveJob, Team
-from caseload.services.planning import job_json
+from caseload.services.planning.runs import job_json
 from caseload.values import MAX_JSON_DEPTH, day_in_range, json_too_deep, range_text, text_problem
 from scheduler.model import TIME_FORMAT
 

@@ -12,8 +12,8 @@ from caseload.auth.blueprint import bp
 from caseload.auth.forms import ConfirmForm
 from caseload.auth.access import role_required
 from caseload.models import Role
-from caseload.services import api_tokens
-from caseload.services.users import zone_of
+from caseload.services.people import api_tokens
+from caseload.services.people.users import zone_of
 
 ALL_ROLES = tuple(Role)
 

@@ -6,7 +6,7 @@ from caseload.auth.access import home_endpoint, public, role_required
 from caseload.auth.forms import LoginForm, PasswordForm
 from caseload.extensions import limiter
 from caseload.models import Role
-from caseload.services import accounts
+from caseload.services.people import accounts
 
 ALL_ROLES = tuple(Role)
 

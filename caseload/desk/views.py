@@ -22,8 +22,12 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local
 from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, utcnow
 from caseload.security import MAX_ID
-from caseload.services import booking, idempotency, notes, rota, series
-from caseload.services import attendance as attendance_service
+from caseload.services.desk import booking
+from caseload.services.desk import idempotency
+from caseload.services.clients import notes
+from caseload.services.rota import week as rota
+from caseload.services.desk import series
+from caseload.services.desk import attendance as attendance_service
 
 ANYONE = (Role.ADMIN, Role.LEADER, Role.ADVISOR)
 WEEKS_AHEAD = 8

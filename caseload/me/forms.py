@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from caseload.form_once import Once
 from caseload.forms import Form
-from caseload.services.notes import MAX_NOTE
+from caseload.services.clients.notes import MAX_NOTE
 
 DAY_CHOICES = [SelectChoice(value, label) for value, label in (
     ("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday"),

@@ -20,9 +20,11 @@ from caseload.me.forms import (
 )
 from caseload.models import Advisor, Client, Role
 from caseload.page_helpers import submit, week_or_404
-from caseload.services import calendar_feed as feeds
-from caseload.services import attendance, caseload, notes, preferences
-from caseload.services.problem import week_targets
+from caseload.services.clients import caseload, notes
+from caseload.services.desk import attendance
+from caseload.services.people import calendar_feed as feeds
+from caseload.services.people import preferences
+from caseload.services.planning.problem import week_targets
 
 ADVISOR = Role.ADVISOR
 

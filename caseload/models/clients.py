@@ -100,11 +100,11 @@ class AppointmentRequest(Base):
     purpose: Mapped[str | None] = mapped_column(String(200))
     pinned_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"))
     pinned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Booked at the desk (caseload/services/booking.py): who and when; cancelled ones stay for the record.
+    # Booked at the desk (caseload/services/desk/booking.py): who and when; cancelled ones stay for the record.
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # After its start: attended, dna (did not attend) or cancelled_late (caseload/services/attendance.py).
+    # After its start: attended, dna (did not attend) or cancelled_late (caseload/services/desk/attendance.py).
     attendance: Mapped[str | None] = mapped_column(String(20))
     attendance_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     attendance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -113,7 +113,7 @@ class SolveJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Written every few seconds by the consumer running the job; a stale one means the consumer died
-    # (services/job_watch.py). `worker` is that run's token ("host:pid:random"): only it may finish the job.
+    # (services/planning/job_watch.py). `worker` is that run's token ("host:pid:random"): only it may finish the job.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     worker: Mapped[str | None] = mapped_column(String(120))
 

@@ -17,9 +17,10 @@ from caseload.page_helpers import week_or_404
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
 from caseload.rota.views import LEADERS, advisor_choices, in_team_or_404, save_posted, team_or_404
-from caseload.services import listings, rota
-from caseload.services.coverage import request_warnings
-from caseload.services.problem import team_advisors
+from caseload.services.planning.problem import team_advisors
+from caseload.services.rota import listings
+from caseload.services.rota import week as rota
+from caseload.services.rota.coverage import request_warnings
 
 
 # --- clients -----------------------------------------------------------------------------------------

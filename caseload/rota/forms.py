@@ -125,7 +125,7 @@ class MoveForm(Form):
     version = HiddenField(validators=[DataRequired()])
     # Asked for only when the move goes against the client's named advisor (adjust.move_warnings); audited.
     reason = TextAreaField("Reason (kept in the audit log)", validators=[Optional(), Length(max=500)])
-    # A planner offer chosen in the team view (services/move_offers.py token): its other moves come with it.
+    # A planner offer chosen in the team view (services/planning/move_offers.py token): its other moves come with it.
     offer = HiddenField(validators=[Optional(), Length(max=4000)])
 
 

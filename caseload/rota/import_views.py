@@ -11,7 +11,8 @@ from caseload.page_helpers import week_or_404
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import ImportForm
 from caseload.rota.views import LEADERS, team_or_404
-from caseload.services import csv_import, csv_templates
+from caseload.services.rota import csv_import
+from caseload.services.rota import csv_templates
 
 
 def _read(form: ImportForm) -> bytes:

@@ -16,9 +16,14 @@ from caseload.page_helpers import week_or_404
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
 from caseload.rota.views import LEADERS, advisor_in_team, managed_or_404, team_or_404
-from caseload.services import adjust, move_offers, plan_words, planning, plans, team_grid
-from caseload.services.problem import TEXT, advisor_sid, team_advisors
-from caseload.services.publish_summary import publish_summary
+from caseload.services.planning import adjust
+from caseload.services.planning import move_offers
+from caseload.services.planning import plan_words
+from caseload.services.planning import runs as planning
+from caseload.services.planning import plans
+from caseload.services.planning import team_grid
+from caseload.services.planning.problem import TEXT, advisor_sid, team_advisors
+from caseload.services.planning.publish_summary import publish_summary
 
 
 def _plan_or_404(plan_id: int) -> Plan:

@@ -19,9 +19,11 @@ from caseload.models import Absence, Advisor, Role, Team
 from caseload.page_helpers import week_or_404
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import NONE, AbsenceForm, ConfirmForm, PlanForm, ProtectedForm
-from caseload.services import planning, plans, rota
-from caseload.services.attendance import broken_by_absences
-from caseload.services.problem import team_advisors, week_requests
+from caseload.services.planning import runs as planning
+from caseload.services.planning import plans
+from caseload.services.rota import week as rota
+from caseload.services.desk.attendance import broken_by_absences
+from caseload.services.planning.problem import team_advisors, week_requests
 
 LEADERS = (Role.LEADER, Role.ADMIN)
 

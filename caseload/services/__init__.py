@@ -1,1 +1,19 @@
-"""Services: the verbs of the product. They commit or roll back; views never do."""
+"""Services: the verbs of the product, grouped by the product's areas. They commit or roll back; views never do.
+
+- `planning/`: a team's week as the planner sees it and back: the problem (`problem`), background runs
+  (`runs`, `job_watch`, `job_reaper`), draft and published plans (`plans`), adjusting a draft (`adjust`,
+  and its click-to-move offers `move_offers`),
+  the review page's team view (`team_grid`), publishing (`publish_summary`), the weights and their what-if
+  (`weights`), and the planner's words for a leader (`plan_words`, `rule_text`).
+- `rota/`: the week's working time and the work to place (`week`: absences, targets, clients, requests),
+  pins (`pins`), entry warnings (`coverage`), CSV import and its templates (`csv_import`, `csv_templates`),
+  the paged lists of clients and requests (`listings`).
+- `desk/`: the booking desk (`booking`, `series`, `idempotency`) and attendance (`attendance`).
+- `clients/`: an advisor's week and caseload (`caseload`, `calendar_grid`), notes (`notes`), a client's own
+  data (`client_data`).
+- `people/`: accounts and sign-in (`accounts`, `users`, `api_tokens`), administrators' set-up (`admin`), an
+  advisor's own time and calendar feed (`preferences`, `calendar_feed`).
+- `region/`: every team's week at once (`runs`) and its bench (`bench`).
+- `audit` (the audit log, written and read), `reports`, `csv_export` (every CSV download) and `demo` (the demo
+  office) serve all areas.
+"""

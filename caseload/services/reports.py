@@ -2,7 +2,7 @@
 
 Each report gives a chart (labels and series, for Chart.js) and the same figures as table rows (for CSV).
 A visit is an attended contact: the contact history and the appointments marked attended at the desk
-(services/attendance.py). A published plan is what was planned, not what happened: its appointments count
+(services/desk/attendance.py). A published plan is what was planned, not what happened: its appointments count
 only once marked attended, so the coming week's plan adds no visits and a DNA is none. The named advisor is
 the client's named advisor today: the history of reallocations is not kept, so a client who changed advisor
 counts against the new one. The DNA report counts the appointments whose attendance was recorded.
@@ -20,7 +20,7 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, week_start_of
 from caseload.models import Advisor, AppointmentRequest, Client, Contact, Plan, PlanItem, Team
 from caseload.services.csv_export import csv_text
-from caseload.services.problem import db_id
+from caseload.services.planning.problem import db_id
 
 DEFAULT_WEEKS = 12
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

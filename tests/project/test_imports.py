@@ -5,8 +5,14 @@ inside functions included, so a cycle cannot hide behind a function-level import
 """
 from __future__ import annotations
 
+import ast
+import pathlib
+
 import grimp
 import pytest
+
+from caseload.jobs import huey
+from caseload.services.planning import runs
 
 BLUEPRINTS = ("caseload.admin", "caseload.api", "caseload.auth", "caseload.me", "caseload.rota",
               "caseload.site", "caseload.health")
@@ -85,3 +91,32 @@ def test_the_cycle_finder_finds_a_cycle():
                  ("caseload.c", "caseload.d")):
         graph.add_import(importer=a, imported=b)
     assert _cycles(graph) == [["caseload.a", "caseload.b", "caseload.c"]]
+
+
+def _task_modules() -> set[str]:
+    """Modules of caseload that register a huey task or start-up hook (decorators `@huey.task`, `@huey.on_startup`, …)."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    found = set()
+    for path in (root / "caseload").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and any(
+                    isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and isinstance(d.func.value, ast.Name)
+                    and d.func.value.id == "huey" for d in node.decorator_list):
+                found.add(".".join(path.relative_to(root).with_suffix("").parts))
+    return found
+
+
+def test_the_consumer_imports_every_module_that_registers_a_task(graph):
+    """huey finds a task by its module path and name (`caseload.services.planning.runs.run_plan_job`): the consumer
+    (`huey_consumer caseload.worker.huey`) knows only the tasks of the modules caseload.worker imports, so a task
+    module it misses (or a module moved without updating it) leaves every message for that task unrunnable."""
+    modules = _task_modules()
+    assert "caseload.services.planning.runs" in modules  # the finder sees run_plan_job's module
+    assert modules <= graph.find_modules_directly_imported_by("caseload.worker")
+
+
+def test_a_queued_plan_job_resolves_to_run_plan_job():
+    """A message the web app enqueues names the task the consumer's registry returns (the name round-trips)."""
+    message = huey._registry.create_message(runs.run_plan_job.s(1))
+    assert message.name == "caseload.services.planning.runs.run_plan_job"
+    assert huey._registry.string_to_task(message.name) is runs.run_plan_job.task_class

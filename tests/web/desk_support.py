@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AppointmentRequest, AppointmentType, Plan, PlanItem
-from caseload.services import booking
-from caseload.services.plans import publish_plan, published_plan, save_plan
-from caseload.services.problem import build_problem
-from caseload.services.rota import parse_windows
+from caseload.services.desk import booking
+from caseload.services.planning.plans import publish_plan, published_plan, save_plan
+from caseload.services.planning.problem import build_problem
+from caseload.services.rota.week import parse_windows
 from scheduler.baselines import named_first
 from tests.web import access_matrix as m
 

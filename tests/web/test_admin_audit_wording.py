@@ -37,7 +37,7 @@ def test_audit_what_column_names_things_as_the_pages_do(demo_client, demo_auth):
 
 
 def test_unknown_object_types_read_as_words():
-    from caseload.services.audit_log import object_name
+    from caseload.services.audit import object_name
 
     assert object_name("AppointmentRequest") == "Appointment request"
     assert object_name("SomeNewThing") == "Some new thing"

@@ -13,8 +13,8 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Team, User, utcnow
 from caseload.services import audit
-from caseload.services.plans import publish_plan, save_plan
-from caseload.services.problem import build_problem
+from caseload.services.planning.plans import publish_plan, save_plan
+from caseload.services.planning.problem import build_problem
 from caseload.services.reports import CODE_LABELS
 
 REPORTS = ["continuity-team", "continuity-advisor", "equity", "separation", "protected", "unassigned", "dna"]
@@ -54,7 +54,7 @@ def _csv(demo_client, name):
 def _record(plan, kind: str, outcomes) -> None:
     """Mark the plan's first placed `kind` appointments with `outcomes` (as the leader, after they ended)."""
     from caseload.models import AppointmentRequest
-    from caseload.services import attendance
+    from caseload.services.desk import attendance
 
     placed = sorted((i for i in plan.items if i.advisor_id is not None and i.request.kind == kind), key=lambda i: i.id)
     leader = db.session.scalar(select(Team).where(Team.name == "north")).leader

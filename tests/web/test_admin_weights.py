@@ -116,7 +116,7 @@ def test_what_if_form_errors_name_the_field(demo_client, demo_auth):
 
 
 def test_what_if_page_waits_for_the_worker(demo_client, demo_auth, monkeypatch):
-    from caseload.services import weights
+    from caseload.services.planning import weights
 
     monkeypatch.setattr(weights, "what_if_result", lambda task_id: None)
     demo_auth.login("admin")
@@ -137,7 +137,7 @@ def test_what_if_page_stops_waiting_for_an_unknown_or_expired_comparison(demo_cl
     from types import SimpleNamespace
 
     from caseload.jobs import huey
-    from caseload.services import weights
+    from caseload.services.planning import weights
 
     demo_auth.login("admin")
     assert _gone(demo_client.get("/admin/weights/what-if/0123abcd-0000-4000-8000-00000000dead"))  # never started
@@ -156,7 +156,7 @@ def test_what_if_page_says_so_when_a_shown_result_has_gone(demo_client, demo_aut
     import time
 
     from caseload.jobs import huey
-    from caseload.services import weights
+    from caseload.services.planning import weights
 
     demo_auth.login("admin")
     task_id = "0123abcd-0000-4000-8000-00000000f00d"

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseload.localtime import this_week_start
-from caseload.services import planning
+from caseload.services.planning import runs as planning
 from tests.web import access_matrix as m
 from tests.web.api_support import ApiClient
 

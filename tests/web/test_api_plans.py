@@ -7,8 +7,8 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Plan, SolveJob, utcnow
-from caseload.services import planning
-from caseload.services.plans import save_plan
+from caseload.services.planning import runs as planning
+from caseload.services.planning.plans import save_plan
 from tests.web import access_matrix as m
 from tests.web.api_support import ApiClient
 

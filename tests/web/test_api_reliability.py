@@ -15,9 +15,9 @@ from sqlalchemy import select, text
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Plan, SolveJob
-from caseload.services import planning
-from caseload.services.plans import publish_plan, save_plan
-from caseload.services.problem import build_problem
+from caseload.services.planning import runs as planning
+from caseload.services.planning.plans import publish_plan, save_plan
+from caseload.services.planning.problem import build_problem
 from tests.web import access_matrix as m
 from tests.web.api_support import ApiClient
 
@@ -137,7 +137,7 @@ def test_a_consumer_killed_mid_solve_is_detected_and_the_week_can_be_planned_aga
     its solver child dies with it, the job is failed within job_watch.DEAD_AFTER_S by the heartbeat reaper
     (run here by the job page, as no consumer is left), the published plan is as it was, and the team can
     plan the week again."""
-    from caseload.services import job_watch
+    from caseload.services.planning import job_watch
     from tests.conftest import _make_app
 
     north, week, published = _published_week()
@@ -282,7 +282,7 @@ def test_a_live_consumer_reaps_another_consumers_dead_job(demo_app, tmp_path):
     """Consumers run the reaper themselves (every job_watch.REAP_EVERY_S), so a dead worker's job is failed
     even when nobody looks at it; the app database is the only thing they share."""
     from caseload.models import utcnow
-    from caseload.services import job_watch
+    from caseload.services.planning import job_watch
 
     north = m.team("north")
     dead = SolveJob(team_id=north.id, week_start=this_week_start(north.timezone), status="running", time_limit=600,

@@ -116,7 +116,7 @@ def test_issuing_and_revoking_need_the_csrf_token(demo_app, demo_client, demo_au
 def test_issue_time_reads_as_a_date_in_the_viewers_zone(demo_client, demo_auth):
     """"Mon 23 Nov 2026 10:53 Europe/London" on the holder's page (their team's zone), UTC on the users page."""
     from caseload.localtime import moment_text
-    from caseload.services.api_tokens import issued_at
+    from caseload.services.people.api_tokens import issued_at
 
     demo_auth.login("advisor1")
     _issue(demo_client)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import Advisor, Team
-from caseload.services import csv_import
+from caseload.services.rota import csv_import
 from caseload.services.csv_export import csv_text, safe_cell
 from tests.web.test_admin_reports import REPORTS, _publish_north
 

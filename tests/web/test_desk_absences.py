@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from caseload.extensions import db
 from caseload.localtime import to_local
-from caseload.services import booking, calendar_feed
+from caseload.services.desk import booking
+from caseload.services.people import calendar_feed
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 

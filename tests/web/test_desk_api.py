@@ -188,7 +188,7 @@ def test_a_series_through_the_api_all_or_nothing_and_past_a_year_refused(demo_cl
 
 def test_idempotency_keys_expire_after_a_day(demo_client, published):
     from caseload.models import IdempotencyKey
-    from caseload.services import idempotency
+    from caseload.services.desk import idempotency
 
     leader = ApiClient(demo_client, "leader")
     offers = leader.post("/teams/{team_id}/offers", team_id=m.team("north").id, json=_ask()).get_json()["offers"]

@@ -8,8 +8,9 @@ from sqlalchemy import delete
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, Client, Contact
-from caseload.services import attendance, booking
-from caseload.services.caseload import client_visits, continuity_indices, my_caseload
+from caseload.services.desk import attendance
+from caseload.services.desk import booking
+from caseload.services.clients.caseload import client_visits, continuity_indices, my_caseload
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 
@@ -155,7 +156,7 @@ def test_the_advisors_client_page_shows_appointments_attendance_and_continuity_i
 
 
 def test_the_planners_history_for_the_next_week_counts_the_appointment_only_when_attended(demo_app):
-    from caseload.services.problem import client_sid
+    from caseload.services.planning.problem import client_sid
 
     client, booked, a = _booked_with_history()
     after = booked.offer.end + timedelta(hours=1)

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, AppointmentType, AuditEvent, Client, Plan
-from caseload.services import booking, calendar_feed
-from caseload.services.problem import build_problem, request_sid
+from caseload.services.desk import booking
+from caseload.services.people import calendar_feed
+from caseload.services.planning.problem import build_problem, request_sid
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 from scheduler.baselines import named_first
@@ -200,7 +201,7 @@ def test_a_leader_cannot_reach_another_teams_clients_or_appointments(demo_client
 def test_publishing_a_draft_planned_before_a_desk_booking_is_refused_and_keeps_the_booking(demo_app):
     """A re-plan drafted from version 1, then a desk booking makes version 2: publishing the draft would
     silently drop the booking, so it is refused naming the client and time, and version 2 stays."""
-    from caseload.services.plans import PublishConflict, publish_plan, save_plan
+    from caseload.services.planning.plans import PublishConflict, publish_plan, save_plan
 
     v1 = d.publish_week()
     north = m.team("north")

@@ -11,8 +11,8 @@ from collections import Counter
 
 from caseload.extensions import db
 from caseload.models import AppointmentType, Client, Team, User
-from caseload.services import booking
-from caseload.services.rota import parse_windows
+from caseload.services.desk import booking
+from caseload.services.rota.week import parse_windows
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 
@@ -138,8 +138,8 @@ def test_a_series_racing_single_bookings_of_its_instances_books_one_or_the_other
     from sqlalchemy import func, select
 
     from caseload.models import AppointmentRequest, BookingSeries
-    from caseload.services import series
-    from caseload.services.plans import published_plan
+    from caseload.services.desk import series
+    from caseload.services.planning.plans import published_plan
 
     d.publish_week()
     d.publish_week(d.week() + timedelta(weeks=2))

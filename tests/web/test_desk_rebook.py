@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, AuditEvent
-from caseload.services import booking
+from caseload.services.desk import booking
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, BookingSeries, Plan
-from caseload.services import booking, series
+from caseload.services.desk import booking
+from caseload.services.desk import series
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 

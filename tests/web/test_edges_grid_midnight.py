@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.localtime import to_utc
 from caseload.models import Absence, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow
-from caseload.services.problem import build_problem
+from caseload.services.planning.problem import build_problem
 from caseload.timegrid import OffGrid, clock
 from scheduler.parse import parse_problem
 from tests.web.api_support import ApiClient

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.localtime import to_utc
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, RequestWindow, SolveJob
-from caseload.services import adjust, planning
-from caseload.services.problem import build_problem
+from caseload.services.planning import adjust
+from caseload.services.planning import runs as planning
+from caseload.services.planning.problem import build_problem
 from scheduler.parse import parse_problem
 from tests.web.api_support import ApiClient
 

@@ -14,15 +14,16 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, SolveJob, Skill, Team
-from caseload.services import planning, rota
-from caseload.services.problem import build_problem
+from caseload.services.planning import runs as planning
+from caseload.services.rota import week as rota
+from caseload.services.planning.problem import build_problem
 from scheduler.check import check_solution
 
 MONDAY = date(2026, 12, 7)
 
 
 def test_touching_pattern_spans_are_saved_as_one_and_overlaps_refused(app):
-    from caseload.services import admin  # after the app: services.users and caseload.auth import each other
+    from caseload.services.people import admin  # after the app: services.users and caseload.auth import each other
 
     assert admin.parse_work_pattern("mon 09:00-13:00, 13:00-17:00") == {"mon": [["09:00", "17:00"]]}
     with pytest.raises(admin.AdminError) as info:

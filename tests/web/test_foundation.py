@@ -134,7 +134,7 @@ def test_forms_without_a_csrf_token_are_rejected(tmp_path):
 
     from caseload.extensions import db
     from caseload.models import Role
-    from caseload.services.users import create_user
+    from caseload.services.people.users import create_user
     from tests.conftest import _make_app, _reset_schema
 
     url = os.environ.get("CASELOAD_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'csrf.db'}"

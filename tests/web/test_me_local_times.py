@@ -8,8 +8,8 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local
 from caseload.models import Client, ClientNote, User
-from caseload.services.plans import publish_plan, save_plan
-from caseload.services.problem import build_problem
+from caseload.services.planning.plans import publish_plan, save_plan
+from caseload.services.planning.problem import build_problem
 
 
 def test_note_and_publish_times_are_local(demo_client, demo_auth):

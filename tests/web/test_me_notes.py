@@ -11,8 +11,8 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AuditEvent, Client, ClientNote, HandoverNote, User
-from caseload.services.plans import publish_plan, save_plan
-from caseload.services.problem import build_problem, db_id
+from caseload.services.planning.plans import publish_plan, save_plan
+from caseload.services.planning.problem import build_problem, db_id
 
 
 def _user(username):
@@ -124,7 +124,7 @@ def test_preferences_are_stored_for_the_planner(demo_client, demo_auth):
 def test_a_preference_may_end_at_midnight(demo_client, demo_auth):
     """Until 00:00 (or 24:00) is the midnight closing the day, as in work patterns; it was refused."""
     from caseload.localtime import this_week_start
-    from caseload.services.problem import build_problem
+    from caseload.services.planning.problem import build_problem
 
     demo_auth.login("advisor1")
     assert demo_client.post("/me/time/weekly", data={"day": "tue", "start": "20:00", "end": "00:00"}).status_code == 302

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Client, ClientNote, User
-from caseload.services.plans import publish_plan, save_plan
-from caseload.services.problem import build_problem, db_id
+from caseload.services.planning.plans import publish_plan, save_plan
+from caseload.services.planning.problem import build_problem, db_id
 
 
 def _user(username):
@@ -118,7 +118,7 @@ def test_other_roles_cannot_use_advisor_pages(demo_client, demo_auth):
 
 def test_advisor_account_without_a_record_is_told_so(demo_app, demo_client, demo_auth):
     from caseload.models import Role
-    from caseload.services.users import create_user
+    from caseload.services.people.users import create_user
 
     create_user("loose", "Loose End", Role.ADVISOR, "long-enough")
     demo_auth.login("loose", "long-enough")

@@ -122,7 +122,7 @@ def test_a_job_waiting_behind_a_long_region_queue_is_not_failed_as_abandoned(dem
     from datetime import timedelta
 
     from caseload.models import utcnow
-    from caseload.services import planning
+    from caseload.services.planning import runs as planning
 
     week, long_ago = _week(), utcnow() - timedelta(hours=1)
     waiting = SolveJob(team=m.team("north"), week_start=week, status="queued", time_limit=60, created_at=long_ago)

@@ -24,9 +24,10 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Plan, SolveJob, Team, User
-from caseload.services import job_watch, region
+from caseload.services.planning import job_watch
+from caseload.services.region import runs as region
 from caseload.services.demo import seed_demo
-from caseload.services.plans import publish_plan
+from caseload.services.planning.plans import publish_plan
 from tests.conftest import POSTGRES, _make_app, _reset_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +68,7 @@ def _consumer(database_url, queue_url, log_path):
 
 def _executed(log_path) -> list[str]:
     """The huey task ids this consumer executed (huey logs 'Executing caseload…run_plan_job: <id>')."""
-    return re.findall(r"Executing caseload\.services\.planning\.run_plan_job: ([0-9a-f-]+)",
+    return re.findall(r"Executing caseload\.services\.planning\.runs\.run_plan_job: ([0-9a-f-]+)",
                       Path(log_path).read_text(errors="replace"))
 
 
@@ -133,7 +134,7 @@ def test_ten_teams_two_consumers_each_job_once_and_a_killed_consumer_is_reaped(t
             db.session.commit()
             published = (plan.id, plan.status, plan.published_version, plan.version_id,
                          sorted((i.request_id, i.advisor_id, i.starts_at) for i in plan.items))
-            from caseload.services import planning
+            from caseload.services.planning import runs as planning
 
             job = planning.start_plan_job(north, week, admin, time_limit=300, previous_plan=plan)
             job_id = job.id

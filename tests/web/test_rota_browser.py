@@ -93,7 +93,7 @@ def _sign_in_and_open_week(page, base, app):
 
 def _start_planning(live, page, monkeypatch, seconds: float):
     """Sign in as the leader, open this week and start a run whose solver takes `seconds`; wait until it runs."""
-    from caseload.services import planning
+    from caseload.services.planning import runs as planning
 
     base, app = live
     monkeypatch.setattr(planning, "solver", lambda: _slow_solver(seconds))

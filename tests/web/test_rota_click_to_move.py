@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import AuditEvent, Plan, PlanItem
-from caseload.services import move_offers
-from caseload.services.plans import save_plan
-from caseload.services.problem import build_problem, db_id
+from caseload.services.planning import move_offers
+from caseload.services.planning.plans import save_plan
+from caseload.services.planning.problem import build_problem, db_id
 from scheduler.baselines import named_first
 
 

@@ -155,7 +155,7 @@ def test_the_leaders_week_end_to_end(leader, north):
 
 
 def test_publishing_after_another_leader_published_is_a_409(leader, north, monkeypatch):
-    from caseload.services import planning
+    from caseload.services.planning import runs as planning
 
     def booking_desk(problem, **_options):  # the conflict does not depend on the search: keep this test quick
         from scheduler.baselines import named_first
@@ -177,8 +177,8 @@ def test_publishing_after_another_leader_published_is_a_409(leader, north, monke
 def test_review_page_shows_grid_figures_unassigned_and_load(leader, north):
     from scheduler.baselines import named_first
 
-    from caseload.services.plans import publish_plan, save_plan
-    from caseload.services.problem import build_problem
+    from caseload.services.planning.plans import publish_plan, save_plan
+    from caseload.services.planning.problem import build_problem
 
     team, week = north
     problem, maps = build_problem(team, week)
@@ -204,8 +204,8 @@ def test_review_page_shows_grid_figures_unassigned_and_load(leader, north):
 def test_review_still_renders_after_a_planned_request_is_deleted(leader, north):
     from scheduler.baselines import named_first
 
-    from caseload.services.plans import save_plan
-    from caseload.services.problem import build_problem
+    from caseload.services.planning.plans import save_plan
+    from caseload.services.planning.problem import build_problem
 
     team, week = north
     problem, _ = build_problem(team, week)

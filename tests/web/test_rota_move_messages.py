@@ -9,8 +9,8 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Advisor, Plan, PlanItem, Team, User
-from caseload.services.plans import save_plan
-from caseload.services.problem import build_problem
+from caseload.services.planning.plans import save_plan
+from caseload.services.planning.problem import build_problem
 
 
 def _draft_with_one_placed() -> Plan:

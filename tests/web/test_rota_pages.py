@@ -59,7 +59,7 @@ def test_add_part_day_absence_cuts_that_afternoon(leader, north):
     assert response.status_code == 302
     absence = db.session.scalar(select(Absence).where(Absence.reason == "dentist"))
     assert to_local(absence.starts_at, team.timezone).strftime("%H:%M") == "13:30"
-    from caseload.services.problem import availability
+    from caseload.services.planning.problem import availability
 
     spans = [(s, e) for s, e in availability(absence.advisor, week, team.timezone) if s.date() == tuesday]
     assert [(s.strftime("%H:%M"), e.strftime("%H:%M")) for s, e in spans] == [("09:00", "12:30")]
@@ -123,7 +123,7 @@ def test_protected_target(leader, north):
 def test_one_weeks_protected_target_changes_that_week_only_and_the_form_says_which(leader, north):
     from datetime import timedelta
 
-    from caseload.services.problem import build_problem
+    from caseload.services.planning.problem import build_problem
 
     team, week = north
     advisor = _advisor(team)
@@ -207,8 +207,8 @@ def test_add_and_edit_a_request_with_windows_and_pin(leader, north):
 def test_plans_of_another_team_are_not_found(leader, north):
     from scheduler.baselines import named_first
 
-    from caseload.services.plans import save_plan
-    from caseload.services.problem import build_problem
+    from caseload.services.planning.plans import save_plan
+    from caseload.services.planning.problem import build_problem
 
     south = _south()
     week = north[1]

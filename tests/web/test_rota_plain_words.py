@@ -4,8 +4,8 @@ from __future__ import annotations
 import html
 import re
 
-from caseload.services.job_watch import JobWatch
-from caseload.services.plan_words import continuity_words, quality_words, tighter_bound
+from caseload.services.planning.job_watch import JobWatch
+from caseload.services.planning.plan_words import continuity_words, quality_words, tighter_bound
 from tests.web.test_rota_team_view import _empty_draft
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Plan, SolveJob, Team, utcnow
-from caseload.services import planning
+from caseload.services.planning import runs as planning
 
 
 def _empty_solution(problem, reason="fake"):
@@ -53,7 +53,7 @@ def test_planning_runs_in_the_background_and_reports_progress(leader, north, mon
 
 
 def test_progress_and_heartbeat_are_written_while_solving(demo_app, north):
-    from caseload.services import job_watch
+    from caseload.services.planning import job_watch
 
     team, _ = north
     job = SolveJob(team_id=team.id, week_start=north[1], status="queued", time_limit=10)

@@ -11,8 +11,8 @@ from caseload.services.demo import REQUESTS_PER_TEAM
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AuditEvent, Plan, Team, User
-from caseload.services.plans import PublishConflict, plan_diff, publish_plan, save_plan
-from caseload.services.problem import build_problem
+from caseload.services.planning.plans import PublishConflict, plan_diff, publish_plan, save_plan
+from caseload.services.planning.problem import build_problem
 
 
 def _north():

@@ -11,7 +11,7 @@ from caseload.localtime import this_week_start, to_utc
 from caseload.models import (
     Absence, Advisor, AppointmentRequest, AppointmentType, Client, Contact, RequestWindow, Skill, Team,
 )
-from caseload.services.problem import build_problem, db_id
+from caseload.services.planning.problem import build_problem, db_id
 
 UTC = timezone.utc
 
@@ -163,7 +163,7 @@ def test_a_pin_inside_an_absence_is_dropped_with_a_warning(app):
 
 
 def test_a_plan_on_the_day_the_clocks_change_is_stored_in_the_right_utc(app):
-    from caseload.services.plans import save_plan
+    from caseload.services.planning.plans import save_plan
 
     team, advisor, client, kind = _one_advisor_team()
     week = date(2026, 10, 19)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import Absence, Advisor, AuditEvent, Plan, PlanItem, Team, User
-from caseload.services.plans import save_plan
-from caseload.services.problem import TEXT, build_problem, db_id, utc_of_local
+from caseload.services.planning.plans import save_plan
+from caseload.services.planning.problem import TEXT, build_problem, db_id, utc_of_local
 
 
 def _north():
@@ -79,7 +79,7 @@ def test_the_team_view_has_an_advisor_per_column_and_cells_name_client_type_and_
     cell = re.search(r'<td rowspan="\d+" class="appt kind-policing[^"]*">((?:(?!</td>).)*?'
                      + re.escape(elsewhere.request.client.name) + r'.*?)</td>', grid, re.S).group(1)
     assert "covering" not in cell and "no handover note" not in cell
-    from caseload.services.publish_summary import publish_summary
+    from caseload.services.planning.publish_summary import publish_summary
 
     assert elsewhere not in publish_summary(plan, None).uncovered and support in publish_summary(plan, None).uncovered
     # The other days show neither appointment.

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import span_text
 from caseload.models import Advisor, User
-from caseload.services.plans import save_plan
-from caseload.services.problem import build_problem
+from caseload.services.planning.plans import save_plan
+from caseload.services.planning.problem import build_problem
 
 
 def test_span_text_reads_like_a_person():

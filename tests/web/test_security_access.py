@@ -176,7 +176,7 @@ def test_an_advisor_cannot_reach_another_advisors_client(demo_client, demo_auth)
     assert demo_client.get(f"/me/clients/{theirs.id}").status_code == 404
     assert demo_client.post(f"/me/clients/{theirs.id}/notes", data={"body": "hello"}).status_code == 404
     assert demo_client.post(f"/me/clients/{theirs.id}/handover", data={"body": "hi", "to_advisor": 1}).status_code == 404
-    from caseload.services.notes import client_notes
+    from caseload.services.clients.notes import client_notes
 
     assert all(n.body != "hello" for n in client_notes(theirs))
 

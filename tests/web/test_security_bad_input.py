@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from flask_wtf import FlaskForm
 
 from caseload.models import Role
-from caseload.services import planning
+from caseload.services.planning import runs as planning
 from tests.web import access_matrix as m
 
 # Empty, wrong type, negative, beyond any integer column, impossible date and time, NUL, very long,

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, AuditEvent, Client, ClientNote, Contact, HandoverNote, PlanItem
-from caseload.services import client_data
-from caseload.services.notes import add_note
+from caseload.services.clients import client_data
+from caseload.services.clients.notes import add_note
 from tests.web import access_matrix as m
 
 NOTE = "Worried about the rent arrears letter from Mr Smith"

@@ -37,7 +37,7 @@ def production_app(tmp_path, monkeypatch):
     monkeypatch.setenv("CASELOAD_RATELIMIT_ENABLED", "false")
     monkeypatch.setenv("CASELOAD_WTF_CSRF_ENABLED", "false")  # checked on its own below
     from caseload import create_app
-    from caseload.services.users import create_user
+    from caseload.services.people.users import create_user
 
     app = create_app(ProductionConfig)
     with app.app_context():
@@ -154,7 +154,7 @@ def test_passwords_are_argon2_and_have_a_minimum_length(demo_app, demo_client, d
     assert b"at least 10 characters" in response.data
     db.session.expire_all()
     assert Auth(demo_app.test_client()).login("leader", "demo").status_code == 302  # unchanged
-    from caseload.services.users import UserError, create_user
+    from caseload.services.people.users import UserError, create_user
 
     with pytest.raises(UserError):
         create_user("shorty", "Shorty", Role.ADVISOR, "short-pw1")

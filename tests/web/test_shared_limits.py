@@ -124,7 +124,7 @@ def test_the_login_limit_holds_across_gunicorn_processes(tmp_path):
     _reset_schema(app)
     with app.app_context():
         from caseload.models import Role
-        from caseload.services.users import create_user
+        from caseload.services.people.users import create_user
 
         create_user("leader", "Lee Leader", Role.LEADER, "demo-password")
         db.session.remove()

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import human_value, share_text, this_week_start
 from caseload.models import AppointmentRequest, Team
-from caseload.services.plans import publish_plan, save_plan
-from caseload.services.problem import build_problem
+from caseload.services.planning.plans import publish_plan, save_plan
+from caseload.services.planning.problem import build_problem
 from scheduler.baselines import named_first
 
 ISO_DAY = re.compile(r"\b20\d\d-\d\d-\d\d\b")

@@ -13,7 +13,8 @@ from sqlalchemy import case, func, select
 
 from caseload.extensions import db
 from caseload.models import Plan, PlanItem, SolveJob, Team
-from caseload.services import audit, planning
+from caseload.services import audit
+from caseload.services.planning import runs as planning
 
 STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 

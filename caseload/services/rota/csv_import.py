@@ -17,10 +17,11 @@ from caseload.extensions import db
 from caseload.localtime import to_local, to_utc
 from caseload.models import WEEKDAYS, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Skill, Team
 from caseload.services import audit
-from caseload.services import pins, rota
-from caseload.services.coverage import Coverage
+from caseload.services.rota import pins
+from caseload.services.rota import week as rota
+from caseload.services.rota.coverage import Coverage
 from caseload.services.csv_export import csv_text
-from caseload.services.problem import team_advisors
+from caseload.services.planning.problem import team_advisors
 from caseload.values import ValueRejected, parse_day, text_problem
 from caseload.timegrid import OffGrid, check_on_grid
 

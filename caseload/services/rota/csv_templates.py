@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import AppointmentType, Client, Team
-from caseload.services.csv_import import CLIENT_COLUMNS, CLIENT_EXAMPLE, REQUEST_COLUMNS, REQUEST_EXAMPLE, template_csv
-from caseload.services.problem import team_advisors
+from caseload.services.rota.csv_import import CLIENT_COLUMNS, CLIENT_EXAMPLE, REQUEST_COLUMNS, REQUEST_EXAMPLE, template_csv
+from caseload.services.planning.problem import team_advisors
 
 
 def _free_references(team: Team, count: int) -> list[str]:

@@ -12,8 +12,8 @@ from caseload.extensions import db
 from caseload.localtime import to_local
 from caseload.models import Client, Plan, PlanItem, ProtectedBlock, Team, hold_version, utcnow
 from caseload.services import audit
-from caseload.services.problem import db_id, utc_of_local
-from caseload.services.rule_text import humanise
+from caseload.services.planning.problem import db_id, utc_of_local
+from caseload.services.planning.rule_text import humanise
 from scheduler.model import TIME_FORMAT
 
 

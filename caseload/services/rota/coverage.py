@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 
 from caseload.localtime import to_local
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Team
-from caseload.services.pins import unfit
-from caseload.services.problem import HORIZON_DAYS, availability, team_advisors
+from caseload.services.rota.pins import unfit
+from caseload.services.planning.problem import HORIZON_DAYS, availability, team_advisors
 
 
 class Coverage:

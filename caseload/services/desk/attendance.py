@@ -2,7 +2,7 @@
 
 Only attended appointments are contacts: marking one attended adds the client's Contact (linked to the
 appointment, one at most), any other outcome removes it. Continuity indices, "last contact" and the
-planner's history read contacts only (services/caseload.py, services/problem.py), so a DNA never counts
+planner's history read contacts only (services/clients/caseload.py, services/planning/problem.py), so a DNA never counts
 as a visit. Marking is for the appointment's advisor and the team's leader (or an administrator).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from caseload.extensions import db
 from caseload.localtime import to_local
 from caseload.models import Advisor, AppointmentRequest, Client, Contact, Plan, PlanItem, Role, utcnow
 from caseload.services import audit
-from caseload.services.caseload import client_visits, continuity_indices
+from caseload.services.clients.caseload import client_visits, continuity_indices
 
 OUTCOMES = {"attended": "attended", "dna": "did not attend (DNA)", "cancelled_late": "cancelled late"}
 
@@ -191,7 +191,7 @@ def broken_by_absences(team, week_start) -> list[tuple[Row, object]]:
     """The week's published appointments whose advisor is now absent at their time, each with the absence:
     what an absence added after publishing breaks, for the desk to rebook one by one."""
     from caseload.models import Absence
-    from caseload.services.plans import published_plan
+    from caseload.services.planning.plans import published_plan
 
     plan = published_plan(team, week_start)
     if plan is None:

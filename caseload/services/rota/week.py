@@ -16,7 +16,8 @@ from caseload.models import (
     WEEKDAYS, Absence, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Role, Skill, Team,
     WeekProtectedTarget, hold_version,
 )
-from caseload.services import audit, pins
+from caseload.services import audit
+from caseload.services.rota import pins
 from caseload.timegrid import SLOT_MINUTES, OffGrid, at, check_on_grid, clock, clock_text, end_text, merge_spans
 
 
@@ -395,7 +396,7 @@ class AdvisorWeek:
 
 def week_rows(team: Team, week_start: date) -> list[AdvisorWeek]:
     """Each advisor's bookable time per day (pattern minus absences) and the week's absences, in local time."""
-    from caseload.services.problem import (
+    from caseload.services.planning.problem import (
         HORIZON_DAYS, availability, local_naive, team_advisors, week_absences, week_targets,
     )
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.localtime import to_local, week_days
-from caseload.services.calendar_grid import build_grids
+from caseload.services.clients.calendar_grid import build_grids
 from caseload.models import (
     Advisor, AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, utcnow,
 )
@@ -100,7 +100,7 @@ def continuity_indices(visits: list) -> dict | None:
 def client_visits(client: Client, now: datetime | None = None) -> list[tuple[datetime, int]]:
     """The client's contacts before `now` (history and appointments marked attended): (when, advisor id), in
     time order. Only attended appointments are contacts: a DNA, a late cancellation or an appointment still
-    to come is no visit (services/attendance.py)."""
+    to come is no visit (services/desk/attendance.py)."""
     now = now or utcnow()
     return [(c.occurred_at, c.advisor_id) for c in db.session.scalars(
         select(Contact).where(Contact.client_id == client.id, Contact.advisor_id.is_not(None),
@@ -153,7 +153,7 @@ class CaseloadRow:
 
 
 def dna_counts(client_ids: list[int]) -> dict[int, int]:
-    """Client id -> how many of their appointments were marked "did not attend" (services/attendance.py)."""
+    """Client id -> how many of their appointments were marked "did not attend" (services/desk/attendance.py)."""
     if not client_ids:
         return {}
     return dict(db.session.execute(select(AppointmentRequest.client_id, func.count(AppointmentRequest.id)).where(

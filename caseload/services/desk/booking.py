@@ -1,7 +1,7 @@
 """The booking desk: offers for one appointment in a team's week, booking one, cancelling one.
 
 Offers come from the planner's warm offers engine (`scheduler.booking.Desk`) over the week as the
-database has it now: the problem built by services/problem.py, and as the plan either the week's
+database has it now: the problem built by services/planning/problem.py, and as the plan either the week's
 published plan or, for a week not yet published, the pinned appointments (earlier bookings) with
 protected time seated around them.
 
@@ -33,12 +33,12 @@ from caseload.models import (
     hold_version, utcnow,
 )
 from caseload.services import audit
-from caseload.services.plans import plan_figures, published_plan
-from caseload.services.problem import (
+from caseload.services.planning.plans import plan_figures, published_plan
+from caseload.services.planning.problem import (
     TEXT, _client_doc, _snap_in, advisor_sid, availability, build_problem, client_sid, db_id, horizon_bounds,
     local_naive, request_sid, team_advisors, utc_of_local,
 )
-from caseload.services.rota import Window
+from caseload.services.rota.week import Window
 from caseload.values import text_problem
 from scheduler import baselines
 from scheduler.booking import Desk

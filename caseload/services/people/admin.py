@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Skill, Team, User
 from caseload.services import audit
-from caseload.services.users import USERNAME, UserError, create_user
+from caseload.services.people.users import USERNAME, UserError, create_user
 from caseload.timegrid import OffGrid, clock, clock_text, first_overlap, merge_spans
 
 

@@ -13,10 +13,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
 from caseload.models import Advisor, HandoverNote, Plan, PlanItem, ProtectedBlock, hold_version
-from caseload.services import audit, pins
-from caseload.services.plans import plan_figures
-from caseload.services.problem import TEXT, advisor_sid, db_id, request_sid, utc_of_local
-from caseload.services.rule_text import humanise
+from caseload.services import audit
+from caseload.services.rota import pins
+from caseload.services.planning.plans import plan_figures
+from caseload.services.planning.problem import TEXT, advisor_sid, db_id, request_sid, utc_of_local
+from caseload.services.planning.rule_text import humanise
 
 
 CONFLICT = "Someone else changed this plan at the same moment. Nothing was saved: reload."
@@ -68,7 +69,7 @@ class Step:
 
 @dataclass
 class OfferChange:
-    """What a chosen planner offer changes beside the appointment itself (services/move_offers.py): other
+    """What a chosen planner offer changes beside the appointment itself (services/planning/move_offers.py): other
     unpinned appointments it moves (`steps`), and the protected time of the `reseated` advisors (sids),
     replaced by `protected` ((advisor sid, start, end), local text)."""
 

@@ -8,7 +8,7 @@ appointment is now is exact (disruption included), and an offer the checker refu
 
 An offer travels to the browser as a compact JSON `token` (advisor, start, moves, re-seated protected
 time); `read_token` parses a posted one strictly. Nothing here trusts the token: the move itself is
-re-checked against every hard rule by services/adjust.py before anything is saved.
+re-checked against every hard rule by services/planning/adjust.py before anything is saved.
 """
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from caseload.models import Advisor, Plan, PlanItem
-from caseload.services.adjust import AdjustRejected, OfferChange, Step, move_warnings
-from caseload.services.problem import TEXT, advisor_sid, db_id, request_sid
+from caseload.services.planning.adjust import AdjustRejected, OfferChange, Step, move_warnings
+from caseload.services.planning.problem import TEXT, advisor_sid, db_id, request_sid
 from scheduler.booking import Desk
 from scheduler.check import check_solution
 from scheduler.model import ProblemError

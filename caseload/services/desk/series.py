@@ -6,7 +6,7 @@ advisor; instance k at the first instance's weekday and time, k × every weeks l
 else at that advisor's nearest free start that day (ties to the earlier), else its nearest free start
 elsewhere in the instance's windows (the client's windows shifted by the same weeks).
 
-Booking a series takes the team's lock once (services/booking.py: lock_team), re-checks every instance
+Booking a series takes the team's lock once (services/desk/booking.py: lock_team), re-checks every instance
 against its week as it is under that lock, and saves all instances (pinned requests, and a new published
 version for each published week) and the BookingSeries row in one transaction: all or nothing, with the
 same no-double-booking guarantee as a single booking.
@@ -23,12 +23,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentRequest, BookingSeries, Team, utcnow
 from caseload.services import audit
-from caseload.services.booking import (
+from caseload.services.desk.booking import (
     Ask, BookingConflict, BookingError, DeskWeek, Offer, _Taken, _check_cancellable, _drop_from_published,
     _local_span, _offers_from, check_ask, check_start, desk_week, lock_team, place, relock, request_doc,
 )
-from caseload.services.problem import TEXT, advisor_sid, local_naive
-from caseload.services.rota import Window
+from caseload.services.planning.problem import TEXT, advisor_sid, local_naive
+from caseload.services.rota.week import Window
 from scheduler.booking.request import read_request
 
 EVERY_WEEKS = (1, 2, 4)
@@ -278,7 +278,7 @@ def cancel_rest(request: AppointmentRequest, by, reason: str | None = None) -> l
     one transaction under the team's lock; each published week gets a new version without them.
 
     Returns the cancelled appointments. BookingError when `request` is not in a series or cannot be cancelled."""
-    from caseload.services.booking import clean_text
+    from caseload.services.desk.booking import clean_text
 
     reason = clean_text(reason, "reason")
     team, request_id = request.team, request.id

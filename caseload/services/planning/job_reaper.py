@@ -1,6 +1,6 @@
 """Each queue consumer's reaper: fails running jobs whose consumer stopped beating (see job_watch).
 
-The task that runs one SolveJob is planning.run_plan_job, beside the code that enqueues it."""
+The task that runs one SolveJob is runs.run_plan_job, beside the code that enqueues it."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +9,7 @@ import threading
 from caseload import jobs
 from caseload.extensions import db
 from caseload.jobs import huey
-from caseload.services import job_watch
+from caseload.services.planning import job_watch
 
 log = logging.getLogger(__name__)
 _reaper_started = threading.Lock()

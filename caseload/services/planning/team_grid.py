@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, HandoverNote, Plan, PlanItem
-from caseload.services.problem import SLOT_MINUTES, local_naive, pattern_clock, week_absences, week_targets
+from caseload.services.planning.problem import SLOT_MINUTES, local_naive, pattern_clock, week_absences, week_targets
 from caseload.timegrid import at
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from caseload.passwords import hash_password, needs_rehash, verify_password
 from caseload.extensions import db
 from caseload.models import User
-from caseload.services import api_tokens, audit
+from caseload.services.people import api_tokens
+from caseload.services import audit
 
 
 class PasswordRejected(ValueError):

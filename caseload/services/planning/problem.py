@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.localtime import human_value, to_local, to_utc
-from caseload.services.pins import PinBook, pin_of, unfit
+from caseload.services.rota.pins import PinBook, pin_of, unfit
 from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, grid_message, merge_spans, on_grid
 from caseload.models import (
     DEFAULT_WEIGHTS, WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeekProtectedTarget,

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from caseload.extensions import db
 from caseload.models import Advisor, Client, Plan
-from caseload.services.plans import PlanDiff, plan_diff
-from caseload.services.problem import db_id
-from caseload.services.team_grid import handover_item_ids
+from caseload.services.planning.plans import PlanDiff, plan_diff
+from caseload.services.planning.problem import db_id
+from caseload.services.planning.team_grid import handover_item_ids
 
 
 @dataclass

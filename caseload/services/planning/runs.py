@@ -1,7 +1,7 @@
 """Planning a week in the background: start a solve job, watch it, cancel it, run it.
 
 The web request only creates the SolveJob row and enqueues it; a consumer runs `run_job`. While it runs,
-a JobWatch thread (services/job_watch.py) writes the job's heartbeat and progress every couple of seconds,
+a JobWatch thread (services/planning/job_watch.py) writes the job's heartbeat and progress every couple of seconds,
 and a run whose consumer died is failed by the reaper within seconds. A failed, cancelled, reaped or
 duplicate run never touches any plan.
 """
@@ -19,10 +19,11 @@ from caseload import jobs
 from caseload.extensions import db
 from caseload.jobs import huey
 from caseload.models import Plan, SolveJob, Team, User, utcnow
-from caseload.services import audit, job_watch
-from caseload.services.plan_words import quality_words, tighter_bound
-from caseload.services.plans import draft_plan
-from caseload.services.problem import build_problem
+from caseload.services import audit
+from caseload.services.planning import job_watch
+from caseload.services.planning.plan_words import quality_words, tighter_bound
+from caseload.services.planning.plans import draft_plan
+from caseload.services.planning.problem import build_problem
 
 log = logging.getLogger(__name__)
 ACTIVE = ("queued", "running")

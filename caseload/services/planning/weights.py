@@ -104,8 +104,8 @@ def _solve_figures(team: Team, week_start: date, weights: dict, time_limit: floa
     """Plan the week with `weights` (nothing saved) and return its figures and counts."""
     from scheduler import solve
 
-    from caseload.services.plans import plan_figures, published_plan
-    from caseload.services.problem import build_problem
+    from caseload.services.planning.plans import plan_figures, published_plan
+    from caseload.services.planning.problem import build_problem
 
     # A published week is re-planned from its plan, as a leader's re-plan would be: disruption counts.
     problem, maps = build_problem(team, week_start, weights=weights, previous_plan=published_plan(team, week_start))
@@ -147,7 +147,7 @@ def compare_weights(team_id: int, week_start: date, current: dict, proposed: dic
     except Exception as err:  # the page must say what went wrong, not spin for ever
         log.exception("what-if for team %s week %s failed", team_id, week_start)
         db.session.rollback()
-        from caseload.services.job_watch import public_reason
+        from caseload.services.planning.job_watch import public_reason
 
         return {"error": f"The what-if could not run: {public_reason(err)}"}
 
@@ -186,7 +186,7 @@ def what_if_result(task_id: str) -> dict | None:
     try:
         result = huey.result(task_id, preserve=True)
     except TaskException as err:  # the task itself crashed (compare_weights reports its own failures)
-        from caseload.services.job_watch import public_reason
+        from caseload.services.planning.job_watch import public_reason
 
         return {"error": f"The what-if could not run: {public_reason(err)}"}
     started = huey.get(_started_key(task_id), peek=True)

@@ -21,7 +21,8 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import SolveJob
-from caseload.services import planning, region
+from caseload.services.planning import runs as planning
+from caseload.services.region import runs as region
 
 
 class BenchError(RuntimeError):

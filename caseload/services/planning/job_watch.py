@@ -32,7 +32,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from caseload.models import SolveJob, utcnow
-from caseload.services.plan_words import tighter_bound
+from caseload.services.planning.plan_words import tighter_bound
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from caseload.models import Plan
-from caseload.services.problem import SLOT_MINUTES, TEXT, availability, local_naive
+from caseload.services.planning.problem import SLOT_MINUTES, TEXT, availability, local_naive
 
 
 @dataclass

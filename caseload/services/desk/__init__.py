@@ -1,0 +1,1 @@
+"""The booking desk: offers, bookings and series between batch plans, retries answered once, and attendance."""

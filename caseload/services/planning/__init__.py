@@ -1,0 +1,1 @@
+"""Planning a team's week: the problem sent to the planner, background runs, draft and published plans."""

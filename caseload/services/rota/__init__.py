@@ -1,0 +1,1 @@
+"""The rota: working time, absences, clients and the week's appointment requests (forms and CSV), pins."""
