@@ -213,12 +213,14 @@ def targets(summary: dict) -> dict[str, tuple[bool | None, str]]:
 # --- running ------------------------------------------------------------------------------------
 
 def sample(sizes, weeks: int, outside: bool = True) -> list[dict]:
-    """The fixed sample: (family, size or file, seed) specs, size by size, then the outside family."""
-    specs = [{"family": "varied", "advisors": size, "seed": seed} for size in sizes for seed in range(1, weeks + 1)]
+    """The fixed sample as specs: the outside family first, then seed by seed across the sizes, so a
+    run cut short still covers every group."""
+    specs = []
     if outside:
         from scheduler.uhhc import vendored
 
         specs += [{"family": OUTSIDE, "file": str(path)} for path in vendored()]
+    specs += [{"family": "varied", "advisors": size, "seed": seed} for seed in range(1, weeks + 1) for size in sizes]
     return specs
 
 
@@ -321,7 +323,7 @@ def render(weeks: list[dict], settings: dict) -> str:
     groups: dict[str, list[dict]] = defaultdict(list)
     for w in weeks:
         groups[_group(w)].append(w)
-    names = list(groups)
+    names = sorted(groups, key=lambda g: (g.startswith("outside"), int(g.split()[0]) if g[0].isdigit() else 0))
     summaries = {g: summarise(ws) for g, ws in groups.items()}
     lines = [
         "# Benchmarks",
@@ -373,6 +375,8 @@ def render(weeks: list[dict], settings: dict) -> str:
                      f"{_pct(s['closed_worst'])} | {_pct(s['gap_median'], 2)} | {_pct(s['gap_worst'], 2)} | "
                      f"{_num(s['ratio_named_median'], 4)} | {_num(s['ratio_named_worst'], 4)} | "
                      f"{s['c3_at_least_c1']}/{s['c3_weeks']} | {_num(s['memory_max'], 0)} |")
+    weeks = sorted(weeks, key=lambda w: (w["family"] == OUTSIDE, w["advisors"] if w["family"] != OUTSIDE else 0,
+                                         w["spec"].get("seed", 0), w["advisors"]))
     lines += ["", "## Every week", "",
               "| week | advisors | appts | valid | planner | ÷ earliest | ÷ named-first | bound | gap | closed | "
               "fill | continuity c1 / c2 / c3 | desk c1 / c2 / c3 | protected | s | peak MB |",
