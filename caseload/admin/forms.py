@@ -57,6 +57,7 @@ class AdvisorForm(Form):
                                             validators=[Optional(), NumberRange(1, 40)])
     max_caseload = IntegerField("Largest caseload (empty: no limit)", validators=[Optional(), NumberRange(1, 1000)])
     active = BooleanField("Active (planned into weeks)", default=True)
+    version = HiddenField("This form")  # the version it was opened at: a change saved since is refused (409)
 
 
 class AppointmentTypeForm(Form):

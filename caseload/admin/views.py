@@ -177,6 +177,7 @@ def _advisor_form(advisor: Advisor | None) -> AdvisorForm:
         form.team.data = advisor.team_id
         form.skills.data = [s.id for s in advisor.skills]
         form.work_pattern.data = admin.work_pattern_text(advisor.work_pattern)
+        form.version.data = advisor.version_id
     return form
 
 
@@ -198,7 +199,8 @@ def edit_advisor(advisor_id):
     if saved is not None:
         flash(f"Advisor {saved.name} saved.", "success")
         return redirect(url_for("admin.advisors"))
-    return render_form("admin/advisor.html", form, 400, advisor=advisor)
+    # Shown again as typed; a change saved since the form was opened is a conflict (409), not bad input.
+    return render_form("admin/advisor.html", form, 409 if form.version.errors else 400, advisor=advisor)
 
 
 def _save_advisor(advisor: Advisor | None, form: AdvisorForm) -> Advisor:
@@ -208,7 +210,18 @@ def _save_advisor(advisor: Advisor | None, form: AdvisorForm) -> Advisor:
         does_support=form.does_support.data, does_policing=form.does_policing.data,
         work_pattern=form.work_pattern.data, protected_minutes=form.protected_minutes.data,
         max_appointments_per_day=form.max_appointments_per_day.data, max_caseload=form.max_caseload.data,
-        active=form.active.data, by=current_user)
+        active=form.active.data, by=current_user, expected_version=_version(form) if advisor is not None else None)
+
+
+def _version(form) -> int | None:
+    """The version the edit form was opened at (the page always sends it); None when a post sends none (then the
+    save does not check), -1 for a garbled one (never matches: refused, not written blind)."""
+    if not form.version.data:
+        return None
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return -1
 
 
 # --- appointment types ----------------------------------------------------------------------------

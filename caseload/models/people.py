@@ -98,6 +98,10 @@ class Advisor(Base):
     # The advisor's own preferences for protected time: [{"day": "tue", "start": "14:00", "end": "16:00"}]
     protected_preferences: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Edited by administrators, leaders (the protected target) and the advisor (preferences): a write made
+    # from an old copy is a conflict, not a lost change (see caseload/models/versioning.py).
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version_id}
 
     user: Mapped[User | None] = relationship(back_populates="advisor")
     team: Mapped[Team] = relationship(back_populates="advisors")
@@ -134,6 +138,8 @@ class Absence(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(120), default="leave")
     note: Mapped[str | None] = mapped_column(Text)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version_id}
 
     advisor: Mapped[Advisor] = relationship(back_populates="absences")
 

@@ -27,6 +27,7 @@ class AbsenceForm(Once, Form):
     end_time = TimeField("Until (midnight means the end of the last day)", validators=[Optional(), grid_time])
     reason = StringField("Reason", default="leave", validators=[Length(max=120)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=1000)])
+    version = HiddenField()  # the edit form's: a change saved since it was opened is a 409
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

@@ -163,6 +163,17 @@ def add_absence(team_id, week):
     return render_template("rota/absence.html", team=team, week=week_start, form=form, absence=None), 400
 
 
+def _version(form) -> int | None:
+    """The version the edit form was opened at (the page always sends it); None when a post sends none (then the
+    save does not check), -1 for a garbled one (never matches: refused, not written blind)."""
+    if not form.version.data:
+        return None
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return -1
+
+
 def _absence_or_404(team: Team, absence_id: int) -> Absence:
     absence = db.session.get(Absence, absence_id)
     if absence is None or absence.advisor.team_id != team.id:
@@ -183,10 +194,10 @@ def edit_absence(team_id, absence_id):
         # Ending at midnight shows as "until 00:00" on the day it closes, so saving it unchanged keeps it.
         "end_day": (end.date() - timedelta(days=1)) if end.time().isoformat() == "00:00:00" else end.date(),
         "start_time": None if whole else start.time(), "end_time": None if whole else end.time(),
-        "reason": absence.reason, "note": absence.note})
+        "reason": absence.reason, "note": absence.note, "version": absence.version_id})
     saved, status = save_posted(form, lambda: rota.update_absence(
         absence, team, week_start, db.session.get(Advisor, form.advisor.data), *_absence_times(team, form),
-        form.reason.data, form.note.data, current_user))
+        form.reason.data, form.note.data, current_user, expected_version=_version(form)))
     if saved is not None:
         flash("Absence changed.", "success")
         return redirect(url_for("rota.week", team_id=team.id, week=week_start.isoformat()))

@@ -166,7 +166,7 @@ def test_client_edit_and_conflict(leader, north):
     assert (client.named_advisor_id, client.complexity) == (target.id, 3)
     stale = leader.post(f"/rota/t/{team.id}/clients/{client.id}", data={
         "named_advisor": 0, "need": client.need_id, "complexity": 1, "version": version})
-    assert stale.status_code == 409 and b"Someone else changed this client" in stale.data
+    assert stale.status_code == 409 and b"This client was changed since you opened it" in stale.data
     db.session.expire_all()
     assert db.session.get(Client, client.id).named_advisor_id == target.id
 

@@ -12,10 +12,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import func, select
 
 from caseload.extensions import db
-from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Skill, Team, User
+from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Skill, Team, User, hold_version
 from caseload.services import audit
 from caseload.services.people.users import USERNAME, UserError, create_user
 from caseload.timegrid import OffGrid, clock, clock_text, first_overlap, merge_spans
+
+
+CHANGED = ("This advisor was changed since you opened the form (by another user, or by you in another window). "
+           "Nothing was saved: reload to see the change, then make yours again.")
 
 
 class AdminError(ValueError):
@@ -198,7 +202,14 @@ def work_pattern_text(pattern: dict) -> str:
 
 def save_advisor(advisor: Advisor | None, *, name: str, team: Team, skills: list[Skill], does_support: bool,
                  does_policing: bool, work_pattern: str, protected_minutes: int, max_appointments_per_day: int | None,
-                 max_caseload: int | None, active: bool, by) -> Advisor:
+                 max_caseload: int | None, active: bool, by, expected_version: int | None = None) -> Advisor:
+    """Create (advisor None) or change an advisor. A change names the version its form was opened at
+    (`expected_version`): if the advisor was saved since (by an administrator, a leader setting the protected
+    target, the advisor's own preferences), AdminError("version") and nothing is written."""
+    if advisor is not None and expected_version is not None and (
+            advisor.version_id != expected_version or not hold_version(db.session, advisor, expected_version)):
+        db.session.rollback()
+        raise AdminError(CHANGED, "version")
     if not name.strip():
         raise AdminError("Give the advisor's name.", "name")
     if not (does_support or does_policing):

@@ -30,7 +30,7 @@ class RotaError(ValueError):
 
 
 class EditConflict(RotaError):
-    """Someone else changed the record since it was opened; nothing was saved."""
+    """The record was changed since it was opened (by another user or another window); nothing was saved."""
 
 
 class PinClash(RotaError):
@@ -74,14 +74,33 @@ def add_absence(team: Team, week_start: date, advisor: Advisor, starts_at: datet
 
 
 def update_absence(absence: Absence, team: Team, week_start: date, advisor: Advisor, starts_at: datetime,
-                   ends_at: datetime, reason: str, note: str | None, by) -> Absence:
+                   ends_at: datetime, reason: str, note: str | None, by, expected_version: int | None = None) -> Absence:
+    """Change an absence read at `expected_version` (the edit form's; None: the current one). A change saved
+    since is an EditConflict and nothing is written; a bad time is a RotaError naming the field."""
+    expected = absence.version_id if expected_version is None else expected_version
+    if absence.version_id != expected:
+        raise EditConflict(changed_since("absence"))
     _check_absence(advisor, team, week_start, starts_at, ends_at)
-    absence.advisor, absence.starts_at, absence.ends_at = advisor, starts_at, ends_at
-    absence.reason, absence.note = reason or "leave", note or None
-    audit.record("absence_changed", user=by, obj=absence, advisor=advisor.id, starts_at=starts_at.isoformat(),
-                 ends_at=ends_at.isoformat())
-    db.session.commit()
+    if not hold_version(db.session, absence, expected):
+        db.session.rollback()
+        raise EditConflict(changed_since("absence"))
+    try:
+        absence.advisor, absence.starts_at, absence.ends_at = advisor, starts_at, ends_at
+        absence.reason, absence.note = reason or "leave", note or None
+        audit.record("absence_changed", user=by, obj=absence, advisor=advisor.id, starts_at=starts_at.isoformat(),
+                     ends_at=ends_at.isoformat())
+        db.session.commit()
+    except StaleDataError as err:
+        db.session.rollback()
+        raise EditConflict(changed_since("absence")) from err
     return absence
+
+
+def changed_since(what: str) -> str:
+    """The conflict message for a record saved since the form was opened: by another user, or by the same user
+    in another window (so not "someone else")."""
+    return (f"This {what} was changed since you opened it (by another user, or by you in another window). "
+            "Nothing was saved: reload to see the change, then make yours again.")
 
 
 def remove_absence(absence: Absence, by) -> None:
@@ -171,13 +190,12 @@ def update_client(client: Client, named_advisor: Advisor | None, need: Skill | N
                   expected_version: int, by) -> Client:
     """Change a client's named advisor, need and complexity (optimistic lock on the client row)."""
     if client.version_id != expected_version:
-        raise EditConflict("Someone else changed this client since you opened it. Nothing was saved: "
-                           "reload to see their change.")
+        raise EditConflict(changed_since("client"))
     if named_advisor is not None and named_advisor.team_id != client.team_id:
         raise RotaError("The named advisor must be in the client's team.", "named_advisor")
     if complexity not in (1, 2, 3):
         raise RotaError("Complexity is 1, 2 or 3.", "complexity")
-    conflict = "Someone else saved this client at the same moment. Nothing was saved: reload."
+    conflict = changed_since("client")
     if not hold_version(db.session, client, expected_version):
         db.session.rollback()
         raise EditConflict(conflict)
@@ -343,9 +361,9 @@ def add_request(team: Team, week_start: date, fields: RequestFields, by) -> Appo
 
 def update_request(request: AppointmentRequest, fields: RequestFields, expected_version: int, by) -> AppointmentRequest:
     if request.version_id != expected_version:
-        raise EditConflict("Someone else changed this request since you opened it. Nothing was saved: reload.")
+        raise EditConflict(changed_since("request"))
     check_request(request.team, request.week_start, fields, request_id=request.id)
-    conflict = "Someone else saved this request at the same moment. Nothing was saved: reload."
+    conflict = changed_since("request")
     # Lock the row at the version the editor read before changing anything: a second writer waits here and
     # gets a conflict, and no autoflush can meet a stale row outside the try below.
     if not hold_version(db.session, request, expected_version):
