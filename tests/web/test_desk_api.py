@@ -61,10 +61,26 @@ def test_bad_asks_name_the_field(demo_client, published):
         (_ask(type="no-such-type"), "type"),
         (_ask(week=(d.week() + timedelta(days=1)).isoformat()), "week"),
     ]
+    monday = d.week()
+    cases += [
+        (_ask(windows=[{"start": f"{monday}T06:00", "end": f"{monday}T08:00"}]), "windows"),  # nobody works then
+        (_ask(windows=[{"start": f"{monday}T09:00\x00", "end": f"{monday}T12:00"}]), "windows.0.start"),
+        (_ask(repeat={"every_weeks": 2, "count": 30}), "repeat.count"),  # past a year
+    ]
     for body, field in cases:
         answer = leader.post("/teams/{team_id}/offers", team_id=north, json=body)
         assert answer.status_code == 422, (field, answer.get_json())
         assert field in answer.get_json()["fields"], (field, answer.get_json())
+        booked = leader.post("/bookings", json={**body, "advisor_id": m.user("advisor1").advisor.id,
+                                                "start": f"{monday}T10:00"}, headers={"Idempotency-Key": f"bad-{field}"})
+        assert booked.status_code == 422, (field, booked.get_json())
+    # A type the advisor does not do, asked by that advisor for their own diary.
+    advisor = m.user("advisor1").advisor
+    if "policing" not in advisor.roles:
+        answer = ApiClient(demo_client, "advisor1").post("/teams/{team_id}/offers", team_id=north,
+                                                         json=_ask(type="compliance-review"))
+        assert answer.status_code == 422 and "type" in answer.get_json()["fields"], answer.get_json()
+    assert _booked_count() == 0
 
 
 def test_a_booking_retried_with_its_key_is_booked_once(demo_client, published):
