@@ -132,6 +132,8 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200,
     _choices(form, client)
     if rebooking is not None and rebooking.week_start.isoformat() in [c.value for c in form.week.choices]:
         form.week.data = rebooking.week_start.isoformat()
+    if not form.week.data:
+        form.week.data = form.week.choices[0].value  # the hint's example date is in the week shown
     if rebooking is None and small_id(form.replacing.data) is not None:
         rebooking = db.session.get(AppointmentRequest, small_id(form.replacing.data))
         rebooking = rebooking if rebooking is not None and rebooking.client_id == client.id else None
