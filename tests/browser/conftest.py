@@ -18,6 +18,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 
+class LiveURL(str):
+    """The live server's base URL; `.app` is the Flask app behind it (for a test to look data up)."""
+
+    app = None
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """The app on http://127.0.0.1:<port>, for the tests of one module (the app owns the global db meanwhile)."""
@@ -36,7 +42,9 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = LiveURL(f"http://127.0.0.1:{server.server_port}")
+    url.app = app
+    yield url
     server.shutdown()
     thread.join(10)
     with app.app_context():

@@ -39,6 +39,7 @@ def test_a_leader_books_from_offers_and_the_advisor_books_their_own_diary(page, 
     page.wait_for_load_state()
     assert "Booked: " + reference in page.locator(".flash-success").inner_text()
     assert "pinned request" in page.locator(".flash-success").inner_text()
+    assert _axe(page) == []  # the page after booking, with its flash
     upcoming = page.locator("#upcoming").inner_text()
     assert booked_with.split(" with ")[1] in upcoming
     page.screenshot(path=str(OUTPUT / "desk-booked.png"), full_page=True)

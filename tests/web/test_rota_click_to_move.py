@@ -165,3 +165,16 @@ def test_offers_for_an_unassigned_appointment_and_refusals_name_the_reason(leade
     kind = item.request.type.kind
     assert any(why == f"does not do {kind} appointments" or why.startswith("lacks the skill")
                for _, why in choices.refusals)
+
+
+def test_a_move_that_breaks_a_rule_is_refused_before_any_confirmation_is_asked(leader, north):
+    team, week = north
+    plan = _draft(team, week)
+    item = next(i for i in plan.items if i.advisor_id and i.request.client.named_advisor_id == i.advisor_id)
+    other = next(a for a in team.advisors if a.id != item.advisor_id)
+    from datetime import timedelta
+
+    response = leader.post(f"/rota/plans/{plan.id}/move", data={
+        "item": item.id, "advisor": other.id, "day": (week + timedelta(days=5)).isoformat(), "time": "03:00",
+        "version": plan.version_id})
+    assert response.status_code == 409 and b"Not saved" in response.data and b"Confirm the move" not in response.data

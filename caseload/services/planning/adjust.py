@@ -160,8 +160,6 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
     steps = offer.steps if offer else []
     warnings = move_warnings(item, advisor) + [w for s in steps for w in move_warnings(s.item, s.advisor)]
     reason = (reason or "").strip()
-    if warnings and not reason:
-        raise NeedsConfirmation(warnings)
     if len(reason) > REASON_MAX:
         raise AdjustRejected(f"The reason is too long: at most {REASON_MAX} characters. Nothing was saved.")
     sid, advisor_id = request_sid(item.request_id), advisor_sid(advisor.id)
@@ -200,6 +198,8 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
         minimum = problem["horizon"].get("protected_block_minutes", 60)
         shortened = _trim_protected(solution, advisor_id, start, end, minimum)
     result = check_rules(problem, solution)
+    if warnings and not reason:  # asked only for a move that keeps every rule: a refusal comes first
+        raise NeedsConfirmation(warnings)
     solution["status"] = "feasible"  # a hand-made change: no longer proven optimal
     solution["score"] = result.score
     solution["figures"] = dict(result.figures or {})
