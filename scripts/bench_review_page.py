@@ -35,8 +35,8 @@ def main() -> None:
     from caseload.localtime import this_week_start
     from caseload.models import Advisor, Team
     from caseload.services.demo import seed_demo
-    from caseload.services.plans import save_plan
-    from caseload.services.problem import build_problem
+    from caseload.services.planning.plans import save_plan
+    from caseload.services.planning.problem import build_problem
     from config import TestConfig
     from scheduler.baselines import named_first
 

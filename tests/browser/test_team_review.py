@@ -41,8 +41,8 @@ def _policing_move(app, plan_id: int):
 
     from caseload.extensions import db
     from caseload.models import Plan
-    from caseload.services.move_offers import _without
-    from caseload.services.problem import TEXT, advisor_sid, request_sid
+    from caseload.services.planning.move_offers import _without
+    from caseload.services.planning.problem import TEXT, advisor_sid, request_sid
     from scheduler.booking import Desk
 
     with app.app_context():
@@ -226,8 +226,8 @@ def _new_draft(app) -> str:
     from caseload.extensions import db
     from caseload.localtime import this_week_start
     from caseload.models import Team
-    from caseload.services.plans import save_plan
-    from caseload.services.problem import build_problem
+    from caseload.services.planning.plans import save_plan
+    from caseload.services.planning.problem import build_problem
     from scheduler.baselines import named_first
 
     with app.app_context():
