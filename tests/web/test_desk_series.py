@@ -141,3 +141,24 @@ def test_an_advisor_books_a_series_on_the_pages_once_however_often_the_button_is
     db.session.expire_all()
     assert [r.cancelled_at is None for r in series.instances(db.session.scalar(select(BookingSeries)))] == [
         True, False, False, False]
+
+
+def test_a_rebooked_instance_stays_in_its_series(demo_app):
+    from caseload.services.desk import attendance
+
+    d.publish_week()
+    client = m.client_of("advisor1")
+    advisor = m.user("advisor1").advisor
+    offer = series.series_offers(m.team("north"), _advisor_ask(client), FORTNIGHTLY_4)[0]
+    booked = series.book_series(m.team("north"), _advisor_ask(client), FORTNIGHTLY_4, advisor.id, offer.starts,
+                                m.user("advisor1"))
+    first = booked.requests[0]
+    ask = _advisor_ask(client)
+    ask.replacing = first
+    later = next(o for o in booking.offers(m.team("north"), ask, count=20) if o.local != offer.starts[0])
+    moved = booking.book(m.team("north"), ask, later.advisor.id, later.local, m.user("advisor1"))
+    assert (moved.request.series_id, moved.request.series_index) == (booked.series.id, 1)
+    (view,) = attendance.client_series(db.session.get(type(client), client.id))
+    assert [(row.request.series_index, status) for row, status in view.rows] == [
+        (1, "upcoming"), (2, "upcoming"), (3, "upcoming"), (4, "upcoming")]
+    assert view.rows[0][0].request.id == moved.request.id
