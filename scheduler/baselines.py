@@ -57,19 +57,26 @@ class Diary:
         self.client_busy[appt.client][start:end] = bytes(appt.duration)
         self.starts[(advisor_id, self.problem.horizon.day_of(start))] -= 1
 
-    def earliest_start(self, appt: Appointment, advisor_id: str) -> int | None:
-        """The earliest start at which `advisor_id` can take `appt`, or None."""
+    def earliest_start(self, appt: Appointment, advisor_id: str, before: int | None = None) -> int | None:
+        """The earliest start at which `advisor_id` can take `appt`, or None; with `before`, only a
+        start earlier than that is looked for (None if there is none)."""
         advisor = self.problem.advisor_by_id[advisor_id]
         busy, client = self.advisor_busy[advisor_id], self.client_busy[appt.client]
-        need = b"\x00" * appt.duration
+        duration = appt.duration
+        need = b"\x00" * duration
         limit = advisor.max_appointments_per_day
         spd = self.problem.horizon.slots_per_day
-        best = None
+        best = before
         for window in appt.windows:
             for avail in advisor.availability:
-                lo, hi = max(window.start, avail.start), min(window.end, avail.end)
+                if avail.end <= window.start or avail.start >= window.end or (best is not None and avail.start >= best):
+                    continue
+                lo = window.start if window.start > avail.start else avail.start
+                hi = window.end if window.end < avail.end else avail.end
+                if best is not None and hi > best + duration - 1:
+                    hi = best + duration - 1  # only starts before `best` matter
                 pos = lo
-                while pos + appt.duration <= hi and (best is None or pos < best):
+                while pos + duration <= hi:
                     pos = busy.find(need, pos, hi)
                     if pos < 0:
                         break
@@ -77,12 +84,12 @@ class Diary:
                     if limit is not None and self.starts[(advisor_id, day)] >= limit:
                         pos = (day + 1) * spd  # this day is full: try the next
                         continue
-                    if any(client[pos:pos + appt.duration]):
+                    if any(client[pos:pos + duration]):
                         pos += 1
                         continue
-                    best = pos if best is None else min(best, pos)
+                    best = pos
                     break
-        return best
+        return None if best == before else best
 
 
 def allocate_new_clients(problem: Problem) -> dict[str, str]:
@@ -148,8 +155,8 @@ def booking_order(problem: Problem, order: str = "window") -> list[Appointment]:
 def _earliest_of(diary: Diary, appt: Appointment, advisors: list[str]) -> Placement | None:
     best = None
     for advisor_id in advisors:
-        start = diary.earliest_start(appt, advisor_id)
-        if start is not None and (best is None or start < best.start):
+        start = diary.earliest_start(appt, advisor_id, None if best is None else best.start)
+        if start is not None:
             best = Placement(advisor_id, start)
     return best
 

@@ -55,6 +55,49 @@ def day_groups(problem: Problem, advisor) -> dict[int, int]:
     return {d: root(d) for d in group}
 
 
+def occupied_span(problem: Problem, appt, advisor, day: int) -> tuple[int, int] | None:
+    """The slots [lo, hi) that `appt` may occupy when `advisor` takes it starting on `day`: the hull
+    of every placement inside one window and one availability interval with its start on that day."""
+    spd = problem.horizon.slots_per_day
+    lo = hi = None
+    for window in appt.windows:
+        for avail in advisor.availability:
+            first = max(window.start, avail.start, day * spd)
+            last = min(min(window.end, avail.end) - appt.duration, (day + 1) * spd - 1)  # latest start
+            if last < first:
+                continue
+            lo = first if lo is None else min(lo, first)
+            hi = last + appt.duration if hi is None else max(hi, last + appt.duration)
+    return None if lo is None else (lo, hi)
+
+
+# Most distinct occupied spans of one advisor-day that get a time-of-day row (see _time_of_day_rows).
+MAX_SPANS = 120
+
+
+def _time_of_day_rows(problem: Problem, lp, advisor, day: int, items) -> None:
+    """Rows that remember the time of day: the appointments an advisor takes on `day` that can only
+    lie inside [L, H) share the advisor's available slots in [L, H). Valid for every plan (they are
+    disjoint slots there); added for each distinct occupied span [L, H) whose possible demand exceeds
+    those slots, so a week of short windows (everyone wants 9-10) is no longer packed into the whole day."""
+    by_span: dict[tuple[int, int], list] = defaultdict(list)
+    spd = problem.horizon.slots_per_day
+    for appt, var in items:
+        if any(w.start <= day * spd and w.end >= (day + 1) * spd for w in appt.windows):
+            continue  # may lie anywhere in the advisor's day: the day's own row covers it
+        span = occupied_span(problem, appt, advisor, day)
+        if span is not None:
+            by_span[span].append((appt.duration, var))
+    spans = sorted(by_span, key=lambda sp: sp[1] - sp[0])[:MAX_SPANS]
+    demand = {sp: sum(d for d, _ in by_span[sp]) for sp in by_span}
+    for low, high in spans:
+        capacity = sum(max(0, min(a.end, high) - max(a.start, low)) for a in advisor.availability)
+        inside = [sp for sp in by_span if low <= sp[0] and sp[1] <= high]
+        if sum(demand[sp] for sp in inside) <= capacity:
+            continue  # cannot bind
+        _at_most(lp, [(var, d) for sp in inside for d, var in by_span[sp]], capacity)
+
+
 def upper_bound(problem: Problem, time_limit: float = 10.0) -> int:
     h, w = problem.horizon, problem.weights
     lp = pywraplp.Solver.CreateSolver("GLOP")
@@ -100,6 +143,8 @@ def upper_bound(problem: Problem, time_limit: float = 10.0) -> int:
             grouped_items[groups[d]] += items
             if items and advisor.max_appointments_per_day is not None:
                 _at_most(lp, [(var, 1) for _, var in items], advisor.max_appointments_per_day)
+            if items:
+                _time_of_day_rows(problem, lp, advisor, d, items)
         kept_terms = []
         for d in sorted(set(groups.values())):
             items = grouped_items[d]

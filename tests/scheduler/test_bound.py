@@ -71,3 +71,28 @@ def test_bound_lies_between_every_desk_plan_and_the_trivial_bound(profile):
 def test_trivial_bound_by_hand(problem_doc):
     # 4 appointments; support complexity 2 (p1) + 1 (p3) + 2 (p4); protected targets 120 + 60.
     assert trivial_bound(parse_problem(problem_doc)) == 4 * 10000 + 100 * 5 + 180
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_bound_is_never_below_the_brute_force_optimum_of_a_tiny_week(seed):
+    """Tiny weeks have short windows inside one morning, where the time-of-day rows bind."""
+    import random
+
+    from tiny import brute_force_best, tiny_week
+
+    doc = tiny_week(random.Random(1000 + seed), appointments=(3, 5))
+    assert upper_bound(parse_problem(doc)) >= brute_force_best(doc)
+
+
+def test_appointments_that_all_want_the_same_hour_share_that_hour():
+    """Three hour-long appointments that can only be 09:00-10:00 on one advisor's 8-hour day: one fits.
+    Without the time-of-day rows the relaxation packs all three into the day's 8 hours."""
+    doc = {"format": "caseload-problem/1", "horizon": {"start": "2026-11-23", "days": 1, "slot_minutes": 15},
+           "advisors": [{"id": "a1", "skills": ["debt"], "roles": ["support"],
+                         "availability": [{"start": "2026-11-23T09:00", "end": "2026-11-23T17:00"}]}],
+           "clients": [{"id": f"c{i}", "named_advisor": "a1", "need": "debt"} for i in range(3)],
+           "appointments": [{"id": f"p{i}", "client": f"c{i}", "kind": "support", "skill": "debt",
+                             "duration_minutes": 60,
+                             "windows": [{"start": "2026-11-23T09:00", "end": "2026-11-23T10:00"}]}
+                            for i in range(3)]}
+    assert upper_bound(parse_problem(doc)) == 10000 + 100
