@@ -118,7 +118,7 @@ def _team(name: str, number: int, leader: User, skills, types, week: date, passw
         if named is not None:
             for k in range(rng.randint(1, 5)):
                 seen_by = named if rng.random() < 0.8 else rng.choice(supporters)
-                day = week - timedelta(days=7 * (k + 1) + rng.randint(0, 4))
+                day = week - timedelta(days=7 * (k + 1)) + timedelta(days=rng.randint(0, 4))  # Mon-Fri
                 db.session.add(Contact(client=client, advisor=seen_by, kind="support",
                                        occurred_at=to_utc(day, f"{rng.randint(9, 16):02d}:00", TIMEZONE)))
         clients.append(client)

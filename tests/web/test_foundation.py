@@ -156,3 +156,15 @@ def test_forms_without_a_csrf_token_are_rejected(tmp_path):
     assert ok.status_code == 302
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_demo_contact_history_falls_on_working_days(demo_app):
+    """The demo's past contacts are on weekdays in the office's time (some fell on Saturdays and Sundays)."""
+    from caseload.extensions import db
+    from caseload.localtime import to_local
+    from caseload.models import Contact
+
+    contacts = db.session.scalars(select(Contact)).all()
+    assert contacts
+    days = {to_local(c.occurred_at, c.client.team.timezone).weekday() for c in contacts}
+    assert days <= {0, 1, 2, 3, 4}, sorted(days)
