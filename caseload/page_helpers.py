@@ -73,3 +73,14 @@ def grid_time(form, field) -> None:
             check_on_grid(field.data)
         except OffGrid as err:
             raise ValidationError(f"{err}.") from None
+
+
+def form_version(form) -> int | None:
+    """The version an edit form was opened at (its hidden `version`; the page always sends it): None when a post
+    sends none (the save then does not check), -1 for a garbled one (never matches: refused, not written blind)."""
+    if not form.version.data:
+        return None
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return -1

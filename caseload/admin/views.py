@@ -18,7 +18,7 @@ from caseload.auth.access import role_required
 from caseload.auth.forms import ConfirmForm
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentType, Client, Role, Skill, Team, User
-from caseload.page_helpers import submit
+from caseload.page_helpers import form_version, submit
 from caseload.services.people import admin
 from caseload.services.people import api_tokens
 
@@ -210,18 +210,7 @@ def _save_advisor(advisor: Advisor | None, form: AdvisorForm) -> Advisor:
         does_support=form.does_support.data, does_policing=form.does_policing.data,
         work_pattern=form.work_pattern.data, protected_minutes=form.protected_minutes.data,
         max_appointments_per_day=form.max_appointments_per_day.data, max_caseload=form.max_caseload.data,
-        active=form.active.data, by=current_user, expected_version=_version(form) if advisor is not None else None)
-
-
-def _version(form) -> int | None:
-    """The version the edit form was opened at (the page always sends it); None when a post sends none (then the
-    save does not check), -1 for a garbled one (never matches: refused, not written blind)."""
-    if not form.version.data:
-        return None
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return -1
+        active=form.active.data, by=current_user, expected_version=form_version(form) if advisor is not None else None)
 
 
 # --- appointment types ----------------------------------------------------------------------------

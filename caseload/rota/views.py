@@ -16,7 +16,7 @@ from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc, week_days, week_start_of
 from caseload.models import Absence, Advisor, Role, Team
-from caseload.page_helpers import week_or_404
+from caseload.page_helpers import form_version, week_or_404
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import NONE, AbsenceForm, ConfirmForm, PlanForm, ProtectedForm
 from caseload.services.planning import runs as planning
@@ -163,17 +163,6 @@ def add_absence(team_id, week):
     return render_template("rota/absence.html", team=team, week=week_start, form=form, absence=None), 400
 
 
-def _version(form) -> int | None:
-    """The version the edit form was opened at (the page always sends it); None when a post sends none (then the
-    save does not check), -1 for a garbled one (never matches: refused, not written blind)."""
-    if not form.version.data:
-        return None
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return -1
-
-
 def _absence_or_404(team: Team, absence_id: int) -> Absence:
     absence = db.session.get(Absence, absence_id)
     if absence is None or absence.advisor.team_id != team.id:
@@ -197,7 +186,7 @@ def edit_absence(team_id, absence_id):
         "reason": absence.reason, "note": absence.note, "version": absence.version_id})
     saved, status = save_posted(form, lambda: rota.update_absence(
         absence, team, week_start, db.session.get(Advisor, form.advisor.data), *_absence_times(team, form),
-        form.reason.data, form.note.data, current_user, expected_version=_version(form)))
+        form.reason.data, form.note.data, current_user, expected_version=form_version(form)))
     if saved is not None:
         flash("Absence changed.", "success")
         return redirect(url_for("rota.week", team_id=team.id, week=week_start.isoformat()))

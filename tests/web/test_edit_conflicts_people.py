@@ -16,6 +16,12 @@ from tests.web import access_matrix as m
 from tests.web.test_races import _leader_browser, race
 
 
+def _signed_in(app, username: str):
+    browser = app.test_client()
+    assert browser.post("/login", data={"username": username, "password": "demo"}).status_code == 302
+    return browser
+
+
 def _an_absence(team, week) -> Absence:
     advisor = m.user("advisor1").advisor
     day = week + timedelta(days=2)
@@ -93,11 +99,7 @@ def test_two_advisor_saves_at_once_give_one_save_and_one_409(demo_app):
     advisor = m.user("advisor2").advisor
     advisor_id, version = advisor.id, advisor.version_id
     forms = [_advisor_form(advisor, name, version) for name in ("First Name", "Second Name")]
-    browsers = []
-    for _ in forms:
-        browser = demo_app.test_client()
-        assert browser.post("/login", data={"username": "admin", "password": "demo"}).status_code == 302
-        browsers.append(browser)
+    browsers = [_signed_in(demo_app, "admin") for _ in forms]
 
     def save(browser, form):
         return lambda: browser.post(f"/admin/advisors/{advisor_id}", data=form).status_code
@@ -112,11 +114,7 @@ def test_two_preferences_added_at_once_lose_neither_silently(demo_app):
     """The advisor's preferred protected time is a list on the advisor row: two adds at once used to keep one."""
     advisor = m.user("advisor1").advisor
     before = len(advisor.protected_preferences or [])
-    browsers = []
-    for _ in range(2):
-        browser = demo_app.test_client()
-        assert browser.post("/login", data={"username": "advisor1", "password": "demo"}).status_code == 302
-        browsers.append(browser)
+    browsers = [_signed_in(demo_app, "advisor1") for _ in range(2)]
 
     def add(browser, day):
         return lambda: browser.post("/me/time/weekly", data={"day": day, "start": "14:00", "end": "15:00"}).status_code
