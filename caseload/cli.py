@@ -7,6 +7,12 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from caseload import migrate
+from caseload.extensions import db
+from caseload.models import Role, User
+from caseload.region_cli import region_cli
+from caseload.services.demo import CLIENTS_PER_TEAM, REQUESTS_PER_TEAM, seed_demo
+from caseload.services.people.users import UserError, create_user
+from caseload.week_cli import week_cli
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 
@@ -54,15 +60,9 @@ def db_revision(message):
 def seed_demo_command(if_empty, teams, clients, requests):
     """Create (or complete) the demo office: teams north and south (or --teams N), advisors, clients, a week of
     requests."""
-    from caseload.extensions import db
-    from caseload.models import User
-    from caseload.services.demo import seed_demo
-
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Database already has users; demo not loaded.")
         return
-    from caseload.services.demo import CLIENTS_PER_TEAM, REQUESTS_PER_TEAM
-
     summary = seed_demo(current_app.config["DEMO_PASSWORD"], teams=teams,
                         clients_per_team=clients or CLIENTS_PER_TEAM, requests_per_team=requests or REQUESTS_PER_TEAM)
     click.echo(summary)
@@ -75,9 +75,6 @@ def seed_demo_command(if_empty, teams, clients, requests):
 @click.password_option()
 def create_user_command(username, role, display_name, password):
     """Create a user account."""
-    from caseload.services.people.users import UserError, create_user
-    from caseload.models import Role
-
     try:
         user = create_user(username=username, display_name=display_name or username, role=Role(role),
                            password=password)
@@ -90,7 +87,5 @@ def init_app(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
-    from caseload.week_cli import week_cli  # the team leader's week (export-problem, plan, export-plan)
-    app.cli.add_command(week_cli)
-    from caseload.region_cli import region_cli  # every team's week on the shared queue (plan, status, cancel)
-    app.cli.add_command(region_cli)
+    app.cli.add_command(week_cli)  # the team leader's week (export-problem, plan, export-plan)
+    app.cli.add_command(region_cli)  # every team's week on the shared queue (plan, status, cancel)

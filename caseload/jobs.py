@@ -13,6 +13,8 @@ from pathlib import Path
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
+from caseload.queue_postgres import PostgresStorage
+
 huey = Huey("caseload", immediate=False, storage_class=MemoryStorage)
 _app = None
 
@@ -25,8 +27,6 @@ def _storage_for(url: str):
     if url.startswith(("redis://", "rediss://")):
         return RedisStorage, {"url": url}
     if url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
-        from caseload.queue_postgres import PostgresStorage
-
         return PostgresStorage, {"url": url}
     if url.startswith("memory://"):
         return MemoryStorage, {}

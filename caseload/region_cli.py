@@ -10,6 +10,8 @@ import time
 import click
 from flask.cli import AppGroup
 
+from caseload.extensions import db
+from caseload.services.region import bench
 from caseload.services.region import runs as region
 from caseload.services.demo import TIMEZONE
 from caseload.week_cli import _week
@@ -53,8 +55,6 @@ def plan_command(week_text, time_limit, wait):
     click.echo(f"Queued {len(started.started)} run(s) for the week of {week.isoformat()}."
                + (f" Already planning: {', '.join(t.name for t in started.busy)}." if started.busy else ""))
     if wait:
-        from caseload.extensions import db
-
         while region.region_status(week)["active"]:
             db.session.rollback()
             db.session.expire_all()
@@ -90,8 +90,6 @@ def bench_command(teams, time_limit, consumer_counts, week_text):
     (`huey_consumer caseload.worker.huey`, one worker each), plan the teams' week, and report the wall time,
     jobs per minute, the consumer time per job outside the solver (queue, claim, problem, save), and the
     speed-up over the first round. Needs a shared queue (CASELOAD_QUEUE_URL postgresql:// or redis://)."""
-    from caseload.services.region import bench
-
     week = _region_week(week_text)
     try:
         rounds = bench.run(week, teams, time_limit, consumer_counts, echo=click.echo)

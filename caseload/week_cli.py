@@ -15,6 +15,9 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Team
+from caseload.services.planning.boundary import previous_plan, save_plan, to_problem
+from caseload.services.planning.plans import latest_plan
+from caseload.services.planning import runs
 from caseload.values import ValueRejected, parse_day
 
 week_cli = AppGroup("week", help="Plan a team's week from the command line.")
@@ -61,12 +64,9 @@ week_option = click.option("--week", "week_text", required=True,
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
 def export_problem(team_name, week_text, out):
     """Write the week's caseload-problem/1 document (the published plan, if any, as `previous`)."""
-    from caseload.services.planning.plans import published_plan
-    from caseload.services.planning.problem import build_problem
-
     team = _team(team_name)
     week = _week(week_text, team)
-    problem, maps = build_problem(team, week, previous_plan=published_plan(team, week))
+    problem, maps = to_problem(team, week, previous=previous_plan(team, week))
     _write(problem, out)
     click.echo(f"{len(problem['appointments'])} appointments, {len(problem['advisors'])} advisors -> {out}")
     _report(maps)
@@ -91,16 +91,12 @@ def _format_figures(figures: dict) -> str:
 @click.option("--time-limit", type=float, default=None, help="Seconds (default: SOLVER_TIME_LIMIT_S).")
 def plan(team_name, week_text, time_limit):
     """Solve the week here and now, save it as a draft plan and print the figures."""
-    from caseload.services.planning.runs import solver
-    from caseload.services.planning.plans import published_plan, save_plan
-    from caseload.services.planning.problem import build_problem
-
     team = _team(team_name)
     week = _week(week_text, team)
-    previous = published_plan(team, week)
-    problem, maps = build_problem(team, week, previous_plan=previous)
+    previous = previous_plan(team, week)
+    problem, maps = to_problem(team, week, previous=previous)
     limit = time_limit or current_app.config["SOLVER_TIME_LIMIT_S"]
-    solution = solver()(problem, time_limit=limit, workers=current_app.config["SOLVER_WORKERS"])
+    solution = runs.solver()(problem, time_limit=limit, workers=current_app.config["SOLVER_WORKERS"])
     if solution.get("solver_error"):  # the runner's fallback plan after a crash: the run failed, as on the page
         raise click.ClickException(f"the planner failed ({solution['solver_error']}); nothing saved")
     if solution.get("status") == "unknown":
@@ -121,8 +117,6 @@ def plan(team_name, week_text, time_limit):
               help="Also write the problem this plan solved (to check it even if the week changed since).")
 def export_plan(team_name, week_text, out, problem_out):
     """Write the week's latest plan as a caseload-solution/1 document."""
-    from caseload.services.planning.plans import latest_plan
-
     team = _team(team_name)
     week = _week(week_text, team)
     found = latest_plan(team, week)

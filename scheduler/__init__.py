@@ -2,6 +2,7 @@
 
 Pure Python around OR-Tools CP-SAT; no web framework imports.
 """
+from scheduler.check import check_solution
 from scheduler.model import ProblemError
 from scheduler.parse import load_problem, parse_problem
 
@@ -11,13 +12,6 @@ def solve(problem, **options):
     from scheduler.solver import solve as _solve
 
     return _solve(problem, **options)
-
-
-def check_solution(problem, solution):
-    """Independently check a solution against every hard rule; see scheduler.check."""
-    from scheduler.check import check_solution as _check
-
-    return _check(problem, solution)
 
 
 def offers(request_document):

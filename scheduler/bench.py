@@ -32,7 +32,9 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 
 from scheduler.check import check_solution
+from scheduler.generate import generate
 from scheduler.parse import parse_problem
+from scheduler.uhhc import convert, read_instance, vendored
 
 PLANNER = "planner"
 DESKS = ("earliest", "named-first")
@@ -217,8 +219,6 @@ def sample(sizes, weeks: int, outside: bool = True) -> list[dict]:
     run cut short still covers every group."""
     specs = []
     if outside:
-        from scheduler.uhhc import vendored
-
         specs += [{"family": OUTSIDE, "file": str(path)} for path in vendored()]
     specs += [{"family": "varied", "advisors": size, "seed": seed} for seed in range(1, weeks + 1) for size in sizes]
     return specs
@@ -226,11 +226,7 @@ def sample(sizes, weeks: int, outside: bool = True) -> list[dict]:
 
 def week_document(spec: dict) -> dict:
     if spec["family"] == OUTSIDE:
-        from scheduler.uhhc import convert, read_instance
-
         return convert(read_instance(spec["file"]))
-    from scheduler.generate import generate
-
     return generate("varied", spec["advisors"], spec["seed"])
 
 

@@ -27,6 +27,7 @@ from scheduler.document import solution_document
 from scheduler.generate import generate
 from scheduler.model import Placement
 from scheduler.parse import parse_problem
+from scheduler.solver import solve
 
 HOLD_BACK = 0.3
 SERIES = {"every_days": 14, "count": 6}
@@ -193,8 +194,6 @@ def _desk_rule(problem, plan: dict, arrivals: list) -> dict:
 
 def one_call_at_a_time(week: dict, rng: random.Random, time_limit: float, workers: int, log=print):
     """(rows for offers / desk rule / re-plan, the re-planned solution). See the module doc."""
-    from scheduler.solver import solve
-
     problem = parse_problem(week)
     movable = [a["id"] for a in week["appointments"] if not a.get("pinned")]
     held = set(rng.sample(movable, int(HOLD_BACK * len(movable))))

@@ -12,8 +12,12 @@ import os
 import sys
 from pathlib import Path
 
+from scheduler.bench import run_bench
+from scheduler.check import check_solution
+from scheduler.generate import generate
 from scheduler.model import ProblemError
 from scheduler.parse import load_problem, read_json
+from scheduler.uhhc import convert, read_instance
 
 
 class UsageError(Exception):
@@ -45,8 +49,6 @@ def cmd_solve(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from scheduler.check import check_solution
-
     problem = load_problem(args.problem)
     solution = read_json(args.solution, "solution")
     result = check_solution(problem, solution)
@@ -71,8 +73,6 @@ VARIED_FLAGS = ("part_time", "split_shifts", "max_windows", "min_minutes", "max_
 
 
 def cmd_generate(args) -> int:
-    from scheduler.generate import generate
-
     varied = {k: getattr(args, k) for k in VARIED_FLAGS if getattr(args, k) is not None}
     if varied and args.profile != "varied":
         raise UsageError(f"--{sorted(varied)[0].replace('_', '-')}: only the varied profile takes it")
@@ -87,8 +87,6 @@ def cmd_generate(args) -> int:
 
 
 def cmd_convert_uhhc(args) -> int:
-    from scheduler.uhhc import convert, read_instance
-
     try:
         doc = convert(read_instance(args.instance), travel=args.travel)
     except ValueError as err:
@@ -98,8 +96,7 @@ def cmd_convert_uhhc(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from scheduler.bench import run_bench
-    from scheduler.bench_offers import run_offer_bench
+    from scheduler.bench_offers import run_offer_bench  # loads OR-Tools (see test_imports)
 
     if args.only in (None, "planner"):
         command = "python -m scheduler " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "python -m scheduler bench"

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from scheduler.generate_varied import generate_varied
 from scheduler.model import PROBLEM_FORMAT
 
 
@@ -66,8 +67,6 @@ def generate(profile: str, advisors: int, seed: int = 1, load: float | None = No
     """A caseload-problem/1 week. `load` defaults to 0.8 for the fixed profiles and is drawn for
     `varied`; `varied` also takes generate_varied's parameters by name. ValueError names a bad argument."""
     if profile == "varied":
-        from scheduler.generate_varied import generate_varied
-
         return generate_varied(advisors, seed, start=start, load=load, **varied)
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}: choose one of {', '.join(PROFILE_NAMES)}")

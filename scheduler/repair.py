@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from scheduler import baselines, metrics
 from scheduler.model import Placement, Problem
+from scheduler.variables import feasible_starts
 
 
 _Book = baselines.Diary
@@ -134,8 +135,6 @@ def clear_preferred_time(plan) -> int:
     wanting = [v for v in problem.advisors if v.preferred_protected and v.protected_minutes > 0]
     if not wanting:
         return 0
-    from scheduler.variables import feasible_starts
-
     best = (plan.score(), _preferred_minutes(problem, plan.protected))
     moves = 0
     for advisor in wanting:
@@ -276,8 +275,6 @@ def book_by_ejection(plan) -> int:
     unbooked = [a for a in baselines.booking_order(problem) if a.id not in plan.assignments and a.pinned is None]
     if not unbooked:
         return 0
-    from scheduler.variables import feasible_starts
-
     before = plan.score()
     assignments = dict(plan.assignments)
     book = _Book.holding(problem, assignments)

@@ -35,8 +35,7 @@ def create_plan_job(team_id, week):
     team, week_start = team_or_404(team_id, manage=True), week_or_404(week)
     data = body("JobRequest") if request.content_length else {}
     try:
-        job = planning.start_plan_job(team, week_start, current_user, time_limit=data.get("time_limit"),
-                                      previous_plan=plans.published_plan(team, week_start))
+        job = planning.start_plan_job(team, week_start, current_user, time_limit=data.get("time_limit"))
     except planning.PlanningBusy as err:
         raise ApiError(409, str(err)) from err
     db.session.refresh(job)  # an immediate queue (tests) has already run it

@@ -25,7 +25,9 @@ from caseload.localtime import from_local_text
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Role, Skill, Team
 from caseload.services.clients import notes
 from caseload.services.desk import idempotency
+from caseload.services.planning.problem import week_requests as requests_of
 from caseload.services.rota import week as rota
+from caseload.services.rota.coverage import request_warnings
 from caseload.values import ValueRejected, check_day, parse_day
 from caseload.timegrid import grid_message, on_grid
 from scheduler.model import TIME_FORMAT
@@ -251,8 +253,6 @@ def _fields(team_: Team, week_start: date, data: dict) -> rota.RequestFields:
 @role_required(*LEADERS)
 def week_requests(team_id, week):
     found, week_start = team_or_404(team_id, manage=True), week_or_404(week)
-    from caseload.services.planning.problem import week_requests as requests_of
-
     return [request_json(r) for r in requests_of(found, week_start)]
 
 
@@ -345,6 +345,4 @@ def update_request(request_id):
 
 def _with_warnings(saved: AppointmentRequest) -> dict:
     """The saved request and, if the planner cannot place it as things stand, why (`warnings`)."""
-    from caseload.services.rota.coverage import request_warnings
-
     return {**request_json(saved), "warnings": request_warnings(saved)}

@@ -6,6 +6,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from caseload.extensions import login_manager
 from caseload.models import Role, Team
 
 # Views without @role_required (or an explicit @public) are refused by security.deny_by_default.
@@ -25,8 +26,6 @@ def role_required(*roles: Role):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from caseload.extensions import login_manager
-
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)

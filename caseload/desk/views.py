@@ -20,7 +20,8 @@ from caseload.desk.blueprint import bp
 from caseload.desk.forms import AskForm, AttendanceForm, BookForm, CancelForm
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local
-from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, utcnow
+from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team, utcnow
+from caseload.page_helpers import week_or_404
 from caseload.security import MAX_ID
 from caseload.services.desk import booking
 from caseload.services.desk import idempotency
@@ -336,9 +337,6 @@ def attendance(request_id):
 @role_required(Role.ADMIN, Role.LEADER)
 def broken(team_id, week):
     """What absences break in the week's published plan, each with a link to rebook it."""
-    from caseload.models import Team
-    from caseload.page_helpers import week_or_404
-
     team = db.session.get(Team, team_id)
     if team is None or not can_manage_team(current_user, team):
         abort(404)

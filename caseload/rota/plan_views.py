@@ -22,8 +22,9 @@ from caseload.services.planning import plan_words
 from caseload.services.planning import runs as planning
 from caseload.services.planning import plans
 from caseload.services.planning import team_grid
-from caseload.services.planning.problem import TEXT, advisor_sid, team_advisors
+from caseload.services.planning.problem import advisor_sid, team_advisors
 from caseload.services.planning.publish_summary import publish_summary
+from scheduler.model import TIME_FORMAT
 
 
 def _plan_or_404(plan_id: int) -> Plan:
@@ -37,8 +38,7 @@ def _job_or_404(job_id: int) -> SolveJob:
 def _start(team, week_start, time_limit=None):
     """Plan from the published plan when there is one (minimal disruption), keeping pins."""
     try:
-        job = planning.start_plan_job(team, week_start, current_user, time_limit=time_limit,
-                                      previous_plan=plans.published_plan(team, week_start))
+        job = planning.start_plan_job(team, week_start, current_user, time_limit=time_limit)
         flash("Planning started. You can leave this page; the result is saved as a draft.", "success")
         return job
     except planning.PlanningBusy as err:
@@ -174,7 +174,7 @@ def move(plan_id):
         offer = None
         if form.offer.data:  # a planner offer chosen in the team view: its other moves come with it
             offer_advisor, offer_start, offer = move_offers.read_token(plan, form.offer.data)
-            if (offer_advisor, offer_start) != (advisor_sid(advisor.id), start.strftime(TEXT)):
+            if (offer_advisor, offer_start) != (advisor_sid(advisor.id), start.strftime(TIME_FORMAT)):
                 raise adjust.AdjustRejected("Not moved: the chosen offer does not match the advisor and time sent. "
                                             "Choose the appointment again to see fresh offers.")
         result = adjust.move_appointment(plan, item, advisor, start, form.pin.data, int(form.version.data), current_user,

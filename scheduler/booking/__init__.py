@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from scheduler.model import ProblemError
 from scheduler.parse import parse_problem
+from scheduler.booking.check import check_offers
 from scheduler.booking.desk import Desk
 from scheduler.booking.request import OFFERS_FORMAT, REQUEST_FORMAT, read_request_document
 
@@ -31,13 +32,6 @@ def offers(request_document: dict) -> dict:
     except ProblemError as err:
         raise _prefixed(err, "problem") from None
     return Desk(problem, plan_doc).offers(request, count, max_moves)
-
-
-def check_offers(request_document: dict, offers_document: dict) -> list[str]:
-    """Every fault of an offers document, each naming the offer; [] when all hold. See scheduler.booking.check."""
-    from scheduler.booking.check import check_offers as _check
-
-    return _check(request_document, offers_document)
 
 
 __all__ = ["Desk", "offers", "check_offers", "OFFERS_FORMAT", "REQUEST_FORMAT"]

@@ -42,7 +42,8 @@ def _policing_move(app, plan_id: int):
     from caseload.extensions import db
     from caseload.models import Plan
     from caseload.services.planning.move_offers import _without
-    from caseload.services.planning.problem import TEXT, advisor_sid, request_sid
+    from caseload.services.planning.problem import advisor_sid, request_sid
+    from scheduler.model import TIME_FORMAT
     from scheduler.booking import Desk
 
     with app.app_context():
@@ -61,7 +62,7 @@ def _policing_move(app, plan_id: int):
                 answer = desk.offers({k: v for k, v in appointment.items() if k != "pinned"}, count=200)
                 for offer in answer["offers"]:
                     if offer["advisor"] == advisor_sid(named.id) and not offer["moves"]:
-                        return item.id, named.id, datetime.strptime(offer["start"], TEXT)
+                        return item.id, named.id, datetime.strptime(offer["start"], TIME_FORMAT)
         finally:
             db.session.remove()
     raise AssertionError("the demo week has no policing appointment its client's named advisor could take")
@@ -226,15 +227,14 @@ def _new_draft(app) -> str:
     from caseload.extensions import db
     from caseload.localtime import this_week_start
     from caseload.models import Team
-    from caseload.services.planning.plans import save_plan
-    from caseload.services.planning.problem import build_problem
+    from caseload.services.planning.boundary import save_plan, to_problem
     from scheduler.baselines import named_first
 
     with app.app_context():
         try:
             team = db.session.scalar(select(Team).where(Team.name == "north"))
             week = this_week_start(team.timezone)
-            problem, maps = build_problem(team, week)
+            problem, maps = to_problem(team, week)
             return f"/rota/plans/{save_plan(team, week, problem, named_first(problem), skipped=maps.skipped).id}"
         finally:
             db.session.remove()

@@ -1,4 +1,5 @@
-"""The import structure: no cycles anywhere, the planner free of the web app, services free of blueprints.
+"""The import structure: no cycles anywhere, the planner free of the web app, services free of blueprints, and no
+function-level imports of our own modules except the few listed with their reason.
 
 Built on grimp (the import graph behind import-linter). grimp reads every import statement, those
 inside functions included, so a cycle cannot hide behind a function-level import.
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import subprocess
+import sys
 
 import grimp
 import pytest
@@ -120,3 +123,77 @@ def test_a_queued_plan_job_resolves_to_run_plan_job():
     message = huey._registry.create_message(runs.run_plan_job.s(1))
     assert message.name == "caseload.services.planning.runs.run_plan_job"
     assert huey._registry.string_to_task(message.name) is runs.run_plan_job.task_class
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+APP_FACTORY = ("Flask's application factory: blueprints, the CLI and the queue are wired when create_app makes an app, "
+               "so importing any caseload module (Alembic's env, the models, the worker before its app) builds no app")
+DEFERS_ORTOOLS = ("defers OR-Tools (about 3 s to import): the importing module must not load it, so `python -m scheduler "
+                  "check|generate` and `import scheduler` stay fast; test_deferred_imports_keep_ortools_out checks it")
+# (importing file, imported module) -> why the import sits inside a function. Nothing else may.
+FUNCTION_LEVEL_IMPORTS = {
+    **{("caseload/__init__.py", module): APP_FACTORY for module in (
+        "caseload", "caseload.extensions", "caseload.admin", "caseload.api", "caseload.auth", "caseload.desk",
+        "caseload.health", "caseload.me", "caseload.rota", "caseload.site", "caseload.jobs")},
+    ("scheduler/__init__.py", "scheduler.solver"): DEFERS_ORTOOLS,
+    ("scheduler/__init__.py", "scheduler.booking"): DEFERS_ORTOOLS,
+    ("scheduler/cli.py", "scheduler.solver"): DEFERS_ORTOOLS,
+    ("scheduler/cli.py", "scheduler.baselines"): DEFERS_ORTOOLS,
+    ("scheduler/cli.py", "scheduler.bench_offers"): DEFERS_ORTOOLS,
+    ("scheduler/cli.py", "scheduler.booking"): DEFERS_ORTOOLS,
+    ("scheduler/bench.py", "scheduler.solver"): DEFERS_ORTOOLS,
+    ("scheduler/bench.py", "scheduler.mip"): DEFERS_ORTOOLS,
+    ("scheduler/bench.py", "scheduler.baselines"): DEFERS_ORTOOLS,
+    ("scheduler/bench.py", "scheduler.bench_offers"): DEFERS_ORTOOLS,
+}
+
+
+def function_level_imports(source: str) -> list[tuple[int, str]]:
+    """(line, module) of every import of a project module (caseload, scheduler, or relative) inside a function."""
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.ImportFrom):
+                modules = ["." * node.level + (node.module or "")]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            found += [(node.lineno, m) for m in modules if m.split(".")[0] in ("caseload", "scheduler") or m.startswith(".")]
+    return sorted(set(found))
+
+
+def test_the_function_level_import_finder_finds_them():
+    source = ("import scheduler.model\n"
+              "def f():\n    from scheduler.solver import solve\n    import json\n"
+              "    def g():\n        from . import sibling\n        import caseload.models, os\n")
+    assert function_level_imports(source) == [(3, "scheduler.solver"), (6, "."), (7, "caseload.models")]
+
+
+def test_no_function_level_imports_of_our_modules_but_the_listed_ones():
+    """A function-level import hides a dependency (and used to dodge import cycles): imports go at the top of the
+    module. The few that must not are listed in FUNCTION_LEVEL_IMPORTS with their reason."""
+    unlisted, seen = [], set()
+    for package in ("caseload", "scheduler"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            name = path.relative_to(ROOT).as_posix()
+            for line, module in function_level_imports(path.read_text()):
+                seen.add((name, module))
+                if (name, module) not in FUNCTION_LEVEL_IMPORTS:
+                    unlisted.append(f"{name}:{line} imports {module} inside a function")
+    assert unlisted == []
+    assert set(FUNCTION_LEVEL_IMPORTS) <= seen, "listed but gone (remove them from the list)"
+
+
+@pytest.mark.parametrize("module", sorted({name.removesuffix("/__init__.py").removesuffix(".py").replace("/", ".")
+                                          for (name, _), why in FUNCTION_LEVEL_IMPORTS.items() if why == DEFERS_ORTOOLS}))
+def test_deferred_imports_keep_ortools_out(module):
+    """The reason given for deferring holds: importing the module loads no OR-Tools (and the deferred one does)."""
+    deferred = [m for (name, m), why in FUNCTION_LEVEL_IMPORTS.items()
+                if why == DEFERS_ORTOOLS and name.removesuffix("/__init__.py").removesuffix(".py").replace("/", ".") == module]
+    code = (f"import sys, {module}; before = 'ortools' in sys.modules; import importlib; "
+            f"[importlib.import_module(m) for m in {deferred!r}]; print(before, 'ortools' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"], out

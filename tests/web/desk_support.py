@@ -9,8 +9,8 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AppointmentRequest, AppointmentType, Plan, PlanItem
 from caseload.services.desk import booking
-from caseload.services.planning.plans import publish_plan, published_plan, save_plan
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.plans import publish_plan, published_plan
+from caseload.services.planning.boundary import save_plan, to_problem
 from caseload.services.rota.week import parse_windows
 from scheduler.baselines import named_first
 from tests.web import access_matrix as m
@@ -30,7 +30,7 @@ def publish_week(week_start=None) -> Plan:
     """Plan north's week with the named-first desk plan and publish it (version 1)."""
     north = m.team("north")
     week_start = week_start or week()
-    problem, maps = build_problem(north, week_start)
+    problem, maps = to_problem(north, week_start)
     plan = save_plan(north, week_start, problem, named_first(problem), skipped=maps.skipped)
     return publish_plan(plan, None, plan.version_id, expected_published=0)
 

@@ -13,8 +13,8 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Team, User, utcnow
 from caseload.services import audit
-from caseload.services.planning.plans import publish_plan, save_plan
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.plans import publish_plan
+from caseload.services.planning.boundary import save_plan, to_problem
 from caseload.services.reports import CODE_LABELS
 
 REPORTS = ["continuity-team", "continuity-advisor", "equity", "separation", "protected", "unassigned", "dna"]
@@ -27,7 +27,7 @@ def _publish_north(with_named: int, policing_with_named: int, reason=lambda appo
     a solution stored before codes existed)."""
     team = db.session.scalar(select(Team).where(Team.name == "north"))
     week = this_week_start(team.timezone)
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     named = {c["id"]: c["named_advisor"] for c in problem["clients"]}
     support = [p for p in problem["appointments"] if p["kind"] == "support" and named[p["client"]]][:with_named]
     policing = [p for p in problem["appointments"] if p["kind"] == "policing" and named[p["client"]]][:policing_with_named]

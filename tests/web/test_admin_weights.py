@@ -86,6 +86,9 @@ def test_what_if_shows_different_figures_for_different_weights(demo_client, demo
     assert _percent(figures["proposed-continuity"]) < _percent(figures["current-continuity"]), figures
     assert _percent(figures["proposed-protected"]) > _percent(figures["current-protected"]), figures
     assert figures["current-fill"] == figures["proposed-fill"] == "100.0%"
+    # The counts behind the score, as the planner's checker counts them, move the same way.
+    assert int(figures["proposed-continuity-points"]) < int(figures["current-continuity-points"]), figures
+    assert float(figures["proposed-protected-hours"]) > float(figures["current-protected-hours"]), figures
     # Nothing was saved: no plans, weights unchanged.
     assert db.session.scalar(select(func.count(Plan.id))) == plans_before
     assert _profile().as_weights() == DEFAULT_WEIGHTS

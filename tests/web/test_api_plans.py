@@ -8,7 +8,7 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Plan, SolveJob, utcnow
 from caseload.services.planning import runs as planning
-from caseload.services.planning.plans import save_plan
+from caseload.services.planning.boundary import save_plan
 from tests.web import access_matrix as m
 from tests.web.api_support import ApiClient
 

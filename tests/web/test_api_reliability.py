@@ -16,8 +16,8 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Plan, SolveJob
 from caseload.services.planning import runs as planning
-from caseload.services.planning.plans import publish_plan, save_plan
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.plans import publish_plan
+from caseload.services.planning.boundary import save_plan, to_problem
 from tests.web import access_matrix as m
 from tests.web.api_support import ApiClient
 
@@ -28,7 +28,7 @@ def _published_week():
     """North's week with a published plan that places one appointment (built by hand, no solver)."""
     north = m.team("north")
     week = this_week_start(north.timezone)
-    problem, maps = build_problem(north, week)
+    problem, maps = to_problem(north, week)
     first = problem["appointments"][0]
     solution = {"format": "caseload-solution/1", "status": "feasible",
                 "assignments": [{"appointment": first["id"], "advisor": problem["advisors"][0]["id"],

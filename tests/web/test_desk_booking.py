@@ -12,7 +12,8 @@ from caseload.extensions import db
 from caseload.models import AppointmentRequest, AppointmentType, AuditEvent, Client, Plan
 from caseload.services.desk import booking
 from caseload.services.people import calendar_feed
-from caseload.services.planning.problem import build_problem, request_sid
+from caseload.services.planning.problem import request_sid
+from caseload.services.planning.boundary import to_problem
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 from scheduler.baselines import named_first
@@ -77,7 +78,7 @@ def test_booking_a_week_not_yet_published_saves_a_pinned_request_the_planner_kee
     booked = booking.book(m.team("north"), d.ask(client, week_start=week), offer.advisor.id, offer.local,
                           m.user("leader"))
     assert booked.plan is None
-    problem, _maps = build_problem(m.team("north"), week)
+    problem, _maps = to_problem(m.team("north"), week)
     appointment = next(a for a in problem["appointments"] if a["id"] == request_sid(booked.request.id))
     assert appointment["pinned"] == {"advisor": f"a{offer.advisor.id}", "start": offer.local}
     # The next offer for the same client cannot take that time again.
@@ -201,11 +202,12 @@ def test_a_leader_cannot_reach_another_teams_clients_or_appointments(demo_client
 def test_publishing_a_draft_planned_before_a_desk_booking_is_refused_and_keeps_the_booking(demo_app):
     """A re-plan drafted from version 1, then a desk booking makes version 2: publishing the draft would
     silently drop the booking, so it is refused naming the client and time, and version 2 stays."""
-    from caseload.services.planning.plans import PublishConflict, publish_plan, save_plan
+    from caseload.services.planning.plans import PublishConflict, publish_plan
+    from caseload.services.planning.boundary import save_plan
 
     v1 = d.publish_week()
     north = m.team("north")
-    problem, maps = build_problem(north, d.week(), previous_plan=v1)
+    problem, maps = to_problem(north, d.week(), previous=v1)
     draft = save_plan(north, d.week(), problem, named_first(problem), based_on=v1, skipped=maps.skipped)
     client = m.client_of("advisor1")
     offer = booking.offers(north, d.ask(client))[0]

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.localtime import to_utc
 from caseload.models import Absence, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.boundary import to_problem
 from caseload.timegrid import OffGrid, clock
 from scheduler.parse import parse_problem
 from tests.web.api_support import ApiClient
@@ -144,7 +144,7 @@ def test_an_off_grid_request_saved_before_the_check_does_not_fail_the_week(demo_
                                                                    ends_at=to_utc(tuesday, "17:00", team.timezone))])
     db.session.add_all([old, odd])
     db.session.commit()
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     parse_problem(problem)  # raises ProblemError if anything is off the grid
     doc = next(a for a in problem["appointments"] if a["id"] == f"r{old.id}")
     assert "pinned" not in doc
@@ -215,7 +215,7 @@ def test_work_pattern_to_midnight_saves_shows_and_exports(demo_client, demo_auth
     assert "mon 18:00-24:00\ntue 18:00-24:00" in page
     refused = demo_client.post(url, data=_advisor_form(advisor, "mon 18:00-23:59"))
     assert refused.status_code == 400 and "23:59 is not on the 15-minute grid" in refused.data.decode()
-    problem, _ = build_problem(team, week)
+    problem, _ = to_problem(team, week)
     doc = next(a for a in problem["advisors"] if a["id"] == f"a{advisor.id}")
     tuesday = week + timedelta(days=1)
     mine = [s for s in doc["availability"] if s["start"] >= f"{week}T18:00" and s["start"] < f"{tuesday}T19:00"]

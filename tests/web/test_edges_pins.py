@@ -18,7 +18,7 @@ from caseload.localtime import to_utc
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, RequestWindow, SolveJob
 from caseload.services.planning import adjust
 from caseload.services.planning import runs as planning
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.boundary import to_problem
 from scheduler.parse import parse_problem
 from tests.web.api_support import ApiClient
 
@@ -132,7 +132,7 @@ def test_a_stored_pin_clash_does_not_stop_the_week(demo_app, north):
     """Planning plans the rest: the earlier pin holds, the later request is unassigned with the clash in words."""
     team, week = north
     advisor, (kept, clashing) = _stored_clash(team, week)
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     parse_problem(problem)  # no clash left for the scheduler to refuse
     job = planning.start_plan_job(team, week, by=None, time_limit=3)
     job = db.session.get(SolveJob, job.id)

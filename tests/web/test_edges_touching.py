@@ -16,7 +16,7 @@ from caseload.extensions import db
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, SolveJob, Skill, Team
 from caseload.services.planning import runs as planning
 from caseload.services.rota import week as rota
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.boundary import to_problem
 from scheduler.check import check_solution
 
 MONDAY = date(2026, 12, 7)
@@ -74,7 +74,7 @@ def _small_week(pattern: dict) -> tuple[Team, AppointmentRequest]:
 def test_a_stored_split_day_is_exported_as_one_interval(app):
     """A pattern saved before the merge (or written by a script) still reaches the planner as one stretch."""
     team, _ = _small_week({"mon": [["09:00", "13:00"], ["13:00", "17:00"]]})
-    problem, _ = build_problem(team, MONDAY)
+    problem, _ = to_problem(team, MONDAY)
     assert problem["advisors"][0]["availability"] == [{"start": "2026-12-07T09:00", "end": "2026-12-07T17:00"}]
 
 
@@ -94,7 +94,7 @@ def test_the_issue_example_is_planned_and_passes_the_checker(app):
 def test_the_split_day_as_the_scheduler_reads_it_from_the_cli_document(app):
     """A problem document that still splits the day (from the API or the CLI) is read as one interval."""
     team, _ = _small_week({"mon": [["09:00", "17:00"]]})
-    problem, _ = build_problem(team, MONDAY)
+    problem, _ = to_problem(team, MONDAY)
     problem["advisors"][0]["availability"] = [{"start": "2026-12-07T09:00", "end": "2026-12-07T13:00"},
                                               {"start": "2026-12-07T13:00", "end": "2026-12-07T17:00"}]
     solution = {"format": "caseload-solution/1", "status": "feasible",

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local
 from caseload.models import Client, ClientNote, User
-from caseload.services.planning.plans import publish_plan, save_plan
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.plans import publish_plan
+from caseload.services.planning.boundary import save_plan, to_problem
 
 
 def test_note_and_publish_times_are_local(demo_client, demo_auth):
@@ -25,7 +25,7 @@ def test_note_and_publish_times_are_local(demo_client, demo_auth):
     assert to_local(note.created_at, "Asia/Tokyo").strftime("%d %b %Y %H:%M") in page and "UTC" not in page
 
     week = this_week_start(team.timezone)
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     solution = {"format": "caseload-solution/1", "status": "feasible", "assignments": [], "allocations": [],
                 "unassigned": [{"appointment": p["id"], "reason": "test"} for p in problem["appointments"]],
                 "protected": [], "score": 0, "bound": None, "solve_seconds": 0.1, "figures": {}}

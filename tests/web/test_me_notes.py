@@ -11,8 +11,9 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AuditEvent, Client, ClientNote, HandoverNote, User
-from caseload.services.planning.plans import publish_plan, save_plan
-from caseload.services.planning.problem import build_problem, db_id
+from caseload.services.planning.plans import publish_plan
+from caseload.services.planning.boundary import save_plan, to_problem
+from caseload.services.planning.problem import db_id
 
 
 def _user(username):
@@ -28,7 +29,7 @@ def _publish_cover(covering: str):
     advisor = _user(covering).advisor
     team = advisor.team
     week = this_week_start(team.timezone)
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     named = {c["id"]: c["named_advisor"] for c in problem["clients"]}
     me = f"a{advisor.id}"
     mine = [p for p in problem["appointments"] if named[p["client"]] == me][:2]
@@ -124,7 +125,7 @@ def test_preferences_are_stored_for_the_planner(demo_client, demo_auth):
 def test_a_preference_may_end_at_midnight(demo_client, demo_auth):
     """Until 00:00 (or 24:00) is the midnight closing the day, as in work patterns; it was refused."""
     from caseload.localtime import this_week_start
-    from caseload.services.planning.problem import build_problem
+    from caseload.services.planning.boundary import to_problem
 
     demo_auth.login("advisor1")
     assert demo_client.post("/me/time/weekly", data={"day": "tue", "start": "20:00", "end": "00:00"}).status_code == 302
@@ -132,7 +133,7 @@ def test_a_preference_may_end_at_midnight(demo_client, demo_auth):
     db.session.refresh(advisor)
     assert advisor.protected_preferences == [{"day": "tue", "start": "20:00", "end": "24:00"}]
     assert "20:00–24:00" in demo_client.get("/me/time").get_data(as_text=True)
-    build_problem(advisor.team, this_week_start(advisor.team.timezone))  # the planner reads it
+    to_problem(advisor.team, this_week_start(advisor.team.timezone))  # the planner reads it
 
 
 def _feed_url(demo_client):

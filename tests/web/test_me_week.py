@@ -8,8 +8,9 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Client, ClientNote, User
-from caseload.services.planning.plans import publish_plan, save_plan
-from caseload.services.planning.problem import build_problem, db_id
+from caseload.services.planning.plans import publish_plan
+from caseload.services.planning.boundary import save_plan, to_problem
+from caseload.services.planning.problem import db_id
 
 
 def _user(username):
@@ -22,7 +23,7 @@ def publish_for(username: str, count: int = 3, cover: int = 1):
     advisor = _user(username).advisor
     team = advisor.team
     week = this_week_start(team.timezone)
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     named = {c["id"]: c["named_advisor"] for c in problem["clients"]}
     me = f"a{advisor.id}"
     mine = [p for p in problem["appointments"] if named[p["client"]] == me and p["kind"] == "support"][:count]

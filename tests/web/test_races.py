@@ -172,11 +172,10 @@ def test_two_form_saves_of_one_client_give_a_redirect_and_409(demo_app):
 def _valid_draft() -> Plan:
     """A draft placing one appointment where every hard rule holds (so moving it back there is allowed)."""
     from caseload.services.planning.adjust import AdjustRejected, check_rules
-    from caseload.services.planning.plans import save_plan
-    from caseload.services.planning.problem import build_problem
+    from caseload.services.planning.boundary import save_plan, to_problem
 
     north = m.team("north")
-    problem, maps = build_problem(north, _week())
+    problem, maps = to_problem(north, _week())
     for appointment in problem["appointments"]:
         for advisor in problem["advisors"]:
             solution = {"format": "caseload-solution/1", "status": "feasible",

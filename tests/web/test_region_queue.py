@@ -136,7 +136,7 @@ def test_ten_teams_two_consumers_each_job_once_and_a_killed_consumer_is_reaped(t
                          sorted((i.request_id, i.advisor_id, i.starts_at) for i in plan.items))
             from caseload.services.planning import runs as planning
 
-            job = planning.start_plan_job(north, week, admin, time_limit=300, previous_plan=plan)
+            job = planning.start_plan_job(north, week, admin, time_limit=300)
             job_id = job.id
 
             def running_worker():
@@ -170,7 +170,7 @@ def test_ten_teams_two_consumers_each_job_once_and_a_killed_consumer_is_reaped(t
                     sorted((i.request_id, i.advisor_id, i.starts_at) for i in plan.items)) == published
             assert db.session.scalar(select(func.count(Plan.id)).where(Plan.team_id == north.id)) == 1
 
-            again = planning.start_plan_job(north, week, admin, time_limit=TIME_LIMIT, previous_plan=plan)
+            again = planning.start_plan_job(north, week, admin, time_limit=TIME_LIMIT)
             _wait(lambda: (_fresh(), db.session.get(SolveJob, again.id).status)[1] == "succeeded",
                   60, "the surviving consumer to plan north again", logs)
             assert survivor.poll() is None

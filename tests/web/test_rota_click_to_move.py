@@ -11,13 +11,14 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.models import AuditEvent, Plan, PlanItem
 from caseload.services.planning import move_offers
-from caseload.services.planning.plans import save_plan
-from caseload.services.planning.problem import build_problem, db_id
+from caseload.services.planning.boundary import save_plan
+from caseload.services.planning.problem import db_id
+from caseload.services.planning.boundary import to_problem
 from scheduler.baselines import named_first
 
 
 def _draft(team, week) -> Plan:
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     return save_plan(team, week, problem, named_first(problem), skipped=maps.skipped)
 
 
@@ -151,7 +152,7 @@ def test_a_refused_move_keeps_what_the_leader_typed_in_the_move_form(leader, nor
 
 def test_offers_for_an_unassigned_appointment_and_refusals_name_the_reason(leader, north):
     team, week = north
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     solution = named_first(problem)
     gone = solution["assignments"].pop()
     solution["unassigned"].append({"appointment": gone["appointment"], "reason": "left out for this test"})

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import to_local
 from caseload.models import AuditEvent, Client, HandoverNote, Plan, PlanItem, SolveJob
+from scheduler.model import TIME_FORMAT
 
 pytestmark = pytest.mark.slow
-TEXT = "%Y-%m-%dT%H:%M"
 
 
 def _plan_week(leader, team, week) -> Plan:
@@ -28,7 +28,7 @@ def _plan_week(leader, team, week) -> Plan:
 
 
 def _t(text):
-    return datetime.strptime(text, TEXT)
+    return datetime.strptime(text, TIME_FORMAT)
 
 
 def _free_move(plan: Plan):
@@ -177,11 +177,11 @@ def test_publishing_after_another_leader_published_is_a_409(leader, north, monke
 def test_review_page_shows_grid_figures_unassigned_and_load(leader, north):
     from scheduler.baselines import named_first
 
-    from caseload.services.planning.plans import publish_plan, save_plan
-    from caseload.services.planning.problem import build_problem
+    from caseload.services.planning.plans import publish_plan
+    from caseload.services.planning.boundary import save_plan, to_problem
 
     team, week = north
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     older = save_plan(team, week, problem, named_first(problem), skipped=maps.skipped)
     publish_plan(older, None, older.version_id)
     solution = named_first(problem)
@@ -204,11 +204,10 @@ def test_review_page_shows_grid_figures_unassigned_and_load(leader, north):
 def test_review_still_renders_after_a_planned_request_is_deleted(leader, north):
     from scheduler.baselines import named_first
 
-    from caseload.services.planning.plans import save_plan
-    from caseload.services.planning.problem import build_problem
+    from caseload.services.planning.boundary import save_plan, to_problem
 
     team, week = north
-    problem, _ = build_problem(team, week)
+    problem, _ = to_problem(team, week)
     plan = save_plan(team, week, problem, named_first(problem))
     placed = next(i for i in plan.items if i.advisor_id)
     unplaced = next((i for i in plan.items if i.advisor_id is None), None)

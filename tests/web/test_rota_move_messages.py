@@ -9,14 +9,13 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Advisor, Plan, PlanItem, Team, User
-from caseload.services.planning.plans import save_plan
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.boundary import save_plan, to_problem
 
 
 def _draft_with_one_placed() -> Plan:
     team = db.session.scalar(select(Team).where(Team.name == "north"))
     week = this_week_start(team.timezone)
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     first, *rest = problem["appointments"]
     solution = {
         "format": "caseload-solution/1", "status": "feasible",

@@ -123,7 +123,7 @@ def test_protected_target(leader, north):
 def test_one_weeks_protected_target_changes_that_week_only_and_the_form_says_which(leader, north):
     from datetime import timedelta
 
-    from caseload.services.planning.problem import build_problem
+    from caseload.services.planning.boundary import to_problem
 
     team, week = north
     advisor = _advisor(team)
@@ -135,7 +135,7 @@ def test_one_weeks_protected_target_changes_that_week_only_and_the_form_says_whi
     assert db.session.get(Advisor, advisor.id).protected_minutes == standing  # every other week unchanged
 
     def target(on):
-        problem, _ = build_problem(team, on)
+        problem, _ = to_problem(team, on)
         return next(a["protected_minutes"] for a in problem["advisors"] if a["name"] == advisor.name)
 
     assert target(week) == 60 and target(week + timedelta(days=7)) == standing
@@ -207,12 +207,11 @@ def test_add_and_edit_a_request_with_windows_and_pin(leader, north):
 def test_plans_of_another_team_are_not_found(leader, north):
     from scheduler.baselines import named_first
 
-    from caseload.services.planning.plans import save_plan
-    from caseload.services.planning.problem import build_problem
+    from caseload.services.planning.boundary import save_plan, to_problem
 
     south = _south()
     week = north[1]
-    problem, _ = build_problem(south, week)
+    problem, _ = to_problem(south, week)
     plan = save_plan(south, week, problem, named_first(problem))
     item = next(i for i in plan.items if i.advisor_id)
     assert leader.get(f"/rota/plans/{plan.id}").status_code == 404

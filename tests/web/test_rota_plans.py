@@ -11,8 +11,8 @@ from caseload.services.demo import REQUESTS_PER_TEAM
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AuditEvent, Plan, Team, User
-from caseload.services.planning.plans import PublishConflict, plan_diff, publish_plan, save_plan
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.plans import PublishConflict, plan_diff, publish_plan
+from caseload.services.planning.boundary import save_plan, to_problem
 
 
 def _north():
@@ -47,7 +47,7 @@ def _hand_solution(problem, shift_minutes=0):
 def _draft(shift_minutes=0, based_on=None):
     team = _north()
     week = this_week_start(team.timezone)
-    problem, maps = build_problem(team, week, previous_plan=based_on)
+    problem, maps = to_problem(team, week, previous=based_on)
     return save_plan(team, week, problem, _hand_solution(problem, shift_minutes), by=_leader(), based_on=based_on,
                      skipped=maps.skipped)
 
@@ -138,7 +138,7 @@ def test_publishing_gives_new_clients_their_allocated_advisor_and_nobody_else_ch
 
     team = _north()
     week = this_week_start(team.timezone)
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     solution = named_first(problem)
     assert solution["allocations"], "the demo week has new clients to allocate"
     before = {c.id: c.named_advisor_id for c in db.session.scalars(select(Client).where(Client.team_id == team.id))}

@@ -11,7 +11,8 @@ from caseload.localtime import this_week_start, to_utc
 from caseload.models import (
     Absence, Advisor, AppointmentRequest, AppointmentType, Client, Contact, RequestWindow, Skill, Team,
 )
-from caseload.services.planning.problem import build_problem, db_id
+from caseload.services.planning.problem import db_id
+from caseload.services.planning.boundary import to_problem
 
 UTC = timezone.utc
 
@@ -52,7 +53,7 @@ def test_demo_week_problem_parses_and_is_consistent(demo_app):
 
     team = _north()
     week = this_week_start(team.timezone)
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     scheduler.parse_problem(problem)
     _assert_consistent(problem)
     requests = db.session.scalars(select(AppointmentRequest).where(AppointmentRequest.team_id == team.id)).all()
@@ -69,7 +70,7 @@ def test_demo_week_problem_parses_and_is_consistent(demo_app):
 def test_absences_cut_availability_whole_and_part_days(demo_app):
     team = _north()
     week = this_week_start(team.timezone)
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     by_id = {a["id"]: a for a in problem["advisors"]}
     # The demo puts a whole-day absence on Wednesday for the third advisor and a Thursday afternoon for the seventh.
     whole = db.session.scalars(select(Absence).where(Absence.reason == "annual leave")).first()
@@ -113,7 +114,7 @@ def test_week_crossing_the_october_clock_change_converts_utc_and_local(app):
     db.session.add(Contact(client=client, advisor=advisor, occurred_at=datetime(2026, 10, 12, 23, 30, tzinfo=UTC)))
     db.session.commit()
 
-    problem, _ = build_problem(team, week, days=7)
+    problem, _ = to_problem(team, week, days=7)
     spans = [(s["start"], s["end"]) for s in problem["advisors"][0]["availability"]]
     assert ("2026-10-24T09:00", "2026-10-24T11:00") in spans and ("2026-10-24T13:00", "2026-10-24T17:00") in spans
     assert ("2026-10-25T09:00", "2026-10-25T10:00") in spans and ("2026-10-25T12:00", "2026-10-25T17:00") in spans
@@ -138,7 +139,7 @@ def test_windows_are_clipped_to_the_horizon_and_requests_outside_it_are_skipped(
                                          ends_at=to_utc(date(2026, 11, 28), "17:00", team.timezone)))
     db.session.add_all([inside, outside])
     db.session.commit()
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     assert [p["id"] for p in problem["appointments"]] == [f"r{inside.id}"]
     assert problem["appointments"][0]["windows"] == [{"start": "2026-11-23T00:00", "end": "2026-11-23T10:00"}]
     assert outside.id in maps.skipped
@@ -155,7 +156,7 @@ def test_a_pin_inside_an_absence_is_dropped_with_a_warning(app):
     db.session.add(Absence(advisor=advisor, starts_at=to_utc(week + timedelta(days=1), "00:00", team.timezone),
                            ends_at=to_utc(week + timedelta(days=2), "00:00", team.timezone)))
     db.session.commit()
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     pins = {p["id"]: p.get("pinned") for p in problem["appointments"]}
     assert pins[f"r{kept.id}"] == {"advisor": f"a{advisor.id}", "start": "2026-11-23T10:00"}
     assert pins[f"r{dropped.id}"] is None
@@ -163,7 +164,7 @@ def test_a_pin_inside_an_absence_is_dropped_with_a_warning(app):
 
 
 def test_a_plan_on_the_day_the_clocks_change_is_stored_in_the_right_utc(app):
-    from caseload.services.planning.plans import save_plan
+    from caseload.services.planning.boundary import save_plan
 
     team, advisor, client, kind = _one_advisor_team()
     week = date(2026, 10, 19)
@@ -171,7 +172,7 @@ def test_a_plan_on_the_day_the_clocks_change_is_stored_in_the_right_utc(app):
                         for _ in range(2))
     db.session.add_all([saturday, sunday])
     db.session.commit()
-    problem, maps = build_problem(team, week, days=7)
+    problem, maps = to_problem(team, week, days=7)
     a = f"a{advisor.id}"
     solution = {"format": "caseload-solution/1", "status": "feasible", "allocations": [], "unassigned": [],
                 "assignments": [{"appointment": f"r{saturday.id}", "advisor": a, "start": "2026-10-24T14:00"},
@@ -194,8 +195,8 @@ def test_weights_come_from_the_active_profile_and_can_be_overridden(demo_app):
     db.session.commit()
     team = _north()
     week = this_week_start(team.timezone)
-    assert build_problem(team, week)[0]["weights"]["continuity"] == 321
-    weights = build_problem(team, week, weights={"separation": 7})[0]["weights"]
+    assert to_problem(team, week)[0]["weights"]["continuity"] == 321
+    weights = to_problem(team, week, weights={"separation": 7})[0]["weights"]
     assert (weights["continuity"], weights["separation"], weights["assigned"]) == (321, 7, 10000)
 
 
@@ -210,7 +211,7 @@ def test_an_advisors_preferred_protected_time_reaches_the_plan(demo_app):
                    and a.protected_minutes)
     advisor.protected_preferences = [{"day": "tue", "start": "13:30", "end": "15:30"}]
     db.session.commit()
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     doc = next(a for a in problem["advisors"] if a["id"] == f"a{advisor.id}")
     tuesday = (week + timedelta(days=1)).isoformat()
     assert doc["protected_preferences"] == [{"start": f"{tuesday}T13:30", "end": f"{tuesday}T15:30"}]

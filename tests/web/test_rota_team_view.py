@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import Absence, Advisor, AuditEvent, Plan, PlanItem, Team, User
-from caseload.services.planning.plans import save_plan
-from caseload.services.planning.problem import TEXT, build_problem, db_id, utc_of_local
+from caseload.services.planning.boundary import save_plan, to_problem
+from caseload.services.planning.problem import db_id, utc_of_local
+from scheduler.model import TIME_FORMAT
 
 
 def _north():
@@ -19,7 +20,7 @@ def _north():
 
 def _empty_draft(team, week, based_on=None) -> Plan:
     """A draft with every appointment unassigned (valid for the hard rules), to place by hand."""
-    problem, maps = build_problem(team, week, previous_plan=based_on)
+    problem, maps = to_problem(team, week, previous=based_on)
     solution = {"format": "caseload-solution/1", "status": "feasible", "assignments": [], "allocations": [],
                 "unassigned": [{"appointment": a["id"], "reason": "test"} for a in problem["appointments"]],
                 "protected": [], "score": 0, "bound": None, "solve_seconds": 0.1, "figures": {}}
@@ -151,10 +152,10 @@ def _slot_for(plan, item, advisor_id):
         other.pop("pinned", None)  # where it may go instead of its pin, with everything else unassigned
     advisor_sid = next(a["id"] for a in problem["advisors"] if db_id(a["id"]) == advisor_id)
     for window in appointment["windows"]:
-        start, end = datetime.strptime(window["start"], TEXT), datetime.strptime(window["end"], TEXT)
+        start, end = datetime.strptime(window["start"], TIME_FORMAT), datetime.strptime(window["end"], TIME_FORMAT)
         while start + timedelta(minutes=appointment["duration_minutes"]) <= end:
             solution = {"format": "caseload-solution/1", "status": "feasible", "allocations": [], "protected": [],
-                        "assignments": [{"appointment": appointment["id"], "advisor": advisor_sid, "start": start.strftime(TEXT)}],
+                        "assignments": [{"appointment": appointment["id"], "advisor": advisor_sid, "start": start.strftime(TIME_FORMAT)}],
                         "unassigned": [{"appointment": a["id"], "reason": "test"} for a in problem["appointments"]
                                        if a["id"] != appointment["id"]]}
             if not [v for v in check_solution(problem, solution).violations if not str(v).startswith(("bound", "score"))]:

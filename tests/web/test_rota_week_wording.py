@@ -9,8 +9,7 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import span_text
 from caseload.models import Advisor, User
-from caseload.services.planning.plans import save_plan
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.boundary import save_plan, to_problem
 
 
 def test_span_text_reads_like_a_person():
@@ -29,7 +28,7 @@ def test_week_page_absences_and_plan_times(leader, north):
     assert leader.post(f"/rota/t/{team.id}/{week}/absences", data={
         "advisor": advisor.id, "start_day": monday.isoformat(), "end_day": tuesday.isoformat(),
         "reason": "conference"}).status_code == 302
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     solution = {"format": "caseload-solution/1", "status": "feasible", "assignments": [], "allocations": [],
                 "unassigned": [{"appointment": p["id"], "reason": "test"} for p in problem["appointments"]],
                 "protected": [], "score": 0, "bound": None, "solve_seconds": 0.1, "figures": {}}

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import human_value, share_text, this_week_start
 from caseload.models import AppointmentRequest, Team
-from caseload.services.planning.plans import publish_plan, save_plan
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.plans import publish_plan
+from caseload.services.planning.boundary import save_plan
+from caseload.services.planning.boundary import to_problem
 from scheduler.baselines import named_first
 
 ISO_DAY = re.compile(r"\b20\d\d-\d\d-\d\d\b")
@@ -57,7 +58,7 @@ def test_fill_counts_skipped_requests_and_never_reads_100_percent_unless_all_are
         window.starts_at = window.starts_at.replace(year=2030)
         window.ends_at = window.ends_at.replace(year=2030)
     db.session.commit()
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     assert request.id in maps.skipped
     solution = named_first(problem)
     total = len(problem["appointments"]) + len(maps.skipped)
@@ -73,7 +74,7 @@ def test_fill_counts_skipped_requests_and_never_reads_100_percent_unless_all_are
 
 def test_dates_reach_people_as_dates_not_iso_stamps(demo_client, demo_auth):
     team, week = _north()
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     plan = save_plan(team, week, problem, named_first(problem), by=team.leader, skipped=maps.skipped)
     publish_plan(plan, team.leader, plan.version_id, expected_published=0)
     demo_auth.login("admin")
@@ -87,7 +88,7 @@ def test_dates_reach_people_as_dates_not_iso_stamps(demo_client, demo_auth):
 
 def test_every_chart_has_its_figures_as_a_table_with_weeks_as_dates(demo_client, demo_auth):
     team, week = _north()
-    problem, maps = build_problem(team, week)
+    problem, maps = to_problem(team, week)
     plan = save_plan(team, week, problem, named_first(problem), by=team.leader, skipped=maps.skipped)
     publish_plan(plan, team.leader, plan.version_id, expected_published=0)
     demo_auth.login("admin")

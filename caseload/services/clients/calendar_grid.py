@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from caseload.models import Plan
-from caseload.services.planning.problem import SLOT_MINUTES, TEXT, availability, local_naive
+from caseload.services.planning.problem import SLOT_MINUTES, availability, local_naive
+from scheduler.model import TIME_FORMAT
 
 
 @dataclass
@@ -55,7 +56,7 @@ def day_range(plan: Plan) -> tuple[int, int]:
     starts, ends = [8 * 60], [18 * 60]
     for advisor in (plan.problem or {}).get("advisors", []):
         for span in advisor["availability"]:
-            s, e = datetime.strptime(span["start"], TEXT), datetime.strptime(span["end"], TEXT)
+            s, e = datetime.strptime(span["start"], TIME_FORMAT), datetime.strptime(span["end"], TIME_FORMAT)
             starts.append(s.hour * 60 + s.minute)
             ends.append(e.hour * 60 + e.minute if e.date() == s.date() else 24 * 60)
     return min(starts), max(ends)

@@ -16,6 +16,7 @@ from caseload.services.clients.calendar_grid import build_grids
 from caseload.models import (
     Advisor, AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, utcnow,
 )
+from scheduler.metrics import continuity_indices as indices
 
 NOT_SEEN_WEEKS = 6
 RECENT_VISITS = 3  # "falling" compares the indices over the last few visits with the visits before
@@ -87,13 +88,10 @@ def my_week(advisor: Advisor, week_start: date) -> Week:
 # --- caseload -------------------------------------------------------------------------------------
 
 def continuity_indices(visits: list) -> dict | None:
-    """UPC, COC, SECON (and MMCI) for a client's visits in time order; None until the scheduler provides them."""
+    """UPC, COC, SECON (and MMCI) for a client's visits in time order (scheduler.metrics.continuity_indices);
+    None for fewer than two visits."""
     if len(visits) < 2:
         return None  # one visit says nothing about continuity
-    try:
-        from scheduler.metrics import continuity_indices as indices
-    except ImportError:
-        return None
     return indices(visits)
 
 

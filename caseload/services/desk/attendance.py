@@ -15,9 +15,12 @@ from sqlalchemy import delete, func, select
 
 from caseload.extensions import db
 from caseload.localtime import to_local
-from caseload.models import Advisor, AppointmentRequest, Client, Contact, Plan, PlanItem, Role, utcnow
+from caseload.models import (
+    Absence, Advisor, AppointmentRequest, BookingSeries, Client, Contact, Plan, PlanItem, Role, utcnow,
+)
 from caseload.services import audit
 from caseload.services.clients.caseload import client_visits, continuity_indices
+from caseload.services.planning.plans import published_plan
 
 OUTCOMES = {"attended": "attended", "dna": "did not attend (DNA)", "cancelled_late": "cancelled late"}
 
@@ -121,8 +124,6 @@ class SeriesView:
 
 def client_series(client: Client, now: datetime | None = None) -> list[SeriesView]:
     """The client's series (newest first), each instance with its status; a rebooked instance shows its new time."""
-    from caseload.models import BookingSeries
-
     now = now or utcnow()
     out = []
     for one in db.session.scalars(select(BookingSeries).where(BookingSeries.client_id == client.id)
@@ -190,9 +191,6 @@ def mark(request: AppointmentRequest, outcome: str, by, now: datetime | None = N
 def broken_by_absences(team, week_start) -> list[tuple[Row, object]]:
     """The week's published appointments whose advisor is now absent at their time, each with the absence:
     what an absence added after publishing breaks, for the desk to rebook one by one."""
-    from caseload.models import Absence
-    from caseload.services.planning.plans import published_plan
-
     plan = published_plan(team, week_start)
     if plan is None:
         return []

@@ -33,17 +33,18 @@ from caseload.models import (
     hold_version, utcnow,
 )
 from caseload.services import audit
-from caseload.services.planning.plans import plan_figures, published_plan
+from caseload.services.planning.plans import published_plan
+from caseload.services.planning.boundary import plan_figures, to_problem
 from caseload.services.planning.problem import (
-    TEXT, _client_doc, _snap_in, advisor_sid, availability, build_problem, client_sid, db_id, horizon_bounds,
-    local_naive, request_sid, team_advisors, utc_of_local,
+    advisor_sid, availability, client_doc, client_sid, db_id, horizon_bounds, local_naive, request_sid, snap_in,
+    team_advisors, utc_of_local,
 )
 from caseload.services.rota.week import Window
 from caseload.values import text_problem
 from scheduler import baselines
 from scheduler.booking import Desk
 from scheduler.document import read_placements
-from scheduler.model import ProblemError
+from scheduler.model import ProblemError, TIME_FORMAT
 from scheduler.parse import parse_problem
 
 DEFAULT_COUNT = 5
@@ -212,7 +213,7 @@ def _published_doc(problem: dict, plan: Plan, tz: str) -> dict:
         if appt is None or advisor is None:
             continue
         start = local_naive(item.starts_at, tz)
-        text, end = start.strftime(TEXT), (start + timedelta(minutes=appt["duration_minutes"])).strftime(TEXT)
+        text, end = start.strftime(TIME_FORMAT), (start + timedelta(minutes=appt["duration_minutes"])).strftime(TIME_FORMAT)
         pin = appt.get("pinned")
         if pin and (pin["advisor"], pin["start"]) != (advisor["id"], text):
             continue
@@ -223,7 +224,7 @@ def _published_doc(problem: dict, plan: Plan, tz: str) -> dict:
     protected = []
     for block in plan.protected_blocks:
         advisor = advisors.get(advisor_sid(block.advisor_id))
-        start, end = local_naive(block.starts_at, tz).strftime(TEXT), local_naive(block.ends_at, tz).strftime(TEXT)
+        start, end = local_naive(block.starts_at, tz).strftime(TIME_FORMAT), local_naive(block.ends_at, tz).strftime(TIME_FORMAT)
         if advisor is not None and _inside(start, end, advisor["availability"]):
             protected.append({"advisor": advisor["id"], "start": start, "end": end})
     return {"format": "caseload-solution/1", "status": "feasible", "assignments": assignments,
@@ -250,14 +251,14 @@ def desk_week(team: Team, week_start: date, client: Client, without: int | None 
 
     Raises BookingError when the week's own plan breaks a rule (e.g. two pins overlapping)."""
     tz = team.timezone
-    problem, maps = build_problem(team, week_start)
+    problem, maps = to_problem(team, week_start)
     if without is not None:
         gone = request_sid(without)
         problem["appointments"] = [a for a in problem["appointments"] if a["id"] != gone]
         if "previous" in problem:
             problem["previous"] = [p for p in problem["previous"] if p["appointment"] != gone]
     if client_sid(client.id) not in {c["id"] for c in problem["clients"]}:
-        problem["clients"].append(_client_doc(client, set(maps.advisors.values()), week_start, tz))
+        problem["clients"].append(client_doc(client, set(maps.advisors.values()), week_start, tz))
     plan = published_plan(team, week_start)
     try:
         parsed = parse_problem(problem)
@@ -272,8 +273,8 @@ def desk_week(team: Team, week_start: date, client: Client, without: int | None 
 def _window_texts(ask: Ask) -> list[dict]:
     spans = []
     for window in ask.windows:
-        start, end = _snap_in(*_local_span(window))
-        spans.append({"start": start.strftime(TEXT), "end": end.strftime(TEXT)})
+        start, end = snap_in(*_local_span(window))
+        spans.append({"start": start.strftime(TIME_FORMAT), "end": end.strftime(TIME_FORMAT)})
     return spans
 
 
@@ -289,7 +290,7 @@ def _first(name: str) -> str:
 
 
 def _days(blocks: list[dict], advisor: str) -> str:
-    names = sorted({datetime.strptime(b["start"], TEXT).weekday() for b in blocks if b["advisor"] == advisor})
+    names = sorted({datetime.strptime(b["start"], TIME_FORMAT).weekday() for b in blocks if b["advisor"] == advisor})
     if not names:
         return ""
     words = [DAY_NAMES[d] for d in names]
@@ -341,7 +342,7 @@ def _offers_from(week: DeskWeek, ask: Ask, request: dict, count: int) -> list[Of
     except ProblemError as err:
         raise BookingError("; ".join(err.errors[:3]), "windows") from None
     tz = week.team.timezone
-    now = local_naive(utcnow(), tz).strftime(TEXT)
+    now = local_naive(utcnow(), tz).strftime(TIME_FORMAT)
     out = []
     for doc in answer["offers"]:
         if doc["start"] < now:
@@ -349,7 +350,7 @@ def _offers_from(week: DeskWeek, ask: Ask, request: dict, count: int) -> list[Of
         advisor = db.session.get(Advisor, db_id(doc["advisor"]))
         if ask.advisor is not None and advisor.id != ask.advisor.id:
             continue
-        start = datetime.strptime(doc["start"], TEXT)
+        start = datetime.strptime(doc["start"], TIME_FORMAT)
         out.append(Offer(advisor, utc_of_local(start, tz), utc_of_local(start + timedelta(minutes=ask.duration), tz),
                          doc["start"], doc["score_delta"], plain_reasons(week, ask, doc, advisor), doc))
     return out[:count]
@@ -399,7 +400,7 @@ def lock_team(team: Team) -> None:
 
 def _parse_start(text: str) -> datetime:
     try:
-        return datetime.strptime(text or "", TEXT)
+        return datetime.strptime(text or "", TIME_FORMAT)
     except ValueError:
         raise BookingError(f'"{text}" is not a time: give YYYY-MM-DDTHH:MM.', "start") from None
 
@@ -511,7 +512,7 @@ def place(team: Team, ask: Ask, advisor: Advisor, local_start: datetime, by, old
     if _taken(team, ask.week_start, advisor.id, ask.client.id, start_utc, end_utc, old_id):
         raise _Taken()
     week = desk_week(team, ask.week_start, ask.client, old_id)
-    exact = [{"start": local_start.strftime(TEXT), "end": local_end.strftime(TEXT)}]
+    exact = [{"start": local_start.strftime(TIME_FORMAT), "end": local_end.strftime(TIME_FORMAT)}]
     chosen = [o for o in week.desk.offers(request_doc(ask, windows=exact), count=200)["offers"]
               if o["advisor"] == advisor_sid(advisor.id)]
     if not chosen:
@@ -534,8 +535,8 @@ def place(team: Team, ask: Ask, advisor: Advisor, local_start: datetime, by, old
         blocks = [ProtectedBlock(advisor_id=b.advisor_id, starts_at=b.starts_at, ends_at=b.ends_at)
                   for b in week.plan.protected_blocks if b.advisor_id not in reseated]
         blocks += [ProtectedBlock(advisor_id=db_id(b["advisor"]),
-                                  starts_at=utc_of_local(datetime.strptime(b["start"], TEXT), tz),
-                                  ends_at=utc_of_local(datetime.strptime(b["end"], TEXT), tz)) for b in doc["protected"]]
+                                  starts_at=utc_of_local(datetime.strptime(b["start"], TIME_FORMAT), tz),
+                                  ends_at=utc_of_local(datetime.strptime(b["end"], TIME_FORMAT), tz)) for b in doc["protected"]]
         plan = _new_version(week.plan, by, items, blocks, problem, solution)
     offer = Offer(advisor, start_utc, end_utc, doc["start"], doc["score_delta"], plain_reasons(week, ask, doc, advisor), doc)
     allocated = give_named_advisor(ask, advisor)

@@ -25,10 +25,11 @@ from caseload.models import Advisor, AppointmentRequest, BookingSeries, Team, ut
 from caseload.services import audit
 from caseload.services.desk.booking import (
     Ask, BookingConflict, BookingError, DeskWeek, Offer, _Taken, _check_cancellable, _drop_from_published,
-    _local_span, _offers_from, check_ask, check_start, desk_week, lock_team, place, relock, request_doc,
+    _local_span, _offers_from, check_ask, clean_text, check_start, desk_week, lock_team, place, relock, request_doc,
 )
-from caseload.services.planning.problem import TEXT, advisor_sid, local_naive
+from caseload.services.planning.problem import advisor_sid, local_naive
 from caseload.services.rota.week import Window
+from scheduler.model import TIME_FORMAT
 from scheduler.booking.request import read_request
 
 EVERY_WEEKS = (1, 2, 4)
@@ -63,9 +64,9 @@ class SeriesOffer:
 
     @property
     def same_time(self) -> bool:
-        first = datetime.strptime(self.local, TEXT)
-        return all(datetime.strptime(o.local, TEXT).time() == first.time()
-                   and datetime.strptime(o.local, TEXT).weekday() == first.weekday() for o in self.instances)
+        first = datetime.strptime(self.local, TIME_FORMAT)
+        return all(datetime.strptime(o.local, TIME_FORMAT).time() == first.time()
+                   and datetime.strptime(o.local, TIME_FORMAT).weekday() == first.weekday() for o in self.instances)
 
 
 @dataclass
@@ -101,7 +102,7 @@ def instance_ask(ask: Ask, repeat: Repeat, k: int) -> Ask:
 def _at(week: DeskWeek, ask: Ask, advisor: Advisor, start: datetime) -> Offer | None:
     """The advisor's offer at exactly `start` (naive local) in `week`, or None if it is not free then."""
     end = start + timedelta(minutes=ask.duration)
-    exact = {**request_doc(ask), "windows": [{"start": start.strftime(TEXT), "end": end.strftime(TEXT)}]}
+    exact = {**request_doc(ask), "windows": [{"start": start.strftime(TIME_FORMAT), "end": end.strftime(TIME_FORMAT)}]}
     found = _offers_from(week, replace(ask, advisor=advisor), exact, 1)
     return found[0] if found else None
 
@@ -117,7 +118,7 @@ def _free_starts(week: DeskWeek, ask: Ask, advisor: Advisor) -> list[datetime]:
     h = desk.problem.horizon
     now = local_naive(utcnow(), week.team.timezone)
     starts = sorted({s for s, _ in desk.time_of(sid).starts_in(appt) if desk.fits(appt, planner_advisor, s)})
-    return [t for t in (datetime.strptime(h.to_text(s), TEXT) for s in starts) if t >= now]
+    return [t for t in (datetime.strptime(h.to_text(s), TIME_FORMAT) for s in starts) if t >= now]
 
 
 def _instance(week: DeskWeek, ask: Ask, advisor: Advisor, wanted: datetime) -> Offer | None:
@@ -150,7 +151,7 @@ class _Weeks:
 
 def _series_from(team: Team, ask: Ask, repeat: Repeat, first: Offer, weeks: _Weeks) -> SeriesOffer | None:
     instances = [first]
-    start = datetime.strptime(first.local, TEXT)
+    start = datetime.strptime(first.local, TIME_FORMAT)
     for k in range(1, repeat.count):
         later = instance_ask(ask, repeat, k)
         offer = _instance(weeks(later.week_start), later, first.advisor, start + timedelta(weeks=k * repeat.every_weeks))
@@ -278,8 +279,6 @@ def cancel_rest(request: AppointmentRequest, by, reason: str | None = None) -> l
     one transaction under the team's lock; each published week gets a new version without them.
 
     Returns the cancelled appointments. BookingError when `request` is not in a series or cannot be cancelled."""
-    from caseload.services.desk.booking import clean_text
-
     reason = clean_text(reason, "reason")
     team, request_id = request.team, request.id
     try:

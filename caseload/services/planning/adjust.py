@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
-from caseload.models import Advisor, HandoverNote, Plan, PlanItem, ProtectedBlock, hold_version
+from caseload.models import Advisor, HandoverNote, Plan, PlanItem, hold_version
 from caseload.services import audit
-from caseload.services.rota import pins
-from caseload.services.planning.plans import plan_figures
-from caseload.services.planning.problem import TEXT, advisor_sid, db_id, request_sid, utc_of_local
+from caseload.services.planning.boundary import apply_solution
+from caseload.services.planning.problem import advisor_sid, request_sid
 from caseload.services.planning.rule_text import humanise
+from caseload.services.rota import pins
+from scheduler import ProblemError, check_solution
+from scheduler.model import TIME_FORMAT
 
 
 CONFLICT = "Someone else changed this plan at the same moment. Nothing was saved: reload."
@@ -103,9 +105,6 @@ def _readable(violation) -> str:
 
 def check_rules(problem: dict, solution: dict):
     """The checker's result; raises AdjustRejected naming every broken hard rule."""
-    from scheduler import ProblemError
-    from scheduler.check import check_solution
-
     # The score is recomputed by the checker; the solver's old score is not a claim to verify here.
     claim = {key: value for key, value in solution.items() if key != "score"}
     try:
@@ -128,14 +127,14 @@ def _trim_protected(solution: dict, advisor: str, start: datetime, end: datetime
     """Cut the advisor's protected blocks around the moved appointment; drop pieces too short to count."""
     kept, shortened = [], 0
     for block in solution.get("protected", []):
-        b_start, b_end = datetime.strptime(block["start"], TEXT), datetime.strptime(block["end"], TEXT)
+        b_start, b_end = datetime.strptime(block["start"], TIME_FORMAT), datetime.strptime(block["end"], TIME_FORMAT)
         if block["advisor"] != advisor or b_end <= start or b_start >= end:
             kept.append(block)
             continue
         shortened += 1
         for piece_start, piece_end in ((b_start, min(b_end, start)), (max(b_start, end), b_end)):
             if piece_end - piece_start >= timedelta(minutes=minimum):
-                kept.append({"advisor": advisor, "start": piece_start.strftime(TEXT), "end": piece_end.strftime(TEXT)})
+                kept.append({"advisor": advisor, "start": piece_start.strftime(TIME_FORMAT), "end": piece_end.strftime(TIME_FORMAT)})
     solution["protected"] = kept
     return shortened
 
@@ -168,9 +167,9 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
     if appointment is None:
         raise AdjustRejected("This request was not part of the planning problem; add a window inside the week and re-plan.")
     end = start + timedelta(minutes=appointment["duration_minutes"])
-    placement = {"appointment": sid, "advisor": advisor_id, "start": start.strftime(TEXT)}
+    placement = {"appointment": sid, "advisor": advisor_id, "start": start.strftime(TIME_FORMAT)}
     moved = [(s, {"appointment": request_sid(s.item.request_id), "advisor": advisor_sid(s.advisor.id),
-                  "start": s.start.strftime(TEXT)}) for s in steps]
+                  "start": s.start.strftime(TIME_FORMAT)}) for s in steps]
     for step, _ in moved:
         if step.item.plan_id != plan.id or step.item is item or step.item.pinned or step.item.request is None \
                 or step.item.starts_at is None:
@@ -209,38 +208,25 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
         db.session.rollback()
         raise AdjustRejected(CONFLICT)
     try:
-        return _save_move(plan, item, advisor, start, end, pin, problem, solution, result.score, placement, shortened, by,
+        return _save_move(plan, item, advisor, pin, problem, solution, placement, shortened, by,
                           {"reason": reason, "warnings": warnings} if warnings else {}, steps)
     except StaleDataError as err:
         db.session.rollback()
         raise AdjustRejected(CONFLICT) from err
 
 
-def _save_move(plan, item, advisor, start, end, pin, problem, solution, score, placement, shortened, by,
+def _save_move(plan, item, advisor, pin, problem, solution, placement, shortened, by,
                confirmed: dict, steps: list[Step]) -> MoveResult:
-    """Write the checked move (plan row held by hold_version) and commit."""
-    tz = plan.team.timezone
+    """Write the checked move (plan row held by hold_version) and commit. The plan's rows follow from the
+    changed solution (boundary.apply_solution), the appointments a chosen offer moves too (they stay unpinned);
+    the pin lives on the request, where re-planning reads it."""
     before = (item.advisor_id, item.starts_at)
-    also = []
-    for step in steps:  # unpinned appointments the chosen offer moves to make room; they stay unpinned
-        length = step.item.ends_at - step.item.starts_at
-        also.append({"request": step.item.request_id, "advisor": step.advisor.id, "start": step.start.strftime(TEXT),
-                     "before_advisor": step.item.advisor_id, "before_start": step.item.starts_at.isoformat()})
-        step.item.advisor_id, step.item.starts_at = step.advisor.id, utc_of_local(step.start, tz)
-        step.item.ends_at = step.item.starts_at + length
-    item.advisor_id, item.starts_at, item.ends_at = advisor.id, utc_of_local(start, tz), utc_of_local(end, tz)
-    item.pinned, item.unassigned_reason = pin, None
+    also = [{"request": s.item.request_id, "advisor": s.advisor.id, "start": s.start.strftime(TIME_FORMAT),
+             "before_advisor": s.item.advisor_id, "before_start": s.item.starts_at.isoformat()} for s in steps]
     request = item.request
-    request.pinned_advisor_id = advisor.id if pin else None  # re-solving keeps pins: they live on the request
+    apply_solution(plan, problem, solution)
+    request.pinned_advisor_id = advisor.id if pin else None
     request.pinned_start = item.starts_at if pin else None
-    plan.problem, plan.solution, plan.score = problem, solution, score
-    plan.figures = plan_figures(problem, solution, plan.items)  # fill over every request, skipped ones too
-    plan.bound = solution.get("bound")
-    plan.solver_status = "feasible"
-    plan.protected_blocks = [ProtectedBlock(advisor_id=db_id(b["advisor"]),
-                                            starts_at=utc_of_local(datetime.strptime(b["start"], TEXT), tz),
-                                            ends_at=utc_of_local(datetime.strptime(b["end"], TEXT), tz))
-                             for b in solution["protected"]]
     audit.record("plan_adjusted", user=by, obj=plan, request=item.request_id, advisor=advisor.id,
                  start=placement["start"], pinned=pin, before_advisor=before[0],
                  before_start=before[1].isoformat() if before[1] else None, **({"also_moved": also} if also else {}),

@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 
 from caseload.models import Advisor, Plan, PlanItem
 from caseload.services.planning.adjust import AdjustRejected, OfferChange, Step, move_warnings
-from caseload.services.planning.problem import TEXT, advisor_sid, db_id, request_sid
+from caseload.services.planning.problem import advisor_sid, db_id, request_sid
 from scheduler.booking import Desk
 from scheduler.check import check_solution
-from scheduler.model import ProblemError
+from scheduler.model import ProblemError, TIME_FORMAT
 from scheduler.parse import parse_problem
 
 OFFER_COUNT = 6  # offers asked of the planner (one may be where the appointment is now)
@@ -153,9 +153,9 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
         advisor = tz_names.get(db_id(offer["advisor"]))
         if after is None or now is None or advisor is None:
             continue  # the checker refuses it on the whole draft: never offered
-        steps = [Step(items[db_id(a)], tz_names[db_id(v)], datetime.strptime(s, TEXT)) for a, v, s in moves
+        steps = [Step(items[db_id(a)], tz_names[db_id(v)], datetime.strptime(s, TIME_FORMAT)) for a, v, s in moves
                  if db_id(a) in items and db_id(v) in tz_names]
-        start = datetime.strptime(offer["start"], TEXT)
+        start = datetime.strptime(offer["start"], TIME_FORMAT)
         token = json.dumps({"advisor": offer["advisor"], "start": offer["start"], "moves": moves,
                             "reseated": offer["reseated"], "protected": protected}, separators=(",", ":"))
         warnings = move_warnings(item, advisor) + [w for s in steps for w in move_warnings(s.item, s.advisor)]
@@ -183,7 +183,7 @@ def read_token(plan: Plan, token: str) -> tuple[str, str, OfferChange]:
         reseated = [str(v) for v in raw["reseated"]]
         protected = [(str(v), str(s), str(e)) for v, s, e in raw["protected"]]
         for text in [start] + [m[2] for m in moves] + [p[1] for p in protected] + [p[2] for p in protected]:
-            datetime.strptime(text, TEXT)
+            datetime.strptime(text, TIME_FORMAT)
     except (ValueError, KeyError, TypeError):
         raise bad from None
     if not isinstance(advisor, str) or not isinstance(start, str):
@@ -193,5 +193,5 @@ def read_token(plan: Plan, token: str) -> tuple[str, str, OfferChange]:
     if any(a not in items or v not in team for a, v, _ in moves) or advisor not in team or any(
             v not in team for v in reseated) or any(p[0] not in team for p in protected):
         raise bad
-    steps = [Step(items[a], team[v], datetime.strptime(s, TEXT)) for a, v, s in moves]
+    steps = [Step(items[a], team[v], datetime.strptime(s, TIME_FORMAT)) for a, v, s in moves]
     return advisor, start, OfferChange(steps, reseated, protected)

@@ -1,8 +1,9 @@
-"""Plans for a team's week: saving a solver result as a draft, publishing it, comparing two plans."""
+"""Plans for a team's week: finding them, publishing a draft, comparing two plans. (A solver result becomes a
+draft through boundary.draft_plan.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -10,94 +11,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
 from caseload.localtime import to_local
-from caseload.models import Client, Plan, PlanItem, ProtectedBlock, Team, hold_version, utcnow
+from caseload.models import Client, Plan, Team, hold_version, utcnow
 from caseload.services import audit
-from caseload.services.planning.problem import db_id, utc_of_local
-from caseload.services.planning.rule_text import humanise
-from scheduler.model import TIME_FORMAT
+from caseload.services.planning.problem import db_id
 
 
 class PublishConflict(RuntimeError):
     """Someone else published or changed this week's plans first; nothing was changed."""
-
-
-def _local(text: str) -> datetime:
-    return datetime.strptime(text, TIME_FORMAT)
-
-
-def plan_figures(problem: dict, solution: dict, items: list[PlanItem] | None = None) -> dict:
-    """The report figures: the solver's own, else the checker's. With the plan's `items`, fill counts every
-    request of the week (placed items / all items), so a request left out of the problem (skipped: no
-    window inside the week, no skill…) is not placed: 200 of 201 is 0.995, never 1.0."""
-    if solution.get("figures"):
-        figures = dict(solution["figures"])
-    else:
-        from scheduler.check import check_solution
-
-        figures = dict(check_solution(problem, solution).figures or {})
-    if items:
-        figures["fill"] = round(sum(1 for i in items if i.advisor_id is not None) / len(items), 6)
-    return figures
-
-
-def _items(problem: dict, solution: dict, tz: str, skipped: dict[int, str]) -> list[PlanItem]:
-    appointments = {p["id"]: p for p in problem["appointments"]}
-    items = []
-    for placed in solution.get("assignments", []):
-        appointment = appointments[placed["appointment"]]
-        start = _local(placed["start"])
-        # Add the duration in local time, then convert: right on the day the clocks change.
-        end = start + timedelta(minutes=appointment["duration_minutes"])
-        items.append(PlanItem(request_id=db_id(placed["appointment"]), advisor_id=db_id(placed["advisor"]),
-                              starts_at=utc_of_local(start, tz), ends_at=utc_of_local(end, tz),
-                              pinned="pinned" in appointment))
-    for left in solution.get("unassigned", []):
-        # Stored as a team leader reads it: names and local times, not scheduler ids and ISO stamps.
-        reason = humanise(left["reason"]) if left.get("reason") else "not placed"
-        items.append(PlanItem(request_id=db_id(left["appointment"]), unassigned_reason=reason))
-    for request_id, reason in sorted((skipped or {}).items()):
-        items.append(PlanItem(request_id=request_id, unassigned_reason=reason))
-    return items
-
-
-def _blocks(solution: dict, tz: str) -> list[ProtectedBlock]:
-    return [ProtectedBlock(advisor_id=db_id(b["advisor"]), starts_at=utc_of_local(_local(b["start"]), tz),
-                           ends_at=utc_of_local(_local(b["end"]), tz))
-            for b in solution.get("protected", [])]
-
-
-def fill_plan(plan: Plan, problem: dict, solution: dict, skipped: dict[int, str] | None = None) -> None:
-    """Set a plan's documents, figures, items and protected blocks from a problem and its solution."""
-    tz = plan.team.timezone if plan.team else problem["horizon"]["timezone"]
-    plan.problem = problem
-    plan.solution = solution
-    plan.items = _items(problem, solution, tz, skipped or {})
-    plan.figures = plan_figures(problem, solution, plan.items)
-    plan.score = solution.get("score")
-    plan.bound = solution.get("bound")
-    plan.solver_status = solution.get("status")
-    plan.protected_blocks = _blocks(solution, tz)
-
-
-def save_plan(team: Team, week_start: date, problem: dict, solution: dict, by=None, based_on: Plan | None = None,
-              skipped: dict[int, str] | None = None) -> Plan:
-    """Store a solver result as a draft plan (never touches the published plan) and commit."""
-    plan = draft_plan(team, week_start, problem, solution, by, based_on, skipped)
-    db.session.commit()
-    return plan
-
-
-def draft_plan(team: Team, week_start: date, problem: dict, solution: dict, by=None, based_on: Plan | None = None,
-               skipped: dict[int, str] | None = None) -> Plan:
-    """Add a solver result as a draft plan to the session, audited; the caller commits."""
-    plan = Plan(team=team, week_start=week_start, status="draft", created_by_id=getattr(by, "id", None),
-                based_on=based_on)
-    db.session.add(plan)
-    fill_plan(plan, problem, solution, skipped)
-    db.session.flush()
-    audit.record("plan_drafted", user=by, obj=plan, team=team.name, week=week_start.isoformat(),
-                 score=plan.score, status=plan.solver_status)
-    return plan
 
 
 def published_plan(team: Team, week_start: date) -> Plan | None:

@@ -1,8 +1,9 @@
-"""Building the scheduler's problem document (caseload-problem/1) for a team's week from the database.
+"""The pieces of the scheduler's problem document (caseload-problem/1) for a team's week, read from the database:
+ids, advisors with their availability, clients with their history, appointments with their windows and pins.
 
-The scheduler works in the team's local wall-clock time; the database keeps aware UTC. Every
-conversion happens here (and in plans.py on the way back), so a week that crosses a clock change
-is planned in the times people actually work.
+boundary.to_problem puts them together. The scheduler works in the team's local wall-clock time; the database
+keeps aware UTC. Every conversion happens here (and in boundary.apply_solution on the way back), so a week that
+crosses a clock change is planned in the times people actually work.
 """
 from __future__ import annotations
 
@@ -13,19 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
-from caseload.localtime import human_value, to_local, to_utc
-from caseload.services.rota.pins import PinBook, pin_of, unfit
-from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, grid_message, merge_spans, on_grid
+from caseload.localtime import to_local, to_utc
+from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, merge_spans
 from caseload.models import (
-    DEFAULT_WEIGHTS, WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeekProtectedTarget,
-    WeightProfile,
+    WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeekProtectedTarget, WeightProfile,
 )
-from scheduler.model import PROBLEM_FORMAT, TIME_FORMAT
+from scheduler.model import DEFAULT_WEIGHTS, TIME_FORMAT
 
-FORMAT = PROBLEM_FORMAT
 HORIZON_DAYS = 5
 PROTECTED_BLOCK_MINUTES = 60
-TEXT = TIME_FORMAT  # the documents' local wall-clock time
 
 
 @dataclass
@@ -70,7 +67,7 @@ def utc_of_local(local: datetime, tz: str) -> datetime:
     return to_utc(local.date(), local.time(), tz)
 
 
-def _snap_in(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+def snap_in(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     """Shrink an interval to the slot grid (start rounded up, end rounded down)."""
     slot = timedelta(minutes=SLOT_MINUTES)
     start_day = datetime.combine(start.date(), datetime.min.time())
@@ -101,7 +98,7 @@ def _clip(start, end, lo, hi):
 
 
 def _span(start: datetime, end: datetime) -> dict:
-    return {"start": start.strftime(TEXT), "end": end.strftime(TEXT)}
+    return {"start": start.strftime(TIME_FORMAT), "end": end.strftime(TIME_FORMAT)}
 
 
 def week_absences(advisor: Advisor, week_start: date, tz: str, days: int = HORIZON_DAYS) -> list[Absence]:
@@ -119,7 +116,7 @@ def preferred_protected(advisor: Advisor, week_start: date, days: int = HORIZON_
         for entry in advisor.protected_preferences or []:
             if entry.get("date") == day.isoformat() or entry.get("day") == WEEKDAYS[day.weekday()]:
                 start, end = at(day, clock(entry["start"])), at(day, clock(entry["end"], end=True))
-                start, end = _snap_in(start, end)
+                start, end = snap_in(start, end)
                 if end > start:
                     out.append((start, end))
     return sorted(out)
@@ -134,13 +131,13 @@ def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZO
             intervals.append((at(day, pattern_clock(start)), at(day, pattern_clock(end, end=True))))
     # Absences are stored in UTC; compare them with the pattern in local wall-clock time.
     cuts = [(local_naive(a.starts_at, tz), local_naive(a.ends_at, tz)) for a in week_absences(advisor, week_start, tz, days)]
-    snapped = [_snap_in(s, e) for s, e in _subtract(merge_spans(intervals), cuts)]
+    snapped = [snap_in(s, e) for s, e in _subtract(merge_spans(intervals), cuts)]
     return [(s, e) for s, e in snapped if s < e]
 
 
 def pattern_clock(text: str, end: bool = False) -> int:
     """A stored pattern time in minutes after midnight ("24:00" ends at midnight). Patterns saved before
-    the grid check may hold an off-grid time: read it as it is, and let _snap_in shrink it to the grid."""
+    the grid check may hold an off-grid time: read it as it is, and let snap_in shrink it to the grid."""
     try:
         return clock(text, end=end)
     except OffGrid:
@@ -181,13 +178,13 @@ def week_targets(advisor_ids, week_start: date) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _caseloads(advisor_ids) -> dict[int, int]:
+def caseloads(advisor_ids) -> dict[int, int]:
     rows = db.session.execute(select(Client.named_advisor_id, func.count(Client.id)).where(
         Client.named_advisor_id.in_(advisor_ids), Client.erased_at.is_(None)).group_by(Client.named_advisor_id))
     return dict(rows.all())
 
 
-def _advisor_doc(advisor: Advisor, week_start, tz, days, caseload, target: int | None = None) -> dict:
+def advisor_doc(advisor: Advisor, week_start, tz, days, caseload, target: int | None = None) -> dict:
     doc = {
         "id": advisor_sid(advisor.id), "name": advisor.name, "skills": advisor.skill_codes, "roles": advisor.roles,
         "availability": [_span(s, e) for s, e in availability(advisor, week_start, tz, days)],
@@ -203,7 +200,7 @@ def _advisor_doc(advisor: Advisor, week_start, tz, days, caseload, target: int |
     return doc
 
 
-def _contacts_of(client_ids: list[int]) -> dict[int, list[Contact]]:
+def contacts_of(client_ids: list[int]) -> dict[int, list[Contact]]:
     """client id -> their contacts in time order, in one query."""
     out: dict[int, list[Contact]] = {cid: [] for cid in client_ids}
     if client_ids:
@@ -213,12 +210,12 @@ def _contacts_of(client_ids: list[int]) -> dict[int, list[Contact]]:
     return out
 
 
-def _client_doc(client: Client, known_advisors: set[int], week_start: date, tz: str,
+def client_doc(client: Client, known_advisors: set[int], week_start: date, tz: str,
                 contacts: list[Contact] | None = None) -> dict:
     """`contacts`: the client's contacts in time order if already loaded (else read here)."""
     named = client.named_advisor_id if client.named_advisor_id in known_advisors else None
     if contacts is None:
-        contacts = _contacts_of([client.id])[client.id]
+        contacts = contacts_of([client.id])[client.id]
     history = [{"advisor": advisor_sid(c.advisor_id), "date": to_local(c.occurred_at, tz).date().isoformat()}
                for c in contacts
                if c.advisor_id in known_advisors and to_local(c.occurred_at, tz).date() < week_start]
@@ -226,34 +223,34 @@ def _client_doc(client: Client, known_advisors: set[int], week_start: date, tz: 
             "need": client.need.code if client.need else None, "complexity": client.complexity or 1, "history": history}
 
 
-def _windows(request: AppointmentRequest, lo, hi, tz) -> list[dict]:
+def request_windows(request: AppointmentRequest, lo, hi, tz) -> list[dict]:
     """The request's windows in local time, clipped to the horizon and the slot grid."""
     raw = [(local_naive(w.starts_at, tz), local_naive(w.ends_at, tz)) for w in request.windows] or [(lo, hi)]
     spans = []
     for start, end in raw:
         clipped = _clip(start, end, lo, hi)
         if clipped:
-            start, end = _snap_in(*clipped)
+            start, end = snap_in(*clipped)
             if (end - start) >= timedelta(minutes=request.duration_minutes):
                 spans.append(_span(start, end))
     return spans
 
 
-def _appointment_doc(request: AppointmentRequest, windows, known_advisors, tz) -> dict:
+def appointment_doc(request: AppointmentRequest, windows, known_advisors, tz) -> dict:
     skill = request.skill
     doc = {"id": request_sid(request.id), "client": client_sid(request.client_id), "kind": request.kind,
            "skill": skill.code if skill else None, "duration_minutes": request.duration_minutes, "windows": windows}
     if request.pinned_advisor_id in known_advisors and request.pinned_start is not None:
         doc["pinned"] = {"advisor": advisor_sid(request.pinned_advisor_id),
-                         "start": local_naive(request.pinned_start, tz).strftime(TEXT)}
+                         "start": local_naive(request.pinned_start, tz).strftime(TIME_FORMAT)}
     return doc
 
 
-def _pin_fits(appointment: dict, advisor_docs: list[dict]) -> bool:
+def pin_fits(appointment: dict, advisor_docs: list[dict]) -> bool:
     """Whether the pinned time lies inside one of the advisor's availability intervals and one window."""
-    start = datetime.strptime(appointment["pinned"]["start"], TEXT)
-    end = (start + timedelta(minutes=appointment["duration_minutes"])).strftime(TEXT)
-    start = start.strftime(TEXT)
+    start = datetime.strptime(appointment["pinned"]["start"], TIME_FORMAT)
+    end = (start + timedelta(minutes=appointment["duration_minutes"])).strftime(TIME_FORMAT)
+    start = start.strftime(TIME_FORMAT)
     advisor = next((a for a in advisor_docs if a["id"] == appointment["pinned"]["advisor"]), None)
 
     def inside(spans):
@@ -262,84 +259,11 @@ def _pin_fits(appointment: dict, advisor_docs: list[dict]) -> bool:
     return advisor is not None and inside(advisor["availability"]) and inside(appointment["windows"])
 
 
-def _previous(previous_plan: Plan | None, appointment_ids: set[str], known_advisors: set[int], tz) -> list[dict]:
+def previous_placements(previous_plan: Plan | None, appointment_ids: set[str], known_advisors: set[int], tz) -> list[dict]:
     if previous_plan is None:
         return []
     return [{"appointment": request_sid(item.request_id), "advisor": advisor_sid(item.advisor_id),
-             "start": local_naive(item.starts_at, tz).strftime(TEXT)}
+             "start": local_naive(item.starts_at, tz).strftime(TIME_FORMAT)}
             for item in previous_plan.items
             if item.advisor_id in known_advisors and item.starts_at is not None
             and item.request_id is not None and request_sid(item.request_id) in appointment_ids]
-
-
-def build_problem(team: Team, week_start: date, weights: dict | None = None, previous_plan: Plan | None = None,
-                  days: int = HORIZON_DAYS) -> tuple[dict, IdMaps]:
-    """The caseload-problem/1 document for `team`'s week starting `week_start`, and the id maps."""
-    tz = team.timezone
-    maps = IdMaps()
-    lo, hi = horizon_bounds(week_start, days)
-    advisors = team_advisors(team)
-    known = {a.id for a in advisors}
-    caseloads, targets = _caseloads(known), week_targets(known, week_start)
-    advisor_docs = [_advisor_doc(a, week_start, tz, days, caseloads.get(a.id, 0), targets.get(a.id)) for a in advisors]
-    maps.advisors = {advisor_sid(a.id): a.id for a in advisors}
-
-    appointments, clients, kept_pins = [], {}, PinBook()
-    for request in week_requests(team, week_start):
-        if request.client.erased_at is not None:
-            maps.skipped[request.id] = "the client's record has been erased"
-            continue
-        windows = _windows(request, lo, hi, tz)
-        if not windows:
-            maps.skipped[request.id] = "none of its windows is inside the week (or long enough for it)"
-            continue
-        if request.skill is None:
-            maps.skipped[request.id] = "no skill is known for it: set the client's need"
-            continue
-        if request.duration_minutes <= 0 or request.duration_minutes % SLOT_MINUTES:
-            # Saved before the grid check: one such request must not fail the whole week.
-            maps.skipped[request.id] = (f"its length, {request.duration_minutes} minutes, is not a whole number of "
-                                        f"{SLOT_MINUTES}-minute slots: change the request")
-            continue
-        doc = _appointment_doc(request, windows, known, tz)
-        if request.pinned_advisor_id and "pinned" not in doc:
-            maps.warnings.append(f"{request.client.reference}: pin ignored, its advisor is not in the team")
-        elif "pinned" in doc and not on_grid(datetime.strptime(doc["pinned"]["start"], TEXT)):
-            maps.warnings.append(f"{request.client.reference}: pin to {request.pinned_advisor.name} "
-                                 f"{human_value(doc['pinned']['start'])} ignored: {grid_message('it')}")
-            del doc["pinned"]
-        elif "pinned" in doc and not _pin_fits(doc, advisor_docs):
-            # Usually an absence added after the pin: plan it afresh rather than fail the whole week.
-            maps.warnings.append(f"{request.client.reference}: pin to {request.pinned_advisor.name} "
-                                 f"{human_value(doc['pinned']['start'])} ignored: outside their working time "
-                                 "or the client's windows")
-            del doc["pinned"]
-        if "pinned" in doc:  # pins that cannot all hold: keep the earlier, leave the later one out, say why
-            pin = pin_of(request)
-            why = unfit(request.pinned_advisor, request.type, request.client) or kept_pins.clash(pin)
-            if why:
-                maps.skipped[request.id] = (f"its pin ({pin.advisor.name}, {pin.when}) cannot hold: {why}. "
-                                            "Change one of the pins and plan again")
-                maps.warnings.append(f"{pin.who} was not planned: {maps.skipped[request.id]}")
-                continue
-            kept_pins.add(pin)
-        appointments.append(doc)
-        maps.requests[doc["id"]] = request.id
-        clients.setdefault(request.client_id, request.client)
-
-    contacts = _contacts_of(sorted(clients))
-    client_docs = [_client_doc(c, known, week_start, tz, contacts[cid]) for cid, c in sorted(clients.items())]
-    maps.clients = {client_sid(cid): cid for cid in clients}
-    problem = {
-        "format": FORMAT,
-        "horizon": {"start": week_start.isoformat(), "days": days, "slot_minutes": SLOT_MINUTES,
-                    "timezone": tz, "protected_block_minutes": PROTECTED_BLOCK_MINUTES},
-        "weights": active_weights(weights),
-        "advisors": advisor_docs,
-        "clients": client_docs,
-        "appointments": appointments,
-    }
-    previous = _previous(previous_plan, {a["id"] for a in appointments}, known, tz)
-    if previous:
-        problem["previous"] = previous
-    return problem, maps

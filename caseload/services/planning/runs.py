@@ -22,8 +22,8 @@ from caseload.models import Plan, SolveJob, Team, User, utcnow
 from caseload.services import audit
 from caseload.services.planning import job_watch
 from caseload.services.planning.plan_words import quality_words, tighter_bound
-from caseload.services.planning.plans import draft_plan
-from caseload.services.planning.problem import build_problem
+from caseload.services.planning.boundary import draft_plan, previous_plan, to_problem
+import scheduler
 
 log = logging.getLogger(__name__)
 ACTIVE = ("queued", "running")
@@ -80,8 +80,9 @@ def queue_moving(since) -> bool:
 
 
 def start_plan_job(team: Team, week_start: date, by, time_limit: float | None = None,
-                   previous_plan: Plan | None = None, weights: dict | None = None) -> SolveJob:
-    """Queue a planning run for the week; returns at once (the worker solves).
+                   weights: dict | None = None) -> SolveJob:
+    """Queue a planning run for the week; returns at once (the worker solves). It re-plans from the week's
+    previous plan (boundary.previous_plan: the published one), keeping its appointments where they still fit.
 
     Raises PlanningBusy when the week already has an active run; the partial unique index on solve_jobs
     makes that hold for two leaders starting at the same moment too."""
@@ -89,8 +90,9 @@ def start_plan_job(team: Team, week_start: date, by, time_limit: float | None = 
     if running is not None and running.status in ACTIVE:
         raise PlanningBusy(BUSY)
     limit = float(time_limit or current_app.config["SOLVER_TIME_LIMIT_S"])
+    previous = previous_plan(team, week_start)
     job = SolveJob(team_id=team.id, week_start=week_start, status="queued", time_limit=limit,
-                   previous_plan_id=previous_plan.id if previous_plan else None, weights=weights,
+                   previous_plan_id=previous.id if previous else None, weights=weights,
                    created_by_id=getattr(by, "id", None), progress={"elapsed": 0, "time_left": limit})
     db.session.add(job)
     try:
@@ -128,10 +130,8 @@ def job_json(job: SolveJob) -> dict:
 
 
 def solver():
-    """The planning engine's solve (a function so tests can stand in a fake)."""
-    from scheduler import solve
-
-    return solve
+    """The planning engine's solve (scheduler.solve; a function so tests can stand in a fake)."""
+    return scheduler.solve
 
 
 @huey.task()
@@ -170,7 +170,7 @@ def run_job(job_id: int) -> None:
 def _solve_and_save(job: SolveJob, watch: job_watch.JobWatch) -> None:
     team, previous = job.team, db.session.get(Plan, job.previous_plan_id) if job.previous_plan_id else None
     week_start, weights, created_by_id = job.week_start, job.weights, job.created_by_id
-    problem, maps = build_problem(team, week_start, weights=weights, previous_plan=previous)
+    problem, maps = to_problem(team, week_start, weights=weights, previous=previous)
     db.session.commit()  # no transaction held open while solving
     solution = solver()(problem, time_limit=job.time_limit, workers=current_app.config["SOLVER_WORKERS"],
                         progress=watch)

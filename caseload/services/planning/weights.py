@@ -20,9 +20,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseload import jobs
 from caseload.extensions import db
 from caseload.jobs import huey
-from caseload.models import DEFAULT_WEIGHTS, Team, WeightProfile, hold_version, utcnow
+from caseload.models import Team, WeightProfile, hold_version, utcnow
 from caseload.services import audit
-from scheduler.model import TIME_FORMAT
+from caseload.services.planning.boundary import previous_plan, to_problem, what_if_figures
+from caseload.services.planning.job_watch import public_reason
+import scheduler
+from scheduler.model import DEFAULT_WEIGHTS
 
 log = logging.getLogger(__name__)
 # How long a what-if may wait in the queue behind other jobs (beyond its two runs) before the page gives up.
@@ -101,38 +104,12 @@ def save_weights(profile: WeightProfile, weights: dict, expected_version: int | 
 # --- what-if --------------------------------------------------------------------------------------
 
 def _solve_figures(team: Team, week_start: date, weights: dict, time_limit: float) -> dict:
-    """Plan the week with `weights` (nothing saved) and return its figures and counts."""
-    from scheduler import solve
-
-    from caseload.services.planning.plans import plan_figures, published_plan
-    from caseload.services.planning.problem import build_problem
-
+    """Plan the week with `weights` (nothing saved) and return its figures and counts (boundary.what_if_figures)."""
     # A published week is re-planned from its plan, as a leader's re-plan would be: disruption counts.
-    problem, maps = build_problem(team, week_start, weights=weights, previous_plan=published_plan(team, week_start))
+    problem, maps = to_problem(team, week_start, weights=weights, previous=previous_plan(team, week_start))
     db.session.commit()  # hold no transaction open while solving
-    solution = solve(problem, time_limit=time_limit, workers=1, deterministic=True)
-    figures = plan_figures(problem, solution) if solution.get("status") != "unknown" else {}
-    named = {c["id"]: c["named_advisor"] for c in problem["clients"]}
-    kinds = {a["id"]: (a["kind"], a["client"]) for a in problem["appointments"]}
-    with_named = sum(1 for a in solution.get("assignments", [])
-                     if kinds[a["appointment"]][0] == "support" and named.get(kinds[a["appointment"]][1]) == a["advisor"])
-    policing_named = sum(1 for a in solution.get("assignments", [])
-                         if kinds[a["appointment"]][0] == "policing" and named.get(kinds[a["appointment"]][1]) == a["advisor"])
-    placed = {a["appointment"]: (a["advisor"], a["start"]) for a in solution.get("assignments", [])}
-    moved = sum(1 for p in problem.get("previous", []) if placed.get(p["appointment"]) != (p["advisor"], p["start"]))
-    return {"weights": problem["weights"], "status": solution.get("status"), "score": solution.get("score"),
-            "replanned": "previous" in problem, "moved": moved,
-            "figures": figures, "appointments": len(problem["appointments"]) + len(maps.skipped),
-            "assigned": len(solution.get("assignments", [])), "unassigned": len(solution.get("unassigned", [])) + len(maps.skipped),
-            "with_named_advisor": with_named, "policing_with_named_advisor": policing_named,
-            "protected_minutes": sum(_minutes(b) for b in solution.get("protected", []))}
-
-
-def _minutes(block: dict) -> int:
-    from datetime import datetime
-
-    start, end = (datetime.strptime(block[k], TIME_FORMAT) for k in ("start", "end"))
-    return int((end - start).total_seconds() // 60)
+    solution = scheduler.solve(problem, time_limit=time_limit, workers=1, deterministic=True)
+    return what_if_figures(problem, solution, maps.skipped)
 
 
 def compare_weights(team_id: int, week_start: date, current: dict, proposed: dict, time_limit: float) -> dict:
@@ -147,8 +124,6 @@ def compare_weights(team_id: int, week_start: date, current: dict, proposed: dic
     except Exception as err:  # the page must say what went wrong, not spin for ever
         log.exception("what-if for team %s week %s failed", team_id, week_start)
         db.session.rollback()
-        from caseload.services.planning.job_watch import public_reason
-
         return {"error": f"The what-if could not run: {public_reason(err)}"}
 
 
@@ -186,8 +161,6 @@ def what_if_result(task_id: str) -> dict | None:
     try:
         result = huey.result(task_id, preserve=True)
     except TaskException as err:  # the task itself crashed (compare_weights reports its own failures)
-        from caseload.services.planning.job_watch import public_reason
-
         return {"error": f"The what-if could not run: {public_reason(err)}"}
     started = huey.get(_started_key(task_id), peek=True)
     if result is not None:

@@ -2,7 +2,7 @@
 times, more pins on an advisor's day than their daily limit, or a pin to an advisor who cannot do the work.
 
 Used when a pin is made (request forms, CSV import, API, moving an appointment in a draft), so a clashing
-pin is refused with the other appointment named; and before planning (problem.build_problem), so a clash
+pin is refused with the other appointment named; and before planning (boundary.to_problem), so a clash
 that got in anyway (a pin kept from an old draft, data from before this check) leaves the later pin's
 appointment unassigned with the reason, while the rest of the week is planned.
 Every sentence names people and local times, never internal ids.

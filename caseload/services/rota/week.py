@@ -17,6 +17,9 @@ from caseload.models import (
     WeekProtectedTarget, hold_version,
 )
 from caseload.services import audit
+from caseload.services.planning.problem import (
+    HORIZON_DAYS, availability, local_naive, team_advisors, week_absences, week_targets,
+)
 from caseload.services.rota import pins
 from caseload.timegrid import SLOT_MINUTES, OffGrid, at, check_on_grid, clock, clock_text, end_text, merge_spans
 
@@ -414,10 +417,6 @@ class AdvisorWeek:
 
 def week_rows(team: Team, week_start: date) -> list[AdvisorWeek]:
     """Each advisor's bookable time per day (pattern minus absences) and the week's absences, in local time."""
-    from caseload.services.planning.problem import (
-        HORIZON_DAYS, availability, local_naive, team_advisors, week_absences, week_targets,
-    )
-
     rows = []
     advisors = team_advisors(team)
     targets = week_targets([a.id for a in advisors], week_start)

@@ -1,0 +1,219 @@
+"""The web app's one adapter to the planner (`scheduler`): a team's week out as a problem document, a solution
+back into plan rows, and the plan a re-plan keeps to.
+
+- `previous_plan(team, week_start)`: the plan a new planning run keeps to (its appointments are the problem's
+  `previous`, so moving them costs `disruption`): the week's published plan, or None.
+- `to_problem(team, week_start, weights=None, previous=None, days=5)`: the caseload-problem/1 document
+  (scheduler.PROBLEM_FORMAT, local wall-clock times in scheduler.model.TIME_FORMAT) and the IdMaps back to
+  database ids and the requests left out (with why). The document's pieces are built in problem.py.
+- `apply_solution(plan, problem, solution, skipped=None)`: the one way back. Sets the plan's documents,
+  score, bound and figures and rebuilds its rows (PlanItem per request, ProtectedBlock per block, times
+  converted to aware UTC in the team's zone) from the solution document, so the solution is the plan's one
+  source of truth. Planning a draft, moving an appointment in it and the what-if all come through here.
+- `draft_plan` / `save_plan`: a solver result as a new draft plan (apply_solution on a new row), audited.
+- `what_if_figures(problem, solution, skipped)`: a solved week's figures and the score terms behind them,
+  as the planner's own checker counts them (scheduler.check_solution: `terms`, `figures`).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from caseload.extensions import db
+from caseload.localtime import human_value
+from caseload.models import Plan, PlanItem, ProtectedBlock, Team
+from caseload.services import audit
+from caseload.services.planning.plans import published_plan
+from caseload.services.planning.problem import (
+    HORIZON_DAYS, PROTECTED_BLOCK_MINUTES, IdMaps, active_weights, advisor_doc, advisor_sid, appointment_doc, caseloads,
+    client_doc, client_sid, contacts_of, db_id, horizon_bounds, pin_fits, previous_placements, request_windows,
+    team_advisors, utc_of_local, week_requests, week_targets,
+)
+from caseload.services.planning.rule_text import humanise
+from caseload.services.rota.pins import PinBook, pin_of, unfit
+from caseload.timegrid import SLOT_MINUTES, grid_message, on_grid
+from scheduler import check_solution
+from scheduler.model import PROBLEM_FORMAT, TIME_FORMAT
+
+
+def previous_plan(team: Team, week_start: date) -> Plan | None:
+    """The plan a new run of this week keeps to: the week's published plan (None before the first publish).
+    Leaders' runs, the region's runs, the command line and the what-if all re-plan from it."""
+    return published_plan(team, week_start)
+
+
+def to_problem(team: Team, week_start: date, weights: dict | None = None, previous: Plan | None = None,
+               days: int = HORIZON_DAYS) -> tuple[dict, IdMaps]:
+    """The caseload-problem/1 document for `team`'s week from Monday `week_start` (`days` days, local time),
+    and the id maps. `weights` override the active profile key by key; `previous` (a Plan) becomes the
+    problem's `previous` (those of its placements whose request and advisor are still in the week)."""
+    tz = team.timezone
+    maps = IdMaps()
+    lo, hi = horizon_bounds(week_start, days)
+    advisors = team_advisors(team)
+    known = {a.id for a in advisors}
+    held, targets = caseloads(known), week_targets(known, week_start)
+    advisor_docs = [advisor_doc(a, week_start, tz, days, held.get(a.id, 0), targets.get(a.id)) for a in advisors]
+    maps.advisors = {advisor_sid(a.id): a.id for a in advisors}
+
+    appointments, clients, kept_pins = [], {}, PinBook()
+    for request in week_requests(team, week_start):
+        if request.client.erased_at is not None:
+            maps.skipped[request.id] = "the client's record has been erased"
+            continue
+        windows = request_windows(request, lo, hi, tz)
+        if not windows:
+            maps.skipped[request.id] = "none of its windows is inside the week (or long enough for it)"
+            continue
+        if request.skill is None:
+            maps.skipped[request.id] = "no skill is known for it: set the client's need"
+            continue
+        if request.duration_minutes <= 0 or request.duration_minutes % SLOT_MINUTES:
+            # Saved before the grid check: one such request must not fail the whole week.
+            maps.skipped[request.id] = (f"its length, {request.duration_minutes} minutes, is not a whole number of "
+                                        f"{SLOT_MINUTES}-minute slots: change the request")
+            continue
+        doc = appointment_doc(request, windows, known, tz)
+        if request.pinned_advisor_id and "pinned" not in doc:
+            maps.warnings.append(f"{request.client.reference}: pin ignored, its advisor is not in the team")
+        elif "pinned" in doc and not on_grid(datetime.strptime(doc["pinned"]["start"], TIME_FORMAT)):
+            maps.warnings.append(f"{request.client.reference}: pin to {request.pinned_advisor.name} "
+                                 f"{human_value(doc['pinned']['start'])} ignored: {grid_message('it')}")
+            del doc["pinned"]
+        elif "pinned" in doc and not pin_fits(doc, advisor_docs):
+            # Usually an absence added after the pin: plan it afresh rather than fail the whole week.
+            maps.warnings.append(f"{request.client.reference}: pin to {request.pinned_advisor.name} "
+                                 f"{human_value(doc['pinned']['start'])} ignored: outside their working time "
+                                 "or the client's windows")
+            del doc["pinned"]
+        if "pinned" in doc:  # pins that cannot all hold: keep the earlier, leave the later one out, say why
+            pin = pin_of(request)
+            why = unfit(request.pinned_advisor, request.type, request.client) or kept_pins.clash(pin)
+            if why:
+                maps.skipped[request.id] = (f"its pin ({pin.advisor.name}, {pin.when}) cannot hold: {why}. "
+                                            "Change one of the pins and plan again")
+                maps.warnings.append(f"{pin.who} was not planned: {maps.skipped[request.id]}")
+                continue
+            kept_pins.add(pin)
+        appointments.append(doc)
+        maps.requests[doc["id"]] = request.id
+        clients.setdefault(request.client_id, request.client)
+
+    contacts = contacts_of(sorted(clients))
+    client_docs = [client_doc(c, known, week_start, tz, contacts[cid]) for cid, c in sorted(clients.items())]
+    maps.clients = {client_sid(cid): cid for cid in clients}
+    problem = {
+        "format": PROBLEM_FORMAT,
+        "horizon": {"start": week_start.isoformat(), "days": days, "slot_minutes": SLOT_MINUTES,
+                    "timezone": tz, "protected_block_minutes": PROTECTED_BLOCK_MINUTES},
+        "weights": active_weights(weights),
+        "advisors": advisor_docs,
+        "clients": client_docs,
+        "appointments": appointments,
+    }
+    placements = previous_placements(previous, {a["id"] for a in appointments}, known, tz)
+    if placements:
+        problem["previous"] = placements
+    return problem, maps
+
+
+def _local(text: str) -> datetime:
+    return datetime.strptime(text, TIME_FORMAT)
+
+
+def plan_figures(problem: dict, solution: dict, items: list[PlanItem] | None = None) -> dict:
+    """The report figures (fractions 0-1, problem-format.md "Figures"): the solver's own, else the checker's. With
+    the plan's `items`, fill counts every request of the week (placed items / all items), so a request left out of
+    the problem (skipped: no window inside the week, no skill…) is not placed: 200 of 201 is 0.995, never 1.0."""
+    figures = dict(solution.get("figures") or check_solution(problem, solution).figures or {})
+    if items:
+        figures["fill"] = round(sum(1 for i in items if i.advisor_id is not None) / len(items), 6)
+    return figures
+
+
+def _item_values(problem: dict, solution: dict, tz: str) -> dict[int, dict]:
+    """Request id -> the PlanItem's columns, for every appointment the solution places or leaves out."""
+    appointments = {a["id"]: a for a in problem["appointments"]}
+    rows = {}
+    for placed in solution.get("assignments", []):
+        appointment = appointments[placed["appointment"]]
+        start = _local(placed["start"])
+        # Add the duration in local time, then convert: right on the day the clocks change.
+        end = start + timedelta(minutes=appointment["duration_minutes"])
+        rows[db_id(placed["appointment"])] = dict(
+            advisor_id=db_id(placed["advisor"]), starts_at=utc_of_local(start, tz),
+            ends_at=utc_of_local(end, tz), pinned="pinned" in appointment, unassigned_reason=None)
+    for left in solution.get("unassigned", []):
+        # Stored as a team leader reads it: names and local times, not scheduler ids and ISO stamps.
+        reason = humanise(left["reason"]) if left.get("reason") else "not placed"
+        rows[db_id(left["appointment"])] = dict(advisor_id=None, starts_at=None, ends_at=None, pinned=False,
+                                                unassigned_reason=reason)
+    return rows
+
+
+def apply_solution(plan: Plan, problem: dict, solution: dict, skipped: dict[int, str] | None = None) -> None:
+    """Make `plan` hold `solution` (to `problem`): documents, score, bound, status, figures, and its rows
+    rebuilt from the solution. A row whose request is still in the plan keeps its id (handover notes point at
+    it); rows of the problem's appointments that the solution no longer mentions go. Requests left out of
+    the problem keep their rows, or get one from `skipped` (request id -> why it was left out)."""
+    tz = plan.team.timezone if plan.team else problem["horizon"]["timezone"]
+    plan.problem, plan.solution = problem, solution
+    plan.score, plan.bound, plan.solver_status = solution.get("score"), solution.get("bound"), solution.get("status")
+    values = _item_values(problem, solution, tz)
+    in_problem = {db_id(a["id"]) for a in problem["appointments"]}
+    for request_id, reason in (skipped or {}).items():
+        values[request_id] = dict(advisor_id=None, starts_at=None, ends_at=None, pinned=False, unassigned_reason=reason)
+    items = []
+    for item in plan.items:
+        if item.request_id in values:
+            for column, value in values.pop(item.request_id).items():
+                setattr(item, column, value)
+            items.append(item)
+        elif item.request_id not in in_problem:  # left out of this problem earlier: keeps its reason
+            items.append(item)
+    items += [PlanItem(request_id=request_id, **columns) for request_id, columns in sorted(values.items())]
+    plan.items = items
+    plan.figures = plan_figures(problem, solution, items)
+    plan.protected_blocks = [ProtectedBlock(advisor_id=db_id(b["advisor"]),
+                                            starts_at=utc_of_local(_local(b["start"]), tz),
+                                            ends_at=utc_of_local(_local(b["end"]), tz))
+                             for b in solution.get("protected", [])]
+
+
+def draft_plan(team: Team, week_start: date, problem: dict, solution: dict, by=None, based_on: Plan | None = None,
+               skipped: dict[int, str] | None = None) -> Plan:
+    """Add a solver result as a new draft plan to the session (never touching the published plan), audited;
+    the caller commits. `based_on`: the plan it re-planned (previous_plan), which the review compares with."""
+    plan = Plan(team=team, week_start=week_start, status="draft", created_by_id=getattr(by, "id", None),
+                based_on=based_on)
+    db.session.add(plan)
+    apply_solution(plan, problem, solution, skipped)
+    db.session.flush()
+    audit.record("plan_drafted", user=by, obj=plan, team=team.name, week=week_start.isoformat(),
+                 score=plan.score, status=plan.solver_status)
+    return plan
+
+
+def save_plan(team: Team, week_start: date, problem: dict, solution: dict, by=None, based_on: Plan | None = None,
+              skipped: dict[int, str] | None = None) -> Plan:
+    """draft_plan, committed."""
+    plan = draft_plan(team, week_start, problem, solution, by, based_on, skipped)
+    db.session.commit()
+    return plan
+
+
+def what_if_figures(problem: dict, solution: dict, skipped: dict[int, str]) -> dict:
+    """A solved week (nothing saved) in the what-if's terms: the figures, and the counts behind the score
+    as the checker counts them (`terms`: assigned, continuity = support appointments with the client's
+    named advisor × complexity, protected = minutes kept up to each target, separation = policing with the
+    named advisor, disruption = published appointments moved or dropped)."""
+    found = solution.get("status") != "unknown"
+    result = check_solution(problem, solution) if found else None
+    terms = result.terms if result else {}
+    return {"weights": problem["weights"], "status": solution.get("status"), "score": solution.get("score"),
+            "replanned": "previous" in problem,
+            "figures": plan_figures(problem, solution) if found else {},
+            "appointments": len(problem["appointments"]) + len(skipped),
+            "assigned": len(solution.get("assignments", [])),
+            "unassigned": len(solution.get("unassigned", [])) + len(skipped),
+            "continuity_points": terms.get("continuity", 0), "policing_with_named_advisor": terms.get("separation", 0),
+            "protected_minutes_kept": terms.get("protected", 0), "moved": terms.get("disruption", 0)}
