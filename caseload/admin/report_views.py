@@ -26,16 +26,15 @@ def _scope():
     return teams, chosen
 
 
-def _report(name: str, page: bool = False) -> reports.Report:
-    """The report `name`, for ?team= when given. page: as the reports page shows it (every report over all the
-    user's teams; ?team= picks the team of the per-advisor report only)."""
+def _report(name: str) -> reports.Report:
+    """The report `name` (a chart's JSON or CSV): over the user's teams, or the one picked with ?team=."""
     build = reports.REPORTS.get(name)
     if build is None:
         abort(404)
     teams, chosen = _scope()
     if name == "continuity-advisor":
         return build(teams, team=chosen or (teams[0] if teams else None))
-    return build(teams if page or not chosen else [chosen])
+    return build([chosen] if chosen else teams)
 
 
 @bp.get("/reports")
@@ -43,7 +42,7 @@ def _report(name: str, page: bool = False) -> reports.Report:
 def reports_page():
     teams, chosen = _scope()
     # Every chart has its figures as a table on the page too (for screen readers, and without script).
-    tables = {name: _report(name, page=True) for name in reports.REPORTS}
+    tables = reports.page_reports(teams, chosen or (teams[0] if teams else None))
     return render_template("admin/reports.html", names=list(reports.REPORTS), teams=teams, tables=tables,
                            team_id=(chosen or (teams[0] if teams else None)).id if teams else None)
 

@@ -10,6 +10,7 @@ counts against the new one. The DNA report counts the appointments whose attenda
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -17,7 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select
 
 from caseload.extensions import db
-from caseload.localtime import this_week_start, to_local, week_start_of
+from caseload.localtime import this_week_start, to_utc, week_start_of
 from caseload.models import Advisor, AppointmentRequest, Client, Contact, Plan, PlanItem, Team
 from caseload.services.csv_export import csv_text
 from caseload.services.planning.problem import db_id
@@ -88,9 +89,16 @@ def report_weeks(teams: list[Team], count: int = DEFAULT_WEEKS, now: datetime | 
     return [latest - timedelta(days=7 * i) for i in range(count - 1, -1, -1)]
 
 
+def _week_edges(weeks: list[date], tz: str) -> list[datetime]:
+    """The UTC instants at which each of the (consecutive) weeks starts in `tz` (local Monday 00:00), and the
+    end of the last one: right across a clock change, so a contact is found in its week by bisection."""
+    return [to_utc(w, "00:00", tz) for w in weeks] + [to_utc(weeks[-1] + timedelta(days=7), "00:00", tz)]
+
+
 def collect_visits(teams: list[Team], weeks: list[date]) -> list[Visit]:
     """Every attended contact in the weeks (local to each team), whatever the published plans say."""
     by_id = {t.id: t for t in teams}
+    edges = {tz: _week_edges(weeks, tz) for tz in {t.timezone for t in teams}}
     first, last = weeks[0], weeks[-1] + timedelta(days=7)
     visits = []
     lo = datetime.combine(first - timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
@@ -101,9 +109,10 @@ def collect_visits(teams: list[Team], weeks: list[date]) -> list[Visit]:
         .join(Client, Contact.client_id == Client.id)
         .where(Contact.occurred_at >= lo, Contact.occurred_at < hi, Client.team_id.in_(by_id), Contact.advisor_id.is_not(None)))
     for team_id, at, advisor_id, kind, client_id, complexity, named in contacts:
-        week = week_start_of(to_local(at, by_id[team_id].timezone).date())
-        if first <= week < last:
-            visits.append(Visit(team_id, week, client_id, advisor_id, kind, complexity or 1, named))
+        # The week by bisection on the week starts in UTC: no time-zone conversion per contact (50 teams: 30k rows).
+        index = bisect_right(edges[by_id[team_id].timezone], at) - 1
+        if 0 <= index < len(weeks):
+            visits.append(Visit(team_id, weeks[index], client_id, advisor_id, kind, complexity or 1, named))
     return visits
 
 
@@ -139,20 +148,21 @@ def _share_report(name, title, weeks, counts, labels_of, column, note="") -> Rep
                   ["week", column, "visits", "kept", "share"], rows, note=note)
 
 
-def continuity_by_team(teams: list[Team], weeks=None) -> Report:
+def continuity_by_team(teams: list[Team], weeks=None, visits=None) -> Report:
     weeks = weeks or report_weeks(teams)
     names = {t.id: t.name for t in teams}
-    counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.team_id, _support_named, lambda v: v.with_named)
+    counts = _weekly_share(collect_visits(teams, weeks) if visits is None else visits, weeks, lambda v: v.team_id, _support_named, lambda v: v.with_named)
     return _share_report("continuity-team", "Continuity by team: support visits with the named advisor", weeks, counts,
                          lambda k: names[k], "team")
 
 
-def continuity_by_advisor(teams: list[Team], team: Team | None = None, weeks=None) -> Report:
+def continuity_by_advisor(teams: list[Team], team: Team | None = None, weeks=None, visits=None) -> Report:
     """Per named advisor: the share of their clients' support visits they saw themselves."""
     teams = [team] if team else teams
     weeks = weeks or report_weeks(teams)
     names = {a.id: f"{a.name} ({a.team.name})" for a in db.session.scalars(select(Advisor))}
-    counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.named_advisor_id, _support_named,
+    counts = _weekly_share(collect_visits(teams, weeks) if visits is None else visits, weeks, lambda v: v.named_advisor_id,
+                           _support_named,
                            lambda v: v.with_named)
     return _share_report("continuity-advisor", "Continuity by advisor: their clients' support visits they saw themselves",
                          weeks, counts, lambda k: names.get(k, f"advisor {k}"), "advisor")
@@ -161,18 +171,18 @@ def continuity_by_advisor(teams: list[Team], team: Team | None = None, weeks=Non
 COMPLEXITY = {1: "complexity 1 (straightforward)", 2: "complexity 2", 3: "complexity 3 (complex needs)"}
 
 
-def continuity_equity(teams: list[Team], weeks=None) -> Report:
+def continuity_equity(teams: list[Team], weeks=None, visits=None) -> Report:
     weeks = weeks or report_weeks(teams)
-    counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.complexity, _support_named, lambda v: v.with_named)
+    counts = _weekly_share(collect_visits(teams, weeks) if visits is None else visits, weeks, lambda v: v.complexity, _support_named, lambda v: v.with_named)
     return _share_report("equity", "Equity: continuity for clients with complex needs against others", weeks, counts,
                          lambda k: COMPLEXITY.get(k, f"complexity {k}"), "clients",
                          note="Clients with complex needs should keep their advisor at least as often as others.")
 
 
-def separation_by_team(teams: list[Team], weeks=None) -> Report:
+def separation_by_team(teams: list[Team], weeks=None, visits=None) -> Report:
     weeks = weeks or report_weeks(teams)
     names = {t.id: t.name for t in teams}
-    counts = _weekly_share(collect_visits(teams, weeks), weeks, lambda v: v.team_id,
+    counts = _weekly_share(collect_visits(teams, weeks) if visits is None else visits, weeks, lambda v: v.team_id,
                            lambda v: v.kind == "policing" and v.named_advisor_id is not None, lambda v: not v.with_named)
     return _share_report("separation", "Separation: policing appointments kept apart from the named advisor", weeks,
                          counts, lambda k: names[k], "team")
@@ -284,3 +294,25 @@ REPORTS = {
     "unassigned": unassigned_by_reason,
     "dna": dna_by_team,
 }
+
+
+VISIT_REPORTS = ("continuity-team", "equity", "separation")  # read the visits; the advisor report too, for one team
+
+
+def page_reports(teams: list[Team], advisor_team: Team | None) -> dict[str, Report]:
+    """Every report as the reports page shows it: over all `teams`, the per-advisor one for `advisor_team`. The
+    weeks and the visits are read once and shared (each report used to read them again: 4 × 30k contacts at 50
+    teams)."""
+    weeks = report_weeks(teams)
+    visits = collect_visits(teams, weeks) if teams else []
+    out = {}
+    for name, build in REPORTS.items():
+        if name in VISIT_REPORTS:
+            out[name] = build(teams, weeks, visits=visits)
+        elif name == "continuity-advisor":
+            own = report_weeks([advisor_team]) if advisor_team else weeks
+            mine = [v for v in visits if advisor_team and v.team_id == advisor_team.id] if own == weeks else None
+            out[name] = build(teams, team=advisor_team, weeks=own, visits=mine)
+        else:
+            out[name] = build(teams, weeks)
+    return out

@@ -10,6 +10,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
 from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Skill, Team, User, hold_version
@@ -265,7 +266,8 @@ def save_appointment_type(kind_type: AppointmentType | None, *, code: str, name:
 # --- lists for the pages --------------------------------------------------------------------------
 
 def all_users() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.role, User.username)))
+    """Every account, with its advisor record loaded in one more query (the users page shows it on each row)."""
+    return list(db.session.scalars(select(User).options(selectinload(User.advisor)).order_by(User.role, User.username)))
 
 
 def all_teams() -> list[Team]:
@@ -277,7 +279,10 @@ def all_skills() -> list[Skill]:
 
 
 def all_advisors() -> list[Advisor]:
-    return list(db.session.scalars(select(Advisor).order_by(Advisor.team_id, Advisor.name)))
+    """Every advisor with the team, skills and account the advisors page shows, loaded in bulk (not per row)."""
+    return list(db.session.scalars(select(Advisor).options(
+        selectinload(Advisor.team), selectinload(Advisor.skills), selectinload(Advisor.user))
+        .order_by(Advisor.team_id, Advisor.name)))
 
 
 def all_appointment_types() -> list[AppointmentType]:

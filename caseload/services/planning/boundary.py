@@ -11,11 +11,13 @@ back into plan rows, and the plan a re-plan keeps to.
   converted to aware UTC in the team's zone) from the solution document, so the solution is the plan's one
   source of truth. Planning a draft, moving an appointment in it and the what-if all come through here.
 - `draft_plan` / `save_plan`: a solver result as a new draft plan (apply_solution on a new row), audited.
+- `where_to_solve()`: the solve's options for the process it runs in (huey's process workers solve in place).
 - `what_if_figures(problem, solution, skipped)`: a solved week's figures and the score terms behind them,
   as the planner's own checker counts them (scheduler.check_solution: `terms`, `figures`).
 """
 from __future__ import annotations
 
+import multiprocessing
 from datetime import date, datetime, timedelta
 
 from caseload.extensions import db
@@ -114,6 +116,14 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     if placements:
         problem["previous"] = placements
     return problem, maps
+
+
+def where_to_solve() -> dict:
+    """Extra options for scheduler.solve in this process: {"in_process": True} inside huey's process workers
+    (`huey_consumer … -k process`), which are daemonic processes and may not start the solver's child process
+    (multiprocessing refuses: "daemonic processes are not allowed to have children"), so every run failed there;
+    {} elsewhere, where the solve runs in a child process that is stopped if it overruns its time limit."""
+    return {"in_process": True} if multiprocessing.current_process().daemon else {}
 
 
 def _local(text: str) -> datetime:

@@ -22,7 +22,7 @@ from caseload.models import Plan, SolveJob, Team, User, utcnow
 from caseload.services import audit
 from caseload.services.planning import job_watch
 from caseload.services.planning.plan_words import quality_words, tighter_bound
-from caseload.services.planning.boundary import draft_plan, previous_plan, to_problem
+from caseload.services.planning.boundary import draft_plan, previous_plan, to_problem, where_to_solve
 import scheduler
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def _solve_and_save(job: SolveJob, watch: job_watch.JobWatch) -> None:
     problem, maps = to_problem(team, week_start, weights=weights, previous=previous)
     db.session.commit()  # no transaction held open while solving
     solution = solver()(problem, time_limit=job.time_limit, workers=current_app.config["SOLVER_WORKERS"],
-                        progress=watch)
+                        progress=watch, **where_to_solve())
     if watch.stopped.is_set():
         return watch.finish(db.session, "cancelled", "Cancelled; the result was discarded and no plan was changed.")
     if solution.get("solver_error"):  # a crash is a failed run even though a fallback plan came back

@@ -22,7 +22,7 @@ from caseload.extensions import db
 from caseload.jobs import huey
 from caseload.models import Team, WeightProfile, hold_version, utcnow
 from caseload.services import audit
-from caseload.services.planning.boundary import previous_plan, to_problem, what_if_figures
+from caseload.services.planning.boundary import previous_plan, to_problem, what_if_figures, where_to_solve
 from caseload.services.planning.job_watch import public_reason
 import scheduler
 from scheduler.model import DEFAULT_WEIGHTS
@@ -108,7 +108,7 @@ def _solve_figures(team: Team, week_start: date, weights: dict, time_limit: floa
     # A published week is re-planned from its plan, as a leader's re-plan would be: disruption counts.
     problem, maps = to_problem(team, week_start, weights=weights, previous=previous_plan(team, week_start))
     db.session.commit()  # hold no transaction open while solving
-    solution = scheduler.solve(problem, time_limit=time_limit, workers=1, deterministic=True)
+    solution = scheduler.solve(problem, time_limit=time_limit, workers=1, deterministic=True, **where_to_solve())
     return what_if_figures(problem, solution, maps.skipped)
 
 
