@@ -149,9 +149,9 @@ def add_absence(team_id, week):
             rota.add_absence(team, week_start, db.session.get(Advisor, form.advisor.data), starts_at, ends_at,
                              form.reason.data, form.note.data, current_user)
             broken = broken_by_absences(team, week_start)
-            if broken:  # a published week: say at once what the absence breaks, with a rebook for each
+            if broken:  # a published week: what it breaks, each to rebook (a warning: saved, work to do)
                 flash(f"Absence added. It breaks {len(broken)} published appointment{'s' if len(broken) > 1 else ''}: "
-                      "rebook each below, or re-plan the week.", "error")
+                      "rebook each below, or re-plan the week.", "warning")
                 return redirect(url_for("desk.broken", team_id=team.id, week=week))
             flash("Absence added. Re-plan the week to take it into account.", "success")
             return redirect(url_for("rota.week", team_id=team.id, week=week))
