@@ -179,3 +179,23 @@ def test_a_move_that_breaks_a_rule_is_refused_before_any_confirmation_is_asked(l
         "item": item.id, "advisor": other.id, "day": (week + timedelta(days=5)).isoformat(), "time": "03:00",
         "version": plan.version_id})
     assert response.status_code == 409 and b"Not saved" in response.data and b"Confirm the move" not in response.data
+
+
+def test_only_advisors_who_cannot_take_it_anywhere_are_listed_as_refusals(leader, north):
+    from scheduler.booking import Desk
+
+    from caseload.services.planning.move_offers import _without
+    from caseload.services.planning.problem import advisor_sid, request_sid
+
+    team, week = north
+    plan = _draft(team, week)
+    for item in [i for i in plan.items if i.advisor_id and i.request.type.kind == "support"][:5]:
+        choices = _choices(plan, item)
+        sid = request_sid(item.request_id)
+        appointment = next(a for a in plan.problem["appointments"] if a["id"] == sid)
+        anywhere = Desk(*_without(plan.problem, plan.solution, sid)).offers(
+            {k: v for k, v in appointment.items() if k != "pinned"}, count=10_000)["offers"]
+        able = {o["advisor"] for o in anywhere}
+        refused = {advisor_sid(a.id) for a, _ in choices.refusals}
+        assert not refused & able  # someone who could take it somewhere is never called unable
+        assert refused | able == {advisor_sid(a.id) for a in team.advisors if a.active}

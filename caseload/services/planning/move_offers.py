@@ -100,12 +100,13 @@ def _score(problem: dict, solution: dict) -> int | None:
     return result.score if result.ok else None
 
 
-def _refusals(parsed, appointment, advisors: list[Advisor], offered: set[int]) -> list[tuple[Advisor, str]]:
-    """Why each advisor without an offer cannot take the appointment, as far as it can be said beforehand."""
+def _refusals(parsed, appointment, advisors: list[Advisor], able: set[int]) -> list[tuple[Advisor, str]]:
+    """Why each advisor who cannot take the appointment anywhere (not in `able`) cannot, as far as it can be said
+    beforehand: no role, no skill, not working in the client's times, or no free time that keeps the rules."""
     appt = parsed.appointment_by_id[appointment["id"]]
     out = []
     for advisor in advisors:
-        if advisor.id in offered:
+        if advisor.id in able:
             continue
         doc = parsed.advisor_by_id.get(advisor_sid(advisor.id))
         if doc is None:
@@ -135,10 +136,12 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
         choices.unplaceable = "This request was not part of the planning problem; add a window inside the week and re-plan."
         return choices
     reduced, without = _without(problem, solution, sid)
+    request = {k: v for k, v in appointment.items() if k != "pinned"}
     try:
         desk = Desk(reduced, without)
-        answer = desk.offers({k: v for k, v in appointment.items() if k != "pinned"}, count=OFFER_COUNT,
-                             max_moves=MAX_MOVES)
+        answer = desk.offers(request, count=OFFER_COUNT, max_moves=MAX_MOVES)
+        # Who could take it at all (every advisor-day without moves, local and cheap): only the others are refusals.
+        able = {o["advisor"] for o in desk.offers(request, count=10_000)["offers"]}
     except ProblemError as err:
         choices.unplaceable = f"The planner could not read this week as it is now ({err}); re-plan the week."
         return choices
@@ -165,8 +168,9 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
             current=here == (offer["advisor"], offer["start"]) and not moves))
     if answer.get("unplaceable"):
         choices.unplaceable = answer["unplaceable"]["reason"]
+    able |= {advisor_sid(o.advisor.id) for o in choices.offers}
     choices.refusals = _refusals(parse_problem(reduced | {"appointments": reduced["appointments"] + [appointment]}),
-                                 appointment, advisors, {o.advisor.id for o in choices.offers})
+                                 appointment, advisors, {db_id(v) for v in able})
     return choices
 
 
