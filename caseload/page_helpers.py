@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable, TypeVar
 
-from flask import abort, flash
+from flask import abort, flash, request
 from wtforms.validators import ValidationError
 
 from caseload import form_once
 from caseload.extensions import db
+from caseload.services.rota.listings import ListQuery
 from caseload.values import parse_day
 from caseload.timegrid import OffGrid, check_on_grid
 
@@ -84,3 +85,19 @@ def form_version(form) -> int | None:
         return int(form.version.data)
     except (TypeError, ValueError):
         return -1
+
+
+def whole_arg(name: str, allowed) -> int | None:
+    """A GET argument that must be one of `allowed` whole numbers; anything else means "any"."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and int(value) in allowed else None
+
+
+def list_query(sorts, **filters) -> ListQuery:
+    """A paged list's search, filters, sort and page from the URL (a bad value means the default, never an
+    error); `filters` are already parsed by the caller."""
+    args = request.args
+    page = args.get("page", "")
+    return ListQuery(q=(args.get("q") or "").strip()[:80], filters=filters,
+                     sort=args.get("sort") if args.get("sort") in sorts else "",
+                     desc=args.get("desc") == "1", page=int(page) if page.isdigit() and len(page) < 7 else 1)

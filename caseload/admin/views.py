@@ -18,11 +18,12 @@ from caseload.auth.access import role_required
 from caseload.auth.forms import ConfirmForm
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentType, Client, Role, Skill, Team, User
-from caseload.page_helpers import form_version, submit
+from caseload.page_helpers import form_version, list_query, submit, whole_arg
 from caseload.services.people import admin
 from caseload.services.people import api_tokens
 
 ADMIN = Role.ADMIN
+ROLES = {r.value for r in Role}
 
 
 def get_or_404(model, object_id: int):
@@ -75,10 +76,13 @@ def users():
             flash(f"Account {user.username} created.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
         status = 400
-    everyone = admin.all_users()
-    token_issued = api_tokens.issued_at(u.id for u in everyone if u.api_token_hash is not None)
-    return render_form("admin/users.html", form, status, users=everyone, token_issued=token_issued,
-                       confirm=ConfirmForm())
+    status_arg = request.args.get("status")
+    query = list_query((), role=request.args.get("role") if request.args.get("role") in ROLES else None,
+                       status=status_arg if status_arg in ("active", "inactive") else None)
+    listing = admin.user_list(query)
+    token_issued = api_tokens.issued_at(u.id for u in listing.rows if u.api_token_hash is not None)
+    return render_form("admin/users.html", form, status, listing=listing, query=query, roles=list(Role),
+                       token_issued=token_issued, confirm=ConfirmForm())
 
 
 @bp.post("/users/<int:user_id>/api-token/revoke")
@@ -184,7 +188,9 @@ def _advisor_form(advisor: Advisor | None) -> AdvisorForm:
 @bp.get("/advisors")
 @role_required(ADMIN)
 def advisors():
-    return render_template("admin/advisors.html", advisors=admin.all_advisors())
+    teams = admin.all_teams()
+    query = list_query((), team=whole_arg("team", {t.id for t in teams}))
+    return render_template("admin/advisors.html", listing=admin.advisor_list(query), query=query, teams=teams)
 
 
 @bp.route("/advisors/new", methods=["GET", "POST"], defaults={"advisor_id": None})

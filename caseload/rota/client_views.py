@@ -13,7 +13,7 @@ from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Skill, Team
-from caseload.page_helpers import week_or_404
+from caseload.page_helpers import list_query, week_or_404, whole_arg
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
 from caseload.rota.views import LEADERS, advisor_choices, in_team_or_404, save_posted, team_or_404
@@ -25,25 +25,10 @@ from caseload.services.rota.coverage import request_warnings
 
 # --- clients -----------------------------------------------------------------------------------------
 
-def _whole(name: str, allowed) -> int | None:
-    """A GET argument that must be one of `allowed` whole numbers; anything else means "any"."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) in allowed else None
-
-
 def _new() -> int | None:
     """The id of the row just added (?new=), to highlight it."""
     value = request.args.get("new", "")
     return int(value) if value.isdigit() and len(value) < 12 else None
-
-
-def _list_query(sorts, **filters) -> listings.ListQuery:
-    """The list's search, filters, sort and page from the URL (a bad value means the default, never an error)."""
-    args = request.args
-    page = args.get("page", "")
-    return listings.ListQuery(q=(args.get("q") or "").strip()[:80], filters=filters,
-                              sort=args.get("sort") if args.get("sort") in sorts else "",
-                              desc=args.get("desc") == "1", page=int(page) if page.isdigit() and len(page) < 7 else 1)
 
 
 @bp.get("/t/<int:team_id>/clients")
@@ -53,10 +38,10 @@ def clients(team_id):
     advisors = team_advisors(team)
     skills = list(db.session.scalars(select(Skill).order_by(Skill.name)))
     advisor = request.args.get("advisor", "")
-    query = _list_query(listings.CLIENT_SORTS,
+    query = list_query(listings.CLIENT_SORTS,
                         advisor=listings.NOT_ALLOCATED if advisor == listings.NOT_ALLOCATED else
-                        _whole("advisor", {a.id for a in advisors}),
-                        need=_whole("need", {s.id for s in skills}), complexity=_whole("complexity", {1, 2, 3}))
+                        whole_arg("advisor", {a.id for a in advisors}),
+                        need=whole_arg("need", {s.id for s in skills}), complexity=whole_arg("complexity", {1, 2, 3}))
     return render_template("rota/clients.html", team=team, listing=listings.client_list(team, query), query=query,
                            advisors=advisors, skills=skills, new=_new(),
                            week=this_week_start(team.timezone), sorts=[("reference", "Reference"), ("name", "Name"),
@@ -127,7 +112,7 @@ def requests(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
     types = list(db.session.scalars(select(AppointmentType).order_by(AppointmentType.name)))
     args = request.args
-    query = _list_query(listings.REQUEST_SORTS, type=_whole("type", {t.id for t in types}),
+    query = list_query(listings.REQUEST_SORTS, type=whole_arg("type", {t.id for t in types}),
                         kind=args.get("kind") if args.get("kind") in ("support", "policing") else None,
                         pinned=args.get("pinned") if args.get("pinned") in ("yes", "no") else None)
     return render_template("rota/requests.html", team=team, week=week_start, listing=listings.request_list(

@@ -58,7 +58,7 @@ class Listing:
         return min(self.total, self.page * self.per_page)
 
 
-def _page(statement, count_statement, query: ListQuery, order, per_page: int) -> Listing:
+def paged(statement, count_statement, query: ListQuery, order, per_page: int) -> Listing:
     total = db.session.scalar(count_statement) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, query.page), pages)
@@ -66,7 +66,7 @@ def _page(statement, count_statement, query: ListQuery, order, per_page: int) ->
     return Listing(rows, total, page, pages, per_page, replace(query, page=page))
 
 
-def _like(text: str) -> str:
+def contains(text: str) -> str:
     # Users search for text, not patterns: % and _ match themselves.
     escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -85,7 +85,7 @@ def client_list(team: Team, query: ListQuery, per_page: int = PER_PAGE) -> Listi
     named, need = aliased(Advisor), aliased(Skill)
     conditions = [Client.team_id == team.id, Client.erased_at.is_(None)]
     if query.q.strip():
-        like = _like(query.q)
+        like = contains(query.q)
         conditions.append(or_(Client.reference.ilike(like, escape="\\"), Client.name.ilike(like, escape="\\")))
     advisor = query.filters.get("advisor")
     if advisor == NOT_ALLOCATED:
@@ -102,7 +102,7 @@ def client_list(team: Team, query: ListQuery, per_page: int = PER_PAGE) -> Listi
                  .outerjoin(need, Client.need_id == need.id).where(*conditions)
                  .options(selectinload(Client.named_advisor), selectinload(Client.need)))
     order = [column.desc() if query.desc else column.asc(), Client.id.desc() if query.desc else Client.id.asc()]
-    return _page(statement, select(func.count(Client.id)).where(*conditions), query, order, per_page)
+    return paged(statement, select(func.count(Client.id)).where(*conditions), query, order, per_page)
 
 
 def client_page(team: Team, client: Client, per_page: int = PER_PAGE) -> int:
@@ -125,7 +125,7 @@ def request_list(team: Team, week_start: date, query: ListQuery, per_page: int =
     conditions = [AppointmentRequest.team_id == team.id, AppointmentRequest.week_start == week_start,
                   AppointmentRequest.cancelled_at.is_(None)]
     if query.q.strip():
-        like = _like(query.q)
+        like = contains(query.q)
         conditions.append(or_(Client.reference.ilike(like, escape="\\"), Client.name.ilike(like, escape="\\")))
     if isinstance(query.filters.get("type"), int):
         conditions.append(AppointmentRequest.type_id == query.filters["type"])
@@ -145,7 +145,7 @@ def request_list(team: Team, week_start: date, query: ListQuery, per_page: int =
     count = (select(func.count(AppointmentRequest.id)).join(Client, AppointmentRequest.client_id == Client.id)
              .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id).where(*conditions))
     direction = (lambda c: c.desc()) if query.desc else (lambda c: c.asc())
-    return _page(statement, count, query, [direction(column), direction(AppointmentRequest.id)], per_page)
+    return paged(statement, count, query, [direction(column), direction(AppointmentRequest.id)], per_page)
 
 
 def request_page(team: Team, request: AppointmentRequest, per_page: int = PER_PAGE) -> int:
