@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_utc, week_start_of
@@ -40,6 +40,25 @@ class Visit:
     @property
     def with_named(self) -> bool:
         return self.named_advisor_id == self.advisor_id
+
+    @property
+    def named(self) -> bool:
+        return self.named_advisor_id is not None
+
+    count = 1
+
+
+@dataclass(frozen=True)
+class VisitGroup:
+    """`count` visits alike in what the reports read (visit_groups); named_advisor_id only when grouped by it."""
+    team_id: int
+    week: date
+    kind: str
+    complexity: int
+    named: bool
+    with_named: bool
+    count: int
+    named_advisor_id: int | None = None
 
 
 @dataclass
@@ -116,6 +135,39 @@ def collect_visits(teams: list[Team], weeks: list[date]) -> list[Visit]:
     return visits
 
 
+def visit_groups(teams: list[Team], weeks: list[date], by_advisor: bool = False) -> list[VisitGroup]:
+    """The attended contacts of collect_visits counted in the database, grouped by team, local week, kind,
+    complexity, whether the client has a named advisor and whether it was them (and by the named advisor
+    if `by_advisor`): the same figures without 40k rows through Python at 50 teams. The week is a CASE over
+    each time zone's UTC week edges (the same half-open intervals as collect_visits' bisection)."""
+    if not teams or not weeks:
+        return []
+    whens, edges_of = [], {tz: _week_edges(weeks, tz) for tz in sorted({t.timezone for t in teams})}
+    for tz, edges in edges_of.items():
+        whens += [(and_(Team.timezone == tz, Contact.occurred_at >= edges[i], Contact.occurred_at < edges[i + 1]), i)
+                  for i in range(len(weeks))]
+    named = Client.named_advisor_id
+    inner = (select(Client.team_id.label("team_id"), case(*whens, else_=None).label("week"),
+                    Contact.kind.label("kind"),
+                    case((or_(Client.complexity.is_(None), Client.complexity == 0), 1),
+                         else_=Client.complexity).label("complexity"),
+                    case((named.is_(None), 0), else_=1).label("named"),
+                    case((Contact.advisor_id == named, 1), else_=0).label("hit"),
+                    named.label("named_advisor_id"))
+             .join(Client, Contact.client_id == Client.id).join(Team, Client.team_id == Team.id)
+             .where(Client.team_id.in_([t.id for t in teams]), Contact.advisor_id.is_not(None),
+                    Contact.occurred_at >= min(e[0] for e in edges_of.values()),
+                    Contact.occurred_at < max(e[-1] for e in edges_of.values()))
+             .subquery())
+    # Grouped outside the subquery: PostgreSQL would not match a CASE with bound edges in GROUP BY to the SELECT's.
+    keys = [inner.c.team_id, inner.c.week, inner.c.kind, inner.c.complexity, inner.c.named, inner.c.hit]
+    if by_advisor:
+        keys.append(inner.c.named_advisor_id)
+    rows = db.session.execute(select(*keys, func.count()).where(inner.c.week.is_not(None)).group_by(*keys))
+    return [VisitGroup(row[0], weeks[row[1]], row[2], row[3], bool(row[4]), bool(row[5]), row[-1],
+                       row[6] if by_advisor else None) for row in rows]
+
+
 def _share(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
 
@@ -126,13 +178,13 @@ def _weekly_share(visits, weeks, key, keep, hit):
     for v in visits:
         if keep(v):
             cell = counts[key(v)][v.week]
-            cell[1] += 1
-            cell[0] += int(hit(v))
+            cell[1] += v.count
+            cell[0] += v.count * int(hit(v))
     return counts
 
 
-def _support_named(v: Visit) -> bool:
-    return v.kind == "support" and v.named_advisor_id is not None
+def _support_named(v: Visit | VisitGroup) -> bool:
+    return v.kind == "support" and v.named
 
 
 def _share_report(name, title, weeks, counts, labels_of, column, note="") -> Report:
@@ -151,7 +203,7 @@ def _share_report(name, title, weeks, counts, labels_of, column, note="") -> Rep
 def continuity_by_team(teams: list[Team], weeks=None, visits=None) -> Report:
     weeks = weeks or report_weeks(teams)
     names = {t.id: t.name for t in teams}
-    counts = _weekly_share(collect_visits(teams, weeks) if visits is None else visits, weeks, lambda v: v.team_id, _support_named, lambda v: v.with_named)
+    counts = _weekly_share(visit_groups(teams, weeks) if visits is None else visits, weeks, lambda v: v.team_id, _support_named, lambda v: v.with_named)
     return _share_report("continuity-team", "Continuity by team: support visits with the named advisor", weeks, counts,
                          lambda k: names[k], "team")
 
@@ -160,10 +212,12 @@ def continuity_by_advisor(teams: list[Team], team: Team | None = None, weeks=Non
     """Per named advisor: the share of their clients' support visits they saw themselves."""
     teams = [team] if team else teams
     weeks = weeks or report_weeks(teams)
-    names = {a.id: f"{a.name} ({a.team.name})" for a in db.session.scalars(select(Advisor))}
-    counts = _weekly_share(collect_visits(teams, weeks) if visits is None else visits, weeks, lambda v: v.named_advisor_id,
+    counts = _weekly_share(visit_groups(teams, weeks, by_advisor=True) if visits is None else visits, weeks,
+                           lambda v: v.named_advisor_id,
                            _support_named,
                            lambda v: v.with_named)
+    names = {aid: f"{name} ({team_name})" for aid, name, team_name in db.session.execute(
+        select(Advisor.id, Advisor.name, Team.name).join(Team, Advisor.team_id == Team.id).where(Advisor.id.in_(list(counts))))}
     return _share_report("continuity-advisor", "Continuity by advisor: their clients' support visits they saw themselves",
                          weeks, counts, lambda k: names.get(k, f"advisor {k}"), "advisor")
 
@@ -173,7 +227,7 @@ COMPLEXITY = {1: "complexity 1 (straightforward)", 2: "complexity 2", 3: "comple
 
 def continuity_equity(teams: list[Team], weeks=None, visits=None) -> Report:
     weeks = weeks or report_weeks(teams)
-    counts = _weekly_share(collect_visits(teams, weeks) if visits is None else visits, weeks, lambda v: v.complexity, _support_named, lambda v: v.with_named)
+    counts = _weekly_share(visit_groups(teams, weeks) if visits is None else visits, weeks, lambda v: v.complexity, _support_named, lambda v: v.with_named)
     return _share_report("equity", "Equity: continuity for clients with complex needs against others", weeks, counts,
                          lambda k: COMPLEXITY.get(k, f"complexity {k}"), "clients",
                          note="Clients with complex needs should keep their advisor at least as often as others.")
@@ -182,8 +236,8 @@ def continuity_equity(teams: list[Team], weeks=None, visits=None) -> Report:
 def separation_by_team(teams: list[Team], weeks=None, visits=None) -> Report:
     weeks = weeks or report_weeks(teams)
     names = {t.id: t.name for t in teams}
-    counts = _weekly_share(collect_visits(teams, weeks) if visits is None else visits, weeks, lambda v: v.team_id,
-                           lambda v: v.kind == "policing" and v.named_advisor_id is not None, lambda v: not v.with_named)
+    counts = _weekly_share(visit_groups(teams, weeks) if visits is None else visits, weeks, lambda v: v.team_id,
+                           lambda v: v.kind == "policing" and v.named, lambda v: not v.with_named)
     return _share_report("separation", "Separation: policing appointments kept apart from the named advisor", weeks,
                          counts, lambda k: names[k], "team")
 
@@ -304,14 +358,14 @@ def page_reports(teams: list[Team], advisor_team: Team | None) -> dict[str, Repo
     weeks and the visits are read once and shared (each report used to read them again: 4 × 30k contacts at 50
     teams)."""
     weeks = report_weeks(teams)
-    visits = collect_visits(teams, weeks) if teams else []
+    visits = visit_groups(teams, weeks)
     out = {}
     for name, build in REPORTS.items():
         if name in VISIT_REPORTS:
             out[name] = build(teams, weeks, visits=visits)
         elif name == "continuity-advisor":
             own = report_weeks([advisor_team]) if advisor_team else weeks
-            mine = [v for v in visits if advisor_team and v.team_id == advisor_team.id] if own == weeks else None
+            mine = visit_groups([advisor_team], own, by_advisor=True) if advisor_team else []
             out[name] = build(teams, team=advisor_team, weeks=own, visits=mine)
         else:
             out[name] = build(teams, weeks)

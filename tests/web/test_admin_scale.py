@@ -85,3 +85,42 @@ def test_a_contact_counts_in_its_local_week_across_a_clock_change(demo_app):
     db.session.commit()
     found = sorted(v.week for v in reports.collect_visits([team], weeks) if v.client_id == client.id)
     assert found == sorted(week for _, week in moments if week is not None)
+    # The reports count in the database (visit_groups): the same weeks as the per-contact reading, clock change included.
+    grouped: dict = {}
+    for group in reports.visit_groups([team], weeks):
+        grouped[group.week] = grouped.get(group.week, 0) + group.count
+    per_contact: dict = {}
+    for visit in reports.collect_visits([team], weeks):
+        per_contact[visit.week] = per_contact.get(visit.week, 0) + 1
+    assert grouped == per_contact
+
+
+def test_the_visit_reports_counted_in_the_database_match_the_per_contact_reading(demo_app):
+    """visit_groups (GROUP BY in SQL) gives every figure that reading each contact into Python gives."""
+    teams = list(db.session.scalars(select(Team).order_by(Team.name)))
+    weeks = reports.report_weeks(teams)
+    client = db.session.scalar(select(Client).where(Client.named_advisor_id.is_not(None)).order_by(Client.id))
+    other = db.session.scalar(select(Advisor).where(Advisor.id != client.named_advisor_id).order_by(Advisor.id))
+    at = datetime.combine(weeks[-2], datetime.min.time(), tzinfo=timezone.utc).replace(hour=12)
+    db.session.add_all(Contact(client_id=client.id, advisor_id=a, occurred_at=at, kind="policing")
+                       for a in (client.named_advisor_id, other.id, other.id))  # the demo's history has none
+    db.session.commit()
+    contacts = reports.collect_visits(teams, weeks)
+    assert len(contacts) > 100
+    for build in (reports.continuity_by_team, reports.continuity_equity, reports.separation_by_team):
+        sql, python = build(teams, weeks), build(teams, weeks, visits=contacts)
+        assert (sql.labels, sql.series, sql.rows) == (python.labels, python.series, python.rows), build
+        assert sql.rows, build
+    sql = reports.continuity_by_advisor(teams, team=teams[0], weeks=weeks)
+    python = reports.continuity_by_advisor(teams, team=teams[0], weeks=weeks,
+                                           visits=[v for v in contacts if v.team_id == teams[0].id])
+    assert sql.rows and (sql.labels, sql.series, sql.rows) == (python.labels, python.series, python.rows)
+
+
+def test_the_reports_page_runs_a_constant_number_of_queries(demo_client, demo_auth):
+    """Counted, not timed: the page reads each kind of figure with one query (11 at the time of writing), however
+    many teams, advisors and contacts."""
+    demo_auth.login("admin")
+    with Statements() as sql:
+        assert demo_client.get("/admin/reports").status_code == 200
+    assert sql.count <= 14, sql.count
