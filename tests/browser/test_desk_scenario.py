@@ -91,8 +91,8 @@ def test_the_desks_day(page, live_server):
     page.fill("#reference", "N-NEW1")
     page.fill("#name", "Nia Newcomer")
     page.select_option("#need", index=1)
-    page.click("button:has-text('Save')")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # wait for the answer page, not the page clicked on
+        page.click("button:has-text('Save')")
     page.locator("tr", has_text="N-NEW1").locator("a:has-text('appointments')").click()
     page.wait_for_selector("h2:has-text('Book an appointment')")
     assert "usual advisor: none yet" in page.content() and "last attended contact: none yet" in page.content()
@@ -103,8 +103,8 @@ def test_the_desks_day(page, live_server):
     assert "has no usual advisor yet" in reasons and "would become it" in reasons, reasons
     _audit(page, "new-client-offers")
     who = first.locator("h2").inner_text().split(" with ", 1)[1]
-    first.locator("button").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # wait for the answer page, not the page clicked on
+        first.locator("button").click()
     assert "Booked: N-NEW1 with " + who in page.locator(".flash-success").inner_text()
     assert "published plan (version 2)" in page.locator(".flash-success").inner_text()
     assert f"usual advisor: {who}" in page.content() and who in page.locator("#upcoming").inner_text()
@@ -112,7 +112,8 @@ def test_the_desks_day(page, live_server):
 
     # 2. An advisor books a fortnightly series of 4 for their client, then records one DNA and one attended.
     sign_in(page, "advisor1")
-    page.click("a:has-text('My caseload')")
+    with page.expect_navigation():
+        page.click("a:has-text('My caseload')")
     _audit(page, "caseload")
     page.locator("a:has-text('appointments')").first.click()
     page.wait_for_selector("h2:has-text('Book an appointment')")
@@ -123,8 +124,8 @@ def test_the_desks_day(page, live_server):
     assert offer.locator("ol.series-instances li").count() == 4
     assert "The same weekday and time each time" in offer.inner_text()
     _audit(page, "series-offers")
-    offer.locator("button").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # wait for the answer page, not the page clicked on
+        offer.locator("button").click()
     assert "Booked a series of 4" in page.locator(".flash-success").inner_text()
     series = page.locator("table.series")
     assert series.locator("tbody tr").count() == 4 and series.inner_text().count("upcoming") == 4
@@ -132,8 +133,8 @@ def test_the_desks_day(page, live_server):
     assert past.count() == 2
     for row, outcome in ((past.nth(0), "dna"), (past.nth(1), "attended")):
         row.locator("select").select_option(outcome)
-        row.locator("button:has-text('Save')").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():  # wait for the answer page, not the page clicked on
+            row.locator("button:has-text('Save')").click()
         assert "Attendance saved." in page.locator(".flash-success").inner_text()
     assert page.locator("#dna-count").inner_text() == "1"
     assert "attended contact" in page.locator("#continuity").inner_text()
@@ -162,8 +163,8 @@ def test_the_desks_day(page, live_server):
         page.wait_for_selector("h1:has-text('Offers for')")
         if done == 0:
             _audit(page, "rebook-offers")
-        page.locator("li.offer").first.locator("button").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():  # wait for the answer page, not the page clicked on
+            page.locator("li.offer").first.locator("button").click()
         assert "Rebooked: " in page.locator(".flash-success").inner_text()
         page.go_back()  # back to the offers page: a GET, nothing is re-posted
         page.go_back()

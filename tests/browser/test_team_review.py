@@ -154,6 +154,7 @@ def test_a_leader_reviews_the_week_in_the_team_view_filters_and_publishes(page, 
 
 
 def _axe(page) -> list[dict]:
+    page.wait_for_load_state("load")  # audit the page as loaded, not one still arriving
     page.add_script_tag(url=AXE_URL)
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
     found = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
