@@ -118,7 +118,7 @@ def test_the_visit_reports_counted_in_the_database_match_the_per_contact_reading
 
 
 def test_the_reports_page_runs_a_constant_number_of_queries(demo_client, demo_auth):
-    """Counted, not timed: the page reads each kind of figure with one query (11 at the time of writing), however
+    """Counted, not timed: the page reads each kind of figure with one query (10 at the time of writing), however
     many teams, advisors and contacts."""
     demo_auth.login("admin")
     with Statements() as sql:
