@@ -16,6 +16,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+OUTPUT.mkdir(exist_ok=True)  # screenshots land here; a fresh clone has no such folder (it is git-ignored)
 
 
 class LiveURL(str):
