@@ -203,12 +203,11 @@ SCHEMAS["RequestChange"] = {
 SCHEMAS.update(booking_docs.schemas(LOCAL_TIME, ONE_LINE, ID, WEEK["schema"]))
 
 # Optional on POST .../requests: a retry after a lost answer must not add the request twice.
-REQUEST_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
+REQUEST_KEY = {**booking_docs.IDEMPOTENCY_KEY, "required": False,
                "description": "Optional: a key of your choosing (1-200 printable characters), new for each request. "
                               "A retry with the same key and body returns the first answer (header "
                               "`Idempotent-Replayed: true`) and adds nothing; the same key with another body is a "
-                              "422. Kept for 24 hours.",
-               "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[\x21-\x7e]+$"}}
+                              "422. Kept for 24 hours."}
 
 LOCATION = {"Location": {"description": "Where to poll the job", "schema": {"type": "string"}}}
 
