@@ -291,7 +291,8 @@ def _request_key(data: dict):
         return None, None
     if not REQUEST_KEY.fullmatch(text):
         raise invalid("Idempotency-Key", "must be 1-200 printable ASCII characters without spaces")
-    key = "request:" + text  # apart from the bookings' keys in the same table
+    # Apart from the bookings' keys in the same table; hashed, so a 200-character key fits the column with its prefix.
+    key = "request:" + hashlib.sha256(text.encode()).hexdigest()
     fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     if (first := idempotency.stored(current_user.id, key)) is None:
         idempotency.remember(current_user.id, key, fingerprint, 201, {})
