@@ -272,25 +272,35 @@ def _fits(problem: Problem, appt: Appointment, placed: Placement) -> bool:
 
 def run_baseline(problem, choose, name: str, keep_previous: bool = False, order: str = "window",
                  allocate: str = "spare") -> dict:
-    """A desk plan: pins, then (keep_previous) what still fits, then each request in `order`
-    (see ORDERS) placed by `choose`. allocate: "spare" gives each new client the qualified advisor
-    with most spare caseload up front; "first" gives it the advisor of its first booked support
-    appointment, where that advisor may take it."""
+    """A desk plan as a solution document (see desk_plan), for the bench, the CLI and the tests."""
     if not isinstance(problem, Problem):
         problem = parse_problem(problem)
     began = time.perf_counter()
-    reasons = {}
-    diary, assignments, allocations = _book(problem, choose, keep_previous, order, allocate, reasons)
-    used = {c for a in problem.appointments if a.id in assignments and a.kind == "support" for c in [a.client]}
-    allocations = {c: v for c, v in allocations.items() if c in used}
-    protected = place_protected(problem, diary)
-    reasons = {**explain.unplaced(problem, assignments), **reasons}  # a clashing pin keeps its own reason
+    assignments, allocations, protected, reasons = desk_plan(problem, choose, keep_previous, order, allocate)
     return solution_document(problem, assignments, allocations, protected, status="feasible", reasons=reasons,
                              seconds=time.perf_counter() - began, solver=name)
 
 
+def desk_plan(problem: Problem, choose=None, keep_previous: bool = False, order: str = "window",
+              allocate: str = "spare"):
+    """A desk plan in slot indices: (assignments, allocations, protected, reasons). Pins, then
+    (keep_previous) what still fits, then each request in `order` (see ORDERS) placed by `choose`
+    (default choose_named_first). allocate: "spare" gives each new client the qualified advisor
+    with most spare caseload up front; "first" gives it the advisor of its first booked support
+    appointment, where that advisor may take it. Allocations are only those of clients with a
+    booked support appointment; reasons say why each unbooked appointment is left out."""
+    reasons = {}
+    diary, assignments, allocations = _book(problem, choose or choose_named_first, keep_previous, order, allocate,
+                                            reasons)
+    used = {c for a in problem.appointments if a.id in assignments and a.kind == "support" for c in [a.client]}
+    allocations = {c: v for c, v in allocations.items() if c in used}
+    protected = place_protected(problem, diary)
+    reasons = {**explain.unplaced(problem, assignments), **reasons}  # a clashing pin keeps its own reason
+    return assignments, allocations, protected, reasons
+
+
 def _book(problem: Problem, choose, keep_previous: bool, order: str, allocate: str, reasons: dict | None = None):
-    """(diary, assignments, allocations) of a desk run (see run_baseline); a clashing pin's reason
+    """(diary, assignments, allocations) of a desk run (see desk_plan); a clashing pin's reason
     goes into `reasons`."""
     diary = Diary(problem)
     allocations = allocate_new_clients(problem) if allocate == "spare" else {}

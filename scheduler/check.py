@@ -30,8 +30,9 @@ class CheckResult:
 
 
 @dataclass
-class _Plan:
-    """The solution document read into slots, with the faults found while reading it."""
+class _Reading:
+    """A solution document as the checker reads it: its placements in slots, the appointments it
+    leaves out, and the faults found while reading it (its own type, not the planner's lns.Plan)."""
 
     assignments: dict[str, Placement] = field(default_factory=dict)
     allocations: dict[str, str] = field(default_factory=dict)
@@ -40,7 +41,7 @@ class _Plan:
     faults: list[str] = field(default_factory=list)
 
 
-def _slot(problem: Problem, text, where: str, plan: _Plan) -> int | None:
+def _slot(problem: Problem, text, where: str, plan: _Reading) -> int | None:
     try:
         return problem.horizon.to_slot(text)
     except (ValueError, TypeError) as err:
@@ -48,8 +49,8 @@ def _slot(problem: Problem, text, where: str, plan: _Plan) -> int | None:
         return None
 
 
-def _read(problem: Problem, doc: dict) -> _Plan:
-    plan = _Plan()
+def _read(problem: Problem, doc: dict) -> _Reading:
+    plan = _Reading()
     if doc.get("format") != SOLUTION_FORMAT:
         plan.faults.append(f"format: {doc.get('format')!r} is not {SOLUTION_FORMAT!r}")
     if doc.get("status") not in STATUSES:
@@ -100,7 +101,7 @@ def _read(problem: Problem, doc: dict) -> _Plan:
     return plan
 
 
-def rule1_skill_and_role(problem: Problem, plan: _Plan) -> list[str]:
+def rule1_skill_and_role(problem: Problem, plan: _Reading) -> list[str]:
     out = []
     for appt_id, placed in plan.assignments.items():
         appt = problem.appointment_by_id[appt_id]
@@ -120,7 +121,7 @@ def _inside_one(intervals, start: int, end: int) -> bool:
     return i >= 0 and intervals[i].contains(start, end)
 
 
-def rule2_inside_window_and_availability(problem: Problem, plan: _Plan) -> list[str]:
+def rule2_inside_window_and_availability(problem: Problem, plan: _Reading) -> list[str]:
     out = []
     h = problem.horizon
     for appt_id, placed in plan.assignments.items():
@@ -144,7 +145,7 @@ def _overlaps(items: list[tuple[int, int, str]]) -> list[tuple[str, str]]:
     return clashes
 
 
-def rule3_no_overlaps(problem: Problem, plan: _Plan) -> list[str]:
+def rule3_no_overlaps(problem: Problem, plan: _Reading) -> list[str]:
     by_advisor, by_client = defaultdict(list), defaultdict(list)
     for appt_id, placed in plan.assignments.items():
         appt = problem.appointment_by_id[appt_id]
@@ -158,7 +159,7 @@ def rule3_no_overlaps(problem: Problem, plan: _Plan) -> list[str]:
     return out
 
 
-def rule4_daily_limit(problem: Problem, plan: _Plan) -> list[str]:
+def rule4_daily_limit(problem: Problem, plan: _Reading) -> list[str]:
     starts = defaultdict(int)
     for placed in plan.assignments.values():
         starts[(placed.advisor, problem.horizon.day_of(placed.start))] += 1
@@ -171,7 +172,7 @@ def rule4_daily_limit(problem: Problem, plan: _Plan) -> list[str]:
     return out
 
 
-def rule5_pins(problem: Problem, plan: _Plan) -> list[str]:
+def rule5_pins(problem: Problem, plan: _Reading) -> list[str]:
     out = []
     for appt in problem.appointments:
         if appt.pinned is not None and plan.assignments.get(appt.id) != appt.pinned:
@@ -180,7 +181,7 @@ def rule5_pins(problem: Problem, plan: _Plan) -> list[str]:
     return out
 
 
-def rule6_allocations(problem: Problem, plan: _Plan) -> list[str]:
+def rule6_allocations(problem: Problem, plan: _Reading) -> list[str]:
     out = []
     new = defaultdict(int)
     for client_id, advisor_id in plan.allocations.items():
@@ -200,7 +201,7 @@ def rule6_allocations(problem: Problem, plan: _Plan) -> list[str]:
     return out
 
 
-def rule7_protected_blocks(problem: Problem, plan: _Plan) -> list[str]:
+def rule7_protected_blocks(problem: Problem, plan: _Reading) -> list[str]:
     out = []
     h = problem.horizon
     busy = defaultdict(list)

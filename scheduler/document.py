@@ -5,6 +5,8 @@ from scheduler import explain, metrics
 from scheduler.explain import Unplaced
 from scheduler.model import SOLUTION_FORMAT, Placement, Problem
 
+PLANNER = "cp-sat"  # the "solver" a planner's solution names
+
 
 def solution_document(problem: Problem, assignments: dict[str, Placement], allocations: dict[str, str],
                       protected: list[tuple[str, int, int]], *, status: str,
@@ -34,6 +36,21 @@ def solution_document(problem: Problem, assignments: dict[str, Placement], alloc
     }
     doc.update(extra)
     return doc
+
+
+def plan_document(problem: Problem, assignments: dict[str, Placement], allocations: dict[str, str],
+                  protected: list[tuple[str, int, int]], *, status: str, **options) -> dict:
+    """The solution document of a planner's plan (see solution_document, same options): allocations
+    are given only for clients with a placed support appointment (a plan may hold others in reserve)."""
+    return solution_document(problem, assignments, used_allocations(problem, assignments, allocations),
+                             protected, status=status, **options)
+
+
+def used_allocations(problem: Problem, assignments: dict[str, Placement], allocations: dict[str, str]) -> dict[str, str]:
+    """The allocations of clients with a placed support appointment."""
+    placed = {problem.appointment_by_id[a].client for a in assignments
+              if problem.appointment_by_id[a].kind == "support"}
+    return {c: v for c, v in allocations.items() if c in placed}
 
 
 def read_placements(problem: Problem, doc: dict):

@@ -2,9 +2,10 @@
 
 CP-SAT can overrun max_time_in_seconds (presolve, a long LP), and a native crash would take the
 caller with it. The child dies with its caller (die_with_parent), so a killed worker leaves no solver
-behind. The child streams progress and its best plan so far through a queue; the parent
-returns the child's answer, or, if the child dies or overruns the limit by more than GRACE_S, the
-best plan it reported (or the booking-desk plan), never hanging and never raising for a timeout.
+behind. The child streams progress and its best plan so far (in slot indices, see
+best_plan_message) through a queue; the parent returns the child's answer, or, if the child dies or
+overruns the limit by more than GRACE_S, the document of the best plan it reported (or of the
+named-first booking-desk plan), never hanging and never raising for a timeout.
 """
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import queue
 import resource
 import time
 
-from scheduler.baselines import named_first
+from scheduler.baselines import desk_plan
 from scheduler.bound import trivial_bound
 from scheduler.budget import Budget
+from scheduler.document import PLANNER, plan_document
 from scheduler.explain import PinConflict
 from scheduler.model import Problem, ProblemError
 from scheduler.parse import parse_problem
@@ -77,7 +79,8 @@ def _child(solve_fn, problem_doc, options: dict, out) -> None:
         # finish by the caller's deadline, not this process's own, so the answer is not cut off.
         options["time_limit"] = max(0.5, options["time_limit"] - (time.time() - called_at))
     try:
-        doc = solve_fn(problem_doc, progress=report, best_so_far=lambda d: out.put(("best", d)), **options)
+        doc = solve_fn(problem_doc, progress=report, best_so_far=lambda plan, bound: out.put(best_plan_message(plan, bound)),
+                       **options)
         doc["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         out.put(("done", doc))
     except ProblemError as err:
@@ -86,15 +89,26 @@ def _child(solve_fn, problem_doc, options: dict, out) -> None:
         out.put(("crash", f"{type(err).__name__}: {err}"))
 
 
-def _fallback(problem: Problem, best: dict | None, why: str, began: float, error: bool = False) -> dict:
-    doc = dict(best or named_first(problem))
+def best_plan_message(plan, bound: int | None) -> tuple:
+    """The queue message of a best plan so far: ("best", (assignments, allocations, protected, bound)),
+    copied now (the search goes on changing `plan`; the queue pickles later, in its own thread)."""
+    return "best", (dict(plan.assignments), dict(plan.allocations), list(plan.protected), bound)
+
+
+def _fallback(problem: Problem, best: tuple | None, why: str, began: float, error: bool = False) -> dict:
+    """The answer when the child gives none: the document of the last plan it reported (see
+    best_plan_message) or else of the named-first desk plan, written here, once."""
+    if best is not None:
+        assignments, allocations, protected, bound = best
+        reasons, name = None, PLANNER
+    else:
+        assignments, allocations, protected, reasons = desk_plan(problem)
+        bound, name = None, "named-first"
+    doc = plan_document(problem, assignments, allocations, protected, status="feasible", reasons=reasons,
+                        bound=trivial_bound(problem) if bound is None else bound,  # the contract promises a bound
+                        seconds=time.perf_counter() - began, solver=name, note=why)
     if error:  # the solver itself failed: callers treat the run as failed (the plan is still valid)
         doc["solver_error"] = why
-    if doc.get("bound") is None:  # keep the contract's promise of a proven bound
-        doc["bound"] = trivial_bound(problem)
-    doc["status"] = "feasible" if doc.get("assignments") is not None else "unknown"
-    doc["solve_seconds"] = round(time.perf_counter() - began, 3)
-    doc["note"] = why
     return doc
 
 

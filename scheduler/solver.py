@@ -16,7 +16,7 @@ from scheduler import baselines, bound as relaxation, explain, lns, metrics, rep
 from scheduler.budget import Budget
 from scheduler.check import check_solution
 from scheduler.hints import complete_hint, hint_plan
-from scheduler.document import read_placements, solution_document
+from scheduler.document import PLANNER, plan_document, read_placements
 from scheduler.model import Placement, Problem
 from scheduler.parse import parse_problem
 from scheduler.rules import blocks_from_slots, pose
@@ -79,7 +79,7 @@ def _best_start(problem: Problem, hint: dict | None) -> lns.Plan:
     """
     starts = [lns.Plan(problem, *read_placements(problem, hint))] if hint is not None else []
     if problem.previous:
-        starts.append(lns.Plan(problem, *read_placements(problem, baselines.keep_previous(problem))))
+        starts.append(lns.Plan(problem, *baselines.desk_plan(problem, keep_previous=True)[:3]))
     big = len(problem.appointments) > BIG_WEEK
     desks = [lns.Plan(problem, a, al, pr) for _, a, al, pr in
              baselines.desk_plans(problem, baselines.DESK_VARIANTS[:2] if big else baselines.DESK_VARIANTS)]
@@ -93,8 +93,8 @@ def _best_start(problem: Problem, hint: dict | None) -> lns.Plan:
     starts += named[POLISHED_DESKS:]
     for plan in sorted(starts, key=lambda plan: -plan.score()):
         skip_reasons = {a.id: explain.Unplaced("traded", "") for a in problem.appointments}
-        doc = solution_document(problem, plan.assignments, _used_allocations(problem, plan.assignments, plan.allocations),
-                                plan.protected, status="feasible", reasons=skip_reasons)
+        doc = plan_document(problem, plan.assignments, plan.allocations, plan.protected, status="feasible",
+                            reasons=skip_reasons)
         if check_solution(problem, doc).ok:
             return plan
     return lns.Plan(problem, {}, {}, [])  # cannot happen with correct desks: an empty plan is valid
@@ -147,7 +147,12 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
                      strategy: str = "auto") -> dict:
     """Solve here. strategy: "full" (one CP-SAT model), "lns" (neighbourhood search from the
     booking-desk plan), "hybrid" (the full model for part of the time, then the neighbourhood search
-    from its plan) or "auto" (full for tiny weeks, hybrid for mid-sized ones, else LNS)."""
+    from its plan) or "auto" (full for tiny weeks, hybrid for mid-sized ones, else LNS).
+
+    best_so_far: called with (plan, bound) at each report: the valid plan so far (lns.Plan, in slots;
+    read it at once, the search goes on changing it) and the upper bound known then. The solution
+    document is written once, at the end (scheduler.runner writes it from the last plan reported if
+    the search never ends)."""
     if not isinstance(problem, Problem):
         problem = parse_problem(problem)
     began = time.perf_counter()
@@ -171,7 +176,7 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
         if lp_bound is not None:
             bound = lp_bound.value() or bound
         if best_so_far is not None:
-            best_so_far(_document(problem, current, bound, began, "feasible"))
+            best_so_far(current, bound)
         if progress is not None:
             now = time.perf_counter() - began
             figures = metrics.figures(problem, current.assignments, current.allocations, current.protected, bound=bound)
@@ -232,8 +237,8 @@ def _neighbourhood_search(plan: lns.Plan, budget: Budget, workers: int, report) 
     last_report = [time.perf_counter()]
 
     def on_improve(current):
-        # At most once a second: a report writes a whole solution document (~0.06 s on a
-        # 30-advisor week), and the search improves many times a second.
+        # At most once a second: a report scores the whole plan and hands it to the caller (the
+        # runner copies it to the parent process), and the search improves many times a second.
         now = time.perf_counter()
         if now - last_report[0] < PROGRESS_EVERY_S:
             return
@@ -289,17 +294,8 @@ def _placement_count(problem: Problem) -> int:
 
 
 def _document(problem: Problem, plan: lns.Plan, bound, began: float, status: str) -> dict:
-    allocations = _used_allocations(problem, plan.assignments, plan.allocations)
-    return solution_document(problem, plan.assignments, allocations, plan.protected, status=status,
-                             reasons=explain.unplaced(problem, plan.assignments), bound=bound,
-                             seconds=time.perf_counter() - began, solver="cp-sat")
-
-
-def _used_allocations(problem: Problem, assignments, allocations) -> dict[str, str]:
-    """Only report allocations of clients whose support appointments were placed."""
-    placed = {problem.appointment_by_id[a].client for a in assignments
-              if problem.appointment_by_id[a].kind == "support"}
-    return {c: v for c, v in allocations.items() if c in placed}
+    return plan_document(problem, plan.assignments, plan.allocations, plan.protected, status=status, bound=bound,
+                         seconds=time.perf_counter() - began, solver=PLANNER)
 
 
 def solve(problem, time_limit: float = 60.0, workers: int = 2, deterministic: bool = False, progress=None,

@@ -6,19 +6,22 @@ import time
 
 import pytest
 
+from scheduler.baselines import choose_earliest, desk_plan, earliest, named_first
 from scheduler.check import check_solution
 from scheduler.explain import PinConflict
 from scheduler.generate import generate
 from scheduler.model import ProblemError
-from scheduler.runner import GRACE_S, run_in_child
+from scheduler.lns import Plan
+from scheduler.parse import parse_problem
+from scheduler.runner import GRACE_S, _fallback, best_plan_message, run_in_child
 from scheduler.solver import solve, solve_in_process
 
 
 def _hanging_child(solve_fn, problem_doc, options, out) -> None:
-    """Stands in for a solve that reports one plan and then never finishes."""
-    from scheduler.baselines import earliest
-
-    out.put(("best", dict(earliest(problem_doc), note="from the stand-in")))
+    """Stands in for a solve that reports one plan (the earliest desk's, in slots) and then never finishes."""
+    problem = parse_problem(problem_doc)
+    assignments, allocations, protected, _ = desk_plan(problem, choose_earliest)
+    out.put(best_plan_message(Plan(problem, assignments, allocations, protected), None))
     time.sleep(600)
 
 
@@ -41,14 +44,31 @@ def test_overrunning_child_is_stopped_and_its_best_plan_returned(problem_doc):
     solution = run_in_child(problem_doc, solve_in_process, time_limit=1, workers=1, child=_hanging_child)
     assert time.perf_counter() - began < 1 + GRACE_S + 2
     assert solution["note"] == "the solver overran its time limit and was stopped"
-    assert solution["solver"] == "earliest"  # the plan the stand-in reported
+    assert solution["assignments"] == earliest(problem_doc)["assignments"]  # the plan the stand-in reported
     assert check_solution(problem_doc, solution).ok and solution["bound"] >= solution["score"]
 
 
 def test_a_crashed_child_still_gives_a_valid_plan(problem_doc):
     solution = run_in_child(problem_doc, solve_in_process, time_limit=5, workers=1, child=_crashing_child)
-    assert "exit code 7" in solution["note"]
+    assert "exit code 7" in solution["note"] and solution["solver_error"] == solution["note"]
+    assert solution["solver"] == "named-first"  # it reported no plan: the desk's is the answer
+    assert solution["assignments"] == named_first(problem_doc)["assignments"]
     assert solution["status"] == "feasible" and check_solution(problem_doc, solution).ok
+
+
+def test_best_so_far_hands_over_valid_plans_in_slots_and_the_runner_writes_their_document():
+    doc = generate("advice", 10, seed=2)
+    problem = parse_problem(doc)
+    messages = []
+    final = solve_in_process(problem, time_limit=3, workers=1, deterministic=True,
+                             best_so_far=lambda plan, bound: messages.append(best_plan_message(plan, bound)))
+    assert messages and all(kind == "best" for kind, _ in messages)
+    for _, best in messages:  # each is the plan as it was when reported, bound included
+        written = _fallback(problem, best, "stopped on request", time.perf_counter())
+        result = check_solution(doc, written)
+        assert result.ok, result.violations
+        assert written["bound"] == best[3] >= written["score"] == result.score and written["solver"] == "cp-sat"
+    assert messages[-1][1][3] >= final["score"] >= _fallback(problem, messages[0][1], "", 0.0)["score"]
 
 
 def test_progress_reaches_the_caller_and_can_stop_the_search():
