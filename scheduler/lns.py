@@ -280,25 +280,27 @@ class _Search:
                     current_protected = [(v, s, e) for v, s, e in plan.protected if v in group and day_of(s) in days]
                     before = _sub_score(sub, current, current_protected)
                     part_seed = rng.randrange(10**6)
+                result, after = None, before
                 try:
                     result = solve_part(sub, current, current_protected, limit, part_seed, self.budget)
+                    if result is not None:
+                        after = _sub_score(sub, *result)
                 finally:
+                    # The part's advisors and clients stay busy until its result is in the plan: freed
+                    # earlier, another thread could pose a part from the plan before this one lands,
+                    # and both would book the same free time (overlaps, too many starts a day).
                     with self.lock:
+                        if result is not None and after >= before:
+                            assignments, protected = result
+                            for a in ids:
+                                plan.assignments.pop(a, None)
+                            plan.assignments.update(assignments)
+                            plan.protected = [(v, s, e) for v, s, e in plan.protected
+                                              if not (v in group and day_of(s) in days)] + protected
                         self.busy_advisors -= group
                         self.busy_clients -= clients
-                if result is None:
-                    continue
-                assignments, protected = result
-                after = _sub_score(sub, assignments, protected)
-                if after < before:
-                    continue
-                with self.lock:
-                    for a in ids:
-                        plan.assignments.pop(a, None)
-                    plan.assignments.update(assignments)
-                    plan.protected = [(v, s, e) for v, s, e in plan.protected
-                                      if not (v in group and day_of(s) in days)] + protected
-                    if self.on_improve is not None and after > before:
+                if self.on_improve is not None and after > before:
+                    with self.lock:
                         self.on_improve(plan)
         except BaseException as err:  # noqa: BLE001 - handed to the caller's thread by improve()
             self.failure = err
