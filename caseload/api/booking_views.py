@@ -23,7 +23,10 @@ from caseload.api.views import ANYONE, _windows, client_or_404, not_found, team_
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, AppointmentType, IdempotencyKey, Role, Team
 from caseload.services.desk import attendance
+from caseload.services.desk import asks
 from caseload.services.desk import booking
+from caseload.services.desk import cancelling
+from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import idempotency
 from caseload.services.desk import series
 
@@ -34,7 +37,7 @@ FIELDS = {"client": "client_id", "advisor": "advisor_id", "type": "type", "windo
           "count": "repeat.count", "starts": "starts", "replacing": "request_id"}
 
 
-def _refused(err: booking.BookingError) -> ApiError:
+def _refused(err: asks.BookingError) -> ApiError:
     return invalid(FIELDS.get(err.field, err.field), str(err))
 
 
@@ -50,7 +53,7 @@ def _week(text: str) -> date:
     return day
 
 
-def _ask(team: Team, data: dict) -> booking.Ask:
+def _ask(team: Team, data: dict) -> asks.Ask:
     client = client_or_404(data["client_id"])
     if client.team_id != team.id:
         raise not_found("client")
@@ -64,7 +67,7 @@ def _ask(team: Team, data: dict) -> booking.Ask:
         advisor = current_user.advisor
         if advisor is None:
             raise not_found("advisor record for your account")
-    return booking.Ask(client=client, type=kind, week_start=week, windows=_windows(data["windows"], week, team.timezone),
+    return asks.Ask(client=client, type=kind, week_start=week, windows=_windows(data["windows"], week, team.timezone),
                        purpose=data.get("purpose"), advisor=advisor)
 
 
@@ -124,15 +127,15 @@ def team_offers(team_id):
     team = team_or_404(team_id)
     data = body("OfferAsk")
     ask, repeat = _ask(team, data), _repeat(data)
-    count = data.get("count", booking.DEFAULT_COUNT)
+    count = data.get("count", desk_offers.DEFAULT_COUNT)
     try:
         if repeat is None:
-            found = booking.offers(team, ask, count=count)
-            why = None if found else booking.why_none(team, ask)
+            found = desk_offers.offers(team, ask, count=count)
+            why = None if found else desk_offers.why_none(team, ask)
         else:
             found = series.series_offers(team, ask, repeat, count=count)
             why = None if found else series.why_none(team, ask, repeat)
-    except booking.BookingError as err:
+    except asks.BookingError as err:
         raise _refused(err) from None
     return {"offers": [offer_json(o, team.timezone) for o in found], "unplaceable": why}
 
@@ -174,9 +177,9 @@ def _idempotent(key: str, data: dict, team: Team, run):
 
     try:
         result = run(remember, earlier)
-    except booking.BookingError as err:
+    except asks.BookingError as err:
         raise _refused(err) from None
-    except booking.BookingConflict as err:
+    except asks.BookingConflict as err:
         if (stored := _stored(key)) is not None:  # the same key booked by a retry at the same moment
             return _replay(stored, fingerprint)
         return {"error": "Conflict", "message": str(err),
@@ -209,7 +212,7 @@ def create_booking():
         team, ask, repeat, data["advisor_id"], starts, current_user, before_commit=remember, replay=earlier))
 
 
-def _rebook_ask(item: AppointmentRequest, data: dict) -> booking.Ask:
+def _rebook_ask(item: AppointmentRequest, data: dict) -> asks.Ask:
     if item.cancelled_at is not None:
         raise invalid("request_id", "this appointment is cancelled; book a new one")
     team = item.team
@@ -217,7 +220,7 @@ def _rebook_ask(item: AppointmentRequest, data: dict) -> booking.Ask:
     advisor = None
     if current_user.role == Role.ADVISOR:
         advisor = current_user.advisor
-    return booking.Ask(client=item.client, type=item.type, week_start=week,
+    return asks.Ask(client=item.client, type=item.type, week_start=week,
                        windows=_windows(data["windows"], week, team.timezone), purpose=data.get("purpose"),
                        advisor=advisor, replacing=item)
 
@@ -230,9 +233,9 @@ def rebook_offers(request_id):
     data = body("RebookAsk")
     ask = _rebook_ask(item, data)
     try:
-        found = booking.offers(item.team, ask, count=data.get("count", booking.DEFAULT_COUNT))
-        why = None if found else booking.why_none(item.team, ask)
-    except booking.BookingError as err:
+        found = desk_offers.offers(item.team, ask, count=data.get("count", desk_offers.DEFAULT_COUNT))
+        why = None if found else desk_offers.why_none(item.team, ask)
+    except asks.BookingError as err:
         raise _refused(err) from None
     return {"offers": [offer_json(o, item.team.timezone) for o in found], "unplaceable": why}
 
@@ -264,10 +267,10 @@ def cancel_booking(request_id):
     item = booking_or_404(request_id)
     data = body("Cancel")
     try:
-        booking.cancel(item, current_user, late=bool(data.get("late")), reason=data.get("reason"))
-    except booking.BookingError as err:
+        cancelling.cancel(item, current_user, late=bool(data.get("late")), reason=data.get("reason"))
+    except asks.BookingError as err:
         raise _refused(err) from None
-    except booking.BookingConflict as err:
+    except asks.BookingConflict as err:
         raise ApiError(409, str(err)) from None
     return booking_json(db.session.get(AppointmentRequest, request_id))
 

@@ -23,7 +23,11 @@ from caseload.localtime import this_week_start, to_local
 from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team, utcnow
 from caseload.page_helpers import week_or_404
 from caseload.security import MAX_ID
+from caseload.services.desk import asks
 from caseload.services.desk import booking
+from caseload.services.desk import cancelling
+from caseload.services.desk import desk_week
+from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import idempotency
 from caseload.services.clients import notes
 from caseload.services.rota import week as rota
@@ -70,23 +74,23 @@ def _choices(form: AskForm, client: Client) -> None:
                          for d in (first + timedelta(weeks=k) for k in range(WEEKS_AHEAD))]
 
 
-def _ask(form: AskForm, client: Client) -> booking.Ask:
+def _ask(form: AskForm, client: Client) -> asks.Ask:
     from datetime import date
 
     week = date.fromisoformat(form.week.data)
-    windows_text = booking.clean_text(form.windows.data, "windows", 2000) or ""
+    windows_text = asks.clean_text(form.windows.data, "windows", 2000) or ""
     try:
         windows = rota.parse_windows(windows_text, week)
     except rota.RotaError as err:
-        raise booking.BookingError(str(err), "windows") from None
+        raise asks.BookingError(str(err), "windows") from None
     replacing = None
     if form.replacing.data:
         if small_id(form.replacing.data) is None:
-            raise booking.BookingError("is not an appointment.", "replacing")
+            raise asks.BookingError("is not an appointment.", "replacing")
         replacing = appointment_or_404(small_id(form.replacing.data))
         if replacing.client_id != client.id:
-            raise booking.BookingError("A rebooking is for the same client.", "replacing")
-    return booking.Ask(client=client, type=db.session.get(AppointmentType, form.type.data), week_start=week,
+            raise asks.BookingError("A rebooking is for the same client.", "replacing")
+    return asks.Ask(client=client, type=db.session.get(AppointmentType, form.type.data), week_start=week,
                        windows=windows, purpose=form.purpose.data, replacing=replacing,
                        advisor=current_user.advisor if current_user.role == Role.ADVISOR else None)
 
@@ -96,9 +100,9 @@ def _repeat(form: AskForm) -> series.Repeat | None:
     if not form.repeat.data:
         return None
     if form.count.data is None:
-        raise booking.BookingError("Say how many times in all (2 or more).", "count")
+        raise asks.BookingError("Say how many times in all (2 or more).", "count")
     if form.replacing.data:
-        raise booking.BookingError("A rebooking moves one appointment; book a series separately.", "repeat")
+        raise asks.BookingError("A rebooking moves one appointment; book a series separately.", "repeat")
     return series.Repeat(int(form.repeat.data), form.count.data)
 
 
@@ -115,7 +119,7 @@ def invalid(form) -> None:
                                      for name, errors in form.errors.items() if name in form), "error")
 
 
-def _refused(form, err: booking.BookingError) -> None:
+def _refused(form, err: asks.BookingError) -> None:
     field = getattr(form, err.field, None) if err.field else None
     if field is not None and hasattr(field, "label"):
         field.errors = list(field.errors) + [str(err)]
@@ -139,7 +143,7 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200,
         rebooking = db.session.get(AppointmentRequest, small_id(form.replacing.data))
         rebooking = rebooking if rebooking is not None and rebooking.client_id == client.id else None
     return render_template("desk/client.html", client=client, form=form, tz=client.team.timezone,
-                           rebooking=attendance_service.row_of(rebooking, booking.booked_item(rebooking)) if rebooking else None,
+                           rebooking=attendance_service.row_of(rebooking, desk_week.booked_item(rebooking)) if rebooking else None,
                            view=attendance_service.client_view(client), cancel_form=CancelForm(formdata=None),
                            series_list=attendance_service.client_series(client),
                            attendance_form=AttendanceForm(formdata=None), may_mark=attendance_service.may_mark), status
@@ -189,12 +193,12 @@ def offers(client_id):
         ask = _ask(form, client)
         repeat = _repeat(form)
         if repeat is None:
-            found = booking.offers(client.team, ask)
-            why = None if found else booking.why_none(client.team, ask)
+            found = desk_offers.offers(client.team, ask)
+            why = None if found else desk_offers.why_none(client.team, ask)
         else:
             found = series.series_offers(client.team, ask, repeat)
             why = None if found else series.why_none(client.team, ask, repeat)
-    except booking.BookingError as err:
+    except asks.BookingError as err:
         _refused(form, err)
         return _client_page(client, form, 400)
     return _offers_page(client, form, found, why=why, repeat=repeat)
@@ -250,10 +254,10 @@ def book(client_id):
             starts = [s.strip() for s in (form.starts.data or "").split(",") if s.strip()]
             result = series.book_series(client.team, ask, repeat, small_id(form.advisor.data), starts, current_user,
                                         before_commit=remember, replay=earlier)
-    except booking.BookingError as err:
+    except asks.BookingError as err:
         _refused(form, err)
         return _client_page(client, form, 400)
-    except booking.BookingConflict as err:
+    except asks.BookingConflict as err:
         if (done := _stored(key)) is not None:  # the same form booked by a press at the same moment
             flash(done.body.get("message", "Already booked."), "success")
             return redirect(url_for("desk.client", client_id=client.id))
@@ -264,7 +268,7 @@ def book(client_id):
     return redirect(url_for("desk.client", client_id=client.id))
 
 
-def _booked_text(client: Client, ask: booking.Ask, booked: booking.Booked) -> str:
+def _booked_text(client: Client, ask: asks.Ask, booked: asks.Booked) -> str:
     offer = booked.offer
     where = (f"in the published plan (version {booked.plan.published_version})" if booked.plan
              else "as a pinned request: the planner keeps it when the week is planned")
@@ -281,38 +285,37 @@ def _series_text(client: Client, booked) -> str:
 @bp.post("/appointments/<int:request_id>/cancel")
 @role_required(*ANYONE)
 def cancel(request_id):
-    item = appointment_or_404(request_id)
-    form = CancelForm()
-    if not form.validate_on_submit():
-        invalid(form)
-        return redirect(url_for("desk.client", client_id=item.client_id))
-    try:
-        booking.cancel(item, current_user, late=form.late.data, reason=form.reason.data)
-        flash("Cancelled: the time is free again." + (" Recorded as a late cancellation." if form.late.data else ""),
-              "success")
-    except booking.BookingError as err:
-        flash(f"Not cancelled. {err}", "error")
-    except booking.BookingConflict as err:
-        flash(str(err), "error")
-    return redirect(url_for("desk.client", client_id=item.client_id))
+    def done(item, form) -> str:
+        cancelling.cancel(item, current_user, late=form.late.data, reason=form.reason.data)
+        return "Cancelled: the time is free again." + (" Recorded as a late cancellation." if form.late.data else "")
+
+    return _cancelled(request_id, done)
 
 
 @bp.post("/appointments/<int:request_id>/cancel-rest")
 @role_required(*ANYONE)
 def cancel_rest(request_id):
     """Cancel this instance of a series and every later one still booked."""
+    def done(item, form) -> str:
+        gone = series.cancel_rest(item, current_user, reason=form.reason.data)
+        return f"Cancelled {len(gone)} appointment{'s' if len(gone) != 1 else ''} of the series: the times are free again."
+
+    return _cancelled(request_id, done)
+
+
+def _cancelled(request_id: int, cancel_with):
+    """The cancel form posted for an appointment: `cancel_with(item, form)` cancels and says what it did;
+    a refusal or a race is flashed. Back to the client's page either way."""
     item = appointment_or_404(request_id)
     form = CancelForm()
     if not form.validate_on_submit():
         invalid(form)
         return redirect(url_for("desk.client", client_id=item.client_id))
     try:
-        gone = series.cancel_rest(item, current_user, reason=form.reason.data)
-        flash(f"Cancelled {len(gone)} appointment{'s' if len(gone) != 1 else ''} of the series: the times are free again.",
-              "success")
-    except booking.BookingError as err:
+        flash(cancel_with(item, form), "success")
+    except asks.BookingError as err:
         flash(f"Not cancelled. {err}", "error")
-    except booking.BookingConflict as err:
+    except asks.BookingConflict as err:
         flash(str(err), "error")
     return redirect(url_for("desk.client", client_id=item.client_id))
 
@@ -348,7 +351,7 @@ def broken(team_id, week):
 
 def _rebook_url(row, week_start) -> str:
     """One click to the offers for moving a broken appointment: any time from its day (or today) to Friday,
-    with its own advisor's offers first (booking.offers puts them first for a rebooking)."""
+    with its own advisor's offers first (desk_offers.offers puts them first for a rebooking)."""
     first = max(row.start.date(), to_local(utcnow(), row.request.team.timezone).date())
     days = [d for d in (week_start + timedelta(days=k) for k in range(5)) if d >= first]
     windows = "\n".join(f"{d.isoformat()} 00:00-24:00" for d in days) or "\n".join(

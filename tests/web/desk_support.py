@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AppointmentRequest, AppointmentType, Plan, PlanItem
-from caseload.services.desk import booking
+from caseload.services.desk import asks
 from caseload.services.planning.plans import publish_plan, published_plan
 from caseload.services.planning.boundary import save_plan, to_problem
 from caseload.services.rota.week import parse_windows
@@ -39,9 +39,9 @@ def follow_up() -> AppointmentType:
     return db.session.scalar(select(AppointmentType).where(AppointmentType.code == "follow-up"))
 
 
-def ask(client, windows: str = WHOLE_WEEK, week_start=None, type_=None, advisor=None) -> booking.Ask:
+def ask(client, windows: str = WHOLE_WEEK, week_start=None, type_=None, advisor=None) -> asks.Ask:
     week_start = week_start or week()
-    return booking.Ask(client, type_ or follow_up(), week_start, parse_windows(windows, week_start), advisor=advisor)
+    return asks.Ask(client, type_ or follow_up(), week_start, parse_windows(windows, week_start), advisor=advisor)
 
 
 def form(client=None, windows: str = WHOLE_WEEK, week_start=None, type_=None, **extra) -> dict:

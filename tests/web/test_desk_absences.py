@@ -9,6 +9,7 @@ from datetime import timedelta
 from caseload.extensions import db
 from caseload.localtime import to_local
 from caseload.services.desk import booking
+from caseload.services.desk import offers as desk_offers
 from caseload.services.people import calendar_feed
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
@@ -39,7 +40,7 @@ def test_an_absence_lists_what_it_breaks_and_each_can_be_rebooked(demo_client, d
     # Rebook it (same advisor on another day first, else cover).
     ask = d.ask(client)
     ask.replacing = item.request
-    offers = booking.offers(north, ask, count=5)
+    offers = desk_offers.offers(north, ask, count=5)
     assert offers and all(to_local(o.start, "Europe/London").date() != day or o.advisor.id != advisor.id for o in offers)
     if any(o.advisor.id == advisor.id for o in offers):
         assert offers[0].advisor.id == advisor.id

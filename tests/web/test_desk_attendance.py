@@ -10,6 +10,8 @@ from caseload.extensions import db
 from caseload.models import AppointmentRequest, Client, Contact
 from caseload.services.desk import attendance
 from caseload.services.desk import booking
+from caseload.services.desk import desk_week
+from caseload.services.desk import offers as desk_offers
 from caseload.services.clients.caseload import client_visits, continuity_indices, my_caseload
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
@@ -20,7 +22,7 @@ def _booked_with_history():
     d.publish_week()
     client = m.client_of("advisor1")
     a, b = m.user("advisor1").advisor, m.user("advisor2").advisor
-    offer = next(o for o in booking.offers(m.team("north"), d.ask(client), count=20) if o.advisor.id == a.id)
+    offer = next(o for o in desk_offers.offers(m.team("north"), d.ask(client), count=20) if o.advisor.id == a.id)
     db.session.execute(delete(Contact).where(Contact.client_id == client.id))
     for weeks, who in ((3, a), (2, a), (1, b)):
         db.session.add(Contact(client_id=client.id, advisor_id=who.id, kind="support",
@@ -93,7 +95,7 @@ def test_cancelling_frees_the_time_in_a_new_version_and_records_a_late_one(demo_
     request = db.session.get(AppointmentRequest, booked.request.id)
     assert request.cancelled_at is not None and request.attendance == "cancelled_late"
     # The time is offered again.
-    again = booking.offers(m.team("north"), d.ask(db.session.get(Client, client.id)), count=20)
+    again = desk_offers.offers(m.team("north"), d.ask(db.session.get(Client, client.id)), count=20)
     assert any(o.advisor.id == a.id and o.local == booked.offer.local for o in again)
     assert demo_client.post(f"/desk/appointments/{booked.request.id}/cancel", data={}).status_code == 302
     assert d.current().published_version == 3  # cancelling twice changes nothing
@@ -144,7 +146,7 @@ def test_the_advisors_client_page_shows_appointments_attendance_and_continuity_i
     client, request = _past_appointment()
     attendance.mark(request, "attended", m.user("advisor1"))
     d.publish_week()
-    offer = next(o for o in booking.offers(m.team("north"), d.ask(client), count=20)
+    offer = next(o for o in desk_offers.offers(m.team("north"), d.ask(client), count=20)
                  if o.advisor.id == m.user("advisor1").advisor.id)
     booking.book(m.team("north"), d.ask(client), offer.advisor.id, offer.local, m.user("advisor1"))
     demo_auth.login("advisor1")
@@ -163,7 +165,7 @@ def test_the_planners_history_for_the_next_week_counts_the_appointment_only_when
 
     def history():
         db.session.expire_all()
-        problem = booking.desk_week(m.team("north"), d.next_week(), db.session.get(Client, client.id)).problem
+        problem = desk_week.desk_week(m.team("north"), d.next_week(), db.session.get(Client, client.id)).problem
         return [h["advisor"] for h in next(c for c in problem["clients"] if c["id"] == client_sid(client.id))["history"]]
 
     assert len(history()) == 3  # A A B: the booked appointment is no visit yet

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, AppointmentType, AuditEvent, Client, Plan
+from caseload.services.desk import asks
 from caseload.services.desk import booking
+from caseload.services.desk import offers as desk_offers
 from caseload.services.people import calendar_feed
 from caseload.services.planning.problem import request_sid
 from caseload.services.planning.boundary import to_problem
@@ -22,7 +24,7 @@ from scheduler.baselines import named_first
 def test_offers_name_the_usual_advisor_and_their_protected_time(demo_app):
     d.publish_week()
     client = m.client_of("advisor1")
-    offers = booking.offers(m.team("north"), d.ask(client))
+    offers = desk_offers.offers(m.team("north"), d.ask(client))
     assert offers, "the demo week has room for a follow-up"
     best = offers[0]
     assert best.advisor.id == client.named_advisor_id  # the planner's best offer keeps continuity
@@ -42,7 +44,7 @@ def test_a_leader_books_an_offer_into_the_published_week_as_a_new_version(demo_c
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "their usual advisor" in text and "protected time" in text
-    offer = booking.offers(m.team("north"), d.ask(client))[0]
+    offer = desk_offers.offers(m.team("north"), d.ask(client))[0]
     answer = demo_client.post(f"/desk/clients/{client.id}/book",
                               data=d.form(advisor=offer.advisor.id, start=offer.local))
     assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
@@ -74,7 +76,7 @@ def test_a_leader_books_an_offer_into_the_published_week_as_a_new_version(demo_c
 def test_booking_a_week_not_yet_published_saves_a_pinned_request_the_planner_keeps(demo_app):
     client = m.client_of("advisor1")
     week = d.next_week()
-    offer = booking.offers(m.team("north"), d.ask(client, week_start=week))[0]
+    offer = desk_offers.offers(m.team("north"), d.ask(client, week_start=week))[0]
     booked = booking.book(m.team("north"), d.ask(client, week_start=week), offer.advisor.id, offer.local,
                           m.user("leader"))
     assert booked.plan is None
@@ -82,7 +84,7 @@ def test_booking_a_week_not_yet_published_saves_a_pinned_request_the_planner_kee
     appointment = next(a for a in problem["appointments"] if a["id"] == request_sid(booked.request.id))
     assert appointment["pinned"] == {"advisor": f"a{offer.advisor.id}", "start": offer.local}
     # The next offer for the same client cannot take that time again.
-    again = booking.offers(m.team("north"), d.ask(client, week_start=week))
+    again = desk_offers.offers(m.team("north"), d.ask(client, week_start=week))
     assert all(not (o.start < booked.offer.end and booked.offer.start < o.end) for o in again)
 
 
@@ -92,7 +94,7 @@ def test_a_new_client_gets_the_booked_advisor_as_named_advisor(demo_app):
     newcomer = Client(team=north, reference="N-NEW", name="New Person", need=m.client_of("advisor1").need)
     db.session.add(newcomer)
     db.session.commit()
-    offer = booking.offers(north, d.ask(newcomer))[0]
+    offer = desk_offers.offers(north, d.ask(newcomer))[0]
     assert any("has no usual advisor yet" in r for r in offer.reasons), offer.reasons
     booking.book(north, d.ask(newcomer), offer.advisor.id, offer.local, m.user("leader"))
     db.session.expire_all()
@@ -102,7 +104,7 @@ def test_a_new_client_gets_the_booked_advisor_as_named_advisor(demo_app):
 def test_the_same_time_twice_is_a_conflict_with_fresh_offers(demo_client, demo_auth):
     d.publish_week()
     client = m.client_of("advisor1")
-    offer = booking.offers(m.team("north"), d.ask(client))[0]
+    offer = desk_offers.offers(m.team("north"), d.ask(client))[0]
     demo_auth.login("leader")
     data = d.form(advisor=offer.advisor.id, start=offer.local)
     assert demo_client.post(f"/desk/clients/{client.id}/book", data=data).status_code == 302
@@ -129,7 +131,7 @@ def test_an_advisor_books_only_their_own_diary_for_their_own_clients(demo_client
     advisors = set(re.findall(r"with ([A-Z][a-z]+ [A-Z][a-z]+)</h2>", page.get_data(as_text=True)))
     assert advisors == {me.name}
     other = m.user("advisor2").advisor  # same team, another diary
-    offer = booking.offers(m.team("north"), d.ask(mine))[0]
+    offer = desk_offers.offers(m.team("north"), d.ask(mine))[0]
     refused = demo_client.post(f"/desk/clients/{mine.id}/book",
                                data=d.form(advisor=other.id, start=offer.local))
     assert refused.status_code == 400 and "your own diary" in refused.get_data(as_text=True)
@@ -170,10 +172,10 @@ def test_bad_input_names_the_field_and_books_nothing(demo_client, demo_auth):
 def test_a_time_outside_the_clients_windows_is_refused(demo_app):
     d.publish_week()
     client = m.client_of("advisor1")
-    offer = booking.offers(m.team("north"), d.ask(client, "tue 09:00-12:00"))[0]
+    offer = desk_offers.offers(m.team("north"), d.ask(client, "tue 09:00-12:00"))[0]
     try:
         booking.book(m.team("north"), d.ask(client, "wed 09:00-12:00"), offer.advisor.id, offer.local, m.user("leader"))
-    except booking.BookingError as err:
+    except asks.BookingError as err:
         assert err.field == "start"
     else:
         raise AssertionError("booked outside the client's windows")
@@ -210,7 +212,7 @@ def test_publishing_a_draft_planned_before_a_desk_booking_is_refused_and_keeps_t
     problem, maps = to_problem(north, d.week(), previous=v1)
     draft = save_plan(north, d.week(), problem, named_first(problem), based_on=v1, skipped=maps.skipped)
     client = m.client_of("advisor1")
-    offer = booking.offers(north, d.ask(client))[0]
+    offer = desk_offers.offers(north, d.ask(client))[0]
     booking.book(north, d.ask(client), offer.advisor.id, offer.local, m.user("leader"))
     v2 = d.current()
     assert v2.published_version == 2
@@ -227,7 +229,7 @@ def test_calendar_event_uids_stay_the_same_across_plan_versions(demo_app):
     advisor = m.user("advisor1").advisor
     before = re.findall(r"UID:(\S+)", calendar_feed.feed(advisor.user).decode())
     assert before and len(before) == len(set(before))
-    offer = next(o for o in booking.offers(m.team("north"), d.ask(client), count=20) if o.advisor.id == advisor.id)
+    offer = next(o for o in desk_offers.offers(m.team("north"), d.ask(client), count=20) if o.advisor.id == advisor.id)
     booked = booking.book(m.team("north"), d.ask(client), advisor.id, offer.local, m.user("leader"))
     text = calendar_feed.feed(advisor.user).decode()
     after = re.findall(r"UID:(\S+)", text)

@@ -11,7 +11,9 @@ from collections import Counter
 
 from caseload.extensions import db
 from caseload.models import AppointmentType, Client, Team, User
+from caseload.services.desk import asks
 from caseload.services.desk import booking
+from caseload.services.desk import offers as desk_offers
 from caseload.services.rota.week import parse_windows
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
@@ -28,13 +30,13 @@ def _race(demo_app, jobs: list[tuple[int, int, str]], week=None) -> list:
         with demo_app.app_context():
             try:
                 team, leader = db.session.get(Team, north_id), db.session.get(User, leader_id)
-                ask = booking.Ask(db.session.get(Client, client_id), db.session.get(AppointmentType, type_id), week,
+                ask = asks.Ask(db.session.get(Client, client_id), db.session.get(AppointmentType, type_id), week,
                                   parse_windows(d.WHOLE_WEEK, week))
                 db.session.commit()  # give the connection back: 20 racers share the pool's 15
                 barrier.wait(timeout=60)
                 booking.book(team, ask, advisor_id, start, leader)
                 results[index] = "booked"
-            except booking.BookingConflict as err:
+            except asks.BookingConflict as err:
                 results[index] = ("conflict", len(err.offers))
             except BaseException as err:  # noqa: BLE001 - reported to the test
                 results[index] = err
@@ -58,7 +60,7 @@ def test_twenty_desks_booking_one_slot_of_a_week_not_yet_published_pin_it_once(d
 
     week = d.next_week()
     client = m.client_of("advisor1")
-    offer = booking.offers(m.team("north"), d.ask(client, week_start=week))[0]
+    offer = desk_offers.offers(m.team("north"), d.ask(client, week_start=week))[0]
     results = _race(demo_app, [(client.id, offer.advisor.id, offer.local)] * 20, week)
     counts = Counter(r if r == "booked" else r[0] for r in results)
     assert counts == {"booked": 1, "conflict": 19}, results
@@ -82,7 +84,7 @@ def _no_double_booking(plan) -> None:
 def test_twenty_desks_booking_the_same_slot_book_it_once(demo_app):
     d.publish_week()
     client = m.client_of("advisor1")
-    offer = booking.offers(m.team("north"), d.ask(client))[0]
+    offer = desk_offers.offers(m.team("north"), d.ask(client))[0]
     before = d.request_count()
     results = _race(demo_app, [(client.id, offer.advisor.id, offer.local)] * 20)
     counts = Counter(r if r == "booked" else r[0] for r in results)
@@ -109,17 +111,17 @@ def test_two_clients_for_one_advisor_time_and_one_client_with_two_advisors(demo_
     d.publish_week()
     north = m.team("north")
     client = m.client_of("advisor1")
-    offer = booking.offers(north, d.ask(client))[0]
+    offer = desk_offers.offers(north, d.ask(client))[0]
     other = next(c for c in db.session.scalars(select(Client).where(Client.team_id == north.id, Client.id != client.id,
                                                                     Client.need_id == client.need_id))
                  if any(o.advisor.id == offer.advisor.id
-                        for o in booking.offers(north, d.ask(c, _exactly(offer.local)), count=50)))
+                        for o in desk_offers.offers(north, d.ask(c, _exactly(offer.local)), count=50)))
     results = _race(demo_app, [(client.id, offer.advisor.id, offer.local), (other.id, offer.advisor.id, offer.local)])
     assert sorted(r if r == "booked" else r[0] for r in results) == ["booked", "conflict"], results
     _no_double_booking(d.current())
     # The same client at one time with two different advisors (each free then): one of the two.
-    for later in booking.offers(north, d.ask(client), count=50):
-        able = booking.offers(north, d.ask(client, _exactly(later.local)), count=50)
+    for later in desk_offers.offers(north, d.ask(client), count=50):
+        able = desk_offers.offers(north, d.ask(client, _exactly(later.local)), count=50)
         if len(able) >= 2:
             break
     else:
@@ -155,7 +157,7 @@ def test_a_series_racing_single_bookings_of_its_instances_books_one_or_the_other
         for other in db.session.scalars(select(Client).where(Client.team_id == north.id, Client.id != client.id,
                                                              Client.need_id == client.need_id)):
             if any(o.advisor.id == advisor.id and o.local == start
-                   for o in booking.offers(north, d.ask(other, _exactly(start), week_start=week, advisor=advisor))):
+                   for o in desk_offers.offers(north, d.ask(other, _exactly(start), week_start=week, advisor=advisor))):
                 others.append((other.id, start, week))
                 break
     assert len(others) == 4, others
@@ -170,9 +172,9 @@ def test_a_series_racing_single_bookings_of_its_instances_books_one_or_the_other
                 team, leader = db.session.get(Team, north_id), db.session.get(User, leader_id)
                 kind = db.session.get(AppointmentType, type_id)
                 if what == "series":
-                    ask = booking.Ask(db.session.get(Client, client_id), kind, d.week(), parse_windows(d.WHOLE_WEEK, d.week()))
+                    ask = asks.Ask(db.session.get(Client, client_id), kind, d.week(), parse_windows(d.WHOLE_WEEK, d.week()))
                 else:
-                    ask = booking.Ask(db.session.get(Client, other_id), kind, week, parse_windows(_exactly(start), week))
+                    ask = asks.Ask(db.session.get(Client, other_id), kind, week, parse_windows(_exactly(start), week))
                 db.session.commit()
                 barrier.wait(timeout=60)
                 if what == "series":
@@ -180,7 +182,7 @@ def test_a_series_racing_single_bookings_of_its_instances_books_one_or_the_other
                 else:
                     booking.book(team, ask, advisor_id, start, leader)
                 results[index] = (what, "booked")
-            except booking.BookingConflict:
+            except asks.BookingConflict:
                 results[index] = (what, "conflict")
             except BaseException as err:  # noqa: BLE001 - reported to the test
                 results[index] = err

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, AuditEvent
+from caseload.services.desk import asks
 from caseload.services.desk import booking
+from caseload.services.desk import offers as desk_offers
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 
 
 def _booked(week=None):
     client = m.client_of("advisor1")
-    offer = booking.offers(m.team("north"), d.ask(client, week_start=week))[0]
+    offer = desk_offers.offers(m.team("north"), d.ask(client, week_start=week))[0]
     return client, booking.book(m.team("north"), d.ask(client, week_start=week), offer.advisor.id, offer.local,
                                 m.user("leader"))
 
@@ -20,17 +22,17 @@ def test_rebooking_offers_the_same_advisor_first_and_frees_the_old_time(demo_app
     client, first = _booked()
     ask = d.ask(client)
     ask.replacing = first.request
-    offers = booking.offers(m.team("north"), ask, count=5)
+    offers = desk_offers.offers(m.team("north"), ask, count=5)
     assert offers[0].advisor.id == first.offer.advisor.id
     # Its own time is free for the rebooking (neither advisor nor client is "busy" with the appointment moved),
     # and not for a new booking.
     local = first.offer.local
     end = int(local[11:13]) * 60 + int(local[14:16]) + 30
     exact = d.ask(client, f"{local[:10]} {local[11:16]}-{end // 60:02d}:{end % 60:02d}")
-    assert all(o.advisor.id != first.offer.advisor.id for o in booking.offers(m.team("north"), exact, count=50))
+    assert all(o.advisor.id != first.offer.advisor.id for o in desk_offers.offers(m.team("north"), exact, count=50))
     exact.replacing = first.request
-    assert any(o.advisor.id == first.offer.advisor.id for o in booking.offers(m.team("north"), exact, count=50))
-    later = next(o for o in booking.offers(m.team("north"), ask, count=50) if o.local != first.offer.local)
+    assert any(o.advisor.id == first.offer.advisor.id for o in desk_offers.offers(m.team("north"), exact, count=50))
+    later = next(o for o in desk_offers.offers(m.team("north"), ask, count=50) if o.local != first.offer.local)
     moved = booking.book(m.team("north"), ask, later.advisor.id, later.local, m.user("leader"))
     plan = d.current()
     assert plan.published_version == 3
@@ -47,7 +49,7 @@ def test_rebooking_into_another_week_lets_the_old_weeks_plan_go_too(demo_app):
     client, first = _booked()
     ask = d.ask(client, week_start=d.next_week())
     ask.replacing = first.request
-    offer = booking.offers(m.team("north"), ask)[0]
+    offer = desk_offers.offers(m.team("north"), ask)[0]
     moved = booking.book(m.team("north"), ask, offer.advisor.id, offer.local, m.user("leader"))
     assert moved.plan is None  # next week is not published: a pinned request
     plan = d.current()
@@ -62,7 +64,7 @@ def test_a_failed_rebooking_keeps_the_old_appointment(demo_app):
     ask.replacing = first.request
     try:
         booking.book(m.team("north"), ask, taken.offer.advisor.id, taken.offer.local, m.user("leader"))
-    except booking.BookingConflict:
+    except asks.BookingConflict:
         pass
     else:
         raise AssertionError("rebooked onto a taken time")
@@ -82,7 +84,7 @@ def test_the_rebook_page_is_for_the_clients_desk(demo_client, demo_auth):
     assert offers.status_code == 200
     text = offers.get_data(as_text=True)
     assert text.index(first.offer.advisor.name) < text.index("</ol>")
-    later = next(o for o in booking.offers(m.team("north"), _rebook_ask(client, first), count=50)
+    later = next(o for o in desk_offers.offers(m.team("north"), _rebook_ask(client, first), count=50)
                  if o.local != first.offer.local)
     done = demo_client.post(f"/desk/clients/{client.id}/book",
                             data={**form, "advisor": later.advisor.id, "start": later.local})

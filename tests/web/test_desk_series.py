@@ -8,7 +8,10 @@ from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, BookingSeries, Plan
+from caseload.services.desk import asks
 from caseload.services.desk import booking
+from caseload.services.desk import cancelling
+from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import series
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
@@ -56,14 +59,14 @@ def test_a_fortnightly_series_of_four_keeps_one_advisor_and_the_same_time(demo_a
 def test_a_series_past_a_year_is_refused_naming_the_count_and_books_nothing(demo_app):
     client = m.client_of("advisor1")
     before, plans = d.request_count(), _plans()
-    with pytest.raises(booking.BookingError) as err:
+    with pytest.raises(asks.BookingError) as err:
         series.series_offers(m.team("north"), d.ask(client), series.Repeat(4, 15))
     assert err.value.field == "count" and "past a year" in str(err.value) and "at most 14" in str(err.value)
-    with pytest.raises(booking.BookingError) as err:
+    with pytest.raises(asks.BookingError) as err:
         series.book_series(m.team("north"), d.ask(client), series.Repeat(2, 30), m.user("advisor1").advisor.id,
                            ["2026-12-01T10:00"] * 30, m.user("leader"))
     assert err.value.field == "count"
-    with pytest.raises(booking.BookingError) as err:
+    with pytest.raises(asks.BookingError) as err:
         series.series_offers(m.team("north"), d.ask(client), series.Repeat(3, 4))
     assert err.value.field == "repeat"
     assert (d.request_count(), _plans(), _series_count()) == (before, plans, 0)
@@ -80,7 +83,7 @@ def test_one_instance_taken_first_books_nothing_of_the_series(demo_app):
     third = series.instance_ask(_advisor_ask(client), FORTNIGHTLY_4, 2)
     booking.book(north, third, advisor.id, offer.starts[2], m.user("leader"))
     before, plans = d.request_count(), _plans()
-    with pytest.raises(booking.BookingConflict) as err:
+    with pytest.raises(asks.BookingConflict) as err:
         series.book_series(north, _advisor_ask(client), FORTNIGHTLY_4, advisor.id, offer.starts, m.user("advisor1"))
     assert "Appointment 3 of the series" in str(err.value)
     assert err.value.offers and all(o.starts[2] != offer.starts[2] for o in err.value.offers)
@@ -97,13 +100,13 @@ def test_cancel_one_instance_or_the_rest_of_the_series(demo_app):
     booked = series.book_series(m.team("north"), _advisor_ask(client), FORTNIGHTLY_4, advisor.id, offer.starts,
                                 m.user("advisor1"))
     first, second = booked.requests[0], booked.requests[1]
-    booking.cancel(first, m.user("leader"))
+    cancelling.cancel(first, m.user("leader"))
     assert all(i.request_id != first.id for i in d.current().items)  # out of the published week at once
     cancelled = series.cancel_rest(db.session.get(AppointmentRequest, second.id), m.user("leader"), reason="moved away")
     assert [r.series_index for r in cancelled] == [2, 3, 4]
     db.session.expire_all()
     assert all(r.cancelled_at is not None for r in series.instances(db.session.get(BookingSeries, booked.series.id)))
-    with pytest.raises(booking.BookingError) as err:
+    with pytest.raises(asks.BookingError) as err:
         series.cancel_rest(db.session.get(AppointmentRequest, second.id), m.user("leader"))
     assert err.value.field == "request"
 
@@ -155,7 +158,7 @@ def test_a_rebooked_instance_stays_in_its_series(demo_app):
     first = booked.requests[0]
     ask = _advisor_ask(client)
     ask.replacing = first
-    later = next(o for o in booking.offers(m.team("north"), ask, count=20) if o.local != offer.starts[0])
+    later = next(o for o in desk_offers.offers(m.team("north"), ask, count=20) if o.local != offer.starts[0])
     moved = booking.book(m.team("north"), ask, later.advisor.id, later.local, m.user("advisor1"))
     assert (moved.request.series_id, moved.request.series_index) == (booked.series.id, 1)
     (view,) = attendance.client_series(db.session.get(type(client), client.id))

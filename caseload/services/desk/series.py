@@ -6,7 +6,7 @@ advisor; instance k at the first instance's weekday and time, k × every weeks l
 else at that advisor's nearest free start that day (ties to the earlier), else its nearest free start
 elsewhere in the instance's windows (the client's windows shifted by the same weeks).
 
-Booking a series takes the team's lock once (services/desk/booking.py: lock_team), re-checks every instance
+Booking a series takes the team's lock once (services/desk/booking.py: under_lock), re-checks every instance
 against its week as it is under that lock, and saves all instances (pinned requests, and a new published
 version for each published week) and the BookingSeries row in one transaction: all or nothing, with the
 same no-double-booking guarantee as a single booking.
@@ -17,16 +17,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentRequest, BookingSeries, Team, utcnow
 from caseload.services import audit
-from caseload.services.desk.booking import (
-    Ask, BookingConflict, BookingError, DeskWeek, Offer, _Taken, _check_cancellable, _drop_from_published,
-    _local_span, _offers_from, check_ask, clean_text, check_start, desk_week, lock_team, place, relock, request_doc,
-)
+from caseload.services.desk import cancelling, versions
+from caseload.services.desk.asks import Ask, BookingConflict, BookingError, Offer, check_ask, check_start, clean_text, local_span
+from caseload.services.desk.booking import Taken, place, under_lock
+from caseload.services.desk.desk_week import DeskWeek, desk_week, request_doc
+from caseload.services.desk.offers import offers_from
 from caseload.services.planning.problem import advisor_sid, local_naive
 from caseload.services.rota.week import Window
 from scheduler.model import TIME_FORMAT
@@ -103,7 +102,7 @@ def _at(week: DeskWeek, ask: Ask, advisor: Advisor, start: datetime) -> Offer | 
     """The advisor's offer at exactly `start` (naive local) in `week`, or None if it is not free then."""
     end = start + timedelta(minutes=ask.duration)
     exact = {**request_doc(ask), "windows": [{"start": start.strftime(TIME_FORMAT), "end": end.strftime(TIME_FORMAT)}]}
-    found = _offers_from(week, replace(ask, advisor=advisor), exact, 1)
+    found = offers_from(week, replace(ask, advisor=advisor), exact, 1)
     return found[0] if found else None
 
 
@@ -125,7 +124,7 @@ def _instance(week: DeskWeek, ask: Ask, advisor: Advisor, wanted: datetime) -> O
     """The series rule for one later instance: the wanted time, else the nearest free start that day, else the
     nearest free start in its windows (ties to the earlier)."""
     end = wanted + timedelta(minutes=ask.duration)
-    if any(s <= wanted and end <= e for s, e in map(_local_span, ask.windows)):
+    if any(s <= wanted and end <= e for s, e in map(local_span, ask.windows)):
         if (offer := _at(week, ask, advisor, wanted)) is not None:
             return offer
     free = _free_starts(week, ask, advisor)
@@ -169,7 +168,7 @@ def series_offers(team: Team, ask: Ask, repeat: Repeat, count: int = 5) -> list[
     check_ask(team, ask)
     check_repeat(ask, repeat)
     weeks = _Weeks(team, ask)
-    first = _offers_from(weeks(ask.week_start), ask, request_doc(ask), 200)
+    first = offers_from(weeks(ask.week_start), ask, request_doc(ask), 200)
     out = []
     for offer in first[:CANDIDATES]:
         found = _series_from(team, ask, repeat, offer, weeks)
@@ -216,11 +215,8 @@ def book_series(team: Team, ask: Ask, repeat: Repeat, advisor_id: int, starts: l
             raise BookingError(f"appointment {k + 1}: {err}", err.field) from None
         chosen.append(local_start)
     advisor_pk = advisor.id
-    try:
-        relock(team, ask)
-        if replay is not None and (earlier := replay()) is not None:
-            db.session.rollback()
-            return earlier
+
+    def work() -> BookedSeries:
         advisor = db.session.get(Advisor, advisor_pk)
         series = BookingSeries(team_id=team.id, client_id=ask.client.id, advisor_id=advisor.id,
                                every_weeks=repeat.every_weeks, count=repeat.count, booked_by_id=getattr(by, "id", None),
@@ -232,7 +228,7 @@ def book_series(team: Team, ask: Ask, repeat: Repeat, advisor_id: int, starts: l
             one.client, one.type = ask.client, ask.type
             try:
                 request, _plan, offer = place(team, one, advisor, local_start, by, series=series, series_index=k + 1)
-            except _Taken:
+            except Taken:
                 db.session.rollback()
                 fresh = _fresh(team, ask, repeat)
                 raise BookingConflict(f"Appointment {k + 1} of the series ({advisor.name}, {local_start:%a %d %b %H:%M}) "
@@ -242,19 +238,12 @@ def book_series(team: Team, ask: Ask, repeat: Repeat, advisor_id: int, starts: l
             offers.append(offer)
         audit.record("series_booked", user=by, obj=series, client=ask.client.id, advisor=advisor.id,
                      every_weeks=repeat.every_weeks, count=repeat.count, requests=[r.id for r in requests])
-        booked = BookedSeries(series, requests, SeriesOffer(advisor, offers, sum(o.score_delta for o in offers),
-                                                            offers[0].reasons))
-        if before_commit is not None:
-            before_commit(booked)
-        db.session.commit()
-        return booked
-    except (BookingError, BookingConflict):
-        db.session.rollback()
-        raise
-    except (StaleDataError, IntegrityError, OperationalError) as err:
-        db.session.rollback()
-        raise BookingConflict("The plans of the series' weeks changed while booking: nothing was booked. "
-                              "Choose one of these fresh offers.", _fresh(team, ask, repeat)) from err
+        return BookedSeries(series, requests, SeriesOffer(advisor, offers, sum(o.score_delta for o in offers),
+                                                          offers[0].reasons))
+
+    return under_lock(team, ask, work, lambda: BookingConflict(
+        "The plans of the series' weeks changed while booking: nothing was booked. Choose one of these fresh offers.",
+        _fresh(team, ask, repeat)), before_commit, replay)
 
 
 def _fresh(team: Team, ask: Ask, repeat: Repeat) -> list[SeriesOffer]:
@@ -280,28 +269,18 @@ def cancel_rest(request: AppointmentRequest, by, reason: str | None = None) -> l
 
     Returns the cancelled appointments. BookingError when `request` is not in a series or cannot be cancelled."""
     reason = clean_text(reason, "reason")
-    team, request_id = request.team, request.id
-    try:
-        db.session.commit()
-        lock_team(team)
-        db.session.expire_all()
-        request = db.session.get(AppointmentRequest, request_id)
-        _check_cancellable(request)
+
+    def work(request: AppointmentRequest) -> list[AppointmentRequest]:
         if request.series_id is None:
             raise BookingError("This appointment is not part of a series.", "request")
         rest = [r for r in instances(request.series) if r.cancelled_at is None and r.attendance is None
                 and (r.series_index or 0) >= (request.series_index or 0)]
         now = utcnow()
         for one in rest:
-            _drop_from_published(one, by)
+            versions.without(one, by)
             one.cancelled_at = now
             audit.record("appointment_cancelled", user=by, obj=one, client=one.client_id, late=False, reason=reason,
                          series=one.series_id, instance=one.series_index)
-        db.session.commit()
         return rest
-    except BookingError:
-        db.session.rollback()
-        raise
-    except (StaleDataError, IntegrityError, OperationalError) as err:
-        db.session.rollback()
-        raise BookingConflict("The week's plan changed at the same moment: nothing was cancelled. Try again.") from err
+
+    return cancelling.under_lock(request, work)

@@ -166,15 +166,22 @@ def _advisor_lookup(team: Team):
     return find
 
 
-def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -> ImportResult:
-    """Create (or, if asked, update) the team's clients from a CSV file; nothing is saved if any row is bad."""
+def _checked_rows(data: bytes, columns: dict) -> tuple[ImportResult, list[tuple[int, dict[str, str]]]]:
+    """(result, rows) of a CSV file read against `columns`: the file's rows, or none and the result's errors
+    (a file refused whole, or each cell holding control or broken characters)."""
     result = ImportResult()
     try:
-        rows = read_rows(data, CLIENT_COLUMNS)
+        rows = read_rows(data, columns)
     except FileRejected as err:
         result.errors.append(RowError(None, None, str(err)))
-        return result
+        return result, []
     result.errors = text_errors(rows)
+    return result, rows
+
+
+def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -> ImportResult:
+    """Create (or, if asked, update) the team's clients from a CSV file; nothing is saved if any row is bad."""
+    result, rows = _checked_rows(data, CLIENT_COLUMNS)
     if result.errors:
         return result
     skills = {s.code: s for s in db.session.scalars(select(Skill))}
@@ -300,13 +307,7 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
     Rows are checked one by one against lookups read once (clients, types, advisors, the week's pins), and
     the good ones written with two bulk INSERTs (requests, then windows) instead of one ORM object each: a
     4 MB file (about 70,000 rows) imports in seconds, well inside gunicorn's 30 s timeout."""
-    result = ImportResult()
-    try:
-        rows = read_rows(data, REQUEST_COLUMNS)
-    except FileRejected as err:
-        result.errors.append(RowError(None, None, str(err)))
-        return result
-    result.errors = text_errors(rows)
+    result, rows = _checked_rows(data, REQUEST_COLUMNS)
     if result.errors:
         return result
     types = {t.code.lower(): t for t in db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True)))}

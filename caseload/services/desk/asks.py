@@ -1,0 +1,171 @@
+"""What the booking desk is asked, checked before anything is looked up: the errors it raises, the ask
+(client, type, week, windows), the offers and bookings it answers with, and the checks that name the field
+at fault (services/desk/booking.py and series.py book; offers.py answers)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from caseload.extensions import db
+from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, Team, utcnow
+from caseload.services.planning.problem import availability, horizon_bounds, local_naive, team_advisors
+from caseload.services.rota.week import Window
+from caseload.values import text_problem
+from scheduler.model import TIME_FORMAT
+
+
+class BookingError(ValueError):
+    """Bad input for a booking, naming the field at fault (`field`: client, type, windows, purpose, start…)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class BookingConflict(RuntimeError):
+    """The chosen time was taken (or the week changed) first; nothing was booked. `offers`: fresh ones."""
+
+    def __init__(self, message: str, offers: list | None = None):
+        super().__init__(message)
+        self.offers = offers or []
+
+
+@dataclass
+class Ask:
+    """What the desk is asked: an appointment of `type` for `client` in the week of `week_start`, inside
+    one of `windows` (local days and times). `advisor`: only offers with this advisor (an advisor booking
+    their own diary). The duration and kind follow the type."""
+
+    client: Client
+    type: AppointmentType
+    week_start: date
+    windows: list[Window]
+    purpose: str | None = None
+    advisor: Advisor | None = None
+    replacing: AppointmentRequest | None = None  # rebooking: the appointment this one replaces
+
+    @property
+    def duration(self) -> int:
+        return self.type.default_minutes
+
+    @property
+    def skill(self):
+        return self.type.skill or self.client.need
+
+
+@dataclass
+class Offer:
+    """One place the appointment could go: advisor, start and end (aware UTC), `local` start text
+    (YYYY-MM-DDTHH:MM in the team's zone), the planner's score change and reasons in plain words."""
+
+    advisor: Advisor
+    start: datetime
+    end: datetime
+    local: str
+    score_delta: int
+    reasons: list[str] = field(default_factory=list)
+    document: dict = field(default_factory=dict, repr=False)  # the caseload-offers/1 entry
+
+
+@dataclass
+class Booked:
+    request: AppointmentRequest
+    plan: Plan | None  # the new published version, or None for a week not yet published
+    offer: Offer
+
+
+# --- checking what is asked ----------------------------------------------------------------------------
+
+def clean_text(value: str | None, field_name: str, limit: int = 200) -> str | None:
+    """Text a person typed, stripped; control characters (NUL, escapes…) are refused naming the field."""
+    if value is None:
+        return None
+    problem = text_problem(value, multiline=field_name == "windows")
+    if problem:
+        raise BookingError(problem, field_name)
+    value = value.strip()
+    if len(value) > limit:
+        raise BookingError(f"is longer than {limit} characters.", field_name)
+    return value or None
+
+
+def local_span(window: Window) -> tuple[datetime, datetime]:
+    start = datetime.combine(window.day, datetime.strptime(window.start, "%H:%M").time())
+    if window.end == "24:00":
+        end = datetime.combine(window.day + timedelta(days=1), datetime.min.time())
+    else:
+        end = datetime.combine(window.day, datetime.strptime(window.end, "%H:%M").time())
+    return start, end
+
+
+def qualified(team: Team, ask: Ask) -> list[Advisor]:
+    """The team's active advisors who may take the appointment (kind and skill)."""
+    skill = ask.skill
+    return [a for a in team_advisors(team)
+            if ask.type.kind in a.roles and skill is not None and skill.code in a.skill_codes]
+
+
+def check_ask(team: Team, ask: Ask) -> None:
+    """Refuse what cannot be booked, naming the field: client, type, purpose, windows."""
+    if ask.client is None or ask.client.team_id != team.id or ask.client.erased_at is not None:
+        raise BookingError("That client is not in this team.", "client")
+    if ask.type is None or not ask.type.active:
+        raise BookingError("Choose an appointment type.", "type")
+    ask.purpose = clean_text(ask.purpose, "purpose")
+    if ask.skill is None:
+        raise BookingError(f"{ask.type.name} needs the client's need, and {ask.client.reference} has none set: "
+                           "set it on the client first.", "type")
+    able = qualified(team, ask)
+    if ask.advisor is not None:
+        if ask.advisor.team_id != team.id:
+            raise BookingError("That advisor is not in this team.", "advisor")
+        if ask.advisor not in able:
+            raise BookingError(f"{ask.advisor.name} does not do {ask.type.kind} appointments with the skill "
+                               f"{ask.skill.name} that {ask.type.name} needs.", "type")
+        able = [ask.advisor]
+    elif not able:
+        raise BookingError(f"Nobody in team {team.name} does {ask.type.kind} appointments with the skill "
+                           f"{ask.skill.name} that {ask.type.name} needs.", "type")
+    if not ask.windows:
+        raise BookingError("Give at least one time the client can come.", "windows")
+    lo, hi = horizon_bounds(ask.week_start)
+    now = local_naive(utcnow(), team.timezone)
+    need = timedelta(minutes=ask.duration)
+    free = [span for a in able for span in availability(a, ask.week_start, team.timezone)]
+    for window in ask.windows:
+        start, end = local_span(window)
+        said = f"{start:%a %d %b} {window.start}–{window.end}"
+        if end - start < need:
+            raise BookingError(f"{said} is shorter than the {ask.duration} minutes of {ask.type.name}.", "windows")
+        if end - max(start, now) < need:
+            raise BookingError(f"{said} is in the past.", "windows")
+        if start < lo or end > hi:
+            raise BookingError(f"{said} is outside the bookable days of the week ({lo:%a %d %b} – "
+                               f"{hi - timedelta(days=1):%a %d %b}).", "windows")
+        if not any(min(end, e) - max(start, s) >= need for s, e in free):
+            who = ask.advisor.name if ask.advisor else "nobody who could take it"
+            raise BookingError(f"{said}: {who} is working {ask.duration} minutes in a row then "
+                               f"({start:%A} may be a day off or an absence).", "windows")
+
+
+def check_start(team: Team, ask: Ask, advisor_id: int, start: str) -> tuple[datetime, Advisor]:
+    """The chosen local start (naive) and advisor, checked against the ask; BookingError naming the field."""
+    local_start = parse_start(start)
+    local_end = local_start + timedelta(minutes=ask.duration)
+    if local_start < local_naive(utcnow(), team.timezone):
+        raise BookingError("The chosen time has passed.", "start")
+    if not any(s <= local_start and local_end <= e for s, e in map(local_span, ask.windows)):
+        raise BookingError("The chosen time is not inside the times the client can come.", "start")
+    if ask.advisor is not None and advisor_id != ask.advisor.id:
+        raise BookingError("You can book only your own diary here.", "advisor")
+    advisor = db.session.get(Advisor, advisor_id)
+    if advisor is None or advisor.team_id != team.id:
+        raise BookingError("No such advisor in this team.", "advisor")
+    return local_start, advisor
+
+
+def parse_start(text: str) -> datetime:
+    try:
+        return datetime.strptime(text or "", TIME_FORMAT)
+    except ValueError:
+        raise BookingError(f'"{text}" is not a time: give YYYY-MM-DDTHH:MM.', "start") from None

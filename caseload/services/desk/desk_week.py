@@ -1,0 +1,125 @@
+"""The week as the booking desk sees it: the team's week now as a planning problem (services/planning/
+boundary.to_problem) and its plan in the planner's warm offers engine (`scheduler.booking.Desk`).
+
+The plan is the week's published plan (its rows, as they still fit the week now: an absence added since,
+or a cancelled request, drops a placement) or, for a week not yet published, the pinned appointments
+(earlier bookings) with protected time seated around them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from caseload.models import AppointmentRequest, Client, Plan, PlanItem, Team
+from caseload.services.desk.asks import Ask, BookingError, local_span
+from caseload.services.planning.boundary import to_problem
+from caseload.services.planning.plans import published_plan
+from caseload.services.planning.problem import advisor_sid, client_doc, client_sid, local_naive, request_sid, snap_in
+from scheduler import baselines
+from scheduler.booking import Desk
+from scheduler.model import ProblemError, TIME_FORMAT
+from scheduler.parse import parse_problem
+
+
+@dataclass
+class DeskWeek:
+    team: Team
+    week_start: date
+    plan: Plan | None
+    problem: dict
+    desk: Desk
+
+
+def _inside(start: str, end: str, spans: list[dict]) -> bool:
+    return any(s["start"] <= start and end <= s["end"] for s in spans)
+
+
+def _published_doc(problem: dict, plan: Plan, tz: str) -> dict:
+    """The published plan as a solution of `problem` (the week as it is now): its placements that still
+    fit (an absence added since, or a cancelled request, drops them), its protected blocks that still fit."""
+    advisors = {a["id"]: a for a in problem["advisors"]}
+    appointments = {a["id"]: a for a in problem["appointments"]}
+    assignments = []
+    for item in plan.items:
+        if item.request_id is None or item.advisor_id is None or item.starts_at is None:
+            continue
+        appt, advisor = appointments.get(request_sid(item.request_id)), advisors.get(advisor_sid(item.advisor_id))
+        if appt is None or advisor is None:
+            continue
+        start = local_naive(item.starts_at, tz)
+        text, end = start.strftime(TIME_FORMAT), (start + timedelta(minutes=appt["duration_minutes"])).strftime(TIME_FORMAT)
+        pin = appt.get("pinned")
+        if pin and (pin["advisor"], pin["start"]) != (advisor["id"], text):
+            continue
+        if _inside(text, end, advisor["availability"]) and _inside(text, end, appt["windows"]):
+            assignments.append({"appointment": appt["id"], "advisor": advisor["id"], "start": text})
+    placed = {a["appointment"] for a in assignments}
+    # A pinned appointment the published plan lacks (a booking's pin is always in its plan) stays unplaced.
+    protected = []
+    for block in plan.protected_blocks:
+        advisor = advisors.get(advisor_sid(block.advisor_id))
+        start, end = local_naive(block.starts_at, tz).strftime(TIME_FORMAT), local_naive(block.ends_at, tz).strftime(TIME_FORMAT)
+        if advisor is not None and _inside(start, end, advisor["availability"]):
+            protected.append({"advisor": advisor["id"], "start": start, "end": end})
+    return {"format": "caseload-solution/1", "status": "feasible", "assignments": assignments,
+            "unassigned": [{"appointment": a, "reason": "not in the published plan"}
+                           for a in appointments if a not in placed],
+            "allocations": [], "protected": protected}
+
+
+def _pinned_doc(parsed) -> dict:
+    """A week not yet published: its pinned appointments where pinned, protected time seated around them."""
+    h = parsed.horizon
+    assignments = {a.id: a.pinned for a in parsed.appointments if a.pinned is not None}
+    diary = baselines.Diary.holding(parsed, assignments)
+    protected = [(a.id, s, e) for a in parsed.advisors for s, e in baselines.seat_advisor(parsed, a, diary.advisor_busy[a.id])]
+    return {"format": "caseload-solution/1", "status": "feasible",
+            "assignments": [{"appointment": k, "advisor": p.advisor, "start": h.to_text(p.start)} for k, p in assignments.items()],
+            "unassigned": [], "allocations": [],
+            "protected": [{"advisor": v, "start": h.to_text(s), "end": h.to_text(e)} for v, s, e in protected]}
+
+
+def desk_week(team: Team, week_start: date, client: Client, without: int | None = None) -> DeskWeek:
+    """The week now, ready for offers: problem (with `client` in it) and its plan in a warm Desk.
+    `without`: a request left out (the appointment being rebooked), so its time is free.
+
+    Raises BookingError when the week's own plan breaks a rule (e.g. two pins overlapping)."""
+    tz = team.timezone
+    problem, maps = to_problem(team, week_start)
+    if without is not None:
+        gone = request_sid(without)
+        problem["appointments"] = [a for a in problem["appointments"] if a["id"] != gone]
+        if "previous" in problem:
+            problem["previous"] = [p for p in problem["previous"] if p["appointment"] != gone]
+    if client_sid(client.id) not in {c["id"] for c in problem["clients"]}:
+        problem["clients"].append(client_doc(client, set(maps.advisors.values()), week_start, tz))
+    plan = published_plan(team, week_start)
+    try:
+        parsed = parse_problem(problem)
+        solution = _published_doc(problem, plan, tz) if plan is not None else _pinned_doc(parsed)
+        desk = Desk(parsed, solution)
+    except ProblemError as err:
+        raise BookingError("This week's plan no longer fits the rota (" + "; ".join(err.errors[:2])
+                           + "): re-plan the week before booking into it.") from None
+    return DeskWeek(team, week_start, plan, problem, desk)
+
+
+def _window_texts(ask: Ask) -> list[dict]:
+    spans = []
+    for window in ask.windows:
+        start, end = snap_in(*local_span(window))
+        spans.append({"start": start.strftime(TIME_FORMAT), "end": end.strftime(TIME_FORMAT)})
+    return spans
+
+
+def request_doc(ask: Ask, ident: str = "new", windows: list[dict] | None = None) -> dict:
+    return {"id": ident, "client": client_sid(ask.client.id), "kind": ask.type.kind, "skill": ask.skill.code,
+            "duration_minutes": ask.duration, "windows": windows if windows is not None else _window_texts(ask)}
+
+
+def booked_item(request: AppointmentRequest) -> PlanItem | None:
+    """The request's placement in its week's published plan, if any."""
+    plan = published_plan(request.team, request.week_start)
+    if plan is None:
+        return None
+    return next((i for i in plan.items if i.request_id == request.id and i.advisor_id is not None), None)

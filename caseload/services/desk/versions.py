@@ -1,0 +1,89 @@
+"""New published versions of a week's plan, made by the booking desk.
+
+A booking (or a cancellation) in a published week supersedes the published plan with a new published
+version (a new `plans` row), so the advisor's week and calendar feed show it at once and a leader who
+publishes a draft made before it is told the week moved on. The new version is the published plan's own
+documents (problem, solution) with the booking added or the appointments taken out, re-scored by the
+planner's checker; its rows are rebuilt from them by planning.boundary.apply_solution, the one way from a
+solution to plan rows, so a published version, like a draft, has one source of truth.
+
+The version checks the old plan row's version and the unique (team, week, published_version), so even a
+publish racing a booking cannot lose either (the caller holds the team's lock and commits).
+"""
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseload.extensions import db
+from caseload.models import AppointmentRequest, Plan, hold_version, utcnow
+from caseload.services.planning.boundary import apply_solution
+from caseload.services.planning.plans import published_plan
+from caseload.services.planning.problem import db_id, request_sid
+from scheduler import check_solution
+
+
+def with_booking(current: Plan, by, appointment: dict, placed: dict, protected: list[dict], reseated: list[str],
+                 week_problem: dict, drop: int | None = None) -> Plan:
+    """A new published version of `current` holding one more booked appointment.
+
+    appointment: its problem entry (pinned where it is booked); placed: its assignment (appointment,
+    advisor, start); protected: the re-seated advisors' (`reseated`, scheduler ids) protected blocks, which
+    replace theirs; week_problem: the week as it is now, for the client's and advisor's entries when the
+    published plan's problem lacks them (a client new to the week, an advisor who joined since). drop: a
+    request to take out in the same version (the appointment a rebooking replaces)."""
+    problem, solution = _documents(current, {drop} if drop else set())
+    for key, ident in (("clients", appointment["client"]), ("advisors", placed["advisor"])):
+        if not any(entry["id"] == ident for entry in problem[key]):
+            problem[key].append(next(entry for entry in week_problem[key] if entry["id"] == ident))
+    problem["appointments"].append(appointment)
+    solution["assignments"].append(placed)
+    solution["protected"] = [b for b in solution.get("protected", []) if b["advisor"] not in set(reseated)] + protected
+    return publish_version(current, by, problem, solution)
+
+
+def without(request: AppointmentRequest, by) -> Plan | None:
+    """A new published version of the request's week without it (None: the week's plan does not hold it)."""
+    plan = published_plan(request.team, request.week_start)
+    if plan is None or not any(i.request_id == request.id for i in plan.items):
+        return None
+    return publish_version(plan, by, *_documents(plan, {request.id}))
+
+
+def _documents(plan: Plan, drop: set[int]) -> tuple[dict, dict]:
+    """Copies of the plan's problem and solution without the `drop` requests."""
+    gone = {request_sid(r) for r in drop}
+    problem, solution = copy.deepcopy(plan.problem), copy.deepcopy(plan.solution)
+    problem["appointments"] = [a for a in problem["appointments"] if a["id"] not in gone]
+    if problem.get("previous"):
+        problem["previous"] = [p for p in problem["previous"] if p["appointment"] not in gone]
+    for key in ("assignments", "unassigned"):
+        solution[key] = [row for row in solution.get(key, []) if row["appointment"] not in gone]
+    return problem, solution
+
+
+def publish_version(current: Plan, by, problem: dict, solution: dict) -> Plan:
+    """Supersede `current` (its version checked and its row locked) by a new published version holding
+    `solution` to `problem`, scored by the checker (a desk's change is feasible, its optimality bound unknown).
+    Requests the old plan left out of its problem keep their rows and reasons."""
+    if not hold_version(db.session, current, current.version_id):
+        raise StaleDataError("the published plan moved on")
+    result = check_solution(problem, {**solution, "score": None, "bound": None})
+    solution.update(status="feasible", score=result.score, bound=None, figures=result.figures, terms=result.terms)
+    in_problem = {db_id(a["id"]) for a in problem["appointments"]}
+    dropped = {db_id(a["id"]) for a in current.problem["appointments"]} - in_problem
+    skipped = {i.request_id: i.unassigned_reason for i in current.items
+               if i.request_id not in in_problem and i.request_id not in dropped}
+    top = db.session.scalar(select(func.max(Plan.published_version)).where(
+        Plan.team_id == current.team_id, Plan.week_start == current.week_start)) or 0
+    current.status = "superseded"
+    db.session.flush()
+    plan = Plan(team=current.team, week_start=current.week_start, status="published", published_version=top + 1,
+                based_on=current, created_by_id=getattr(by, "id", None), published_by_id=getattr(by, "id", None),
+                published_at=utcnow())
+    db.session.add(plan)
+    apply_solution(plan, problem, solution, skipped)
+    db.session.flush()
+    return plan
