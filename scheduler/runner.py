@@ -18,12 +18,15 @@ import time
 from scheduler.baselines import desk_plan
 from scheduler.bound import trivial_bound
 from scheduler.budget import Budget
+from scheduler.check import check_solution
 from scheduler.document import PLANNER, plan_document
 from scheduler.explain import PinConflict
 from scheduler.model import Problem, ProblemError
 from scheduler.parse import parse_problem
 
 GRACE_S = 3.0
+# As scheduler.solver.STRICT_ENV (set by tests/conftest.py): an invalid reported plan raises.
+STRICT_ENV = "SCHEDULER_STRICT"
 HEARTBEAT_S = 1.0
 
 
@@ -97,7 +100,9 @@ def best_plan_message(plan, bound: int | None) -> tuple:
 
 def _fallback(problem: Problem, best: tuple | None, why: str, began: float, error: bool = False) -> dict:
     """The answer when the child gives none: the document of the last plan it reported (see
-    best_plan_message) or else of the named-first desk plan, written here, once."""
+    best_plan_message) or else of the named-first desk plan, written here, once. A reported plan that
+    breaks a rule is never the answer (solve_in_process checks only its final plan): the desk plan is,
+    or in strict mode (STRICT_ENV) an AssertionError."""
     if best is not None:
         assignments, allocations, protected, bound = best
         reasons, name = None, PLANNER
@@ -107,6 +112,11 @@ def _fallback(problem: Problem, best: tuple | None, why: str, began: float, erro
     doc = plan_document(problem, assignments, allocations, protected, status="feasible", reasons=reasons,
                         bound=trivial_bound(problem) if bound is None else bound,  # the contract promises a bound
                         seconds=time.perf_counter() - began, solver=name, note=why)
+    checked = check_solution(problem, doc) if best is not None else None
+    if checked is not None and not checked.ok:
+        if os.environ.get(STRICT_ENV) == "1":
+            raise AssertionError(f"the search reported an invalid plan: {checked.violations[:3]}")
+        return _fallback(problem, None, f"{why}; its last plan broke a rule, so this is the desk plan", began, error)
     if error:  # the solver itself failed: callers treat the run as failed (the plan is still valid)
         doc["solver_error"] = why
     return doc

@@ -4,7 +4,8 @@ Strict mode (SCHEDULER_STRICT=1, tests/conftest.py) makes solve_in_process raise
 plan instead of falling back to its start plan, so these tests see every search bug. Once (load 10,
 tests/project/test_readme_commands.py) the neighbourhood search returned a plan with one advisor's
 appointments overlapping and over the daily limit: two threads re-solved parts sharing an advisor,
-because a part's advisors were marked free again before its result was in the plan.
+because a part's advisors were marked free again before its result was in the plan. A plan
+reported on the way becomes the answer only through the runner's fallback, which checks it.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from scheduler.document import plan_document, solution_document
 from scheduler.generate_varied import generate_varied
 from scheduler.model import Placement
 from scheduler.parse import parse_problem
-from scheduler.runner import best_plan_message
+from scheduler.runner import best_plan_message, run_in_child
 from scheduler.solver import solve_in_process
 from tests.scheduler.varied_weeks import varied_week
 
@@ -53,6 +54,28 @@ def _crowded_home_week():
             start[f"p{d}{k}"] = ("a2" if k < 2 else "a3", f"{day}T{13 + k % 2}:00")
     problem = parse_problem(doc)
     return problem, {a: Placement(v, problem.horizon.to_slot(t)) for a, (v, t) in start.items()}
+
+
+def _child_reporting_an_overlap(solve_fn, problem_doc, options, out) -> None:
+    """Stands in for a search that reports a plan breaking rule 3 (p1 and p3 both at a1 on Monday
+    09:00, tests/scheduler/conftest.py's week) and then overruns."""
+    problem = parse_problem(problem_doc)
+    at = problem.horizon.to_slot
+    placed = {"p1": Placement("a1", at("2026-11-23T09:00")), "p3": Placement("a1", at("2026-11-23T09:00")),
+              "p4": Placement("a1", at("2026-11-24T10:00"))}
+    out.put(best_plan_message(lns.Plan(problem, placed, {"c3": "a1"}, []), None))
+    time.sleep(600)
+
+
+def test_a_stopped_search_never_hands_over_a_reported_plan_that_breaks_a_rule(problem_doc, monkeypatch):
+    # The runner's fallback is the one place a plan reported on the way becomes the answer.
+    monkeypatch.delenv("SCHEDULER_STRICT")
+    answer = run_in_child(problem_doc, solve_in_process, time_limit=0.5, workers=1, child=_child_reporting_an_overlap)
+    assert check_solution(problem_doc, answer).ok
+    assert answer["solver"] == "named-first" and "broke a rule" in answer["note"]
+    monkeypatch.setenv("SCHEDULER_STRICT", "1")  # tests see it instead of the desk plan
+    with pytest.raises(AssertionError, match="rule 3"):
+        run_in_child(problem_doc, solve_in_process, time_limit=0.5, workers=1, child=_child_reporting_an_overlap)
 
 
 def _violations(problem, plan) -> list[str]:
