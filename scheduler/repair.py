@@ -23,12 +23,13 @@ def bring_home(plan) -> int:
     before = plan.score()
     assignments = dict(plan.assignments)
     book = _Book.holding(problem, assignments)
+    homes = {c.id: problem.home_of(c.id, plan.allocations) for c in problem.clients}
     moves = 0
     for appt in problem.appointments:
         placed = assignments.get(appt.id)
         if placed is None or appt.pinned is not None or problem.previous.get(appt.id) == placed:
             continue  # pins stay; so do published placements (moving one costs disruption)
-        home = problem.home_of(appt.client, plan.allocations)
+        home = homes[appt.client]
         if home is None:
             continue
         if appt.kind == "support" and placed.advisor != home and problem.advisor_by_id[home].can_do(appt.kind, appt.skill):
@@ -45,7 +46,7 @@ def bring_home(plan) -> int:
             moves += 1
         book.place(appt, better.advisor, better.start)
         assignments[appt.id] = better
-    moves += _swap_home(problem, plan, book, assignments)
+    moves += _swap_home(problem, plan, book, assignments, homes)
     for appt in baselines.booking_order(problem):  # the moves may have opened room for the unbooked
         if appt.id in assignments or appt.pinned is not None:
             continue
@@ -64,26 +65,29 @@ def bring_home(plan) -> int:
 
 
 
-def _swap_home(problem: Problem, plan, book: _Book, assignments: dict) -> int:
+def _swap_home(problem: Problem, plan, book: _Book, assignments: dict, homes: dict) -> int:
     """Where the client's advisor has no free time: trade places with one of that advisor's
     appointments that is not at home there either, if the other one fits at the first's advisor."""
-    by_advisor: dict[str, list[str]] = {}
-    for appt_id, placed in assignments.items():
-        by_advisor.setdefault(placed.advisor, []).append(appt_id)
     fixed = {a.id for a in problem.appointments if a.pinned is not None}
     fixed |= {a for a, before in problem.previous.items() if assignments.get(a) == before}
+    # Per advisor, the movable appointments it holds for clients who are not its own: the only ones
+    # a swap may take (a week near its best has few, so the pass stays fast at 10,000 appointments).
+    away: dict[str, list[str]] = {}
+    for appt_id, placed in assignments.items():
+        if appt_id not in fixed and homes[problem.appointment_by_id[appt_id].client] != placed.advisor:
+            away.setdefault(placed.advisor, []).append(appt_id)
     swaps = 0
     for appt in problem.appointments:
         placed = assignments.get(appt.id)
-        home = problem.home_of(appt.client, plan.allocations)
+        home = homes[appt.client]
         if (placed is None or appt.id in fixed or appt.kind != "support" or home is None or placed.advisor == home
                 or not problem.advisor_by_id[home].can_do(appt.kind, appt.skill)):
             continue
-        for other_id in list(by_advisor.get(home, [])):
+        for other_id in list(away.get(home, [])):
             other = problem.appointment_by_id[other_id]
             there = assignments[other_id]
-            other_home = problem.home_of(other.client, plan.allocations)
-            if other_id in fixed or other_home == home or (other.kind == "policing" and other_home == placed.advisor) \
+            other_home = homes[other.client]
+            if (other.kind == "policing" and other_home == placed.advisor) \
                     or not problem.advisor_by_id[placed.advisor].can_do(other.kind, other.skill) \
                     or not any(w.start < there.start + other.duration and there.start < w.end for w in appt.windows):
                 continue
@@ -96,10 +100,10 @@ def _swap_home(problem: Problem, plan, book: _Book, assignments: dict) -> int:
                 if new_other is not None:
                     book.place(other, new_other.advisor, new_other.start)
                     assignments[appt.id], assignments[other_id] = new_self, new_other
-                    by_advisor[home].remove(other_id)
-                    by_advisor[home].append(appt.id)
-                    by_advisor[placed.advisor].remove(appt.id)
-                    by_advisor[placed.advisor].append(other_id)
+                    away[home].remove(other_id)
+                    away[placed.advisor].remove(appt.id)
+                    if other_home != placed.advisor:
+                        away[placed.advisor].append(other_id)
                     swaps += 1
                     break
                 book.remove(appt, new_self.advisor, new_self.start)
