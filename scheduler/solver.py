@@ -12,7 +12,7 @@ import time
 
 from ortools.sat.python import cp_model
 
-from scheduler import baselines, bound as relaxation, explain, lns, metrics, repair
+from scheduler import baselines, bound as relaxation, explain, lns, metrics, repair, trade
 from scheduler.budget import Budget
 from scheduler.check import check_solution
 from scheduler.hints import complete_hint, hint_plan
@@ -117,10 +117,11 @@ START_SHARE = 0.3
 
 
 def _polish(plan: lns.Plan, budget: Budget | None = None) -> None:
-    """Quick greedy repairs in place (scheduler.repair), each keeping the plan valid and never
-    lowering its score: re-deal same-time appointments to their clients' advisors, book unbooked
-    ones by moving one blocker, bring appointments home, re-deal again. Stops between passes once
-    `budget` is spent."""
+    """Quick greedy repairs in place (scheduler.repair, scheduler.trade), each keeping the plan valid
+    and never lowering its score: re-deal same-time appointments to their clients' advisors, book
+    unbooked ones by moving one blocker, bring appointments home (by free time, then by trading places
+    with simpler clients, which frees more for the plain moves), re-deal again. Stops between passes
+    once `budget` is spent."""
     budget = budget or Budget(float("inf"))
     steps = [repair.match_same_times, repair.book_by_ejection, _home_until_stable, repair.match_same_times]
     for step in steps:
@@ -130,8 +131,16 @@ def _polish(plan: lns.Plan, budget: Budget | None = None) -> None:
 
 
 def _home_until_stable(plan: lns.Plan, budget: Budget) -> None:
-    while not budget.expired() and repair.bring_home(plan):
-        pass
+    for rounds in range(TRADE_ROUNDS + 1):
+        while not budget.expired() and repair.bring_home(plan):
+            pass
+        if rounds == TRADE_ROUNDS or budget.expired() or not trade.trade_home(plan, budget):
+            return
+
+
+# Rounds of trading places (scheduler.trade) and bringing home again: the second round still gains
+# (varied 60 s1: +14,290 by trades, +10,800 by the moves they opened).
+TRADE_ROUNDS = 2
 
 
 def _full_model(problem: Problem, plan: lns.Plan, budget: Budget, workers: int,
