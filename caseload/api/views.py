@@ -26,6 +26,7 @@ from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client
 from caseload.services.clients import notes
 from caseload.services.desk import idempotency
 from caseload.services.planning.problem import week_requests as requests_of
+from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
 from caseload.services.rota.coverage import request_warnings
 from caseload.values import ValueRejected, check_day, parse_day
@@ -214,7 +215,7 @@ def _local_time(text: str, field: str, tz: str, end: bool = False) -> datetime:
     return moment
 
 
-def _windows(windows: list[dict], week_start: date, tz: str) -> list[rota.Window]:
+def _windows(windows: list[dict], week_start: date, tz: str) -> list[rota_requests.Window]:
     lines = []
     for index, window in enumerate(windows):
         start = _local_time(window["start"], f"windows.{index}.start", tz)
@@ -225,12 +226,12 @@ def _windows(windows: list[dict], week_start: date, tz: str) -> list[rota.Window
             raise invalid(f"windows.{index}", "a window must start and end on the same day")
         lines.append(f"{start:%Y-%m-%d} {start:%H:%M}-{end_text}")
     try:
-        return rota.parse_windows("\n".join(lines), week_start)
+        return rota_requests.parse_windows("\n".join(lines), week_start)
     except rota.RotaError as err:
         raise invalid("windows", str(err)) from err
 
 
-def _fields(team_: Team, week_start: date, data: dict) -> rota.RequestFields:
+def _fields(team_: Team, week_start: date, data: dict) -> rota_requests.RequestFields:
     found = db.session.get(Client, data["client_id"])
     if found is None or found.team_id != team_.id or found.erased_at is not None:
         raise invalid("client_id", "no such client in this team")
@@ -244,7 +245,7 @@ def _fields(team_: Team, week_start: date, data: dict) -> rota.RequestFields:
     if data.get("pinned_start") is not None:
         _local_time(data["pinned_start"], "pinned_start", team_.timezone)
         pinned_start = from_local_text(data["pinned_start"], team_.timezone)
-    return rota.RequestFields(client=found, type=kind, duration_minutes=data["duration_minutes"],
+    return rota_requests.RequestFields(client=found, type=kind, duration_minutes=data["duration_minutes"],
                               windows=_windows(data["windows"], week_start, team_.timezone),
                               purpose=data.get("purpose"), pinned_advisor=pinned_advisor, pinned_start=pinned_start)
 
@@ -265,7 +266,7 @@ def create_request(team_id, week):
     if replay is not None:
         return replay
     try:
-        created = rota.add_request(found, week_start, _fields(found, week_start, data), by=current_user)
+        created = rota_requests.add_request(found, week_start, _fields(found, week_start, data), by=current_user)
     except rota.RotaError as err:
         db.session.rollback()  # releases the key too
         raise refused(err) from err
@@ -337,7 +338,7 @@ def update_request(request_id):
     # A field left out keeps its value: the stored request, read back in the API's own shape, under the change.
     merged = {key: value for key, value in request_json(found).items() if key in CHANGEABLE} | data
     try:
-        rota.update_request(found, _fields(found.team, found.week_start, merged), data["version"], by=current_user)
+        rota_requests.update_request(found, _fields(found.team, found.week_start, merged), data["version"], by=current_user)
     except rota.RotaError as err:
         db.session.rollback()
         raise refused(err) from err

@@ -30,6 +30,7 @@ from caseload.services.desk import desk_week
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import idempotency
 from caseload.services.clients import notes
+from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
 from caseload.services.desk import series
 from caseload.services.desk import attendance as attendance_service
@@ -80,7 +81,7 @@ def _ask(form: AskForm, client: Client) -> asks.Ask:
     week = date.fromisoformat(form.week.data)
     windows_text = asks.clean_text(form.windows.data, "windows", 2000) or ""
     try:
-        windows = rota.parse_windows(windows_text, week)
+        windows = rota_requests.parse_windows(windows_text, week)
     except rota.RotaError as err:
         raise asks.BookingError(str(err), "windows") from None
     replacing = None

@@ -19,6 +19,7 @@ from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewCl
 from caseload.rota.views import LEADERS, advisor_choices, in_team_or_404, save_posted, team_or_404
 from caseload.services.planning.problem import team_advisors
 from caseload.services.rota import listings
+from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
 from caseload.services.rota.coverage import request_warnings
 
@@ -145,15 +146,15 @@ def _duration(form: RequestForm, kind: AppointmentType) -> int:
     return given
 
 
-def _request_fields(team: Team, week_start: date, form: RequestForm) -> rota.RequestFields:
+def _request_fields(team: Team, week_start: date, form: RequestForm) -> rota_requests.RequestFields:
     client = rota.client_by_reference(team, form.client.data)
     if client is None:
         raise rota.RotaError(f'No client "{form.client.data}" in team {team.name}.', "client")
     pinned = form.pinned_advisor.data not in (None, NONE)
     kind = db.session.get(AppointmentType, form.type.data)
-    return rota.RequestFields(
+    return rota_requests.RequestFields(
         client=client, type=kind, duration_minutes=_duration(form, kind), purpose=form.purpose.data,
-        windows=rota.parse_windows(form.windows.data, week_start),
+        windows=rota_requests.parse_windows(form.windows.data, week_start),
         pinned_advisor=db.session.get(Advisor, form.pinned_advisor.data) if pinned else None,
         pinned_start=to_utc(form.pinned_day.data, form.pinned_time.data, team.timezone) if pinned else None)
 
@@ -163,7 +164,7 @@ def _request_fields(team: Team, week_start: date, form: RequestForm) -> rota.Req
 def new_request(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
     form = _request_form(team, None if request.method == "POST" else {"client": request.args.get("client", "")})
-    saved, status = save_posted(form, lambda: rota.add_request(
+    saved, status = save_posted(form, lambda: rota_requests.add_request(
         team, week_start, _request_fields(team, week_start, form), current_user),
         once=url_for("rota.requests", team_id=team.id, week=week))
     if saved is not None:
@@ -194,10 +195,10 @@ def edit_request(team_id, request_id):
     pin = to_local(item.pinned_start, tz) if item.pinned_start else None
     form = _request_form(team, None if request.method == "POST" else {
         "client": item.client.reference, "type": item.type_id, "duration_minutes": item.duration_minutes,
-        "purpose": item.purpose, "windows": rota.windows_text(item, tz), "pinned_advisor": item.pinned_advisor_id or NONE,
+        "purpose": item.purpose, "windows": rota_requests.windows_text(item, tz), "pinned_advisor": item.pinned_advisor_id or NONE,
         "pinned_day": pin.date() if pin else None, "pinned_time": pin.time() if pin else None,
         "version": item.version_id, "type_shown": str(item.type_id), "duration_shown": str(item.duration_minutes)})
-    saved, status = save_posted(form, lambda: rota.update_request(
+    saved, status = save_posted(form, lambda: rota_requests.update_request(
         item, _request_fields(team, item.week_start, form), int(form.version.data or 0), current_user))
     if saved is not None:
         flash("Request saved.", "success")
@@ -213,6 +214,6 @@ def delete_request(team_id, request_id):
     item = _request_or_404(team, request_id)
     week_start = item.week_start
     if ConfirmForm().validate_on_submit():
-        rota.remove_request(item, current_user)
+        rota_requests.remove_request(item, current_user)
         flash("Request removed.", "success")
     return redirect(url_for("rota.requests", team_id=team.id, week=week_start.isoformat()))

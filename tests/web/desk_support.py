@@ -11,7 +11,7 @@ from caseload.models import AppointmentRequest, AppointmentType, Plan, PlanItem
 from caseload.services.desk import asks
 from caseload.services.planning.plans import publish_plan, published_plan
 from caseload.services.planning.boundary import save_plan, to_problem
-from caseload.services.rota.week import parse_windows
+from caseload.services.rota.requests import parse_windows
 from scheduler.baselines import named_first
 from tests.web import access_matrix as m
 

@@ -14,7 +14,7 @@ from caseload.models import AppointmentType, Client, Team, User
 from caseload.services.desk import asks
 from caseload.services.desk import booking
 from caseload.services.desk import offers as desk_offers
-from caseload.services.rota.week import parse_windows
+from caseload.services.rota.requests import parse_windows
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 

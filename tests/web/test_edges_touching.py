@@ -15,7 +15,7 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, SolveJob, Skill, Team
 from caseload.services.planning import runs as planning
-from caseload.services.rota import week as rota
+from caseload.services.rota import requests as rota_requests
 from caseload.services.planning.boundary import to_problem
 from scheduler.check import check_solution
 
@@ -48,7 +48,7 @@ def test_admin_form_shows_the_merged_pattern(demo_client, demo_auth):
 
 
 def test_touching_windows_of_one_day_are_joined():
-    windows = rota.parse_windows("mon 09:00-12:00; mon 12:00-15:00\nmon 14:00-16:00; tue 20:00-24:00; wed 00:00-02:00",
+    windows = rota_requests.parse_windows("mon 09:00-12:00; mon 12:00-15:00\nmon 14:00-16:00; tue 20:00-24:00; wed 00:00-02:00",
                                  MONDAY)
     assert [(w.day.isoformat(), w.start, w.end) for w in windows] == [
         ("2026-12-07", "09:00", "16:00"), ("2026-12-08", "20:00", "24:00"), ("2026-12-09", "00:00", "02:00")]
@@ -64,8 +64,8 @@ def _small_week(pattern: dict) -> tuple[Team, AppointmentRequest]:
     client = Client(team=team, reference="E0001", name="Jo Bloggs", need=debt, named_advisor=advisor)
     db.session.add_all([debt, kind, team, advisor, client])
     db.session.flush()
-    request = rota.new_request(team, MONDAY, rota.RequestFields(
-        client=client, type=kind, duration_minutes=60, windows=rota.parse_windows("mon 12:30-13:30", MONDAY)))
+    request = rota_requests.new_request(team, MONDAY, rota_requests.RequestFields(
+        client=client, type=kind, duration_minutes=60, windows=rota_requests.parse_windows("mon 12:30-13:30", MONDAY)))
     db.session.add(request)
     db.session.commit()
     return team, request

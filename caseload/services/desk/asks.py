@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, Team, utcnow
 from caseload.services.planning.problem import availability, horizon_bounds, local_naive, team_advisors
-from caseload.services.rota.week import Window
+from caseload.services.rota.requests import Window
 from caseload.values import text_problem
 from scheduler.model import TIME_FORMAT
 

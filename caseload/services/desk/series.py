@@ -27,7 +27,7 @@ from caseload.services.desk.booking import Taken, place, under_lock
 from caseload.services.desk.desk_week import DeskWeek, desk_week, request_doc
 from caseload.services.desk.offers import offers_from
 from caseload.services.planning.problem import advisor_sid, local_naive
-from caseload.services.rota.week import Window
+from caseload.services.rota.requests import Window
 from scheduler.model import TIME_FORMAT
 from scheduler.booking.request import read_request
 

@@ -18,6 +18,7 @@ from caseload.localtime import to_local, to_utc
 from caseload.models import WEEKDAYS, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Skill, Team
 from caseload.services import audit
 from caseload.services.rota import pins
+from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
 from caseload.services.rota.coverage import Coverage
 from caseload.services.csv_export import csv_text
@@ -256,7 +257,7 @@ def _pinned_start(text: str, week_start: date, tz: str) -> datetime:
     return to_utc(day, moment, tz)
 
 
-def _request_row(team, week_start, line, row, types, find_advisor, errors, book, clients) -> rota.RequestFields | None:
+def _request_row(team, week_start, line, row, types, find_advisor, errors, book, clients) -> rota_requests.RequestFields | None:
     before = len(errors)
     client = clients.get(row["client"]) if row["client"] else None
     if client is None:
@@ -268,12 +269,12 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors, book,
     if row.get("duration_minutes"):
         try:
             duration = int(row["duration_minutes"])
-            rota.check_duration(duration)
+            rota_requests.check_duration(duration)
         except (ValueError, rota.RotaError):
             errors.append(RowError(line, "duration_minutes", f'"{row["duration_minutes"]}" is not a multiple of 15 minutes'))
     windows = []
     try:
-        windows = rota.parse_windows(row["windows"], week_start)
+        windows = rota_requests.parse_windows(row["windows"], week_start)
     except rota.RotaError as err:
         errors.append(RowError(line, "windows", str(err)))
     pinned_advisor = pinned_start = None
@@ -290,11 +291,11 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors, book,
                 errors.append(RowError(line, "pinned_start", f'"{row["pinned_start"]}" is not like "tue 10:00"'))
     if len(errors) != before:
         return None
-    fields = rota.RequestFields(client=client, type=kind, duration_minutes=duration or kind.default_minutes,
+    fields = rota_requests.RequestFields(client=client, type=kind, duration_minutes=duration or kind.default_minutes,
                                 windows=windows, purpose=(row.get("purpose") or None), pinned_advisor=pinned_advisor,
                                 pinned_start=pinned_start)
     try:
-        rota.check_request(team, week_start, fields, book=book)
+        rota_requests.check_request(team, week_start, fields, book=book)
     except rota.RotaError as err:
         errors.append(RowError(line, COLUMN_OF.get(err.field, err.field), str(err)))
         return None
@@ -315,7 +316,7 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
     clients = {c.reference: c for c in rota.team_clients(team)}  # one query, not one a row
     book = pins.PinBook(pins.week_pins(team.id, week_start, team.timezone))  # stored pins, then this file's
     seen: dict[tuple, int] = {}
-    accepted: list[tuple[int, rota.RequestFields]] = []
+    accepted: list[tuple[int, rota_requests.RequestFields]] = []
     for line, row in rows:
         key = tuple(sorted((k, v.lower()) for k, v in row.items()))
         if key in seen:
@@ -332,7 +333,7 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
         db.session.rollback()  # nothing was added: nothing to undo but the read
         return result
     tz, coverage = team.timezone, Coverage(team, week_start)
-    times = [rota.window_times(fields.windows, tz) for _, fields in accepted]
+    times = [rota_requests.window_times(fields.windows, tz) for _, fields in accepted]
     for (line, fields), spans in zip(accepted, times):
         local = [(to_local(a, tz).replace(tzinfo=None), to_local(b, tz).replace(tzinfo=None)) for a, b in spans]
         result.warnings += [RowError(line, "windows", w) for w in coverage.warnings_for(
