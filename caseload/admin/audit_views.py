@@ -5,7 +5,7 @@ from flask import render_template, request
 from wtforms import SelectChoice
 
 from caseload.admin.blueprint import bp
-from caseload.admin.forms import NONE, AuditFilterForm
+from caseload.admin.forms import AuditFilterForm
 from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required
 from caseload.services.people import admin
@@ -16,14 +16,29 @@ from caseload.services import audit
 @role_required(ADMIN)
 def audit_log():
     form = AuditFilterForm(request.args)
-    form.user.choices = [SelectChoice(NONE, "— anyone —")] + [SelectChoice(u.id, u.username)
-                                                            for u in admin.all_users()]
     form.action.choices = [SelectChoice("", "— any —")] + [SelectChoice(a) for a in audit.audit_actions()]
     ok = form.validate()
+    user = _the_user(form) if ok and form.user.data and form.user.data.strip() else None
+    ok = ok and not form.user.errors
     page = request.args.get("page", 1, type=int)
     result = audit.search_audit(
-        user_id=form.user.data if ok and form.user.data else None, action=form.action.data if ok else None,
+        user_id=user.id if ok and user else None, action=form.action.data if ok else None,
         since=form.since.data if ok else None, until=form.until.data if ok else None, page=page)
     # Page links keep the filters.
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/audit.html", form=form, result=result, args=args, filters_ok=ok), 200 if ok else 400
+
+
+def _the_user(form: AuditFilterForm):
+    """The one account the User field names, or None with the field's error saying what to type."""
+    text = form.user.data.strip()
+    found = admin.users_matching(text)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        form.user.errors = [f"No user's username or name contains '{text}'."]
+    else:
+        names = ", ".join(u.username for u in found[:admin.USER_MATCHES_SHOWN])
+        more = " and more" if len(found) > admin.USER_MATCHES_SHOWN else ""
+        form.user.errors = [f"Several users match '{text}' ({names}{more}): type the whole username."]
+    return None

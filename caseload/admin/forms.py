@@ -103,16 +103,12 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form: nothing changes
 
-    user = SelectField("User", coerce=int, default=NONE, validators=[Optional()])
+    # Typed, not a list of every account (600+ at 50 teams); the view finds the account (users_matching).
+    user = StringField("User", validators=[Optional(), Length(max=120)],
+                       description="A username, or part of a username or full name.")
     action = SelectField("Action", default="", validators=[Optional()])
     since = DateField("From", validators=[Optional()])
     until = DateField("Until", validators=[Optional()])
-
-    def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        if self.user.errors:  # WTForms' own words ("Invalid Choice: could not coerce") do not say what to do
-            self.user.errors = ["Choose a user from the list."]
-        return ok
 
     def validate_until(self, field):
         # An empty result for an impossible range looks like "nothing happened": say the range is backwards.

@@ -266,6 +266,23 @@ def save_appointment_type(kind_type: AppointmentType | None, *, code: str, name:
 
 # --- lists for the pages --------------------------------------------------------------------------
 
+USER_MATCHES_SHOWN = 10  # names listed when a search for a user matches several
+
+
+def users_matching(text: str, limit: int = USER_MATCHES_SHOWN + 1) -> list[User]:
+    """The account whose username is `text` (any case) as a one-item list; else up to `limit` accounts
+    whose username or full name contains it, by username. For filters that take a typed name instead
+    of a list of every account (hundreds at 50 teams)."""
+    text = text.strip()
+    exact = db.session.scalar(select(User).where(func.lower(User.username) == text.lower()))
+    if exact is not None:
+        return [exact]
+    like = contains(text)
+    return list(db.session.scalars(select(User).where(or_(User.username.ilike(like, escape="\\"),
+                                                          User.display_name.ilike(like, escape="\\")))
+                                   .order_by(User.username).limit(limit)))
+
+
 def all_users() -> list[User]:
     """Every account, with its advisor record loaded in one more query (the users page shows it on each row)."""
     return list(db.session.scalars(select(User).options(selectinload(User.advisor)).order_by(User.role, User.username)))
