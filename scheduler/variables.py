@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from scheduler.model import Appointment, Placement, Problem
+
+if TYPE_CHECKING:  # only named in annotations: the offers and the checker's explanations use this module without OR-Tools
+    from ortools.sat.python import cp_model
 
 
 @dataclass

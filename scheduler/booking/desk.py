@@ -15,7 +15,6 @@ from scheduler.check import check_solution
 from scheduler.document import read_placements, solution_document
 from scheduler.model import Appointment, Placement, Problem, ProblemError
 from scheduler.parse import parse_problem
-from scheduler.booking.moves import options_with_moves
 from scheduler.booking.option import Option
 from scheduler.booking.place import AdvisorTime, free_runs, placement_value
 from scheduler.booking.render import offers_document
@@ -113,6 +112,9 @@ class Desk:
         """The ranked options for a request, at most one per advisor and day, at most req.count."""
         found = self._series_options(req) if req.series else self._single_options(req.instances[0])
         if req.max_moves > 0 and not req.series:
+            # Only offers that move other appointments need CP-SAT: the booking desk's never do.
+            from scheduler.booking.moves import options_with_moves
+
             best = max((o.delta for o in found.values()), default=None)
             for option in options_with_moves(self, req, best, found):
                 key = (option.advisor, self.problem.horizon.day_of(option.starts[0]))
