@@ -233,6 +233,19 @@ HARD_RULES = (rule1_skill_and_role, rule2_inside_window_and_availability, rule3_
               rule5_pins, rule6_allocations, rule7_protected_blocks)
 
 
+def check_plan(problem: Problem, assignments: dict[str, Placement], allocations: dict[str, str],
+               protected: list[tuple[str, int, int]]) -> CheckResult:
+    """Every hard rule and the score of a plan in slot indices, as check_solution judges its document, with
+    no document written (the planner checks its start plan this way): `violations` and `score` (no figures)."""
+    plan = _Reading(dict(assignments), dict(allocations), list(protected),
+                    {a for a in problem.appointment_by_id if a not in assignments})
+    result = CheckResult()
+    for rule in HARD_RULES:
+        result.violations += rule(problem, plan)
+    result.score = metrics.score(problem, plan.assignments, plan.allocations, plan.protected)
+    return result
+
+
 def check_solution(problem, solution: dict) -> CheckResult:
     """Re-check every hard rule, recompute score and figures. Raises ProblemError for a bad problem."""
     if not isinstance(problem, Problem):

@@ -14,9 +14,9 @@ from ortools.sat.python import cp_model
 
 from scheduler import baselines, bound as relaxation, explain, lns, metrics, repair, trade
 from scheduler.budget import Budget
-from scheduler.check import check_solution
+from scheduler.check import check_plan, check_solution
 from scheduler.hints import complete_hint, hint_plan
-from scheduler.document import PLANNER, plan_document, read_placements
+from scheduler.document import PLANNER, plan_document, read_placements, used_allocations
 from scheduler.model import Placement, Problem
 from scheduler.parse import parse_problem
 from scheduler.rules import blocks_from_slots, pose
@@ -96,10 +96,8 @@ def _best_start(problem: Problem, hint: dict | None, budget: Budget | None = Non
         _polish(plan, budget)
     candidates = order + named[POLISHED_DESKS:]
     for plan in sorted(candidates, key=lambda plan: -plan.score()):
-        skip_reasons = {a.id: explain.Unplaced("traded", "") for a in problem.appointments}
-        doc = plan_document(problem, plan.assignments, plan.allocations, plan.protected, status="feasible",
-                            reasons=skip_reasons)
-        if check_solution(problem, doc).ok:
+        used = used_allocations(problem, plan.assignments, plan.allocations)  # as its document would list them
+        if check_plan(problem, plan.assignments, used, plan.protected).ok:
             return plan
     return lns.Plan(problem, {}, {}, [])  # cannot happen with correct desks: an empty plan is valid
 

@@ -9,7 +9,8 @@ import copy
 import pytest
 
 import scheduler
-from scheduler.check import check_solution
+from scheduler.check import check_plan, check_solution
+from scheduler.document import read_placements
 
 
 def valid_solution() -> dict:
@@ -217,3 +218,20 @@ def test_the_checker_does_not_change_the_solution(problem_doc):
     check_solution(problem_doc, solution)
     assert solution == before
 
+
+
+@pytest.mark.parametrize("change, valid", [
+    (lambda s: None, True),
+    (lambda s: assign(s, "p3", "a1", "2026-11-23T09:30"), False),  # rule 3
+    (lambda s: assign(s, "p1", "a3", "2026-11-23T09:00"), False),  # rule 1 or 2
+    (lambda s: s.update(allocations=[{"client": "c1", "advisor": "a2"}]), False),  # rule 6
+    (lambda s: s["protected"].append({"advisor": "a1", "start": "2026-11-23T09:00", "end": "2026-11-23T10:00"}), False),
+])
+def test_a_plan_in_slots_is_judged_as_its_document(problem_doc, change, valid):
+    """check_plan (the planner's check of its start plan, no document written) finds what check_solution finds."""
+    problem = scheduler.parse_problem(problem_doc)
+    solution = broken(change)
+    placements = read_placements(problem, solution)
+    in_slots, in_document = check_plan(problem, *placements), check_solution(problem, solution)
+    assert in_document.ok == valid
+    assert in_slots.violations == in_document.violations and in_slots.score == in_document.score
