@@ -13,16 +13,31 @@ REPEAT = [SelectChoice(v, label) for v, label in (
     ("", "Once"), ("1", "Every week"), ("2", "Every 2 weeks"), ("4", "Every 4 weeks"))]
 
 
-class AskForm(Form):
-    """What the client needs; the duration and kind follow the type."""
+TYPE_NONE = SelectChoice("", "— choose a type —")  # the list opens on this, not on whichever type is first
+TYPE_MISSING = "Choose an appointment type."
 
-    type = SelectField("Appointment type", coerce=int, validators=[InputRequired()])
+
+def _type_id(value) -> int | None:
+    """An appointment type's id from the form; '' (the "choose a type" line) is none."""
+    return None if value in ("", None) else int(value)
+
+
+class AskForm(Form):
+    """What the client needs; the duration and kind follow the type (required: no type is preselected)."""
+
+    type = SelectField("Appointment type", coerce=_type_id, validators=[InputRequired(TYPE_MISSING)])
     week = SelectField("Week of", validators=[InputRequired()])
     windows = TextAreaField("Days and times the client can come", validators=[DataRequired(), Length(max=2000)])
     purpose = StringField("Purpose (optional)", validators=[Optional(), Length(max=200)])
     repeat = SelectField("Repeat", choices=REPEAT, default="", validators=[Optional()])
     count = IntegerField("How many times in all (a series)", validators=[Optional()])
     replacing = HiddenField("Appointment rebooked", validators=[Optional(), Length(max=12)])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.type.errors:  # not WTForms' "Not a valid choice" / "could not coerce": say what to do
+            self.type.errors = [TYPE_MISSING]
+        return ok
 
 
 class BookForm(AskForm):

@@ -17,7 +17,7 @@ from wtforms import SelectChoice
 
 from caseload.auth.access import can_manage_team, role_required
 from caseload.desk.blueprint import bp
-from caseload.desk.forms import AskForm, AttendanceForm, BookForm, CancelForm
+from caseload.desk.forms import TYPE_NONE, AskForm, AttendanceForm, BookForm, CancelForm
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local
 from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team, utcnow
@@ -69,7 +69,8 @@ def appointment_or_404(request_id: int) -> AppointmentRequest:
 def _choices(form: AskForm, client: Client) -> None:
     types = db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True))
                                .order_by(AppointmentType.name))
-    form.type.choices = [SelectChoice(t.id, f"{t.name} ({t.default_minutes} min, {t.kind})") for t in types]
+    form.type.choices = [TYPE_NONE] + [SelectChoice(t.id, f"{t.name} ({t.default_minutes} min, {t.kind})")
+                                       for t in types]
     first = this_week_start(client.team.timezone)
     form.week.choices = [SelectChoice(d.isoformat(), f"{d:%a %d %b %Y}")
                          for d in (first + timedelta(weeks=k) for k in range(WEEKS_AHEAD))]
