@@ -1,240 +1,165 @@
-"""A proven upper bound on the score from an aggregated relaxation of the week.
+"""A proven upper bound on the score from the aggregated relaxation of scheduler.bound_model.
 
-Times inside a day are forgotten: an appointment is given to an (advisor, day) on which it could
-fit, and each advisor-day offers its available slots (shared with protected time) and its daily
-appointment limit. Every valid plan maps onto a solution of this linear program with the same or
-a higher score (penalties the relaxation cannot see are dropped, never added), so its optimum,
-rounded down, bounds every plan. It is much smaller than the time-indexed model, so GLOP solves it
-in seconds even for large weeks; when it cannot, the trivial "everything perfect" bound is used.
+The LP is handed to an LP solver (MathOpt; GLOP's dual simplex by default) as one bulk proto. The
+bound reported is never the solver's word: it is recomputed from the solver's dual prices by weak
+duality (Relaxation.dual_bound), which holds for *any* non-negative prices, so a solve stopped by its
+time limit, or one with floating-point slack, still yields a valid bound — only a looser one. Without
+any prices the trivial "everything perfect" bound stands.
 """
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+import time
+from datetime import timedelta
 
-from ortools.linear_solver import pywraplp
+import numpy as np
+from ortools.math_opt import model_pb2, parameters_pb2
+from ortools.math_opt.core.python import solver as core
+from ortools.math_opt.python import mathopt
 
+from scheduler import bound_model
 from scheduler.model import Problem
+
+METHODS = {"dual": (parameters_pb2.SOLVER_TYPE_GLOP, parameters_pb2.LP_ALGORITHM_DUAL_SIMPLEX),
+           "primal": (parameters_pb2.SOLVER_TYPE_GLOP, parameters_pb2.LP_ALGORITHM_PRIMAL_SIMPLEX),
+           "pdlp": (parameters_pb2.SOLVER_TYPE_PDLP, None),
+           "highs": (parameters_pb2.SOLVER_TYPE_HIGHS, None)}
 
 
 def trivial_bound(problem: Problem) -> int:
-    """Every appointment placed with continuity, every protected target met, no penalties."""
+    """Every appointment placed with continuity, every protected target met, no penalties (points)."""
     w = problem.weights
     support = sum(problem.client_by_id[a.client].complexity for a in problem.appointments if a.kind == "support")
     protected = sum(a.protected_minutes for a in problem.advisors)
     return w.assigned * len(problem.appointments) + w.continuity * support + w.protected * protected
 
 
-def fit_days(problem: Problem, appt, advisor) -> set[int]:
-    """Days on which `appt` can start wholly inside one of its windows and one availability interval
-    of `advisor` (the daily limit counts starts, so an interval past midnight gives both days)."""
-    day_of = problem.horizon.day_of
-    days = set()
-    for window in appt.windows:
-        for avail in advisor.availability:
-            lo, hi = max(window.start, avail.start), min(window.end, avail.end)
-            if hi - lo >= appt.duration:
-                days.update(range(day_of(lo), day_of(hi - appt.duration) + 1))
-    return days
+def upper_bound(problem: Problem, time_limit: float = 10.0, method: str = "highs", interrupter=None,
+                stats: dict | None = None, max_rounds: int | None = None) -> int:
+    """A proven upper bound on the score of every valid plan of `problem` (score points, an int, at most
+    trivial_bound). `time_limit` (wall seconds) caps the LP solve, not the build; `method` is a key of
+    METHODS; `interrupter` (a mathopt.SolveInterrupter) may stop the solve early from another thread.
+    `max_rounds` caps the column generation's LP solves (None: until it converges or time is up).
+    `stats`, if given, is filled with build/solve seconds, the LP's size and how the bound was proved.
+    Never raises for a solver failure: the bound then falls back towards the trivial one."""
+    began, began_cpu = time.perf_counter(), time.process_time()
+    relax = bound_model.build(problem)
+    built, built_cpu = time.perf_counter(), time.process_time()
+    trivial = trivial_bound(problem)
+    best, rounds = column_generation(relax, built + max(0.05, time_limit - (built - began)), method, interrupter,
+                                     max_rounds)
+    value = trivial if best is None else min(trivial, math.floor(best))
+    if stats is not None:
+        stats.update(build_seconds=round(built - began, 3), solve_seconds=round(time.perf_counter() - built, 3),
+                     build_cpu=round(built_cpu - began_cpu, 3), solve_cpu=round(time.process_time() - built_cpu, 3),
+                     rows=len(relax.b), columns=len(relax.c), nonzeros=len(relax.vals), method=method,
+                     rounds=rounds, proved="trivial" if value == trivial else "lp-dual")
+    return int(value)
 
 
-def day_groups(problem: Problem, advisor) -> dict[int, int]:
-    """Each day -> its group: days joined by an availability interval that runs past midnight share
-    their capacity, since an appointment starting on one day may use the next day's time."""
-    group = {d: d for d in range(problem.horizon.days)}
-
-    def root(d: int) -> int:
-        while group[d] != d:
-            d = group[d]
-        return d
-
-    for avail in advisor.availability:
-        first, last = problem.horizon.day_of(avail.start), problem.horizon.day_of(avail.end - 1)
-        for d in range(first + 1, last + 1):
-            group[root(d)] = root(first)
-    return {d: root(d) for d in group}
+# Column generation starts each class with this many of its placement columns more than its size.
+START_COLUMNS = 3
 
 
-def occupied_span(problem: Problem, appt, advisor, day: int) -> tuple[int, int] | None:
-    """The slots [lo, hi) that `appt` may occupy when `advisor` takes it starting on `day`: the hull
-    of every placement inside one window and one availability interval with its start on that day."""
-    spd = problem.horizon.slots_per_day
-    lo = hi = None
-    for window in appt.windows:
-        for avail in advisor.availability:
-            first = max(window.start, avail.start, day * spd)
-            last = min(min(window.end, avail.end) - appt.duration, (day + 1) * spd - 1)  # latest start
-            if last < first:
-                continue
-            lo = first if lo is None else min(lo, first)
-            hi = last + appt.duration if hi is None else max(hi, last + appt.duration)
-    return None if lo is None else (lo, hi)
+def column_generation(relax: bound_model.Relaxation, deadline: float, method: str = "highs",
+                      interrupter=None, max_rounds: int | None = None) -> tuple[float | None, int]:
+    """Solve `relax` over a growing subset of its columns until no left-out column prices in or
+    `deadline` (time.perf_counter()) passes. Every round's prices bound the *whole* LP by weak duality,
+    so the lowest is returned, proven whenever it stops: (bound or None if no round gave prices,
+    rounds run). Most class placement columns are left out: with many alike advisors few are needed."""
+    rng = np.random.default_rng(0)  # deterministic: the same week always gives the same bound
+    keep = relax.group < 0
+    placements = np.nonzero(~keep)[0]
+    if len(placements):
+        order = placements[np.lexsort((rng.random(len(placements)), relax.group[placements]))]
+        groups = relax.group[order]
+        first = np.searchsorted(groups, groups)  # first position of each column's class
+        sizes = relax.ub[order]
+        keep[order[np.arange(len(order)) - first < sizes + START_COLUMNS]] = True
+    best, rounds = None, 0
+    while True:
+        left = deadline - time.perf_counter()
+        if rounds and (left <= 0 or rounds == max_rounds):
+            break
+        prices = solve_duals(relax.restricted(keep), max(0.05, left), method, interrupter)
+        rounds += 1
+        if prices is None:
+            break
+        reduced = relax.reduced_costs(prices)
+        value = relax.dual_bound(prices)
+        best = value if best is None else min(best, value)
+        enter = (reduced > 1e-6) & ~keep
+        if not enter.any():
+            break
+        keep |= enter
+    return best, rounds
 
 
-# Most distinct occupied spans of one advisor-day that get a time-of-day row (see _time_of_day_rows).
-MAX_SPANS = 120
+def solve_duals(relax: bound_model.Relaxation, time_limit: float, method: str = "highs",
+                interrupter=None) -> np.ndarray | None:
+    """Row prices (one per row of `relax`) from an LP solve, optimal or stopped early; None if the
+    solver gave none. Any prices are safe to use: Relaxation.dual_bound turns them into a valid bound."""
+    solver_type, algorithm = METHODS[method]
+    params = parameters_pb2.SolveParametersProto()
+    params.time_limit.FromTimedelta(timedelta(seconds=max(0.01, time_limit)))
+    if solver_type != parameters_pb2.SOLVER_TYPE_HIGHS:  # HiGHS rejects a thread count; its LP is serial
+        params.threads = 1
+    if algorithm is not None:
+        params.lp_algorithm = algorithm
+    try:
+        result = core.solve(to_proto(relax), solver_type, parameters_pb2.SolverInitializerProto()
+                            if hasattr(parameters_pb2, "SolverInitializerProto") else _init_args(),
+                            params, _model_params(), None, _callback_registration(), None,
+                            interrupter.pybind_interrupter if interrupter is not None else None)
+    except Exception:  # a solver failure only costs tightness; the trivial bound stays valid
+        return None
+    best = None
+    for solution in result.solutions:
+        if solution.HasField("dual_solution"):
+            dual = solution.dual_solution.dual_values
+            prices = np.zeros(len(relax.b))
+            prices[np.asarray(dual.ids, dtype=np.int64)] = np.asarray(dual.values, dtype=float)
+            for candidate in (prices, -prices):  # sign conventions differ; both are valid, keep the lower
+                if best is None or relax.dual_bound(candidate) < relax.dual_bound(best):
+                    best = candidate
+    return best
 
 
-def _time_of_day_rows(problem: Problem, lp, advisor, day: int, items) -> None:
-    """Rows that remember the time of day: the appointments an advisor takes on `day` that can only
-    lie inside [L, H) share the advisor's available slots in [L, H). Valid for every plan (they are
-    disjoint slots there); added for each distinct occupied span [L, H) whose possible demand exceeds
-    those slots, so a week of short windows (everyone wants 9-10) is no longer packed into the whole day."""
-    by_span: dict[tuple[int, int], list] = defaultdict(list)
-    spd = problem.horizon.slots_per_day
-    for appt, var in items:
-        if any(w.start <= day * spd and w.end >= (day + 1) * spd for w in appt.windows):
-            continue  # may lie anywhere in the advisor's day: the day's own row covers it
-        span = occupied_span(problem, appt, advisor, day)
-        if span is not None:
-            by_span[span].append((appt.duration, var))
-    spans = sorted(by_span, key=lambda sp: sp[1] - sp[0])[:MAX_SPANS]
-    demand = {sp: sum(d for d, _ in by_span[sp]) for sp in by_span}
-    for low, high in spans:
-        capacity = sum(max(0, min(a.end, high) - max(a.start, low)) for a in advisor.availability)
-        inside = [sp for sp in by_span if low <= sp[0] and sp[1] <= high]
-        if sum(demand[sp] for sp in inside) <= capacity:
-            continue  # cannot bind
-        _at_most(lp, [(var, d) for sp in inside for d, var in by_span[sp]], capacity)
+def to_proto(relax: bound_model.Relaxation) -> model_pb2.ModelProto:
+    """The relaxation as a MathOpt ModelProto (maximise), filled in bulk from its arrays."""
+    proto = model_pb2.ModelProto()
+    n, m = len(relax.c), len(relax.b)
+    proto.variables.ids.extend(range(n))
+    proto.variables.lower_bounds.extend([0.0] * n)
+    proto.variables.upper_bounds.extend(relax.ub.tolist())
+    proto.variables.integers.extend([False] * n)
+    proto.objective.maximize = True
+    proto.objective.offset = relax.offset
+    nonzero = np.nonzero(relax.c)[0]
+    proto.objective.linear_coefficients.ids.extend(nonzero.tolist())
+    proto.objective.linear_coefficients.values.extend(relax.c[nonzero].tolist())
+    proto.linear_constraints.ids.extend(range(m))
+    proto.linear_constraints.lower_bounds.extend([-math.inf] * m)
+    proto.linear_constraints.upper_bounds.extend(relax.b.tolist())
+    # The matrix must be sorted by (row, column) without repeats: sum duplicates.
+    key = relax.rows * max(1, n) + relax.cols
+    unique, inverse = np.unique(key, return_inverse=True)
+    values = np.bincount(inverse.reshape(-1), weights=relax.vals, minlength=len(unique))
+    keep = values != 0
+    matrix = proto.linear_constraint_matrix
+    matrix.row_ids.extend((unique[keep] // max(1, n)).tolist())
+    matrix.column_ids.extend((unique[keep] % max(1, n)).tolist())
+    matrix.coefficients.extend(values[keep].tolist())
+    return proto
 
 
-def upper_bound(problem: Problem, time_limit: float = 10.0) -> int:
-    h, w = problem.horizon, problem.weights
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    if lp is None:
-        return trivial_bound(problem)
-    lp.SetTimeLimit(int(time_limit * 1000))
-    y = {}
-    per_appt, per_advisor_day = defaultdict(list), defaultdict(list)
-    coefficients: dict = defaultdict(float)  # the objective, built coefficient by coefficient (see _at_most)
-    offset = 0.0
-    for appt in problem.appointments:
-        options = ([problem.advisor_by_id[appt.pinned.advisor]] if appt.pinned else
-                   [a for a in problem.advisors if a.can_do(appt.kind, appt.skill)])
-        for advisor in options:
-            days = {h.day_of(appt.pinned.start)} if appt.pinned else fit_days(problem, appt, advisor)
-            for d in days:
-                var = lp.NumVar(0, 1, "")
-                y[(appt.id, advisor.id, d)] = var
-                per_appt[appt.id].append(var)
-                per_advisor_day[(advisor.id, d)].append((appt, var))
-        if appt.pinned:
-            _at_most(lp, [(v, 1) for v in per_appt[appt.id]], 1, lower=1)
-        elif per_appt[appt.id]:
-            _at_most(lp, [(v, 1) for v in per_appt[appt.id]], 1)
-
-    for appt in problem.appointments:
-        for v in per_appt[appt.id]:
-            coefficients[v] += w.assigned
-
-    # Advisor-day capacity: appointment slots plus protected slots fit in the day's availability.
-    protected_slots = {}
-    for advisor in problem.advisors:
-        groups = day_groups(problem, advisor)  # each day its own group unless availability crosses midnight
-        by_day = defaultdict(int)
-        blockable = defaultdict(int)
-        for avail in advisor.availability:
-            by_day[groups[h.day_of(avail.start)]] += avail.length
-            if avail.length >= h.protected_block_slots:
-                blockable[groups[h.day_of(avail.start)]] += avail.length
-        grouped_items = defaultdict(list)
-        for d in range(h.days):
-            items = per_advisor_day.get((advisor.id, d), [])
-            grouped_items[groups[d]] += items
-            if items and advisor.max_appointments_per_day is not None:
-                _at_most(lp, [(var, 1) for _, var in items], advisor.max_appointments_per_day)
-            if items:
-                _time_of_day_rows(problem, lp, advisor, d, items)
-        kept_terms = []
-        for d in sorted(set(groups.values())):
-            items = grouped_items[d]
-            prot = lp.NumVar(0, blockable[d], "") if advisor.protected_minutes > 0 and blockable[d] else None
-            if prot is not None:
-                protected_slots[(advisor.id, d)] = prot
-                kept_terms.append(prot)
-            load = [(var, appt.duration) for appt, var in items] + ([(prot, 1)] if prot is not None else [])
-            if load:
-                _at_most(lp, load, by_day[d])
-        if kept_terms:
-            kept = lp.NumVar(0, advisor.protected_minutes, "")
-            _at_most(lp, [(kept, 1)] + [(t, -h.slot_minutes) for t in kept_terms], 0)
-            coefficients[kept] += w.protected
-
-    # Continuity and separation with named advisors; new clients through allocation shares.
-    alloc = {}
-    for client in problem.clients:
-        if client.named_advisor is None and client.need is not None:
-            options = [a for a in problem.advisors if "support" in a.roles and client.need in a.skills]
-            for a in options:
-                alloc[(client.id, a.id)] = lp.NumVar(0, 1, "")
-            if options:
-                _at_most(lp, [(alloc[(client.id, a.id)], 1) for a in options], 1)
-    per_advisor_alloc = defaultdict(list)
-    for (c, v), var in alloc.items():
-        per_advisor_alloc[v].append(var)
-    for v, terms in per_advisor_alloc.items():
-        advisor = problem.advisor_by_id[v]
-        if advisor.max_caseload is not None:
-            _at_most(lp, [(t, 1) for t in terms], max(0, advisor.max_caseload - advisor.caseload))
-    for appt in problem.appointments:
-        client = problem.client_by_id[appt.client]
-        for (a, v, d), var in ((k, y[k]) for k in _keys_of(y, appt.id)):
-            if client.named_advisor is not None and v == client.named_advisor:
-                if appt.kind == "support":
-                    coefficients[var] += w.continuity * client.complexity
-                else:
-                    coefficients[var] -= w.separation
-        if client.named_advisor is None and appt.kind == "support":
-            for v in {k[1] for k in _keys_of(y, appt.id)}:
-                if (client.id, v) in alloc:
-                    z = lp.NumVar(0, 1, "")
-                    _at_most(lp, [(z, 1), (alloc[(client.id, v)], -1)], 0)
-                    _at_most(lp, [(z, 1)] + [(y[k], -1) for k in _keys_of(y, appt.id) if k[1] == v], 0)
-                    coefficients[z] += w.continuity * client.complexity
-
-    # Disruption: a previous placement is kept only if its appointment stays with that advisor that day.
-    for appt_id, before in problem.previous.items():
-        day = h.day_of(before.start)
-        var = y.get((appt_id, before.advisor, day))
-        offset -= w.disruption
-        if var is not None:
-            kept = lp.NumVar(0, 1, "")
-            _at_most(lp, [(kept, 1), (var, -1)], 0)
-            coefficients[kept] += w.disruption
-
-    objective = lp.Objective()
-    for var, c in coefficients.items():
-        if c:
-            objective.SetCoefficient(var, c)
-    objective.SetOffset(offset)
-    objective.SetMaximization()
-    status = lp.Solve()
-    if status != pywraplp.Solver.OPTIMAL:
-        return trivial_bound(problem)
-    value = lp.Objective().Value()
-    # Round down, after allowing for the LP's floating-point tolerance.
-    return min(trivial_bound(problem), int(math.floor(value + 1e-6 * max(1.0, abs(value)))))
+def _init_args():
+    return mathopt.StreamableSolverInitArguments().to_proto()
 
 
-def _at_most(lp, terms, upper, lower=None) -> None:
-    """lower <= sum(coef * var) <= upper, set coefficient by coefficient: the natural `lp.Add(sum(...))`
-    spent most of the bound's time building expressions (27 s of 38 s on a 60-clinician week)."""
-    row = lp.Constraint(-lp.infinity() if lower is None else lower, upper)
-    for var, coef in terms:
-        row.SetCoefficient(var, row.GetCoefficient(var) + coef)
+def _model_params():
+    return mathopt.ModelSolveParameters().to_proto()
 
 
-_key_cache: dict = {}
-
-
-def _keys_of(y: dict, appt_id: str):
-    """The y keys of one appointment (index built once per y dict)."""
-    index = _key_cache.get(id(y))
-    if index is None or index[0] is not y:
-        grouped = defaultdict(list)
-        for key in y:
-            grouped[key[0]].append(key)
-        index = (y, grouped)
-        _key_cache.clear()
-        _key_cache[id(y)] = index
-    return index[1].get(appt_id, [])
+def _callback_registration():
+    return mathopt.CallbackRegistration().to_proto()

@@ -1,8 +1,10 @@
 """The LP upper bound: never below the score of any valid plan (so never below the solver's)."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from scheduler import bound_model
 from scheduler.baselines import earliest, named_first
 from scheduler.bound import trivial_bound, upper_bound
 from scheduler.check import check_solution
@@ -96,3 +98,63 @@ def test_appointments_that_all_want_the_same_hour_share_that_hour():
                              "windows": [{"start": "2026-11-23T09:00", "end": "2026-11-23T10:00"}]}
                             for i in range(3)]}
     assert upper_bound(parse_problem(doc)) == 10000 + 100
+
+
+# --- The aggregated relaxation, its dual bound and column generation (bound_model, bound) ---------
+
+def _plans(doc: dict) -> list[dict]:
+    return [named_first(doc), earliest(doc), solve_in_process(doc, time_limit=1, workers=1, deterministic=True,
+                                                              strategy="lns")]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bound_is_at_least_every_plan_on_varied_weeks(seed):
+    """Varied weeks (new clients, policing, protected time, daily limits): the LP bound, the bound of
+    the first column-generation round alone, and any random prices all bound every valid plan."""
+    from varied_weeks import varied_week
+
+    doc = varied_week(seed, advisors=4)
+    problem = parse_problem(doc)
+    scores = []
+    for plan in _plans(doc):
+        result = check_solution(problem, plan)
+        assert result.ok, result.violations
+        scores.append(result.score)
+    full = upper_bound(problem)
+    first_round = upper_bound(problem, max_rounds=1)
+    assert max(scores) <= full <= first_round <= trivial_bound(problem)
+    relax = bound_model.build(problem)
+    rng = np.random.default_rng(seed)
+    for scale in (1.0, 100.0, 10000.0):
+        assert relax.dual_bound(rng.random(len(relax.b)) * scale) >= max(scores)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_bound_is_at_least_cp_sat_optimum_on_tiny_weeks(seed):
+    """CP-SAT's whole-week model solves tiny weeks to optimality; the relaxation must not cut it off."""
+    import random
+
+    from tiny import tiny_week
+
+    doc = tiny_week(random.Random(2000 + seed), appointments=(3, 6))
+    solution = solve_in_process(doc, time_limit=5, workers=1, deterministic=True, strategy="full")
+    assert solution["status"] == "optimal"
+    assert upper_bound(parse_problem(doc)) >= solution["score"]
+
+
+def test_prices_of_zero_give_every_column_at_its_bound():
+    """Weak duality by hand: with no prices the bound is every column at its upper bound."""
+    doc = {"format": "caseload-problem/1", "horizon": {"start": "2026-11-23", "days": 1, "slot_minutes": 15},
+           "advisors": [{"id": "a1", "skills": ["debt"], "roles": ["support"],
+                         "availability": [{"start": "2026-11-23T09:00", "end": "2026-11-23T10:00"}]}],
+           "clients": [{"id": "c1", "named_advisor": "a1", "need": "debt"}],
+           "appointments": [{"id": f"p{i}", "client": "c1", "kind": "support", "skill": "debt",
+                             "duration_minutes": 60,
+                             "windows": [{"start": "2026-11-23T09:00", "end": "2026-11-23T10:00"}]}
+                            for i in range(2)]}
+    problem = parse_problem(doc)
+    relax = bound_model.build(problem)
+    # Two alike appointments of a named client: one class; each has its own named-advisor column.
+    assert sorted(relax.c.tolist()) == [10000.0, 10100.0, 10100.0]
+    assert relax.dual_bound(np.zeros(len(relax.b))) == pytest.approx(10000 * 2 + 10100 * 2, abs=1e-3)
+    assert upper_bound(problem) == 10100  # one hour, one appointment
