@@ -8,7 +8,8 @@ outside family (the UHHC home-care days in benchdata/uhhc, scheduler.uhhc). For 
   appointments, the MIP peer (HiGHS) — for the bound it proves cheaply there; on larger weeks it is
   left out because it costs a whole time limit and proves nothing in it;
 - every plan re-checked by the independent checker (`valid`, and the score used below is the checker's);
-- bound: the tightest (lowest) proven upper bound of the planner and the MIP peer;
+- bound: the tightest (lowest) proven upper bound of the bound peer (scheduler.bound's LP, run after the
+  planner with its own time), the planner and the MIP peer — the week's property, not the planner's;
 - ratio to each desk plan, gap = (bound − planner) / bound, and
   closed = (planner − best desk) / (bound − best desk) (closed_share has the edge cases);
 - continuity by client complexity (support appointments of clients with a named advisor, kept with that
@@ -247,6 +248,29 @@ def _plan_row(problem, sol: dict | None, seconds=None) -> dict | None:
             "violations": check.violations[:3]}
 
 
+BOUND_PEER = "lp"
+
+
+def bound_peer(problem, time_limit: float) -> dict:
+    """The week's own proven bound, apart from any planner: scheduler.bound's aggregated LP with up to
+    `time_limit` seconds, run after the planner so they never share the CPU. {"bound": points or None,
+    "seconds", "proved": "lp-dual" or "trivial", "rounds"}; a failure is a None bound, not a lost bench."""
+    from scheduler.bound import upper_bound
+
+    began, stats = time.perf_counter(), {}
+    try:
+        value = upper_bound(problem, time_limit=time_limit, stats=stats)
+    except Exception:  # noqa: BLE001 - the other proven bounds still stand
+        value = None
+    return {"bound": value, "seconds": round(time.perf_counter() - began, 2), "proved": stats.get("proved"),
+            "rounds": stats.get("rounds")}
+
+
+def _bound_from(proven: dict, bound) -> str:
+    """Who proved the week's bound: the names whose bound is the lowest (`lp`: the bound peer)."""
+    return "–" if bound is None else " = ".join(sorted(n for n, v in proven.items() if v == bound))
+
+
 def bench_week(spec: dict, time_limit: float, workers: int, mip_max_appointments: int, replan: bool = False,
                log=print) -> dict:
     """One week of the sample: desks, MIP peer (small weeks), planner; the figures of the module docstring."""
@@ -270,14 +294,18 @@ def bench_week(spec: dict, time_limit: float, workers: int, mip_max_appointments
         log(f"  {label}: planner failed: {err}")
         ours = None
     rows[PLANNER] = _plan_row(problem, ours, round(time.perf_counter() - began, 2))
-    bounds = [r["claimed_bound"] for n, r in rows.items() if r and r["valid"] and r.get("claimed_bound") is not None
-              and n not in DESKS]
-    bound = min(bounds) if bounds else None
+    proven = {n: r["claimed_bound"] for n, r in rows.items() if r and r["valid"] and r.get("claimed_bound") is not None
+              and n not in DESKS}
+    lp = bound_peer(problem, time_limit)
+    if lp["bound"] is not None:
+        proven[BOUND_PEER] = lp["bound"]
+    bound = min(proven.values()) if proven else None
     desks = {n: rows[n]["score"] for n in DESKS if rows[n] and rows[n]["valid"]}
     best_desk = max(desks.values()) if desks else None
     week = {"label": label, "family": spec["family"], "advisors": len(problem.advisors),
             "appointments": len(problem.appointments), "spec": spec, "generator": doc.get("generator"),
-            "bound": bound, "best_desk": best_desk, "rows": rows, "planner": rows[PLANNER]}
+            "bound": bound, "bounds": proven, "bound_from": _bound_from(proven, bound), "bound_peer": lp,
+            "best_desk": best_desk, "rows": rows, "planner": rows[PLANNER]}
     p = rows[PLANNER]
     if p is not None:
         week["gap"] = gap_of(p["score"], bound)
@@ -339,10 +367,15 @@ def render(weeks: list[dict], settings: dict) -> str:
         "preferred caregiver = named advisor, travel ignored).",
         "",
         "**Figures.** Every plan is re-checked by the independent checker and scored by it. `bound`: the "
-        "tightest proven upper bound (the planner's; also HiGHS's on weeks of ≤ "
-        f"{settings['mip_max_appointments']} appointments — on bigger weeks the MIP peer is left out: it costs a "
-        "whole time limit per week, and in the earlier 60 s runs it found no plan, or one far below the desk's, on "
-        "most weeks above 1,000 appointments). `gap` = (bound − planner) / bound. "
+        "tightest (lowest) proven upper bound on the week's score, a property of the week, not of the planner: the "
+        "minimum of the bound peer's (`lp`: scheduler/bound.py's aggregated LP relaxation, solved by HiGHS with "
+        "column generation after the planner has finished, with the same time limit, and proven by weak duality "
+        "from its dual prices — valid even when stopped early), the planner's own reported bound (`planner`), and "
+        "HiGHS's MIP bound on weeks of ≤ "
+        f"{settings['mip_max_appointments']} appointments (`mip-highs`; on bigger weeks the MIP peer is left out: "
+        "it costs a whole time limit per week, and in the earlier 60 s runs it found no plan, or one far below the "
+        "desk's, on most weeks above 1,000 appointments). `from` names whose bound it is. "
+        "`gap` = (bound − planner) / bound. "
         "**closed** = (planner − best desk) / (bound − best desk): the share of the better desk plan's distance "
         "to the bound that the planner closed (negative: below the desk). `÷ earliest`, `÷ named-first`: the "
         "planner's score over each desk plan's. Continuity c1 / c2 / c3: share of support appointments of "
@@ -379,21 +412,22 @@ def render(weeks: list[dict], settings: dict) -> str:
     weeks = sorted(weeks, key=lambda w: (w["family"] == OUTSIDE, w["advisors"] if w["family"] != OUTSIDE else 0,
                                          w["spec"].get("seed", 0), w["advisors"]))
     lines += ["", "## Every week", "",
-              "| week | advisors | appts | valid | planner | ÷ earliest | ÷ named-first | bound | gap | closed | "
+              "| week | advisors | appts | valid | planner | ÷ earliest | ÷ named-first | bound | from | gap | closed | "
               "fill | continuity c1 / c2 / c3 | desk c1 / c2 / c3 | protected | s | peak MB |",
-              "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|"]
+              "|---|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---|---|---:|---:|---:|"]
     for w in weeks:
         p, desk = w["planner"], w["rows"].get("named-first")
         if p is None:
             lines.append(f"| {w['label']} | {w['advisors']} | {w['appointments']} | **no plan** | | | | "
-                         f"{w['bound'] or '–'} | | | | | | | | |")
+                         f"{w['bound'] or '–'} | {w.get('bound_from', '–')} | | | | | | | | |")
             continue
         valid = "yes" if p["valid"] else f"**NO** ({'; '.join(p['violations'])})"
         flag = " (**bound below a valid score**)" if w.get("bound_broken") else ""
         lines.append(
             f"| {w['label']} | {w['advisors']} | {w['appointments']} | {valid} | {p['score']} | "
             f"{_num(w['ratio'].get('earliest'), 4)} | {_num(w['ratio'].get('named-first'), 4)} | "
-            f"{w['bound'] if w['bound'] is not None else '–'}{flag} | {_pct(w['gap'], 2)} | {_pct(w['closed'])} | "
+            f"{w['bound'] if w['bound'] is not None else '–'}{flag} | {w.get('bound_from', '–')} | "
+            f"{_pct(w['gap'], 2)} | {_pct(w['closed'])} | "
             f"{_num(p['figures'].get('fill'))} | {_cont(p['by_complexity'])} | "
             f"{_cont(desk['by_complexity']) if desk else '–'} | {_num(p['figures'].get('protected'), 2)} | "
             f"{_num(p['seconds'], 1)} | {_num(p['memory'], 0)} |")

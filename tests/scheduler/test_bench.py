@@ -109,3 +109,8 @@ def test_a_tiny_run_writes_the_planner_sections_and_keeps_the_others(tmp_path):
     assert data["offers"] == {"kept": True} and len(data["planner"]) == 2
     assert data["planner_summary"]["2 advisors"]["weeks"] == 2
     assert data["planner"][0]["generator"]["parameters"]["load"] >= 0.6
+    for week in weeks:  # the bound is the week's: the bound peer's LP bound joins the planner's, lowest wins
+        assert week["bound_peer"]["bound"] is not None and week["bounds"]["lp"] == week["bound_peer"]["bound"]
+        assert week["bound"] == min(week["bounds"].values()) >= week["planner"]["score"]
+        assert week["bound_from"] in text and not week["bound_broken"]
+    assert "| bound | from |" in text and "the bound peer's (`lp`" in text
