@@ -11,6 +11,7 @@ from caseload.models import Plan
 from caseload.services.desk import attendance, booking, cancelling
 from caseload.services.desk import offers as desk_offers
 from caseload.services.planning.boundary import apply_solution
+from caseload.services.rota import requests as rota_requests
 from caseload.services.planning.problem import advisor_sid, local_naive, request_sid
 from scheduler import check_solution
 from scheduler.model import TIME_FORMAT
@@ -105,3 +106,20 @@ def test_an_appointment_broken_by_an_absence_stays_in_the_versions_until_rebooke
     assert (request_sid(item.request_id), advisor_sid(absent.id)) in {
         (a["appointment"], a["advisor"]) for a in v2.solution["assignments"]}
     assert abs((kept.ends_at - kept.starts_at) - timedelta(minutes=item.request.duration_minutes)) < timedelta(seconds=1)
+
+
+def test_a_request_deleted_from_the_published_week_does_not_stop_the_next_booking(demo_app):
+    """Its row lost its request (ON DELETE SET NULL): the next version leaves it out instead of failing."""
+    v1 = d.publish_week()
+    north, leader = m.team("north"), m.user("leader")
+    gone = next(i for i in sorted(v1.items, key=lambda i: i.id) if i.advisor_id is not None and i.request is not None)
+    gone_id = gone.request_id
+    rota_requests.remove_request(gone.request, leader)
+    client = m.client_of("advisor1")
+    offer = desk_offers.offers(north, d.ask(client))[0]
+    booking.book(north, d.ask(client), offer.advisor.id, offer.local, leader)
+    v2 = d.current()
+    assert v2.published_version == 2
+    assert_one_source_of_truth(v2)
+    assert request_sid(gone_id) not in {a["id"] for a in v2.problem["appointments"]}
+    assert all(i.request_id is not None for i in v2.items)

@@ -5,7 +5,8 @@ version (a new `plans` row), so the advisor's week and calendar feed show it at 
 publishes a draft made before it is told the week moved on. The new version is the published plan's own
 documents (problem, solution) with the booking added or the appointments taken out, re-scored by the
 planner's checker; its rows are rebuilt from them by planning.boundary.apply_solution, the one way from a
-solution to plan rows, so a published version, like a draft, has one source of truth.
+solution to plan rows, so a published version, like a draft, has one source of truth. A request deleted
+since (its row lost its request) is left out of the new version.
 
 The version checks the old plan row's version and the unique (team, week, published_version), so even a
 publish racing a booking cannot lose either (the caller holds the team's lock and commits).
@@ -53,9 +54,11 @@ def without(request: AppointmentRequest, by) -> Plan | None:
 
 
 def _documents(plan: Plan, drop: set[int]) -> tuple[dict, dict]:
-    """Copies of the plan's problem and solution without the `drop` requests."""
-    gone = {request_sid(r) for r in drop}
+    """Copies of the plan's problem and solution without the `drop` requests, nor those deleted since (their
+    rows lost their request) or never in its rows."""
+    held = {i.request_id for i in plan.items if i.request_id is not None}
     problem, solution = copy.deepcopy(plan.problem), copy.deepcopy(plan.solution)
+    gone = {request_sid(r) for r in drop} | {a["id"] for a in problem["appointments"] if db_id(a["id"]) not in held}
     problem["appointments"] = [a for a in problem["appointments"] if a["id"] not in gone]
     if problem.get("previous"):
         problem["previous"] = [p for p in problem["previous"] if p["appointment"] not in gone]
@@ -74,8 +77,8 @@ def publish_version(current: Plan, by, problem: dict, solution: dict) -> Plan:
     solution.update(status="feasible", score=result.score, bound=None, figures=result.figures, terms=result.terms)
     in_problem = {db_id(a["id"]) for a in problem["appointments"]}
     dropped = {db_id(a["id"]) for a in current.problem["appointments"]} - in_problem
-    skipped = {i.request_id: i.unassigned_reason for i in current.items
-               if i.request_id not in in_problem and i.request_id not in dropped}
+    skipped = {i.request_id: i.unassigned_reason for i in current.items  # a deleted request's row goes
+               if i.request_id is not None and i.request_id not in in_problem and i.request_id not in dropped}
     top = db.session.scalar(select(func.max(Plan.published_version)).where(
         Plan.team_id == current.team_id, Plan.week_start == current.week_start)) or 0
     current.status = "superseded"
