@@ -308,40 +308,44 @@ def _time_of_day_rows(advisor, lp: _Builder, cat, sel) -> None:
 
 
 def _allocation_rows(problem: Problem, grid: _Grid, lp: _Builder, cat, new_support_cols) -> None:
-    """New clients: allocation shares within caseload room, and continuity through per-advisor pools."""
+    """New clients: a share s[c, v] ∈ [0, 1] of client c allocated to advisor v *and earning* — it earns
+    n_cv · continuity · complexity, n_cv being c's support appointments v may take. Per client the shares
+    sum to at most 1, per advisor to at most its caseload room, and Σ_c n_cv · s[c, v] is at most the new
+    clients' support appointments placed with v. A plan maps onto it with s = (c's appointments kept with
+    its allocated advisor v) / n_cv. (The same LP as allocation shares a and h ≤ n · a, without a.)"""
     w = problem.weights
     support_of = defaultdict(list)
     for a in problem.appointments:
         if a.kind == "support":
             support_of[a.client].append(a)
-    pool = defaultdict(list)  # advisor idx -> h columns
-    alloc_of = defaultdict(list)
+    pool = defaultdict(lambda: ([], []))  # advisor idx -> (share columns, their n)
     for client in problem.clients:
         if client.named_advisor is not None or client.need is None or not support_of[client.id]:
             continue
-        options = [i for i, v in enumerate(grid.advisors) if "support" in v.roles and client.need in v.skills]
-        allocs = lp.columns(np.ones(len(options)), np.zeros(len(options))) if options else np.zeros(0, np.int64)
-        if len(options):
-            lp.row(allocs, 1.0, 1)
-        for i, alloc in zip(options, allocs.tolist()):
-            alloc_of[i].append(alloc)
-            n = sum(1 for a in support_of[client.id] if grid.advisors[i].can_do("support", a.skill))
-            if n:
-                z = lp.columns([n], [w.continuity * client.complexity])
-                lp.row(np.array([z[0], alloc]), np.array([1.0, -float(n)]), 0)
-                pool[i].append(z[0])
-    for i, allocs in alloc_of.items():
+        options, counts = [], []
+        for i, v in enumerate(grid.advisors):
+            n = sum(1 for a in support_of[client.id] if v.can_do("support", a.skill))
+            if n and "support" in v.roles and client.need in v.skills:
+                options.append(i)
+                counts.append(n)
+        if not options:
+            continue
+        shares = lp.columns(np.ones(len(options)), np.array(counts) * float(w.continuity * client.complexity))
+        lp.row(shares, 1.0, 1)
+        for i, share, n in zip(options, shares.tolist(), counts):
+            pool[i][0].append(share)
+            pool[i][1].append(n)
+    is_new = np.zeros(len(lp.ub), dtype=bool)
+    is_new[new_support_cols] = True
+    mask = is_new[cat["cols"]]
+    new_cols, new_adv = cat["cols"][mask], cat["adv"][mask]
+    for i, (shares, counts) in pool.items():
         advisor = grid.advisors[i]
         if advisor.max_caseload is not None:
-            lp.row(np.array(allocs), 1.0, max(0, advisor.max_caseload - advisor.caseload))
-    if pool:
-        is_new = np.zeros(len(lp.ub), dtype=bool)
-        is_new[new_support_cols] = True
-        mask = is_new[cat["cols"]]
-        new_cols, new_adv = cat["cols"][mask], cat["adv"][mask]
-        for i, zs in pool.items():
-            placed = new_cols[new_adv == i]
-            lp.row(np.concatenate([np.array(zs), placed]), np.concatenate([np.ones(len(zs)), -np.ones(len(placed))]), 0)
+            lp.row(np.array(shares), 1.0, max(0, advisor.max_caseload - advisor.caseload))
+        placed = new_cols[new_adv == i]
+        lp.row(np.concatenate([np.array(shares), placed]),
+               np.concatenate([np.array(counts, dtype=float), -np.ones(len(placed))]), 0)
 
 
 def _day_groups(problem: Problem, advisor) -> dict[int, int]:
