@@ -27,6 +27,8 @@ from scheduler.model import Problem
 
 # Most distinct occupied spans of one advisor-day that get a time-of-day row (see _time_of_day_rows).
 MAX_SPANS = 120
+# Up to this many distinct spans, the time-of-day rows try every [L, H) between them, not only the spans.
+PAIR_SPANS = 40
 _FAR = 1 << 40
 
 
@@ -285,8 +287,10 @@ def _day_rows(problem: Problem, grid: _Grid, lp: _Builder, cat) -> None:
 
 def _time_of_day_rows(advisor, lp: _Builder, cat, sel) -> None:
     """Rows that remember the time of day: the placements an advisor takes on one day that can only lie
-    inside [L, H) share its available slots in [L, H) (disjoint slots in every plan). Added for the
-    MAX_SPANS narrowest distinct spans whose possible demand exceeds those slots."""
+    inside [L, H) share its available slots in [L, H) (disjoint slots in every plan). Candidates: every
+    [L, H) from one span's start to another's end when the day has at most PAIR_SPANS distinct spans,
+    else the MAX_SPANS narrowest spans; of those whose possible demand exceeds the slots, the MAX_SPANS
+    that exceed them most get a row."""
     sel = sel[~cat["whole"][sel]]
     if not len(sel):
         return
@@ -295,14 +299,21 @@ def _time_of_day_rows(advisor, lp: _Builder, cat, sel) -> None:
     inverse = inverse.reshape(-1)
     ub = cat["ub"][sel]
     demand = np.bincount(inverse, weights=cat["dur"][sel] * ub, minlength=len(spans))
-    cand = spans[np.argsort(spans[:, 1] - spans[:, 0], kind="stable")[:MAX_SPANS]]
+    if len(spans) <= PAIR_SPANS:  # few spans: every [L, H) from one span's start to another's end
+        lows, highs = np.meshgrid(np.unique(spans[:, 0]), np.unique(spans[:, 1]), indexing="ij")
+        cand = np.stack([lows.ravel(), highs.ravel()], axis=1)
+        cand = cand[cand[:, 1] > cand[:, 0]]
+    else:
+        cand = spans[np.argsort(spans[:, 1] - spans[:, 0], kind="stable")[:MAX_SPANS]]
     inside = (spans[None, :, 0] >= cand[:, 0, None]) & (spans[None, :, 1] <= cand[:, 1, None])
     starts = np.array([a.start for a in advisor.availability])
     ends = np.array([a.end for a in advisor.availability])
     capacity = np.maximum(0, np.minimum(ends[None, :], cand[:, 1, None]) - np.maximum(starts[None, :], cand[:, 0, None])).sum(axis=1)
-    binding = np.nonzero(inside.astype(float) @ demand > capacity)[0]
+    excess = inside.astype(float) @ demand - capacity
+    binding = np.nonzero(excess > 0)[0]
     if not len(binding):
         return
+    binding = binding[np.argsort(-excess[binding], kind="stable")[:MAX_SPANS]]  # the rows that cut most
     local, pos = np.nonzero(inside[binding][:, inverse])
     lp.rows_block(local, cat["cols"][sel][pos], cat["dur"][sel][pos].astype(float), capacity[binding])
 

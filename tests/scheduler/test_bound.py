@@ -158,3 +158,18 @@ def test_prices_of_zero_give_every_column_at_its_bound():
     assert sorted(relax.c.tolist()) == [10000.0, 10100.0, 10100.0]
     assert relax.dual_bound(np.zeros(len(relax.b))) == pytest.approx(10000 * 2 + 10100 * 2, abs=1e-3)
     assert upper_bound(problem) == 10100  # one hour, one appointment
+
+
+def test_overlapping_short_windows_share_their_union():
+    """09:00-10:00 and 09:30-10:30, an hour each, on one advisor's day: only one fits. Neither window
+    holds both, so only a time-of-day row over their union [09:00, 10:30) (90 minutes for 120 minutes
+    of demand) stops the relaxation placing both: at most 1.5 appointments."""
+    doc = {"format": "caseload-problem/1", "horizon": {"start": "2026-11-23", "days": 1, "slot_minutes": 15},
+           "advisors": [{"id": "a1", "skills": ["debt"], "roles": ["support"],
+                         "availability": [{"start": "2026-11-23T09:00", "end": "2026-11-23T17:00"}]}],
+           "clients": [{"id": f"c{i}", "named_advisor": "a1", "need": "debt"} for i in range(2)],
+           "appointments": [{"id": f"p{i}", "client": f"c{i}", "kind": "support", "skill": "debt",
+                             "duration_minutes": 60,
+                             "windows": [{"start": f"2026-11-23T{start}", "end": f"2026-11-23T{end}"}]}
+                            for i, (start, end) in enumerate([("09:00", "10:00"), ("09:30", "10:30")])]}
+    assert 10100 <= upper_bound(parse_problem(doc)) <= 15150
