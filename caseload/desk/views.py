@@ -19,8 +19,8 @@ from caseload.auth.access import can_manage_team, role_required
 from caseload.desk.blueprint import bp
 from caseload.desk.forms import TYPE_NONE, AskForm, AttendanceForm, BookForm, CancelForm
 from caseload.extensions import db
-from caseload.localtime import this_week_start, to_local
-from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team, utcnow
+from caseload.localtime import this_week_start
+from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team
 from caseload.page_helpers import week_or_404
 from caseload.security import MAX_ID
 from caseload.services.desk import asks
@@ -354,10 +354,7 @@ def broken(team_id, week):
 def _rebook_url(row, week_start) -> str:
     """One click to the offers for moving a broken appointment: any time from its day (or today) to Friday,
     with its own advisor's offers first (desk_offers.offers puts them first for a rebooking)."""
-    first = max(row.start.date(), to_local(utcnow(), row.request.team.timezone).date())
-    days = [d for d in (week_start + timedelta(days=k) for k in range(5)) if d >= first]
-    windows = "\n".join(f"{d.isoformat()} 00:00-24:00" for d in days) or "\n".join(
-        f"{(week_start + timedelta(days=k)).isoformat()} 00:00-24:00" for k in range(5))
+    windows = desk_offers.rebook_windows(row.request, row.start.date(), week_start)
     return url_for("desk.offers", client_id=row.request.client_id, type=row.request.type_id,
                    week=week_start.isoformat(), windows=windows, replacing=row.request.id)
 

@@ -105,8 +105,9 @@ def qualified(team: Team, ask: Ask) -> list[Advisor]:
             if ask.type.kind in a.roles and skill is not None and skill.code in a.skill_codes]
 
 
-def check_ask(team: Team, ask: Ask) -> None:
-    """Refuse what cannot be booked, naming the field: client, type, purpose, windows."""
+def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
+    """Refuse what cannot be booked at `now` (default: the clock), naming the field: client, type,
+    purpose, windows."""
     if ask.client is None or ask.client.team_id != team.id or ask.client.erased_at is not None:
         raise BookingError("That client is not in this team.", "client")
     if ask.type is None or not ask.type.active:
@@ -129,7 +130,7 @@ def check_ask(team: Team, ask: Ask) -> None:
     if not ask.windows:
         raise BookingError("Give at least one time the client can come.", "windows")
     lo, hi = horizon_bounds(ask.week_start)
-    now = local_naive(utcnow(), team.timezone)
+    now = local_naive(now or utcnow(), team.timezone)
     need = timedelta(minutes=ask.duration)
     free = [span for a in able for span in availability(a, ask.week_start, team.timezone)]
     for window in ask.windows:

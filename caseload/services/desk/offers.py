@@ -2,13 +2,13 @@
 planner's reasons in a desk's words (names instead of roles, days instead of ids), and why there is none."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from caseload.extensions import db
-from caseload.models import Advisor, Team, utcnow
+from caseload.models import Advisor, AppointmentRequest, Team, utcnow
 from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask
 from caseload.services.desk.desk_week import DeskWeek, booked_item, desk_week, request_doc
-from caseload.services.planning.problem import advisor_sid, db_id, local_naive, utc_of_local
+from caseload.services.planning.problem import advisor_sid, db_id, local_naive, snap_in, utc_of_local
 from scheduler.model import ProblemError, TIME_FORMAT
 
 DEFAULT_COUNT = 5
@@ -64,7 +64,27 @@ def plain_reasons(week: DeskWeek, ask: Ask, doc: dict, advisor: Advisor) -> list
     return out
 
 
-def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int) -> list[Offer]:
+def from_now(request: dict, tz: str, now: datetime | None = None) -> dict:
+    """The request document with its windows cut to start no earlier than the first slot from `now`
+    (default: the clock) in local time; windows wholly past are left out. The engine then ranks only
+    times still to come: cut after ranking, a late-evening rebooking over whole days lost today's
+    best places from its top `count` and showed fewer offers, or none."""
+    here = local_naive(now or utcnow(), tz)
+    cut = snap_in(here, here)[0].strftime(TIME_FORMAT)
+    minutes = timedelta(minutes=request["duration_minutes"])
+    windows = []
+    for w in request["windows"]:
+        start = max(w["start"], cut)  # local wall-clock texts of one form compare as times
+        if datetime.strptime(w["end"], TIME_FORMAT) - datetime.strptime(start, TIME_FORMAT) >= minutes:
+            windows.append({**w, "start": start})
+    return {**request, "windows": windows}
+
+
+def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: datetime | None = None) -> list[Offer]:
+    now = now or utcnow()
+    request = from_now(request, week.team.timezone, now)
+    if not request["windows"]:
+        return []
     try:
         # The engine gives one offer per advisor and day; an advisor booking their own diary filters to
         # themselves, so ask for enough to keep `count` of theirs.
@@ -72,30 +92,53 @@ def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int) -> list[Off
     except ProblemError as err:
         raise BookingError("; ".join(err.errors[:3]), "windows") from None
     tz = week.team.timezone
-    now = local_naive(utcnow(), tz).strftime(TIME_FORMAT)
     out = []
     for doc in answer["offers"]:
-        if doc["start"] < now:
-            continue  # this week's mornings already gone
+        start = datetime.strptime(doc["start"], TIME_FORMAT)
+        starts_at = utc_of_local(start, tz)
+        if starts_at < now:
+            continue  # compared in UTC: on the night clocks go back a local hour happens twice
         advisor = db.session.get(Advisor, db_id(doc["advisor"]))
         if ask.advisor is not None and advisor.id != ask.advisor.id:
             continue
-        start = datetime.strptime(doc["start"], TIME_FORMAT)
-        out.append(Offer(advisor, utc_of_local(start, tz), utc_of_local(start + timedelta(minutes=ask.duration), tz),
+        out.append(Offer(advisor, starts_at, utc_of_local(start + timedelta(minutes=ask.duration), tz),
                          doc["start"], doc["score_delta"], plain_reasons(week, ask, doc, advisor), doc))
     return out[:count]
 
 
-def offers(team: Team, ask: Ask, count: int = DEFAULT_COUNT) -> list[Offer]:
-    """The best `count` places for `ask`, best first (at most one per advisor and day); [] when none.
+def offers(team: Team, ask: Ask, count: int = DEFAULT_COUNT, now: datetime | None = None) -> list[Offer]:
+    """The best `count` places for `ask` from `now` on (default: the clock), best first (at most one per
+    advisor and day); [] when none.
 
     Raises BookingError naming the field for input that cannot be booked."""
-    check_ask(team, ask)
-    found = offers_from(desk_week(team, ask.week_start, ask.client, replaced_id(ask)), ask, request_doc(ask), count)
+    check_ask(team, ask, now)
+    found = offers_from(desk_week(team, ask.week_start, ask.client, replaced_id(ask)), ask, request_doc(ask), count,
+                        now)
     if ask.replacing is not None:  # rebooking: the same advisor first, then the rest as ranked
         same = {ask.replacing.pinned_advisor_id, _old_advisor(ask)} - {None}
         found.sort(key=lambda o: o.advisor.id not in same)
     return found
+
+
+def rebook_windows(request: AppointmentRequest, day: date, week_start: date, now: datetime | None = None) -> str:
+    """The desk's window lines for moving `request` (booked on local `day`): whole days from that day, or
+    today, to Friday; today only from the next slot on, and left out when less than the appointment's
+    length is left before midnight. Days in the team's local time ("2026-12-01 21:45-24:00")."""
+    here = local_naive(now or utcnow(), request.team.timezone)
+    first = max(day, here.date())
+    lines = []
+    for d in (week_start + timedelta(days=k) for k in range(5)):
+        if d < first:
+            continue
+        start = datetime.combine(d, datetime.min.time())
+        if d == here.date():
+            start = snap_in(here, here)[0]
+            if datetime.combine(d + timedelta(days=1), datetime.min.time()) - start < \
+                    timedelta(minutes=request.duration_minutes):
+                continue
+        lines.append(f"{d.isoformat()} {start:%H:%M}-24:00")
+    # A week already over: its days as they are (the desk then says they are past).
+    return "\n".join(lines) or "\n".join(f"{(week_start + timedelta(days=k)).isoformat()} 00:00-24:00" for k in range(5))
 
 
 def replaced_id(ask: Ask) -> int | None:
@@ -107,9 +150,12 @@ def _old_advisor(ask: Ask) -> int | None:
     return item.advisor_id if item is not None else None
 
 
-def why_none(team: Team, ask: Ask) -> str | None:
-    """Why there is no offer at all (the planner's reason), or None when there are offers."""
-    check_ask(team, ask)
+def why_none(team: Team, ask: Ask, now: datetime | None = None) -> str | None:
+    """Why there is no offer at all from `now` on (the planner's reason), or None when there are offers."""
+    check_ask(team, ask, now)
     week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
-    answer = week.desk.offers(request_doc(ask), count=1)
+    request = from_now(request_doc(ask), team.timezone, now)
+    if not request["windows"]:
+        return "Every time given has passed."
+    answer = week.desk.offers(request, count=1)
     return None if answer["offers"] else (answer["unplaceable"] or {}).get("reason")
