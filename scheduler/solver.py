@@ -182,16 +182,16 @@ def solve_in_process(problem, time_limit: float = 60.0, workers: int = 2, determ
     began = time.perf_counter()
     budget = Budget.for_limit(time_limit, deterministic, began)
     explain.raise_for_clashing_pins(problem)
+    use_full, use_lns = _phases(problem, strategy, time_limit)
+    # On a big week the LP takes seconds (120 advisors: 2-4 CPU s alone, 20 s wall beside a 2-worker
+    # search on 2 cores), so it runs beside the start phase and the search (HiGHS releases the GIL) and
+    # the trivial bound is reported until it is done.
+    lp_bound = _BoundInBackground(problem, began + time_limit) if use_lns else None
     plan = _best_start(problem, hint, budget.part(START_SHARE))
     start = lns.Plan(problem, plan.assignments, plan.allocations, plan.protected)
-    use_full, use_lns = _phases(problem, strategy, time_limit)
     if not use_lns:
         bound = relaxation.upper_bound(problem, time_limit=min(10.0, max(1.0, time_limit / 6)))
-        lp_bound = None
     else:
-        # On a big week the LP takes tens of seconds (60 clinicians: 5 s to build, 14 s for GLOP), so
-        # it runs beside the search (GLOP releases the GIL) and reports the trivial bound until done.
-        lp_bound = _BoundInBackground(problem, began + time_limit)
         bound = relaxation.trivial_bound(problem)
     cp_bound = None
 
@@ -284,12 +284,15 @@ class _Stop(Exception):
 
 
 class _BoundInBackground:
-    """The LP bound computed in a thread; value() is None until it is ready."""
+    """The LP bound (scheduler.bound) computed in a thread; value() is None until it is ready. It only
+    feeds the reported bound and the "optimal" status, never a search decision (deterministic mode).
+    It may use nearly all the time left: every column-generation round it finishes proves a bound, and
+    the solve waits for it only until its own deadline."""
 
     def __init__(self, problem: Problem, deadline: float):
         self._value = None
         left = deadline - time.perf_counter()
-        self._thread = threading.Thread(target=self._run, args=(problem, max(1.0, 0.6 * left)), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(problem, max(1.0, 0.9 * left)), daemon=True)
         self._thread.start()
 
     def _run(self, problem: Problem, seconds: float) -> None:
