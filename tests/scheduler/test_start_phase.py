@@ -39,3 +39,18 @@ def test_with_budget_left_the_repairs_run():
     plan = solver._best_start(problem, None, Budget.for_limit(600))
     assert plan.score() > best_desk
     assert _valid(problem, plan)
+
+
+def test_counting_placements_stops_once_the_answer_is_known():
+    problem = _week()
+    full = solver._placement_count(problem, enough=10**9)
+    assert full > 100
+    partial = solver._placement_count(problem, enough=100)
+    assert 100 <= partial < full
+
+
+def test_the_end_reserve_grows_with_the_week_and_is_capped_by_the_limit():
+    problem = _week()
+    small = solver._end_reserve(problem, 60.0)
+    assert 0 < small == solver.END_RESERVE_PER_1000 * len(problem.appointments) / 1000
+    assert solver._end_reserve(problem, 0.1) == solver.END_RESERVE_SHARE * 0.1
