@@ -274,11 +274,24 @@ def _neighbourhood_search(plan: lns.Plan, budget: Budget, workers: int, report) 
         if report(current):
             raise _Stop
 
+    # Deterministic mode: the search gets all its units and the repairs after it are not charged (they
+    # read no clock, as in the start phase); wall clock: they get the last FINAL_SHARE of the time.
+    search = budget if budget.deterministic else budget.part(1 - FINAL_SHARE)
+    after = Budget(budget.deadline) if budget.deterministic else budget
     try:
-        lns.improve(plan, budget, workers=workers, seed=0, on_improve=on_improve)
+        lns.improve(plan, search, workers=workers, seed=0, on_improve=on_improve)
     except _Stop:
-        pass
+        return plan
+    # The parts (two advisors, a day or two) rarely see a trade by complexity across advisors, and
+    # they open room for plain moves home: measured on the search's final plans, varied 30 s2 +2,610,
+    # varied 60 s4 +965 in 0.1-0.3 s.
+    if not after.expired() and trade.trade_home(plan, after) and not after.expired():
+        repair.bring_home(plan)
     return plan
+
+
+# The search's last share of its budget goes to the greedy trades and moves home (scheduler.trade).
+FINAL_SHARE = 0.05
 
 
 class _Stop(Exception):

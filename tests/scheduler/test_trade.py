@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from scheduler import lns, repair, solver, trade
+from scheduler.budget import Budget
 from scheduler.check import check_solution
 from scheduler.model import Placement
 from scheduler.parse import parse_problem
@@ -66,3 +67,14 @@ def test_the_start_phase_finds_the_trade():
     plan = solver._best_start(problem, None)
     assert plan.assignments["q3"].advisor == "a1" and plan.assignments["q1"].advisor == "a2"
     assert plan.score() == 2 * 10000 + 300
+
+
+def test_the_search_ends_with_the_trades():
+    problem = parse_problem(_week())
+    at = problem.horizon.to_slot
+    plan = lns.Plan(problem, {"q1": Placement("a1", at("2026-11-23T09:00")),
+                              "q3": Placement("a2", at("2026-11-23T09:00"))}, {}, [])
+    no_parts = Budget(time.perf_counter() + 60, units=0.0)  # deterministic, no units: no part is solved
+    plan = solver._neighbourhood_search(plan, no_parts, 1, report=lambda current: False)
+    assert plan.assignments["q3"].advisor == "a1" and plan.score() == 2 * 10000 + 300
+    assert _valid(problem, plan)
