@@ -1,18 +1,19 @@
 """The aggregated linear relaxation behind scheduler.bound, built as arrays.
 
 Times inside a day are forgotten: an appointment goes to an (advisor, day) on which it could fit, and
-each advisor-day offers its available slots (shared with protected time) and its daily limit. Every
-valid plan maps onto a feasible point of this LP with the same or a higher objective (penalties the
-relaxation cannot see are dropped, never added), so every dual price vector bounds every plan.
+each advisor-day offers its available slots (shared with protected time) and its daily limit; time-of-day
+rows remember short windows. Every valid plan maps onto a feasible point of this LP with the same or a
+higher objective (penalties the relaxation cannot see are dropped, never added), so by weak duality
+every non-negative price vector bounds every plan (Relaxation.dual_bound).
 
 Aggregation: unpinned appointments with the same kind, skill, duration and windows (and, for policing,
 the same named advisor, whom they must avoid to escape the separation penalty) form one *class*. A
 class gets one column per (advisor, day), an integer count up to the class size with the objective of
-a plain placement; an appointment whose named or previous advisor would earn more (or, for policing,
-lose) keeps its own columns for that advisor. A plan's appointments with a special advisor go to their
-own columns, the rest to their class's; the class row (all of them at most the class size) holds.
-New clients' continuity goes through per-advisor pools: h[c, v] ≤ n_c · alloc[c, v], and the h of one
-advisor at most the new clients' support appointments placed with it.
+a plain placement. An appointment keeps its own columns where it scores differently: with its named
+advisor (continuity, or the separation penalty) and on its previous (advisor, day) (no disruption).
+A plan's appointment placed there goes to its own column, any other to its class's column; the class
+row (all of them at most the class size) holds. New clients' continuity goes through earning shares
+(see _allocation_rows).
 
 All rows are `A x ≤ b` with `0 ≤ x ≤ ub`; the objective is `c · x + offset` (score points).
 """
