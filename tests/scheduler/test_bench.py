@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from scheduler.bench import (closed_share, continuity_by_complexity, gap_of, run_bench, sample, summarise,
-                             targets)
+from scheduler.bench import run_bench, sample
+from scheduler.bench_figures import closed_share, continuity_by_complexity, gap_of, summarise, targets
 from scheduler.bench_offers import KEEP_MARKER, MARKER
 from scheduler.parse import parse_problem
 
