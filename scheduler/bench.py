@@ -219,7 +219,6 @@ def bench_week(spec: dict, time_limit: float, workers: int, mip_max_appointments
     return week
 
 
-
 def run_bench(time_limit: float = 60.0, workers: int = 2, sizes=(10, 30, 60, 120), weeks: int = 20,
               outside: bool = True, out: str = "BENCHMARKS.md", mip_max_appointments: int = 400,
               replan: bool = False, command: str = "python -m scheduler bench", log=print) -> list[dict]:
@@ -239,19 +238,8 @@ def run_bench(time_limit: float = 60.0, workers: int = 2, sizes=(10, 30, 60, 120
     settings = {"command": command, "commit": _commit(), "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
                 "machine": platform.machine(), "time_limit": time_limit, "workers": workers,
                 "mip_max_appointments": mip_max_appointments,
-                "sample": f"{weeks} varied week{'s' if weeks != 1 else ''} at each of {', '.join(map(str, sizes))} "
-                          f"advisors" + (f" and the {len(specs) - weeks * len(sizes)} outside days" if outside else ""),
                 "replan_note": None if replan else previous_replan(before),
                 "load_start": ", ".join(f"{x:.1f}" for x in os.getloadavg())}
-    results = []
-    for i, spec in enumerate(specs, 1):
-        log(f"bench {i}/{len(specs)}: {spec}")
-        results.append(bench_week(spec, time_limit, workers, mip_max_appointments, replan, log=log))
-        settings.update(minutes=(time.perf_counter() - began) / 60,
-                        load=", ".join(f"{x:.1f}" for x in os.getloadavg()))
-        with open(out, "w", encoding="utf-8") as fh:
-            text = render(results, settings)
-            fh.write(text + ("\n" + offer_text if offer_text else ""))
     json_path = out[:-3] + ".json" if out.endswith(".md") else out + ".json"
     try:
         with open(json_path, encoding="utf-8") as fh:
@@ -259,14 +247,42 @@ def run_bench(time_limit: float = 60.0, workers: int = 2, sizes=(10, 30, 60, 120
     except (FileNotFoundError, json.JSONDecodeError):
         stored = {}
     offers = stored.get("offers") if isinstance(stored, dict) else None
-    groups = defaultdict(list)
-    for w in results:
-        groups[group_name(w)].append(w)
-    with open(json_path, "w", encoding="utf-8") as fh:
-        json.dump(_plain({"planner_settings": settings,
-                          "planner_summary": {g: summarise(ws) for g, ws in groups.items()},
-                          "planner": results, **({"offers": offers} if offers else {})}), fh, indent=1)
+    results = []
+    for i, spec in enumerate(specs, 1):
+        log(f"bench {i}/{len(specs)}: {spec}")
+        results.append(bench_week(spec, time_limit, workers, mip_max_appointments, replan, log=log))
+        # Both files are written after every week, and say how much of the sample is in them, so a run
+        # stopped early (a long run on a shared machine) is still a true account of what was measured.
+        settings.update(minutes=(time.perf_counter() - began) / 60, sample=sample_text(results, sizes, len(specs)),
+                        load=", ".join(f"{x:.1f}" for x in os.getloadavg()))
+        with open(out, "w", encoding="utf-8") as fh:
+            text = render(results, settings)
+            fh.write(text + ("\n" + offer_text if offer_text else ""))
+        groups = defaultdict(list)
+        for w in results:
+            groups[group_name(w)].append(w)
+        with open(json_path, "w", encoding="utf-8") as fh:
+            json.dump(_plain({"planner_settings": settings,
+                              "planner_summary": {g: summarise(ws) for g, ws in groups.items()},
+                              "planner": results, **({"offers": offers} if offers else {})}), fh, indent=1)
     return results
+
+
+def sample_text(results: list[dict], sizes, planned: int) -> str:
+    """What of the fixed sample `results` cover, in words: varied weeks per size and the outside days,
+    and "stopped after k of n weeks" when the run has not finished (yet)."""
+    varied = Counter(w["advisors"] for w in results if w["family"] != OUTSIDE)
+    counts = [varied[size] for size in sizes]
+    if len(set(counts)) == 1:
+        text = f"{counts[0]} varied week{'s' if counts[0] != 1 else ''} at each of {', '.join(map(str, sizes))} advisors"
+    else:
+        text = "varied weeks: " + ", ".join(f"{n} at {size} advisors" for size, n in zip(sizes, counts))
+    outside = sum(w["family"] == OUTSIDE for w in results)
+    if outside:
+        text += f" and the {outside} outside days"
+    if len(results) < planned:
+        text += f" (**the run was stopped after {len(results)} of the {planned} planned weeks**)"
+    return text
 
 
 def _plain(value):

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from scheduler.bench import run_bench, sample
+from scheduler.bench import run_bench, sample, sample_text
 from scheduler.bench_figures import closed_share, continuity_by_complexity, gap_of, summarise, targets
 from scheduler.bench_offers import KEEP_MARKER, MARKER
 from scheduler.parse import parse_problem
@@ -114,3 +114,15 @@ def test_a_tiny_run_writes_the_planner_sections_and_keeps_the_others(tmp_path):
         assert week["bound"] == min(week["bounds"].values()) >= week["planner"]["score"]
         assert week["bound_from"] in text and not week["bound_broken"]
     assert "| bound | from |" in text and "the bound peer's (`lp`" in text
+
+
+def test_sample_text_says_what_a_stopped_run_covers():
+    """The bench writes its files after every week: a run stopped early must not claim the whole sample."""
+    def week(advisors):
+        return {"family": "varied", "advisors": advisors}
+    outside = {"family": "uhhc", "advisors": 3}
+    done = [outside, outside, week(10), week(30), week(10), week(30)]
+    assert sample_text(done, (10, 30), planned=6) == "2 varied weeks at each of 10, 30 advisors and the 2 outside days"
+    text = sample_text(done[:5], (10, 30), planned=6)
+    assert text.startswith("varied weeks: 2 at 10 advisors, 1 at 30 advisors and the 2 outside days")
+    assert "stopped after 5 of the 6 planned weeks" in text
