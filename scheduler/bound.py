@@ -1,10 +1,11 @@
 """A proven upper bound on the score from the aggregated relaxation of scheduler.bound_model.
 
-The LP is handed to an LP solver (MathOpt; GLOP's dual simplex by default) as one bulk proto. The
-bound reported is never the solver's word: it is recomputed from the solver's dual prices by weak
-duality (Relaxation.dual_bound), which holds for *any* non-negative prices, so a solve stopped by its
-time limit, or one with floating-point slack, still yields a valid bound — only a looser one. Without
-any prices the trivial "everything perfect" bound stands.
+The LP is handed to an LP solver (MathOpt; HiGHS by default, see METHODS) as one bulk proto, over a
+growing subset of its columns (column_generation). The bound reported is never the solver's word: it
+is recomputed from the solver's dual prices by weak duality (Relaxation.dual_bound), which holds for
+*any* non-negative prices, so a solve stopped by its time limit, or one with floating-point slack,
+still yields a valid bound — only a looser one. Without any prices the trivial "everything perfect"
+bound stands.
 """
 from __future__ import annotations
 

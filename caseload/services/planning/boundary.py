@@ -1,5 +1,6 @@
-"""The web app's one adapter to the planner (`scheduler`): a team's week out as a problem document, a solution
-back into plan rows, and the plan a re-plan keeps to.
+"""The web app's one way between its rows and the planner's documents (`scheduler`): a team's week out as a
+problem document, a solution back into plan rows, and the plan a re-plan keeps to. (Runs, the desk and the
+click-to-move offers call `scheduler` itself with what comes from here.)
 
 - `previous_plan(team, week_start)`: the plan a new planning run keeps to (its appointments are the problem's
   `previous`, so moving them costs `disruption`): the week's published plan, or None.
@@ -9,7 +10,8 @@ back into plan rows, and the plan a re-plan keeps to.
 - `apply_solution(plan, problem, solution, skipped=None)`: the one way back. Sets the plan's documents,
   score, bound and figures and rebuilds its rows (PlanItem per request, ProtectedBlock per block, times
   converted to aware UTC in the team's zone) from the solution document, so the solution is the plan's one
-  source of truth. Planning a draft, moving an appointment in it and the what-if all come through here.
+  source of truth. Planning a draft, moving an appointment in it, the what-if and the booking desk's new
+  published versions (services/desk/versions.py) all come through here.
 - `draft_plan` / `save_plan`: a solver result as a new draft plan (apply_solution on a new row), audited.
 - `where_to_solve()`: the solve's options for the process it runs in (huey's process workers solve in place).
 - `what_if_figures(problem, solution, skipped)`: a solved week's figures and the score terms behind them,
