@@ -26,7 +26,6 @@ import math
 import multiprocessing as mp
 import os
 import platform
-import resource
 import time
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
@@ -36,6 +35,7 @@ from scheduler.bench_figures import (OUTSIDE, closed_share, continuity_by_comple
 from scheduler.bench_report import group_name, percent, previous_replan, render
 from scheduler.check import check_solution
 from scheduler.generate import generate
+from scheduler.memory import peak_memory_mb
 from scheduler.parse import parse_problem
 from scheduler.uhhc import convert, read_instance, vendored
 
@@ -58,7 +58,7 @@ def _run(name: str, problem_doc: dict, options: dict, out) -> None:
 
         doc = BASELINES[name](problem_doc)
     doc["wall_seconds"] = round(time.perf_counter() - began, 2)
-    doc["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    doc["peak_memory_mb"] = peak_memory_mb()
     out.put(doc)
 
 

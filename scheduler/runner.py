@@ -12,7 +12,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue
-import resource
 import time
 
 from scheduler.baselines import desk_plan
@@ -22,6 +21,7 @@ from scheduler.check import check_solution
 from scheduler.document import PLANNER, plan_document
 from scheduler.explain import PinConflict
 from scheduler.model import Problem, ProblemError
+from scheduler.memory import peak_memory_mb
 from scheduler.parse import parse_problem
 
 GRACE_S = 3.0
@@ -84,7 +84,7 @@ def _child(solve_fn, problem_doc, options: dict, out) -> None:
     try:
         doc = solve_fn(problem_doc, progress=report, best_so_far=lambda plan, bound: out.put(best_plan_message(plan, bound)),
                        **options)
-        doc["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        doc["peak_memory_mb"] = peak_memory_mb()
         out.put(("done", doc))
     except ProblemError as err:
         out.put(("problem_error", (type(err).__name__, err.errors)))

@@ -1,6 +1,7 @@
 """The child process: honours the time limit, streams progress, and never hangs or raises on a timeout."""
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import time
 
@@ -12,6 +13,7 @@ from scheduler.explain import PinConflict
 from scheduler.generate import generate
 from scheduler.model import ProblemError
 from scheduler.lns import Plan
+from scheduler.memory import peak_memory_mb
 from scheduler.parse import parse_problem
 from scheduler.runner import GRACE_S, _fallback, best_plan_message, run_in_child
 from scheduler.solver import solve, solve_in_process
@@ -177,3 +179,16 @@ def _running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except OSError:
         return False
+
+
+def test_peak_memory_is_the_childs_own_not_its_parents():
+    """A spawned child's ru_maxrss starts at its parent's peak (Linux keeps it across fork and exec);
+    the bench's memory column must be the planner's own."""
+    ballast = bytearray(400 * 1024 * 1024)  # the parent grows by 400 MB
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    assert peak_memory_mb() > 400
+    with mp.get_context("spawn").Pool(1) as pool:
+        child = pool.apply(peak_memory_mb)
+    del ballast
+    assert child < 300, child
