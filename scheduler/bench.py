@@ -224,7 +224,7 @@ def run_bench(time_limit: float = 60.0, workers: int = 2, sizes=(10, 30, 60, 120
               replan: bool = False, command: str = "python -m scheduler bench", log=print) -> list[dict]:
     """Bench the fixed sample (sample()) and write the planner sections of `out` after every week, so a
     long run is never lost; the offer sections and the kept sections in the file stay as they are."""
-    from scheduler.bench_offers import MARKER, _commit
+    from scheduler.bench_offers import MARKER, _commit, read_stored
 
     began = time.perf_counter()
     try:
@@ -240,13 +240,8 @@ def run_bench(time_limit: float = 60.0, workers: int = 2, sizes=(10, 30, 60, 120
                 "mip_max_appointments": mip_max_appointments,
                 "replan_note": None if replan else previous_replan(before),
                 "load_start": ", ".join(f"{x:.1f}" for x in os.getloadavg())}
-    json_path = out[:-3] + ".json" if out.endswith(".md") else out + ".json"
-    try:
-        with open(json_path, encoding="utf-8") as fh:
-            stored = json.load(fh)
-    except (FileNotFoundError, json.JSONDecodeError):
-        stored = {}
-    offers = stored.get("offers") if isinstance(stored, dict) else None
+    json_path, stored = read_stored(out)
+    offers = stored.get("offers")
     results = []
     for i, spec in enumerate(specs, 1):
         log(f"bench {i}/{len(specs)}: {spec}")

@@ -324,14 +324,7 @@ def write_sections(markdown: str, out: str, data: dict) -> None:
     with open(out, "w", encoding="utf-8") as fh:
         fh.write((planner + "\n\n" if planner else "") + markdown.rstrip("\n") + "\n"
                  + ("\n" + keep + kept if keep else ""))
-    json_path = out[:-3] + ".json" if out.endswith(".md") else out + ".json"
-    try:
-        with open(json_path, encoding="utf-8") as fh:
-            stored = json.load(fh)
-    except (FileNotFoundError, json.JSONDecodeError):
-        stored = {}
-    if isinstance(stored, list):  # the planner's weeks, written before the offer sections existed
-        stored = {"planner": stored}
+    json_path, stored = read_stored(out)
     stored["offers"] = data
     with open(json_path, "w", encoding="utf-8") as fh:
         json.dump(stored, fh, indent=1, default=str)
@@ -363,3 +356,17 @@ def run_offer_bench(sizes=(10, 30, 60, 120), profiles=("jobcentre", "advice", "c
                             load=", ".join(f"{x:.1f}" for x in os.getloadavg()))
             write_sections(render(weeks, settings), out, {"settings": settings, "weeks": weeks})
     return weeks
+
+
+def read_stored(out: str) -> tuple[str, dict]:
+    """(the .json beside `out`, what it holds as a dict; {} when missing or unreadable). An old file
+    holding only the planner's weeks as a list reads as {"planner": [...]}."""
+    json_path = out[:-3] + ".json" if out.endswith(".md") else out + ".json"
+    try:
+        with open(json_path, encoding="utf-8") as fh:
+            stored = json.load(fh)
+    except (FileNotFoundError, json.JSONDecodeError):
+        stored = {}
+    if isinstance(stored, list):  # the planner's weeks, written before the offer sections existed
+        stored = {"planner": stored}
+    return json_path, stored if isinstance(stored, dict) else {}
