@@ -10,7 +10,7 @@ import os
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import create_engine, func, or_, select
+from sqlalchemy import create_engine, func, inspect, or_, select
 
 from caseload import migrate
 from caseload.database import Base
@@ -67,3 +67,40 @@ def test_frequent_queries_use_an_index(engine, name):
     statement, indexes = QUERIES[name]
     plan = _plan(engine, statement)
     assert all(index in plan for index in indexes), plan
+
+
+def _leading_columns(inspector, table: str) -> set[str]:
+    """First columns of the table's indexes, primary key and unique constraints (each can answer an equality
+    lookup on that column)."""
+    leads = set()
+    keyed = [ix["column_names"] for ix in inspector.get_indexes(table)]
+    keyed.append(inspector.get_pk_constraint(table)["constrained_columns"])
+    keyed += [uq["column_names"] for uq in inspector.get_unique_constraints(table)]
+    for columns in keyed:
+        if columns and columns[0]:
+            leads.add(columns[0])
+    return leads
+
+
+def test_every_foreign_key_column_has_an_index(engine):
+    """Deleting a parent row (an advisor, a user, a plan) makes the database find the rows that point at it:
+    ON DELETE SET NULL / CASCADE updates or deletes them, a plain foreign key checks there are none. Without
+    an index on the foreign key column each deleted row scans the whole referencing table. Read from the
+    migrated database, so a model column or a migration that forgets the index fails here."""
+    inspector = inspect(engine)
+    missing, checked = [], 0
+    for table in inspector.get_table_names():
+        leads = _leading_columns(inspector, table)
+        for fk in inspector.get_foreign_keys(table):
+            checked += 1
+            if fk["constrained_columns"][0] not in leads:
+                missing.append(f"{table}.{fk['constrained_columns'][0]} -> {fk['referred_table']} "
+                               f"(ondelete {fk.get('options', {}).get('ondelete')})")
+    assert checked > 30, checked  # the introspection found the schema's foreign keys
+    assert not missing, "foreign key columns without an index:\n" + "\n".join(missing)
+
+
+def test_deleting_an_advisor_uses_the_contacts_index(engine):
+    """The example that was reported: contacts.advisor_id (ON DELETE SET NULL) is found by index."""
+    plan = _plan(engine, select(Contact.id).where(Contact.advisor_id == 1))
+    assert "ix_contacts_advisor_id" in plan, plan

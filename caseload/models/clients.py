@@ -25,7 +25,7 @@ class Client(Base):
     reference: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(120))
     named_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"), index=True)
-    need_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"))
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"), index=True)
     complexity: Mapped[int] = mapped_column(Integer, default=1)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -49,7 +49,7 @@ class Contact(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
-    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"))
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"), index=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     kind: Mapped[str] = mapped_column(String(20), default="support")
     # The booked appointment this contact records (marked attended); one contact per appointment.
@@ -67,7 +67,7 @@ class ClientNote(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -82,7 +82,7 @@ class AppointmentType(Base):
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20), default="support")
     # None: the appointment needs the client's own need skill.
-    skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"))
+    skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"), index=True)
     default_minutes: Mapped[int] = mapped_column(Integer, default=30)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -98,18 +98,18 @@ class AppointmentRequest(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     week_start: Mapped[date] = mapped_column(Date, index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
-    type_id: Mapped[int] = mapped_column(ForeignKey("appointment_types.id"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("appointment_types.id"), index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer)
     purpose: Mapped[str | None] = mapped_column(String(200))
-    pinned_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"))
+    pinned_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"), index=True)
     pinned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Booked at the desk (caseload/services/desk/booking.py): who and when; cancelled ones stay for the record.
-    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # After its start: attended, dna (did not attend) or cancelled_late (caseload/services/desk/attendance.py).
     attendance: Mapped[str | None] = mapped_column(String(20))
-    attendance_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    attendance_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     attendance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # One instance of a series booked at the desk (models/booking.py): which series, and which instance (1 …).
     series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id", ondelete="SET NULL"), index=True)

@@ -55,7 +55,7 @@ class Team(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
-    leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     leader: Mapped[User | None] = relationship(back_populates="led_teams")
     advisors: Mapped[list["Advisor"]] = relationship(back_populates="team", order_by="Advisor.name")
@@ -73,7 +73,7 @@ advisor_skills = Table(
     "advisor_skills",
     Base.metadata,
     Column("advisor_id", ForeignKey("advisors.id", ondelete="CASCADE"), primary_key=True),
-    Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
