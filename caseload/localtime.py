@@ -18,6 +18,20 @@ def to_utc(day: date, hhmm: str | time, tz: str) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone(tz)).astimezone(timezone.utc)
 
 
+def end_after(start: datetime, minutes: int) -> datetime:
+    """The aware end of a span that starts at aware `start` and lasts `minutes` of real (elapsed) time, in
+    `start`'s zone. The sum is taken in UTC: Python adds a timedelta to a ZoneInfo time on the wall clock, so
+    an appointment across a clock change came out an hour long or short (00:45 + 90 min on the night UK
+    clocks go forward "ended" 02:15 BST, 01:15 UTC: 30 minutes)."""
+    return (start.astimezone(timezone.utc) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
+
+
+def local_end(local_start: datetime, minutes: int, tz: str) -> datetime:
+    """The naive local wall-clock end of a span starting at naive local `local_start` (read as `to_utc` reads
+    it) and lasting `minutes` of real time: 2026-03-29T00:45 + 90 min in Europe/London is 03:15, not 02:15."""
+    return to_local(end_after(to_utc(local_start.date(), local_start.time(), tz), minutes), tz).replace(tzinfo=None)
+
+
 def to_local(moment: datetime, tz: str) -> datetime:
     return moment.astimezone(zone(tz))
 

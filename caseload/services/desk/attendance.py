@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from caseload.extensions import db
-from caseload.localtime import to_local
+from caseload.localtime import end_after, to_local
 from caseload.models import (
     Absence, Advisor, AppointmentRequest, BookingSeries, Client, Contact, Plan, PlanItem, Role, utcnow,
 )
@@ -71,9 +71,7 @@ def row_of(request: AppointmentRequest, item: PlanItem | None = None) -> Row:
         return Row(request, item.advisor, to_local(item.starts_at, tz), to_local(item.ends_at, tz), True)
     if request.pinned_start is not None and request.pinned_advisor is not None:
         start = to_local(request.pinned_start, tz)
-        from datetime import timedelta
-
-        return Row(request, request.pinned_advisor, start, start + timedelta(minutes=request.duration_minutes), False)
+        return Row(request, request.pinned_advisor, start, end_after(start, request.duration_minutes), False)
     return Row(request, None, None, None, False)
 
 

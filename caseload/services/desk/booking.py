@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
+from caseload.localtime import end_after
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, PlanItem, RequestWindow, Team, utcnow
 from caseload.services import audit
 from caseload.services.desk import versions
@@ -104,8 +105,9 @@ def place(team: Team, ask: Ask, advisor: Advisor, local_start: datetime, by, old
 
     Raises Taken when the advisor or client is no longer free then (the Desk re-checks every hard rule)."""
     tz = team.timezone
-    local_end = local_start + timedelta(minutes=ask.duration)
-    start_utc, end_utc = utc_of_local(local_start, tz), utc_of_local(local_end, tz)
+    local_end = local_start + timedelta(minutes=ask.duration)  # the planner's wall-clock window (problem-format.md)
+    start_utc = utc_of_local(local_start, tz)
+    end_utc = end_after(start_utc, ask.duration)  # real time: right across a clock change
     if _taken(team, ask.week_start, advisor.id, ask.client.id, start_utc, end_utc, old_id):
         raise Taken()
     week = desk_week(team, ask.week_start, ask.client, old_id)

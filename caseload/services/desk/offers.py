@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from caseload.extensions import db
+from caseload.localtime import end_after
 from caseload.models import Advisor, AppointmentRequest, Team, utcnow
 from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask
 from caseload.services.desk.desk_week import DeskWeek, booked_item, desk_week, request_doc
@@ -101,7 +102,7 @@ def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: dateti
         advisor = db.session.get(Advisor, db_id(doc["advisor"]))
         if ask.advisor is not None and advisor.id != ask.advisor.id:
             continue
-        out.append(Offer(advisor, starts_at, utc_of_local(start + timedelta(minutes=ask.duration), tz),
+        out.append(Offer(advisor, starts_at, end_after(starts_at, ask.duration),
                          doc["start"], doc["score_delta"], plain_reasons(week, ask, doc, advisor), doc))
     return out[:count]
 

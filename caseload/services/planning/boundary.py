@@ -20,10 +20,10 @@ click-to-move offers call `scheduler` itself with what comes from here.)
 from __future__ import annotations
 
 import multiprocessing
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from caseload.extensions import db
-from caseload.localtime import human_value
+from caseload.localtime import end_after, human_value
 from caseload.models import Plan, PlanItem, ProtectedBlock, Team
 from caseload.services import audit
 from caseload.services.planning.plans import published_plan
@@ -148,12 +148,13 @@ def _item_values(problem: dict, solution: dict, tz: str) -> dict[int, dict]:
     rows = {}
     for placed in solution.get("assignments", []):
         appointment = appointments[placed["appointment"]]
-        start = _local(placed["start"])
-        # Add the duration in local time, then convert: right on the day the clocks change.
-        end = start + timedelta(minutes=appointment["duration_minutes"])
+        starts_at = utc_of_local(_local(placed["start"]), tz)
+        # The duration is real time, added in UTC: on the night the clocks change an appointment
+        # across the change ends duration_minutes after it starts, not an hour earlier or later.
         rows[db_id(placed["appointment"])] = dict(
-            advisor_id=db_id(placed["advisor"]), starts_at=utc_of_local(start, tz),
-            ends_at=utc_of_local(end, tz), pinned="pinned" in appointment, unassigned_reason=None)
+            advisor_id=db_id(placed["advisor"]), starts_at=starts_at,
+            ends_at=end_after(starts_at, appointment["duration_minutes"]), pinned="pinned" in appointment,
+            unassigned_reason=None)
     for left in solution.get("unassigned", []):
         # Stored as a team leader reads it: names and local times, not scheduler ids and ISO stamps.
         reason = humanise(left["reason"]) if left.get("reason") else "not placed"

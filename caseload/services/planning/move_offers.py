@@ -15,8 +15,9 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from caseload.localtime import local_end
 from caseload.models import Advisor, Plan, PlanItem
 from caseload.services.planning.adjust import AdjustRejected, OfferChange, Step, move_warnings
 from caseload.services.planning.problem import advisor_sid, db_id, request_sid
@@ -163,7 +164,8 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
                             "reseated": offer["reseated"], "protected": protected}, separators=(",", ":"))
         warnings = move_warnings(item, advisor) + [w for s in steps for w in move_warnings(s.item, s.advisor)]
         choices.offers.append(MoveOffer(
-            len(choices.offers) + 1, advisor, start, start + timedelta(minutes=appointment["duration_minutes"]),
+            len(choices.offers) + 1, advisor, start,
+            local_end(start, appointment["duration_minutes"], problem["horizon"]["timezone"]),
             after - now, change_words(after - now), offer["reasons"], steps, warnings, token,
             current=here == (offer["advisor"], offer["start"]) and not moves))
     if answer.get("unplaceable"):

@@ -10,12 +10,12 @@ Every sentence names people and local times, never internal ids.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from caseload.extensions import db
-from caseload.localtime import to_local
+from caseload.localtime import local_end, to_local
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client
 
 
@@ -41,7 +41,7 @@ class Pin:
 def make_pin(request_id: int | None, client: Client, advisor: Advisor, start_utc: datetime, minutes: int,
              tz: str) -> Pin:
     start = to_local(start_utc, tz).replace(tzinfo=None)
-    return Pin(request_id, client, advisor, start, start + timedelta(minutes=minutes))
+    return Pin(request_id, client, advisor, start, local_end(start, minutes, tz))
 
 
 def pin_of(request: AppointmentRequest) -> Pin | None:

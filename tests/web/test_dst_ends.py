@@ -1,0 +1,101 @@
+"""An appointment's end is its start plus its length in real time, stored in UTC, on the nights the clocks
+change: Europe/London (01:00 UTC on the last Sunday of March and October), Africa/Cairo (at local midnight
+into a Friday, a working day) and America/Santiago (at local midnight into a Sunday).
+
+The fault these tests pin down: the end was the local wall-clock start plus the length, converted to UTC
+afterwards (Python's aware arithmetic does the same on a ZoneInfo time), so an appointment across a change
+came out an hour long or short: in the plan rows (plan, publish, desk versions), the desk's offers and
+booking checks, the pins, the attendance rows, the click-to-move offers and everything that shows or exports
+the stored end (advisor's week, calendar feed, CSV).
+"""
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from caseload.extensions import db
+from caseload.localtime import end_after, local_end, to_local, to_utc
+from caseload.models import AppointmentRequest, Plan
+from caseload.services.desk.attendance import row_of
+from caseload.services.planning import boundary
+from caseload.services.planning.problem import db_id
+from caseload.services.rota.pins import make_pin
+from scheduler.model import TIME_FORMAT
+
+UTC = timezone.utc
+# zone, local start (what the planner writes), minutes, start in UTC, end in UTC (the wall-clock sum gave
+# the end in the comment).
+CROSSINGS = [
+    # UK clocks go forward at 01:00 UTC: 00:45 GMT + 90 min is 03:15 BST (not 02:15 BST = 01:15 UTC).
+    ("Europe/London", "2027-03-28T00:45", 90, datetime(2027, 3, 28, 0, 45, tzinfo=UTC), datetime(2027, 3, 28, 2, 15, tzinfo=UTC)),
+    # UK clocks go back at 01:00 UTC: 00:30 BST + 90 min is 01:00 GMT (not 02:00 GMT).
+    ("Europe/London", "2026-10-25T00:30", 90, datetime(2026, 10, 24, 23, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, 0, tzinfo=UTC)),
+    # Cairo goes back at Friday 00:00 EEST to Thursday 23:00 EET: 23:30 EEST + 60 min is 23:30 EET (not Fri 00:30).
+    ("Africa/Cairo", "2026-10-29T23:30", 60, datetime(2026, 10, 29, 20, 30, tzinfo=UTC), datetime(2026, 10, 29, 21, 30, tzinfo=UTC)),
+    # Cairo goes forward at Friday 00:00 EET to 01:00 EEST: Thu 23:30 + 90 min is Fri 02:00 EEST (not 01:00).
+    ("Africa/Cairo", "2027-04-29T23:30", 90, datetime(2027, 4, 29, 21, 30, tzinfo=UTC), datetime(2027, 4, 29, 23, 0, tzinfo=UTC)),
+    # Santiago goes back at Sunday 00:00 -03 to Saturday 23:00 -04: Sat 23:30 -03 + 60 min is 23:30 -04.
+    ("America/Santiago", "2027-04-03T23:30", 60, datetime(2027, 4, 4, 2, 30, tzinfo=UTC), datetime(2027, 4, 4, 3, 30, tzinfo=UTC)),
+]
+IDS = ["london-spring", "london-autumn", "cairo-autumn", "cairo-spring", "santiago-autumn"]
+
+
+def _wall_clock_end(tz, start_text, minutes):
+    """The old computation, to show each case is one where it was wrong."""
+    naive = datetime.strptime(start_text, TIME_FORMAT) + timedelta(minutes=minutes)
+    return to_utc(naive.date(), naive.time(), tz)
+
+
+@pytest.mark.parametrize("tz,start,minutes,start_utc,end_utc", CROSSINGS, ids=IDS)
+def test_end_after_and_local_end_count_real_minutes(tz, start, minutes, start_utc, end_utc):
+    assert _wall_clock_end(tz, start, minutes) != end_utc  # the case is one the old sum got wrong
+    local = datetime.strptime(start, TIME_FORMAT)
+    assert to_utc(local.date(), local.time(), tz) == start_utc
+    assert end_after(start_utc, minutes) == end_utc
+    aware_local = to_local(start_utc, tz)
+    # An aware local start too, where Python would add on the wall clock. (Compared in UTC: PEP 495 makes a
+    # time in the repeated hour with fold=1 unequal to every time in another zone.)
+    assert end_after(aware_local, minutes).astimezone(UTC) == end_utc
+    assert local_end(local, minutes, tz) == to_local(end_utc, tz).replace(tzinfo=None)
+
+
+@pytest.mark.parametrize("tz,start,minutes,start_utc,end_utc", CROSSINGS, ids=IDS)
+def test_plan_rows_from_a_solution_end_in_real_time(north, tz, start, minutes, start_utc, end_utc):
+    """boundary.apply_solution (planning, publishing, the desk's versions, moves) stores the end in UTC as start
+    plus length; the advisor's week, the calendar feed, the CSV export and the API read that stored end."""
+    team, week = north
+    team.timezone = tz
+    db.session.commit()
+    problem, maps = boundary.to_problem(team, week)
+    problem = copy.deepcopy(problem)
+    appointment = problem["appointments"][0]
+    appointment["duration_minutes"] = minutes
+    advisor = problem["advisors"][0]["id"]
+    solution = {"format": "caseload-solution/1", "status": "feasible", "score": 0, "bound": None,
+                "figures": {"fill": 1.0}, "allocations": [], "protected": [],
+                "assignments": [{"appointment": appointment["id"], "advisor": advisor, "start": start}],
+                "unassigned": [{"appointment": a["id"], "reason": "test"} for a in problem["appointments"][1:]]}
+    plan = boundary.save_plan(team, week, problem, solution, skipped=maps.skipped)
+    db.session.expire_all()
+    item = next(i for i in db.session.get(Plan, plan.id).items if i.request_id == db_id(appointment["id"]))
+    assert (item.starts_at, item.ends_at) == (start_utc, end_utc)
+    assert item.ends_at - item.starts_at == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("tz,start,minutes,start_utc,end_utc", CROSSINGS, ids=IDS)
+def test_pins_and_attendance_rows_end_in_real_time(north, tz, start, minutes, start_utc, end_utc):
+    """A pinned request's end (the desk's clash checks, the pin words) and its row on the attendance list."""
+    team, _ = north
+    team.timezone = tz
+    request = db.session.scalar(select(AppointmentRequest).where(AppointmentRequest.team_id == team.id)
+                                .order_by(AppointmentRequest.id))
+    advisor = team.advisors[0]
+    request.pinned_advisor, request.pinned_start, request.duration_minutes = advisor, start_utc, minutes
+    db.session.commit()
+    pin = make_pin(request.id, request.client, advisor, start_utc, minutes, tz)
+    assert pin.end == to_local(end_utc, tz).replace(tzinfo=None)
+    row = row_of(request)
+    assert row.end.astimezone(UTC) == end_utc and row.end.astimezone(UTC) - row.start.astimezone(UTC) == timedelta(minutes=minutes)
