@@ -32,6 +32,14 @@ def local_end(local_start: datetime, minutes: int, tz: str) -> datetime:
     return to_local(end_after(to_utc(local_start.date(), local_start.time(), tz), minutes), tz).replace(tzinfo=None)
 
 
+def clock_span(start: datetime, end: datetime, fmt: str = "%a %d %b %H:%M") -> str:
+    """An aware local span as "Thu 28 Oct 22:00–22:30"; across a clock change each side names its zone
+    ("Thu 28 Oct 23:30 EEST–23:00 EET"), since an end in the repeated hour reads earlier than its start."""
+    if start.utcoffset() != end.utcoffset():
+        return f"{start.strftime(fmt)} {start:%Z}–{end:%H:%M %Z}"
+    return f"{start.strftime(fmt)}–{end:%H:%M}"
+
+
 def to_local(moment: datetime, tz: str) -> datetime:
     return moment.astimezone(zone(tz))
 

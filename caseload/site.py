@@ -3,7 +3,7 @@ that pages of every area use."""
 from flask import Blueprint, redirect, url_for
 
 from caseload.auth.access import public
-from caseload.localtime import human_value, moment_text, share_text
+from caseload.localtime import clock_span, human_value, moment_text, share_text
 
 bp = Blueprint("site", __name__)
 
@@ -32,3 +32,9 @@ def human_filter(value):
 def share_filter(value, digits: int = 1) -> str:
     """A fraction as a percentage that never shows 100 % (or 0 %) unless it is exactly that."""
     return share_text(value, digits)
+
+
+@bp.app_template_filter("clock_span")
+def clock_span_filter(start, end, fmt: str = "%a %d %b %H:%M") -> str:
+    """An aware local appointment span; names both zones when it crosses a clock change (localtime.clock_span)."""
+    return clock_span(start, end, fmt)

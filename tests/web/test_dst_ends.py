@@ -11,19 +11,25 @@ the stored end (advisor's week, calendar feed, CSV).
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from icalendar import Calendar
 from sqlalchemy import select
 
 from caseload.extensions import db
-from caseload.localtime import end_after, local_end, to_local, to_utc
-from caseload.models import AppointmentRequest, Plan
+from caseload.localtime import clock_span, end_after, local_end, to_local, to_utc
+from caseload.models import Advisor, AppointmentRequest, Plan
+from caseload.services.desk import booking
+from caseload.services.desk import offers as desk_offers
 from caseload.services.desk.attendance import row_of
+from caseload.services.people import calendar_feed
 from caseload.services.planning import boundary
 from caseload.services.planning.problem import db_id
 from caseload.services.rota.pins import make_pin
 from scheduler.model import TIME_FORMAT
+from tests.web import access_matrix as m
+from tests.web import desk_support as d
 
 UTC = timezone.utc
 # zone, local start (what the planner writes), minutes, start in UTC, end in UTC (the wall-clock sum gave
@@ -60,6 +66,12 @@ def test_end_after_and_local_end_count_real_minutes(tz, start, minutes, start_ut
     # time in the repeated hour with fold=1 unequal to every time in another zone.)
     assert end_after(aware_local, minutes).astimezone(UTC) == end_utc
     assert local_end(local, minutes, tz) == to_local(end_utc, tz).replace(tzinfo=None)
+
+
+def test_a_span_across_a_change_names_both_zones():
+    start = to_local(datetime(2026, 10, 24, 23, 30, tzinfo=UTC), "Europe/London")
+    assert clock_span(start, end_after(start, 90)) == "Sun 25 Oct 00:30 BST–01:00 GMT"
+    assert clock_span(start, end_after(start, 15)) == "Sun 25 Oct 00:30–00:45"
 
 
 @pytest.mark.parametrize("tz,start,minutes,start_utc,end_utc", CROSSINGS, ids=IDS)
@@ -99,3 +111,36 @@ def test_pins_and_attendance_rows_end_in_real_time(north, tz, start, minutes, st
     assert pin.end == to_local(end_utc, tz).replace(tzinfo=None)
     row = row_of(request)
     assert row.end.astimezone(UTC) == end_utc and row.end.astimezone(UTC) - row.start.astimezone(UTC) == timedelta(minutes=minutes)
+
+
+def test_the_desk_books_the_repeated_hour_in_cairo_with_its_real_end(north, demo_auth):
+    """Cairo's clocks go back at Friday 00:00 EEST (21:00 UTC) to Thursday 23:00 EET, so Thursday 23:00-24:00
+    happens twice. A 30-minute follow-up booked at Thursday 23:30 (the first time round, 20:30 UTC) ends at
+    21:00 UTC, 30 minutes later: the wall-clock sum ended it at Friday 00:00 EET, 22:00 UTC, 90 minutes on.
+    Offer, pinned request and the published plan's new version all keep the real end."""
+    team, _ = north
+    team.timezone = "Africa/Cairo"
+    week = date(2027, 10, 25)
+    client = m.client_of("advisor1")
+    advisor = db.session.get(Advisor, client.named_advisor_id)
+    advisor.work_pattern = {**advisor.work_pattern, "thu": [["16:00", "24:00"]]}
+    db.session.commit()
+    d.publish_week(week)
+    ask = d.ask(client, windows="thu 23:30-24:00", week_start=week)
+    assert ask.duration == 30
+    offer = next(o for o in desk_offers.offers(team, ask, count=20) if o.advisor.id == advisor.id)
+    start, end = datetime(2027, 10, 28, 20, 30, tzinfo=UTC), datetime(2027, 10, 28, 21, 0, tzinfo=UTC)
+    assert (offer.local, offer.start, offer.end) == ("2027-10-28T23:30", start, end)
+    booked = booking.book(team, ask, advisor.id, offer.local, by=None)
+    db.session.expire_all()
+    assert booked.request.pinned_start == start
+    item = next(i for i in d.current(week).items if i.request_id == booked.request.id)
+    assert (item.starts_at, item.ends_at) == (start, end)
+    # The advisor's calendar feed (iCalendar export) carries the stored end.
+    events = [e for e in Calendar.from_ical(calendar_feed.feed(advisor.user, today=week)).walk("VEVENT")
+              if str(e["uid"]) == calendar_feed.appointment_uid(booked.request.id)]
+    assert [(e.decoded("dtstart"), e.decoded("dtend")) for e in events] == [(start, end)]
+    # The advisor's week names both zones, as the end reads earlier than the start.
+    demo_auth.login(advisor.user.username)
+    page = demo_auth.client.get(f"/me/week/{week.isoformat()}").get_data(as_text=True)
+    assert "Thu 28 Oct 23:30 EEST–23:00 EET" in page

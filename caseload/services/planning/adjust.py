@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
+from caseload.localtime import local_end
 from caseload.models import Advisor, HandoverNote, Plan, PlanItem, hold_version
 from caseload.services import audit
 from caseload.services.planning.boundary import apply_solution
@@ -166,7 +167,7 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
     appointment = next((a for a in problem["appointments"] if a["id"] == sid), None)
     if appointment is None:
         raise AdjustRejected("This request was not part of the planning problem; add a window inside the week and re-plan.")
-    end = start + timedelta(minutes=appointment["duration_minutes"])
+    end = start + timedelta(minutes=appointment["duration_minutes"])  # on the planner's wall clock (its documents)
     placement = {"appointment": sid, "advisor": advisor_id, "start": start.strftime(TIME_FORMAT)}
     moved = [(s, {"appointment": request_sid(s.item.request_id), "advisor": advisor_sid(s.advisor.id),
                   "start": s.start.strftime(TIME_FORMAT)}) for s in steps]
@@ -181,7 +182,8 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
     solution["unassigned"] = [u for u in solution.get("unassigned", []) if u["appointment"] not in placed]
     if pin:
         # Pins live on the requests: one made after this draft was planned is not in its problem.
-        mine = pins.Pin(item.request_id, item.request.client, advisor, start, end)
+        mine = pins.Pin(item.request_id, item.request.client, advisor, start,  # real end, as every pin's (DST)
+                        local_end(start, appointment["duration_minutes"], plan.team.timezone))
         why = pins.clash(mine, pins.week_pins(plan.team_id, plan.week_start, plan.team.timezone,
                                                   leave_out=item.request_id))
         if why:
