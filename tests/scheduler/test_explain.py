@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.baselines import named_first
+from scheduler.baselines import desk_plan, named_first
 from scheduler.explain import CODES, PinConflict, pin_conflicts, reasons, unplaced
 from scheduler.model import Placement, ProblemError
 from scheduler.parse import parse_problem
 from scheduler.solver import solve
+from scheduler.variables import feasible_starts
 from tiny import model_accepts, tiny_week
+from varied_weeks import varied_week
 
 MON, TUE = "2026-11-23T", "2026-11-24T"
 
@@ -151,3 +154,51 @@ def test_pins_that_do_not_clash_always_hold_together(rng):
             row["pinned"] = {"advisor": advisor, "start": problem.horizon.to_text(start)}
     clashes = pin_conflicts(parse_problem(doc))
     assert model_accepts(doc) == (not clashes)
+
+
+def _reference_code(problem, appt, assignments) -> str:
+    """The reasons' rules as plain filters over every start (slow, obviously right)."""
+    busy, client_busy, starts = {}, {}, {}
+    for appt_id, placed in assignments.items():
+        other = problem.appointment_by_id[appt_id]
+        busy.setdefault(placed.advisor, set()).update(range(placed.start, placed.start + other.duration))
+        client_busy.setdefault(other.client, set()).update(range(placed.start, placed.start + other.duration))
+        key = (placed.advisor, problem.horizon.day_of(placed.start))
+        starts[key] = starts.get(key, 0) + 1
+    qualified = [a for a in problem.advisors if a.can_do(appt.kind, appt.skill)]
+    if not qualified:
+        return "no_skill"
+    fitting = [(a, s) for a in qualified for s in feasible_starts(problem, appt, a.id)]
+    free = [(a, s) for a, s in fitting if not busy.get(a.id, set()) & set(range(s, s + appt.duration))]
+    under = [(a, s) for a, s in free if a.max_appointments_per_day is None
+             or starts.get((a.id, problem.horizon.day_of(s)), 0) < a.max_appointments_per_day]
+    clear = [(a, s) for a, s in under if not client_busy.get(appt.client, set()) & set(range(s, s + appt.duration))]
+    for name, left in (("no_time", fitting), ("advisors_full", free), ("daily_limit", under), ("client_busy", clear)):
+        if not left:
+            return name
+    return "traded"
+
+
+def test_reason_codes_match_plain_filters_over_every_start():
+    """unplaced() finds free runs in a byte diary (fast on 10,000-appointment weeks); the code it gives
+    must be the one the rules give read literally, start by start."""
+    codes = Counter()
+    for seed in range(6):
+        _check_codes(seed, codes)
+    assert {"traded", "no_skill", "no_time", "advisors_full", "daily_limit", "client_busy"} <= set(codes)
+
+
+def _check_codes(seed: int, codes: Counter) -> None:
+    doc = varied_week(seed, advisors=8)
+    if seed % 2:  # daily limits, so that reason comes up too
+        for advisor in doc["advisors"]:
+            advisor["max_appointments_per_day"] = 4
+    problem = parse_problem(doc)
+    assignments = desk_plan(problem)[0]
+    rng = random.Random(seed)
+    assignments = {a: p for a, p in assignments.items() if rng.random() < 0.85}  # some left out, some traded
+    got = unplaced(problem, assignments)
+    assert got, "the week must leave something out"
+    codes.update(why_not.code for why_not in got.values())
+    for appt_id, why_not in got.items():
+        assert why_not.code == _reference_code(problem, problem.appointment_by_id[appt_id], assignments), appt_id
