@@ -18,7 +18,7 @@ from ortools.math_opt import model_pb2, parameters_pb2, solution_pb2
 from ortools.math_opt.core.python import solver as core
 from ortools.math_opt.python import mathopt
 
-from scheduler import bound_model
+from scheduler import bound_days, bound_model
 from scheduler.model import Problem
 
 METHODS = {"dual": (parameters_pb2.SOLVER_TYPE_GLOP, parameters_pb2.LP_ALGORITHM_DUAL_SIMPLEX),
@@ -36,7 +36,7 @@ def trivial_bound(problem: Problem) -> int:
 
 
 def upper_bound(problem: Problem, time_limit: float = 10.0, method: str = "highs", interrupter=None,
-                stats: dict | None = None, max_rounds: int | None = None) -> int:
+                stats: dict | None = None, max_rounds: int | None = None, days: bool = True) -> int:
     """A proven upper bound on the score of every valid plan of `problem` (score points, an int, at most
     trivial_bound). `time_limit` (wall seconds) caps the LP solve, not the build; `method` is a key of
     METHODS; `interrupter` (a mathopt.SolveInterrupter) may stop the solve early from another thread.
@@ -47,14 +47,19 @@ def upper_bound(problem: Problem, time_limit: float = 10.0, method: str = "highs
     relax = bound_model.build(problem)
     built, built_cpu = time.perf_counter(), time.process_time()
     trivial = trivial_bound(problem)
-    best, rounds = column_generation(relax, built + max(0.05, time_limit - (built - began)), method, interrupter,
-                                     max_rounds)
+    best, rounds, prices = column_generation(relax, built + max(0.05, time_limit - (built - began)), method,
+                                             interrupter, max_rounds)
+    lp_value = best
+    if prices is not None and days:
+        # The same prices with each advisor-day priced as a real day (scheduler.bound_days): never looser.
+        best = min(best, bound_days.day_bound(relax, prices))
     value = trivial if best is None else min(trivial, math.floor(best))
     if stats is not None:
         stats.update(build_seconds=round(built - began, 3), solve_seconds=round(time.perf_counter() - built, 3),
                      build_cpu=round(built_cpu - began_cpu, 3), solve_cpu=round(time.process_time() - built_cpu, 3),
                      rows=len(relax.b), columns=len(relax.c), nonzeros=len(relax.vals), method=method,
-                     rounds=rounds, proved="trivial" if value == trivial else "lp-dual")
+                     rounds=rounds, proved="trivial" if value == trivial else "lp-dual",
+                     lp_bound=None if lp_value is None else math.floor(lp_value), total_cpu=round(time.process_time() - began_cpu, 3))
     return int(value)
 
 
@@ -67,11 +72,11 @@ TOLERANCE = 3e-5
 
 
 def column_generation(relax: bound_model.Relaxation, deadline: float, method: str = "highs",
-                      interrupter=None, max_rounds: int | None = None) -> tuple[float | None, int]:
+                      interrupter=None, max_rounds: int | None = None) -> tuple[float | None, int, np.ndarray | None]:
     """Solve `relax` over a growing subset of its columns until no left-out column prices in or
     `deadline` (time.perf_counter()) passes. Every round's prices bound the *whole* LP by weak duality,
     so the lowest is returned, proven whenever it stops: (bound or None if no round gave prices,
-    rounds run). Most class placement columns are left out: with many alike advisors few are needed."""
+    rounds run, the prices that gave it). Most class placement columns are left out: with many alike advisors few are needed."""
     rng = np.random.default_rng(0)  # deterministic: the same week always gives the same bound
     keep = relax.group < 0
     placements = np.nonzero(~keep)[0]
@@ -81,7 +86,7 @@ def column_generation(relax: bound_model.Relaxation, deadline: float, method: st
         first = np.searchsorted(groups, groups)  # first position of each column's class
         sizes = relax.ub[order]
         keep[order[np.arange(len(order)) - first < sizes + START_COLUMNS]] = True
-    best, rounds = None, 0
+    best, rounds, best_prices = None, 0, None
     while True:
         left = deadline - time.perf_counter()
         if rounds and (left <= 0 or rounds == max_rounds):
@@ -92,13 +97,14 @@ def column_generation(relax: bound_model.Relaxation, deadline: float, method: st
             break
         reduced = relax.reduced_costs(prices)
         value = relax.dual_bound(prices)
-        best = value if best is None else min(best, value)
+        if best is None or value < best:
+            best, best_prices = value, prices
         enter = (reduced > 1e-6) & ~keep
         # The restricted LP's optimum is a feasible point of the whole LP: close enough to it, stop.
         if not enter.any() or (found is not None and best - found <= TOLERANCE * abs(best) + 1):
             break
         keep |= enter
-    return best, rounds
+    return best, rounds, best_prices
 
 
 def solve_duals(relax: bound_model.Relaxation, time_limit: float, method: str = "highs",

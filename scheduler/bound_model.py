@@ -46,6 +46,9 @@ class Relaxation:
     c: np.ndarray
     offset: float
     group: np.ndarray
+    # Per row: the advisor-day block it belongs to (−1: a coupling row); see scheduler.bound_days.
+    row_block: np.ndarray | None = None
+    days: "DayBlocks | None" = None
 
     def restricted(self, keep: np.ndarray) -> "Relaxation":
         """The LP with only the columns where `keep` (a bool per column) is set; every row stays, so
@@ -55,7 +58,7 @@ class Relaxation:
         renumber[index] = np.arange(len(index))
         entries = keep[self.cols]
         return Relaxation(self.rows[entries], renumber[self.cols[entries]], self.vals[entries], self.b,
-                          self.ub[index], self.c[index], self.offset, self.group[index])
+                          self.ub[index], self.c[index], self.offset, self.group[index], self.row_block)
 
     def reduced_costs(self, prices: np.ndarray) -> np.ndarray:
         """c − Aᵀπ per column, for prices π (negative entries read as 0)."""
@@ -77,10 +80,30 @@ class Relaxation:
         return value + 1e-9 * magnitude
 
 
+@dataclass
+class DayBlocks:
+    """The advisor-days whose placements scheduler.bound_days prices exactly (single-day groups: no
+    interval runs past midnight into or out of them). Per column: `col_block` (−1: in no block),
+    `lo`, `hi` (the hull of the slots it may occupy) and `dur` (slots). Per block: `start` (its day's
+    first slot), `limit` (max starts that day, −1 none), `run_end` (shape (blocks, slots_per_day): the
+    day-local end of the availability interval holding each slot, or the slot itself where none) and
+    `protected_col` (its protected-slots column, −1 none); `block_slots`: protected_block_slots."""
+    col_block: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    dur: np.ndarray
+    start: np.ndarray
+    limit: np.ndarray
+    run_end: np.ndarray
+    protected_col: np.ndarray
+    block_slots: int
+
+
 class _Builder:
     def __init__(self):
         self.b, self.ub, self.c, self.group = [], [], [], []
         self.rows, self.cols, self.vals = [], [], []
+        self.row_block = []
 
     def columns(self, ub, c, group: int = -1) -> np.ndarray:
         first = len(self.ub)
@@ -89,22 +112,24 @@ class _Builder:
         self.group.extend([group] * (len(self.ub) - first))
         return np.arange(first, len(self.ub))
 
-    def row(self, cols, vals, b) -> None:
-        self.rows_block(np.zeros(len(cols), dtype=np.int64), cols, vals, [b])
+    def row(self, cols, vals, b, block: int = -1) -> None:
+        self.rows_block(np.zeros(len(cols), dtype=np.int64), cols, vals, [b], block)
 
-    def rows_block(self, local_rows, cols, vals, bs) -> None:
-        """Many rows at once: entry i goes to row `len(b) + local_rows[i]`."""
+    def rows_block(self, local_rows, cols, vals, bs, block: int = -1) -> None:
+        """Many rows at once: entry i goes to row `len(b) + local_rows[i]`; all in advisor-day `block`."""
         first = len(self.b)
         self.b.extend(float(x) for x in bs)
+        self.row_block.extend([block] * len(bs))
         self.rows.append(np.asarray(local_rows, dtype=np.int64) + first)
         self.cols.append(np.asarray(cols, dtype=np.int64))
         self.vals.append(np.broadcast_to(np.asarray(vals, dtype=float), (len(cols),)).copy())
 
-    def done(self, offset: float) -> Relaxation:
+    def done(self, offset: float, days: DayBlocks | None = None) -> Relaxation:
         cat = (lambda xs, t: np.concatenate(xs).astype(t) if xs else np.zeros(0, dtype=t))
         return Relaxation(cat(self.rows, np.int64), cat(self.cols, np.int64), cat(self.vals, float),
                           np.array(self.b, dtype=float), np.array(self.ub, dtype=float),
-                          np.array(self.c, dtype=float), float(offset), np.array(self.group, dtype=np.int64))
+                          np.array(self.c, dtype=float), float(offset), np.array(self.group, dtype=np.int64),
+                          np.array(self.row_block, dtype=np.int64), days)
 
 
 class _Grid:
@@ -242,51 +267,90 @@ def build(problem: Problem) -> Relaxation:
     if not cat:
         cat = {k: np.zeros(0, np.int64) for k in ("cols", "adv", "day", "lo", "hi", "whole", "dur")}
     cat["ub"] = np.array(lp.ub, dtype=float)[cat["cols"]]
-    _day_rows(problem, grid, lp, cat)
+    days = _day_rows(problem, grid, lp, cat)
     _allocation_rows(problem, grid, lp, cat, np.concatenate(new_support_cols) if new_support_cols else np.zeros(0, np.int64))
-    return lp.done(-w.disruption * len(problem.previous))
+    extra = len(lp.ub) - len(days.col_block)  # the allocation rows' share columns: in no block
+    days.col_block = np.concatenate([days.col_block, np.full(extra, -1, dtype=np.int64)])
+    days.lo, days.hi, days.dur = (np.concatenate([x, np.full(extra, -1, dtype=np.int64)])
+                                  for x in (days.lo, days.hi, days.dur))
+    return lp.done(-w.disruption * len(problem.previous), days)
 
 
-def _day_rows(problem: Problem, grid: _Grid, lp: _Builder, cat) -> None:
-    """Daily limits, capacity per day group (with protected time) and time-of-day rows."""
+def _day_rows(problem: Problem, grid: _Grid, lp: _Builder, cat) -> DayBlocks:
+    """Daily limits, capacity per day group (with protected time) and time-of-day rows. A day group of
+    one day is an advisor-day *block*: its rows hold only its own columns (scheduler.bound_days may
+    replace them by an exact price of the day); the blocks are returned."""
     h, w = problem.horizon, problem.weights
     order = np.lexsort((cat["day"], cat["adv"]))
     sorted_key = (cat["adv"] * grid.days + cat["day"])[order]
     cuts = np.searchsorted(sorted_key, np.arange(len(grid.advisors) * grid.days + 1))
+    col_block = np.full(len(lp.ub), -1, dtype=np.int64)
+    starts, limits, run_ends, protected_cols = [], [], [], []
     for i, advisor in enumerate(grid.advisors):
         groups = _day_groups(problem, advisor)
+        sizes = defaultdict(int)
+        for g in groups.values():
+            sizes[g] += 1
         by_group, blockable = defaultdict(int), defaultdict(int)
         for avail in advisor.availability:
             g = groups[h.day_of(avail.start)]
             by_group[g] += avail.length
             if avail.length >= h.protected_block_slots:
                 blockable[g] += avail.length
+        block_of = {}
+        for g in sorted(set(groups.values())):
+            if sizes[g] == 1 and by_group[g]:
+                block_of[g] = len(starts)
+                start = g * grid.spd
+                run_end = np.arange(grid.spd, dtype=np.int64)
+                for avail in advisor.availability:
+                    if h.day_of(avail.start) == g:
+                        run_end[avail.start - start:avail.end - start] = avail.end - start
+                starts.append(start)
+                limits.append(-1 if advisor.max_appointments_per_day is None else advisor.max_appointments_per_day)
+                run_ends.append(run_end)
+                protected_cols.append(-1)
         group_cols = defaultdict(list)
         for d in range(grid.days):
             sel = order[cuts[i * grid.days + d]:cuts[i * grid.days + d + 1]]
             if not len(sel):
                 continue
+            block = block_of.get(groups[d], -1)
+            col_block[cat["cols"][sel]] = block
             group_cols[groups[d]].append(sel)
             if advisor.max_appointments_per_day is not None:
-                lp.row(cat["cols"][sel], 1.0, advisor.max_appointments_per_day)
-            _time_of_day_rows(advisor, lp, cat, sel)
+                lp.row(cat["cols"][sel], 1.0, advisor.max_appointments_per_day, block)
+            _time_of_day_rows(advisor, lp, cat, sel, block)
         kept_terms = []
         for g in sorted(set(groups.values())):
+            block = block_of.get(g, -1)
             sel = np.concatenate(group_cols[g]) if group_cols[g] else np.zeros(0, np.int64)
             cols, vals = cat["cols"][sel], cat["dur"][sel].astype(float)
             if advisor.protected_minutes > 0 and blockable[g]:
                 prot = lp.columns([blockable[g]], [0.0])
                 kept_terms.append(prot)
+                if block >= 0:
+                    protected_cols[block] = int(prot[0])
                 cols, vals = np.concatenate([cols, prot]), np.concatenate([vals, [1.0]])
             if len(cols):
-                lp.row(cols, vals, by_group[g])
+                lp.row(cols, vals, by_group[g], block)
         if kept_terms:
             kept = lp.columns([advisor.protected_minutes], [w.protected])
             terms = np.concatenate(kept_terms)
             lp.row(np.concatenate([kept, terms]), np.concatenate([[1.0], np.full(len(terms), -float(h.slot_minutes))]), 0)
+    n = len(lp.ub)
+    col_block = np.concatenate([col_block, np.full(n - len(col_block), -1, dtype=np.int64)])
+    for block, col in enumerate(protected_cols):
+        if col >= 0:
+            col_block[col] = block
+    lo, hi, dur = (np.full(n, -1, dtype=np.int64) for _ in range(3))
+    lo[cat["cols"]], hi[cat["cols"]], dur[cat["cols"]] = cat["lo"], cat["hi"], cat["dur"]
+    return DayBlocks(col_block, lo, hi, dur, np.array(starts, dtype=np.int64), np.array(limits, dtype=np.int64),
+                     np.array(run_ends, dtype=np.int64).reshape(len(starts), grid.spd),
+                     np.array(protected_cols, dtype=np.int64), h.protected_block_slots)
 
 
-def _time_of_day_rows(advisor, lp: _Builder, cat, sel) -> None:
+def _time_of_day_rows(advisor, lp: _Builder, cat, sel, block: int = -1) -> None:
     """Rows that remember the time of day: the placements an advisor takes on one day that can only lie
     inside [L, H) share its available slots in [L, H) (disjoint slots in every plan). Candidates: every
     [L, H) from one span's start to another's end when the day has at most PAIR_SPANS distinct spans,
@@ -316,7 +380,7 @@ def _time_of_day_rows(advisor, lp: _Builder, cat, sel) -> None:
         return
     binding = binding[np.argsort(-excess[binding], kind="stable")[:MAX_SPANS]]  # the rows that cut most
     local, pos = np.nonzero(inside[binding][:, inverse])
-    lp.rows_block(local, cat["cols"][sel][pos], cat["dur"][sel][pos].astype(float), capacity[binding])
+    lp.rows_block(local, cat["cols"][sel][pos], cat["dur"][sel][pos].astype(float), capacity[binding], block)
 
 
 def _allocation_rows(problem: Problem, grid: _Grid, lp: _Builder, cat, new_support_cols) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scheduler import bound_model
+from scheduler import bound_days, bound_model
 from scheduler.baselines import earliest, named_first
 from scheduler.bound import trivial_bound, upper_bound
 from scheduler.check import check_solution
@@ -126,7 +126,10 @@ def test_bound_is_at_least_every_plan_on_varied_weeks(seed):
     relax = bound_model.build(problem)
     rng = np.random.default_rng(seed)
     for scale in (1.0, 100.0, 10000.0):
-        assert relax.dual_bound(rng.random(len(relax.b)) * scale) >= max(scores)
+        prices = rng.random(len(relax.b)) * scale
+        assert relax.dual_bound(prices) >= max(scores)
+        # The advisor-days priced exactly: valid for any prices too, and never looser than the LP's.
+        assert max(scores) <= bound_days.day_bound(relax, prices) <= relax.dual_bound(prices) + 1e-6
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -173,3 +176,48 @@ def test_overlapping_short_windows_share_their_union():
                              "windows": [{"start": f"2026-11-23T{start}", "end": f"2026-11-23T{end}"}]}
                             for i, (start, end) in enumerate([("09:00", "10:00"), ("09:30", "10:30")])]}
     assert 10100 <= upper_bound(parse_problem(doc)) <= 15150
+
+
+def split_shift(appointments: int = 4) -> dict:
+    """One advisor working 09:00-10:30 and 11:00-12:30 (three hours) and hour-long appointments that may
+    be any time that day: each half-shift holds one, 30 minutes of each are lost."""
+    return {"format": "caseload-problem/1", "horizon": {"start": "2026-11-23", "days": 1, "slot_minutes": 15},
+            "advisors": [{"id": "a1", "skills": ["debt"], "roles": ["support"],
+                          "availability": [{"start": "2026-11-23T09:00", "end": "2026-11-23T10:30"},
+                                           {"start": "2026-11-23T11:00", "end": "2026-11-23T12:30"}]}],
+            "clients": [{"id": f"c{i}", "named_advisor": "a1", "need": "debt"} for i in range(appointments)],
+            "appointments": [{"id": f"p{i}", "client": f"c{i}", "kind": "support", "skill": "debt",
+                              "duration_minutes": 60,
+                              "windows": [{"start": "2026-11-23T00:00", "end": "2026-11-24T00:00"}]}
+                             for i in range(appointments)]}
+
+
+def test_an_appointment_cannot_straddle_a_split_shift():
+    """Four wanted, three hours: the LP counts three hours of capacity and places three; priced as a
+    real day (bound_days) only two fit, which is the optimum CP-SAT proves. Without the day pricing
+    the bound is a whole appointment looser."""
+    doc = split_shift()
+    problem = parse_problem(doc)
+    solution = solve_in_process(doc, time_limit=5, workers=1, deterministic=True, strategy="full")
+    assert solution["status"] == "optimal" and solution["score"] == 2 * 10100
+    assert upper_bound(problem) == 2 * 10100
+    assert upper_bound(problem, days=False) >= 3 * 10000
+    # The day pricing only helps where the LP's prices sit on the day's rows: with exactly three
+    # appointments HiGHS prices the appointments instead, and the bound stays the LP's (still valid).
+    three = parse_problem(split_shift(3))
+    assert 2 * 10100 <= upper_bound(three) <= upper_bound(three, days=False)
+
+
+def test_the_daily_limit_and_protected_time_are_kept_by_the_day_pricing():
+    """Four half-hour appointments on a whole 09:00-17:00 day, at most two a day, and a 7-hour
+    protected target: two are placed and 7 hours of protected time are left. The day pricing must
+    count both (a bound below 2 × 10100 + 420 would cut off this plan)."""
+    doc = split_shift(4)
+    doc["advisors"][0].update(availability=[{"start": "2026-11-23T09:00", "end": "2026-11-23T17:00"}],
+                              max_appointments_per_day=2, protected_minutes=420)
+    for a in doc["appointments"]:
+        a["duration_minutes"] = 30
+    problem = parse_problem(doc)
+    solution = solve_in_process(doc, time_limit=5, workers=1, deterministic=True, strategy="full")
+    assert solution["status"] == "optimal" and solution["score"] == 2 * 10100 + 420
+    assert upper_bound(problem) == 2 * 10100 + 420

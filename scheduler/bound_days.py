@@ -1,0 +1,118 @@
+"""A tighter bound from the same prices: each advisor-day priced exactly (Lagrangian relaxation).
+
+scheduler.bound_model's LP treats an advisor-day as a bag of minutes (its capacity, daily-limit and
+time-of-day rows); a real day is a sequence: an appointment sits inside one availability interval, at
+one start, and leftover minutes in a split shift or between long appointments are lost. Keep the LP's
+prices π ≥ 0 on the *coupling* rows only (classes, one-placement rows, allocation shares, protected
+targets) and drop the day's own rows. For every valid plan x (integral; bound_model's docstring maps
+it), score ≤ offset + π·(b − A x) + c·x = offset + π·b + Σ_j r_j x_j with r = c − Aᵀπ over coupling
+rows. The columns outside every block add at most ub_j · max(0, r_j). A block's columns are the placed
+appointments of one real day of one advisor, so their Σ r_j x_j is at most the best *schedule* of that
+day at profits r — and also at most the LP's own bound of the block (its rows' prices times their
+right-hand sides plus its columns' positive reduced costs), since the day's rows hold for that
+schedule. The smaller of the two is taken per block, so this bound is never above the LP dual bound
+for the same prices.
+
+The best schedule is found by dynamic programming over the day's slots, a relaxation in its turn
+(every step only loosens it, so the bound stays valid): an item is a column with r_j > 0, placeable at
+any start inside its hull [lo, hi) (windows may have holes there) and inside one availability
+interval, as often as the daily limit allows (its own upper bound and its class size are forgotten);
+protected time is any run of at least protected_block_slots slots inside one interval, worth r of the
+block's protected column per slot; at most `limit` starts in the day.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from scheduler.bound_model import Relaxation
+
+_NONE = -np.inf
+
+
+def day_bound(relax: Relaxation, prices: np.ndarray) -> float:
+    """The Lagrangian bound above for prices π (negative entries read as 0); at most
+    relax.dual_bound(prices) up to float rounding, and, like it, at least every valid plan's score."""
+    days = relax.days
+    pi = np.maximum(np.asarray(prices, dtype=float), 0.0)
+    n = len(relax.c)
+    coupling_row = relax.row_block < 0
+    entry_coupling = coupling_row[relax.rows]
+    weighted = relax.vals * pi[relax.rows]
+    r = relax.c - np.bincount(relax.cols[entry_coupling], weights=weighted[entry_coupling], minlength=n)
+    full = r - np.bincount(relax.cols[~entry_coupling], weights=weighted[~entry_coupling], minlength=n)
+    blocks = len(days.start)
+    in_block = days.col_block >= 0
+    lp_block = (np.bincount(relax.row_block[~coupling_row], weights=(pi * relax.b)[~coupling_row], minlength=blocks)
+                + np.bincount(days.col_block[in_block], weights=(relax.ub * np.maximum(full, 0.0))[in_block],
+                              minlength=blocks))
+    outside = (relax.offset + float(pi[coupling_row] @ relax.b[coupling_row])
+               + float(relax.ub[~in_block] @ np.maximum(r[~in_block], 0.0)))
+    exact = best_days(days, r) if blocks else np.zeros(0)
+    value = outside + float(np.minimum(lp_block, exact).sum())
+    magnitude = (abs(relax.offset) + float(pi @ np.abs(relax.b))
+                 + float(relax.ub @ (np.abs(relax.c) + np.bincount(relax.cols, weights=np.abs(weighted), minlength=n)))
+                 + float(np.abs(exact).sum()))
+    return value + 1e-9 * magnitude
+
+
+def best_days(days, r: np.ndarray) -> np.ndarray:
+    """Per block, the best (relaxed) schedule of its day at profits `r` per column (see the module
+    docstring), by a backward DP over slots, vectorised over blocks: g[t][b, k] is the most the slots
+    from t on can earn when k starts are already used that day."""
+    blocks, spd = days.run_end.shape
+    items = np.nonzero((days.col_block >= 0) & (r > 0) & (days.dur > 0))[0]
+    durations = np.unique(days.dur[items])
+    # best[b, i, t]: the most an item of durations[i] starting at day-local slot t earns in block b.
+    best = np.full((blocks, len(durations), spd), _NONE)
+    if len(items):
+        block = days.col_block[items]
+        which = np.searchsorted(durations, days.dur[items])
+        first = np.maximum(days.lo[items] - days.start[block], 0)
+        last = np.minimum(days.hi[items] - days.start[block], spd) - days.dur[items]  # last start, inclusive
+        keep = last >= first
+        block, which, first, last, profit = block[keep], which[keep], first[keep], last[keep], r[items][keep]
+        # Alike ranges (many columns share one) keep their best profit before they are spread out.
+        key = np.stack([block, which, first, last], axis=1)
+        unique, inverse = np.unique(key, axis=0, return_inverse=True)
+        top = np.full(len(unique), _NONE)
+        np.maximum.at(top, inverse.reshape(-1), profit)
+        lengths = unique[:, 3] - unique[:, 2] + 1
+        rep = np.repeat(np.arange(len(unique)), lengths)
+        t = unique[rep, 2] + (np.arange(len(rep)) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+        np.maximum.at(best, (unique[rep, 0], unique[rep, 1], t), top[rep])
+    slots = np.arange(spd)
+    fits = days.run_end[:, None, :] >= slots[None, None, :] + durations[None, :, None]
+    best = np.where(fits, best, _NONE)
+    # Protected runs of length L in [B, 2B): any run of at least B slots is a sequence of them.
+    per_slot = np.zeros(blocks)
+    has = days.protected_col >= 0
+    per_slot[has] = np.maximum(r[days.protected_col[has]], 0.0)
+    runs = np.arange(days.block_slots, 2 * days.block_slots) if (per_slot > 0).any() else np.zeros(0, np.int64)
+    limited = days.limit >= 0
+    K = int(days.limit[limited].max()) + 1 if limited.any() else 1
+    step = limited.astype(np.int64)  # a start uses one of the day's `limit` only where there is one
+    ks = np.arange(K)
+    allowed = np.where(limited[:, None], ks[None, :] <= days.limit[:, None], ks[None, :] == 0)
+    horizon = spd + max(int(durations.max()) if len(durations) else 0, int(runs.max()) if len(runs) else 0) + 1
+    g = [None] * horizon
+    zero = np.where(allowed, 0.0, _NONE)
+    for t in range(spd, horizon):
+        g[t] = zero
+    rows = np.arange(blocks)[:, None]
+    shifted = np.minimum(ks[None, :] + step[:, None], K - 1)
+    over = (ks[None, :] + step[:, None]) > np.where(limited, days.limit, K - 1)[:, None]
+    for t in range(spd - 1, -1, -1):
+        value = g[t + 1].copy()
+        for i, d in enumerate(durations.tolist()):
+            gain = best[:, i, t]
+            if np.isneginf(gain).all():
+                continue
+            after = np.where(over, _NONE, g[t + d][rows, shifted])
+            np.maximum(value, gain[:, None] + after, out=value)
+        for length in runs.tolist():
+            ok = days.run_end[:, t] >= t + length
+            if ok.any():
+                gain = np.where(ok, per_slot * length, _NONE)
+                np.maximum(value, gain[:, None] + g[t + length], out=value)
+        g[t] = np.where(allowed, value, _NONE)
+    return g[0][:, 0] if blocks else np.zeros(0)
