@@ -1,6 +1,7 @@
 """Neighbourhood search: a re-solved part never collides with what stays outside it."""
 from __future__ import annotations
 
+import random
 import time
 
 from scheduler import lns
@@ -51,3 +52,38 @@ def test_search_keeps_the_plan_valid_across_midnight():
     result = check_solution(problem, doc)
     assert result.ok, result.violations
     assert len(plan.assignments) >= 1  # never worse than the start: one appointment booked
+
+
+def _crowded_day() -> dict:
+    """One advisor, two days, far more requests than time: 12 on Tuesday (15-120 minutes) and 4 that
+    can only be on Monday."""
+    doc = {**NIGHT, "horizon": {"start": "2026-11-23", "days": 2, "slot_minutes": 15},
+           "advisors": [{"id": "a1", "skills": ["debt"], "roles": ["support"],
+                         "availability": [{"start": "2026-11-23T09:00", "end": "2026-11-23T17:00"},
+                                          {"start": "2026-11-24T09:00", "end": "2026-11-24T17:00"}]}]}
+    doc["clients"] = [{"id": f"c{i}", "named_advisor": "a1", "need": "debt"} for i in range(16)]
+    doc["appointments"] = [
+        {"id": f"t{i:02d}", "client": f"c{i}", "kind": "support", "skill": "debt", "duration_minutes": 15 * (1 + i % 8),
+         "windows": [{"start": "2026-11-24T09:00", "end": "2026-11-24T17:00"}]} for i in range(12)]
+    doc["appointments"] += [
+        {"id": f"m{i}", "client": f"c{12 + i}", "kind": "support", "skill": "debt", "duration_minutes": 15,
+         "windows": [{"start": "2026-11-23T09:00", "end": "2026-11-23T17:00"}]} for i in range(4)]
+    return doc
+
+
+def test_a_part_takes_only_unbooked_appointments_that_fit_its_days():
+    problem = parse_problem(_crowded_day())
+    sub, freed = lns.subproblem(lns.Plan(problem, {}, {}, []), {"a1"}, {1})
+    assert freed == {f"t{i:02d}" for i in range(12)}  # Monday's four cannot go on Tuesday
+
+
+def test_a_part_takes_at_most_the_cap_of_unbooked_appointments_its_focus_first_then_the_shortest():
+    """At 120 advisors and load 1.3 two advisors' day drew up to 900 unbooked appointments and no part
+    finished; capped, the part is small and still aims at its focus."""
+    problem = parse_problem(_crowded_day())
+    plan = lns.Plan(problem, {}, {}, [])
+    sub, freed = lns.subproblem(plan, {"a1"}, {1}, unbooked_cap=3, focus="t07")  # t07: the longest, 2 hours
+    assert freed == {"t07", "t00", "t08"}  # the two others are the 15-minute ones
+    assert {a.id for a in sub.appointments} == freed
+    sub, freed = lns.subproblem(plan, {"a1"}, {1}, unbooked_cap=3, rng=random.Random(1))
+    assert len(freed) == 3
