@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.localtime import clock_span, end_after, local_end, to_local, to_utc
-from caseload.models import Advisor, AppointmentRequest, Plan
+from caseload.models import Absence, Advisor, AppointmentRequest, Plan, RequestWindow
 from caseload.services.desk import booking
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk.attendance import row_of
@@ -27,9 +27,11 @@ from caseload.services.people import calendar_feed
 from caseload.services.planning import boundary
 from caseload.services.planning.problem import db_id
 from caseload.services.rota.pins import make_pin
+from scheduler import check_solution
 from scheduler.model import TIME_FORMAT
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
+from tests.web.test_rota_problem import _one_advisor_team
 
 UTC = timezone.utc
 # zone, local start (what the planner writes), minutes, start in UTC, end in UTC (the wall-clock sum gave
@@ -144,3 +146,40 @@ def test_the_desk_books_the_repeated_hour_in_cairo_with_its_real_end(north, demo
     demo_auth.login(advisor.user.username)
     page = demo_auth.client.get(f"/me/week/{week.isoformat()}").get_data(as_text=True)
     assert "Thu 28 Oct 23:30 EEST–23:00 EET" in page
+
+
+def test_the_boundary_converts_a_cairo_week_across_its_weekday_clock_change(app):
+    """The week out to the planner (local wall clock) and its answer back (UTC) on Thursday 29 October 2026,
+    when Cairo's clocks go back at Friday 00:00 EEST (21:00 UTC) to Thursday 23:00 EET."""
+    team, advisor, client, kind = _one_advisor_team("Africa/Cairo")
+    advisor.work_pattern = {**advisor.work_pattern, "thu": [["16:00", "24:00"]]}
+    week = date(2026, 10, 26)
+    # Absent 19:00-20:00 UTC: 22:00-23:00 EEST.
+    db.session.add(Absence(advisor=advisor, starts_at=datetime(2026, 10, 29, 19, tzinfo=UTC),
+                           ends_at=datetime(2026, 10, 29, 20, tzinfo=UTC)))
+    request = AppointmentRequest(team=team, week_start=week, client=client, type=kind, duration_minutes=30,
+                                 pinned_advisor=advisor, pinned_start=datetime(2026, 10, 29, 20, 30, tzinfo=UTC))
+    # The client can come 20:00-22:00 UTC: Thursday 23:00 EEST to Friday 00:00 EET.
+    request.windows.append(RequestWindow(starts_at=datetime(2026, 10, 29, 20, tzinfo=UTC),
+                                         ends_at=datetime(2026, 10, 29, 22, tzinfo=UTC)))
+    db.session.add(request)
+    db.session.commit()
+
+    problem, maps = boundary.to_problem(team, week)
+    spans = [(s["start"], s["end"]) for s in problem["advisors"][0]["availability"] if s["start"].startswith("2026-10-29")]
+    assert spans == [("2026-10-29T16:00", "2026-10-29T22:00"), ("2026-10-29T23:00", "2026-10-30T00:00")]
+    appointment = problem["appointments"][0]
+    assert appointment["windows"] == [{"start": "2026-10-29T23:00", "end": "2026-10-30T00:00"}]
+    assert appointment["pinned"]["start"] == "2026-10-29T23:30"
+    solution = {"format": "caseload-solution/1", "status": "feasible", "score": 0, "bound": None, "figures": {},
+                "allocations": [], "protected": [], "unassigned": [],
+                "assignments": [{"appointment": appointment["id"], "advisor": problem["advisors"][0]["id"],
+                                 "start": "2026-10-29T23:30"}]}
+    solution["score"] = check_solution(problem, solution).score
+    assert check_solution(problem, solution).ok  # every hard rule holds in the planner's wall-clock terms
+    plan = boundary.save_plan(team, week, problem, solution, skipped=maps.skipped)
+    db.session.expire_all()
+    item = db.session.get(Plan, plan.id).items[0]
+    # Back at the pinned moment (the first 23:30, EEST), and 30 real minutes long: 20:30-21:00 UTC.
+    assert (item.starts_at, item.ends_at) == (datetime(2026, 10, 29, 20, 30, tzinfo=UTC),
+                                              datetime(2026, 10, 29, 21, 0, tzinfo=UTC))
