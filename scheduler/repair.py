@@ -264,17 +264,21 @@ def _could_gain(problem: Problem, plan, appts, holders, start: int) -> bool:
     return False
 
 
-# How many places (advisor, start) one unbooked appointment, and the whole pass, try to make room
-# at: the pass stays around a second on a 3,500-appointment week at load 1.3.
-EJECT_TRIES = 40
-EJECT_TOTAL = 3000
+# How many moves of a blocker one unbooked appointment, and the whole pass, may try. A blocker that
+# found no other place is not tried again (free time only shrinks as the pass books more), so the
+# tries are cheap enough to leave nearly unbounded: on varied 60 s11 (3,104 appointments, ~600
+# unbooked) the old caps (40 a appointment, 3,000 in all) left the start plan at 2,505 booked, the
+# pass now books 26 more in ~1 s (120 s7: 1-2 s a pass at load 4).
+EJECT_TRIES = 200
+EJECT_TOTAL = 20000
 
 
 def book_by_ejection(plan) -> int:
     """Book unbooked appointments by moving one appointment out of the way: at a place where exactly
-    one unpinned appointment blocks it, that one moves to its earliest free place (its client's own
-    advisor first), and the unbooked one takes the place. Kept only if the plan scores higher with
-    protected time seated again; returns how many were booked."""
+    one unpinned appointment blocks it, or where the time is free but the advisor's day is at its
+    daily limit (then one of that day's appointments), that one moves to its earliest free place (its
+    client's own advisor first) and the unbooked one takes the place. Kept only if the plan scores
+    higher with protected time seated again; returns how many were booked."""
     problem: Problem = plan.problem
     unbooked = [a for a in baselines.booking_order(problem) if a.id not in plan.assignments and a.pinned is None]
     if not unbooked:
@@ -283,11 +287,13 @@ def book_by_ejection(plan) -> int:
     assignments = dict(plan.assignments)
     book = _Book.holding(problem, assignments)
     total = problem.horizon.total_slots
+    spd = problem.horizon.slots_per_day
     owner: dict[str, list] = {v.id: [None] * total for v in problem.advisors}
     for appt_id, placed in assignments.items():
         owner[placed.advisor][placed.start:placed.start + problem.appointment_by_id[appt_id].duration] = \
             [appt_id] * problem.appointment_by_id[appt_id].duration
     fixed = {a.id for a in problem.appointments if a.pinned is not None}
+    stuck: set[str] = set()  # blockers that found no other place
     booked = tries = 0
     for appt in unbooked:
         if tries >= EJECT_TOTAL:
@@ -295,47 +301,65 @@ def book_by_ejection(plan) -> int:
         home = problem.home_of(appt.client, plan.allocations)
         options = baselines.qualified(problem, appt)
         options.sort(key=lambda v: v != home if appt.kind == "support" else v == home)
+        client = book.client_busy[appt.client]
         mine = 0
-        placed_here = None
+        done = None
         for advisor_id in options:
             slots, seen = owner[advisor_id], set()
-            client = book.client_busy[appt.client]
+            limit = problem.advisor_by_id[advisor_id].max_appointments_per_day
             for start in feasible_starts(problem, appt, advisor_id):
                 end = start + appt.duration
+                if any(client[start:end]):
+                    continue
                 blockers = set(slots[start:end])
                 blockers.discard(None)
-                if len(blockers) != 1:
+                if len(blockers) > 1:
                     continue
-                other_id = blockers.pop()
-                if other_id in fixed or other_id in seen or any(client[start:end]):
-                    continue
-                seen.add(other_id)
-                mine += 1
-                other, there = problem.appointment_by_id[other_id], assignments[other_id]
-                book.remove(other, there.advisor, there.start)
-                if book.can_place(appt, advisor_id, start):
-                    book.place(appt, advisor_id, start)
-                    moved = baselines.choose_named_first(problem, book, other, problem.home_of(other.client, plan.allocations))
-                    if moved is not None:
-                        book.place(other, moved.advisor, moved.start)
-                        placed_here = (advisor_id, start, other_id, there, moved)
+                if not blockers:
+                    if book.can_place(appt, advisor_id, start):  # free after earlier moves
+                        book.place(appt, advisor_id, start)
+                        done = (advisor_id, start, [])
                         break
-                    book.remove(appt, advisor_id, start)
-                book.place(other, there.advisor, there.start)
-                if mine >= EJECT_TRIES:
+                    day = start // spd
+                    if limit is None or book.starts[(advisor_id, day)] < limit:
+                        continue
+                    blockers = set(slots[day * spd:(day + 1) * spd])  # the day is full: one of its own moves
+                    blockers.discard(None)
+                for other_id in sorted(blockers - seen - stuck - fixed):
+                    seen.add(other_id)
+                    mine += 1
+                    other, there = problem.appointment_by_id[other_id], assignments[other_id]
+                    book.remove(other, there.advisor, there.start)
+                    if book.can_place(appt, advisor_id, start):
+                        book.place(appt, advisor_id, start)
+                        moved = baselines.choose_named_first(problem, book, other,
+                                                             problem.home_of(other.client, plan.allocations))
+                        if moved is not None:
+                            book.place(other, moved.advisor, moved.start)
+                            done = (advisor_id, start, [(other_id, there, moved)])
+                            break
+                        stuck.add(other_id)
+                        book.remove(appt, advisor_id, start)
+                    book.place(other, there.advisor, there.start)
+                    if mine >= EJECT_TRIES:
+                        break
+                if done is not None or mine >= EJECT_TRIES:
                     break
-            if placed_here is not None or mine >= EJECT_TRIES:
+            if done is not None or mine >= EJECT_TRIES:
                 break
         tries += mine
-        if placed_here is None:
+        if done is None:
             continue
-        advisor_id, start, other_id, there, moved = placed_here
-        other = problem.appointment_by_id[other_id]
-        owner[there.advisor][there.start:there.start + other.duration] = [None] * other.duration
+        advisor_id, start, moves = done
+        for other_id, there, _ in moves:
+            other = problem.appointment_by_id[other_id]
+            owner[there.advisor][there.start:there.start + other.duration] = [None] * other.duration
+        for other_id, _, moved in moves:
+            other = problem.appointment_by_id[other_id]
+            owner[moved.advisor][moved.start:moved.start + other.duration] = [other_id] * other.duration
+            assignments[other_id] = moved
         owner[advisor_id][start:start + appt.duration] = [appt.id] * appt.duration
-        owner[moved.advisor][moved.start:moved.start + other.duration] = [other_id] * other.duration
         assignments[appt.id] = Placement(advisor_id, start)
-        assignments[other_id] = moved
         booked += 1
     if not booked:
         return 0
@@ -347,4 +371,118 @@ def book_by_ejection(plan) -> int:
     return booked
 
 
-__all__ = ["bring_home", "book_by_ejection", "clear_preferred_time", "match_same_times"]
+def book_more(plan) -> int:
+    """Book more of the unbooked: trade long bookings for short ones (book_two_for_one), then move
+    single blockers out of the way (book_by_ejection), again while either gains (at most
+    BOOK_MORE_ROUNDS rounds). Measured from the start plan of varied 60 s11 (tight: 2,531 of 3,104
+    booked): +73 by trades, +4 by ejection, +2 in the second round. Returns the appointments gained."""
+    gained = 0
+    for _ in range(BOOK_MORE_ROUNDS):
+        step = book_two_for_one(plan) + book_by_ejection(plan)
+        gained += step
+        if not step:
+            break
+    return gained
+
+
+# The second round gains a little (+2 above); the third nothing on the weeks measured.
+BOOK_MORE_ROUNDS = 2
+
+
+def book_two_for_one(plan) -> int:
+    """Give up a booked appointment for unbooked ones that fit, at the same advisor, in the time it
+    frees with the free time around it (in a tight week each booking is worth the same whatever its
+    length, so one long appointment may make way for two short ones); the one given up then goes to
+    its earliest free place elsewhere, or stays unbooked. A trade is made only if it books more than
+    it gives up and gains score (continuity, separation, disruption counted); the whole pass is kept
+    only if the plan scores higher with protected time seated again. Returns the appointments gained."""
+    problem: Problem = plan.problem
+    w = problem.weights
+    spd = problem.horizon.slots_per_day
+    unbooked = sorted((a for a in problem.appointments if a.id not in plan.assignments and a.pinned is None),
+                      key=lambda a: (a.duration, a.id))
+    if len(unbooked) < 2:
+        return 0
+    before = plan.score()
+    assignments = dict(plan.assignments)
+    book = _Book.holding(problem, assignments)
+    fixed = {a.id for a in problem.appointments if a.pinned is not None}
+    # Per (kind, skill) and day: the unbooked ones a window of which touches that day, shortest first.
+    waiting: dict[tuple, list] = {}
+    for a in unbooked:
+        for day in sorted({d for iv in a.windows for d in range(iv.start // spd, (iv.end - 1) // spd + 1)}):
+            waiting.setdefault((a.kind, a.skill, day), []).append(a)
+    gained = 0
+    for advisor in problem.advisors:
+        blocked = book.blocked[advisor.id]
+        mine = sorted(((problem.appointment_by_id[a].duration, a) for a, p in assignments.items()
+                       if p.advisor == advisor.id and a not in fixed), reverse=True)
+        for _, out_id in mine:
+            there = assignments.get(out_id)
+            if there is None or there.advisor != advisor.id:
+                continue
+            out = problem.appointment_by_id[out_id]
+            day = there.start // spd
+            shorter = [a for kind in advisor.roles for skill in advisor.skills for a in waiting.get((kind, skill, day), ())
+                       if a.duration < out.duration and a.id not in assignments]
+            if len(shorter) < 2:
+                continue
+            book.remove(out, advisor.id, there.start)
+            lo, hi = there.start, there.start + out.duration
+            while lo > day * spd and not blocked[lo - 1]:
+                lo -= 1
+            while hi < (day + 1) * spd and not blocked[hi]:
+                hi += 1
+            taken = []
+            for a in sorted(shorter, key=lambda a: (a.duration, a.id)):
+                if a.duration > hi - lo or a.id in assignments or any(x.id == a.id for x, _ in taken):
+                    continue
+                start = _start_within(book, a, advisor.id, lo, hi)
+                if start is not None:
+                    book.place(a, advisor.id, start)
+                    taken.append((a, start))
+            moved = None
+            if taken:
+                moved = baselines.choose_named_first(problem, book, out, problem.home_of(out.client, plan.allocations))
+            change = w.assigned * (len(taken) - (moved is None)) - _value(problem, plan, out, advisor.id, there.start)
+            change += sum(_value(problem, plan, a, advisor.id, start) for a, start in taken)
+            if moved is not None:
+                change += _value(problem, plan, out, moved.advisor, moved.start)
+            elif out_id in problem.previous:
+                change -= w.disruption  # published, now unbooked
+            if change <= 0:
+                for a, start in taken:
+                    book.remove(a, advisor.id, start)
+                book.place(out, advisor.id, there.start)
+                continue
+            del assignments[out_id]
+            if moved is not None:
+                book.place(out, moved.advisor, moved.start)
+                assignments[out_id] = moved
+            else:
+                for d in sorted({d for iv in out.windows for d in range(iv.start // spd, (iv.end - 1) // spd + 1)}):
+                    waiting.setdefault((out.kind, out.skill, d), []).append(out)
+            for a, start in taken:
+                assignments[a.id] = Placement(advisor.id, start)
+            gained += len(taken) - (moved is None)
+    if not gained:
+        return 0
+    old = (plan.assignments, plan.protected)
+    plan.assignments, plan.protected = assignments, baselines.place_protected(problem, book)
+    if plan.score() <= before:
+        plan.assignments, plan.protected = old
+        return 0
+    return gained
+
+
+def _start_within(book: _Book, appt, advisor_id: str, lo: int, hi: int) -> int | None:
+    """The earliest start of `appt` with `advisor_id` wholly inside [lo, hi), or None."""
+    for window in appt.windows:
+        a, b = max(lo, window.start), min(hi, window.end)
+        for start in range(a, b - appt.duration + 1):
+            if book.can_place(appt, advisor_id, start):
+                return start
+    return None
+
+
+__all__ = ["bring_home", "book_more", "book_by_ejection", "book_two_for_one", "clear_preferred_time", "match_same_times"]

@@ -117,11 +117,11 @@ START_SHARE = 0.3
 def _polish(plan: lns.Plan, budget: Budget | None = None) -> None:
     """Quick greedy repairs in place (scheduler.repair, scheduler.trade), each keeping the plan valid
     and never lowering its score: re-deal same-time appointments to their clients' advisors, book
-    unbooked ones by moving one blocker, bring appointments home (by free time, then by trading places
+    more of the unbooked (long bookings traded for short ones, blockers moved), bring appointments home (by free time, then by trading places
     with simpler clients, which frees more for the plain moves), re-deal again. Stops between passes
     once `budget` is spent."""
     budget = budget or Budget(float("inf"))
-    steps = [repair.match_same_times, repair.book_by_ejection, _home_until_stable, repair.match_same_times]
+    steps = [repair.match_same_times, repair.book_more, _home_until_stable, repair.match_same_times]
     for step in steps:
         if budget.expired():
             return

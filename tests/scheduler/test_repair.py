@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from scheduler import lns, repair
+from scheduler import lns, repair, solver
 from scheduler.baselines import earliest
 from scheduler.check import check_solution
 from scheduler.document import read_placements, solution_document
@@ -84,3 +84,114 @@ def test_the_solver_keeps_preferred_time_free(make_problem):
     mine = [a for a in solution["assignments"] if a["advisor"] == "a1" and a["start"].startswith("2026-11-23")]
     assert all(not ("2026-11-23T08:15" < a["start"] < "2026-11-23T11:00") for a in mine), mine
     assert {"advisor": "a1", "start": "2026-11-23T09:00", "end": "2026-11-23T11:00"} in solution["protected"]
+
+
+# --- booking the unbooked by moving one appointment out of the way --------------------------------------
+
+def _day_limit_week() -> dict:
+    """a1 (debt, housing) may start one appointment a day; a2 (debt) is free. p1 (debt, c1 named a1)
+    sits in a1's 09:00 hour; p2 (housing, only a1 can take it) fits in a1's free 10:00-12:00 but a1's
+    day is at its limit, so p2 is booked only if p1 moves to a2."""
+    day = "2026-11-23"
+    hours = [{"start": f"{day}T09:00", "end": f"{day}T12:00"}]
+    return {
+        "format": "caseload-problem/1",
+        "horizon": {"start": day, "days": 1, "slot_minutes": 15, "timezone": "Europe/London"},
+        "advisors": [
+            {"id": "a1", "name": "A", "skills": ["debt", "housing"], "roles": ["support"], "availability": hours,
+             "max_appointments_per_day": 1},
+            {"id": "a2", "name": "B", "skills": ["debt"], "roles": ["support"], "availability": hours},
+        ],
+        "clients": [{"id": "c1", "named_advisor": "a1", "need": "debt"},
+                    {"id": "c2", "named_advisor": "a1", "need": "housing"}],
+        "appointments": [
+            {"id": "p1", "client": "c1", "kind": "support", "skill": "debt", "duration_minutes": 60,
+             "windows": [{"start": f"{day}T09:00", "end": f"{day}T12:00"}]},
+            {"id": "p2", "client": "c2", "kind": "support", "skill": "housing", "duration_minutes": 60,
+             "windows": [{"start": f"{day}T10:00", "end": f"{day}T12:00"}]},
+        ],
+    }
+
+
+def test_a_full_day_gives_up_one_appointment_to_book_another():
+    # Free time but a day at its daily limit: one of the day's own appointments moves to another
+    # advisor. The pass before this move looked only at places with exactly one appointment in the
+    # way, and there is none in p2's window, so p2 stayed unbooked.
+    problem = parse_problem(_day_limit_week())
+    at = problem.horizon.to_slot
+    plan = lns.Plan(problem, {"p1": Placement("a1", at("2026-11-23T09:00"))}, {}, [])
+    before = plan.score()
+    assert repair.bring_home(plan) == 0  # no plain move books it
+    assert repair.book_by_ejection(plan) == 1
+    assert plan.assignments["p2"].advisor == "a1" and plan.assignments["p1"].advisor == "a2"
+    result = check_solution(problem, _doc(plan))
+    assert result.ok, result.violations
+    assert result.score == plan.score() > before
+
+
+def test_a_blocker_with_nowhere_to_go_stays():
+    # The same week without a2: p1 has no other place, so nothing moves and p2 stays unbooked.
+    doc = _day_limit_week()
+    doc["advisors"] = doc["advisors"][:1]
+    problem = parse_problem(doc)
+    at = problem.horizon.to_slot
+    plan = lns.Plan(problem, {"p1": Placement("a1", at("2026-11-23T09:00"))}, {}, [])
+    assert repair.book_by_ejection(plan) == 0
+    assert plan.assignments == {"p1": Placement("a1", at("2026-11-23T09:00"))}
+
+
+@pytest.mark.parametrize("book", [repair.book_by_ejection, repair.book_two_for_one, repair.book_more],
+                         ids=["ejection", "two-for-one", "more"])
+@pytest.mark.parametrize("seed", range(40))
+def test_booking_more_never_worse_and_always_valid(seed, book):
+    rng = random.Random(seed)
+    doc = tiny_week(rng, advisors=3, appointments=(5, 9))
+    for advisor in doc["advisors"]:
+        advisor["max_appointments_per_day"] = rng.choice([1, 2, 3, None])
+    problem = parse_problem(doc)
+    # A fill-first desk plan of the week in a random order leaves room for the pass to work in.
+    plan = lns.Plan(problem, *read_placements(problem, earliest(problem)))
+    drop = [a for a in sorted(plan.assignments) if problem.appointment_by_id[a].pinned is None]
+    for appt_id in rng.sample(drop, k=len(drop) // 3):
+        del plan.assignments[appt_id]
+    plan.protected = []
+    before = plan.score()
+    book(plan)
+    result = check_solution(problem, _doc(plan))
+    assert result.ok, result.violations
+    assert result.score >= before
+
+
+def _one_long_or_two_short() -> dict:
+    """a1 works 09:00-10:00. p1 (60 min) fills the hour; p2 and p3 (30 min each) want the same hour."""
+    doc = _day_limit_week()
+    day = "2026-11-23"
+    hour = [{"start": f"{day}T09:00", "end": f"{day}T10:00"}]
+    doc["advisors"] = [{"id": "a1", "name": "A", "skills": ["debt"], "roles": ["support"], "availability": hour}]
+    doc["clients"] = [{"id": f"c{i}", "named_advisor": "a1", "need": "debt"} for i in (1, 2, 3)]
+    doc["appointments"] = [{"id": f"p{i}", "client": f"c{i}", "kind": "support", "skill": "debt",
+                            "duration_minutes": minutes, "windows": hour}
+                           for i, minutes in ((1, 60), (2, 30), (3, 30))]
+    return doc
+
+
+def test_one_long_booking_makes_way_for_two_short_ones():
+    # Each booking is worth the same, so the hour holds two short appointments rather than one long
+    # one. Moving the long one out of the way (book_by_ejection) cannot do it: it has nowhere to go.
+    problem = parse_problem(_one_long_or_two_short())
+    at = problem.horizon.to_slot
+    plan = lns.Plan(problem, {"p1": Placement("a1", at("2026-11-23T09:00"))}, {}, [])
+    before = plan.score()
+    assert repair.book_by_ejection(plan) == 0 and repair.bring_home(plan) == 0
+    assert repair.book_two_for_one(plan) == 1
+    assert set(plan.assignments) == {"p2", "p3"}
+    result = check_solution(problem, _doc(plan))
+    assert result.ok, result.violations
+    assert result.score == plan.score() == before + problem.weights.assigned + problem.weights.continuity
+
+
+def test_the_solver_books_two_short_ones_from_the_start():
+    # The start phase (desk plans and their repairs) alone, as a 120-advisor week would get it.
+    problem = parse_problem(_one_long_or_two_short())
+    plan = solver._best_start(problem, None)
+    assert set(plan.assignments) == {"p2", "p3"}
