@@ -97,11 +97,16 @@ def subproblem(plan: Plan, advisor_ids: set[str], days: set[int], unbooked_cap: 
     # What stays and may still reach into the part: an appointment or protected block that starts the
     # day before and runs past midnight.
     advisor_busy = defaultdict(list)
+    # Only the part's clients and advisors are read: recording every booking cost 0.12 s a part at
+    # 120 advisors, under the search's lock.
+    freed_clients = {p.appointment_by_id[a].client for a in freed}
     for appt_id, pl in plan.assignments.items():
         if appt_id not in freed:
             appt = p.appointment_by_id[appt_id]
-            client_busy[appt.client].append((pl.start, pl.start + appt.duration))
-            advisor_busy[pl.advisor].append((pl.start, pl.start + appt.duration))
+            if appt.client in freed_clients:
+                client_busy[appt.client].append((pl.start, pl.start + appt.duration))
+            if pl.advisor in advisor_ids:
+                advisor_busy[pl.advisor].append((pl.start, pl.start + appt.duration))
     for v, s, e in plan.protected:
         if day_of(s) not in days:
             advisor_busy[v].append((s, e))
