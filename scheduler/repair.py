@@ -361,14 +361,7 @@ def book_by_ejection(plan) -> int:
         owner[advisor_id][start:start + appt.duration] = [appt.id] * appt.duration
         assignments[appt.id] = Placement(advisor_id, start)
         booked += 1
-    if not booked:
-        return 0
-    old = (plan.assignments, plan.protected)
-    plan.assignments, plan.protected = assignments, baselines.place_protected(problem, book)
-    if plan.score() <= before:
-        plan.assignments, plan.protected = old
-        return 0
-    return booked
+    return _kept_if_higher(plan, assignments, book, before, booked)
 
 
 def book_more(plan) -> int:
@@ -465,10 +458,16 @@ def book_two_for_one(plan) -> int:
             for a, start in taken:
                 assignments[a.id] = Placement(advisor.id, start)
             gained += len(taken) - (moved is None)
+    return _kept_if_higher(plan, assignments, book, before, gained)
+
+
+def _kept_if_higher(plan, assignments: dict, book: _Book, before: int, gained: int) -> int:
+    """Put `assignments` (with protected time seated again from `book`) into `plan` if that scores
+    above `before` (points); returns `gained`, or 0 when nothing was gained or the plan is kept."""
     if not gained:
         return 0
     old = (plan.assignments, plan.protected)
-    plan.assignments, plan.protected = assignments, baselines.place_protected(problem, book)
+    plan.assignments, plan.protected = assignments, baselines.place_protected(plan.problem, book)
     if plan.score() <= before:
         plan.assignments, plan.protected = old
         return 0
