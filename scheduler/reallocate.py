@@ -21,10 +21,12 @@ from scheduler.model import Placement, Problem
 
 
 def best_allocations(problem: Problem, assignments: dict[str, Placement],
-                     allocations: dict[str, str]) -> dict[str, str]:
+                     allocations: dict[str, str], aspire: bool = False) -> dict[str, str]:
     """Allocations (new client id -> advisor id) scoring the most with `assignments` (appointment
     id -> Placement) fixed; never scores less than `allocations`, and keeps it where that is as good.
-    Clients with no qualified advisor with spare caseload stay unallocated."""
+    Clients with no qualified advisor with spare caseload stay unallocated. aspire: a client that
+    would gain nothing anywhere still gets a qualified advisor with caseload to spare (same score),
+    so the search has a home to aim its appointments at."""
     w = problem.weights
     new = [c for c in problem.clients if c.named_advisor is None and c.need is not None]
     if not new:
@@ -39,9 +41,9 @@ def best_allocations(problem: Problem, assignments: dict[str, Placement],
     advisors = [a for a in problem.advisors if "support" in a.roles]
     index = {a.id: i for i, a in enumerate(advisors)}
     spare = {a.id: (a.max_caseload - a.caseload if a.max_caseload is not None else len(new)) for a in advisors}
-    # Costs: gain first, then keeping the current allocation (scaled so that no number of kept
-    # allocations outweighs one point of score).
-    scale = len(new) + 1
+    # Costs: gain first, then keeping the current allocation, then an allocation that gains nothing
+    # (scaled so that no number of ties outweighs one point of score).
+    scale = 2 * len(new) + 1
     flow = min_cost_flow.SimpleMinCostFlow()
     source, sink = 0, 1
     first_client, first_advisor = 2, 2 + len(new)
@@ -54,10 +56,10 @@ def best_allocations(problem: Problem, assignments: dict[str, Placement],
                 continue
             value = gain[client.id].get(advisor.id, 0)
             kept = allocations.get(client.id) == advisor.id
-            if value <= 0 and not kept:
+            if value < 0 or (value == 0 and not kept and not aspire):
                 continue
             flow.add_arc_with_capacity_and_unit_cost(node, first_advisor + index[advisor.id], 1,
-                                                     -(value * scale + (1 if kept else 0)))
+                                                     -(value * scale + (2 if kept else 1 if value == 0 else 0)))
     for advisor in advisors:
         if spare[advisor.id] > 0:
             flow.add_arc_with_capacity_and_unit_cost(first_advisor + index[advisor.id], sink, spare[advisor.id], 0)

@@ -48,10 +48,12 @@ def test_best_allocations_match_brute_force_on_random_weeks():
         problem = parse_problem(doc)
         assignments, allocations, protected = baselines.desk_plan(problem)[:3]
         # A valid but arbitrary starting allocation: the spare-caseload rule of the desk.
-        got = best_allocations(problem, assignments, allocations)
-        score = _checked_score(problem, assignments, got, protected)
-        assert score >= _checked_score(problem, assignments, allocations, protected)
-        assert score == _brute_force(problem, assignments, protected)
+        best = _brute_force(problem, assignments, protected)
+        for aspire in (False, True):
+            got = best_allocations(problem, assignments, allocations, aspire)
+            score = _checked_score(problem, assignments, got, protected)
+            assert score >= _checked_score(problem, assignments, allocations, protected)
+            assert score == best
         tried += any(c.named_advisor is None for c in problem.clients)
     assert tried >= 30
 
@@ -86,3 +88,13 @@ def test_search_reallocates_new_clients_to_where_they_are_booked(make_problem):
     plan = solver._neighbourhood_search(plan, Budget.for_limit(2.0, deterministic=True), 1, lambda current: False)
     assert plan.allocations.get("c3") == "a4"
     assert _checked_score(problem, plan.assignments, plan.allocations, plan.protected) >= before + 100
+
+
+def test_aspire_gives_a_client_booked_nowhere_useful_an_advisor_with_room(make_problem):
+    # a4 has no room, so booked there c3 gains nothing anywhere; aspire still allocates it to a1
+    # (housing, room for two more), where the search can then aim to move p3.
+    problem, assignments, _, protected = _away_from_allocation(make_problem)
+    full = [a for a in problem.advisors if a.id == "a4"][0]
+    object.__setattr__(full, "max_caseload", 0)
+    assert best_allocations(problem, assignments, {}) == {}
+    assert best_allocations(problem, assignments, {}, aspire=True) == {"c3": "a1"}
