@@ -10,6 +10,7 @@ placed again in the time left. The result is kept only if it scores higher, so i
 from __future__ import annotations
 
 from scheduler import baselines, metrics
+from scheduler.budget import Budget
 from scheduler.model import Placement, Problem
 from scheduler.variables import feasible_starts
 
@@ -273,12 +274,15 @@ EJECT_TRIES = 200
 EJECT_TOTAL = 20000
 
 
-def book_by_ejection(plan) -> int:
-    """Book unbooked appointments by moving one appointment out of the way: at a place where exactly
-    one unpinned appointment blocks it, or where the time is free but the advisor's day is at its
-    daily limit (then one of that day's appointments), that one moves to its earliest free place (its
-    client's own advisor first) and the unbooked one takes the place. Kept only if the plan scores
-    higher with protected time seated again; returns how many were booked."""
+def book_by_ejection(plan, budget: Budget | None = None, deep: bool = False) -> int:
+    """Book unbooked appointments by moving appointments out of the way: at a place where one
+    unpinned appointment blocks it (deep: or two, EJECT_GROUP), or where the time is free but the
+    advisor's day is at its daily limit (then one of that day's appointments), those move to their
+    earliest free places (their clients' own advisors first, the same advisor at another time
+    included) and the unbooked one takes the place; deep, a lone blocker with no free place may go to
+    a day at its daily limit whose own appointment moves on (_eject_onward: about three times the
+    time). Kept only if the plan scores higher with protected time seated again; returns how many
+    were booked. Stops early (keeping what it booked) once `budget` is spent."""
     problem: Problem = plan.problem
     unbooked = [a for a in baselines.booking_order(problem) if a.id not in plan.assignments and a.pinned is None]
     if not unbooked:
@@ -293,10 +297,10 @@ def book_by_ejection(plan) -> int:
         owner[placed.advisor][placed.start:placed.start + problem.appointment_by_id[appt_id].duration] = \
             [appt_id] * problem.appointment_by_id[appt_id].duration
     fixed = {a.id for a in problem.appointments if a.pinned is not None}
-    stuck: set[str] = set()  # blockers that found no other place
+    stuck: set[str] = set()  # blockers that found no other place alone
     booked = tries = 0
-    for appt in unbooked:
-        if tries >= EJECT_TOTAL:
+    for count, appt in enumerate(unbooked):
+        if tries >= EJECT_TOTAL or (budget is not None and count % 8 == 7 and budget.expired()):
             break
         home = problem.home_of(appt.client, plan.allocations)
         options = baselines.qualified(problem, appt)
@@ -313,7 +317,7 @@ def book_by_ejection(plan) -> int:
                     continue
                 blockers = set(slots[start:end])
                 blockers.discard(None)
-                if len(blockers) > 1:
+                if len(blockers) > (EJECT_GROUP if deep else 1) or blockers & fixed:
                     continue
                 if not blockers:
                     if book.can_place(appt, advisor_id, start):  # free after earlier moves
@@ -325,22 +329,23 @@ def book_by_ejection(plan) -> int:
                         continue
                     blockers = set(slots[day * spd:(day + 1) * spd])  # the day is full: one of its own moves
                     blockers.discard(None)
-                for other_id in sorted(blockers - seen - stuck - fixed):
-                    seen.add(other_id)
+                    groups = [(b,) for b in sorted(blockers - stuck - fixed)]
+                elif len(blockers) == 1:
+                    groups = [tuple(blockers)] if not blockers & stuck else []
+                else:  # two in the way: both move (the day re-packed around the newcomer)
+                    groups = [tuple(sorted(blockers))]
+                for group in groups:
+                    if group in seen:
+                        continue
+                    seen.add(group)
                     mine += 1
-                    other, there = problem.appointment_by_id[other_id], assignments[other_id]
-                    book.remove(other, there.advisor, there.start)
-                    if book.can_place(appt, advisor_id, start):
-                        book.place(appt, advisor_id, start)
-                        moved = baselines.choose_named_first(problem, book, other,
-                                                             problem.home_of(other.client, plan.allocations))
-                        if moved is not None:
-                            book.place(other, moved.advisor, moved.start)
-                            done = (advisor_id, start, [(other_id, there, moved)])
-                            break
-                        stuck.add(other_id)
-                        book.remove(appt, advisor_id, start)
-                    book.place(other, there.advisor, there.start)
+                    moves, nowhere = _eject(problem, plan, book, assignments, appt, advisor_id, start, group,
+                                            owner if deep else None, fixed)
+                    if moves is not None:
+                        done = (advisor_id, start, moves)
+                        break
+                    if nowhere and len(group) == 1:
+                        stuck.add(group[0])
                     if mine >= EJECT_TRIES:
                         break
                 if done is not None or mine >= EJECT_TRIES:
@@ -364,14 +369,124 @@ def book_by_ejection(plan) -> int:
     return _kept_if_higher(plan, assignments, book, before, booked)
 
 
-def book_more(plan) -> int:
+def _eject(problem: Problem, plan, book: _Book, assignments: dict, appt, advisor_id: str, start: int,
+           group: tuple, owner: dict | None = None, fixed: set = frozenset()) -> tuple[list | None, bool]:
+    """Move the appointments of `group` out of the way and book `appt` at (advisor_id, start), each of
+    them then at its earliest free place (named advisor first). Returns ([(id, old, new placement)],
+    False) with `book` changed, or (None, whether one of them found no other place) with `book` as it was.
+    With `owner` (who holds each advisor slot), one appointment with no free place may still go to a
+    day at its daily limit whose own appointment then moves on (_eject_onward)."""
+    out = [(problem.appointment_by_id[o], assignments[o]) for o in group]
+    for other, there in out:
+        book.remove(other, there.advisor, there.start)
+    moves = []
+    nowhere = False
+    if book.can_place(appt, advisor_id, start):
+        nowhere = True  # unless all of them move
+        book.place(appt, advisor_id, start)
+        for other, there in out:
+            moved = baselines.choose_named_first(problem, book, other, problem.home_of(other.client, plan.allocations))
+            if moved is None:
+                break
+            book.place(other, moved.advisor, moved.start)
+            moves.append((other.id, there, moved))
+        if len(moves) < len(out) and len(out) == 1 and owner is not None:
+            onward = _eject_onward(problem, plan, book, assignments, owner, fixed | {appt.id}, out[0][0])
+            if onward is not None:
+                return onward, False
+        if len(moves) == len(out):
+            return moves, False
+        for other_id, _, moved in moves:
+            book.remove(problem.appointment_by_id[other_id], moved.advisor, moved.start)
+        book.remove(appt, advisor_id, start)
+    for other, there in out:
+        book.place(other, there.advisor, there.start)
+    return None, nowhere
+
+
+# Days at their daily limit tried for the moved appointment, and their appointments tried as the one
+# to move on, per blocker: a tight week's days are full by count while time is left in them.
+ONWARD_DAYS = 12
+ONWARD_TRIES = 60
+
+
+def _eject_onward(problem: Problem, plan, book: _Book, assignments: dict, owner: dict, fixed: set, other):
+    """Place `other` (already out of the book) on an advisor-day at its daily limit where it has free
+    time, moving one of that day's appointments to its earliest free place (named advisor first; the
+    day `other` left included). Returns [(id, from, to)] with `book` changed, or None with it as it was."""
+    spd = problem.horizon.slots_per_day
+    there = assignments[other.id]
+    days = tries = 0
+    for advisor_id in baselines.qualified(problem, other):
+        limit = problem.advisor_by_id[advisor_id].max_appointments_per_day
+        if limit is None:
+            continue
+        for window in other.windows:
+            for d in range(window.start // spd, (window.end - 1) // spd + 1):
+                if book.starts[(advisor_id, d)] < limit:
+                    continue
+                start = _free_start(book, other, advisor_id, max(window.start, d * spd), min(window.end, (d + 1) * spd))
+                if start is None:
+                    continue
+                days += 1
+                members = set(owner[advisor_id][d * spd:(d + 1) * spd])
+                members.discard(None)
+                for y_id in sorted(members - fixed - {other.id}):
+                    y, y_there = problem.appointment_by_id[y_id], assignments[y_id]
+                    if y_there.advisor != advisor_id or y_there.start // spd != d:
+                        continue  # moved earlier in this attempt
+                    tries += 1
+                    book.remove(y, y_there.advisor, y_there.start)
+                    if book.can_place(other, advisor_id, start):
+                        book.place(other, advisor_id, start)
+                        moved = baselines.choose_named_first(problem, book, y, problem.home_of(y.client, plan.allocations))
+                        if moved is not None:
+                            book.place(y, moved.advisor, moved.start)
+                            return [(other.id, there, Placement(advisor_id, start)), (y_id, y_there, moved)]
+                        book.remove(other, advisor_id, start)
+                    book.place(y, y_there.advisor, y_there.start)
+                    if tries >= ONWARD_TRIES:
+                        return None
+                if days >= ONWARD_DAYS:
+                    return None
+    return None
+
+
+def _free_start(book: _Book, appt, advisor_id: str, lo: int, hi: int) -> int | None:
+    """The earliest start in [lo, hi) where the advisor and the client are free, whatever the daily
+    limit (`blocked` holds the advisor's time off too)."""
+    blocked, client = book.blocked[advisor_id], book.client_busy[appt.client]
+    need = b"\x00" * appt.duration
+    pos = lo
+    while pos + appt.duration <= hi:
+        pos = blocked.find(need, pos, hi)
+        if pos < 0:
+            return None
+        clash = client.rfind(1, pos, pos + appt.duration)
+        if clash < 0:
+            return pos
+        pos = clash + 1
+    return None
+
+
+# Appointments that may be moved out of one place to book another there: two lets a day re-pack
+# around the newcomer (one on each side of its place).
+EJECT_GROUP = 2
+
+
+def book_more(plan, budget: Budget | None = None) -> int:
     """Book more of the unbooked: trade long bookings for short ones (book_two_for_one), then move
-    single blockers out of the way (book_by_ejection), again while either gains (at most
+    blockers out of the way (book_by_ejection, deep), again while either gains (at most
     BOOK_MORE_ROUNDS rounds). Measured from the start plan of varied 60 s11 (tight: 2,531 of 3,104
-    booked): +73 by trades, +4 by ejection, +2 in the second round. Returns the appointments gained."""
+    booked): +73 by trades, +4 by ejection, +2 in the second round. Returns the appointments gained;
+    stops early (keeping what it booked) once `budget` is spent."""
     gained = 0
     for _ in range(BOOK_MORE_ROUNDS):
-        step = book_two_for_one(plan) + book_by_ejection(plan)
+        if budget is not None and budget.expired():
+            break
+        step = book_two_for_one(plan, budget)
+        if budget is None or not budget.expired():
+            step += book_by_ejection(plan, budget, deep=True)
         gained += step
         if not step:
             break
@@ -382,7 +497,7 @@ def book_more(plan) -> int:
 BOOK_MORE_ROUNDS = 2
 
 
-def book_two_for_one(plan) -> int:
+def book_two_for_one(plan, budget: Budget | None = None) -> int:
     """Give up a booked appointment for unbooked ones that fit, at the same advisor, in the time it
     frees with the free time around it (in a tight week each booking is worth the same whatever its
     length, so one long appointment may make way for two short ones); the one given up then goes to
@@ -407,6 +522,8 @@ def book_two_for_one(plan) -> int:
             waiting.setdefault((a.kind, a.skill, day), []).append(a)
     gained = 0
     for advisor in problem.advisors:
+        if budget is not None and budget.expired():
+            break  # what was traded so far is kept
         blocked = book.blocked[advisor.id]
         mine = sorted(((problem.appointment_by_id[a].duration, a) for a, p in assignments.items()
                        if p.advisor == advisor.id and a not in fixed), reverse=True)

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
 from scheduler import lns, repair, solver
 from scheduler.baselines import earliest
+from scheduler.budget import Budget
 from scheduler.check import check_solution
 from scheduler.document import read_placements, solution_document
 from scheduler.model import Placement
@@ -138,6 +140,61 @@ def test_a_blocker_with_nowhere_to_go_stays():
     plan = lns.Plan(problem, {"p1": Placement("a1", at("2026-11-23T09:00"))}, {}, [])
     assert repair.book_by_ejection(plan) == 0
     assert plan.assignments == {"p1": Placement("a1", at("2026-11-23T09:00"))}
+
+
+def _onward_week() -> dict:
+    """One morning. p2 (housing: only a1) wants a1's 09:00 hour, where p1 sits. p1 (debt, 09:00-11:00)
+    has no free place: a2 has time at 09:00 but may start one appointment a day and holds p3 at 10:00;
+    a3 works 11:00-12:00, after p1's window. p3 (debt, 09:00-12:00) can go to a3."""
+    doc = _day_limit_week()
+    day = "2026-11-23"
+
+    def hours(a, b):
+        return [{"start": f"{day}T{a}", "end": f"{day}T{b}"}]
+
+    doc["advisors"] = [
+        {"id": "a1", "name": "A", "skills": ["debt", "housing"], "roles": ["support"], "availability": hours("09:00", "10:00")},
+        {"id": "a2", "name": "B", "skills": ["debt"], "roles": ["support"], "availability": hours("09:00", "12:00"),
+         "max_appointments_per_day": 1},
+        {"id": "a3", "name": "C", "skills": ["debt"], "roles": ["support"], "availability": hours("11:00", "12:00")},
+    ]
+    doc["clients"] = [{"id": "c1", "named_advisor": "a2", "need": "debt"},
+                      {"id": "c2", "named_advisor": "a1", "need": "housing"},
+                      {"id": "c3", "named_advisor": "a2", "need": "debt"}]
+    doc["appointments"] = [
+        {"id": "p1", "client": "c1", "kind": "support", "skill": "debt", "duration_minutes": 60, "windows": hours("09:00", "11:00")},
+        {"id": "p2", "client": "c2", "kind": "support", "skill": "housing", "duration_minutes": 60, "windows": hours("09:00", "10:00")},
+        {"id": "p3", "client": "c3", "kind": "support", "skill": "debt", "duration_minutes": 60, "windows": hours("09:00", "12:00")},
+    ]
+    return doc
+
+
+def test_a_blocker_with_no_free_place_goes_to_a_full_day_whose_appointment_moves_on():
+    # A chain of two moves: p1 leaves a1 for a2's free 09:00 (a2's day is at its limit), p3 leaves
+    # a2 for a3, and p2 takes p1's place. Moving only the one blocker found nowhere for p1.
+    problem = parse_problem(_onward_week())
+    at = problem.horizon.to_slot
+    plan = lns.Plan(problem, {"p1": Placement("a1", at("2026-11-23T09:00")),
+                              "p3": Placement("a2", at("2026-11-23T10:00"))}, {}, [])
+    before = plan.score()
+    assert repair.bring_home(plan) == 0 and repair.book_two_for_one(plan) == 0
+    assert repair.book_by_ejection(plan) == 0  # p1 alone has nowhere to go
+    assert repair.book_by_ejection(plan, deep=True) == 1
+    assert plan.assignments == {"p1": Placement("a2", at("2026-11-23T09:00")),
+                                "p2": Placement("a1", at("2026-11-23T09:00")),
+                                "p3": Placement("a3", at("2026-11-23T11:00"))}
+    result = check_solution(problem, _doc(plan))
+    assert result.ok, result.violations
+    assert result.score == plan.score() > before
+
+
+def test_a_spent_budget_stops_booking_more():
+    problem = parse_problem(_onward_week())
+    at = problem.horizon.to_slot
+    plan = lns.Plan(problem, {"p1": Placement("a1", at("2026-11-23T09:00")),
+                              "p3": Placement("a2", at("2026-11-23T10:00"))}, {}, [])
+    assert repair.book_more(plan, Budget(time.perf_counter() - 1.0)) == 0
+    assert "p2" not in plan.assignments
 
 
 @pytest.mark.parametrize("book", [repair.book_by_ejection, repair.book_two_for_one, repair.book_more],
