@@ -20,7 +20,8 @@ class ModelState:
 
     assigned: appointment -> placed at all; protected: (advisor, slot) -> slot is protected time;
     alloc: (client, advisor) -> new client allocated there (none with fixed_allocations);
-    home: appointment -> 0/1 expression "placed with the client's named advisor" (made on first use).
+    home: appointment -> 0/1 expression "placed with the client's named advisor" (made on first use);
+    kept: advisor -> protected minutes counted (made by score_protected).
     """
 
     def __init__(self, model: cp_model.CpModel, problem: Problem, xs: AssignVars, fixed_allocations: bool = False):
@@ -29,6 +30,7 @@ class ModelState:
         self.protected = _protected_slot_vars(model, problem)
         self.alloc = {} if fixed_allocations else _allocation_vars(model, problem)
         self.home: dict[str, object] = {}
+        self.kept: dict[str, cp_model.IntVar] = {}
         self.cover = defaultdict(list)  # (advisor, slot) -> placement vars busy in that slot
         self.client_cover = defaultdict(list)  # (client, slot) -> placement vars of the client in that slot
         clients_with_several = {c for c, n in Counter(a.client for a in problem.appointments).items() if n > 1}
@@ -196,6 +198,7 @@ def score_protected(st: ModelState):
         st.model.add(kept <= h.slot_minutes * sum(slots))
         # Never protect more whole slots than the target needs: it only crowds out appointments.
         st.model.add(sum(slots) <= -(-advisor.protected_minutes // h.slot_minutes) + h.protected_block_slots)
+        st.kept[advisor.id] = kept
         terms.append(kept)
     return sum(terms), st.problem.weights.protected
 
