@@ -27,7 +27,7 @@ def allocate_new_clients(problem: Problem) -> dict[str, str]:
         if client.named_advisor is not None or client.id not in wanted or client.need is None:
             continue
         options = [(i, a) for i, a in enumerate(problem.advisors)
-                   if "support" in a.roles and client.need in a.skills and spare[a.id] > 0]
+                   if a.can_do("support", client.need) and spare[a.id] > 0]
         if options:
             choice = max(options, key=lambda row: (spare[row[1].id], -row[0]))[1]
             allocations[client.id] = choice.id
@@ -272,7 +272,7 @@ def _book(problem: Problem, choose, keep_previous: bool, order: str, allocate: s
         assignments[appt.id] = placed
         if named is None and appt.kind == "support" and allocate == "first":
             client, advisor = problem.client_by_id[appt.client], problem.advisor_by_id[placed.advisor]
-            if "support" in advisor.roles and client.need in advisor.skills and room[advisor.id] > 0:
+            if advisor.can_do("support", client.need) and room[advisor.id] > 0:
                 allocations[client.id] = advisor.id
                 room[advisor.id] -= 1
     return diary, assignments, allocations

@@ -401,7 +401,7 @@ def _allocation_rows(problem: Problem, grid: _Grid, lp: _Builder, cat, new_suppo
         options, counts = [], []
         for i, v in enumerate(grid.advisors):
             n = sum(1 for a in support_of[client.id] if v.can_do("support", a.skill))
-            if n and "support" in v.roles and client.need in v.skills:
+            if n and v.can_do("support", client.need):
                 options.append(i)
                 counts.append(n)
         if not options:

@@ -52,7 +52,7 @@ def best_allocations(problem: Problem, assignments: dict[str, Placement],
         flow.add_arc_with_capacity_and_unit_cost(source, node, 1, 0)
         flow.add_arc_with_capacity_and_unit_cost(node, sink, 1, 0)  # left unallocated
         for advisor in advisors:
-            if client.need not in advisor.skills or spare[advisor.id] <= 0:
+            if not advisor.can_do("support", client.need) or spare[advisor.id] <= 0:
                 continue
             value = gain[client.id].get(advisor.id, 0)
             kept = allocations.get(client.id) == advisor.id

@@ -58,7 +58,7 @@ def _allocation_vars(model: cp_model.CpModel, problem: Problem) -> dict[tuple[st
     return {(client.id, advisor.id): model.new_bool_var(f"alloc_{client.id}_{advisor.id}")
             for client in problem.clients
             if client.named_advisor is None and client.id in wanted and client.need is not None
-            for advisor in problem.advisors if "support" in advisor.roles and client.need in advisor.skills}
+            for advisor in problem.advisors if advisor.can_do("support", client.need)}
 
 
 def home_placement(st: ModelState, appt):
