@@ -20,7 +20,7 @@ from scheduler.parse import parse_problem
 
 def allocate_new_clients(problem: Problem) -> dict[str, str]:
     """Give each new client with support appointments the qualified advisor with most spare caseload."""
-    spare = {a.id: (a.max_caseload - a.caseload if a.max_caseload is not None else 10**9) for a in problem.advisors}
+    spare = {a.id: a.spare_caseload() for a in problem.advisors}
     wanted = {a.client for a in problem.appointments if a.kind == "support"}
     allocations = {}
     for client in problem.clients:
@@ -245,7 +245,7 @@ def _book(problem: Problem, choose, keep_previous: bool, order: str, allocate: s
     goes into `reasons`."""
     diary = Diary(problem)
     allocations = allocate_new_clients(problem) if allocate == "spare" else {}
-    room = {a.id: (a.max_caseload - a.caseload if a.max_caseload is not None else 10**9) for a in problem.advisors}
+    room = {a.id: a.spare_caseload() for a in problem.advisors}
     assignments = {}
     for appt in booking_order(problem):  # pins first: nothing else may take their place
         if appt.pinned is not None:

@@ -17,6 +17,8 @@ KINDS = ("support", "policing")
 ROLES = ("support", "policing")
 DEFAULT_WEIGHTS = {"assigned": 10000, "continuity": 100, "protected": 1, "separation": 500, "disruption": 200}
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
+# An advisor without max_caseload may take any number of new clients: more than any week has.
+UNLIMITED_CASELOAD = 10**9
 
 
 class ProblemError(ValueError):
@@ -150,6 +152,13 @@ class Advisor:
 
     def can_do(self, kind: str, skill: str) -> bool:
         return kind in self.roles and skill in self.skills
+
+    def spare_caseload(self) -> int:
+        """New clients this advisor may still take (rule 6): max_caseload - caseload, never below 0;
+        UNLIMITED_CASELOAD when it has no max_caseload."""
+        if self.max_caseload is None:
+            return UNLIMITED_CASELOAD
+        return max(0, self.max_caseload - self.caseload)
 
 
 @dataclass(frozen=True)

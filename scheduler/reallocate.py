@@ -40,7 +40,7 @@ def best_allocations(problem: Problem, assignments: dict[str, Placement],
         gain[appt.client][placed.advisor] += w.continuity * complexity if appt.kind == "support" else -w.separation
     advisors = [a for a in problem.advisors if "support" in a.roles]
     index = {a.id: i for i, a in enumerate(advisors)}
-    spare = {a.id: (a.max_caseload - a.caseload if a.max_caseload is not None else len(new)) for a in advisors}
+    spare = {a.id: a.spare_caseload() for a in advisors}  # as a capacity, anything >= len(new) is unlimited
     # Costs: gain first, then keeping the current allocation, then an allocation that gains nothing
     # (scaled so that no number of ties outweighs one point of score).
     scale = 2 * len(new) + 1

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from scheduler import ProblemError, load_problem, parse_problem
-from scheduler.model import Interval, Placement
+from scheduler.model import UNLIMITED_CASELOAD, Advisor, Interval, Placement
 
 
 def errors_of(doc) -> list[str]:
@@ -53,6 +54,13 @@ def test_caseload_defaults_to_clients_naming_the_advisor(make_problem):
     assert p.advisor_by_id["a2"].caseload == 30
     assert p.advisor_by_id["a3"].caseload == 0
     assert p.client_by_id["c4"].complexity == 1
+
+
+def test_spare_caseload_is_the_room_left_never_negative_and_unlimited_without_a_maximum():
+    advisor = Advisor("a", "A", frozenset(), frozenset({"support"}), (), caseload=30, max_caseload=33)
+    assert advisor.spare_caseload() == 3
+    assert replace(advisor, caseload=35).spare_caseload() == 0  # over the maximum already: no room
+    assert replace(advisor, max_caseload=None).spare_caseload() == UNLIMITED_CASELOAD
 
 
 def test_partial_or_absent_weights_take_the_defaults(make_problem):
