@@ -49,7 +49,7 @@ def render(weeks: list[dict], settings: dict) -> str:
         "(10–90 min), new clients, policing, protected targets, skill mix and caseload room "
         "(`generator.parameters` in BENCHMARKS.json) — and the outside family: eight UHHC home-care days "
         "(Ceschia et al. 2026, CC BY 4.0, `benchdata/uhhc/`, converted by `scheduler/uhhc.py`: first "
-        "preferred caregiver = named advisor, travel ignored).",
+        "preferred caregiver able to do the visit = named advisor, travel ignored).",
         "",
         "**Figures.** Every plan is re-checked by the independent checker and scored by it. `bound`: the "
         "tightest (lowest) proven upper bound on the week's score, a property of the week, not of the planner: the "

@@ -18,9 +18,12 @@ The mapping (UHHC → the contract), applied by `convert(instance)`:
 - **Patients → clients.** A patient's first required service is an appointment of the client
   `<patient>`; each further service (UHHC's double-handed care: a second caregiver comes) is the
   appointment of a companion client `<patient>+2`, so the two visits may overlap as the carers do.
-  The **named advisor** is the first of `preferred_caregivers` who has the service's ability (else
-  the first listed); the companion's is the next preferred caregiver with its ability, else none.
-  A client without one is a new client (`named_advisor: null`) whom the planner may allocate.
+  The **named advisor** is the first of `preferred_caregivers` who has the service's ability; the
+  companion's is the next preferred caregiver with its ability. A client none of whose preferred
+  caregivers has the ability has no named advisor: it is a new client (`named_advisor: null`) whom
+  the planner may allocate, like a patient without preferences. (UHHC draws a patient's preferred
+  caregivers from those able to do *any* of its services, so one may lack the ability for a given
+  service; naming such a carer would make a usual advisor who can never see the client.)
   `need` is the service. **Complexity** (patient and companion alike) = 1, + 1 if the patient needs
   two services, + 1 if they are synchronised (simultaneous or sequential): double-handed care
   weighs more. Caseloads: `caseload` = clients naming the caregiver; `max_caseload` = caseload + an
@@ -132,8 +135,8 @@ def convert(instance: dict, day: date = date(2026, 11, 23), travel: str = "none"
         buffer = _travel_buffer(instance, p, slot) if travel == "buffer" else 0
         for k, service in enumerate(services):
             able = [c for c in preferred if service["service"] in abilities[c]]
-            named = able[0] if able else (preferred[0] if preferred and k == 0 else None)
-            if named in preferred:
+            named = able[0] if able else None  # never a carer who cannot do the service
+            if named is not None:
                 preferred.remove(named)  # the companion's carer is the next one
             client = p["id"] if k == 0 else f"{p['id']}+{k + 1}"
             clients.append({"id": client, "named_advisor": named, "need": service["service"],

@@ -70,6 +70,26 @@ def test_the_mapping():
     assert len(problem.appointments) == 5
 
 
+def test_a_preferred_caregiver_without_the_ability_is_never_the_named_advisor():
+    # UHHC draws a patient's preferred caregivers from those able to do any of its services: c2 (s1
+    # only) is preferred by p0 (s0) and by p1 (s0, then s1)
+    inst = tiny()
+    inst["patients"][0]["preferred_caregivers"] = ["c2"]
+    inst["patients"][1]["preferred_caregivers"] = ["c2"]
+    clients = {c["id"]: c for c in convert(inst)["clients"]}
+    assert clients["p0"]["named_advisor"] is None  # a new client, not c2 who can never see them
+    # p1's s0 has no able preferred carer; c2 stays free for the companion's s1, which it can do
+    assert (clients["p1"]["named_advisor"], clients["p1+2"]["named_advisor"]) == (None, "c2")
+
+
+@pytest.mark.parametrize("path", vendored(), ids=lambda p: p.name)
+def test_every_named_advisor_of_a_vendored_day_can_serve_the_client(path):
+    doc = convert(read_instance(path))
+    skills = {a["id"]: set(a["skills"]) for a in doc["advisors"]}
+    unable = [c["id"] for c in doc["clients"] if c["named_advisor"] and c["need"] not in skills[c["named_advisor"]]]
+    assert unable == []
+
+
 def test_travel_as_a_buffer_lengthens_each_visit_by_the_median_travel_time():
     doc = convert(tiny(), travel="buffer")
     appts = {a["id"]: a for a in doc["appointments"]}
