@@ -295,13 +295,13 @@ class _Search:
                     if group & self.busy_advisors:
                         continue
                     built = subproblem(plan, group, days, UNBOOKED_CAP, rng, focus)
-                    self.parts += 1
                     if built is None:
                         continue
                     sub, ids = built
                     clients = {problem.appointment_by_id[a].client for a in ids}
                     if clients & self.busy_clients:
                         continue
+                    self.parts += 1  # a part to solve (the skipped ones above are not counted)
                     self.busy_advisors |= group
                     self.busy_clients |= clients
                     current = {a: pl for a, pl in plan.assignments.items() if a in ids}

@@ -114,3 +114,23 @@ def test_every_part_comes_back_at_least_as_good_as_the_plan_even_with_almost_no_
         assert lns._sub_score(sub, *result) >= lns._sub_score(sub, current, protected)
         parts += 1
     assert parts >= 10
+
+
+def test_the_count_of_parts_leaves_out_the_neighbourhoods_skipped():
+    # Five days, work on the first only: most random neighbourhoods free nothing and are skipped
+    # (no model, no charge); improve() counts only the parts it solved, each charged at least
+    # PART_OVERHEAD of the deterministic budget.
+    days = [f"2026-11-{23 + d}" for d in range(5)]
+    doc = {**NIGHT, "horizon": {"start": days[0], "days": 5, "slot_minutes": 15},
+           "advisors": [{"id": "a1", "skills": ["debt"], "roles": ["support"],
+                         "availability": [{"start": f"{d}T09:00", "end": f"{d}T17:00"} for d in days]}]}
+    doc["appointments"] = [
+        {"id": f"p{i}", "client": f"c{i}", "kind": "support", "skill": "debt", "duration_minutes": 60,
+         "windows": [{"start": f"{days[0]}T09:00", "end": f"{days[0]}T12:00"}]} for i in (1, 2)]
+    problem = parse_problem(doc)
+    at = problem.horizon.to_slot
+    plan = lns.Plan(problem, {"p1": Placement("a1", at(f"{days[0]}T09:00")),
+                              "p2": Placement("a1", at(f"{days[0]}T10:00"))}, {}, [])
+    budget = Budget(time.perf_counter() + 60, units=0.3)
+    parts = lns.improve(plan, budget, workers=1, seed=0, size=1)
+    assert 0 < parts * lns.PART_OVERHEAD <= budget.spent + 1e-9
