@@ -10,8 +10,12 @@ rows. The columns outside every block add at most ub_j · max(0, r_j). A block's
 appointments of one real day of one advisor, so their Σ r_j x_j is at most the best *schedule* of that
 day at profits r — and also at most the LP's own bound of the block (its rows' prices times their
 right-hand sides plus its columns' positive reduced costs), since the day's rows hold for that
-schedule. The smaller of the two is taken per block, so this bound is never above the LP dual bound
-for the same prices.
+schedule. The DP forgets each column's upper bound x_j ≤ ub_j (it may place one column twice), so a
+third bound prices those too, at μ_j = max(0, full reduced cost_j) ≥ 0: Σ r_j x_j = Σ (r_j − μ_j) x_j +
+Σ μ_j x_j ≤ DP(r − μ) + μ·ub. With these μ no day profit exceeds the block rows' price of the
+column, so this one is also at most the block's LP bound, and it is often below the plain DP where a
+lucrative column is short of room. The smallest of the three is taken per block, so this bound is
+never above the LP dual bound for the same prices.
 
 The best schedule is found by dynamic programming over the day's slots, a relaxation in its turn
 (every step only loosens it, so the bound stays valid): an item is a column with r_j > 0, placeable at
@@ -29,9 +33,10 @@ from scheduler.bound_model import Relaxation
 _NONE = -np.inf
 
 
-def day_bound(relax: Relaxation, prices: np.ndarray) -> float:
+def day_bound(relax: Relaxation, prices: np.ndarray, caps: bool = True) -> float:
     """The Lagrangian bound above for prices π (negative entries read as 0); at most
-    relax.dual_bound(prices) up to float rounding, and, like it, at least every valid plan's score."""
+    relax.dual_bound(prices) up to float rounding, and, like it, at least every valid plan's score.
+    `caps=False` leaves out the bound with the columns' upper bounds priced (for comparison)."""
     days = relax.days
     pi = np.maximum(np.asarray(prices, dtype=float), 0.0)
     n = len(relax.c)
@@ -48,10 +53,17 @@ def day_bound(relax: Relaxation, prices: np.ndarray) -> float:
     outside = (relax.offset + float(pi[coupling_row] @ relax.b[coupling_row])
                + float(relax.ub[~in_block] @ np.maximum(r[~in_block], 0.0)))
     exact = best_days(days, r) if blocks else np.zeros(0)
-    value = outside + float(np.minimum(lp_block, exact).sum())
+    per_block = np.minimum(lp_block, exact)
+    capped = np.zeros(0)
+    if blocks and caps:
+        mu = np.where(in_block, np.maximum(full, 0.0), 0.0)
+        capped = best_days(days, r - mu) + np.bincount(days.col_block[in_block], weights=(mu * relax.ub)[in_block],
+                                                       minlength=blocks)
+        per_block = np.minimum(per_block, capped)
+    value = outside + float(per_block.sum())
     magnitude = (abs(relax.offset) + float(pi @ np.abs(relax.b))
                  + float(relax.ub @ (np.abs(relax.c) + np.bincount(relax.cols, weights=np.abs(weighted), minlength=n)))
-                 + float(np.abs(exact).sum()))
+                 + float(np.abs(exact).sum()) + float(np.abs(capped).sum()))
     return value + 1e-9 * magnitude
 
 

@@ -1,12 +1,15 @@
 """The LP upper bound: never below the score of any valid plan (so never below the solver's)."""
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 import pytest
 
 from scheduler import bound_days, bound_model
 from scheduler.baselines import earliest, named_first
-from scheduler.bound import trivial_bound, upper_bound
+from scheduler.bound import column_generation, trivial_bound, upper_bound
 from scheduler.check import check_solution
 from scheduler.generate import generate
 from scheduler.parse import parse_problem
@@ -128,8 +131,48 @@ def test_bound_is_at_least_every_plan_on_varied_weeks(seed):
     for scale in (1.0, 100.0, 10000.0):
         prices = rng.random(len(relax.b)) * scale
         assert relax.dual_bound(prices) >= max(scores)
-        # The advisor-days priced exactly: valid for any prices too, and never looser than the LP's.
-        assert max(scores) <= bound_days.day_bound(relax, prices) <= relax.dual_bound(prices) + 1e-6
+        # The advisor-days priced exactly: valid for any prices too, and never looser than the LP's;
+        # with the columns' upper bounds priced too (caps), never looser than without.
+        # (Each adds its float-rounding allowance, 1e-9 of its terms' magnitudes, hence the slack.)
+        capped, plain = bound_days.day_bound(relax, prices), bound_days.day_bound(relax, prices, caps=False)
+        assert max(scores) <= capped <= plain + 1e-7 * abs(plain)
+        assert plain <= relax.dual_bound(prices) + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_day_bound_at_any_prices_is_never_below_the_brute_force_optimum(seed):
+    """The day bound with the columns' upper bounds priced (bound_days's third bound) is a relaxation
+    for any prices, not only the LP's: random prices on tiny weeks, checked against the brute force."""
+    import random
+
+    from tiny import brute_force_best, tiny_week
+
+    doc = tiny_week(random.Random(3000 + seed), appointments=(3, 5))
+    relax = bound_model.build(parse_problem(doc))
+    optimum = brute_force_best(doc)
+    rng = np.random.default_rng(seed)
+    for scale in (0.0, 10.0, 1000.0, 10000.0):
+        prices = rng.random(len(relax.b)) * scale * (rng.random(len(relax.b)) < 0.7)
+        assert bound_days.day_bound(relax, prices) >= optimum
+
+
+@pytest.mark.parametrize("seed", [1, 4, 10])
+def test_pricing_the_columns_upper_bounds_tightens_the_proven_bound(seed):
+    """On these 6-advisor varied weeks the day DP places some lucrative column more often than its
+    upper bound allows; pricing those bounds (bound_days, caps) lowers the proven bound below the
+    day bound without them, at the same LP prices, and it still bounds every plan."""
+    from varied_weeks import varied_week
+
+    doc = varied_week(seed, advisors=6)
+    problem = parse_problem(doc)
+    relax = bound_model.build(problem)
+    _, _, prices = column_generation(relax, time.perf_counter() + 10.0)
+    plain = math.floor(bound_days.day_bound(relax, prices, caps=False))
+    value = upper_bound(problem)
+    assert value < plain
+    for plan in _plans(doc):
+        result = check_solution(problem, plan)
+        assert result.ok and result.score <= value
 
 
 @pytest.mark.parametrize("seed", range(12))
