@@ -239,8 +239,16 @@ def _aimed_at(problem: Problem, rng: random.Random, size: int, appt_id: str, pla
     return group, set(days)
 
 
+# The most one part may take (seconds, or units when deterministic). Shorter parts were tried on the
+# tight varied weeks (#16): 60 s deterministic, 1.0 / 0.25 / 0.1 units gave 120 s19 88.83 / 88.85 /
+# 88.88 M, 120 s7 51.29 / 51.33 / 51.40 M, 60 s3 19.188 / 19.189 / 19.203 M but 10 s3 3.164 / 3.146 /
+# 3.146 M; wall clock (2 workers, load ~6, interleaved) 0.4 s lost to 1.0 s: 120 s7 51.40 vs 51.63 M,
+# 60 s3 19.205 vs 19.214 M (under load a short part is cut before it finds anything). So it stays.
+PART_TIME = 1.0
+
+
 def improve(plan: Plan, budget: Budget, workers: int = 1, seed: int = 0, on_improve=None, size: int = 4,
-            part_time: float = 1.0) -> int:
+            part_time: float = PART_TIME) -> int:
     """Improve `plan` in place until `budget` is spent; returns the number of parts solved.
 
     workers > 1: that many parts are solved at once, in threads (CP-SAT releases the GIL while it
