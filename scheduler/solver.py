@@ -317,8 +317,8 @@ def _neighbourhood_search(plan: lns.Plan, budget: Budget, workers: int, report) 
 # The search's last share of its budget goes to the greedy trades and moves home (scheduler.trade).
 FINAL_SHARE = 0.05
 # Rounds of the search, with the new clients re-allocated before each (aspire: those gaining nothing
-# anywhere get an advisor with room, for the parts to aim at) and after the last. UHHC i-322 (237 new
-# clients, caseloads nearly full), 60 s deterministic, closed share: 32 % before; one round 77 %;
+# anywhere get an advisor with room, for the parts to aim at) and after the last. UHHC i-322 (237 new clients as
+# converted before 42feb34, caseloads nearly full), 60 s deterministic, closed share: 32 % before; one round 77 %;
 # four rounds 67 % without aspire, 83 % with it.
 REALLOCATE_ROUNDS = 4
 
