@@ -9,7 +9,7 @@ runs the jobs and however many consumers there are:
   HEARTBEAT_S. A write that fails (SQLite locked, PostgreSQL lock timeout) is logged and skipped: only the
   final write matters, and it is retried.
 - The *reaper* marks a running job whose heartbeat is older than DEAD_AFTER_S as failed, with a plain
-  reason. Consumers run it every REAP_EVERY_S; the web app runs it for a job whenever someone loads,
+  reason, after a second look SETTLE_S later finds it still silent. Consumers run it every REAP_EVERY_S; the web app runs it for a job whenever someone loads,
   starts or cancels one, so a dead worker is noticed even when no consumer is alive.
 - Every write of the run after its claim is guarded by `worker = token AND status = 'running'`: a run that
   was cancelled, reaped or claimed twice changes nothing, so a dead or duplicate run never saves a plan.
@@ -42,6 +42,7 @@ REAP_EVERY_S = 5.0  # how often each consumer looks for dead jobs
 BEAT_LOCK_TIMEOUT_MS = 5000  # PostgreSQL: a heartbeat waits at most this long for a lock, then is skipped
 FINAL_WRITE_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)  # pauses between tries of the final write
 LOCK_WAIT_GRACE_S = 1.0  # a reaper that waited longer than this for the database does not judge heartbeats
+SETTLE_S = 2.0  # a job that looks dead is looked at again this long after, and failed only if still silent
 
 DEAD_MESSAGE = (f"The planning worker stopped answering (no sign of life for {DEAD_AFTER_S:.0f} seconds: it was "
                 "stopped, killed or restarted). The published plan is untouched; plan the week again.")
@@ -50,27 +51,49 @@ _job = SolveJob.__table__.c
 
 
 def reap_dead_jobs(session: Session, job_id: int | None = None) -> int:
-    """Fail every running job (or only `job_id`) whose heartbeat is older than DEAD_AFTER_S; returns how many.
+    """Fail every running job (or only `job_id`) whose consumer stopped beating; returns how many.
 
-    The caller commits. One guarded UPDATE, so two reapers (or a reaper and the job's own final write)
-    cannot both win. The write lock is taken first: if that had to wait (someone held the database
-    locked), the missing heartbeats are the lock's doing, not a dead consumer's, so this round reaps nothing
-    (the consumer's heartbeat was queued behind the same lock and is written next)."""
+    Two looks, SETTLE_S apart, each taking the jobs table's write lock first: a job is failed only if its last
+    sign of life is older than DEAD_AFTER_S at both looks and did not change between them. Why two: a live
+    consumer whose heartbeat was held up by someone else's lock writes it as soon as the lock goes, but a
+    reaper that gets the lock in the same instant would see the old heartbeat (SQLite hands a freed lock to
+    whichever waiter polls first). The first look had the lock, so by the second the consumer has had
+    SETTLE_S of a free database. A look that had to wait longer than LOCK_WAIT_GRACE_S for the lock judges
+    nothing (the silence may be the lock's doing). The caller commits; when there is a job to look at again,
+    the first look's transaction (which wrote nothing) is committed to let go of the lock. The failing
+    UPDATE is guarded (still running, same last sign), so two reapers, or a reaper and the job's own final
+    write, cannot both win."""
+    first = _silent_jobs(session, job_id)
+    if not first:
+        return 0
+    session.commit()  # let go of the lock while a held-up consumer writes its heartbeat
+    time.sleep(SETTLE_S)
+    second = _silent_jobs(session, job_id)
+    dead = [i for i, sign in (second or {}).items() if first.get(i) == sign]
+    if not dead:
+        return 0
+    result = session.execute(update(SolveJob).where(_job.id.in_(dead), _job.status == "running").values(
+        status="failed", message=DEAD_MESSAGE, finished_at=utcnow()))
+    if result.rowcount:
+        log.warning("reaped %s planning job(s) with no heartbeat for %ss", result.rowcount, DEAD_AFTER_S)
+    return result.rowcount
+
+
+def _silent_jobs(session: Session, job_id: int | None) -> dict | None:
+    """Under the table's write lock: {job id: last sign of life} of the running jobs silent for DEAD_AFTER_S,
+    or None when taking the lock took longer than LOCK_WAIT_GRACE_S (someone held the database)."""
     began = time.monotonic()
     session.execute(update(SolveJob).where(false()).values(status=_job.status))  # the table's write lock
     if time.monotonic() - began > LOCK_WAIT_GRACE_S:
         log.info("reaper: waited %.1fs for the database; not judging heartbeats this round", time.monotonic() - began)
-        return 0
-    cutoff = utcnow() - timedelta(seconds=DEAD_AFTER_S)
+        return None
     # A row from before heartbeats (or claimed by an old consumer) counts from its start.
     last_sign = func.coalesce(_job.heartbeat_at, _job.started_at, _job.created_at)
-    query = update(SolveJob).where(_job.status == "running", last_sign < cutoff)
+    query = select(_job.id, last_sign).where(_job.status == "running",
+                                             last_sign < utcnow() - timedelta(seconds=DEAD_AFTER_S))
     if job_id is not None:
         query = query.where(_job.id == job_id)
-    result = session.execute(query.values(status="failed", message=DEAD_MESSAGE, finished_at=utcnow()))
-    if result.rowcount:
-        log.warning("reaped %s planning job(s) with no heartbeat for %ss", result.rowcount, DEAD_AFTER_S)
-    return result.rowcount
+    return dict(session.execute(query).all())
 
 
 def looks_dead(job: SolveJob) -> bool:
