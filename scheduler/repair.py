@@ -513,7 +513,7 @@ class _Earliest:
     try changes only a few advisors and clients (`touched`). So per appointment x this keeps, for the
     diary `base` without x: the named advisor's earliest start and the earliest (start, advisor) of
     the others; an ask then searches only the touched advisors and reuses the rest. The answer is
-    always what choose_named_first gives on the live diary (tests/scheduler/test_repair.py). forget()
+    always what choose_named_first gives on the live diary (tests/scheduler/test_repair_memo.py). forget()
     after every booking (the base changes)."""
 
     def __init__(self, problem: Problem, book: _Book, allocations: dict):

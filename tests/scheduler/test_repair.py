@@ -21,15 +21,19 @@ def _doc(plan):
                              status="feasible", reasons={})
 
 
-def test_an_appointment_away_from_home_comes_home(make_problem):
+def _away_week(make_problem):
+    """p1 is c1's (named a1) but booked with a2; a1 is free on Monday morning."""
     doc = make_problem()
     doc["advisors"][1]["skills"] = ["debt", "housing"]
     doc.pop("previous")
     problem = parse_problem(doc)
     at = problem.horizon.to_slot
-    # p1 is c1's (named a1) but booked with a2; a1 is free on Monday morning.
-    plan = lns.Plan(problem, {"p1": Placement("a2", at("2026-11-23T09:00")),
-                              "p4": Placement("a1", at("2026-11-24T10:00"))}, {}, [])
+    return problem, lns.Plan(problem, {"p1": Placement("a2", at("2026-11-23T09:00")),
+                                       "p4": Placement("a1", at("2026-11-24T10:00"))}, {}, [])
+
+
+def test_an_appointment_away_from_home_comes_home(make_problem):
+    problem, plan = _away_week(make_problem)
     before = plan.score()
     assert repair.bring_home(plan) >= 1
     assert plan.assignments["p1"].advisor == "a1"

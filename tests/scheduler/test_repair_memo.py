@@ -14,7 +14,7 @@ from scheduler.generate_varied import generate_varied
 from scheduler.model import Placement
 from scheduler.parse import parse_problem
 
-from test_repair import _onward_week
+from test_repair import _away_week, _onward_week
 
 
 @pytest.mark.parametrize("seed", [1, 3, 7])
@@ -58,16 +58,6 @@ def test_remembered_places_match_the_desk_in_the_changed_diary(seed):
             (book.place if what == "place" else book.remove)(appt, spot.advisor, spot.start)
         book.place(x, assignments[x.id].advisor, assignments[x.id].start)
     assert compared == 400 and reused > 100
-
-
-def _away_week(make_problem):
-    doc = make_problem()
-    doc["advisors"][1]["skills"] = ["debt", "housing"]
-    doc.pop("previous")
-    problem = parse_problem(doc)
-    at = problem.horizon.to_slot
-    return problem, lns.Plan(problem, {"p1": Placement("a2", at("2026-11-23T09:00")),
-                                       "p4": Placement("a1", at("2026-11-24T10:00"))}, {}, [])
 
 
 def test_bring_home_stops_when_its_budget_is_spent(make_problem):
