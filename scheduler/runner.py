@@ -80,7 +80,7 @@ def _child(solve_fn, problem_doc, options: dict, out) -> None:
     if called_at is not None and not options.get("deterministic"):
         # Starting Python and reading the week took a second or two of the caller's limit: aim to
         # finish by the caller's deadline, not this process's own, so the answer is not cut off.
-        options["time_limit"] = max(0.5, options["time_limit"] - (time.time() - called_at))
+        options["time_limit"] = max(0.5, options["time_limit"] - (time.monotonic() - called_at))
     try:
         doc = solve_fn(problem_doc, progress=report, best_so_far=lambda plan, bound: out.put(best_plan_message(plan, bound)),
                        **options)
@@ -130,7 +130,9 @@ def run_in_child(problem: dict, solve_fn, time_limit: float = 60.0, workers: int
     `child` is the function the child runs, child(solve_fn, problem, options, out) (module level, so
     it can be pickled); tests pass a stand-in that hangs or crashes."""
     began = time.perf_counter()  # the limit counts from the call: reading a big week takes a second
-    called_at = time.time()  # the same moment for the child (perf_counter is per process)
+    # The same moment for the child: the monotonic clock is the machine's (CLOCK_MONOTONIC), shared by its
+    # processes, and does not jump when the wall clock is set (or travelled in a test: tests/clock.py).
+    called_at = time.monotonic()
     parsed = parse_problem(problem)  # bad input fails here, in the caller, with the field named
     doc_in = problem
     ctx = mp.get_context("spawn")

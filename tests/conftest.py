@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import nullcontext
 
 import pytest
 
 from caseload import create_app
 from caseload.extensions import db as _db
 from config import TestConfig
+from tests import clock
 
 # The planner raises instead of falling back to its start plan when the search breaks a rule
 # (scheduler.solver.STRICT_ENV); set here so solver child processes inherit it.
@@ -54,18 +56,42 @@ def app():
     _db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def pinned_clock(request):
+    """Every test runs at the pinned moment (tests/clock.py) unless marked `real_clock`."""
+    with nullcontext() if _real_clock(request) else clock.pinned():
+        yield
+
+
+def _real_clock(request) -> bool:
+    return request.node.get_closest_marker("real_clock") is not None
+
+
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory):
-    """The demo office loaded once per test session: a SQLite file, or a Postgres template database."""
+def demo_templates(tmp_path_factory):
+    """The demo office loaded once per test session and clock (a SQLite file, or a Postgres template
+    database): built at the pinned moment for the pinned tests, at the real time for `real_clock` ones."""
+    urls: dict[bool, str] = {}
+
+    def template(real: bool) -> str:
+        if real not in urls:
+            urls[real] = _seed_template(tmp_path_factory, real)
+        return urls[real]
+
+    return template
+
+
+def _seed_template(tmp_path_factory, real: bool) -> str:
+    name = DEMO_TEMPLATE_DB + ("_real" if real else "")
     if POSTGRES:
         from tests.postgres import create_database
 
-        url = create_database(DEMO_TEMPLATE_DB)
+        url = create_database(name)
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / (name + '.db')}"
     app = _make_app(url)
     _reset_schema(app)
-    with app.app_context():
+    with app.app_context(), nullcontext() if real else clock.pinned():
         from caseload.services.demo import seed_demo
 
         seed_demo("demo")
@@ -75,12 +101,19 @@ def demo_template(tmp_path_factory):
 
 
 @pytest.fixture
-def demo_app(demo_template, tmp_path):
+def demo_template(demo_templates, request):
+    """The demo office's template for this test's clock."""
+    return demo_templates(_real_clock(request))
+
+
+@pytest.fixture
+def demo_app(demo_template, request, tmp_path):
     """An app on its own copy of the demo office (password `demo` for every account)."""
     if POSTGRES:
         from tests.postgres import create_database
 
-        app = _make_app(create_database("caseload_demo", template=DEMO_TEMPLATE_DB))
+        template = DEMO_TEMPLATE_DB + ("_real" if _real_clock(request) else "")
+        app = _make_app(create_database("caseload_demo", template=template))
     else:
         copy = tmp_path / "demo.db"
         shutil.copy(demo_template.removeprefix("sqlite:///"), copy)

@@ -132,6 +132,7 @@ def _solver_children(pid: int) -> set[int]:
     return found
 
 
+@pytest.mark.real_clock  # it starts a process that reads the real clock (tests/clock.py)
 def test_a_consumer_killed_mid_solve_is_detected_and_the_week_can_be_planned_again(demo_app, tmp_path):
     """A real huey consumer is SIGKILLed (only the consumer, not its process group) in the middle of a solve:
     its solver child dies with it, the job is failed within job_watch.DEAD_AFTER_S by the heartbeat reaper
@@ -316,6 +317,7 @@ def test_a_database_locked_for_15_seconds_does_not_fail_the_run(demo_app, caplog
     assert answers and set(answers) == {200}, answers
 
 
+@pytest.mark.real_clock  # it starts a process that reads the real clock (tests/clock.py)
 def test_a_live_consumer_reaps_another_consumers_dead_job(demo_app, tmp_path):
     """Consumers run the reaper themselves (every job_watch.REAP_EVERY_S), so a dead worker's job is failed
     even when nobody looks at it; the app database is the only thing they share."""

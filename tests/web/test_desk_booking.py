@@ -3,6 +3,8 @@ into a week not yet published as a pinned request, named advisors for new client
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +18,7 @@ from caseload.services.desk import offers as desk_offers
 from caseload.services.people import calendar_feed
 from caseload.services.planning.problem import request_sid
 from caseload.services.planning.boundary import to_problem
+from tests import clock
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 from scheduler.baselines import named_first
@@ -151,7 +154,7 @@ def test_bad_input_names_the_field_and_books_nothing(demo_client, demo_auth):
         assert f"Not booked. {field_label}:" in text and words in text, text[:3000]
 
     refused(d.form(windows="sat 09:00-12:00"), "Days and times the client can come", "outside the bookable days")
-    refused(d.form(windows="fri 07:00-08:30"), "Days and times the client can come", "is working")
+    refused(d.form(windows="mon 07:00-08:30"), "Days and times the client can come", "is working")
     refused(d.form(windows="someday"), "Days and times the client can come", "is not a window")
     refused(d.form(purpose="bad\x01text"), "Purpose (optional)", "control character")
     refused(d.form(windows="mon 09:00-17:00\x1b"), "Days and times the client can come", "control character")
@@ -172,14 +175,43 @@ def test_bad_input_names_the_field_and_books_nothing(demo_client, demo_auth):
 def test_a_time_outside_the_clients_windows_is_refused(demo_app):
     d.publish_week()
     client = m.client_of("advisor1")
-    offer = desk_offers.offers(m.team("north"), d.ask(client, "thu 09:00-12:00"))[0]
+    offer = desk_offers.offers(m.team("north"), d.ask(client, "tue 09:00-12:00"))[0]
     try:
-        booking.book(m.team("north"), d.ask(client, "fri 09:00-12:00"), offer.advisor.id, offer.local, m.user("leader"))
+        booking.book(m.team("north"), d.ask(client, "wed 09:00-12:00"), offer.advisor.id, offer.local, m.user("leader"))
     except asks.BookingError as err:
         assert err.field == "start"
     else:
         raise AssertionError("booked outside the client's windows")
     assert db.session.scalar(select(AppointmentRequest).where(AppointmentRequest.booked_at.is_not(None))) is None
+
+
+def test_on_wednesday_afternoon_what_is_past_is_refused_and_the_rest_is_offered(demo_client, demo_auth):
+    """The tests run on the Sunday before the demo week (tests/clock.py); here the clock moves to Wednesday
+    13:00 in the office: Monday and Wednesday morning are past (the form names the field), an offer taken on
+    Sunday for Wednesday morning can no longer be booked, and Wednesday afternoon is still offered."""
+    d.publish_week()
+    client = m.client_of("advisor1")
+    north = m.team("north")
+    morning = desk_offers.offers(north, d.ask(client, "wed 09:00-12:00"))[0]  # taken on Sunday
+    wednesday_1300 = datetime.combine(d.week() + timedelta(days=2), time(13), ZoneInfo(north.timezone))
+    demo_auth.login("leader")
+    count = d.request_count()
+    url = f"/desk/clients/{client.id}/offers"
+    with clock.at(wednesday_1300):
+        for windows, said in (("mon 09:00-17:00", "Mon"), ("wed 09:00-13:15", "Wed")):  # 15 of 30 minutes left
+            answer = demo_client.get(url, query_string=d.form(windows=windows))
+            text = answer.get_data(as_text=True)
+            assert answer.status_code == 400, text[:500]
+            assert "Not booked. Days and times the client can come:" in text and f"{said} " in text, text[:3000]
+            assert "is in the past" in text, text[:3000]
+        with pytest.raises(asks.BookingError) as err:
+            booking.book(north, d.ask(client, "wed 09:00-17:00"), morning.advisor.id, morning.local, m.user("leader"))
+        assert err.value.field == "start" and "has passed" in str(err.value)
+        later = desk_offers.offers(north, d.ask(client, "wed 09:00-17:00"))
+        assert later and all(o.local >= f"{d.week() + timedelta(days=2)}T13:00" for o in later), [o.local for o in later]
+        assert demo_client.get(url, query_string=d.form(windows="wed 09:00-17:00")).status_code == 200
+    assert d.request_count() == count
+    assert d.current().published_version == 1
 
 
 def test_a_leader_cannot_reach_another_teams_clients_or_appointments(demo_client, demo_auth):

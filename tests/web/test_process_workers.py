@@ -25,6 +25,9 @@ from caseload.services.demo import seed_demo
 from caseload.services.region import runs as region
 from tests.conftest import _make_app, _reset_schema
 
+# It starts consumer processes, which read the real clock (tests/clock.py).
+pytestmark = pytest.mark.real_clock
+
 ROOT = Path(__file__).resolve().parents[2]
 TEAMS = 4
 

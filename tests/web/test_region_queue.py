@@ -30,6 +30,9 @@ from caseload.services.demo import seed_demo
 from caseload.services.planning.plans import publish_plan
 from tests.conftest import POSTGRES, _make_app, _reset_schema
 
+# It starts consumer processes, which read the real clock (tests/clock.py).
+pytestmark = pytest.mark.real_clock
+
 ROOT = Path(__file__).resolve().parents[2]
 TEAMS = 10
 TIME_LIMIT = 1.0  # small weeks, short limits: this tests the queue, not the planner

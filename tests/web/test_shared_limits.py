@@ -117,6 +117,7 @@ def _wait_ready(port: int, server: subprocess.Popen) -> None:
     raise AssertionError(f"server on {port} did not start")
 
 
+@pytest.mark.real_clock  # it starts a process that reads the real clock (tests/clock.py)
 def test_the_login_limit_holds_across_gunicorn_processes(tmp_path):
     """Two gunicorn servers of two workers each (four processes) on one database allow 10 tries in total."""
     url = os.environ["CASELOAD_TEST_DATABASE_URL"] if POSTGRES else f"sqlite:///{tmp_path / 'shared.db'}"
