@@ -18,7 +18,7 @@ from ortools.math_opt import model_pb2, parameters_pb2, solution_pb2
 from ortools.math_opt.core.python import solver as core
 from ortools.math_opt.python import mathopt
 
-from scheduler import bound_days, bound_model
+from scheduler import bound_days, bound_model, bound_schedules
 from scheduler.model import Problem
 
 METHODS = {"dual": (parameters_pb2.SOLVER_TYPE_GLOP, parameters_pb2.LP_ALGORITHM_DUAL_SIMPLEX),
@@ -36,30 +36,43 @@ def trivial_bound(problem: Problem) -> int:
 
 
 def upper_bound(problem: Problem, time_limit: float = 10.0, method: str = "highs", interrupter=None,
-                stats: dict | None = None, max_rounds: int | None = None, days: bool = True) -> int:
+                stats: dict | None = None, max_rounds: int | None = None, days: bool = True,
+                schedule_seconds: float = 0.0) -> int:
     """A proven upper bound on the score of every valid plan of `problem` (score points, an int, at most
     trivial_bound). `time_limit` (wall seconds) caps the LP solve, not the build; `method` is a key of
     METHODS; `interrupter` (a mathopt.SolveInterrupter) may stop the solve early from another thread.
     `max_rounds` caps the column generation's LP solves (None: until it converges or time is up).
+    `schedule_seconds` (wall seconds, 0: off) lets scheduler.bound_schedules's column generation over
+    whole advisor-day schedules lower the bound after the LP, within both that and `time_limit`.
     `stats`, if given, is filled with build/solve seconds, the LP's size and how the bound was proved.
     Never raises for a solver failure: the bound then falls back towards the trivial one."""
     began, began_cpu = time.perf_counter(), time.process_time()
     relax = bound_model.build(problem)
     built, built_cpu = time.perf_counter(), time.process_time()
     trivial = trivial_bound(problem)
-    best, rounds, prices = column_generation(relax, built + max(0.05, time_limit - (built - began)), method,
-                                             interrupter, max_rounds)
-    lp_value = best
+    deadline = built + max(0.05, time_limit - (built - began))
+    best, rounds, prices = column_generation(relax, deadline, method, interrupter, max_rounds)
+    lp_value, day_value, found = best, None, {}
     if prices is not None and days:
         # The same prices with each advisor-day priced as a real day (scheduler.bound_days): never looser.
-        best = min(best, bound_days.day_bound(relax, prices))
+        best = day_value = min(best, bound_days.day_bound(relax, prices))
+        stop = min(deadline, time.perf_counter() + schedule_seconds)
+        if schedule_seconds > 0 and relax.days is not None and len(relax.days.start) and time.perf_counter() < stop:
+            try:
+                best = min(best, bound_schedules.improve(relax, prices, stop, stats=found))
+            except Exception:  # noqa: BLE001 - a failure only costs tightness; the day bound stands
+                pass
     value = trivial if best is None else min(trivial, math.floor(best))
     if stats is not None:
         stats.update(build_seconds=round(built - began, 3), solve_seconds=round(time.perf_counter() - built, 3),
                      build_cpu=round(built_cpu - began_cpu, 3), solve_cpu=round(time.process_time() - built_cpu, 3),
                      rows=len(relax.b), columns=len(relax.c), nonzeros=len(relax.vals), method=method,
-                     rounds=rounds, proved="trivial" if value == trivial else "lp-dual",
-                     lp_bound=None if lp_value is None else math.floor(lp_value), total_cpu=round(time.process_time() - began_cpu, 3))
+                     rounds=rounds, proved=("trivial" if value == trivial else "day-schedules"
+                                            if day_value is not None and value < math.floor(day_value)
+                                            else "lp-dual"),
+                     lp_bound=None if lp_value is None else math.floor(lp_value),
+                     day_bound=None if day_value is None else math.floor(day_value),
+                     total_cpu=round(time.process_time() - began_cpu, 3), **found)
     return int(value)
 
 

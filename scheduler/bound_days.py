@@ -67,15 +67,19 @@ def day_bound(relax: Relaxation, prices: np.ndarray, caps: bool = True) -> float
     return value + 1e-9 * magnitude
 
 
-def best_days(days, r: np.ndarray) -> np.ndarray:
+def best_days(days, r: np.ndarray, choose: bool = False):
     """Per block, the best (relaxed) schedule of its day at profits `r` per column (see the module
     docstring), by a backward DP over slots, vectorised over blocks: g[t][b, k] is the most the slots
-    from t on can earn when k starts are already used that day."""
+    from t on can earn when k starts are already used that day. With `choose`, (those values, how
+    often each column is placed in one such best schedule per block — a protected column counts its
+    slots); else the values alone."""
     blocks, spd = days.run_end.shape
     items = np.nonzero((days.col_block >= 0) & (r > 0) & (days.dur > 0))[0]
     durations = np.unique(days.dur[items])
-    # best[b, i, t]: the most an item of durations[i] starting at day-local slot t earns in block b.
+    # best[b, i, t]: the most an item of durations[i] starting at day-local slot t earns in block b;
+    # column[b, i, t]: a column that earns it (only if `choose`).
     best = np.full((blocks, len(durations), spd), _NONE)
+    column = np.full(best.shape, -1, dtype=np.int64) if choose else None
     if len(items):
         block = days.col_block[items]
         which = np.searchsorted(durations, days.dur[items])
@@ -86,12 +90,20 @@ def best_days(days, r: np.ndarray) -> np.ndarray:
         # Alike ranges (many columns share one) keep their best profit before they are spread out.
         key = np.stack([block, which, first, last], axis=1)
         unique, inverse = np.unique(key, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
         top = np.full(len(unique), _NONE)
-        np.maximum.at(top, inverse.reshape(-1), profit)
+        np.maximum.at(top, inverse, profit)
         lengths = unique[:, 3] - unique[:, 2] + 1
         rep = np.repeat(np.arange(len(unique)), lengths)
         t = unique[rep, 2] + (np.arange(len(rep)) - np.repeat(np.cumsum(lengths) - lengths, lengths))
-        np.maximum.at(best, (unique[rep, 0], unique[rep, 1], t), top[rep])
+        where = (unique[rep, 0], unique[rep, 1], t)
+        np.maximum.at(best, where, top[rep])
+        if choose:
+            top_column = np.full(len(unique), -1, dtype=np.int64)
+            hit = profit == top[inverse]
+            top_column[inverse[hit]] = items[keep][hit]
+            hit = top[rep] == best[where]
+            column[tuple(x[hit] for x in where)] = top_column[rep[hit]]
     slots = np.arange(spd)
     fits = days.run_end[:, None, :] >= slots[None, None, :] + durations[None, :, None]
     best = np.where(fits, best, _NONE)
@@ -111,8 +123,9 @@ def best_days(days, r: np.ndarray) -> np.ndarray:
     for t in range(spd, horizon):
         g[t] = zero
     rows = np.arange(blocks)[:, None]
+    cap = np.where(limited, days.limit, K - 1)
     shifted = np.minimum(ks[None, :] + step[:, None], K - 1)
-    over = (ks[None, :] + step[:, None]) > np.where(limited, days.limit, K - 1)[:, None]
+    over = (ks[None, :] + step[:, None]) > cap[:, None]
     for t in range(spd - 1, -1, -1):
         value = g[t + 1].copy()
         for i, d in enumerate(durations.tolist()):
@@ -127,4 +140,71 @@ def best_days(days, r: np.ndarray) -> np.ndarray:
                 gain = np.where(ok, per_slot * length, _NONE)
                 np.maximum(value, gain[:, None] + g[t + length], out=value)
         g[t] = np.where(allowed, value, _NONE)
-    return g[0][:, 0] if blocks else np.zeros(0)
+    values = g[0][:, 0] if blocks else np.zeros(0)
+    if not choose:
+        return values
+    return values, _chosen(days, np.stack(g), best, column, durations, runs, per_slot, step, cap, len(r))
+
+
+def _chosen(days, g, best, column, durations, runs, per_slot, step, cap, n) -> np.ndarray:
+    """Walk the DP table g (horizon, blocks, K) forwards from (slot 0, no starts) along a best move
+    per block; how often each of the n columns is taken (protected columns: slots)."""
+    blocks, spd = days.run_end.shape
+    counts = np.zeros(n)
+    pos = np.zeros(blocks, dtype=np.int64)
+    k = np.zeros(blocks, dtype=np.int64)
+    while True:
+        b = np.nonzero(pos < spd)[0]
+        if not len(b):
+            return counts
+        t, kb = pos[b], k[b]
+        after_k = kb + step[b]
+        options = [g[t + 1, b, kb]]  # leave the slot empty
+        for i, d in enumerate(durations.tolist()):
+            later = g[t + d, b, np.minimum(after_k, g.shape[2] - 1)]
+            options.append(np.where(after_k > cap[b], _NONE, best[b, i, t] + later))
+        for length in runs.tolist():
+            options.append(np.where(days.run_end[b, t] >= t + length, per_slot[b] * length, _NONE)
+                           + g[t + length, b, kb])
+        choice = np.argmax(np.stack(options, axis=1), axis=1)
+        move = np.ones(len(b), dtype=np.int64)
+        placed = (choice >= 1) & (choice <= len(durations))
+        if placed.any():
+            which = choice[placed] - 1
+            np.add.at(counts, column[b[placed], which, t[placed]], 1.0)
+            move[placed] = durations[which]
+            k[b[placed]] = after_k[placed]
+        protect = choice > len(durations)
+        if protect.any():
+            length = runs[choice[protect] - 1 - len(durations)]
+            np.add.at(counts, days.protected_col[b[protect]], length.astype(float))
+            move[protect] = length
+        pos[b] += move
+
+
+def lagrangian(relax: Relaxation, prices: np.ndarray, caps: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """The Lagrangian bound at row prices π = `prices` on the coupling rows (block rows' entries are
+    ignored) and caps μ = `caps` on the block columns' upper bounds x_j ≤ ub_j (one per column; negative
+    entries read as 0, non-block columns ignored): each day earns its best DP schedule at profits
+    r − μ and the blocks earn μ·ub besides (valid since every plan keeps x_j ≤ ub_j); the columns
+    outside every block earn ub · max(0, r). Valid for any π, μ ≥ 0, like day_bound, but never falls
+    back on a block's LP bound, so it is the dual function of scheduler.bound_schedules's master.
+    (bound in points, per block the DP's best day at r − μ, how often each column is in those days)"""
+    days = relax.days
+    coupling_row = relax.row_block < 0
+    pi = np.where(coupling_row, np.maximum(np.asarray(prices, dtype=float), 0.0), 0.0)
+    n = len(relax.c)
+    weighted = relax.vals * pi[relax.rows]
+    r = relax.c - np.bincount(relax.cols, weights=weighted, minlength=n)
+    in_block = days.col_block >= 0
+    mu = np.where(in_block, np.maximum(np.asarray(caps, dtype=float), 0.0), 0.0)
+    if len(days.start):
+        exact, counts = best_days(days, r - mu, choose=True)
+    else:
+        exact, counts = np.zeros(0), np.zeros(n)
+    value = (relax.offset + float(pi @ relax.b) + float(relax.ub[~in_block] @ np.maximum(r[~in_block], 0.0))
+             + float(exact.sum()) + float(mu @ relax.ub))
+    magnitude = (abs(relax.offset) + float(pi @ np.abs(relax.b))
+                 + float(relax.ub @ (np.abs(relax.c) + np.bincount(relax.cols, weights=np.abs(weighted), minlength=n)))
+                 + float(np.abs(exact).sum()) + 2.0 * float(mu @ relax.ub))
+    return value + 1e-9 * magnitude, exact, counts
