@@ -48,12 +48,13 @@ def live_server(tmp_path_factory):
 
     from caseload.extensions import db
     from caseload.services.demo import seed_demo
+    from tests import clock
     from tests.conftest import _make_app, _reset_schema
 
     path = tmp_path_factory.mktemp("desk-browser") / "demo.db"
     app = _make_app(f"sqlite:///{path}", WTF_CSRF_ENABLED=True, SOLVER_TIME_LIMIT_S=3.0)
     _reset_schema(app)
-    with app.app_context():
+    with app.app_context(), clock.pinned():  # built for the week the tests run in (tests/clock.py)
         seed_demo("demo")
         _seed_weeks()
         db.session.remove()
