@@ -89,8 +89,10 @@ def booking_order(problem: Problem, order: str = "window") -> list[Appointment]:
 _ORDERED: dict = {}
 
 
-def _earliest_of(diary: Diary, appt: Appointment, advisors: list[str]) -> Placement | None:
-    """The earliest (advisor, start) among `advisors`, ties to the first listed."""
+def earliest_of(diary: Diary, appt: Appointment, advisors: list[str]) -> Placement | None:
+    """The earliest place for `appt` in `diary` among `advisors` (ids, in order of preference): a Placement
+    (advisor id, start in slots from the week's start), ties to the first listed; None if none of them
+    has room in the appointment's windows. The booking desk's earliest-free-slot rule."""
     best = None
     first = min(w.start for w in appt.windows) if appt.windows else 0
     for advisor_id in advisors:
@@ -103,19 +105,19 @@ def _earliest_of(diary: Diary, appt: Appointment, advisors: list[str]) -> Placem
 
 
 def choose_earliest(problem, diary, appt, named) -> Placement | None:
-    return _earliest_of(diary, appt, qualified(problem, appt))
+    return earliest_of(diary, appt, qualified(problem, appt))
 
 
 def choose_named_first(problem, diary, appt, named) -> Placement | None:
     options = qualified(problem, appt)
     if appt.kind == "policing":
-        return _earliest_of(diary, appt, [v for v in options if v != named]) or (
-            _earliest_of(diary, appt, [named]) if named in options else None)
+        return earliest_of(diary, appt, [v for v in options if v != named]) or (
+            earliest_of(diary, appt, [named]) if named in options else None)
     if named in options:
         start = diary.earliest_start(appt, named)
         if start is not None:
             return Placement(named, start)
-    return _earliest_of(diary, appt, [v for v in options if v != named])
+    return earliest_of(diary, appt, [v for v in options if v != named])
 
 
 def _free_runs(problem: Problem, advisor, busy: bytearray) -> list[tuple[int, int]]:

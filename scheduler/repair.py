@@ -44,7 +44,7 @@ def bring_home(plan, budget: Budget | None = None) -> int:
         else:
             continue
         book.remove(appt, placed.advisor, placed.start)
-        better = baselines._earliest_of(book, appt, targets)
+        better = baselines.earliest_of(book, appt, targets)
         if better is None:
             better = placed
         else:
@@ -113,10 +113,10 @@ def _swap_home(problem: Problem, plan, book: _Book, assignments: dict, homes: di
                 continue
             book.remove(appt, placed.advisor, placed.start)
             book.remove(other, there.advisor, there.start)
-            new_self = baselines._earliest_of(book, appt, [home])
+            new_self = baselines.earliest_of(book, appt, [home])
             if new_self is not None:
                 book.place(appt, new_self.advisor, new_self.start)
-                new_other = baselines._earliest_of(book, other, [placed.advisor])
+                new_other = baselines.earliest_of(book, other, [placed.advisor])
                 if new_other is not None:
                     book.place(other, new_other.advisor, new_other.start)
                     assignments[appt.id], assignments[other_id] = new_self, new_other
@@ -568,7 +568,7 @@ class _Earliest:
 
 
 def _earliest(book: _Book, appt, advisors: list[str]) -> tuple[int, str] | None:
-    placed = baselines._earliest_of(book, appt, advisors)
+    placed = baselines.earliest_of(book, appt, advisors)
     return None if placed is None else (placed.start, placed.advisor)
 
 

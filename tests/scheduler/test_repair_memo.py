@@ -78,3 +78,32 @@ def test_the_start_phase_first_booking_pass_moves_blockers_onward():
                               "p3": Placement("a2", at("2026-11-23T10:00"))}, {}, [])
     solver._book_first(plan, Budget(time.perf_counter() + 60))
     assert "p2" in plan.assignments
+
+
+def test_a_change_to_the_clients_own_diary_is_not_answered_from_memory():
+    # x's remembered place was found with the client's other appointment y booked; once y leaves, the
+    # client is free at y's time and x may go earlier, even at advisors the try did not touch.
+    problem = parse_problem(generate_varied(10, 3, load=1.3, daily_limit=0.8))
+    _, assignments, allocations, _ = baselines.desk_plans(problem, baselines.DESK_VARIANTS[:1])[0]
+    book = Diary.holding(problem, assignments)
+    by_client: dict[str, list] = {}
+    for appt_id in sorted(assignments):
+        appt = problem.appointment_by_id[appt_id]
+        by_client.setdefault(appt.client, []).append(appt)
+    freed_earlier = 0
+    for mates in by_client.values():
+        for x in mates:
+            for y in mates:
+                if x is y:
+                    continue
+                memo = repair._Earliest(problem, book, allocations)
+                named = problem.home_of(x.client, allocations)
+                book.remove(x, assignments[x.id].advisor, assignments[x.id].start)
+                before = memo.named_first(x, set(), set())  # remembered with y in the diary
+                book.remove(y, assignments[y.id].advisor, assignments[y.id].start)
+                now = baselines.choose_named_first(problem, book, x, named)
+                assert memo.named_first(x, {assignments[y.id].advisor}, {x.client}) == now
+                freed_earlier += now != before
+                book.place(y, assignments[y.id].advisor, assignments[y.id].start)
+                book.place(x, assignments[x.id].advisor, assignments[x.id].start)
+    assert freed_earlier > 0  # the week has cases where the client's own change moves x
