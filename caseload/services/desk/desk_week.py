@@ -68,14 +68,18 @@ def _published_doc(problem: dict, plan: Plan, tz: str) -> dict:
 
 
 def _pinned_doc(parsed) -> dict:
-    """A week not yet published: its pinned appointments where pinned, protected time seated around them."""
+    """A week not yet published: its pinned appointments where pinned, protected time seated around them.
+    Its open requests hold no time yet (the planner has not placed them): they are listed as unassigned,
+    as the checker wants every appointment in one of the two."""
     h = parsed.horizon
     assignments = {a.id: a.pinned for a in parsed.appointments if a.pinned is not None}
     diary = baselines.Diary.holding(parsed, assignments)
     protected = [(a.id, s, e) for a in parsed.advisors for s, e in baselines.seat_advisor(parsed, a, diary.advisor_busy[a.id])]
     return {"format": "caseload-solution/1", "status": "feasible",
             "assignments": [{"appointment": k, "advisor": p.advisor, "start": h.to_text(p.start)} for k, p in assignments.items()],
-            "unassigned": [], "allocations": [],
+            "unassigned": [{"appointment": a.id, "reason": "not planned yet"} for a in parsed.appointments
+                           if a.id not in assignments],
+            "allocations": [],
             "protected": [{"advisor": v, "start": h.to_text(s), "end": h.to_text(e)} for v, s, e in protected]}
 
 

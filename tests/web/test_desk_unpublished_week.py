@@ -1,0 +1,63 @@
+"""The booking desk on a week not yet published that already has open requests (the demo office's own week
+right after `seed-demo`, or any week between its requests and its first publish): offers and bookings work,
+the open requests hold no time (nothing is planned yet), and a booking is saved as a pinned request."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from caseload.extensions import db
+from caseload.models import AppointmentRequest, Plan
+from tests.web import access_matrix as m
+from tests.web import desk_support as d
+
+
+def _open_requests(week) -> int:
+    return db.session.scalar(select(func.count(AppointmentRequest.id)).where(
+        AppointmentRequest.week_start == week, AppointmentRequest.pinned_start.is_(None)))
+
+
+def _first(pattern: str, text: str) -> str:
+    found = re.search(pattern, text)
+    assert found, pattern
+    return found.group(1)
+
+
+def test_the_desk_offers_and_books_in_a_week_with_open_requests_not_yet_published(demo_client, demo_auth):
+    week = d.week()
+    assert _open_requests(week) > 0, "the demo week has requests the planner has not placed"
+    assert db.session.scalar(select(func.count(Plan.id)).where(Plan.week_start == week)) == 0
+    client = m.client_of("advisor1")
+    demo_auth.login("leader")
+    page = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form())
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200, text[:3000]
+    assert "no longer fits" not in text and 'class="card offer"' in text
+    start = _first(r'name="start" value="([^"]+)"', text)
+    advisor = _first(r'name="advisor" value="([^"]+)"', text)
+    nonce = _first(r'name="nonce" value="([^"]+)"', text)
+    before = d.request_count()
+    answer = demo_client.post(f"/desk/clients/{client.id}/book",
+                              data=d.form(advisor=advisor, start=start, nonce=nonce))
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:3000]
+    assert d.request_count() == before + 1
+    booked = db.session.scalar(select(AppointmentRequest).where(AppointmentRequest.booked_at.is_not(None)))
+    assert booked.pinned_advisor_id == int(advisor) and booked.week_start == week
+
+
+def test_the_api_offers_in_a_week_with_open_requests_not_yet_published(demo_client):
+    client = m.client_of("advisor1")
+    week = d.week()
+    headers = m.issue_token("leader")
+    body = {"client_id": client.id, "type": "follow-up", "week": week.isoformat(),
+            "windows": [{"start": f"{(week + timedelta(days=k)).isoformat()}T09:00",
+                         "end": f"{(week + timedelta(days=k)).isoformat()}T17:00"} for k in range(5)]}
+    answer = demo_client.post(f"/api/v1/teams/{client.team_id}/offers", json=body, headers=headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:2000]
+    assert answer.get_json()["offers"]
+    series = demo_client.post(f"/api/v1/teams/{client.team_id}/offers", headers=headers,
+                              json={**body, "repeat": {"every_weeks": 1, "count": 2}})
+    assert series.status_code == 200, series.get_data(as_text=True)[:2000]
+    assert series.get_json()["offers"]
