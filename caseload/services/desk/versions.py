@@ -20,10 +20,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, Plan, hold_version, utcnow
+from caseload.services.desk.asks import BookingError
 from caseload.services.planning.boundary import apply_solution
 from caseload.services.planning.plans import published_plan
 from caseload.services.planning.problem import db_id, request_sid
 from scheduler import check_solution
+
+
+MISSING_DOCUMENTS = ("This week's published plan has no stored planning documents, so the desk cannot change it: "
+                     "plan the week and publish it again first. Nothing was changed.")
 
 
 def with_booking(current: Plan, by, appointment: dict, placed: dict, protected: list[dict], reseated: list[str],
@@ -55,7 +60,10 @@ def without(request: AppointmentRequest, by) -> Plan | None:
 
 def _documents(plan: Plan, drop: set[int]) -> tuple[dict, dict]:
     """Copies of the plan's problem and solution without the `drop` requests, nor those deleted since (their
-    rows lost their request) or never in its rows."""
+    rows lost their request) or never in its rows. BookingError naming `week` when the plan has no stored
+    documents (only a plan made by hand lacks them): nothing to build the new version from."""
+    if plan.problem is None or plan.solution is None:
+        raise BookingError(MISSING_DOCUMENTS, "week")
     held = {i.request_id for i in plan.items if i.request_id is not None}
     problem, solution = copy.deepcopy(plan.problem), copy.deepcopy(plan.solution)
     gone = {request_sid(r) for r in drop} | {a["id"] for a in problem["appointments"] if db_id(a["id"]) not in held}

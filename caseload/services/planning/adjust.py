@@ -145,6 +145,9 @@ def _check_editable(plan: Plan, expected_version: int) -> None:
         raise AdjustRejected("Only a draft can be changed. Plan the week again to make a new draft from this one.")
     if plan.version_id != expected_version:
         raise AdjustRejected("This plan was changed by someone else since you opened it. Nothing was saved: reload.")
+    if plan.problem is None or plan.solution is None:  # only a plan made by hand lacks them
+        raise AdjustRejected("This plan has no stored planning documents to check a change against: plan the week "
+                             "again. Nothing was saved.")
 
 
 def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: datetime, pin: bool,

@@ -132,6 +132,9 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
     sid, tz_names = request_sid(item.request_id), {a.id: a for a in advisors}
     choices = MoveChoices(item)
     problem, solution = plan.problem, plan.solution
+    if problem is None or solution is None:  # only a plan made by hand lacks them
+        choices.unplaceable = "This plan has no stored planning documents to find places in: plan the week again."
+        return choices
     appointment = next((a for a in problem["appointments"] if a["id"] == sid), None)
     if appointment is None:
         choices.unplaceable = "This request was not part of the planning problem; add a window inside the week and re-plan."
