@@ -84,9 +84,11 @@ def check_repeat(ask: Ask, repeat: Repeat) -> None:
     span = (repeat.count - 1) * repeat.every_weeks * 7
     if span >= MAX_DAYS:
         most = (MAX_DAYS - 1) // (7 * repeat.every_weeks) + 1
-        last = ask.week_start + timedelta(days=span)
-        raise BookingError(f"{repeat.count} appointments every {repeat.every_weeks} week(s) run past a year (the last "
-                           f"in the week of {last:%d %b %Y}); at most {most} fit in a year.", "count")
+        # a count typed as 99999999999999999999 has no last week a date can hold (timedelta overflows)
+        last = (f" (the last in the week of {ask.week_start + timedelta(days=span):%d %b %Y})"
+                if span <= (date(9999, 12, 31) - ask.week_start).days else "")
+        raise BookingError(f"{repeat.count} appointments every {repeat.every_weeks} week(s) run past a year{last}; "
+                           f"at most {most} fit in a year.", "count")
     if ask.week_start + timedelta(days=span) > date(2099, 12, 21):
         raise BookingError("The series runs past 2099.", "count")
 

@@ -1,0 +1,27 @@
+"""Odd input at the booking desk, as a careless or hostile user types it: refused naming the field, the form
+kept as it was filled in, nothing booked, never a 500."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.web import access_matrix as m
+from tests.web import desk_support as d
+
+HUGE = "99999999999999999999"  # more than any date arithmetic can hold
+
+
+def test_a_series_of_a_huge_count_is_refused_naming_how_many_times(demo_client, demo_auth):
+    client = m.client_of("advisor1")
+    demo_auth.login("leader")
+    ask = d.form(week_start=d.next_week(), windows="tue 09:00-17:00", repeat="1", count=HUGE)
+    page = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=ask)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400, text[:2000]
+    assert "How many times in all (a series): " in text and "run past a year" in text
+    assert HUGE in text  # the form shows what was typed
+    count = d.request_count()
+    booked = demo_client.post(f"/desk/clients/{client.id}/book",
+                              data={**ask, "advisor": str(client.named_advisor_id), "start": f"{d.next_week() + timedelta(days=1)}T09:00"})
+    assert booked.status_code == 400, booked.get_data(as_text=True)[:2000]
+    assert "run past a year" in booked.get_data(as_text=True)
+    assert d.request_count() == count
