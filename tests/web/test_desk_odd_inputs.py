@@ -25,3 +25,24 @@ def test_a_series_of_a_huge_count_is_refused_naming_how_many_times(demo_client, 
     assert booked.status_code == 400, booked.get_data(as_text=True)[:2000]
     assert "run past a year" in booked.get_data(as_text=True)
     assert d.request_count() == count
+
+
+def test_a_series_start_not_as_offered_names_starts(demo_client):
+    """A later instance's start changed by hand is refused naming `starts` (where it came from), not `start`."""
+    client = m.client_of("advisor1")
+    week = d.next_week()
+    wednesday = (week + timedelta(days=2)).isoformat()
+    body = {"client_id": client.id, "type": "follow-up", "week": week.isoformat(),
+            "windows": [{"start": f"{wednesday}T09:00", "end": f"{wednesday}T17:00"}],
+            "repeat": {"every_weeks": 1, "count": 3}}
+    headers = m.issue_token("leader")
+    offer = demo_client.post(f"/api/v1/teams/{client.team_id}/offers", json=body, headers=headers).get_json()["offers"][0]
+    starts = [i["start"] for i in offer["instances"]]
+    starts[1] = starts[1][:11] + "03:00"  # outside the client's times that week
+    count = d.request_count()
+    answer = demo_client.post("/api/v1/bookings", headers={**headers, "Idempotency-Key": "odd-series-1"},
+                              json={**body, "advisor_id": offer["advisor_id"], "start": starts[0], "starts": starts})
+    assert answer.status_code == 422, answer.get_data(as_text=True)[:2000]
+    fields = answer.get_json()["fields"]
+    assert list(fields) == ["starts"] and fields["starts"][0].startswith("appointment 2: ")
+    assert d.request_count() == count

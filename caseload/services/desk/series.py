@@ -214,7 +214,8 @@ def book_series(team: Team, ask: Ask, repeat: Repeat, advisor_id: int, starts: l
         try:
             local_start, advisor = check_start(team, one, advisor_id, start)
         except BookingError as err:
-            raise BookingError(f"appointment {k + 1}: {err}", err.field) from None
+            # a later instance's start came in `starts`, so that is the field at fault
+            raise BookingError(f"appointment {k + 1}: {err}", "starts" if k and err.field == "start" else err.field) from None
         chosen.append(local_start)
     advisor_pk = advisor.id
 
