@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from caseload.extensions import db
+from caseload.models import Advisor
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 
@@ -45,4 +47,39 @@ def test_a_series_start_not_as_offered_names_starts(demo_client):
     assert answer.status_code == 422, answer.get_data(as_text=True)[:2000]
     fields = answer.get_json()["fields"]
     assert list(fields) == ["starts"] and fields["starts"][0].startswith("appointment 2: ")
+    assert d.request_count() == count
+
+
+def _booking(client, advisor_id: int) -> dict:
+    week = d.next_week()
+    thursday = (week + timedelta(days=3)).isoformat()
+    return {"client_id": client.id, "type": "follow-up", "week": week.isoformat(),
+            "windows": [{"start": f"{thursday}T09:00", "end": f"{thursday}T17:00"}],
+            "advisor_id": advisor_id, "start": f"{thursday}T11:00"}
+
+
+def test_an_advisor_who_cannot_take_the_appointment_is_refused_naming_the_advisor_not_a_race(demo_client, demo_auth):
+    """Posting an advisor without the client's skill (or one no longer active) is bad input (422 naming the
+    advisor), not a 409 saying the time "was just taken"."""
+    client = m.client_of("advisor1")
+    unable = next(a for a in m.team("north").advisors if a.active and client.need.code not in a.skill_codes)
+    headers = m.issue_token("leader")
+    count = d.request_count()
+    answer = demo_client.post("/api/v1/bookings", json=_booking(client, unable.id),
+                              headers={**headers, "Idempotency-Key": "odd-advisor-1"})
+    assert answer.status_code == 422, answer.get_data(as_text=True)[:2000]
+    assert f"{unable.name} does not do support appointments" in answer.get_json()["fields"]["advisor_id"][0]
+    demo_auth.login("leader")
+    body = _booking(client, unable.id)
+    page = demo_client.post(f"/desk/clients/{client.id}/book", data=d.form(
+        week_start=d.next_week(), windows="thu 09:00-17:00", advisor=str(unable.id), start=body["start"]))
+    assert page.status_code == 400, page.get_data(as_text=True)[:2000]
+    assert f"Not booked. Advisor: {unable.name} does not do" in page.get_data(as_text=True)
+    gone = db.session.get(Advisor, client.named_advisor_id)
+    gone.active = False
+    db.session.commit()
+    answer = demo_client.post("/api/v1/bookings", json=_booking(client, gone.id),
+                              headers={**headers, "Idempotency-Key": "odd-advisor-2"})
+    assert answer.status_code == 422, answer.get_data(as_text=True)[:2000]
+    assert answer.get_json()["fields"]["advisor_id"] == [f"{gone.name} is not an active advisor."]
     assert d.request_count() == count

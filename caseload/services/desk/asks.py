@@ -162,6 +162,11 @@ def check_start(team: Team, ask: Ask, advisor_id: int, start: str) -> tuple[date
     advisor = db.session.get(Advisor, advisor_id)
     if advisor is None or advisor.team_id != team.id:
         raise BookingError("No such advisor in this team.", "advisor")
+    if advisor not in qualified(team, ask):  # bad input, not a lost race: no 409 "just taken" with offers
+        if not advisor.active:
+            raise BookingError(f"{advisor.name} is not an active advisor.", "advisor")
+        raise BookingError(f"{advisor.name} does not do {ask.type.kind} appointments with the skill {ask.skill.name} "
+                           f"that {ask.type.name} needs.", "advisor")
     return local_start, advisor
 
 
