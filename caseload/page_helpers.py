@@ -11,7 +11,7 @@ from wtforms.validators import ValidationError
 from caseload import form_once
 from caseload.extensions import db
 from caseload.services.rota.listings import ListQuery
-from caseload.values import parse_day
+from caseload.values import parse_day, whole_number
 from caseload.timegrid import OffGrid, check_on_grid
 
 Saved = TypeVar("Saved")
@@ -90,7 +90,8 @@ def form_version(form) -> int | None:
 def whole_arg(name: str, allowed) -> int | None:
     """A GET argument that must be one of `allowed` whole numbers; anything else means "any"."""
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) in allowed else None
+    number = whole_number(value)
+    return number if number in allowed else None
 
 
 def list_query(sorts, **filters) -> ListQuery:
@@ -100,4 +101,4 @@ def list_query(sorts, **filters) -> ListQuery:
     page = args.get("page", "")
     return ListQuery(q=(args.get("q") or "").strip()[:80], filters=filters,
                      sort=args.get("sort") if args.get("sort") in sorts else "",
-                     desc=args.get("desc") == "1", page=int(page) if page.isdigit() and len(page) < 7 else 1)
+                     desc=args.get("desc") == "1", page=whole_number(page, 999_999) or 1)

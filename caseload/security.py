@@ -9,8 +9,9 @@ from caseload.auth.access import PUBLIC_ATTR, ROLES_ATTR
 from caseload.extensions import db, login_manager
 from caseload.models import User
 from caseload.services.people.api_tokens import hash_api_token
+from caseload.values import MAX_INT
 
-MAX_ID = 2**31 - 1  # the largest value of an INTEGER column (ids, versions)
+MAX_ID = MAX_INT  # the largest value of an INTEGER column (ids, versions)
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

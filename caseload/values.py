@@ -8,6 +8,8 @@ JSON API, CSV imports, the command line) so a bad value is a clear refusal namin
   one-line value breaks the calendar feed and mail headers, the rest is never meant. Long texts (notes)
   keep line breaks and tabs. Lone UTF-16 surrogates ("\\ud800", which JSON can spell) cannot be encoded
   as UTF-8 for either database.
+- A whole number typed into a link or a hidden field (an id, a version, a page) is ASCII digits up to
+  MAX_INT, the largest INTEGER column: str.isdigit() also passes "²" and "٣", and int("²") raises.
 - JSON bodies nest at most MAX_JSON_DEPTH levels; deeper ones are refused before parsing (Python's parser
   recurses, and 1,000 levels raise RecursionError).
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+MAX_INT = 2**31 - 1  # the largest value of an INTEGER column (ids, versions)
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
 MAX_JSON_DEPTH = 32
@@ -93,3 +96,12 @@ def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
         elif byte in (0x5D, 0x7D):  # ] }
             depth -= 1
     return False
+
+
+def whole_number(text: str | None, most: int = MAX_INT) -> int | None:
+    """`text` (stripped) as a whole number 0..`most` written in ASCII digits, else None (the caller says what
+    that means: "none chosen", "any", a stale version)."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(most)):
+        return None
+    return int(text) if int(text) <= most else None

@@ -15,6 +15,7 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Team
 from caseload.page_helpers import invalid
+from caseload.values import whole_number
 from caseload.services.people import admin
 from caseload.services.planning import weights
 
@@ -49,7 +50,7 @@ def save_weights():
     profile = weights.active_profile()
     form = WeightsForm()
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        version = whole_number(form.version.data)
         try:
             weights.save_weights(profile, form.weights(), version, by=current_user)
             flash("Weights saved. The next planning run uses them; published weeks are not changed.", "success")

@@ -22,7 +22,6 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team
 from caseload.page_helpers import week_or_404
-from caseload.security import MAX_ID
 from caseload.services.desk import asks
 from caseload.services.desk import booking
 from caseload.services.desk import cancelling
@@ -34,6 +33,7 @@ from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
 from caseload.services.desk import series
 from caseload.services.desk import attendance as attendance_service
+from caseload.values import whole_number
 
 ANYONE = (Role.ADMIN, Role.LEADER, Role.ADVISOR)
 WEEKS_AHEAD = 8
@@ -41,8 +41,7 @@ WEEKS_AHEAD = 8
 
 def small_id(text: str | None) -> int | None:
     """A posted id as a number the database's INTEGER columns can hold, else None (anything else names nothing)."""
-    text = (text or "").strip()
-    return int(text) if text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
+    return whole_number(text)
 
 
 def client_or_404(client_id: int) -> Client:

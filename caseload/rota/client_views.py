@@ -14,6 +14,7 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Skill, Team
 from caseload.page_helpers import list_query, week_or_404, whole_arg
+from caseload.values import whole_number
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
 from caseload.rota.views import LEADERS, advisor_choices, in_team_or_404, save_posted, team_or_404
@@ -29,7 +30,7 @@ from caseload.services.rota.coverage import request_warnings
 def _new() -> int | None:
     """The id of the row just added (?new=), to highlight it."""
     value = request.args.get("new", "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return whole_number(value)
 
 
 @bp.get("/t/<int:team_id>/clients")

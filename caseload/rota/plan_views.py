@@ -12,7 +12,8 @@ from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import to_local, week_days
 from caseload.models import Advisor, Plan, PlanItem, SolveJob
-from caseload.page_helpers import week_or_404
+from caseload.page_helpers import form_version, week_or_404
+from caseload.values import whole_number
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
 from caseload.rota.views import LEADERS, advisor_in_team, managed_or_404, team_or_404
@@ -127,9 +128,9 @@ def _chosen_item(plan: Plan, items: list[PlanItem], posted: MoveForm | None) -> 
     """The appointment chosen to move (`?move=<item id>`, or the one a refused move form posted) in a draft;
     anything else chooses nothing."""
     wanted = request.args.get("move", "") or (posted.item.data or "" if posted is not None else "")
-    if plan.status != "draft" or not wanted.isdigit():
+    if plan.status != "draft" or whole_number(wanted) is None:
         return None
-    return next((i for i in items if i.id == int(wanted) and i.request is not None), None)
+    return next((i for i in items if i.id == whole_number(wanted) and i.request is not None), None)
 
 
 def _move_choices(placed: list, advisors: list) -> list[tuple[int, str]]:
@@ -143,7 +144,7 @@ def _filters(advisors) -> team_grid.Filters:
     """The review page's GET filters; a value that is not one of the choices is ignored (shows everything)."""
     args = request.args
     advisor = args.get("advisor", "")
-    advisor_id = int(advisor) if advisor.isdigit() and int(advisor) in {a.id for a in advisors} else None
+    advisor_id = whole_number(advisor) if whole_number(advisor) in {a.id for a in advisors} else None
     client = (args.get("client") or "").strip()[:80] or None
     kind = args.get("kind") if args.get("kind") in team_grid.KINDS else None
     flag = args.get("flag") if args.get("flag") in team_grid.FLAGS else None
@@ -151,7 +152,7 @@ def _filters(advisors) -> team_grid.Filters:
 
 
 def _move_target(plan: Plan, form: MoveForm) -> tuple[PlanItem, Advisor, datetime]:
-    item = db.session.get(PlanItem, int(form.item.data)) if form.item.data.isdigit() else None
+    item = db.session.get(PlanItem, whole_number(form.item.data)) if whole_number(form.item.data) is not None else None
     if item is None or item.plan_id != plan.id:
         abort(404)
     advisor = advisor_in_team(plan.team, form.advisor.data)
@@ -177,7 +178,7 @@ def move(plan_id):
             if (offer_advisor, offer_start) != (advisor_sid(advisor.id), start.strftime(TIME_FORMAT)):
                 raise adjust.AdjustRejected("Not moved: the chosen offer does not match the advisor and time sent. "
                                             "Choose the appointment again to see fresh offers.")
-        result = adjust.move_appointment(plan, item, advisor, start, form.pin.data, int(form.version.data), current_user,
+        result = adjust.move_appointment(plan, item, advisor, start, form.pin.data, form_version(form) or -1, current_user,
                                          reason=form.reason.data, offer=offer)
     except adjust.NeedsConfirmation as err:
         # Nothing saved yet (409 for scripts): the leader confirms with a reason, or goes back.
@@ -232,10 +233,10 @@ def publish_confirm(plan_id):
 def publish(plan_id):
     plan = _plan_or_404(plan_id)
     form = PublishForm()
-    if not form.validate_on_submit() or not (form.version.data.isdigit() and form.published.data.isdigit()):
+    if not form.validate_on_submit() or whole_number(form.version.data) is None or whole_number(form.published.data) is None:
         abort(400)
     try:
-        plans.publish_plan(plan, current_user, int(form.version.data), int(form.published.data))
+        plans.publish_plan(plan, current_user, whole_number(form.version.data), whole_number(form.published.data))
     except plans.PublishConflict as err:
         flash(str(err), "error")
         return render_review_error(plan)
