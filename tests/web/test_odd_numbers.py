@@ -56,3 +56,10 @@ def test_odd_numbers_in_the_move_and_publish_forms_are_refused_not_a_500(demo_cl
     publish = demo_client.post(f"/rota/plans/{plan.id}/publish", data={"version": odd, "published": "0", "confirm": "y"})
     assert publish.status_code in (302, 400, 409), publish.status_code
     assert d.current() is None  # nothing was published
+
+
+@pytest.mark.parametrize("odd", ["²", "99999999999999999999"])
+def test_odd_numbers_in_the_administrators_lists_mean_the_default(demo_client, demo_auth, odd):
+    demo_auth.login("admin")
+    for link in (f"/admin/users?page={odd}", f"/admin/advisors?page={odd}", f"/admin/advisors?team={odd}"):
+        assert demo_client.get(link).status_code == 200, link
