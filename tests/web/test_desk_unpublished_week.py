@@ -10,6 +10,11 @@ from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, Plan
+from caseload.services.desk import booking
+from caseload.services.desk import offers as desk_offers
+from caseload.services.planning.boundary import save_plan, to_problem
+from caseload.services.planning.plans import published_plan
+from scheduler.baselines import named_first
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 
@@ -61,3 +66,34 @@ def test_the_api_offers_in_a_week_with_open_requests_not_yet_published(demo_clie
                               json={**body, "repeat": {"every_weeks": 1, "count": 2}})
     assert series.status_code == 200, series.get_data(as_text=True)[:2000]
     assert series.get_json()["offers"]
+
+
+def test_publishing_a_first_draft_planned_before_a_desk_booking_is_refused_and_keeps_the_booking(demo_client,
+                                                                                                demo_auth):
+    """The week's first draft, then a desk booking into the still unpublished week (a pinned request the draft
+    does not hold): publishing the draft would leave the booking out of the published plan, so it is refused
+    naming the client and time, as for a published week (test_desk_booking)."""
+    north = m.team("north")
+    week = d.week()
+    problem, maps = to_problem(north, week)
+    draft = save_plan(north, week, problem, named_first(problem), skipped=maps.skipped)
+    client = m.client_of("advisor1")
+    offer = desk_offers.offers(north, d.ask(client))[0]
+    booked = booking.book(north, d.ask(client), offer.advisor.id, offer.local, m.user("leader"))
+    assert booked.plan is None
+    demo_auth.login("leader")
+    page = demo_client.post(f"/rota/plans/{draft.id}/publish",
+                            data={"version": draft.version_id, "published": "0", "confirm": "y"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 409, text[:2000]
+    assert client.reference in text and "Nothing was published" in text
+    db.session.expire_all()
+    assert db.session.get(Plan, draft.id).status == "draft"
+    assert published_plan(north, week) is None
+    # Planned again (the booking is now in the problem, pinned), the new draft publishes with it.
+    problem, maps = to_problem(north, week)
+    again = save_plan(north, week, problem, named_first(problem), skipped=maps.skipped)
+    assert demo_client.post(f"/rota/plans/{again.id}/publish",
+                            data={"version": again.version_id, "published": "0", "confirm": "y"}).status_code == 302
+    held = {i.request_id: i for i in published_plan(north, week).items}
+    assert held[booked.request.id].advisor_id == offer.advisor.id

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
 from caseload.localtime import to_local
-from caseload.models import Client, Plan, Team, hold_version, utcnow
+from caseload.models import AppointmentRequest, Client, Plan, Team, hold_version, utcnow
 from caseload.services import audit
 from caseload.services.planning.problem import db_id
 
@@ -72,7 +72,8 @@ def publish_plan(plan: Plan, by, expected_version: int, expected_published: int 
         dropped = _dropped_by(plan, current)
         if dropped:
             raise PublishConflict(
-                f"Version {seen} of this week's plan has {len(dropped)} appointment(s) this draft was made without "
+                (f"Version {seen} of this week's plan has" if current is not None else "This week has")
+                + f" {len(dropped)} appointment(s) this draft was made without "
                 f"(booked since it was planned): {'; '.join(dropped[:5])}{' …' if len(dropped) > 5 else ''}. "
                 "Nothing was published: plan the week again so they are kept.")
         top = db.session.scalar(select(func.max(Plan.published_version)).where(
@@ -97,11 +98,17 @@ def publish_plan(plan: Plan, by, expected_version: int, expected_published: int 
 
 
 def _dropped_by(draft: Plan, current: Plan | None) -> list[str]:
-    """The appointments placed in the published plan that the draft does not hold at all (booked at the desk
-    after the draft was planned): publishing the draft would silently cancel them. Client and local time."""
-    if current is None:
-        return []
+    """The appointments placed in the published plan (or, in a week not yet published, booked at the desk as
+    pinned requests) that the draft does not hold at all (booked after the draft was planned): publishing the
+    draft would silently cancel them. Client and local time."""
     known = {i.request_id for i in draft.items}
+    if current is None:  # a week not yet published: its desk bookings are pinned requests (services/desk)
+        tz = draft.team.timezone
+        booked = db.session.scalars(select(AppointmentRequest).where(
+            AppointmentRequest.team_id == draft.team_id, AppointmentRequest.week_start == draft.week_start,
+            AppointmentRequest.booked_at.is_not(None), AppointmentRequest.pinned_start.is_not(None),
+            AppointmentRequest.cancelled_at.is_(None)).order_by(AppointmentRequest.pinned_start))
+        return [f"{r.client.reference} {to_local(r.pinned_start, tz):%a %d %b %H:%M}" for r in booked if r.id not in known]
     tz = current.team.timezone
     return [f"{i.request.client.reference} {to_local(i.starts_at, tz):%a %d %b %H:%M}"
             for i in sorted(current.items, key=lambda i: i.starts_at or utcnow())
