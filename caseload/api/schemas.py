@@ -111,7 +111,20 @@ def body(schema: str) -> dict:
     if fields:
         raise ApiError(422, "Some fields are not right: " + "; ".join(f"{k} {v[0]}" for k, v in fields.items()),
                        fields)
-    return data
+    return _whole(data)
+
+
+def _whole(value):
+    """`value` with every number written with a zero fraction (5.0) as an int: JSON Schema counts 5.0 as an
+    integer, and as a float it reached the services (offers' count 5.0 was refused naming `windows`, a series
+    count of 2.0 as fewer than 2, a duration of 30.0 was echoed back as 30.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
 
 
 def _text_problems(value, path: str = "") -> list[tuple[str, str]]:

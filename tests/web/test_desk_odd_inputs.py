@@ -83,3 +83,29 @@ def test_an_advisor_who_cannot_take_the_appointment_is_refused_naming_the_adviso
     assert answer.status_code == 422, answer.get_data(as_text=True)[:2000]
     assert answer.get_json()["fields"]["advisor_id"] == [f"{gone.name} is not an active advisor."]
     assert d.request_count() == count
+
+
+def test_whole_numbers_written_with_a_fraction_count_as_whole_numbers(demo_client):
+    """5.0 for an integer field is an integer to JSON Schema (the documented contract), but it reached the
+    services as a float: offers' count 5.0 was refused naming `windows`, a series count of 2.0 said "at least 2
+    appointments". They now work as 5 and 2; 5.5 is still refused naming the field."""
+    client = m.client_of("advisor1")
+    week = d.next_week()
+    wednesday = (week + timedelta(days=2)).isoformat()
+    body = {"client_id": float(client.id), "type": "follow-up", "week": week.isoformat(),
+            "windows": [{"start": f"{wednesday}T09:00", "end": f"{wednesday}T17:00"}]}
+    headers = m.issue_token("leader")
+    url = f"/api/v1/teams/{client.team_id}/offers"
+    answer = demo_client.post(url, json={**body, "count": 2.0}, headers=headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:2000]
+    assert len(answer.get_json()["offers"]) == 2
+    answer = demo_client.post(url, json={**body, "repeat": {"every_weeks": 1.0, "count": 2.0}}, headers=headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:2000]
+    assert all(len(o["instances"]) == 2 for o in answer.get_json()["offers"])
+    answer = demo_client.post(url, json={**body, "count": 5.5}, headers=headers)
+    assert answer.status_code == 422 and list(answer.get_json()["fields"]) == ["count"]
+    offer = demo_client.post(url, json=body, headers=headers).get_json()["offers"][0]
+    booked = demo_client.post("/api/v1/bookings", headers={**headers, "Idempotency-Key": "odd-float-1"},
+                              json={**body, "advisor_id": float(offer["advisor_id"]), "start": offer["start"]})
+    assert booked.status_code == 201, booked.get_data(as_text=True)[:2000]
+    assert booked.get_json()["advisor_id"] == offer["advisor_id"]
