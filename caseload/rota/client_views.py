@@ -215,6 +215,10 @@ def delete_request(team_id, request_id):
     item = _request_or_404(team, request_id)
     week_start = item.week_start
     if ConfirmForm().validate_on_submit():
-        rota_requests.remove_request(item, current_user)
-        flash("Request removed.", "success")
+        try:
+            rota_requests.remove_request(item, current_user)
+            flash("Request removed.", "success")
+        except rota.RotaError as err:
+            flash(str(err), "error")
+            return redirect(url_for("desk.client", client_id=item.client_id))
     return redirect(url_for("rota.requests", team_id=team.id, week=week_start.isoformat()))

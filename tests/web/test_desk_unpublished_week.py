@@ -97,3 +97,26 @@ def test_publishing_a_first_draft_planned_before_a_desk_booking_is_refused_and_k
                             data={"version": again.version_id, "published": "0", "confirm": "y"}).status_code == 302
     held = {i.request_id: i for i in published_plan(north, week).items}
     assert held[booked.request.id].advisor_id == offer.advisor.id
+
+
+def test_a_desk_booking_is_not_removed_from_the_requests_list_but_cancelled_at_the_desk(demo_client, demo_auth):
+    """The requests list's Remove on a desk booking deleted it without a cancellation: the published plan kept
+    a row without its request and nothing recorded the cancellation. It is refused, pointing to Cancel."""
+    v1 = d.publish_week()
+    north = m.team("north")
+    client = m.client_of("advisor1")
+    offer = desk_offers.offers(north, d.ask(client))[0]
+    booked = booking.book(north, d.ask(client), offer.advisor.id, offer.local, m.user("leader")).request
+    demo_auth.login("leader")
+    answer = demo_client.post(f"/rota/t/{north.id}/requests/{booked.id}/delete", data={"confirm": "y"},
+                              follow_redirects=True)
+    assert "booked at the desk for" in answer.get_data(as_text=True) and "Nothing was removed" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(AppointmentRequest, booked.id) is not None
+    assert booked.id in {i.request_id for i in d.current().items}
+    # Cancelled at the desk, the row may then go.
+    assert demo_client.post(f"/desk/appointments/{booked.id}/cancel", data={}).status_code == 302
+    demo_client.post(f"/rota/t/{north.id}/requests/{booked.id}/delete", data={"confirm": "y"})
+    db.session.expire_all()
+    assert db.session.get(AppointmentRequest, booked.id) is None
+    assert v1.id != d.current().id

@@ -185,6 +185,12 @@ def update_request(request: AppointmentRequest, fields: RequestFields, expected_
 
 
 def remove_request(request: AppointmentRequest, by) -> None:
+    """Delete a request. RotaError for an appointment booked at the desk and not cancelled: that is the
+    desk's Cancel, which frees its time in a new published version and records it as cancelled."""
+    if request.booked_at is not None and request.cancelled_at is None:
+        raise RotaError(f"This is an appointment booked at the desk for {request.client.reference}: cancel it from "
+                        "the client's appointments, so the published plan and the client's record say so. "
+                        "Nothing was removed.")
     audit.record("request_removed", user=by, obj=request, client=request.client_id,
                  week=request.week_start.isoformat())
     db.session.delete(request)
