@@ -120,3 +120,29 @@ def test_a_desk_booking_is_not_removed_from_the_requests_list_but_cancelled_at_t
     db.session.expire_all()
     assert db.session.get(AppointmentRequest, booked.id) is None
     assert v1.id != d.current().id
+
+
+def test_a_desk_booking_is_not_changed_through_the_requests_form_or_api(demo_client, demo_auth):
+    """Changing a desk booking's pinned time (or client, type) as a plain request left the published plan
+    showing the old time; the form and PATCH /api/v1/requests/{id} refuse it, pointing to Rebook."""
+    d.publish_week()
+    north = m.team("north")
+    client = m.client_of("advisor1")
+    offer = desk_offers.offers(north, d.ask(client))[0]
+    booked = booking.book(north, d.ask(client), offer.advisor.id, offer.local, m.user("leader")).request
+    version, pinned = booked.version_id, booked.pinned_start
+    headers = m.issue_token("leader")
+    answer = demo_client.patch(f"/api/v1/requests/{booked.id}", headers=headers,
+                               json={"version": version, "purpose": "moved by hand"})
+    assert answer.status_code == 422, answer.get_data(as_text=True)[:2000]
+    assert "booked at the desk" in answer.get_json()["message"]
+    demo_auth.login("leader")
+    page = demo_client.get(f"/rota/t/{north.id}/requests/{booked.id}").get_data(as_text=True)
+    assert page  # the edit form opens; saving it is what is refused
+    posted = demo_client.post(f"/rota/t/{north.id}/requests/{booked.id}", data={
+        "client": client.reference, "type": booked.type_id, "duration_minutes": booked.duration_minutes,
+        "purpose": "moved by hand", "windows": "tue 09:00-17:00", "version": version})
+    assert posted.status_code in (400, 409) and "booked at the desk" in posted.get_data(as_text=True)
+    db.session.expire_all()
+    again = db.session.get(AppointmentRequest, booked.id)
+    assert (again.version_id, again.pinned_start, again.purpose) == (version, pinned, booked.purpose)

@@ -163,9 +163,19 @@ def add_request(team: Team, week_start: date, fields: RequestFields, by) -> Appo
     return request
 
 
+def _not_a_booking(request: AppointmentRequest, instead: str, what: str) -> None:
+    """RotaError for an appointment booked at the desk and not cancelled: the desk changes it (Rebook, Cancel),
+    in a new published version under the team's lock, so the plan, the client's page and the audit agree."""
+    if request.booked_at is not None and request.cancelled_at is None:
+        raise RotaError(f"This is an appointment booked at the desk for {request.client.reference}: {instead} from "
+                        f"the client's appointments, so the published plan and the client's record say so. "
+                        f"Nothing was {what}.")
+
+
 def update_request(request: AppointmentRequest, fields: RequestFields, expected_version: int, by) -> AppointmentRequest:
     if request.version_id != expected_version:
         raise EditConflict(changed_since("request"))
+    _not_a_booking(request, "rebook or cancel it", "changed")
     check_request(request.team, request.week_start, fields, request_id=request.id)
     conflict = changed_since("request")
     # Lock the row at the version the editor read before changing anything: a second writer waits here and
@@ -187,10 +197,7 @@ def update_request(request: AppointmentRequest, fields: RequestFields, expected_
 def remove_request(request: AppointmentRequest, by) -> None:
     """Delete a request. RotaError for an appointment booked at the desk and not cancelled: that is the
     desk's Cancel, which frees its time in a new published version and records it as cancelled."""
-    if request.booked_at is not None and request.cancelled_at is None:
-        raise RotaError(f"This is an appointment booked at the desk for {request.client.reference}: cancel it from "
-                        "the client's appointments, so the published plan and the client's record say so. "
-                        "Nothing was removed.")
+    _not_a_booking(request, "cancel it", "removed")
     audit.record("request_removed", user=by, obj=request, client=request.client_id,
                  week=request.week_start.isoformat())
     db.session.delete(request)
