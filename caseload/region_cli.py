@@ -14,7 +14,7 @@ from caseload.extensions import db
 from caseload.services.region import bench
 from caseload.services.region import runs as region
 from caseload.services.demo import TIMEZONE
-from caseload.week_cli import _week
+from caseload.week_cli import SECONDS, _week
 
 region_cli = AppGroup("region", help="Plan every team's week on the shared queue.")
 week_option = click.option("--week", "week_text", default="this", show_default=True,
@@ -45,7 +45,7 @@ def _print_status(week) -> dict:
 
 @region_cli.command("plan")
 @week_option
-@click.option("--time-limit", type=click.FloatRange(1, 3600), default=None,
+@click.option("--time-limit", type=SECONDS, default=None,
               help="Seconds per team (default: CASELOAD_SOLVER_TIME_LIMIT_S).")
 @click.option("--wait", is_flag=True, help="Wait until every run has ended, then print the region.")
 def plan_command(week_text, time_limit, wait):
@@ -80,7 +80,7 @@ def cancel_command(week_text):
 @region_cli.command("bench")
 @click.option("--teams", type=click.IntRange(1, 500), default=None,
               help="Plan only the first N teams by name (default: every team).")
-@click.option("--time-limit", type=click.FloatRange(1, 3600), default=10, show_default=True,
+@click.option("--time-limit", type=SECONDS, default=10, show_default=True,
               help="Seconds per team.")
 @click.option("--consumers", "consumer_counts", type=click.IntRange(1, 64), multiple=True, default=(1, 2),
               show_default=True, help="Consumer processes for a round; repeat for several rounds (e.g. 1 2).")

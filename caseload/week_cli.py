@@ -23,6 +23,20 @@ from caseload.values import ValueRejected, parse_day
 week_cli = AppGroup("week", help="Plan a team's week from the command line.")
 
 
+class Seconds(click.FloatRange):
+    """A solver time limit, 1-3600 seconds: -5, 0, inf and nan are none a run can keep (FloatRange alone lets
+    nan through, as every comparison with nan is false)."""
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # nan
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
+
+
+SECONDS = Seconds(1, 3600)
+
+
 def _team(name: str) -> Team:
     team = db.session.scalar(select(Team).where(Team.name == name))
     if team is None:
@@ -88,7 +102,8 @@ def _format_figures(figures: dict) -> str:
 @week_cli.command("plan")
 @team_option
 @week_option
-@click.option("--time-limit", type=float, default=None, help="Seconds (default: SOLVER_TIME_LIMIT_S).")
+@click.option("--time-limit", type=SECONDS, default=None,
+              help="Seconds, 1-3600 (default: SOLVER_TIME_LIMIT_S).")
 def plan(team_name, week_text, time_limit):
     """Solve the week here and now, save it as a draft plan and print the figures."""
     team = _team(team_name)

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from caseload.extensions import db
+from caseload.models import Plan
 from caseload.services.planning.boundary import save_plan, to_problem
 from caseload.values import whole_number
 from scheduler.baselines import named_first
@@ -63,3 +66,14 @@ def test_odd_numbers_in_the_administrators_lists_mean_the_default(demo_client, d
     demo_auth.login("admin")
     for link in (f"/admin/users?page={odd}", f"/admin/advisors?page={odd}", f"/admin/advisors?team={odd}"):
         assert demo_client.get(link).status_code == 200, link
+
+
+@pytest.mark.parametrize("odd", ["-5", "0", "nan", "inf", "99999999999999999999"])
+def test_week_plan_refuses_a_time_limit_no_run_can_keep(demo_app, odd):
+    """`flask week plan --time-limit` took any float (-5, nan, inf) to the solver, `region plan` took nan; both
+    want 1-3600 s, refuse anything else naming the option, and plan nothing."""
+    before = db.session.scalar(select(func.count(Plan.id)))
+    for args in (["week", "plan", "--team", "north", "--week", "this"], ["region", "plan", "--week", "this"]):
+        result = demo_app.test_cli_runner().invoke(args=args + ["--time-limit", odd])
+        assert result.exit_code == 2 and "--time-limit" in result.output, (args, result.output)
+    assert db.session.scalar(select(func.count(Plan.id))) == before
