@@ -225,7 +225,11 @@ def book(client_id):
     client = client_or_404(client_id)
     form = BookForm()
     _choices(form, client)
-    if not form.validate_on_submit() or small_id(form.advisor.data) is None:
+    valid = form.validate_on_submit()
+    if valid and small_id(form.advisor.data) is None:  # a hand-made post: say which field, not just "Not booked."
+        form.advisor.errors = ["is not one of the offers' advisors: choose an offer."]
+        valid = False
+    if not valid:
         invalid(form)
         return _client_page(client, form, 400)
     key, fingerprint = _form_key(form)

@@ -109,3 +109,19 @@ def test_whole_numbers_written_with_a_fraction_count_as_whole_numbers(demo_clien
                               json={**body, "advisor_id": float(offer["advisor_id"]), "start": offer["start"]})
     assert booked.status_code == 201, booked.get_data(as_text=True)[:2000]
     assert booked.get_json()["advisor_id"] == offer["advisor_id"]
+
+
+def test_a_posted_advisor_that_is_not_an_id_is_named(demo_client, demo_auth):
+    """The book form's advisor as "²" or "abc" (a hand-made post) flashed only "Not booked. "; it names the field
+    and keeps what was asked."""
+    client = m.client_of("advisor1")
+    demo_auth.login("leader")
+    count = d.request_count()
+    for odd in ("²", "abc"):
+        page = demo_client.post(f"/desk/clients/{client.id}/book", data=d.form(
+            week_start=d.next_week(), windows="wed 09:00-17:00", advisor=odd,
+            start=f"{d.next_week() + timedelta(days=2)}T10:00"))
+        text = page.get_data(as_text=True)
+        assert page.status_code == 400 and "Not booked. Advisor: is not one of the offers" in text, text[:3000]
+        assert "wed 09:00-17:00" in text
+    assert d.request_count() == count
