@@ -114,9 +114,10 @@ def ask_form(client: Client) -> AskForm:
     return form
 
 
-def invalid(form) -> None:
-    """A posted form its own checks refused: each field's label and reason, nothing booked."""
-    flash("Not booked. " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+def invalid(form, outcome: str = "Not booked.") -> None:
+    """A posted form its own checks refused: `outcome` ("Not booked.", "Not cancelled."…), each field's label
+    and reason."""
+    flash(f"{outcome} " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
                                      for name, errors in form.errors.items() if name in form), "error")
 
 
@@ -314,7 +315,7 @@ def _cancelled(request_id: int, cancel_with):
     item = appointment_or_404(request_id)
     form = CancelForm()
     if not form.validate_on_submit():
-        invalid(form)
+        invalid(form, "Not cancelled.")
         return redirect(url_for("desk.client", client_id=item.client_id))
     try:
         flash(cancel_with(item, form), "success")
@@ -331,7 +332,7 @@ def attendance(request_id):
     item = appointment_or_404(request_id)
     form = AttendanceForm()
     if not form.validate_on_submit():
-        invalid(form)
+        invalid(form, "Not saved.")
         return redirect(url_for("desk.client", client_id=item.client_id))
     try:
         attendance_service.mark(item, form.outcome.data, current_user)

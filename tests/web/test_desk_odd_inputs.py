@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from caseload.extensions import db
-from caseload.models import Advisor
+from caseload.models import Advisor, AppointmentRequest
+from caseload.services.desk import booking
+from caseload.services.desk import offers as desk_offers
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 
@@ -125,3 +127,22 @@ def test_a_posted_advisor_that_is_not_an_id_is_named(demo_client, demo_auth):
         assert page.status_code == 400 and "Not booked. Advisor: is not one of the offers" in text, text[:3000]
         assert "wed 09:00-17:00" in text
     assert d.request_count() == count
+
+
+def test_a_refused_cancel_or_attendance_form_says_what_was_not_done(demo_client, demo_auth):
+    """The cancel and attendance forms' own refusals said "Not booked."; they say "Not cancelled." and
+    "Not saved.", naming the field, and change nothing."""
+    d.publish_week()
+    north = m.team("north")
+    client = m.client_of("advisor1")
+    offer = desk_offers.offers(north, d.ask(client))[0]
+    booked = booking.book(north, d.ask(client), offer.advisor.id, offer.local, m.user("leader")).request
+    demo_auth.login("leader")
+    page = demo_client.post(f"/desk/appointments/{booked.id}/cancel", data={"reason": "r" * 300}, follow_redirects=True)
+    assert "Not cancelled. Reason (optional): " in page.get_data(as_text=True)
+    page = demo_client.post(f"/desk/appointments/{booked.id}/attendance", data={"outcome": "bogus"},
+                            follow_redirects=True)
+    assert "Not saved. Attendance: " in page.get_data(as_text=True)
+    db.session.expire_all()
+    again = db.session.get(AppointmentRequest, booked.id)
+    assert again.cancelled_at is None and again.attendance is None
