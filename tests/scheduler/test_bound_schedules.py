@@ -20,7 +20,7 @@ from scheduler.solver import solve_in_process
 def _rounds(problem, seconds: float = 10.0, max_rounds=None) -> tuple[float, list[float], float]:
     """(improve's bound, every Lagrangian value it met, the day bound at the LP's prices)."""
     relax = bound_model.build(problem)
-    _, _, prices = column_generation(relax, time.perf_counter() + 10.0)
+    _, _, prices = column_generation(relax, time.perf_counter() + 120.0)  # stops when it converges
     seen: list[float] = []
     value = bound_schedules.improve(relax, prices, time.perf_counter() + seconds, max_rounds=max_rounds,
                                     on_round=seen.append)
@@ -61,32 +61,38 @@ def test_lagrangian_at_random_prices_and_caps_bounds_the_optimum():
 
 def test_whole_day_schedules_lower_the_bound_below_the_lp_and_the_day_bound():
     """On this 6-advisor varied week the LP's prices, even with each day priced exactly, leave the
-    bound loose; the master over day schedules finds better prices (~1,700 points lower when
-    measured), and the bound still lies above every plan."""
+    bound loose; the master over day schedules finds better prices (~1,000 points lower after 30
+    rounds, ~2,700 at convergence), and the bound still lies above every plan. Counted in rounds, not
+    seconds, so a loaded machine cannot make it fail (a 20 s run managed 90 rounds on a quiet
+    machine and too few under a CI run's load)."""
     from varied_weeks import varied_week
 
     doc = varied_week(4, advisors=6)
     problem = parse_problem(doc)
     stats: dict = {}
-    without = upper_bound(problem)
-    value = upper_bound(problem, schedule_seconds=20.0, time_limit=60.0, stats=stats)
-    assert value < without <= stats["lp_bound"]
-    assert value <= without - 500
-    assert stats["proved"] == "day-schedules" and stats["schedule_rounds"] >= 1
+    without = upper_bound(problem, time_limit=120.0, stats=stats)
+    value, _, day = _rounds(problem, seconds=600.0, max_rounds=30)
+    assert value <= day - 500 and value < without <= stats["lp_bound"]
     for plan in (named_first(doc), earliest(doc),
                  solve_in_process(doc, time_limit=2, workers=1, deterministic=True, strategy="lns")):
         result = check_solution(problem, plan)
         assert result.ok and result.score <= value
 
 
-def test_the_time_limit_stops_it_and_the_bound_stays_proven():
-    """Given almost no time it stops after its first round at most, with a bound no looser than
-    the day bound."""
+def test_upper_bound_runs_the_day_schedules_after_the_lp_when_given_seconds():
     from varied_weeks import varied_week
 
     problem = parse_problem(varied_week(4, advisors=6))
-    began = time.perf_counter()
+    stats: dict = {}
+    value = upper_bound(problem, schedule_seconds=5.0, time_limit=120.0, stats=stats)
+    assert stats["schedule_rounds"] >= 1 and value <= stats["day_bound"]
+
+
+def test_the_time_limit_stops_it_and_the_bound_stays_proven():
+    """Given no time it stops before its first master solve, with a bound no looser than the day bound."""
+    from varied_weeks import varied_week
+
+    problem = parse_problem(varied_week(4, advisors=6))
     value, seen, day = _rounds(problem, seconds=0.0)
-    assert time.perf_counter() - began < 5.0
-    assert len(seen) == 1 and math.isfinite(value)
+    assert len(seen) == 1 and math.isfinite(value) and value <= day + 1e-6
     assert upper_bound(problem, schedule_seconds=0.01) <= upper_bound(problem)
