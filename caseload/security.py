@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, g, request
 from sqlalchemy import select
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 from caseload.auth.access import PUBLIC_ATTR, ROLES_ATTR
@@ -117,15 +118,36 @@ class BoundedIntConverter(IntegerConverter):
         self.regex = digits_up_to(max if max is not None else MAX_ID)
 
 
+def _without_nul(source):
+    """`source` (a MultiDict) with NUL characters taken out of every value, or None when it has none."""
+    if not any("\x00" in text for key, values in source.lists() for text in [key, *values]):
+        return None
+    return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", ""))
+                               for key, values in source.lists() for value in values])
+
+
 def refuse_nul_characters():
-    """Text with a NUL character cannot be stored in PostgreSQL; say so instead of failing with a 500."""
-    sources = [request.args]
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
-        sources.append(request.form)
-    if any("\x00" in value for source in sources for _key, values in source.lists() for value in values):
-        abort(400, description="The text sent contains a NUL character (\\0), which cannot be stored. "
-                               "Remove it and try again.")
+    """Text with a NUL character cannot be stored in PostgreSQL (and is never typed on purpose).
+
+    Pages and their forms: the NUL characters are taken out of the query string and the posted fields before
+    any view reads them, so what a person typed (a note, a reason) is kept and saved without them; aborting
+    here lost it. The JSON API: a 400 naming each query parameter at fault (its JSON bodies are checked by
+    api.schemas.body, a 422 naming the field)."""
+    form = request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded", "multipart/form-data")
+    if _is_api(request):
+        sources = [request.args] + ([request.form] if form else [])
+        fields = {key.replace("\x00", "\\0"): ["contains a NUL character (\\0), which cannot be stored"]
+                  for source in sources for key, values in source.lists() if any("\x00" in v for v in [key, *values])}
+        if fields:
+            return {"error": "Bad Request", "message": "A NUL character (\\0) cannot be stored: "
+                    + ", ".join(fields) + ".", "fields": fields}, 400
+        return None
+    if (args := _without_nul(request.args)) is not None:
+        request.args = args
+    if form and (posted := _without_nul(request.form)) is not None:
+        request.form = posted
+    return None
 
 
 def init_app(app) -> None:

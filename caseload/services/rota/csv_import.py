@@ -95,7 +95,13 @@ def decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileRejected("The file is UTF-16 text, not UTF-8: save it as \"CSV UTF-8\" and import it again.")
     if b"\x00" in data:  # binary, or text no database column can hold (PostgreSQL refuses NUL)
-        raise FileRejected("The file contains NUL characters, so it is not a CSV text file: save it as \"CSV UTF-8\".")
+        at = data.index(b"\x00")
+        line = data.count(b"\n", 0, at) + 1
+        if data.count(b"\x00") > 8:  # UTF-16 without its mark, or a binary file
+            raise FileRejected("The file contains NUL characters, so it is not a CSV text file: save it as "
+                               "\"CSV UTF-8\".")
+        raise FileRejected(f"Line {line} contains a NUL character (\\0), which cannot be stored: remove it and "
+                           "import the file again (nothing was imported).")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
