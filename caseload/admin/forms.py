@@ -131,3 +131,12 @@ class RegionPlanForm(Form):
 class RegionCancelForm(Form):
     """Cancel the week's queued and running runs (the region page)."""
     week = DateField("Week", validators=[DataRequired()])
+
+
+class PolicyForm(Form):
+    """The service's booking policy (services/desk/policy.py)."""
+    late_cancel_hours = IntegerField("Late-cancellation window (hours before the start)",
+                                     validators=[InputRequired(), NumberRange(0, 24 * 14)],
+                                     description="A cancellation made less than this many hours before the "
+                                                 "appointment's start is recorded as late; 0: none is late.")
+    version = HiddenField("This form")

@@ -81,7 +81,11 @@ def schemas(local_time: dict, one_line: str, id_: dict, week: dict) -> dict:
                             "properties": {"error": {"type": "string"}, "message": {"type": "string"},
                                            "offers": {"type": "array", "items": _ref("Offer")}}},
         "Cancel": {"type": "object", "additionalProperties": False,
-                   "properties": {"late": {"type": "boolean", "description": "The client cancelled late"},
+                   "properties": {"late": {"type": "boolean", "description": (
+                       "Optional. Whether this is a late cancellation is the service's policy: less than its "
+                       "late-cancellation window (24 hours unless an administrator changed it) before the start it is "
+                       "recorded as late (attendance cancelled_late), earlier it is not. Sent, it must agree, else a "
+                       "422 naming late")},
                                   "reason": {"type": ["string", "null"], "maxLength": 200, "pattern": one_line}}},
         "Attendance": {"type": "object", "additionalProperties": False, "required": ["outcome"],
                        "properties": {"outcome": {"enum": OUTCOMES}}},
@@ -115,11 +119,14 @@ def paths(op, json, errors, team_param, request_param) -> dict:
         "/bookings/{request_id}": {"get": op("One booked appointment", "The booking", _ref("Booking"), 404,
                                              params=[request_param])},
         "/bookings/{request_id}/offers": {"post": op(
-            "Offers to rebook an appointment: its own time free, its advisor first", "Offers, its advisor's first",
+            "Offers to rebook an appointment (booked at the desk or placed by a published plan, not yet started; a "
+            "planning request with no time yet is a 422 naming request_id): its own time free, its advisor first", "Offers, its advisor's first",
             _ref("Offers"), 400, 404, 422, params=[request_param], body="RebookAsk")},
         "/bookings/{request_id}/rebook": {"post": rebook_op},
         "/bookings/{request_id}/cancel": {"post": op(
-            "Cancel a booked appointment: the time is free again (a new published version)", "The cancelled booking",
+            "Cancel a booked appointment not yet started: the time is free again (a new published version); inside "
+            "the service's late-cancellation window it is recorded as late. One that has started is a 422 naming "
+            "request_id (record its attendance instead)", "The cancelled booking",
             _ref("Booking"), 400, 404, 409, 422, params=[request_param], body="Cancel")},
         "/bookings/{request_id}/attendance": {"post": op(
             "Record attendance (from its start; the appointment's advisor or the team leader)", "The booking",

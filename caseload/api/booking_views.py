@@ -215,6 +215,10 @@ def create_booking():
 def _rebook_ask(item: AppointmentRequest, data: dict) -> asks.Ask:
     if item.cancelled_at is not None:
         raise invalid("request_id", "this appointment is cancelled; book a new one")
+    try:  # rebook is for appointments with a time: not a planning request waiting for the planner
+        asks.check_rebookable(item)
+    except asks.BookingError as err:
+        raise invalid("request_id", str(err)) from None
     team = item.team
     week = _week(data["week"])
     advisor = None
@@ -267,7 +271,7 @@ def cancel_booking(request_id):
     item = booking_or_404(request_id)
     data = body("Cancel")
     try:
-        cancelling.cancel(item, current_user, late=bool(data.get("late")), reason=data.get("reason"))
+        cancelling.cancel(item, current_user, late=data.get("late"), reason=data.get("reason"))
     except asks.BookingError as err:
         raise _refused(err) from None
     except asks.BookingConflict as err:

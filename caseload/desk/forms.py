@@ -1,7 +1,7 @@
 """The booking desk's forms: what to book, the offer chosen, cancelling, attendance."""
 from __future__ import annotations
 
-from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from caseload.forms import Form
@@ -50,7 +50,8 @@ class BookForm(AskForm):
 
 
 class CancelForm(Form):
-    late = BooleanField("The client cancelled late (less than a day's notice)")
+    """Cancel (or cancel the rest of a series). Whether it is late is the service's policy (services/desk/policy.py),
+    not the form's: inside the late-cancellation window before the start it is recorded as late."""
     reason = StringField("Reason (optional)", validators=[Optional(), Length(max=200)])
 
 

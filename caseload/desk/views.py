@@ -19,8 +19,8 @@ from caseload.auth.access import can_manage_team, role_required
 from caseload.desk.blueprint import bp
 from caseload.desk.forms import TYPE_NONE, AskForm, AttendanceForm, BookForm, CancelForm
 from caseload.extensions import db
-from caseload.localtime import this_week_start
-from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team
+from caseload.localtime import this_week_start, to_local
+from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team, utcnow
 from caseload.page_helpers import week_or_404
 from caseload.services.desk import asks
 from caseload.services.desk import booking
@@ -33,6 +33,7 @@ from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
 from caseload.services.desk import series
 from caseload.services.desk import attendance as attendance_service
+from caseload.services.desk import policy
 from caseload.values import whole_number
 
 ANYONE = (Role.ADMIN, Role.LEADER, Role.ADVISOR)
@@ -130,13 +131,15 @@ def _refused(form, err: asks.BookingError) -> None:
         flash(f"Not booked. {err.field + ': ' if err.field else ''}{err}", "error")
 
 
-def _client_page(client: Client, form: AskForm | None = None, status: int = 200, rebooking=None):
+def _client_page(client: Client, form: AskForm | None = None, status: int = 200, rebooking=None,
+                 kept_cancel: dict | None = None):
     if form is None:
         data = {"windows": "\n".join(f"{d} 09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri"))}
         if rebooking is not None:
             data.update(type=rebooking.type_id, replacing=str(rebooking.id))
         form = AskForm(formdata=None, data=data, meta={"csrf": False})
     _choices(form, client)
+    window = policy.late_window()
     if rebooking is not None and rebooking.week_start.isoformat() in [c.value for c in form.week.choices]:
         form.week.data = rebooking.week_start.isoformat()
     if not form.week.data:
@@ -144,11 +147,17 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200,
     if rebooking is None and small_id(form.replacing.data) is not None:
         rebooking = db.session.get(AppointmentRequest, small_id(form.replacing.data))
         rebooking = rebooking if rebooking is not None and rebooking.client_id == client.id else None
+    view, series_list = attendance_service.client_view(client), attendance_service.client_series(client)
+    if kept_cancel is not None:  # the refused form is on the page (its row), else the reason is shown above
+        forms = ({row.request.id for one in series_list for row, status in one.rows if status == "upcoming"}
+                 if kept_cancel["rest"] else {row.request.id for row in view.upcoming})
+        kept_cancel["inline"] = kept_cancel["id"] in forms
     return render_template("desk/client.html", client=client, form=form, tz=client.team.timezone,
                            rebooking=attendance_service.row_of(rebooking, desk_week.booked_item(rebooking)) if rebooking else None,
-                           view=attendance_service.client_view(client), cancel_form=CancelForm(formdata=None),
-                           series_list=attendance_service.client_series(client),
-                           attendance_form=AttendanceForm(formdata=None), may_mark=attendance_service.may_mark), status
+                           view=view, cancel_form=CancelForm(formdata=None), series_list=series_list,
+                           attendance_form=AttendanceForm(formdata=None), may_mark=attendance_service.may_mark,
+                           kept_cancel=kept_cancel, late_words=policy.window_words(window),
+                           late_from=to_local(utcnow() + window, client.team.timezone)), status
 
 
 @bp.get("/clients/<int:client_id>")
@@ -160,8 +169,13 @@ def client(client_id):
     rebooking = None
     if rebook:
         rebooking = appointment_or_404(small_id(rebook)) if small_id(rebook) is not None else abort(404)
-        if rebooking.client_id != found.id or rebooking.cancelled_at is not None:
+        if rebooking.client_id != found.id:
             abort(404)
+        try:
+            asks.check_rebookable(rebooking)
+        except asks.BookingError as err:  # a planning request, a cancelled, started or marked appointment
+            flash(f"Not rebooked. {err}", "error")
+            return _client_page(found, status=400)
     return _client_page(found, rebooking=rebooking)
 
 
@@ -292,10 +306,13 @@ def _series_text(client: Client, booked) -> str:
 @role_required(*ANYONE)
 def cancel(request_id):
     def done(item, form) -> str:
-        cancelling.cancel(item, current_user, late=form.late.data, reason=form.reason.data)
-        return "Cancelled: the time is free again." + (" Recorded as a late cancellation." if form.late.data else "")
+        cancelling.cancel(item, current_user, reason=form.reason.data)
+        db.session.expire_all()
+        late = db.session.get(AppointmentRequest, request_id).attendance == "cancelled_late"
+        return "Cancelled: the time is free again." + (
+            f" Recorded as a late cancellation (less than {policy.window_words()} before its start)." if late else "")
 
-    return _cancelled(request_id, done)
+    return _cancelled(request_id, done, rest=False)
 
 
 @bp.post("/appointments/<int:request_id>/cancel-rest")
@@ -306,24 +323,34 @@ def cancel_rest(request_id):
         gone = series.cancel_rest(item, current_user, reason=form.reason.data)
         return f"Cancelled {len(gone)} appointment{'s' if len(gone) != 1 else ''} of the series: the times are free again."
 
-    return _cancelled(request_id, done)
+    return _cancelled(request_id, done, rest=True)
 
 
-def _cancelled(request_id: int, cancel_with):
-    """The cancel form posted for an appointment: `cancel_with(item, form)` cancels and says what it did;
-    a refusal or a race is flashed. Back to the client's page either way."""
+def _cancelled(request_id: int, cancel_with, rest: bool):
+    """The cancel form posted for an appointment: `cancel_with(item, form)` cancels and says what it did, then
+    back to the client's page. A refusal or a race shows the client's page again with the reason as typed in
+    that appointment's form (it used to redirect, and the typed reason was lost)."""
     item = appointment_or_404(request_id)
+    client_id = item.client_id
     form = CancelForm()
     if not form.validate_on_submit():
         invalid(form, "Not cancelled.")
-        return redirect(url_for("desk.client", client_id=item.client_id))
+        return _kept_cancel(client_id, request_id, rest, " ".join(e for errs in form.errors.values() for e in errs), 400)
     try:
         flash(cancel_with(item, form), "success")
     except asks.BookingError as err:
         flash(f"Not cancelled. {err}", "error")
+        return _kept_cancel(client_id, request_id, rest, str(err), 400)
     except asks.BookingConflict as err:
         flash(str(err), "error")
-    return redirect(url_for("desk.client", client_id=item.client_id))
+        return _kept_cancel(client_id, request_id, rest, str(err), 409)
+    return redirect(url_for("desk.client", client_id=client_id))
+
+
+def _kept_cancel(client_id: int, request_id: int, rest: bool, error: str, status: int):
+    db.session.rollback()
+    kept = {"id": request_id, "rest": rest, "reason": request.form.get("reason", ""), "error": error}
+    return _client_page(client_or_404(client_id), status=status, kept_cancel=kept)
 
 
 @bp.post("/appointments/<int:request_id>/attendance")

@@ -8,7 +8,7 @@ from caseload.models.people import (
     WEEKDAYS, Absence, Advisor, Role, Skill, Team, User, WeekProtectedTarget, advisor_skills,
 )
 from caseload.models.rota import HandoverNote, Plan, PlanItem, ProtectedBlock, SolveJob
-from caseload.models.tuning import DEFAULT_WEIGHTS, WeightProfile
+from caseload.models.tuning import DEFAULT_LATE_CANCEL_HOURS, DEFAULT_WEIGHTS, ServicePolicy, WeightProfile
 from caseload.models.types import UTCDateTime, utcnow
 from caseload.models.versioning import hold_version
 
@@ -16,6 +16,6 @@ __all__ = [
     "Base", "AuditEvent", "AuditLogIsAppendOnly", "KINDS", "AppointmentRequest", "AppointmentType", "Client",
     "ClientNote", "Contact", "RequestWindow", "WEEKDAYS", "Absence", "Advisor", "Role", "Skill", "Team", "User",
     "advisor_skills", "WeekProtectedTarget", "RateLimitCounter", "HandoverNote", "Plan", "PlanItem", "ProtectedBlock",
-    "SolveJob", "DEFAULT_WEIGHTS", "WeightProfile", "IdempotencyKey", "BookingSeries", "UTCDateTime", "utcnow",
+    "SolveJob", "DEFAULT_WEIGHTS", "WeightProfile", "DEFAULT_LATE_CANCEL_HOURS", "ServicePolicy", "IdempotencyKey", "BookingSeries", "UTCDateTime", "utcnow",
     "hold_version",
 ]

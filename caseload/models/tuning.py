@@ -31,3 +31,23 @@ class WeightProfile(Base):
 
     def as_weights(self) -> dict[str, int]:
         return {key: getattr(self, key) for key in DEFAULT_WEIGHTS}
+
+
+DEFAULT_LATE_CANCEL_HOURS = 24
+
+
+class ServicePolicy(Base):
+    """The service's booking rules an administrator sets (one row, created with the defaults on first use).
+
+    late_cancel_hours: a cancellation made less than this many hours before the appointment's start is
+    recorded as a late cancellation (services/desk/policy.py); 0 means none is ever late."""
+
+    __tablename__ = "service_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    late_cancel_hours: Mapped[int] = mapped_column(Integer, default=DEFAULT_LATE_CANCEL_HOURS)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}

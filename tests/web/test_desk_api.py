@@ -141,10 +141,13 @@ def test_cancel_and_attendance_through_the_api(demo_client, published):
     assert early.status_code == 422 and "from the appointment's start" in early.get_json()["message"]
     other = ApiClient(demo_client, "advisor2")
     assert other.post("/bookings/{request_id}/cancel", request_id=booking["id"], json={}).status_code == 404
-    cancelled = leader.post("/bookings/{request_id}/cancel", request_id=booking["id"], json={"late": True})
+    # More than the service's late-cancellation window ahead: not late, and saying it is late is refused.
+    wrong = leader.post("/bookings/{request_id}/cancel", request_id=booking["id"], json={"late": True})
+    assert wrong.status_code == 422 and list(wrong.get_json()["fields"]) == ["late"]
+    cancelled = leader.post("/bookings/{request_id}/cancel", request_id=booking["id"], json={})
     assert cancelled.status_code == 200
     got = cancelled.get_json()
-    assert (got["status"], got["attendance"], got["plan_id"]) == ("cancelled", "cancelled_late", None)
+    assert (got["status"], got["attendance"], got["plan_id"]) == ("cancelled", None, None)
     assert d.current().published_version == 3
     twice = leader.post("/bookings/{request_id}/cancel", request_id=booking["id"], json={})
     assert twice.status_code == 422

@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
+
 from caseload.extensions import db
-from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, Team, utcnow
+from caseload.localtime import to_local
+from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, PlanItem, Team, utcnow
 from caseload.services.planning.problem import availability, horizon_bounds, local_naive, team_advisors
 from caseload.services.rota.requests import Window
 from caseload.values import text_problem
@@ -127,6 +130,11 @@ def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
     elif not able:
         raise BookingError(f"Nobody in team {team.name} does {ask.type.kind} appointments with the skill "
                            f"{ask.skill.name} that {ask.type.name} needs.", "type")
+    if ask.replacing is not None:
+        try:
+            check_rebookable(ask.replacing, now)
+        except BookingError as err:
+            raise BookingError(str(err), "replacing") from None
     if not ask.windows:
         raise BookingError("Give at least one time the client can come.", "windows")
     lo, hi = horizon_bounds(ask.week_start)
@@ -175,3 +183,37 @@ def parse_start(text: str) -> datetime:
         return datetime.strptime(text or "", TIME_FORMAT)
     except ValueError:
         raise BookingError(f'"{text}" is not a time: give YYYY-MM-DDTHH:MM.', "start") from None
+
+
+def appointment_start(request: AppointmentRequest) -> datetime | None:
+    """When the appointment starts (aware UTC): its place in its week's published plan, else its pinned start
+    (a week not yet published); None for a planning request with no time yet."""
+    placed = db.session.scalar(select(PlanItem.starts_at).join(Plan).where(
+        Plan.status == "published", PlanItem.request_id == request.id, PlanItem.advisor_id.is_not(None)))
+    return placed if placed is not None else request.pinned_start
+
+
+def check_cancellable(request: AppointmentRequest | None, now: datetime | None = None) -> None:
+    """BookingError unless `request` is an appointment that may still be cancelled or rebooked: not cancelled,
+    no attendance recorded, and not yet started (from its start its attendance is recorded instead)."""
+    if request is None:
+        raise BookingError("No such appointment.", "request")
+    if request.cancelled_at is not None:
+        raise BookingError("This appointment is already cancelled.", "request")
+    if request.attendance in ("attended", "dna"):
+        raise BookingError("This appointment has been marked attended or DNA; it cannot be changed.", "request")
+    start = appointment_start(request)
+    if start is not None and start <= (now or utcnow()):
+        raise BookingError(f"This appointment started at {to_local(start, request.team.timezone):%a %d %b %H:%M}, "
+                           "so it can no longer be cancelled or moved: record its attendance instead (attended, "
+                           "did not attend, or cancelled late).", "request")
+
+
+def check_rebookable(request: AppointmentRequest | None, now: datetime | None = None) -> None:
+    """check_cancellable, and the appointment has a time to move: booked at the desk, or placed by a published
+    plan. A planning request still waiting for the planner is not a booking (BookingError naming `request`)."""
+    check_cancellable(request, now)
+    if appointment_start(request) is None:
+        raise BookingError("This is a planning request with no time yet, not a booked appointment, so there is "
+                           "nothing to rebook: book a new appointment, or change the request on the week's "
+                           "requests page.", "request")

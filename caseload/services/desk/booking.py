@@ -24,7 +24,7 @@ from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client
 from caseload.services import audit
 from caseload.services.desk import versions
 from caseload.services.desk.asks import (
-    Ask, Booked, BookingConflict, BookingError, Offer, check_ask, check_start, local_span,
+    Ask, Booked, BookingConflict, BookingError, Offer, check_ask, check_rebookable, check_start, local_span,
 )
 from caseload.services.desk.desk_week import desk_week, request_doc
 from caseload.services.desk.offers import offers, plain_reasons, replaced_id
@@ -202,7 +202,7 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
         old = None
         if old_id is not None:
             old = db.session.get(AppointmentRequest, old_id)
-            check_cancellable(old)
+            check_rebookable(old)
             if old.client_id != ask.client.id:
                 raise BookingError("A rebooking is for the same client.", "client")
         try:
@@ -221,13 +221,3 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
     return under_lock(team, ask, work, lambda: _conflict(team, ask, "The week's plan changed while booking: nothing "
                                                                    "was booked. Choose one of these fresh offers."),
                       before_commit, replay)
-
-
-def check_cancellable(request: AppointmentRequest | None) -> None:
-    """BookingError unless `request` is an appointment that may still be cancelled or rebooked."""
-    if request is None:
-        raise BookingError("No such appointment.", "request")
-    if request.cancelled_at is not None:
-        raise BookingError("This appointment is already cancelled.", "request")
-    if request.attendance in ("attended", "dna"):
-        raise BookingError("This appointment has been marked attended or DNA; it cannot be changed.", "request")

@@ -8,30 +8,49 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
+from caseload.localtime import to_local
 from caseload.models import AppointmentRequest, Plan, utcnow
 from caseload.services import audit
-from caseload.services.desk import versions
-from caseload.services.desk.asks import BookingConflict, BookingError, clean_text
-from caseload.services.desk.booking import check_cancellable, lock_team
+from caseload.services.desk import policy, versions
+from caseload.services.desk.asks import BookingConflict, BookingError, appointment_start, check_cancellable, clean_text
+from caseload.services.desk.booking import lock_team
 
 
-def cancel(request: AppointmentRequest, by, late: bool = False, reason: str | None = None) -> Plan | None:
+def cancel(request: AppointmentRequest, by, late: bool | None = None, reason: str | None = None) -> Plan | None:
     """Cancel a booked appointment: it leaves the published plan (a new version) and frees the time.
 
-    `late`: the client cancelled late, recorded as its attendance. Returns the new plan version (None if
-    the week is not published). Raises BookingError if it is already cancelled or has been attended."""
+    Whether it is a late cancellation is the service's policy (policy.py): cancelled less than the window
+    (24 hours by default) before its start, it is recorded as `cancelled_late` in its attendance; earlier, not.
+    `late`, when given, must agree (BookingError naming `late`: someone believed otherwise). Returns the new plan
+    version (None if the week is not published). Raises BookingError if it is already cancelled, has been
+    attended or has started (check_cancellable)."""
     reason = clean_text(reason, "reason")
 
     def work(request: AppointmentRequest) -> Plan | None:
+        now = utcnow()
+        start = appointment_start(request)
+        window = policy.late_window()
+        is_late = start is not None and policy.is_late(start, now, window)
+        if late is not None and bool(late) != is_late:
+            raise BookingError(_late_disagrees(request, start, window, is_late), "late")
         new = versions.without(request, by)
-        request.cancelled_at = utcnow()
-        if late:
-            request.attendance, request.attendance_by_id, request.attendance_at = "cancelled_late", getattr(by, "id", None), utcnow()
-        audit.record("appointment_cancelled", user=by, obj=request, client=request.client_id, late=late,
+        request.cancelled_at = now
+        if is_late:
+            request.attendance, request.attendance_by_id, request.attendance_at = "cancelled_late", getattr(by, "id", None), now
+        audit.record("appointment_cancelled", user=by, obj=request, client=request.client_id, late=is_late,
                      reason=reason, plan=new.id if new else None, version=new.published_version if new else None)
         return new
 
     return under_lock(request, work)
+
+
+def _late_disagrees(request: AppointmentRequest, start, window, is_late: bool) -> str:
+    when = f"{to_local(start, request.team.timezone):%a %d %b %H:%M}" if start is not None else "no time yet"
+    if is_late:
+        return (f"It starts {when}, less than {policy.window_words(window)} from now: the service records this "
+                "cancellation as late. Leave `late` out (or send true).")
+    return (f"It starts {when}: cancelling it now is not late (the service's late-cancellation window is "
+            f"{policy.window_words(window)} before the start). Leave `late` out.")
 
 
 def under_lock(request: AppointmentRequest, work: Callable[[AppointmentRequest], object]):

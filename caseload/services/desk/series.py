@@ -21,8 +21,9 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentRequest, BookingSeries, Team, utcnow
 from caseload.services import audit
-from caseload.services.desk import cancelling, versions
+from caseload.services.desk import cancelling, policy, versions
 from caseload.services.desk.asks import Ask, BookingConflict, BookingError, Offer, check_ask, check_start, clean_text, local_span
+from caseload.services.desk.asks import appointment_start
 from caseload.services.desk.booking import Taken, place, under_lock
 from caseload.services.desk.desk_week import DeskWeek, desk_week, request_doc
 from caseload.services.desk.offers import offers_from
@@ -278,11 +279,15 @@ def cancel_rest(request: AppointmentRequest, by, reason: str | None = None) -> l
             raise BookingError("This appointment is not part of a series.", "request")
         rest = [r for r in instances(request.series) if r.cancelled_at is None and r.attendance is None
                 and (r.series_index or 0) >= (request.series_index or 0)]
-        now = utcnow()
+        now, window = utcnow(), policy.late_window()
         for one in rest:
+            start = appointment_start(one)
+            late = start is not None and policy.is_late(start, now, window)  # the service's late-cancellation window
             versions.without(one, by)
             one.cancelled_at = now
-            audit.record("appointment_cancelled", user=by, obj=one, client=one.client_id, late=False, reason=reason,
+            if late:
+                one.attendance, one.attendance_by_id, one.attendance_at = "cancelled_late", getattr(by, "id", None), now
+            audit.record("appointment_cancelled", user=by, obj=one, client=one.client_id, late=late, reason=reason,
                          series=one.series_id, instance=one.series_index)
         return rest
 

@@ -1,0 +1,51 @@
+"""The service's booking policy: the late-cancellation window (services/desk/policy.py)."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from caseload.admin.blueprint import bp
+from caseload.admin.forms import PolicyForm
+from caseload.admin.views import ADMIN
+from caseload.auth.access import role_required
+from caseload.extensions import db
+from caseload.page_helpers import form_version, invalid
+from caseload.services.desk import policy as service_policy
+
+
+def _page(found, form: PolicyForm | None = None, status: int = 200):
+    form = form or PolicyForm(formdata=None, data={"late_cancel_hours": found.late_cancel_hours,
+                                                   "version": found.version_id})
+    return render_template("admin/policy.html", policy=found, form=form), status
+
+
+@bp.get("/policy")
+@role_required(ADMIN)
+def policy_page():
+    found = service_policy.current_policy()
+    db.session.commit()  # created with the defaults on first use
+    return _page(found)
+
+
+@bp.post("/policy")
+@role_required(ADMIN)
+def save_policy():
+    found = service_policy.current_policy()
+    form = PolicyForm()
+    if not form.validate_on_submit():
+        invalid(form)
+        return _page(found, form, 400)
+    try:
+        service_policy.save_policy(found, form.late_cancel_hours.data, form_version(form),
+                                   by=current_user)
+    except service_policy.PolicyRejected as err:
+        getattr(form, err.field).errors = [str(err)]
+        flash(f"Not saved. {getattr(form, err.field).label.text}: {err}", "error")
+        return _page(found, form, 400)
+    except service_policy.PolicyConflict as err:
+        flash(str(err), "error")
+        db.session.expire_all()
+        return _page(service_policy.current_policy(), None, 409)
+    flash(f"Service policy saved: a cancellation less than {service_policy.window_words()} before the start is "
+          "recorded as late.", "success")
+    return redirect(url_for("admin.policy_page"))
