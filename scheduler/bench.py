@@ -151,17 +151,20 @@ BOUND_PEER = "lp"
 
 def bound_peer(problem, time_limit: float) -> dict:
     """The week's own proven bound, apart from any planner: scheduler.bound's aggregated LP with up to
-    `time_limit` seconds, run after the planner so they never share the CPU. {"bound": points or None,
-    "seconds", "proved": "lp-dual" or "trivial", "rounds"}; a failure is a None bound, not a lost bench."""
-    from scheduler.bound import upper_bound
+    `time_limit` seconds, then on small weeks its day-schedule bound for up to
+    scheduler.bound.schedule_seconds_for(problem) more, run after the planner so they never share the CPU.
+    {"bound": points or None, "seconds", "proved": "lp-dual", "advisor-days", "day-schedules" or
+    "trivial", "rounds", "schedule_rounds"}; a failure is a None bound, not a lost bench."""
+    from scheduler.bound import schedule_seconds_for, upper_bound
 
     began, stats = time.perf_counter(), {}
     try:
-        value = upper_bound(problem, time_limit=time_limit, stats=stats)
+        extra = schedule_seconds_for(problem)
+        value = upper_bound(problem, time_limit=time_limit + extra, stats=stats, schedule_seconds=extra)
     except Exception:  # noqa: BLE001 - the other proven bounds still stand
         value = None
     return {"bound": value, "seconds": round(time.perf_counter() - began, 2), "proved": stats.get("proved"),
-            "rounds": stats.get("rounds")}
+            "rounds": stats.get("rounds"), "schedule_rounds": stats.get("schedule_rounds")}
 
 
 def _bound_from(proven: dict, bound) -> str:

@@ -11,7 +11,8 @@ import pytest
 
 from scheduler import bound_days, bound_model, bound_schedules
 from scheduler.baselines import earliest, named_first
-from scheduler.bound import column_generation, upper_bound
+from scheduler.bench import bound_peer
+from scheduler.bound import SCHEDULE_MAX_DAYS, column_generation, schedule_seconds_for, upper_bound
 from scheduler.check import check_solution
 from scheduler.parse import parse_problem
 from scheduler.solver import solve_in_process
@@ -96,3 +97,20 @@ def test_the_time_limit_stops_it_and_the_bound_stays_proven():
     value, seen, day = _rounds(problem, seconds=0.0)
     assert len(seen) == 1 and math.isfinite(value) and value <= day + 1e-6
     assert upper_bound(problem, schedule_seconds=0.01) <= upper_bound(problem)
+
+
+def test_the_bench_runs_the_day_schedules_on_small_weeks_only():
+    """scheduler.bench's bound peer gives the day-schedule bound its seconds by the size rule: on a
+    6-advisor week it runs master rounds and its bound is at most the day bound (which alone, on this
+    week, is ~2,700 points looser at convergence); on 30 advisors (150 advisor-days) it is off."""
+    from varied_weeks import varied_week
+
+    small = parse_problem(varied_week(4, advisors=6))
+    assert schedule_seconds_for(small) > 0
+    stats: dict = {}
+    day_only = upper_bound(small, time_limit=120.0, stats=stats)
+    peer = bound_peer(small, time_limit=120.0)
+    assert peer["schedule_rounds"] >= 1 and peer["bound"] <= day_only
+    big = parse_problem(varied_week(4, advisors=30))
+    days = sum(len({big.horizon.day_of(a.start) for a in v.availability}) for v in big.advisors)
+    assert days > SCHEDULE_MAX_DAYS and schedule_seconds_for(big) == 0.0
