@@ -116,13 +116,18 @@ SCHEMAS = {
     "Window": {"type": "object", "additionalProperties": False, "required": ["start", "end"],
                "properties": {"start": LOCAL_TIME, "end": LOCAL_END}},
     "Request": {"type": "object", "required": ["id", "team_id", "week_start", "client_id", "type", "duration_minutes",
-                                               "purpose", "windows", "pinned_advisor_id", "pinned_start", "version"],
+                                               "purpose", "windows", "pinned_advisor_id", "pinned_start", "cancelled",
+                                               "cancelled_at", "version"],
                 "properties": {"id": {"type": "integer"}, "team_id": {"type": "integer"},
                                "week_start": {"type": "string", "format": "date"}, "client_id": {"type": "integer"},
                                "type": {"type": "string"}, "duration_minutes": {"type": "integer"},
                                "purpose": NULLABLE_STR, "windows": _list("Window"),
                                "pinned_advisor_id": NULLABLE_INT,
                                "pinned_start": {**LOCAL_TIME, "type": ["string", "null"]},
+                               "cancelled": {"type": "boolean", "description": "Cancelled at the booking desk (a "
+                                             "cancelled request is kept for the record and never planned)"},
+                               "cancelled_at": {"type": ["string", "null"], "description": "When it was cancelled, "
+                                                "the team's local time YYYY-MM-DDTHH:MM; null if it is not"},
                                "version": {"type": "integer"},
                                "warnings": {"type": "array", "items": {"type": "string"},
                                             "description": "After a POST or PATCH: why the planner cannot place the "
@@ -251,7 +256,8 @@ def _document() -> dict:
                 "patch": _op("Change a client's named advisor, need or complexity", "The changed client",
                              _ref("Client"), 400, 403, 404, 409, 422, params=[client], body="ClientChange")},
             "/teams/{team_id}/weeks/{week}/requests": {
-                "get": _op("The week's appointment requests", "Requests", _list("Request"), 403, 404,
+                "get": _op("The week's appointment requests (not the cancelled ones: GET /requests/{request_id} "
+                           "still answers for those, with cancelled true)", "Requests", _list("Request"), 403, 404,
                            params=[team, week_param]),
                 "post": _op("Add an appointment request (an Idempotency-Key makes a retry safe)", "The new request",
                             _ref("Request"), 400, 403, 404, 409, 422, status="201",

@@ -130,3 +130,18 @@ def test_rebook_is_for_appointments_not_planning_requests(demo_client, demo_auth
     form = d.form(week_start=week, replacing=str(open_request.id))
     offers_page = demo_client.get(f"/desk/clients/{open_request.client_id}/offers", query_string=form)
     assert offers_page.status_code == 400 and "not a booked appointment" in offers_page.get_data(as_text=True)
+
+
+def test_the_requests_api_says_whether_a_request_is_cancelled(demo_client):
+    booked = _book("thu 09:00-17:00")
+    headers = m.issue_token("leader")
+    url = f"/api/v1/requests/{booked.request.id}"
+    before = demo_client.get(url, headers=headers).get_json()
+    assert (before["cancelled"], before["cancelled_at"]) == (False, None)
+    listed = demo_client.get(f"/api/v1/teams/{m.team('north').id}/weeks/{d.week()}/requests", headers=headers).get_json()
+    assert listed and all(r["cancelled"] is False for r in listed)
+    assert demo_client.post(f"/api/v1/bookings/{booked.request.id}/cancel", json={}, headers=headers).status_code == 200
+    after = demo_client.get(url, headers=headers).get_json()
+    assert after["cancelled"] is True and after["cancelled_at"].startswith("2026-11-29T")  # local time, Sunday
+    listed = demo_client.get(f"/api/v1/teams/{m.team('north').id}/weeks/{d.week()}/requests", headers=headers).get_json()
+    assert booked.request.id not in [r["id"] for r in listed]
