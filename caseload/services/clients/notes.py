@@ -1,7 +1,8 @@
 """Contact notes and handover notes: so whoever sees a client next can pick up where the last meeting left off.
 
 An advisor may read and write notes only for clients they hold (named advisor) or cover (a published plan
-gives them one of the client's appointments, or a handover note was written to them). Note text is not
+gives them one of the client's appointments, a handover note was written to them, or an appointment with the client
+was booked at the desk into their diary and not cancelled: in a week not yet published that is in no plan yet). Note text is not
 copied into the audit log: the log records that a note was written, not what it says.
 """
 from __future__ import annotations
@@ -30,7 +31,16 @@ def covering_advisor_ids(client: Client) -> set[int]:
         .where(AppointmentRequest.client_id == client.id, Plan.status == "published", PlanItem.advisor_id.is_not(None)))
     handed = db.session.scalars(select(HandoverNote.to_advisor_id).where(HandoverNote.client_id == client.id,
                                                                           HandoverNote.to_advisor_id.is_not(None)))
-    return ({a for a in planned} | {a for a in handed}) - {client.named_advisor_id}
+    booked = db.session.scalars(select(AppointmentRequest.pinned_advisor_id).where(
+        AppointmentRequest.client_id == client.id, *_desk_booked()))
+    return ({a for a in planned} | {a for a in handed} | {a for a in booked}) - {client.named_advisor_id}
+
+
+def _desk_booked():
+    """Conditions for an appointment booked at the desk into an advisor's diary and not cancelled: in a week not
+    yet published it is in no published plan, yet the advisor will see the client and needs their page."""
+    return (AppointmentRequest.booked_at.is_not(None), AppointmentRequest.cancelled_at.is_(None),
+            AppointmentRequest.pinned_advisor_id.is_not(None))
 
 
 def may_see_client(advisor: Advisor | None, client: Client | None) -> bool:
@@ -40,12 +50,14 @@ def may_see_client(advisor: Advisor | None, client: Client | None) -> bool:
 
 
 def covered_clients(advisor: Advisor) -> list[Client]:
-    """Clients of other advisors that this advisor covers (published plans, handovers)."""
+    """Clients of other advisors that this advisor covers (published plans, handovers, desk bookings in their diary)."""
     planned = select(AppointmentRequest.client_id).join(PlanItem, PlanItem.request_id == AppointmentRequest.id).join(Plan).where(
         Plan.status == "published", PlanItem.advisor_id == advisor.id)
     handed = select(HandoverNote.client_id).where(HandoverNote.to_advisor_id == advisor.id)
+    booked = select(AppointmentRequest.client_id).where(AppointmentRequest.pinned_advisor_id == advisor.id,
+                                                        *_desk_booked())
     return list(db.session.scalars(select(Client).where(
-        or_(Client.id.in_(planned), Client.id.in_(handed)), Client.erased_at.is_(None),
+        or_(Client.id.in_(planned), Client.id.in_(handed), Client.id.in_(booked)), Client.erased_at.is_(None),
         or_(Client.named_advisor_id.is_(None), Client.named_advisor_id != advisor.id)).order_by(Client.reference)))
 
 
