@@ -11,21 +11,21 @@ from wtforms.validators import ValidationError
 from caseload import form_once
 from caseload.extensions import db
 from caseload.services.rota.listings import ListQuery
-from caseload.values import parse_day, whole_number
+from caseload.values import ValueRejected, parse_week, whole_number
 from caseload.timegrid import OffGrid, check_on_grid
 
 Saved = TypeVar("Saved")
 
 
 def week_or_404(text: str) -> date:
-    """The Monday named in the URL, in the years the app plans (values.parse_day); anything else is "not found"."""
+    """The Monday named in the URL, one of the weeks the app plans (values.parse_week); anything else is "not
+    found", saying why when it is a date."""
     try:
-        day = parse_day(text)
+        return parse_week(text)
+    except ValueRejected as err:
+        abort(404, description=str(err))
     except ValueError:
         abort(404)
-    if day.weekday() != 0:
-        abort(404)
-    return day
 
 
 def refused(form, err) -> None:

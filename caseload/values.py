@@ -22,6 +22,10 @@ MAX_INT = 2**31 - 1  # the largest value of an INTEGER column (ids, versions)
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
 MAX_JSON_DEPTH = 32
+# The weeks the app plans: every day Monday to Sunday inside FIRST_DAY..LAST_DAY. One pair for every way in
+# (pages, the API, forms, the command line, the desk's series), so none opens a week another refuses.
+FIRST_WEEK = date(2000, 1, 3)
+LAST_WEEK = date(2099, 12, 21)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -50,6 +54,29 @@ def check_day(day: date | datetime):
 def parse_day(text: str) -> date:
     """An ISO date YYYY-MM-DD in the sane range; ValueError (ValueRejected when only the range is wrong)."""
     return check_day(date.fromisoformat(text))
+
+
+def week_problem(day: date) -> str | None:
+    """Why `day` cannot name a week (a sentence), or None when it is a Monday from FIRST_WEEK to LAST_WEEK."""
+    if day.weekday() != 0:
+        return f"{day:%Y-%m-%d} is a {day:%A}: give the Monday that starts the week."
+    if not FIRST_WEEK <= day <= LAST_WEEK:
+        return f"The week of {day:%Y-%m-%d} is outside the weeks the app plans ({weeks_text()})."
+    return None
+
+
+def weeks_text() -> str:
+    return f"Mon {FIRST_WEEK:%d %b %Y} to Mon {LAST_WEEK:%d %b %Y}"
+
+
+def parse_week(text: str) -> date:
+    """The Monday `text` names (YYYY-MM-DD) if it starts a week the app plans; ValueError when it is not a date,
+    ValueRejected (with the reason) when it is not such a Monday."""
+    day = date.fromisoformat(text)
+    problem = week_problem(day)
+    if problem:
+        raise ValueRejected(problem)
+    return day
 
 
 def text_problem(text: str, multiline: bool = False) -> str | None:

@@ -46,7 +46,7 @@ def test_export_plan_and_check_the_demo_week(demo_app, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--team", "nowhere", "--week", "2026-11-23"], "no team named"),
-    (["--team", "north", "--week", "2026-11-24"], "weeks start on Monday"),
+    (["--team", "north", "--week", "2026-11-24"], "is a Tuesday: give the Monday that starts the week"),
 ])
 def test_bad_team_or_week_is_refused(demo_app, tmp_path, args, message):
     result = demo_app.test_cli_runner().invoke(args=["week", "export-problem", *args, "--out", str(tmp_path / "p.json")])

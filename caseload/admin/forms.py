@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from caseload.forms import Form
 from caseload.models import KINDS, Role
+from caseload.values import week_problem
 
 NONE = 0  # the "nobody / none" choice in selects
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
@@ -93,10 +94,8 @@ class WhatIfForm(WeightsForm):
     time_limit = IntegerField("Time limit per run (seconds)", default=10, validators=[InputRequired(), NumberRange(1, 120)])
 
     def validate_week(self, field):
-        if field.data is not None and field.data.weekday() != 0:
-            from wtforms.validators import ValidationError
-
-            raise ValidationError("Choose a Monday.")
+        if field.data is not None and week_problem(field.data):
+            raise ValidationError(week_problem(field.data))
 
 
 class AuditFilterForm(Form):
@@ -122,10 +121,8 @@ class RegionPlanForm(Form):
     time_limit = IntegerField("Time limit per team (seconds)", default=60, validators=[InputRequired(), NumberRange(1, 600)])
 
     def validate_week(self, field):
-        if field.data is not None and field.data.weekday() != 0:
-            from wtforms.validators import ValidationError
-
-            raise ValidationError("Choose a Monday.")
+        if field.data is not None and week_problem(field.data):
+            raise ValidationError(week_problem(field.data))
 
 
 class RegionCancelForm(Form):

@@ -14,17 +14,15 @@ from caseload.localtime import this_week_start
 from caseload.page_helpers import invalid
 from caseload.services.region import runs as region
 from caseload.services.demo import TIMEZONE
+from caseload.values import parse_week
 
 
 def _week() -> date:
-    """?week=YYYY-MM-DD (a Monday), else this week; a malformed week falls back to this week."""
+    """?week=YYYY-MM-DD (a Monday the app plans), else this week; a malformed week falls back to this week."""
     try:
-        week = date.fromisoformat(request.args.get("week", ""))
-        if week.weekday() == 0:
-            return week
-    except ValueError:
-        pass
-    return this_week_start(TIMEZONE)
+        return parse_week(request.args.get("week", ""))
+    except ValueError:  # not a date, not a Monday, or outside the weeks the app plans (values.parse_week)
+        return this_week_start(TIMEZONE)
 
 
 def _page(week: date, form: RegionPlanForm | None = None, status: int = 200):

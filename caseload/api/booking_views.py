@@ -29,6 +29,7 @@ from caseload.services.desk import cancelling
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import idempotency
 from caseload.services.desk import series
+from caseload.values import ValueRejected, parse_week
 
 KEY = re.compile(r"[\x21-\x7e]{1,200}")  # as the document's Idempotency-Key pattern
 # Service field names -> API field names.
@@ -43,14 +44,11 @@ def _refused(err: asks.BookingError) -> ApiError:
 
 def _week(text: str) -> date:
     try:
-        day = date.fromisoformat(text)
+        return parse_week(text)
+    except ValueRejected as err:
+        raise invalid("week", str(err)) from None
     except ValueError:
         raise invalid("week", f"{text!r} is not a date YYYY-MM-DD") from None
-    if day.weekday() != 0:
-        raise invalid("week", "give the Monday that starts the week")
-    if not date(2000, 1, 1) <= day <= date(2099, 12, 21):
-        raise invalid("week", "the week must lie between 2000 and 2099")
-    return day
 
 
 def _ask(team: Team, data: dict) -> asks.Ask:

@@ -29,7 +29,7 @@ from caseload.services.planning.problem import week_requests as requests_of
 from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
 from caseload.services.rota.coverage import request_warnings
-from caseload.values import ValueRejected, check_day, parse_day
+from caseload.values import ValueRejected, check_day, parse_week
 from caseload.timegrid import grid_message, on_grid
 from scheduler.model import TIME_FORMAT
 
@@ -72,14 +72,13 @@ def team_or_404(team_id: int, manage: bool = False) -> Team:
 
 
 def week_or_404(text: str) -> date:
-    """The Monday in the path, in the years the app plans (values.parse_day); else 404."""
+    """The Monday in the path, one of the weeks the app plans (values.parse_week); else 404 saying why."""
     try:
-        day = parse_day(text)
+        return parse_week(text)
+    except ValueRejected as err:
+        raise ApiError(404, f"No such week: {err}") from None
     except ValueError:
         raise not_found("week") from None
-    if day.weekday() != 0:
-        raise not_found("week (give its Monday)")
-    return day
 
 
 def client_or_404(client_id: int) -> Client:

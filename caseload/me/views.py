@@ -25,6 +25,7 @@ from caseload.services.desk import attendance
 from caseload.services.people import calendar_feed as feeds
 from caseload.services.people import preferences
 from caseload.services.planning.problem import week_targets
+from caseload.values import FIRST_WEEK, LAST_WEEK
 
 ADVISOR = Role.ADVISOR
 
@@ -60,7 +61,8 @@ def week(week):
     week_start = week_or_404(week)
     target = week_targets([advisor.id], week_start).get(advisor.id, advisor.protected_minutes)
     return render_template("me/week.html", advisor=advisor, view=caseload.my_week(advisor, week_start), target=target,
-                           prev_week=week_start - timedelta(days=7), next_week=week_start + timedelta(days=7),
+                           prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
+                           next_week=week_start + timedelta(days=7) if week_start < LAST_WEEK else None,
                            this_week=this_week_start(advisor.team.timezone))
 
 

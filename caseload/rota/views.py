@@ -24,6 +24,7 @@ from caseload.services.planning import plans
 from caseload.services.rota import week as rota
 from caseload.services.desk.attendance import broken_by_absences
 from caseload.services.planning.problem import team_advisors, week_requests
+from caseload.values import FIRST_WEEK, LAST_WEEK
 
 LEADERS = (Role.LEADER, Role.ADMIN)
 
@@ -116,8 +117,8 @@ def week(team_id, week):
         rows=rota.week_rows(team, week_start), absence_form=_absence_form(team), protected_form=ProtectedForm(),
         plan_form=PlanForm(), confirm=ConfirmForm(), requests_count=len(week_requests(team, week_start)),
         plans=plans.week_plans(team, week_start), published=plans.published_plan(team, week_start),
-        job=job, job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7),
-        next_week=week_start + timedelta(days=7))
+        job=job, job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
+        next_week=week_start + timedelta(days=7) if week_start < LAST_WEEK else None)
 
 
 # --- absences ---------------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def test_what_if_form_errors_name_the_field(demo_client, demo_auth):
     tuesday = week + timedelta(days=1)
     response = demo_client.post("/admin/weights/what-if", data={**DEFAULT_WEIGHTS, "team": team.id,
                                                                  "week": tuesday.isoformat(), "time_limit": 2})
-    assert response.status_code == 400 and "Choose a Monday" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "give the Monday that starts the week" in response.get_data(as_text=True)
 
 
 def test_what_if_page_waits_for_the_worker(demo_client, demo_auth, monkeypatch):

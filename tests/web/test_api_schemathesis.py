@@ -38,8 +38,9 @@ TOKEN = "test-token-leader"  # what access_matrix.issue_token("leader") issues
 # Fields whose value the document cannot decide: references to stored records, and calendar facts.
 DATA_FIELDS = {"client_id", "type", "pinned_advisor_id", "pinned_start", "named_advisor_id", "need", "windows",
                # the booking desk: a week's Monday, a free start, an advisor of the team, a key used before,
-               # attendance only from the start, a booking not yet cancelled
-               "week", "start", "advisor_id", "Idempotency-Key", "outcome", "request_id"}
+               # attendance only from the start, a booking not yet cancelled (nor started), a cancel's `late` as the
+               # service's late-cancellation window makes it for that appointment's start
+               "week", "start", "advisor_id", "Idempotency-Key", "outcome", "request_id", "late"}
 FORM_REFUSAL = "Some fields are not right"  # api/schemas.body(): the request body failed the document's schema
 
 CONFIG = schemathesis.Config.from_dict({

@@ -44,7 +44,7 @@ def test_the_region_form_refuses_a_day_that_is_not_a_monday_and_starts_nothing(d
 
     response = demo_client.post("/admin/region/plan", data={"week": (tuesday + timedelta(days=1)).isoformat(),
                                                             "time_limit": 5})
-    assert response.status_code == 400 and "Choose a Monday." in response.get_data(as_text=True)
+    assert response.status_code == 400 and "give the Monday that starts the week" in response.get_data(as_text=True)
     assert db.session.scalar(select(SolveJob.id)) is None
 
 

@@ -45,7 +45,9 @@ def cancel(request: AppointmentRequest, by, late: bool | None = None, reason: st
 
 
 def _late_disagrees(request: AppointmentRequest, start, window, is_late: bool) -> str:
-    when = f"{to_local(start, request.team.timezone):%a %d %b %H:%M}" if start is not None else "no time yet"
+    if start is None:
+        return "It has no time yet (a planning request), so cancelling it is not late. Leave `late` out."
+    when = f"{to_local(start, request.team.timezone):%a %d %b %H:%M}"
     if is_late:
         return (f"It starts {when}, less than {policy.window_words(window)} from now: the service records this "
                 "cancellation as late. Leave `late` out (or send true).")

@@ -29,6 +29,7 @@ from caseload.services.desk.desk_week import DeskWeek, desk_week, request_doc
 from caseload.services.desk.offers import offers_from
 from caseload.services.planning.problem import advisor_sid, local_naive
 from caseload.services.rota.requests import Window
+from caseload.values import LAST_WEEK
 from scheduler.model import TIME_FORMAT
 from scheduler.booking.request import read_request
 
@@ -90,7 +91,7 @@ def check_repeat(ask: Ask, repeat: Repeat) -> None:
                 if span <= (date(9999, 12, 31) - ask.week_start).days else "")
         raise BookingError(f"{repeat.count} appointments every {repeat.every_weeks} week(s) run past a year{last}; "
                            f"at most {most} fit in a year.", "count")
-    if ask.week_start + timedelta(days=span) > date(2099, 12, 21):
+    if ask.week_start + timedelta(days=span) > LAST_WEEK:
         raise BookingError("The series runs past 2099.", "count")
 
 
