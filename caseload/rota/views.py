@@ -22,7 +22,7 @@ from caseload.rota.forms import NONE, AbsenceForm, ConfirmForm, PlanForm, Protec
 from caseload.services.planning import runs as planning
 from caseload.services.planning import plans
 from caseload.services.rota import week as rota
-from caseload.services.desk.attendance import broken_by_absences
+from caseload.services.desk.attendance import absence_weeks, broken_by_absences
 from caseload.services.planning.problem import team_advisors, week_requests
 from caseload.values import FIRST_WEEK, LAST_WEEK
 
@@ -147,13 +147,10 @@ def add_absence(team_id, week):
         starts_at, ends_at = _absence_times(team, form)
         form_once.claim(form, url_for("rota.week", team_id=team.id, week=week))
         try:
-            rota.add_absence(team, week_start, db.session.get(Advisor, form.advisor.data), starts_at, ends_at,
-                             form.reason.data, form.note.data, current_user)
-            broken = broken_by_absences(team, week_start)
-            if broken:  # a published week: what it breaks, each to rebook (a warning: saved, work to do)
-                flash(f"Absence added. It breaks {len(broken)} published appointment{'s' if len(broken) > 1 else ''}: "
-                      "rebook each below, or re-plan the week.", "warning")
-                return redirect(url_for("desk.broken", team_id=team.id, week=week))
+            absence = rota.add_absence(team, week_start, db.session.get(Advisor, form.advisor.data), starts_at,
+                                       ends_at, form.reason.data, form.note.data, current_user)
+            if (broken := _broken_by(team, absence, "added")) is not None:
+                return broken
             flash("Absence added. Re-plan the week to take it into account.", "success")
             return redirect(url_for("rota.week", team_id=team.id, week=week))
         except rota.RotaError as err:
@@ -162,6 +159,19 @@ def add_absence(team_id, week):
     else:
         flash("The absence was not added: " + "; ".join(e for errs in form.errors.values() for e in errs), "error")
     return render_template("rota/absence.html", team=team, week=week_start, form=form, absence=None), 400
+
+
+def _broken_by(team: Team, absence: Absence, done: str):
+    """After an absence is saved: if it breaks booked appointments (a published week's, or desk bookings in a week
+    not yet published), a warning and the desk's list of them for its first such week; else None."""
+    for week in absence_weeks(absence, team.timezone):
+        broken = [(row, hit) for row, hit in broken_by_absences(team, week) if hit.id == absence.id]
+        if broken:  # saved, with work to do: each to rebook
+            kinds = "published" if broken[0][0].published else "desk-booked"
+            flash(f"Absence {done}. It breaks {len(broken)} {kinds} appointment{'s' if len(broken) > 1 else ''} in the "
+                  f"week of {week:%d %b}: rebook each below, or re-plan the week.", "warning")
+            return redirect(url_for("desk.broken", team_id=team.id, week=week.isoformat()))
+    return None
 
 
 def _absence_or_404(team: Team, absence_id: int) -> Absence:
@@ -189,6 +199,8 @@ def edit_absence(team_id, absence_id):
         absence, team, week_start, db.session.get(Advisor, form.advisor.data), *_absence_times(team, form),
         form.reason.data, form.note.data, current_user, expected_version=form_version(form)))
     if saved is not None:
+        if (broken := _broken_by(team, saved, "changed")) is not None:
+            return broken
         flash("Absence changed.", "success")
         return redirect(url_for("rota.week", team_id=team.id, week=week_start.isoformat()))
     return render_template("rota/absence.html", team=team, week=week_start, form=form, absence=absence), status

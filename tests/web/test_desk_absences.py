@@ -6,7 +6,10 @@ import re
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from caseload.extensions import db
+from caseload.models import Absence
 from caseload.localtime import to_local
 from caseload.services.desk import booking
 from caseload.services.desk import offers as desk_offers
@@ -71,3 +74,44 @@ def test_the_broken_list_is_for_the_teams_leader(demo_client, demo_auth):
     demo_auth.login("advisor1")
     assert demo_client.get(f"/desk/teams/{m.team('north').id}/{d.week()}/broken").status_code == 403
     db.session.remove()
+
+
+def _desk_booking_next_week():
+    """advisor1's client booked at the desk with advisor1 next Wednesday (a week not yet published)."""
+    client, advisor = m.client_of("advisor1"), m.user("advisor1").advisor
+    ask = d.ask(client, "wed 09:00-17:00", week_start=d.next_week())
+    offer = next(o for o in desk_offers.offers(m.team("north"), ask, count=20) if o.advisor.id == advisor.id)
+    return booking.book(m.team("north"), ask, advisor.id, offer.local, m.user("leader")), advisor, client
+
+
+def test_an_absence_in_an_unpublished_week_flags_the_desk_bookings_it_breaks(demo_client, demo_auth):
+    booked, advisor, client = _desk_booking_next_week()
+    assert d.current(d.next_week()) is None
+    wednesday = d.next_week() + timedelta(days=2)
+    demo_auth.login("leader")
+    north = m.team("north")
+    answer = demo_client.post(f"/rota/t/{north.id}/{d.next_week().isoformat()}/absences", data={
+        "advisor": advisor.id, "start_day": wednesday.isoformat(), "end_day": wednesday.isoformat(), "reason": "sick"})
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith(f"/desk/teams/{north.id}/{d.next_week()}/broken")
+    page = demo_client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "It breaks 1 desk-booked appointment" in page and f"Rebook {client.reference}" in page
+    assert "booked at the desk (the week is not published yet)" in page
+    link = re.search(r'<a href="([^"]*)">Rebook ' + client.reference, page).group(1).replace("&amp;", "&")
+    assert f"replacing={booked.request.id}" in link and demo_client.get(link).status_code == 200
+
+
+def test_moving_an_absence_onto_a_booking_flags_it_too(demo_client, demo_auth):
+    """Editing an absence is the other way an absence comes to break a booking."""
+    booked, advisor, client = _desk_booking_next_week()
+    demo_auth.login("leader")
+    north = m.team("north")
+    monday, wednesday = d.next_week(), d.next_week() + timedelta(days=2)
+    added = demo_client.post(f"/rota/t/{north.id}/{monday.isoformat()}/absences", data={
+        "advisor": advisor.id, "start_day": monday.isoformat(), "end_day": monday.isoformat(), "reason": "training"})
+    assert "/broken" not in added.headers["Location"]
+    absence = db.session.scalar(select(Absence).where(Absence.advisor_id == advisor.id).order_by(Absence.id.desc()))
+    moved = demo_client.post(f"/rota/t/{north.id}/absences/{absence.id}", data={
+        "advisor": advisor.id, "start_day": wednesday.isoformat(), "end_day": wednesday.isoformat(),
+        "reason": "training", "version": absence.version_id})
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/desk/teams/{north.id}/{monday}/broken")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
 from caseload.extensions import db
-from caseload.localtime import end_after, to_local
+from caseload.localtime import end_after, to_local, week_start_of
 from caseload.models import (
     Absence, Advisor, AppointmentRequest, BookingSeries, Client, Contact, Plan, PlanItem, Role, utcnow,
 )
@@ -187,22 +187,38 @@ def mark(request: AppointmentRequest, outcome: str, by, now: datetime | None = N
 
 
 def broken_by_absences(team, week_start) -> list[tuple[Row, object]]:
-    """The week's published appointments whose advisor is now absent at their time, each with the absence:
-    what an absence added after publishing breaks, for the desk to rebook one by one."""
+    """The week's booked appointments whose advisor is now absent at their time, each with the absence: what an
+    absence breaks, for the desk to rebook one by one. A published week: its plan's appointments. A week not yet
+    published: its desk bookings (pinned requests booked at the desk, not cancelled), which are in no plan yet but
+    were promised to the client all the same."""
     plan = published_plan(team, week_start)
-    if plan is None:
-        return []
-    placed = [i for i in plan.items if i.advisor_id is not None and i.starts_at is not None and i.request is not None
-              and i.request.cancelled_at is None]
-    advisors = {i.advisor_id for i in placed}
+    if plan is not None:
+        booked = [(i.request, i) for i in plan.items if i.advisor_id is not None and i.starts_at is not None
+                  and i.request is not None and i.request.cancelled_at is None]
+        spans = [(request, item.advisor_id, item.starts_at, item.ends_at) for request, item in booked]
+    else:
+        booked = [(r, None) for r in db.session.scalars(select(AppointmentRequest).where(
+            AppointmentRequest.team_id == team.id, AppointmentRequest.week_start == week_start,
+            AppointmentRequest.booked_at.is_not(None), AppointmentRequest.cancelled_at.is_(None),
+            AppointmentRequest.pinned_advisor_id.is_not(None), AppointmentRequest.pinned_start.is_not(None)))]
+        spans = [(r, r.pinned_advisor_id, r.pinned_start, end_after(r.pinned_start, r.duration_minutes))
+                 for r, _ in booked]
+    items = dict((r.id, item) for r, item in booked)
+    advisors = {advisor for _, advisor, _, _ in spans}
     absences = list(db.session.scalars(select(Absence).where(Absence.advisor_id.in_(advisors)))) if advisors else []
     out = []
-    for item in sorted(placed, key=lambda i: i.starts_at):
-        hit = next((a for a in absences if a.advisor_id == item.advisor_id
-                    and a.starts_at < item.ends_at and item.starts_at < a.ends_at), None)
+    for request, advisor, start, end in sorted(spans, key=lambda span: (span[2], span[0].id)):
+        hit = next((a for a in absences if a.advisor_id == advisor and a.starts_at < end and start < a.ends_at), None)
         if hit is not None:
-            out.append((row_of(item.request, item), hit))
+            out.append((row_of(request, items[request.id]), hit))
     return out
+
+
+def absence_weeks(absence, tz: str) -> list:
+    """The Mondays of the weeks an absence touches (local time), first to last."""
+    first = week_start_of(to_local(absence.starts_at, tz).date())
+    last = week_start_of(to_local(absence.ends_at - timedelta(microseconds=1), tz).date())
+    return [first + timedelta(weeks=k) for k in range((last - first).days // 7 + 1)]
 
 
 def continuity_words(client: Client, now: datetime | None = None) -> str:
