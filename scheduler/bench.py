@@ -153,9 +153,13 @@ def bound_peer(problem, time_limit: float) -> dict:
     """The week's own proven bound, apart from any planner: scheduler.bound's aggregated LP with up to
     `time_limit` seconds, then on small weeks its day-schedule bound for up to
     scheduler.bound.schedule_seconds_for(problem) more, run after the planner so they never share the CPU.
-    {"bound": points or None, "seconds", "proved": "lp-dual", "advisor-days", "day-schedules" or
-    "trivial", "rounds", "schedule_rounds"}; a failure is a None bound, not a lost bench."""
+    Then scheduler.bound_time's time-indexed LP (up to `time_limit` seconds, on weeks of at most
+    bound_time.MAX_COLUMNS columns); the lower bound stands. {"bound": points or None, "seconds",
+    "proved": "lp-dual", "advisor-days", "day-schedules", "time-indexed" or "trivial", "rounds",
+    "schedule_rounds", "time_indexed" (its bound or None), "time_indexed_seconds"}; a failure is a None
+    bound, not a lost bench."""
     from scheduler.bound import schedule_seconds_for, upper_bound
+    from scheduler.bound_time import upper_bound as time_indexed_bound
 
     began, stats = time.perf_counter(), {}
     try:
@@ -163,8 +167,16 @@ def bound_peer(problem, time_limit: float) -> dict:
         value = upper_bound(problem, time_limit=time_limit + extra, stats=stats, schedule_seconds=extra)
     except Exception:  # noqa: BLE001 - the other proven bounds still stand
         value = None
-    return {"bound": value, "seconds": round(time.perf_counter() - began, 2), "proved": stats.get("proved"),
-            "rounds": stats.get("rounds"), "schedule_rounds": stats.get("schedule_rounds")}
+    proved = stats.get("proved")
+    try:  # the time-indexed LP where it is small enough (bound_time.MAX_COLUMNS): short windows that compete
+        timed = time_indexed_bound(problem, time_limit=time_limit, stats=stats)
+    except Exception:  # noqa: BLE001
+        timed = None
+    if timed is not None and (value is None or timed < value):
+        value, proved = timed, "time-indexed"
+    return {"bound": value, "seconds": round(time.perf_counter() - began, 2), "proved": proved,
+            "rounds": stats.get("rounds"), "schedule_rounds": stats.get("schedule_rounds"),
+            "time_indexed": stats.get("time_bound"), "time_indexed_seconds": stats.get("time_solve_seconds")}
 
 
 def _bound_from(proven: dict, bound) -> str:

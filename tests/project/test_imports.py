@@ -145,6 +145,7 @@ FUNCTION_LEVEL_IMPORTS = {
     ("scheduler/bench.py", "scheduler.solver"): DEFERS_ORTOOLS,
     ("scheduler/bench.py", "scheduler.mip"): DEFERS_ORTOOLS,
     ("scheduler/bench.py", "scheduler.bound"): DEFERS_ORTOOLS,
+    ("scheduler/bench.py", "scheduler.bound_time"): DEFERS_ORTOOLS,
     ("scheduler/bench.py", "scheduler.baselines"): DEFERS_ORTOOLS,
     ("scheduler/bench.py", "scheduler.bench_offers"): DEFERS_ORTOOLS,
 }
