@@ -153,13 +153,13 @@ def bound_peer(problem, time_limit: float) -> dict:
     """The week's own proven bound, apart from any planner: scheduler.bound's aggregated LP with up to
     `time_limit` seconds, then on small weeks its day-schedule bound for up to
     scheduler.bound.schedule_seconds_for(problem) more, run after the planner so they never share the CPU.
-    Then scheduler.bound_time's time-indexed LP (up to `time_limit` seconds, on weeks of at most
+    Then scheduler.bound_time's time-indexed LP (up to bound_time.BENCH_SECONDS, on weeks of at most
     bound_time.MAX_COLUMNS columns); the lower bound stands. {"bound": points or None, "seconds",
     "proved": "lp-dual", "advisor-days", "day-schedules", "time-indexed" or "trivial", "rounds",
     "schedule_rounds", "time_indexed" (its bound or None), "time_indexed_seconds"}; a failure is a None
     bound, not a lost bench."""
     from scheduler.bound import schedule_seconds_for, upper_bound
-    from scheduler.bound_time import upper_bound as time_indexed_bound
+    from scheduler.bound_time import BENCH_SECONDS, upper_bound as time_indexed_bound
 
     began, stats = time.perf_counter(), {}
     try:
@@ -169,7 +169,7 @@ def bound_peer(problem, time_limit: float) -> dict:
         value = None
     proved = stats.get("proved")
     try:  # the time-indexed LP where it is small enough (bound_time.MAX_COLUMNS): short windows that compete
-        timed = time_indexed_bound(problem, time_limit=time_limit, stats=stats)
+        timed = time_indexed_bound(problem, time_limit=min(time_limit, BENCH_SECONDS), stats=stats)
     except Exception:  # noqa: BLE001
         timed = None
     if timed is not None and (value is None or timed < value):

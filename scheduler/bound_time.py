@@ -30,9 +30,13 @@ from scheduler import bound_model
 from scheduler.bound import solve_duals, trivial_bound
 from scheduler.model import Problem
 
-# The most columns built (y and q): at 30 advisors ~370 k (varied 30 s10: the LP solves in ~17 s); past
-# this the LP is too slow for a bench bound and upper_bound returns None.
-MAX_COLUMNS = 800_000
+# The most columns built (y and q); past this upper_bound returns None. Varied 30 s10: 374 k columns,
+# solved in 3-8 s, 550 MB peak; 30 s8: 743 k, 47 s and 1.3 GB for 1,870 points; 30 s7: 1.26 M, 1.8 GB,
+# not solved in 4 minutes. Wide windows make many starts: most 30-advisor weeks are past it.
+MAX_COLUMNS = 500_000
+# The bench gives its LP solve at most this many seconds (a solve stopped early still proves a bound,
+# a loose one): 10-advisor weeks of 100-240 k columns took 0.3-31 s and lowered no bound.
+BENCH_SECONDS = 20.0
 
 
 def build(problem: Problem, max_columns: int = MAX_COLUMNS) -> bound_model.Relaxation | None:
