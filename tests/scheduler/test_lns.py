@@ -185,3 +185,68 @@ def test_the_search_takes_paired_days_on_weeks_with_daily_limits_only(monkeypatc
     assert all(a.max_appointments_per_day is None for a in unlimited.advisors)
     stream = lns.neighbourhoods(unlimited, random.Random(0), 2, lns.Plan(unlimited, {}, {}, []))
     assert all(len(group) == 1 for group, _, _ in (next(stream) for _ in range(20)))
+
+
+def _packed_day(limit=None):
+    """One day, no daily limits. a1 (debt, 09:00-12:00) is full of two 90-minute appointments; four
+    45-minute ones (s1-s4) and a 2-hour one (x1) wait unbooked: trading the two long ones for the four
+    short ones books two more. a2 (housing, 09:00-12:00) holds a 30-minute appointment; the one
+    housing appointment waiting is longer."""
+    day = "2026-11-23"
+
+    def advisor(name, skill):
+        return {"id": name, "skills": [skill], "roles": ["support"], "max_appointments_per_day": limit,
+                "availability": [{"start": f"{day}T09:00", "end": f"{day}T12:00"}]}
+
+    minutes = {"l1": 90, "l2": 90, "s1": 45, "s2": 45, "s3": 45, "s4": 45, "x1": 120, "h1": 30, "h2": 60}
+    appts = [{"id": a, "client": f"c{a}", "kind": "support", "skill": "housing" if a[0] == "h" else "debt",
+              "duration_minutes": m, "windows": [{"start": f"{day}T09:00", "end": f"{day}T12:00"}]}
+             for a, m in minutes.items()]
+    doc = {"format": "caseload-problem/1", "horizon": {"start": day, "days": 1, "slot_minutes": 15},
+           "advisors": [advisor("a1", "debt"), advisor("a2", "housing")],
+           "clients": [{"id": a["client"], "need": a["skill"]} for a in appts],
+           "appointments": appts}
+    problem = parse_problem(doc)
+    at = problem.horizon.to_slot
+    booked = {"l1": ("a1", "09:00"), "l2": ("a1", "10:30"), "h1": ("a2", "09:00")}
+    return problem, lns.Plan(problem, {a: Placement(v, at(f"{day}T{t}")) for a, (v, t) in booked.items()}, {}, [])
+
+
+def test_packing_parts_are_the_days_whose_long_bookings_could_make_way_for_shorter_unbooked_ones():
+    # Varied 120 s7 (#16): days full to a few idle minutes, the unbooked 60-90 minutes long; one
+    # advisor-day traded for shorter ones gained ~2.7 times as much a unit as the other parts.
+    problem, plan = _packed_day()
+    assert lns._packing_days(plan, random.Random(0)) == [({"a1"}, {0})]  # a2's waiting one is longer
+
+
+def test_a_packing_part_takes_only_the_unbooked_shorter_than_its_longest_booking_shortest_first(monkeypatch):
+    problem, plan = _packed_day()
+    sub, freed = lns.subproblem(plan, {"a1"}, {0}, lns.UNBOOKED_CAP, random.Random(0), lns.PACKING)
+    assert freed == {"l1", "l2", "s1", "s2", "s3", "s4"}  # not x1 (2 hours)
+    monkeypatch.setattr(lns, "PACK_UNBOOKED", 2)
+    sub, freed = lns.subproblem(plan, {"a1"}, {0}, lns.UNBOOKED_CAP, random.Random(0), lns.PACKING)
+    assert len(freed - {"l1", "l2"}) == 2
+
+
+def test_the_search_takes_packing_parts_on_tight_weeks_without_daily_limits_only():
+    problem, plan = _packed_day()
+    stream = lns.neighbourhoods(problem, random.Random(0), 2, plan)
+    assert sum(f == ({"a1"}, {0}, lns.PACKING) for f in (next(stream) for _ in range(100))) >= 90
+    limited, limited_plan = _packed_day(limit=4)
+    stream = lns.neighbourhoods(limited, random.Random(0), 2, limited_plan)
+    assert all(f[2] != lns.PACKING for f in (next(stream) for _ in range(100)))
+    full = lns.Plan(problem, {**plan.assignments, "h2": Placement("a2", plan.assignments["h1"].start + 2)}, {}, [])
+    for a in ("s1", "s2", "s3", "s4", "x1"):
+        full.assignments.pop(a, None)
+    assert lns._packs(plan) and lns._packs(full)  # 3 or 4 of 9 booked
+    almost = lns.Plan(problem, {a: Placement("a1", 0) for a in ("l1", "l2", "s1", "s2", "s3", "s4", "x1", "h1", "h2")}, {}, [])
+    assert not lns._packs(almost)  # nothing unbooked (validity does not matter to the count)
+
+
+def test_a_packing_part_books_the_shorter_ones_in_the_time_the_long_ones_free():
+    problem, plan = _packed_day()
+    sub, freed = lns.subproblem(plan, {"a1"}, {0}, lns.UNBOOKED_CAP, random.Random(0), lns.PACKING)
+    current = {a: pl for a, pl in plan.assignments.items() if a in freed}
+    found = lns.solve_part(sub, current, [], 5.0, 0, Budget(time.perf_counter() + 20, units=5.0))
+    assert found is not None
+    assert set(found[0]) == {"s1", "s2", "s3", "s4"}
