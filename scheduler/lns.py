@@ -287,28 +287,29 @@ PAIRED_PARTNERS = 5
 # Packing parts (_packing_days): one advisor-day, with its appointments and the PACK_UNBOOKED shortest
 # unbooked ones shorter than its longest booking, each part cut at PACK_TIME (seconds, or units
 # when deterministic): most are solved in 0.02-0.12 units, a third never finish within 1 unit and
-# gain nothing. Taken instead of every other part (PACK_SHARE) on weeks without daily limits with at
-# least PACK_MIN_UNBOOKED of the appointments unbooked (there the paired days do not apply); the
-# list of such days is drawn again when used up, at most every PACK_REFILL draws when it is empty.
-# Varied 120 s7 (no daily limits, 1,026 of 6,101 unbooked, 1.7 % of the advisors' time idle, the
-# unbooked 60-90 min long): 5 units of search from the 51.29 M plan, the other parts +102,000, random
-# single advisor-days (12 shortest unbooked, no cut) +125,000, these +279,000; whole solves 60 s
-# deterministic 51,292,800 -> 51,638,000 (+35 booked, -48 continuity), 30 s10 16,471,430 -> 16,491,390;
-# wall clock 60 s, 2 workers, load 6-7, interleaved: 51.13 / 51.20 M -> 51.44 / 51.42 M.
+# gain nothing. Taken instead of the aimed and random parts (PACK_SHARE; the paired days keep their
+# share) while at least PACK_MIN_UNBOOKED of the appointments are unbooked, on weeks of at least
+# PAIRED_MIN_ADVISORS advisors; the list of such days is drawn again when used up, at most
+# every PACK_REFILL draws when it was empty. Varied 120 s7 (no daily limits; 1,026 of 6,101 unbooked,
+# 1.7 % of the advisors' time idle, the unbooked 60-90 min long): 5 units of search from a 51.29 M
+# plan, the other parts +102,000, random single advisor-days (12 shortest unbooked, no cut) +125,000,
+# these +279,000. Whole solves, 60 s deterministic, before -> after: 120 s7 51,292,800 -> 51,638,000,
+# 30 s10 16,471,430 -> 16,491,390, 120 s2 61,676,200 -> 61,755,100, 120 s12 47,733,500 -> 47,782,300,
+# 60 s3 19,156,430 -> 19,334,820, 120 s19 88,901,700 -> 88,999,690 (10 s3, UHHC i-322 the same);
+# wall clock 60 s, 2 workers, load 6-7, interleaved: 120 s7 51.13 / 51.20 M -> 51.44 / 51.42 M.
 PACKING = "-packing-"
 PACK_SHARE = 1.0
 PACK_UNBOOKED = 8
 PACK_TIME = 0.1
 PACK_MIN_UNBOOKED = 0.05
 PACK_REFILL = 50
-PACK_LIMITED = False
 
 
 def _packs(plan: Plan) -> bool:
     """Whether the search takes packing parts on this week (see the notes at PACKING)."""
     p = plan.problem
-    if not PACK_LIMITED and any(a.max_appointments_per_day is not None for a in p.advisors):
-        return False
+    if len(p.advisors) < PAIRED_MIN_ADVISORS:
+        return False  # as for the paired days: with 10 advisors the aimed parts already meet
     return len(plan.assignments) < (1 - PACK_MIN_UNBOOKED) * len(p.appointments)
 
 
@@ -324,9 +325,11 @@ def _packing_days(plan: Plan, rng: random.Random) -> list[tuple[set[str], set[in
     p = plan.problem
     day_of = p.horizon.day_of
     longest: dict[tuple[str, int], int] = defaultdict(int)
+    counts: dict[tuple[str, int], int] = defaultdict(int)
     for appt_id, placed in plan.assignments.items():
         key = (placed.advisor, day_of(placed.start))
         longest[key] = max(longest[key], p.appointment_by_id[appt_id].duration)
+        counts[key] += 1
     shortest: dict[tuple[str, str, int], int] = {}
     for a in p.appointments:
         if a.id in plan.assignments or a.pinned is not None:
@@ -337,6 +340,8 @@ def _packing_days(plan: Plan, rng: random.Random) -> list[tuple[set[str], set[in
     out = []
     for (v, d), n in longest.items():
         adv = p.advisor_by_id[v]
+        if adv.max_appointments_per_day is not None and counts[(v, d)] >= adv.max_appointments_per_day:
+            continue  # at its limit: a trade books no more there
         if any(shortest.get((k, s, d), n) < n for k in adv.roles for s in adv.skills):
             out.append((v, d))
     out.sort()

@@ -177,6 +177,7 @@ def test_paired_days_pair_an_advisor_full_below_its_limit_with_one_at_its_limit_
 def test_the_search_takes_paired_days_on_weeks_with_daily_limits_only(monkeypatch):
     problem, plan = _paired_week()
     monkeypatch.setattr(lns, "PAIRED_MIN_ADVISORS", 1)  # the week has five
+    monkeypatch.setattr(lns, "PACK_SHARE", 0.0)  # the packing parts are tested on their own
     stream = lns.neighbourhoods(problem, random.Random(0), 2, plan)
     drawn = [next(stream) for _ in range(100)]
     # Without them the aimed parts draw this pair for u1 one time in six or so (two of four qualified).
@@ -228,13 +229,16 @@ def test_a_packing_part_takes_only_the_unbooked_shorter_than_its_longest_booking
     assert len(freed - {"l1", "l2"}) == 2
 
 
-def test_the_search_takes_packing_parts_on_tight_weeks_without_daily_limits_only():
+def test_the_search_takes_packing_parts_on_tight_weeks_of_twenty_advisors_or_more(monkeypatch):
     problem, plan = _packed_day()
     stream = lns.neighbourhoods(problem, random.Random(0), 2, plan)
+    assert all(f[2] != lns.PACKING for f in (next(stream) for _ in range(100)))  # two advisors
+    monkeypatch.setattr(lns, "PAIRED_MIN_ADVISORS", 1)
+    stream = lns.neighbourhoods(problem, random.Random(0), 2, plan)
     assert sum(f == ({"a1"}, {0}, lns.PACKING) for f in (next(stream) for _ in range(100))) >= 90
-    limited, limited_plan = _packed_day(limit=4)
+    limited, limited_plan = _packed_day(limit=4)  # with daily limits too, beside the paired days
     stream = lns.neighbourhoods(limited, random.Random(0), 2, limited_plan)
-    assert all(f[2] != lns.PACKING for f in (next(stream) for _ in range(100)))
+    assert sum(f == ({"a1"}, {0}, lns.PACKING) for f in (next(stream) for _ in range(100))) >= 90
     full = lns.Plan(problem, {**plan.assignments, "h2": Placement("a2", plan.assignments["h1"].start + 2)}, {}, [])
     for a in ("s1", "s2", "s3", "s4", "x1"):
         full.assignments.pop(a, None)
@@ -250,3 +254,10 @@ def test_a_packing_part_books_the_shorter_ones_in_the_time_the_long_ones_free():
     found = lns.solve_part(sub, current, [], 5.0, 0, Budget(time.perf_counter() + 20, units=5.0))
     assert found is not None
     assert set(found[0]) == {"s1", "s2", "s3", "s4"}
+
+
+def test_a_day_at_its_daily_limit_is_no_packing_part():
+    problem, plan = _packed_day(limit=2)  # a1 holds two
+    assert lns._packing_days(plan, random.Random(0)) == []
+    problem, plan = _packed_day(limit=3)
+    assert lns._packing_days(plan, random.Random(0)) == [({"a1"}, {0})]
