@@ -378,8 +378,11 @@ def broken(team_id, week):
         abort(404)
     week_start = week_or_404(week)
     rows = attendance_service.broken_by_absences(team, week_start)
+    now = to_local(utcnow(), team.timezone)
+    # One that has started can no longer be rebooked (asks.check_cancellable): its attendance is recorded instead.
     return render_template("desk/broken.html", team=team, week=week_start,
-                           rows=[(row, absence, _rebook_url(row, week_start)) for row, absence in rows])
+                           rows=[(row, absence, None if row.start <= now else _rebook_url(row, week_start))
+                                 for row, absence in rows])
 
 
 def _rebook_url(row, week_start) -> str:

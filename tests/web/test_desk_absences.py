@@ -14,6 +14,7 @@ from caseload.localtime import to_local
 from caseload.services.desk import booking
 from caseload.services.desk import offers as desk_offers
 from caseload.services.people import calendar_feed
+from tests import clock
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 
@@ -115,3 +116,19 @@ def test_moving_an_absence_onto_a_booking_flags_it_too(demo_client, demo_auth):
         "advisor": advisor.id, "start_day": wednesday.isoformat(), "end_day": wednesday.isoformat(),
         "reason": "training", "version": absence.version_id})
     assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/desk/teams/{north.id}/{monday}/broken")
+
+
+def test_a_broken_appointment_that_has_started_offers_attendance_not_rebook(demo_client, demo_auth):
+    """Rebooking a started appointment is refused (test_desk_cancel_policy.py), so its row does not offer it."""
+    plan = d.publish_week()
+    item = _a_placed_item(plan)
+    day = to_local(item.starts_at, "Europe/London").date()
+    north = m.team("north")
+    with clock.at(item.starts_at + timedelta(minutes=1)):
+        demo_auth.login("leader")
+        answer = demo_client.post(f"/rota/t/{north.id}/{d.week().isoformat()}/absences", data={
+            "advisor": item.advisor_id, "start_day": day.isoformat(), "end_day": day.isoformat(), "reason": "sick"},
+            follow_redirects=True)
+        page = answer.get_data(as_text=True)
+        assert f"replacing={item.request_id}" not in page.replace("&amp;", "&")
+        assert "started: " in page and "record its attendance" in page
