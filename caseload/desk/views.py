@@ -321,7 +321,10 @@ def cancel_rest(request_id):
     """Cancel this instance of a series and every later one still booked."""
     def done(item, form) -> str:
         gone = series.cancel_rest(item, current_user, reason=form.reason.data)
-        return f"Cancelled {len(gone)} appointment{'s' if len(gone) != 1 else ''} of the series: the times are free again."
+        late = sum(1 for one in gone if one.attendance == "cancelled_late")
+        return (f"Cancelled {len(gone)} appointment{'s' if len(gone) != 1 else ''} of the series: the times are free "
+                "again." + (f" {late} recorded as a late cancellation (less than {policy.window_words()} before its "
+                            "start)." if late else ""))
 
     return _cancelled(request_id, done, rest=True)
 

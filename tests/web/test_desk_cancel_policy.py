@@ -13,6 +13,7 @@ from caseload.models import AppointmentRequest, AuditEvent, utcnow
 from caseload.services.desk import booking
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import policy
+from caseload.services.desk import series
 from tests import clock
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
@@ -145,3 +146,21 @@ def test_the_requests_api_says_whether_a_request_is_cancelled(demo_client):
     assert after["cancelled"] is True and after["cancelled_at"].startswith("2026-11-29T")  # local time, Sunday
     listed = demo_client.get(f"/api/v1/teams/{m.team('north').id}/weeks/{d.week()}/requests", headers=headers).get_json()
     assert booked.request.id not in [r["id"] for r in listed]
+
+
+def test_cancelling_the_rest_of_a_series_applies_the_window_to_each_appointment(demo_client, demo_auth):
+    """Only the instance inside the window is recorded late; the page says how many."""
+    d.publish_week()
+    client = m.client_of("advisor1")
+    ask = d.ask(client, "mon 09:00-17:00", advisor=m.user("advisor1").advisor)
+    repeat = series.Repeat(1, 3)
+    offer = series.series_offers(m.team("north"), ask, repeat)[0]
+    booked = series.book_series(m.team("north"), ask, repeat, offer.advisor.id, offer.starts, m.user("leader"))
+    first = booked.requests[0]
+    with clock.at(to_utc(d.week(), "00:30", m.team("north").timezone)):  # the first is < 24 h away, the rest not
+        demo_auth.login("leader")
+        done = demo_client.post(f"/desk/appointments/{first.id}/cancel-rest", data={"reason": "moved away"},
+                                follow_redirects=True)
+        assert "Cancelled 3 appointments of the series" in done.get_data(as_text=True)
+        assert "1 recorded as a late cancellation" in done.get_data(as_text=True)
+    assert [_attendance(r.id) for r in booked.requests] == ["cancelled_late", None, None]
