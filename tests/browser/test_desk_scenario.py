@@ -172,5 +172,5 @@ def test_the_desks_day(page, live_server):
         page.reload()
         page.wait_for_selector("h1:has-text('Appointments an absence breaks')")
     assert page.locator("#broken tbody a:has-text('Rebook')").count() == 0
-    assert "No published appointment falls in an absence." in page.locator("#broken").inner_text()
+    assert "No booked appointment falls in an absence." in page.locator("#broken").inner_text()
     _audit(page, "broken-done")
