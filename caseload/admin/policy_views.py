@@ -46,6 +46,8 @@ def save_policy():
         flash(str(err), "error")
         db.session.expire_all()
         return _page(service_policy.current_policy(), None, 409)
-    flash(f"Service policy saved: a cancellation less than {service_policy.window_words()} before the start is "
-          "recorded as late.", "success")
+    window = service_policy.late_window()
+    flash("Service policy saved: " + (f"a cancellation less than {service_policy.window_words(window)} before the "
+                                      "start is recorded as late." if window else "no cancellation is recorded as late."),
+          "success")
     return redirect(url_for("admin.policy_page"))

@@ -59,9 +59,10 @@ def test_the_window_is_an_administrators_setting(demo_client, demo_auth):
         assert refused.status_code == 400 and "Late-cancellation window" in refused.get_data(as_text=True), bad
     version = policy.current_policy().version_id
     db.session.commit()
-    saved = demo_client.post("/admin/policy", data={"late_cancel_hours": "72", "version": str(version)})
-    assert saved.status_code == 302
-    stale = demo_client.post("/admin/policy", data={"late_cancel_hours": "12", "version": str(version)})
+    saved = demo_client.post("/admin/policy", data={"late_cancel_hours": "72", "version": str(version)},
+                             follow_redirects=True)
+    assert "a cancellation less than 72 hours before the start is recorded as late" in saved.get_data(as_text=True)
+    stale = demo_client.post("/admin/policy", data={"late_cancel_hours": "0", "version": str(version)})
     assert stale.status_code == 409  # someone saved since this form was opened
     db.session.expire_all()
     assert policy.late_window() == timedelta(hours=72)
@@ -70,6 +71,11 @@ def test_the_window_is_an_administrators_setting(demo_client, demo_auth):
     headers = m.issue_token("leader")
     answer = demo_client.post(f"/api/v1/bookings/{later.request.id}/cancel", json={}, headers=headers)
     assert answer.status_code == 200 and answer.get_json()["attendance"] == "cancelled_late"
+    db.session.expire_all()
+    none = demo_client.post("/admin/policy", data={"late_cancel_hours": "0",
+                                                   "version": str(policy.current_policy().version_id)},
+                            follow_redirects=True)
+    assert "Service policy saved: no cancellation is recorded as late." in none.get_data(as_text=True)
 
 
 def test_an_appointment_that_has_started_cannot_be_cancelled_or_rebooked(demo_client, demo_auth):
