@@ -141,7 +141,7 @@ def test_far_dates_in_the_requests_import_and_the_week_command(demo_app, demo_cl
                                 data={"file": (io.BytesIO(body), "r.csv")}, content_type="multipart/form-data")
     assert response.status_code == 400 and b"9999-12-31 is not a date between 2000 and 2099" in response.data
     out = demo_app.test_cli_runner().invoke(args=["week", "plan", "--team", "north", "--week", "9999-12-27"])
-    assert out.exit_code == 2 and "9999-12-27 is not a date between 2000 and 2099" in out.output
+    assert out.exit_code == 2 and "The week of 9999-12-27 is outside the weeks the app plans" in out.output
 
 
 # --- JSON the parser or the encoder cannot take -------------------------------------------------------
