@@ -85,16 +85,15 @@ def subproblem(plan: Plan, advisor_ids: set[str], days: set[int], unbooked_cap: 
                 and any(min(w.end, s.end) - max(w.start, s.start) >= appt.duration for w in appt.windows for s in spans) \
                 and any(a.can_do(appt.kind, appt.skill) for a in group):
             unbooked.append(appt)
+    noise = (lambda: rng.random()) if rng is not None else (lambda: 0.0)  # near ties; draws only when sorting
     if focus == PACKING:
         longest = max((p.appointment_by_id[a].duration for a in freed), default=0)
         unbooked = [a for a in unbooked if a.duration < longest]
-        noise = (lambda: rng.random()) if rng is not None else (lambda: 0.0)
         unbooked.sort(key=lambda a: (a.duration, noise(), a.id))
         unbooked = unbooked[:PACK_UNBOOKED]
     elif unbooked_cap is not None and len(unbooked) > unbooked_cap:
         # At 120 advisors and load 1.3 a part of two advisors drew 300-900 unbooked appointments and
         # never finished (varied 120 s7: 15 parts, all capped, no gain).
-        noise = (lambda: rng.random()) if rng is not None else (lambda: 0.0)
         unbooked.sort(key=lambda a: (a.id != focus, a.duration * (1 + noise()), a.id))
         unbooked = unbooked[:unbooked_cap]
     freed |= {a.id for a in unbooked}

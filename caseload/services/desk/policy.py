@@ -30,9 +30,14 @@ class PolicyConflict(RuntimeError):
     """Someone else saved the policy since the page was opened; nothing was saved."""
 
 
+def _stored_policy() -> ServicePolicy | None:
+    """The policy row (the first by id), or None before anyone has read or saved one."""
+    return db.session.scalar(select(ServicePolicy).order_by(ServicePolicy.id))
+
+
 def current_policy() -> ServicePolicy:
     """The policy in force; created with the defaults if there is none yet."""
-    policy = db.session.scalar(select(ServicePolicy).order_by(ServicePolicy.id))
+    policy = _stored_policy()
     if policy is None:
         policy = ServicePolicy(late_cancel_hours=DEFAULT_LATE_CANCEL_HOURS)
         db.session.add(policy)
@@ -42,7 +47,7 @@ def current_policy() -> ServicePolicy:
 
 def late_window() -> timedelta:
     """How long before an appointment's start a cancellation counts as late (timedelta; 0: never)."""
-    policy = db.session.scalar(select(ServicePolicy).order_by(ServicePolicy.id))
+    policy = _stored_policy()
     return timedelta(hours=policy.late_cancel_hours if policy is not None else DEFAULT_LATE_CANCEL_HOURS)
 
 
