@@ -61,12 +61,21 @@ def schemas(local_time: dict, one_line: str, id_: dict, week: dict) -> dict:
                          "properties": {**rebook, "advisor_id": id_, "start": local_time}},
         "Booking": {"type": "object",
                     "required": ["id", "team_id", "client_id", "advisor_id", "type", "week_start", "start", "end",
-                                 "status", "attendance", "plan_id", "published_version"],
+                                 "status", "attendance", "plan_id", "published_version", "cancelled_at",
+                                 "cancelled_by"],
                     "properties": {"id": {"type": "integer"}, "team_id": {"type": "integer"},
                                    "client_id": {"type": "integer"}, "advisor_id": nullable_int,
                                    "type": {"type": "string"}, "week_start": {"type": "string", "format": "date"},
                                    "start": {"type": ["string", "null"]}, "end": {"type": ["string", "null"]},
                                    "status": {"enum": ["booked", "cancelled"]},
+                                   "cancelled_at": {"type": ["string", "null"], "description": "When it was "
+                                                    "cancelled (or rebooked elsewhere), the team's local time; null "
+                                                    "while it is booked"},
+                                   "cancelled_by": {"type": ["object", "null"], "required": ["id", "name"],
+                                                    "description": "Who cancelled it: the user's id and name (null "
+                                                                   "while it is booked, or if that account is gone)",
+                                                    "properties": {"id": {"type": "integer"},
+                                                                   "name": {"type": "string"}}},
                                    "attendance": {"enum": OUTCOMES + [None]},
                                    "plan_id": {**nullable_int, "description": "The published plan holding it (null: "
                                                                               "pinned in a week not yet published)"},

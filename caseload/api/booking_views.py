@@ -95,8 +95,13 @@ def booking_json(item: AppointmentRequest) -> dict:
             "week_start": item.week_start.isoformat(),
             "start": local(row.start, tz) if row.start else None, "end": local(row.end, tz) if row.end else None,
             "status": "cancelled" if item.cancelled_at else "booked", "attendance": item.attendance,
+            "cancelled_at": local(item.cancelled_at, tz), "cancelled_by": _who(item.cancelled_by),
             "plan_id": plan.id if plan else None, "published_version": plan.published_version if plan else None,
             "series": _series_json(item)}
+
+
+def _who(user) -> dict | None:
+    return {"id": user.id, "name": user.display_name or user.username} if user is not None else None
 
 
 def _series_json(item: AppointmentRequest) -> dict | None:

@@ -117,7 +117,7 @@ SCHEMAS = {
                "properties": {"start": LOCAL_TIME, "end": LOCAL_END}},
     "Request": {"type": "object", "required": ["id", "team_id", "week_start", "client_id", "type", "duration_minutes",
                                                "purpose", "windows", "pinned_advisor_id", "pinned_start", "cancelled",
-                                               "cancelled_at", "version"],
+                                               "cancelled_at", "cancelled_by_id", "version"],
                 "properties": {"id": {"type": "integer"}, "team_id": {"type": "integer"},
                                "week_start": {"type": "string", "format": "date"}, "client_id": {"type": "integer"},
                                "type": {"type": "string"}, "duration_minutes": {"type": "integer"},
@@ -128,6 +128,9 @@ SCHEMAS = {
                                              "cancelled request is kept for the record and never planned)"},
                                "cancelled_at": {"type": ["string", "null"], "description": "When it was cancelled, "
                                                 "the team's local time YYYY-MM-DDTHH:MM; null if it is not"},
+                               "cancelled_by_id": {**NULLABLE_INT, "description": "The user who cancelled it (or "
+                                                   "rebooked it elsewhere); null if it is not cancelled, or that "
+                                                   "account is gone"},
                                "version": {"type": "integer"},
                                "warnings": {"type": "array", "items": {"type": "string"},
                                             "description": "After a POST or PATCH: why the planner cannot place the "

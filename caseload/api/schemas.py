@@ -175,7 +175,7 @@ def request_json(req: AppointmentRequest) -> dict:
             "windows": [{"start": local(w.starts_at, tz), "end": local(w.ends_at, tz)} for w in req.windows],
             "pinned_advisor_id": req.pinned_advisor_id, "pinned_start": local(req.pinned_start, tz),
             "cancelled": req.cancelled_at is not None, "cancelled_at": local(req.cancelled_at, tz),
-            "version": req.version_id}
+            "cancelled_by_id": req.cancelled_by_id, "version": req.version_id}
 
 
 def job_body(job: SolveJob) -> dict:

@@ -107,6 +107,8 @@ class AppointmentRequest(Base):
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who cancelled it (or rebooked it elsewhere): the desk form, the API, a series' "this and the rest".
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # After its start: attended, dna (did not attend) or cancelled_late (caseload/services/desk/attendance.py).
     attendance: Mapped[str | None] = mapped_column(String(20))
     attendance_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -125,6 +127,7 @@ class AppointmentRequest(Base):
     pinned_advisor: Mapped[Advisor | None] = relationship()
     windows: Mapped[list["RequestWindow"]] = relationship(back_populates="request", cascade="all, delete-orphan", order_by="RequestWindow.starts_at")
     series: Mapped["BookingSeries | None"] = relationship("BookingSeries")
+    cancelled_by: Mapped["User | None"] = relationship("User", foreign_keys=[cancelled_by_id])
 
     @property
     def kind(self) -> str:

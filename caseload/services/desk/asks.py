@@ -209,11 +209,18 @@ def check_cancellable(request: AppointmentRequest | None, now: datetime | None =
                            "did not attend, or cancelled late).", "request")
 
 
-def check_rebookable(request: AppointmentRequest | None, now: datetime | None = None) -> None:
-    """check_cancellable, and the appointment has a time to move: booked at the desk, or placed by a published
-    plan. A planning request still waiting for the planner is not a booking (BookingError naming `request`)."""
-    check_cancellable(request, now)
+def check_booked(request: AppointmentRequest, doing: str = "cancel") -> None:
+    """BookingError naming `request` unless it has a time: booked at the desk, or placed by a published plan. A
+    planning request still waiting for the planner is not a booking, so there is nothing to cancel or rebook;
+    the week's requests page changes or removes it (a desk cancel would leave a cancelled wish in the record)."""
     if appointment_start(request) is None:
-        raise BookingError("This is a planning request with no time yet, not a booked appointment, so there is "
-                           "nothing to rebook: book a new appointment, or change the request on the week's "
-                           "requests page.", "request")
+        what = ("book a new appointment, or change the request on the week's requests page" if doing == "rebook"
+                else "to withdraw it, remove it on the week's requests page")
+        raise BookingError(f"This is a planning request with no time yet, not a booked appointment, so there is "
+                           f"nothing to {doing}: {what}.", "request")
+
+
+def check_rebookable(request: AppointmentRequest | None, now: datetime | None = None) -> None:
+    """check_cancellable, and the appointment has a time to move (check_booked)."""
+    check_cancellable(request, now)
+    check_booked(request, "rebook")

@@ -213,7 +213,7 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
         if old is not None:
             if old.week_start != ask.week_start or plan is None:
                 versions.without(old, by)  # its own week's plan lets its time go
-            old.cancelled_at = utcnow()
+            old.cancelled_at, old.cancelled_by_id = utcnow(), getattr(by, "id", None)  # as cancelling.mark_cancelled
             audit.record("appointment_rebooked", user=by, obj=old, client=old.client_id, to=request.id)
         return Booked(request, plan, offer)
 

@@ -12,7 +12,8 @@ from caseload.localtime import to_local
 from caseload.models import AppointmentRequest, Plan, utcnow
 from caseload.services import audit
 from caseload.services.desk import policy, versions
-from caseload.services.desk.asks import BookingConflict, BookingError, appointment_start, check_cancellable, clean_text
+from caseload.services.desk.asks import (BookingConflict, BookingError, appointment_start, check_booked, check_cancellable,
+                                         clean_text)
 from caseload.services.desk.booking import lock_team
 
 
@@ -23,18 +24,21 @@ def cancel(request: AppointmentRequest, by, late: bool | None = None, reason: st
     (24 hours by default) before its start, it is recorded as `cancelled_late` in its attendance; earlier, not.
     `late`, when given, must agree (BookingError naming `late`: someone believed otherwise). Returns the new plan
     version (None if the week is not published). Raises BookingError if it is already cancelled, has been
-    attended or has started (check_cancellable)."""
+    attended or has started (check_cancellable), or is a planning request with no time yet (check_booked: such
+    a request is withdrawn on the week's requests page, as a booking system cancels bookings, not wishes).
+    Who cancelled is kept on the appointment (`cancelled_by_id`) and in the audit log."""
     reason = clean_text(reason, "reason")
 
     def work(request: AppointmentRequest) -> Plan | None:
+        check_booked(request)
         now = utcnow()
         start = appointment_start(request)
         window = policy.late_window()
-        is_late = start is not None and policy.is_late(start, now, window)
+        is_late = policy.is_late(start, now, window)
         if late is not None and bool(late) != is_late:
             raise BookingError(_late_disagrees(request, start, window, is_late), "late")
         new = versions.without(request, by)
-        request.cancelled_at = now
+        mark_cancelled(request, by, now)
         if is_late:
             request.attendance, request.attendance_by_id, request.attendance_at = "cancelled_late", getattr(by, "id", None), now
         audit.record("appointment_cancelled", user=by, obj=request, client=request.client_id, late=is_late,
@@ -44,9 +48,12 @@ def cancel(request: AppointmentRequest, by, late: bool | None = None, reason: st
     return under_lock(request, work)
 
 
+def mark_cancelled(request: AppointmentRequest, by, now) -> None:
+    """Record the cancellation on the appointment: when, and who (a user, or None for the system)."""
+    request.cancelled_at, request.cancelled_by_id = now, getattr(by, "id", None)
+
+
 def _late_disagrees(request: AppointmentRequest, start, window, is_late: bool) -> str:
-    if start is None:
-        return "It has no time yet (a planning request), so cancelling it is not late. Leave `late` out."
     when = f"{to_local(start, request.team.timezone):%a %d %b %H:%M}"
     if is_late:
         return (f"It starts {when}, less than {policy.window_words(window)} from now: the service records this "

@@ -285,7 +285,7 @@ def cancel_rest(request: AppointmentRequest, by, reason: str | None = None) -> l
             start = appointment_start(one)
             late = start is not None and policy.is_late(start, now, window)  # the service's late-cancellation window
             versions.without(one, by)
-            one.cancelled_at = now
+            cancelling.mark_cancelled(one, by, now)
             if late:
                 one.attendance, one.attendance_by_id, one.attendance_at = "cancelled_late", getattr(by, "id", None), now
             audit.record("appointment_cancelled", user=by, obj=one, client=one.client_id, late=late, reason=reason,
