@@ -35,6 +35,20 @@ class SaneDate:
             raise ValidationError(f"Give a date {values.range_text()}.")
 
 
+class SaneWeek:
+    """A WTForms validator: the date is the Monday of a week the app plans (values.week_problem's sentences)."""
+
+    def __call__(self, form, field):
+        problem = values.week_problem(field.data) if field.data is not None else None
+        if problem:
+            raise ValidationError(problem)
+
+
+class WeekField(DateField):
+    """A week, given as its Monday (YYYY-MM-DD): checked by SaneWeek, not SaneDate, so a week outside the
+    weeks the app plans says so rather than "Give a date between 2000 and 2099"."""
+
+
 def edge_validator(field):
     """The validator the edge adds to `field`, or None."""
     if isinstance(field, PasswordField):
@@ -43,6 +57,8 @@ def edge_validator(field):
         return PlainText(multiline=True)
     if isinstance(field, StringField):
         return PlainText()
+    if isinstance(field, WeekField):
+        return SaneWeek()
     if isinstance(field, DateField):
         return SaneDate()
     return None

@@ -8,9 +8,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from caseload.forms import Form
+from caseload.forms import Form, WeekField
 from caseload.models import KINDS, Role
-from caseload.values import week_problem
 
 NONE = 0  # the "nobody / none" choice in selects
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
@@ -90,12 +89,8 @@ class WhatIfForm(WeightsForm):
         id_prefix = "whatif-"
 
     team = SelectField("Team", coerce=int, validators=[InputRequired()])
-    week = DateField("Week starting (a Monday)", validators=[DataRequired()])
+    week = WeekField("Week starting (a Monday)", validators=[DataRequired()])
     time_limit = IntegerField("Time limit per run (seconds)", default=10, validators=[InputRequired(), NumberRange(1, 120)])
-
-    def validate_week(self, field):
-        if field.data is not None and week_problem(field.data):
-            raise ValidationError(week_problem(field.data))
 
 
 class AuditFilterForm(Form):
@@ -117,17 +112,13 @@ class AuditFilterForm(Form):
 
 class RegionPlanForm(Form):
     """Plan every team's week (the region page)."""
-    week = DateField("Week starting (a Monday)", validators=[DataRequired()])
+    week = WeekField("Week starting (a Monday)", validators=[DataRequired()])
     time_limit = IntegerField("Time limit per team (seconds)", default=60, validators=[InputRequired(), NumberRange(1, 600)])
-
-    def validate_week(self, field):
-        if field.data is not None and week_problem(field.data):
-            raise ValidationError(week_problem(field.data))
 
 
 class RegionCancelForm(Form):
     """Cancel the week's queued and running runs (the region page)."""
-    week = DateField("Week", validators=[DataRequired()])
+    week = WeekField("Week", validators=[DataRequired()])
 
 
 class PolicyForm(Form):

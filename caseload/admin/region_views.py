@@ -14,15 +14,31 @@ from caseload.localtime import this_week_start
 from caseload.page_helpers import invalid
 from caseload.services.region import runs as region
 from caseload.services.demo import TIMEZONE
-from caseload.values import parse_week
+from caseload.values import ValueRejected, parse_week
 
 
-def _week() -> date:
-    """?week=YYYY-MM-DD (a Monday the app plans), else this week; a malformed week falls back to this week."""
+def _week() -> tuple[date, str | None]:
+    """?week=YYYY-MM-DD (a Monday the app plans), else this week; with why the week given was not taken (None:
+    it was, or none was given). A bad week used to fall back to this week silently: an administrator who typed
+    or kept a wrong link saw this week's runs as if they were the week asked for."""
+    text = request.args.get("week", "").strip()
+    if not text:
+        return this_week_start(TIMEZONE), None
     try:
-        return parse_week(request.args.get("week", ""))
-    except ValueError:  # not a date, not a Monday, or outside the weeks the app plans (values.parse_week)
-        return this_week_start(TIMEZONE)
+        return parse_week(text), None
+    except ValueRejected as err:  # not a Monday, or outside the weeks the app plans (values.parse_week)
+        problem = str(err)
+    except ValueError:
+        problem = f"{text[:40]!r} is not a date YYYY-MM-DD."
+    return this_week_start(TIMEZONE), problem
+
+
+def _asked_week() -> date:
+    """The week of ?week=; a bad one is shown as an error (the page then shows this week, status 400)."""
+    week, problem = _week()
+    if problem:
+        flash(f"Week: {problem} Showing this week instead.", "error")
+    return week
 
 
 def _page(week: date, form: RegionPlanForm | None = None, status: int = 200):
@@ -35,7 +51,10 @@ def _page(week: date, form: RegionPlanForm | None = None, status: int = 200):
 @bp.get("/region")
 @role_required(ADMIN)
 def region_page():
-    return _page(_week())
+    week, problem = _week()
+    if problem:
+        flash(f"Week: {problem} Showing this week instead.", "error")
+    return _page(week, status=400 if problem else 200)
 
 
 @bp.post("/region/plan")
@@ -44,7 +63,7 @@ def region_plan():
     form = RegionPlanForm()
     if not form.validate_on_submit():
         invalid(form)
-        return _page(form.week.data if form.week.data and form.week.data.weekday() == 0 else _week(), form, 400)
+        return _page(form.week.data if form.week.data and not form.week.errors else _asked_week(), form, 400)
     started = region.start_region(form.week.data, current_user, time_limit=form.time_limit.data)
     flash(f"Planning queued for {len(started.started)} team(s)."
           + (f" Already planning, left running: {', '.join(t.name for t in started.busy)}." if started.busy else ""),
@@ -58,7 +77,7 @@ def region_cancel():
     form = RegionCancelForm()
     if not form.validate_on_submit():
         invalid(form)
-        return _page(_week(), status=400)
+        return _page(form.week.data if form.week.data and not form.week.errors else _asked_week(), status=400)
     cancelled = region.cancel_region(form.week.data, current_user)
     flash(f"Cancelled {cancelled} run(s); no plan was changed.", "success")
     return redirect(url_for("admin.region_page", week=form.week.data.isoformat()))

@@ -6,11 +6,11 @@ from datetime import datetime
 from flask import request, url_for
 from jsonschema import Draft202012Validator
 
-from caseload.api.openapi import LOCAL_END, LOCAL_TIME, SCHEMAS
+from caseload.api.openapi import LOCAL_END, LOCAL_TIME, SCHEMAS, WEEK
 from caseload.localtime import to_local
 from caseload.models import Advisor, AppointmentRequest, Client, Plan, SolveJob, Team
 from caseload.services.planning.runs import job_json
-from caseload.values import MAX_JSON_DEPTH, day_in_range, json_too_deep, range_text, text_problem
+from caseload.values import MAX_JSON_DEPTH, ValueRejected, day_in_range, json_too_deep, parse_week, range_text, text_problem
 from scheduler.model import TIME_FORMAT
 
 
@@ -87,6 +87,13 @@ def _pattern_message(text: str, pattern: str) -> str:
             return (f"{text} is not on the 15-minute grid: use a time on the quarter hour "
                     "(:00, :15, :30 or :45)")
         return f"{text!r} is not a time YYYY-MM-DDTHH:MM"  # e.g. single-digit parts, which strptime allows
+    if pattern == WEEK["schema"]["pattern"]:  # a week: the same sentences as every other way in (values.parse_week)
+        try:
+            parse_week(text)
+        except ValueRejected as err:
+            return str(err)  # as booking_views._week says it, full stop and all
+        except ValueError:
+            return f"{text!r} is not a date YYYY-MM-DD"
     return f"{text!r} does not have the documented form"
 
 

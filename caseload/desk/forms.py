@@ -1,10 +1,13 @@
 """The booking desk's forms: what to book, the offer chosen, cancelling, attendance."""
 from __future__ import annotations
 
+from datetime import date
+
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from caseload.forms import Form
+from caseload.values import week_problem
 
 WINDOWS_HINT = 'One per line: a weekday or a date, then the times, e.g. "tue 09:00-12:00" or "2026-12-03 13:00-17:00".'
 
@@ -37,7 +40,19 @@ class AskForm(Form):
         ok = super().validate(extra_validators)
         if self.type.errors:  # not WTForms' "Not a valid choice" / "could not coerce": say what to do
             self.type.errors = [TYPE_MISSING]
+        if self.week.errors and self.week.data:  # a week typed into the link: why it is not one of the choices
+            self.week.errors = [week_words(self.week.data, len(self.week.choices or []))]
         return ok
+
+
+def week_words(text: str, weeks: int) -> str:
+    """Why `text` is not a week the desk books: not a date, not a Monday, outside the weeks the app plans
+    (values.week_problem, the sentences every way in gives), else past or too far ahead."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return f"{text!r} is not a date YYYY-MM-DD: choose one of the weeks listed."
+    return week_problem(day) or f"The desk books this week and the next {weeks - 1}: choose one of the weeks listed."
 
 
 class BookForm(AskForm):

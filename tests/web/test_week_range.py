@@ -40,8 +40,9 @@ def test_the_api_refuses_the_same_weeks_naming_them(demo_client, week):
            "windows": [{"start": f"{week}T09:00", "end": f"{week}T17:00"}]}
     offers = demo_client.post(f"/api/v1/teams/{north.id}/offers", json=ask, headers=headers)
     assert offers.status_code == 422 and "week" in offers.get_json()["fields"]
-    if week.startswith("2099"):  # 1999 fails the document's own date pattern (years 2000-2099) first
-        assert "outside the weeks the app plans" in offers.get_json()["fields"]["week"][0]
+    # 1999 fails the document's own date pattern (years 2000-2099) first: it says the range all the same.
+    assert offers.get_json()["fields"]["week"] == [f"The week of {week} is outside the weeks the app plans "
+                                                   "(Mon 03 Jan 2000 to Mon 21 Dec 2099)."]
     assert demo_client.get(f"/api/v1/teams/{north.id}/weeks/{LAST_WEEK}/requests", headers=headers).status_code == 200
 
 
@@ -53,3 +54,38 @@ def test_the_command_line_and_the_admin_forms_refuse_them_too(demo_app, demo_cli
     demo_auth.login("admin")
     region = demo_client.post("/admin/region/plan", data={"week": "2099-12-28", "time_limit": "5"})
     assert region.status_code == 400 and "outside the weeks the app plans" in region.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("week", OUTSIDE)
+def test_every_week_typed_into_a_form_or_a_link_gets_the_range_sentence(demo_client, demo_auth, week):
+    """The desk's offers link (?week=, a list of the coming weeks), the region forms (plan, cancel) and the
+    region page's ?week= each say the week is outside the weeks the app plans."""
+    range_words = "outside the weeks the app plans (Mon 03 Jan 2000 to Mon 21 Dec 2099)"
+    demo_auth.login("leader")
+    client = m.client_of("advisor1")
+    offers = demo_client.get(f"/desk/clients/{client.id}/offers", query_string={
+        "type": "1", "week": week, "windows": "mon 09:00-17:00"})
+    assert offers.status_code == 400 and range_words in offers.get_data(as_text=True)
+    demo_auth.logout()
+    demo_auth.login("admin")
+    for url in ("/admin/region/plan", "/admin/region/cancel"):
+        refused = demo_client.post(url, data={"week": week, "time_limit": "5"})
+        text = refused.get_data(as_text=True)
+        assert refused.status_code == 400 and range_words in text and "Give a date between" not in text, url
+    page = demo_client.get(f"/admin/region?week={week}")
+    assert page.status_code == 400 and range_words in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("bad, words", [("2026-13-01", "is not a date YYYY-MM-DD"),
+                                        ("next", "is not a date YYYY-MM-DD"),
+                                        ("2026-12-08", "is a Tuesday: give the Monday that starts the week")])
+def test_the_region_page_says_what_is_wrong_with_its_week_link(demo_client, demo_auth, bad, words):
+    """It used to show this week's runs silently, as if they were the week asked for."""
+    demo_auth.login("admin")
+    page = demo_client.get("/admin/region", query_string={"week": bad})
+    text = page.get_data(as_text=True).replace("&#39;", "'")
+    assert page.status_code == 400 and words in text and "Showing this week instead" in text
+    assert demo_client.get("/admin/region").status_code == 200  # no week given: this week, no error
+    desk = demo_client.get(f"/desk/clients/{m.client_of('advisor1').id}/offers", query_string={
+        "type": "1", "week": bad, "windows": "mon 09:00-17:00"})
+    assert desk.status_code == 400 and words.split(":")[0] in desk.get_data(as_text=True).replace("&#39;", "'")
