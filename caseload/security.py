@@ -118,11 +118,19 @@ class BoundedIntConverter(IntegerConverter):
         self.regex = digits_up_to(max if max is not None else MAX_ID)
 
 
+# Fields whose NUL is kept for the form to refuse, not taken out: credentials. Taking it out of "ad\0min" signed
+# in as admin (and created the account "newuser" from "new\0user") without a word; a username with a control
+# character is refused naming the field (forms.PlainText, users.create_user), a password with one never matches.
+KEEP_NUL = frozenset({"username", "password", "current", "new"})
+
+
 def _without_nul(source):
-    """`source` (a MultiDict) with NUL characters taken out of every value, or None when it has none."""
-    if not any("\x00" in text for key, values in source.lists() for text in [key, *values]):
+    """`source` (a MultiDict) with NUL characters taken out of every value (but those of KEEP_NUL), or None when
+    there are none to take out."""
+    if not any("\x00" in key or (key not in KEEP_NUL and any("\x00" in value for value in values))
+               for key, values in source.lists()):
         return None
-    return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", ""))
+    return ImmutableMultiDict([(key.replace("\x00", ""), value if key in KEEP_NUL else value.replace("\x00", ""))
                                for key, values in source.lists() for value in values])
 
 
@@ -131,7 +139,7 @@ def refuse_nul_characters():
 
     Pages and their forms: the NUL characters are taken out of the query string and the posted fields before
     any view reads them, so what a person typed (a note, a reason) is kept and saved without them; aborting
-    here lost it. The JSON API: a 400 naming each query parameter at fault (its JSON bodies are checked by
+    here lost it. Credentials (KEEP_NUL) keep theirs: the sign-in and account forms refuse them by name. The JSON API: a 400 naming each query parameter at fault (its JSON bodies are checked by
     api.schemas.body, a 422 naming the field)."""
     form = request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
         "application/x-www-form-urlencoded", "multipart/form-data")

@@ -54,3 +54,32 @@ def test_a_csv_file_with_one_stray_nul_names_its_line(demo_client, demo_auth):
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Line 3 contains a NUL character" in text, text[:3000]
+
+
+def test_a_username_with_a_control_character_is_refused_not_cleaned(demo_client, demo_auth, demo_app):
+    """'ad\\0min' signed in as admin, and 'new\\0user' created the account newuser, without a word: the NUL was
+    taken out before the forms saw it. A username names an account, so it is refused naming the field."""
+    from caseload.models import User
+
+    signed_in = demo_client.post("/login", data={"username": "ad\x00min", "password": "demo"})
+    text = signed_in.get_data(as_text=True)
+    assert signed_in.status_code == 400 and "Username" in text and "NUL character" in text
+    assert demo_client.get("/admin/").status_code == 302  # not signed in
+    bad_password = demo_client.post("/login", data={"username": "admin", "password": "de\x00mo"})
+    assert bad_password.status_code == 401  # "demo" is not what was typed
+    demo_auth.login("admin")
+    for name, words in (("new\x00user", "NUL character"), ("new\x1buser", "control character (U+001B)")):
+        made = demo_client.post("/admin/users", data={"username": name, "display_name": "New User",
+                                                      "role": "advisor", "password": "long-enough-1"})
+        text = made.get_data(as_text=True)
+        assert made.status_code == 400 and words in text and "Username" in text, name
+    nul_password = demo_client.post("/admin/users", data={"username": "newuser", "display_name": "New User",
+                                                           "role": "advisor", "password": "long-\x00enough-1"})
+    assert nul_password.status_code == 400 and "NUL character" in nul_password.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(User).where(User.username == "newuser")) is None
+    changed = demo_client.post("/account/password", data={"current": "demo", "new": "long-\x00enough-1"})
+    assert changed.status_code == 400 and "NUL character" in changed.get_data(as_text=True)
+    cli = demo_app.test_cli_runner().invoke(args=["create-user", "new\x1buser", "--role", "advisor",
+                                                  "--password", "long-enough-1"])
+    assert cli.exit_code != 0 and "control character" in cli.output

@@ -34,6 +34,8 @@ def check_password_rules(password: str) -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         raise PasswordRejected(f"The new password must be at least {minimum} characters long.")
+    if "\x00" in password:
+        raise PasswordRejected("The new password contains a NUL character (\\0), which nobody can type at sign-in.")
 
 
 def change_password(user: User, current: str, new: str) -> bool:

@@ -33,6 +33,9 @@ def zone_of(user: User) -> str:
 def create_user(username: str, display_name: str, role: Role, password: str, by=None) -> User:
     """A new account (the admin page and `flask create-user` both come here); UserError names the field."""
     username = username.strip()
+    if text_problem(username):  # NUL, escape, line break…: said as such (the pages, the CLI)
+        raise UserError(text_problem(username).rstrip(".") + ": use 2-64 letters, digits, dots, dashes or "
+                        "underscores", "username")
     if not USERNAME.fullmatch(username):
         raise UserError("use 2-64 letters, digits, dots, dashes or underscores", "username")
     problem = text_problem(display_name) or ("is longer than 120 characters." if len(display_name) > 120 else None)
@@ -41,6 +44,8 @@ def create_user(username: str, display_name: str, role: Role, password: str, by=
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         raise UserError(f"must be at least {minimum} characters", "password")
+    if "\x00" in password:
+        raise UserError("contains a NUL character (\\0), which nobody can type at sign-in", "password")
     user = User(username=username, display_name=display_name, role=role, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
