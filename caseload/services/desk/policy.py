@@ -16,8 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseload.extensions import db
 from caseload.models import DEFAULT_LATE_CANCEL_HOURS, ServicePolicy, hold_version, utcnow
 from caseload.services import audit
+from caseload.services.first_row import get_or_create
 
 MAX_LATE_CANCEL_HOURS = 24 * 14  # two weeks: a longer window would make nearly every cancellation late
+POLICY_ID = 1  # the one policy row's id (a database made before this had its first row by id: still found first)
 
 
 class PolicyRejected(ValueError):
@@ -36,13 +38,10 @@ def _stored_policy() -> ServicePolicy | None:
 
 
 def current_policy() -> ServicePolicy:
-    """The policy in force; created with the defaults if there is none yet."""
-    policy = _stored_policy()
-    if policy is None:
-        policy = ServicePolicy(late_cancel_hours=DEFAULT_LATE_CANCEL_HOURS)
-        db.session.add(policy)
-        db.session.flush()
-    return policy
+    """The policy in force; created (and committed) with the defaults if there is none yet. The first row is
+    always id POLICY_ID, so two first reads at once make one row: the second insert breaks the primary key and
+    reads the first's (first_row.get_or_create)."""
+    return get_or_create(_stored_policy, lambda: ServicePolicy(id=POLICY_ID, late_cancel_hours=DEFAULT_LATE_CANCEL_HOURS))
 
 
 def late_window() -> timedelta:

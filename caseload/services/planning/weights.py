@@ -21,6 +21,7 @@ from caseload import jobs
 from caseload.extensions import db
 from caseload.jobs import huey
 from caseload.models import Team, WeightProfile, hold_version, utcnow
+from caseload.services.first_row import get_or_create
 from caseload.services import audit
 from caseload.services.planning.boundary import previous_plan, to_problem, what_if_figures, where_to_solve
 from caseload.services.planning.job_watch import public_reason
@@ -58,13 +59,11 @@ class WeightsRejected(ValueError):
 
 
 def active_profile() -> WeightProfile:
-    """The profile planning uses; created with the defaults if there is none yet."""
-    profile = db.session.scalar(select(WeightProfile).where(WeightProfile.is_active.is_(True)).order_by(WeightProfile.id))
-    if profile is None:
-        profile = WeightProfile(name="default", is_active=True, **DEFAULT_WEIGHTS)
-        db.session.add(profile)
-        db.session.commit()
-    return profile
+    """The profile planning uses; created (and committed) with the defaults if there is none yet. Its unique
+    name keeps two first reads at once to one row (first_row.get_or_create; the second was a 500)."""
+    return get_or_create(
+        lambda: db.session.scalar(select(WeightProfile).where(WeightProfile.is_active.is_(True)).order_by(WeightProfile.id)),
+        lambda: WeightProfile(name="default", is_active=True, **DEFAULT_WEIGHTS))
 
 
 def check_weights(weights: dict) -> dict[str, int]:
