@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from caseload import values
+from caseload import form_expiry, values
 
 
 class PlainText:
@@ -65,6 +65,18 @@ def edge_validator(field):
 
 
 class Form(FlaskForm):
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if form_expiry.expired() and self.is_submitted():  # the site-wide token check refused this post
+            token = getattr(self, "csrf_token", None)
+            if token is not None:
+                token.label.text = "Form expired"
+                token.errors = [form_expiry.EXPIRED]
+            else:
+                self.form_errors.append(form_expiry.EXPIRED)
+            return False
+        return ok
+
     class Meta(FlaskForm.Meta):
         # Two forms on one page with a field of the same name would give two elements one id: a form class sets
         # `class Meta: id_prefix = "whatif-"` to prefix its ids (not its names, so what it posts is unchanged).

@@ -85,9 +85,10 @@ def forget_cached_user():
 
     Flask-Login caches the user in `g`, which lives as long as the app context. A request normally
     gets its own context, but one pushed around several requests (tests, scripts) would otherwise
-    carry a signed-out or token user into the next request.
+    carry a signed-out or token user into the next request, and the form token made for another session.
     """
     g.pop("_login_user", None)
+    g.pop("csrf_token", None)  # Flask-WTF's token of this request's session, made on first use
 
 
 def digits_up_to(limit: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from caseload.form_expiry import keeps_typed_text
 from caseload.admin.blueprint import bp
 from caseload.admin.forms import PolicyForm
 from caseload.admin.views import ADMIN
@@ -28,6 +29,7 @@ def policy_page():
 
 
 @bp.post("/policy")
+@keeps_typed_text
 @role_required(ADMIN)
 def save_policy():
     found = service_policy.current_policy()

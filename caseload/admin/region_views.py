@@ -6,6 +6,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from caseload.form_expiry import keeps_typed_text
 from caseload.admin.blueprint import bp
 from caseload.admin.forms import RegionCancelForm, RegionPlanForm
 from caseload.admin.views import ADMIN
@@ -58,6 +59,7 @@ def region_page():
 
 
 @bp.post("/region/plan")
+@keeps_typed_text
 @role_required(ADMIN)
 def region_plan():
     form = RegionPlanForm()

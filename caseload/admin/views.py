@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
+from caseload.form_expiry import keeps_typed_text
 from caseload.admin.blueprint import bp
 from caseload.admin.forms import (
     NONE, AdvisorForm, AppointmentTypeForm, SkillForm, TeamForm, UserCreateForm, UserEditForm,
@@ -65,6 +66,7 @@ def _advisor_choices(user: User):
 
 
 @bp.route("/users", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(ADMIN)
 def users():
     form = UserCreateForm()
@@ -100,6 +102,7 @@ def revoke_user_api_token(user_id):
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(ADMIN)
 def edit_user(user_id):
     user = get_or_404(User, user_id)
@@ -136,6 +139,7 @@ def _save_team(team: Team | None, form: TeamForm):
 
 @bp.route("/teams", methods=["GET", "POST"], defaults={"team_id": None})
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(ADMIN)
 def teams(team_id):
     team = get_or_404(Team, team_id) if team_id else None
@@ -157,6 +161,7 @@ def teams(team_id):
 
 @bp.route("/skills", methods=["GET", "POST"], defaults={"skill_id": None})
 @bp.route("/skills/<int:skill_id>", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(ADMIN)
 def skills(skill_id):
     skill = get_or_404(Skill, skill_id) if skill_id else None
@@ -195,6 +200,7 @@ def advisors():
 
 @bp.route("/advisors/new", methods=["GET", "POST"], defaults={"advisor_id": None})
 @bp.route("/advisors/<int:advisor_id>", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(ADMIN)
 def edit_advisor(advisor_id):
     advisor = get_or_404(Advisor, advisor_id) if advisor_id else None
@@ -223,6 +229,7 @@ def _save_advisor(advisor: Advisor | None, form: AdvisorForm) -> Advisor:
 
 @bp.route("/types", methods=["GET", "POST"], defaults={"type_id": None})
 @bp.route("/types/<int:type_id>", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(ADMIN)
 def types(type_id):
     kind_type = get_or_404(AppointmentType, type_id) if type_id else None

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from caseload.form_expiry import keeps_typed_text
 from caseload.admin.blueprint import bp
 from caseload.admin.forms import WEIGHT_FIELDS, WeightsForm, WhatIfForm
 from caseload.admin.views import ADMIN
@@ -45,6 +46,7 @@ def weights_page():
 
 
 @bp.post("/weights")
+@keeps_typed_text
 @role_required(ADMIN)
 def save_weights():
     profile = weights.active_profile()
@@ -67,6 +69,7 @@ def save_weights():
 
 
 @bp.post("/weights/what-if")
+@keeps_typed_text
 @role_required(ADMIN)
 def start_what_if():
     profile = weights.active_profile()

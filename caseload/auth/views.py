@@ -1,6 +1,8 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from caseload import form_expiry
+from caseload.form_expiry import keeps_typed_text
 from caseload.auth.blueprint import bp
 from caseload.auth.access import home_endpoint, public, role_required
 from caseload.auth.forms import LoginForm, PasswordForm
@@ -33,6 +35,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@keeps_typed_text
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
@@ -48,6 +51,8 @@ def login():
         login_user(user)
         return redirect(url_for(home_endpoint(user)))
     status = 400 if request.method == "POST" else 200
+    if form_expiry.expired():
+        flash(form_expiry.EXPIRED, "error")
     return render_template("auth/login.html", form=form), status
 
 
@@ -62,6 +67,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(*ALL_ROLES)
 @login_required
 @limiter.limit(_password_limit, methods=["POST"], key_func=_signed_in_user)
@@ -77,4 +83,7 @@ def change_password():
         flash("Password changed. Other sessions have been signed out"
               + ("; your API token has ended: issue a new one on the API token page." if token_ended else "."), "info")
         return redirect(url_for(home_endpoint(current_user)))
+    if form_expiry.expired():
+        flash(form_expiry.EXPIRED, "error")
+        return render_template("auth/password.html", form=form, has_token=current_user.api_token_hash is not None), 400
     return render_template("auth/password.html", form=form, has_token=current_user.api_token_hash is not None)

@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from caseload.form_expiry import keeps_typed_text
 from caseload.auth.access import can_manage_team, role_required
 from caseload.desk.blueprint import bp
 from caseload.desk.forms import TYPE_NONE, AskForm, AttendanceForm, BookForm, CancelForm
@@ -234,6 +235,7 @@ def _stored(key: str | None):
 
 
 @bp.post("/clients/<int:client_id>/book")
+@keeps_typed_text
 @role_required(*ANYONE)
 def book(client_id):
     """Book the chosen offer (or series offer); then back to the client's page (post-redirect-get)."""
@@ -303,6 +305,7 @@ def _series_text(client: Client, booked) -> str:
 
 
 @bp.post("/appointments/<int:request_id>/cancel")
+@keeps_typed_text
 @role_required(*ANYONE)
 def cancel(request_id):
     def done(item, form) -> str:
@@ -316,6 +319,7 @@ def cancel(request_id):
 
 
 @bp.post("/appointments/<int:request_id>/cancel-rest")
+@keeps_typed_text
 @role_required(*ANYONE)
 def cancel_rest(request_id):
     """Cancel this instance of a series and every later one still booked."""

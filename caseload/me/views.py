@@ -11,6 +11,7 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from caseload.form_expiry import keeps_typed_text
 from caseload.auth.access import public, role_required
 from caseload.extensions import db, limiter
 from caseload.localtime import this_week_start
@@ -99,6 +100,7 @@ def client(client_id):
 
 
 @bp.post("/clients/<int:client_id>/notes")
+@keeps_typed_text
 @role_required(ADVISOR)
 def add_note(client_id):
     client = my_client_or_404(client_id)
@@ -111,6 +113,7 @@ def add_note(client_id):
 
 
 @bp.post("/clients/<int:client_id>/handover")
+@keeps_typed_text
 @role_required(ADVISOR)
 def add_handover(client_id):
     client = my_client_or_404(client_id)
@@ -148,6 +151,7 @@ def my_time():
 
 
 @bp.post("/time/weekly")
+@keeps_typed_text
 @role_required(ADVISOR)
 def add_weekly():
     form = WeeklyPreferenceForm()
@@ -158,6 +162,7 @@ def add_weekly():
 
 
 @bp.post("/time/once")
+@keeps_typed_text
 @role_required(ADVISOR)
 def add_block():
     form = CaseWorkBlockForm()

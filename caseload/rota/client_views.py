@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from caseload.form_expiry import keeps_typed_text
 from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc
@@ -66,6 +67,7 @@ def _client_choices(team: Team, form) -> None:
 
 
 @bp.route("/t/<int:team_id>/clients/new", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(*LEADERS)
 def new_client(team_id):
     team = team_or_404(team_id)
@@ -90,6 +92,7 @@ def _client_or_404(team: Team, client_id: int) -> Client:
 
 
 @bp.route("/t/<int:team_id>/clients/<int:client_id>", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(*LEADERS)
 def edit_client(team_id, client_id):
     team = team_or_404(team_id)
@@ -161,6 +164,7 @@ def _request_fields(team: Team, week_start: date, form: RequestForm) -> rota_req
 
 
 @bp.route("/t/<int:team_id>/<week>/requests/new", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(*LEADERS)
 def new_request(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
@@ -188,6 +192,7 @@ def _request_or_404(team: Team, request_id: int) -> AppointmentRequest:
 
 
 @bp.route("/t/<int:team_id>/requests/<int:request_id>", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(*LEADERS)
 def edit_request(team_id, request_id):
     team = team_or_404(team_id)

@@ -8,6 +8,8 @@ from flask_login import current_user
 from sqlalchemy.orm import defer
 from wtforms import SelectChoice
 
+from caseload import form_expiry
+from caseload.form_expiry import keeps_typed_text
 from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import to_local, week_days
@@ -160,6 +162,7 @@ def _move_target(plan: Plan, form: MoveForm) -> tuple[PlanItem, Advisor, datetim
 
 
 @bp.post("/plans/<int:plan_id>/move")
+@keeps_typed_text
 @role_required(*LEADERS)
 def move(plan_id):
     plan = _plan_or_404(plan_id)
@@ -245,6 +248,7 @@ def publish(plan_id):
 
 
 @bp.route("/plans/<int:plan_id>/items/<int:item_id>/handover", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(*LEADERS)
 def handover(plan_id, item_id):
     plan = _plan_or_404(plan_id)
@@ -256,5 +260,7 @@ def handover(plan_id, item_id):
         adjust.add_handover(item, form.body.data, current_user)
         flash(f"Handover note saved for {item.advisor.name}.", "success")
         return redirect(url_for("rota.review", plan_id=plan.id))
+    if form_expiry.expired():
+        flash(form_expiry.EXPIRED, "error")
     return render_template("rota/handover.html", plan=plan, item=item, form=form, team=plan.team, week=plan.week_start,
                            start=to_local(item.starts_at, plan.team.timezone)), 400 if request.method == "POST" else 200

@@ -11,6 +11,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from caseload import form_expiry
+from caseload.form_expiry import keeps_typed_text
 from caseload import form_once
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
@@ -77,6 +79,8 @@ def save_posted(form, save, once: str | None = None):
     record changed since the form was read. `once`: for a form that adds something, where a repeated send
     goes back to (form_once.claim; raises form_once.AlreadySaved)."""
     if not form.validate_on_submit():
+        if form_expiry.expired():  # the fields show their own errors; the token's is said here
+            flash(form_expiry.EXPIRED, "error")
         return None, 400 if request.method == "POST" else 200
     if once is not None:
         form_once.claim(form, once)
@@ -139,6 +143,7 @@ def _absence_times(team: Team, form: AbsenceForm):
 
 
 @bp.post("/t/<int:team_id>/<week>/absences")
+@keeps_typed_text
 @role_required(*LEADERS)
 def add_absence(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
@@ -182,6 +187,7 @@ def _absence_or_404(team: Team, absence_id: int) -> Absence:
 
 
 @bp.route("/t/<int:team_id>/absences/<int:absence_id>", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(*LEADERS)
 def edit_absence(team_id, absence_id):
     team = team_or_404(team_id)

@@ -1,0 +1,124 @@
+"""A form whose security token no longer matches the session (signed in again in another tab, the session
+ended) keeps what was typed: the page comes back (400) with the text and a sentence saying the form had
+expired and nothing was saved. It used to be a bare 400 page, and a note being written was lost.
+
+Each test signs in, opens nothing, and posts with a token of an earlier session: the real site-wide CSRF check
+(WTF_CSRF_ENABLED) refuses it."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import current_app
+from sqlalchemy import func, select
+
+from caseload.extensions import db
+from caseload.form_expiry import KEEPS_ATTR
+from caseload.models import AppointmentRequest, AuditEvent, ClientNote, User
+from tests.web import access_matrix as m
+from tests.web import desk_support as d
+
+EXPIRED = "security token had expired"
+
+
+@pytest.fixture
+def stale(demo_app, demo_client):
+    """Sign `username` in with CSRF on, and give back a token of their session before it changed."""
+    demo_app.config["WTF_CSRF_ENABLED"] = True
+
+    def sign_in(username: str) -> str:
+        with demo_client.session_transaction() as session:  # signed out
+            session.clear()
+        page = demo_client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        demo_client.post("/login", data={"username": username, "password": "demo", "csrf_token": token})
+        old = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        with demo_client.session_transaction() as session:  # the session changed (signed in again elsewhere)
+            session["csrf_token"] = "0" * 40
+        return old
+
+    yield sign_in
+    demo_app.config["WTF_CSRF_ENABLED"] = False
+
+
+def _events() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(AuditEvent.id)))
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
+
+
+def test_a_note_being_written_survives_an_expired_form(demo_client, stale):
+    token = stale("advisor1")
+    client = m.client_of("advisor1")
+    note = "Rang about the rent arrears; agreed a plan with the landlord, see the letter of 3 Dec."
+    response = demo_client.post(f"/me/clients/{client.id}/notes", data={"body": note, "csrf_token": token})
+    text = _text(response)
+    assert response.status_code == 400 and EXPIRED in text and note in text
+    assert db.session.scalar(select(ClientNote).where(ClientNote.body == note)) is None
+    # The page's form carries a token of the session as it is now: sending it again saves the note.
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
+    again = demo_client.post(f"/me/clients/{client.id}/notes", data={"body": note, "csrf_token": fresh})
+    assert again.status_code in (302, 303), _text(again)[-3000:]
+    assert db.session.scalar(select(ClientNote).where(ClientNote.body == note)) is not None
+
+
+def test_the_desk_booking_and_cancel_forms_keep_what_was_typed(demo_client, stale):
+    d.publish_week()
+    token = stale("leader")
+    client = m.client_of("advisor1")
+    before, requests = _events(), d.request_count()
+    windows = "thu 09:00-11:30\nfri 13:00-15:00"
+    book = demo_client.post(f"/desk/clients/{client.id}/book", data={
+        **d.form(windows=windows, purpose="housing benefit form"), "advisor": "1", "start": f"{d.week()}T09:00",
+        "csrf_token": token})
+    text = _text(book)
+    assert book.status_code == 400 and EXPIRED in text
+    assert windows in text and 'value="housing benefit form"' in text
+    booked = d.current().items[0].request
+    cancel = demo_client.post(f"/desk/appointments/{booked.id}/cancel", data={"reason": "client in hospital",
+                                                                           "csrf_token": token})
+    assert cancel.status_code == 400 and EXPIRED in _text(cancel) and "client in hospital" in _text(cancel)
+    assert _events() == before and d.request_count() == requests
+    assert db.session.get(AppointmentRequest, booked.id).cancelled_at is None
+
+
+def test_sign_in_and_admin_forms_keep_what_was_typed(demo_app, demo_client, stale):
+    demo_app.config["WTF_CSRF_ENABLED"] = True
+    expired_login = demo_client.post("/login", data={"username": "leader", "password": "demo",
+                                                     "csrf_token": "from-a-page-left-open-overnight"})
+    assert expired_login.status_code == 400 and EXPIRED in _text(expired_login)
+    assert 'value="leader"' in _text(expired_login)
+    token = stale("admin")
+    made = demo_client.post("/admin/users", data={"username": "newadvisor", "display_name": "Nia Okafor",
+                                                  "role": "advisor", "password": "long-enough-1", "csrf_token": token})
+    text = _text(made)
+    assert made.status_code == 400 and EXPIRED in text and 'value="Nia Okafor"' in text
+    assert db.session.scalar(select(User).where(User.username == "newadvisor")) is None
+
+
+def test_every_view_that_keeps_typed_text_saves_nothing_from_an_expired_form(demo_app, demo_client, stale):
+    """Each marked view, posted a form with an expired token and plausible fields: 400 (or the sign-in or a 404
+    page), never a change: no audit event, which every save in the app records."""
+    samples = m.samples_for_demo()
+    tokens = {role: None for role in m.USERNAMES}
+    marked = [rule for rule in current_app.url_map.iter_rules() if "POST" in rule.methods
+              and getattr(current_app.view_functions[rule.endpoint], KEEPS_ATTR, False)
+              and rule.endpoint != "auth.login"]  # signed in, the sign-in page goes home (tested above)
+    assert len(marked) >= 25
+    fields = {"body": "typed text", "reason": "typed text", "windows": "tue 09:00-12:00", "name": "Typed",
+              "display_name": "Typed", "username": "typeduser", "password": "long-enough-1", "code": "typed",
+              "late_cancel_hours": "30", "minutes": "100", "week": d.week().isoformat(), "time_limit": "5"}
+    wrong = []
+    for rule in marked:
+        roles = m.allowed_roles(rule.endpoint) or m.ALL
+        role = sorted(roles, key=lambda r: r.value)[0]
+        tokens[role] = stale(m.USERNAMES[role])
+        before = _events()
+        response = demo_client.post(samples.url(rule), data={**fields, "csrf_token": tokens[role]})
+        if _events() != before or response.status_code not in (400, 404) or (
+                response.status_code == 400 and EXPIRED not in _text(response)):
+            wrong.append(f"{rule.rule} -> {response.status_code}")
+    assert not wrong, wrong
