@@ -5,6 +5,8 @@ from flask import Flask
 
 from caseload.paths import ROOT
 
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
 
 def create_app(config=None) -> Flask:
     """Application factory. `config`: a config class, a dict of overrides, or None (from the environment)."""
@@ -17,6 +19,10 @@ def create_app(config=None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     apply_config(app, config)
+    # A request body larger than anything the app takes (the CSV imports stop at 5 MB and say so) is a 413
+    # before it is read: a 100 MB JSON body was read and parsed whole.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default: no limit
+        app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
 
     from caseload import cli, errors, ratelimit, security
     from caseload.extensions import csrf, db, limiter, login_manager

@@ -9,10 +9,13 @@ from Form.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, StringField, TextAreaField
+from wtforms import DateField, PasswordField, StringField, TextAreaField, TimeField
 from wtforms.validators import ValidationError
 
 from caseload import form_expiry, values
+
+
+REQUIRED = "This field is required."  # WTForms' DataRequired/InputRequired message
 
 
 class PlainText:
@@ -67,6 +70,14 @@ def edge_validator(field):
 class Form(FlaskForm):
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
+        for field in self:  # a typed value that is not a date or time was told "This field is required."
+            typed = [v for v in (field.raw_data or []) if isinstance(v, str) and v.strip()]
+            if field.process_errors and typed and isinstance(field, (DateField, TimeField)):  # DataRequired clears
+                # the parse error ("Not a valid date value.") when the data is None
+                said = typed[0] if len(typed[0]) <= 40 else typed[0][:40] + "…"
+                field.errors = [f"{said!r}: {e}" for e in field.process_errors] + [
+                    e for e in field.errors if e not in field.process_errors and e != REQUIRED]
+                ok = False
         if form_expiry.expired() and self.is_submitted():  # the site-wide token check refused this post
             token = getattr(self, "csrf_token", None)
             if token is not None:

@@ -15,8 +15,7 @@ from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Team
-from caseload.page_helpers import invalid
-from caseload.values import whole_number
+from caseload.page_helpers import form_version, invalid
 from caseload.services.people import admin
 from caseload.services.planning import weights
 
@@ -52,7 +51,7 @@ def save_weights():
     profile = weights.active_profile()
     form = WeightsForm()
     if form.validate_on_submit():
-        version = whole_number(form.version.data)
+        version = form_version(form)  # a garbled version (-1) is a stale one: refused, not saved blind
         try:
             weights.save_weights(profile, form.weights(), version, by=current_user)
             flash("Weights saved. The next planning run uses them; published weeks are not changed.", "success")

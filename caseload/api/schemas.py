@@ -111,7 +111,9 @@ def body(schema: str) -> dict:
     validator = _VALIDATORS.setdefault(schema, _validator(schema))
     fields: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        fields.setdefault(_field_of(error), []).append(_message(error))
+        said = fields.setdefault(_field_of(error), [])
+        if _message(error) not in said:  # each branch of a oneOf says "is required" again
+            said.append(_message(error))
     for path, problem in _text_problems(data):
         if problem.rstrip(".") not in fields.get(path, []):  # the schema's pattern may have said it already
             fields.setdefault(path, []).append(problem.rstrip("."))

@@ -182,7 +182,8 @@ def parse_start(text: str) -> datetime:
     try:
         return datetime.strptime(text or "", TIME_FORMAT)
     except ValueError:
-        raise BookingError(f'"{text}" is not a time: give YYYY-MM-DDTHH:MM.', "start") from None
+        shown = text if len(text or "") <= 40 else text[:40] + "…"  # a hand-made post's garbage, not echoed whole
+        raise BookingError(f'"{shown}" is not a time: give YYYY-MM-DDTHH:MM.', "start") from None
 
 
 def appointment_start(request: AppointmentRequest) -> datetime | None:
