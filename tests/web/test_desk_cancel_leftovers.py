@@ -88,3 +88,27 @@ def test_the_form_a_series_and_a_rebooking_record_who_too(demo_client, demo_auth
     to = desk_offers.offers(m.team("north"), move)[0]
     booking.book(m.team("north"), move, to.advisor.id, to.local, m.user("admin"))
     assert _fresh(again.request.id).cancelled_by_id == m.user("admin").id
+
+
+def test_a_cancelled_appointment_is_kept_as_it_was(demo_client, demo_auth):
+    """PATCH /api/v1/requests/<cancelled booking> changed its purpose, client or time after the cancellation (200),
+    rewriting the record of what had been booked and cancelled; the form did the same. Both refuse it now."""
+    d.publish_week()
+    north, client = m.team("north"), m.client_of("advisor1")
+    ask = d.ask(client, "thu 09:00-17:00")
+    offer = desk_offers.offers(north, ask)[0]
+    booked = booking.book(north, ask, offer.advisor.id, offer.local, m.user("leader")).request
+    headers = m.issue_token("leader")
+    assert demo_client.post(f"/api/v1/bookings/{booked.id}/cancel", json={}, headers=headers).status_code == 200
+    kept = _fresh(booked.id)
+    version, pinned, purpose = kept.version_id, kept.pinned_start, kept.purpose
+    answer = demo_client.patch(f"/api/v1/requests/{booked.id}", headers=headers,
+                               json={"version": version, "purpose": "changed afterwards"})
+    assert answer.status_code == 422 and "kept as it was, for the record" in answer.get_json()["message"]
+    demo_auth.login("leader")
+    posted = demo_client.post(f"/rota/t/{north.id}/requests/{booked.id}", data={
+        "client": client.reference, "type": booked.type_id, "duration_minutes": booked.duration_minutes,
+        "purpose": "changed afterwards", "windows": "tue 09:00-17:00", "version": version})
+    assert posted.status_code == 400 and "kept as it was, for the record" in posted.get_data(as_text=True)
+    again = _fresh(booked.id)
+    assert (again.version_id, again.pinned_start, again.purpose) == (version, pinned, purpose)

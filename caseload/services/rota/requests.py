@@ -172,9 +172,18 @@ def _not_a_booking(request: AppointmentRequest, instead: str, what: str) -> None
                         f"Nothing was {what}.")
 
 
+def _not_cancelled(request: AppointmentRequest) -> None:
+    """RotaError for a cancelled appointment: it is kept as it was, for the record (who cancelled it, when, and
+    what had been booked); changing its client, type or time afterwards rewrote that record (PATCH answered 200)."""
+    if request.cancelled_at is not None:
+        raise RotaError(f"This appointment for {request.client.reference} was cancelled at the desk; it is kept as it "
+                        "was, for the record. Nothing was changed: add a new request instead.")
+
+
 def update_request(request: AppointmentRequest, fields: RequestFields, expected_version: int, by) -> AppointmentRequest:
     if request.version_id != expected_version:
         raise EditConflict(changed_since("request"))
+    _not_cancelled(request)
     _not_a_booking(request, "rebook or cancel it", "changed")
     check_request(request.team, request.week_start, fields, request_id=request.id)
     conflict = changed_since("request")
