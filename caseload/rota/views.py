@@ -17,7 +17,7 @@ from caseload import form_once
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc, week_days, week_start_of
-from caseload.models import Absence, Advisor, Role, Team
+from caseload.models import Absence, Advisor, Role, Team, utcnow
 from caseload.page_helpers import form_version, week_or_404
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import NONE, AbsenceForm, ConfirmForm, PlanForm, ProtectedForm
@@ -26,6 +26,7 @@ from caseload.services.planning import plans
 from caseload.services.rota import week as rota
 from caseload.services.desk.attendance import absence_weeks, broken_by_absences
 from caseload.services.planning.problem import team_advisors, week_requests
+from caseload.services.planning.started import started_note
 from caseload.values import FIRST_WEEK, LAST_WEEK
 
 LEADERS = (Role.LEADER, Role.ADMIN)
@@ -121,7 +122,7 @@ def week(team_id, week):
         rows=rota.week_rows(team, week_start), absence_form=_absence_form(team), protected_form=ProtectedForm(),
         plan_form=PlanForm(), confirm=ConfirmForm(), requests_count=len(week_requests(team, week_start)),
         plans=plans.week_plans(team, week_start), published=plans.published_plan(team, week_start),
-        job=job, job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
+        started=started_note(week_start, team.timezone, utcnow()), job=job, job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
         next_week=week_start + timedelta(days=7) if week_start < LAST_WEEK else None)
 
 

@@ -165,7 +165,7 @@ def test_the_boundary_converts_a_cairo_week_across_its_weekday_clock_change(app)
     db.session.add(request)
     db.session.commit()
 
-    problem, maps = boundary.to_problem(team, week)
+    problem, maps = boundary.to_problem(team, week, now=datetime(2026, 10, 1, tzinfo=UTC))  # as planned ahead
     spans = [(s["start"], s["end"]) for s in problem["advisors"][0]["availability"] if s["start"].startswith("2026-10-29")]
     assert spans == [("2026-10-29T16:00", "2026-10-29T22:00"), ("2026-10-29T23:00", "2026-10-30T00:00")]
     appointment = problem["appointments"][0]

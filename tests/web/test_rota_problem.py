@@ -15,6 +15,7 @@ from caseload.services.planning.problem import db_id
 from caseload.services.planning.boundary import to_problem
 
 UTC = timezone.utc
+BEFORE_THE_WEEK = datetime(2026, 10, 1, tzinfo=UTC)  # these weeks are past: build them as planned ahead
 
 
 def _north():
@@ -114,7 +115,7 @@ def test_week_crossing_the_october_clock_change_converts_utc_and_local(app):
     db.session.add(Contact(client=client, advisor=advisor, occurred_at=datetime(2026, 10, 12, 23, 30, tzinfo=UTC)))
     db.session.commit()
 
-    problem, _ = to_problem(team, week, days=7)
+    problem, _ = to_problem(team, week, days=7, now=BEFORE_THE_WEEK)
     spans = [(s["start"], s["end"]) for s in problem["advisors"][0]["availability"]]
     assert ("2026-10-24T09:00", "2026-10-24T11:00") in spans and ("2026-10-24T13:00", "2026-10-24T17:00") in spans
     assert ("2026-10-25T09:00", "2026-10-25T10:00") in spans and ("2026-10-25T12:00", "2026-10-25T17:00") in spans
@@ -139,7 +140,7 @@ def test_windows_are_clipped_to_the_horizon_and_requests_outside_it_are_skipped(
                                          ends_at=to_utc(date(2026, 11, 28), "17:00", team.timezone)))
     db.session.add_all([inside, outside])
     db.session.commit()
-    problem, maps = to_problem(team, week)
+    problem, maps = to_problem(team, week, now=BEFORE_THE_WEEK)
     assert [p["id"] for p in problem["appointments"]] == [f"r{inside.id}"]
     assert problem["appointments"][0]["windows"] == [{"start": "2026-11-23T00:00", "end": "2026-11-23T10:00"}]
     assert outside.id in maps.skipped
@@ -156,7 +157,7 @@ def test_a_pin_inside_an_absence_is_dropped_with_a_warning(app):
     db.session.add(Absence(advisor=advisor, starts_at=to_utc(week + timedelta(days=1), "00:00", team.timezone),
                            ends_at=to_utc(week + timedelta(days=2), "00:00", team.timezone)))
     db.session.commit()
-    problem, maps = to_problem(team, week)
+    problem, maps = to_problem(team, week, now=BEFORE_THE_WEEK)
     pins = {p["id"]: p.get("pinned") for p in problem["appointments"]}
     assert pins[f"r{kept.id}"] == {"advisor": f"a{advisor.id}", "start": "2026-11-23T10:00"}
     assert pins[f"r{dropped.id}"] is None
@@ -172,7 +173,7 @@ def test_a_plan_on_the_day_the_clocks_change_is_stored_in_the_right_utc(app):
                         for _ in range(2))
     db.session.add_all([saturday, sunday])
     db.session.commit()
-    problem, maps = to_problem(team, week, days=7)
+    problem, maps = to_problem(team, week, days=7, now=BEFORE_THE_WEEK)
     a = f"a{advisor.id}"
     solution = {"format": "caseload-solution/1", "status": "feasible", "allocations": [], "unassigned": [],
                 "assignments": [{"appointment": f"r{saturday.id}", "advisor": a, "start": "2026-10-24T14:00"},

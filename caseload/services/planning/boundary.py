@@ -4,9 +4,10 @@ click-to-move offers call `scheduler` itself with what comes from here.)
 
 - `previous_plan(team, week_start)`: the plan a new planning run keeps to (its appointments are the problem's
   `previous`, so moving them costs `disruption`): the week's published plan, or None.
-- `to_problem(team, week_start, weights=None, previous=None, days=5)`: the caseload-problem/1 document
+- `to_problem(team, week_start, weights=None, previous=None, days=5, now=None)`: the caseload-problem/1 document
   (scheduler.PROBLEM_FORMAT, local wall-clock times in scheduler.model.TIME_FORMAT) and the IdMaps back to
-  database ids and the requests left out (with why). The document's pieces are built in problem.py.
+  database ids and the requests left out (with why). The document's pieces are built in problem.py; a week
+  already started is cut at now (started.py).
 - `apply_solution(plan, problem, solution, skipped=None)`: the one way back. Sets the plan's documents,
   score, bound and figures and rebuilds its rows (PlanItem per request, ProtectedBlock per block, times
   converted to aware UTC in the team's zone) from the solution document, so the solution is the plan's one
@@ -24,16 +25,17 @@ from datetime import date, datetime
 
 from caseload.extensions import db
 from caseload.localtime import end_after, human_value
-from caseload.models import Plan, PlanItem, ProtectedBlock, Team
+from caseload.models import Advisor, Plan, PlanItem, ProtectedBlock, Team, utcnow
 from caseload.services import audit
 from caseload.services.planning.plans import published_plan
 from caseload.services.planning.problem import (
-    HORIZON_DAYS, PROTECTED_BLOCK_MINUTES, IdMaps, active_weights, advisor_doc, advisor_sid, appointment_doc, caseloads,
-    client_doc, client_sid, contacts_of, db_id, horizon_bounds, pin_fits, previous_placements, request_windows,
-    team_advisors, utc_of_local, week_requests, week_targets,
+    HORIZON_DAYS, PROTECTED_BLOCK_MINUTES, IdMaps, _span as span_text, active_weights, advisor_doc, advisor_sid,
+    appointment_doc, availability, caseloads, client_doc, client_sid, contacts_of, db_id, horizon_bounds, local_naive,
+    pin_fits, previous_placements, request_windows, team_advisors, utc_of_local, week_requests, week_targets,
 )
+from caseload.services.planning.started import started, working_from
 from caseload.services.planning.rule_text import humanise
-from caseload.services.rota.pins import PinBook, pin_of, unfit
+from caseload.services.rota.pins import PinBook, make_pin, pin_of, unfit
 from caseload.timegrid import SLOT_MINUTES, grid_message, on_grid
 from scheduler import check_solution
 from scheduler.model import PROBLEM_FORMAT, TIME_FORMAT
@@ -46,27 +48,40 @@ def previous_plan(team: Team, week_start: date) -> Plan | None:
 
 
 def to_problem(team: Team, week_start: date, weights: dict | None = None, previous: Plan | None = None,
-               days: int = HORIZON_DAYS) -> tuple[dict, IdMaps]:
+               days: int = HORIZON_DAYS, now: datetime | None = None) -> tuple[dict, IdMaps]:
     """The caseload-problem/1 document for `team`'s week from Monday `week_start` (`days` days, local time),
     and the id maps. `weights` override the active profile key by key; `previous` (a Plan) becomes the
-    problem's `previous` (those of its placements whose request and advisor are still in the week)."""
+    problem's `previous` (those of its placements whose request and advisor are still in the week).
+    `now` (aware; default: the clock): in a week already started nothing new is placed before it, and what
+    the published plan or a desk pin holds before it stays there (planning/started.py)."""
     tz = team.timezone
     maps = IdMaps()
     lo, hi = horizon_bounds(week_start, days)
     advisors = team_advisors(team)
     known = {a.id for a in advisors}
+    requests = week_requests(team, week_start)
+    past = started(week_start, tz, now or utcnow(), published_plan(team, week_start), requests, days)
     held, targets = caseloads(known), week_targets(known, week_start)
     advisor_docs = [advisor_doc(a, week_start, tz, days, held.get(a.id, 0), targets.get(a.id)) for a in advisors]
+    if past.cut is not None:
+        by_id = {r.id: r for r in requests}
+        for advisor, doc in zip(advisors, advisor_docs):
+            spans = working_from(availability(advisor, week_start, tz, days), past.cut, lo,
+                                 past.held_spans(advisor.id, by_id))
+            doc["availability"] = [span_text(s, e) for s, e in spans]
     maps.advisors = {advisor_sid(a.id): a.id for a in advisors}
 
     appointments, clients, kept_pins = [], {}, PinBook()
-    for request in week_requests(team, week_start):
+    for request in requests:
         if request.client.erased_at is not None:
             maps.skipped[request.id] = "the client's record has been erased"
             continue
-        windows = request_windows(request, lo, hi, tz)
+        kept = past.held.get(request.id) if past.held.get(request.id, (None,))[0] in known else None
+        earliest = lo if past.cut is None or kept else past.cut
+        windows = request_windows(request, earliest, hi, tz)
         if not windows:
-            maps.skipped[request.id] = "none of its windows is inside the week (or long enough for it)"
+            maps.skipped[request.id] = ("its times in this week have passed" if request_windows(request, lo, hi, tz)
+                                        else "none of its windows is inside the week (or long enough for it)")
             continue
         if request.skill is None:
             maps.skipped[request.id] = "no skill is known for it: set the client's need"
@@ -77,21 +92,29 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
                                         f"{SLOT_MINUTES}-minute slots: change the request")
             continue
         doc = appointment_doc(request, windows, known, tz)
+        if kept:  # held before now: it stays where it is
+            doc["pinned"] = {"advisor": advisor_sid(kept[0]), "start": local_naive(kept[1], tz).strftime(TIME_FORMAT)}
         if request.pinned_advisor_id and "pinned" not in doc:
             maps.warnings.append(f"{request.client.reference}: pin ignored, its advisor is not in the team")
         elif "pinned" in doc and not on_grid(datetime.strptime(doc["pinned"]["start"], TIME_FORMAT)):
-            maps.warnings.append(f"{request.client.reference}: pin to {request.pinned_advisor.name} "
+            maps.warnings.append(f"{request.client.reference}: pin to {_pinned_name(doc)} "
                                  f"{human_value(doc['pinned']['start'])} ignored: {grid_message('it')}")
             del doc["pinned"]
         elif "pinned" in doc and not pin_fits(doc, advisor_docs):
             # Usually an absence added after the pin: plan it afresh rather than fail the whole week.
-            maps.warnings.append(f"{request.client.reference}: pin to {request.pinned_advisor.name} "
+            maps.warnings.append(f"{request.client.reference}: pin to {_pinned_name(doc)} "
                                  f"{human_value(doc['pinned']['start'])} ignored: outside their working time "
                                  "or the client's windows")
             del doc["pinned"]
+        if kept and "pinned" not in doc:  # held before now but cannot stay: planned afresh, so from now on
+            kept, doc["windows"] = None, request_windows(request, past.cut, hi, tz)
+            if not doc["windows"]:
+                maps.skipped[request.id] = "its times in this week have passed"
+                continue
         if "pinned" in doc:  # pins that cannot all hold: keep the earlier, leave the later one out, say why
-            pin = pin_of(request)
-            why = unfit(request.pinned_advisor, request.type, request.client) or kept_pins.clash(pin)
+            pin = pin_of(request) if not kept else make_pin(request.id, request.client, db.session.get(
+                Advisor, kept[0]), kept[1], request.duration_minutes, tz)
+            why = unfit(pin.advisor, request.type, request.client) or kept_pins.clash(pin)
             if why:
                 maps.skipped[request.id] = (f"its pin ({pin.advisor.name}, {pin.when}) cannot hold: {why}. "
                                             "Change one of the pins and plan again")
@@ -118,6 +141,11 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     if placements:
         problem["previous"] = placements
     return problem, maps
+
+
+def _pinned_name(doc: dict) -> str:
+    advisor = db.session.get(Advisor, db_id(doc["pinned"]["advisor"]))
+    return advisor.name if advisor is not None else doc["pinned"]["advisor"]
 
 
 def where_to_solve() -> dict:

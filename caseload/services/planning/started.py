@@ -1,0 +1,79 @@
+"""A week that has already started: nothing new is placed before now.
+
+Planning Monday afternoon placed appointments at Monday 09:00, hours already gone (the problem had no notion of
+now; only the desk's offers cut their windows). When the team's week has started, `to_problem` builds it with:
+
+- the first slot from now (`cut`, local wall-clock, on the grid) as the earliest start of every appointment
+  not held before now, and as the start of every advisor's working time (so protected time is not seated in
+  hours already gone either);
+- the appointments held before now left where they are: a time the published plan gave, or a pinned desk
+  booking, that starts before now is pinned there, and its time stays in the advisor's working time.
+
+Times are local naive datetimes in the team's zone (the scheduler's), `now` an aware moment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from caseload.localtime import end_after
+
+from caseload.models import AppointmentRequest, Plan
+from caseload.services.planning.problem import _subtract, horizon_bounds, local_naive, snap_in
+from caseload.timegrid import merge_spans
+
+
+@dataclass
+class Started:
+    """`cut`: the first slot from now (local naive), or None when the week has not started.
+    `held`: request id -> (advisor id, start, aware UTC) of each appointment held at a time before now."""
+
+    cut: datetime | None = None
+    tz: str = "UTC"
+    held: dict[int, tuple[int, datetime]] = field(default_factory=dict)
+
+    def held_spans(self, advisor_id: int, requests: dict[int, AppointmentRequest]) -> list[tuple[datetime, datetime]]:
+        """The advisor's held appointments as local (start, end) spans (`requests`: the week's, by id)."""
+        return [(local_naive(start, self.tz), local_naive(end_after(start, requests[rid].duration_minutes), self.tz))
+                for rid, (aid, start) in self.held.items() if aid == advisor_id and rid in requests]
+
+
+def started(week_start: date, tz: str, now: datetime, published: Plan | None, requests: list[AppointmentRequest],
+            days: int) -> Started:
+    """What of the week lies before `now`: the cut and the appointments held there (see the module)."""
+    lo, hi = horizon_bounds(week_start, days)
+    here = local_naive(now, tz)
+    if here <= lo:
+        return Started()
+    cut = min(snap_in(here, here)[0], hi)
+    before = {r.id: r for r in requests}
+    held: dict[int, tuple[int, datetime]] = {}
+    for item in (published.items if published is not None else []):
+        if item.request_id in before and item.advisor_id is not None and item.starts_at is not None \
+                and item.starts_at < now:
+            held[item.request_id] = (item.advisor_id, item.starts_at)
+    for request in requests:  # a desk booking pinned before now that no published plan holds yet
+        if request.id not in held and request.pinned_advisor_id and request.pinned_start is not None \
+                and request.pinned_start < now:
+            held[request.id] = (request.pinned_advisor_id, request.pinned_start)
+    return Started(cut, tz, held)
+
+
+def working_from(spans: list[tuple[datetime, datetime]], cut: datetime, lo: datetime,
+                 keep: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Working time `spans` with the hours before `cut` taken out, except the `keep` spans (held appointments)."""
+    gone = _subtract([(lo, cut)], keep)
+    return merge_spans(_subtract(spans, gone))
+
+
+def started_note(week_start: date, tz: str, now: datetime, days: int = 5) -> str | None:
+    """The sentence a leader reads above "Plan the week" when the week has started (None before it)."""
+    lo, hi = horizon_bounds(week_start, days)
+    here = local_naive(now, tz)
+    if here <= lo:
+        return None
+    cut = snap_in(here, here)[0]
+    if cut >= hi:
+        return "This week is over: planning it places no appointment (times before now are not used)."
+    return (f"This week has started: times before now are not used. Planning places appointments from "
+            f"{cut:%a %d %b %H:%M} on; those the published plan or a desk booking holds earlier stay where they are.")
