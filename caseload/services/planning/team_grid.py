@@ -116,8 +116,11 @@ def load_items(plan: Plan) -> list[PlanItem]:
 
 
 def week_load(plan: Plan, advisors: list, days: list[date], placed: list[Appointment]) -> list[Load]:
-    """Per advisor: appointments in the week and per day, contact minutes, protected minutes kept."""
-    rows = {a.id: Load(a, per_day=[0 for _ in days]) for a in advisors}
+    """Per advisor: appointments in the week and per day, contact minutes, protected minutes kept and the
+    week's protected-time target (minutes: that week's override, else the advisor's standing target)."""
+    overrides = week_targets([a.id for a in advisors], plan.week_start)
+    rows = {a.id: Load(a, per_day=[0 for _ in days], target=overrides.get(a.id, a.protected_minutes or 0))
+            for a in advisors}
     for appointment in placed:
         row = rows.get(appointment.advisor_id)
         if row is None:
