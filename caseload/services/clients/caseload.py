@@ -1,6 +1,8 @@
 """An advisor's week and caseload, read from the published plans and the contact history.
 
-Only published plans count: a draft is the team leader's working copy and may still change.
+Only published plans count: a draft is the team leader's working copy and may still change. A week not yet
+published shows the desk bookings already made in it (a booked time, pinned to its advisor), marked as booked
+and not yet planned: the advisor who booked a follow-up saw "not published yet" and "Next appointment —".
 Continuity indices come from scheduler.metrics.continuity_indices (one place for the maths).
 """
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from caseload.extensions import db
-from caseload.localtime import to_local, week_days
+from caseload.localtime import end_after, to_local, week_days
 from caseload.services.clients.calendar_grid import build_grids
 from caseload.models import (
     Advisor, AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, utcnow,
@@ -51,6 +53,18 @@ class Appointment:
 
 
 @dataclass
+class Booked:
+    """A desk booking in a week not yet published: its time holds, the rest of the week is not planned yet."""
+
+    request: AppointmentRequest
+    start: datetime  # local
+    end: datetime
+    client: Client
+    purpose: str
+    kind: str
+
+
+@dataclass
 class Week:
     advisor: Advisor
     week_start: date
@@ -60,14 +74,26 @@ class Week:
     blocks: list[tuple[datetime, datetime]] = field(default_factory=list)  # local
     times: list[str] = field(default_factory=list)  # grid rows
     grid: object = None  # calendar_grid.AdvisorGrid: the team leader's calendar grid, for one advisor
+    booked: list[Booked] = field(default_factory=list)  # desk bookings, while the week is not published
+
+
+def booked_requests(advisor: Advisor, week_start: date) -> list[AppointmentRequest]:
+    """The desk bookings pinned to `advisor` in the week (not cancelled), in time order."""
+    return list(db.session.scalars(select(AppointmentRequest).where(
+        AppointmentRequest.pinned_advisor_id == advisor.id, AppointmentRequest.week_start == week_start,
+        AppointmentRequest.pinned_start.is_not(None), AppointmentRequest.cancelled_at.is_(None))
+        .order_by(AppointmentRequest.pinned_start, AppointmentRequest.id)))
 
 
 def my_week(advisor: Advisor, week_start: date) -> Week:
-    """The advisor's appointments and protected blocks from the week's published plan (none until published)."""
+    """The advisor's appointments and protected blocks from the week's published plan; before it is published,
+    the desk bookings pinned to them (`booked`)."""
     tz = advisor.team.timezone
     plan = published_plan(advisor, week_start)
     week = Week(advisor, week_start, week_days(week_start), plan)
     if plan is None:
+        week.booked = [Booked(r, to_local(r.pinned_start, tz), to_local(end_after(r.pinned_start, r.duration_minutes), tz),
+                              r.client, r.purpose or r.type.name, r.kind) for r in booked_requests(advisor, week_start)]
         return week
     for item in plan.items:
         if item.advisor_id != advisor.id or item.starts_at is None or item.request is None:
@@ -105,15 +131,25 @@ def client_visits(client: Client, now: datetime | None = None) -> list[tuple[dat
                               Contact.occurred_at < now).order_by(Contact.occurred_at))]
 
 
-def next_appointment(client: Client, now: datetime | None = None) -> tuple[datetime, int] | None:
-    """The client's next appointment in a published plan: (start, advisor id), or None."""
+def next_appointment(client: Client, now: datetime | None = None) -> tuple[datetime, int, bool] | None:
+    """The client's next appointment: (start, advisor id, booked) from a published plan (booked False), or a
+    desk booking in a week not yet published (booked True: booked, not yet planned); the earlier; None if none."""
     now = now or utcnow()
     row = db.session.execute(
         select(PlanItem.starts_at, PlanItem.advisor_id).join(Plan).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
         .where(AppointmentRequest.client_id == client.id, Plan.status == "published", PlanItem.advisor_id.is_not(None),
                AppointmentRequest.cancelled_at.is_(None), PlanItem.starts_at >= now)
         .order_by(PlanItem.starts_at).limit(1)).first()
-    return (row[0], row[1]) if row else None
+    published_weeks = select(Plan.id).where(Plan.team_id == AppointmentRequest.team_id,
+                                            Plan.week_start == AppointmentRequest.week_start, Plan.status == "published")
+    booked = db.session.execute(
+        select(AppointmentRequest.pinned_start, AppointmentRequest.pinned_advisor_id).where(
+            AppointmentRequest.client_id == client.id, AppointmentRequest.cancelled_at.is_(None),
+            AppointmentRequest.pinned_advisor_id.is_not(None), AppointmentRequest.pinned_start >= now,
+            ~published_weeks.exists())
+        .order_by(AppointmentRequest.pinned_start).limit(1)).first()
+    found = [(r[0], r[1], flag) for r, flag in ((row, False), (booked, True)) if r is not None]
+    return min(found, key=lambda f: f[0]) if found else None
 
 
 def _falling(advisors: list[int]) -> bool:
@@ -133,6 +169,7 @@ class CaseloadRow:
     last_contact: datetime | None  # local
     next_appointment: datetime | None  # local
     next_advisor: Advisor | None
+    next_booked: bool  # the next appointment is a desk booking in a week not yet published
     indices: dict | None
     visits: int
     falling: bool
@@ -181,7 +218,7 @@ def my_caseload(advisor: Advisor, now: datetime | None = None) -> list[CaseloadR
         rows.append(CaseloadRow(
             client, to_local(seen, tz) if seen else None,
             to_local(upcoming[0][0], tz) if upcoming else None,
-            db.session.get(Advisor, upcoming[0][1]) if upcoming else None,
+            db.session.get(Advisor, upcoming[0][1]) if upcoming else None, bool(upcoming and upcoming[0][2]),
             continuity_indices(advisors), len(advisors), _falling(advisors),
             seen is not None and now - seen >= timedelta(weeks=NOT_SEEN_WEEKS), dna.get(client.id, 0),
             (now - seen).days // 7 if seen is not None else None))
