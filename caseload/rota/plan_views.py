@@ -227,7 +227,7 @@ def publish_confirm(plan_id):
     published = plans.published_plan(plan.team, plan.week_start)
     return render_template(
         "rota/publish.html", plan=plan, team=plan.team, week=plan.week_start, tz=plan.team.timezone,
-        summary=publish_summary(plan, published), published=published,
+        summary=publish_summary(plan, published), published=published, confirm=ConfirmForm(),
         publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0))
 
 

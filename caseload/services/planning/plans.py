@@ -69,7 +69,7 @@ def publish_plan(plan: Plan, by, expected_version: int, expected_published: int 
         if expected_published is not None and seen != expected_published:
             raise PublishConflict(f"Version {seen} of this week's plan was published since you opened this page. "
                                   "Nothing was published: review the current plan first.")
-        dropped = _dropped_by(plan, current)
+        dropped = dropped_by(plan, current)
         if dropped:
             raise PublishConflict(
                 (f"Version {seen} of this week's plan has" if current is not None else "This week has")
@@ -97,7 +97,7 @@ def publish_plan(plan: Plan, by, expected_version: int, expected_published: int 
     return plan
 
 
-def _dropped_by(draft: Plan, current: Plan | None) -> list[str]:
+def dropped_by(draft: Plan, current: Plan | None) -> list[str]:
     """The appointments placed in the published plan (or, in a week not yet published, booked at the desk as
     pinned requests) that the draft does not hold at all (booked after the draft was planned): publishing the
     draft would silently cancel them. Client and local time."""

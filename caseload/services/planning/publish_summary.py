@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from caseload.extensions import db
 from caseload.models import Advisor, Client, Plan
-from caseload.services.planning.plans import PlanDiff, plan_diff
+from caseload.services.planning.plans import PlanDiff, dropped_by, plan_diff
 from caseload.services.planning.problem import db_id
 from caseload.services.planning.team_grid import handover_item_ids
 
@@ -18,13 +18,16 @@ from caseload.services.planning.team_grid import handover_item_ids
 class PublishSummary:
     """`allocations`: (client, advisor) pairs that publishing makes the client's named advisor;
     `uncovered`: placed items covering for another named advisor with no handover note;
-    `unassigned`: items left unplaced; `diff`: changes from the published plan (None when none is published)."""
+    `unassigned`: items left unplaced; `diff`: changes from the published plan (None when none is published);
+    `dropped`: bookings made since the draft was planned ("N0092 Mon 07 Dec 10:00"), which the draft does not
+    hold: publishing it is refused (it would cancel them) until the week is planned again."""
 
     allocations: list = field(default_factory=list)
     uncovered: list = field(default_factory=list)
     unassigned: int = 0
     placed: int = 0
     diff: PlanDiff | None = None
+    dropped: list[str] = field(default_factory=list)
 
 
 def publish_summary(plan: Plan, published: Plan | None) -> PublishSummary:
@@ -45,4 +48,5 @@ def publish_summary(plan: Plan, published: Plan | None) -> PublishSummary:
             summary.uncovered.append(item)
     if published is not None and published is not plan:
         summary.diff = plan_diff(plan, published)
+    summary.dropped = dropped_by(plan, published if published is not plan else None)
     return summary
