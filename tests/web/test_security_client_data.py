@@ -18,7 +18,8 @@ PURPOSE = "Eviction notice review"
 
 
 def _client_with_history():
-    """A north client with a request, a note, a handover and a place in a published plan."""
+    """A north client with a request, a note, a handover and a place in a published plan, a week ago (history: an
+    appointment still to come must be cancelled before erasing, test_erasing_waits_for_upcoming_appointments)."""
     request = db.session.scalar(select(AppointmentRequest).join(Client)
                                 .where(Client.named_advisor_id == m.user("advisor1").advisor.id)
                                 .order_by(AppointmentRequest.id))
@@ -27,7 +28,7 @@ def _client_with_history():
     advisor1, advisor2 = m.user("advisor1"), m.user("advisor2")
     add_note(client, NOTE, advisor1)
     plan = m.make_plan(m.team("north"), status="published")
-    start = request.windows[0].starts_at
+    start = request.windows[0].starts_at - timedelta(days=7)
     item = PlanItem(plan=plan, request=request, advisor=advisor2.advisor, starts_at=start,
                     ends_at=start + timedelta(minutes=request.duration_minutes))
     db.session.add(item)
@@ -129,3 +130,36 @@ def test_a_leader_cannot_export_or_erase_another_teams_client(demo_client, demo_
     db.session.expire_all()
     assert db.session.get(Client, theirs.id).erased_at is None
     assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "client_exported")).all()
+
+
+def test_erasing_waits_for_upcoming_appointments(demo_client, demo_auth):
+    """Erased, a client's pages and API are 404, so a booked appointment still to come could no longer be
+    cancelled: it held its advisor's time, and every later draft of the week (which leaves an erased client out)
+    was refused publishing for dropping it. Erasing says which appointments to cancel first."""
+    from caseload.services.desk import booking
+    from caseload.services.desk import offers as desk_offers
+    from tests.web import desk_support as d
+
+    d.publish_week()
+    client = m.client_of("advisor1")
+    for planned in d.items_of(d.current(), client.id):  # what the published plan gave the client: cancelled
+        booked_by_planner = db.session.get(AppointmentRequest, planned.request_id)
+        demo_client.post(f"/api/v1/bookings/{booked_by_planner.id}/cancel", json={}, headers=m.issue_token("admin"))
+    ask = d.ask(client, "thu 09:00-17:00")
+    offer = desk_offers.offers(m.team("north"), ask)[0]
+    booked = booking.book(m.team("north"), ask, offer.advisor.id, offer.local, m.user("leader")).request
+    demo_auth.login("admin")
+    refused = demo_client.post(f"/admin/clients/{client.id}/erase", data={"confirm": client.reference,
+                                                                        "version": client.version_id})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "1 appointment still to come (Thu 03 Dec" in text
+    assert "cancel it at the booking desk first" in text
+    db.session.expire_all()
+    assert db.session.get(Client, client.id).erased_at is None
+    assert demo_client.post(f"/desk/appointments/{booked.id}/cancel", data={}).status_code == 302
+    db.session.expire_all()
+    done = demo_client.post(f"/admin/clients/{client.id}/erase", data={
+        "confirm": client.reference, "version": db.session.get(Client, client.id).version_id})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Client, client.id).erased_at is not None

@@ -118,6 +118,7 @@ def erase_client(client: Client, by, expected_version: int | None = None) -> Cli
         raise ClientDataError("This client's data has already been erased.")
     if expected_version is not None and client.version_id != expected_version:
         raise ErasureConflict("Someone changed this client since you opened it. Nothing was erased: reload and check.")
+    _no_upcoming_appointments(client)
     counts = client_summary(client)
     try:
         # Lock the client at the version seen (or as read now) before changing anything: no autoflush meets a stale row.
@@ -138,6 +139,23 @@ def erase_client(client: Client, by, expected_version: int | None = None) -> Cli
         db.session.rollback()
         raise ErasureConflict("Someone saved this client at the same moment. Nothing was erased: reload.") from err
     return client
+
+
+def _no_upcoming_appointments(client: Client) -> None:
+    """ClientDataError naming the client's appointments still to come (booked, not cancelled). Erased, the client's
+    pages and API answer 404, so those could no longer be cancelled: they held their advisors' time in the
+    published plan, and every later draft of the week, which leaves an erased client out, was refused publishing
+    for dropping them."""
+    from caseload.services.desk import attendance  # the desk reads client records; import at use, no cycle
+
+    upcoming = attendance.client_view(client).upcoming
+    if upcoming:
+        said = ", ".join(f"{row.start:%a %d %b %H:%M}" + (f" with {row.advisor.name}" if row.advisor else "")
+                         for row in upcoming[:5]) + (" …" if len(upcoming) > 5 else "")
+        raise ClientDataError(f"{client.reference} has {len(upcoming)} appointment{'s' if len(upcoming) != 1 else ''} "
+                              f"still to come ({said}): cancel {'them' if len(upcoming) != 1 else 'it'} at the "
+                              "booking desk first, so the advisors' time is free and the published plan says so. "
+                              "Nothing was erased.")
 
 
 def clients_matching(teams, text: str, limit: int = 50) -> list[Client]:
