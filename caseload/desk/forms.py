@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from caseload.forms import Form
 from caseload.values import week_problem
@@ -74,5 +74,16 @@ ATTENDANCE = [SelectChoice(v, label) for v, label in (
     ("attended", "Attended"), ("dna", "Did not attend (DNA)"), ("cancelled_late", "Cancelled late"))]
 
 
+class OutcomeField(SelectField):
+    """No outcome is chosen for the user: the page offers an empty "Choose…" first, and a Save without a choice
+    is refused (a stray Save recorded "Attended" and so a visit)."""
+
+    def pre_validate(self, form):
+        if not self.data:
+            raise StopValidation("choose what happened: Attended, Did not attend (DNA) or Cancelled late.")
+        super().pre_validate(form)
+
+
 class AttendanceForm(Form):
-    outcome = SelectField("Attendance", choices=ATTENDANCE, validators=[InputRequired()])
+    outcome = OutcomeField("Attendance", choices=ATTENDANCE, validators=[InputRequired()])
+    back = HiddenField()  # "me": return to the advisor's own client page (no other value is followed)

@@ -365,15 +365,17 @@ def _kept_cancel(client_id: int, request_id: int, rest: bool, error: str, status
 def attendance(request_id):
     item = appointment_or_404(request_id)
     form = AttendanceForm()
+    back = (url_for("me.client", client_id=item.client_id) + "#appointments" if form.back.data == "me"
+            else url_for("desk.client", client_id=item.client_id))
     if not form.validate_on_submit():
         invalid(form, "Not saved.")
-        return redirect(url_for("desk.client", client_id=item.client_id))
+        return redirect(back)
     try:
         attendance_service.mark(item, form.outcome.data, current_user)
         flash("Attendance saved.", "success")
     except attendance_service.AttendanceError as err:
         flash(f"Not saved. {err}", "error")
-    return redirect(url_for("desk.client", client_id=item.client_id))
+    return redirect(back)
 
 
 @bp.get("/teams/<int:team_id>/<week>/broken")

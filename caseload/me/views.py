@@ -15,6 +15,7 @@ from caseload.form_expiry import keeps_typed_text
 from caseload.auth.access import public, role_required
 from caseload.extensions import db, limiter
 from caseload.localtime import this_week_start
+from caseload.desk.forms import AttendanceForm
 from caseload.me.blueprint import bp
 from caseload.me.forms import (
     CaseWorkBlockForm, ConfirmForm, HandoverNoteForm, NoteForm, RemoveForm, WeeklyPreferenceForm,
@@ -90,7 +91,8 @@ def _client_page(client: Client, note_form=None, handover_form=None, status=200)
                            authors=notes.note_authors(client_notes), handovers=notes.handover_notes(client),
                            note_form=note_form or NoteForm(formdata=None), handover_form=handover_form,
                            holds=client.named_advisor_id == advisor.id, view=attendance.client_view(client),
-                           series_list=attendance.client_series(client)), status
+                           series_list=attendance.client_series(client), may_mark=attendance.may_mark,
+                           attendance_form=AttendanceForm(formdata=None)), status
 
 
 @bp.get("/clients/<int:client_id>")
