@@ -6,12 +6,50 @@ and the week's published plan (if any) to compare against.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from caseload.extensions import db
 from caseload.models import Advisor, Client, Plan
 from caseload.services.planning.plans import PlanDiff, dropped_by, plan_diff
 from caseload.services.planning.problem import db_id
 from caseload.services.planning.team_grid import handover_item_ids
+
+
+@dataclass
+class PromiseChanged:
+    """A time a client was given (a desk booking, or the published plan) that the draft moves or leaves out:
+    the client must be told. Times aware UTC; `new_start` None when the draft does not place it."""
+
+    client: Client
+    kind: str  # the appointment type's name
+    old_start: datetime
+    old_advisor: Advisor | None
+    new_start: datetime | None
+    new_advisor: Advisor | None
+
+
+def promised_changes(plan: Plan, published: Plan | None) -> list[PromiseChanged]:
+    """The times given to clients that `plan` changes: desk bookings (pinned requests) it places elsewhere or not
+    at all, and appointments of the published plan it moves or drops; by old time."""
+    before = {i.request_id: i for i in (published.items if published is not None and published is not plan else [])
+              if i.advisor_id is not None and i.starts_at is not None}
+    out = []
+    for item in plan.items:
+        request = item.request
+        if request is None or request.cancelled_at is not None:
+            continue
+        old = before.get(item.request_id)
+        if old is not None:
+            was = (old.starts_at, old.advisor)
+        elif request.booked_at is not None and request.pinned_start is not None:
+            was = (request.pinned_start, request.pinned_advisor)
+        else:
+            continue
+        if item.advisor_id is not None and (item.starts_at, item.advisor_id) == (was[0], getattr(was[1], "id", None)):
+            continue
+        out.append(PromiseChanged(request.client, request.type.name, was[0], was[1],
+                                  item.starts_at if item.advisor_id is not None else None, item.advisor))
+    return sorted(out, key=lambda c: c.old_start)
 
 
 @dataclass
@@ -28,6 +66,7 @@ class PublishSummary:
     placed: int = 0
     diff: PlanDiff | None = None
     dropped: list[str] = field(default_factory=list)
+    promised: list = field(default_factory=list)  # PromiseChanged: times clients were given that this draft changes
 
 
 def publish_summary(plan: Plan, published: Plan | None) -> PublishSummary:
@@ -49,4 +88,5 @@ def publish_summary(plan: Plan, published: Plan | None) -> PublishSummary:
     if published is not None and published is not plan:
         summary.diff = plan_diff(plan, published)
     summary.dropped = dropped_by(plan, published if published is not plan else None)
+    summary.promised = promised_changes(plan, published)
     return summary
