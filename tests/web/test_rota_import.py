@@ -66,6 +66,8 @@ def test_bad_clients_file_changes_nothing_and_lists_every_bad_row(leader, north)
     (b"reference,need\nZ1,debt\n", "Missing column: name"),
     ("reference,name\nZ1,Zoë\n".encode("cp1252"), "not UTF-8 text"),
     ("reference,name\nZ1,Zoë\n".encode("utf-16"), "UTF-16"),
+    # Named twice: the second column's value was imported without a word.
+    (b"reference,Reference,name\nZ1,Z2,Zoe\n", "the column reference is named more than once"),
 ])
 def test_unreadable_files_are_refused_with_a_clear_message(leader, north, body, message):
     team, _ = north

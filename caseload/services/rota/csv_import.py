@@ -119,6 +119,12 @@ def read_rows(data: bytes, columns: dict) -> list[tuple[int, dict[str, str]]]:
     except csv.Error as err:
         raise FileRejected(f"Line 1: {err}") from None
     names = [h.strip().lower() for h in header]
+    # A column named twice: the row kept the last one's value without a word ("reference,reference" imported
+    # the second), so which value was meant is the user's to say.
+    twice = sorted({n for n in names if n in columns and names.count(n) > 1})
+    if twice:
+        raise FileRejected(f"Line 1: the column{'s' if len(twice) > 1 else ''} {', '.join(twice)} "
+                           f"{'are' if len(twice) > 1 else 'is'} named more than once; keep one of each.")
     required = [c for c, doc in columns.items() if doc.startswith("required")]
     missing = [c for c in required if c not in names]
     if missing:
