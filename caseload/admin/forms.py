@@ -27,17 +27,20 @@ class UserEditForm(Form):
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Active (can sign in)")
     advisor = SelectField("Advisor record", coerce=int, default=NONE)
+    version = HiddenField("This form")  # the edit version it was opened at: a save since is refused (409)
 
 
 class TeamForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=64)])
     timezone = StringField("Time zone", default="Europe/London", validators=[DataRequired(), Length(max=64)])
     leader = SelectField("Team leader", coerce=int, default=NONE)
+    version = HiddenField("This form")  # the edit version it was opened at: a save since is refused (409)
 
 
 class SkillForm(Form):
     code = StringField("Code", validators=[DataRequired(), Length(max=40)])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    version = HiddenField("This form")  # the edit version it was opened at: a save since is refused (409)
 
 
 class AdvisorForm(Form):
@@ -67,6 +70,7 @@ class AppointmentTypeForm(Form):
     skill = SelectField("Skill needed", coerce=int, default=NONE)
     default_minutes = IntegerField("Default length (minutes)", default=30, validators=[InputRequired(), NumberRange(15, 480)])
     active = BooleanField("Active", default=True)
+    version = HiddenField("This form")  # the edit version it was opened at: a save since is refused (409)
 
 
 WEIGHT_FIELDS = ("assigned", "continuity", "protected", "separation", "disruption")

@@ -111,17 +111,23 @@ def edit_user(user_id):
     if request.method == "GET":
         form.role.data = user.role.value
         form.advisor.data = user.advisor.id if user.advisor else NONE
+        form.version.data = user.edit_version
         return render_form("admin/user.html", form, user=user)
     if save_form(form, lambda: _update_user(user, form)) is not None:
         flash(f"{user.username} saved.", "success")
         return redirect(url_for("admin.users"))
-    return render_form("admin/user.html", form, 400, user=user)
+    return render_form("admin/user.html", form, _refused_status(form), user=user)
+
+
+def _refused_status(form) -> int:
+    """A form saved from an old copy is a conflict (409), anything else bad input (400)."""
+    return 409 if form.version.errors else 400
 
 
 def _update_user(user: User, form: UserEditForm) -> User:
     advisor = db.session.get(Advisor, form.advisor.data) if form.advisor.data != NONE else None
     return admin.update_user(user, form.display_name.data, Role(form.role.data), form.active.data, advisor,
-                             by=current_user)
+                             by=current_user, expected_version=form_version(form))
 
 
 # --- teams ----------------------------------------------------------------------------------------
@@ -134,7 +140,8 @@ def _leader_choices():
 
 def _save_team(team: Team | None, form: TeamForm):
     leader = db.session.get(User, form.leader.data) if form.leader.data != NONE else None
-    return admin.save_team(team, form.name.data, form.timezone.data, leader, by=current_user)
+    return admin.save_team(team, form.name.data, form.timezone.data, leader, by=current_user,
+                           expected_version=form_version(form) if team is not None else None)
 
 
 @bp.route("/teams", methods=["GET", "POST"], defaults={"team_id": None})
@@ -147,13 +154,14 @@ def teams(team_id):
     form.leader.choices = _leader_choices()
     if request.method == "GET" and team is not None:
         form.leader.data = team.leader_id or NONE
+        form.version.data = team.edit_version
     status = 200
     if request.method == "POST":
         saved = save_form(form, lambda: _save_team(team, form))
         if saved is not None:
             flash(f"Team {saved.name} saved.", "success")
             return redirect(url_for("admin.teams"))
-        status = 400
+        status = _refused_status(form)
     return render_form("admin/teams.html", form, status, team=team, teams=admin.all_teams())
 
 
@@ -166,13 +174,17 @@ def teams(team_id):
 def skills(skill_id):
     skill = get_or_404(Skill, skill_id) if skill_id else None
     form = SkillForm(obj=skill) if request.method == "GET" else SkillForm()
+    if request.method == "GET" and skill is not None:
+        form.version.data = skill.edit_version
     status = 200
     if request.method == "POST":
-        saved = save_form(form, lambda: admin.save_skill(skill, form.code.data, form.name.data, by=current_user))
+        saved = save_form(form, lambda: admin.save_skill(
+            skill, form.code.data, form.name.data, by=current_user,
+            expected_version=form_version(form) if skill is not None else None))
         if saved is not None:
             flash(f"Skill {saved.code} saved.", "success")
             return redirect(url_for("admin.skills"))
-        status = 400
+        status = _refused_status(form)
     return render_form("admin/skills.html", form, status, skill=skill, skills=admin.all_skills())
 
 
@@ -238,14 +250,16 @@ def types(type_id):
                                                                                for s in admin.all_skills()]
     if request.method == "GET" and kind_type is not None:
         form.skill.data = kind_type.skill_id or NONE
+        form.version.data = kind_type.edit_version
     status = 200
     if request.method == "POST":
         saved = save_form(form, lambda: admin.save_appointment_type(
             kind_type, code=form.code.data, name=form.name.data, kind=form.kind.data,
             skill=db.session.get(Skill, form.skill.data) if form.skill.data != NONE else None,
-            default_minutes=form.default_minutes.data, active=form.active.data, by=current_user))
+            default_minutes=form.default_minutes.data, active=form.active.data, by=current_user,
+            expected_version=form_version(form) if kind_type is not None else None))
         if saved is not None:
             flash(f"Appointment type {saved.code} saved.", "success")
             return redirect(url_for("admin.types"))
-        status = 400
+        status = _refused_status(form)
     return render_form("admin/types.html", form, status, kind_type=kind_type, kinds=admin.all_appointment_types())

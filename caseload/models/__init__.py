@@ -10,12 +10,13 @@ from caseload.models.people import (
 from caseload.models.rota import HandoverNote, Plan, PlanItem, ProtectedBlock, SolveJob
 from caseload.models.tuning import DEFAULT_LATE_CANCEL_HOURS, DEFAULT_WEIGHTS, ServicePolicy, WeightProfile
 from caseload.models.types import UTCDateTime, utcnow
-from caseload.models.versioning import hold_version
+from caseload.models.versioning import claim_edit, hold_version
 
 __all__ = [
     "Base", "AuditEvent", "AuditLogIsAppendOnly", "KINDS", "AppointmentRequest", "AppointmentType", "Client",
     "ClientNote", "Contact", "RequestWindow", "WEEKDAYS", "Absence", "Advisor", "Role", "Skill", "Team", "User",
     "advisor_skills", "WeekProtectedTarget", "RateLimitCounter", "HandoverNote", "Plan", "PlanItem", "ProtectedBlock",
     "SolveJob", "DEFAULT_WEIGHTS", "WeightProfile", "DEFAULT_LATE_CANCEL_HOURS", "ServicePolicy", "IdempotencyKey", "BookingSeries", "UTCDateTime", "utcnow",
+    "claim_edit",
     "hold_version",
 ]

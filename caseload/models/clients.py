@@ -85,6 +85,9 @@ class AppointmentType(Base):
     skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"), index=True)
     default_minutes: Mapped[int] = mapped_column(Integer, default=30)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Counts the saves of this row's edit form (versioning.claim_edit): a form opened before another's save is
+    # refused (409) instead of writing its old values back (a deactivated account switched on again).
+    edit_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     skill: Mapped[Skill | None] = relationship()
 

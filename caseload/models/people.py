@@ -36,6 +36,9 @@ class User(UserMixin, Base):
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     api_token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Counts the saves of this row's edit form (versioning.claim_edit): a form opened before another's save is
+    # refused (409) instead of writing its old values back (a deactivated account switched on again).
+    edit_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     advisor: Mapped["Advisor | None"] = relationship(back_populates="user", uselist=False)
     led_teams: Mapped[list["Team"]] = relationship(back_populates="leader")
@@ -56,6 +59,9 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Counts the saves of this row's edit form (versioning.claim_edit): a form opened before another's save is
+    # refused (409) instead of writing its old values back (a deactivated account switched on again).
+    edit_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     leader: Mapped[User | None] = relationship(back_populates="led_teams")
     advisors: Mapped[list["Advisor"]] = relationship(back_populates="team", order_by="Advisor.name")
@@ -67,6 +73,9 @@ class Skill(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Counts the saves of this row's edit form (versioning.claim_edit): a form opened before another's save is
+    # refused (409) instead of writing its old values back (a deactivated account switched on again).
+    edit_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 advisor_skills = Table(

@@ -14,7 +14,7 @@ from itertools import chain
 
 from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 
 def _touch(parent) -> None:
@@ -65,3 +65,17 @@ def hold_version(session: Session, obj, expected: int) -> bool:
     result = session.execute(update(mapper.local_table).where(key == inspect(obj).identity[0], version == expected)
                              .values({version.name: version}))
     return result.rowcount == 1
+
+
+def claim_edit(session: Session, obj, expected: int) -> bool:
+    """For rows whose `edit_version` counts only their edit forms' saves (users, teams, skills, appointment
+    types: a sign-in or a token change must not make an administrator's open form stale): move it from
+    `expected` to the next in one UPDATE, which also locks the row for this transaction. False if someone saved
+    since (the form was opened at an older version); then nothing is changed."""
+    table = inspect(obj).mapper.local_table
+    result = session.execute(update(table).where(table.c.id == obj.id, table.c.edit_version == expected)
+                             .values(edit_version=expected + 1))
+    if result.rowcount != 1:
+        return False
+    set_committed_value(obj, "edit_version", expected + 1)
+    return True

@@ -60,3 +60,39 @@ def test_the_api_says_a_fields_message_once(demo_client):
     answer = demo_client.post("/api/v1/bookings", json={"a": 1}, headers=headers)
     fields = answer.get_json()["fields"]
     assert answer.status_code == 422 and all(len(said) == len(set(said)) for said in fields.values()), fields
+
+
+def test_an_admin_form_opened_before_a_colleagues_save_does_not_write_its_old_values_back(demo_client, demo_auth):
+    """Admin A opens advisor2's account; admin B deactivates it; A saves a new display name with the form as it
+    was (active ticked): the account was switched on again. Now A's save is a 409 and nothing is written; the
+    same for teams, skills and appointment types (each form names the edit version it was opened at)."""
+    from caseload.models import AppointmentType, Skill, Team, User
+
+    demo_auth.login("admin")
+    target = m.user("advisor2")
+    page = _text(demo_client.get(f"/admin/users/{target.id}"))
+    assert 'name="version" type="hidden" value="1"' in page
+    fields = {"display_name": target.display_name, "role": "advisor", "advisor": str(target.advisor.id)}
+    off = demo_client.post(f"/admin/users/{target.id}", data={**fields, "version": "1"})  # B: active unticked
+    assert off.status_code == 302
+    stale = demo_client.post(f"/admin/users/{target.id}", data={**fields, "display_name": "Renamed",
+                                                                "active": "y", "version": "1"})
+    assert stale.status_code == 409 and "This account was changed since you opened the form" in _text(stale)
+    db.session.expire_all()
+    again = db.session.get(User, target.id)
+    assert again.active is False and again.display_name != "Renamed"
+    north = m.team("north")
+    team_fields = {"name": north.name, "timezone": north.timezone, "leader": str(north.leader_id)}
+    assert demo_client.post(f"/admin/teams/{north.id}", data={**team_fields, "version": "1"}).status_code == 302
+    assert demo_client.post(f"/admin/teams/{north.id}", data={**team_fields, "name": "n2", "version": "1"}).status_code == 409
+    skill = db.session.scalar(select(Skill).order_by(Skill.id))
+    assert demo_client.post(f"/admin/skills/{skill.id}", data={"code": skill.code, "name": "A", "version": "1"}).status_code == 302
+    assert demo_client.post(f"/admin/skills/{skill.id}", data={"code": skill.code, "name": "B", "version": "1"}).status_code == 409
+    kind = db.session.scalar(select(AppointmentType).where(AppointmentType.code == "follow-up"))
+    type_fields = {"code": kind.code, "name": kind.name, "kind": kind.kind, "skill": str(kind.skill_id or 0),
+                   "default_minutes": str(kind.default_minutes), "active": "y"}
+    assert demo_client.post(f"/admin/types/{kind.id}", data={**type_fields, "version": "1"}).status_code == 302
+    assert demo_client.post(f"/admin/types/{kind.id}", data={**type_fields, "active": "", "version": "1"}).status_code == 409
+    db.session.expire_all()
+    assert (db.session.get(Team, north.id).name, db.session.get(Skill, skill.id).name,
+            db.session.get(AppointmentType, kind.id).active) == (north.name, "A", True)

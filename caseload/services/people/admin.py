@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
-from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Skill, Team, User, hold_version
+from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Skill, Team, User, claim_edit, hold_version
 from caseload.services import audit
 from caseload.services.people.users import USERNAME, UserError, create_user
 from caseload.services.rota.listings import PER_PAGE, ListQuery, Listing, contains, paged
@@ -22,6 +22,17 @@ from caseload.timegrid import OffGrid, clock, clock_text, first_overlap, merge_s
 
 CHANGED = ("This advisor was changed since you opened the form (by another user, or by you in another window). "
            "Nothing was saved: reload to see the change, then make yours again.")
+
+
+def _claim(obj, expected_version: int | None, what: str) -> None:
+    """AdminError naming `version` when `obj` (a user, team, skill or appointment type) was saved from its form
+    since this form was opened at `expected_version`; else its edit version moves on, the row locked until the
+    commit (models.versioning.claim_edit). None: a caller without a form (scripts), not checked."""
+    if obj is None or expected_version is None:
+        return
+    if obj.edit_version != expected_version or not claim_edit(db.session, obj, expected_version):
+        db.session.rollback()
+        raise AdminError(CHANGED.replace("This advisor", what), "version")
 
 
 class AdminError(ValueError):
@@ -72,8 +83,11 @@ def add_user(username: str, display_name: str, role: Role, password: str, by) ->
         raise AdminError(str(err)[:1].upper() + str(err)[1:] + ".", err.field) from err
 
 
-def update_user(user: User, display_name: str, role: Role, active: bool, advisor: Advisor | None, by) -> User:
-    """Change a user's name, role, active flag and linked advisor record, all or nothing."""
+def update_user(user: User, display_name: str, role: Role, active: bool, advisor: Advisor | None, by,
+                expected_version: int | None = None) -> User:
+    """Change a user's name, role, active flag and linked advisor record, all or nothing. AdminError("version")
+    when the account was saved since its form was opened at `expected_version` (see _claim)."""
+    _claim(user, expected_version, "This account")
     if user.id == getattr(by, "id", None) and (role != user.role or not active):
         # An administrator locking themselves out leaves nobody to undo it.
         raise AdminError("You cannot change your own role or deactivate yourself.", "role" if role != user.role else "active")
@@ -115,7 +129,9 @@ def check_timezone(name: str) -> str:
     return name
 
 
-def save_team(team: Team | None, name: str, timezone: str, leader: User | None, by) -> Team:
+def save_team(team: Team | None, name: str, timezone: str, leader: User | None, by,
+              expected_version: int | None = None) -> Team:
+    _claim(team, expected_version, "This team")
     name = name.strip()
     if not name:
         raise AdminError("Give the team a name.", "name")
@@ -134,7 +150,8 @@ def save_team(team: Team | None, name: str, timezone: str, leader: User | None, 
     return team
 
 
-def save_skill(skill: Skill | None, code: str, name: str, by) -> Skill:
+def save_skill(skill: Skill | None, code: str, name: str, by, expected_version: int | None = None) -> Skill:
+    _claim(skill, expected_version, "This skill")
     code = code.strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
         raise AdminError("Use lower-case letters, digits, dashes or underscores (up to 40).", "code")
@@ -238,7 +255,8 @@ def save_advisor(advisor: Advisor | None, *, name: str, team: Team, skills: list
 # --- appointment types ----------------------------------------------------------------------------
 
 def save_appointment_type(kind_type: AppointmentType | None, *, code: str, name: str, kind: str, skill: Skill | None,
-                          default_minutes: int, active: bool, by) -> AppointmentType:
+                          default_minutes: int, active: bool, by, expected_version: int | None = None) -> AppointmentType:
+    _claim(kind_type, expected_version, "This appointment type")
     code = code.strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
         raise AdminError("Use lower-case letters, digits, dashes or underscores (up to 40).", "code")
