@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from caseload import form_expiry
 from caseload.form_expiry import keeps_typed_text
 from caseload.auth.access import can_manage_team, role_required
 from caseload.desk.blueprint import bp
@@ -340,6 +341,11 @@ def _cancelled(request_id: int, cancel_with, rest: bool):
     item = appointment_or_404(request_id)
     client_id = item.client_id
     form = CancelForm()
+    if (form.is_submitted() and item.cancelled_at is not None and item.cancelled_by_id == current_user.id
+            and not form_expiry.expired()):
+        # The same person's second press (a double click, a resend): the first answer again, not "Not cancelled".
+        flash(f"Already cancelled ({asks.cancelled_words(item)}): the time is free again.", "success")
+        return redirect(url_for("desk.client", client_id=client_id), 303)
     if not form.validate_on_submit():
         invalid(form, "Not cancelled.")
         return _kept_cancel(client_id, request_id, rest, " ".join(e for errs in form.errors.values() for e in errs), 400)

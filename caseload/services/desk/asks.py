@@ -200,7 +200,7 @@ def check_cancellable(request: AppointmentRequest | None, now: datetime | None =
     if request is None:
         raise BookingError("No such appointment.", "request")
     if request.cancelled_at is not None:
-        raise BookingError("This appointment is already cancelled.", "request")
+        raise BookingError(f"This appointment is already cancelled ({cancelled_words(request)}).", "request")
     if request.attendance in ("attended", "dna"):
         raise BookingError("This appointment has been marked attended or DNA; it cannot be changed.", "request")
     start = appointment_start(request)
@@ -219,6 +219,13 @@ def check_booked(request: AppointmentRequest, doing: str = "cancel") -> None:
                 else "to withdraw it, remove it on the week's requests page")
         raise BookingError(f"This is a planning request with no time yet, not a booked appointment, so there is "
                            f"nothing to {doing}: {what}.", "request")
+
+
+def cancelled_words(request: AppointmentRequest) -> str:
+    """Who cancelled it and when, as the desk says it: "by Lee Leader on Sun 29 Nov 10:00"."""
+    who = request.cancelled_by
+    name = f"by {who.display_name or who.username} " if who is not None else ""
+    return f"{name}on {to_local(request.cancelled_at, request.team.timezone):%a %d %b %H:%M}"
 
 
 def check_rebookable(request: AppointmentRequest | None, now: datetime | None = None) -> None:
