@@ -33,6 +33,12 @@ from scheduler.model import Problem
 # The most columns built (y and q); past this upper_bound returns None. Varied 30 s10: 374 k columns,
 # solved in 3-8 s, 550 MB peak; 30 s8: 743 k, 47 s and 1.3 GB for 1,870 points; 30 s7: 1.26 M, 1.8 GB,
 # not solved in 4 minutes. Wide windows make many starts: most 30-advisor weeks are past it.
+# Where it is past it, it is not the LP that is loose on the worst weeks: on 30 s7 with the fill alone
+# scored (assigned 1, the rest 0) PDLP's prices after 240 s bound it at 1,297.4 placements, the aggregated
+# LP's 1,297 (the planner places 1,266); column generation over its placements (the appointment rows kept
+# in a Lagrangian bound, starts priced by range minima) stayed far above the aggregated bound for 60 s —
+# its early duals leave most slots unpriced. On 3 s7 (151 appointments) HiGHS proved the optimum 1,312,600
+# against bound 1,312,862 while the planner found 1,282,200 in 60 s and 1,292,800 in 300 s.
 MAX_COLUMNS = 500_000
 # The bench gives its LP solve at most this many seconds (a solve stopped early still proves a bound,
 # a loose one): 10-advisor weeks of 100-240 k columns took 0.3-31 s and lowered no bound.
