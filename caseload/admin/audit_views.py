@@ -16,7 +16,7 @@ from caseload.services import audit
 @role_required(ADMIN)
 def audit_log():
     form = AuditFilterForm(request.args)
-    form.action.choices = [SelectChoice("", "— any —")] + [SelectChoice(a) for a in audit.audit_actions()]
+    form.action.choices = [SelectChoice("", "— any —")] + [SelectChoice(a, audit.action_name(a)) for a in audit.audit_actions()]
     ok = form.validate()
     user = _the_user(form) if ok and form.user.data and form.user.data.strip() else None
     ok = ok and not form.user.errors
@@ -26,7 +26,8 @@ def audit_log():
         since=form.since.data if ok else None, until=form.until.data if ok else None, page=page)
     # Page links keep the filters.
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("admin/audit.html", form=form, result=result, args=args, filters_ok=ok), 200 if ok else 400
+    return render_template("admin/audit.html", form=form, result=result, args=args, filters_ok=ok,
+                           action_name=audit.action_name), 200 if ok else 400
 
 
 def _the_user(form: AuditFilterForm):

@@ -47,6 +47,34 @@ class AuditPage:
     labels: dict = field(default_factory=dict)  # event id -> its "What", e.g. "Planning run #1"
 
 
+ACTION_NAMES = {  # the audit log's action codes as the pages name the things done
+    "absence_added": "Absence added", "absence_changed": "Absence changed", "absence_removed": "Absence removed",
+    "advisor_created": "Advisor added", "appointment_booked": "Appointment booked",
+    "appointment_cancelled": "Appointment cancelled", "appointment_rebooked": "Appointment rebooked",
+    "appointment_type_created": "Appointment type added", "attendance_marked": "Attendance recorded",
+    "calendar_feed_renewed": "Calendar feed renewed", "calendar_feed_revoked": "Calendar feed turned off",
+    "client_added": "Client added", "client_changed": "Client changed", "client_erased": "Client's record erased",
+    "client_exported": "Client's data exported", "client_note_added": "Contact note added",
+    "clients_imported": "Clients imported", "demo_seeded": "Demo office set up", "handover_written": "Handover note written",
+    "login": "Signed in", "login_failed": "Sign-in failed", "logout": "Signed out", "password_changed": "Password changed",
+    "plan_adjusted": "Plan changed by hand", "plan_drafted": "Draft plan made", "plan_job_cancelled": "Planning run cancelled",
+    "plan_job_started": "Planning run started", "plan_published": "Plan published", "policy_changed": "Service policy changed",
+    "protected_preference_added": "Preferred protected time added",
+    "protected_preference_removed": "Preferred protected time removed", "protected_target_set": "Protected-time target set",
+    "region_plan_cancelled": "Region planning cancelled", "region_plan_started": "Region planning started",
+    "request_added": "Appointment request added", "request_changed": "Appointment request changed",
+    "request_removed": "Appointment request removed", "requests_imported": "Appointment requests imported",
+    "series_booked": "Series booked", "skill_created": "Skill added", "team_created": "Team added",
+    "user_created": "User added", "user_updated": "User changed", "weights_changed": "Planning weights changed",
+}
+
+
+def action_name(action: str) -> str:
+    """An action code in words ("policy_changed" -> "Service policy changed"); an unknown one with its underscores
+    as spaces ("foo_bar" -> "Foo bar")."""
+    return ACTION_NAMES.get(action) or action.replace("_", " ").capitalize()
+
+
 def object_name(object_type: str) -> str:
     """A friendly name for a stored class name; unknown ones split into words ("FooBar" -> "Foo bar")."""
     if object_type in OBJECT_NAMES:

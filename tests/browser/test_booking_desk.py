@@ -31,7 +31,7 @@ def test_a_leader_books_from_offers_and_the_advisor_books_their_own_diary(page, 
     offers = page.locator("li.offer")
     assert offers.count() >= 1
     first = offers.first.locator("p").inner_text()
-    assert first.startswith("with ") and ("usual advisor" in first or "no usual advisor yet" in first), first
+    assert first.startswith("with ") and ("named advisor" in first or "no named advisor yet" in first), first
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "desk-offers.png"), full_page=True)
     booked_with = offers.first.locator("h2").inner_text()

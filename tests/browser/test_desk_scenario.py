@@ -96,19 +96,19 @@ def test_the_desks_day(page, live_server):
         page.click("button:has-text('Save')")
     page.locator("tr", has_text="N-NEW1").locator("a:has-text('appointments')").click()
     page.wait_for_selector("h2:has-text('Book an appointment')")
-    assert "usual advisor: none yet" in page.content() and "last attended contact: none yet" in page.content()
+    assert "named advisor: none yet" in page.content() and "last attended contact: none yet" in page.content()
     _audit(page, "new-client")
     _show_offers(page)
     first = page.locator("li.offer").first
     reasons = first.locator("p").first.inner_text()
-    assert "has no usual advisor yet" in reasons and "would become it" in reasons, reasons
+    assert "has no named advisor yet" in reasons and "would become it" in reasons, reasons
     _audit(page, "new-client-offers")
     who = first.locator("h2").inner_text().split(" with ", 1)[1]
     with page.expect_navigation():  # wait for the answer page, not the page clicked on
         first.locator("button").click()
     assert "Booked: N-NEW1 with " + who in page.locator(".flash-success").inner_text()
     assert "published plan (version 2)" in page.locator(".flash-success").inner_text()
-    assert f"usual advisor: {who}" in page.content() and who in page.locator("#upcoming").inner_text()
+    assert f"named advisor: {who}" in page.content() and who in page.locator("#upcoming").inner_text()
     page.click("text=Sign out")
 
     # 2. An advisor books a fortnightly series of 4 for their client, then records one DNA and one attended.

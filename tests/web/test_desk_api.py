@@ -40,7 +40,7 @@ def test_offers_are_ranked_with_reasons_and_scoped(demo_client, published):
     answer = leader.post("/teams/{team_id}/offers", team_id=north, json=_ask())
     assert answer.status_code == 200
     offers = answer.get_json()["offers"]
-    assert offers and offers[0]["reasons"][0].endswith("their usual advisor")
+    assert offers and offers[0]["reasons"][0].endswith("their named advisor")
     assert [o["score_delta"] for o in offers] == sorted((o["score_delta"] for o in offers), reverse=True)
     assert leader.post("/teams/{team_id}/offers", team_id=m.team("south").id, json=_ask()).status_code == 404
     advisor = ApiClient(demo_client, "advisor1")

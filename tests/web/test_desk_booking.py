@@ -31,7 +31,7 @@ def test_offers_name_the_usual_advisor_and_their_protected_time(demo_app):
     assert offers, "the demo week has room for a follow-up"
     best = offers[0]
     assert best.advisor.id == client.named_advisor_id  # the planner's best offer keeps continuity
-    assert best.reasons[0] == f"with {best.advisor.name}, their usual advisor"
+    assert best.reasons[0] == f"with {best.advisor.name}, their named advisor"
     first = best.advisor.name.split()[0]
     assert any(re.fullmatch(rf"keeps {first}'s (\w+day( and \w+day)* )?protected time( \(moved to fit\))?", r)
                for r in best.reasons), best.reasons
@@ -46,7 +46,7 @@ def test_a_leader_books_an_offer_into_the_published_week_as_a_new_version(demo_c
     page = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form())
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "their usual advisor" in text and "protected time" in text
+    assert "their named advisor" in text and "protected time" in text
     offer = desk_offers.offers(m.team("north"), d.ask(client))[0]
     answer = demo_client.post(f"/desk/clients/{client.id}/book",
                               data=d.form(advisor=offer.advisor.id, start=offer.local))
@@ -98,7 +98,7 @@ def test_a_new_client_gets_the_booked_advisor_as_named_advisor(demo_app):
     db.session.add(newcomer)
     db.session.commit()
     offer = desk_offers.offers(north, d.ask(newcomer))[0]
-    assert any("has no usual advisor yet" in r for r in offer.reasons), offer.reasons
+    assert any("has no named advisor yet" in r for r in offer.reasons), offer.reasons
     booking.book(north, d.ask(newcomer), offer.advisor.id, offer.local, m.user("leader"))
     db.session.expire_all()
     assert db.session.get(Client, newcomer.id).named_advisor_id == offer.advisor.id

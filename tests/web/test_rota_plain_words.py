@@ -15,7 +15,7 @@ def test_quality_in_words_rounds_the_gap_up_and_says_when_nothing_is_proven():
     assert quality_words(99_899, 100_000) == "Within 0.2 % of the best possible plan."  # 0.101 %: never flatters
     assert quality_words(100, 100) == quality_words(5, None, "optimal") == "The best possible plan (proven)."
     assert "not proven" in quality_words(100, None, "feasible")
-    assert continuity_words({"continuity": 0.957}) == "96 % of appointments with the client's usual advisor."
+    assert continuity_words({"continuity": 0.957}) == "96 % of appointments with the client's named advisor."
     assert continuity_words({}) is None
 
 
@@ -42,7 +42,7 @@ def test_the_review_page_says_the_quality_in_words_and_hides_the_score_in_detail
     page = leader.get(f"/rota/plans/{plan.id}").data.decode()
     quality = html.unescape(re.search(r'<p class="plan-quality">(.*?)</p>', page, re.S).group(1))
     assert "Within 0.1 % of the best possible plan." in quality
-    assert "96 % of appointments with the client's usual advisor." in quality
+    assert "96 % of appointments with the client's named advisor." in quality
     assert "19990" not in quality
     detail = re.search(r'<details class="solver-detail">(.*?)</details>', page, re.S).group(1)
     assert "score 19990" in detail and "proven bound 20000" in detail

@@ -42,11 +42,11 @@ def plain_reasons(week: DeskWeek, ask: Ask, doc: dict, advisor: Advisor) -> list
     out = []
     for reason in doc["reasons"]:
         if reason == "with the client's named advisor":
-            out.append(f"with {name}, their usual advisor")
+            out.append(f"with {name}, their named advisor")
         elif reason == "the client has no named advisor yet":
-            out.append(f"{ask.client.reference} has no usual advisor yet: {first} would become it")
+            out.append(f"{ask.client.reference} has no named advisor yet: {first} would become it")
         elif reason.startswith("not with the client's named advisor"):
-            out.append(f"with {name}, not their usual advisor ({named.name if named else 'none'})")
+            out.append(f"with {name}, not their named advisor ({named.name if named else 'none'})")
         elif reason == "kept apart from the client's supporting advisor":
             out.append(f"with {name}, not {named.name if named else 'the advisor'} who supports them")
         elif reason.startswith("with the client's own supporting advisor"):

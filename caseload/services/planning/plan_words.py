@@ -30,11 +30,11 @@ def quality_words(score, bound, status: str | None = None) -> str:
 
 
 def continuity_words(figures: dict | None) -> str | None:
-    """"96 % of appointments with the client's usual advisor" (support appointments of clients with one)."""
+    """"96 % of appointments with the client's named advisor" (support appointments of clients with one)."""
     value = (figures or {}).get("continuity")
     if value is None:
         return None
-    return f"{value * 100:.0f} % of appointments with the client's usual advisor."
+    return f"{value * 100:.0f} % of appointments with the client's named advisor."
 
 
 def fill_words(placed: int, total: int) -> str:
