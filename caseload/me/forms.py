@@ -4,15 +4,24 @@ from __future__ import annotations
 from wtforms import (
     DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from caseload.form_once import Once
 from caseload.forms import Form
 from caseload.services.clients.notes import MAX_NOTE
 
+# Monday to Friday only: the planner plans those five days (planning.problem.HORIZON_DAYS), so a Saturday or
+# Sunday preference was offered and never used.
 DAY_CHOICES = [SelectChoice(value, label) for value, label in (
-    ("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday"),
-    ("sat", "Saturday"), ("sun", "Sunday"))]
+    ("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday"))]
+
+
+class WeekdayField(SelectField):
+    def pre_validate(self, form):
+        if self.data in ("sat", "sun"):
+            raise StopValidation("Saturday and Sunday are never planned (the planner plans Monday to Friday): "
+                                 "choose a weekday.")
+        super().pre_validate(form)
 
 
 class NoteForm(Once, Form):
@@ -25,7 +34,7 @@ class HandoverNoteForm(Once, Form):
 
 
 class WeeklyPreferenceForm(Once, Form):
-    day = SelectField("Day", choices=DAY_CHOICES)
+    day = WeekdayField("Day", choices=DAY_CHOICES)
     start = TimeField("From", validators=[DataRequired()])
     end = TimeField("Until", validators=[DataRequired()])
 
