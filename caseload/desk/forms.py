@@ -35,6 +35,7 @@ class AskForm(Form):
     repeat = SelectField("Repeat", choices=REPEAT, default="", validators=[Optional()])
     count = IntegerField("How many times in all (a series)", validators=[Optional()])
     replacing = HiddenField("Appointment rebooked", validators=[Optional(), Length(max=12)])
+    back = HiddenField("Back to", validators=[Optional(), Length(max=12)])  # "broken": the absences' broken list
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

@@ -189,7 +189,7 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
         book = BookForm(formdata=None, data={
             "type": form.type.data, "week": form.week.data, "windows": form.windows.data,
             "purpose": form.purpose.data or "", "advisor": str(offer.advisor.id), "start": offer.local,
-            "replacing": form.replacing.data or "", "repeat": form.repeat.data or "",
+            "replacing": form.replacing.data or "", "repeat": form.repeat.data or "", "back": form.back.data or "",
             "count": form.count.data if repeat else None, "nonce": nonce,
             "starts": ",".join(offer.starts) if repeat else ""})
         _choices(book, client)
@@ -269,7 +269,8 @@ def book(client_id):
         ask = _ask(form, client)
         repeat = _repeat(form)
         if repeat is None:
-            message["text"] = lambda b: _booked_text(client, ask, b)
+            was = _was(ask.replacing) if ask.replacing is not None else ""
+            message["text"] = lambda b: _booked_text(client, ask, b, was)
             result = booking.book(client.team, ask, small_id(form.advisor.data), form.start.data, current_user,
                                   before_commit=remember, replay=earlier)
         else:
@@ -288,15 +289,25 @@ def book(client_id):
         return _offers_page(client, form, err.offers, status=409, repeat=repeat)
     flash(result.body.get("message", "Already booked.") if isinstance(result, IdempotencyKey) else message["text"](result),
           "success")
+    if form.back.data == "broken" and repeat is None and ask.replacing is not None:  # rebooked from the broken list
+        return redirect(url_for("desk.broken", team_id=client.team_id, week=ask.week_start.isoformat()))
     return redirect(url_for("desk.client", client_id=client.id))
 
 
-def _booked_text(client: Client, ask: asks.Ask, booked: asks.Booked) -> str:
+def _was(request: AppointmentRequest) -> str:
+    """Where a rebooked appointment was, before it moves: "Tue 01 Dec 11:30 with Ben Hassan"."""
+    row = attendance_service.row_of(request, desk_week.booked_item(request))
+    if row.start is None:
+        return ""
+    return f"{row.start:%a %d %b %H:%M}" + (f" with {row.advisor.name}" if row.advisor else "")
+
+
+def _booked_text(client: Client, ask: asks.Ask, booked: asks.Booked, was: str = "") -> str:
     offer = booked.offer
     where = (f"in the published plan (version {booked.plan.published_version})" if booked.plan
              else "as a pinned request: the planner keeps it when the week is planned")
-    return (f"{'Rebooked' if ask.replacing is not None else 'Booked'}: {client.reference} with {offer.advisor.name}, "
-            f"{offer_time(offer.local)}, {where}.")
+    return (f"{'Rebooked' if ask.replacing is not None else 'Booked'}: {client.reference}"
+            f"{f' (was {was})' if was else ''} with {offer.advisor.name}, {offer_time(offer.local)}, {where}.")
 
 
 def _series_text(client: Client, booked) -> str:
@@ -405,7 +416,7 @@ def _rebook_url(row, week_start) -> str:
     with its own advisor's offers first (desk_offers.offers puts them first for a rebooking)."""
     windows = desk_offers.rebook_windows(row.request, row.start.date(), week_start)
     return url_for("desk.offers", client_id=row.request.client_id, type=row.request.type_id,
-                   week=week_start.isoformat(), windows=windows, replacing=row.request.id)
+                   week=week_start.isoformat(), windows=windows, replacing=row.request.id, back="broken")
 
 
 @bp.app_template_filter("offer_time")
