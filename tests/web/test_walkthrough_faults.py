@@ -80,7 +80,7 @@ def test_dates_reach_people_as_dates_not_iso_stamps(demo_client, demo_auth):
     demo_auth.login("admin")
     audit = demo_client.get("/admin/audit").data.decode()
     shown = _visible(audit)
-    assert "plan_published" in shown or "plan_drafted" in shown
+    assert "Plan published" in shown or "Draft plan made" in shown  # actions in words (audit.action_name)
     assert not ISO_DAY.search(shown), ISO_DAY.findall(shown)[:5]
     assert f"{week:%a %d %b %Y}" in shown  # the week of the drafted plan, as a date people read
     assert human_value("2026-11-30T09:00:00+00:00") == "Mon 30 Nov 2026 09:00 UTC"
