@@ -105,6 +105,10 @@ def _review_page(plan_id: int, move_form: MoveForm | None = None):
     placed_view = team_grid.appointments(plan, items, advisors, {new.id for new, _ in diff.moved} if diff else set(),
                                          team_grid.handover_item_ids(plan))
     day = team_grid.choose_day(days, request.args.get("day"))
+    asked = (request.args.get("day") or "").strip()
+    if asked and asked != day.isoformat():  # a link's bad day used to show the first day as if it were the one asked
+        flash(f"Day: {asked[:40]!r} is not a day of this week's plan ({days[0]:%a %d %b} to {days[-1]:%a %d %b}); "
+              f"showing {day:%A %d %b}.", "error")
     placed_count = sum(1 for i in items if i.advisor_id is not None)
     words = {"quality": plan_words.quality_words(plan.score, plan.bound, plan.solver_status),
              "continuity": plan_words.continuity_words(plan.figures), "fill": plan_words.fill_words(placed_count, len(items))}

@@ -89,3 +89,19 @@ def test_the_region_page_says_what_is_wrong_with_its_week_link(demo_client, demo
     desk = demo_client.get(f"/desk/clients/{m.client_of('advisor1').id}/offers", query_string={
         "type": "1", "week": bad, "windows": "mon 09:00-17:00"})
     assert desk.status_code == 400 and words.split(":")[0] in desk.get_data(as_text=True).replace("&#39;", "'")
+
+
+def test_the_team_view_says_when_its_day_link_is_not_a_day_of_the_week(demo_client, demo_auth):
+    """?day= on the team view, like the region's ?week=: a bad one showed the first day as if it were asked."""
+    from caseload.localtime import this_week_start
+    from tests.web import desk_support as d
+
+    plan = d.publish_week()
+    demo_auth.login("leader")
+    monday = this_week_start(m.team("north").timezone)
+    for bad in ("2026-13-01", "2030-01-01", "tuesday"):
+        page = demo_client.get(f"/rota/plans/{plan.id}", query_string={"day": bad})
+        text = page.get_data(as_text=True).replace("&#39;", "'")
+        assert page.status_code == 200 and f"Day: '{bad}' is not a day of this week's plan" in text
+    fine = demo_client.get(f"/rota/plans/{plan.id}", query_string={"day": monday.isoformat()}).get_data(as_text=True)
+    assert "is not a day of this week's plan" not in fine
