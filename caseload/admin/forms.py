@@ -131,4 +131,9 @@ class PolicyForm(Form):
                                      validators=[InputRequired(), NumberRange(0, 24 * 14)],
                                      description="A cancellation made less than this many hours before the "
                                                  "appointment's start is recorded as late; 0: none is late.")
+    min_notice_hours = IntegerField("Minimum notice for bookings (hours from now)",
+                                    validators=[Optional(), NumberRange(0, 24 * 14)],
+                                    description="The booking desk offers and books no time starting sooner than "
+                                                "this after now (pages, API, series, rebooking); 0: from the next "
+                                                "slot. Left empty: kept as it is.")
     version = HiddenField("This form")

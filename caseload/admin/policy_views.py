@@ -16,8 +16,10 @@ from caseload.services.desk import policy as service_policy
 
 def _page(found, form: PolicyForm | None = None, status: int = 200):
     form = form or PolicyForm(formdata=None, data={"late_cancel_hours": found.late_cancel_hours,
+                                                   "min_notice_hours": found.min_notice_hours,
                                                    "version": found.version_id})
-    return render_template("admin/policy.html", policy=found, form=form), status
+    return render_template("admin/policy.html", policy=found, form=form,
+                           notice=service_policy.notice_words(service_policy.min_notice())), status
 
 
 @bp.get("/policy")
@@ -39,7 +41,7 @@ def save_policy():
         return _page(found, form, 400)
     try:
         service_policy.save_policy(found, form.late_cancel_hours.data, form_version(form),
-                                   by=current_user)
+                                   by=current_user, min_notice_hours=form.min_notice_hours.data)
     except service_policy.PolicyRejected as err:
         getattr(form, err.field).errors = [str(err)]
         flash(f"Not saved. {getattr(form, err.field).label.text}: {err}", "error")
@@ -52,4 +54,5 @@ def save_policy():
     flash("Service policy saved: " + (f"a cancellation less than {service_policy.window_words(window)} before the "
                                       "start is recorded as late." if window else "no cancellation is recorded as late."),
           "success")
+    flash(f"Minimum notice for bookings: {service_policy.notice_words()}.", "success")
     return redirect(url_for("admin.policy_page"))

@@ -195,7 +195,7 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
         _choices(book, client)
         book_forms.append((offer, book))
     return render_template("desk/offers.html", client=client, form=form, offers=book_forms, tz=client.team.timezone,
-                           why=why, repeat=repeat), status
+                           why=why, repeat=repeat, notice=policy.notice_words()), status
 
 
 @bp.get("/clients/<int:client_id>/offers")

@@ -8,7 +8,7 @@ from caseload.models.people import (
     WEEKDAYS, Absence, Advisor, Role, Skill, Team, User, WeekProtectedTarget, advisor_skills,
 )
 from caseload.models.rota import HandoverNote, Plan, PlanItem, ProtectedBlock, SolveJob
-from caseload.models.tuning import DEFAULT_LATE_CANCEL_HOURS, DEFAULT_WEIGHTS, ServicePolicy, WeightProfile
+from caseload.models.tuning import DEFAULT_LATE_CANCEL_HOURS, DEFAULT_MIN_NOTICE_HOURS, DEFAULT_WEIGHTS, ServicePolicy, WeightProfile
 from caseload.models.types import UTCDateTime, utcnow
 from caseload.models.versioning import claim_edit, hold_version
 
@@ -16,7 +16,7 @@ __all__ = [
     "Base", "AuditEvent", "AuditLogIsAppendOnly", "KINDS", "AppointmentRequest", "AppointmentType", "Client",
     "ClientNote", "Contact", "RequestWindow", "WEEKDAYS", "Absence", "Advisor", "Role", "Skill", "Team", "User",
     "advisor_skills", "WeekProtectedTarget", "RateLimitCounter", "HandoverNote", "Plan", "PlanItem", "ProtectedBlock",
-    "SolveJob", "DEFAULT_WEIGHTS", "WeightProfile", "DEFAULT_LATE_CANCEL_HOURS", "ServicePolicy", "IdempotencyKey", "BookingSeries", "UTCDateTime", "utcnow",
+    "SolveJob", "DEFAULT_WEIGHTS", "WeightProfile", "DEFAULT_LATE_CANCEL_HOURS", "DEFAULT_MIN_NOTICE_HOURS", "ServicePolicy", "IdempotencyKey", "BookingSeries", "UTCDateTime", "utcnow",
     "claim_edit",
     "hold_version",
 ]

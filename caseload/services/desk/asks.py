@@ -11,6 +11,7 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.localtime import to_local
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, PlanItem, Team, utcnow
+from caseload.services.desk import policy
 from caseload.services.planning.problem import availability, horizon_bounds, local_naive, team_advisors
 from caseload.services.rota.requests import Window
 from caseload.values import text_problem
@@ -163,6 +164,9 @@ def check_start(team: Team, ask: Ask, advisor_id: int, start: str) -> tuple[date
     local_end = local_start + timedelta(minutes=ask.duration)
     if local_start < local_naive(utcnow(), team.timezone):
         raise BookingError("The chosen time has passed.", "start")
+    if local_start < local_naive(policy.earliest_start(), team.timezone):
+        raise BookingError(f"The chosen time is within the service's minimum notice of "
+                           f"{policy.notice_words()} from now: choose a later one.", "start")
     if not any(s <= local_start and local_end <= e for s, e in map(local_span, ask.windows)):
         raise BookingError("The chosen time is not inside the times the client can come.", "start")
     if ask.advisor is not None and advisor_id != ask.advisor.id:

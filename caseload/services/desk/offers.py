@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from caseload.extensions import db
 from caseload.localtime import end_after
 from caseload.models import Advisor, AppointmentRequest, Team, utcnow
+from caseload.services.desk import policy
 from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask
 from caseload.services.desk.desk_week import DeskWeek, booked_item, desk_week, request_doc
 from caseload.services.planning.problem import advisor_sid, db_id, local_naive, snap_in, utc_of_local
@@ -82,7 +83,8 @@ def from_now(request: dict, tz: str, now: datetime | None = None) -> dict:
 
 
 def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: datetime | None = None) -> list[Offer]:
-    now = now or utcnow()
+    # Nothing sooner than the service's minimum notice (policy.earliest_start): cut before ranking, as from_now says.
+    now = policy.earliest_start(now)
     request = from_now(request, week.team.timezone, now)
     if not request["windows"]:
         return []
@@ -155,8 +157,12 @@ def why_none(team: Team, ask: Ask, now: datetime | None = None) -> str | None:
     """Why there is no offer at all from `now` on (the planner's reason), or None when there are offers."""
     check_ask(team, ask, now)
     week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
-    request = from_now(request_doc(ask), team.timezone, now)
+    request = from_now(request_doc(ask), team.timezone, policy.earliest_start(now))
     if not request["windows"]:
+        notice = policy.min_notice()
+        if notice and from_now(request_doc(ask), team.timezone, now)["windows"]:
+            return (f"every time given starts within the service's minimum notice of {policy.notice_words(notice)} "
+                    "from now")
         return "Every time given has passed."
     answer = week.desk.offers(request, count=1)
     return None if answer["offers"] else (answer["unplaceable"] or {}).get("reason")

@@ -1,4 +1,8 @@
-"""The service's booking policy, set by an administrator (/admin/policy): the late-cancellation window.
+"""The service's booking policy, set by an administrator (/admin/policy): the late-cancellation window and the
+minimum notice.
+
+The desk (pages, API, series, rebooking) offers and books no time starting less than `min_notice_hours` after now
+(earliest_start), so a new client is not offered the slot that has just begun.
 
 A cancellation made less than `late_cancel_hours` before the appointment's start is recorded as a late
 cancellation (its attendance `cancelled_late`); one made earlier is not; an appointment that has started cannot
@@ -14,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
-from caseload.models import DEFAULT_LATE_CANCEL_HOURS, ServicePolicy, hold_version, utcnow
+from caseload.models import DEFAULT_LATE_CANCEL_HOURS, DEFAULT_MIN_NOTICE_HOURS, ServicePolicy, hold_version, utcnow
 from caseload.services import audit
 from caseload.services.first_row import get_or_create
 
 MAX_LATE_CANCEL_HOURS = 24 * 14  # two weeks: a longer window would make nearly every cancellation late
+MAX_MIN_NOTICE_HOURS = 24 * 14  # two weeks: a longer notice would leave nothing to offer in the coming weeks
 POLICY_ID = 1  # the one policy row's id (a database made before this had its first row by id: still found first)
 
 
@@ -41,13 +46,32 @@ def current_policy() -> ServicePolicy:
     """The policy in force; created (and committed) with the defaults if there is none yet. The first row is
     always id POLICY_ID, so two first reads at once make one row: the second insert breaks the primary key and
     reads the first's (first_row.get_or_create)."""
-    return get_or_create(_stored_policy, lambda: ServicePolicy(id=POLICY_ID, late_cancel_hours=DEFAULT_LATE_CANCEL_HOURS))
+    return get_or_create(_stored_policy, lambda: ServicePolicy(id=POLICY_ID, late_cancel_hours=DEFAULT_LATE_CANCEL_HOURS,
+                                                               min_notice_hours=DEFAULT_MIN_NOTICE_HOURS))
 
 
 def late_window() -> timedelta:
     """How long before an appointment's start a cancellation counts as late (timedelta; 0: never)."""
     policy = _stored_policy()
     return timedelta(hours=policy.late_cancel_hours if policy is not None else DEFAULT_LATE_CANCEL_HOURS)
+
+
+def min_notice() -> timedelta:
+    """The booking desk's minimum notice (timedelta; 0: none): no offer or booking starts sooner after now."""
+    policy = _stored_policy()
+    return timedelta(hours=policy.min_notice_hours if policy is not None else DEFAULT_MIN_NOTICE_HOURS)
+
+
+def earliest_start(now: datetime | None = None) -> datetime:
+    """The earliest start (aware UTC) the desk offers or books at `now` (default: the clock): now plus the
+    minimum notice."""
+    return (now or utcnow()) + min_notice()
+
+
+def notice_words(notice: timedelta | None = None) -> str:
+    """The minimum notice as the pages say it: "2 hours", "1 hour"; "no minimum notice" for 0."""
+    hours = int((notice if notice is not None else min_notice()).total_seconds() // 3600)
+    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else "no minimum notice"
 
 
 def window_words(window: timedelta | None = None) -> str:
@@ -63,26 +87,37 @@ def is_late(start: datetime, now: datetime | None = None, window: timedelta | No
     return start - now < window
 
 
-def save_policy(policy: ServicePolicy, late_cancel_hours, expected_version: int | None, by) -> ServicePolicy:
-    """Change the policy; audited (`policy_changed`) with the old and new values. PolicyRejected names the
-    field; PolicyConflict when someone else saved it since `expected_version`."""
+def _whole_hours(value, most: int, field: str, what: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
+        raise PolicyRejected(f"Give whole hours from 0 to {most} (two weeks) for the {what}.", field)
+
+
+def save_policy(policy: ServicePolicy, late_cancel_hours, expected_version: int | None, by,
+                min_notice_hours=None) -> ServicePolicy:
+    """Change the policy (`min_notice_hours` None: kept as it is); audited (`policy_changed`) with the old and
+    new values of what changed. PolicyRejected names the field; PolicyConflict when someone else saved it since
+    `expected_version`."""
     if (not isinstance(late_cancel_hours, int) or isinstance(late_cancel_hours, bool)
             or not 0 <= late_cancel_hours <= MAX_LATE_CANCEL_HOURS):
         raise PolicyRejected(f"Give whole hours from 0 to {MAX_LATE_CANCEL_HOURS} (two weeks).", "late_cancel_hours")
+    if min_notice_hours is None:
+        min_notice_hours = policy.min_notice_hours
+    _whole_hours(min_notice_hours, MAX_MIN_NOTICE_HOURS, "min_notice_hours", "minimum notice")
     if expected_version is not None and policy.version_id != expected_version:
         raise PolicyConflict("Someone else changed the service policy since you opened this page. Nothing was "
                              "saved; reload and check their change first.")
-    old = policy.late_cancel_hours
-    if old == late_cancel_hours:
+    wanted = {"late_cancel_hours": late_cancel_hours, "min_notice_hours": min_notice_hours}
+    old = {k: getattr(policy, k) for k, v in wanted.items() if getattr(policy, k) != v}
+    if not old:
         return policy
     try:
         if policy.id is not None and not hold_version(db.session, policy, policy.version_id if expected_version is None
                                                       else expected_version):
             raise StaleDataError("the policy moved on")
-        policy.late_cancel_hours = late_cancel_hours
+        for key in old:
+            setattr(policy, key, wanted[key])
         policy.updated_at, policy.updated_by_id = utcnow(), getattr(by, "id", None)
-        audit.record("policy_changed", user=by, obj=policy, old={"late_cancel_hours": old},
-                     new={"late_cancel_hours": late_cancel_hours})
+        audit.record("policy_changed", user=by, obj=policy, old=old, new={k: wanted[k] for k in old})
         db.session.commit()
     except StaleDataError as err:
         db.session.rollback()

@@ -119,7 +119,7 @@ def _free_starts(week: DeskWeek, ask: Ask, advisor: Advisor) -> list[datetime]:
     if planner_advisor is None or not planner_advisor.can_do(appt.kind, appt.skill):
         return []
     h = desk.problem.horizon
-    now = local_naive(utcnow(), week.team.timezone)
+    now = local_naive(policy.earliest_start(), week.team.timezone)  # the service's minimum notice
     starts = sorted({s for s, _ in desk.time_of(sid).starts_in(appt) if desk.fits(appt, planner_advisor, s)})
     return [t for t in (datetime.strptime(h.to_text(s), TIME_FORMAT) for s in starts) if t >= now]
 
