@@ -30,7 +30,7 @@ from caseload.services.desk import cancelling
 from caseload.services.desk import desk_week
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import idempotency
-from caseload.services.clients import notes
+from caseload.services.clients import client_data, notes
 from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
 from caseload.services.desk import series
@@ -160,6 +160,34 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200,
                            attendance_form=AttendanceForm(formdata=None), may_mark=attendance_service.may_mark,
                            kept_cancel=kept_cancel, late_words=policy.window_words(window),
                            late_from=to_local(utcnow() + window, client.team.timezone)), status
+
+
+def findable_clients(text: str) -> list[Client]:
+    """The clients the user may book for whose reference or name contains `text` (case-insensitive), by
+    reference: leaders and administrators search their teams' clients (nothing until something is typed);
+    an advisor sees the clients they hold or cover, all of them when nothing is typed."""
+    text = text.strip()
+    if current_user.role == Role.ADVISOR:
+        advisor = current_user.advisor
+        if advisor is None:
+            return []
+        mine = db.session.scalars(select(Client).where(Client.named_advisor_id == advisor.id,
+                                                       Client.erased_at.is_(None))).all()
+        every = sorted({c.id: c for c in [*mine, *notes.covered_clients(advisor)]}.values(), key=lambda c: c.reference)
+        low = text.lower()
+        return [c for c in every if low in c.reference.lower() or low in c.name.lower()]
+    found = client_data.clients_matching(rota.teams_for(current_user), text)
+    return [c for c in found if c.erased_at is None]
+
+
+@bp.get("/")
+@role_required(*ANYONE)
+def home():
+    """The booking desk's door (the menu's "Desk"): find a client, then book, move or cancel their appointments."""
+    text = request.args.get("q", "")[:80]
+    searched = bool(text.strip()) or current_user.role == Role.ADVISOR
+    return render_template("desk/home.html", text=text, searched=searched,
+                           found=findable_clients(text) if searched else [])
 
 
 @bp.get("/clients/<int:client_id>")
