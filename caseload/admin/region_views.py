@@ -42,11 +42,15 @@ def _asked_week() -> date:
     return week
 
 
-def _page(week: date, form: RegionPlanForm | None = None, status: int = 200):
+CONFIRMED = "every-team"  # the confirmation step's button value: a run for every team
+
+
+def _page(week: date, form: RegionPlanForm | None = None, status: int = 200, confirming: bool = False):
+    """The region page; `confirming` shows the question before a run for every team is queued."""
     form = form or RegionPlanForm(formdata=None, data={"week": week, "time_limit": 60})
     cancel = RegionCancelForm(formdata=None, data={"week": week})
     return render_template("admin/region.html", region=region.region_status(week), form=form, cancel=cancel,
-                           week=week), status
+                           week=week, confirming=confirming, confirmed=CONFIRMED), status
 
 
 @bp.get("/region")
@@ -66,6 +70,9 @@ def region_plan():
     if not form.validate_on_submit():
         invalid(form)
         return _page(form.week.data if form.week.data and not form.week.errors else _asked_week(), form, 400)
+    if request.form.get("confirm") != CONFIRMED:
+        # The first press only asks, in the page (no script needed): every team gets a new draft at once.
+        return _page(form.week.data, form, confirming=True)
     started = region.start_region(form.week.data, current_user, time_limit=form.time_limit.data)
     flash(f"Planning queued for {len(started.started)} team(s)."
           + (f" Already planning, left running: {', '.join(t.name for t in started.busy)}." if started.busy else ""),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -31,9 +31,14 @@ def _forms(profile, what_if: WhatIfForm | None = None, form: WeightsForm | None 
     return form, what_if
 
 
-def _page(profile, form, what_if, status=200):
+CONFIRMED = "every-team"  # the confirmation step's button value: the weights apply to every team
+
+
+def _page(profile, form, what_if, status=200, changes=None):
+    """The weights page; `changes` ({field: (old, new)}) shows the confirmation step for them."""
     return render_template("admin/weights.html", profile=profile, form=form, what_if=what_if,
-                           fields=WEIGHT_FIELDS, explanations=weights.EXPLANATIONS), status
+                           fields=WEIGHT_FIELDS, explanations=weights.EXPLANATIONS, changes=changes,
+                           team_count=len(admin.all_teams()), confirmed=CONFIRMED), status
 
 
 @bp.get("/weights")
@@ -50,20 +55,25 @@ def weights_page():
 def save_weights():
     profile = weights.active_profile()
     form = WeightsForm()
-    if form.validate_on_submit():
-        version = form_version(form)  # a garbled version (-1) is a stale one: refused, not saved blind
-        try:
-            weights.save_weights(profile, form.weights(), version, by=current_user)
-            flash("Weights saved. The next planning run uses them; published weeks are not changed.", "success")
-            return redirect(url_for("admin.weights_page"))
-        except weights.WeightsRejected as err:
-            getattr(form, err.field).errors = [str(err)]
-            flash(f"Not saved. {getattr(form, err.field).label.text}: {err}", "error")
-        except weights.WeightsConflict as err:
-            flash(str(err), "error")
-            return _page(profile, *_forms(profile, form=None), status=409)
-    else:
+    if not form.validate_on_submit():
         invalid(form)
+        return _page(profile, *_forms(profile, form=form), status=400)
+    if request.form.get("confirm") != CONFIRMED:
+        # The first press only asks, in the page (no script needed): the weights apply to every team at once.
+        old = profile.as_weights()
+        changes = {name: (old[name], value) for name, value in form.weights().items() if old[name] != value}
+        return _page(profile, *_forms(profile, form=form), changes=changes)
+    version = form_version(form)  # a garbled version (-1) is a stale one: refused, not saved blind
+    try:
+        weights.save_weights(profile, form.weights(), version, by=current_user)
+        flash("Weights saved. The next planning run uses them; published weeks are not changed.", "success")
+        return redirect(url_for("admin.weights_page"))
+    except weights.WeightsRejected as err:
+        getattr(form, err.field).errors = [str(err)]
+        flash(f"Not saved. {getattr(form, err.field).label.text}: {err}", "error")
+    except weights.WeightsConflict as err:
+        flash(str(err), "error")
+        return _page(profile, *_forms(profile, form=None), status=409)
     return _page(profile, *_forms(profile, form=form), status=400)
 
 

@@ -45,6 +45,9 @@ class Plan(Base):
 
     team: Mapped[Team] = relationship()
     based_on: Mapped["Plan | None"] = relationship(remote_side="Plan.id")
+    # Who made it (a leader's own run, an administrator's region run, a desk booking's new version): the plan
+    # lists say so, so a region run's draft beside a leader's own is told apart.
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     items: Mapped[list["PlanItem"]] = relationship(back_populates="plan", cascade="all, delete-orphan", order_by="PlanItem.starts_at")
     protected_blocks: Mapped[list["ProtectedBlock"]] = relationship(back_populates="plan", cascade="all, delete-orphan", order_by="ProtectedBlock.starts_at")
 

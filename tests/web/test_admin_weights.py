@@ -28,7 +28,7 @@ def test_saving_weights_is_audited_with_old_and_new(demo_client, demo_auth):
     demo_auth.login("admin")
     profile = _profile()
     new = {**DEFAULT_WEIGHTS, "continuity": 250, "protected": 2}
-    response = demo_client.post("/admin/weights", data={**new, "version": profile.version_id})
+    response = demo_client.post("/admin/weights", data={**new, "version": profile.version_id, "confirm": "every-team"})
     assert response.status_code == 302
     assert _profile().as_weights() == new
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "weights_changed"))
@@ -50,8 +50,10 @@ def test_bad_weights_are_refused_naming_the_field(demo_client, demo_auth):
 def test_stale_weights_form_is_refused(demo_client, demo_auth):
     demo_auth.login("admin")
     old_version = _profile().version_id
-    demo_client.post("/admin/weights", data={**DEFAULT_WEIGHTS, "continuity": 300, "version": old_version})
-    response = demo_client.post("/admin/weights", data={**DEFAULT_WEIGHTS, "continuity": 50, "version": old_version})
+    demo_client.post("/admin/weights", data={**DEFAULT_WEIGHTS, "continuity": 300, "version": old_version,
+                                                "confirm": "every-team"})
+    response = demo_client.post("/admin/weights", data={**DEFAULT_WEIGHTS, "continuity": 50, "version": old_version,
+                                                           "confirm": "every-team"})
     assert response.status_code == 409
     assert _profile().continuity == 300
 
@@ -93,7 +95,7 @@ def test_what_if_shows_different_figures_for_different_weights(demo_client, demo
     assert db.session.scalar(select(func.count(Plan.id))) == plans_before
     assert _profile().as_weights() == DEFAULT_WEIGHTS
     # Saving from the result page saves exactly the weights tried, audited.
-    saved = demo_client.post("/admin/weights", data=_hidden_fields(page))
+    saved = demo_client.post("/admin/weights", data={**_hidden_fields(page), "confirm": "every-team"})
     assert saved.status_code == 302
     assert _profile().protected == 100
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "weights_changed"))

@@ -20,7 +20,7 @@ def test_a_garbled_weights_version_is_a_stale_one_not_a_blind_save(demo_client, 
     demo_client.get("/admin/weights")
     before = db.session.scalar(select(WeightProfile).where(WeightProfile.is_active.is_(True))).as_weights()
     posted = {"assigned": 1, "continuity": 2, "protected": 3, "separation": 4, "disruption": 5}
-    garbled = demo_client.post("/admin/weights", data={**posted, "version": "abc"})
+    garbled = demo_client.post("/admin/weights", data={**posted, "version": "abc", "confirm": "every-team"})
     assert garbled.status_code == 409 and "Nothing was saved" in _text(garbled)
     db.session.expire_all()
     assert db.session.scalar(select(WeightProfile).where(WeightProfile.is_active.is_(True))).as_weights() == before

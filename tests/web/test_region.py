@@ -25,7 +25,8 @@ def _csrf(html: str) -> str:
 def test_an_administrator_plans_every_team_and_sees_each_run_and_the_totals(demo_client, demo_auth):
     demo_auth.login("admin")
     week = _week()
-    response = demo_client.post("/admin/region/plan", data={"week": week.isoformat(), "time_limit": 1})
+    response = demo_client.post("/admin/region/plan", data={"week": week.isoformat(), "time_limit": 1,
+                                                            "confirm": "every-team"})
     assert response.status_code == 302 and f"week={week.isoformat()}" in response.headers["Location"]
     page = demo_client.get(f"/admin/region?week={week.isoformat()}").get_data(as_text=True)
     assert page.count('data-state="succeeded"') == 2  # north and south, each done
@@ -81,7 +82,7 @@ def test_the_region_page_needs_csrf(demo_app):
     # Strict CSP: nothing inline (scripts only from /static, with src).
     assert not re.search(r"<script(?![^>]*\bsrc=)", page) and "style=" not in page
     accepted = client.post("/admin/region/plan", data={"week": _week().isoformat(), "time_limit": 1,
-                                                       "csrf_token": _csrf(page)})
+                                                       "csrf_token": _csrf(page), "confirm": "every-team"})
     assert accepted.status_code == 302, accepted.get_data(as_text=True)[-3000:]
 
 
