@@ -11,6 +11,7 @@ from caseload.admin.blueprint import bp
 from caseload.auth.access import role_required
 from caseload.models import Role
 from caseload.services import reports
+from caseload.services.people.admin import preferred_team
 from caseload.services.rota.week import teams_for
 
 READERS = (Role.ADMIN, Role.LEADER)
@@ -33,7 +34,7 @@ def _report(name: str) -> reports.Report:
         abort(404)
     teams, chosen = _scope()
     if name == "continuity-advisor":
-        return build(teams, team=chosen or (teams[0] if teams else None))
+        return build(teams, team=chosen or preferred_team(teams, current_user))
     return build([chosen] if chosen else teams)
 
 
@@ -42,9 +43,11 @@ def _report(name: str) -> reports.Report:
 def reports_page():
     teams, chosen = _scope()
     # Every chart has its figures as a table on the page too (for screen readers, and without script).
-    tables = reports.page_reports(teams, chosen or (teams[0] if teams else None))
+    # The per-advisor chart is of one team: the chosen one, else the user's own or the first with advisors.
+    one = chosen or preferred_team(teams, current_user)
+    tables = reports.page_reports(teams, one)
     return render_template("admin/reports.html", names=list(reports.REPORTS), teams=teams, tables=tables,
-                           team_id=(chosen or (teams[0] if teams else None)).id if teams else None)
+                           team_id=one.id if one else None)
 
 
 @bp.get("/reports/<name>.json")

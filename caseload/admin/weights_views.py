@@ -24,8 +24,8 @@ def _forms(profile, what_if: WhatIfForm | None = None, form: WeightsForm | None 
     form = form or WeightsForm(data={**profile.as_weights(), "version": profile.version_id})
     teams = admin.all_teams()
     if what_if is None:
-        first = teams[0] if teams else None
-        what_if = WhatIfForm(formdata=None, data={**profile.as_weights(), "time_limit": 10,
+        first = admin.preferred_team(teams, current_user)  # not a new empty team that happens to sort first
+        what_if = WhatIfForm(formdata=None, data={**profile.as_weights(), "time_limit": 10, "team": first.id if first else None,
                                                   "week": this_week_start(first.timezone) if first else None})
     what_if.team.choices = [SelectChoice(t.id, t.name) for t in teams]
     return form, what_if

@@ -32,7 +32,7 @@ def import_clients(team_id):
             return redirect(url_for("rota.clients", team_id=team.id))
     status = 400 if result is not None or form.errors else 200
     return render_template("rota/import.html", team=team, week=this_week_start(team.timezone), form=form,
-                           result=result, what="clients", columns=csv_import.CLIENT_COLUMNS,
+                           result=result, what="clients", columns=csv_import.client_columns(),
                            template_url=url_for("rota.clients_template", team_id=team.id)), status
 
 

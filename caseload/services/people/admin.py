@@ -301,13 +301,36 @@ def users_matching(text: str, limit: int = USER_MATCHES_SHOWN + 1) -> list[User]
                                    .order_by(User.username).limit(limit)))
 
 
+def natural_order(column) -> list:
+    """ORDER BY terms that sort names ending in a number by that number: advisor2 before advisor10 (a plain sort
+    gave advisor1, advisor10, advisor11, …, advisor2). The name without its trailing digits, then the shorter
+    (smaller) number first, then the name; SQLite and PostgreSQL both have rtrim(text, characters)."""
+    return [func.rtrim(column, "0123456789"), func.length(column), column]
+
+
 def all_users() -> list[User]:
     """Every account, with its advisor record loaded in one more query (the users page shows it on each row)."""
-    return list(db.session.scalars(select(User).options(selectinload(User.advisor)).order_by(User.role, User.username)))
+    return list(db.session.scalars(select(User).options(selectinload(User.advisor))
+                                   .order_by(User.role, *natural_order(User.username))))
 
 
 def all_teams() -> list[Team]:
     return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def preferred_team(teams: list[Team], user) -> Team | None:
+    """The team a page about one team starts on, of `teams`: the user's own (an advisor's team, or the first of
+    `teams` they lead), else the first with active advisors (a new empty team, first by name, showed "Nothing to
+    show"), else the first; None when there are none."""
+    advisor = getattr(user, "advisor", None)
+    own = [t for t in teams if (advisor is not None and t.id == advisor.team_id)
+           or t.leader_id == getattr(user, "id", None)]
+    staffed = set(db.session.scalars(select(Advisor.team_id).where(Advisor.active.is_(True),
+                                                                   Advisor.team_id.in_([t.id for t in teams]))))
+    for group in (own, teams):
+        if found := next((t for t in group if t.id in staffed), None):
+            return found
+    return own[0] if own else (teams[0] if teams else None)
 
 
 def all_skills() -> list[Skill]:
@@ -328,7 +351,7 @@ def all_appointment_types() -> list[AppointmentType]:
 # --- the administrators' lists, searched and paged in the database (50 teams: 650 users, 600 advisors) ------
 
 def user_list(query: ListQuery, per_page: int = PER_PAGE) -> Listing:
-    """One page of accounts, by role then username (ties by id). q: username or display name contains; filters:
+    """One page of accounts, by role then username in natural order (advisor2 before advisor10; ties by id). q: username or display name contains; filters:
     role (a Role value), status ("active"/"inactive"); anything else means "any". Advisor records in one more
     query."""
     conditions = []
@@ -341,7 +364,7 @@ def user_list(query: ListQuery, per_page: int = PER_PAGE) -> Listing:
         conditions.append(User.active.is_(query.filters["status"] == "active"))
     statement = select(User).where(*conditions).options(selectinload(User.advisor))
     return paged(statement, select(func.count(User.id)).where(*conditions), query,
-                 [User.role, User.username, User.id], per_page)
+                 [User.role, *natural_order(User.username), User.id], per_page)
 
 
 def advisor_list(query: ListQuery, per_page: int = PER_PAGE) -> Listing:

@@ -31,12 +31,12 @@ CLIENT_COLUMNS = {
     "reference": "required; unique within the team, e.g. N0151",
     "name": "required",
     "named_advisor": "optional; the advisor's name or username (empty: not allocated yet)",
-    "need": "optional; a skill code (debt, housing, benefits, employment)",
+    "need": "optional; a skill code",  # client_columns() lists the codes in the database
     "complexity": "optional; 1, 2 or 3 (default 1)",
 }
 REQUEST_COLUMNS = {
     "client": "required; the client's reference",
-    "type": "required; an appointment type code (first-meeting, follow-up, short-contact, compliance-review)",
+    "type": "required; an appointment type code",  # request_columns() lists the active types in the database
     "duration_minutes": "optional; a multiple of 15 (default: the type's length)",
     "windows": 'required; when the client can come, e.g. "mon 09:00-12:00; wed 13:00-17:00" or "2026-11-24 09:00-17:00"',
     "pinned_advisor": "optional; pin to this advisor (name or username)",
@@ -46,10 +46,25 @@ REQUEST_COLUMNS = {
 _EXAMPLE_DAY = "2026-11-24"  # the dated examples above; request_columns() moves them into the week shown
 
 
+def _codes(found: list[str]) -> str:
+    return f" ({', '.join(found)})" if found else " (none set up yet: an administrator adds them)"
+
+
+def client_columns() -> dict[str, str]:
+    """CLIENT_COLUMNS as the import page explains them, with the skill codes as they are in the database (a new
+    skill is listed as soon as it is added)."""
+    skills = list(db.session.scalars(select(Skill.code).order_by(Skill.code)))
+    return {**CLIENT_COLUMNS, "need": CLIENT_COLUMNS["need"] + _codes(skills)}
+
+
 def request_columns(week_start: date) -> dict[str, str]:
-    """REQUEST_COLUMNS with the dated examples on the Tuesday of `week_start`, so they import in that week."""
+    """REQUEST_COLUMNS with the dated examples on the Tuesday of `week_start`, so they import in that week, and
+    the active appointment type codes as they are in the database (a new type is listed as soon as it is added)."""
     tuesday = (week_start + timedelta(days=1)).isoformat()
-    return {name: text.replace(_EXAMPLE_DAY, tuesday) for name, text in REQUEST_COLUMNS.items()}
+    types = list(db.session.scalars(select(AppointmentType.code).where(AppointmentType.active.is_(True))
+                                    .order_by(AppointmentType.code)))
+    columns = {name: text.replace(_EXAMPLE_DAY, tuesday) for name, text in REQUEST_COLUMNS.items()}
+    return {**columns, "type": columns["type"] + _codes(types)}
 # Generic examples, for a team without advisors, clients or types (csv_templates.py uses the team's own).
 CLIENT_EXAMPLE = [["N0901", "Jo Bloggs", "Asha Patel", "debt", "2"], ["N0902", "Sam Smith", "", "housing", "1"]]
 REQUEST_EXAMPLE = [["N0901", "follow-up", "30", "mon 09:00-12:00; wed 13:00-17:00", "", "", "Budget review"],
