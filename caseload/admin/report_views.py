@@ -47,7 +47,7 @@ def reports_page():
     one = chosen or preferred_team(teams, current_user)
     tables = reports.page_reports(teams, one)
     return render_template("admin/reports.html", names=list(reports.REPORTS), teams=teams, tables=tables,
-                           team_id=one.id if one else None)
+                           team_id=one.id if one else None, min_sample=reports.MIN_SAMPLE)
 
 
 @bp.get("/reports/<name>.json")

@@ -24,6 +24,9 @@ from caseload.services.csv_export import csv_text
 from caseload.services.planning.problem import db_id
 
 DEFAULT_WEEKS = 12
+# A rate from fewer cases than this is held back ("too few to say", with its n): one visit made "100 %
+# continuity" and two appointments "50 % DNA". The CSV keeps every rate with its count, for those who want them.
+MIN_SAMPLE = 5
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -67,7 +70,7 @@ class Report:
     title: str
     chart: str  # Chart.js type: "line" or "bar"
     labels: list
-    series: list  # [{"label": str, "data": [number or None]}]
+    series: list  # [{"label": str, "data": [number or None], "n": [cases behind each rate, or None]}] (no "n": counts)
     columns: list
     rows: list
     percent: bool = True
@@ -89,10 +92,15 @@ class Report:
         return {"title": self.title, "type": self.chart, "labels": self.label_texts, "percent": self.percent,
                 "datasets": self.series}
 
-    def table_rows(self) -> list[tuple[str, list]]:
-        """The chart's data as a table: (label text, [value per series]) per label, for the page's data table."""
-        return [(text, [s["data"][i] if i < len(s["data"]) else None for s in self.series])
-                for i, text in enumerate(self.label_texts)]
+    def table_rows(self) -> list[tuple[str, list[tuple]]]:
+        """The chart's data as a table: (label text, [(value, n) per series]) per label, for the page's data
+        table; n is the number of cases behind a rate (None for a count), value None when there is none or
+        when n < MIN_SAMPLE (held back)."""
+        def cell(s, i):
+            value = s["data"][i] if i < len(s["data"]) else None
+            n = s["n"][i] if "n" in s and i < len(s["n"]) else None
+            return value, n
+        return [(text, [cell(s, i) for s in self.series]) for i, text in enumerate(self.label_texts)]
 
     def csv_text(self) -> str:
         return csv_text(self.columns, self.rows)
@@ -172,6 +180,14 @@ def _share(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
 
 
+def _rate_series(label: str, cells: dict, weeks: list[date]) -> dict:
+    """A chart series of weekly rates from {week: (hits, total)}: each rate with its n, held back (None) when
+    n < MIN_SAMPLE; n is None for a week with no case."""
+    n = [cells[w][1] if w in cells else None for w in weeks]
+    data = [_share(*cells[w]) if w in cells and cells[w][1] >= MIN_SAMPLE else None for w in weeks]
+    return {"label": label, "data": data, "n": n}
+
+
 def _weekly_share(visits, weeks, key, keep, hit):
     """{key: {week: (hits, total)}} over the visits that `keep` selects."""
     counts: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
@@ -191,7 +207,7 @@ def _share_report(name, title, weeks, counts, labels_of, column, note="") -> Rep
     series, rows = [], []
     for key in sorted(counts, key=lambda k: labels_of(k)):
         cells = counts[key]
-        series.append({"label": labels_of(key), "data": [_share(*cells[w]) if w in cells else None for w in weeks]})
+        series.append(_rate_series(labels_of(key), cells, weeks))
         for w in weeks:
             if w in cells:
                 hits, total = cells[w]
@@ -332,7 +348,7 @@ def dna_by_team(teams: list[Team], weeks=None) -> Report:
     series, rows = [], []
     for team_id in sorted(counts, key=lambda k: names[k]):
         cells = counts[team_id]
-        series.append({"label": names[team_id], "data": [_share(*cells[w]) if w in cells else None for w in weeks]})
+        series.append(_rate_series(names[team_id], cells, weeks))
         rows += [[w.isoformat(), names[team_id], cells[w][1], cells[w][0], _share(*cells[w])] for w in weeks if w in cells]
     return Report("dna", "Did not attend: share of recorded appointments missed, by team", "line",
                   [w.isoformat() for w in weeks], series, ["week", "team", "recorded", "dna", "rate"], rows,
