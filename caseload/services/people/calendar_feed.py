@@ -1,5 +1,9 @@
 """The advisor's calendar feed: their published weeks as iCalendar, at a secret URL they can revoke and renew.
 
+A week not yet published shows the desk bookings already made in the advisor's diary, marked STATUS:TENTATIVE
+(My week's "Booked, not yet planned"): planning may still move them. Once the week is published the same UID
+comes back CONFIRMED at the plan's time, with a higher SEQUENCE, so the calendar updates the event in place.
+
 The token is the only credential, so it is long and random (secrets.token_urlsafe) and a new one
 replaces the old at once. Events carry the client's reference and the kind of meeting, never the
 client's name or notes: calendar apps copy feeds to places this service does not control.
@@ -15,8 +19,10 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.localtime import this_week_start
+from caseload.localtime import end_after
 from caseload.models import Plan, User, utcnow
 from caseload.services import audit
+from caseload.services.clients.caseload import booked_requests
 
 WEEKS_BEFORE = 2
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
@@ -63,8 +69,10 @@ def _feed_text(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
-def _event(uid: str, start, end, summary: str, description: str, stamp, busy: bool = True, sequence: int = 0) -> Event:
+def _event(uid: str, start, end, summary: str, description: str, stamp, busy: bool = True, sequence: int = 0,
+           status: str = "CONFIRMED") -> Event:
     event = Event()
+    event.add("status", status)
     event.add("uid", uid)
     event.add("sequence", sequence)
     event.add("dtstamp", stamp)
@@ -102,7 +110,10 @@ def feed(user: User, today: date | None = None) -> bytes:
     cal.add("x-wr-calname", name)  # what most calendar apps still read
     cal.add("x-wr-timezone", team.timezone)
     stamp = utcnow()
-    for plan in _published(team.id, this_week - timedelta(weeks=WEEKS_BEFORE), this_week + timedelta(weeks=WEEKS_AFTER)):
+    first, last = this_week - timedelta(weeks=WEEKS_BEFORE), this_week + timedelta(weeks=WEEKS_AFTER)
+    published = _published(team.id, first, last)
+    _add_booked(cal, advisor, {p.week_start for p in published}, first, last, stamp)
+    for plan in published:
         for item in plan.items:
             if item.advisor_id != advisor.id or item.starts_at is None or item.request is None:
                 continue
@@ -120,3 +131,19 @@ def feed(user: User, today: date | None = None) -> bytes:
                                          "Protected time (case work)", "Kept free of appointments by the plan.", stamp,
                                          sequence=plan.published_version or 0))
     return cal.to_ical()
+
+
+def _add_booked(cal: Calendar, advisor, published_weeks: set, first: date, last: date, stamp) -> None:
+    """The desk bookings pinned to the advisor in the weeks from `first` to `last` that have no published plan,
+    as tentative events (sequence 0: the published plan's version, 1 or more, supersedes them)."""
+    week = first
+    while week <= last:
+        if week not in published_weeks:
+            for request in booked_requests(advisor, week):
+                summary = f"{request.client.reference} · {request.type.name} (booked, not yet planned)"
+                description = (f"{request.kind.capitalize()} appointment booked at the desk; the week is not "
+                               "planned yet, so its time may still move. Open Caseload for the client's notes.")
+                cal.add_component(_event(appointment_uid(request.id), request.pinned_start,
+                                         end_after(request.pinned_start, request.duration_minutes), summary,
+                                         description, stamp, status="TENTATIVE"))
+        week += timedelta(weeks=1)
