@@ -45,12 +45,14 @@ def _asked_week() -> date:
 CONFIRMED = "every-team"  # the confirmation step's button value: a run for every team
 
 
-def _page(week: date, form: RegionPlanForm | None = None, status: int = 200, confirming: bool = False):
-    """The region page; `confirming` shows the question before a run for every team is queued."""
+def _page(week: date, form: RegionPlanForm | None = None, status: int = 200, confirming: bool = False,
+          cancelling: bool = False):
+    """The region page; `confirming` shows the question before a run for every team is queued, `cancelling`
+    the one before every queued and running run is cancelled."""
     form = form or RegionPlanForm(formdata=None, data={"week": week, "time_limit": 60})
     cancel = RegionCancelForm(formdata=None, data={"week": week})
     return render_template("admin/region.html", region=region.region_status(week), form=form, cancel=cancel,
-                           week=week, confirming=confirming, confirmed=CONFIRMED), status
+                           week=week, confirming=confirming, cancelling=cancelling, confirmed=CONFIRMED), status
 
 
 @bp.get("/region")
@@ -87,6 +89,8 @@ def region_cancel():
     if not form.validate_on_submit():
         invalid(form)
         return _page(form.week.data if form.week.data and not form.week.errors else _asked_week(), status=400)
+    if request.form.get("confirm") != CONFIRMED:  # asks first, in the page (it was a script-only dialog)
+        return _page(form.week.data, cancelling=True)
     cancelled = region.cancel_region(form.week.data, current_user)
     flash(f"Cancelled {cancelled} run(s); no plan was changed.", "success")
     return redirect(url_for("admin.region_page", week=form.week.data.isoformat()))

@@ -58,6 +58,17 @@ def test_plan_every_teams_week_asks_first_and_queues_only_when_confirmed(demo_cl
     assert db.session.scalar(select(func.count(SolveJob.id))) == 2
 
 
+def test_the_question_does_not_refresh_itself_away_while_runs_are_active(demo_client, demo_auth):
+    week = d.week()
+    db.session.add(SolveJob(team=m.team("north"), week_start=week, status="queued", time_limit=60))
+    db.session.commit()
+    demo_auth.login("admin")
+    assert '<meta http-equiv="refresh"' in _text(demo_client.get(f"/admin/region?week={week.isoformat()}"))
+    asked = _text(demo_client.post("/admin/region/plan", data={"week": week.isoformat(), "time_limit": 1}))
+    # A refresh would reload /admin/region/plan as a GET (405) and lose the question.
+    assert "Plan every team's week of" in asked and '<meta http-equiv="refresh"' not in asked
+
+
 def test_the_plan_lists_say_who_made_each_draft(demo_client, demo_auth):
     north, week = m.team("north"), d.week()
     problem, maps = to_problem(north, week)

@@ -59,7 +59,12 @@ def test_cancel_ends_every_queued_and_running_run_of_the_week(demo_client, demo_
     page = demo_client.get(f"/admin/region?week={week.isoformat()}").get_data(as_text=True)
     assert 'data-state="queued"' in page and 'data-state="running"' in page and "Cancel the queued" in page
     assert '<meta http-equiv="refresh"' in page  # it watches itself while runs are active
-    response = demo_client.post("/admin/region/cancel", data={"week": week.isoformat()})
+    asked = demo_client.post("/admin/region/cancel", data={"week": week.isoformat()})
+    assert asked.status_code == 200 and "Cancel every queued and running run of the week of" in \
+        asked.get_data(as_text=True).replace("&#39;", "'")  # asks first, in the page: nothing cancelled yet
+    db.session.expire_all()
+    assert sorted(j.status for j in db.session.scalars(select(SolveJob))) == ["queued", "running"]
+    response = demo_client.post("/admin/region/cancel", data={"week": week.isoformat(), "confirm": "every-team"})
     assert response.status_code == 302
     db.session.expire_all()
     assert sorted(j.status for j in db.session.scalars(select(SolveJob))) == ["cancelled", "cancelled"]
