@@ -78,13 +78,22 @@ def users():
             flash(f"Account {user.username} created.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
         status = 400
+    return _users_page(form, status)
+
+
+REVOKE_CONFIRMED = "revoke"  # the in-page question's own button value: only it revokes
+
+
+def _users_page(form, status: int = 200, revoking: User | None = None):
+    """The users list; `revoking` shows the question before that user's API token is revoked."""
     status_arg = request.args.get("status")
     query = list_query((), role=request.args.get("role") if request.args.get("role") in ROLES else None,
                        status=status_arg if status_arg in ("active", "inactive") else None)
     listing = admin.user_list(query)
     token_issued = api_tokens.issued_at(u.id for u in listing.rows if u.api_token_hash is not None)
     return render_form("admin/users.html", form, status, listing=listing, query=query, roles=list(Role),
-                       token_issued=token_issued, confirm=ConfirmForm())
+                       token_issued=token_issued, confirm=ConfirmForm(), revoking=revoking,
+                       confirmed=REVOKE_CONFIRMED)
 
 
 @bp.post("/users/<int:user_id>/api-token/revoke")
@@ -94,6 +103,9 @@ def revoke_user_api_token(user_id):
     user = get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if request.form.get("confirm") != REVOKE_CONFIRMED and user.api_token_hash is not None:
+        # Asks first, in the page (it was a script-only dialog); nothing is revoked yet.
+        return _users_page(UserCreateForm(formdata=None), revoking=user)
     if api_tokens.revoke_api_token(user, by=current_user):
         flash(f"The API token of {user.username} is revoked.", "success")
     else:

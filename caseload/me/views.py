@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -30,6 +30,7 @@ from caseload.services.planning.problem import week_targets
 from caseload.values import FIRST_WEEK, LAST_WEEK
 
 ADVISOR = Role.ADVISOR
+CONFIRMED = "yes"  # the in-page question's own button value: only it acts (the first press asks)
 
 
 def my_advisor() -> Advisor:
@@ -139,11 +140,13 @@ def handovers():
 
 # --- autonomy: protected-time preferences and case-work blocks ------------------------------------
 
-def _time_page(weekly=None, once=None, status=200):
+def _time_page(weekly=None, once=None, status=200, removing: int | None = None):
+    """My protected time; `removing` (an entry's index) shows the question before that entry is removed."""
     advisor = my_advisor()
     return render_template("me/time.html", advisor=advisor, entries=preferences.current_preferences(advisor),
                            weekly=weekly or WeeklyPreferenceForm(formdata=None),
-                           once=once or CaseWorkBlockForm(formdata=None), remove=RemoveForm(formdata=None)), status
+                           once=once or CaseWorkBlockForm(formdata=None), remove=RemoveForm(formdata=None),
+                           removing=removing, confirmed=CONFIRMED), status
 
 
 @bp.get("/time")
@@ -187,6 +190,9 @@ def remove_time():
     form = RemoveForm()
     if not form.validate_on_submit():
         abort(400)
+    entries = preferences.current_preferences(my_advisor())
+    if request.form.get("confirm") != CONFIRMED and 0 <= form.index.data < len(entries):
+        return _time_page(removing=form.index.data)  # asks first, in the page (it was a script-only dialog)
     try:
         preferences.remove_preference(my_advisor(), form.index.data, current_user)
         flash("Removed.", "success")
@@ -203,7 +209,8 @@ def calendar():
     advisor = my_advisor()
     token = current_user.calendar_token
     url = url_for("me.calendar_feed", token=token, _external=True) if token else None
-    return render_template("me/calendar.html", advisor=advisor, feed_url=url, form=ConfirmForm())
+    return render_template("me/calendar.html", advisor=advisor, feed_url=url, form=ConfirmForm(),
+                           turning_off=False, confirmed=CONFIRMED)
 
 
 @bp.post("/calendar/renew")
@@ -220,8 +227,14 @@ def renew_calendar():
 @bp.post("/calendar/revoke")
 @role_required(ADVISOR)
 def revoke_calendar():
+    advisor = my_advisor()
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if request.form.get("confirm") != CONFIRMED and current_user.calendar_token:
+        # Asks first, in the page (it was a script-only dialog); nothing is turned off yet.
+        url = url_for("me.calendar_feed", token=current_user.calendar_token, _external=True)
+        return render_template("me/calendar.html", advisor=advisor, feed_url=url, form=ConfirmForm(),
+                               turning_off=True, confirmed=CONFIRMED)
     feeds.revoke_token(current_user)
     flash("Calendar address turned off. Calendar apps using it will stop updating.", "success")
     return redirect(url_for("me.calendar"))

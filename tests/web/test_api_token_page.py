@@ -91,7 +91,7 @@ def test_administrator_revokes_anyones_token_from_the_users_page(demo_client, de
     leader = _user("leader")
     users_page = demo_client.get("/admin/users").get_data(as_text=True)
     assert f'action="/admin/users/{leader.id}/api-token/revoke"' in users_page
-    response = demo_client.post(f"/admin/users/{leader.id}/api-token/revoke")
+    response = demo_client.post(f"/admin/users/{leader.id}/api-token/revoke", data={"confirm": "revoke"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/users")
     assert demo_client.get("/api/v1/me", headers=_bearer(token)).status_code == 401
     [event] = _audited("api_token_revoked", "leader")

@@ -117,7 +117,7 @@ def test_preferences_are_stored_for_the_planner(demo_client, demo_auth):
     advisor = _user("advisor1").advisor
     db.session.refresh(advisor)
     assert advisor.protected_preferences == [{"day": "tue", "start": "14:00", "end": "16:00"}]
-    assert demo_client.post("/me/time/remove", data={"index": 0}).status_code == 302
+    assert demo_client.post("/me/time/remove", data={"index": 0, "confirm": "yes"}).status_code == 302
     db.session.refresh(advisor)
     assert advisor.protected_preferences == []
 
@@ -165,7 +165,7 @@ def test_calendar_feed_validates_and_dies_after_revoke(demo_client, demo_auth):
     demo_client.post("/me/calendar/renew")
     renewed = _feed_url(demo_client)
     assert renewed != url and demo_client.get(url).status_code == 404
-    demo_client.post("/me/calendar/revoke")
+    demo_client.post("/me/calendar/revoke", data={"confirm": "yes"})
     assert demo_client.get(renewed).status_code == 404
     assert demo_client.get("/me/calendar/not-a-token.ics").status_code == 404
 
