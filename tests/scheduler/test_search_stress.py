@@ -56,28 +56,43 @@ def _crowded_home_week():
     return problem, {a: Placement(v, problem.horizon.to_slot(t)) for a, (v, t) in start.items()}
 
 
+REPORTED = "overlap reported"  # the stand-in's progress event after its plan: the test stops the search then
+
+
 def _child_reporting_an_overlap(solve_fn, problem_doc, options, out) -> None:
     """Stands in for a search that reports a plan breaking rule 3 (p1 and p3 both at a1 on Monday
-    09:00, tests/scheduler/conftest.py's week) and then overruns."""
+    09:00, tests/scheduler/conftest.py's week), says so in a progress event, and then overruns."""
     problem = parse_problem(problem_doc)
     at = problem.horizon.to_slot
     placed = {"p1": Placement("a1", at("2026-11-23T09:00")), "p3": Placement("a1", at("2026-11-23T09:00")),
               "p4": Placement("a1", at("2026-11-24T10:00"))}
     out.put(best_plan_message(lns.Plan(problem, placed, {"c3": "a1"}, []), None))
+    out.put(("progress", {"elapsed": 0.0, "score": None, "bound": None, "note": REPORTED}))
     time.sleep(600)
+
+
+def _stop_once_reported(event: dict) -> bool:
+    """The caller's stop request (a leader pressing Stop), sent once the plan has been reported: the
+    queue keeps the child's order, so the runner holds the plan when it reads this event."""
+    return event.get("note") == REPORTED
 
 
 def test_a_stopped_search_never_hands_over_a_reported_plan_that_breaks_a_rule(problem_doc, monkeypatch):
     # The runner's fallback is the one place a plan reported on the way becomes the answer.
     monkeypatch.delenv("SCHEDULER_STRICT")
-    # 2 s + the runner's grace: a spawned child must import OR-Tools and report within it, which took
-    # over 3.5 s at load 11 (the test then saw no report at all, not the rule it is about).
-    answer = run_in_child(problem_doc, solve_in_process, time_limit=2.0, workers=1, child=_child_reporting_an_overlap)
+    # Stopped on request as soon as the plan is reported, under a 60 s limit: a spawned child must import
+    # OR-Tools before it reports, which took over 3.5 s at load 11, so a 2 s limit (+ the runner's grace)
+    # ran out first about 1 run in 3 and the test saw no report at all, not the rule it is about. On a
+    # quiet machine this still ends in about a second.
+    answer = run_in_child(problem_doc, solve_in_process, time_limit=60.0, workers=1,
+                          progress=_stop_once_reported, child=_child_reporting_an_overlap)
     assert check_solution(problem_doc, answer).ok
     assert answer["solver"] == "named-first" and "broke a rule" in answer["note"]
+    assert answer["note"].startswith("stopped on request")  # the reported plan was held, not just the desk plan
     monkeypatch.setenv("SCHEDULER_STRICT", "1")  # tests see it instead of the desk plan
     with pytest.raises(AssertionError, match="rule 3"):
-        run_in_child(problem_doc, solve_in_process, time_limit=2.0, workers=1, child=_child_reporting_an_overlap)
+        run_in_child(problem_doc, solve_in_process, time_limit=60.0, workers=1,
+                     progress=_stop_once_reported, child=_child_reporting_an_overlap)
 
 
 def _violations(problem, plan) -> list[str]:
