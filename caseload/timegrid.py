@@ -92,6 +92,26 @@ def merge_spans(spans):
     return [(start, end) for start, end in merged]
 
 
+def subtract_spans(spans, cuts):
+    """`spans` with the time of every span in `cuts` taken out: a list of (start, end) pairs, in the order
+    of `spans`, a span cut in the middle becoming two (09:00-17:00 minus 12:00-13:00 is 09:00-12:00 and
+    13:00-17:00). Both are (start, end) pairs of one kind (local naive datetimes where the planner uses it:
+    working time minus absences, the week's hours gone); a cut that only touches a span leaves it whole."""
+    result = list(spans)
+    for cut_start, cut_end in cuts:
+        pieces = []
+        for start, end in result:
+            if cut_end <= start or cut_start >= end:
+                pieces.append((start, end))
+                continue
+            if start < cut_start:
+                pieces.append((start, cut_start))
+            if cut_end < end:
+                pieces.append((cut_end, end))
+        result = pieces
+    return result
+
+
 def first_overlap(spans):
     """The first pair of spans that overlap (share time, not merely touch), or None."""
     ordered = sorted(spans)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
 from caseload.localtime import to_local, to_utc
-from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, merge_spans
+from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, merge_spans, subtract_spans
 from caseload.models import (
     WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeekProtectedTarget, WeightProfile,
 )
@@ -75,23 +75,6 @@ def snap_in(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return start_day - ((start_day - start) // slot) * slot, end_day + ((end - end_day) // slot) * slot
 
 
-def _subtract(intervals, cuts):
-    """Intervals minus cuts (all local naive (start, end) pairs)."""
-    result = list(intervals)
-    for cut_start, cut_end in cuts:
-        pieces = []
-        for start, end in result:
-            if cut_end <= start or cut_start >= end:
-                pieces.append((start, end))
-                continue
-            if start < cut_start:
-                pieces.append((start, cut_start))
-            if cut_end < end:
-                pieces.append((cut_end, end))
-        result = pieces
-    return result
-
-
 def _clip(start, end, lo, hi):
     start, end = max(start, lo), min(end, hi)
     return (start, end) if start < end else None
@@ -131,7 +114,7 @@ def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZO
             intervals.append((at(day, pattern_clock(start)), at(day, pattern_clock(end, end=True))))
     # Absences are stored in UTC; compare them with the pattern in local wall-clock time.
     cuts = [(local_naive(a.starts_at, tz), local_naive(a.ends_at, tz)) for a in week_absences(advisor, week_start, tz, days)]
-    snapped = [snap_in(s, e) for s, e in _subtract(merge_spans(intervals), cuts)]
+    snapped = [snap_in(s, e) for s, e in subtract_spans(merge_spans(intervals), cuts)]
     return [(s, e) for s, e in snapped if s < e]
 
 

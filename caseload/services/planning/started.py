@@ -19,8 +19,8 @@ from datetime import date, datetime
 from caseload.localtime import end_after
 
 from caseload.models import AppointmentRequest, Plan
-from caseload.services.planning.problem import _subtract, horizon_bounds, local_naive, snap_in
-from caseload.timegrid import merge_spans
+from caseload.services.planning.problem import horizon_bounds, local_naive, snap_in
+from caseload.timegrid import merge_spans, subtract_spans
 
 
 @dataclass
@@ -62,8 +62,8 @@ def started(week_start: date, tz: str, now: datetime, published: Plan | None, re
 def working_from(spans: list[tuple[datetime, datetime]], cut: datetime, lo: datetime,
                  keep: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
     """Working time `spans` with the hours before `cut` taken out, except the `keep` spans (held appointments)."""
-    gone = _subtract([(lo, cut)], keep)
-    return merge_spans(_subtract(spans, gone))
+    gone = subtract_spans([(lo, cut)], keep)
+    return merge_spans(subtract_spans(spans, gone))
 
 
 def started_note(week_start: date, tz: str, now: datetime, days: int = 5) -> str | None:
