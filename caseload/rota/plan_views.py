@@ -26,7 +26,7 @@ from caseload.services.planning import runs as planning
 from caseload.services.planning import plans
 from caseload.services.planning import team_grid
 from caseload.services.planning.problem import advisor_sid, team_advisors
-from caseload.services.planning.publish_summary import publish_summary
+from caseload.services.planning.publish_summary import promised_changes, publish_summary
 from scheduler.model import TIME_FORMAT
 
 
@@ -127,7 +127,8 @@ def _review_page(plan_id: int, move_form: MoveForm | None = None):
         overview=team_grid.week_overview(plan, advisors, days, placed_view, filters), day=day,
         unassigned=[i for i in plan.items if i.advisor_id is None], move_form=move_form,
         publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0),
-        confirm=ConfirmForm(), tz=team.timezone, move_choices=_move_choices(placed_view, advisors))
+        confirm=ConfirmForm(), tz=team.timezone, move_choices=_move_choices(placed_view, advisors),
+        promised=promised_changes(plan, published) if plan.status == "draft" else [])
 
 
 def _chosen_item(plan: Plan, items: list[PlanItem], posted: MoveForm | None) -> PlanItem | None:

@@ -161,7 +161,10 @@ def test_a_pin_inside_an_absence_is_dropped_with_a_warning(app):
     pins = {p["id"]: p.get("pinned") for p in problem["appointments"]}
     assert pins[f"r{kept.id}"] == {"advisor": f"a{advisor.id}", "start": "2026-11-23T10:00"}
     assert pins[f"r{dropped.id}"] is None
-    assert len(maps.warnings) == 1 and "ignored" in maps.warnings[0]
+    # In plain words: which client, which time and advisor, why (not "pin … ignored: outside …").
+    assert maps.warnings == [f"Client {client.reference}'s time, Tue 24 Nov 2026 10:00 with {advisor.name}, could not "
+                             f"be kept: {advisor.name} is not working then (an absence, or their working time changed "
+                             "after it was given). It was planned again: tell the client the new time"]
 
 
 def test_a_plan_on_the_day_the_clocks_change_is_stored_in_the_right_utc(app):

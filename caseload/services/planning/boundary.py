@@ -31,7 +31,7 @@ from caseload.services.planning.plans import published_plan
 from caseload.services.planning.problem import (
     HORIZON_DAYS, PROTECTED_BLOCK_MINUTES, IdMaps, _span as span_text, active_weights, advisor_doc, advisor_sid,
     appointment_doc, availability, caseloads, client_doc, client_sid, contacts_of, db_id, horizon_bounds, local_naive,
-    pin_fits, previous_placements, request_windows, team_advisors, utc_of_local, week_requests, week_targets,
+    pin_misfit, previous_placements, request_windows, team_advisors, utc_of_local, week_requests, week_targets,
 )
 from caseload.services.planning.started import started, working_from
 from caseload.services.planning.rule_text import humanise
@@ -100,11 +100,9 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
             maps.warnings.append(f"{request.client.reference}: pin to {_pinned_name(doc)} "
                                  f"{human_value(doc['pinned']['start'])} ignored: {grid_message('it')}")
             del doc["pinned"]
-        elif "pinned" in doc and not pin_fits(doc, advisor_docs):
+        elif "pinned" in doc and (misfit := pin_misfit(doc, advisor_docs)):
             # Usually an absence added after the pin: plan it afresh rather than fail the whole week.
-            maps.warnings.append(f"{request.client.reference}: pin to {_pinned_name(doc)} "
-                                 f"{human_value(doc['pinned']['start'])} ignored: outside their working time "
-                                 "or the client's windows")
+            maps.warnings.append(_pin_dropped_words(request.client.reference, doc, misfit))
             del doc["pinned"]
         if kept and "pinned" not in doc:  # held before now but cannot stay: planned afresh, so from now on
             kept, doc["windows"] = None, request_windows(request, past.cut, hi, tz)
@@ -141,6 +139,16 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     if placements:
         problem["previous"] = placements
     return problem, maps
+
+
+def _pin_dropped_words(reference: str, doc: dict, misfit: str) -> str:
+    """The job status note, in plain words, for a pinned time that cannot hold (`misfit`: problem.pin_misfit's
+    reason): which client, which time and advisor, why, and what to do (tell the client the new time)."""
+    name = _pinned_name(doc)
+    why = (f"{name} is not working then (an absence, or their working time changed after it was given)"
+           if misfit == "advisor" else "it is outside the times the client can come (the request's windows)")
+    return (f"Client {reference}'s time, {human_value(doc['pinned']['start'])} with {name}, could not be kept: "
+            f"{why}. It was planned again: tell the client the new time")
 
 
 def _pinned_name(doc: dict) -> str:

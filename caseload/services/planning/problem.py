@@ -229,8 +229,11 @@ def appointment_doc(request: AppointmentRequest, windows, known_advisors, tz) ->
     return doc
 
 
-def pin_fits(appointment: dict, advisor_docs: list[dict]) -> bool:
-    """Whether the pinned time lies inside one of the advisor's availability intervals and one window."""
+def pin_misfit(appointment: dict, advisor_docs: list[dict]) -> str | None:
+    """Why the pinned time of `appointment` (a problem-document appointment with "pinned") cannot hold, or None
+    when it lies inside one of the pinned advisor's availability intervals and inside one of its windows:
+    "advisor" (the advisor is not in `advisor_docs` or not working then: an absence, or hours changed since
+    the time was given), else "windows" (outside the client's windows). The advisor's reason comes first."""
     start = datetime.strptime(appointment["pinned"]["start"], TIME_FORMAT)
     end = (start + timedelta(minutes=appointment["duration_minutes"])).strftime(TIME_FORMAT)
     start = start.strftime(TIME_FORMAT)
@@ -239,7 +242,9 @@ def pin_fits(appointment: dict, advisor_docs: list[dict]) -> bool:
     def inside(spans):
         return any(span["start"] <= start and end <= span["end"] for span in spans)
 
-    return advisor is not None and inside(advisor["availability"]) and inside(appointment["windows"])
+    if advisor is None or not inside(advisor["availability"]):
+        return "advisor"
+    return None if inside(appointment["windows"]) else "windows"
 
 
 def previous_placements(previous_plan: Plan | None, appointment_ids: set[str], known_advisors: set[int], tz) -> list[dict]:
