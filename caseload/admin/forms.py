@@ -137,3 +137,14 @@ class PolicyForm(Form):
                                                 "this after now (pages, API, series, rebooking); 0: from the next "
                                                 "slot. Left empty: kept as it is.")
     version = HiddenField("This form")
+
+
+class ClosureForm(Form):
+    """An office closure day (services/closures): the day, whose office (a team or the whole service), why."""
+    day = DateField("Day the office is closed", validators=[InputRequired(message="Give the day (YYYY-MM-DD).")],
+                    description="The team's own calendar day; nothing is planned or offered on it.")
+    team = SelectField("Closed for", coerce=int, default=0,
+                       description="The whole service (every team), or one team only.")
+    reason = StringField("Reason", validators=[DataRequired(message="Say why the office is closed, e.g. \"Christmas Day\"."),
+                                               Length(max=120)],
+                         description="Shown on the rota's week and to the desk, e.g. \"Christmas Day\".")

@@ -33,7 +33,11 @@ def schemas(local_time: dict, one_line: str, id_: dict, week: dict) -> dict:
                             "end": {"type": "string"}, "score_delta": {"type": "integer"},
                             "reasons": {"type": "array", "items": {"type": "string"}},
                             "instances": {"type": "array", "items": instance,
-                                          "description": "A series offer: each instance's start and end, in order"}}}
+                                          "description": "A series offer: each instance's start and end, in order"},
+                            "moved_for_closures": {"type": "array", "items": {"type": "string"},
+                                                   "description": "A series offer: each instance whose regular day the "
+                                                                  "office is closed on (a bank holiday), and where it "
+                                                                  "is instead, in words"}}}
     rebook = {"week": ask["week"], "windows": ask["windows"], "purpose": ask["purpose"]}
     return {
         "OfferAsk": {"type": "object", "additionalProperties": False, "required": ["client_id", "type", "week", "windows"],

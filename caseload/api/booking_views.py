@@ -80,7 +80,8 @@ def offer_json(offer, tz: str) -> dict:
         first = offer.instances[0]
         return {"advisor_id": offer.advisor.id, "advisor": offer.advisor.name, "start": offer.local,
                 "end": local(first.end, tz), "score_delta": offer.score_delta, "reasons": offer.reasons,
-                "instances": [{"start": o.local, "end": local(o.end, tz)} for o in offer.instances]}
+                "instances": [{"start": o.local, "end": local(o.end, tz)} for o in offer.instances],
+                "moved_for_closures": offer.moved}
     return {"advisor_id": offer.advisor.id, "advisor": offer.advisor.name, "start": offer.local,
             "end": local(offer.end, tz), "score_delta": offer.score_delta, "reasons": offer.reasons}
 

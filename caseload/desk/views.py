@@ -24,6 +24,7 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local
 from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team, utcnow
 from caseload.page_helpers import week_or_404
+from caseload.services import closures
 from caseload.services.desk import asks
 from caseload.services.desk import booking
 from caseload.services.desk import cancelling
@@ -426,12 +427,15 @@ def attendance(request_id):
 @bp.get("/teams/<int:team_id>/<week>/broken")
 @role_required(Role.ADMIN, Role.LEADER)
 def broken(team_id, week):
-    """What absences break in the week's published plan, each with a link to rebook it."""
+    """What absences and office closures break in the week's booked appointments, each with a link to rebook it."""
     team = db.session.get(Team, team_id)
     if team is None or not can_manage_team(current_user, team):
         abort(404)
     week_start = week_or_404(week)
     rows = attendance_service.broken_by_absences(team, week_start)
+    seen = {row.request.id for row, _ in rows}  # one on a closed day and in an absence: listed once
+    rows += [(row, why) for row, why in closures.broken_by_closures(team, week_start) if row.request.id not in seen]
+    rows.sort(key=lambda pair: (pair[0].start, pair[0].request.id))
     now = to_local(utcnow(), team.timezone)
     # One that has started can no longer be rebooked (asks.check_cancellable): its attendance is recorded instead.
     return render_template("desk/broken.html", team=team, week=week_start,

@@ -2,6 +2,7 @@
 from caseload.database import Base
 from caseload.models.audit import AuditEvent, AuditLogIsAppendOnly
 from caseload.models.booking import BookingSeries, IdempotencyKey
+from caseload.models.closures import ClosureDay
 from caseload.models.clients import KINDS, AppointmentRequest, AppointmentType, Client, ClientNote, Contact, RequestWindow
 from caseload.models.limits import RateLimitCounter
 from caseload.models.people import (
@@ -13,7 +14,7 @@ from caseload.models.types import UTCDateTime, utcnow
 from caseload.models.versioning import claim_edit, hold_version
 
 __all__ = [
-    "Base", "AuditEvent", "AuditLogIsAppendOnly", "KINDS", "AppointmentRequest", "AppointmentType", "Client",
+    "Base", "AuditEvent", "ClosureDay", "AuditLogIsAppendOnly", "KINDS", "AppointmentRequest", "AppointmentType", "Client",
     "ClientNote", "Contact", "RequestWindow", "WEEKDAYS", "Absence", "Advisor", "Role", "Skill", "Team", "User",
     "advisor_skills", "WeekProtectedTarget", "RateLimitCounter", "HandoverNote", "Plan", "PlanItem", "ProtectedBlock",
     "SolveJob", "DEFAULT_WEIGHTS", "WeightProfile", "DEFAULT_LATE_CANCEL_HOURS", "DEFAULT_MIN_NOTICE_HOURS", "ServicePolicy", "IdempotencyKey", "BookingSeries", "UTCDateTime", "utcnow",

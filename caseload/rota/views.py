@@ -24,6 +24,7 @@ from caseload.rota.forms import NONE, AbsenceForm, ConfirmForm, PlanForm, Protec
 from caseload.services.planning import runs as planning
 from caseload.services.planning import plans
 from caseload.services.rota import week as rota
+from caseload.services.closures import closed_days
 from caseload.services.desk.attendance import absence_weeks, broken_by_absences
 from caseload.services.planning.problem import team_advisors, week_requests
 from caseload.services.planning.started import started_note
@@ -119,7 +120,8 @@ def week(team_id, week):
     job = planning.latest_job(team, week_start)
     return render_template(
         "rota/week.html", team=team, week=week_start, days=week_days(week_start),
-        rows=rota.week_rows(team, week_start), absence_form=_absence_form(team), protected_form=ProtectedForm(),
+        rows=rota.week_rows(team, week_start), closed=closed_days(team.id, week_start, week_start + timedelta(days=6)),
+        absence_form=_absence_form(team), protected_form=ProtectedForm(),
         plan_form=PlanForm(), confirm=ConfirmForm(), requests_count=len(week_requests(team, week_start)),
         plans=plans.week_plans(team, week_start), published=plans.published_plan(team, week_start),
         started=started_note(week_start, team.timezone, utcnow()), job=job, job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,

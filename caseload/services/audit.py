@@ -35,6 +35,7 @@ OBJECT_NAMES = {
     "SolveJob": "Planning run", "AppointmentRequest": "Appointment request", "AppointmentType": "Appointment type",
     "ClientNote": "Client note", "HandoverNote": "Handover note", "WeightProfile": "Weight profile",
     "PlanItem": "Plan item", "ProtectedBlock": "Protected block",
+    "ClosureDay": "Office closure",
 }
 
 
@@ -53,7 +54,7 @@ ACTION_NAMES = {  # the audit log's action codes as the pages name the things do
     "appointment_cancelled": "Appointment cancelled", "appointment_rebooked": "Appointment rebooked",
     "appointment_type_created": "Appointment type added", "attendance_marked": "Attendance recorded",
     "calendar_feed_renewed": "Calendar feed renewed", "calendar_feed_revoked": "Calendar feed turned off",
-    "client_added": "Client added", "client_changed": "Client changed", "client_erased": "Client's record erased",
+    "client_added": "Client added", "closure_added": "Office closure added", "closure_removed": "Office closure removed", "client_changed": "Client changed", "client_erased": "Client's record erased",
     "client_exported": "Client's data exported", "client_note_added": "Contact note added",
     "clients_imported": "Clients imported", "demo_seeded": "Demo office set up", "handover_written": "Handover note written",
     "login": "Signed in", "login_failed": "Sign-in failed", "logout": "Signed out", "password_changed": "Password changed",

@@ -153,7 +153,7 @@ def test_the_desks_day(page, live_server):
     page.fill("#end_day", day)
     page.fill("#reason", "sick")
     page.click("button:has-text('Add absence')")
-    page.wait_for_selector("h1:has-text('Appointments an absence breaks')")
+    page.wait_for_selector("h1:has-text('Appointments an absence or office closure breaks')")
     broken = page.locator("#broken tbody a:has-text('Rebook')")
     count = broken.count()
     assert count >= 1, f"{advisor_label} has appointments on {day}"
@@ -170,7 +170,7 @@ def test_the_desks_day(page, live_server):
         page.go_back()  # back to the offers page: a GET, nothing is re-posted
         page.go_back()
         page.reload()
-        page.wait_for_selector("h1:has-text('Appointments an absence breaks')")
+        page.wait_for_selector("h1:has-text('Appointments an absence or office closure breaks')")
     assert page.locator("#broken tbody a:has-text('Rebook')").count() == 0
-    assert "No booked appointment falls in an absence." in page.locator("#broken").inner_text()
+    assert "No booked appointment falls in an absence or on a closed day." in page.locator("#broken").inner_text()
     _audit(page, "broken-done")

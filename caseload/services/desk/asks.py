@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from caseload.extensions import db
+from caseload.services.closures import closed_days
 from caseload.localtime import to_local
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, PlanItem, Team, utcnow
 from caseload.services.desk import policy
@@ -142,6 +143,7 @@ def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
     now = local_naive(now or utcnow(), team.timezone)
     need = timedelta(minutes=ask.duration)
     free = [span for a in able for span in availability(a, ask.week_start, team.timezone)]
+    closed = closed_days(team.id, lo.date(), hi.date())
     for window in ask.windows:
         start, end = local_span(window)
         said = f"{start:%a %d %b} {window.start}–{window.end}"
@@ -152,6 +154,10 @@ def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
         if start < lo or end > hi:
             raise BookingError(f"{said} is outside the bookable days of the week ({lo:%a %d %b} – "
                                f"{hi - timedelta(days=1):%a %d %b}).", "windows")
+        if start.date() in closed:  # a bank holiday: nothing is offered then; refused only if every window is
+            if all(local_span(w)[0].date() in closed for w in ask.windows):  # closed (else the others are offered)
+                raise BookingError(f"{said}: the office is closed that day ({closed[start.date()]}).", "windows")
+            continue
         if not any(min(end, e) - max(start, s) >= need for s, e in free):
             who = ask.advisor.name if ask.advisor else "nobody who could take it"
             raise BookingError(f"{said}: {who} is working {ask.duration} minutes in a row then "

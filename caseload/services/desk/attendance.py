@@ -191,6 +191,20 @@ def broken_by_absences(team, week_start) -> list[tuple[Row, object]]:
     absence breaks, for the desk to rebook one by one. A published week: its plan's appointments. A week not yet
     published: its desk bookings (pinned requests booked at the desk, not cancelled), which are in no plan yet but
     were promised to the client all the same."""
+    spans, items = booked_spans(team, week_start)
+    advisors = {advisor for _, advisor, _, _ in spans}
+    absences = list(db.session.scalars(select(Absence).where(Absence.advisor_id.in_(advisors)))) if advisors else []
+    out = []
+    for request, advisor, start, end in spans:
+        hit = next((a for a in absences if a.advisor_id == advisor and a.starts_at < end and start < a.ends_at), None)
+        if hit is not None:
+            out.append((row_of(request, items[request.id]), hit))
+    return out
+
+
+def booked_spans(team, week_start) -> tuple[list, dict]:
+    """The week's booked appointments as (request, advisor id, start, end) in time order (aware UTC), and request
+    id -> its plan item (None for a desk booking in a week not yet published): see broken_by_absences."""
     plan = published_plan(team, week_start)
     if plan is not None:
         booked = [(i.request, i) for i in plan.items if i.advisor_id is not None and i.starts_at is not None
@@ -204,14 +218,7 @@ def broken_by_absences(team, week_start) -> list[tuple[Row, object]]:
         spans = [(r, r.pinned_advisor_id, r.pinned_start, end_after(r.pinned_start, r.duration_minutes))
                  for r, _ in booked]
     items = dict((r.id, item) for r, item in booked)
-    advisors = {advisor for _, advisor, _, _ in spans}
-    absences = list(db.session.scalars(select(Absence).where(Absence.advisor_id.in_(advisors)))) if advisors else []
-    out = []
-    for request, advisor, start, end in sorted(spans, key=lambda span: (span[2], span[0].id)):
-        hit = next((a for a in absences if a.advisor_id == advisor and a.starts_at < end and start < a.ends_at), None)
-        if hit is not None:
-            out.append((row_of(request, items[request.id]), hit))
-    return out
+    return sorted(spans, key=lambda span: (span[2], span[0].id)), items
 
 
 def absence_weeks(absence, tz: str) -> list:

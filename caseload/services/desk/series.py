@@ -21,6 +21,7 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentRequest, BookingSeries, Team, utcnow
 from caseload.services import audit
+from caseload.services.closures import closed_days
 from caseload.services.desk import cancelling, policy, versions
 from caseload.services.desk.asks import Ask, BookingConflict, BookingError, Offer, check_ask, check_start, clean_text, local_span
 from caseload.services.desk.asks import appointment_start
@@ -54,6 +55,8 @@ class SeriesOffer:
     instances: list[Offer]
     score_delta: int
     reasons: list[str] = field(default_factory=list)
+    # An instance whose regular day the office is closed on, moved by the series rule: said, never silent.
+    moved: list[str] = field(default_factory=list)
 
     @property
     def local(self) -> str:
@@ -153,15 +156,21 @@ class _Weeks:
 
 
 def _series_from(team: Team, ask: Ask, repeat: Repeat, first: Offer, weeks: _Weeks) -> SeriesOffer | None:
-    instances = [first]
+    instances, moved = [first], []
     start = datetime.strptime(first.local, TIME_FORMAT)
+    span = timedelta(weeks=(repeat.count - 1) * repeat.every_weeks, days=6)
+    closed = closed_days(team.id, ask.week_start, ask.week_start + span)
     for k in range(1, repeat.count):
         later = instance_ask(ask, repeat, k)
-        offer = _instance(weeks(later.week_start), later, first.advisor, start + timedelta(weeks=k * repeat.every_weeks))
+        wanted = start + timedelta(weeks=k * repeat.every_weeks)
+        offer = _instance(weeks(later.week_start), later, first.advisor, wanted)
         if offer is None:
             return None
         instances.append(offer)
-    return SeriesOffer(first.advisor, instances, sum(o.score_delta for o in instances), first.reasons)
+        if wanted.date() in closed:  # the series rule moved it (closed days have no working time): say where
+            moved.append(f"Appointment {k + 1}: the office is closed {wanted:%a %d %b} ({closed[wanted.date()]}), "
+                         f"so it is {datetime.strptime(offer.local, TIME_FORMAT):%a %d %b %H:%M} instead")
+    return SeriesOffer(first.advisor, instances, sum(o.score_delta for o in instances), first.reasons, moved)
 
 
 def series_offers(team: Team, ask: Ask, repeat: Repeat, count: int = 5) -> list[SeriesOffer]:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
+from caseload.services.closures import closed_days
 from caseload.localtime import to_local, to_utc
 from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, merge_spans, subtract_spans
 from caseload.models import (
@@ -106,10 +107,14 @@ def preferred_protected(advisor: Advisor, week_start: date, days: int = HORIZON_
 
 
 def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZON_DAYS) -> list[tuple[datetime, datetime]]:
-    """The advisor's bookable time in the week: the work pattern, minus absences, on the slot grid."""
+    """The advisor's bookable time in the week: the work pattern, minus absences, on the slot grid. A day the
+    advisor's office is closed (services/closures: a bank holiday, the whole service's or their team's) has none."""
     intervals = []
+    closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=days - 1))
     for offset in range(days):
         day = week_start + timedelta(days=offset)
+        if day in closed:
+            continue
         for start, end in (advisor.work_pattern or {}).get(WEEKDAYS[day.weekday()], []):
             intervals.append((at(day, pattern_clock(start)), at(day, pattern_clock(end, end=True))))
     # Absences are stored in UTC; compare them with the pattern in local wall-clock time.
