@@ -211,7 +211,8 @@ def client(client_id):
 
 
 def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: str | None = None,
-                 repeat: series.Repeat | None = None):
+                 repeat: series.Repeat | None = None, closed: dict | None = None):
+    """`closed`: day -> reason of the asked week's closed days (services/closures), said above the offers."""
     book_forms = []
     nonce = uuid.uuid4().hex  # one per page: its Book buttons book once however often they are pressed
     for offer in found:
@@ -224,7 +225,7 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
         _choices(book, client)
         book_forms.append((offer, book))
     return render_template("desk/offers.html", client=client, form=form, offers=book_forms, tz=client.team.timezone,
-                           why=why, repeat=repeat, notice=policy.notice_words()), status
+                           why=why, repeat=repeat, notice=policy.notice_words(), closed=closed or {}), status
 
 
 @bp.get("/clients/<int:client_id>/offers")
@@ -248,7 +249,8 @@ def offers(client_id):
     except asks.BookingError as err:
         _refused(form, err)
         return _client_page(client, form, 400)
-    return _offers_page(client, form, found, why=why, repeat=repeat)
+    return _offers_page(client, form, found, why=why, repeat=repeat,
+                        closed=closures.closed_days(client.team_id, ask.week_start, ask.week_start + timedelta(days=6)))
 
 
 def _form_key(form: BookForm):

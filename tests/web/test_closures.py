@@ -14,6 +14,7 @@ from caseload.models import AuditEvent, ClosureDay, Plan, SolveJob
 from caseload.services import closures
 from caseload.services.planning import runs as planning
 from caseload.services.desk import asks
+from caseload.services.desk import booking
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import series
 from caseload.services.planning.boundary import to_problem
@@ -161,3 +162,29 @@ def test_only_administrators_reach_the_page(demo_client, demo_auth):
     assert demo_client.get("/admin/closures").status_code in (403, 404)
     assert demo_client.post("/admin/closures", data={"day": "2026-12-25", "team": "0",
                                                      "reason": "x"}).status_code in (403, 404)
+
+
+def test_a_desk_booking_on_a_day_that_closes_is_listed_and_planning_says_why(demo_client, demo_auth):
+    """A week not yet published: the desk booking is kept (listed to rebook), and planning says the office is
+    closed rather than "not working then"."""
+    team, thursday = m.team("north"), d.week() + timedelta(days=3)
+    client = m.client_of("advisor1")
+    ask = d.ask(client, "thu 09:00-17:00")
+    offer = desk_offers.offers(team, ask, count=1)[0]
+    booking.book(team, ask, offer.advisor.id, offer.local, m.user("leader"))
+    _close(thursday, "Election day")
+    _, maps = to_problem(team, d.week())
+    assert any(client.reference in w and "the office is closed that day (Election day)" in w for w in maps.warnings)
+    demo_auth.login("leader")
+    broken = demo_client.get(f"/desk/teams/{team.id}/{d.week().isoformat()}/broken").get_data(as_text=True)
+    assert "Office closed: Election day" in broken and f"Rebook {client.reference}" in broken
+
+
+def test_the_offers_page_says_which_days_are_closed(demo_client, demo_auth):
+    tuesday = d.week() + timedelta(days=1)
+    _close(tuesday, "Bank holiday")
+    demo_auth.login("leader")
+    client = m.client_of("advisor1")
+    page = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form()).get_data(as_text=True)
+    assert "The office is closed Tue 01 Dec (Bank holiday): no time that day is offered." in page
+    assert 'id="offers"' in page and "Tue 01 Dec" not in page.split('id="offers"')[1].split("</ol>")[0]

@@ -33,6 +33,7 @@ from caseload.services.planning.problem import (
     appointment_doc, availability, caseloads, client_doc, client_sid, contacts_of, db_id, horizon_bounds, local_naive,
     pin_misfit, previous_placements, request_windows, team_advisors, utc_of_local, week_requests, week_targets,
 )
+from caseload.services.closures import closed_days
 from caseload.services.planning.started import started, working_from
 from caseload.services.planning.rule_text import humanise
 from caseload.services.rota.pins import PinBook, make_pin, pin_of, unfit
@@ -102,7 +103,7 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
             del doc["pinned"]
         elif "pinned" in doc and (misfit := pin_misfit(doc, advisor_docs)):
             # Usually an absence added after the pin: plan it afresh rather than fail the whole week.
-            maps.warnings.append(_pin_dropped_words(request.client.reference, doc, misfit))
+            maps.warnings.append(_pin_dropped_words(request.client.reference, doc, misfit, team))
             del doc["pinned"]
         if kept and "pinned" not in doc:  # held before now but cannot stay: planned afresh, so from now on
             kept, doc["windows"] = None, request_windows(request, past.cut, hi, tz)
@@ -141,11 +142,15 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     return problem, maps
 
 
-def _pin_dropped_words(reference: str, doc: dict, misfit: str) -> str:
+def _pin_dropped_words(reference: str, doc: dict, misfit: str, team: Team | None = None) -> str:
     """The job status note, in plain words, for a pinned time that cannot hold (`misfit`: problem.pin_misfit's
-    reason): which client, which time and advisor, why, and what to do (tell the client the new time)."""
+    reason): which client, which time and advisor, why, and what to do (tell the client the new time). A time on
+    a day `team`'s office is closed (services/closures) says so."""
     name = _pinned_name(doc)
-    why = (f"{name} is not working then (an absence, or their working time changed after it was given)"
+    day = datetime.strptime(doc["pinned"]["start"], TIME_FORMAT).date()
+    closed = closed_days(team.id, day, day).get(day) if team is not None and misfit == "advisor" else None
+    why = (f"the office is closed that day ({closed})" if closed else
+           f"{name} is not working then (an absence, or their working time changed after it was given)"
            if misfit == "advisor" else "it is outside the times the client can come (the request's windows)")
     return (f"Client {reference}'s time, {human_value(doc['pinned']['start'])} with {name}, could not be kept: "
             f"{why}. It was planned again: tell the client the new time")
