@@ -46,14 +46,23 @@ def login():
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
             flash("Wrong username or password.", "error")
-            return render_template("auth/login.html", form=form), 401
+            return render_template("auth/login.html", form=form, **_still_kept()), 401
         session.clear()  # a fresh session on login (no fixation)
         login_user(user)
-        return redirect(url_for(home_endpoint(user)))
+        kept = form_expiry.show_kept_form()  # a form's text carried across the sign-in, shown again
+        return kept if kept is not None else redirect(url_for(home_endpoint(user)))
     status = 400 if request.method == "POST" else 200
     if form_expiry.expired():
         flash(form_expiry.EXPIRED, "error")
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, **_still_kept()), status
+
+
+def _still_kept() -> dict:
+    """A refused sign-in keeps carrying the text of the form that expired (form_expiry: KEPT_PATH)."""
+    if request.method != "POST" or not request.form.get(form_expiry.KEPT_PATH):
+        return {}
+    return {"kept_path": request.form[form_expiry.KEPT_PATH],
+            "kept": [(k, v) for k, vs in request.form.lists() if k.startswith(form_expiry.KEPT_PREFIX) for v in vs]}
 
 
 @bp.post("/logout")

@@ -6,6 +6,7 @@ Each test signs in, opens nothing, and posts with a token of an earlier session:
 (WTF_CSRF_ENABLED) refuses it."""
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -122,3 +123,59 @@ def test_every_view_that_keeps_typed_text_saves_nothing_from_an_expired_form(dem
                 response.status_code == 400 and EXPIRED not in _text(response)):
             wrong.append(f"{rule.rule} -> {response.status_code}")
     assert not wrong, wrong
+
+
+def _token(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def _hidden(response) -> dict:
+    """The carried fields of a sign-in page, as a browser would send them."""
+    raw = response.get_data(as_text=True)
+    return {name: html.unescape(value)
+            for name, value in re.findall(r'<input type="hidden" name="(kept[^"]*)" value="([^"]*)">', raw)}
+
+
+def test_a_note_typed_when_the_session_ended_survives_signing_in_again(demo_client, stale):
+    """The session ended (signed out elsewhere, expired): the note's post went to sign-in and the note was lost.
+    Now the sign-in page carries it (in the page, never a URL or the session cookie), a failed attempt keeps
+    carrying it, and signing in shows it again on its form, unsaved, with a token that saves it."""
+    token = stale("advisor1")
+    client = m.client_of("advisor1")
+    note = "Rang about the rent arrears & the \"landlord's\" letter <3 Dec>."
+    with demo_client.session_transaction() as session:  # the session ended
+        session.clear()
+    asked = demo_client.post(f"/me/clients/{client.id}/notes", data={"body": note, "csrf_token": token})
+    page = _text(asked)
+    assert asked.status_code == 401 and "Sign in to Caseload" in page and "Your session had ended" in page
+    kept = _hidden(asked)
+    assert kept == {"kept_path": f"/me/clients/{client.id}/notes", "kept-body": note}
+    assert "Location" not in asked.headers and note not in demo_client.get_cookie("session").value
+    assert db.session.scalar(select(ClientNote).where(ClientNote.body == note)) is None
+    wrong = demo_client.post("/login", data={"username": "advisor1", "password": "not it", "csrf_token": _token(page),
+                                             **kept})
+    assert wrong.status_code == 401 and _hidden(wrong) == kept
+    signed_in = demo_client.post("/login", data={"username": "advisor1", "password": "demo",
+                                                 "csrf_token": _token(_text(wrong)), **kept})
+    shown = html.unescape(signed_in.get_data(as_text=True))
+    assert signed_in.status_code == 400 and note in shown and "nothing was saved yet" in shown
+    assert db.session.scalar(select(ClientNote).where(ClientNote.body == note)) is None
+    again = demo_client.post(f"/me/clients/{client.id}/notes", data={"body": note, "csrf_token": _token(shown)})
+    assert again.status_code in (302, 303), _text(again)[-3000:]
+    assert db.session.scalar(select(ClientNote).where(ClientNote.body == note)) is not None
+
+
+def test_only_a_form_that_keeps_typed_text_is_shown_after_signing_in(demo_app, demo_client):
+    demo_app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        page = _text(demo_client.get("/login"))
+        for path in ("/me/time/remove", "https://elsewhere.example/x", "//elsewhere.example/x", "/no/such/page"):
+            with demo_client.session_transaction() as session:
+                session.clear()
+            page = _text(demo_client.get("/login"))
+            signed_in = demo_client.post("/login", data={"username": "advisor1", "password": "demo",
+                                                         "csrf_token": _token(page), "kept_path": path,
+                                                         "kept-index": "0"})
+            assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/me/"), path
+    finally:
+        demo_app.config["WTF_CSRF_ENABLED"] = False
