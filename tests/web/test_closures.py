@@ -103,6 +103,14 @@ def test_a_team_only_closure_leaves_the_other_team_open(demo_app):
     assert thursday.isoformat() in _days_with_time(to_problem(south, d.week())[0])
     assert closures.closed_days(south.id, d.week(), thursday) == {}
     assert closures.closed_days(north.id, d.week(), thursday) == {thursday: "North office refurbishment"}
+    try:  # the same team's day twice is refused, naming the day; south may still close it too
+        closures.add_closure(thursday, north, "Again", by=m.user("admin"))
+        raise AssertionError("a duplicate closure was added")
+    except closures.ClosureRejected as err:
+        assert err.field == "day" and "already closed for team north (North office refurbishment)" in str(err)
+    db.session.rollback()
+    _close(thursday, "South's own", team=south)
+    assert closures.closed_days(south.id, d.week(), thursday) == {thursday: "South's own"}
 
 
 def test_the_rota_week_shows_the_closed_day_with_its_reason(demo_client, demo_auth):

@@ -21,7 +21,7 @@ click-to-move offers call `scheduler` itself with what comes from here.)
 from __future__ import annotations
 
 import multiprocessing
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from caseload.extensions import db
 from caseload.localtime import end_after, human_value
@@ -63,11 +63,13 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     requests = week_requests(team, week_start)
     past = started(week_start, tz, now or utcnow(), published_plan(team, week_start), requests, days)
     held, targets = caseloads(known), week_targets(known, week_start)
-    advisor_docs = [advisor_doc(a, week_start, tz, days, held.get(a.id, 0), targets.get(a.id)) for a in advisors]
+    closed = closed_days(team.id, week_start, week_start + timedelta(days=days - 1))  # read once for every advisor
+    advisor_docs = [advisor_doc(a, week_start, tz, days, held.get(a.id, 0), targets.get(a.id), closed)
+                    for a in advisors]
     if past.cut is not None:
         by_id = {r.id: r for r in requests}
         for advisor, doc in zip(advisors, advisor_docs):
-            spans = working_from(availability(advisor, week_start, tz, days), past.cut, lo,
+            spans = working_from(availability(advisor, week_start, tz, days, closed), past.cut, lo,
                                  past.held_spans(advisor.id, by_id))
             doc["availability"] = [span_text(s, e) for s, e in spans]
     maps.advisors = {advisor_sid(a.id): a.id for a in advisors}

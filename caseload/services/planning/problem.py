@@ -106,11 +106,14 @@ def preferred_protected(advisor: Advisor, week_start: date, days: int = HORIZON_
     return sorted(out)
 
 
-def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZON_DAYS) -> list[tuple[datetime, datetime]]:
+def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZON_DAYS,
+                 closed: dict[date, str] | None = None) -> list[tuple[datetime, datetime]]:
     """The advisor's bookable time in the week: the work pattern, minus absences, on the slot grid. A day the
-    advisor's office is closed (services/closures: a bank holiday, the whole service's or their team's) has none."""
+    advisor's office is closed (services/closures: a bank holiday, the whole service's or their team's) has none.
+    `closed`: the team's closed days (day -> reason) when the caller has read them already (else read here)."""
     intervals = []
-    closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=days - 1))
+    if closed is None:
+        closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=days - 1))
     for offset in range(days):
         day = week_start + timedelta(days=offset)
         if day in closed:
@@ -172,10 +175,11 @@ def caseloads(advisor_ids) -> dict[int, int]:
     return dict(rows.all())
 
 
-def advisor_doc(advisor: Advisor, week_start, tz, days, caseload, target: int | None = None) -> dict:
+def advisor_doc(advisor: Advisor, week_start, tz, days, caseload, target: int | None = None,
+                closed: dict[date, str] | None = None) -> dict:
     doc = {
         "id": advisor_sid(advisor.id), "name": advisor.name, "skills": advisor.skill_codes, "roles": advisor.roles,
-        "availability": [_span(s, e) for s, e in availability(advisor, week_start, tz, days)],
+        "availability": [_span(s, e) for s, e in availability(advisor, week_start, tz, days, closed)],
         "protected_minutes": (advisor.protected_minutes if target is None else target) or 0, "caseload": caseload,
     }
     preferred = preferred_protected(advisor, week_start, days)
