@@ -5,7 +5,7 @@ Administrators revoke other people's tokens from the users page (admin.revoke_us
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from caseload.auth.blueprint import bp
@@ -16,13 +16,15 @@ from caseload.services.people import api_tokens
 from caseload.services.people.users import zone_of
 
 ALL_ROLES = tuple(Role)
+CONFIRMED = "revoke"  # the in-page question's own button value: only it revokes
 
 
-def _page(new_token: str | None = None):
+def _page(new_token: str | None = None, revoking: bool = False):
+    """The token page; `revoking` shows the question before the token is revoked."""
     has_token = current_user.api_token_hash is not None
     issued = api_tokens.issued_at([current_user.id]).get(current_user.id) if has_token else None
     return render_template("auth/api_token.html", form=ConfirmForm(), has_token=has_token, issued=issued,
-                           zone=zone_of(current_user), new_token=new_token)
+                           zone=zone_of(current_user), new_token=new_token, revoking=revoking, confirmed=CONFIRMED)
 
 
 @bp.get("/account/api-token")
@@ -47,6 +49,8 @@ def issue_api_token():
 def revoke_api_token():
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if request.form.get("confirm") != CONFIRMED and current_user.api_token_hash is not None:
+        return _page(revoking=True)  # asks first, in the page (it was a script-only dialog); nothing revoked yet
     if api_tokens.revoke_api_token(current_user, by=current_user):
         flash("Your API token is revoked; programs using it are refused from now on.", "success")
     else:

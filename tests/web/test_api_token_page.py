@@ -53,7 +53,11 @@ def test_issue_on_the_page_then_use_the_api_then_revoke(demo_client, demo_auth, 
     reloaded = demo_client.get(PAGE).get_data(as_text=True)
     assert token not in reloaded and "You have an API token, issued" in reloaded
 
-    response = demo_client.post(PAGE + "/revoke")
+    asked = demo_client.post(PAGE + "/revoke")  # asks first, in the page (it was a script-only dialog)
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Revoke your API token?" in text and "data-confirm" not in text
+    assert demo_client.get("/api/v1/teams", headers=_bearer(token)).status_code == 200  # nothing revoked yet
+    response = demo_client.post(PAGE + "/revoke", data={"confirm": "revoke"})
     assert response.status_code == 302
     assert demo_client.get("/api/v1/teams", headers=_bearer(token)).status_code == 401
     assert len(_audited("api_token_revoked", username)) == 1
