@@ -31,6 +31,7 @@ from caseload.services.planning.started import started_note
 from caseload.values import FIRST_WEEK, LAST_WEEK
 
 LEADERS = (Role.LEADER, Role.ADMIN)
+CONFIRMED = "yes"  # an in-page question's own button value: only it acts (the first press asks)
 
 
 # --- scoping: a leader sees only the teams they lead; anything else is "not found" ------------------
@@ -117,6 +118,11 @@ def this_week(team_id):
 @role_required(*LEADERS)
 def week(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
+    return _week_page(team, week_start)
+
+
+def _week_page(team: Team, week_start, removing: int | None = None):
+    """The team's week; `removing` (an absence id) shows the question before that absence is removed."""
     job = planning.latest_job(team, week_start)
     return render_template(
         "rota/week.html", team=team, week=week_start, days=week_days(week_start),
@@ -125,7 +131,8 @@ def week(team_id, week):
         plan_form=PlanForm(), confirm=ConfirmForm(), requests_count=len(week_requests(team, week_start)),
         plans=plans.week_plans(team, week_start), published=plans.published_plan(team, week_start),
         started=started_note(week_start, team.timezone, utcnow()), job=job, job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
-        next_week=week_start + timedelta(days=7) if week_start < LAST_WEEK else None)
+        next_week=week_start + timedelta(days=7) if week_start < LAST_WEEK else None,
+        removing=removing, confirmed=CONFIRMED)
 
 
 # --- absences ---------------------------------------------------------------------------------------
@@ -222,6 +229,8 @@ def delete_absence(team_id, absence_id):
     absence = _absence_or_404(team, absence_id)
     week_start = week_start_of(to_local(absence.starts_at, team.timezone).date())
     if ConfirmForm().validate_on_submit():
+        if request.form.get("confirm") != CONFIRMED:  # asks first, in the page (it was a script-only dialog)
+            return _week_page(team, week_start, removing=absence.id)
         rota.remove_absence(absence, current_user)
         flash("Absence removed.", "success")
     return redirect(url_for("rota.week", team_id=team.id, week=week_start.isoformat()))
