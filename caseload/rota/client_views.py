@@ -115,6 +115,14 @@ def edit_client(team_id, client_id):
 @role_required(*LEADERS)
 def requests(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
+    return _requests_page(team, week_start)
+
+
+REMOVE_CONFIRMED = "remove"  # the in-page question's own button value: only it removes a request
+
+
+def _requests_page(team: Team, week_start, removing: AppointmentRequest | None = None):
+    """The week's requests; `removing` shows the question before that request is removed."""
     types = list(db.session.scalars(select(AppointmentType).order_by(AppointmentType.name)))
     args = request.args
     query = list_query(listings.REQUEST_SORTS, type=whole_arg("type", {t.id for t in types}),
@@ -123,7 +131,8 @@ def requests(team_id, week):
     return render_template("rota/requests.html", team=team, week=week_start, listing=listings.request_list(
         team, week_start, query), query=query, types=types, confirm=ConfirmForm(), tz=team.timezone,
         new=_new(),
-        sorts=[("client", "Client"), ("type", "Type"), ("minutes", "Minutes")])
+        sorts=[("client", "Client"), ("type", "Type"), ("minutes", "Minutes")], removing=removing,
+        confirmed=REMOVE_CONFIRMED)
 
 
 def _request_form(team: Team, data=None) -> RequestForm:
@@ -220,6 +229,8 @@ def delete_request(team_id, request_id):
     item = _request_or_404(team, request_id)
     week_start = item.week_start
     if ConfirmForm().validate_on_submit():
+        if request.form.get("confirm") != REMOVE_CONFIRMED:  # asks first, in the page (it was a script-only dialog)
+            return _requests_page(team, week_start, removing=item)
         try:
             rota_requests.remove_request(item, current_user)
             flash("Request removed.", "success")

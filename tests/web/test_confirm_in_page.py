@@ -70,3 +70,22 @@ def test_revoking_someones_api_token_asks_first(demo_client, demo_auth):
     assert _user("leader").api_token_hash is not None  # the first press revokes nothing
     done = demo_client.post(f"/admin/users/{leader.id}/api-token/revoke", data={"confirm": "revoke"})
     assert done.status_code == 302 and _user("leader").api_token_hash is None
+
+
+def test_removing_an_appointment_request_asks_first(leader, north):
+    from caseload.models import AppointmentRequest
+    from caseload.services.planning.problem import week_requests
+
+    team, week = north
+    item = week_requests(team, week)[0]
+    page = _text(leader.get(f"/rota/t/{team.id}/{week.isoformat()}/requests"))
+    assert "data-confirm" not in page and "confirm.js" not in page
+    asked = leader.post(f"/rota/t/{team.id}/requests/{item.id}/delete")
+    text = _text(asked)
+    assert asked.status_code == 200 and f"Remove the {item.type.name} request of {item.client.reference}" in text
+    assert 'name="confirm" value="remove"' in text
+    db.session.expire_all()
+    assert db.session.get(AppointmentRequest, item.id) is not None  # the first press removes nothing
+    done = leader.post(f"/rota/t/{team.id}/requests/{item.id}/delete", data={"confirm": "remove"})
+    db.session.expire_all()
+    assert done.status_code == 302 and db.session.get(AppointmentRequest, item.id) is None

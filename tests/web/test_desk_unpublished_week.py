@@ -108,7 +108,7 @@ def test_a_desk_booking_is_not_removed_from_the_requests_list_but_cancelled_at_t
     offer = desk_offers.offers(north, d.ask(client))[0]
     booked = booking.book(north, d.ask(client), offer.advisor.id, offer.local, m.user("leader")).request
     demo_auth.login("leader")
-    answer = demo_client.post(f"/rota/t/{north.id}/requests/{booked.id}/delete", data={"confirm": "y"},
+    answer = demo_client.post(f"/rota/t/{north.id}/requests/{booked.id}/delete", data={"confirm": "remove"},
                               follow_redirects=True)
     assert "booked at the desk for" in answer.get_data(as_text=True) and "Nothing was removed" in answer.get_data(as_text=True)
     db.session.expire_all()
@@ -116,7 +116,7 @@ def test_a_desk_booking_is_not_removed_from_the_requests_list_but_cancelled_at_t
     assert booked.id in {i.request_id for i in d.current().items}
     # Cancelled at the desk, the row may then go.
     assert demo_client.post(f"/desk/appointments/{booked.id}/cancel", data={}).status_code == 302
-    demo_client.post(f"/rota/t/{north.id}/requests/{booked.id}/delete", data={"confirm": "y"})
+    demo_client.post(f"/rota/t/{north.id}/requests/{booked.id}/delete", data={"confirm": "remove"})
     db.session.expire_all()
     assert db.session.get(AppointmentRequest, booked.id) is None
     assert v1.id != d.current().id

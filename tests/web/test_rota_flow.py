@@ -212,7 +212,8 @@ def test_review_still_renders_after_a_planned_request_is_deleted(leader, north):
     placed = next(i for i in plan.items if i.advisor_id)
     unplaced = next((i for i in plan.items if i.advisor_id is None), None)
     for item in filter(None, (placed, unplaced)):
-        assert leader.post(f"/rota/t/{team.id}/requests/{item.request_id}/delete").status_code == 302
+        assert leader.post(f"/rota/t/{team.id}/requests/{item.request_id}/delete",
+                           data={"confirm": "remove"}).status_code == 302
     day = to_local(placed.starts_at, team.timezone).date()  # the team view shows one day at a time
     page = leader.get(f"/rota/plans/{plan.id}?day={day.isoformat()}")
     assert page.status_code == 200 and "(request removed)" in page.data.decode()
