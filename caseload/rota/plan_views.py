@@ -18,7 +18,7 @@ from caseload.page_helpers import form_version, week_or_404
 from caseload.values import whole_number
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
-from caseload.rota.views import LEADERS, advisor_in_team, managed_or_404, team_or_404
+from caseload.rota.views import CONFIRMED, LEADERS, _week_page, advisor_in_team, managed_or_404, team_or_404
 from caseload.services.planning import adjust
 from caseload.services.planning import move_offers
 from caseload.services.planning import plan_words
@@ -74,10 +74,14 @@ def job_status(job_id):
 @role_required(*LEADERS)
 def cancel_job(job_id):
     job = _job_or_404(job_id)
+    wants_json = request.accept_mimetypes.best == "application/json"
     if ConfirmForm().validate_on_submit():
+        if not wants_json and request.form.get("confirm") != CONFIRMED and job.status in ("queued", "running"):
+            # Asks first, in the page (it was a script-only dialog); the run goes on meanwhile.
+            return _week_page(job.team, job.week_start, cancelling=True)
         planning.cancel_job(job, current_user)
         flash("Cancelling: the run stops and its result is discarded; no plan changes.", "success")
-    if request.accept_mimetypes.best == "application/json":
+    if wants_json:
         return jsonify(planning.job_json(job))
     return redirect(url_for("rota.week", team_id=job.team_id, week=job.week_start.isoformat()) + "#planning")
 
@@ -88,8 +92,9 @@ def review(plan_id):
     return _review_page(plan_id)
 
 
-def _review_page(plan_id: int, move_form: MoveForm | None = None):
-    """The review page; `move_form`: the move form as posted (a refused move shows it again as the leader filled it)."""
+def _review_page(plan_id: int, move_form: MoveForm | None = None, replanning: bool = False):
+    """The review page; `move_form`: the move form as posted (a refused move shows it again as the leader filled it);
+    `replanning` shows the question before the week is planned again."""
     # The problem and solution documents (large JSON) are not needed to show the plan: load them only if used.
     plan = db.session.get(Plan, plan_id, options=[defer(Plan.problem), defer(Plan.solution)])
     if plan is None:
@@ -128,7 +133,8 @@ def _review_page(plan_id: int, move_form: MoveForm | None = None):
         unassigned=[i for i in plan.items if i.advisor_id is None], move_form=move_form,
         publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0),
         confirm=ConfirmForm(), tz=team.timezone, move_choices=_move_choices(placed_view, advisors),
-        promised=promised_changes(plan, published) if plan.status == "draft" else [])
+        promised=promised_changes(plan, published) if plan.status == "draft" else [], replanning=replanning,
+        confirmed=CONFIRMED)
 
 
 def _chosen_item(plan: Plan, items: list[PlanItem], posted: MoveForm | None) -> PlanItem | None:
@@ -217,6 +223,8 @@ def render_review_error(plan: Plan, move_form: MoveForm | None = None, status: i
 def resolve(plan_id):
     plan = _plan_or_404(plan_id)
     if ConfirmForm().validate_on_submit():
+        if request.form.get("confirm") != CONFIRMED:  # asks first, in the page (it was a script-only dialog)
+            return _review_page(plan.id, replanning=True)
         _start(plan.team, plan.week_start)
     return redirect(url_for("rota.week", team_id=plan.team_id, week=plan.week_start.isoformat()) + "#planning")
 

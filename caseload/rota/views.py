@@ -121,8 +121,9 @@ def week(team_id, week):
     return _week_page(team, week_start)
 
 
-def _week_page(team: Team, week_start, removing: int | None = None):
-    """The team's week; `removing` (an absence id) shows the question before that absence is removed."""
+def _week_page(team: Team, week_start, removing: int | None = None, cancelling: bool = False):
+    """The team's week; `removing` (an absence id) shows the question before that absence is removed,
+    `cancelling` the one before the planning run is cancelled."""
     job = planning.latest_job(team, week_start)
     return render_template(
         "rota/week.html", team=team, week=week_start, days=week_days(week_start),
@@ -132,7 +133,7 @@ def _week_page(team: Team, week_start, removing: int | None = None):
         plans=plans.week_plans(team, week_start), published=plans.published_plan(team, week_start),
         started=started_note(week_start, team.timezone, utcnow()), job=job, job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
         next_week=week_start + timedelta(days=7) if week_start < LAST_WEEK else None,
-        removing=removing, confirmed=CONFIRMED)
+        removing=removing, cancelling=cancelling, confirmed=CONFIRMED)
 
 
 # --- absences ---------------------------------------------------------------------------------------

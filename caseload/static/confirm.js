@@ -1,4 +1,5 @@
-// Forms marked data-confirm="question" ask before they submit (remove, cancel, re-plan). No inline script: CSP.
+// Questions before a change are asked in the page, by the server (no script needed), not here: the browser
+// dialog of data-confirm did nothing without script and was a poor accessible pattern. No inline script: CSP.
 // A link marked data-close-details ("Keep appointment") closes the question it answers and puts the focus back on
 // it; without this script it reloads the page, which closes it too.
 (function () {
@@ -10,10 +11,5 @@
     event.preventDefault();
     details.open = false;
     details.querySelector("summary").focus();
-  });
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) { event.preventDefault(); }
   });
 })();

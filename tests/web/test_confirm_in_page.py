@@ -89,3 +89,25 @@ def test_removing_an_appointment_request_asks_first(leader, north):
     done = leader.post(f"/rota/t/{team.id}/requests/{item.id}/delete", data={"confirm": "remove"})
     db.session.expire_all()
     assert done.status_code == 302 and db.session.get(AppointmentRequest, item.id) is None
+
+
+def test_planning_the_week_again_from_the_review_asks_first(leader, north):
+    from sqlalchemy import func
+
+    from caseload.models import SolveJob
+    from caseload.services.planning.boundary import save_plan, to_problem
+    from scheduler.baselines import named_first
+
+    team, week = north
+    problem, maps = to_problem(team, week)
+    draft = save_plan(team, week, problem, named_first(problem), skipped=maps.skipped)
+    page = _text(leader.get(f"/rota/plans/{draft.id}"))
+    assert "data-confirm" not in page and "Re-plan keeping pins…" in page
+    jobs = db.session.scalar(select(func.count(SolveJob.id)))
+    asked = leader.post(f"/rota/plans/{draft.id}/resolve")
+    text = _text(asked)
+    assert asked.status_code == 200 and "Plan the week again, keeping pinned appointments?" in text
+    assert 'name="confirm" value="yes"' in text and "Don't plan again" in text
+    assert db.session.scalar(select(func.count(SolveJob.id))) == jobs  # nothing queued by the first press
+    done = leader.post(f"/rota/plans/{draft.id}/resolve", data={"confirm": "yes"})
+    assert done.status_code == 302 and db.session.scalar(select(func.count(SolveJob.id))) == jobs + 1

@@ -118,7 +118,12 @@ def test_cancel_button_on_a_queued_job(leader, north):
     job = SolveJob(team_id=team.id, week_start=week, status="queued", time_limit=10)
     db.session.add(job)
     db.session.commit()
-    assert leader.post(f"/rota/jobs/{job.id}/cancel").status_code == 302
+    # Asks first, in the page (it was a script-only dialog): the first press cancels nothing.
+    asked = leader.post(f"/rota/jobs/{job.id}/cancel")
+    assert asked.status_code == 200 and "Cancel this planning run?" in asked.get_data(as_text=True)
+    db.session.refresh(job)
+    assert job.status == "queued" and not job.cancel_requested
+    assert leader.post(f"/rota/jobs/{job.id}/cancel", data={"confirm": "yes"}).status_code == 302
     db.session.refresh(job)
     assert job.status == "cancelled" and job.cancel_requested
     planning.run_job(job.id)  # the worker picks it up later and skips it
@@ -187,7 +192,7 @@ def test_cancel_ends_an_orphaned_run_at_once_and_the_week_can_be_planned(leader,
                    started_at=utcnow() - timedelta(seconds=30), heartbeat_at=utcnow() - timedelta(seconds=4))
     db.session.add(job)
     db.session.commit()
-    assert leader.post(f"/rota/jobs/{job.id}/cancel").status_code == 302
+    assert leader.post(f"/rota/jobs/{job.id}/cancel", data={"confirm": "yes"}).status_code == 302
     db.session.refresh(job)
     assert job.status == "cancelled" and job.finished_at is not None
     _use_solver(monkeypatch, lambda problem, **_: _empty_solution(problem))
