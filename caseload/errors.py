@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from caseload import form_expiry
+from caseload.auth import kept_text
 from caseload.extensions import db
 from caseload.form_once import AlreadySaved
 
@@ -25,8 +25,8 @@ def _render(status: int, title: str, message: str):
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(err):
-        if not _wants_json() and (kept := form_expiry.rerun_view()) is not None:
-            return kept  # the form's page again, with what was typed and the reason (caseload/form_expiry.py)
+        if not _wants_json() and (kept := kept_text.rerun_view()) is not None:
+            return kept  # the form's page again, with what was typed and the reason (caseload/auth/kept_text.py)
         return _render(400, "Form expired", "The form was missing its security token or it had expired. "
                        "Please go back, reload the page and try again.")
 

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from caseload import form_expiry
 from caseload.form_expiry import keeps_typed_text
 from caseload.auth.blueprint import bp
+from caseload.auth import kept_text
 from caseload.auth.access import home_endpoint, public, role_required
 from caseload.auth.forms import LoginForm, PasswordForm
 from caseload.extensions import limiter
@@ -49,7 +50,7 @@ def login():
             return render_template("auth/login.html", form=form, **_still_kept()), 401
         session.clear()  # a fresh session on login (no fixation)
         login_user(user)
-        kept = form_expiry.show_kept_form()  # a form's text carried across the sign-in, shown again
+        kept = kept_text.show_kept_form()  # a form's text carried across the sign-in, shown again
         return kept if kept is not None else redirect(url_for(home_endpoint(user)))
     status = 400 if request.method == "POST" else 200
     if form_expiry.expired():
@@ -58,11 +59,11 @@ def login():
 
 
 def _still_kept() -> dict:
-    """A refused sign-in keeps carrying the text of the form that expired (form_expiry: KEPT_PATH)."""
-    if request.method != "POST" or not request.form.get(form_expiry.KEPT_PATH):
+    """A refused sign-in keeps carrying the text of the form that expired (kept_text: KEPT_PATH)."""
+    if request.method != "POST" or not request.form.get(kept_text.KEPT_PATH):
         return {}
-    return {"kept_path": request.form[form_expiry.KEPT_PATH],
-            "kept": [(k, v) for k, vs in request.form.lists() if k.startswith(form_expiry.KEPT_PREFIX) for v in vs]}
+    return {"kept_path": request.form[kept_text.KEPT_PATH],
+            "kept": [(k, v) for k, vs in request.form.lists() if k.startswith(kept_text.KEPT_PREFIX) for v in vs]}
 
 
 @bp.post("/logout")
