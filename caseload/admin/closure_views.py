@@ -16,6 +16,7 @@ from caseload.forms import Form
 from caseload.models import ClosureDay, Team
 from caseload.page_helpers import invalid
 from caseload.services import closures
+from caseload.services.closures import broken as closure_broken
 from sqlalchemy import select
 
 WHOLE_SERVICE = 0
@@ -31,7 +32,7 @@ def _form(form: ClosureForm | None = None) -> ClosureForm:
 def _page(form: ClosureForm | None = None, status: int = 200, added: ClosureDay | None = None):
     listed = closures.all_closures()
     return render_template("admin/closures.html", form=_form(form), closures=listed, remove_form=Form(),
-                           breaks=closures.closure_breaks(added) if added is not None else []), status
+                           breaks=closure_broken.closure_breaks(added) if added is not None else []), status
 
 
 @bp.get("/closures")
@@ -57,7 +58,7 @@ def add_closure():
         flash(f"Not saved. {getattr(form, err.field).label.text}: {err}", "error")
         return _page(form, 400)
     db.session.commit()
-    breaks = closures.closure_breaks(added)
+    breaks = closure_broken.closure_breaks(added)
     flash(f"Office closed {added.day:%a %d %b %Y} for {added.scope} ({added.reason}): nothing is planned or offered "
           "that day.", "success")
     if breaks:

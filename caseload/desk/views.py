@@ -25,6 +25,7 @@ from caseload.localtime import this_week_start, to_local
 from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team, utcnow
 from caseload.page_helpers import week_or_404
 from caseload.services import closures
+from caseload.services.closures import broken as closure_broken
 from caseload.services.desk import asks
 from caseload.services.desk import booking
 from caseload.services.desk import cancelling
@@ -436,7 +437,7 @@ def broken(team_id, week):
     week_start = week_or_404(week)
     rows = attendance_service.broken_by_absences(team, week_start)
     seen = {row.request.id for row, _ in rows}  # one on a closed day and in an absence: listed once
-    rows += [(row, why) for row, why in closures.broken_by_closures(team, week_start) if row.request.id not in seen]
+    rows += [(row, why) for row, why in closure_broken.broken_by_closures(team, week_start) if row.request.id not in seen]
     rows.sort(key=lambda pair: (pair[0].start, pair[0].request.id))
     now = to_local(utcnow(), team.timezone)
     # One that has started can no longer be rebooked (asks.check_cancellable): its attendance is recorded instead.

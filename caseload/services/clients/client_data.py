@@ -17,6 +17,7 @@ from caseload.models import (
     AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, User, hold_version, utcnow,
 )
 from caseload.services import audit
+from caseload.services.desk import attendance
 
 EXPORT_FORMAT = "caseload-client-export/1"
 ERASED_NAME = "Erased client"
@@ -146,8 +147,6 @@ def _no_upcoming_appointments(client: Client) -> None:
     pages and API answer 404, so those could no longer be cancelled: they held their advisors' time in the
     published plan, and every later draft of the week, which leaves an erased client out, was refused publishing
     for dropping them."""
-    from caseload.services.desk import attendance  # the desk reads client records; import at use, no cycle
-
     upcoming = attendance.client_view(client).upcoming
     if upcoming:
         said = ", ".join(f"{row.start:%a %d %b %H:%M}" + (f" with {row.advisor.name}" if row.advisor else "")

@@ -3,18 +3,18 @@
 A closure is a local calendar day (the team's own wall-clock date) for one team or the whole service
 (`team_id` None). planning/problem.availability takes a closed day out of every affected advisor's working
 time, so everything built from it (planning, re-planning, region runs, background jobs, what-if, the desk's
-offers and series, the rota's week) places nothing on it.
+offers and series, the rota's week) places nothing on it. What a closure breaks (booked appointments to rebook)
+is in `closures.broken`, kept apart because it reads the desk, which planning (and so this module) sits below.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 
 from caseload.extensions import db
-from caseload.localtime import to_local, week_start_of
 from caseload.models import ClosureDay, Team
+from caseload.services import audit
 from caseload.values import LAST_WEEK
 
 REASON_MAX = 120
@@ -52,8 +52,6 @@ def all_closures(since: date | None = None) -> list[ClosureDay]:
 def add_closure(day: date | None, team: Team | None, reason: str, by) -> ClosureDay:
     """Add a closure (the caller commits). Raises ClosureRejected naming the field: no or impossible day, an
     empty or too long reason, or the same day already closed for that team or for the whole service."""
-    from caseload.services import audit
-
     if day is None:
         raise ClosureRejected("Give the day (YYYY-MM-DD).", "day")
     if not EARLIEST <= day <= LAST_WEEK + timedelta(days=6):
@@ -79,50 +77,6 @@ def add_closure(day: date | None, team: Team | None, reason: str, by) -> Closure
 
 def remove_closure(closure: ClosureDay, by) -> None:
     """Remove a closure (the caller commits); audited with what it was."""
-    from caseload.services import audit
-
     audit.record("closure_removed", user=by, obj=closure, day=closure.day.isoformat(), team=closure.team_id,
                  reason=closure.reason)
     db.session.delete(closure)
-
-
-@dataclass
-class Broken:
-    """A closure's hit on a booked appointment (what desk/broken.html shows in its "Why" column)."""
-
-    id: int
-    reason: str
-
-
-def affected_teams(closure: ClosureDay) -> list[Team]:
-    if closure.team_id is not None:
-        return [closure.team]
-    return list(db.session.scalars(select(Team).order_by(Team.name)))
-
-
-def broken_by_closures(team: Team, week_start: date) -> list[tuple]:
-    """The week's booked appointments (published plan's, or desk bookings of a week not yet published) on a day
-    the team's office is closed, each with a Broken naming the closure: like broken_by_absences, to rebook."""
-    from caseload.services.desk.attendance import booked_spans, row_of
-
-    closed = closed_days(team.id, week_start, week_start + timedelta(days=6))
-    if not closed:
-        return []
-    spans, items = booked_spans(team, week_start)
-    out = []
-    for request, _advisor, start, _end in spans:
-        day = to_local(start, team.timezone).date()
-        if day in closed:
-            out.append((row_of(request, items[request.id]), Broken(0, f"Office closed: {closed[day]}")))
-    return out
-
-
-def closure_breaks(closure: ClosureDay) -> list[tuple[Team, date, int]]:
-    """(team, week start, how many booked appointments the closure's day holds) for each affected team with any."""
-    week = week_start_of(closure.day)
-    out = []
-    for team in affected_teams(closure):
-        count = sum(1 for row, _ in broken_by_closures(team, week) if row.start.date() == closure.day)
-        if count:
-            out.append((team, week, count))
-    return out
