@@ -17,7 +17,7 @@ from dataclasses import replace
 from ortools.sat.python import cp_model
 
 from scheduler import metrics
-from scheduler.budget import DETERMINISTIC_PER_SECOND, Budget
+from scheduler.budget import Budget
 from scheduler.model import Client, Interval, Placement, Problem
 from scheduler.hints import hint_plan
 from scheduler.rules import blocks_from_slots, pose
@@ -304,20 +304,6 @@ PACK_MIN_UNBOOKED = 0.05
 PACK_REFILL = 50
 
 
-def pack_limit(budget: Budget) -> float:
-    """The most a packing part may take: PACK_TIME units when deterministic, else the seconds one
-    worker takes for as many (PACK_TIME / DETERMINISTIC_PER_SECOND).
-
-    PACK_TIME was measured in units; taken as 0.1 s of wall clock it gave a part about 0.025 units,
-    below what most need (0.02-0.12), and the packing parts lost to the search before them on tight
-    30-advisor weeks in the bench (#16: -290 k over the 30-advisor weeks) though they won there in
-    deterministic mode (main vs before them, 60 s: 30 s7 12,771,200 vs 12,736,400, s19 23,445,270 vs
-    23,390,940, s12 11,792,900 vs 11,773,500). Wall clock, 60 s, 2 workers, load 8-10, this vs 0.1 s run
-    side by side, 21 pairs: 30 advisors (s5, s6, s7, s12, s19) +120 k in sum, 8 up, 5 down; 60 s7 +354,
-    +129, +278 k; 120 s7 -87, +84, -153 k; 120 s19 -54, +803 k."""
-    return PACK_TIME if budget.deterministic else PACK_TIME / DETERMINISTIC_PER_SECOND
-
-
 def _packs(plan: Plan) -> bool:
     """Whether the search takes packing parts on this week (see the notes at PACKING)."""
     p = plan.problem
@@ -488,7 +474,7 @@ class _Search:
                         return
                     group, days, focus = next(stream)
                     if focus == PACKING:
-                        limit = min(limit, pack_limit(self.budget))
+                        limit = min(limit, PACK_TIME)
                     if group & self.busy_advisors:
                         continue
                     built = subproblem(plan, group, days, UNBOOKED_CAP, rng, focus)

@@ -261,13 +261,3 @@ def test_a_day_at_its_daily_limit_is_no_packing_part():
     assert lns._packing_days(plan, random.Random(0)) == []
     problem, plan = _packed_day(limit=3)
     assert lns._packing_days(plan, random.Random(0)) == [({"a1"}, {0})]
-
-
-def test_a_packing_part_gets_as_much_search_on_the_wall_clock_as_in_deterministic_mode():
-    # PACK_TIME is CP-SAT units; 0.1 s of wall clock is about a quarter as much search (#16).
-    from scheduler.budget import DETERMINISTIC_PER_SECOND
-
-    wall = Budget.for_limit(60)
-    deterministic = Budget.for_limit(60, deterministic=True)
-    assert lns.pack_limit(deterministic) == lns.PACK_TIME
-    assert lns.pack_limit(wall) == lns.PACK_TIME / DETERMINISTIC_PER_SECOND > lns.PACK_TIME
