@@ -26,7 +26,8 @@ from caseload.services.clients import caseload, notes
 from caseload.services.desk import attendance
 from caseload.services.people import calendar_feed as feeds
 from caseload.services.people import preferences
-from caseload.services.planning.problem import week_targets
+from caseload.services.closures import closed_days
+from caseload.services.planning.problem import protected_target, week_targets
 from caseload.values import FIRST_WEEK, LAST_WEEK
 
 ADVISOR = Role.ADVISOR
@@ -62,8 +63,12 @@ def home():
 def week(week):
     advisor = my_advisor()
     week_start = week_or_404(week)
-    target = week_targets([advisor.id], week_start).get(advisor.id, advisor.protected_minutes)
-    return render_template("me/week.html", advisor=advisor, view=caseload.my_week(advisor, week_start), target=target,
+    tz = advisor.team.timezone
+    view = caseload.my_week(advisor, week_start)
+    closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=len(view.days) - 1))
+    target = protected_target(advisor, week_start, tz, week_targets([advisor.id], week_start).get(advisor.id),
+                              len(view.days), closed)
+    return render_template("me/week.html", advisor=advisor, view=view, target=target, closed=closed,
                            prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
                            next_week=week_start + timedelta(days=7) if week_start < LAST_WEEK else None,
                            this_week=this_week_start(advisor.team.timezone))

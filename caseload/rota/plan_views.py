@@ -19,6 +19,7 @@ from caseload.values import whole_number
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
 from caseload.rota.views import CONFIRMED, LEADERS, _week_page, advisor_in_team, managed_or_404, team_or_404
+from caseload.services.closures import closed_days
 from caseload.services.planning import adjust
 from caseload.services.planning import move_offers
 from caseload.services.planning import plan_words
@@ -124,6 +125,7 @@ def _review_page(plan_id: int, move_form: MoveForm | None = None, replanning: bo
     move_form.advisor.choices = [SelectChoice(a.id, a.name) for a in advisors]
     return render_template(
         "rota/review.html", plan=plan, team=team, week=plan.week_start, days=days,
+        closed=closed_days(team.id, days[0], days[-1]),
         load=team_grid.week_load(plan, advisors, days, placed_view),
         published=published, compare=compare, diff=diff, filters=filters, words=words, flag_names=team_grid.FLAGS,
         team_day=team_grid.team_day(plan, advisors, day, placed_view, filters, moving), advisors=advisors,

@@ -117,7 +117,7 @@ def test_the_rota_week_shows_the_closed_day_with_its_reason(demo_client, demo_au
     _close(d.week() + timedelta(days=1), "Bank holiday")
     demo_auth.login("leader")
     page = demo_client.get(f"/rota/t/{m.team('north').id}/{d.week().isoformat()}/").get_data(as_text=True)
-    assert "Closed: Bank holiday" in page and "Office closed Tue 01 Dec" in page
+    assert "Office closed: Bank holiday" in page and "Office closed Tue 01 Dec" in page
 
 
 def test_a_closure_on_held_appointments_lists_them_to_rebook(demo_client, demo_auth):
@@ -194,5 +194,5 @@ def test_the_offers_page_says_which_days_are_closed(demo_client, demo_auth):
     demo_auth.login("leader")
     client = m.client_of("advisor1")
     page = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form()).get_data(as_text=True)
-    assert "The office is closed Tue 01 Dec (Bank holiday): no time that day is offered." in page
+    assert "Tue 01 Dec: Office closed: Bank holiday. No time that day is offered." in page
     assert 'id="offers"' in page and "Tue 01 Dec" not in page.split('id="offers"')[1].split("</ol>")[0]

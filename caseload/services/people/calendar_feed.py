@@ -7,6 +7,9 @@ comes back CONFIRMED at the plan's time, with a higher SEQUENCE, so the calendar
 The token is the only credential, so it is long and random (secrets.token_urlsafe) and a new one
 replaces the old at once. Events carry the client's reference and the kind of meeting, never the
 client's name or notes: calendar apps copy feeds to places this service does not control.
+
+A day the advisor's office is closed (services/closures) is an all-day, free (TRANSPARENT) event
+"Office closed: <reason>", so the calendar says why the day is empty.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from caseload.localtime import end_after
 from caseload.models import Plan, User, utcnow
 from caseload.services import audit
 from caseload.services.clients.caseload import booked_requests
+from caseload.services.closures import closed_days
 
 WEEKS_BEFORE = 2
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
@@ -94,6 +98,14 @@ def protected_uid(advisor_id: int, starts_at) -> str:
     return f"caseload-protected-{advisor_id}-{starts_at:%Y%m%dT%H%MZ}@caseload"
 
 
+def closed_event(team_id: int, day: date, reason: str, stamp) -> Event:
+    """An all-day free event for an office closure day (VALUE=DATE, DTEND the next day, RFC 5545 3.6.1)."""
+    event = _event(f"caseload-closed-{team_id}-{day:%Y%m%d}@caseload", day, day + timedelta(days=1),
+                   f"Office closed: {reason}", "The office is closed: nothing is planned or booked that day.", stamp,
+                   busy=False)
+    return event
+
+
 def feed(user: User, today: date | None = None) -> bytes:
     """The iCalendar document of the advisor's published weeks, a few back and several ahead."""
     advisor = user.advisor
@@ -113,6 +125,8 @@ def feed(user: User, today: date | None = None) -> bytes:
     first, last = this_week - timedelta(weeks=WEEKS_BEFORE), this_week + timedelta(weeks=WEEKS_AFTER)
     published = _published(team.id, first, last)
     _add_booked(cal, advisor, {p.week_start for p in published}, first, last, stamp)
+    for day, reason in sorted(closed_days(team.id, first, last + timedelta(days=6)).items()):
+        cal.add_component(closed_event(team.id, day, reason, stamp))
     for plan in published:
         for item in plan.items:
             if item.advisor_id != advisor.id or item.starts_at is None or item.request is None:

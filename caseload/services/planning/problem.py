@@ -106,24 +106,89 @@ def preferred_protected(advisor: Advisor, week_start: date, days: int = HORIZON_
     return sorted(out)
 
 
-def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZON_DAYS,
-                 closed: dict[date, str] | None = None) -> list[tuple[datetime, datetime]]:
-    """The advisor's bookable time in the week: the work pattern, minus absences, on the slot grid. A day the
-    advisor's office is closed (services/closures: a bank holiday, the whole service's or their team's) has none.
-    `closed`: the team's closed days (day -> reason) when the caller has read them already (else read here)."""
+def _pattern_spans(advisor: Advisor, week_start: date, days: int, closed: dict[date, str]) -> list[tuple[datetime, datetime]]:
+    """The advisor's work pattern in the week (local, merged), leaving out the `closed` days."""
     intervals = []
-    if closed is None:
-        closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=days - 1))
     for offset in range(days):
         day = week_start + timedelta(days=offset)
         if day in closed:
             continue
         for start, end in (advisor.work_pattern or {}).get(WEEKDAYS[day.weekday()], []):
             intervals.append((at(day, pattern_clock(start)), at(day, pattern_clock(end, end=True))))
+    return merge_spans(intervals)
+
+
+def _on_grid(spans) -> list[tuple[datetime, datetime]]:
+    snapped = [snap_in(s, e) for s, e in spans]
+    return [(s, e) for s, e in snapped if s < e]
+
+
+def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZON_DAYS,
+                 closed: dict[date, str] | None = None) -> list[tuple[datetime, datetime]]:
+    """The advisor's bookable time in the week: the work pattern, minus absences, on the slot grid. A day the
+    advisor's office is closed (services/closures: a bank holiday, the whole service's or their team's) has none.
+    `closed`: the team's closed days (day -> reason) when the caller has read them already (else read here)."""
+    if closed is None:
+        closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=days - 1))
     # Absences are stored in UTC; compare them with the pattern in local wall-clock time.
     cuts = [(local_naive(a.starts_at, tz), local_naive(a.ends_at, tz)) for a in week_absences(advisor, week_start, tz, days)]
-    snapped = [snap_in(s, e) for s, e in subtract_spans(merge_spans(intervals), cuts)]
-    return [(s, e) for s, e in snapped if s < e]
+    return _on_grid(subtract_spans(_pattern_spans(advisor, week_start, days, closed), cuts))
+
+
+def _minutes(spans) -> int:
+    return sum(int((e - s).total_seconds() // 60) for s, e in spans)
+
+
+@dataclass(frozen=True)
+class ProtectedTarget:
+    """One advisor's protected-time target for a week (minutes). `set` is the target a leader set (that week's
+    override, else the standing one); `minutes` is what the plan is asked for: `set` pro rata to the working
+    time the week's office closures and the advisor's absences leave (`open` of `usual` pattern minutes), so
+    a bank holiday or a day off does not ask for protected time that cannot be given, nor show a shortfall."""
+
+    set: int
+    minutes: int
+    usual: int
+    open: int
+
+    @property
+    def reduced(self) -> bool:
+        return self.minutes < self.set
+
+
+def pro_rata(target: int, usual: int, open_minutes: int) -> int:
+    """`target` × `open_minutes` / `usual` in whole minutes (rounded down); the whole target when nothing is
+    lost (or no pattern is set: nothing to scale by), 0 when no working time is left."""
+    if usual <= 0 or open_minutes >= usual:
+        return target
+    return target * max(open_minutes, 0) // usual
+
+
+def protected_target(advisor: Advisor, week_start: date, tz: str, target: int | None = None,
+                     days: int = HORIZON_DAYS, closed: dict[date, str] | None = None) -> ProtectedTarget:
+    """The advisor's ProtectedTarget for the week from Monday `week_start` (`days` days, local time in `tz`).
+    `target`: that week's override (week_targets), None for the standing `Advisor.protected_minutes`; `closed`:
+    the team's closed days when already read (else read here). The working time counted is the pattern on the
+    slot grid (as `availability`), before and after taking out closed days and absences."""
+    if closed is None:
+        closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=days - 1))
+    chosen = (advisor.protected_minutes if target is None else target) or 0
+    usual = _minutes(_on_grid(_pattern_spans(advisor, week_start, days, {})))
+    open_minutes = _minutes(availability(advisor, week_start, tz, days, closed))
+    return ProtectedTarget(chosen, pro_rata(chosen, usual, open_minutes), usual, open_minutes)
+
+
+def protected_targets(advisors, week_start: date, tz: str, days: int = HORIZON_DAYS,
+                      closed: dict[date, str] | None = None) -> dict[int, ProtectedTarget]:
+    """advisor id -> ProtectedTarget for each of `advisors` (one team's: `closed` is that team's closed days,
+    read here when None), with that week's overrides read in one query."""
+    advisors = list(advisors)
+    if not advisors:
+        return {}
+    if closed is None:
+        closed = closed_days(advisors[0].team_id, week_start, week_start + timedelta(days=days - 1))
+    overrides = week_targets([a.id for a in advisors], week_start)
+    return {a.id: protected_target(a, week_start, tz, overrides.get(a.id), days, closed) for a in advisors}
 
 
 def pattern_clock(text: str, end: bool = False) -> int:
@@ -180,7 +245,9 @@ def advisor_doc(advisor: Advisor, week_start, tz, days, caseload, target: int | 
     doc = {
         "id": advisor_sid(advisor.id), "name": advisor.name, "skills": advisor.skill_codes, "roles": advisor.roles,
         "availability": [_span(s, e) for s, e in availability(advisor, week_start, tz, days, closed)],
-        "protected_minutes": (advisor.protected_minutes if target is None else target) or 0, "caseload": caseload,
+        # Pro rata to the working time the week's closures and absences leave (protected_target).
+        "protected_minutes": protected_target(advisor, week_start, tz, target, days, closed).minutes,
+        "caseload": caseload,
     }
     preferred = preferred_protected(advisor, week_start, days)
     if preferred:

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, HandoverNote, Plan, PlanItem
-from caseload.services.planning.problem import SLOT_MINUTES, local_naive, pattern_clock, week_absences, week_targets
+from caseload.services.planning.problem import SLOT_MINUTES, local_naive, pattern_clock, protected_targets, week_absences
 from caseload.timegrid import at
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -101,7 +101,8 @@ class Load:
     per_day: list = field(default_factory=list)
     minutes: int = 0
     protected_minutes: int = 0
-    target: int = 0  # the week's protected-time target (one week's override, else the standing one)
+    target: int = 0  # the week's protected-time target, pro rata to the working time left (problem.protected_target)
+    set_target: int = 0  # the target a leader set (that week's override, else the standing one)
 
 
 def load_items(plan: Plan) -> list[PlanItem]:
@@ -117,9 +118,10 @@ def load_items(plan: Plan) -> list[PlanItem]:
 
 def week_load(plan: Plan, advisors: list, days: list[date], placed: list[Appointment]) -> list[Load]:
     """Per advisor: appointments in the week and per day, contact minutes, protected minutes kept and the
-    week's protected-time target (minutes: that week's override, else the advisor's standing target)."""
-    overrides = week_targets([a.id for a in advisors], plan.week_start)
-    rows = {a.id: Load(a, per_day=[0 for _ in days], target=overrides.get(a.id, a.protected_minutes or 0))
+    week's protected-time target (minutes: that week's override, else the advisor's standing target, pro rata to
+    the working time the week's office closures and absences leave, as the planner was asked: no false shortfall)."""
+    targets = protected_targets(advisors, plan.week_start, plan.team.timezone, len(days))
+    rows = {a.id: Load(a, per_day=[0 for _ in days], target=targets[a.id].minutes, set_target=targets[a.id].set)
             for a in advisors}
     for appointment in placed:
         row = rows.get(appointment.advisor_id)
