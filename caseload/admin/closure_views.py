@@ -1,8 +1,11 @@
 """Office closure days (bank holidays, the office shut): the administrator's list, add and remove
-(services/closures). Adding one lists the booked appointments it falls on, to rebook."""
+(services/closures). Adding one lists the booked appointments it falls on, to rebook. The list shows upcoming
+closures and those of the last RECENT_DAYS days, paged; `?older=1` pages through the older ones, newest first."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -14,7 +17,8 @@ from caseload.extensions import db
 from caseload.form_expiry import keeps_typed_text
 from caseload.forms import Form
 from caseload.models import ClosureDay, Team
-from caseload.page_helpers import invalid
+from caseload.models import utcnow
+from caseload.page_helpers import invalid, list_query
 from caseload.services import closures
 from caseload.services.closures import broken as closure_broken
 from sqlalchemy import select
@@ -30,8 +34,14 @@ def _form(form: ClosureForm | None = None) -> ClosureForm:
 
 
 def _page(form: ClosureForm | None = None, status: int = 200, added: ClosureDay | None = None):
-    listed = closures.all_closures()
-    return render_template("admin/closures.html", form=_form(form), closures=listed, remove_form=Form(),
+    older = request.args.get("older") == "1"
+    since = utcnow().date() - timedelta(days=closures.RECENT_DAYS)
+    query = list_query((), older="1" if older else None)
+    listing = (closures.closure_list(query, last=since - timedelta(days=1), newest_first=True) if older
+               else closures.closure_list(query, first=since))
+    return render_template("admin/closures.html", form=_form(form), listing=listing, older=older, since=since,
+                           older_count=0 if older else closures.count_closures_before(since), recent_days=closures.RECENT_DAYS,
+                           remove_form=Form(),
                            breaks=closure_broken.closure_breaks(added) if added is not None else []), status
 
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
 from caseload.models import ClosureDay, Team
 from caseload.services import audit
+from caseload.services.rota.listings import PER_PAGE, ListQuery, Listing, paged
 from caseload.values import LAST_WEEK
 
 REASON_MAX = 120
 EARLIEST = date(2000, 1, 1)
+RECENT_DAYS = 30  # the administrator's list shows upcoming closures and those of the last 30 days; older on request
 
 
 class ClosureRejected(ValueError):
@@ -41,12 +44,27 @@ def closed_days(team_id: int | None, first: date, last: date) -> dict[date, str]
     return out
 
 
-def all_closures(since: date | None = None) -> list[ClosureDay]:
-    """Every closure from `since` on (all when None), by day, whole-service ones first."""
-    query = select(ClosureDay).order_by(ClosureDay.day, ClosureDay.team_id.is_not(None), ClosureDay.id)
-    if since is not None:
-        query = query.where(ClosureDay.day >= since)
-    return list(db.session.scalars(query))
+def closure_list(query: ListQuery, first: date | None = None, last: date | None = None,
+                 team_ids: list[int] | None = None, newest_first: bool = False, per_page: int = PER_PAGE) -> Listing:
+    """One page (`query.page`, clamped) of closures from `first` to `last` (inclusive; None: no bound), by day
+    (`newest_first`: latest first), whole-service ones first on a day, ties by id, so paging is stable.
+    `team_ids`: only those teams' closures and the whole service's (None: every closure). Team loaded in bulk."""
+    conditions = []
+    if first is not None:
+        conditions.append(ClosureDay.day >= first)
+    if last is not None:
+        conditions.append(ClosureDay.day <= last)
+    if team_ids is not None:
+        conditions.append(or_(ClosureDay.team_id.is_(None), ClosureDay.team_id.in_(team_ids)))
+    day = ClosureDay.day.desc() if newest_first else ClosureDay.day
+    return paged(select(ClosureDay).where(*conditions).options(selectinload(ClosureDay.team)),
+                 select(func.count(ClosureDay.id)).where(*conditions), query,
+                 [day, ClosureDay.team_id.is_not(None), ClosureDay.id], per_page)
+
+
+def count_closures_before(day: date) -> int:
+    """How many closures fall before `day` (the administrator's "older closures" link)."""
+    return db.session.scalar(select(func.count(ClosureDay.id)).where(ClosureDay.day < day)) or 0
 
 
 def add_closure(day: date | None, team: Team | None, reason: str, by) -> ClosureDay:
