@@ -56,7 +56,8 @@ def schemas(local_time: dict, one_line: str, id_: dict, week: dict) -> dict:
                                          "starts": {"type": ["array", "null"], "items": local_time, "maxItems": 100}}},
         "RebookAsk": {"type": "object", "additionalProperties": False, "required": ["week", "windows"],
                       "description": "When the client can come instead (the type is the appointment's own); its "
-                                     "current time counts as free, and its advisor is offered first.",
+                                     "current time counts as free; the client's named advisor is offered first, then the "
+                                     "advisor it was with.",
                       "properties": {**rebook, "count": {"type": "integer", "minimum": 1, "maximum": 20}}},
         "RebookFields": {"type": "object", "additionalProperties": False,
                          "required": ["week", "windows", "advisor_id", "start"],
@@ -133,7 +134,8 @@ def paths(op, json, errors, team_param, request_param) -> dict:
                                              params=[request_param])},
         "/bookings/{request_id}/offers": {"post": op(
             "Offers to rebook an appointment (booked at the desk or placed by a published plan, not yet started; a "
-            "planning request with no time yet is a 422 naming request_id): its own time free, its advisor first", "Offers, its advisor's first",
+            "planning request with no time yet is a 422 naming request_id): its own time free, the client's named advisor first, then its own advisor",
+            "Offers, the named advisor's first",
             _ref("Offers"), 400, 404, 422, params=[request_param], body="RebookAsk")},
         "/bookings/{request_id}/rebook": {"post": rebook_op},
         "/bookings/{request_id}/cancel": {"post": op(

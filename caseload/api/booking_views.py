@@ -236,7 +236,8 @@ def _rebook_ask(item: AppointmentRequest, data: dict) -> asks.Ask:
 @bp.post("/bookings/<int:request_id>/offers")
 @role_required(*ANYONE)
 def rebook_offers(request_id):
-    """Offers to move a booked appointment: its own time counts as free, its advisor's offers come first."""
+    """Offers to move a booked appointment: its own time counts as free; the client's named advisor's offers come
+    first, then those of the advisor it was with (desk_offers.rebook_rank)."""
     item = booking_or_404(request_id)
     data = body("RebookAsk")
     ask = _rebook_ask(item, data)

@@ -448,7 +448,7 @@ def broken(team_id, week):
 
 def _rebook_url(row, week_start) -> str:
     """One click to the offers for moving a broken appointment: any time from its day (or today) to Friday,
-    with its own advisor's offers first (desk_offers.offers puts them first for a rebooking)."""
+    the client's named advisor's offers first, then its own advisor's (desk_offers.rebook_rank)."""
     windows = desk_offers.rebook_windows(row.request, row.start.date(), week_start)
     return url_for("desk.offers", client_id=row.request.client_id, type=row.request.type_id,
                    week=week_start.isoformat(), windows=windows, replacing=row.request.id, back="broken")

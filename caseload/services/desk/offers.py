@@ -14,6 +14,7 @@ from caseload.services.planning.problem import advisor_sid, db_id, local_naive, 
 from scheduler.model import ProblemError, TIME_FORMAT
 
 DEFAULT_COUNT = 5
+REBOOK_POOL = 40  # offers ranked for a rebooking before the named and previous advisors are put first
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -115,12 +116,23 @@ def offers(team: Team, ask: Ask, count: int = DEFAULT_COUNT, now: datetime | Non
 
     Raises BookingError naming the field for input that cannot be booked."""
     check_ask(team, ask, now)
-    found = offers_from(desk_week(team, ask.week_start, ask.client, replaced_id(ask)), ask, request_doc(ask), count,
-                        now)
-    if ask.replacing is not None:  # rebooking: the same advisor first, then the rest as ranked
-        same = {ask.replacing.pinned_advisor_id, _old_advisor(ask)} - {None}
-        found.sort(key=lambda o: o.advisor.id not in same)
-    return found
+    week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
+    if ask.replacing is None:
+        return offers_from(week, ask, request_doc(ask), count, now)
+    # Rebooking: ranked from a wider pool, so the advisors put first are not lost below the top `count`.
+    found = offers_from(week, ask, request_doc(ask), max(count, REBOOK_POOL), now)
+    found.sort(key=rebook_rank(ask))
+    return found[:count]
+
+
+def rebook_rank(ask: Ask):
+    """The sort key of a rebooking's offers (stable, so the planner's order stays within each group): the
+    client's named advisor first (continuity of care), then the advisor the appointment was with (when that
+    was a cover, the client has met them), then the rest. Before, "the same advisor first" put a stand-in
+    ahead of the named advisor when the broken appointment was itself a cover."""
+    named = ask.client.named_advisor_id
+    old = {ask.replacing.pinned_advisor_id, _old_advisor(ask)} - {None, named}
+    return lambda o: 0 if o.advisor.id == named else 1 if o.advisor.id in old else 2
 
 
 def rebook_windows(request: AppointmentRequest, day: date, week_start: date, now: datetime | None = None) -> str:
