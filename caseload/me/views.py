@@ -20,13 +20,14 @@ from caseload.me.blueprint import bp
 from caseload.me.forms import (
     CaseWorkBlockForm, ConfirmForm, HandoverNoteForm, NoteForm, RemoveForm, WeeklyPreferenceForm,
 )
-from caseload.models import Advisor, Client, Role
+from caseload.models import Advisor, Client, Role, utcnow
 from caseload.page_helpers import submit, week_or_404
 from caseload.services.clients import caseload, notes
 from caseload.services.desk import attendance
 from caseload.services.people import calendar_feed as feeds
 from caseload.services.people import preferences
 from caseload.services.closures import closed_days
+from caseload.services.planning import handovers as handovers_due
 from caseload.services.planning.problem import protected_target, week_targets
 from caseload.values import FIRST_WEEK, LAST_WEEK
 
@@ -92,6 +93,9 @@ def _client_page(client: Client, note_form=None, handover_form=None, status=200)
     advisor = my_advisor()
     handover_form = handover_form or HandoverNoteForm(formdata=None)
     handover_form.to.choices = [SelectChoice(a.id, a.name) for a in notes.handover_recipients(advisor, client)]
+    wanted = request.args.get("to", type=int)  # "write a handover note for <cover>" on the handovers page
+    if handover_form.data.get("to") is None and wanted in {c.value for c in handover_form.to.choices}:
+        handover_form.to.data = wanted
     client_notes = notes.client_notes(client)
     return render_template("me/client.html", advisor=advisor, client=client, notes=client_notes,
                            authors=notes.note_authors(client_notes), handovers=notes.handover_notes(client),
@@ -140,7 +144,9 @@ def add_handover(client_id):
 @role_required(ADVISOR)
 def handovers():
     advisor = my_advisor()
-    return render_template("me/handovers.html", advisor=advisor, handovers=notes.my_handover_notes(advisor))
+    to_write, awaited = handovers_due.missing_notes(advisor, utcnow())
+    return render_template("me/handovers.html", advisor=advisor, handovers=notes.my_handover_notes(advisor),
+                           to_write=to_write, awaited=awaited)
 
 
 # --- autonomy: protected-time preferences and case-work blocks ------------------------------------

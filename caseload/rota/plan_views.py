@@ -21,6 +21,7 @@ from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, P
 from caseload.rota.views import CONFIRMED, LEADERS, _week_page, advisor_in_team, managed_or_404, team_or_404
 from caseload.services.closures import closed_days
 from caseload.services.planning import adjust
+from caseload.services.planning import handovers
 from caseload.services.planning import move_offers
 from caseload.services.planning import plan_words
 from caseload.services.planning import runs as planning
@@ -108,8 +109,9 @@ def _review_page(plan_id: int, move_form: MoveForm | None = None, replanning: bo
     compare = plan.based_on if plan.based_on is not None else (published if published is not plan else None)
     diff = plans.plan_diff(plan, compare) if compare else None
     filters = _filters(advisors)
+    noted = team_grid.handover_item_ids(plan)
     placed_view = team_grid.appointments(plan, items, advisors, {new.id for new, _ in diff.moved} if diff else set(),
-                                         team_grid.handover_item_ids(plan))
+                                         noted)
     day = team_grid.choose_day(days, request.args.get("day"))
     asked = (request.args.get("day") or "").strip()
     if asked and asked != day.isoformat():  # a link's bad day used to show the first day as if it were the one asked
@@ -133,6 +135,7 @@ def _review_page(plan_id: int, move_form: MoveForm | None = None, replanning: bo
         filter_args={k: v for k, v in vars(filters).items() if v is not None},
         overview=team_grid.week_overview(plan, advisors, days, placed_view, filters), day=day,
         unassigned=[i for i in plan.items if i.advisor_id is None], move_form=move_form,
+        no_note=[i for i in items if handovers.is_cover(i) and i.id not in noted],
         publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0),
         confirm=ConfirmForm(), tz=team.timezone, move_choices=_move_choices(placed_view, advisors),
         promised=promised_changes(plan, published) if plan.status == "draft" else [], replanning=replanning,

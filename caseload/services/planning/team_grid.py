@@ -16,7 +16,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from caseload.extensions import db
-from caseload.models import AppointmentRequest, HandoverNote, Plan, PlanItem
+from caseload.models import AppointmentRequest, Plan, PlanItem
+from caseload.services.planning.handovers import noted_item_ids
 from caseload.services.planning.problem import SLOT_MINUTES, local_naive, pattern_clock, protected_targets, week_absences
 from caseload.timegrid import at
 
@@ -139,8 +140,9 @@ def week_load(plan: Plan, advisors: list, days: list[date], placed: list[Appoint
 
 
 def handover_item_ids(plan: Plan) -> set[int]:
-    return set(db.session.scalars(select(HandoverNote.plan_item_id).join(PlanItem, HandoverNote.plan_item_id == PlanItem.id)
-                                  .where(PlanItem.plan_id == plan.id)))
+    """The plan's covering items that have a handover note (handovers.noted_item_ids: a note for the same request
+    in an earlier version counts, as does the named advisor's recent note to the covering advisor)."""
+    return noted_item_ids(list(plan.items))
 
 
 def _flags(item: PlanItem, names: dict[int, str], moved: set[int], handed_over: set[int]) -> list[Flag]:
