@@ -57,14 +57,19 @@ def db_revision(message):
               help="Clients per team (default 150).")
 @click.option("--requests", "requests", type=click.IntRange(1, 5000), default=None,
               help="Appointment requests per team this week (default 190).")
-def seed_demo_command(if_empty, teams, clients, requests):
+@click.option("--holidays/--no-holidays", default=True, show_default=True,
+              help="Close the office on the public holidays (England and Wales) this year and next.")
+@click.option("--past/--no-past", default=True, show_default=True,
+              help="Book past appointments (last week, this week before now) with their attendance.")
+def seed_demo_command(if_empty, teams, clients, requests, holidays, past):
     """Create (or complete) the demo office: teams north and south (or --teams N), advisors, clients, a week of
-    requests."""
+    requests, the public holidays as closures and past appointments with their attendance."""
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Database already has users; demo not loaded.")
         return
     summary = seed_demo(current_app.config["DEMO_PASSWORD"], teams=teams,
-                        clients_per_team=clients or CLIENTS_PER_TEAM, requests_per_team=requests or REQUESTS_PER_TEAM)
+                        clients_per_team=clients or CLIENTS_PER_TEAM, requests_per_team=requests or REQUESTS_PER_TEAM,
+                        holidays=holidays, past=past)
     click.echo(summary)
 
 

@@ -1,5 +1,9 @@
 """The demo office: two teams (north, south) with advisors, clients, history and a week of requests; a region
 demo adds teams office03, office04, … (`flask seed-demo --teams N`), each with its own leader (leader3, …).
+`flask seed-demo` (what `make run` loads) also closes the office on the region's public holidays this year and
+next (services/public_holidays) and books past appointments with their attendance (last week's and this
+week's before now, some not attended), so a new user's desk, DNA report and series see what a real office has.
+The tests' demo (seed_demo's defaults) has neither: tests of closures and attendance add their own.
 
 Deterministic (seeded) and idempotent: running it again adds nothing that is already there.
 """
@@ -12,12 +16,12 @@ from sqlalchemy import func, select
 
 from caseload.passwords import hash_password
 from caseload.extensions import db
-from caseload.localtime import this_week_start, to_utc, week_days
+from caseload.localtime import end_after, this_week_start, to_utc, week_days
 from caseload.models import (
     Absence, Advisor, AppointmentRequest, AppointmentType, Client, Contact, RequestWindow, Role, Skill, Team,
-    User, WeightProfile,
+    User, WeightProfile, utcnow,
 )
-from caseload.services import audit
+from caseload.services import audit, public_holidays
 
 TIMEZONE = "Europe/London"
 SKILLS = {"debt": "Debt advice", "housing": "Housing", "benefits": "Benefits", "employment": "Employment support",
@@ -144,16 +148,107 @@ def _team(name: str, number: int, leader: User, skills, types, week: date, passw
     return team
 
 
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri")
+PAST_DNAS_PER_CLIENTS = 20  # one "did not attend" last week per 20 clients: a DNA rate a service would see
+PAST_THIS_WEEK = 6  # appointments booked this week at times already gone (while there are such times)
+THIS_WEEK_OUTCOMES = ("attended", "attended", "dna", "attended", None, "attended")  # None: not recorded yet
+
+
+def _works(advisor: Advisor, day: date, hour: int, absences: list[Absence]) -> bool:
+    """Whether `advisor` works hour:00-hour:30 on `day` by the pattern and is not absent then."""
+    start = to_utc(day, f"{hour:02d}:00", TIMEZONE)
+    end = end_after(start, 30)
+    spans = advisor.work_pattern.get(DAY_KEYS[day.weekday()], []) if day.weekday() < 5 else []
+    in_pattern = any(a <= f"{hour:02d}:00" and f"{hour:02d}:30" <= b for a, b in spans)
+    return in_pattern and not any(a.advisor_id == advisor.id and a.starts_at < end and start < a.ends_at
+                                  for a in absences)
+
+
+def _booked(team: Team, client: Client, advisor: Advisor, kind: AppointmentType, week: date, start,
+            outcome: str | None, leader: User) -> AppointmentRequest:
+    """A desk booking at `start` (aware UTC) with its attendance `outcome` (None: not recorded yet)."""
+    end = end_after(start, kind.default_minutes)
+    day = start.date()
+    request = AppointmentRequest(
+        team=team, week_start=week, client=client, type=kind, duration_minutes=kind.default_minutes,
+        purpose=kind.name, pinned_advisor=advisor, pinned_start=start, booked_by_id=leader.id,
+        booked_at=start - timedelta(days=7), attendance=outcome, attendance_at=end if outcome else None,
+        attendance_by_id=advisor.user_id if outcome else None,
+        windows=[RequestWindow(starts_at=to_utc(day, "09:00", TIMEZONE), ends_at=to_utc(day, "17:00", TIMEZONE))])
+    db.session.add(request)
+    return request
+
+
+def _past_appointments(team: Team, types, week: date, now, rng: random.Random) -> int:
+    """Book the team's past appointments with their attendance; returns how many.
+
+    Last week: each history contact (the seeded visits) becomes the attended appointment behind it, so the
+    planner's history is the same as without them, and one client in PAST_DNAS_PER_CLIENTS did not attend
+    one. This week, at times already gone by `now`: up to PAST_THIS_WEEK, mostly attended, one DNA and one
+    not recorded yet (for the advisor to record)."""
+    leader = team.leader
+    previous = week - timedelta(days=7)
+    clients = sorted((c for c in db.session.scalars(select(Client).where(Client.team_id == team.id))),
+                     key=lambda c: c.id)
+    absences = list(db.session.scalars(select(Absence).join(Advisor).where(Advisor.team_id == team.id)))
+    taken: set = set()  # (advisor id or client id tagged, start): no one is booked twice at once
+    count = 0
+    contacts = db.session.scalars(select(Contact).join(Client).where(
+        Client.team_id == team.id, Contact.request_id.is_(None), Contact.advisor_id.is_not(None),
+        Contact.occurred_at >= to_utc(previous, "00:00", TIMEZONE), Contact.occurred_at < to_utc(week, "00:00", TIMEZONE),
+    ).order_by(Contact.occurred_at, Contact.id))
+    for contact in contacts:
+        keys = {("a", contact.advisor_id, contact.occurred_at), ("c", contact.client_id, contact.occurred_at)}
+        if keys & taken:
+            continue  # two seeded visits at one hour: the second stays a visit without its appointment
+        taken |= keys
+        request = _booked(team, contact.client, contact.advisor, types["follow-up"], previous,
+                          contact.occurred_at, "attended", leader)
+        db.session.flush()
+        contact.request_id = request.id
+        count += 1
+
+    def place(client: Client, days: list[date], outcome: str | None, week_of: date) -> bool:
+        advisor = client.named_advisor
+        slots = [(d, h) for d in days for h in range(9, 17)
+                 if _works(advisor, d, h, absences) and end_after(to_utc(d, f"{h:02d}:00", TIMEZONE), 30) <= now]
+        rng.shuffle(slots)
+        for d, h in slots:
+            start = to_utc(d, f"{h:02d}:00", TIMEZONE)
+            keys = {("a", advisor.id, start), ("c", client.id, start)}
+            if not keys & taken:
+                taken.update(keys)
+                request = _booked(team, client, advisor, types["follow-up"], week_of, start, outcome, leader)
+                if outcome == "attended":  # as attendance.mark records it: the visit, linked to its appointment
+                    db.session.flush()
+                    db.session.add(Contact(client=client, advisor=advisor, kind="support", occurred_at=start,
+                                           request_id=request.id))
+                return True
+        return False
+
+    named = [c for c in clients if c.named_advisor is not None]
+    for client in rng.sample(named, min(len(named), max(1, len(clients) // PAST_DNAS_PER_CLIENTS))):
+        count += place(client, week_days(previous), "dna", previous)
+    this_week = [d for d in week_days(week) if to_utc(d, "09:30", TIMEZONE) <= now]
+    if this_week:
+        for client, outcome in zip(rng.sample(named, min(len(named), PAST_THIS_WEEK)), THIS_WEEK_OUTCOMES):
+            count += place(client, this_week, outcome, week)
+    db.session.flush()
+    return count
+
+
 def team_names(teams: int) -> list[str]:
     """The demo's team names: north, south, then office03, office04, … (`teams` of them, at least 1)."""
     return ["north", "south", *(f"office{n:02d}" for n in range(3, teams + 1))][:teams]
 
 
 def seed_demo(password: str, teams: int = 2, clients_per_team: int = CLIENTS_PER_TEAM,
-              requests_per_team: int = REQUESTS_PER_TEAM) -> str:
+              requests_per_team: int = REQUESTS_PER_TEAM, holidays: bool = False, past: bool = False) -> str:
     """Load the demo (idempotent): `teams` teams of TEAM_SIZE advisors, `clients_per_team` clients and
     `requests_per_team` requests this week each. The default (2 teams, 150 clients, 190 requests) is the demo
-    office; more teams make a region. Raises ValueError when a count is below 1."""
+    office; more teams make a region. `holidays`: close the whole service on the public holidays
+    (public_holidays.REGION) of this year and next; `past`: book new teams' past appointments with their
+    attendance (_past_appointments). Raises ValueError when a count is below 1."""
     for field, value in (("teams", teams), ("clients_per_team", clients_per_team),
                          ("requests_per_team", requests_per_team)):
         if value < 1:
@@ -173,14 +268,23 @@ def seed_demo(password: str, teams: int = 2, clients_per_team: int = CLIENTS_PER
     created = []
     for number, name in enumerate(team_names(teams)):
         if db.session.scalar(select(Team).where(Team.name == name)) is None:
-            _team(name, number, leaders[number], skills, types, week, password_hash, rng,
-                  clients_per_team, requests_per_team)
+            team = _team(name, number, leaders[number], skills, types, week, password_hash, rng,
+                         clients_per_team, requests_per_team)
             created.append(name)
+            if past:
+                db.session.flush()
+                # Its own generator, so the rest of the demo is the same with or without the past.
+                _past_appointments(team, types, week, utcnow(), random.Random(20261123 + number))
     db.session.flush()
+    closed = []
+    if holidays:
+        for year in (week.year, week.year + 1):  # a series booked now runs into next year
+            closed += public_holidays.add_public_holidays(year, by=admin)[0]
     if created:
         audit.record("demo_seeded", user=admin, teams=created)
     db.session.commit()
+    said = f" Office closed on {len(closed)} public holidays ({public_holidays.REGION})." if closed else ""
     if not created:
-        return "Demo office already present; nothing added."
-    return (f"Demo office loaded: teams {', '.join(created)}, week of {week.isoformat()}. "
+        return "Demo office already present; nothing added." + said
+    return (f"Demo office loaded: teams {', '.join(created)}, week of {week.isoformat()}.{said} "
             f"Sign in as admin, leader or advisor1..advisor{len(team_names(teams)) * TEAM_SIZE}.")
