@@ -32,6 +32,7 @@ from caseload.services.desk import cancelling
 from caseload.services.desk import desk_week
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import idempotency
+from caseload.services.desk import notice_override
 from caseload.services.clients import client_data, notes
 from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
@@ -96,9 +97,12 @@ def _ask(form: AskForm, client: Client) -> asks.Ask:
         replacing = appointment_or_404(small_id(form.replacing.data))
         if replacing.client_id != client.id:
             raise asks.BookingError("A rebooking is for the same client.", "replacing")
-    return asks.Ask(client=client, type=db.session.get(AppointmentType, form.type.data), week_start=week,
-                       windows=windows, purpose=form.purpose.data, replacing=replacing,
-                       advisor=current_user.advisor if current_user.role == Role.ADVISOR else None)
+    ask = asks.Ask(client=client, type=db.session.get(AppointmentType, form.type.data), week_start=week,
+                   windows=windows, purpose=form.purpose.data, replacing=replacing,
+                   advisor=current_user.advisor if current_user.role == Role.ADVISOR else None,
+                   notice_override=form.notice_override.data if form.notice_override.data else None)
+    notice_override.check_notice_override(ask, current_user)  # BookingError naming notice_override
+    return ask
 
 
 def _repeat(form: AskForm) -> series.Repeat | None:
@@ -109,6 +113,8 @@ def _repeat(form: AskForm) -> series.Repeat | None:
         raise asks.BookingError("Say how many times in all (2 or more).", "count")
     if form.replacing.data:
         raise asks.BookingError("A rebooking moves one appointment; book a series separately.", "repeat")
+    if form.notice_override.data:
+        raise asks.BookingError("Only a single rebooking may start inside the minimum notice.", "notice_override")
     return series.Repeat(int(form.repeat.data), form.count.data)
 
 
@@ -212,8 +218,9 @@ def client(client_id):
 
 
 def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: str | None = None,
-                 repeat: series.Repeat | None = None, closed: dict | None = None):
-    """`closed`: day -> reason of the asked week's closed days (services/closures), said above the offers."""
+                 repeat: series.Repeat | None = None, closed: dict | None = None, ask: asks.Ask | None = None):
+    """`closed`: day -> reason of the asked week's closed days (services/closures), said above the offers.
+    `ask`: what was asked, to offer a team leader's rebooking the minimum-notice override (or say it is on)."""
     book_forms = []
     nonce = uuid.uuid4().hex  # one per page: its Book buttons book once however often they are pressed
     for offer in found:
@@ -221,12 +228,15 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
             "type": form.type.data, "week": form.week.data, "windows": form.windows.data,
             "purpose": form.purpose.data or "", "advisor": str(offer.advisor.id), "start": offer.local,
             "replacing": form.replacing.data or "", "repeat": form.repeat.data or "", "back": form.back.data or "",
-            "count": form.count.data if repeat else None, "nonce": nonce,
+            "count": form.count.data if repeat else None, "nonce": nonce, "notice_override": form.notice_override.data or "",
             "starts": ",".join(offer.starts) if repeat else ""})
         _choices(book, client)
         book_forms.append((offer, book))
     return render_template("desk/offers.html", client=client, form=form, offers=book_forms, tz=client.team.timezone,
-                           why=why, repeat=repeat, notice=policy.notice_words(), closed=closed or {}), status
+                           why=why, repeat=repeat, notice=policy.notice_words(), closed=closed or {},
+                           overridden=ask.notice_override if ask is not None else None,
+                           may_override=ask is not None and not ask.notice_override and repeat is None
+                           and notice_override.may_override(ask, current_user)), status
 
 
 @bp.get("/clients/<int:client_id>/offers")
@@ -250,7 +260,7 @@ def offers(client_id):
     except asks.BookingError as err:
         _refused(form, err)
         return _client_page(client, form, 400)
-    return _offers_page(client, form, found, why=why, repeat=repeat,
+    return _offers_page(client, form, found, why=why, repeat=repeat, ask=ask,
                         closed=closures.closed_days(client.team_id, ask.week_start, ask.week_start + timedelta(days=6)))
 
 

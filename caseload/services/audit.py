@@ -52,6 +52,7 @@ ACTION_NAMES = {  # the audit log's action codes as the pages name the things do
     "absence_added": "Absence added", "absence_changed": "Absence changed", "absence_removed": "Absence removed",
     "advisor_created": "Advisor added", "appointment_booked": "Appointment booked",
     "appointment_cancelled": "Appointment cancelled", "appointment_rebooked": "Appointment rebooked",
+    "min_notice_overridden": "Rebooked inside the minimum notice",
     "appointment_type_created": "Appointment type added", "attendance_marked": "Attendance recorded",
     "calendar_feed_renewed": "Calendar feed renewed", "calendar_feed_revoked": "Calendar feed turned off",
     "client_added": "Client added", "closure_added": "Office closure added", "closure_removed": "Office closure removed", "client_changed": "Client changed", "client_erased": "Client's record erased",

@@ -14,7 +14,7 @@ from caseload.extensions import db
 from caseload.localtime import to_local, week_start_of
 from caseload.models import ClosureDay, Team
 from caseload.services.closures import closed_days
-from caseload.services.desk.attendance import booked_spans, row_of
+from caseload.services.desk.attendance import booked_spans, broken_by_absences, row_of
 
 
 @dataclass
@@ -55,3 +55,14 @@ def closure_breaks(closure: ClosureDay) -> list[tuple[Team, date, int]]:
         if count:
             out.append((team, week, count))
     return out
+
+
+def broken_reason(request) -> str | None:
+    """Why the booked appointment `request` (an AppointmentRequest) is broken, as the desk's broken list says
+    it (the absence's reason, or "Office closed: <reason>"), or None when neither an absence nor a closure
+    falls on it."""
+    for row, why in broken_by_absences(request.team, request.week_start) + broken_by_closures(request.team,
+                                                                                             request.week_start):
+        if row.request.id == request.id:
+            return why.reason or "absent"
+    return None

@@ -48,6 +48,9 @@ class Ask:
     purpose: str | None = None
     advisor: Advisor | None = None
     replacing: AppointmentRequest | None = None  # rebooking: the appointment this one replaces
+    # A team leader's reason to rebook inside the minimum notice (services/desk/notice_override checks and audits
+    # it); None: the notice holds.
+    notice_override: str | None = None
 
     @property
     def duration(self) -> int:
@@ -164,13 +167,19 @@ def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
                                f"({start:%A} may be a day off or an absence).", "windows")
 
 
+def earliest_for(ask: Ask, now: datetime | None = None) -> datetime:
+    """The earliest start (aware UTC) the desk offers or books for `ask`: `now` (default: the clock) plus the
+    service's minimum notice, or `now` itself when a team leader overrode the notice for this rebooking."""
+    return (now or utcnow()) if ask.notice_override else policy.earliest_start(now)
+
+
 def check_start(team: Team, ask: Ask, advisor_id: int, start: str) -> tuple[datetime, Advisor]:
     """The chosen local start (naive) and advisor, checked against the ask; BookingError naming the field."""
     local_start = parse_start(start)
     local_end = local_start + timedelta(minutes=ask.duration)
     if local_start < local_naive(utcnow(), team.timezone):
         raise BookingError("The chosen time has passed.", "start")
-    if local_start < local_naive(policy.earliest_start(), team.timezone):
+    if local_start < local_naive(earliest_for(ask), team.timezone):
         raise BookingError(f"The chosen time is within the service's minimum notice of "
                            f"{policy.notice_words()} from now: choose a later one.", "start")
     if not any(s <= local_start and local_end <= e for s, e in map(local_span, ask.windows)):

@@ -23,6 +23,7 @@ from caseload.localtime import end_after
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, PlanItem, RequestWindow, Team, utcnow
 from caseload.services import audit
 from caseload.services.desk import versions
+from caseload.services.desk.notice_override import check_notice_override, record_override
 from caseload.services.desk.asks import (
     Ask, Booked, BookingConflict, BookingError, Offer, check_ask, check_rebookable, check_start, local_span,
 )
@@ -193,6 +194,7 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
     earlier answer to give instead (idempotent retries); `before_commit` adds rows to the same transaction.
     Raises BookingError (field named) or BookingConflict (with fresh offers); nothing is half-booked."""
     check_ask(team, ask)
+    check_notice_override(ask, by)  # a leader's rebooking inside the minimum notice: allowed, reason given
     local_start, advisor = check_start(team, ask, advisor_id, start)
     advisor_pk = advisor.id
     old_id = replaced_id(ask)
@@ -215,6 +217,8 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
                 versions.without(old, by)  # its own week's plan lets its time go
             old.cancelled_at, old.cancelled_by_id = utcnow(), getattr(by, "id", None)  # as cancelling.mark_cancelled
             audit.record("appointment_rebooked", user=by, obj=old, client=old.client_id, to=request.id)
+            if ask.notice_override:
+                record_override(ask, old, request, by, start)
         return Booked(request, plan, offer)
 
     # Another change to the week's plans got in first (a publish), or the lock wait timed out.

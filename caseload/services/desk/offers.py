@@ -8,7 +8,7 @@ from caseload.extensions import db
 from caseload.localtime import end_after
 from caseload.models import Advisor, AppointmentRequest, Team, utcnow
 from caseload.services.desk import policy
-from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask
+from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask, earliest_for
 from caseload.services.desk.desk_week import DeskWeek, booked_item, desk_week, request_doc
 from caseload.services.planning.problem import advisor_sid, db_id, local_naive, snap_in, utc_of_local
 from scheduler.model import ProblemError, TIME_FORMAT
@@ -84,8 +84,9 @@ def from_now(request: dict, tz: str, now: datetime | None = None) -> dict:
 
 
 def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: datetime | None = None) -> list[Offer]:
-    # Nothing sooner than the service's minimum notice (policy.earliest_start): cut before ranking, as from_now says.
-    now = policy.earliest_start(now)
+    # Nothing sooner than the service's minimum notice (policy.earliest_start; a leader's rebooking may set it aside:
+    # asks.earliest_for): cut before ranking, as from_now says.
+    now = earliest_for(ask, now)
     request = from_now(request, week.team.timezone, now)
     if not request["windows"]:
         return []
@@ -169,10 +170,10 @@ def why_none(team: Team, ask: Ask, now: datetime | None = None) -> str | None:
     """Why there is no offer at all from `now` on (the planner's reason), or None when there are offers."""
     check_ask(team, ask, now)
     week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
-    request = from_now(request_doc(ask), team.timezone, policy.earliest_start(now))
+    request = from_now(request_doc(ask), team.timezone, earliest_for(ask, now))
     if not request["windows"]:
         notice = policy.min_notice()
-        if notice and from_now(request_doc(ask), team.timezone, now)["windows"]:
+        if notice and not ask.notice_override and from_now(request_doc(ask), team.timezone, now)["windows"]:
             return (f"every time given starts within the service's minimum notice of {policy.notice_words(notice)} "
                     "from now")
         return "Every time given has passed."

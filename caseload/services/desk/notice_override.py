@@ -1,0 +1,52 @@
+"""A team leader's override of the service's minimum notice for one rebooking (services/desk/policy.py).
+
+The minimum notice keeps every offer and booking some hours from now, so a client is not offered the slot that
+has just begun. When an absence or an office closure breaks an appointment today, that same rule would stop the
+rebooking that day: a team leader (or an administrator) may set it aside for that one rebooking, giving a reason.
+Advisors and the desk's other users may not; nothing can be booked in the past either way. The booking records
+the override in the audit log (`min_notice_overridden`) with the reason.
+"""
+from __future__ import annotations
+
+from caseload.models import Role
+from caseload.services import audit
+from caseload.services.closures.broken import broken_reason
+from caseload.services.desk import policy
+from caseload.services.desk.asks import Ask, BookingError
+
+REASON_MAX = 200
+MAY_OVERRIDE = (Role.LEADER, Role.ADMIN)
+
+
+def may_override(ask: Ask, by) -> bool:
+    """Whether `by` may be offered the override for `ask`: a team leader or administrator rebooking an
+    appointment an absence or closure breaks, while the service sets a minimum notice."""
+    return (getattr(by, "role", None) in MAY_OVERRIDE and ask.replacing is not None and bool(policy.min_notice())
+            and broken_reason(ask.replacing) is not None)
+
+
+def check_notice_override(ask: Ask, by) -> None:
+    """Check `ask.notice_override` (the reason; None: no override, nothing to check) and keep it trimmed.
+    Raises BookingError naming `notice_override`: not a rebooking, not a team leader or administrator, no or too
+    long a reason, or the appointment replaced is not broken by an absence or an office closure."""
+    if ask.notice_override is None:
+        return
+    reason = ask.notice_override.strip()
+    if ask.replacing is None:
+        raise BookingError("Only a rebooking may start inside the minimum notice.", "notice_override")
+    if getattr(by, "role", None) not in MAY_OVERRIDE:
+        raise BookingError("Only a team leader may rebook inside the service's minimum notice.", "notice_override")
+    if not reason:
+        raise BookingError("Say why this rebooking cannot wait the minimum notice.", "notice_override")
+    if len(reason) > REASON_MAX:
+        raise BookingError(f"At most {REASON_MAX} characters.", "notice_override")
+    if broken_reason(ask.replacing) is None:
+        raise BookingError("The minimum notice can be set aside only to rebook an appointment an absence or an "
+                           "office closure breaks.", "notice_override")
+    ask.notice_override = reason
+
+
+def record_override(ask: Ask, old, new, by, start: str) -> None:
+    """Audit a rebooking made inside the minimum notice: who, which appointment (old -> new), when, why."""
+    audit.record("min_notice_overridden", user=by, obj=old, client=old.client_id, to=new.id, start=start,
+                 notice=policy.notice_words(), reason=ask.notice_override)
