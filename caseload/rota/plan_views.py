@@ -18,7 +18,9 @@ from caseload.page_helpers import form_version, week_or_404
 from caseload.values import whole_number
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
-from caseload.rota.views import CONFIRMED, LEADERS, _week_page, advisor_in_team, managed_or_404, team_or_404
+from caseload.rota.views import (
+    CONFIRMED, LEADERS, run_result, _week_page, advisor_in_team, job_finished, managed_or_404, team_or_404,
+)
 from caseload.services.closures import closed_days
 from caseload.services.planning import adjust
 from caseload.services.planning import handovers
@@ -44,7 +46,7 @@ def _start(team, week_start, time_limit=None):
     """Plan from the published plan when there is one (minimal disruption), keeping pins."""
     try:
         job = planning.start_plan_job(team, week_start, current_user, time_limit=time_limit)
-        flash("Planning started. You can leave this page; the result is saved as a draft.", "success")
+        # Said in the run's box on the week page (not a flash), which says "Finished in …" once it has ended.
         return job
     except planning.PlanningBusy as err:
         flash(str(err), "error")
@@ -68,7 +70,9 @@ def plan_week(team_id, week):
 def job_status(job_id):
     job = planning.fail_if_stale(_job_or_404(job_id))
     data = planning.job_json(job)
-    data["plan_url"] = url_for("rota.review", plan_id=job.plan_id) if job.plan_id else None
+    result = run_result(job, plans.published_plan(job.team, job.week_start)) if job.plan_id else None
+    data["plan_url"] = url_for("rota.review", plan_id=result[0].id) if result else None
+    data["finished"] = job_finished(job)
     return jsonify(data)
 
 

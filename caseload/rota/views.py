@@ -23,6 +23,7 @@ from caseload.rota.blueprint import bp
 from caseload.rota.forms import NONE, AbsenceForm, ConfirmForm, PlanForm, ProtectedForm
 from caseload.services.planning import runs as planning
 from caseload.services.planning import plans
+from caseload.services.planning.plan_list import plan_lines
 from caseload.services.rota import week as rota
 from caseload.services.closures import closed_days
 from caseload.services.desk.attendance import absence_weeks, broken_by_absences
@@ -125,15 +126,41 @@ def _week_page(team: Team, week_start, removing: int | None = None, cancelling: 
     """The team's week; `removing` (an absence id) shows the question before that absence is removed,
     `cancelling` the one before the planning run is cancelled."""
     job = planning.latest_job(team, week_start)
+    published = plans.published_plan(team, week_start)
     return render_template(
         "rota/week.html", team=team, week=week_start, days=week_days(week_start),
         rows=rota.week_rows(team, week_start), closed=closed_days(team.id, week_start, week_start + timedelta(days=6)),
         absence_form=_absence_form(team), protected_form=ProtectedForm(),
         plan_form=PlanForm(), confirm=ConfirmForm(), requests_count=len(week_requests(team, week_start)),
-        plans=plans.week_plans(team, week_start), published=plans.published_plan(team, week_start),
-        started=started_note(week_start, team.timezone, utcnow()), job=job, job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
+        lines=plan_lines(team, week_start), published=published, run_plan=run_result(job, published),
+        started=started_note(week_start, team.timezone, utcnow()), job=job, job_finished=job_finished(job), job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
         next_week=week_start + timedelta(days=7) if week_start < LAST_WEEK else None,
         removing=removing, cancelling=cancelling, confirmed=CONFIRMED)
+
+
+def job_finished(job) -> str | None:
+    """How an ended run went, in time ("Finished in 3.7 s", "Stopped after 2.0 s"); None while it runs."""
+    if job is None or job.status in ("queued", "running"):
+        return None
+    seconds = (job.progress or {}).get("elapsed")
+    if job.finished_at is not None and job.started_at is not None and (job.status != "succeeded" or seconds is None):
+        seconds = (job.finished_at - job.started_at).total_seconds()
+    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    if job.status == "succeeded":
+        return f"Finished{took}."
+    return f"{'Cancelled' if job.status == 'cancelled' else 'Stopped'}{took.replace(' in ', ' after ')}."
+
+
+def run_result(job, published):
+    """(the plan to review, words) for the week's latest run: its own plan, or the published plan when a later
+    publish or a desk booking has superseded it (the run's plan is kept but no longer in force); None before a
+    run has a plan."""
+    if job is None or job.plan is None:
+        return None
+    if job.plan.status == "superseded" and published is not None:
+        return published, (f"Plan {job.plan.id}, made by this run, has been superseded: published version "
+                           f"{published.published_version} (plan {published.id}) is in force.")
+    return job.plan, None
 
 
 # --- absences ---------------------------------------------------------------------------------------

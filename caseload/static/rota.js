@@ -27,6 +27,11 @@
     panel.setAttribute("data-status", job.status);
     var cancel = panel.querySelector(".job-cancel");
     if (cancel) { cancel.classList.toggle("hidden", !active[job.status]); }
+    if (!active[job.status]) {
+      // Ended: the box says how long it took (not "0.0 s left") in place of the "Planning started" message.
+      if (job.finished) { text(".job-started", job.finished); }
+      Array.prototype.forEach.call(panel.querySelectorAll(".job-live"), function (el) { el.classList.add("hidden"); });
+    }
     var result = panel.querySelector(".job-result");
     if (result && job.plan_url) { result.href = job.plan_url; result.classList.remove("hidden"); }
   }
