@@ -4,15 +4,18 @@ Every text field refuses control characters and broken characters (caseload/valu
 multi-line fields (TextAreaField: notes, windows, work patterns) keep line breaks and tabs. Passwords are
 only ever hashed, so they are left as typed. Every date field refuses dates outside the years the app
 plans (values.FIRST_DAY to values.LAST_DAY). tests/web/test_edge_values.py checks every form derives
-from Form.
+from Form. Beside its security token, a form shown to someone signed in carries a stamp naming them
+(caseload/form_typist.py): text refused with an expired token goes back to that person only.
 """
 from __future__ import annotations
 
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import DateField, PasswordField, StringField, TextAreaField, TimeField
 from wtforms.validators import ValidationError
 
-from caseload import form_expiry, values
+from caseload import form_expiry, form_typist, values
 
 
 REQUIRED = "This field is required."  # WTForms' DataRequired/InputRequired message
@@ -105,4 +108,10 @@ class Form(FlaskForm):
             # The CSRF token is a hidden input no label points at: no id, so several forms on a page share none.
             if field.type == "CSRFTokenField":
                 render_kw = {**render_kw, "id": False}
+                # Beside it, who the form is shown to: a post refused after the session ended keeps its text
+                # for that user only (caseload/form_typist.py, caseload/auth/kept_text.py).
+                if current_user and current_user.is_authenticated:
+                    stamp = form_typist.stamp(current_user.id)
+                    return Markup(super().render_field(field, render_kw)) + Markup(
+                        f'<input type="hidden" name="{form_typist.FIELD}" value="{escape(stamp)}">')
             return super().render_field(field, render_kw)

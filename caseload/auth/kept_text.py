@@ -1,10 +1,18 @@
 """The refused post's second run, and the typed text kept across a sign-in (caseload/form_expiry.py says why).
 
-rerun_view answers the CSRF error for a view marked @keeps_typed_text. When the session has ended (nobody is
-signed in), the view cannot run: the sign-in page is shown instead, carrying the posted fields as hidden fields
-(KEPT_PREFIX, and the form's path in KEPT_PATH) in the page only, never in a URL or the session cookie. Signing
-in from it shows the form's page again, run as an expired post with the carried fields (show_kept_form): the
-text is back, with a fresh token, and nothing is saved until it is sent.
+rerun_view answers the CSRF error for a view marked @keeps_typed_text. Every form carries a stamp naming the
+user it was shown to (caseload/form_typist.py); the text goes back only to that user:
+
+- Someone is signed in: the view runs again with the posted text only when the stamp names them. A form shown
+  to someone else (they signed out and another person signed in on this browser), or to nobody (no stamp), gets
+  the bare refusal (caseload/errors.py): its text is never shown to whoever is signed in now.
+- Nobody is signed in (the session ended): the view cannot run, so the sign-in page is shown instead. The text
+  is kept on the server (services/people/kept_texts: bound to the stamp's user and the form's path, for 30
+  minutes) and the page carries only a random key (KEPT_KEY), never the text, in no URL and not in the session
+  cookie. Signing in from it as that user shows the form's page again, run as an expired post with the kept
+  fields (show_kept_form): the text is back, with a fresh token, and nothing is saved until it is sent. Signing
+  in as anyone else deletes it unseen; so does signing out (auth.logout), and a post without a valid stamp is
+  never kept.
 
 Here, in caseload.auth, rather than in caseload.form_expiry: it needs the sign-in form (caseload.auth.forms),
 which is built on caseload.forms, which reads caseload.form_expiry.
@@ -18,18 +26,19 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.test import EnvironBuilder
 
-from caseload import security
+from caseload import form_typist, security
 from caseload.auth.access import PUBLIC_ATTR
 from caseload.auth.forms import LoginForm
 from caseload.form_expiry import FLAG, KEEPS_ATTR
+from caseload.services.people import kept_texts
 
-KEPT_PATH = "kept_path"  # the sign-in form's hidden field: the path of the form whose text it carries
-KEPT_PREFIX = "kept-"  # before each carried field's name, so a form's "username" is not the sign-in's
-# Never carried into a page: the token (a fresh one is made) and passwords (the admin's initial password, the
-# password form; a PasswordField is never shown again either).
-NEVER_CARRIED = frozenset({"csrf_token", "password", "current", "new"})
-SIGN_IN_FIRST = ("Your session had ended, so nothing was saved. Sign in again: what you typed is kept and shown "
-                 "again on its form, to check and send.")
+KEPT_KEY = "kept"  # the sign-in form's hidden field: the key of the text kept on the server
+# Never kept: the token (a fresh one is made), the typist's stamp (checked, then made afresh) and passwords (the
+# admin's initial password, the password form; a PasswordField is never shown again either).
+NEVER_CARRIED = frozenset({"csrf_token", form_typist.FIELD, "password", "current", "new"})
+SIGN_IN_FIRST = ("Your session had ended, so nothing was saved. Sign in again: what you typed is kept for 30 "
+                 "minutes and shown again on its form, to you only, to check and send.")
+SIGN_IN_LOST = "Your session had ended, so nothing was saved. Sign in again to continue."
 SIGNED_IN_KEPT = "You are signed in. What you typed before your session ended is below: nothing was saved yet."
 
 
@@ -49,6 +58,8 @@ def rerun_view():
                 return answer
         if not current_user.is_authenticated and not _public(view):
             return _sign_in_keeping_text()  # the view would send to sign-in and the text would be lost
+        if current_user.is_authenticated and not _public(view) and form_typist.typist(request.form) != current_user.id:
+            return None  # not a form shown to who is signed in now: the bare refusal, the text never shown
         return current_app.make_response(current_app.ensure_sync(view)(**(request.view_args or {})))
     except HTTPException as err:  # a 404 or 403 from the view: the usual error page
         return current_app.handle_http_exception(err)
@@ -58,27 +69,30 @@ def _public(view) -> bool:
     return bool(getattr(view, PUBLIC_ATTR, False))
 
 
-def _carried(source, prefix: str = "") -> MultiDict:
-    """The fields of `source` (a MultiDict) named with `prefix`, without it, but NEVER_CARRIED ones."""
-    return MultiDict([(key[len(prefix):], value) for key, values in source.lists() if key.startswith(prefix)
-                      and key[len(prefix):] not in NEVER_CARRIED for value in values])
+def _carried(source) -> list[tuple[str, str]]:
+    """The fields of `source` (a MultiDict) worth keeping, as (name, value) pairs: all but NEVER_CARRIED."""
+    return [(key, value) for key, values in source.lists() if key not in NEVER_CARRIED for value in values]
 
 
 def _sign_in_keeping_text():
-    """The sign-in page (401) for a marked view's post after the session ended, carrying what was posted."""
-    flash(SIGN_IN_FIRST, "error")
-    kept = [(KEPT_PREFIX + key, value) for key, values in _carried(request.form).lists() for value in values]
+    """The sign-in page (401) for a marked view's post after the session ended, with the key of what was posted,
+    kept for the user the form was shown to (nothing is kept without a valid stamp)."""
+    typist = form_typist.typist(request.form)
+    key = kept_texts.keep(typist, request.path, _carried(request.form)) if typist is not None else None
+    flash(SIGN_IN_FIRST if key else SIGN_IN_LOST, "error")
     return current_app.make_response((render_template("auth/login.html", form=LoginForm(formdata=None),
-                                                      kept_path=request.path, kept=kept), 401))
+                                                      kept_key=key), 401))
 
 
 def show_kept_form():
-    """Just after sign-in (auth.login): the page of the form whose text the sign-in form carried (KEPT_PATH, a
-    marked view's path), run as an expired post with the carried fields, or None when nothing (valid) was
-    carried. Runs inside the sign-in request, with its session, so the page's new token is the new session's."""
-    path = request.form.get(KEPT_PATH, "")
-    if not path.startswith("/") or path.startswith("//"):
+    """Just after sign-in (auth.login): the page of the form whose text the sign-in form's KEPT_KEY names, run as
+    an expired post with the kept fields, or None when nothing was kept for this user (none, expired, another
+    person's: deleted unseen). Runs inside the sign-in request, with its session, so the page's new token is
+    the new session's."""
+    found = kept_texts.take(request.form.get(KEPT_KEY, ""), current_user.id)
+    if found is None:
         return None
+    path, fields = found
     try:
         endpoint, _ = current_app.url_map.bind_to_environ(request.environ).match(path, method="POST")
     except HTTPException:
@@ -88,8 +102,8 @@ def show_kept_form():
         return None
     # The same address and browser, so Flask-Login's session protection sees the same session.
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in ("content-type", "content-length")]
-    environ = EnvironBuilder(path, base_url=request.host_url, method="POST", headers=headers,
-                             data=_carried(request.form, KEPT_PREFIX),
+    data = MultiDict([*fields, (form_typist.FIELD, form_typist.stamp(current_user.id))])
+    environ = EnvironBuilder(path, base_url=request.host_url, method="POST", headers=headers, data=data,
                              environ_base={"REMOTE_ADDR": request.remote_addr}).get_environ()
     # The signed-in session itself, so the page's new token is the new session's and the sign-in request saves it.
     inner = RequestContext(current_app._get_current_object(), environ, session=session._get_current_object())

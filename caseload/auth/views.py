@@ -9,7 +9,7 @@ from caseload.auth.access import home_endpoint, public, role_required
 from caseload.auth.forms import LoginForm, PasswordForm
 from caseload.extensions import limiter
 from caseload.models import Role
-from caseload.services.people import accounts
+from caseload.services.people import accounts, kept_texts
 
 ALL_ROLES = tuple(Role)
 
@@ -59,17 +59,16 @@ def login():
 
 
 def _still_kept() -> dict:
-    """A refused sign-in keeps carrying the text of the form that expired (kept_text: KEPT_PATH)."""
-    if request.method != "POST" or not request.form.get(kept_text.KEPT_PATH):
-        return {}
-    return {"kept_path": request.form[kept_text.KEPT_PATH],
-            "kept": [(k, v) for k, vs in request.form.lists() if k.startswith(kept_text.KEPT_PREFIX) for v in vs]}
+    """A refused sign-in keeps carrying the key of the text kept from the form that expired (kept_text)."""
+    key = request.form.get(kept_text.KEPT_KEY, "") if request.method == "POST" else ""
+    return {"kept_key": key} if key and len(key) <= 100 else {}
 
 
 @bp.post("/logout")
 @role_required(*ALL_ROLES)
 def logout():
     accounts.end_all_sessions(current_user)
+    kept_texts.forget(current_user.id)  # the next person at this browser may be anyone
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
