@@ -13,7 +13,7 @@ from caseload.form_expiry import keeps_typed_text
 from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import to_local, week_days
-from caseload.models import Advisor, Plan, PlanItem, SolveJob
+from caseload.models import Advisor, Plan, PlanItem, SolveJob, utcnow
 from caseload.page_helpers import form_version, week_or_404
 from caseload.values import whole_number
 from caseload.rota.blueprint import bp
@@ -29,7 +29,7 @@ from caseload.services.planning import plan_words
 from caseload.services.planning import runs as planning
 from caseload.services.planning import plans
 from caseload.services.planning import team_grid
-from caseload.services.planning.problem import advisor_sid, team_advisors
+from caseload.services.planning.problem import advisor_sid, local_naive, team_advisors
 from caseload.services.planning.publish_summary import promised_changes, publish_summary
 from scheduler.model import TIME_FORMAT
 
@@ -116,7 +116,7 @@ def _review_page(plan_id: int, move_form: MoveForm | None = None, replanning: bo
     noted = team_grid.handover_item_ids(plan)
     placed_view = team_grid.appointments(plan, items, advisors, {new.id for new, _ in diff.moved} if diff else set(),
                                          noted)
-    day = team_grid.choose_day(days, request.args.get("day"))
+    day = team_grid.choose_day(days, request.args.get("day"), placed_view, local_naive(utcnow(), team.timezone))
     asked = (request.args.get("day") or "").strip()
     if asked and asked != day.isoformat():  # a link's bad day used to show the first day as if it were the one asked
         flash(f"Day: {asked[:40]!r} is not a day of this week's plan ({days[0]:%a %d %b} to {days[-1]:%a %d %b}); "

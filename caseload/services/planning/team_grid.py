@@ -332,9 +332,16 @@ def week_overview(plan: Plan, advisors: list, days: list[date], placed: list[App
     return [(d, table[d]) for d in days]
 
 
-def choose_day(days: list[date], wanted: str | None) -> date:
-    """The day asked for (ISO date inside the week), else the first day of the week."""
+def choose_day(days: list[date], wanted: str | None, placed: list[Appointment] = (), now: datetime | None = None) -> date:
+    """The day asked for (ISO date inside the week); else the first day from now with appointments still to come
+    (today if any start from `now`, local naive, else the next day with any), so the view does not open on a day
+    that is over (Monday 19:00 opened on Monday's empty evening); else today inside the week, else its first day."""
     for d in days:
         if wanted == d.isoformat():
             return d
-    return days[0]
+    if now is None:
+        return days[0]
+    coming = sorted(a.start.date() for a in placed if a.end > now and days[0] <= a.start.date() <= days[-1])
+    if coming:
+        return coming[0]
+    return now.date() if days[0] <= now.date() <= days[-1] else days[0]
