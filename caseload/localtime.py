@@ -96,12 +96,13 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 
 
-def human_value(value):
+def human_value(value, tz: str = "UTC"):
     """A stored date or time as a person reads it; anything else unchanged. "2026-11-30" -> "Mon 30 Nov 2026";
     "2026-11-30T10:00" (a local wall-clock time) -> "Mon 30 Nov 2026 10:00"; an aware time
-    ("2026-11-30T09:00:00+00:00") -> "Mon 30 Nov 2026 09:00 UTC". Dates and datetimes are formatted alike."""
+    ("2026-11-30T09:00:00+00:00") -> "Mon 30 Nov 2026 09:00 UTC", or in zone `tz`, named. Dates and datetimes
+    are formatted alike."""
     if isinstance(value, datetime):
-        return moment_text(value) if value.tzinfo else f"{value:%a %d %b %Y %H:%M}"
+        return moment_text(value, tz) if value.tzinfo else f"{value:%a %d %b %Y %H:%M}"
     if isinstance(value, date):
         return f"{value:%a %d %b %Y}"
     if not isinstance(value, str):
@@ -111,7 +112,7 @@ def human_value(value):
             return f"{date.fromisoformat(value):%a %d %b %Y}"
         if _ISO_MOMENT.fullmatch(value):
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return human_value(moment)
+            return human_value(moment, tz)
     except ValueError:
         return value
     return value

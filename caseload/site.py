@@ -23,9 +23,10 @@ def moment_text_filter(moment, tz: str = "UTC") -> str:
 
 
 @bp.app_template_filter("human")
-def human_filter(value):
-    """ISO dates and times (audit details, results) as people read them; see localtime.human_value."""
-    return human_value(value)
+def human_filter(value, tz: str = "UTC"):
+    """ISO dates and times (audit details, results) as people read them, aware ones in zone `tz`; see
+    localtime.human_value."""
+    return human_value(value, tz)
 
 
 @bp.app_template_filter("share")

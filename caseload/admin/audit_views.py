@@ -9,6 +9,7 @@ from caseload.admin.forms import AuditFilterForm
 from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required
 from caseload.services.people import admin
+from caseload.services.people.zone import service_zone
 from caseload.services import audit
 
 
@@ -23,7 +24,8 @@ def audit_log():
     page = request.args.get("page", 1, type=int)
     result = audit.search_audit(
         user_id=user.id if ok and user else None, action=form.action.data if ok else None,
-        since=form.since.data if ok else None, until=form.until.data if ok else None, page=page)
+        since=form.since.data if ok else None, until=form.until.data if ok else None, page=page,
+        tz=service_zone())  # the From/Until days are the office's, as the page shows its times
     # Page links keep the filters.
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/audit.html", form=form, result=result, args=args, filters_ok=ok,

@@ -10,6 +10,7 @@ from caseload.admin.forms import PolicyForm
 from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required
 from caseload.extensions import db
+from caseload.models import User
 from caseload.page_helpers import form_version, invalid
 from caseload.services.desk import policy as service_policy
 
@@ -18,7 +19,9 @@ def _page(found, form: PolicyForm | None = None, status: int = 200):
     form = form or PolicyForm(formdata=None, data={"late_cancel_hours": found.late_cancel_hours,
                                                    "min_notice_hours": found.min_notice_hours,
                                                    "version": found.version_id})
-    return render_template("admin/policy.html", policy=found, form=form,
+    changed_by = db.session.get(User, found.updated_by_id) if found.updated_by_id else None
+    return render_template("admin/policy.html", policy=found, form=form, changed_by=changed_by,
+                           never_changed=service_policy.never_changed(found),
                            notice=service_policy.notice_words(service_policy.min_notice())), status
 
 

@@ -50,6 +50,13 @@ def current_policy() -> ServicePolicy:
                                                                min_notice_hours=DEFAULT_MIN_NOTICE_HOURS))
 
 
+def never_changed(policy: ServicePolicy) -> bool:
+    """Whether no one has changed the policy since it was made with the defaults: the first read makes the row
+    (current_policy), so its updated_at is when someone first opened a page, not a change. Every saved change
+    moves the row's version on (save_policy); saving the same values changes nothing and keeps it at 1."""
+    return policy.version_id == 1
+
+
 def late_window() -> timedelta:
     """How long before an appointment's start a cancellation counts as late (timedelta; 0: never)."""
     policy = _stored_policy()
