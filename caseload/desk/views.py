@@ -218,9 +218,11 @@ def client(client_id):
 
 
 def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: str | None = None,
-                 repeat: series.Repeat | None = None, closed: dict | None = None, ask: asks.Ask | None = None):
+                 repeat: series.Repeat | None = None, closed: dict | None = None, ask: asks.Ask | None = None,
+                 named_why: str | None = None):
     """`closed`: day -> reason of the asked week's closed days (services/closures), said above the offers.
-    `ask`: what was asked, to offer a team leader's rebooking the minimum-notice override (or say it is on)."""
+    `ask`: what was asked, to offer a team leader's rebooking the minimum-notice override (or say it is on).
+    `named_why`: why the client's named advisor is not offered (desk_offers.named_refusal)."""
     book_forms = []
     nonce = uuid.uuid4().hex  # one per page: its Book buttons book once however often they are pressed
     for offer in found:
@@ -236,7 +238,8 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
                            why=why, repeat=repeat, notice=policy.notice_words(), closed=closed or {},
                            overridden=ask.notice_override if ask is not None else None,
                            may_override=ask is not None and not ask.notice_override and repeat is None
-                           and notice_override.may_override(ask, current_user)), status
+                           and notice_override.may_override(ask, current_user),
+                           named_why=named_why), status
 
 
 @bp.get("/clients/<int:client_id>/offers")
@@ -257,10 +260,11 @@ def offers(client_id):
         else:
             found = series.series_offers(client.team, ask, repeat)
             why = None if found else series.why_none(client.team, ask, repeat)
+        named_why = desk_offers.named_refusal(client.team, ask, found)
     except asks.BookingError as err:
         _refused(form, err)
         return _client_page(client, form, 400)
-    return _offers_page(client, form, found, why=why, repeat=repeat, ask=ask,
+    return _offers_page(client, form, found, why=why, repeat=repeat, ask=ask, named_why=named_why,
                         closed=closures.closed_days(client.team_id, ask.week_start, ask.week_start + timedelta(days=6)))
 
 

@@ -11,6 +11,8 @@ from caseload.services.desk import policy
 from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask, earliest_for
 from caseload.services.desk.desk_week import DeskWeek, booked_item, desk_week, request_doc
 from caseload.services.planning.problem import advisor_sid, db_id, local_naive, snap_in, utc_of_local
+from caseload.services.planning.refusals import days_off, refusal
+from scheduler.booking.request import read_request
 from scheduler.model import ProblemError, TIME_FORMAT
 
 DEFAULT_COUNT = 5
@@ -179,3 +181,40 @@ def why_none(team: Team, ask: Ask, now: datetime | None = None) -> str | None:
         return "Every time given has passed."
     answer = week.desk.offers(request, count=1)
     return None if answer["offers"] else (answer["unplaceable"] or {}).get("reason")
+
+
+def _days_of(request: dict) -> set[date]:
+    """The local days a request document's windows touch (a window ending at midnight does not touch the next)."""
+    out = set()
+    for w in request["windows"]:
+        day = datetime.strptime(w["start"], TIME_FORMAT).date()
+        last = (datetime.strptime(w["end"], TIME_FORMAT) - timedelta(minutes=1)).date()
+        while day <= last:
+            out.add(day)
+            day += timedelta(days=1)
+    return out
+
+
+def named_refusal(team: Team, ask: Ask, offered: list, now: datetime | None = None) -> str | None:
+    """Why the client's named advisor is not among `offered` (offers or series offers, each with `.advisor`), in
+    words that follow their name (services/planning/refusals.refusal, the review's "who cannot take it" too):
+    "cannot on Wed 02 Dec: absent (sick); Thu 03 Dec: fully booked in the client's times". For a series, its
+    first week. None when they are offered, the client has none, or an advisor books only their own diary."""
+    named = ask.client.named_advisor
+    if named is None or any(o.advisor.id == named.id for o in offered):
+        return None
+    if ask.advisor is not None and ask.advisor.id != named.id:
+        return None
+    week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
+    asked = request_doc(ask)
+    left = from_now(asked, team.timezone, earliest_for(ask, now))
+    still = _days_of(from_now(asked, team.timezone, now))  # days with times left ignoring the notice
+    kept = _days_of(left)
+    notice = f"within the service's minimum notice of {policy.notice_words(policy.min_notice())}"
+    lost = {day: (notice if day in still else "already passed") for day in _days_of(asked) - kept}
+    try:
+        appt = read_request(week.desk.problem, left if left["windows"] else asked).instances[0]
+    except ProblemError:
+        return None  # an ask the engine cannot read is refused, with the field named, before this is asked
+    return refusal(week.desk, appt, named, days_off(named, team, ask.week_start, week.desk.problem.horizon.days),
+                   lost)

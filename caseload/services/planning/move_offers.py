@@ -21,10 +21,11 @@ from caseload.localtime import local_end
 from caseload.models import Advisor, Plan, PlanItem
 from caseload.services.planning.adjust import AdjustRejected, OfferChange, Step, move_warnings
 from caseload.services.planning.problem import advisor_sid, db_id, request_sid
+from caseload.services.planning.refusals import days_off, refusal
 from scheduler.booking import Desk
+from scheduler.booking.request import read_request
 from scheduler.check import check_solution
 from scheduler.model import ProblemError, TIME_FORMAT
-from scheduler.parse import parse_problem
 
 OFFER_COUNT = 6  # offers asked of the planner (one may be where the appointment is now)
 MAX_MOVES = 2  # other unpinned appointments an offer may move to make room
@@ -101,27 +102,15 @@ def _score(problem: dict, solution: dict) -> int | None:
     return result.score if result.ok else None
 
 
-def _refusals(parsed, appointment, advisors: list[Advisor], able: set[int]) -> list[tuple[Advisor, str]]:
+def _refusals(desk: Desk, request: dict, plan: Plan, advisors: list[Advisor], able: set[int]) -> list[tuple[Advisor, str]]:
     """Why each advisor who cannot take the appointment anywhere (not in `able`) cannot, as far as it can be said
-    beforehand: no role, no skill, not working in the client's times, or no free time that keeps the rules."""
-    appt = parsed.appointment_by_id[appointment["id"]]
-    out = []
-    for advisor in advisors:
-        if advisor.id in able:
-            continue
-        doc = parsed.advisor_by_id.get(advisor_sid(advisor.id))
-        if doc is None:
-            out.append((advisor, "is not part of this week's planning"))
-        elif appt.kind not in doc.roles:
-            out.append((advisor, f"does not do {appt.kind} appointments"))
-        elif appt.skill not in doc.skills:
-            out.append((advisor, f"lacks the skill {appt.skill}"))
-        elif not any(a.start < w.end and w.start < a.end for a in doc.availability for w in appt.windows):
-            out.append((advisor, "is not working in any of the client's times"))
-        else:
-            out.append((advisor, "has no free time in the client's times that keeps every rule (the client, "
-                                 "the daily limit or other appointments are in the way)"))
-    return out
+    beforehand (services/planning/refusals, shared with the booking desk): no role, no skill, a full caseload, or
+    day by day the office closed, absent, not working in the client's times, fully booked, at the daily limit,
+    the client busy."""
+    appt = read_request(desk.problem, request).instances[0]
+    days = desk.problem.horizon.days
+    return [(advisor, refusal(desk, appt, advisor, days_off(advisor, plan.team, plan.week_start, days)))
+            for advisor in advisors if advisor.id not in able]
 
 
 def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoices:
@@ -174,8 +163,7 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
     if answer.get("unplaceable"):
         choices.unplaceable = answer["unplaceable"]["reason"]
     able |= {advisor_sid(o.advisor.id) for o in choices.offers}
-    choices.refusals = _refusals(parse_problem(reduced | {"appointments": reduced["appointments"] + [appointment]}),
-                                 appointment, advisors, {db_id(v) for v in able})
+    choices.refusals = _refusals(desk, request, plan, advisors, {db_id(v) for v in able})
     return choices
 
 
