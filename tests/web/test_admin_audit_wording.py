@@ -20,7 +20,8 @@ def test_audit_detail_values_are_readable(demo_client, demo_auth):
 
 
 def test_audit_what_column_names_things_as_the_pages_do(demo_client, demo_auth):
-    """Not the model class names ("SolveJob #1"): a planning run, and users and teams with their names."""
+    """Not the model class names ("SolveJob #1"): a planning run, and users and teams with their names (the
+    stored ids in a title)."""
     from tests.web import access_matrix as m
 
     job, leader, north = m.make_job(m.team("north")), m.user("leader"), m.team("north")
@@ -29,9 +30,10 @@ def test_audit_what_column_names_things_as_the_pages_do(demo_client, demo_auth):
     db.session.commit()
     demo_auth.login("admin")
     page = demo_client.get("/admin/audit?action=wording_test").get_data(as_text=True)
-    assert f"<td>Planning run #{job.id}</td>" in page
-    assert f"<td>User #{leader.id} (leader)</td>" in page
-    assert f"<td>Team #{north.id} (north)</td>" in page
+    week = f"{job.week_start:%a %d %b %Y}"
+    assert f'<td><span title="planning run #{job.id}">Planning run #{job.id} for north, week of {week}</span></td>' in page
+    assert f'<td><span title="user #{leader.id}">User Lee Leader (leader)</span></td>' in page
+    assert f'<td><span title="team #{north.id}">Team north</span></td>' in page
     assert "SolveJob" not in page
     # The filters still narrow the list.
     assert "3 events" in page
