@@ -19,6 +19,7 @@ from caseload.values import whole_number
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
 from caseload.rota.views import LEADERS, advisor_choices, in_team_or_404, save_posted, team_or_404
+from caseload.services.planning import plans
 from caseload.services.planning.problem import team_advisors
 from caseload.services.rota import listings
 from caseload.services.rota import requests as rota_requests
@@ -124,13 +125,17 @@ REMOVE_CONFIRMED = "remove"  # the in-page question's own button value: only it 
 def _requests_page(team: Team, week_start, removing: AppointmentRequest | None = None):
     """The week's requests; `removing` shows the question before that request is removed."""
     types = list(db.session.scalars(select(AppointmentType).order_by(AppointmentType.name)))
+    # Placed or not in the plan in force (the published one), else in the newest draft.
+    plan = plans.published_plan(team, week_start) or plans.latest_plan(team, week_start)
     args = request.args
     query = list_query(listings.REQUEST_SORTS, type=whole_arg("type", {t.id for t in types}),
                         kind=args.get("kind") if args.get("kind") in ("support", "policing") else None,
-                        pinned=args.get("pinned") if args.get("pinned") in ("yes", "no") else None)
-    return render_template("rota/requests.html", team=team, week=week_start, listing=listings.request_list(
-        team, week_start, query), query=query, types=types, confirm=ConfirmForm(), tz=team.timezone,
-        new=_new(),
+                        pinned=args.get("pinned") if args.get("pinned") in ("yes", "no") else None,
+                        status=args.get("status") if args.get("status") in ("placed", "unplaced") else None)
+    listing = listings.request_list(team, week_start, query, plan_id=plan.id if plan is not None else None)
+    return render_template("rota/requests.html", team=team, week=week_start, listing=listing, query=query,
+        types=types, confirm=ConfirmForm(), tz=team.timezone, new=_new(), plan=plan,
+        placement=listings.plan_items_for(plan.id if plan is not None else None, listing.rows),
         sorts=[("client", "Client"), ("type", "Type"), ("minutes", "Minutes")], removing=removing,
         confirmed=REMOVE_CONFIRMED)
 

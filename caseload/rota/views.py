@@ -104,6 +104,8 @@ def save_posted(form, save, once: str | None = None):
 @role_required(*LEADERS)
 def home():
     teams = rota.teams_for(current_user)
+    if len(teams) == 1:  # nothing to choose: straight to the team's week
+        return redirect(url_for("rota.week", team_id=teams[0].id, week=this_week_start(teams[0].timezone).isoformat()))
     return render_template("rota/home.html", teams=teams,
                            weeks={t.id: this_week_start(t.timezone) for t in teams})
 

@@ -21,6 +21,11 @@ def _signed_out(response) -> bool:
     return response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def _signed_in(response) -> bool:
+    """The leader's /rota/ answered (their one team's week is a redirect away), not sent to sign in."""
+    return response.status_code in (200, 302) and not _signed_out(response)
+
+
 # --- cookies and headers ---------------------------------------------------------------------------
 
 def test_session_cookie_is_httponly_and_samesite_lax(demo_auth):
@@ -122,7 +127,7 @@ def test_login_is_rate_limited(demo_app):
 
 def test_logout_makes_the_old_cookie_useless(demo_client, demo_auth):
     demo_auth.login("leader")
-    assert demo_client.get("/rota/").status_code == 200
+    assert _signed_in(demo_client.get("/rota/"))
     old = demo_client.get_cookie("session").value
     demo_auth.logout()
     demo_client.set_cookie("session", old)  # an attacker replays the cookie captured before logout
@@ -136,7 +141,7 @@ def test_password_change_signs_out_other_sessions_and_old_cookies(demo_app):
     before = here.get_cookie("session").value
     response = here.post("/account/password", data={"current": "demo", "new": "a-new-password"})
     assert response.status_code == 302
-    assert here.get("/rota/").status_code == 200  # this session goes on
+    assert _signed_in(here.get("/rota/"))  # this session goes on
     assert _signed_out(elsewhere.get("/rota/"))
     replay = demo_app.test_client()
     replay.set_cookie("session", before)
@@ -226,7 +231,7 @@ def test_signing_in_starts_a_fresh_session(demo_client, demo_auth):
 
 def test_a_deactivated_user_is_signed_out_at_once(demo_client, demo_auth):
     demo_auth.login("leader")
-    assert demo_client.get("/rota/").status_code == 200
+    assert _signed_in(demo_client.get("/rota/"))
     m.user("leader").active = False
     db.session.commit()
     assert _signed_out(demo_client.get("/rota/"))

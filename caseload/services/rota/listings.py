@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from caseload.extensions import db
-from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Skill, Team
+from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, PlanItem, Skill, Team
 
 PER_PAGE = 50
 
@@ -118,9 +118,11 @@ def client_page(team: Team, client: Client, per_page: int = PER_PAGE) -> int:
 REQUEST_SORTS = ("added", "client", "type", "minutes")
 
 
-def request_list(team: Team, week_start: date, query: ListQuery, per_page: int = PER_PAGE) -> Listing:
+def request_list(team: Team, week_start: date, query: ListQuery, per_page: int = PER_PAGE,
+                 plan_id: int | None = None) -> Listing:
     """The week's requests (cancelled ones left out). q: client reference or name contains; filters: type (a type
-    id), kind ("support"/"policing"), pinned ("yes"/"no"); sort: one of REQUEST_SORTS (default added, oldest
+    id), kind ("support"/"policing"), pinned ("yes"/"no"), status ("placed"/"unplaced": placed with an advisor
+    in the plan `plan_id`, or not: unassigned there, not in it, or no plan yet); sort: one of REQUEST_SORTS (default added, oldest
     first)."""
     conditions = [AppointmentRequest.team_id == team.id, AppointmentRequest.week_start == week_start,
                   AppointmentRequest.cancelled_at.is_(None)]
@@ -131,6 +133,11 @@ def request_list(team: Team, week_start: date, query: ListQuery, per_page: int =
         conditions.append(AppointmentRequest.type_id == query.filters["type"])
     if query.filters.get("kind") in ("support", "policing"):
         conditions.append(AppointmentType.kind == query.filters["kind"])
+    if query.filters.get("status") in ("placed", "unplaced"):
+        placed = select(PlanItem.id).where(PlanItem.plan_id == plan_id,
+                                           PlanItem.request_id == AppointmentRequest.id,
+                                           PlanItem.advisor_id.is_not(None)).exists()
+        conditions.append(placed if query.filters["status"] == "placed" else ~placed)
     if query.filters.get("pinned") == "yes":
         conditions.append(AppointmentRequest.pinned_advisor_id.is_not(None))
     elif query.filters.get("pinned") == "no":
@@ -146,6 +153,15 @@ def request_list(team: Team, week_start: date, query: ListQuery, per_page: int =
              .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id).where(*conditions))
     direction = (lambda c: c.desc()) if query.desc else (lambda c: c.asc())
     return paged(statement, count, query, [direction(column), direction(AppointmentRequest.id)], per_page)
+
+
+def plan_items_for(plan_id: int | None, requests: list[AppointmentRequest]) -> dict:
+    """request id -> its PlanItem in the plan `plan_id` (placed or unassigned), for one page of requests."""
+    ids = [r.id for r in requests]
+    if plan_id is None or not ids:
+        return {}
+    return {i.request_id: i for i in db.session.scalars(select(PlanItem).where(
+        PlanItem.plan_id == plan_id, PlanItem.request_id.in_(ids)).options(selectinload(PlanItem.advisor)))}
 
 
 def request_page(team: Team, request: AppointmentRequest, per_page: int = PER_PAGE) -> int:
