@@ -8,6 +8,13 @@ JSON API, CSV imports, the command line) so a bad value is a clear refusal namin
   one-line value breaks the calendar feed and mail headers, the rest is never meant. Long texts (notes)
   keep line breaks and tabs. Lone UTF-16 surrogates ("\\ud800", which JSON can spell) cannot be encoded
   as UTF-8 for either database.
+- One-line text (names of clients, advisors, users, teams, skills, appointment types; reasons; usernames)
+  holds no invisible formatting characters (Unicode category Cf: the bidi embeddings, overrides and isolates
+  U+202A-U+202E and U+2066-U+2069, the marks U+200E/U+200F, zero-width U+200B-U+200D, the BOM U+FEFF, the
+  soft hyphen…) nor the line and paragraph separators U+2028/U+2029: "Ann\\u202eenoJ" shows as another
+  name on screen and in a spreadsheet than the one stored and searched, and a zero-width space makes two
+  names that look the same. Long texts refuse the bidi controls (BIDI_CONTROLS: they reorder whatever
+  follows, "Trojan Source") but keep the other invisible characters an emoji or a script needs (ZWJ, ZWNJ).
 - A whole number typed into a link or a hidden field (an id, a version, a page) is ASCII digits up to
   MAX_INT, the largest INTEGER column: str.isdigit() also passes "²" and "٣", and int("²") raises.
 - JSON bodies nest at most MAX_JSON_DEPTH levels; deeper ones are refused before parsing (Python's parser
@@ -16,6 +23,7 @@ JSON API, CSV imports, the command line) so a bad value is a clear refusal namin
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 
 MAX_INT = 2**31 - 1  # the largest value of an INTEGER column (ids, versions)
@@ -30,6 +38,10 @@ LAST_WEEK = date(2099, 12, 21)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps \t, \n, \r
+# Bidi embeddings, overrides and isolates: they reorder the text after them until closed (or the line ends).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_PLAIN_ASCII = re.compile("[\x20-\x7e]*")  # the common case: nothing invisible to look for
 
 
 class ValueRejected(ValueError):
@@ -89,7 +101,30 @@ def text_problem(text: str, multiline: bool = False) -> str | None:
                 "\t": "a tab"}.get(control.group(), f"a control character (U+{ord(control.group()):04X})")
         allowed = "; only line breaks and tabs are allowed here" if multiline else "; use plain text on one line"
         return f"contains {what}{allowed}."
+    if _PLAIN_ASCII.fullmatch(text):
+        return None
+    return _invisible_problem(text, multiline)
+
+
+def _invisible_problem(text: str, multiline: bool) -> str | None:
+    """Why `text` (free of control characters) cannot be taken for an invisible character, or None."""
+    if multiline:
+        found = _BIDI.search(text)
+        return _invisible_sentence(found.group()) if found else None
+    for char in text:
+        if unicodedata.category(char) in ("Cf", "Zl", "Zp"):
+            return _invisible_sentence(char)
     return None
+
+
+def _invisible_sentence(char: str) -> str:
+    code = f"U+{ord(char):04X} {unicodedata.name(char, 'FORMAT CHARACTER')}"
+    if char in BIDI_CONTROLS:
+        return (f"contains an invisible character that changes the text's direction ({code}), so it would show "
+                "differently from what is stored; type it without.")
+    if unicodedata.category(char) in ("Zl", "Zp"):
+        return f"contains a line break ({code}); use plain text on one line."
+    return f"contains an invisible character ({code}); type it without."
 
 
 def check_text(text: str, multiline: bool = False) -> str:

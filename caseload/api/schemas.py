@@ -137,8 +137,8 @@ def _whole(value):
 
 
 def _text_problems(value, path: str = "") -> list[tuple[str, str]]:
-    """(path, reason) for each string (keys too) the edge refuses: control characters (the API's texts are
-    all one line), lone surrogates (no database can encode one), NUL (PostgreSQL cannot store it)."""
+    """(path, reason) for each string (keys too) the edge refuses: control and invisible format characters (the
+    API's texts are all one line), lone surrogates (no database can encode one), NUL (PostgreSQL cannot store it)."""
     if isinstance(value, str):
         problem = text_problem(value)
         return [(path or "body", problem)] if problem else []
