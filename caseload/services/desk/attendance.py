@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
 from caseload.localtime import end_after, to_local, week_start_of
@@ -45,6 +46,19 @@ class Row:
 
 
 @dataclass
+class Visit:
+    """One line of the client's past: a past appointment (`row`, its attendance recordable), or a contact on the
+    client's record with no appointment behind it (`row` None: history brought in with the client, or recorded
+    before the booking desk), which counts as attended like every contact."""
+
+    start: datetime  # local to the team
+    advisor: Advisor | None
+    what: str  # the appointment's type, or "Support contact (client history)"
+    attendance: str | None  # as OUTCOMES says it; None: not recorded yet
+    row: Row | None = None
+
+
+@dataclass
 class ClientView:
     upcoming: list[Row] = field(default_factory=list)
     past: list[Row] = field(default_factory=list)
@@ -54,6 +68,7 @@ class ClientView:
     attended: int = 0
     last_contact: datetime | None = None
     continuity: str = "No attended contact yet, so no continuity to show."
+    visits: list[Visit] = field(default_factory=list)  # past appointments and history contacts, newest first
 
 
 def placements(request_ids: list[int]) -> dict[int, PlanItem]:
@@ -98,12 +113,26 @@ def client_view(client: Client, now: datetime | None = None) -> ClientView:
     view.attended = db.session.scalar(select(func.count(Contact.id)).where(
         Contact.client_id == client.id, Contact.occurred_at < now)) or 0
     view.continuity = continuity_words(client, now)
+    view.visits = past_visits(client, view.past, now)
     last = db.session.scalar(select(func.max(Contact.occurred_at)).where(Contact.client_id == client.id,
                                                                          Contact.occurred_at < now))
     if last is not None:
         last = last if last.tzinfo else last.replace(tzinfo=now.tzinfo)  # SQLite's max() bypasses the column type
         view.last_contact = to_local(last, client.team.timezone)
     return view
+
+
+def past_visits(client: Client, past: list[Row], now: datetime) -> list[Visit]:
+    """The visits behind the client's "attended" count and continuity, newest first: the past appointments
+    (`past`, with their attendance: attended, DNA, cancelled late or not recorded yet) and the contacts before
+    `now` that no appointment records (the client's history), each with its advisor."""
+    tz = client.team.timezone
+    visits = [Visit(row.start, row.advisor, row.request.type.name, row.attendance, row) for row in past]
+    history = db.session.scalars(select(Contact).options(selectinload(Contact.advisor)).where(
+        Contact.client_id == client.id, Contact.request_id.is_(None), Contact.occurred_at < now))
+    visits += [Visit(to_local(c.occurred_at, tz), c.advisor, f"{c.kind.capitalize()} contact (client history)",
+                     OUTCOMES["attended"]) for c in history]
+    return sorted(visits, key=lambda v: v.start, reverse=True)
 
 
 @dataclass
