@@ -15,6 +15,7 @@ from caseload.services.region import bench
 from caseload.services.region import runs as region
 from caseload.services.demo import TIMEZONE
 from caseload.week_cli import SECONDS, _week
+from caseload.wording import counted
 
 region_cli = AppGroup("region", help="Plan every team's week on the shared queue.")
 week_option = click.option("--week", "week_text", default="this", show_default=True,
@@ -52,7 +53,7 @@ def plan_command(week_text, time_limit, wait):
     """Queue a planning run of the week for every team (a team already planning keeps its run)."""
     week = _region_week(week_text)
     started = region.start_region(week, None, time_limit=time_limit)
-    click.echo(f"Queued {len(started.started)} run(s) for the week of {week.isoformat()}."
+    click.echo(f"Queued {counted(len(started.started), 'run')} for the week of {week.isoformat()}."
                + (f" Already planning: {', '.join(t.name for t in started.busy)}." if started.busy else ""))
     if wait:
         while region.region_status(week)["active"]:
@@ -74,7 +75,7 @@ def status_command(week_text):
 def cancel_command(week_text):
     """Cancel every queued or running run of the week (no plan is changed)."""
     week = _region_week(week_text)
-    click.echo(f"Cancelled {region.cancel_region(week, None)} run(s).")
+    click.echo(f"Cancelled {counted(region.cancel_region(week, None), 'run')}.")
 
 
 @region_cli.command("bench")

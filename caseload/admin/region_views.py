@@ -16,6 +16,7 @@ from caseload.page_helpers import invalid
 from caseload.services.region import runs as region
 from caseload.services.demo import TIMEZONE
 from caseload.values import ValueRejected, parse_week
+from caseload.wording import counted
 
 
 def _week() -> tuple[date, str | None]:
@@ -76,7 +77,7 @@ def region_plan():
         # The first press only asks, in the page (no script needed): every team gets a new draft at once.
         return _page(form.week.data, form, confirming=True)
     started = region.start_region(form.week.data, current_user, time_limit=form.time_limit.data)
-    flash(f"Planning queued for {len(started.started)} team(s)."
+    flash(f"Planning queued for {counted(len(started.started), 'team')}."
           + (f" Already planning, left running: {', '.join(t.name for t in started.busy)}." if started.busy else ""),
           "success")
     return redirect(url_for("admin.region_page", week=form.week.data.isoformat()))
@@ -92,5 +93,5 @@ def region_cancel():
     if request.form.get("confirm") != CONFIRMED:  # asks first, in the page (it was a script-only dialog)
         return _page(form.week.data, cancelling=True)
     cancelled = region.cancel_region(form.week.data, current_user)
-    flash(f"Cancelled {cancelled} run(s); no plan was changed.", "success")
+    flash(f"Cancelled {counted(cancelled, 'run')}; no plan was changed.", "success")
     return redirect(url_for("admin.region_page", week=form.week.data.isoformat()))

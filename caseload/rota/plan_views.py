@@ -16,6 +16,7 @@ from caseload.localtime import to_local, week_days
 from caseload.models import Advisor, Plan, PlanItem, SolveJob, utcnow
 from caseload.page_helpers import form_version, week_or_404
 from caseload.values import whole_number
+from caseload.wording import counted
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import ConfirmForm, HandoverForm, MoveForm, PlanForm, PublishForm
 from caseload.rota.views import (
@@ -210,10 +211,12 @@ def move(plan_id):
     except adjust.AdjustRejected as err:
         flash(str(err), "error")
         return render_review_error(plan, form)
-    also = f"; {len(result.moved_too)} other appointment(s) moved to make room" if result.moved_too else ""
+    also = (f"; {counted(len(result.moved_too), 'other appointment')} moved to make room" if result.moved_too
+            else "")
     flash(f"{item.request.client.reference} moved to {advisor.name} {start:%a %d %b %H:%M}"
           + (" and pinned" if form.pin.data else "") + also
-          + (f"; {result.shortened_blocks} protected block(s) shortened" if result.shortened_blocks else "") + ".",
+          + (f"; {counted(result.shortened_blocks, 'protected block')} shortened" if result.shortened_blocks else "")
+          + ".",
           "success")
     if result.needs_handover:
         return redirect(url_for("rota.handover", plan_id=plan.id, item_id=item.id))

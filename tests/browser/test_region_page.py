@@ -26,7 +26,7 @@ def test_an_administrator_plans_every_team_from_the_region_page(page, live_serve
     assert not _axe(page), _axe(page)
     page.click(".confirm-step button")  # the demo app's queue is immediate: the runs end in the request
     page.wait_for_url(re.compile(r".*/admin/region\?week=\d{4}-\d\d-\d\d$"), timeout=60_000)
-    assert "Planning queued for 2 team(s)." in page.locator(".flash").inner_text()
+    assert "Planning queued for 2 teams." in page.locator(".flash").inner_text()
     assert page.locator('#region-runs tr[data-state="succeeded"]').count() == 2
     assert re.fullmatch(r"\d+\.\d%", page.locator('[data-total="fill"]').inner_text())
     assert re.fullmatch(r"\d+", page.locator('[data-total="unplaced"]').inner_text())

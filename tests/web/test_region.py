@@ -116,7 +116,7 @@ def test_the_region_cli_plans_and_reports(demo_app):
     runner = demo_app.test_cli_runner()
     result = runner.invoke(args=["region", "plan", "--week", "this", "--time-limit", "1", "--wait"])
     assert result.exit_code == 0, result.output
-    assert "Queued 2 run(s)" in result.output
+    assert "Queued 2 runs" in result.output
     assert re.search(r"north\s+succeeded", result.output) and re.search(r"south\s+succeeded", result.output)
     assert "fill " in result.output and "unplaced " in result.output
     again = runner.invoke(args=["region", "status", "--week", "2026-11-24"])

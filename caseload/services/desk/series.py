@@ -92,7 +92,7 @@ def check_repeat(ask: Ask, repeat: Repeat) -> None:
         # a count typed as 99999999999999999999 has no last week a date can hold (timedelta overflows)
         last = (f" (the last in the week of {ask.week_start + timedelta(days=span):%d %b %Y})"
                 if span <= (date(9999, 12, 31) - ask.week_start).days else "")
-        raise BookingError(f"{repeat.count} appointments every {repeat.every_weeks} week(s) run past a year{last}; "
+        raise BookingError(f"{repeat.count} appointments every {'week' if repeat.every_weeks == 1 else f'{repeat.every_weeks} weeks'} run past a year{last}; "
                            f"at most {most} fit in a year.", "count")
     if ask.week_start + timedelta(days=span) > LAST_WEEK:
         raise BookingError("The series runs past 2099.", "count")

@@ -59,13 +59,56 @@ class MoveChoices:
     refusals: list[tuple[Advisor, str]] = field(default_factory=list)  # who cannot take it, and why
 
 
-def change_words(change: int) -> str:
-    """"better than now (+100)", "as good as now", "worse than now (−200)": the score change in words."""
+def change_words(change: int, before: dict | None = None, after: dict | None = None) -> str:
+    """"better than where it is now: more appointments with clients' named advisors", "as good as where it
+    is now", "worse than where it is now: costs 30 minutes of protected time": the direction of the score change
+    (`change`, score points) and what changes for clients and advisors, from the checker's term counts before
+    and after (scheduler.metrics.score_terms), not the score itself."""
+    what = "; ".join(term_changes(before or {}, after or {}))
     if change > 0:
-        return f"better than where it is now (score +{change})"
+        return "better than where it is now" + (f": {what}" if what else "")
     if change < 0:
-        return f"worse than where it is now (score −{-change})"
-    return "as good as where it is now (same score)"
+        return "worse than where it is now" + (f": {what}" if what else "")
+    return "as good as where it is now" + (f" ({what})" if what else "")
+
+
+def term_changes(before: dict, after: dict) -> list[str]:
+    """What a move changes, in words, from the score terms' raw counts before and after."""
+    def diff(key):
+        return (after.get(key) or 0) - (before.get(key) or 0)
+
+    out = []
+    if diff("assigned") > 0:
+        out.append("places it" if diff("assigned") == 1 else f"places {diff('assigned')} more appointments")
+    if diff("continuity") > 0:
+        out.append("more appointments with clients' named advisors")
+    elif diff("continuity") < 0:
+        out.append("fewer appointments with clients' named advisors")
+    if diff("protected") > 0:
+        out.append(f"keeps {diff('protected')} more minutes of protected time")
+    elif diff("protected") < 0:
+        out.append(f"costs {-diff('protected')} minutes of protected time")
+    if diff("separation") > 0:
+        out.append("puts a policing appointment with the client's supporting advisor")
+    elif diff("separation") < 0:
+        out.append("keeps a policing appointment apart from the client's supporting advisor")
+    moved = diff("disruption")
+    if moved > 0:
+        out.append(f"changes {moved} published appointment{'s' if moved != 1 else ''} (tell the client{'s' if moved != 1 else ''})")
+    elif moved < 0:
+        out.append(f"puts {-moved} published appointment{'s' if moved != -1 else ''} back where {'they were' if moved != -1 else 'it was'}")
+    return out
+
+
+def plain_reason(reason: str, advisor: Advisor) -> str:
+    """The planner's reason in the team view's words: whose protected time, and "moved to fit" for re-seated."""
+    if reason.startswith("keeps the advisor's protected time"):
+        return f"keeps {advisor.name}'s protected time" + (" (moved to fit)" if "re-seated" in reason else "")
+    if reason.startswith("re-seating protected time keeps"):
+        return f"moving {advisor.name}'s protected time keeps {reason.split('keeps ', 1)[1]}"
+    if reason.startswith("costs ") and "protected time" in reason:
+        return f"costs {advisor.name} {reason.removeprefix('costs ')}"
+    return reason
 
 
 def _without(problem: dict, solution: dict, sid: str) -> tuple[dict, dict]:
@@ -97,9 +140,10 @@ def applied(problem: dict, solution: dict, sid: str, advisor: str, start: str, m
     return problem, solution
 
 
-def _score(problem: dict, solution: dict) -> int | None:
+def _score(problem: dict, solution: dict) -> tuple[int | None, dict]:
+    """The checker's score (None when it refuses the plan) and the raw count behind each score term."""
     result = check_solution(problem, {**solution, "score": None, "bound": None})
-    return result.score if result.ok else None
+    return (result.score, result.terms) if result.ok else (None, {})
 
 
 def _refusals(desk: Desk, request: dict, plan: Plan, advisors: list[Advisor], able: set[int]) -> list[tuple[Advisor, str]]:
@@ -138,14 +182,14 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
     except ProblemError as err:
         choices.unplaceable = f"The planner could not read this week as it is now ({err}); re-plan the week."
         return choices
-    now = _score(problem, solution)
+    now, now_terms = _score(problem, solution)
     here = next(((a["advisor"], a["start"]) for a in solution.get("assignments", []) if a["appointment"] == sid), None)
     items = {i.request_id: i for i in plan.items if i.request_id is not None}
     for offer in answer["offers"]:
         moves = [(m["appointment"], m["advisor"], m["start"]) for m in offer["moves"]]
         protected = [(b["advisor"], b["start"], b["end"]) for b in offer["protected"]]
-        after = _score(*applied(problem, solution, sid, offer["advisor"], offer["start"], moves, offer["reseated"],
-                                protected))
+        after, after_terms = _score(*applied(problem, solution, sid, offer["advisor"], offer["start"], moves,
+                                             offer["reseated"], protected))
         advisor = tz_names.get(db_id(offer["advisor"]))
         if after is None or now is None or advisor is None:
             continue  # the checker refuses it on the whole draft: never offered
@@ -158,7 +202,8 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
         choices.offers.append(MoveOffer(
             len(choices.offers) + 1, advisor, start,
             local_end(start, appointment["duration_minutes"], problem["horizon"]["timezone"]),
-            after - now, change_words(after - now), offer["reasons"], steps, warnings, token,
+            after - now, change_words(after - now, now_terms, after_terms),
+            [plain_reason(r, advisor) for r in offer["reasons"]], steps, warnings, token,
             current=here == (offer["advisor"], offer["start"]) and not moves))
     if answer.get("unplaceable"):
         choices.unplaceable = answer["unplaceable"]["reason"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+from caseload.wording import counted
+
 
 def tighter_bound(*bounds) -> int | None:
     """The best proven bound among those given (the smallest; None when none is proven).
@@ -38,4 +40,4 @@ def continuity_words(figures: dict | None) -> str | None:
 
 
 def fill_words(placed: int, total: int) -> str:
-    return f"{placed} of {total} appointments placed" + ("." if placed == total else f"; {total - placed} unassigned.")
+    return f"{placed} of {counted(total, 'appointment')} placed" + ("." if placed == total else f"; {total - placed} unassigned.")

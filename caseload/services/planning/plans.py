@@ -13,6 +13,7 @@ from caseload.extensions import db
 from caseload.localtime import to_local
 from caseload.models import AppointmentRequest, Client, Plan, Team, hold_version, utcnow
 from caseload.services import audit
+from caseload.wording import counted
 from caseload.services.planning.problem import db_id
 
 
@@ -73,7 +74,7 @@ def publish_plan(plan: Plan, by, expected_version: int, expected_published: int 
         if dropped:
             raise PublishConflict(
                 (f"Version {seen} of this week's plan has" if current is not None else "This week has")
-                + f" {len(dropped)} appointment(s) this draft was made without "
+                + f" {counted(len(dropped), 'appointment')} this draft was made without "
                 f"(booked since it was planned): {'; '.join(dropped[:5])}{' …' if len(dropped) > 5 else ''}. "
                 "Nothing was published: plan the week again so they are kept.")
         top = db.session.scalar(select(func.max(Plan.published_version)).where(
