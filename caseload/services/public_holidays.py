@@ -16,6 +16,7 @@ from caseload.models import Team
 from caseload.services import closures
 
 REGION = "GB-ENG"  # the demo office's: England and Wales bank holidays
+REGION_NAME = "England and Wales"  # REGION as the pages say it
 
 
 class UnknownRegion(ValueError):

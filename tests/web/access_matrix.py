@@ -133,7 +133,7 @@ def samples_for_demo() -> Samples:
         "advisor_id": advisor.id, "request_id": request.id, "absence_id": absence.id if absence else 999999,
         "plan_id": plan.id, "job_id": job.id, "item_id": 999999, "skill_id": 1, "type_id": 1,
         "user_id": user("advisor1").id, "name": next(iter(REPORTS)), "task_id": "no-such-task",
-        "token": "not-a-real-token", "filename": "app.css", "closure_id": 999999,
+        "token": "not-a-real-token", "filename": "app.css", "closure_id": 999999, "year": 2099,
     })
 
 

@@ -104,3 +104,24 @@ def test_the_demo_has_past_appointments_with_attendance(app):
         dna = next(r for r in last_week if r.attendance == "dna")
         view = client_view(dna.client, now)
         assert view.dna >= 1 and any(row.request.id == dna.id for row in view.past)
+
+
+def test_the_administrator_adds_a_years_public_holidays_in_one_press(demo_client, demo_auth):
+    """/admin/closures offers this year and next; pressing adds the year's holidays for the whole service and
+    says which; pressing again adds nothing and says they were already closed."""
+    demo_auth.login("admin")
+    page = demo_client.get("/admin/closures").get_data(as_text=True)
+    assert "Add the public holidays for 2026" in page and "Add the public holidays for 2027" in page
+    added = demo_client.post("/admin/closures/public-holidays/2027", follow_redirects=True).get_data(as_text=True)
+    days = {c.day: c for c in db.session.scalars(select(ClosureDay))}
+    assert set(days) == {day for day, _ in public_holidays.public_holidays(2027)}
+    assert all(c.team_id is None for c in days.values()) and days[date(2027, 3, 26)].reason == "Good Friday"
+    assert f"Office closed on {len(days)} public holidays of 2027 (England and Wales)" in added
+    again = demo_client.post("/admin/closures/public-holidays/2027", follow_redirects=True).get_data(as_text=True)
+    assert f"{len(days)} already closed, left as they were" in again
+    assert db.session.scalar(select(func.count(ClosureDay.id))) == len(days)
+    assert demo_client.post("/admin/closures/public-holidays/1850").status_code == 404
+    demo_auth.logout()
+    demo_auth.login("leader")
+    assert demo_client.post("/admin/closures/public-holidays/2028").status_code == 403
+    assert not [c for c in db.session.scalars(select(ClosureDay)) if c.day.year == 2028]
