@@ -9,14 +9,16 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_leader_plans_and_publishes_a_week(page, live_server):
-    sign_in(page, "leader")
-    page.click("text=north")
+    sign_in(page, "leader")  # the leader of one team lands on its week
     page.wait_for_selector("h1:has-text('Team north')")
     page.fill("#time_limit", "3")
     page.click("button:has-text('Plan the week')")
     # The job panel polls the run (rota.js) until it finishes, then offers the plan.
     page.wait_for_selector("#job[data-status='succeeded']", timeout=60_000)
     assert "appointments placed" in page.locator(".job-message").inner_text()
+    # Ended: the box says how long it took in place of "Planning started…", and no "Time left 0.0 s".
+    assert page.locator(".job-started").inner_text().startswith("Finished in ")
+    assert "Planning started" not in page.content() and page.locator(".job-left").is_hidden()
     page.click(".job-result")
     page.wait_for_selector("h1:has-text('Plan')")
     assert "draft" in page.locator(".plan-status").inner_text()
