@@ -42,6 +42,7 @@ def _examples(week: date) -> dict:
     fields = {"client_id": 1, "type": "follow-up", "duration_minutes": 30, "purpose": "Budget review",
               "windows": [{"start": f"{day}T09:00", "end": f"{day}T12:00"}]}
     return {"RequestFields": [fields], "RequestChange": [{**fields, "version": 1}],
+            "ClosureFields": [{"day": "2026-12-25", "team_id": None, "reason": "Christmas Day"}],
             "ClientChange": [{"version": 1, "complexity": 2}], "Publish": [{"version": 1}],
             "JobRequest": [{"time_limit": 30}]}
 
@@ -199,6 +200,29 @@ SCHEMAS = {
                                "published_version": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1,
                                                      "description":
                                                      "The week's published version you saw (0: none); optional"}}},
+    "Closure": {"type": "object", "required": ["id", "day", "team_id", "team", "reason"],
+                "description": "An office closure day: nothing is planned, offered or booked on it for the team "
+                               "(or every team: team_id null)",
+                "properties": {"id": {"type": "integer"}, "day": {"type": "string", "format": "date"},
+                               "team_id": NULLABLE_INT, "team": NULLABLE_STR, "reason": {"type": "string"},
+                               "to_rebook": {"type": "array", "description": "After a POST: per affected team and "
+                                             "week, how many booked appointments fall on the day (to rebook at the "
+                                             "desk: nothing is dropped)",
+                                             "items": {"type": "object", "required": ["team_id", "week", "appointments"],
+                                                       "properties": {"team_id": {"type": "integer"},
+                                                                      "week": {"type": "string", "format": "date"},
+                                                                      "appointments": {"type": "integer"}}}}}},
+    "ClosureFields": {"type": "object", "additionalProperties": False, "required": ["day", "reason"],
+                      "properties": {"day": {"type": "string", "format": "date", "pattern": rf"^{_DAY}$",
+                                             "description": "The local calendar day the office is closed"},
+                                     "team_id": {**NULLABLE_ID, "description": "One team's office; null or left "
+                                                 "out: the whole service"},
+                                     "reason": {"type": "string", "minLength": 1, "maxLength": 120,
+                                                "pattern": ONE_LINE, "description": "Why, e.g. \"Christmas Day\""}}},
+    "ClosurePage": {"type": "object", "required": ["closures", "total", "page", "pages", "per_page"],
+                    "properties": {"closures": _list("Closure"), "total": {"type": "integer"},
+                                   "page": {"type": "integer"}, "pages": {"type": "integer"},
+                                   "per_page": {"type": "integer"}}},
 }
 
 # PATCH /requests/{id}: the version you read (a newer change is a 409) and only the fields you change
@@ -217,6 +241,17 @@ REQUEST_KEY = {**booking_docs.IDEMPOTENCY_KEY, "required": False,
                               "A retry with the same key and body returns the first answer (header "
                               "`Idempotent-Replayed: true`) and adds nothing; the same key with another body is a "
                               "422. Kept for 24 hours."}
+
+_DATE_QUERY = {"type": "string", "format": "date", "pattern": rf"^{_DAY}$"}
+CLOSURE_QUERY = [
+    {"name": "from", "in": "query", "required": False, "schema": _DATE_QUERY,
+     "description": "Only closures on or after this day, YYYY-MM-DD"},
+    {"name": "to", "in": "query", "required": False, "schema": _DATE_QUERY,
+     "description": "Only closures on or before this day (not before `from`)"},
+    {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 999999},
+     "description": "1-based; a page past the end gives the last page"},
+    {"name": "per_page", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": 200}, "description": "Default 50"}]
 
 LOCATION = {"Location": {"description": "Where to poll the job", "schema": {"type": "string"}}}
 
@@ -291,6 +326,16 @@ def _document() -> dict:
             "/region/weeks/{week}/cancel": {"post": _op(
                 "Administrators: cancel every queued or running run of the week (no plan changes)", "The region",
                 _ref("Region"), 403, 404, params=[week_param])},
+            "/closures": {
+                "get": _op("Office closure days affecting the caller (an administrator: all), by day, paged",
+                           "A page of closures", _ref("ClosurePage"), 400, 422, params=CLOSURE_QUERY),
+                "post": _op("Administrators: close the office on a day (for one team, or the whole service)",
+                            "The new closure, with the booked appointments it falls on", _ref("Closure"), 400, 403,
+                            409, 422, status="201", body="ClosureFields")},
+            "/closures/{closure_id}": {
+                "get": _op("One closure", "The closure", _ref("Closure"), 404, params=[_id("closure_id")]),
+                "delete": _op("Administrators: reopen the day (re-plan the week to use it)", "The removed closure",
+                              _ref("Closure"), 403, 404, params=[_id("closure_id")])},
             "/plans/{plan_id}": {"get": _op("A plan with its placed appointments", "The plan", _ref("Plan"), 403, 404,
                                             params=[plan])},
             "/plans/{plan_id}/publish": {"post": _op(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseload.database import Base
@@ -12,10 +12,16 @@ from caseload.models.types import UTCDateTime, utcnow
 
 class ClosureDay(Base):
     """A local calendar day on which nobody in the affected team(s) works: `team_id` None means every team.
-    One closure per (day, team) or (day, whole service); services/closures.py refuses duplicates (a NULL team
-    is not unique in SQL, so the check is the service's)."""
+    One closure per (day, team) or (day, whole service): services/closures.py refuses duplicates, and two partial
+    unique indexes (a NULL team is not unique in SQL) refuse the twin a race would add."""
 
     __tablename__ = "closure_days"
+    __table_args__ = (
+        Index("uq_closure_days_team_day", "day", "team_id", unique=True,
+              sqlite_where=text("team_id IS NOT NULL"), postgresql_where=text("team_id IS NOT NULL")),
+        Index("uq_closure_days_service_day", "day", unique=True,
+              sqlite_where=text("team_id IS NULL"), postgresql_where=text("team_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, index=True)

@@ -56,6 +56,8 @@ BY_ENDPOINT = {
     "api.region_week": frozenset({Role.ADMIN}),  # the region: administrators only
     "api.region_plan": frozenset({Role.ADMIN}),
     "api.region_cancel": frozenset({Role.ADMIN}),
+    "api.add_closure": frozenset({Role.ADMIN}),  # closures: everyone reads those affecting them, administrators write
+    "api.remove_closure": frozenset({Role.ADMIN}),
 }
 # Reachable without signing in.
 PUBLIC = {"auth.index", "auth.login", "health.healthz", "site.favicon", "static", "me.calendar_feed", "api.openapi"}

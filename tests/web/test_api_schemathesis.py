@@ -40,7 +40,8 @@ DATA_FIELDS = {"client_id", "type", "pinned_advisor_id", "pinned_start", "named_
                # the booking desk: a week's Monday, a free start, an advisor of the team, a key used before,
                # attendance only from the start, a booking not yet cancelled (nor started), a cancel's `late` as the
                # service's late-cancellation window makes it for that appointment's start
-               "week", "start", "advisor_id", "Idempotency-Key", "outcome", "request_id", "late"}
+               "week", "start", "advisor_id", "Idempotency-Key", "outcome", "request_id", "late",
+               "to"}  # GET /closures: a range's end before its start (each day alone is valid)
 FORM_REFUSAL = "Some fields are not right"  # api/schemas.body(): the request body failed the document's schema
 
 CONFIG = schemathesis.Config.from_dict({

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
-from caseload.models import ClosureDay, Team
+from caseload.models import ClosureDay, Role, Team
 from caseload.services import audit
 from caseload.services.rota.listings import PER_PAGE, ListQuery, Listing, paged
 from caseload.values import LAST_WEEK
@@ -30,6 +31,11 @@ class ClosureRejected(ValueError):
     def __init__(self, message: str, field: str):
         super().__init__(message)
         self.field = field
+
+
+class ClosureDuplicate(ClosureRejected):
+    """The day is already closed for that team or for the whole service (also when another request closed it a
+    moment earlier: the unique indexes refused the twin). The API answers 409, the page names the day."""
 
 
 def closed_days(team_id: int | None, first: date, last: date) -> dict[date, str]:
@@ -82,15 +88,34 @@ def add_closure(day: date | None, team: Team | None, reason: str, by) -> Closure
     same = db.session.scalars(select(ClosureDay).where(ClosureDay.day == day)).all()
     for other in same:
         if other.team_id is None:
-            raise ClosureRejected(f"{day:%a %d %b %Y} is already closed for the whole service ({other.reason}).", "day")
+            raise ClosureDuplicate(f"{day:%a %d %b %Y} is already closed for the whole service ({other.reason}).", "day")
         if team is not None and other.team_id == team.id:
-            raise ClosureRejected(f"{day:%a %d %b %Y} is already closed for team {team.name} ({other.reason}).", "day")
+            raise ClosureDuplicate(f"{day:%a %d %b %Y} is already closed for team {team.name} ({other.reason}).", "day")
     closure = ClosureDay(day=day, team_id=team.id if team else None, reason=reason, created_by_id=getattr(by, "id", None))
     db.session.add(closure)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # closed by another request between the check above and this insert
+        db.session.rollback()
+        raise ClosureDuplicate(f"{day:%a %d %b %Y} was closed for {closure_scope(team)} a moment ago by someone "
+                               "else.", "day") from None
     audit.record("closure_added", user=by, obj=closure, day=day.isoformat(), team=team.id if team else None,
                  reason=reason)
     return closure
+
+
+def closure_scope(team: Team | None) -> str:
+    return f"team {team.name}" if team is not None else "the whole service"
+
+
+def visible_team_ids(user) -> list[int] | None:
+    """The teams whose closures `user` sees beside the whole service's (None: every team, an administrator):
+    a team leader the teams they lead, an advisor their own team."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.LEADER:
+        return list(db.session.scalars(select(Team.id).where(Team.leader_id == user.id)))
+    return [user.advisor.team_id] if user.advisor is not None else []
 
 
 def remove_closure(closure: ClosureDay, by) -> None:
