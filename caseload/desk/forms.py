@@ -36,6 +36,8 @@ class AskForm(Form):
     count = IntegerField("How many times in all (a series)", validators=[Optional()])
     replacing = HiddenField("Appointment rebooked", validators=[Optional(), Length(max=12)])
     back = HiddenField("Back to", validators=[Optional(), Length(max=12)])  # "broken": the absences' broken list
+    # "Book this request": the id of the unplaced planning request this booking takes the place of.
+    fulfils = HiddenField("Request booked", validators=[Optional(), Length(max=12)])
     # A team leader's reason to rebook inside the minimum notice (services/desk/notice_override); length checked there.
     notice_override = StringField("Why rebook inside the minimum notice", validators=[Optional(), Length(max=400)])
 

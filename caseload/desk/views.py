@@ -37,6 +37,7 @@ from caseload.services.clients import client_data, notes
 from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
 from caseload.services.desk import series
+from caseload.services.desk import unplaced
 from caseload.services.desk import attendance as attendance_service
 from caseload.services.desk import policy
 from caseload.values import whole_number
@@ -97,10 +98,17 @@ def _ask(form: AskForm, client: Client) -> asks.Ask:
         replacing = appointment_or_404(small_id(form.replacing.data))
         if replacing.client_id != client.id:
             raise asks.BookingError("A rebooking is for the same client.", "replacing")
+    fulfils = None
+    if form.fulfils.data:
+        if replacing is not None:
+            raise asks.BookingError("A rebooking moves an appointment; book the request separately.", "fulfils")
+        fulfils = db.session.get(AppointmentRequest, small_id(form.fulfils.data) or 0)
+        asks.check_fulfillable(fulfils, client)
     ask = asks.Ask(client=client, type=db.session.get(AppointmentType, form.type.data), week_start=week,
                    windows=windows, purpose=form.purpose.data, replacing=replacing,
                    advisor=current_user.advisor if current_user.role == Role.ADVISOR else None,
-                   notice_override=form.notice_override.data if form.notice_override.data else None)
+                   notice_override=form.notice_override.data if form.notice_override.data else None,
+                   fulfils=fulfils)
     notice_override.check_notice_override(ask, current_user)  # BookingError naming notice_override
     return ask
 
@@ -115,6 +123,8 @@ def _repeat(form: AskForm) -> series.Repeat | None:
         raise asks.BookingError("A rebooking moves one appointment; book a series separately.", "repeat")
     if form.notice_override.data:
         raise asks.BookingError("Only a single rebooking may start inside the minimum notice.", "notice_override")
+    if form.fulfils.data:
+        raise asks.BookingError("A request is booked once; book a series separately.", "repeat")
     return series.Repeat(int(form.repeat.data), form.count.data)
 
 
@@ -158,6 +168,7 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200,
         rebooking = db.session.get(AppointmentRequest, small_id(form.replacing.data))
         rebooking = rebooking if rebooking is not None and rebooking.client_id == client.id else None
     view, series_list = attendance_service.client_view(client), attendance_service.client_series(client)
+    sorted_out = unplaced.sort_out(view.waiting, view.upcoming + view.past)
     if kept_cancel is not None:  # the refused form is on the page (its row), else the reason is shown above
         forms = ({row.request.id for one in series_list for row, status in one.rows if status == "upcoming"}
                  if kept_cancel["rest"] else {row.request.id for row in view.upcoming})
@@ -166,7 +177,7 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200,
                            rebooking=attendance_service.row_of(rebooking, desk_week.booked_item(rebooking)) if rebooking else None,
                            view=view, cancel_form=CancelForm(formdata=None), series_list=series_list,
                            attendance_form=AttendanceForm(formdata=None), may_mark=attendance_service.may_mark,
-                           kept_cancel=kept_cancel, late_words=policy.window_words(window),
+                           kept_cancel=kept_cancel, late_words=policy.window_words(window), unplaced=sorted_out,
                            late_from=to_local(utcnow() + window, client.team.timezone)), status
 
 
@@ -231,6 +242,7 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
             "purpose": form.purpose.data or "", "advisor": str(offer.advisor.id), "start": offer.local,
             "replacing": form.replacing.data or "", "repeat": form.repeat.data or "", "back": form.back.data or "",
             "count": form.count.data if repeat else None, "nonce": nonce, "notice_override": form.notice_override.data or "",
+            "fulfils": form.fulfils.data or "",
             "starts": ",".join(offer.starts) if repeat else ""})
         _choices(book, client)
         book_forms.append((offer, book))
@@ -239,7 +251,7 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
                            overridden=ask.notice_override if ask is not None else None,
                            may_override=ask is not None and not ask.notice_override and repeat is None
                            and notice_override.may_override(ask, current_user),
-                           named_why=named_why), status
+                           named_why=named_why, fulfils=_fulfils_row(client, form)), status
 
 
 @bp.get("/clients/<int:client_id>/offers")
@@ -268,12 +280,32 @@ def offers(client_id):
                         closed=closures.closed_days(client.team_id, ask.week_start, ask.week_start + timedelta(days=6)))
 
 
+def _fulfils_row(client: Client, form: AskForm) -> AppointmentRequest | None:
+    """The request the offers book in place of ("Book this request"), when the form names one of this client's."""
+    found = db.session.get(AppointmentRequest, small_id(form.fulfils.data) or 0) if form.fulfils.data else None
+    return found if found is not None and found.client_id == client.id else None
+
+
+@bp.get("/requests/<int:request_id>/book")
+@role_required(*ANYONE)
+def book_request(request_id):
+    """"Book this request": the offers for a planning request nobody will place (the published plan left it
+    unplaced, or its times have passed), in its week or a later one; booking one links it to the request."""
+    found = appointment_or_404(request_id)
+    try:
+        asks.check_fulfillable(found, found.client)
+    except asks.BookingError as err:
+        flash(f"Not booked. {err}", "error")
+        return redirect(url_for("desk.client", client_id=found.client_id))
+    return redirect(url_for("desk.offers", client_id=found.client_id, **unplaced.book_args(found)))
+
+
 def _form_key(form: BookForm):
     """(key, fingerprint) of the offers page's nonce: a second press of its Book buttons gets the first answer."""
     if not form.nonce.data:
         return None, None
     fields = {name: form[name].data for name in ("type", "week", "windows", "purpose", "advisor", "start", "starts",
-                                                 "replacing", "repeat", "count")}
+                                                 "replacing", "repeat", "count", "fulfils")}
     return f"desk-form:{form.nonce.data}", hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -352,8 +384,10 @@ def _booked_text(client: Client, ask: asks.Ask, booked: asks.Booked, was: str = 
     offer = booked.offer
     where = (f"in the published plan (version {booked.plan.published_version})" if booked.plan
              else "as a pinned request: the planner keeps it when the week is planned")
+    done = (f" It takes the place of the {ask.fulfils.type.name} requested for the week of "
+            f"{ask.fulfils.week_start:%d %b}, which is no longer waiting." if ask.fulfils is not None else "")
     return (f"{'Rebooked' if ask.replacing is not None else 'Booked'}: {client.reference}"
-            f"{f' (was {was})' if was else ''} with {offer.advisor.name}, {offer_time(offer.local)}, {where}.")
+            f"{f' (was {was})' if was else ''} with {offer.advisor.name}, {offer_time(offer.local)}, {where}.{done}")
 
 
 def _series_text(client: Client, booked) -> str:

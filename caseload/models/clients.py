@@ -119,6 +119,10 @@ class AppointmentRequest(Base):
     # One instance of a series booked at the desk (models/booking.py): which series, and which instance (1 …).
     series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id", ondelete="SET NULL"), index=True)
     series_index: Mapped[int | None] = mapped_column(Integer)
+    # A request the published plan left unplaced, booked at the desk ("Book this request"): the booking that took
+    # its place (the request itself is withdrawn: cancelled_at). services/desk/unplaced.py.
+    booked_as_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_requests.id", ondelete="SET NULL"),
+                                                     index=True)
     version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version_id}

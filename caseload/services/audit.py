@@ -59,7 +59,7 @@ ACTION_NAMES = {  # the audit log's action codes as the pages name the things do
     "protected_preference_removed": "Preferred protected time removed", "protected_target_set": "Protected-time target set",
     "region_plan_cancelled": "Region planning cancelled", "region_plan_started": "Region planning started",
     "request_added": "Appointment request added", "request_changed": "Appointment request changed",
-    "request_removed": "Appointment request removed", "requests_imported": "Appointment requests imported",
+    "request_booked_at_desk": "Appointment request booked at the desk", "request_removed": "Appointment request removed", "requests_imported": "Appointment requests imported",
     "series_booked": "Series booked", "skill_created": "Skill added", "team_created": "Team added",
     "user_created": "User added", "user_updated": "User changed", "weights_changed": "Planning weights changed",
 }

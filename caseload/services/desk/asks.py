@@ -51,10 +51,13 @@ class Ask:
     # A team leader's reason to rebook inside the minimum notice (services/desk/notice_override checks and audits
     # it); None: the notice holds.
     notice_override: str | None = None
+    # "Book this request": the planning request the published plan left unplaced that this booking takes the place
+    # of (services/desk/unplaced.py); its own length, not the type's default, is booked.
+    fulfils: AppointmentRequest | None = None
 
     @property
     def duration(self) -> int:
-        return self.type.default_minutes
+        return self.fulfils.duration_minutes if self.fulfils is not None else self.type.default_minutes
 
     @property
     def skill(self):
@@ -140,6 +143,8 @@ def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
             check_rebookable(ask.replacing, now)
         except BookingError as err:
             raise BookingError(str(err), "replacing") from None
+    if ask.fulfils is not None:
+        check_fulfillable(ask.fulfils, ask.client)
     if not ask.windows:
         raise BookingError("Give at least one time the client can come.", "windows")
     lo, hi = horizon_bounds(ask.week_start)
@@ -251,3 +256,17 @@ def check_rebookable(request: AppointmentRequest | None, now: datetime | None = 
     """check_cancellable, and the appointment has a time to move (check_booked)."""
     check_cancellable(request, now)
     check_booked(request, "rebook")
+
+
+def check_fulfillable(request: AppointmentRequest | None, client: Client | None = None) -> None:
+    """BookingError naming `fulfils` unless `request` is a planning request (of `client`) still without a time:
+    not cancelled, not booked at the desk for it already, not placed or pinned. The booking desk books it
+    ("Book this request") when the planner could not."""
+    if request is None or (client is not None and request.client_id != client.id):
+        raise BookingError("is not a request of this client.", "fulfils")
+    if request.booked_as_id is not None:
+        raise BookingError("This request has already been booked at the desk.", "fulfils")
+    if request.cancelled_at is not None:
+        raise BookingError(f"This request was withdrawn ({cancelled_words(request)}).", "fulfils")
+    if appointment_start(request) is not None:
+        raise BookingError("This request already has a time: rebook that appointment instead.", "fulfils")

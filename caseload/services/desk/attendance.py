@@ -62,7 +62,8 @@ class Visit:
 class ClientView:
     upcoming: list[Row] = field(default_factory=list)
     past: list[Row] = field(default_factory=list)
-    waiting: list[Row] = field(default_factory=list)  # requested, not placed (yet)
+    # Requested, not placed (yet), and those a desk booking took the place of (services/desk/unplaced.sort_out).
+    waiting: list[Row] = field(default_factory=list)
     cancelled: list[Row] = field(default_factory=list)
     dna: int = 0
     attended: int = 0
@@ -99,10 +100,10 @@ def client_view(client: Client, now: datetime | None = None) -> ClientView:
     view = ClientView()
     for request in requests:
         row = row_of(request, placed.get(request.id))
-        if request.cancelled_at is not None:
+        if request.booked_as_id is not None or (request.cancelled_at is None and row.start is None):
+            view.waiting.append(row)  # booked at the desk in its place: services/desk/unplaced.py says so
+        elif request.cancelled_at is not None:
             view.cancelled.append(row)
-        elif row.start is None:
-            view.waiting.append(row)
         elif row.start > to_local(now, request.team.timezone):
             view.upcoming.append(row)
         else:

@@ -25,7 +25,7 @@ from caseload.services import audit
 from caseload.services.desk import versions
 from caseload.services.desk.notice_override import check_notice_override, record_override
 from caseload.services.desk.asks import (
-    Ask, Booked, BookingConflict, BookingError, Offer, check_ask, check_rebookable, check_start, local_span,
+    Ask, Booked, BookingConflict, BookingError, Offer, check_ask, check_fulfillable, check_rebookable, check_start, local_span,
 )
 from caseload.services.desk.desk_week import desk_week, request_doc
 from caseload.services.desk.offers import offers, plain_reasons, replaced_id
@@ -183,6 +183,20 @@ def under_lock(team: Team, ask: Ask, work: Callable[[], object], lost: Callable[
         raise lost() from err
 
 
+def _still_unplaced(ask: Ask) -> AppointmentRequest | None:
+    """Under the lock: the request `ask` books in place of, re-read; BookingConflict (nothing booked) when another
+    desk booked it, or the planner placed it, first."""
+    if ask.fulfils is None:
+        return None
+    wanted = db.session.get(AppointmentRequest, ask.fulfils.id)
+    try:
+        check_fulfillable(wanted, ask.client)
+    except BookingError as err:
+        raise BookingConflict(f"Not booked: {err}") from None
+    ask.fulfils = wanted
+    return wanted
+
+
 def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
          before_commit: Callable[[Booked], None] | None = None,
          replay: Callable[[], object] | None = None) -> Booked | object:
@@ -207,11 +221,17 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
             check_rebookable(old)
             if old.client_id != ask.client.id:
                 raise BookingError("A rebooking is for the same client.", "client")
+        wanted = _still_unplaced(ask)
         try:
             request, plan, offer = place(team, ask, advisor, local_start, by, old_id,
                                          *((old.series, old.series_index) if old is not None else (None, None)))
         except Taken:
             raise _conflict(team, ask, taken_message(advisor, local_start)) from None
+        if wanted is not None:  # "Book this request": the request is withdrawn, pointing at its booking
+            wanted.cancelled_at, wanted.cancelled_by_id = utcnow(), getattr(by, "id", None)
+            wanted.booked_as_id = request.id
+            audit.record("request_booked_at_desk", user=by, obj=wanted, client=wanted.client_id, to=request.id,
+                         week=wanted.week_start.isoformat())
         if old is not None:
             if old.week_start != ask.week_start or plan is None:
                 versions.without(old, by)  # its own week's plan lets its time go

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from caseload.localtime import local_end
 from caseload.models import Advisor, Plan, PlanItem
+from caseload.services.desk import unplaced
 from caseload.services.planning.adjust import AdjustRejected, OfferChange, Step, move_warnings
 from caseload.services.planning.problem import advisor_sid, db_id, request_sid
 from caseload.services.planning.refusals import days_off, refusal
@@ -57,6 +58,7 @@ class MoveChoices:
     offers: list[MoveOffer] = field(default_factory=list)
     unplaceable: str | None = None  # why there is no place at all (the planner's unassigned reason)
     refusals: list[tuple[Advisor, str]] = field(default_factory=list)  # who cannot take it, and why
+    book_later: bool = False  # its times have passed: "Book this request" at the desk (services/desk/unplaced)
 
 
 def change_words(change: int, before: dict | None = None, after: dict | None = None) -> str:
@@ -170,7 +172,12 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
         return choices
     appointment = next((a for a in problem["appointments"] if a["id"] == sid), None)
     if appointment is None:
-        choices.unplaceable = "This request was not part of the planning problem; add a window inside the week and re-plan."
+        passed = unplaced.passed_words(item.request) if item.request is not None else None
+        if passed is not None:  # re-planning cannot help: the desk books it in a later week
+            choices.unplaceable, choices.book_later = passed + ".", True
+        else:
+            choices.unplaceable = ("This request was not part of the planning problem; add a window inside the week "
+                                   "and re-plan.")
         return choices
     reduced, without = _without(problem, solution, sid)
     request = {k: v for k, v in appointment.items() if k != "pinned"}
