@@ -92,11 +92,10 @@ def add_closure(day: date | None, team: Team | None, reason: str, by) -> Closure
         if team is not None and other.team_id == team.id:
             raise ClosureDuplicate(f"{day:%a %d %b %Y} is already closed for team {team.name} ({other.reason}).", "day")
     closure = ClosureDay(day=day, team_id=team.id if team else None, reason=reason, created_by_id=getattr(by, "id", None))
-    db.session.add(closure)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a savepoint: a refused twin undoes only itself (public holidays add many)
+            db.session.add(closure)
     except IntegrityError:  # closed by another request between the check above and this insert
-        db.session.rollback()
         raise ClosureDuplicate(f"{day:%a %d %b %Y} was closed for {closure_scope(team)} a moment ago by someone "
                                "else.", "day") from None
     audit.record("closure_added", user=by, obj=closure, day=day.isoformat(), team=team.id if team else None,
