@@ -115,3 +115,16 @@ def test_a_request_already_booked_or_placed_cannot_be_booked_again(demo_client, 
     demo_auth.logout()
     demo_auth.login("leader2")  # south's leader: not their client, not found
     assert demo_client.get(f"/desk/requests/{wanted.id}/book").status_code == 404
+
+
+def test_find_a_place_for_a_request_left_out_says_why(demo_app):
+    client = m.client_of("advisor1")
+    client.need = None  # its type has no skill of its own: the week's problem leaves it out, saying why
+    db.session.commit()
+    wanted = _monday_request(client)
+    plan = _draft()
+    item = next(i for i in plan.items if i.request_id == wanted.id)
+    choices = move_offers.move_offers(plan, item, sorted(plan.team.advisors, key=lambda a: a.id))
+    assert not choices.book_later
+    assert choices.unplaceable == ("This request was not part of the planning problem: no skill is known for it: set "
+                                   "the client's need.")

@@ -175,6 +175,9 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
         passed = unplaced.passed_words(item.request) if item.request is not None else None
         if passed is not None:  # re-planning cannot help: the desk books it in a later week
             choices.unplaceable, choices.book_later = passed + ".", True
+        elif item.unassigned_reason:  # why the week's problem left it out (boundary.to_problem's skipped)
+            choices.unplaceable = f"This request was not part of the planning problem: {item.unassigned_reason}." + (
+                " Add a window inside the week and re-plan." if "windows" in item.unassigned_reason else "")
         else:
             choices.unplaceable = ("This request was not part of the planning problem; add a window inside the week "
                                    "and re-plan.")
