@@ -27,7 +27,7 @@ from caseload.services.planning.plan_list import plan_lines
 from caseload.services.rota import week as rota
 from caseload.services.closures import closed_days
 from caseload.services.desk.attendance import absence_weeks, broken_by_absences
-from caseload.services.planning.problem import team_advisors, week_requests
+from caseload.services.planning.problem import protected_targets, team_advisors, week_requests
 from caseload.services.planning.started import started_note
 from caseload.values import FIRST_WEEK, LAST_WEEK
 
@@ -132,6 +132,7 @@ def _week_page(team: Team, week_start, removing: int | None = None, cancelling: 
     return render_template(
         "rota/week.html", team=team, week=week_start, days=week_days(week_start),
         rows=rota.week_rows(team, week_start), closed=closed_days(team.id, week_start, week_start + timedelta(days=6)),
+        targets=protected_targets(team_advisors(team), week_start, team.timezone),
         absence_form=_absence_form(team), protected_form=ProtectedForm(),
         plan_form=PlanForm(), confirm=ConfirmForm(), requests_count=len(week_requests(team, week_start)),
         lines=plan_lines(team, week_start), published=published, run_plan=run_result(job, published),

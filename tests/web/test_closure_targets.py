@@ -107,3 +107,21 @@ def test_the_plan_of_a_week_with_a_closed_day_shows_no_false_shortfall(demo_clie
     page = demo_client.get(f"/rota/plans/{plan.id}").get_data(as_text=True)
     row = re.search(r'<th scope="row">Esme East</th>(.*?)</tr>', page, re.S).group(1)
     assert "240 / 240 min" in row and "(of 300: less working time this week" in row
+
+
+def test_the_teams_week_says_what_the_plan_is_asked_for(demo_client, demo_auth):
+    team, week = m.team("north"), d.week()
+    advisor = m.user("advisor1").advisor
+    advisor.protected_minutes = 240
+    db.session.commit()
+    demo_auth.login("leader")
+    url = f"/rota/t/{team.id}/{week.isoformat()}/"
+
+    def row() -> str:
+        page = demo_client.get(url).get_data(as_text=True)
+        return re.search(rf'<th scope="row">{re.escape(advisor.name)}<br>.*?</tr>', page, re.S).group(0)
+
+    assert "The plan is asked for" not in row()  # the whole week open: the target as set
+    _close(week + timedelta(days=2), "Bank holiday")
+    expected = protected_target(advisor, week, team.timezone).minutes
+    assert expected < 240 and f"The plan is asked for <strong>{expected} min</strong> this week" in row()
