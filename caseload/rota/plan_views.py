@@ -29,6 +29,7 @@ from caseload.services.planning import move_offers
 from caseload.services.planning import plan_words
 from caseload.services.planning import runs as planning
 from caseload.services.planning import plans
+from caseload.services.planning.plan_list import desk_version_ids
 from caseload.services.planning import team_grid
 from caseload.services.planning.problem import advisor_sid, local_naive, team_advisors
 from caseload.services.planning.publish_summary import promised_changes, publish_summary
@@ -144,6 +145,7 @@ def _review_page(plan_id: int, move_form: MoveForm | None = None, replanning: bo
         publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0),
         confirm=ConfirmForm(), tz=team.timezone, move_choices=_move_choices(placed_view, advisors),
         promised=promised_changes(plan, published) if plan.status == "draft" else [], replanning=replanning,
+        desk_made=bool(desk_version_ids([plan])),
         confirmed=CONFIRMED)
 
 

@@ -77,3 +77,14 @@ def test_an_ended_run_says_how_long_it_took(leader, north, monkeypatch):
     assert leader.get(f"/rota/jobs/{job.id}").get_json()["finished"].startswith("Finished in 3.7 s")
     script = leader.get("/static/rota.js").get_data(as_text=True)
     assert 'text(".job-started", job.finished)' in script
+
+
+def test_a_superseded_plan_leads_to_the_one_in_force_and_a_desk_version_says_so(leader, north, monkeypatch):
+    team, week = north
+    _, run_plan = _plan_and_publish(leader, team, week, monkeypatch)
+    newest = _desk_version(team, week)
+    old = leader.get(f"/rota/plans/{run_plan.id}").get_data(as_text=True)
+    assert f'This plan has been superseded: <a href="/rota/plans/{newest.id}">published version 2' in old
+    assert "made by Lee Leader" in old
+    page = leader.get(f"/rota/plans/{newest.id}").get_data(as_text=True)
+    assert "desk booking by Lee Leader" in page and "plan-superseded" not in page
