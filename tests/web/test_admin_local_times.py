@@ -43,6 +43,12 @@ def test_the_policy_says_defaults_until_an_administrator_changes_it(demo_client,
     assert "UTC" not in page
 
 
+def test_the_weights_say_defaults_until_changed(demo_client, demo_auth):
+    demo_auth.login("admin")
+    page = demo_client.get("/admin/weights").get_data(as_text=True)
+    assert "Defaults — never changed." in page and "Last changed" not in page
+
+
 def test_admin_times_are_in_the_teams_zone_not_utc(demo_client, demo_auth):
     db.session.execute(update(Team).values(timezone="America/New_York"))
     profile = db.session.scalar(select(WeightProfile).where(WeightProfile.is_active.is_(True)))
