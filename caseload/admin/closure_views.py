@@ -93,4 +93,6 @@ def remove_closure(closure_id):
     closures.remove_closure(closure, by=current_user)
     db.session.commit()
     flash(f"Closure removed: {words}. Re-plan the week to use the day again.", "success")
-    return redirect(url_for("admin.closures_page"))
+    # Back to the list it was removed from: the older closures' page when it was there.
+    return redirect(url_for("admin.closures_page", older=1) if request.form.get("older") == "1"
+                    else url_for("admin.closures_page"))

@@ -54,3 +54,14 @@ def test_the_list_is_paged_and_pages_keep_the_older_choice(demo_client, demo_aut
     # A page past the end or a bad one shows a real page, never an error.
     assert demo_client.get("/admin/closures?page=999").status_code == 200
     assert demo_client.get("/admin/closures?page=x").status_code == 200
+
+
+def test_removing_an_older_closure_returns_to_the_older_list(demo_client, demo_auth):
+    _add([date(2025, 12, 25), date(2026, 8, 31)])
+    demo_auth.login("admin")
+    old = demo_client.get("/admin/closures?older=1").get_data(as_text=True)
+    closure_id = re.search(r'action="/admin/closures/(\d+)/remove"', old).group(1)
+    assert 'name="older" value="1"' in old
+    answer = demo_client.post(f"/admin/closures/{closure_id}/remove", data={"older": "1"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/admin/closures?older=1")
+    assert len(_days_listed(demo_client.get("/admin/closures?older=1").get_data(as_text=True))) == 1
