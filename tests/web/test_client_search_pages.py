@@ -1,6 +1,6 @@
 """The booking desk (/desk/) and client data (/admin/clients) find a client with one search form and one results
 table (templates/_client_search.html), so the two cannot drift apart: the same labelled field, ids and search
-landmark, the typed text kept and escaped, and each row's link saying whose it is."""
+landmark, the typed text kept, escaped and isolated (<bdi>), and each row's link saying whose it is."""
 from __future__ import annotations
 
 import re
@@ -40,7 +40,10 @@ def test_both_pages_keep_the_typed_text_and_list_the_clients_found(demo_client, 
         odd = '"><script>alert(1)</script>'
         none = demo_client.get(url, query_string={"q": odd}).get_data(as_text=True)
         assert "<script>alert(1)" not in none and 'value="&#34;&gt;&lt;script&gt;' in _form(none)
-        assert "No client" in none[none.index("<tbody>"):] and "matches “&#34;&gt;&lt;script&gt;" in none
+        assert "No client" in none[none.index("<tbody>"):] and "matches “<bdi>&#34;&gt;&lt;script&gt;" in none
+        # What was typed is isolated: a right-to-left override in it cannot turn the sentence around it.
+        flipped = demo_client.get(url, query_string={"q": "abc\u202e"}).get_data(as_text=True)
+        assert "“<bdi>abc\u202e</bdi>”" in flipped
 
 
 def test_the_search_field_takes_focus_except_on_an_advisors_own_list(demo_client, demo_auth):
