@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import AuditEvent, User
+from caseload.services.people.zone import service_zone
 
 PAGE = "/account/api-token"
 
@@ -118,7 +119,7 @@ def test_issuing_and_revoking_need_the_csrf_token(demo_app, demo_client, demo_au
 
 
 def test_issue_time_reads_as_a_date_in_the_viewers_zone(demo_client, demo_auth):
-    """"Mon 23 Nov 2026 10:53 Europe/London" on the holder's page (their team's zone), UTC on the users page."""
+    """"Mon 23 Nov 2026 10:53 Europe/London" on the holder's page (their team's zone), the office's zone on the admin users page (not UTC)."""
     from caseload.localtime import moment_text
     from caseload.services.people.api_tokens import issued_at
 
@@ -132,4 +133,7 @@ def test_issue_time_reads_as_a_date_in_the_viewers_zone(demo_client, demo_auth):
     demo_auth.logout()
     demo_auth.login("admin")
     users = demo_client.get("/admin/users").get_data(as_text=True)
-    assert f"issued {moment_text(issued)}" in users and moment_text(issued).endswith(" UTC")
+    with demo_client.application.app_context():
+        office = service_zone()
+    assert office != "UTC"
+    assert f"issued {moment_text(issued, office)}" in users and f"issued {moment_text(issued)}" not in users
