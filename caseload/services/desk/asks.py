@@ -144,7 +144,7 @@ def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
         except BookingError as err:
             raise BookingError(str(err), "replacing") from None
     if ask.fulfils is not None:
-        check_fulfillable(ask.fulfils, ask.client)
+        check_fulfillable(ask.fulfils, ask.client, ask.type)
     if not ask.windows:
         raise BookingError("Give at least one time the client can come.", "windows")
     lo, hi = horizon_bounds(ask.week_start)
@@ -258,12 +258,19 @@ def check_rebookable(request: AppointmentRequest | None, now: datetime | None = 
     check_booked(request, "rebook")
 
 
-def check_fulfillable(request: AppointmentRequest | None, client: Client | None = None) -> None:
+def check_fulfillable(request: AppointmentRequest | None, client: Client | None = None,
+                      type_: AppointmentType | None = None) -> None:
     """BookingError naming `fulfils` unless `request` is a planning request (of `client`) still without a time:
     not cancelled, not booked at the desk for it already, not placed or pinned. The booking desk books it
-    ("Book this request") when the planner could not."""
+    ("Book this request") when the planner could not. With `type_` (the type the desk was asked for), naming
+    `type` unless it is the request's own: another type at the request's length would withdraw the request as
+    met by an appointment it did not ask for."""
     if request is None or (client is not None and request.client_id != client.id):
         raise BookingError("is not a request of this client.", "fulfils")
+    if type_ is not None and type_.id != request.type_id:
+        raise BookingError(f"This books the {request.type.name} requested for the week of "
+                           f"{request.week_start:%d %b}: keep that type, or book a {type_.name} on its own (from the "
+                           "client's page, without the request).", "type")
     if request.booked_as_id is not None:
         raise BookingError("This request has already been booked at the desk.", "fulfils")
     if request.cancelled_at is not None:

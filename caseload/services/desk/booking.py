@@ -190,7 +190,7 @@ def _still_unplaced(ask: Ask) -> AppointmentRequest | None:
         return None
     wanted = db.session.get(AppointmentRequest, ask.fulfils.id)
     try:
-        check_fulfillable(wanted, ask.client)
+        check_fulfillable(wanted, ask.client, ask.type)
     except BookingError as err:
         raise BookingConflict(f"Not booked: {err}") from None
     ask.fulfils = wanted

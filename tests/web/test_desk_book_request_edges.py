@@ -1,0 +1,43 @@
+"""Booking a request nobody will place ("Book this request", /desk/requests/<id>/book) as a careless or hostile
+user would: the booking takes the request's place only as the appointment the request asks for."""
+from __future__ import annotations
+
+import html
+import re
+
+from sqlalchemy import select
+
+from caseload.extensions import db
+from caseload.models import AppointmentRequest, AppointmentType
+from caseload.services.rota.requests import RequestFields, add_request, parse_windows
+from tests.web import access_matrix as m
+from tests.web import desk_support as d
+
+
+def _short_contact() -> AppointmentType:
+    return db.session.scalar(select(AppointmentType).where(AppointmentType.code == "short-contact"))
+
+
+def test_a_request_is_booked_as_its_own_type_only(demo_client, demo_auth):
+    """The offers page's type stays editable: changing it must not book another kind of appointment (at the
+    request's length) and withdraw the request as if it were met."""
+    client = m.client_of("advisor1")
+    wanted = add_request(m.team("north"), d.week(), RequestFields(client, d.follow_up(), 45,
+                                                                  parse_windows("mon 09:00-12:00", d.week())),
+                         m.user("leader"))
+    other = _short_contact()
+    demo_auth.login("leader")
+    changed = d.form(client, type_=other, fulfils=wanted.id)
+    page = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=changed)
+    assert page.status_code == 400
+    assert "This books the Follow-up requested for the week of 30 Nov" in html.unescape(page.get_data(as_text=True))
+    # A hand-made post with an offer of the other type: refused, the request still waiting.
+    offers = html.unescape(demo_client.get(f"/desk/clients/{client.id}/offers",
+                                           query_string=d.form(client, type_=other)).get_data(as_text=True))
+    form = re.search(r'<form method="post" action="/desk/clients/\d+/book">(.*?)</form>', offers, re.S).group(1)
+    data = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form)) | {"fulfils": str(wanted.id)}
+    answer = demo_client.post(f"/desk/clients/{client.id}/book", data=data)
+    assert answer.status_code == 400
+    db.session.expire_all()
+    kept = db.session.get(AppointmentRequest, wanted.id)
+    assert kept.cancelled_at is None and kept.booked_as_id is None
