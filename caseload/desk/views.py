@@ -358,7 +358,7 @@ def book(client_id):
                                         before_commit=remember, replay=earlier)
     except asks.BookingError as err:
         _refused(form, err)
-        return _client_page(client, form, 400)
+        return _client_page(client, form, 409 if isinstance(err, asks.RequestTakenMeanwhile) else 400)
     except asks.BookingConflict as err:
         if (done := _stored(key)) is not None:  # the same form booked by a press at the same moment
             flash(done.body.get("message", "Already booked."), "success")

@@ -41,3 +41,30 @@ def test_a_request_is_booked_as_its_own_type_only(demo_client, demo_auth):
     db.session.expire_all()
     kept = db.session.get(AppointmentRequest, wanted.id)
     assert kept.cancelled_at is None and kept.booked_as_id is None
+
+
+def _offer_form(demo_client, client, **query) -> dict:
+    """The first offer's Book form on the offers page for `query`, as its fields."""
+    offers = html.unescape(demo_client.get(f"/desk/clients/{client.id}/offers",
+                                           query_string=d.form(client, **query)).get_data(as_text=True))
+    form = re.search(r'<form method="post" action="/desk/clients/\d+/book">(.*?)</form>', offers, re.S).group(1)
+    return dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+
+
+def test_two_tabs_booking_one_request_the_second_is_a_conflict(demo_client, demo_auth):
+    """Two tabs (or two leaders) open "Book this request" and each press Book on an offer: the second finds the
+    request booked by the first. That is a race lost, 409 with the reason, not a 400 'bad form', and nothing more
+    is booked; the same for a request withdrawn meanwhile."""
+    client = m.client_of("advisor1")
+    wanted = add_request(m.team("north"), d.week(), RequestFields(client, d.follow_up(), 30,
+                                                                  parse_windows("thu 09:00-17:00", d.week())),
+                         m.user("leader"))
+    demo_auth.login("leader")
+    first = _offer_form(demo_client, client, windows="thu 09:00-17:00", fulfils=wanted.id)
+    second = _offer_form(demo_client, client, windows="fri 09:00-17:00", fulfils=wanted.id)
+    assert demo_client.post(f"/desk/clients/{client.id}/book", data=first).status_code == 302
+    count = d.request_count()
+    late = demo_client.post(f"/desk/clients/{client.id}/book", data=second)
+    assert late.status_code == 409
+    assert "already been booked at the desk" in html.unescape(late.get_data(as_text=True))
+    assert d.request_count() == count

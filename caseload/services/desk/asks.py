@@ -35,6 +35,12 @@ class BookingConflict(RuntimeError):
         self.offers = offers or []
 
 
+class RequestTakenMeanwhile(BookingError):
+    """"Book this request" refused because the request is no longer waiting for a booking: another desk booking
+    (or this one in another tab) booked it first, it was withdrawn, or it was given a time. A race lost, as when
+    it happens under the team's lock (booking._still_unplaced): the desk answers 409, not 400 (a form to correct)."""
+
+
 @dataclass
 class Ask:
     """What the desk is asked: an appointment of `type` for `client` in the week of `week_start`, inside
@@ -272,8 +278,8 @@ def check_fulfillable(request: AppointmentRequest | None, client: Client | None 
                            f"{request.week_start:%d %b}: keep that type, or book a {type_.name} on its own (from the "
                            "client's page, without the request).", "type")
     if request.booked_as_id is not None:
-        raise BookingError("This request has already been booked at the desk.", "fulfils")
+        raise RequestTakenMeanwhile("This request has already been booked at the desk.", "fulfils")
     if request.cancelled_at is not None:
-        raise BookingError(f"This request was withdrawn ({cancelled_words(request)}).", "fulfils")
+        raise RequestTakenMeanwhile(f"This request was withdrawn ({cancelled_words(request)}).", "fulfils")
     if appointment_start(request) is not None:
-        raise BookingError("This request already has a time: rebook that appointment instead.", "fulfils")
+        raise RequestTakenMeanwhile("This request already has a time: rebook that appointment instead.", "fulfils")
