@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from caseload.extensions import db
-from caseload.models import AppointmentRequest, AppointmentType
+from caseload.models import AppointmentRequest, AppointmentType, utcnow
 from caseload.services.rota.requests import RequestFields, add_request, parse_windows
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
@@ -68,3 +68,56 @@ def test_two_tabs_booking_one_request_the_second_is_a_conflict(demo_client, demo
     assert late.status_code == 409
     assert "already been booked at the desk" in html.unescape(late.get_data(as_text=True))
     assert d.request_count() == count
+
+
+def test_a_draft_made_before_the_request_was_booked_at_the_desk_is_not_published_with_it(demo_app):
+    """The week's draft placed the request (Thu 10:45); the desk then booked it in a later week ("Book this
+    request", the request withdrawn). Publishing that draft put the withdrawn request back in the advisor's
+    diary (My week: 'Thu 03 Dec 10:45 N0011 Follow-up') beside its desk booking: the client booked twice, the
+    first invisible at the desk so nobody could cancel it. The same for an appointment cancelled at the desk
+    after the draft was made. Refused like a draft that drops a booking: plan the week again."""
+    import pytest
+    from caseload.services.desk import booking
+    from caseload.services.desk import offers as desk_offers
+    from caseload.services.planning.boundary import save_plan, to_problem
+    from caseload.services.planning.plans import PublishConflict, publish_plan
+    from scheduler.baselines import named_first
+
+    client, north = m.client_of("advisor1"), m.team("north")
+    wanted = add_request(north, d.week(), RequestFields(client, d.follow_up(), 30,
+                                                        parse_windows("thu 09:00-17:00", d.week())), m.user("leader"))
+    problem, maps = to_problem(north, d.week())
+    draft = save_plan(north, d.week(), problem, named_first(problem), skipped=maps.skipped)
+    assert next(i for i in draft.items if i.request_id == wanted.id).advisor_id is not None
+    ask = d.ask(client, week_start=d.next_week())
+    ask.fulfils = wanted
+    offer = desk_offers.offers(north, ask)[0]
+    booking.book(north, ask, offer.advisor.id, offer.local, m.user("leader"))
+    db.session.expire_all()
+    draft = db.session.get(type(draft), draft.id)
+    with pytest.raises(PublishConflict, match=r"cancelled or booked at the desk since it was planned: N0011 Thu 03 Dec 10:45"):
+        publish_plan(draft, m.user("leader"), draft.version_id, expected_published=0)
+    db.session.rollback()
+    assert db.session.get(type(draft), draft.id).status == "draft"
+
+
+def test_a_draft_made_before_an_appointment_was_cancelled_at_the_desk_is_not_published_with_it(demo_app):
+    """The same kind: the week is published, a second draft is planned, then the desk cancels one of its
+    appointments (a new published version without it). Publishing the second draft put the cancelled
+    appointment back in the diary, where the desk no longer lists it."""
+    import pytest
+    from caseload.services.desk import cancelling
+    from caseload.services.planning.boundary import save_plan, to_problem
+    from caseload.services.planning.plans import PublishConflict, publish_plan
+    from scheduler.baselines import named_first
+
+    north = m.team("north")
+    published = d.publish_week()
+    problem, maps = to_problem(north, d.week())
+    draft = save_plan(north, d.week(), problem, named_first(problem), skipped=maps.skipped)
+    item = next(i for i in published.items if i.advisor_id is not None and i.starts_at > utcnow())
+    cancelling.cancel(item.request, m.user("leader"))
+    db.session.expire_all()
+    draft = db.session.get(type(draft), draft.id)
+    with pytest.raises(PublishConflict, match="cancelled or booked at the desk since it was planned"):
+        publish_plan(draft, m.user("leader"), draft.version_id, expected_published=d.current().published_version)
