@@ -95,7 +95,7 @@ def test_a_draft_made_before_the_request_was_booked_at_the_desk_is_not_published
     booking.book(north, ask, offer.advisor.id, offer.local, m.user("leader"))
     db.session.expire_all()
     draft = db.session.get(type(draft), draft.id)
-    with pytest.raises(PublishConflict, match=r"cancelled or booked at the desk since it was planned: N0011 Thu 03 Dec 10:45"):
+    with pytest.raises(PublishConflict, match=r"removed, cancelled or booked at the desk since it was planned: N0011 Thu 03 Dec 10:45"):
         publish_plan(draft, m.user("leader"), draft.version_id, expected_published=0)
     db.session.rollback()
     assert db.session.get(type(draft), draft.id).status == "draft"
@@ -119,5 +119,27 @@ def test_a_draft_made_before_an_appointment_was_cancelled_at_the_desk_is_not_pub
     cancelling.cancel(item.request, m.user("leader"))
     db.session.expire_all()
     draft = db.session.get(type(draft), draft.id)
-    with pytest.raises(PublishConflict, match="cancelled or booked at the desk since it was planned"):
+    with pytest.raises(PublishConflict, match="removed, cancelled or booked at the desk since it was planned"):
         publish_plan(draft, m.user("leader"), draft.version_id, expected_published=d.current().published_version)
+
+
+def test_a_draft_made_before_a_request_was_removed_is_not_published_with_it(demo_app):
+    """The same kind: a request the draft placed (Thu 10:45) is removed from the week's requests; its item keeps
+    the time with no request. Published, the advisor's My week showed '10:45 (request removed)' and the desk
+    offered nobody that time."""
+    import pytest
+    from caseload.services.planning.boundary import save_plan, to_problem
+    from caseload.services.planning.plans import PublishConflict, publish_plan
+    from caseload.services.rota.requests import remove_request
+    from scheduler.baselines import named_first
+
+    client, north = m.client_of("advisor1"), m.team("north")
+    wanted = add_request(north, d.week(), RequestFields(client, d.follow_up(), 30,
+                                                        parse_windows("thu 09:00-17:00", d.week())), m.user("leader"))
+    problem, maps = to_problem(north, d.week())
+    draft = save_plan(north, d.week(), problem, named_first(problem), skipped=maps.skipped)
+    remove_request(wanted, m.user("leader"))
+    db.session.expire_all()
+    draft = db.session.get(type(draft), draft.id)
+    with pytest.raises(PublishConflict, match="since it was planned: a removed request Thu 03 Dec 10:45"):
+        publish_plan(draft, m.user("leader"), draft.version_id, expected_published=0)

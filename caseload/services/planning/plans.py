@@ -80,8 +80,8 @@ def publish_plan(plan: Plan, by, expected_version: int, expected_published: int 
         withdrawn = withdrawn_in(plan)
         if withdrawn:
             raise PublishConflict(
-                f"This draft places {counted(len(withdrawn), 'appointment')} cancelled or booked at the desk since it "
-                f"was planned: {'; '.join(withdrawn[:5])}{' …' if len(withdrawn) > 5 else ''}. Nothing was "
+                f"This draft places {counted(len(withdrawn), 'appointment')} removed, cancelled or booked at the desk "
+                f"since it was planned: {'; '.join(withdrawn[:5])}{' …' if len(withdrawn) > 5 else ''}. Nothing was "
                 "published: plan the week again so they are left out.")
         top = db.session.scalar(select(func.max(Plan.published_version)).where(
             Plan.team_id == team.id, Plan.week_start == week)) or 0
@@ -124,15 +124,17 @@ def dropped_by(draft: Plan, current: Plan | None) -> list[str]:
 
 
 def withdrawn_in(draft: Plan) -> list[str]:
-    """The draft's placed appointments whose request was cancelled since it was planned (cancelled at the desk, or
-    withdrawn when the desk booked it elsewhere: "Book this request"), as client and local time: publishing the
-    draft would put them back in the advisors' diaries, where the desk, which lists no cancelled request, could
-    not cancel them."""
+    """The draft's placed appointments no longer wanted since it was planned, as client (or "a removed request")
+    and local time: a request cancelled at the desk, withdrawn when the desk booked it elsewhere ("Book this
+    request"), or removed from the week's requests (its item keeps the time, with no request). Publishing the
+    draft would put them back in the advisors' diaries and hold their time, where the desk, which lists no
+    cancelled or removed request, could not cancel them."""
     tz = draft.team.timezone
-    return [f"{i.request.client.reference} {to_local(i.starts_at, tz):%a %d %b %H:%M}"
+    return [f"{i.request.client.reference if i.request is not None else 'a removed request'} "
+            f"{to_local(i.starts_at, tz):%a %d %b %H:%M}"
             for i in sorted(draft.items, key=lambda i: (i.starts_at is None, i.starts_at or utcnow(), i.id))
-            if i.advisor_id is not None and i.starts_at is not None and i.request is not None
-            and i.request.cancelled_at is not None]
+            if i.advisor_id is not None and i.starts_at is not None
+            and (i.request is None or i.request.cancelled_at is not None)]
 
 
 @dataclass
