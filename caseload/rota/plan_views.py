@@ -280,7 +280,8 @@ def publish(plan_id):
 def handover(plan_id, item_id):
     plan = _plan_or_404(plan_id)
     item = db.session.get(PlanItem, item_id)
-    if item is None or item.plan_id != plan.id or item.advisor_id is None:
+    # An item whose request was removed since the plan was made has no client to write about: not found (was a 500).
+    if item is None or item.plan_id != plan.id or item.advisor_id is None or item.request is None:
         abort(404)
     form = HandoverForm()
     if form.validate_on_submit():

@@ -143,3 +143,22 @@ def test_a_draft_made_before_a_request_was_removed_is_not_published_with_it(demo
     draft = db.session.get(type(draft), draft.id)
     with pytest.raises(PublishConflict, match="since it was planned: a removed request Thu 03 Dec 10:45"):
         publish_plan(draft, m.user("leader"), draft.version_id, expected_published=0)
+
+
+def test_the_handover_page_of_an_item_whose_request_was_removed_is_not_found(demo_client, demo_auth):
+    """A draft's item keeps its time when its request is removed; its handover page (GET and POST) was a 500."""
+    from caseload.services.planning.boundary import save_plan, to_problem
+    from caseload.services.rota.requests import remove_request
+    from scheduler.baselines import named_first
+
+    client, north = m.client_of("advisor1"), m.team("north")
+    wanted = add_request(north, d.week(), RequestFields(client, d.follow_up(), 30,
+                                                        parse_windows("thu 09:00-17:00", d.week())), m.user("leader"))
+    problem, maps = to_problem(north, d.week())
+    draft = save_plan(north, d.week(), problem, named_first(problem), skipped=maps.skipped)
+    item_id = next(i for i in draft.items if i.request_id == wanted.id).id
+    remove_request(wanted, m.user("leader"))
+    demo_auth.login("leader")
+    page = f"/rota/plans/{draft.id}/items/{item_id}/handover"
+    assert demo_client.get(page).status_code == 404
+    assert demo_client.post(page, data={"body": "About the client"}).status_code == 404
