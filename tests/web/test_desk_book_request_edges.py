@@ -162,3 +162,19 @@ def test_the_handover_page_of_an_item_whose_request_was_removed_is_not_found(dem
     page = f"/rota/plans/{draft.id}/items/{item_id}/handover"
     assert demo_client.get(page).status_code == 404
     assert demo_client.post(page, data={"body": "About the client"}).status_code == 404
+
+
+def test_a_request_of_a_type_no_longer_offered_says_how_to_replace_it(demo_client, demo_auth):
+    """Its own type cannot be chosen (the list offers active types only), so 'keep that type' would be a dead end."""
+    client = m.client_of("advisor1")
+    wanted = add_request(m.team("north"), d.week(), RequestFields(client, d.follow_up(), 30,
+                                                                  parse_windows("thu 09:00-17:00", d.week())),
+                         m.user("leader"))
+    d.follow_up().active = False
+    db.session.commit()
+    demo_auth.login("leader")
+    page = demo_client.get(f"/desk/clients/{client.id}/offers",
+                           query_string=d.form(client, type_=_short_contact(), fulfils=wanted.id))
+    assert page.status_code == 400
+    assert ("a type no longer offered: remove that request on the week's requests page and book a Short contact on "
+            "its own") in html.unescape(page.get_data(as_text=True))

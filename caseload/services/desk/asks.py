@@ -274,6 +274,10 @@ def check_fulfillable(request: AppointmentRequest | None, client: Client | None 
     if request is None or (client is not None and request.client_id != client.id):
         raise BookingError("is not a request of this client.", "fulfils")
     if type_ is not None and type_.id != request.type_id:
+        if not request.type.active:  # it cannot be kept: say how to replace the request instead
+            raise BookingError(f"This books the {request.type.name} requested for the week of "
+                               f"{request.week_start:%d %b}, a type no longer offered: remove that request on the "
+                               f"week's requests page and book a {type_.name} on its own.", "type")
         raise BookingError(f"This books the {request.type.name} requested for the week of "
                            f"{request.week_start:%d %b}: keep that type, or book a {type_.name} on its own (from the "
                            "client's page, without the request).", "type")
