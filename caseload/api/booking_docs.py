@@ -102,7 +102,10 @@ def schemas(local_time: dict, one_line: str, id_: dict, week: dict) -> dict:
                        "422 naming late")},
                                   "reason": {"type": ["string", "null"], "maxLength": 200, "pattern": one_line}}},
         "Attendance": {"type": "object", "additionalProperties": False, "required": ["outcome"],
-                       "properties": {"outcome": {"enum": OUTCOMES}}},
+                       "properties": {"outcome": {"enum": OUTCOMES},
+                                      "was": {"enum": ["", *OUTCOMES], "description":
+                                              "The attendance you read (\"\" for none yet). Sent, the answer is a 409 "
+                                              "if it was recorded as something else since, nothing saved."}}},
     }
 
 
@@ -134,16 +137,19 @@ def paths(op, json, errors, team_param, request_param) -> dict:
                                              params=[request_param])},
         "/bookings/{request_id}/offers": {"post": op(
             "Offers to rebook an appointment (booked at the desk or placed by a published plan, not yet started; a "
-            "planning request with no time yet is a 422 naming request_id): its own time free, the client's named advisor first, then its own advisor",
+            "planning request with no time yet is a 422 naming request_id; one cancelled or its attendance recorded "
+            "since it was read is a 409): its own time free, the client's named advisor first, then its own advisor",
             "Offers, the named advisor's first",
-            _ref("Offers"), 400, 404, 422, params=[request_param], body="RebookAsk")},
+            _ref("Offers"), 400, 404, 409, 422, params=[request_param], body="RebookAsk")},
         "/bookings/{request_id}/rebook": {"post": rebook_op},
         "/bookings/{request_id}/cancel": {"post": op(
             "Cancel a booked appointment not yet started: the time is free again (a new published version); inside "
             "the service's late-cancellation window it is recorded as late. One that has started is a 422 naming "
-            "request_id (record its attendance instead)", "The cancelled booking",
+            "request_id (record its attendance instead); one already cancelled, or its attendance recorded, by "
+            "someone else is a 409 saying by whom and when", "The cancelled booking",
             _ref("Booking"), 400, 404, 409, 422, params=[request_param], body="Cancel")},
         "/bookings/{request_id}/attendance": {"post": op(
-            "Record attendance (from its start; the appointment's advisor or the team leader)", "The booking",
-            _ref("Booking"), 400, 404, 422, params=[request_param], body="Attendance")},
+            "Record attendance (from its start; the appointment's advisor or the team leader). Cancelled, or "
+            "recorded as something other than `was` since you read it: 409, nothing saved", "The booking",
+            _ref("Booking"), 400, 404, 409, 422, params=[request_param], body="Attendance")},
     }

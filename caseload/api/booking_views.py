@@ -38,7 +38,24 @@ FIELDS = {"client": "client_id", "advisor": "advisor_id", "type": "type", "windo
           "count": "repeat.count", "starts": "starts", "replacing": "request_id"}
 
 
+class Moved(ApiError):
+    """409: what was sent was right when read, but the booking moved on since (asks.StateMoved: cancelled, its
+    attendance recorded, by someone else or another client). Nothing saved; `offers` is empty (the BookingConflict
+    shape of the booking paths' 409): none are fresh for an appointment that is no longer there to move."""
+
+    def __init__(self, message: str):
+        super().__init__(409, message)
+
+    def response(self):
+        body, status = super().response()
+        return {**body, "offers": []}, status
+
+
 def _refused(err: asks.BookingError) -> ApiError:
+    """422 naming the field for input wrong in itself; 409 when it was right when read but the booking moved on
+    since (asks.StateMoved: cancelled, attendance recorded, request booked or removed, by someone else)."""
+    if isinstance(err, asks.StateMoved):
+        return Moved(str(err))
     return invalid(FIELDS.get(err.field, err.field), str(err))
 
 
@@ -217,10 +234,10 @@ def create_booking():
 
 
 def _rebook_ask(item: AppointmentRequest, data: dict) -> asks.Ask:
-    if item.cancelled_at is not None:
-        raise invalid("request_id", "this appointment is cancelled; book a new one")
     try:  # rebook is for appointments with a time: not a planning request waiting for the planner
-        asks.check_rebookable(item)
+        asks.check_rebookable(item)  # cancelled or recorded since it was read: a 409 saying by whom and when
+    except asks.StateMoved as err:
+        raise Moved(f"{err} Book a new one.") from None
     except asks.BookingError as err:
         raise invalid("request_id", str(err)) from None
     team = item.team
@@ -290,7 +307,9 @@ def booking_attendance(request_id):
     item = booking_or_404(request_id)
     data = body("Attendance")
     try:
-        attendance.mark(item, data["outcome"], current_user)
+        attendance.mark(item, data["outcome"], current_user, seen=data.get("was"))
+    except attendance.AttendanceMoved as err:
+        raise ApiError(409, str(err)) from None
     except attendance.AttendanceError as err:
         raise invalid("outcome", str(err)) from None
     return booking_json(db.session.get(AppointmentRequest, request_id))

@@ -103,6 +103,8 @@ def _ask(form: AskForm, client: Client) -> asks.Ask:
         if replacing is not None:
             raise asks.BookingError("A rebooking moves an appointment; book the request separately.", "fulfils")
         fulfils = db.session.get(AppointmentRequest, small_id(form.fulfils.data) or 0)
+        if fulfils is None:  # removed since the offers page was shown: a 409 saying so, not "not this client's"
+            asks.check_not_removed(small_id(form.fulfils.data), client)
         asks.check_fulfillable(fulfils, client)
     ask = asks.Ask(client=client, type=db.session.get(AppointmentType, form.type.data), week_start=week,
                    windows=windows, purpose=form.purpose.data, replacing=replacing,
@@ -140,6 +142,12 @@ def invalid(form, outcome: str = "Not booked.") -> None:
     and reason."""
     flash(f"{outcome} " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
                                      for name, errors in form.errors.items() if name in form), "error")
+
+
+def refused_status(err: asks.BookingError) -> int:
+    """400 for input wrong in itself (the field is named); 409 when it was right when the page was shown but the
+    thing moved on since (asks.StateMoved: cancelled, recorded, booked or removed by someone else or another tab)."""
+    return 409 if isinstance(err, asks.StateMoved) else 400
 
 
 def _refused(form, err: asks.BookingError) -> None:
@@ -224,7 +232,7 @@ def client(client_id):
             asks.check_rebookable(rebooking)
         except asks.BookingError as err:  # a planning request, a cancelled, started or marked appointment
             flash(f"Not rebooked. {err}", "error")
-            return _client_page(found, status=400)
+            return _client_page(found, status=refused_status(err))
     return _client_page(found, rebooking=rebooking)
 
 
@@ -275,7 +283,7 @@ def offers(client_id):
         named_why = desk_offers.named_refusal(client.team, ask, found)
     except asks.BookingError as err:
         _refused(form, err)
-        return _client_page(client, form, 400)
+        return _client_page(client, form, refused_status(err))
     return _offers_page(client, form, found, why=why, repeat=repeat, ask=ask, named_why=named_why,
                         closed=closures.closed_days(client.team_id, ask.week_start, ask.week_start + timedelta(days=6)))
 
@@ -358,7 +366,7 @@ def book(client_id):
                                         before_commit=remember, replay=earlier)
     except asks.BookingError as err:
         _refused(form, err)
-        return _client_page(client, form, 409 if isinstance(err, asks.RequestTakenMeanwhile) else 400)
+        return _client_page(client, form, refused_status(err))
     except asks.BookingConflict as err:
         if (done := _stored(key)) is not None:  # the same form booked by a press at the same moment
             flash(done.body.get("message", "Already booked."), "success")
@@ -442,9 +450,9 @@ def _cancelled(request_id: int, cancel_with, rest: bool):
         return _kept_cancel(client_id, request_id, rest, " ".join(e for errs in form.errors.values() for e in errs), 400)
     try:
         flash(cancel_with(item, form), "success")
-    except asks.BookingError as err:
+    except asks.BookingError as err:  # a StateMoved (cancelled in another tab, by someone else) is a 409
         flash(f"Not cancelled. {err}", "error")
-        return _kept_cancel(client_id, request_id, rest, str(err), 400)
+        return _kept_cancel(client_id, request_id, rest, str(err), refused_status(err))
     except asks.BookingConflict as err:
         flash(str(err), "error")
         return _kept_cancel(client_id, request_id, rest, str(err), 409)
@@ -468,8 +476,17 @@ def attendance(request_id):
         invalid(form, "Not saved.")
         return redirect(back)
     try:
-        attendance_service.mark(item, form.outcome.data, current_user)
+        attendance_service.mark(item, form.outcome.data, current_user, seen=form.seen.data)
         flash("Attendance saved.", "success")
+    except attendance_service.AttendanceMoved as err:
+        # Someone else (or another tab) got there first: the page again, as it is now, with a 409.
+        db.session.rollback()
+        flash(f"Not saved: {attendance_service.OUTCOMES[form.outcome.data]}. {err}", "error")
+        if form.back.data == "me":
+            from caseload.me.views import _client_page as my_client_page  # the advisor's own page (import: no cycle)
+
+            return my_client_page(item.client, status=409)
+        return _client_page(client_or_404(item.client_id), status=409)
     except attendance_service.AttendanceError as err:
         flash(f"Not saved. {err}", "error")
     return redirect(back)

@@ -107,7 +107,7 @@ def test_cancelling_frees_the_time_in_a_new_version(demo_client, demo_auth):
     demo_auth.logout()
     demo_auth.login("admin")
     other = demo_client.post(f"/desk/appointments/{booked.request.id}/cancel", data={})
-    assert other.status_code == 400 and "already cancelled (by Lee Leader on Sun 29 Nov" in other.get_data(as_text=True)
+    assert other.status_code == 409 and "already cancelled (by Lee Leader on Sun 29 Nov" in other.get_data(as_text=True)
     assert d.current().published_version == 3  # cancelling twice changes nothing
 
 

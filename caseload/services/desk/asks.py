@@ -11,7 +11,8 @@ from sqlalchemy import select
 from caseload.extensions import db
 from caseload.services.closures import closed_days
 from caseload.localtime import to_local
-from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, PlanItem, Team, utcnow
+from caseload.models import (Advisor, AppointmentRequest, AppointmentType, AuditEvent, Client, Plan, PlanItem, Team, User,
+                             utcnow)
 from caseload.services.desk import policy
 from caseload.services.planning.problem import availability, horizon_bounds, local_naive, team_advisors
 from caseload.services.rota.requests import Window
@@ -35,7 +36,14 @@ class BookingConflict(RuntimeError):
         self.offers = offers or []
 
 
-class RequestTakenMeanwhile(BookingError):
+class StateMoved(BookingError):
+    """Input that was right when the page was shown, but the thing it acts on moved on since: the appointment was
+    cancelled (or its attendance recorded) by someone else or in another tab, the request booked, withdrawn or
+    removed. A race lost, not a form to correct: the desk and the API answer 409 with this message (what
+    happened, who and when if known), never 400/422. `field` still names what the form pointed at."""
+
+
+class RequestTakenMeanwhile(StateMoved):
     """"Book this request" refused because the request is no longer waiting for a booking: another desk booking
     (or this one in another tab) booked it first, it was withdrawn, or it was given a time. A race lost, as when
     it happens under the team's lock (booking._still_unplaced): the desk answers 409, not 400 (a form to correct)."""
@@ -147,8 +155,8 @@ def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
     if ask.replacing is not None:
         try:
             check_rebookable(ask.replacing, now)
-        except BookingError as err:
-            raise BookingError(str(err), "replacing") from None
+        except BookingError as err:  # keeps its kind: a StateMoved (cancelled in another tab) stays a 409
+            raise type(err)(str(err), "replacing") from None
     if ask.fulfils is not None:
         check_fulfillable(ask.fulfils, ask.client, ask.type)
     if not ask.windows:
@@ -230,9 +238,10 @@ def check_cancellable(request: AppointmentRequest | None, now: datetime | None =
     if request is None:
         raise BookingError("No such appointment.", "request")
     if request.cancelled_at is not None:
-        raise BookingError(f"This appointment is already cancelled ({cancelled_words(request)}).", "request")
+        raise StateMoved(f"This appointment is already cancelled ({cancelled_words(request)}).", "request")
     if request.attendance in ("attended", "dna"):
-        raise BookingError("This appointment has been marked attended or DNA; it cannot be changed.", "request")
+        raise StateMoved(f"This appointment has been marked {'attended' if request.attendance == 'attended' else 'DNA'}"
+                         f"{recorded_words(request)}; it cannot be changed.", "request")
     start = appointment_start(request)
     if start is not None and start <= (now or utcnow()):
         raise BookingError(f"This appointment started at {to_local(start, request.team.timezone):%a %d %b %H:%M}, "
@@ -256,6 +265,33 @@ def cancelled_words(request: AppointmentRequest) -> str:
     who = request.cancelled_by
     name = f"by {who.display_name or who.username} " if who is not None else ""
     return f"{name}on {to_local(request.cancelled_at, request.team.timezone):%a %d %b %H:%M}"
+
+
+def recorded_words(request: AppointmentRequest) -> str:
+    """Who recorded its attendance and when, as the desk says it: " by Ann Advisor on Tue 01 Dec 12:00" ("" unknown)."""
+    if request.attendance_at is None:
+        return ""
+    who = db.session.get(User, request.attendance_by_id) if request.attendance_by_id is not None else None
+    name = f" by {who.display_name or who.username}" if who is not None else ""
+    return f"{name} on {to_local(request.attendance_at, request.team.timezone):%a %d %b %H:%M}"
+
+
+def check_not_removed(request_id: int | None, client: Client) -> None:
+    """StateMoved (naming `fulfils`) when `request_id`, which names no request now, was one of `client`'s planning
+    requests removed on the week's requests page since the page was shown (the audit log's "request_removed"
+    says who and when); else nothing, and check_fulfillable refuses it as naming no request of this client."""
+    if request_id is None:
+        return
+    # The audit trail is the only record of a deleted request.
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "request_removed", AuditEvent.object_type == "AppointmentRequest",
+            AuditEvent.object_id == request_id).order_by(AuditEvent.at.desc())):
+        if (event.detail or {}).get("client") == client.id:
+            who = event.user
+            name = f"by {who.display_name or who.username} " if who is not None else ""
+            raise StateMoved(f"This request was removed from the week's requests ({name}on "
+                             f"{to_local(event.at, client.team.timezone):%a %d %b %H:%M}) since this page was "
+                             "shown: nothing was booked. Book a new appointment if one is still wanted.", "fulfils")
 
 
 def check_rebookable(request: AppointmentRequest | None, now: datetime | None = None) -> None:

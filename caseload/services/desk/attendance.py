@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
@@ -21,13 +21,19 @@ from caseload.models import (
 )
 from caseload.services import audit
 from caseload.services.clients.caseload import client_visits, continuity_indices
+from caseload.services.desk.asks import cancelled_words, recorded_words
 from caseload.services.planning.plans import published_plan
 
 OUTCOMES = {"attended": "attended", "dna": "did not attend (DNA)", "cancelled_late": "cancelled late"}
 
 
 class AttendanceError(ValueError):
-    """Attendance cannot be recorded (not started, not placed, cancelled, not yours); names the reason."""
+    """Attendance cannot be recorded (not started, not placed, not yours); names the reason."""
+
+
+class AttendanceMoved(AttendanceError):
+    """The appointment moved on since the form was shown: cancelled, or its attendance recorded (by someone else,
+    or in another tab) as something other than the form saw. A race lost: 409, nothing saved (asks.StateMoved)."""
 
 
 @dataclass
@@ -189,16 +195,22 @@ def may_mark(user, row: Row, now: datetime | None = None) -> bool:
     return user.role == Role.ADMIN or (user.role == Role.LEADER and row.request.team.leader_id == user.id)
 
 
-def mark(request: AppointmentRequest, outcome: str, by, now: datetime | None = None) -> AppointmentRequest:
+def mark(request: AppointmentRequest, outcome: str, by, now: datetime | None = None,
+         seen: str | None = None) -> AppointmentRequest:
     """Record the outcome of a started appointment; attended adds its contact, anything else removes it.
 
-    Raises AttendanceError naming why it cannot be recorded."""
+    `seen`: the attendance the form showed ("" for none yet; None: not known, as an API call without `was`). The
+    write is conditional on the attendance still being what was read (or `seen`), so two recorders at once never
+    silently overwrite each other. Raises AttendanceError naming why it cannot be recorded; AttendanceMoved (a
+    409) when it was cancelled, or recorded as something else since it was shown. Sending what is already
+    recorded (a second press, another tab saying the same) saves nothing and is not refused."""
     if outcome not in OUTCOMES:
         raise AttendanceError(f"Attendance: choose one of {', '.join(OUTCOMES.values())}.")
     now = now or utcnow()
     row = row_of(request, placements([request.id]).get(request.id))
     if request.cancelled_at is not None:
-        raise AttendanceError("This appointment was cancelled.")
+        raise AttendanceMoved(f"This appointment was cancelled ({cancelled_words(request)}): there is no attendance "
+                              "to record. Nothing was saved.")
     if row.start is None:
         raise AttendanceError("This appointment has not been placed, so nobody could attend it.")
     if not may_mark(by, row, now):
@@ -206,7 +218,24 @@ def mark(request: AppointmentRequest, outcome: str, by, now: datetime | None = N
             raise AttendanceError(f"Attendance can be recorded from the appointment's start ({row.start:%a %d %b %H:%M}).")
         raise AttendanceError("Only the appointment's advisor or the team leader can record its attendance.")
     before = request.attendance
-    request.attendance, request.attendance_by_id, request.attendance_at = outcome, getattr(by, "id", None), now
+    if before == outcome:  # already so: the same press twice, or another tab recording the same
+        return request
+    if seen is not None and (before or "") != seen:
+        raise _moved(request, seen)
+    # Only if it is still what was read: another recorder committing in between is a 409, not a lost write.
+    still = AppointmentRequest.attendance.is_(None) if before is None else AppointmentRequest.attendance == before
+    claimed = db.session.execute(update(AppointmentRequest).where(
+        AppointmentRequest.id == request.id, AppointmentRequest.cancelled_at.is_(None), still).values(
+        attendance=outcome, attendance_by_id=getattr(by, "id", None), attendance_at=now)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(request)
+        if request.cancelled_at is not None:
+            raise AttendanceMoved(f"This appointment was cancelled ({cancelled_words(request)}) at the same moment. "
+                                  "Nothing was saved.")
+        raise _moved(request, before or "")
+    db.session.expire(request, ["attendance", "attendance_by_id", "attendance_at"])
     db.session.execute(delete(Contact).where(Contact.request_id == request.id))
     if outcome == "attended":
         db.session.add(Contact(client_id=request.client_id, advisor_id=row.advisor.id, kind=request.kind,
@@ -214,6 +243,15 @@ def mark(request: AppointmentRequest, outcome: str, by, now: datetime | None = N
     audit.record("attendance_marked", user=by, obj=request, client=request.client_id, outcome=outcome, before=before)
     db.session.commit()
     return request
+
+
+def _moved(request: AppointmentRequest, seen: str) -> AttendanceMoved:
+    """The attendance as it is now, who recorded it and when, against what the form showed (`seen`)."""
+    now_is = OUTCOMES.get(request.attendance, "not recorded") if request.attendance else "not recorded (cleared)"
+    was = OUTCOMES.get(seen, seen) if seen else "not recorded"
+    return AttendanceMoved(f"Attendance was recorded as {now_is}{recorded_words(request)} since this page was shown "
+                           f"(it showed {was}). Nothing was saved: check it, and record yours again if it is "
+                           "still right.")
 
 
 def broken_by_absences(team, week_start) -> list[tuple[Row, object]]:

@@ -25,7 +25,8 @@ from caseload.services import audit
 from caseload.services.desk import versions
 from caseload.services.desk.notice_override import check_notice_override, record_override
 from caseload.services.desk.asks import (
-    Ask, Booked, BookingConflict, BookingError, Offer, check_ask, check_fulfillable, check_rebookable, check_start, local_span,
+    Ask, Booked, BookingConflict, BookingError, Offer, check_ask, check_fulfillable, check_not_removed, check_rebookable,
+    check_start, local_span,
 )
 from caseload.services.desk.desk_week import desk_week, request_doc
 from caseload.services.desk.offers import offers, plain_reasons, replaced_id
@@ -183,13 +184,16 @@ def under_lock(team: Team, ask: Ask, work: Callable[[], object], lost: Callable[
         raise lost() from err
 
 
-def _still_unplaced(ask: Ask) -> AppointmentRequest | None:
-    """Under the lock: the request `ask` books in place of, re-read; BookingConflict (nothing booked) when another
-    desk booked it, or the planner placed it, first."""
-    if ask.fulfils is None:
+def _still_unplaced(ask: Ask, wanted_id: int | None) -> AppointmentRequest | None:
+    """Under the lock: the request `ask` books in place of (`wanted_id`, read before the lock: a request deleted
+    meanwhile cannot be asked its id), re-read; BookingConflict (nothing booked) when another desk booked it, the
+    planner placed it, or it was removed from the week's requests, first."""
+    if wanted_id is None:
         return None
-    wanted = db.session.get(AppointmentRequest, ask.fulfils.id)
+    wanted = db.session.get(AppointmentRequest, wanted_id)
     try:
+        if wanted is None:
+            check_not_removed(wanted_id, ask.client)
         check_fulfillable(wanted, ask.client, ask.type)
     except BookingError as err:
         raise BookingConflict(f"Not booked: {err}") from None
@@ -212,6 +216,7 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
     local_start, advisor = check_start(team, ask, advisor_id, start)
     advisor_pk = advisor.id
     old_id = replaced_id(ask)
+    wanted_id = ask.fulfils.id if ask.fulfils is not None else None
 
     def work() -> Booked:
         advisor = db.session.get(Advisor, advisor_pk)
@@ -221,7 +226,7 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
             check_rebookable(old)
             if old.client_id != ask.client.id:
                 raise BookingError("A rebooking is for the same client.", "client")
-        wanted = _still_unplaced(ask)
+        wanted = _still_unplaced(ask, wanted_id)
         try:
             request, plan, offer = place(team, ask, advisor, local_start, by, old_id,
                                          *((old.series, old.series_index) if old is not None else (None, None)))
