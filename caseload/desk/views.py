@@ -299,13 +299,26 @@ def _fulfils_row(client: Client, form: AskForm) -> AppointmentRequest | None:
 def book_request(request_id):
     """"Book this request": the offers for a planning request nobody will place (the published plan left it
     unplaced, or its times have passed), in its week or a later one; booking one links it to the request."""
-    found = appointment_or_404(request_id)
+    found = db.session.get(AppointmentRequest, request_id)
+    client = client_or_404(found.client_id if found is not None else _removed_client_id(request_id))
     try:
-        asks.check_fulfillable(found, found.client)
+        if found is None:  # a link on a page shown before the request was removed: a 409 saying who removed it
+            asks.check_not_removed(request_id, client)
+        asks.check_fulfillable(found, client)
+    except asks.StateMoved as err:  # booked, withdrawn, placed or removed since the link was shown
+        flash(f"Not booked. {err}", "error")
+        return _client_page(client, status=409)
     except asks.BookingError as err:
         flash(f"Not booked. {err}", "error")
-        return redirect(url_for("desk.client", client_id=found.client_id))
-    return redirect(url_for("desk.offers", client_id=found.client_id, **unplaced.book_args(found)))
+        return redirect(url_for("desk.client", client_id=client.id))
+    return redirect(url_for("desk.offers", client_id=client.id, **unplaced.book_args(found)))
+
+
+def _removed_client_id(request_id: int) -> int:
+    """The client of a planning request removed from its week's requests (the audit log keeps it), else 0 (none:
+    client_or_404 answers not found, as for any id naming nothing)."""
+    removed = asks.removal(request_id)
+    return (removed.detail or {}).get("client") or 0 if removed is not None else 0
 
 
 def _form_key(form: BookForm):

@@ -212,3 +212,29 @@ def test_the_api_answers_409_for_the_same_races(demo_client):
     assert stale.status_code == 409 and "recorded as did not attend (DNA)" in stale.get_json()["message"]
     db.session.expire_all()
     assert db.session.get(AppointmentRequest, past.id).attendance == "dna"
+
+
+def test_the_book_this_request_link_of_a_request_booked_or_removed_since_is_a_conflict(demo_client, demo_auth):
+    """The client's page (or the plan review) showed "Book this request"; meanwhile another desk booked it, or it
+    was removed from the week's requests: the link answers 409 with the client's page as it is now, saying so."""
+    client = m.client_of("advisor1")
+    week = d.week()
+    booked, removed = (add_request(m.team("north"), week, RequestFields(client, d.follow_up(), 30,
+                                                                         parse_windows(days, week)), m.user("leader"))
+                       for days in ("thu 09:00-17:00", "fri 09:00-17:00"))
+    ask = d.ask(client, windows="thu 09:00-17:00")
+    ask.fulfils = booked
+    offer = booking.offers(m.team("north"), ask, count=1)[0]
+    booking.book(m.team("north"), ask, offer.advisor.id, offer.local, m.user("admin"))
+    remove_request(db.session.get(AppointmentRequest, removed.id), m.user("admin"))
+    demo_auth.login("leader")
+    events = _audit_count()
+    taken = demo_client.get(f"/desk/requests/{booked.id}/book")
+    assert taken.status_code == 409 and "already been booked at the desk" in _text(taken)
+    gone = demo_client.get(f"/desk/requests/{removed.id}/book")
+    assert gone.status_code == 409 and "was removed from the week's requests (by" in _text(gone)
+    assert demo_client.get("/desk/requests/987654/book").status_code == 404  # never a request: not found
+    demo_auth.logout()
+    demo_auth.login("leader2")  # south's leader: not their client, not found (nothing said about it)
+    assert demo_client.get(f"/desk/requests/{removed.id}/book").status_code == 404
+    assert _audit_count() == events + 2  # the logout and the login only

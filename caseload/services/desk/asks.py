@@ -276,22 +276,28 @@ def recorded_words(request: AppointmentRequest) -> str:
     return f"{name} on {to_local(request.attendance_at, request.team.timezone):%a %d %b %H:%M}"
 
 
+def removal(request_id: int | None) -> AuditEvent | None:
+    """The audit log's "request_removed" of the planning request `request_id` (deleted on the week's requests
+    page; the log is the only record of a deleted request: who, when, and its client in `detail`), else None."""
+    if request_id is None:
+        return None
+    return db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "request_removed", AuditEvent.object_type == "AppointmentRequest",
+        AuditEvent.object_id == request_id).order_by(AuditEvent.at.desc())).first()
+
+
 def check_not_removed(request_id: int | None, client: Client) -> None:
     """StateMoved (naming `fulfils`) when `request_id`, which names no request now, was one of `client`'s planning
-    requests removed on the week's requests page since the page was shown (the audit log's "request_removed"
-    says who and when); else nothing, and check_fulfillable refuses it as naming no request of this client."""
-    if request_id is None:
+    requests removed on the week's requests page since the page was shown, saying who and when; else nothing
+    (check_fulfillable then refuses it as naming no request of this client: a made-up id is bad input)."""
+    event = removal(request_id)
+    if event is None or (event.detail or {}).get("client") != client.id:
         return
-    # The audit trail is the only record of a deleted request.
-    for event in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "request_removed", AuditEvent.object_type == "AppointmentRequest",
-            AuditEvent.object_id == request_id).order_by(AuditEvent.at.desc())):
-        if (event.detail or {}).get("client") == client.id:
-            who = event.user
-            name = f"by {who.display_name or who.username} " if who is not None else ""
-            raise StateMoved(f"This request was removed from the week's requests ({name}on "
-                             f"{to_local(event.at, client.team.timezone):%a %d %b %H:%M}) since this page was "
-                             "shown: nothing was booked. Book a new appointment if one is still wanted.", "fulfils")
+    who = event.user
+    name = f"by {who.display_name or who.username} " if who is not None else ""
+    raise StateMoved(f"This request was removed from the week's requests ({name}on "
+                     f"{to_local(event.at, client.team.timezone):%a %d %b %H:%M}) since this page was shown: nothing "
+                     "was booked. Book a new appointment if one is still wanted.", "fulfils")
 
 
 def check_rebookable(request: AppointmentRequest | None, now: datetime | None = None) -> None:
