@@ -150,13 +150,16 @@ def refused_status(err: asks.BookingError) -> int:
     return 409 if isinstance(err, asks.StateMoved) else 400
 
 
-def _refused(form, err: asks.BookingError) -> None:
+QUERY_WRONG = "No offers shown: check what you asked."  # the offers query (a GET) books nothing, so not "Not booked."
+
+
+def _refused(form, err: asks.BookingError, outcome: str = "Not booked.") -> None:
     field = getattr(form, err.field, None) if err.field else None
     if field is not None and hasattr(field, "label"):
         field.errors = list(field.errors) + [str(err)]
-        flash(f"Not booked. {field.label.text}: {err}", "error")
+        flash(f"{outcome} {field.label.text}: {err}", "error")
     else:
-        flash(f"Not booked. {err.field + ': ' if err.field else ''}{err}", "error")
+        flash(f"{outcome} {err.field + ': ' if err.field else ''}{err}", "error")
 
 
 def _client_page(client: Client, form: AskForm | None = None, status: int = 200, rebooking=None,
@@ -269,7 +272,7 @@ def offers(client_id):
     client = client_or_404(client_id)
     form = ask_form(client)
     if not form.validate():
-        invalid(form)
+        invalid(form, QUERY_WRONG)
         return _client_page(client, form, 400)
     try:
         ask = _ask(form, client)
@@ -282,7 +285,7 @@ def offers(client_id):
             why = None if found else series.why_none(client.team, ask, repeat)
         named_why = desk_offers.named_refusal(client.team, ask, found)
     except asks.BookingError as err:
-        _refused(form, err)
+        _refused(form, err, QUERY_WRONG)
         return _client_page(client, form, refused_status(err))
     return _offers_page(client, form, found, why=why, repeat=repeat, ask=ask, named_why=named_why,
                         closed=closures.closed_days(client.team_id, ask.week_start, ask.week_start + timedelta(days=6)))
