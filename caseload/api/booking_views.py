@@ -12,7 +12,7 @@ import json
 import re
 from datetime import date
 
-from flask import request
+from flask import request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -41,14 +41,18 @@ FIELDS = {"client": "client_id", "advisor": "advisor_id", "type": "type", "windo
 class Moved(ApiError):
     """409: what was sent was right when read, but the booking moved on since (asks.StateMoved: cancelled, its
     attendance recorded, by someone else or another client). Nothing saved; `offers` is empty (the BookingConflict
-    shape of the booking paths' 409): none are fresh for an appointment that is no longer there to move."""
+    shape of the booking paths' 409): none are fresh for an appointment that is no longer there to move; `current`:
+    the booking's URL, to read it as it is now."""
 
     def __init__(self, message: str):
         super().__init__(409, message)
 
     def response(self):
         body, status = super().response()
-        return {**body, "offers": []}, status
+        body = {**body, "offers": []}
+        if (request_id := (request.view_args or {}).get("request_id")) is not None:
+            body["current"] = url_for("api.get_booking", request_id=request_id)
+        return body, status
 
 
 def _refused(err: asks.BookingError) -> ApiError:
@@ -309,7 +313,7 @@ def booking_attendance(request_id):
     try:
         attendance.mark(item, data["outcome"], current_user, seen=data.get("was"))
     except attendance.AttendanceMoved as err:
-        raise ApiError(409, str(err)) from None
+        raise Moved(str(err)) from None
     except attendance.AttendanceError as err:
         raise invalid("outcome", str(err)) from None
     return booking_json(db.session.get(AppointmentRequest, request_id))

@@ -202,6 +202,7 @@ def test_the_api_answers_409_for_the_same_races(demo_client):
     assert moved.status_code == 409 and "already cancelled (by" in moved.get_json()["message"]
     cancel = api.post("/bookings/{request_id}/cancel", request_id=appointment.id, json={})
     assert cancel.status_code == 409 and "already cancelled (by" in cancel.get_json()["message"]
+    assert cancel.get_json()["current"] == f"/api/v1/bookings/{appointment.id}"  # where to read it as it is now
     assert d.request_count() == count
     # Attendance with `was`: recorded as something else since it was read is a 409 (a past appointment).
     _, past = _past_appointment()
