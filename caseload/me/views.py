@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from caseload.form_expiry import keeps_typed_text
 from caseload.auth.access import public, role_required
 from caseload.extensions import db, limiter
-from caseload.localtime import this_week_start
+from caseload.localtime import this_week_start, to_local
 from caseload.desk.forms import AttendanceForm
 from caseload.me.blueprint import bp
 from caseload.me.forms import (
@@ -28,7 +28,7 @@ from caseload.services.people import calendar_feed as feeds
 from caseload.services.people import preferences
 from caseload.services.closures import closed_days
 from caseload.services.planning import handovers as handovers_due
-from caseload.services.planning.problem import protected_target, week_targets
+from caseload.services.planning.problem import advisor_sid, protected_target, week_targets
 from caseload.values import FIRST_WEEK, LAST_WEEK
 
 ADVISOR = Role.ADVISOR
@@ -70,9 +70,28 @@ def week(week):
     target = protected_target(advisor, week_start, tz, week_targets([advisor.id], week_start).get(advisor.id),
                               len(view.days), closed)
     return render_template("me/week.html", advisor=advisor, view=view, target=target, closed=closed,
+                           to_record=to_record(view), attendance_form=AttendanceForm(formdata=None),
+                           added_after=added_after_plan(advisor, view.plan),
                            prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
                            next_week=week_start + timedelta(days=7) if week_start < LAST_WEEK else None,
                            this_week=this_week_start(advisor.team.timezone))
+
+
+def to_record(view: caseload.Week, now=None) -> set[int]:
+    """The ids of the week's appointments (published or booked, not yet planned) that have started, are not
+    cancelled and have no attendance recorded yet: the week page asks for each ("record attendance")."""
+    here = to_local(now or utcnow(), view.advisor.team.timezone)
+    requests = [(a.item.request, a.start) for a in view.appointments if a.item.request is not None]
+    requests += [(b.request, b.start) for b in view.booked]
+    return {r.id for r, start in requests if start <= here and r.cancelled_at is None and r.attendance is None}
+
+
+def added_after_plan(advisor: Advisor, plan) -> bool:
+    """The advisor is not in the published plan's problem (added to the team after it was made): the week page
+    says so rather than a protected-time target the plan never tried to meet."""
+    if plan is None or not plan.problem:
+        return False
+    return advisor_sid(advisor.id) not in {a.get("id") for a in plan.problem.get("advisors", [])}
 
 
 # --- my caseload ----------------------------------------------------------------------------------
