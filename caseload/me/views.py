@@ -115,9 +115,10 @@ def _client_page(client: Client, note_form=None, handover_form=None, status=200)
     wanted = request.args.get("to", type=int)  # "write a handover note for <cover>" on the handovers page
     if handover_form.data.get("to") is None and wanted in {c.value for c in handover_form.to.choices}:
         handover_form.to.data = wanted
-    client_notes = notes.client_notes(client)
-    return render_template("me/client.html", advisor=advisor, client=client, notes=client_notes,
-                           authors=notes.note_authors(client_notes), handovers=notes.handover_notes(client),
+    reads = notes.may_read_notes(advisor, client)  # a compliance review alone does not open the support notes
+    client_notes = notes.client_notes(client) if reads else []
+    return render_template("me/client.html", advisor=advisor, client=client, notes=client_notes, reads_notes=reads,
+                           authors=notes.note_authors(client_notes), handovers=notes.handover_notes(client) if reads else [],
                            note_form=note_form or NoteForm(formdata=None), handover_form=handover_form,
                            holds=client.named_advisor_id == advisor.id, view=attendance.client_view(client),
                            series_list=attendance.client_series(client), may_mark=attendance.may_mark,

@@ -116,6 +116,7 @@ def _review_page(plan_id: int, move_form: MoveForm | None = None, replanning: bo
     diff = plans.plan_diff(plan, compare) if compare else None
     filters = _filters(advisors)
     noted = team_grid.handover_item_ids(plan)
+    needing = handovers.needs_note_ids(items)  # cover (not policing) not broken by an absence or closure
     placed_view = team_grid.appointments(plan, items, advisors, {new.id for new, _ in diff.moved} if diff else set(),
                                          noted)
     day = team_grid.choose_day(days, request.args.get("day"), placed_view, local_naive(utcnow(), team.timezone))
@@ -141,7 +142,7 @@ def _review_page(plan_id: int, move_form: MoveForm | None = None, replanning: bo
         filter_args={k: v for k, v in vars(filters).items() if v is not None},
         overview=team_grid.week_overview(plan, advisors, days, placed_view, filters), day=day,
         unassigned=[i for i in plan.items if i.advisor_id is None], move_form=move_form,
-        no_note=[i for i in items if handovers.is_cover(i) and i.id not in noted],
+        no_note=[i for i in items if i.id in needing and i.id not in noted], needing=needing,
         publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0),
         confirm=ConfirmForm(), tz=team.timezone, move_choices=_move_choices(placed_view, advisors),
         promised=promised_changes(plan, published) if plan.status == "draft" else [], replanning=replanning,

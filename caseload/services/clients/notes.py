@@ -1,9 +1,14 @@
 """Contact notes and handover notes: so whoever sees a client next can pick up where the last meeting left off.
 
 An advisor may read and write notes only for clients they hold (named advisor) or cover (a published plan
-gives them one of the client's appointments, a handover note was written to them, or an appointment with the client
-was booked at the desk into their diary and not cancelled: in a week not yet published that is in no plan yet). Note text is not
-copied into the audit log: the log records that a note was written, not what it says.
+gives them one of the client's support appointments, a handover note was written to them, or a support appointment
+with the client was booked at the desk into their diary and not cancelled: in a week not yet published that is in no
+plan yet). Note text is not copied into the audit log: the log records that a note was written, not what it says.
+
+Policing is kept apart from support (README; planning.handovers.is_cover): an advisor whose only link to the client
+is a compliance review (policing) is not covering, is not in the covered list, is handed nothing, and does not read
+or write the client's support notes (contact and handover notes), so support conversations do not feed policing.
+They may still open the client's page (`may_see_client`) for the review itself: its appointments and attendance.
 """
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from sqlalchemy import or_, select
 
 from caseload.extensions import db
 from caseload.models import (
-    Advisor, AppointmentRequest, Client, ClientNote, HandoverNote, Plan, PlanItem, Role, User,
+    Advisor, AppointmentRequest, AppointmentType, Client, ClientNote, HandoverNote, Plan, PlanItem, Role, User,
 )
 from caseload.services import audit
 
@@ -24,16 +29,36 @@ class NoteRejected(ValueError):
         self.field = field
 
 
+def _planned(kind: str, *where):
+    """(client id, advisor id) of published plans' placed appointments of `kind` ("support" or "policing")."""
+    return (select(AppointmentRequest.client_id, PlanItem.advisor_id).join(PlanItem, PlanItem.request_id == AppointmentRequest.id)
+            .join(Plan).join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
+            .where(Plan.status == "published", PlanItem.advisor_id.is_not(None), AppointmentType.kind == kind, *where))
+
+
+def _booked(kind: str, *where):
+    """(client id, advisor id) of desk bookings of `kind` into an advisor's diary, not cancelled (_desk_booked)."""
+    return (select(AppointmentRequest.client_id, AppointmentRequest.pinned_advisor_id)
+            .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
+            .where(AppointmentType.kind == kind, *_desk_booked(), *where))
+
+
 def covering_advisor_ids(client: Client) -> set[int]:
-    """Advisors other than the named one who see the client in a published plan, or were handed the client."""
-    planned = db.session.scalars(
-        select(PlanItem.advisor_id).join(Plan).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
-        .where(AppointmentRequest.client_id == client.id, Plan.status == "published", PlanItem.advisor_id.is_not(None)))
-    handed = db.session.scalars(select(HandoverNote.to_advisor_id).where(HandoverNote.client_id == client.id,
-                                                                          HandoverNote.to_advisor_id.is_not(None)))
-    booked = db.session.scalars(select(AppointmentRequest.pinned_advisor_id).where(
-        AppointmentRequest.client_id == client.id, *_desk_booked()))
-    return ({a for a in planned} | {a for a in handed} | {a for a in booked}) - {client.named_advisor_id}
+    """Advisors other than the named one who see the client for support in a published plan or a desk booking, or
+    were handed the client: the cover (a compliance review with someone else is policing kept apart, not cover)."""
+    of = AppointmentRequest.client_id == client.id
+    planned = {a for _, a in db.session.execute(_planned("support", of))}
+    booked = {a for _, a in db.session.execute(_booked("support", of))}
+    handed = set(db.session.scalars(select(HandoverNote.to_advisor_id).where(HandoverNote.client_id == client.id,
+                                                                             HandoverNote.to_advisor_id.is_not(None))))
+    return (planned | handed | booked) - {client.named_advisor_id}
+
+
+def policing_advisor_ids(client: Client) -> set[int]:
+    """Advisors with a policing appointment (compliance review) with the client, published or desk-booked."""
+    of = AppointmentRequest.client_id == client.id
+    return ({a for _, a in db.session.execute(_planned("policing", of))}
+            | {a for _, a in db.session.execute(_booked("policing", of))})
 
 
 def _desk_booked():
@@ -43,19 +68,29 @@ def _desk_booked():
             AppointmentRequest.pinned_advisor_id.is_not(None))
 
 
-def may_see_client(advisor: Advisor | None, client: Client | None) -> bool:
+def may_read_notes(advisor: Advisor | None, client: Client | None) -> bool:
+    """Whether the advisor may read and write the client's support notes (contact and handover): they hold or
+    cover the client. A compliance review alone does not let them (policing kept apart from support)."""
     if advisor is None or client is None or client.erased_at is not None:
         return False
     return client.named_advisor_id == advisor.id or advisor.id in covering_advisor_ids(client)
 
 
+def may_see_client(advisor: Advisor | None, client: Client | None) -> bool:
+    """Whether the advisor may open the client's page: they hold or cover the client (may_read_notes), or have a
+    policing appointment with them (the page's appointments and attendance, not its notes)."""
+    if may_read_notes(advisor, client):
+        return True
+    return advisor is not None and client is not None and client.erased_at is None \
+        and advisor.id in policing_advisor_ids(client)
+
+
 def covered_clients(advisor: Advisor) -> list[Client]:
-    """Clients of other advisors that this advisor covers (published plans, handovers, desk bookings in their diary)."""
-    planned = select(AppointmentRequest.client_id).join(PlanItem, PlanItem.request_id == AppointmentRequest.id).join(Plan).where(
-        Plan.status == "published", PlanItem.advisor_id == advisor.id)
+    """Clients of other advisors that this advisor covers (published plans' and desk bookings' support
+    appointments, handovers); a compliance review alone is not cover."""
+    planned = select(_planned("support", PlanItem.advisor_id == advisor.id).subquery().c.client_id)
+    booked = select(_booked("support", AppointmentRequest.pinned_advisor_id == advisor.id).subquery().c.client_id)
     handed = select(HandoverNote.client_id).where(HandoverNote.to_advisor_id == advisor.id)
-    booked = select(AppointmentRequest.client_id).where(AppointmentRequest.pinned_advisor_id == advisor.id,
-                                                        *_desk_booked())
     return list(db.session.scalars(select(Client).where(
         or_(Client.id.in_(planned), Client.id.in_(handed), Client.id.in_(booked)), Client.erased_at.is_(None),
         or_(Client.named_advisor_id.is_(None), Client.named_advisor_id != advisor.id)).order_by(Client.reference)))
@@ -81,6 +116,10 @@ def _body(text: str) -> str:
 
 
 def add_note(client: Client, body: str, by: User) -> ClientNote:
+    """Raises NoteRejected when `by` is an advisor who may not read the client's notes (policing only)."""
+    if by.advisor is not None and by.role == Role.ADVISOR and not may_read_notes(by.advisor, client):
+        raise NoteRejected("Support notes are kept apart from compliance reviews: only the named advisor and "
+                           "those covering the client write them.")
     note = ClientNote(client_id=client.id, author_id=by.id, body=_body(body))
     db.session.add(note)
     db.session.flush()
@@ -104,9 +143,12 @@ def my_handover_notes(advisor: Advisor, limit: int = 50) -> list[HandoverNote]:
 
 
 def handover_recipients(advisor: Advisor, client: Client) -> list[Advisor]:
-    """Who this advisor can hand over to: the covering advisors if they hold the client, else the named advisor."""
+    """Who this advisor can hand over to: the covering advisors if they hold the client, else the named advisor
+    (none for an advisor whose only link is policing: may_read_notes)."""
     if client.named_advisor_id == advisor.id:
         ids = covering_advisor_ids(client)
+    elif not may_read_notes(advisor, client):
+        ids = set()
     else:
         ids = {client.named_advisor_id} - {None}
     return list(db.session.scalars(select(Advisor).where(Advisor.id.in_(ids)).order_by(Advisor.name))) if ids else []

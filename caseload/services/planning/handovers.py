@@ -8,6 +8,10 @@ A note counts for a covering appointment when it goes to that appointment's advi
 was written for the same appointment request (the leader's note on a plan's item; a desk booking makes a new
 published version with new item rows, and the note still stands) or was written no more than NOTE_DAYS before
 the appointment starts (the named advisor's note from the client's page, which names no appointment).
+
+A covering appointment broken by an absence of its advisor or an office closure on its day is not awaiting a note:
+it is to be rebooked (the desk's broken list), and a note to an advisor who will not be there helps nobody. So a
+note is *needed* only for cover that is not broken (`needs_note`), the one rule every page asks.
 """
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
-from caseload.models import Advisor, AppointmentRequest, Client, HandoverNote, Plan, PlanItem
+from caseload.localtime import to_local
+from caseload.models import Absence, Advisor, AppointmentRequest, Client, HandoverNote, Plan, PlanItem
+from caseload.services.closures import closed_days
 
 NOTE_DAYS = 14  # a client-page note older than this before the appointment is about an earlier cover
 
@@ -30,6 +36,42 @@ def is_cover(item: PlanItem) -> bool:
         return False
     named = request.client.named_advisor_id
     return named is not None and named != item.advisor_id
+
+
+def broken_item_ids(items: list[PlanItem]) -> dict[int, str]:
+    """item id -> why, for the placed `items` (plans and requests loaded) that an absence of their advisor
+    overlaps ("absent: <reason>") or that fall on a day their team's office is closed ("office closed: <reason>"):
+    what the desk's broken list offers to rebook. One query for the absences, one per plan week for closures."""
+    placed = [i for i in items if i.advisor_id is not None and i.starts_at is not None and i.ends_at is not None]
+    if not placed:
+        return {}
+    absences = list(db.session.scalars(select(Absence).where(
+        Absence.advisor_id.in_({i.advisor_id for i in placed}),
+        Absence.starts_at < max(i.ends_at for i in placed), Absence.ends_at > min(i.starts_at for i in placed))))
+    closed: dict[tuple, dict] = {}
+    out = {}
+    for item in placed:
+        hit = next((a for a in absences if a.advisor_id == item.advisor_id
+                    and a.starts_at < item.ends_at and item.starts_at < a.ends_at), None)
+        if hit is not None:
+            out[item.id] = f"absent: {hit.reason or 'absent'}"
+            continue
+        plan = item.plan
+        key = (plan.team_id, plan.week_start)
+        if key not in closed:
+            closed[key] = closed_days(plan.team_id, plan.week_start, plan.week_start + timedelta(days=6))
+        day = to_local(item.starts_at, plan.team.timezone).date()
+        if day in closed[key]:
+            out[item.id] = f"office closed: {closed[key][day]}"
+    return out
+
+
+def needs_note_ids(items: list[PlanItem]) -> set[int]:
+    """Ids of the covering `items` (is_cover) not broken by an absence or a closure (broken_item_ids): the
+    appointments a handover note is for, whether or not one is written yet."""
+    cover = [i for i in items if is_cover(i)]
+    broken = broken_item_ids(cover)
+    return {i.id for i in cover if i.id not in broken}
 
 
 def noted_item_ids(items: list[PlanItem]) -> set[int]:
@@ -72,7 +114,8 @@ class MissingNote:
 
 def missing_notes(advisor: Advisor, now: datetime) -> tuple[list[MissingNote], list[MissingNote]]:
     """(to write, awaited): the advisor's clients covered by someone else, and the appointments the advisor
-    covers, in published plans, starting from `now` (aware UTC), with no handover note yet; by start time."""
+    covers, in published plans, starting from `now` (aware UTC), with no handover note yet, leaving out
+    appointments broken by an absence or a closure (to rebook, not to hand over); by start time."""
     rows = list(db.session.scalars(
         select(PlanItem).join(Plan).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
         .join(Client, AppointmentRequest.client_id == Client.id)
@@ -81,9 +124,10 @@ def missing_notes(advisor: Advisor, now: datetime) -> tuple[list[MissingNote], l
                Client.named_advisor_id.is_not(None), Client.named_advisor_id != PlanItem.advisor_id,
                or_(Client.named_advisor_id == advisor.id, PlanItem.advisor_id == advisor.id))
         .order_by(PlanItem.starts_at, PlanItem.id)
-        .options(selectinload(PlanItem.request).selectinload(AppointmentRequest.client),
+        .options(selectinload(PlanItem.plan).selectinload(Plan.team), selectinload(PlanItem.request).selectinload(AppointmentRequest.client),
                  selectinload(PlanItem.request).selectinload(AppointmentRequest.type))))
-    rows = [i for i in rows if is_cover(i)]
+    needing = needs_note_ids(rows)
+    rows = [i for i in rows if i.id in needing]
     noted = noted_item_ids(rows)
     missing = [MissingNote(i, i.request.client, i.request.client.named_advisor, i.advisor)
                for i in rows if i.id not in noted]

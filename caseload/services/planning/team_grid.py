@@ -3,7 +3,8 @@ plus a week overview (days × advisors). Server-rendered table cells; no inline 
 
 Each appointment cell names the client and the appointment type and carries flags as words
 (`Flag.text`) and a badge class (`Flag.key`): covering for the named advisor, policing with the named
-advisor, moved by the last re-plan, pinned, booked at the desk. Absences are their own cells ("absent · leave"), not
+advisor, moved by the last re-plan, pinned, booked at the desk, broken by an absence or an office closure (to rebook
+at the desk; a broken cover is not counted as covering and asks for no handover note). Absences are their own cells ("absent · leave"), not
 "not working".
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, Plan, PlanItem
-from caseload.services.planning.handovers import noted_item_ids
+from caseload.services.planning.handovers import broken_item_ids, is_cover, noted_item_ids
 from caseload.services.planning.problem import SLOT_MINUTES, local_naive, pattern_clock, protected_targets, week_absences
 from caseload.timegrid import at
 
@@ -25,7 +26,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KINDS = ("support", "policing")
 FLAGS = {"covering": "covering for the named advisor", "policing_named": "policing with the named advisor",
          "moved": "moved by the last re-plan", "pinned": "pinned", "no_handover": "covering, no handover note",
-         "booked": "booked at the desk"}
+         "booked": "booked at the desk", "broken": "broken by an absence or closure, to rebook"}
 
 
 @dataclass(frozen=True)
@@ -145,13 +146,16 @@ def handover_item_ids(plan: Plan) -> set[int]:
     return noted_item_ids(list(plan.items))
 
 
-def _flags(item: PlanItem, names: dict[int, str], moved: set[int], handed_over: set[int]) -> list[Flag]:
+def _flags(item: PlanItem, names: dict[int, str], moved: set[int], handed_over: set[int],
+           broken: dict[int, str]) -> list[Flag]:
     client, kind = item.request.client, item.request.type.kind
     named = client.named_advisor_id
     flags = []
-    # Cover is support by someone other than the named advisor; policing by someone else is the separation
-    # the plan aims for, not cover, and needs no handover note.
-    if kind == "support" and named is not None and named != item.advisor_id:
+    if item.id in broken:  # to rebook at the desk: not cover waiting for a note to someone who will not be there
+        flags.append(Flag("broken", f"broken, {broken[item.id]}: rebook"))
+    # Cover (handovers.is_cover) is support by someone other than the named advisor; policing by someone else is
+    # the separation the plan aims for, not cover, and needs no handover note.
+    elif is_cover(item):
         flags.append(Flag("covering", f"covering for {names.get(named, 'another team')}"))
         if item.id not in handed_over:
             flags.append(Flag("no_handover", "no handover note"))
@@ -170,6 +174,7 @@ def appointments(plan: Plan, items: list[PlanItem], advisors: list, moved: set[i
                  handed_over: set[int]) -> list[Appointment]:
     """Placed items as grid appointments in the team's local time (a deleted request still holds its time)."""
     tz, names = plan.team.timezone, {a.id: a.name for a in advisors}
+    broken = broken_item_ids([i for i in items if i.request is not None])
     result = []
     for item in items:
         if item.advisor_id is None or item.starts_at is None:
@@ -182,7 +187,7 @@ def appointments(plan: Plan, items: list[PlanItem], advisors: list, moved: set[i
         result.append(Appointment(item, item.advisor_id, local_naive(item.starts_at, tz), local_naive(item.ends_at, tz),
                                   client.reference if client.erased_at else client.name, client.reference,
                                   item.request.type.name, item.request.type.kind,
-                                  _flags(item, names, moved, handed_over)))
+                                  _flags(item, names, moved, handed_over, broken)))
     return result
 
 
