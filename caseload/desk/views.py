@@ -285,7 +285,8 @@ def offers(client_id):
             why = None if found else series.why_none(client.team, ask, repeat)
         named_why = desk_offers.named_refusal(client.team, ask, found)
     except asks.BookingError as err:
-        _refused(form, err, QUERY_WRONG)
+        # A moved-on appointment (rebooking one cancelled meanwhile) is nothing to check in what was asked.
+        _refused(form, err, "No offers shown." if isinstance(err, asks.StateMoved) else QUERY_WRONG)
         return _client_page(client, form, refused_status(err))
     return _offers_page(client, form, found, why=why, repeat=repeat, ask=ask, named_why=named_why,
                         closed=closures.closed_days(client.team_id, ask.week_start, ask.week_start + timedelta(days=6)))

@@ -61,6 +61,7 @@ def test_rebooking_an_appointment_cancelled_in_another_tab_is_a_conflict(demo_cl
     # The offers page asked for it after the cancellation: the same again.
     offers = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form(client, replacing=appointment.id))
     assert offers.status_code == 409 and "already cancelled (by" in _text(offers)
+    assert "check what you asked" not in _text(offers)  # nothing was wrong in what was asked
 
 
 def test_a_second_cancel_by_someone_else_is_a_conflict_keeping_the_reason(demo_client, demo_auth):
