@@ -261,7 +261,9 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
                            why=why, repeat=repeat, notice=policy.notice_words(), closed=closed or {},
                            overridden=ask.notice_override if ask is not None else None,
                            may_override=ask is not None and not ask.notice_override and repeat is None
-                           and notice_override.may_override(ask, current_user),
+                           and notice_override.may_override(ask, current_user)
+                           and desk_offers.notice_matters(client.team, ask),
+                           rebooking=_rebooking_words(client, form),
                            named_why=named_why, fulfils=_fulfils_row(client, form)), status
 
 
@@ -290,6 +292,17 @@ def offers(client_id):
         return _client_page(client, form, refused_status(err))
     return _offers_page(client, form, found, why=why, repeat=repeat, ask=ask, named_why=named_why,
                         closed=closures.closed_days(client.team_id, ask.week_start, ask.week_start + timedelta(days=6)))
+
+
+def _rebooking_words(client: Client, form: AskForm) -> str | None:
+    """What the offers page rebooks, when the form moves one of this client's appointments: "Follow-up Tue 01 Dec
+    10:00 with Kiran Young (absent: sick)"; the reason only when an absence or a closure breaks it."""
+    found = db.session.get(AppointmentRequest, small_id(form.replacing.data) or 0) if form.replacing.data else None
+    if found is None or found.client_id != client.id:
+        return None
+    why = closure_broken.broken_reason(found)
+    why = "" if why is None else f" ({why})" if why.startswith("Office closed") or why == "absent" else f" (absent: {why})"
+    return f"{found.type.name} {_was(found)}".strip() + why
 
 
 def _fulfils_row(client: Client, form: AskForm) -> AppointmentRequest | None:

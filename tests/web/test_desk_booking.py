@@ -32,9 +32,14 @@ def test_offers_name_the_usual_advisor_and_their_protected_time(demo_app):
     best = offers[0]
     assert best.advisor.id == client.named_advisor_id  # the planner's best offer keeps continuity
     assert best.reasons[0] == f"with {best.advisor.name}, their named advisor"
-    first = best.advisor.name.split()[0]
-    assert any(re.fullmatch(rf"keeps {first}'s (\w+day( and \w+day)* )?protected time( \(moved to fit\))?", r)
-               for r in best.reasons), best.reasons
+    # Protected time is said for the offer's own day only ("keeps Chloe's protected time on Friday"), never
+    # another day's ("keeps Chloe's Tuesday protected time" on a Friday offer read as if it touched Tuesday).
+    said = [(o, r) for o in offers for r in o.reasons if "protected time" in r and not r.startswith("moving")]
+    assert said, [o.reasons for o in offers]
+    for offer, reason in said:
+        day = f"{datetime.strptime(offer.local, '%Y-%m-%dT%H:%M'):%A}"
+        first = offer.advisor.name.split()[0]
+        assert re.fullmatch(rf"keeps {first}'s protected time on {day}(, moved to fit)?", reason), (offer.local, reason)
     assert [o.score_delta for o in offers] == sorted((o.score_delta for o in offers), reverse=True)
 
 

@@ -24,12 +24,9 @@ def _first(name: str) -> str:
     return name.split()[0] if name else name
 
 
-def _days(blocks: list[dict], advisor: str) -> str:
-    names = sorted({datetime.strptime(b["start"], TIME_FORMAT).weekday() for b in blocks if b["advisor"] == advisor})
-    if not names:
-        return ""
-    words = [DAY_NAMES[d] for d in names]
-    return (" and ".join(words) if len(words) <= 2 else ", ".join(words[:-1]) + " and " + words[-1]) + " "
+def _blocks_on(blocks: list[dict], advisor: str, day: date) -> bool:
+    """Whether `advisor` has protected time on the local `day` (blocks: the engine's, local texts)."""
+    return any(b["advisor"] == advisor and datetime.strptime(b["start"], TIME_FORMAT).date() == day for b in blocks)
 
 
 def plain_reasons(week: DeskWeek, ask: Ask, doc: dict, advisor: Advisor) -> list[str]:
@@ -42,7 +39,10 @@ def plain_reasons(week: DeskWeek, ask: Ask, doc: dict, advisor: Advisor) -> list
         h = week.desk.problem.horizon
         blocks = [{"advisor": advisor_sid(advisor.id), "start": h.to_text(s)}
                   for s, _e in week.desk.blocks.get(advisor_sid(advisor.id), [])]
-    days = _days(blocks, advisor_sid(advisor.id))
+    day = datetime.strptime(doc["start"], TIME_FORMAT).date()
+    # Protected time is said only for the offer's own day: "keeps Chloe's Tuesday protected time" on a Friday
+    # offer read as if the offer touched Tuesday.
+    same_day = _blocks_on(blocks, advisor_sid(advisor.id), day)
     out = []
     for reason in doc["reasons"]:
         if reason == "with the client's named advisor":
@@ -56,8 +56,9 @@ def plain_reasons(week: DeskWeek, ask: Ask, doc: dict, advisor: Advisor) -> list
         elif reason.startswith("with the client's own supporting advisor"):
             out.append(f"with {name}, who supports them and should not police them")
         elif reason.startswith("keeps the advisor's protected time"):
-            moved = " (moved to fit)" if "re-seated" in reason else ""
-            out.append(f"keeps {first}'s {days}protected time{moved}")
+            if same_day:
+                moved = ", moved to fit" if "re-seated" in reason else ""
+                out.append(f"keeps {first}'s protected time on {DAY_NAMES[day.weekday()]}{moved}")
         elif reason.startswith("costs "):
             out.append(f"costs {first} {reason.removeprefix('costs ')}")
         elif reason.startswith("re-seating protected time keeps"):
@@ -181,6 +182,33 @@ def why_none(team: Team, ask: Ask, now: datetime | None = None) -> str | None:
         return "Every time given has passed."
     answer = week.desk.offers(request, count=1)
     return None if answer["offers"] else (answer["unplaceable"] or {}).get("reason")
+
+
+def notice_matters(team: Team, ask: Ask, now: datetime | None = None) -> bool:
+    """Whether setting the service's minimum notice aside would offer anything more for `ask`: some advisor free
+    to start inside the client's times between `now` (default: the clock) and the notice's end. At 20:00 with
+    nobody working before tomorrow, it would not, so the desk does not offer the override (notice_override)."""
+    now = now or utcnow()
+    earliest = policy.earliest_start(now)
+    if earliest <= now:
+        return False  # no minimum notice: nothing to set aside
+    tz = team.timezone
+    asked = from_now(request_doc(ask), tz, now)
+    cut = local_naive(earliest, tz) + timedelta(minutes=ask.duration)  # a start before the notice's end may end after
+    inside = []
+    for w in asked["windows"]:
+        end = min(datetime.strptime(w["end"], TIME_FORMAT), snap_in(cut, cut)[1])
+        if end - datetime.strptime(w["start"], TIME_FORMAT) >= timedelta(minutes=ask.duration):
+            inside.append({**w, "end": end.strftime(TIME_FORMAT)})
+    if not inside:
+        return False
+    week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
+    try:
+        answer = week.desk.offers({**asked, "windows": inside}, count=50)
+    except ProblemError:
+        return False
+    return any(utc_of_local(datetime.strptime(o["start"], TIME_FORMAT), tz) < earliest
+               and (ask.advisor is None or db_id(o["advisor"]) == ask.advisor.id) for o in answer["offers"])
 
 
 def _days_of(request: dict) -> set[date]:
