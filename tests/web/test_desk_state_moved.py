@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, AuditEvent
 from caseload.services.desk import booking, cancelling
+from caseload.services.desk.asks import appointment_start
 from caseload.services.rota.requests import RequestFields, add_request, parse_windows, remove_request
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
@@ -240,3 +241,35 @@ def test_the_book_this_request_link_of_a_request_booked_or_removed_since_is_a_co
     demo_auth.login("leader2")  # south's leader: not their client, not found (nothing said about it)
     assert demo_client.get(f"/desk/requests/{removed.id}/book").status_code == 404
     assert _audit_count() == events + 2  # the logout and the login only
+
+
+def test_the_conflict_says_an_appointment_was_moved_and_a_request_booked_by_whom_and_for_when(demo_client, demo_auth):
+    """Two tabs on one appointment: one rebooks it, the other then cancels it. "Already cancelled" would be
+    wrong (the client still has an appointment): it says it was moved, by whom, and to when."""
+    client, appointment = _booked()
+    ask = d.ask(client)
+    ask.replacing = db.session.get(AppointmentRequest, appointment.id)
+    offer = next(o for o in booking.offers(m.team("north"), ask, count=20)
+                 if o.start != appointment_start(ask.replacing))
+    booking.book(m.team("north"), ask, offer.advisor.id, offer.local, m.user("admin"))
+    demo_auth.login("leader")
+    events = _audit_count()
+    answer = demo_client.post(f"/desk/appointments/{appointment.id}/cancel", data={"reason": "asked to"})
+    assert answer.status_code == 409
+    to = datetime.strptime(offer.local, "%Y-%m-%dT%H:%M")
+    admin = m.user("admin")
+    assert (f"already moved (rebooked by {admin.display_name or admin.username} on Sun 29 Nov 10:00) to "
+            f"{to:%a %d %b %H:%M}") in _text(answer)
+    assert "asked to" in _text(answer) and _audit_count() == events
+    # "Book this request" pressed in a second tab after the first booked it: by whom, and for when.
+    wanted = add_request(m.team("north"), d.week(), RequestFields(client, d.follow_up(), 30,
+                                                                  parse_windows("fri 09:00-17:00", d.week())),
+                         m.user("leader"))
+    first = _offer_form(demo_client, client, windows="fri 09:00-17:00", fulfils=wanted.id)
+    second = _offer_form(demo_client, client, windows="fri 09:00-17:00", fulfils=wanted.id)
+    assert demo_client.post(f"/desk/clients/{client.id}/book", data=first).status_code == 302
+    late = demo_client.post(f"/desk/clients/{client.id}/book", data=second)
+    booked_at = datetime.strptime(first["start"], "%Y-%m-%dT%H:%M")
+    assert late.status_code == 409
+    assert f"already been booked at the desk (by Lee Leader on Sun 29 Nov 10:00, for {booked_at:%a %d %b %H:%M})" \
+        in _text(late)

@@ -238,7 +238,8 @@ def check_cancellable(request: AppointmentRequest | None, now: datetime | None =
     if request is None:
         raise BookingError("No such appointment.", "request")
     if request.cancelled_at is not None:
-        raise StateMoved(f"This appointment is already cancelled ({cancelled_words(request)}).", "request")
+        raise StateMoved(moved_words(request) or f"This appointment is already cancelled ({cancelled_words(request)}).",
+                         "request")
     if request.attendance in ("attended", "dna"):
         raise StateMoved(f"This appointment has been marked {'attended' if request.attendance == 'attended' else 'DNA'}"
                          f"{recorded_words(request)}; it cannot be changed.", "request")
@@ -267,6 +268,21 @@ def cancelled_words(request: AppointmentRequest) -> str:
     return f"{name}on {to_local(request.cancelled_at, request.team.timezone):%a %d %b %H:%M}"
 
 
+def moved_words(request: AppointmentRequest) -> str | None:
+    """A cancelled appointment that was rebooked, as the desk says it: "This appointment was already moved (rebooked
+    by Lee Leader on Sun 29 Nov 10:00) to Thu 03 Dec 10:45." (the audit log's "appointment_rebooked" names the
+    new one); None when it was cancelled, not moved."""
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "appointment_rebooked", AuditEvent.object_type == "AppointmentRequest",
+        AuditEvent.object_id == request.id).order_by(AuditEvent.at.desc())).first()
+    new = db.session.get(AppointmentRequest, (event.detail or {}).get("to") or 0) if event is not None else None
+    if new is None:
+        return None
+    start = appointment_start(new)
+    to = f" to {to_local(start, new.team.timezone):%a %d %b %H:%M}" if start is not None else ""
+    return f"This appointment was already moved (rebooked {cancelled_words(request)}){to}."
+
+
 def recorded_words(request: AppointmentRequest) -> str:
     """Who recorded its attendance and when, as the desk says it: " by Ann Advisor on Tue 01 Dec 12:00" ("" unknown)."""
     if request.attendance_at is None:
@@ -284,6 +300,21 @@ def removal(request_id: int | None) -> AuditEvent | None:
     return db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "request_removed", AuditEvent.object_type == "AppointmentRequest",
         AuditEvent.object_id == request_id).order_by(AuditEvent.at.desc())).first()
+
+
+def booked_words(request: AppointmentRequest) -> str:
+    """Who booked a request at the desk, when, and for when: " (by Lee Leader on Sun 29 Nov 10:00, for Thu 03 Dec
+    10:45)"; "" when its booking is not known."""
+    booked = db.session.get(AppointmentRequest, request.booked_as_id) if request.booked_as_id is not None else None
+    if booked is None:
+        return ""
+    tz = request.team.timezone
+    who = db.session.get(User, booked.booked_by_id) if booked.booked_by_id is not None else None
+    parts = [f"by {who.display_name or who.username}" if who is not None else "",
+             f"on {to_local(booked.booked_at, tz):%a %d %b %H:%M}" if booked.booked_at is not None else ""]
+    start = appointment_start(booked)
+    said = " ".join(p for p in parts if p) + (f", for {to_local(start, tz):%a %d %b %H:%M}" if start is not None else "")
+    return f" ({said.lstrip(', ')})" if said else ""
 
 
 def check_not_removed(request_id: int | None, client: Client) -> None:
@@ -324,7 +355,8 @@ def check_fulfillable(request: AppointmentRequest | None, client: Client | None 
                            f"{request.week_start:%d %b}: keep that type, or book a {type_.name} on its own (from the "
                            "client's page, without the request).", "type")
     if request.booked_as_id is not None:
-        raise RequestTakenMeanwhile("This request has already been booked at the desk.", "fulfils")
+        raise RequestTakenMeanwhile(f"This request has already been booked at the desk{booked_words(request)}.",
+                                    "fulfils")
     if request.cancelled_at is not None:
         raise RequestTakenMeanwhile(f"This request was withdrawn ({cancelled_words(request)}).", "fulfils")
     if appointment_start(request) is not None:
