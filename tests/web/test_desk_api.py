@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest
+from caseload.services.desk import offers as desk_offers
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 from tests.web.api_support import ApiClient
@@ -41,7 +42,12 @@ def test_offers_are_ranked_with_reasons_and_scoped(demo_client, published):
     assert answer.status_code == 200
     offers = answer.get_json()["offers"]
     assert offers and offers[0]["reasons"][0].endswith("their named advisor")
-    assert [o["score_delta"] for o in offers] == sorted((o["score_delta"] for o in offers), reverse=True)
+    # Ranked as the desk ranks them (desk_offers.spread): the named advisor's times first, no two at one time.
+    client = m.client_of("advisor1")
+    desk = desk_offers.offers(m.team("north"), d.ask(client))
+    assert [(o["advisor_id"], o["start"]) for o in offers] == [(o.advisor.id, o.local) for o in desk]
+    assert sum(o["advisor_id"] == client.named_advisor_id for o in offers) >= 2
+    assert len({o["start"] for o in offers}) == len(offers)
     assert leader.post("/teams/{team_id}/offers", team_id=m.team("south").id, json=_ask()).status_code == 404
     advisor = ApiClient(demo_client, "advisor1")
     mine = advisor.post("/teams/{team_id}/offers", team_id=north, json=_ask()).get_json()["offers"]

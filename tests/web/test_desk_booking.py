@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from caseload.extensions import db
-from caseload.models import AppointmentRequest, AppointmentType, AuditEvent, Client, Plan
+from caseload.models import Advisor, AppointmentRequest, AppointmentType, AuditEvent, Client, Plan
 from caseload.services.desk import asks
 from caseload.services.desk import booking
 from caseload.services.desk import offers as desk_offers
@@ -40,7 +40,12 @@ def test_offers_name_the_usual_advisor_and_their_protected_time(demo_app):
         day = f"{datetime.strptime(offer.local, '%Y-%m-%dT%H:%M'):%A}"
         first = offer.advisor.name.split()[0]
         assert re.fullmatch(rf"keeps {first}'s protected time on {day}(, moved to fit)?", reason), (offer.local, reason)
-    assert [o.score_delta for o in offers] == sorted((o.score_delta for o in offers), reverse=True)
+    # The named advisor's times first (up to 3, each best first), then the others best first, each at its own time.
+    named = [o for o in offers if o.advisor.id == client.named_advisor_id]
+    assert offers[:len(named)] == named and 2 <= len(named) <= desk_offers.NAMED_TIMES, [(o.advisor.name, o.local) for o in offers]
+    others = offers[len(named):]
+    assert [o.score_delta for o in others] == sorted((o.score_delta for o in others), reverse=True)
+    assert len({o.local for o in offers}) == len(offers), [(o.advisor.name, o.local) for o in offers]
 
 
 def test_a_leader_books_an_offer_into_the_published_week_as_a_new_version(demo_client, demo_auth):
@@ -279,3 +284,25 @@ def test_calendar_event_uids_stay_the_same_across_plan_versions(demo_app):
     assert set(appointments) <= set(after) and len(after) == len(set(after))
     assert calendar_feed.appointment_uid(booked.request.id) in after
     assert "SEQUENCE:2" in text
+
+
+def test_offers_spread_over_times_with_the_named_advisor_first(demo_app):
+    """/desk/requests/25/book showed five offers all at Mon 09:00, one with the named advisor: the desk shows up to
+    three of the named advisor's times first, then others each at its own time (ties only when nothing else is
+    left), in the engine's order otherwise."""
+    client = m.client_of("advisor1")
+    named = db.session.get(Advisor, client.named_advisor_id)
+    others = [a for a in m.team("north").advisors if a.id != named.id][:4]
+
+    def offer(advisor, local):
+        return asks.Offer(advisor, None, None, local, 0, [], {})
+
+    ranked = [offer(others[0], "2026-12-07T09:00"), offer(named, "2026-12-07T09:00"), offer(others[1], "2026-12-07T09:00"),
+              offer(others[2], "2026-12-07T09:00"), offer(others[3], "2026-12-07T09:00"),
+              offer(named, "2026-12-08T10:00"), offer(others[1], "2026-12-08T11:00"), offer(named, "2026-12-09T09:00"),
+              offer(named, "2026-12-10T09:00"), offer(others[2], "2026-12-09T13:00")]
+    shown = desk_offers.spread(ranked, d.ask(client), 5)
+    assert [(o.advisor.id, o.local) for o in shown] == [
+        (named.id, "2026-12-07T09:00"), (named.id, "2026-12-08T10:00"), (named.id, "2026-12-09T09:00"),
+        (others[1].id, "2026-12-08T11:00"), (others[2].id, "2026-12-09T13:00")]
+    assert desk_offers.spread(ranked, d.ask(client), 10)[5:7] == [ranked[8], ranked[0]]  # then the rest

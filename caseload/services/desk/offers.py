@@ -16,7 +16,8 @@ from scheduler.booking.request import read_request
 from scheduler.model import ProblemError, TIME_FORMAT
 
 DEFAULT_COUNT = 5
-REBOOK_POOL = 40  # offers ranked for a rebooking before the named and previous advisors are put first
+REBOOK_POOL = 40  # offers ranked before the named (and a rebooking's previous) advisor's are put first
+NAMED_TIMES = 3  # times with the client's named advisor shown first, when there are that many
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -121,12 +122,32 @@ def offers(team: Team, ask: Ask, count: int = DEFAULT_COUNT, now: datetime | Non
     Raises BookingError naming the field for input that cannot be booked."""
     check_ask(team, ask, now)
     week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
-    if ask.replacing is None:
-        return offers_from(week, ask, request_doc(ask), count, now)
-    # Rebooking: ranked from a wider pool, so the advisors put first are not lost below the top `count`.
+    # Ranked from a wider pool, so the named advisor's other days (and a rebooking's advisors put first) are not
+    # lost below the top `count` (the engine gives at most one offer per advisor and day).
     found = offers_from(week, ask, request_doc(ask), max(count, REBOOK_POOL), now)
-    found.sort(key=rebook_rank(ask))
-    return found[:count]
+    if ask.replacing is not None:
+        found.sort(key=rebook_rank(ask))
+    return spread(found, ask, count)
+
+
+def spread(found: list[Offer], ask: Ask, count: int) -> list[Offer]:
+    """`count` of `found` (ranked, best first) as the desk shows them: up to NAMED_TIMES times with the client's
+    named advisor first (continuity: before, the named advisor got one time and everyone else the rest), then the
+    others, one per start time while other times are left (five advisors all at Mon 09:00 is one choice for the
+    client, not five). Deterministic: only `found`'s order decides. An advisor booking their own diary gets their
+    offers as ranked."""
+    if ask.advisor is not None:
+        return found[:count]
+    named = ask.client.named_advisor_id
+    theirs = [o for o in found if named is not None and o.advisor.id == named]
+    first, more = theirs[:NAMED_TIMES], theirs[NAMED_TIMES:]
+    times = {o.local for o in first}
+    picked, same_time = list(first), []
+    for offer in (o for o in found if named is None or o.advisor.id != named):
+        (same_time if offer.local in times else picked).append(offer)
+        times.add(offer.local)
+    # The named advisor's further times, then offers at a time already shown, only when nothing else is left.
+    return (picked + more + same_time)[:count]
 
 
 def rebook_rank(ask: Ask):
