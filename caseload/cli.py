@@ -69,7 +69,7 @@ def seed_demo_command(if_empty, teams, clients, requests, holidays, past):
         return
     summary = seed_demo(current_app.config["DEMO_PASSWORD"], teams=teams,
                         clients_per_team=clients or CLIENTS_PER_TEAM, requests_per_team=requests or REQUESTS_PER_TEAM,
-                        holidays=holidays, past=past)
+                        holidays=holidays, past=past, ahead=True)  # requests a new user can place today
     click.echo(summary)
 
 

@@ -13,10 +13,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from caseload.extensions import db
-from caseload.localtime import this_week_start
 from caseload.models import Team
 from caseload.services.planning.boundary import previous_plan, save_plan, to_problem
 from caseload.services.planning.plans import latest_plan
+from caseload.services.planning.week_to_plan import week_to_plan
 from caseload.services.planning import runs
 from caseload.values import ValueRejected, parse_week
 
@@ -46,9 +46,10 @@ def _team(name: str) -> Team:
 
 def _week(text: str, team: Team) -> date:
     """The week's Monday from `--week`: a date, or `this` for the week the pages open on in the team's
-    time zone (this_week_start: the current week, from Saturday on the next; the demo office's week)."""
+    time zone (planning.week_to_plan: the current week, from Saturday on the next, or the next when only it has
+    requests to place; the demo office's week)."""
     if text.strip().lower() == "this":
-        return this_week_start(team.timezone)
+        return week_to_plan(team)
     try:
         return parse_week(text.strip())
     except ValueRejected as err:

@@ -16,7 +16,7 @@ from caseload.form_expiry import keeps_typed_text
 from caseload import form_once
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
-from caseload.localtime import this_week_start, to_local, to_utc, week_days, week_start_of
+from caseload.localtime import to_local, to_utc, week_days, week_start_of
 from caseload.models import Absence, Advisor, Role, Team, utcnow
 from caseload.page_helpers import form_version, week_or_404
 from caseload.rota.blueprint import bp
@@ -29,6 +29,7 @@ from caseload.services.closures import closed_days
 from caseload.services.desk.attendance import absence_weeks, broken_by_absences
 from caseload.services.planning.problem import protected_targets, team_advisors, week_requests
 from caseload.services.planning.started import started_note
+from caseload.services.planning.week_to_plan import week_to_plan
 from caseload.values import FIRST_WEEK, LAST_WEEK
 
 LEADERS = (Role.LEADER, Role.ADMIN)
@@ -105,16 +106,15 @@ def save_posted(form, save, once: str | None = None):
 def home():
     teams = rota.teams_for(current_user)
     if len(teams) == 1:  # nothing to choose: straight to the team's week
-        return redirect(url_for("rota.week", team_id=teams[0].id, week=this_week_start(teams[0].timezone).isoformat()))
-    return render_template("rota/home.html", teams=teams,
-                           weeks={t.id: this_week_start(t.timezone) for t in teams})
+        return redirect(url_for("rota.week", team_id=teams[0].id, week=week_to_plan(teams[0]).isoformat()))
+    return render_template("rota/home.html", teams=teams, weeks={t.id: week_to_plan(t) for t in teams})
 
 
 @bp.get("/t/<int:team_id>/")
 @role_required(*LEADERS)
 def this_week(team_id):
     team = team_or_404(team_id)
-    return redirect(url_for("rota.week", team_id=team.id, week=this_week_start(team.timezone).isoformat()))
+    return redirect(url_for("rota.week", team_id=team.id, week=week_to_plan(team).isoformat()))
 
 
 @bp.get("/t/<int:team_id>/<week>/")

@@ -2,7 +2,10 @@
 demo adds teams office03, office04, … (`flask seed-demo --teams N`), each with its own leader (leader3, …).
 `flask seed-demo` (what `make run` loads) also closes the office on the region's public holidays this year and
 next (services/public_holidays) and books past appointments with their attendance (last week's and this
-week's before now, some not attended), so a new user's desk, DNA report and series see what a real office has.
+week's before now, some not attended, and attended compliance reviews over the last weeks), so a new user's desk,
+DNA report, separation report and series see what a real office has. The requests are for the week still ahead
+(demo_week: this week from its next working day, or next week late in the week). Client names are unique and none
+is an advisor's.
 The tests' demo (seed_demo's defaults) has neither: tests of closures and attendance add their own.
 
 Deterministic (seeded) and idempotent: running it again adds nothing that is already there.
@@ -16,7 +19,7 @@ from sqlalchemy import func, select
 
 from caseload.passwords import hash_password
 from caseload.extensions import db
-from caseload.localtime import end_after, this_week_start, to_utc, week_days
+from caseload.localtime import end_after, this_week_start, to_local, to_utc, week_days
 from caseload.models import (
     Absence, Advisor, AppointmentRequest, AppointmentType, Client, Contact, RequestWindow, Role, Skill, Team,
     User, WeightProfile, utcnow,
@@ -36,11 +39,46 @@ TYPES = [  # code, name, kind, skill (None: the client's need), minutes
 FULL_DAY = [["09:00", "12:30"], ["13:30", "17:00"]]
 FIRST = ["Asha", "Ben", "Chloe", "Dev", "Ewa", "Femi", "Grace", "Hamid", "Isla", "Jon", "Kiran", "Lena",
          "Marek", "Nadia", "Owen", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Yusuf"]
+# Clients' first names: none an advisor's (FIRST), so no client is named like an advisor; same length as FIRST, so
+# the seeded choices (and the tests' demo) stay as they were.
+CLIENT_FIRST = ["Aisha", "Bilal", "Carys", "Darius", "Elif", "Farah", "Gethin", "Hana", "Imran", "Jade", "Kofi",
+                "Layla", "Mateo", "Niamh", "Omar", "Petra", "Rhys", "Sana", "Tomas", "Una", "Vera", "Wiktor", "Yara",
+                "Zofia"]
 LAST = ["Patel", "Okafor", "Nowak", "Hughes", "Khan", "Murphy", "Silva", "Evans", "Ahmed", "Clarke", "Byrne",
         "Jones", "Reid", "Walsh", "Hassan", "Price", "Lewis", "Young", "Shah", "Wood"]
 TEAM_SIZE = 12
 CLIENTS_PER_TEAM = 150
 REQUESTS_PER_TEAM = 190  # a busy week: some clients come twice, named advisors are over-asked
+MIN_DAYS_AHEAD = 2  # fewer working days than this left in the week: the demo's requests are for next week
+NOON = 12  # today still counts as a day ahead for requests before noon
+
+
+def demo_week(now) -> tuple[date, int]:
+    """(Monday of the week the demo's requests are for, index 0-4 of its first day still ahead) at `now` (aware
+    UTC): this week (this_week_start) from its first working day still ahead (today before noon counts), or next
+    week from Monday when fewer than MIN_DAYS_AHEAD remain, so a new user can place the requests any day."""
+    week = this_week_start(TIMEZONE, now)
+    local = to_local(now, TIMEZONE)
+    ahead = [i for i, day in enumerate(week_days(week))
+             if day > local.date() or (day == local.date() and local.hour < NOON)]
+    if len(ahead) < MIN_DAYS_AHEAD:
+        return week + timedelta(days=7), 0
+    return week, ahead[0]
+
+
+def _unique_name(first: int, last: int, used: set[str]) -> str:
+    """A client name from CLIENT_FIRST[first] and LAST[last] not in `used` (advisors' and clients' names so far):
+    the next free pair in a fixed order when taken, with a middle initial once every pair is; added to `used`."""
+    pairs = len(CLIENT_FIRST) * len(LAST)
+    start = first * len(LAST) + last
+    for initial in ["", *(f" {chr(65 + k)}." for k in range(26))]:
+        for step in range(pairs):
+            i, j = divmod((start + step) % pairs, len(LAST))
+            name = f"{CLIENT_FIRST[i]}{initial} {LAST[j]}"
+            if name not in used:
+                used.add(name)
+                return name
+    raise ValueError("too many demo clients for unique names")  # 24 x 20 x 27 = 12,960 per demo
 
 
 def _skills() -> dict[str, Skill]:
@@ -81,7 +119,12 @@ def _pattern(rng: random.Random, index: int) -> tuple[dict, int]:
 
 
 def _team(name: str, number: int, leader: User, skills, types, week: date, password_hash: str, rng: random.Random,
-          clients_per_team: int = CLIENTS_PER_TEAM, requests_per_team: int = REQUESTS_PER_TEAM):
+          clients_per_team: int = CLIENTS_PER_TEAM, requests_per_team: int = REQUESTS_PER_TEAM,
+          plan_week: tuple[date, int] | None = None, used: set[str] | None = None):
+    """One demo team. `week`: this week (history before it); `plan_week`: (Monday, first day index ahead) of the
+    week the requests and absences are for (demo_week; default `week` from Monday); `used`: names taken so far."""
+    plan_week = plan_week or (week, 0)
+    used = set() if used is None else used
     team = Team(name=name, timezone=TIMEZONE, leader=leader)
     db.session.add(team)
     advisors = []
@@ -100,8 +143,8 @@ def _team(name: str, number: int, leader: User, skills, types, week: date, passw
         )
         db.session.add(advisor)
         advisors.append(advisor)
-    # A few absences: a whole day and a half day this week.
-    days = week_days(week)
+    # A few absences: a whole day and a half day in the week to plan.
+    days = week_days(plan_week[0])
     db.session.add(Absence(advisor=advisors[2], starts_at=to_utc(days[2], "00:00", TIMEZONE),
                            ends_at=to_utc(days[3], "00:00", TIMEZONE), reason="annual leave"))
     db.session.add(Absence(advisor=advisors[6], starts_at=to_utc(days[3], "13:00", TIMEZONE),
@@ -115,8 +158,9 @@ def _team(name: str, number: int, leader: User, skills, types, week: date, passw
         complexity = rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
         qualified = [a for a in supporters if need in a.skill_codes] or supporters
         named = rng.choice(qualified) if rng.random() < 0.9 else None
+        first, last = FIRST.index(rng.choice(FIRST)), LAST.index(rng.choice(LAST))  # the same draws as ever
         client = Client(team=team, reference=f"{name[0].upper()}{c + 1:04d}",
-                        name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", named_advisor=named,
+                        name=_unique_name(first, last, used), named_advisor=named,
                         need=skills[need], complexity=complexity)
         db.session.add(client)
         if named is not None:
@@ -139,9 +183,10 @@ def _team(name: str, number: int, leader: User, skills, types, week: date, passw
             kind = rng.choice([types["follow-up"], types["follow-up"], types["short-contact"], types["first-meeting"]])
         first = rng.randint(0, 3)
         span = rng.randint(1, 3)
-        request = AppointmentRequest(team=team, week_start=week, client=client, type=kind,
+        request = AppointmentRequest(team=team, week_start=plan_week[0], client=client, type=kind,
                                      duration_minutes=kind.default_minutes, purpose=kind.name)
-        for d in range(first, min(first + span, 5)):
+        lo = plan_week[1]  # the days still ahead: the windows' days squeezed into lo..4
+        for d in sorted({lo + day * (5 - lo) // 5 for day in range(first, min(first + span, 5))}):
             request.windows.append(RequestWindow(starts_at=to_utc(days[d], "09:00", TIMEZONE),
                                                  ends_at=to_utc(days[d], "17:00", TIMEZONE)))
         db.session.add(request)
@@ -152,6 +197,8 @@ DAY_KEYS = ("mon", "tue", "wed", "thu", "fri")
 PAST_DNAS_PER_CLIENTS = 20  # one "did not attend" last week per 20 clients: a DNA rate a service would see
 PAST_THIS_WEEK = 6  # appointments booked this week at times already gone (while there are such times)
 THIS_WEEK_OUTCOMES = ("attended", "attended", "dna", "attended", None, "attended")  # None: not recorded yet
+REVIEW_WEEKS = 4  # attended compliance reviews in each of the last weeks, for the "Policing kept apart" report
+REVIEWS_PER_WEEK = 3  # of them, the first week's first is with the named advisor (something for the report to show)
 
 
 def _works(advisor: Advisor, day: date, hour: int, absences: list[Absence]) -> bool:
@@ -233,7 +280,43 @@ def _past_appointments(team: Team, types, week: date, now, rng: random.Random) -
     if this_week:
         for client, outcome in zip(rng.sample(named, min(len(named), PAST_THIS_WEEK)), THIS_WEEK_OUTCOMES):
             count += place(client, this_week, outcome, week)
+    count += _past_reviews(team, types["compliance-review"], week, named, absences, taken, rng)
     db.session.flush()
+    return count
+
+
+def _past_reviews(team: Team, review: AppointmentType, week: date, named: list[Client], absences: list[Absence],
+                  taken: set, rng: random.Random) -> int:
+    """Book attended compliance reviews (policing) in each of the REVIEW_WEEKS weeks before `week`: mostly with a
+    policing advisor other than the client's named one (the separation the plan aims for), and in the latest week
+    the first with the named advisor where one does policing (what the separation report asks to act on). Each
+    attended review is its policing contact, as attendance.mark records it. Returns how many."""
+    reviewers = sorted((a for a in team.advisors if a.does_policing), key=lambda a: a.id)
+    if not reviewers or not named:
+        return 0
+    own = [c for c in named if c.named_advisor.does_policing]  # clients a named advisor could review themselves
+    count = 0
+    for back in range(1, REVIEW_WEEKS + 1):
+        monday = week - timedelta(days=7 * back)
+        for k, client in enumerate(rng.sample(named, min(len(named), REVIEWS_PER_WEEK))):
+            if back == 1 and k == 0 and own:
+                client, by = own[0], [own[0].named_advisor]
+            else:
+                by = [a for a in reviewers if a.id != client.named_advisor_id]
+            slots = [(a, d, h) for a in by for d in week_days(monday) for h in range(9, 17) if _works(a, d, h, absences)]
+            rng.shuffle(slots)
+            for advisor, d, h in slots:
+                start = to_utc(d, f"{h:02d}:00", TIMEZONE)
+                keys = {("a", advisor.id, start), ("c", client.id, start)}
+                if keys & taken:
+                    continue
+                taken.update(keys)
+                request = _booked(team, client, advisor, review, monday, start, "attended", team.leader)
+                db.session.flush()
+                db.session.add(Contact(client=client, advisor=advisor, kind="policing", occurred_at=start,
+                                       request_id=request.id))
+                count += 1
+                break
     return count
 
 
@@ -243,12 +326,15 @@ def team_names(teams: int) -> list[str]:
 
 
 def seed_demo(password: str, teams: int = 2, clients_per_team: int = CLIENTS_PER_TEAM,
-              requests_per_team: int = REQUESTS_PER_TEAM, holidays: bool = False, past: bool = False) -> str:
+              requests_per_team: int = REQUESTS_PER_TEAM, holidays: bool = False, past: bool = False,
+              ahead: bool = False) -> str:
     """Load the demo (idempotent): `teams` teams of TEAM_SIZE advisors, `clients_per_team` clients and
     `requests_per_team` requests this week each. The default (2 teams, 150 clients, 190 requests) is the demo
     office; more teams make a region. `holidays`: close the whole service on the public holidays
     (public_holidays.REGION) of this year and next; `past`: book new teams' past appointments with their
-    attendance (_past_appointments). Raises ValueError when a count is below 1."""
+    attendance (_past_appointments); `ahead`: the requests on the days still ahead (demo_week: `flask seed-demo`),
+    else this week's Monday to Friday whatever the day (what the tests build, so their demo is the same any
+    day). Raises ValueError when a count is below 1."""
     for field, value in (("teams", teams), ("clients_per_team", clients_per_team),
                          ("requests_per_team", requests_per_team)):
         if value < 1:
@@ -264,17 +350,21 @@ def seed_demo(password: str, teams: int = 2, clients_per_team: int = CLIENTS_PER
                _user("leader2", "Sasha Leader", Role.LEADER, password_hash)]
     leaders += [_user(f"leader{n}", f"{FIRST[n % len(FIRST)]} Leader", Role.LEADER, password_hash)
                 for n in range(3, teams + 1)]
-    week = this_week_start(TIMEZONE)
+    now = utcnow()
+    week = this_week_start(TIMEZONE, now)
+    plan_week = demo_week(now) if ahead else (week, 0)
+    used = set(db.session.scalars(select(Advisor.name))) | set(db.session.scalars(select(Client.name)))
+    used |= {f"{FIRST[(n - 1) % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}" for n in range(1, teams * TEAM_SIZE + 1)}
     created = []
     for number, name in enumerate(team_names(teams)):
         if db.session.scalar(select(Team).where(Team.name == name)) is None:
             team = _team(name, number, leaders[number], skills, types, week, password_hash, rng,
-                         clients_per_team, requests_per_team)
+                         clients_per_team, requests_per_team, plan_week, used)
             created.append(name)
             if past:
                 db.session.flush()
                 # Its own generator, so the rest of the demo is the same with or without the past.
-                _past_appointments(team, types, week, utcnow(), random.Random(20261123 + number))
+                _past_appointments(team, types, week, now, random.Random(20261123 + number))
     db.session.flush()
     closed = []
     if holidays:
@@ -286,5 +376,5 @@ def seed_demo(password: str, teams: int = 2, clients_per_team: int = CLIENTS_PER
     said = f" Office closed on {len(closed)} public holidays ({public_holidays.REGION})." if closed else ""
     if not created:
         return "Demo office already present; nothing added." + said
-    return (f"Demo office loaded: teams {', '.join(created)}, week of {week.isoformat()}.{said} "
+    return (f"Demo office loaded: teams {', '.join(created)}, requests for the week of {plan_week[0].isoformat()}.{said} "
             f"Sign in as admin, leader or advisor1..advisor{len(team_names(teams)) * TEAM_SIZE}.")
