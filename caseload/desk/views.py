@@ -285,7 +285,7 @@ def offers(client_id):
         else:
             found = series.series_offers(client.team, ask, repeat)
             why = None if found else series.why_none(client.team, ask, repeat)
-        named_why = desk_offers.named_refusal(client.team, ask, found)
+        named_why = desk_offers.named_refusal(client.team, ask, found, series=repeat is not None)
     except asks.BookingError as err:
         # A moved-on appointment (rebooking one cancelled meanwhile) is nothing to check in what was asked.
         _refused(form, err, "No offers shown." if isinstance(err, asks.StateMoved) else QUERY_WRONG)

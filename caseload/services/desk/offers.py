@@ -11,7 +11,7 @@ from caseload.services.desk import policy
 from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask, earliest_for
 from caseload.services.desk.desk_week import DeskWeek, booked_item, desk_week, request_doc
 from caseload.services.planning.problem import advisor_sid, db_id, local_naive, snap_in, utc_of_local
-from caseload.services.planning.refusals import days_off, refusal
+from caseload.services.planning.refusals import FREE, days_off, refusal
 from scheduler.booking.request import read_request
 from scheduler.model import ProblemError, TIME_FORMAT
 
@@ -244,11 +244,12 @@ def _days_of(request: dict) -> set[date]:
     return out
 
 
-def named_refusal(team: Team, ask: Ask, offered: list, now: datetime | None = None) -> str | None:
+def named_refusal(team: Team, ask: Ask, offered: list, now: datetime | None = None, series: bool = False) -> str | None:
     """Why the client's named advisor is not among `offered` (offers or series offers, each with `.advisor`), in
     words that follow their name (services/planning/refusals.refusal, the review's "who cannot take it" too):
     "cannot on Wed 02 Dec: absent (sick); Thu 03 Dec: fully booked in the client's times". For a series, its
-    first week. None when they are offered, the client has none, or an advisor books only their own diary."""
+    first week (`series`: a day free in it is not said to rank lower, since a later appointment may be what failed).
+    None when they are offered, the client has none, or an advisor books only their own diary."""
     named = ask.client.named_advisor
     if named is None or any(o.advisor.id == named.id for o in offered):
         return None
@@ -265,5 +266,8 @@ def named_refusal(team: Team, ask: Ask, offered: list, now: datetime | None = No
         appt = read_request(week.desk.problem, left if left["windows"] else asked).instances[0]
     except ProblemError:
         return None  # an ask the engine cannot read is refused, with the field named, before this is asked
-    return refusal(week.desk, appt, named, days_off(named, team, ask.week_start, week.desk.problem.horizon.days),
+    said = refusal(week.desk, appt, named, days_off(named, team, ask.week_start, week.desk.problem.horizon.days),
                    lost)
+    if not offered or series:  # "other places rank higher" is untrue when nothing is offered, or a later week failed
+        said = said.replace(FREE, "free then, but not for every appointment of the series" if series else "free then")
+    return said

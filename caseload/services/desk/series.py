@@ -155,12 +155,46 @@ class _Weeks:
         return self.built[week_start]
 
 
+def closed_over(ask: Ask, closed: dict[date, str]) -> list[date]:
+    """The days of `ask`'s windows when every one of them falls on a day the office is closed (`closed`: day ->
+    reason), else [] (the client can come on some open day that week)."""
+    days = sorted({w.day for w in ask.windows})
+    return days if days and all(day in closed for day in days) else []
+
+
+def closure_words(days: list[date], closed: dict[date, str]) -> str:
+    """"Fri 25 Dec: office closed (Christmas Day)" for each day, joined by "; "."""
+    return "; ".join(f"{day:%a %d %b}: office closed ({closed[day]})" for day in days)
+
+
+def skipped_weeks(team: Team, ask: Ask, repeat: Repeat) -> tuple[list[int], dict[date, str]]:
+    """The series' week numbers (k: k × every weeks after the first) that hold its `count` instances, skipping a
+    week whose every day of the client's times the office is closed (a bank holiday on the only day the client
+    can come): that appointment goes to the next period instead, and the series ends as much later. Also the
+    closed days of the weeks looked at. The first week is never skipped (the first offer is in it)."""
+    ks, k = [0], 1
+    limit = repeat.count * 3  # a client's only day closed week after week: give up rather than run on
+    span = timedelta(weeks=limit * repeat.every_weeks, days=6)
+    closed = closed_days(team.id, ask.week_start, ask.week_start + span)
+    while len(ks) < repeat.count and k < limit:
+        if not closed_over(instance_ask(ask, repeat, k), closed):
+            ks.append(k)
+        k += 1
+    return ks, closed
+
+
 def _series_from(team: Team, ask: Ask, repeat: Repeat, first: Offer, weeks: _Weeks) -> SeriesOffer | None:
     instances, moved = [first], []
     start = datetime.strptime(first.local, TIME_FORMAT)
-    span = timedelta(weeks=(repeat.count - 1) * repeat.every_weeks, days=6)
-    closed = closed_days(team.id, ask.week_start, ask.week_start + span)
-    for k in range(1, repeat.count):
+    ks, closed = skipped_weeks(team, ask, repeat)
+    if len(ks) < repeat.count or ks[-1] * repeat.every_weeks * 7 >= MAX_DAYS:
+        return None
+    for k in range(1, ks[-1]):  # a skipped week: said, never silent
+        if k not in ks:
+            skipped = instance_ask(ask, repeat, k)
+            moved.append(f"{closure_words(closed_over(skipped, closed), closed)}: that week is skipped, "
+                         "so the series runs a week later")
+    for n, k in enumerate(ks[1:], start=1):
         later = instance_ask(ask, repeat, k)
         wanted = start + timedelta(weeks=k * repeat.every_weeks)
         offer = _instance(weeks(later.week_start), later, first.advisor, wanted)
@@ -168,8 +202,11 @@ def _series_from(team: Team, ask: Ask, repeat: Repeat, first: Offer, weeks: _Wee
             return None
         instances.append(offer)
         if wanted.date() in closed:  # the series rule moved it (closed days have no working time): say where
-            moved.append(f"Appointment {k + 1}: the office is closed {wanted:%a %d %b} ({closed[wanted.date()]}), "
+            moved.append(f"Appointment {n + 1}: the office is closed {wanted:%a %d %b} ({closed[wanted.date()]}), "
                          f"so it is {datetime.strptime(offer.local, TIME_FORMAT):%a %d %b %H:%M} instead")
+    if any("skipped" in m for m in moved):
+        last = datetime.strptime(instances[-1].local, TIME_FORMAT)
+        moved.append(f"The last appointment is on {last:%a %d %b %Y}.")
     return SeriesOffer(first.advisor, instances, sum(o.score_delta for o in instances), first.reasons, moved)
 
 
@@ -197,12 +234,19 @@ def series_offers(team: Team, ask: Ask, repeat: Repeat, count: int = 5) -> list[
 def why_none(team: Team, ask: Ask, repeat: Repeat) -> str:
     """Why no series fits: the first instance with nobody free, or no one advisor for all of them."""
     weeks = _Weeks(team, ask)
-    for k in range(repeat.count):
+    ks, closed = skipped_weeks(team, ask, repeat)
+    if len(ks) < repeat.count:
+        return (f"the office is closed on every day of the client's times in too many of the weeks "
+                f"({closure_words(sorted(closed), closed)})")
+    for n, k in enumerate(ks):
         later = instance_ask(ask, repeat, k)
         answer = weeks(later.week_start).desk.offers(request_doc(later), count=1)
         if not answer["offers"]:
             reason = (answer["unplaceable"] or {}).get("reason", "nobody is free")
-            return f"appointment {k + 1} (week of {later.week_start:%d %b %Y}): {reason}"
+            shut = sorted(day for day in {w.day for w in later.windows} if day in closed)
+            if shut:  # name the closure, not only "nobody works then"
+                reason = f"{closure_words(shut, closed)}; {reason}"
+            return f"appointment {n + 1} (week of {later.week_start:%d %b %Y}): {reason}"
     return (f"no one advisor is free for all {repeat.count} appointments in the times given; "
             "try wider times, or fewer appointments")
 
@@ -219,7 +263,11 @@ def book_series(team: Team, ask: Ask, repeat: Repeat, advisor_id: int, starts: l
     check_repeat(ask, repeat)
     if len(starts) != repeat.count:
         raise BookingError(f"Give the {repeat.count} starts of the series offer.", "starts")
-    asks = [instance_ask(ask, repeat, k) for k in range(repeat.count)]
+    # The weeks the offer used: a week the office is closed on every day of the client's times is skipped.
+    asks = [instance_ask(ask, repeat, k) for k in skipped_weeks(team, ask, repeat)[0]]
+    if len(asks) < repeat.count:
+        raise BookingError("The office is closed on every day of the client's times in too many of the weeks.",
+                           "count")
     chosen = []
     for k, (one, start) in enumerate(zip(asks, starts)):
         try:
