@@ -12,6 +12,7 @@ from caseload.localtime import this_week_start
 from caseload.models import Absence, Client, ClientNote, User
 from caseload.services.planning.boundary import save_plan, to_problem
 from caseload.services.planning.plans import publish_plan
+from caseload.services.planning.publish_summary import publish_summary
 from caseload.services.planning.problem import db_id
 
 
@@ -108,3 +109,23 @@ def test_a_cover_broken_by_an_absence_asks_for_a_rebook_not_a_note(demo_client, 
     assert "badge-no_handover" not in page and 'id="no-handover"' not in page and "badge-covering" not in page
     broken = f"/desk/teams/{plan.team_id}/{plan.week_start.isoformat()}/broken"
     assert f'class="badge badge-broken" href="{broken}"' in page
+    assert publish_summary(plan, plan).uncovered == []  # nor counted as cover without a note when publishing
+
+
+def test_moving_a_compliance_review_to_another_advisor_asks_for_no_handover_note(demo_client, demo_auth):
+    plan, client, item = _publish("advisor1", "policing")
+    reviewer = _user("advisor1").advisor
+    draft = save_plan(plan.team, plan.week_start, plan.problem, dict(plan.solution), by=plan.team.leader)
+    moving = next(i for i in draft.items if i.request_id == item.request_id)
+    day = item.starts_at.date().isoformat()
+    demo_auth.login("leader")
+    others = [a for a in reviewer.team.advisors if a.does_policing and a.id not in (reviewer.id, client.named_advisor_id)]
+    for other in others:
+        response = demo_client.post(f"/rota/plans/{draft.id}/move", data={
+            "item": moving.id, "advisor": other.id, "day": day, "time": "14:00", "version": draft.version_id})
+        if response.status_code == 302:
+            break
+        db.session.expire_all()
+        draft = db.session.get(type(draft), draft.id)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    assert "/handover" not in response.headers["Location"]  # policing with someone else is no cover

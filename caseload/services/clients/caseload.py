@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.localtime import end_after, to_local, week_days
 from caseload.services.clients.calendar_grid import build_grids
+from caseload.services.planning.handovers import covers
 from caseload.models import (
     Advisor, AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, utcnow,
 )
@@ -102,7 +103,7 @@ def my_week(advisor: Advisor, week_start: date) -> Week:
         week.appointments.append(Appointment(
             item, to_local(item.starts_at, tz), to_local(item.ends_at, tz), request.client,
             request.purpose or request.type.name, request.kind,
-            request.kind == "support" and request.client.named_advisor_id != advisor.id,  # policing elsewhere is no cover
+            covers(request, advisor.id),  # handovers' one rule: policing elsewhere is no cover
             last_note(request.client_id), last_handover(request.client_id)))
     week.blocks = [(to_local(b.starts_at, tz), to_local(b.ends_at, tz))
                    for b in plan.protected_blocks if b.advisor_id == advisor.id]

@@ -16,6 +16,7 @@ from caseload.localtime import local_end
 from caseload.models import Advisor, HandoverNote, Plan, PlanItem, hold_version
 from caseload.services import audit
 from caseload.services.planning.boundary import apply_solution
+from caseload.services.planning.handovers import covers
 from caseload.services.planning.problem import advisor_sid, request_sid
 from caseload.services.planning.rule_text import humanise
 from caseload.services.rota import pins
@@ -237,9 +238,8 @@ def _save_move(plan, item, advisor, pin, problem, solution, placement, shortened
                  before_start=before[1].isoformat() if before[1] else None, **({"also_moved": also} if also else {}),
                  **confirmed)
     db.session.commit()
-    named = request.client.named_advisor_id
-    return MoveResult(item, needs_handover=named is not None and named != advisor.id, shortened_blocks=shortened,
-                      moved_too=steps)
+    # A compliance review moved to someone else is policing kept apart, not cover: no handover note (is_cover).
+    return MoveResult(item, needs_handover=covers(request, advisor.id), shortened_blocks=shortened, moved_too=steps)
 
 
 def add_handover(item: PlanItem, body: str, by) -> HandoverNote:

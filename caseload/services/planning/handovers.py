@@ -31,11 +31,16 @@ NOTE_DAYS = 14  # a client-page note older than this before the appointment is a
 
 def is_cover(item: PlanItem) -> bool:
     """A placed support appointment with someone other than the client's named advisor (who has one)."""
-    request = item.request
-    if item.advisor_id is None or request is None or request.type.kind != "support":
+    return item.advisor_id is not None and covers(item.request, item.advisor_id)
+
+
+def covers(request: AppointmentRequest | None, advisor_id: int | None) -> bool:
+    """Whether advisor `advisor_id` seeing `request` is cover: a support appointment (policing with someone else is
+    the separation aimed for, not cover) of a client whose named advisor is someone else. The one rule of cover."""
+    if advisor_id is None or request is None or request.type.kind != "support":
         return False
     named = request.client.named_advisor_id
-    return named is not None and named != item.advisor_id
+    return named is not None and named != advisor_id
 
 
 def broken_item_ids(items: list[PlanItem]) -> dict[int, str]:

@@ -13,6 +13,7 @@ from caseload.models import Advisor, Client, Plan
 from caseload.services.planning.plans import PlanDiff, dropped_by, plan_diff
 from caseload.services.planning.problem import db_id
 from caseload.services.planning.team_grid import handover_item_ids
+from caseload.services.planning.handovers import needs_note_ids
 
 
 @dataclass
@@ -77,13 +78,13 @@ def publish_summary(plan: Plan, published: Plan | None) -> PublishSummary:
         if client is not None and advisor is not None and client.named_advisor_id is None:  # as publish_plan applies them
             summary.allocations.append((client, advisor))
     noted = handover_item_ids(plan)
+    needing = needs_note_ids(list(plan.items))  # cover (not policing) not broken by an absence or a closure
     for item in plan.items:
         if item.advisor_id is None:
             summary.unassigned += 1
             continue
         summary.placed += 1
-        named = item.request.client.named_advisor_id if item.request is not None else None
-        if named is not None and named != item.advisor_id and item.id not in noted and item.request.kind == "support":
+        if item.id in needing and item.id not in noted:
             summary.uncovered.append(item)
     if published is not None and published is not plan:
         summary.diff = plan_diff(plan, published)
