@@ -49,11 +49,15 @@ def test_the_rebook_link_starts_today_at_the_next_slot_and_leaves_out_a_day_with
     request = first.request  # a 30-minute follow-up
     tz, tuesday = m.team("north").timezone, d.week() + timedelta(days=1)
     monday = d.week()
+    # In the form's day format and the team's working hours (09:00-17:00 in the demo), not "2026-12-01 00:00-24:00"
+    # rows; Tuesday after 17:00 has no working time left, so it is left out.
     lines = desk_offers.rebook_windows(request, monday, d.week(), now=to_utc(tuesday, "21:32", tz)).splitlines()
-    assert lines == [f"{tuesday} 21:45-24:00"] + [f"{d.week() + timedelta(days=k)} 00:00-24:00" for k in (2, 3, 4)]
+    assert lines == ["wed 09:00-17:00", "thu 09:00-17:00", "fri 09:00-17:00"]
     assert parse_windows("\n".join(lines), d.week())  # the form takes them back as written
+    morning = desk_offers.rebook_windows(request, monday, d.week(), now=to_utc(tuesday, "10:07", tz)).splitlines()
+    assert morning[0] == "tue 10:15-17:00" and len(morning) == 4  # today from the next slot
     late = desk_offers.rebook_windows(request, monday, d.week(), now=to_utc(tuesday, "23:40", tz)).splitlines()
-    assert late[0].startswith(f"{d.week() + timedelta(days=2)} 00:00")  # 23:45-24:00 is shorter than 30 minutes
+    assert late[0] == "wed 09:00-17:00"
     # The offers page takes the link's windows at that moment without calling them past.
     ask = d.ask(m.client_of("advisor1"), "\n".join(late))
     ask.replacing = request

@@ -4,6 +4,7 @@ notice)."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 
 from caseload.extensions import db
@@ -34,3 +35,21 @@ def test_the_rebook_page_names_the_appointment_and_offers_the_override_only_when
             **_form(item, day, back="broken"), "windows": f"{day.isoformat()} 00:00-24:00"}).get_data(as_text=True))
         assert line in page, page[:5000]
         assert 'id="notice-override"' not in page
+
+
+def test_the_broken_lists_rebook_link_asks_in_the_forms_day_format(demo_client, demo_auth):
+    """The change form of a rebooking showed "2026-12-02 00:00-24:00" rows; it shows "wed 09:00-17:00" (the team's
+    working hours that day, so the offers are the same), the day format the desk writes elsewhere."""
+    from urllib.parse import parse_qs, urlsplit
+
+    item, day, morning = _setting()
+    demo_auth.login("leader")
+    with clock.at(morning):
+        page = html.unescape(demo_client.get(
+            f"/desk/teams/{item.request.team_id}/{item.request.week_start.isoformat()}/broken").get_data(as_text=True))
+        link = next(h for h in re.findall(r'href="([^"]+)"', page) if f"replacing={item.request_id}" in h)
+        windows = parse_qs(urlsplit(link).query)["windows"][0].splitlines()
+        assert windows and re.fullmatch(f"{day:%a}".lower() + r" 10:(00|15)-17:00", windows[0]), windows  # from the next slot
+        assert all(re.fullmatch(r"(mon|tue|wed|thu|fri) \d\d:\d\d-\d\d:\d\d", line) for line in windows), windows
+        offers = html.unescape(demo_client.get(link).get_data(as_text=True))
+        assert "00:00-24:00" not in offers and windows[0] in offers

@@ -160,25 +160,37 @@ def rebook_rank(ask: Ask):
     return lambda o: 0 if o.advisor.id == named else 1 if o.advisor.id in old else 2
 
 
+def working_span(team: Team, day: date) -> tuple[str, str] | None:
+    """The team's working hours on `day`'s weekday ("HH:MM" earliest start, latest end over its active advisors'
+    work patterns), or None when nobody works that weekday."""
+    key = DAY_NAMES[day.weekday()][:3].lower()
+    spans = [(s, e) for a in team.advisors if a.active for s, e in (a.work_pattern or {}).get(key, [])]
+    return (min(s for s, _ in spans), max(e for _, e in spans)) if spans else None
+
+
 def rebook_windows(request: AppointmentRequest, day: date, week_start: date, now: datetime | None = None) -> str:
-    """The desk's window lines for moving `request` (booked on local `day`): whole days from that day, or
-    today, to Friday; today only from the next slot on, and left out when less than the appointment's
-    length is left before midnight. Days in the team's local time ("2026-12-01 21:45-24:00")."""
+    """The desk's window lines for moving `request` (booked on local `day`): from that day, or today, to Friday,
+    each day's team working hours (any time someone works: the offers are those of whole days), in the form's
+    day format ("wed 09:00-17:00", as the desk writes the client's times elsewhere); today only from the next slot
+    on, and left out when less than the appointment's length is left. Before, "2026-12-01 00:00-24:00" rows."""
     here = local_naive(now or utcnow(), request.team.timezone)
     first = max(day, here.date())
+    minutes = timedelta(minutes=request.duration_minutes)
     lines = []
     for d in (week_start + timedelta(days=k) for k in range(5)):
-        if d < first:
+        span = working_span(request.team, d)
+        if d < first or span is None:
             continue
-        start = datetime.combine(d, datetime.min.time())
+        start, end = (datetime.combine(d, datetime.strptime(t, "%H:%M").time()) if t != "24:00"
+                      else datetime.combine(d + timedelta(days=1), datetime.min.time()) for t in span)
         if d == here.date():
-            start = snap_in(here, here)[0]
-            if datetime.combine(d + timedelta(days=1), datetime.min.time()) - start < \
-                    timedelta(minutes=request.duration_minutes):
-                continue
-        lines.append(f"{d.isoformat()} {start:%H:%M}-24:00")
+            start = max(start, snap_in(here, here)[0])
+        if end - start < minutes:
+            continue
+        lines.append(f"{d:%a}".lower() + f" {start:%H:%M}-{span[1] if end.date() > d else f'{end:%H:%M}'}")
     # A week already over: its days as they are (the desk then says they are past).
-    return "\n".join(lines) or "\n".join(f"{(week_start + timedelta(days=k)).isoformat()} 00:00-24:00" for k in range(5))
+    return "\n".join(lines) or "\n".join(f"{(week_start + timedelta(days=k)):%a}".lower() + " 00:00-24:00"
+                                         for k in range(5))
 
 
 def replaced_id(ask: Ask) -> int | None:
