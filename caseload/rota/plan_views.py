@@ -284,6 +284,9 @@ def handover(plan_id, item_id):
     # An item whose request was removed since the plan was made has no client to write about: not found (was a 500).
     if item is None or item.plan_id != plan.id or item.advisor_id is None or item.request is None:
         abort(404)
+    if not handovers.is_cover(item):  # a compliance review with someone else is policing kept apart: no note
+        abort(404, "No handover note here: this appointment is not cover (a compliance review, or with the named "
+                   "advisor).")
     form = HandoverForm()
     if form.validate_on_submit():
         adjust.add_handover(item, form.body.data, current_user)

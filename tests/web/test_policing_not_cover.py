@@ -92,6 +92,9 @@ def test_the_moved_list_does_not_call_a_moved_compliance_review_cover(demo_clien
     moved = moved[:moved.index("</ul>")]
     assert client.reference in moved and mover.name in moved
     assert "covering for" not in moved and "handover note" not in moved
+    write = f"/rota/plans/{draft.id}/items/{next(i.id for i in draft.items if i.advisor_id)}/handover"
+    assert demo_client.get(write).status_code == 404  # nor can a note to the reviewer be written by its address
+    assert demo_client.post(write, data={"body": "Rent arrears discussed"}).status_code == 404
 
 
 def test_a_cover_broken_by_an_absence_asks_for_a_rebook_not_a_note(demo_client, demo_auth):
