@@ -66,18 +66,30 @@ def demo_week(now) -> tuple[date, int]:
     return week, ahead[0]
 
 
-def _unique_name(first: int, last: int, used: set[str]) -> str:
-    """A client name from CLIENT_FIRST[first] and LAST[last] not in `used` (advisors' and clients' names so far):
-    the next free pair in a fixed order when taken, with a middle initial once every pair is; added to `used`."""
+class _Names:
+    """Names taken so far in a demo (advisors' and clients'), and the first middle-initial tier not yet full."""
+
+    def __init__(self, taken):
+        self.taken = set(taken)
+        self.tier = 0  # 0: no initial; k: the k-th letter as a middle initial
+
+
+INITIALS = ["", *(f" {chr(65 + k)}." for k in range(26))]
+
+
+def _unique_name(first: int, last: int, names: _Names) -> str:
+    """A client name from CLIENT_FIRST[first] and LAST[last] not yet taken: the next free pair in a fixed order
+    when taken, with a middle initial once every pair is (a tier found full is not walked again); taken after."""
     pairs = len(CLIENT_FIRST) * len(LAST)
     start = first * len(LAST) + last
-    for initial in ["", *(f" {chr(65 + k)}." for k in range(26))]:
+    while names.tier < len(INITIALS):
         for step in range(pairs):
             i, j = divmod((start + step) % pairs, len(LAST))
-            name = f"{CLIENT_FIRST[i]}{initial} {LAST[j]}"
-            if name not in used:
-                used.add(name)
+            name = f"{CLIENT_FIRST[i]}{INITIALS[names.tier]} {LAST[j]}"
+            if name not in names.taken:
+                names.taken.add(name)
                 return name
+        names.tier += 1
     raise ValueError("too many demo clients for unique names")  # 24 x 20 x 27 = 12,960 per demo
 
 
@@ -120,11 +132,11 @@ def _pattern(rng: random.Random, index: int) -> tuple[dict, int]:
 
 def _team(name: str, number: int, leader: User, skills, types, week: date, password_hash: str, rng: random.Random,
           clients_per_team: int = CLIENTS_PER_TEAM, requests_per_team: int = REQUESTS_PER_TEAM,
-          plan_week: tuple[date, int] | None = None, used: set[str] | None = None):
+          plan_week: tuple[date, int] | None = None, used: _Names | None = None):
     """One demo team. `week`: this week (history before it); `plan_week`: (Monday, first day index ahead) of the
     week the requests and absences are for (demo_week; default `week` from Monday); `used`: names taken so far."""
     plan_week = plan_week or (week, 0)
-    used = set() if used is None else used
+    used = _Names(()) if used is None else used
     team = Team(name=name, timezone=TIMEZONE, leader=leader)
     db.session.add(team)
     advisors = []
@@ -353,8 +365,8 @@ def seed_demo(password: str, teams: int = 2, clients_per_team: int = CLIENTS_PER
     now = utcnow()
     week = this_week_start(TIMEZONE, now)
     plan_week = demo_week(now) if ahead else (week, 0)
-    used = set(db.session.scalars(select(Advisor.name))) | set(db.session.scalars(select(Client.name)))
-    used |= {f"{FIRST[(n - 1) % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}" for n in range(1, teams * TEAM_SIZE + 1)}
+    used = _Names([*db.session.scalars(select(Advisor.name)), *db.session.scalars(select(Client.name)),
+                   *(f"{FIRST[(n - 1) % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}" for n in range(1, teams * TEAM_SIZE + 1))])
     created = []
     for number, name in enumerate(team_names(teams)):
         if db.session.scalar(select(Team).where(Team.name == name)) is None:

@@ -84,3 +84,11 @@ def test_the_separation_report_has_reviews_to_show(app):
     assert rows and sum(r[2] for r in rows) == len(reviews)
     kept, total = sum(r[3] for r in rows), sum(r[2] for r in rows)
     assert 0 < kept < total  # mostly kept apart, with one or two with the named advisor to act on
+
+
+def test_a_region_demo_keeps_client_names_unique_past_every_first_and_last_name_pair(app):
+    seed_demo("demo", teams=4, clients_per_team=150, requests_per_team=5)  # 600 clients, 480 pairs
+    clients = [c.name for c in db.session.scalars(select(Client))]
+    assert len(clients) == 600 and len(set(clients)) == 600
+    assert set(db.session.scalars(select(Advisor.name))).isdisjoint(clients)
+    assert any(". " in name for name in clients)  # a middle initial once the pairs ran out
