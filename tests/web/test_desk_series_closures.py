@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import date
+from types import SimpleNamespace
 
 from caseload.extensions import db
 from caseload.models import ClosureDay
@@ -58,3 +59,6 @@ def test_the_named_advisor_is_not_said_to_rank_lower_when_nothing_is_offered(dem
     assert alone is not None and "rank higher" not in alone and "free then" in alone, alone
     of_series = desk_offers.named_refusal(north, ask, [], series=True)
     assert "free then, but not for every appointment of the series" in of_series, of_series
+    other = next(a for a in north.advisors if a.id != client.named_advisor_id)
+    shown = desk_offers.named_refusal(north, ask, [SimpleNamespace(advisor=other)], series=True)
+    assert "not for every appointment of the series, or other series rank higher" in shown, shown

@@ -280,6 +280,10 @@ def named_refusal(team: Team, ask: Ask, offered: list, now: datetime | None = No
         return None  # an ask the engine cannot read is refused, with the field named, before this is asked
     said = refusal(week.desk, appt, named, days_off(named, team, ask.week_start, week.desk.problem.horizon.days),
                    lost)
-    if not offered or series:  # "other places rank higher" is untrue when nothing is offered, or a later week failed
-        said = said.replace(FREE, "free then, but not for every appointment of the series" if series else "free then")
+    # "other places rank higher" is untrue when nothing is offered; for a series a later week may be what failed.
+    if series:
+        said = said.replace(FREE, "free then, but not for every appointment of the series" if not offered
+                            else "free then, but not for every appointment of the series, or other series rank higher")
+    elif not offered:
+        said = said.replace(FREE, "free then")
     return said
