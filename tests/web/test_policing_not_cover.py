@@ -66,6 +66,9 @@ def test_a_compliance_review_with_another_advisor_is_not_cover(demo_client, demo
     assert page.status_code == 200  # the reviewer may open the client's page for the review itself...
     text = page.get_data(as_text=True)
     assert "rent arrears in confidence" not in text and "kept apart from policing" in text  # ...not support notes
+    week = demo_client.get(f"/me/week/{plan.week_start.isoformat()}").get_data(as_text=True)
+    assert client.reference in week and "rent arrears in confidence" not in week  # nor on My week's review
+    assert "kept apart from compliance reviews" in week
     refused = demo_client.post(f"/me/clients/{client.id}/notes", data={"body": "Sanction considered"})
     assert refused.status_code == 400
     assert demo_client.post(f"/me/clients/{client.id}/handover",

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.localtime import end_after, to_local, week_days
 from caseload.services.clients.calendar_grid import build_grids
+from caseload.services.clients import notes
 from caseload.services.planning.handovers import covers
 from caseload.models import (
     Advisor, AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, utcnow,
@@ -51,6 +52,7 @@ class Appointment:
     covering: bool  # the client's named advisor is someone else
     note: ClientNote | None
     handover: HandoverNote | None
+    notes_apart: bool = False  # a compliance review only: the client's support notes are not shown
 
 
 @dataclass
@@ -100,11 +102,14 @@ def my_week(advisor: Advisor, week_start: date) -> Week:
         if item.advisor_id != advisor.id or item.starts_at is None or item.request is None:
             continue
         request: AppointmentRequest = item.request
+        # A compliance review alone does not open the client's support notes (notes.may_read_notes).
+        reads = request.kind == "support" or notes.may_read_notes(advisor, request.client)
         week.appointments.append(Appointment(
             item, to_local(item.starts_at, tz), to_local(item.ends_at, tz), request.client,
             request.purpose or request.type.name, request.kind,
             covers(request, advisor.id),  # handovers' one rule: policing elsewhere is no cover
-            last_note(request.client_id), last_handover(request.client_id)))
+            last_note(request.client_id) if reads else None, last_handover(request.client_id) if reads else None,
+            notes_apart=not reads))
     week.blocks = [(to_local(b.starts_at, tz), to_local(b.ends_at, tz))
                    for b in plan.protected_blocks if b.advisor_id == advisor.id]
     week.times, grids = build_grids(plan, [advisor], week.days)
