@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.localtime import this_week_start
-from caseload.models import Absence, Client, ClientNote, User
+from caseload.models import Absence, Client, ClientNote, HandoverNote, User
 from caseload.services.planning.boundary import save_plan, to_problem
 from caseload.services.planning.plans import publish_plan
 from caseload.services.planning.publish_summary import publish_summary
@@ -135,3 +135,38 @@ def test_moving_a_compliance_review_to_another_advisor_asks_for_no_handover_note
         draft = db.session.get(type(draft), draft.id)
     assert response.status_code == 302, response.get_data(as_text=True)[:1000]
     assert "/handover" not in response.headers["Location"]  # policing with someone else is no cover
+
+
+def test_an_old_handover_note_to_a_reviewer_opens_no_support_notes(demo_client, demo_auth):
+    plan, client, item = _publish("advisor1", "policing")
+    reviewer = _user("advisor1").advisor
+    named = client.named_advisor
+    # Written before policing was kept apart: a note to the reviewer, from the client's page (no appointment).
+    db.session.add(HandoverNote(client_id=client.id, from_advisor_id=named.id, to_advisor_id=reviewer.id,
+                                author_id=named.user.id, body="Handing over the rent arrears story"))
+    db.session.add(ClientNote(client_id=client.id, author_id=named.user.id, body="Talked about the rent arrears in confidence"))
+    db.session.commit()
+    demo_auth.login("advisor1")
+    assert client.reference not in demo_client.get("/me/caseload").get_data(as_text=True)
+    text = demo_client.get(f"/me/clients/{client.id}").get_data(as_text=True)
+    assert "rent arrears in confidence" not in text and "kept apart from policing" in text
+    assert demo_client.post(f"/me/clients/{client.id}/notes", data={"body": "Sanction considered"}).status_code == 400
+
+
+def test_a_cover_broken_by_an_absence_opens_no_support_notes(demo_client, demo_auth):
+    plan, client, item = _publish("advisor1", "support")
+    cover = _user("advisor1").advisor
+    db.session.add(ClientNote(client_id=client.id, author_id=client.named_advisor.user.id,
+                              body="Talked about the rent arrears in confidence"))
+    db.session.commit()
+    demo_auth.login("advisor1")
+    assert "rent arrears in confidence" in demo_client.get(f"/me/clients/{client.id}").get_data(as_text=True)
+    db.session.add(Absence(advisor_id=cover.id, starts_at=item.starts_at - timedelta(hours=3),
+                           ends_at=item.ends_at + timedelta(hours=5), reason="sick"))
+    db.session.commit()
+    assert client.reference not in demo_client.get("/me/caseload").get_data(as_text=True)
+    page = demo_client.get(f"/me/clients/{client.id}")
+    assert "rent arrears in confidence" not in page.get_data(as_text=True)
+    week = demo_client.get(f"/me/week/{plan.week_start.isoformat()}").get_data(as_text=True)
+    assert "rent arrears in confidence" not in week
+    assert demo_client.post(f"/me/clients/{client.id}/notes", data={"body": "Called"}).status_code in (400, 403, 404)

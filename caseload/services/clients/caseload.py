@@ -98,18 +98,22 @@ def my_week(advisor: Advisor, week_start: date) -> Week:
         week.booked = [Booked(r, to_local(r.pinned_start, tz), to_local(end_after(r.pinned_start, r.duration_minutes), tz),
                               r.client, r.purpose or r.type.name, r.kind) for r in booked_requests(advisor, week_start)]
         return week
+    reading: dict[int, bool] = {}
     for item in plan.items:
         if item.advisor_id != advisor.id or item.starts_at is None or item.request is None:
             continue
         request: AppointmentRequest = item.request
-        # A compliance review alone does not open the client's support notes (notes.may_read_notes).
-        reads = request.kind == "support" or notes.may_read_notes(advisor, request.client)
+        # A compliance review alone, or cover broken by an absence or closure, does not open the client's
+        # support notes (notes.may_read_notes); asked once per client.
+        if request.client_id not in reading:
+            reading[request.client_id] = notes.may_read_notes(advisor, request.client)
+        reads = reading[request.client_id]
         week.appointments.append(Appointment(
             item, to_local(item.starts_at, tz), to_local(item.ends_at, tz), request.client,
             request.purpose or request.type.name, request.kind,
             covers(request, advisor.id),  # handovers' one rule: policing elsewhere is no cover
             last_note(request.client_id) if reads else None, last_handover(request.client_id) if reads else None,
-            notes_apart=not reads))
+            notes_apart=not reads and request.kind != "support"))
     week.blocks = [(to_local(b.starts_at, tz), to_local(b.ends_at, tz))
                    for b in plan.protected_blocks if b.advisor_id == advisor.id]
     week.times, grids = build_grids(plan, [advisor], week.days)

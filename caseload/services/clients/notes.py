@@ -1,9 +1,10 @@
 """Contact notes and handover notes: so whoever sees a client next can pick up where the last meeting left off.
 
 An advisor may read and write notes only for clients they hold (named advisor) or cover (a published plan
-gives them one of the client's support appointments, a handover note was written to them, or a support appointment
-with the client was booked at the desk into their diary and not cancelled: in a week not yet published that is in no
-plan yet). Note text is not copied into the audit log: the log records that a note was written, not what it says.
+gives them one of the client's support appointments, or a draft's with a handover note to them, or a support
+appointment with the client was booked at the desk into their diary and not cancelled: in a week not yet published
+that is in no plan yet). A handover note by itself, or an appointment broken by the advisor's absence or an office
+closure (to rebook), is not cover. Note text is not copied into the audit log: the log records that a note was written, not what it says.
 
 Policing is kept apart from support (README; planning.handovers.is_cover): an advisor whose only link to the client
 is a compliance review (policing) is not covering, is not in the covered list, is handed nothing, and does not read
@@ -13,12 +14,14 @@ They may still open the client's page (`may_see_client`) for the review itself: 
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
 from caseload.models import (
     Advisor, AppointmentRequest, AppointmentType, Client, ClientNote, HandoverNote, Plan, PlanItem, Role, User,
 )
 from caseload.services import audit
+from caseload.services.planning.handovers import broken_item_ids, covers
 
 MAX_NOTE = 2000
 
@@ -43,15 +46,34 @@ def _booked(kind: str, *where):
             .where(AppointmentType.kind == kind, *_desk_booked(), *where))
 
 
+def _unbroken_cover(*where) -> list[PlanItem]:
+    """Placed support appointments that are cover by handovers' one rule (covers) and not broken by an absence of
+    their advisor or an office closure (broken_item_ids: to rebook, so no access): those of published plans, and
+    those a handover note was written for to their advisor (the leader's note from a draft plan). A note alone,
+    say an old one to someone whose only link is a compliance review, grants nothing: access follows the rule."""
+    noted = select(HandoverNote.plan_item_id).where(HandoverNote.plan_item_id == PlanItem.id,
+                                                    HandoverNote.to_advisor_id == PlanItem.advisor_id)
+    items = list(db.session.scalars(
+        select(PlanItem).join(Plan).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
+        .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
+        .where(PlanItem.advisor_id.is_not(None), PlanItem.starts_at.is_not(None), AppointmentType.kind == "support",
+               or_(Plan.status == "published", noted.exists()), *where)
+        .options(selectinload(PlanItem.plan).selectinload(Plan.team),
+                 selectinload(PlanItem.request).selectinload(AppointmentRequest.client),
+                 selectinload(PlanItem.request).selectinload(AppointmentRequest.type))))
+    items = [i for i in items if covers(i.request, i.advisor_id)]
+    broken = broken_item_ids(items)
+    return [i for i in items if i.id not in broken]
+
+
 def covering_advisor_ids(client: Client) -> set[int]:
-    """Advisors other than the named one who see the client for support in a published plan or a desk booking, or
-    were handed the client: the cover (a compliance review with someone else is policing kept apart, not cover)."""
+    """Advisors other than the named one who cover the client: a support appointment with them, not broken, in a
+    published plan or handed over from a draft (_unbroken_cover), or a desk booking. A compliance review with
+    someone else is policing kept apart, not cover; a handover note by itself is not cover either."""
     of = AppointmentRequest.client_id == client.id
-    planned = {a for _, a in db.session.execute(_planned("support", of))}
+    planned = {i.advisor_id for i in _unbroken_cover(of)}
     booked = {a for _, a in db.session.execute(_booked("support", of))}
-    handed = set(db.session.scalars(select(HandoverNote.to_advisor_id).where(HandoverNote.client_id == client.id,
-                                                                             HandoverNote.to_advisor_id.is_not(None))))
-    return (planned | handed | booked) - {client.named_advisor_id}
+    return (planned | booked) - {client.named_advisor_id}
 
 
 def policing_advisor_ids(client: Client) -> set[int]:
@@ -86,13 +108,12 @@ def may_see_client(advisor: Advisor | None, client: Client | None) -> bool:
 
 
 def covered_clients(advisor: Advisor) -> list[Client]:
-    """Clients of other advisors that this advisor covers (published plans' and desk bookings' support
-    appointments, handovers); a compliance review alone is not cover."""
-    planned = select(_planned("support", PlanItem.advisor_id == advisor.id).subquery().c.client_id)
+    """Clients of other advisors that this advisor covers (covering_advisor_ids' rule: unbroken support
+    appointments, desk bookings); a compliance review alone, or a handover note alone, is not cover."""
+    planned = {i.request.client_id for i in _unbroken_cover(PlanItem.advisor_id == advisor.id)}
     booked = select(_booked("support", AppointmentRequest.pinned_advisor_id == advisor.id).subquery().c.client_id)
-    handed = select(HandoverNote.client_id).where(HandoverNote.to_advisor_id == advisor.id)
     return list(db.session.scalars(select(Client).where(
-        or_(Client.id.in_(planned), Client.id.in_(handed), Client.id.in_(booked)), Client.erased_at.is_(None),
+        or_(Client.id.in_(planned), Client.id.in_(booked)), Client.erased_at.is_(None),
         or_(Client.named_advisor_id.is_(None), Client.named_advisor_id != advisor.id)).order_by(Client.reference)))
 
 
