@@ -151,6 +151,12 @@ def add_handover(client_id):
     client = my_client_or_404(client_id)
     form = HandoverNoteForm()
     form.to.choices = [SelectChoice(a.id, a.name) for a in notes.handover_recipients(my_advisor(), client)]
+    gone = notes.cover_ended(my_advisor(), client, request.form.get("to", type=int))
+    if gone is not None:  # their cover ended since the page was shown: a race, not a bad choice
+        form.validate()  # keeps the typed note (and any other error) for the page
+        form.to.errors = [gone]
+        flash(f"Not saved. {gone}", "error")
+        return _client_page(client, handover_form=form, status=409)
     note = submit(form, lambda: notes.add_handover(client, db.session.get(Advisor, form.to.data), form.body.data,
                                                    current_user), notes.NoteRejected,
                   once=url_for("me.client", client_id=client.id))

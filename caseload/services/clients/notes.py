@@ -175,6 +175,29 @@ def handover_recipients(advisor: Advisor, client: Client) -> list[Advisor]:
     return list(db.session.scalars(select(Advisor).where(Advisor.id.in_(ids)).order_by(Advisor.name))) if ids else []
 
 
+def cover_ended(advisor: Advisor, client: Client, to_id: int | None) -> str | None:
+    """The plain reason when `advisor` (who may read the client's notes) hands a note to `to_id`, who once covered
+    the client (a support appointment with them in any plan, or a desk booking) but is no longer among
+    handover_recipients: the page was shown before their cover ended, a race (409, the note kept), not a bad
+    choice (400). None otherwise."""
+    if to_id is None or to_id == client.named_advisor_id or not may_read_notes(advisor, client):
+        return None
+    if to_id in {a.id for a in handover_recipients(advisor, client)}:
+        return None
+    of = (AppointmentRequest.client_id == client.id, AppointmentType.kind == "support")
+    planned = db.session.scalar(select(PlanItem.id).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
+                                .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
+                                .where(PlanItem.advisor_id == to_id, *of).limit(1))
+    booked = db.session.scalar(select(AppointmentRequest.id)
+                               .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
+                               .where(AppointmentRequest.pinned_advisor_id == to_id, *of).limit(1))
+    former = db.session.get(Advisor, to_id) if planned is not None or booked is not None else None
+    if former is None:
+        return None
+    return (f"{former.name} no longer covers this client since this page was shown (their appointment was moved, "
+            f"cancelled, or broken by an absence or an office closure). Your note is kept below, not saved.")
+
+
 def add_handover(client: Client, to_advisor: Advisor, body: str, by: User) -> HandoverNote:
     advisor = by.advisor
     if advisor is None or to_advisor not in handover_recipients(advisor, client):
