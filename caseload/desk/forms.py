@@ -91,7 +91,7 @@ class OutcomeField(SelectField):
 
 class AttendanceForm(Form):
     outcome = OutcomeField("Attendance", choices=ATTENDANCE, validators=[InputRequired()])
-    back = HiddenField()  # "me": return to the advisor's own client page (no other value is followed)
+    back = HiddenField()  # "me" or a My week path: where to return (desk.views.attendance_back, an allow-list)
     # The attendance the page showed ("" none yet): recorded as something else since is a 409 (attendance.mark).
     # Absent (an older page, a hand-made post): not checked.
     seen = HiddenField(filters=[lambda v: v if v in ("", "attended", "dna", "cancelled_late") else None])

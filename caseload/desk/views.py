@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -495,13 +496,31 @@ def _kept_cancel(client_id: int, request_id: int, rest: bool, error: str, status
     return _client_page(client_or_404(client_id), status=status, kept_cancel=kept)
 
 
+MY_WEEK = re.compile(r"/me/week/\d{4}-\d{2}-\d{2}")  # the only path `back` may name: My week's "record attendance"
+
+
+def attendance_back(back: str | None, client_id: int) -> str:
+    """Where saving attendance returns to, from the form's hidden `back`: "me" the advisor's own client page, a
+    My week path (/me/week/<YYYY-MM-DD>, a real date) that week, anything else the desk's client page. An
+    allow-list of internal paths, so a posted address never sends anyone off the site (no open redirect)."""
+    if back == "me":
+        return url_for("me.client", client_id=client_id) + "#appointments"
+    if back and MY_WEEK.fullmatch(back):
+        try:
+            date.fromisoformat(back.rsplit("/", 1)[1])
+        except ValueError:
+            pass
+        else:
+            return back + "#to-record"
+    return url_for("desk.client", client_id=client_id)
+
+
 @bp.post("/appointments/<int:request_id>/attendance")
 @role_required(*ANYONE)
 def attendance(request_id):
     item = appointment_or_404(request_id)
     form = AttendanceForm()
-    back = (url_for("me.client", client_id=item.client_id) + "#appointments" if form.back.data == "me"
-            else url_for("desk.client", client_id=item.client_id))
+    back = attendance_back(form.back.data, item.client_id)
     if not form.validate_on_submit():
         invalid(form, "Not saved.")
         return redirect(back)
@@ -512,7 +531,7 @@ def attendance(request_id):
         # Someone else (or another tab) got there first: the page again, as it is now, with a 409.
         db.session.rollback()
         flash(f"Not saved: {attendance_service.OUTCOMES[form.outcome.data]}. {err}", "error")
-        if form.back.data == "me":
+        if back.startswith("/me/"):  # from the advisor's own pages: their client page
             from caseload.me.views import _client_page as my_client_page  # the advisor's own page (import: no cycle)
 
             return my_client_page(item.client, status=409)

@@ -60,3 +60,27 @@ def test_an_advisor_added_after_the_plan_is_told_so_not_given_a_target(demo_clie
     demo_auth.login("advisor1")  # in the plan: the target as before
     page = _week(demo_client)
     assert "You were added after" not in page and "h protected time (target" in page
+
+
+def test_recording_attendance_from_my_week_returns_to_my_week_and_never_off_site(demo_client, demo_auth):
+    plan, mine, others = publish_for("advisor1", count=2, cover=0)
+    demo_auth.login("advisor1")
+    me = m.user("advisor1").advisor
+    first, second = [i for i in plan.items if i.advisor_id == me.id and i.request is not None][:2]
+    week_path = f"/me/week/{d.week().isoformat()}"
+    with clock.at(FRIDAY_EVENING):
+        page = _week(demo_client)
+        assert f'name="back" value="{week_path}"' in page  # the form says where it came from
+        answer = demo_client.post(f"/desk/appointments/{first.request_id}/attendance",
+                                  data={"outcome": "attended", "back": week_path, "seen": ""})
+        assert answer.status_code == 302 and answer.headers["Location"].split("#")[0].endswith(week_path)
+        for hostile in ("https://evil.example/me/week/2026-11-30", "//evil.example", "/me/week/2026-13-45",
+                        "/me/week/2026-11-30/../../admin"):
+            answer = demo_client.post(f"/desk/appointments/{second.request_id}/attendance",
+                                      data={"outcome": "dna", "back": hostile, "seen": ""})
+            location = answer.headers["Location"]
+            assert "evil" not in location and "/me/week/" not in location  # only the allow-list is followed
+            assert location.split("#")[0].endswith(f"/desk/clients/{second.request.client_id}")
+            db.session.expire_all()
+            db.session.get(AppointmentRequest, second.request_id).attendance = None
+            db.session.commit()
