@@ -10,7 +10,7 @@ from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required
 from caseload.services.people import admin
 from caseload.services.people.zone import service_zone
-from caseload.services import audit
+from caseload.services import audit, audit_words
 
 
 @bp.get("/audit")
@@ -29,7 +29,7 @@ def audit_log():
     # Page links keep the filters.
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/audit.html", form=form, result=result, args=args, filters_ok=ok,
-                           action_name=audit.action_name), 200 if ok else 400
+                           action_name=audit.action_name, detail_label=audit_words.detail_label), 200 if ok else 400
 
 
 def _the_user(form: AuditFilterForm):

@@ -32,6 +32,18 @@ OWN_WORDS = {"ClientNote": "Contact note on {}", "HandoverNote": "Handover note 
 # Detail keys whose whole-number values are ids of these, as audit.record's callers write them.
 DETAIL_REFS = {"client": "Client", "advisor": "Advisor", "to_advisor": "Advisor", "to": "AppointmentRequest",
                "request": "AppointmentRequest", "team": "Team"}
+# Detail keys as people read them; any other key reads with its underscores as spaces ("previous_plan").
+DETAIL_LABELS = {
+    "named_advisor_set": "made named advisor", "type": "appointment type", "to_advisor": "to advisor",
+    "before_advisor": "advisor before", "before_start": "start before", "instance": "appointment of series",
+    ("appointment_rebooked", "to"): "rebooked", ("request_booked_at_desk", "to"): "booked as",
+}
+
+
+def detail_label(key: str, action: str = "") -> str:
+    """A detail key as the audit page labels it (`action` the event's, for keys that differ by action):
+    "named_advisor_set" -> "made named advisor", a rebook's "to" -> "rebooked"."""
+    return DETAIL_LABELS.get((action, key)) or DETAIL_LABELS.get(key) or key.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,7 @@ class _Names:
     def __init__(self, wanted: dict[str, set[int]]):
         self.wanted = wanted
         self.words: dict[tuple[str, int], str] = {}
+        self.when: dict[int, str] = {}  # appointment request id -> its time (or week), for "old → new" of a rebook
 
     def _rows(self, kind: str, query):
         ids = self.wanted.get(kind)
@@ -75,6 +88,7 @@ class _Names:
                 .join(Team, AppointmentRequest.team_id == Team.id).where(AppointmentRequest.id.in_(ids))):
             when = f"{to_local(start, tz):%a %d %b %Y %H:%M}" if start else f"week of {week:%a %d %b %Y}"
             later[("AppointmentRequest", rid)] = ("Client", client, f"{type_name} for {{}}, {when}")
+            self.when[rid] = when
         for kind, model in (("ClientNote", ClientNote), ("HandoverNote", HandoverNote), ("BookingSeries", BookingSeries)):
             for rid, client in self._rows(kind, lambda ids, m=model: select(m.id, m.client_id).where(m.id.in_(ids))):
                 later[(kind, rid)] = ("Client", client, OWN_WORDS[kind])
@@ -143,4 +157,15 @@ def page_words(events: list) -> tuple[dict[int, Named], dict[tuple[int, str], Na
             if value:
                 ref = f"{key.replace('_', ' ')} #{value}"
                 refs[(e.id, key)] = Named(names.words.get((kind, value), f"#{value} (since removed)"), ref)
+        if e.action == "appointment_rebooked" and (e.id, "to") in refs and e.object_id in names.when:
+            new = refs[(e.id, "to")]  # the old time, then the new booking: "Tue 01 Dec 10:00 → Follow-up for …"
+            refs[(e.id, "to")] = Named(f"{names.when[e.object_id]} → {new.text}", new.ref)
+    types = {e.detail["type"] for e in events if e.detail and isinstance(e.detail.get("type"), str)}
+    if types:  # appointment type codes ("first-meeting") as their names, one query
+        named = dict(db.session.execute(select(AppointmentType.code, AppointmentType.name)
+                                        .where(AppointmentType.code.in_(types))).all())
+        for e in events:
+            code = (e.detail or {}).get("type")
+            if isinstance(code, str) and code in named:
+                refs[(e.id, "type")] = Named(named[code], f"type code {code}")
     return labels, refs

@@ -43,13 +43,27 @@ def test_audit_events_name_clients_advisors_and_appointments(demo_client, demo_a
     assert f'<span title="appointment request #{first.id}">{first.type.name} for {who}, {start}</span>' in page
     assert f'<strong>client</strong>: <span title="client #{client.id}">{who}</span>' in page
     later = f"{second.type.name} for {second.client.reference} · {second.client.name}, week of {DEMO_WEEK:%a %d %b %Y}"
-    assert f'<strong>to</strong>: <span title="to #{second.id}">{later}</span>' in page
+    # A rebook says the old time, then the new booking.
+    assert f'<strong>rebooked</strong>: <span title="to #{second.id}">{start} → {later}</span>' in page
     assert f'<strong>advisor</strong>: <span title="advisor #{advisor.id}">{advisor.name}</span>' in page
     assert f'<span title="client note #{note.id}">Contact note on {who}</span>' in page
     assert "Phoned about rent arrears" not in page  # what a note says stays in the client's record
     assert f'<span title="office closure #{closure.id}">Office closure Fri 04 Dec 2026, team north</span>' in page
     shown = re.sub(r"<[^>]+>", " ", page)
-    assert not re.search(r"client: \d|advisor: \d|to: \d|Client note #", shown)
+    assert not re.search(r"client: \d|advisor: \d|to: \d|rebooked: \d|Client note #", shown)
+
+
+def test_audit_details_read_as_plain_labels_and_values(demo_client, demo_auth):
+    """Not raw keys and codes ("named_advisor_set: no", "type: first-meeting")."""
+    first = _requests(1)[0]
+    audit.record("appointment_booked", user=m.user("admin"), obj=first, client=first.client_id,
+                 type=first.type.code, named_advisor_set=False)
+    db.session.commit()
+    demo_auth.login("admin")
+    page = demo_client.get("/admin/audit?action=appointment_booked").get_data(as_text=True)
+    assert "<strong>made named advisor</strong>: no" in page
+    assert f'<strong>appointment type</strong>: <span title="type code {first.type.code}">{first.type.name}</span>' in page
+    assert "named_advisor_set" not in page and "<strong>type</strong>" not in page
 
 
 def _fill(count: int) -> None:

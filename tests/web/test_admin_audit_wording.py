@@ -13,7 +13,7 @@ def test_audit_detail_values_are_readable(demo_client, demo_auth):
     db.session.commit()
     demo_auth.login("admin")
     page = demo_client.get("/admin/audit?action=plan_job_started").get_data(as_text=True)
-    assert "<strong>previous_plan</strong>: —" in page
+    assert "<strong>previous plan</strong>: —" in page
     assert "<strong>teams</strong>: north, south" in page
     assert "<strong>pinned</strong>: yes" in page
     assert "None" not in page and "[&#39;" not in page

@@ -61,7 +61,7 @@ def test_admin_times_are_in_the_teams_zone_not_utc(demo_client, demo_auth):
     assert "Last changed Fri 27 Nov 2026 10:30 America/New_York." in weights and "UTC" not in weights
     page = demo_client.get("/admin/audit?action=zone_test").get_data(as_text=True)
     assert "When (America/New_York)" in page and "times in America/New_York" in page and "UTC" not in page
-    assert "<strong>starts_at</strong>: Fri 27 Nov 2026 10:30 America/New_York" in page
+    assert "<strong>starts at</strong>: Fri 27 Nov 2026 10:30 America/New_York" in page
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "zone_test"))
     assert f"<td>{moment_text(event.at, 'America/New_York')[:-len(' America/New_York')]}" in page
 
