@@ -23,6 +23,7 @@ from caseload.desk.blueprint import bp
 from caseload.desk.forms import TYPE_NONE, AskForm, AttendanceForm, BookForm, CancelForm
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local
+from caseload.me.views import _client_page as my_client_page  # the advisor's own client page, for a 409 from it
 from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team, utcnow
 from caseload.page_helpers import week_or_404
 from caseload.services import closures
@@ -532,8 +533,6 @@ def attendance(request_id):
         db.session.rollback()
         flash(f"Not saved: {attendance_service.OUTCOMES[form.outcome.data]}. {err}", "error")
         if back.startswith("/me/"):  # from the advisor's own pages: their client page
-            from caseload.me.views import _client_page as my_client_page  # the advisor's own page (import: no cycle)
-
             return my_client_page(item.client, status=409)
         return _client_page(client_or_404(item.client_id), status=409)
     except attendance_service.AttendanceError as err:
