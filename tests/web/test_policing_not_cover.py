@@ -151,6 +151,7 @@ def test_an_old_handover_note_to_a_reviewer_opens_no_support_notes(demo_client, 
     text = demo_client.get(f"/me/clients/{client.id}").get_data(as_text=True)
     assert "rent arrears in confidence" not in text and "kept apart from policing" in text
     assert demo_client.post(f"/me/clients/{client.id}/notes", data={"body": "Sanction considered"}).status_code == 400
+    assert "rent arrears story" not in demo_client.get("/me/handovers").get_data(as_text=True)  # nor on the list
 
 
 def test_a_cover_broken_by_an_absence_opens_no_support_notes(demo_client, demo_auth):

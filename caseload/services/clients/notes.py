@@ -157,10 +157,15 @@ def handover_notes(client: Client) -> list[HandoverNote]:
 
 
 def my_handover_notes(advisor: Advisor, limit: int = 50) -> list[HandoverNote]:
-    """Notes handed to the advisor (they cover) and notes back from whoever covered their clients."""
-    return list(db.session.scalars(select(HandoverNote).where(
-        or_(HandoverNote.to_advisor_id == advisor.id, HandoverNote.from_advisor_id == advisor.id))
-        .order_by(HandoverNote.created_at.desc(), HandoverNote.id.desc()).limit(limit)))
+    """Notes handed to the advisor about clients they hold or cover now (an old note to someone whose only link is
+    a compliance review is not theirs to read: may_read_notes), and the notes they wrote."""
+    readable = select(Client.id).where(Client.named_advisor_id == advisor.id).union(
+        select(_booked("support", AppointmentRequest.pinned_advisor_id == advisor.id).subquery().c.client_id))
+    covered = {i.request.client_id for i in _unbroken_cover(PlanItem.advisor_id == advisor.id)}
+    to_me = (HandoverNote.to_advisor_id == advisor.id) & or_(HandoverNote.client_id.in_(readable),
+                                                             HandoverNote.client_id.in_(covered))
+    return list(db.session.scalars(select(HandoverNote).where(or_(to_me, HandoverNote.from_advisor_id == advisor.id))
+                                   .order_by(HandoverNote.created_at.desc(), HandoverNote.id.desc()).limit(limit)))
 
 
 def handover_recipients(advisor: Advisor, client: Client) -> list[Advisor]:
