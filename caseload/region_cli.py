@@ -11,6 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from caseload.extensions import db
+from caseload.localtime import this_week_start
 from caseload.services.region import bench
 from caseload.services.region import runs as region
 from caseload.services.demo import TIMEZONE
@@ -27,6 +28,10 @@ class _RegionClock:  # _week() reads only the time zone of its `team` argument
 
 
 def _region_week(text: str):
+    """`this` is the region page's week (the current one in the demo office's zone; from Saturday, the next);
+    a date is read as for one team."""
+    if text.strip().lower() == "this":
+        return this_week_start(TIMEZONE)
     return _week(text, _RegionClock())
 
 

@@ -22,6 +22,7 @@ from caseload.models import (
 )
 from caseload.services import audit
 from caseload.services.planning.handovers import broken_item_ids, covers
+from caseload.values import MAX_INT
 
 MAX_NOTE = 2000
 
@@ -185,7 +186,9 @@ def cover_ended(advisor: Advisor, client: Client, to_id: int | None) -> str | No
     the client (a support appointment with them in any plan, or a desk booking) but is no longer among
     handover_recipients: the page was shown before their cover ended, a race (409, the note kept), not a bad
     choice (400). None otherwise."""
-    if to_id is None or to_id == client.named_advisor_id or not may_read_notes(advisor, client):
+    if to_id is None or not 0 < to_id <= MAX_INT:
+        return None  # no id a row can have (a hand-made post): the choice is simply not valid (400)
+    if to_id == client.named_advisor_id or not may_read_notes(advisor, client):
         return None
     if to_id in {a.id for a in handover_recipients(advisor, client)}:
         return None
