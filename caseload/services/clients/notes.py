@@ -1,10 +1,10 @@
 """Contact notes and handover notes: so whoever sees a client next can pick up where the last meeting left off.
 
-An advisor may read and write notes only for clients they hold (named advisor) or cover (a published plan
-gives them one of the client's support appointments, or a draft's with a handover note to them, or a support
-appointment with the client was booked at the desk into their diary and not cancelled: in a week not yet published
-that is in no plan yet). A handover note by itself, or an appointment broken by the advisor's absence or an office
-closure (to rebook), is not cover. Note text is not copied into the audit log: the log records that a note was written, not what it says.
+An advisor may read and write notes only for clients they hold (named advisor) or cover: a live support
+appointment with the client (live_cover, the one rule): a published plan's, a draft's with a handover note to
+them, or a desk booking into their diary in a week not yet published; live meaning not cancelled and not broken
+by the advisor's absence or an office closure (to rebook), however it was booked. A handover note by itself is
+not cover. Note text is not copied into the audit log: the log records that a note was written, not what it says.
 
 Policing is kept apart from support (README; planning.handovers.is_cover): an advisor whose only link to the client
 is a compliance review (policing) is not covering, is not in the covered list, is handed nothing, and does not read
@@ -17,11 +17,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
+from caseload.localtime import end_after
 from caseload.models import (
     Advisor, AppointmentRequest, AppointmentType, Client, ClientNote, HandoverNote, Plan, PlanItem, Role, User,
 )
 from caseload.services import audit
-from caseload.services.planning.handovers import broken_item_ids, covers
+from caseload.services.planning.handovers import Span, broken_item_ids, broken_spans, covers
 from caseload.values import MAX_INT
 
 MAX_NOTE = 2000
@@ -47,18 +48,33 @@ def _booked(kind: str, *where):
             .where(AppointmentType.kind == kind, *_desk_booked(), *where))
 
 
-def _unbroken_cover(*where) -> list[PlanItem]:
-    """Placed support appointments that are cover by handovers' one rule (covers) and not broken by an absence of
-    their advisor or an office closure (broken_item_ids: to rebook, so no access): those of published plans, and
-    those a handover note was written for to their advisor (the leader's note from a draft plan). A note alone,
-    say an old one to someone whose only link is a compliance review, grants nothing: access follows the rule."""
+def live_cover(client_id: int | None = None, advisor_id: int | None = None) -> set[tuple[int, int]]:
+    """(client id, advisor id) of every live support appointment that is cover: the one rule by which an
+    appointment opens a client's support notes. Live means not cancelled and not broken by an absence of its
+    advisor or an office closure on its day (handovers.broken_spans: to rebook, so it grants nothing), whichever
+    way it was booked: a published plan's appointment (cover by handovers.covers), one a handover note was
+    written for to its advisor from a draft plan (the leader's note), or a desk booking into an advisor's diary
+    in a week with no published plan yet (in a published week the booking is that plan's appointment). A note
+    alone, say an old one to someone whose only link is a compliance review, grants nothing. `client_id`,
+    `advisor_id`: only that client's, that advisor's (None: any)."""
+    client = [AppointmentRequest.client_id == client_id] if client_id is not None else []
+    planned = [PlanItem.advisor_id == advisor_id] if advisor_id is not None else []
+    booked = [AppointmentRequest.pinned_advisor_id == advisor_id] if advisor_id is not None else []
+    return ({(i.request.client_id, i.advisor_id) for i in _live_items(*client, *planned)}
+            | {(r.client_id, r.pinned_advisor_id) for r in _live_desk_bookings(*client, *booked)})
+
+
+def _live_items(*where) -> list[PlanItem]:
+    """Placed, not cancelled support appointments of published plans, or of drafts with a handover note to their
+    advisor, that are cover (covers) and not broken (broken_item_ids): live_cover's plan part."""
     noted = select(HandoverNote.plan_item_id).where(HandoverNote.plan_item_id == PlanItem.id,
                                                     HandoverNote.to_advisor_id == PlanItem.advisor_id)
     items = list(db.session.scalars(
         select(PlanItem).join(Plan).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
         .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
-        .where(PlanItem.advisor_id.is_not(None), PlanItem.starts_at.is_not(None), AppointmentType.kind == "support",
-               or_(Plan.status == "published", noted.exists()), *where)
+        .where(PlanItem.advisor_id.is_not(None), PlanItem.starts_at.is_not(None), PlanItem.ends_at.is_not(None),
+               AppointmentType.kind == "support", AppointmentRequest.cancelled_at.is_(None),
+               or_(Plan.status == "published", (Plan.status == "draft") & noted.exists()), *where)
         .options(selectinload(PlanItem.plan).selectinload(Plan.team),
                  selectinload(PlanItem.request).selectinload(AppointmentRequest.client),
                  selectinload(PlanItem.request).selectinload(AppointmentRequest.type))))
@@ -67,14 +83,27 @@ def _unbroken_cover(*where) -> list[PlanItem]:
     return [i for i in items if i.id not in broken]
 
 
+def _live_desk_bookings(*where) -> list[AppointmentRequest]:
+    """Support appointments booked at the desk into an advisor's diary (_desk_booked) in a week with no published
+    plan yet, with a time, not broken (broken_spans): live_cover's desk part. Where the week is published the
+    booking is one of its plan's appointments, judged there (a desk booking makes a new published version)."""
+    published = select(Plan.id).where(Plan.team_id == AppointmentRequest.team_id,
+                                      Plan.week_start == AppointmentRequest.week_start, Plan.status == "published")
+    requests = list(db.session.scalars(
+        select(AppointmentRequest).join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
+        .where(AppointmentType.kind == "support", AppointmentRequest.pinned_start.is_not(None), *_desk_booked(),
+               ~published.exists(), *where)
+        .options(selectinload(AppointmentRequest.team))))
+    broken = broken_spans([Span(r.id, r.pinned_advisor_id, r.pinned_start, end_after(r.pinned_start, r.duration_minutes),
+                                r.team_id, r.team.timezone) for r in requests])
+    return [r for r in requests if r.id not in broken]
+
+
 def covering_advisor_ids(client: Client) -> set[int]:
-    """Advisors other than the named one who cover the client: a support appointment with them, not broken, in a
-    published plan or handed over from a draft (_unbroken_cover), or a desk booking. A compliance review with
-    someone else is policing kept apart, not cover; a handover note by itself is not cover either."""
-    of = AppointmentRequest.client_id == client.id
-    planned = {i.advisor_id for i in _unbroken_cover(of)}
-    booked = {a for _, a in db.session.execute(_booked("support", of))}
-    return (planned | booked) - {client.named_advisor_id}
+    """Advisors other than the named one who cover the client: a live support appointment with them (live_cover:
+    not cancelled, not broken by an absence or a closure). A compliance review with someone else is policing kept
+    apart, not cover; a handover note by itself is not cover either."""
+    return {a for _, a in live_cover(client_id=client.id)} - {client.named_advisor_id}
 
 
 def policing_advisor_ids(client: Client) -> set[int]:
@@ -109,12 +138,13 @@ def may_see_client(advisor: Advisor | None, client: Client | None) -> bool:
 
 
 def covered_clients(advisor: Advisor) -> list[Client]:
-    """Clients of other advisors that this advisor covers (covering_advisor_ids' rule: unbroken support
-    appointments, desk bookings); a compliance review alone, or a handover note alone, is not cover."""
-    planned = {i.request.client_id for i in _unbroken_cover(PlanItem.advisor_id == advisor.id)}
-    booked = select(_booked("support", AppointmentRequest.pinned_advisor_id == advisor.id).subquery().c.client_id)
+    """Clients of other advisors that this advisor covers (live_cover: a live support appointment with them);
+    a compliance review alone, or a handover note alone, is not cover."""
+    covered = {c for c, _ in live_cover(advisor_id=advisor.id)}
+    if not covered:
+        return []
     return list(db.session.scalars(select(Client).where(
-        or_(Client.id.in_(planned), Client.id.in_(booked)), Client.erased_at.is_(None),
+        Client.id.in_(covered), Client.erased_at.is_(None),
         or_(Client.named_advisor_id.is_(None), Client.named_advisor_id != advisor.id)).order_by(Client.reference)))
 
 
@@ -160,9 +190,8 @@ def handover_notes(client: Client) -> list[HandoverNote]:
 def my_handover_notes(advisor: Advisor, limit: int = 50) -> list[HandoverNote]:
     """Notes handed to the advisor about clients they hold or cover now (an old note to someone whose only link is
     a compliance review is not theirs to read: may_read_notes), and the notes they wrote."""
-    readable = select(Client.id).where(Client.named_advisor_id == advisor.id).union(
-        select(_booked("support", AppointmentRequest.pinned_advisor_id == advisor.id).subquery().c.client_id))
-    covered = {i.request.client_id for i in _unbroken_cover(PlanItem.advisor_id == advisor.id)}
+    readable = select(Client.id).where(Client.named_advisor_id == advisor.id)
+    covered = {c for c, _ in live_cover(advisor_id=advisor.id)}
     to_me = (HandoverNote.to_advisor_id == advisor.id) & or_(HandoverNote.client_id.in_(readable),
                                                              HandoverNote.client_id.in_(covered))
     return list(db.session.scalars(select(HandoverNote).where(or_(to_me, HandoverNote.from_advisor_id == advisor.id))

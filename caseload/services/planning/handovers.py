@@ -43,32 +43,53 @@ def covers(request: AppointmentRequest | None, advisor_id: int | None) -> bool:
     return named is not None and named != advisor_id
 
 
-def broken_item_ids(items: list[PlanItem]) -> dict[int, str]:
-    """item id -> why, for the placed `items` (plans and requests loaded) that an absence of their advisor
-    overlaps ("absent: <reason>") or that fall on a day their team's office is closed ("office closed: <reason>"):
-    what the desk's broken list offers to rebook. One query for the absences, one per plan week for closures."""
-    placed = [i for i in items if i.advisor_id is not None and i.starts_at is not None and i.ends_at is not None]
-    if not placed:
+@dataclass(frozen=True)
+class Span:
+    """A booked appointment's time with its advisor, for broken_spans: `key` is the caller's id for it (a plan
+    item's, a request's), times aware UTC, `timezone` the team's (a closure is a local day)."""
+
+    key: int
+    advisor_id: int
+    starts_at: datetime
+    ends_at: datetime
+    team_id: int
+    timezone: str
+
+
+def broken_spans(spans: list[Span]) -> dict[int, str]:
+    """key -> why, for the `spans` that an absence of their advisor overlaps ("absent: <reason>") or that fall on a
+    day their team's office is closed ("office closed: <reason>"): a broken appointment, to rebook, which is
+    neither cover nor awaiting a note. One query for the absences, one per team for closures."""
+    if not spans:
         return {}
     absences = list(db.session.scalars(select(Absence).where(
-        Absence.advisor_id.in_({i.advisor_id for i in placed}),
-        Absence.starts_at < max(i.ends_at for i in placed), Absence.ends_at > min(i.starts_at for i in placed))))
-    closed: dict[tuple, dict] = {}
+        Absence.advisor_id.in_({s.advisor_id for s in spans}),
+        Absence.starts_at < max(s.ends_at for s in spans), Absence.ends_at > min(s.starts_at for s in spans))))
+    days = {s.key: to_local(s.starts_at, s.timezone).date() for s in spans}
+    closed: dict[int, dict] = {}
     out = {}
-    for item in placed:
-        hit = next((a for a in absences if a.advisor_id == item.advisor_id
-                    and a.starts_at < item.ends_at and item.starts_at < a.ends_at), None)
+    for span in spans:
+        hit = next((a for a in absences if a.advisor_id == span.advisor_id
+                    and a.starts_at < span.ends_at and span.starts_at < a.ends_at), None)
         if hit is not None:
-            out[item.id] = f"absent: {hit.reason or 'absent'}"
+            out[span.key] = f"absent: {hit.reason or 'absent'}"
             continue
-        plan = item.plan
-        key = (plan.team_id, plan.week_start)
-        if key not in closed:
-            closed[key] = closed_days(plan.team_id, plan.week_start, plan.week_start + timedelta(days=6))
-        day = to_local(item.starts_at, plan.team.timezone).date()
-        if day in closed[key]:
-            out[item.id] = f"office closed: {closed[key][day]}"
+        if span.team_id not in closed:
+            mine = [days[s.key] for s in spans if s.team_id == span.team_id]
+            closed[span.team_id] = closed_days(span.team_id, min(mine), max(mine))
+        day = days[span.key]
+        if day in closed[span.team_id]:
+            out[span.key] = f"office closed: {closed[span.team_id][day]}"
     return out
+
+
+def broken_item_ids(items: list[PlanItem]) -> dict[int, str]:
+    """item id -> why (broken_spans), for the placed `items` (plans and requests loaded) that an absence of their
+    advisor overlaps or that fall on a day their team's office is closed: what the desk's broken list offers to
+    rebook."""
+    return broken_spans([Span(i.id, i.advisor_id, i.starts_at, i.ends_at, i.plan.team_id, i.plan.team.timezone)
+                         for i in items
+                         if i.advisor_id is not None and i.starts_at is not None and i.ends_at is not None])
 
 
 def needs_note_ids(items: list[PlanItem]) -> set[int]:
