@@ -119,6 +119,7 @@ def _client_page(client: Client, note_form=None, handover_form=None, status=200)
     client_notes = notes.client_notes(client) if reads else []
     return render_template("me/client.html", advisor=advisor, client=client, notes=client_notes, reads_notes=reads,
                            authors=notes.note_authors(client_notes), handovers=notes.handover_notes(client) if reads else [],
+                           notes_refused=None if reads else notes.notes_refusal(advisor, client),
                            note_form=note_form or NoteForm(formdata=None), handover_form=handover_form,
                            holds=client.named_advisor_id == advisor.id, view=attendance.client_view(client),
                            series_list=attendance.client_series(client), may_mark=attendance.may_mark,

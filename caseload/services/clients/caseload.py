@@ -16,6 +16,7 @@ from caseload.extensions import db
 from caseload.localtime import end_after, to_local, week_days
 from caseload.services.clients.calendar_grid import build_grids
 from caseload.services.clients import notes
+from caseload.services.clients.lost_cover import lost_cover
 from caseload.services.planning.handovers import covers
 from caseload.models import (
     Advisor, AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, utcnow,
@@ -53,6 +54,7 @@ class Appointment:
     note: ClientNote | None
     handover: HandoverNote | None
     notes_apart: bool = False  # a compliance review only: the client's support notes are not shown
+    cover_ended: str | None = None  # why the support notes are closed: the advisor's cover ended (lost_cover)
 
 
 @dataclass
@@ -99,21 +101,25 @@ def my_week(advisor: Advisor, week_start: date) -> Week:
                               r.client, r.purpose or r.type.name, r.kind) for r in booked_requests(advisor, week_start)]
         return week
     reading: dict[int, bool] = {}
+    ended: dict[int, str | None] = {}
     for item in plan.items:
         if item.advisor_id != advisor.id or item.starts_at is None or item.request is None:
             continue
         request: AppointmentRequest = item.request
         # A compliance review alone, or cover broken by an absence or closure, does not open the client's
-        # support notes (notes.may_read_notes); asked once per client.
+        # support notes (notes.may_read_notes); asked once per client, and why (cover ended, or policing).
         if request.client_id not in reading:
             reading[request.client_id] = notes.may_read_notes(advisor, request.client)
         reads = reading[request.client_id]
+        if not reads and request.client_id not in ended:
+            ended[request.client_id] = lost_cover(advisor, request.client)
+        gone = None if reads else ended[request.client_id]
         week.appointments.append(Appointment(
             item, to_local(item.starts_at, tz), to_local(item.ends_at, tz), request.client,
             request.purpose or request.type.name, request.kind,
             covers(request, advisor.id),  # handovers' one rule: policing elsewhere is no cover
             last_note(request.client_id) if reads else None, last_handover(request.client_id) if reads else None,
-            notes_apart=not reads and request.kind != "support"))
+            notes_apart=not reads and gone is None and request.kind != "support", cover_ended=gone))
     week.blocks = [(to_local(b.starts_at, tz), to_local(b.ends_at, tz))
                    for b in plan.protected_blocks if b.advisor_id == advisor.id]
     week.times, grids = build_grids(plan, [advisor], week.days)

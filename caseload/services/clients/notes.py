@@ -22,6 +22,7 @@ from caseload.models import (
     Advisor, AppointmentRequest, AppointmentType, Client, ClientNote, HandoverNote, Plan, PlanItem, Role, User,
 )
 from caseload.services import audit
+from caseload.services.clients.lost_cover import lost_cover
 from caseload.services.planning.handovers import Span, broken_item_ids, broken_spans, covers
 from caseload.values import MAX_INT
 
@@ -128,6 +129,25 @@ def may_read_notes(advisor: Advisor | None, client: Client | None) -> bool:
     return client.named_advisor_id == advisor.id or advisor.id in covering_advisor_ids(client)
 
 
+POLICING_ONLY = ("You see this client for a compliance review only. Their support notes (contact and handover notes) "
+                 "are kept apart from policing, so they are not shown here.")
+NOT_COVERING = "Their support notes are open only to their named advisor and whoever covers them now."
+
+
+def notes_refusal(advisor: Advisor | None, client: Client | None) -> str | None:
+    """Why `advisor` may not read `client`'s support notes, in plain words (None when they may: may_read_notes):
+    how their cover ended, when it did (lost_cover: broken by their absence or a closure, cancelled, moved off
+    their diary); else, when their link is a compliance review, that support notes are kept apart from policing."""
+    if may_read_notes(advisor, client) or advisor is None or client is None:
+        return None
+    lost = lost_cover(advisor, client)
+    if lost is not None:
+        return f"{lost} {NOT_COVERING}"
+    if advisor.id in policing_advisor_ids(client):
+        return POLICING_ONLY
+    return NOT_COVERING
+
+
 def may_see_client(advisor: Advisor | None, client: Client | None) -> bool:
     """Whether the advisor may open the client's page: they hold or cover the client (may_read_notes), or have a
     policing appointment with them (the page's appointments and attendance, not its notes)."""
@@ -168,10 +188,10 @@ def _body(text: str) -> str:
 
 
 def add_note(client: Client, body: str, by: User) -> ClientNote:
-    """Raises NoteRejected when `by` is an advisor who may not read the client's notes (policing only)."""
+    """Raises NoteRejected when `by` is an advisor who may not read the client's notes, saying why (notes_refusal:
+    their cover ended, or their link is a compliance review only)."""
     if by.advisor is not None and by.role == Role.ADVISOR and not may_read_notes(by.advisor, client):
-        raise NoteRejected("Support notes are kept apart from compliance reviews: only the named advisor and "
-                           "those covering the client write them.")
+        raise NoteRejected(notes_refusal(by.advisor, client) or NOT_COVERING)
     note = ClientNote(client_id=client.id, author_id=by.id, body=_body(body))
     db.session.add(note)
     db.session.flush()

@@ -1,0 +1,118 @@
+"""Why an advisor's cover of a client ended: the plain reason shown when their support notes are closed to them.
+
+Cover opens a client's support notes only while its appointment is live (notes.live_cover). When it is not any
+more, the advisor is told which of these happened to their latest covering appointment with the client, rather
+than a reason that does not apply (such as policing being kept apart from support):
+- broken by their own absence, or by an office closure on its day (handovers.broken_spans): to be rebooked;
+- cancelled (the date it was cancelled);
+- moved off their diary by a newer published version of the week (the date that version was published).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from caseload.extensions import db
+from caseload.localtime import end_after, to_local
+from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, PlanItem
+from caseload.services.planning.handovers import Span, broken_item_ids, broken_spans, covers
+
+
+@dataclass
+class _Was:
+    """One of the advisor's covering appointments with the client: when it starts, and why it is not live (None:
+    it is, or it is judged elsewhere)."""
+
+    starts_at: datetime
+    why: str | None
+
+
+def lost_cover(advisor: Advisor, client: Client) -> str | None:
+    """The plain sentence saying how `advisor`'s cover of `client` ended, from their latest covering appointment
+    (a support appointment with a client whose named advisor is someone else: handovers.covers) in any published
+    or superseded plan, or booked at the desk into their diary; None when it is live or there was none."""
+    tz = client.team.timezone
+    was = _planned(advisor, client, tz) + _desk_booked(advisor, client, tz)
+    if not was:
+        return None
+    latest = max(was, key=lambda w: w.starts_at)
+    return latest.why
+
+
+def _day(moment: datetime, tz: str) -> str:
+    """The local day, as people write it: "Wed 2 Dec 2026"."""
+    local = to_local(moment, tz)
+    return f"{local:%a} {local.day} {local:%b %Y}"
+
+
+def _cancelled(request: AppointmentRequest, starts_at: datetime, tz: str) -> str:
+    return (f"Your cover for this client ended on {_day(request.cancelled_at, tz)}, when your appointment with "
+            f"them on {_day(starts_at, tz)} was cancelled.")
+
+
+def _broken(why: str, starts_at: datetime, tz: str) -> str:
+    """`why` is broken_spans' "absent: <reason>" or "office closed: <reason>"."""
+    cause, _, reason = why.partition(": ")
+    by = f"your absence ({reason})" if cause == "absent" else f"the office closure ({reason})"
+    return (f"Your cover for this client was broken by {by} on {_day(starts_at, tz)}: that appointment is to be "
+            f"rebooked, so it no longer covers them.")
+
+
+def _planned(advisor: Advisor, client: Client, tz: str) -> list[_Was]:
+    items = [i for i in db.session.scalars(
+        select(PlanItem).join(Plan).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
+        .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
+        .where(PlanItem.advisor_id == advisor.id, AppointmentRequest.client_id == client.id,
+               AppointmentType.kind == "support", PlanItem.starts_at.is_not(None), PlanItem.ends_at.is_not(None),
+               Plan.status.in_(("published", "superseded")))
+        .options(selectinload(PlanItem.plan).selectinload(Plan.team), selectinload(PlanItem.request)))
+        if covers(i.request, advisor.id)]
+    broken = broken_item_ids([i for i in items if i.plan.status == "published"])
+    out = []
+    for item in items:
+        if item.request.cancelled_at is not None:
+            out.append(_Was(item.starts_at, _cancelled(item.request, item.starts_at, tz)))
+        elif item.plan.status == "published":
+            out.append(_Was(item.starts_at, _broken(broken[item.id], item.starts_at, tz) if item.id in broken else None))
+        else:
+            out.append(_Was(item.starts_at, _moved(item, advisor, tz)))
+    return out
+
+
+def _moved(item: PlanItem, advisor: Advisor, tz: str) -> str | None:
+    """A superseded version's appointment: moved off the advisor's diary if the week's published version does
+    not place its request with them (if it does, that version's item is the one judged)."""
+    current = db.session.scalar(select(Plan).where(Plan.team_id == item.plan.team_id,
+                                                   Plan.week_start == item.plan.week_start, Plan.status == "published"))
+    if current is None:
+        return None
+    if any(i.request_id == item.request_id and i.advisor_id == advisor.id for i in current.items):
+        return None
+    when = current.published_at or current.created_at
+    return (f"Your cover for this client ended on {_day(when, tz)}, when your appointment with them on "
+            f"{_day(item.starts_at, tz)} was moved off your diary.")
+
+
+def _published(request: AppointmentRequest) -> bool:
+    return db.session.scalar(select(Plan.id).where(Plan.team_id == request.team_id, Plan.status == "published",
+                                                   Plan.week_start == request.week_start).limit(1)) is not None
+
+
+def _desk_booked(advisor: Advisor, client: Client, tz: str) -> list[_Was]:
+    """Desk bookings pinned to the advisor; in a published week only a cancelled one is judged here (the rest are
+    that week's plan appointments, judged in _planned)."""
+    requests = [r for r in db.session.scalars(
+        select(AppointmentRequest).join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
+        .where(AppointmentRequest.pinned_advisor_id == advisor.id, AppointmentRequest.client_id == client.id,
+               AppointmentType.kind == "support", AppointmentRequest.booked_at.is_not(None),
+               AppointmentRequest.pinned_start.is_not(None)))
+        if covers(r, advisor.id)]
+    open_ = [r for r in requests if r.cancelled_at is None and not _published(r)]
+    broken = broken_spans([Span(r.id, advisor.id, r.pinned_start, end_after(r.pinned_start, r.duration_minutes),
+                                r.team_id, r.team.timezone) for r in open_])
+    out = [_Was(r.pinned_start, _cancelled(r, r.pinned_start, tz)) for r in requests if r.cancelled_at is not None]
+    out += [_Was(r.pinned_start, _broken(broken[r.id], r.pinned_start, tz) if r.id in broken else None) for r in open_]
+    return out
