@@ -13,8 +13,12 @@ JSON API, CSV imports, the command line) so a bad value is a clear refusal namin
   U+202A-U+202E and U+2066-U+2069, the marks U+200E/U+200F, zero-width U+200B-U+200D, the BOM U+FEFF, the
   soft hyphen…) nor the line and paragraph separators U+2028/U+2029: "Ann\\u202eenoJ" shows as another
   name on screen and in a spreadsheet than the one stored and searched, and a zero-width space makes two
-  names that look the same. Long texts refuse the bidi controls (BIDI_CONTROLS: they reorder whatever
-  follows, "Trojan Source") but keep the other invisible characters an emoji or a script needs (ZWJ, ZWNJ).
+  names that look the same. One exception: the zero-width non-joiner and joiner (U+200C ZWNJ, U+200D ZWJ,
+  JOINERS) between two letters (Unicode categories L* or M*, a vowel sign or virama included), where Persian,
+  Arabic and Indic names need them to shape a word ("می\u200cخواهم", the Devanagari conjunct "क्\u200dष");
+  at the start or end, doubled, or beside a space, digit or punctuation they shape nothing and are refused.
+  Long texts refuse the bidi controls (BIDI_CONTROLS: they reorder whatever follows, "Trojan Source") but keep
+  the other invisible characters an emoji or a script needs (ZWJ, ZWNJ).
 - A whole number typed into a link or a hidden field (an id, a version, a page) is ASCII digits up to
   MAX_INT, the largest INTEGER column: str.isdigit() also passes "²" and "٣", and int("²") raises.
 - JSON bodies nest at most MAX_JSON_DEPTH levels; deeper ones are refused before parsing (Python's parser
@@ -41,6 +45,7 @@ _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keep
 # Bidi embeddings, overrides and isolates: they reorder the text after them until closed (or the line ends).
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ: taken in one-line text between two letters (joins_letters)
 _PLAIN_ASCII = re.compile("[\x20-\x7e]*")  # the common case: nothing invisible to look for
 
 
@@ -111,10 +116,20 @@ def _invisible_problem(text: str, multiline: bool) -> str | None:
     if multiline:
         found = _BIDI.search(text)
         return _invisible_sentence(found.group()) if found else None
-    for char in text:
+    for at, char in enumerate(text):
         if unicodedata.category(char) in ("Cf", "Zl", "Zp"):
+            if char in JOINERS and joins_letters(text, at):
+                continue  # a Persian, Arabic or Indic name's ZWNJ/ZWJ inside a word
             return _invisible_sentence(char)
     return None
+
+
+def joins_letters(text: str, at: int) -> bool:
+    """Whether the character at `at` has a letter or a combining mark (Unicode categories L*, M*) on both sides:
+    where a ZWNJ or ZWJ shapes the word it sits in. Doubled joiners, or one at an end or beside a space, digit or
+    punctuation, fail."""
+    return (0 < at < len(text) - 1 and unicodedata.category(text[at - 1])[0] in "LM"
+            and unicodedata.category(text[at + 1])[0] in "LM")
 
 
 def _invisible_sentence(char: str) -> str:
@@ -124,6 +139,9 @@ def _invisible_sentence(char: str) -> str:
                 "differently from what is stored; type it without.")
     if unicodedata.category(char) in ("Zl", "Zp"):
         return f"contains a line break ({code}); use plain text on one line."
+    if char in JOINERS:
+        return (f"contains an invisible character ({code}) that is not between two letters: a joiner is kept only "
+                "inside a word, where the name's script needs it; type it without here.")
     return f"contains an invisible character ({code}); type it without."
 
 

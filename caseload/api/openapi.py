@@ -16,7 +16,7 @@ from caseload.security import MAX_ID
 # The forms the server reads (api/views.py, caseload/values.py): a calendar-shaped day in the years the app
 # plans (2000-2099), hours 00-23 and the 15-minute slot grid; an end may also be 24:00, midnight at the end
 # of that day. Text is one line without control characters (C0, DEL, C1) or invisible format characters (Cf:
-# bidi overrides, zero-width characters).
+# bidi overrides, zero-width characters; a ZWNJ or ZWJ only between two letters, as Persian or Indic names need).
 _DAY = r"20\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
 _CLOCK = r"(?:[01]\d|2[0-3]):(?:00|15|30|45)"
 LOCAL_TIME = {"type": "string", "pattern": rf"^{_DAY}T{_CLOCK}$",
