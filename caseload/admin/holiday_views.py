@@ -1,5 +1,6 @@
 """/admin/closures: "Add the public holidays for <year>", one press closing the whole service on the year's
-public holidays (services/public_holidays), beside the closures page's own add and remove (closure_views)."""
+public holidays that fall on the office's working days (services/public_holidays; a weekend one is "no
+change"), beside the closures page's own add and remove (closure_views)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -25,6 +26,11 @@ def holiday_years() -> dict:
             "holiday_region": public_holidays.REGION_NAME}
 
 
+def off_words(days: list) -> str:
+    """"weekend" when every day is a Saturday or Sunday, else "nobody works that weekday"."""
+    return "weekend" if all(day.weekday() >= 5 for day, _ in days) else "nobody works that weekday"
+
+
 @bp.post("/closures/public-holidays/<int:year>")
 @role_required(ADMIN)
 def add_public_holidays(year):
@@ -33,7 +39,7 @@ def add_public_holidays(year):
     if not Form().validate_on_submit():  # the CSRF token
         flash("Nothing added: the form's security token was missing or expired; try again.", "error")
         return redirect(url_for("admin.closures_page"))
-    added, skipped = public_holidays.add_public_holidays(year, by=current_user)
+    added, skipped, not_working = public_holidays.add_public_holidays(year, by=current_user)
     db.session.commit()
     if added:
         flash(f"Office closed on {len(added)} public holiday{'s' if len(added) != 1 else ''} of {year} "
@@ -42,6 +48,10 @@ def add_public_holidays(year):
     if skipped:
         flash(f"{len(skipped)} already closed, left as they were: "
               + ", ".join(f"{day:%a %d %b}" for day, _ in skipped) + ".", "info")
+    if not_working:
+        flash("No change for " + ", ".join(f"{day:%a %d %b} ({name})" for day, name in not_working)
+              + f": {'a day' if len(not_working) == 1 else 'days'} the office does not work anyway "
+              + f"({off_words(not_working)}), so no closure was added.", "info")
     count = sum(n for c in added for _, _, n in closure_broken.closure_breaks(c))
     if count:
         flash(f"{count} booked appointment{'s' if count != 1 else ''} already fall{'s' if count == 1 else ''} on "
