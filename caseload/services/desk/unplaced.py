@@ -6,7 +6,8 @@ A request without a time is one of three things:
   booked at the desk ("Book this request": the offers for it, in its week or a later one);
 - met: a desk booking has taken its place, either booked for it (`booked_as_id`, set by booking.book) or a
   booking of the same client and type made after it, in its week or later (the leader booked the client at
-  the desk without the link); each booking meets one request at most.
+  the desk without the link); each booking meets one request at most (services/planning/met_requests: the
+  planner leaves such a request out too, so a met request is never waiting, even in a week not yet published).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from caseload.localtime import this_week_start, to_local
 from caseload.models import AppointmentRequest, Team, utcnow
 from caseload.services.desk import policy
 from caseload.services.desk.attendance import Row
+from caseload.services.planning.met_requests import met_by_matching
 from caseload.services.planning.plans import published_plan
 from caseload.services.rota.requests import parse_windows
 from caseload.services.desk.asks import local_span
@@ -41,11 +43,12 @@ def _times_passed(request: AppointmentRequest, now: datetime) -> bool:
 def sort_out(without_time: list[Row], booked: list[Row], now: datetime | None = None) -> Unplaced:
     """`without_time`: rows of the client's uncancelled requests with no time, and of those withdrawn because a
     booking took their place (booked_as_id); `booked`: rows of the client's uncancelled appointments with a time.
-    See the module doc for the three kinds."""
+    See the module doc for the three kinds; which requests a booking meets is services/planning/met_requests'
+    rule, the one the planner follows too (a met request is not planned), so a met request never waits."""
     now = now or utcnow()
     out = Unplaced([], [], [])
     by_id = {row.request.id: row for row in booked}
-    used = {row.request.booked_as_id for row in without_time if row.request.booked_as_id}
+    matched = met_by_matching({row.request.client_id for row in without_time})
     published: dict[tuple[int, date], bool] = {}
     for row in sorted(without_time, key=lambda r: (r.request.week_start, r.request.id)):
         request = row.request
@@ -53,19 +56,14 @@ def sort_out(without_time: list[Row], booked: list[Row], now: datetime | None = 
             if request.booked_as_id in by_id:
                 out.met.append((row, by_id[request.booked_as_id]))
             continue  # its booking was cancelled or moved since: said with that booking, not here
+        if matched.get(request.id) in by_id:
+            out.met.append((row, by_id[matched[request.id]]))
+            continue
         key = (request.team_id, request.week_start)
         if key not in published:
             published[key] = published_plan(request.team, request.week_start) is not None
         if not published[key] and not _times_passed(request, now):
             out.waiting.append(row)
-            continue
-        later = next((b for b in sorted(booked, key=lambda b: b.request.id)
-                      if b.request.id not in used and b.request.booked_at is not None
-                      and b.request.type_id == request.type_id and b.request.week_start >= request.week_start
-                      and b.request.id > request.id), None)
-        if later is not None:
-            used.add(later.request.id)
-            out.met.append((row, later))
         else:
             out.not_placed.append(row)
     return out

@@ -6,8 +6,8 @@ click-to-move offers call `scheduler` itself with what comes from here.)
   `previous`, so moving them costs `disruption`): the week's published plan, or None.
 - `to_problem(team, week_start, weights=None, previous=None, days=5, now=None)`: the caseload-problem/1 document
   (scheduler.PROBLEM_FORMAT, local wall-clock times in scheduler.model.TIME_FORMAT) and the IdMaps back to
-  database ids and the requests left out (with why). The document's pieces are built in problem.py; a week
-  already started is cut at now (started.py).
+  database ids and the requests left out (with why: among them requests a desk booking met, met_requests.py).
+  The document's pieces are built in problem.py; a week already started is cut at now (started.py).
 - `apply_solution(plan, problem, solution, skipped=None)`: the one way back. Sets the plan's documents,
   score, bound and figures and rebuilds its rows (PlanItem per request, ProtectedBlock per block, times
   converted to aware UTC in the team's zone) from the solution document, so the solution is the plan's one
@@ -27,6 +27,7 @@ from caseload.extensions import db
 from caseload.localtime import end_after, human_value
 from caseload.models import Advisor, Plan, PlanItem, ProtectedBlock, Team, utcnow
 from caseload.services import audit
+from caseload.services.planning.met_requests import met_by_matching, met_words
 from caseload.services.planning.plans import published_plan
 from caseload.services.planning.problem import (
     HORIZON_DAYS, PROTECTED_BLOCK_MINUTES, IdMaps, _span as span_text, active_weights, advisor_doc, advisor_sid,
@@ -75,9 +76,13 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     maps.advisors = {advisor_sid(a.id): a.id for a in advisors}
 
     appointments, clients, kept_pins = [], {}, PinBook()
+    met = met_by_matching({r.client_id for r in requests if r.booked_at is None})
     for request in requests:
         if request.client.erased_at is not None:
             maps.skipped[request.id] = "the client's record has been erased"
+            continue
+        if request.id in met:  # a desk booking took its place: placing it too would book the client twice
+            maps.skipped[request.id] = met_words(met[request.id])
             continue
         kept = past.held.get(request.id) if past.held.get(request.id, (None,))[0] in known else None
         earliest = lo if past.cut is None or kept else past.cut

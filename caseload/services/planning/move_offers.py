@@ -20,6 +20,7 @@ from datetime import datetime
 from caseload.localtime import local_end
 from caseload.models import Advisor, Plan, PlanItem
 from caseload.services.desk import unplaced
+from caseload.services.planning.met_requests import met_ids
 from caseload.services.planning.adjust import AdjustRejected, OfferChange, Step, move_warnings
 from caseload.services.planning.problem import advisor_sid, db_id, request_sid
 from caseload.services.planning.refusals import days_off, refusal
@@ -173,7 +174,9 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
     appointment = next((a for a in problem["appointments"] if a["id"] == sid), None)
     if appointment is None:
         passed = unplaced.passed_words(item.request) if item.request is not None else None
-        if passed is not None:  # re-planning cannot help: the desk books it in a later week
+        if item.request_id in met_ids([item.request]):  # nothing to place: no "book it at the desk" either
+            choices.unplaceable = "A desk booking took this request's place, so there is nothing to place."
+        elif passed is not None:  # re-planning cannot help: the desk books it in a later week
             choices.unplaceable, choices.book_later = passed + ".", True
         elif item.unassigned_reason:  # why the week's problem left it out (boundary.to_problem's skipped)
             choices.unplaceable = f"This request was not part of the planning problem: {item.unassigned_reason}." + (

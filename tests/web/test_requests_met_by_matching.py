@@ -1,0 +1,127 @@
+"""A request met by a desk booking made without its "Book this request" link (same client and type, booked after
+it, in its week or later) is not planned: the week's problem leaves it out (so a re-plan cannot book the client
+twice), the desk says it was met rather than waiting, and the published plan's review says "booked at the desk"
+instead of "book it at the desk". Cancel the booking and the request is live again everywhere. One rule
+(services/planning/met_requests) behind them all."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime, timezone
+
+from sqlalchemy import select
+
+from caseload.extensions import db
+from caseload.models import AppointmentRequest
+from caseload.services.desk import booking, cancelling
+from caseload.services.desk import offers as desk_offers
+from caseload.services.planning.boundary import previous_plan, save_plan, to_problem
+from caseload.services.planning.met_requests import MET_WORDS, Slip, pair
+from caseload.services.planning.plans import publish_plan
+from caseload.services.planning.problem import request_sid
+from caseload.services.rota.requests import RequestFields, add_request, parse_windows
+from scheduler.baselines import named_first
+from tests import clock
+from tests.web import access_matrix as m
+from tests.web import desk_support as d
+
+TUESDAY = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+
+
+def _request(client, windows: str = "thu 09:00-12:00") -> AppointmentRequest:
+    return add_request(m.team("north"), d.week(), RequestFields(client, d.follow_up(), 45,
+                                                                parse_windows(windows, d.week())), m.user("leader"))
+
+
+def _in_problem(request_id: int, previous=None) -> tuple[bool, str | None]:
+    north = m.team("north")
+    problem, maps = to_problem(north, d.week(), previous=previous)
+    return request_sid(request_id) in {a["id"] for a in problem["appointments"]}, maps.skipped.get(request_id)
+
+
+def _desk_book(client, windows: str = "thu 09:00-17:00"):
+    ask = d.ask(client, windows)
+    offer = desk_offers.offers(m.team("north"), ask)[0]
+    return booking.book(m.team("north"), ask, offer.advisor.id, offer.local, m.user("leader")).request
+
+
+def _part(page: str, ident: str) -> str:
+    found = re.search(rf'id="{ident}">(.*?)</(p|ul)>', page, re.S)
+    return found.group(1) if found else ""
+
+
+def _no_other_follow_ups(client) -> None:
+    others = db.session.scalars(select(AppointmentRequest).where(
+        AppointmentRequest.client_id == client.id, AppointmentRequest.type_id == d.follow_up().id)).all()
+    assert others == [], "the demo gave this client a follow-up already: the test would not say which is met"
+
+
+def test_a_desk_booking_without_the_link_keeps_the_request_out_of_the_planning_problem(demo_client, demo_auth):
+    """A week not yet published: the request would be placed beside the client's desk booking."""
+    client = m.client_of("advisor1")
+    _no_other_follow_ups(client)
+    wanted = _request(client)
+    assert _in_problem(wanted.id) == (True, None)
+    booked = _desk_book(client)
+    inside, why = _in_problem(wanted.id)
+    assert not inside and why.startswith(MET_WORDS) and f"booking {booked.id}" in why
+    demo_auth.login("leader")
+    page = html.unescape(demo_client.get(f"/desk/clients/{client.id}").get_data(as_text=True))
+    assert "Follow-up (week of 30 Nov) as Thu 03 Dec" in _part(page, "met")
+    assert "Follow-up" not in _part(page, "waiting") + _part(page, "not-placed")
+    requests_page = html.unescape(demo_client.get(f"/rota/t/{m.team('north').id}/{d.week().isoformat()}/requests",
+                                                  query_string={"q": client.reference})
+                                  .get_data(as_text=True))
+    row = re.search(rf'<tr id="request-{wanted.id}".*?</tr>', requests_page, re.S).group(0)
+    assert "booked at the desk" in row and "Book this request" not in row
+
+    cancelling.cancel(booked, m.user("leader"))  # the booking goes: the request is the planner's again
+    assert _in_problem(wanted.id) == (True, None)
+    page = html.unescape(demo_client.get(f"/desk/clients/{client.id}").get_data(as_text=True))
+    assert "Follow-up (week of 30 Nov)" in _part(page, "waiting") and "Follow-up" not in _part(page, "met")
+
+
+def test_a_replan_of_a_published_week_does_not_place_a_met_request_twice(demo_client, demo_auth):
+    """The published plan left the request unplaced; it is met at the desk while its times are still ahead; the
+    re-plan leaves it out and the review no longer asks to book it."""
+    client = m.client_of("advisor1")
+    _no_other_follow_ups(client)
+    wanted = _request(client, "mon 09:00-12:00\nthu 09:00-12:00")
+    north = m.team("north")
+    problem, maps = to_problem(north, d.week())
+    solution = named_first(problem)
+    sid = request_sid(wanted.id)
+    solution["assignments"] = [a for a in solution["assignments"] if a["appointment"] != sid]
+    solution["unassigned"] = [u for u in solution.get("unassigned", []) if u["appointment"] != sid] + [
+        {"appointment": sid, "reason": "no_capacity"}]
+    plan = save_plan(north, d.week(), problem, solution, skipped=maps.skipped)
+    plan = publish_plan(plan, None, plan.version_id, expected_published=0)
+    demo_auth.login("leader")
+    with clock.at(TUESDAY):  # Monday has passed, Thursday is ahead
+        review = html.unescape(demo_client.get(f"/rota/plans/{plan.id}").get_data(as_text=True))
+        assert f'href="/desk/requests/{wanted.id}/book">book it at the desk' in review
+        assert _in_problem(wanted.id, previous_plan(north, d.week()))[0]
+        booked = _desk_book(client, "thu 09:00-17:00")
+        inside, why = _in_problem(wanted.id, previous_plan(north, d.week()))
+        assert not inside and why.startswith(MET_WORDS)
+        current = previous_plan(north, d.week())
+        review = html.unescape(demo_client.get(f"/rota/plans/{current.id}").get_data(as_text=True))
+        line = next(li for li in re.findall(r"<li class=\"kind-[a-z]+\">(.*?)</li>", review, re.S)
+                    if client.reference in li and "Follow-up" in li)
+        assert "booked at the desk" in line and "book it at the desk" not in line
+        cancelling.cancel(booked, m.user("leader"))
+        assert _in_problem(wanted.id, previous_plan(north, d.week()))[0]
+
+
+def test_each_booking_meets_one_request_the_earliest_week_first():
+    """The rule on its own: same client and type, booked after the request, in its week or later; a booking made
+    from a request's link meets that request only."""
+    mon, next_mon = date(2026, 11, 30), date(2026, 12, 7)
+    first, second = Slip(1, 7, 3, mon), Slip(2, 7, 3, next_mon)
+    assert pair([first, second], [Slip(5, 7, 3, next_mon)]) == {1: 5}
+    assert pair([first, second], [Slip(5, 7, 3, next_mon), Slip(6, 7, 3, next_mon)]) == {1: 5, 2: 6}
+    assert pair([first], [Slip(5, 7, 4, mon)]) == {}  # another type
+    assert pair([first], [Slip(5, 8, 3, mon)]) == {}  # another client
+    assert pair([second], [Slip(5, 7, 3, mon)]) == {}  # an earlier week
+    assert pair([Slip(9, 7, 3, mon)], [Slip(5, 7, 3, mon)]) == {}  # booked before the request was made
+    assert pair([first], [Slip(5, 7, 3, mon)], used=[5]) == {}  # made from another request's link
