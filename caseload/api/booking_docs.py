@@ -4,6 +4,8 @@ Kept apart from openapi.py, which merges them in; it imports nothing from there 
 """
 from __future__ import annotations
 
+from caseload.services.planning.refusals import CODES as REFUSAL_CODES
+
 OUTCOMES = ["attended", "dna", "cancelled_late"]
 
 
@@ -38,16 +40,33 @@ def schemas(local_time: dict, one_line: str, id_: dict, week: dict) -> dict:
                                                    "description": "A series offer: each instance whose regular day the "
                                                                   "office is closed on (a bank holiday), and where it "
                                                                   "is instead, in words"}}}
-    rebook = {"week": ask["week"], "windows": ask["windows"], "purpose": ask["purpose"]}
+    rebook = {"week": ask["week"], "windows": ask["windows"], "purpose": ask["purpose"],
+              "notice_override": {"type": ["string", "null"], "maxLength": 200, "pattern": one_line, "description": (
+                  "A team leader's (or administrator's) reason to set the service's minimum notice aside for this "
+                  "rebooking, as on the desk's offers page: offers and the booking may then start from now. Only "
+                  "for an appointment an absence or an office closure breaks; an advisor sending it is a 403; an "
+                  "empty reason, or an appointment not broken, a 422 naming notice_override. The booking is audited "
+                  "(min_notice_overridden, with the reason). Null or left out: the notice holds")}}
     return {
         "OfferAsk": {"type": "object", "additionalProperties": False, "required": ["client_id", "type", "week", "windows"],
                      "properties": {**ask, "count": {"type": "integer", "minimum": 1, "maximum": 20,
                                                      "description": "Offers wanted (default 5)"}}},
         "Offer": offer,
-        "Offers": {"type": "object", "required": ["offers", "unplaceable"],
+        "Offers": {"type": "object", "required": ["offers", "unplaceable", "named_advisor_refusal"],
                    "properties": {"offers": {"type": "array", "items": _ref("Offer")},
                                   "unplaceable": {"type": ["string", "null"],
-                                                  "description": "Why nothing fits, when there is no offer"}}},
+                                                  "description": "Why nothing fits, when there is no offer"},
+                                  "named_advisor_refusal": _ref("NamedAdvisorRefusal")}},
+        "NamedAdvisorRefusal": {
+            "type": ["object", "null"], "required": ["advisor_id", "advisor", "code", "message"],
+            "description": "Why the client's named advisor is not among the offers, as the desk's offers page says "
+                           "it; null when they are offered, the client has none, or an advisor asks for their own "
+                           "diary",
+            "properties": {"advisor_id": {"type": "integer"}, "advisor": {"type": "string"},
+                           "code": {"enum": list(REFUSAL_CODES), "description": "; ".join(
+                               f"{code}: {words}" for code, words in REFUSAL_CODES.items())},
+                           "message": {"type": "string", "description": "The sentence: \"Sam Smith, S0001's named "
+                                       "advisor, is not offered: cannot on Wed 02 Dec: absent (sick).\""}}},
         "BookingFields": {"type": "object", "additionalProperties": False,
                           "required": ["client_id", "type", "week", "windows", "advisor_id", "start"],
                           "description": "The ask (as for offers) and the offer chosen: its advisor and start (for a "
@@ -125,7 +144,7 @@ def paths(op, json, errors, team_param, request_param) -> dict:
               status="201", params=[IDEMPOTENCY_KEY], body="BookingFields")
     book["responses"].update(conflict)
     rebook_op = op("Rebook an appointment at one of its offers (send an Idempotency-Key): the old one is cancelled "
-                   "in the same transaction", "The new booking", _ref("Booking"), 400, 404, 422, status="201",
+                   "in the same transaction", "The new booking", _ref("Booking"), 400, 403, 404, 422, status="201",
                    params=[request_param, IDEMPOTENCY_KEY], body="RebookFields")
     rebook_op["responses"].update(conflict)
     return {
@@ -140,7 +159,7 @@ def paths(op, json, errors, team_param, request_param) -> dict:
             "planning request with no time yet is a 422 naming request_id; one cancelled or its attendance recorded "
             "since it was read is a 409): its own time free, the client's named advisor first, then its own advisor",
             "Offers, the named advisor's first",
-            _ref("Offers"), 400, 404, 409, 422, params=[request_param], body="RebookAsk")},
+            _ref("Offers"), 400, 403, 404, 409, 422, params=[request_param], body="RebookAsk")},
         "/bookings/{request_id}/rebook": {"post": rebook_op},
         "/bookings/{request_id}/cancel": {"post": op(
             "Cancel a booked appointment not yet started: the time is free again (a new published version); inside "

@@ -28,6 +28,7 @@ from caseload.services.desk import booking
 from caseload.services.desk import cancelling
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import idempotency
+from caseload.services.desk import notice_override
 from caseload.services.desk import series
 from caseload.values import ValueRejected, parse_week
 
@@ -35,7 +36,8 @@ KEY = re.compile(r"[\x21-\x7e]{1,200}")  # as the document's Idempotency-Key pat
 # Service field names -> API field names.
 FIELDS = {"client": "client_id", "advisor": "advisor_id", "type": "type", "windows": "windows", "purpose": "purpose",
           "start": "start", "reason": "reason", "request": "request_id", "repeat": "repeat.every_weeks",
-          "count": "repeat.count", "starts": "starts", "replacing": "request_id"}
+          "count": "repeat.count", "starts": "starts", "replacing": "request_id",
+          "notice_override": "notice_override"}
 
 
 class Moved(ApiError):
@@ -57,9 +59,12 @@ class Moved(ApiError):
 
 def _refused(err: asks.BookingError) -> ApiError:
     """422 naming the field for input wrong in itself; 409 when it was right when read but the booking moved on
-    since (asks.StateMoved: cancelled, attendance recorded, request booked or removed, by someone else)."""
+    since (asks.StateMoved: cancelled, attendance recorded, request booked or removed, by someone else); 403 for
+    what the token's user may not do (notice_override.OverrideNotAllowed: an advisor setting the notice aside)."""
     if isinstance(err, asks.StateMoved):
         return Moved(str(err))
+    if isinstance(err, notice_override.OverrideNotAllowed):
+        return ApiError(403, f"{FIELDS.get(err.field, err.field)}: {err}")
     return invalid(FIELDS.get(err.field, err.field), str(err))
 
 
@@ -105,6 +110,17 @@ def offer_json(offer, tz: str) -> dict:
                 "moved_for_closures": offer.moved}
     return {"advisor_id": offer.advisor.id, "advisor": offer.advisor.name, "start": offer.local,
             "end": local(offer.end, tz), "score_delta": offer.score_delta, "reasons": offer.reasons}
+
+
+def refusal_json(client, refused) -> dict | None:
+    """Why the client's named advisor is not offered (desk_offers.named_refusal_of, as the desk's offers page says
+    it): their id and name, the refusal's code (refusals.CODES) and the sentence; None when they are offered, the
+    client has none, or an advisor asks for their own diary."""
+    if refused is None:
+        return None
+    named = client.named_advisor
+    return {"advisor_id": named.id, "advisor": named.name, "code": refused.code,
+            "message": f"{named.name}, {client.reference}'s named advisor, is not offered: {refused.words}."}
 
 
 def booking_json(item: AppointmentRequest) -> dict:
@@ -160,9 +176,11 @@ def team_offers(team_id):
         else:
             found = series.series_offers(team, ask, repeat, count=count)
             why = None if found else series.why_none(team, ask, repeat)
+        named = desk_offers.named_refusal_of(team, ask, found, series=repeat is not None)
     except asks.BookingError as err:
         raise _refused(err) from None
-    return {"offers": [offer_json(o, team.timezone) for o in found], "unplaceable": why}
+    return {"offers": [offer_json(o, team.timezone) for o in found], "unplaceable": why,
+            "named_advisor_refusal": refusal_json(ask.client, named)}
 
 
 def _idempotency_key() -> str:
@@ -249,9 +267,14 @@ def _rebook_ask(item: AppointmentRequest, data: dict) -> asks.Ask:
     advisor = None
     if current_user.role == Role.ADVISOR:
         advisor = current_user.advisor
-    return asks.Ask(client=item.client, type=item.type, week_start=week,
-                       windows=_windows(data["windows"], week, team.timezone), purpose=data.get("purpose"),
-                       advisor=advisor, replacing=item)
+    ask = asks.Ask(client=item.client, type=item.type, week_start=week,
+                   windows=_windows(data["windows"], week, team.timezone), purpose=data.get("purpose"),
+                   advisor=advisor, replacing=item, notice_override=data.get("notice_override"))
+    try:  # as the desk's page: only a leader, with a reason, for an appointment an absence or closure breaks
+        notice_override.check_notice_override(ask, current_user)
+    except asks.BookingError as err:
+        raise _refused(err) from None
+    return ask
 
 
 @bp.post("/bookings/<int:request_id>/offers")
@@ -265,9 +288,11 @@ def rebook_offers(request_id):
     try:
         found = desk_offers.offers(item.team, ask, count=data.get("count", desk_offers.DEFAULT_COUNT))
         why = None if found else desk_offers.why_none(item.team, ask)
+        named = desk_offers.named_refusal_of(item.team, ask, found)
     except asks.BookingError as err:
         raise _refused(err) from None
-    return {"offers": [offer_json(o, item.team.timezone) for o in found], "unplaceable": why}
+    return {"offers": [offer_json(o, item.team.timezone) for o in found], "unplaceable": why,
+            "named_advisor_refusal": refusal_json(item.client, named)}
 
 
 @bp.post("/bookings/<int:request_id>/rebook")

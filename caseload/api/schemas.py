@@ -22,7 +22,7 @@ class ApiError(Exception):
         self.status, self.message, self.fields = status, message, fields
 
     def response(self):
-        names = {400: "Bad Request", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Entity"}
+        names = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Entity"}
         body = {"error": names.get(self.status, "Error"), "message": self.message}
         if self.status == 422:
             body["fields"] = self.fields or {}

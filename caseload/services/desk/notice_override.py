@@ -18,6 +18,11 @@ REASON_MAX = 200
 MAY_OVERRIDE = (Role.LEADER, Role.ADMIN)
 
 
+class OverrideNotAllowed(BookingError):
+    """The override asked for by someone whose role may not set the notice aside (only MAY_OVERRIDE may): the desk
+    page answers 400 naming the field like any refused input, the API 403 (the token's user may not do this)."""
+
+
 def may_override(ask: Ask, by) -> bool:
     """Whether `by` may be offered the override for `ask`: a team leader or administrator rebooking an
     appointment an absence or closure breaks, while the service sets a minimum notice."""
@@ -27,15 +32,17 @@ def may_override(ask: Ask, by) -> bool:
 
 def check_notice_override(ask: Ask, by) -> None:
     """Check `ask.notice_override` (the reason; None: no override, nothing to check) and keep it trimmed.
-    Raises BookingError naming `notice_override`: not a rebooking, not a team leader or administrator, no or too
-    long a reason, or the appointment replaced is not broken by an absence or an office closure."""
+    Raises BookingError naming `notice_override`: not a rebooking, no or too long a reason, or the appointment
+    replaced is not broken by an absence or an office closure; OverrideNotAllowed (a BookingError) when `by` is not
+    a team leader or administrator. The desk's pages and the API's rebook both call it."""
     if ask.notice_override is None:
         return
     reason = ask.notice_override.strip()
     if ask.replacing is None:
         raise BookingError("Only a rebooking may start inside the minimum notice.", "notice_override")
     if getattr(by, "role", None) not in MAY_OVERRIDE:
-        raise BookingError("Only a team leader may rebook inside the service's minimum notice.", "notice_override")
+        raise OverrideNotAllowed("Only a team leader may rebook inside the service's minimum notice.",
+                                 "notice_override")
     if not reason:
         raise BookingError("Say why this rebooking cannot wait the minimum notice.", "notice_override")
     if len(reason) > REASON_MAX:

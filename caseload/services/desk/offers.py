@@ -11,7 +11,7 @@ from caseload.services.desk import policy
 from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask, earliest_for
 from caseload.services.desk.desk_week import DeskWeek, booked_item, desk_week, request_doc
 from caseload.services.planning.problem import advisor_sid, db_id, local_naive, snap_in, utc_of_local
-from caseload.services.planning.refusals import FREE, days_off, refusal
+from caseload.services.planning.refusals import FREE, Refusal, days_off, refusal_of
 from scheduler.booking.request import read_request
 from scheduler.model import ProblemError, TIME_FORMAT
 
@@ -257,11 +257,19 @@ def _days_of(request: dict) -> set[date]:
 
 
 def named_refusal(team: Team, ask: Ask, offered: list, now: datetime | None = None, series: bool = False) -> str | None:
-    """Why the client's named advisor is not among `offered` (offers or series offers, each with `.advisor`), in
-    words that follow their name (services/planning/refusals.refusal, the review's "who cannot take it" too):
-    "cannot on Wed 02 Dec: absent (sick); Thu 03 Dec: fully booked in the client's times". For a series, its
-    first week (`series`: a day free in it is not said to rank lower, since a later appointment may be what failed).
-    None when they are offered, the client has none, or an advisor books only their own diary."""
+    """Why the client's named advisor is not among `offered`, in words (named_refusal_of's `words`), or None."""
+    found = named_refusal_of(team, ask, offered, now, series)
+    return found.words if found is not None else None
+
+
+def named_refusal_of(team: Team, ask: Ask, offered: list, now: datetime | None = None,
+                     series: bool = False) -> Refusal | None:
+    """Why the client's named advisor is not among `offered` (offers or series offers, each with `.advisor`): a
+    Refusal (services/planning/refusals: its code, and words that follow their name, as the review's "who cannot
+    take it" says them): "cannot on Wed 02 Dec: absent (sick); Thu 03 Dec: fully booked in the client's times".
+    For a series, its first week (`series`: a day free in it is not said to rank lower, since a later appointment
+    may be what failed). None when they are offered, the client has none, or an advisor books only their own
+    diary."""
     named = ask.client.named_advisor
     if named is None or any(o.advisor.id == named.id for o in offered):
         return None
@@ -278,12 +286,13 @@ def named_refusal(team: Team, ask: Ask, offered: list, now: datetime | None = No
         appt = read_request(week.desk.problem, left if left["windows"] else asked).instances[0]
     except ProblemError:
         return None  # an ask the engine cannot read is refused, with the field named, before this is asked
-    said = refusal(week.desk, appt, named, days_off(named, team, ask.week_start, week.desk.problem.horizon.days),
-                   lost)
+    found = refusal_of(week.desk, appt, named, days_off(named, team, ask.week_start, week.desk.problem.horizon.days),
+                       lost)
+    said = found.words
     # "other places rank higher" is untrue when nothing is offered; for a series a later week may be what failed.
     if series:
         said = said.replace(FREE, "free then, but not for every appointment of the series" if not offered
                             else "free then, but not for every appointment of the series, or other series rank higher")
     elif not offered:
         said = said.replace(FREE, "free then")
-    return said
+    return Refusal(found.code, said)

@@ -10,6 +10,7 @@ the planner's availability, so their reasons come from the database (`days_off`)
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from caseload.models import Advisor, Team
@@ -67,28 +68,59 @@ def _day_reason(desk: Desk, appt: Appointment, advisor, windows: list[Interval],
     return FREE
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why an advisor cannot take an appointment: a `code` for programs (CODES) and `words` that follow the
+    advisor's name ("cannot on Wed 02 Dec: absent (sick)")."""
+
+    code: str
+    words: str
+
+
+# Refusal codes, each as the team leader reads it. Day by day reasons (absent, closed, fully booked, at the daily
+# limit, the client busy, the desk's minimum notice) are "not_free"; a day they could take is "ranked_lower".
+CODES = {
+    "not_in_planning": "not part of this week's planning (not an active advisor of the team)",
+    "no_role": "does not do appointments of this kind",
+    "no_skill": "lacks the skill the appointment needs",
+    "full_caseload": "has a full caseload (a client with no named advisor)",
+    "not_working": "not working in any of the client's times",
+    "not_free": "not free in the client's times, day by day (absent, office closed, fully booked, daily limit, the "
+                "client busy, inside the minimum notice or passed)",
+    "ranked_lower": "free on some day of the client's times, but other places rank higher (or, for a series, not "
+                    "free for every appointment of it)",
+}
+
+
 def refusal(desk: Desk, appt: Appointment, advisor: Advisor, away: dict[date, str],
             lost: dict[date, str] | None = None) -> str:
-    """Why `advisor` cannot take `appt` (the engine's reading of the request, in `desk`'s problem), as words
-    that follow the advisor's name: "lacks the skill debt", "cannot on Wed 02 Dec: absent (sick); Thu 03 Dec:
-    fully booked in the client's times". `away`: days_off for the advisor; `lost`: days of the client's times
+    """Why `advisor` cannot take `appt`, in words (refusal_of's `words`)."""
+    return refusal_of(desk, appt, advisor, away, lost).words
+
+
+def refusal_of(desk: Desk, appt: Appointment, advisor: Advisor, away: dict[date, str],
+               lost: dict[date, str] | None = None) -> Refusal:
+    """Why `advisor` cannot take `appt` (the engine's reading of the request, in `desk`'s problem), as a Refusal
+    whose words follow the advisor's name: "lacks the skill debt", "cannot on Wed 02 Dec: absent (sick); Thu 03
+    Dec: fully booked in the client's times". `away`: days_off for the advisor; `lost`: days of the client's times
     left out before asking (the desk's minimum notice, times already passed), day -> why. A day the advisor
     could take says FREE ("free then, but other places rank higher")."""
     problem = desk.problem
     planner = problem.advisor_by_id.get(advisor_sid(advisor.id))
     if planner is None:
-        return "is not part of this week's planning"
+        return Refusal("not_in_planning", "is not part of this week's planning")
     if appt.kind not in planner.roles:
-        return f"does not do {appt.kind} appointments"
+        return Refusal("no_role", f"does not do {appt.kind} appointments")
     if appt.skill not in planner.skills:
-        return f"lacks the skill {appt.skill}"
+        return Refusal("no_skill", f"lacks the skill {appt.skill}")
     if desk.named(appt.client) is None and appt.kind == "support" and planner.spare_caseload() == 0:
-        return f"has a full caseload ({planner.caseload} of {planner.max_caseload} clients)"
+        return Refusal("full_caseload", f"has a full caseload ({planner.caseload} of {planner.max_caseload} clients)")
     h = problem.horizon
     said = {day: why for day, why in (lost or {}).items()}
     for index, windows in sorted(_day_windows(desk, appt).items()):
         day = h.start + timedelta(days=index)
         said.setdefault(day, _day_reason(desk, appt, planner, windows, away.get(day)))
     if not said:
-        return "is not working in any of the client's times"
-    return "cannot on " + "; ".join(f"{day:%a %d %b}: {why}" for day, why in sorted(said.items()))
+        return Refusal("not_working", "is not working in any of the client's times")
+    code = "ranked_lower" if FREE in said.values() else "not_free"
+    return Refusal(code, "cannot on " + "; ".join(f"{day:%a %d %b}: {why}" for day, why in sorted(said.items())))
