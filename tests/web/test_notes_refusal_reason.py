@@ -1,6 +1,7 @@
 """An advisor refused a client's support notes is told the true reason (notes.notes_refusal, lost_cover): their
-cover was broken by their absence or an office closure, or ended when the appointment was cancelled, not that
-notes are "kept apart from compliance reviews", which is for an advisor whose only link is a review."""
+cover was broken by their absence or an office closure, or ended when the appointment was cancelled or moved
+to someone else; not that notes are "kept apart from compliance reviews", which is for an advisor whose only
+link is a review."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,6 +14,8 @@ from caseload.models import Absence, AppointmentType, ClosureDay
 from caseload.services.desk import booking
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk.cancelling import cancel
+from caseload.services.planning.boundary import save_plan
+from caseload.services.planning.plans import publish_plan
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 from tests.web.test_policing_not_cover import _publish, _user
@@ -86,3 +89,20 @@ def test_a_review_alone_still_says_kept_apart(demo_client, demo_auth):
     demo_auth.login("advisor3")
     page = demo_client.get(f"/me/clients/{client.id}").get_data(as_text=True)
     assert "kept apart from policing" in page and "Your cover" not in page
+
+
+def test_a_cover_moved_to_someone_else_says_when_it_ended(demo_client, demo_auth):
+    plan, client, item = _publish("advisor3", "support")
+    cover = _user("advisor3").advisor
+    _review_next_week(cover, client)
+    other = next(a for a in cover.team.advisors if a.id not in (cover.id, client.named_advisor_id) and a.does_support)
+    solution = dict(plan.solution)
+    solution["assignments"] = [dict(a, advisor=f"a{other.id}") for a in plan.solution["assignments"]]
+    draft = save_plan(plan.team, plan.week_start, plan.problem, solution, by=plan.team.leader)
+    publish_plan(draft, plan.team.leader, draft.version_id, expected_published=1)
+    demo_auth.login("advisor3")
+    page = demo_client.get(f"/me/clients/{client.id}").get_data(as_text=True)
+    tz = client.team.timezone
+    assert (f"Your cover for this client ended on {_day(draft.published_at, tz)}, when your appointment with them on "
+            f"{_day(item.starts_at, tz)} was moved off your diary.") in page
+    assert KEPT_APART not in page

@@ -32,14 +32,14 @@ class _Was:
 
 def lost_cover(advisor: Advisor, client: Client) -> str | None:
     """The plain sentence saying how `advisor`'s cover of `client` ended, from their latest covering appointment
-    (a support appointment with a client whose named advisor is someone else: handovers.covers) in any published
-    or superseded plan, or booked at the desk into their diary; None when it is live or there was none."""
+    (a support appointment with a client whose named advisor is someone else: handovers.covers) that is no longer
+    live, in any published or superseded plan or booked at the desk into their diary; None when there is none.
+    Asked only of an advisor who may not read the notes (notes.notes_refusal), so none of theirs is live."""
     tz = client.team.timezone
-    was = _planned(advisor, client, tz) + _desk_booked(advisor, client, tz)
-    if not was:
-        return None
-    latest = max(was, key=lambda w: w.starts_at)
-    return latest.why
+    # Only ended ones: a superseded version's item whose request the current version still places with them is
+    # judged as that version's item (which may be broken), not as "live".
+    ended = [w for w in _planned(advisor, client, tz) + _desk_booked(advisor, client, tz) if w.why is not None]
+    return max(ended, key=lambda w: w.starts_at).why if ended else None
 
 
 def _day(moment: datetime, tz: str) -> str:
