@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest
-from caseload.services.desk import booking, cancelling
+from caseload.services.desk import booking, cancelling, series
 from caseload.services.desk import offers as desk_offers
 from caseload.services.planning.boundary import previous_plan, save_plan, to_problem
 from caseload.services.planning.met_requests import MET_WORDS, Slip, pair
@@ -24,6 +24,7 @@ from scheduler.baselines import named_first
 from tests import clock
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
+from tests.web.api_support import ApiClient
 
 TUESDAY = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
 
@@ -125,3 +126,31 @@ def test_each_booking_meets_one_request_the_earliest_week_first():
     assert pair([second], [Slip(5, 7, 3, mon)]) == {}  # an earlier week
     assert pair([Slip(9, 7, 3, mon)], [Slip(5, 7, 3, mon)]) == {}  # booked before the request was made
     assert pair([first], [Slip(5, 7, 3, mon)], used=[5]) == {}  # made from another request's link
+
+
+def test_a_booking_through_the_api_or_a_series_meets_requests_in_its_weeks(demo_client, demo_app):
+    """Every way of booking makes a desk booking, so the rule holds whichever way it came: the API's POST /bookings
+    meets this week's request; a weekly series meets next week's (one request per instance)."""
+    client = m.client_of("advisor1")
+    _no_other_follow_ups(client)
+    wanted = _request(client)
+    later = add_request(m.team("north"), d.next_week(), RequestFields(
+        client, d.follow_up(), 45, parse_windows("thu 09:00-12:00", d.next_week())), m.user("leader"))
+    leader = ApiClient(demo_client, "leader")
+    thursday = (d.week() + timedelta(days=3)).isoformat()
+    ask = {"client_id": client.id, "type": "follow-up", "week": d.week().isoformat(),
+           "windows": [{"start": f"{thursday}T09:00", "end": f"{thursday}T17:00"}]}
+    offer = leader.post("/teams/{team_id}/offers", team_id=m.team("north").id, json=ask).get_json()["offers"][0]
+    booked = leader.post("/bookings", json={**ask, "advisor_id": offer["advisor_id"], "start": offer["start"]},
+                         headers={"Idempotency-Key": "met-1"})
+    assert booked.status_code == 201, booked.get_json()
+    assert not _in_problem(wanted.id)[0]
+    north = m.team("north")
+    problem, _maps = to_problem(north, d.next_week())
+    assert request_sid(later.id) in {a["id"] for a in problem["appointments"]}  # the API booking meets one only
+    series_ask = d.ask(client, "fri 09:00-17:00")
+    first = series.series_offers(north, series_ask, series.Repeat(1, 2))[0]
+    series.book_series(north, series_ask, series.Repeat(1, 2), first.advisor.id, first.starts, m.user("leader"))
+    problem, maps = to_problem(north, d.next_week())
+    assert request_sid(later.id) not in {a["id"] for a in problem["appointments"]}
+    assert maps.skipped[later.id].startswith(MET_WORDS)
