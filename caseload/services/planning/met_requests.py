@@ -4,8 +4,10 @@ A planning request (an appointment asked for, for the planner to place) is met w
 - it was booked from its "Book this request" link (booking.book sets `booked_as_id` and withdraws it), or
 - by matching: it is live (not cancelled, not booked from its link), has no time (neither placed by its week's
   published plan nor pinned), and a live desk booking of the same client and appointment type, made after it
-  (a higher id), in its week or a later one, has a time. Requests are taken in week order (then by id), each
-  the first such booking by id that meets no other request; a booking made from a link meets only its request.
+  (a higher id), in its week or a later one, has a time. Each request takes the first such booking by id that
+  meets no other request: first bookings in its own week (requests in week order, then by id), then bookings in
+  later weeks, so a booking meets its own week's request before an earlier week's; a booking made from a link
+  meets only its request.
 
 A request met by matching is not sent to the planner (boundary.to_problem leaves it out, saying why), and the
 desk's client page, the plan review and the week's requests say it was booked at the desk instead of asking for
@@ -63,13 +65,20 @@ def pair(requests: Iterable[Slip], bookings: Iterable[Slip], used: Iterable[int]
     for booking in sorted(bookings, key=lambda b: b.id):
         by_client.setdefault(booking.client_id, []).append(booking)
     out = {}
-    for request in sorted(requests, key=lambda r: (r.week_start, r.id)):
-        found = next((b for b in by_client.get(request.client_id, ())
-                      if b.id not in taken and b.type_id == request.type_id and b.week_start >= request.week_start
-                      and b.id > request.id), None)
-        if found is not None:
-            taken.add(found.id)
-            out[request.id] = found.id
+    ordered = sorted(requests, key=lambda r: (r.week_start, r.id))
+    # Its own week first: a booking next week is next week's request met, not this week's moved on (taking
+    # this week's would leave next week's live, and the planner would book the client twice that week).
+    for same_week in (True, False):
+        for request in ordered:
+            if request.id in out:
+                continue
+            found = next((b for b in by_client.get(request.client_id, ())
+                          if b.id not in taken and b.type_id == request.type_id and b.id > request.id
+                          and (b.week_start == request.week_start if same_week else b.week_start > request.week_start)),
+                         None)
+            if found is not None:
+                taken.add(found.id)
+                out[request.id] = found.id
     return out
 
 
