@@ -124,12 +124,23 @@ def _invisible_problem(text: str, multiline: bool) -> str | None:
     return None
 
 
+# Scripts whose words a ZWNJ or ZWJ shapes (Unicode character names start with the script's name). Latin,
+# Cyrillic, Greek and the rest never need one in a name, where it would only make two names look alike.
+JOINING_SCRIPTS = ("ARABIC", "SYRIAC", "NKO", "MONGOLIAN", "DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI",
+                   "ORIYA", "TAMIL", "TELUGU", "KANNADA", "MALAYALAM", "SINHALA", "MYANMAR", "KHMER", "TIBETAN")
+
+
+def _joining_letter(char: str) -> bool:
+    return (unicodedata.category(char)[0] in "LM"
+            and unicodedata.name(char, "").split(" ", 1)[0] in JOINING_SCRIPTS)
+
+
 def joins_letters(text: str, at: int) -> bool:
-    """Whether the character at `at` has a letter or a combining mark (Unicode categories L*, M*) on both sides:
-    where a ZWNJ or ZWJ shapes the word it sits in. Doubled joiners, or one at an end or beside a space, digit or
-    punctuation, fail."""
-    return (0 < at < len(text) - 1 and unicodedata.category(text[at - 1])[0] in "LM"
-            and unicodedata.category(text[at + 1])[0] in "LM")
+    """Whether the character at `at` has, on both sides, a letter or combining mark (Unicode categories L*, M*)
+    of a script that joiners shape (JOINING_SCRIPTS: Arabic, Persian, Indic and the like): where a ZWNJ or ZWJ
+    shapes the word it sits in. Doubled joiners, or one at an end, beside a space, digit or punctuation, or
+    between Latin (or other non-joining) letters, fail."""
+    return 0 < at < len(text) - 1 and _joining_letter(text[at - 1]) and _joining_letter(text[at + 1])
 
 
 def _invisible_sentence(char: str) -> str:
@@ -140,8 +151,9 @@ def _invisible_sentence(char: str) -> str:
     if unicodedata.category(char) in ("Zl", "Zp"):
         return f"contains a line break ({code}); use plain text on one line."
     if char in JOINERS:
-        return (f"contains an invisible character ({code}) that is not between two letters: a joiner is kept only "
-                "inside a word, where the name's script needs it; type it without here.")
+        return (f"contains an invisible character ({code}) that is not between two letters of a script that needs "
+                "it (Arabic, Persian or an Indic script): a joiner is kept only inside such a word; type it without "
+                "here.")
     return f"contains an invisible character ({code}); type it without."
 
 
