@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from caseload.extensions import db
 from caseload.localtime import end_after, to_local
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Plan, PlanItem
-from caseload.services.planning.handovers import Span, broken_item_ids, broken_spans, covers
+from caseload.services.planning.handovers import Span, broken_item_ids, broken_spans, supports
 
 
 @dataclass
@@ -32,7 +32,7 @@ class _Was:
 
 def lost_cover(advisor: Advisor, client: Client) -> str | None:
     """The plain sentence saying how `advisor`'s cover of `client` ended, from their latest covering appointment
-    (a support appointment with a client whose named advisor is someone else: handovers.covers) that is no longer
+    (a support appointment with them, whatever the allocation: handovers.supports) that is no longer
     live, in any published or superseded plan or booked at the desk into their diary; None when there is none.
     Asked only of an advisor who may not read the notes (notes.notes_refusal), so none of theirs is live."""
     tz = client.team.timezone
@@ -69,7 +69,7 @@ def _planned(advisor: Advisor, client: Client, tz: str) -> list[_Was]:
                AppointmentType.kind == "support", PlanItem.starts_at.is_not(None), PlanItem.ends_at.is_not(None),
                Plan.status.in_(("published", "superseded")))
         .options(selectinload(PlanItem.plan).selectinload(Plan.team), selectinload(PlanItem.request)))
-        if covers(i.request, advisor.id)]
+        if supports(i.request, advisor.id)]
     broken = broken_item_ids([i for i in items if i.plan.status == "published"])
     out = []
     for item in items:
@@ -109,7 +109,7 @@ def _desk_booked(advisor: Advisor, client: Client, tz: str) -> list[_Was]:
         .where(AppointmentRequest.pinned_advisor_id == advisor.id, AppointmentRequest.client_id == client.id,
                AppointmentType.kind == "support", AppointmentRequest.booked_at.is_not(None),
                AppointmentRequest.pinned_start.is_not(None)))
-        if covers(r, advisor.id)]
+        if supports(r, advisor.id)]
     open_ = [r for r in requests if r.cancelled_at is None and not _published(r)]
     broken = broken_spans([Span(r.id, advisor.id, r.pinned_start, end_after(r.pinned_start, r.duration_minutes),
                                 r.team_id, r.team.timezone) for r in open_])

@@ -23,7 +23,7 @@ from caseload.models import (
 )
 from caseload.services import audit
 from caseload.services.clients.lost_cover import lost_cover
-from caseload.services.planning.handovers import Span, broken_item_ids, broken_spans, covers
+from caseload.services.planning.handovers import Span, broken_item_ids, broken_spans, supports
 from caseload.values import MAX_INT
 
 MAX_NOTE = 2000
@@ -35,66 +35,67 @@ class NoteRejected(ValueError):
         self.field = field
 
 
-def _planned(kind: str, *where):
-    """(client id, advisor id) of published plans' placed appointments of `kind` ("support" or "policing")."""
-    return (select(AppointmentRequest.client_id, PlanItem.advisor_id).join(PlanItem, PlanItem.request_id == AppointmentRequest.id)
-            .join(Plan).join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
-            .where(Plan.status == "published", PlanItem.advisor_id.is_not(None), AppointmentType.kind == kind, *where))
-
-
-def _booked(kind: str, *where):
-    """(client id, advisor id) of desk bookings of `kind` into an advisor's diary, not cancelled (_desk_booked)."""
-    return (select(AppointmentRequest.client_id, AppointmentRequest.pinned_advisor_id)
-            .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
-            .where(AppointmentType.kind == kind, *_desk_booked(), *where))
-
-
 def live_cover(client_id: int | None = None, advisor_id: int | None = None) -> set[tuple[int, int]]:
-    """(client id, advisor id) of every live support appointment that is cover: the one rule by which an
-    appointment opens a client's support notes. Live means not cancelled and not broken by an absence of its
-    advisor or an office closure on its day (handovers.broken_spans: to rebook, so it grants nothing), whichever
-    way it was booked: a published plan's appointment (cover by handovers.covers), one a handover note was
-    written for to its advisor from a draft plan (the leader's note), or a desk booking into an advisor's diary
-    in a week with no published plan yet (in a published week the booking is that plan's appointment). A note
-    alone, say an old one to someone whose only link is a compliance review, grants nothing. `client_id`,
-    `advisor_id`: only that client's, that advisor's (None: any)."""
+    """(client id, advisor id) of every live support appointment: the one rule by which an appointment opens a
+    client's support notes. Live means not cancelled and not broken by an absence of its advisor or an office
+    closure on its day (handovers.broken_spans: to rebook, so it grants nothing), whichever way it was booked: a
+    published plan's appointment, one a handover note was written for to its advisor from a draft plan (the
+    leader's note), or a desk booking into an advisor's diary in a week with no published plan yet (in a published
+    week the booking is that plan's appointment). Whatever the client's allocation (handovers.supports): the
+    advisor seeing a client with no named advisor reads their notes by either path. A note alone, say an old one
+    to someone whose only link is a compliance review, grants nothing. `client_id`, `advisor_id`: only that
+    client's, that advisor's (None: any)."""
+    return live_appointments("support", client_id, advisor_id)
+
+
+def live_appointments(kind: str, client_id: int | None = None,
+                      advisor_id: int | None = None) -> set[tuple[int, int]]:
+    """(client id, advisor id) of every live appointment of `kind` ("support" or "policing"): placed in a published
+    plan (support: or in a draft with a handover note to its advisor) or booked at the desk into an advisor's diary
+    in a week not yet published, not cancelled, not broken (broken_spans). The liveness rule both support notes
+    (live_cover) and the compliance-review page (policing_advisor_ids) follow."""
     client = [AppointmentRequest.client_id == client_id] if client_id is not None else []
     planned = [PlanItem.advisor_id == advisor_id] if advisor_id is not None else []
     booked = [AppointmentRequest.pinned_advisor_id == advisor_id] if advisor_id is not None else []
-    return ({(i.request.client_id, i.advisor_id) for i in _live_items(*client, *planned)}
-            | {(r.client_id, r.pinned_advisor_id) for r in _live_desk_bookings(*client, *booked)})
+    return ({(i.request.client_id, i.advisor_id) for i in _live_items(kind, *client, *planned)}
+            | {(r.client_id, r.pinned_advisor_id) for r in _live_desk_bookings(kind, *client, *booked)})
 
 
-def _live_items(*where) -> list[PlanItem]:
-    """Placed, not cancelled support appointments of published plans, or of drafts with a handover note to their
-    advisor, that are cover (covers) and not broken (broken_item_ids): live_cover's plan part."""
+def _live_items(kind: str, *where) -> list[PlanItem]:
+    """Placed, not cancelled appointments of `kind` of published plans (support: or of drafts with a handover note
+    to their advisor), not broken (broken_item_ids): live_appointments' plan part."""
     noted = select(HandoverNote.plan_item_id).where(HandoverNote.plan_item_id == PlanItem.id,
                                                     HandoverNote.to_advisor_id == PlanItem.advisor_id)
+    shown = Plan.status == "published"
+    if kind == "support":  # the leader's handover note from a draft readies the cover for it
+        shown = or_(shown, (Plan.status == "draft") & noted.exists())
     items = list(db.session.scalars(
         select(PlanItem).join(Plan).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
         .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
         .where(PlanItem.advisor_id.is_not(None), PlanItem.starts_at.is_not(None), PlanItem.ends_at.is_not(None),
-               AppointmentType.kind == "support", AppointmentRequest.cancelled_at.is_(None),
-               or_(Plan.status == "published", (Plan.status == "draft") & noted.exists()), *where)
+               AppointmentType.kind == kind, AppointmentRequest.cancelled_at.is_(None), shown, *where)
         .options(selectinload(PlanItem.plan).selectinload(Plan.team),
                  selectinload(PlanItem.request).selectinload(AppointmentRequest.client),
                  selectinload(PlanItem.request).selectinload(AppointmentRequest.type))))
-    items = [i for i in items if covers(i.request, i.advisor_id)]
+    if kind == "support":
+        items = [i for i in items if supports(i.request, i.advisor_id)]
     broken = broken_item_ids(items)
     return [i for i in items if i.id not in broken]
 
 
-def _live_desk_bookings(*where) -> list[AppointmentRequest]:
-    """Support appointments booked at the desk into an advisor's diary (_desk_booked) in a week with no published
-    plan yet, with a time, not broken (broken_spans): live_cover's desk part. Where the week is published the
-    booking is one of its plan's appointments, judged there (a desk booking makes a new published version)."""
+def _live_desk_bookings(kind: str, *where) -> list[AppointmentRequest]:
+    """Appointments of `kind` booked at the desk into an advisor's diary (_desk_booked) in a week with no published
+    plan yet, with a time, not broken (broken_spans): live_appointments' desk part. Where the week is published
+    the booking is one of its plan's appointments, judged there (a desk booking makes a new published version)."""
     published = select(Plan.id).where(Plan.team_id == AppointmentRequest.team_id,
                                       Plan.week_start == AppointmentRequest.week_start, Plan.status == "published")
     requests = list(db.session.scalars(
         select(AppointmentRequest).join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
-        .where(AppointmentType.kind == "support", AppointmentRequest.pinned_start.is_not(None), *_desk_booked(),
+        .where(AppointmentType.kind == kind, AppointmentRequest.pinned_start.is_not(None), *_desk_booked(),
                ~published.exists(), *where)
-        .options(selectinload(AppointmentRequest.team))))
+        .options(selectinload(AppointmentRequest.team), selectinload(AppointmentRequest.type))))
+    if kind == "support":
+        requests = [r for r in requests if supports(r, r.pinned_advisor_id)]
     broken = broken_spans([Span(r.id, r.pinned_advisor_id, r.pinned_start, end_after(r.pinned_start, r.duration_minutes),
                                 r.team_id, r.team.timezone) for r in requests])
     return [r for r in requests if r.id not in broken]
@@ -108,10 +109,10 @@ def covering_advisor_ids(client: Client) -> set[int]:
 
 
 def policing_advisor_ids(client: Client) -> set[int]:
-    """Advisors with a policing appointment (compliance review) with the client, published or desk-booked."""
-    of = AppointmentRequest.client_id == client.id
-    return ({a for _, a in db.session.execute(_planned("policing", of))}
-            | {a for _, a in db.session.execute(_booked("policing", of))})
+    """Advisors with a live policing appointment (compliance review) with the client, by the same liveness rule as
+    support notes (live_appointments): published or desk-booked in a week not yet published, not cancelled, not
+    broken by their absence or an office closure."""
+    return {a for _, a in live_appointments("policing", client_id=client.id)}
 
 
 def _desk_booked():

@@ -43,6 +43,14 @@ def covers(request: AppointmentRequest | None, advisor_id: int | None) -> bool:
     return named is not None and named != advisor_id
 
 
+def supports(request: AppointmentRequest | None, advisor_id: int | None) -> bool:
+    """Whether advisor `advisor_id` seeing `request` is a support appointment with them, whatever the client's
+    allocation: what opens the client's support notes while live (notes.live_cover), so a client with no named
+    advisor is readable by the advisor seeing them, planned or desk-booked alike. Cover (covers) is narrower: it
+    needs a named advisor who is someone else (the one who writes the handover note)."""
+    return advisor_id is not None and request is not None and request.type.kind == "support"
+
+
 @dataclass(frozen=True)
 class Span:
     """A booked appointment's time with its advisor, for broken_spans: `key` is the caller's id for it (a plan
