@@ -265,13 +265,24 @@ def _published(teams, weeks) -> list[Plan]:
 
 
 def protected_kept(teams: list[Team], weeks=None) -> Report:
-    """Per team and week, from the published plan: protected time kept, as a share of the advisors' targets."""
+    """Per team and week, from the published plan: protected time kept, as a share of the advisors' targets.
+    The figure is the one stored on the plan when it was planned (Plan.figures["protected"], against the targets
+    that plan was asked for), not recomputed: a target changed later does not change it, and a plan re-planned
+    after its week started was asked only for the time still ahead (problem.protected_target's `cut`). The
+    report's note says so."""
     weeks = weeks or report_weeks(teams)
     kept = {(p.team_id, p.week_start): (p.figures or {}).get("protected") for p in _published(teams, weeks)}
     series = [{"label": t.name, "data": [kept.get((t.id, w)) for w in weeks]} for t in teams]
     rows = [[w.isoformat(), t.name, kept[(t.id, w)]] for t in teams for w in weeks if (t.id, w) in kept]
     return Report("protected", "Protected time kept (share of the advisors' targets, published plans)", "line",
-                  [w.isoformat() for w in weeks], series, ["week", "team", "protected_kept"], rows)
+                  [w.isoformat() for w in weeks], series, ["week", "team", "protected_kept"], rows,
+                  note=PROTECTED_NOTE)
+
+
+PROTECTED_NOTE = ("Each week's figure is the one its published plan was planned with, against the targets asked of "
+                  "that plan (cut pro rata for closures and absences); a target changed since does not change it. "
+                  "A plan re-planned after its week started was asked only for the protected time still ahead, "
+                  "so its figure is a share of that.")
 
 
 # What each unassigned code (problem-format.md, "Unassigned reason codes") means, as a report's label.

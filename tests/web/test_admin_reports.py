@@ -194,3 +194,15 @@ def test_reports_page_loads_chart_js_from_static_with_a_canvas_per_report(demo_c
     for script in ("/static/vendor/chart.umd.min.js", "/static/reports.js"):
         assert script in page
         assert demo_client.get(script).status_code == 200
+
+
+def test_the_protected_report_says_its_figures_are_the_published_plans_own(demo_client, demo_auth):
+    """The figure is read from the plan as published (its targets then, cut for the time still ahead when it was
+    re-planned mid-week), not recomputed: the page says so above the table."""
+    plan, _left, week = _publish_north(with_named=1, policing_with_named=0)
+    demo_auth.login("admin")
+    assert _csv(demo_client, "protected")[0]["protected_kept"] == "0.375"
+    page = demo_client.get("/admin/reports").get_data(as_text=True)
+    section = re.search(r'<section class="card report" id="protected">(.*?)</section>', page, re.S).group(1)
+    assert "the one its published plan was planned with" in section
+    assert "re-planned after its week started was asked only for the protected time still ahead" in section

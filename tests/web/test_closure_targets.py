@@ -125,3 +125,23 @@ def test_the_teams_week_says_what_the_plan_is_asked_for(demo_client, demo_auth):
     _close(week + timedelta(days=2), "Bank holiday")
     expected = protected_target(advisor, week, team.timezone).minutes
     assert expected < 240 and f"The plan is asked for <strong>{expected} min</strong> this week" in row()
+
+
+def test_a_week_already_started_asks_for_the_protected_time_still_reachable(demo_app):
+    """A re-plan on Wednesday cannot seat protected time on Monday or Tuesday (their hours are gone from the
+    problem): it is asked for the target pro rata to the working time still ahead, as for a closure."""
+    team, week = m.team("north"), d.week()
+    advisor = m.user("advisor1").advisor
+    advisor.protected_minutes = 240
+    db.session.commit()
+    usual = sum(_minutes_a_day(advisor, day) for day in ("mon", "tue", "wed", "thu", "fri"))
+    gone = _minutes_a_day(advisor, "mon") + _minutes_a_day(advisor, "tue")
+    assert 0 < gone < usual
+    wednesday = to_utc(week + timedelta(days=2), "00:00", team.timezone)
+    expected = 240 * (usual - gone) // usual
+    assert _target_in(to_problem(team, week, now=wednesday)[0], advisor) == expected
+    assert protected_target(advisor, week, team.timezone).minutes == 240  # the week as a whole: unchanged
+    # Before the week starts nothing is gone; after it ends nothing is reachable.
+    assert _target_in(to_problem(team, week, now=to_utc(week, "00:00", team.timezone))[0], advisor) == 240
+    assert _target_in(to_problem(team, week, now=to_utc(week + timedelta(days=5), "00:00", team.timezone))[0],
+                      advisor) == 0

@@ -65,7 +65,7 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     past = started(week_start, tz, now or utcnow(), published_plan(team, week_start), requests, days)
     held, targets = caseloads(known), week_targets(known, week_start)
     closed = closed_days(team.id, week_start, week_start + timedelta(days=days - 1))  # read once for every advisor
-    advisor_docs = [advisor_doc(a, week_start, tz, days, held.get(a.id, 0), targets.get(a.id), closed)
+    advisor_docs = [advisor_doc(a, week_start, tz, days, held.get(a.id, 0), targets.get(a.id), closed, past.cut)
                     for a in advisors]
     if past.cut is not None:
         by_id = {r.id: r for r in requests}

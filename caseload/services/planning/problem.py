@@ -165,16 +165,27 @@ def pro_rata(target: int, usual: int, open_minutes: int) -> int:
 
 
 def protected_target(advisor: Advisor, week_start: date, tz: str, target: int | None = None,
-                     days: int = HORIZON_DAYS, closed: dict[date, str] | None = None) -> ProtectedTarget:
+                     days: int = HORIZON_DAYS, closed: dict[date, str] | None = None,
+                     cut: datetime | None = None) -> ProtectedTarget:
     """The advisor's ProtectedTarget for the week from Monday `week_start` (`days` days, local time in `tz`).
     `target`: that week's override (week_targets), None for the standing `Advisor.protected_minutes`; `closed`:
-    the team's closed days when already read (else read here). The working time counted is the pattern on the
-    slot grid (as `availability`), before and after taking out closed days and absences."""
+    the team's closed days when already read (else read here); `cut` (local naive, started.Started.cut): in a
+    week already started, the first slot from now. The working time counted is the pattern on the slot grid
+    (as `availability`), before and after taking out closed days, absences and the hours before `cut`.
+
+    Hours already gone count as a closure does: a re-plan on Wednesday asks for the target pro rata to the
+    working time still ahead, the protected time still reachable. Chosen over "the target minus what was kept
+    so far" because a team leader sets the target as a share of the working week (the same reading that cuts
+    it for closures and absences), and because a re-planned plan holds no blocks before now (its problem has
+    only the time from now), so "kept so far" would be read from a plan the re-plan replaces."""
     if closed is None:
         closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=days - 1))
     chosen = (advisor.protected_minutes if target is None else target) or 0
     usual = _minutes(_on_grid(_pattern_spans(advisor, week_start, days, {})))
-    open_minutes = _minutes(availability(advisor, week_start, tz, days, closed))
+    spans = availability(advisor, week_start, tz, days, closed)
+    if cut is not None:
+        spans = [(max(s, cut), e) for s, e in spans if e > cut]
+    open_minutes = _minutes(spans)
     return ProtectedTarget(chosen, pro_rata(chosen, usual, open_minutes), usual, open_minutes)
 
 
@@ -241,12 +252,14 @@ def caseloads(advisor_ids) -> dict[int, int]:
 
 
 def advisor_doc(advisor: Advisor, week_start, tz, days, caseload, target: int | None = None,
-                closed: dict[date, str] | None = None) -> dict:
+                closed: dict[date, str] | None = None, cut: datetime | None = None) -> dict:
+    """The advisor's entry of the problem document. `cut`: as protected_target's (the caller cuts the
+    availability itself, keeping held appointments)."""
     doc = {
         "id": advisor_sid(advisor.id), "name": advisor.name, "skills": advisor.skill_codes, "roles": advisor.roles,
         "availability": [_span(s, e) for s, e in availability(advisor, week_start, tz, days, closed)],
-        # Pro rata to the working time the week's closures and absences leave (protected_target).
-        "protected_minutes": protected_target(advisor, week_start, tz, target, days, closed).minutes,
+        # Pro rata to the working time the week's closures, absences and hours gone leave (protected_target).
+        "protected_minutes": protected_target(advisor, week_start, tz, target, days, closed, cut).minutes,
         "caseload": caseload,
     }
     preferred = preferred_protected(advisor, week_start, days)
