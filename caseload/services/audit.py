@@ -40,6 +40,7 @@ class AuditPage:
     pages: int
     labels: dict = field(default_factory=dict)  # event id -> its "What" (audit_words.Named: text, stored ref)
     refs: dict = field(default_factory=dict)  # (event id, detail key) -> the client, advisor, … a detail id names
+    who: dict = field(default_factory=dict)  # event id -> who did it (audit_words.who_words: name (username), system)
 
 
 ACTION_NAMES = {  # the audit log's action codes as the pages name the things done

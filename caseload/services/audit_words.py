@@ -113,7 +113,7 @@ class _Names:
             self.words[("Client", rid)] = f"{reference} · {name}"
         for rid, username, display in self._rows("User", lambda ids: select(User.id, User.username, User.display_name)
                                                  .where(User.id.in_(ids))):
-            self.words[("User", rid)] = f"{display} ({username})" if display and display != username else username
+            self.words[("User", rid)] = user_words(username, display)
         for kind, model in (("Advisor", Advisor), ("Team", Team), ("Skill", Skill), ("AppointmentType", AppointmentType),
                             ("WeightProfile", WeightProfile)):
             for rid, name in self._rows(kind, lambda ids, m=model: select(m.id, m.name).where(m.id.in_(ids))):
@@ -136,10 +136,44 @@ def _object(names: _Names, object_type: str, object_id: int | None) -> Named:
     return Named(f"{object_name(object_type)} {words}", ref)
 
 
-def page_words(events: list) -> tuple[dict[int, Named], dict[tuple[int, str], Named]]:
-    """For one page of audit events: event id -> its object ("What"), and (event id, detail key) -> the thing a
-    detail id names (client, advisor, to_advisor, to, request, team), each with its stored reference. One query
-    per kind of thing on the page."""
+def user_words(username: str, display_name: str | None) -> str:
+    """A user as the admin pages name them: "Asha Patel (asha)", the username alone when it is their name too."""
+    return f"{display_name} ({username})" if display_name and display_name != username else username
+
+
+SYSTEM = "system"
+NOT_SIGNED_IN = "not signed in"
+
+
+def who_words(events: list) -> dict[int, Named]:
+    """event id -> its "Who": the user's display name with the username (stored ref "user #7"); with no user,
+    "not signed in" for a failed sign-in (the detail keeps the username typed), else "system" (a background job,
+    the command line, or a user since removed), naming the planning run behind a run's own event or the draft
+    plan it made ("system: planning run #12"; a plan's later events, a publish, were not the run's). `events` have their `user` loaded; one query for the runs."""
+    plans = {e.object_id for e in events if e.user is None and _run_made(e)}
+    runs = dict(db.session.execute(select(SolveJob.plan_id, SolveJob.id).where(SolveJob.plan_id.in_(sorted(plans))))
+                .all()) if plans else {}
+    out = {}
+    for e in events:
+        if e.user is not None:
+            out[e.id] = Named(user_words(e.user.username, e.user.display_name), f"user #{e.user.id}")
+        elif e.action == "login_failed":
+            out[e.id] = Named(NOT_SIGNED_IN)
+        else:
+            run = e.object_id if e.object_type == "SolveJob" else runs.get(e.object_id) if _run_made(e) else None
+            out[e.id] = Named(f"{SYSTEM}: planning run #{run}" if run else SYSTEM)
+    return out
+
+
+def _run_made(event) -> bool:
+    """Whether the event is a draft plan made (by its planning run, when no user is recorded)."""
+    return event.action == "plan_drafted" and event.object_type == "Plan" and bool(event.object_id)
+
+
+def page_words(events: list) -> tuple[dict[int, Named], dict[tuple[int, str], Named], dict[int, Named]]:
+    """For one page of audit events: event id -> its object ("What"), (event id, detail key) -> the thing a
+    detail id names (client, advisor, to_advisor, to, request, team), each with its stored reference, and event
+    id -> who did it (who_words). One query per kind of thing on the page."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for e in events:
         if e.object_type and e.object_id:
@@ -168,4 +202,4 @@ def page_words(events: list) -> tuple[dict[int, Named], dict[tuple[int, str], Na
             code = (e.detail or {}).get("type")
             if isinstance(code, str) and code in named:
                 refs[(e.id, "type")] = Named(named[code], f"type code {code}")
-    return labels, refs
+    return labels, refs, who_words(events)
