@@ -24,7 +24,7 @@ def create_app(config=None) -> Flask:
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default: no limit
         app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
 
-    from caseload import cli, errors, ratelimit, security
+    from caseload import cli, errors, form_typist, ratelimit, security
     from caseload.extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
@@ -35,6 +35,7 @@ def create_app(config=None) -> Flask:
     login_manager.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    form_typist.init_app(app)
     cli.init_app(app)
 
     from caseload.admin import bp as admin_bp

@@ -8,7 +8,9 @@ STAMP_MAX_AGE_S or of another user than the one signed in has its text dropped, 
 from __future__ import annotations
 
 from flask import current_app
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from markupsafe import Markup, escape
 
 FIELD = "typist"  # the hidden field's name; never carried with the kept text
 SALT = "caseload.form-typist"
@@ -22,6 +24,20 @@ def _serializer() -> URLSafeTimedSerializer:
 def stamp(user_id: int) -> str:
     """The signed, dated stamp naming `user_id` (a URL-safe string of about 40 characters)."""
     return _serializer().dumps(user_id)
+
+
+def stamp_field() -> Markup:
+    """The hidden input carrying the stamp of who is signed in ('' for nobody): rendered beside every form's
+    security token, by Flask-WTF forms (caseload/forms.py) and by hand-written ones through the template global
+    `typist_field` (templates/macros.html, csrf_fields)."""
+    if not (current_user and current_user.is_authenticated):
+        return Markup("")
+    return Markup(f'<input type="hidden" name="{FIELD}" value="{escape(stamp(current_user.id))}">')
+
+
+def init_app(app) -> None:
+    """Give templates `typist_field()` (stamp_field), for forms written by hand with `csrf_token()`."""
+    app.add_template_global(stamp_field, "typist_field")
 
 
 def typist(posted) -> int | None:

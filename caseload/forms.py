@@ -9,9 +9,8 @@ from Form. Beside its security token, a form shown to someone signed in carries 
 """
 from __future__ import annotations
 
-from flask_login import current_user
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import DateField, PasswordField, StringField, TextAreaField, TimeField
 from wtforms.validators import ValidationError
 
@@ -110,8 +109,5 @@ class Form(FlaskForm):
                 render_kw = {**render_kw, "id": False}
                 # Beside it, who the form is shown to: a post refused after the session ended keeps its text
                 # for that user only (caseload/form_typist.py, caseload/auth/kept_text.py).
-                if current_user and current_user.is_authenticated:
-                    stamp = form_typist.stamp(current_user.id)
-                    return Markup(super().render_field(field, render_kw)) + Markup(
-                        f'<input type="hidden" name="{form_typist.FIELD}" value="{escape(stamp)}">')
+                return Markup(super().render_field(field, render_kw)) + form_typist.stamp_field()
             return super().render_field(field, render_kw)
