@@ -119,7 +119,7 @@ SCHEMAS = {
                "properties": {"start": LOCAL_TIME, "end": LOCAL_END}},
     "Request": {"type": "object", "required": ["id", "team_id", "week_start", "client_id", "type", "duration_minutes",
                                                "purpose", "windows", "pinned_advisor_id", "pinned_start", "cancelled",
-                                               "cancelled_at", "cancelled_by_id", "version"],
+                                               "cancelled_at", "cancelled_by_id", "met_by", "version"],
                 "properties": {"id": {"type": "integer"}, "team_id": {"type": "integer"},
                                "week_start": {"type": "string", "format": "date"}, "client_id": {"type": "integer"},
                                "type": {"type": "string"}, "duration_minutes": {"type": "integer"},
@@ -133,6 +133,11 @@ SCHEMAS = {
                                "cancelled_by_id": {**NULLABLE_INT, "description": "The user who cancelled it (or "
                                                    "rebooked it elsewhere); null if it is not cancelled, or that "
                                                    "account is gone"},
+                               "met_by": {**NULLABLE_INT, "description": "The id of the desk booking that met "
+                                          "this request, so the planner leaves it out: the one booked from it, or "
+                                          "a later booking of the same client and type in its week or a later one "
+                                          "(services/planning/met_requests); null if none has (and for a desk "
+                                          "booking itself). Not stored: cancel that booking and this is null again"},
                                "version": {"type": "integer"},
                                "warnings": {"type": "array", "items": {"type": "string"},
                                             "description": "After a POST or PATCH: why the planner cannot place the "

@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from caseload.api.openapi import LOCAL_END, LOCAL_TIME, SCHEMAS, WEEK
 from caseload.localtime import to_local
 from caseload.models import Advisor, AppointmentRequest, Client, Plan, SolveJob, Team
+from caseload.services.planning.met_requests import met_by
 from caseload.services.planning.runs import job_json
 from caseload.values import MAX_JSON_DEPTH, ValueRejected, day_in_range, json_too_deep, parse_week, range_text, text_problem
 from scheduler.model import TIME_FORMAT
@@ -177,14 +178,18 @@ def client_json(client: Client) -> dict:
             "complexity": client.complexity, "version": client.version_id}
 
 
-def request_json(req: AppointmentRequest) -> dict:
+def request_json(req: AppointmentRequest, met: dict[int, int] | None = None) -> dict:
+    """A request in the API's shape (openapi "Request"). `met`: request id -> the desk booking that met it
+    (met_requests.met_by) when read for many at once; else read here for this one."""
     tz = req.team.timezone
+    if met is None:
+        met = met_by([req])
     return {"id": req.id, "team_id": req.team_id, "week_start": req.week_start.isoformat(), "client_id": req.client_id,
             "type": req.type.code, "duration_minutes": req.duration_minutes, "purpose": req.purpose,
             "windows": [{"start": local(w.starts_at, tz), "end": local(w.ends_at, tz)} for w in req.windows],
             "pinned_advisor_id": req.pinned_advisor_id, "pinned_start": local(req.pinned_start, tz),
             "cancelled": req.cancelled_at is not None, "cancelled_at": local(req.cancelled_at, tz),
-            "cancelled_by_id": req.cancelled_by_id, "version": req.version_id}
+            "cancelled_by_id": req.cancelled_by_id, "met_by": met.get(req.id), "version": req.version_id}
 
 
 def job_body(job: SolveJob) -> dict:

@@ -25,6 +25,7 @@ from caseload.localtime import from_local_text
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Role, Skill, Team
 from caseload.services.clients import notes
 from caseload.services.desk import idempotency
+from caseload.services.planning.met_requests import met_by
 from caseload.services.planning.problem import week_requests as requests_of
 from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
@@ -253,7 +254,9 @@ def _fields(team_: Team, week_start: date, data: dict) -> rota_requests.RequestF
 @role_required(*LEADERS)
 def week_requests(team_id, week):
     found, week_start = team_or_404(team_id, manage=True), week_or_404(week)
-    return [request_json(r) for r in requests_of(found, week_start)]
+    rows = requests_of(found, week_start)
+    met = met_by(rows)  # the one rule (met_requests), for the whole week at once
+    return [request_json(r, met) for r in rows]
 
 
 @bp.post("/teams/<int:team_id>/weeks/<week>/requests")

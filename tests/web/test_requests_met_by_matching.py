@@ -157,3 +157,30 @@ def test_a_booking_through_the_api_or_a_series_meets_requests_in_its_weeks(demo_
     problem, maps = to_problem(north, d.next_week())
     assert request_sid(later.id) not in {a["id"] for a in problem["appointments"]}
     assert maps.skipped[later.id].startswith(MET_WORDS)
+
+
+def test_the_api_request_list_says_which_booking_met_each_request(demo_client, demo_app):
+    """GET .../requests carries `met_by` (checked against the OpenAPI document by ApiClient): the desk booking
+    that met the request by matching, null for one still waiting and for the booking itself; cancel the booking
+    and the request is waiting again (null)."""
+    client = m.client_of("advisor1")
+    _no_other_follow_ups(client)
+    wanted = _request(client)
+    leader = ApiClient(demo_client, "leader")
+    url = "/teams/{team_id}/weeks/{week}/requests"
+    args = dict(team_id=m.team("north").id, week=d.week().isoformat())
+
+    def met_by() -> dict[int, int | None]:
+        rows = leader.get(url, **args).get_json()
+        assert all("met_by" in r for r in rows)
+        return {r["id"]: r["met_by"] for r in rows}
+
+    assert met_by()[wanted.id] is None
+    booked = _desk_book(client)
+    listed = met_by()
+    assert listed[wanted.id] == booked.id and listed[booked.id] is None
+    assert list(listed.values()).count(booked.id) == 1  # it meets one request only
+    one = leader.get("/requests/{request_id}", request_id=wanted.id).get_json()
+    assert one["met_by"] == booked.id
+    cancelling.cancel(booked, m.user("leader"), reason="client asked")
+    assert met_by()[wanted.id] is None

@@ -109,10 +109,22 @@ def met_words(booking_id: int) -> str:
     return f"{MET_WORDS} (booking {booking_id}{week})"
 
 
-def met_ids(requests: Iterable[AppointmentRequest | None]) -> set[int]:
-    """The ids of those of `requests` a desk booking met: booked from their link (`booked_as_id`) or by matching;
-    what the plan review and the week's requests show as "booked at the desk" instead of asking to book them."""
+def met_by(requests: Iterable[AppointmentRequest | None]) -> dict[int, int]:
+    """Request id -> the id of the desk booking that met it, for those of `requests` one met: booked from their
+    link (`booked_as_id`) or by matching (met_by_matching, three queries for all of them). A request no booking
+    met, and a desk booking itself, is absent. What the API's requests say as `met_by`."""
     requests = [r for r in requests if r is not None]
     matched = met_by_matching({r.client_id for r in requests if r.booked_at is None and r.booked_as_id is None
                                and r.cancelled_at is None})
-    return {r.id for r in requests if r.booked_as_id is not None or r.id in matched}
+    out = {}
+    for r in requests:
+        booking = r.booked_as_id if r.booked_as_id is not None else matched.get(r.id)
+        if booking is not None:
+            out[r.id] = booking
+    return out
+
+
+def met_ids(requests: Iterable[AppointmentRequest | None]) -> set[int]:
+    """The ids of those of `requests` a desk booking met: booked from their link (`booked_as_id`) or by matching;
+    what the plan review and the week's requests show as "booked at the desk" instead of asking to book them."""
+    return set(met_by(requests))
