@@ -14,6 +14,8 @@ from caseload.models.types import UTCDateTime, utcnow
 PLAN_STATUSES = ("draft", "published", "superseded")
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_JOB = "status IN ('queued', 'running')"
+MADE_BY_PLANNER = "planner"  # Plan.made_by: a planning run's draft
+MADE_BY_DESK = "desk"  # Plan.made_by: a published version made at the booking desk
 
 
 class Plan(Base):
@@ -39,6 +41,10 @@ class Plan(Base):
     bound: Mapped[int | None] = mapped_column(Integer)
     solver_status: Mapped[str | None] = mapped_column(String(20))
     version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # Who made this version: "planner" (a planning run's draft, whether published or not) or "desk" (a published
+    # version the booking desk made by booking or cancelling in a published week: services/desk/versions).
+    made_by: Mapped[str] = mapped_column(String(10), nullable=False, default=MADE_BY_PLANNER,
+                                         server_default=MADE_BY_PLANNER)
 
     __mapper_args__ = {"version_id_col": version_id}
     __versioned_children__ = ("items", "protected_blocks")  # see caseload/models/versioning.py

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, Plan, hold_version, utcnow
+from caseload.models.rota import MADE_BY_DESK
 from caseload.services.desk.asks import BookingError
 from caseload.services.planning.boundary import apply_solution
 from caseload.services.planning.plans import published_plan
@@ -93,7 +94,7 @@ def publish_version(current: Plan, by, problem: dict, solution: dict) -> Plan:
     db.session.flush()
     plan = Plan(team=current.team, week_start=current.week_start, status="published", published_version=top + 1,
                 based_on=current, created_by_id=getattr(by, "id", None), published_by_id=getattr(by, "id", None),
-                published_at=utcnow())
+                published_at=utcnow(), made_by=MADE_BY_DESK)
     db.session.add(plan)
     apply_solution(plan, problem, solution, skipped)
     db.session.flush()

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from caseload.extensions import db
 from caseload.localtime import end_after, human_value
 from caseload.models import Advisor, Plan, PlanItem, ProtectedBlock, Team, utcnow
+from caseload.models.rota import MADE_BY_PLANNER
 from caseload.services import audit
 from caseload.services.planning.met_requests import met_by_matching, met_words
 from caseload.services.planning.plans import published_plan
@@ -245,7 +246,7 @@ def draft_plan(team: Team, week_start: date, problem: dict, solution: dict, by=N
     """Add a solver result as a new draft plan to the session (never touching the published plan), audited;
     the caller commits. `based_on`: the plan it re-planned (previous_plan), which the review compares with."""
     plan = Plan(team=team, week_start=week_start, status="draft", created_by_id=getattr(by, "id", None),
-                based_on=based_on)
+                based_on=based_on, made_by=MADE_BY_PLANNER)
     db.session.add(plan)
     apply_solution(plan, problem, solution, skipped)
     db.session.flush()

@@ -5,8 +5,8 @@ so a busy week listed every version as if it were a plan. A line here is a plan 
 leader published) with the desk versions built on it, newest first: the line opens the newest of them (the one
 in force), and the older versions are kept for looking back.
 
-A desk version is a published (or since superseded) plan no planning run drafted: runs save every draft through
-planning.boundary.draft_plan, which records "plan_drafted" in the audit log; the desk publishes directly.
+A desk version is a published (or since superseded) plan the desk made (Plan.made_by "desk", set by
+services/desk/versions); a planning run's draft is made by the planner (planning.boundary.draft_plan).
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from caseload.extensions import db
-from caseload.models import AuditEvent, Plan, PlanItem, Team
+from caseload.models import Plan, PlanItem, Team
+from caseload.models.rota import MADE_BY_DESK
 from caseload.services.planning.plans import week_plans
 
 
@@ -43,13 +44,9 @@ class PlanLine:
 
 
 def desk_version_ids(plans: list[Plan]) -> set[int]:
-    """Ids of the `plans` the booking desk made (published directly, never drafted by a planning run)."""
-    ids = [p.id for p in plans if p.status in ("published", "superseded") and p.based_on_id is not None]
-    if not ids:
-        return set()
-    drafted = set(db.session.scalars(select(AuditEvent.object_id).where(
-        AuditEvent.action == "plan_drafted", AuditEvent.object_type == "Plan", AuditEvent.object_id.in_(ids))))
-    return set(ids) - drafted
+    """Ids of the `plans` the booking desk made (Plan.made_by "desk": published directly, never drafted by a
+    planning run)."""
+    return {p.id for p in plans if p.made_by == MADE_BY_DESK}
 
 
 def plan_lines(team: Team, week_start: date) -> list[PlanLine]:
