@@ -131,10 +131,11 @@ def _pattern(rng: random.Random, index: int) -> tuple[dict, int]:
 
 
 def _team(name: str, number: int, leader: User, skills, types, week: date, password_hash: str, rng: random.Random,
-          clients_per_team: int = CLIENTS_PER_TEAM, requests_per_team: int = REQUESTS_PER_TEAM,
-          plan_week: tuple[date, int] | None = None, used: _Names | None = None):
-    """One demo team. `week`: this week (history before it); `plan_week`: (Monday, first day index ahead) of the
-    week the requests and absences are for (demo_week; default `week` from Monday); `used`: names taken so far."""
+          clients_per_team: int = CLIENTS_PER_TEAM, plan_week: tuple[date, int] | None = None,
+          used: _Names | None = None) -> tuple[Team, list[Client]]:
+    """One demo team, its advisors and clients with their history (its requests: _requests), and the clients in
+    id order. `week`: this week (history before it); `plan_week`: (Monday, first day index ahead) of the week the
+    requests and absences are for (demo_week; default `week` from Monday); `used`: names taken so far."""
     plan_week = plan_week or (week, 0)
     used = _Names(()) if used is None else used
     team = Team(name=name, timezone=TIMEZONE, leader=leader)
@@ -183,7 +184,15 @@ def _team(name: str, number: int, leader: User, skills, types, week: date, passw
                                        occurred_at=to_utc(day, f"{rng.randint(9, 16):02d}:00", TIMEZONE)))
         clients.append(client)
     db.session.flush()
+    return team, clients
 
+
+def _requests(team: Team, clients: list[Client], types, rng: random.Random, plan_week: tuple[date, int],
+              requests_per_team: int = REQUESTS_PER_TEAM) -> None:
+    """The team's requests for the week to plan (`plan_week`: as _team's), made after its past appointments
+    (_past_appointments): a visit already held this week was booked before the follow-up it led to, so it has the
+    lower id and meets no request (met_requests: only a booking made after a request meets it)."""
+    days = week_days(plan_week[0])
     chosen = rng.sample(clients, len(clients))
     chosen = chosen[:requests_per_team] + rng.sample(clients, max(0, requests_per_team - len(clients)))
     for r, client in enumerate(chosen):
@@ -202,7 +211,6 @@ def _team(name: str, number: int, leader: User, skills, types, week: date, passw
             request.windows.append(RequestWindow(starts_at=to_utc(days[d], "09:00", TIMEZONE),
                                                  ends_at=to_utc(days[d], "17:00", TIMEZONE)))
         db.session.add(request)
-    return team
 
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri")
@@ -370,13 +378,16 @@ def seed_demo(password: str, teams: int = 2, clients_per_team: int = CLIENTS_PER
     created = []
     for number, name in enumerate(team_names(teams)):
         if db.session.scalar(select(Team).where(Team.name == name)) is None:
-            team = _team(name, number, leaders[number], skills, types, week, password_hash, rng,
-                         clients_per_team, requests_per_team, plan_week, used)
+            team, clients = _team(name, number, leaders[number], skills, types, week, password_hash, rng,
+                                  clients_per_team, plan_week, used)
             created.append(name)
             if past:
                 db.session.flush()
-                # Its own generator, so the rest of the demo is the same with or without the past.
+                # Its own generator, so the rest of the demo is the same with or without the past. Before the
+                # requests, as in an office: this week's visits already held were booked before the follow-ups
+                # they led to (made after them, each would meet one: met_requests, and the planner drop it).
                 _past_appointments(team, types, week, now, random.Random(20261123 + number))
+            _requests(team, clients, types, rng, plan_week, requests_per_team)
     db.session.flush()
     closed = []
     if holidays:
