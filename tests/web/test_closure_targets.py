@@ -145,3 +145,26 @@ def test_a_week_already_started_asks_for_the_protected_time_still_reachable(demo
     assert _target_in(to_problem(team, week, now=to_utc(week, "00:00", team.timezone))[0], advisor) == 240
     assert _target_in(to_problem(team, week, now=to_utc(week + timedelta(days=5), "00:00", team.timezone))[0],
                       advisor) == 0
+
+
+def test_the_review_of_a_plan_made_mid_week_shows_the_target_it_was_asked_for(demo_client, demo_auth):
+    """The review's "Protected kept / target" reads the target from the plan's own problem, as its protected
+    figure does: a plan made on Wednesday is measured against Wednesday-to-Friday's share, not the whole week's."""
+    from scheduler.baselines import named_first
+    from caseload.services.planning.boundary import save_plan
+
+    team, week = m.team("north"), d.week()
+    advisor = m.user("advisor1").advisor
+    advisor.protected_minutes = 240
+    db.session.commit()
+    wednesday = to_utc(week + timedelta(days=2), "00:00", team.timezone)
+    problem, maps = to_problem(team, week, now=wednesday)
+    asked = _target_in(problem, advisor)
+    assert asked < 240
+    plan = save_plan(team, week, problem, named_first(problem), skipped=maps.skipped)
+    kept = sum(int((b.ends_at - b.starts_at).total_seconds() // 60) for b in plan.protected_blocks
+               if b.advisor_id == advisor.id)
+    demo_auth.login("leader")
+    page = demo_client.get(f"/rota/plans/{plan.id}").get_data(as_text=True)
+    row = re.search(rf'<th scope="row">{re.escape(advisor.name)}</th>(.*?)</tr>', page, re.S).group(1)
+    assert f"{kept} / {asked} min" in row and "(of 240: less working time this week" in row

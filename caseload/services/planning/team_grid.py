@@ -19,7 +19,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, Plan, PlanItem
 from caseload.services.planning.handovers import broken_item_ids, is_cover, noted_item_ids
-from caseload.services.planning.problem import SLOT_MINUTES, local_naive, pattern_clock, protected_targets, week_absences
+from caseload.services.planning.problem import (
+    SLOT_MINUTES, db_id, local_naive, pattern_clock, protected_targets, week_absences,
+)
 from caseload.timegrid import at
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -121,9 +123,14 @@ def load_items(plan: Plan) -> list[PlanItem]:
 def week_load(plan: Plan, advisors: list, days: list[date], placed: list[Appointment]) -> list[Load]:
     """Per advisor: appointments in the week and per day, contact minutes, protected minutes kept and the
     week's protected-time target (minutes: that week's override, else the advisor's standing target, pro rata to
-    the working time the week's office closures and absences leave, as the planner was asked: no false shortfall)."""
+    the working time the week's office closures and absences leave, as the planner was asked: no false shortfall).
+    The target asked is read from the plan's own problem where it has the advisor, so the row agrees with the plan's
+    protected figure: a plan made after its week started was asked only for the time still ahead
+    (problem.protected_target's `cut`), and its blocks are only there."""
     targets = protected_targets(advisors, plan.week_start, plan.team.timezone, len(days))
-    rows = {a.id: Load(a, per_day=[0 for _ in days], target=targets[a.id].minutes, set_target=targets[a.id].set)
+    asked = {db_id(a["id"]): a.get("protected_minutes", 0) for a in (plan.problem or {}).get("advisors", [])}
+    rows = {a.id: Load(a, per_day=[0 for _ in days], target=asked.get(a.id, targets[a.id].minutes),
+                       set_target=targets[a.id].set)
             for a in advisors}
     for appointment in placed:
         row = rows.get(appointment.advisor_id)
