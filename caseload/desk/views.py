@@ -35,7 +35,7 @@ from caseload.services.desk import desk_week
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import idempotency
 from caseload.services.desk import notice_override
-from caseload.services.clients import client_data, notes
+from caseload.services.clients import client_data, name_search, notes
 from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
 from caseload.services.desk import series
@@ -195,7 +195,8 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200,
 
 
 def findable_clients(text: str) -> list[Client]:
-    """The clients the user may book for whose reference or name contains `text` (case-insensitive), by
+    """The clients the user may book for whose reference or name contains `text` (case-insensitive, ZWNJ/ZWJ
+    ignored: name_search), by
     reference: leaders and administrators search their teams' clients (nothing until something is typed);
     an advisor sees the clients they hold or cover, all of them when nothing is typed."""
     text = text.strip()
@@ -206,8 +207,7 @@ def findable_clients(text: str) -> list[Client]:
         mine = db.session.scalars(select(Client).where(Client.named_advisor_id == advisor.id,
                                                        Client.erased_at.is_(None))).all()
         every = sorted({c.id: c for c in [*mine, *notes.covered_clients(advisor)]}.values(), key=lambda c: c.reference)
-        low = text.lower()
-        return [c for c in every if low in c.reference.lower() or low in c.name.lower()]
+        return [c for c in every if name_search.text_matches(c.reference, text) or name_search.text_matches(c.name, text)]
     found = client_data.clients_matching(rota.teams_for(current_user), text)
     return [c for c in found if c.erased_at is None]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
@@ -17,6 +17,7 @@ from caseload.models import (
     AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, User, hold_version, utcnow,
 )
 from caseload.services import audit
+from caseload.services.clients import name_search
 from caseload.services.desk import attendance
 
 EXPORT_FORMAT = "caseload-client-export/1"
@@ -158,11 +159,11 @@ def _no_upcoming_appointments(client: Client) -> None:
 
 
 def clients_matching(teams, text: str, limit: int = 50) -> list[Client]:
-    """Clients in `teams` whose reference or name contains `text` (case-insensitive), erased ones too."""
-    text = text.strip()
-    if not text or not teams:
+    """Clients in `teams` whose reference or name contains `text` (case-insensitive, ZWNJ/ZWJ ignored on both sides:
+    name_search), erased ones too."""
+    if not name_search.typed_key(text) or not teams:
         return []
-    pattern = f"%{text.lower()}%"
     query = select(Client).where(Client.team_id.in_([t.id for t in teams]),
-                                 or_(func.lower(Client.reference).like(pattern), func.lower(Client.name).like(pattern)))
+                                 or_(name_search.column_contains(Client.reference, text),
+                                     name_search.column_contains(Client.name, text)))
     return list(db.session.scalars(query.order_by(Client.reference).limit(limit)))

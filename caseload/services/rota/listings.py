@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, PlanItem, Skill, Team
+from caseload.services.clients import name_search
 
 PER_PAGE = 50
 
@@ -85,8 +86,8 @@ def client_list(team: Team, query: ListQuery, per_page: int = PER_PAGE) -> Listi
     named, need = aliased(Advisor), aliased(Skill)
     conditions = [Client.team_id == team.id, Client.erased_at.is_(None)]
     if query.q.strip():
-        like = contains(query.q)
-        conditions.append(or_(Client.reference.ilike(like, escape="\\"), Client.name.ilike(like, escape="\\")))
+        conditions.append(or_(name_search.column_contains(Client.reference, query.q),
+                              name_search.column_contains(Client.name, query.q)))
     advisor = query.filters.get("advisor")
     if advisor == NOT_ALLOCATED:
         conditions.append(Client.named_advisor_id.is_(None))
@@ -127,8 +128,8 @@ def request_list(team: Team, week_start: date, query: ListQuery, per_page: int =
     conditions = [AppointmentRequest.team_id == team.id, AppointmentRequest.week_start == week_start,
                   AppointmentRequest.cancelled_at.is_(None)]
     if query.q.strip():
-        like = contains(query.q)
-        conditions.append(or_(Client.reference.ilike(like, escape="\\"), Client.name.ilike(like, escape="\\")))
+        conditions.append(or_(name_search.column_contains(Client.reference, query.q),
+                              name_search.column_contains(Client.name, query.q)))
     if isinstance(query.filters.get("type"), int):
         conditions.append(AppointmentRequest.type_id == query.filters["type"])
     if query.filters.get("kind") in ("support", "policing"):
