@@ -42,3 +42,15 @@ def test_a_name_stored_without_a_joiner_is_found_typed_with_one(demo_client, dem
     assert _desk_finds(demo_client, demo_auth, "leader", typed, client)
     assert _desk_finds(demo_client, demo_auth, "advisor1", typed, client)
     assert client in client_list(client.team, ListQuery(q=typed)).rows
+
+
+def test_a_non_ascii_capital_typed_as_stored_is_found(demo_client, demo_auth):
+    """SQLite's lower() leaves "É" as it is: the typed text goes through the same lower() as the column, so an
+    identical "Élise" always matches (Python's lower() alone made it "élise" and missed it)."""
+    client = m.client_of("advisor1")
+    client.name = "Élise Durand"
+    db.session.commit()
+    assert _desk_finds(demo_client, demo_auth, "leader", "Élise", client)
+    assert client in client_data.clients_matching([client.team], "Élise")
+    assert client in client_list(client.team, ListQuery(q="Élise")).rows
+    assert client in client_list(client.team, ListQuery(q="ÉLISE DURAND")).rows  # ASCII case still ignored
