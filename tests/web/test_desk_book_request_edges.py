@@ -178,3 +178,35 @@ def test_a_request_of_a_type_no_longer_offered_says_how_to_replace_it(demo_clien
     assert page.status_code == 400
     assert ("a type no longer offered: remove that request on the week's requests page and book a Short contact on "
             "its own") in html.unescape(page.get_data(as_text=True))
+
+
+def test_a_draft_made_before_its_request_was_met_in_a_later_week_is_not_published_with_it(demo_app):
+    """The same kind: the draft placed the request (Thu 10:45); the desk then booked the client the same type of
+    appointment next week without the request's link, which meets the request by matching (met_requests, second
+    pass). The request is not cancelled, so only the met rule tells: published, the client was booked twice."""
+    import pytest
+    from caseload.services.desk import booking
+    from caseload.services.desk import offers as desk_offers
+    from caseload.services.planning import met_requests
+    from caseload.services.planning.boundary import save_plan, to_problem
+    from caseload.services.planning.plans import PublishConflict, publish_plan
+    from scheduler.baselines import named_first
+
+    client, north = m.client_of("advisor1"), m.team("north")
+    assert not db.session.scalars(select(AppointmentRequest).where(
+        AppointmentRequest.client_id == client.id, AppointmentRequest.type_id == d.follow_up().id)).all()
+    wanted = add_request(north, d.week(), RequestFields(client, d.follow_up(), 30,
+                                                        parse_windows("thu 09:00-17:00", d.week())), m.user("leader"))
+    problem, maps = to_problem(north, d.week())
+    draft = save_plan(north, d.week(), problem, named_first(problem), skipped=maps.skipped)
+    assert next(i for i in draft.items if i.request_id == wanted.id).advisor_id is not None
+    ask = d.ask(client, week_start=d.next_week())
+    offer = desk_offers.offers(north, ask)[0]
+    booking.book(north, ask, offer.advisor.id, offer.local, m.user("leader"))
+    db.session.expire_all()
+    assert wanted.id in met_requests.met_by_matching([client.id])
+    draft = db.session.get(type(draft), draft.id)
+    with pytest.raises(PublishConflict, match=r"removed, cancelled or booked at the desk since it was planned: N0011 Thu 03 Dec 10:45"):
+        publish_plan(draft, m.user("leader"), draft.version_id, expected_published=0)
+    db.session.rollback()
+    assert db.session.get(type(draft), draft.id).status == "draft"

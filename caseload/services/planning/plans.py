@@ -14,6 +14,7 @@ from caseload.localtime import to_local
 from caseload.models import AppointmentRequest, Client, Plan, Team, hold_version, utcnow
 from caseload.services import audit
 from caseload.wording import counted
+from caseload.services.planning import met_requests
 from caseload.services.planning.problem import db_id
 
 
@@ -128,13 +129,15 @@ def withdrawn_in(draft: Plan) -> list[str]:
     and local time: a request cancelled at the desk, withdrawn when the desk booked it elsewhere ("Book this
     request"), or removed from the week's requests (its item keeps the time, with no request). Publishing the
     draft would put them back in the advisors' diaries and hold their time, where the desk, which lists no
-    cancelled or removed request, could not cancel them."""
+    cancelled or removed request, could not cancel them. Also a request met since by a desk booking made without
+    its link (met_requests: e.g. booked in a later week): published, the client would be booked twice."""
     tz = draft.team.timezone
+    placed = [i for i in draft.items if i.advisor_id is not None and i.starts_at is not None]
+    met = met_requests.met_ids(i.request for i in placed)
     return [f"{i.request.client.reference if i.request is not None else 'a removed request'} "
             f"{to_local(i.starts_at, tz):%a %d %b %H:%M}"
-            for i in sorted(draft.items, key=lambda i: (i.starts_at is None, i.starts_at or utcnow(), i.id))
-            if i.advisor_id is not None and i.starts_at is not None
-            and (i.request is None or i.request.cancelled_at is not None)]
+            for i in sorted(placed, key=lambda i: (i.starts_at, i.id))
+            if i.request is None or i.request.cancelled_at is not None or i.request_id in met]
 
 
 @dataclass
