@@ -5,6 +5,7 @@ An advisor sees only their own data (current_user.advisor); a client they neithe
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -28,7 +29,7 @@ from caseload.services.people import calendar_feed as feeds
 from caseload.services.people import preferences
 from caseload.services.closures import closed_days
 from caseload.services.planning import handovers as handovers_due
-from caseload.services.planning.problem import advisor_sid, protected_target, week_targets
+from caseload.services.planning.problem import ProtectedTarget, advisor_sid, protected_target, week_targets
 from caseload.values import FIRST_WEEK, LAST_WEEK
 
 ADVISOR = Role.ADVISOR
@@ -67,9 +68,11 @@ def week(week):
     tz = advisor.team.timezone
     view = caseload.my_week(advisor, week_start)
     closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=len(view.days) - 1))
-    target = protected_target(advisor, week_start, tz, week_targets([advisor.id], week_start).get(advisor.id),
-                              len(view.days), closed)
+    whole = protected_target(advisor, week_start, tz, week_targets([advisor.id], week_start).get(advisor.id),
+                             len(view.days), closed)
+    target = plan_target(advisor, view.plan, whole)
     return render_template("me/week.html", advisor=advisor, view=view, target=target, closed=closed,
+                           planned_late=target.minutes < whole.minutes,
                            to_record=to_record(view), attendance_form=AttendanceForm(formdata=None),
                            added_after=added_after_plan(advisor, view.plan),
                            prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
@@ -84,6 +87,17 @@ def to_record(view: caseload.Week, now=None) -> set[int]:
     requests = [(a.item.request, a.start) for a in view.appointments if a.item.request is not None]
     requests += [(b.request, b.start) for b in view.booked]
     return {r.id for r, start in requests if start <= here and r.cancelled_at is None and r.attendance is None}
+
+
+def plan_target(advisor: Advisor, plan, whole: ProtectedTarget) -> ProtectedTarget:
+    """The protected-time target (minutes) the published `plan` was asked for, read from its own problem as the
+    review and team grid read it (team_grid.week_load): a plan made mid-week was asked only for the time still
+    ahead (problem.protected_target's `cut`), so the week's `whole` target would show a false shortfall. `whole`
+    when there is no plan or its problem lacks the advisor."""
+    for entry in ((plan.problem or {}).get("advisors", []) if plan is not None else []):
+        if entry.get("id") == advisor_sid(advisor.id):
+            return replace(whole, minutes=entry.get("protected_minutes", 0))
+    return whole
 
 
 def added_after_plan(advisor: Advisor, plan) -> bool:

@@ -168,3 +168,26 @@ def test_the_review_of_a_plan_made_mid_week_shows_the_target_it_was_asked_for(de
     page = demo_client.get(f"/rota/plans/{plan.id}").get_data(as_text=True)
     row = re.search(rf'<th scope="row">{re.escape(advisor.name)}</th>(.*?)</tr>', page, re.S).group(1)
     assert f"{kept} / {asked} min" in row and "(of 240: less working time this week" in row
+
+
+def test_my_week_of_a_plan_made_mid_week_shows_the_target_it_was_asked_for(demo_client, demo_auth):
+    """My week reads the target from the published plan's own problem too (as the review does): a plan made on
+    Wednesday showed the whole week's 4.0 h beside protected time planned only from Wednesday."""
+    from scheduler.baselines import named_first
+    from caseload.services.planning.boundary import save_plan
+    from caseload.services.planning.plans import publish_plan
+
+    team, week = m.team("north"), d.week()
+    advisor = m.user("advisor1").advisor
+    advisor.protected_minutes = 240
+    db.session.commit()
+    wednesday = to_utc(week + timedelta(days=2), "00:00", team.timezone)
+    problem, maps = to_problem(team, week, now=wednesday)
+    asked = _target_in(problem, advisor)
+    assert asked < 240
+    plan = save_plan(team, week, problem, named_first(problem), skipped=maps.skipped)
+    publish_plan(plan, m.user("leader"), plan.version_id, expected_published=0)
+    demo_auth.login("advisor1")
+    page = demo_client.get(f"/me/week/{week.isoformat()}").get_data(as_text=True)
+    assert f"(target {round(asked / 60, 1)} h this week, of 4.0 h" in page
+    assert "hours already gone when it was planned" in page
