@@ -140,7 +140,7 @@ def paths(op, json, errors, team_param, request_param) -> dict:
     """The booking paths, built with openapi.py's helpers (op, json, errors) and path parameters."""
     conflict = {"409": json(_ref("BookingConflict"), "The time was taken (or the week changed) first: nothing was "
                                                      "booked; fresh offers to choose from")}
-    book = op("Book an offer (send an Idempotency-Key)", "The booking", _ref("Booking"), 400, 404, 422,
+    book = op("Book an offer (send an Idempotency-Key)", "The booking", _ref("Booking"), 400, 403, 404, 422,
               status="201", params=[IDEMPOTENCY_KEY], body="BookingFields")
     book["responses"].update(conflict)
     rebook_op = op("Rebook an appointment at one of its offers (send an Idempotency-Key): the old one is cancelled "

@@ -28,6 +28,7 @@ from caseload.services.desk import booking
 from caseload.services.desk import cancelling
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import idempotency
+from caseload.services.desk import kept_apart
 from caseload.services.desk import notice_override
 from caseload.services.desk import series
 from caseload.values import ValueRejected, parse_week
@@ -57,10 +58,26 @@ class Moved(ApiError):
         return body, status
 
 
+class Refused(ApiError):
+    """403 with a machine-readable `code` (say kept_apart.CODE) beside the message: what the token's user may not do."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(403, message)
+        self.code = code
+
+    def response(self):
+        body, status = super().response()
+        return {**body, "code": self.code}, status
+
+
 def _refused(err: asks.BookingError) -> ApiError:
     """422 naming the field for input wrong in itself; 409 when it was right when read but the booking moved on
     since (asks.StateMoved: cancelled, attendance recorded, request booked or removed, by someone else); 403 for
-    what the token's user may not do (notice_override.OverrideNotAllowed: an advisor setting the notice aside)."""
+    what the token's user may not do (notice_override.OverrideNotAllowed: an advisor setting the notice aside;
+    kept_apart.SupportKeptApart, with its `code`: an advisor booking themselves support for a client whose support
+    notes they may not read)."""
+    if isinstance(err, kept_apart.SupportKeptApart):
+        return Refused(err.code, str(err))
     if isinstance(err, asks.StateMoved):
         return Moved(str(err))
     if isinstance(err, notice_override.OverrideNotAllowed):

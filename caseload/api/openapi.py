@@ -86,7 +86,9 @@ NULLABLE_STR = {"type": ["string", "null"]}
 
 SCHEMAS = {
     "Error": {"type": "object", "required": ["error", "message"],
-              "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+              "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                             "code": {"type": "string", "description": "Some 403s: why, for a program (support_kept_apart: "
+                                      "an advisor booking themselves support for a client they may not support)"}}},
     "ValidationError": {"type": "object", "required": ["error", "message", "fields"],
                         "properties": {"error": {"type": "string"}, "message": {"type": "string"},
                                        "fields": {"type": "object",

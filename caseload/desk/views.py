@@ -34,6 +34,7 @@ from caseload.services.desk import cancelling
 from caseload.services.desk import desk_week
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import idempotency
+from caseload.services.desk import kept_apart
 from caseload.services.desk import notice_override
 from caseload.services.clients import client_data, name_search, notes
 from caseload.services.rota import requests as rota_requests
@@ -148,7 +149,11 @@ def invalid(form, outcome: str = "Not booked.") -> None:
 
 def refused_status(err: asks.BookingError) -> int:
     """400 for input wrong in itself (the field is named); 409 when it was right when the page was shown but the
-    thing moved on since (asks.StateMoved: cancelled, recorded, booked or removed by someone else or another tab)."""
+    thing moved on since (asks.StateMoved: cancelled, recorded, booked or removed by someone else or another tab);
+    403 for what the user may not do (kept_apart.SupportKeptApart: an advisor booking themselves support for a
+    client they see only for a compliance review)."""
+    if isinstance(err, kept_apart.SupportKeptApart):
+        return 403
     return 409 if isinstance(err, asks.StateMoved) else 400
 
 

@@ -29,6 +29,7 @@ from caseload.services.desk.asks import (
     check_start, local_span,
 )
 from caseload.services.desk.desk_week import desk_week, request_doc
+from caseload.services.desk.kept_apart import check_support_kept_apart
 from caseload.services.desk.offers import offers, plain_reasons, replaced_id
 from caseload.services.planning.plans import published_plan
 from caseload.services.planning.problem import advisor_sid, request_sid, utc_of_local
@@ -210,10 +211,12 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
     saves the pinned request and (published week) a new plan version, gives a client with no named advisor
     this one (support appointments), audits, commits. `replay` (called under the lock) may return an
     earlier answer to give instead (idempotent retries); `before_commit` adds rows to the same transaction.
-    Raises BookingError (field named) or BookingConflict (with fresh offers); nothing is half-booked."""
+    Raises BookingError (field named; kept_apart.SupportKeptApart when an advisor books themselves support for a
+    client whose notes they may not read) or BookingConflict (with fresh offers); nothing is half-booked."""
     check_ask(team, ask)
     check_notice_override(ask, by)  # a leader's rebooking inside the minimum notice: allowed, reason given
     local_start, advisor = check_start(team, ask, advisor_id, start)
+    check_support_kept_apart(ask, advisor.id, by)  # an advisor's own support for a client only reviewed: 403
     advisor_pk = advisor.id
     old_id = replaced_id(ask)
     wanted_id = ask.fulfils.id if ask.fulfils is not None else None

@@ -23,6 +23,7 @@ from caseload.models import Advisor, AppointmentRequest, BookingSeries, Team, ut
 from caseload.services import audit
 from caseload.services.closures import closed_days
 from caseload.services.desk import cancelling, policy, versions
+from caseload.services.desk.kept_apart import check_support_kept_apart
 from caseload.services.desk.asks import Ask, BookingConflict, BookingError, Offer, check_ask, check_start, clean_text, local_span
 from caseload.services.desk.asks import appointment_start
 from caseload.services.desk.booking import Taken, place, under_lock
@@ -276,6 +277,7 @@ def book_series(team: Team, ask: Ask, repeat: Repeat, advisor_id: int, starts: l
             # a later instance's start came in `starts`, so that is the field at fault
             raise BookingError(f"appointment {k + 1}: {err}", "starts" if k and err.field == "start" else err.field) from None
         chosen.append(local_start)
+    check_support_kept_apart(ask, advisor.id, by)  # an advisor's own support for a client only reviewed: 403
     advisor_pk = advisor.id
 
     def work() -> BookedSeries:
