@@ -20,7 +20,7 @@ from caseload.rota.blueprint import bp
 from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
 from caseload.rota.views import LEADERS, advisor_choices, in_team_or_404, save_posted, team_or_404
 from caseload.services.planning import plans
-from caseload.services.planning.met_requests import met_ids
+from caseload.services.planning.met_requests import met_ids, reason_now
 from caseload.services.planning.problem import team_advisors
 from caseload.services.rota import listings
 from caseload.services.rota import requests as rota_requests
@@ -137,7 +137,7 @@ def _requests_page(team: Team, week_start, removing: AppointmentRequest | None =
     return render_template("rota/requests.html", team=team, week=week_start, listing=listing, query=query,
         types=types, confirm=ConfirmForm(), tz=team.timezone, new=_new(), plan=plan,
         placement=listings.plan_items_for(plan.id if plan is not None else None, listing.rows),
-        met=met_ids(listing.rows),
+        met=met_ids(listing.rows), reason_now=reason_now,
         sorts=[("client", "Client"), ("type", "Type"), ("minutes", "Minutes")], removing=removing,
         confirmed=REMOVE_CONFIRMED)
 

@@ -29,7 +29,7 @@ from caseload.services.planning import move_offers
 from caseload.services.planning import plan_words
 from caseload.services.planning import runs as planning
 from caseload.services.planning import plans
-from caseload.services.planning.met_requests import met_ids
+from caseload.services.planning.met_requests import met_ids, reason_now
 from caseload.services.planning.plan_list import desk_version_ids
 from caseload.services.planning import team_grid
 from caseload.services.planning.problem import advisor_sid, local_naive, team_advisors
@@ -143,7 +143,7 @@ def _review_page(plan_id: int, move_form: MoveForm | None = None, replanning: bo
         moving=moving, offer_form=MoveForm(version=plan.version_id),
         filter_args={k: v for k, v in vars(filters).items() if v is not None},
         overview=team_grid.week_overview(plan, advisors, days, placed_view, filters), day=day,
-        unassigned=unassigned, met=met_ids(i.request for i in unassigned), move_form=move_form,
+        unassigned=unassigned, met=met_ids(i.request for i in unassigned), reason_now=reason_now, move_form=move_form,
         no_note=[i for i in items if i.id in needing and i.id not in noted], needing=needing,
         publish_form=PublishForm(version=plan.version_id, published=published.published_version if published else 0),
         confirm=ConfirmForm(), tz=team.timezone, move_choices=_move_choices(placed_view, advisors),

@@ -184,3 +184,29 @@ def test_the_api_request_list_says_which_booking_met_each_request(demo_client, d
     assert one["met_by"] == booked.id
     cancelling.cancel(booked, m.user("leader"), reason="client asked")
     assert met_by()[wanted.id] is None
+
+
+def test_a_plan_made_while_a_request_was_met_says_so_no_longer_once_the_booking_is_cancelled(demo_client, demo_auth):
+    """The draft stored "booked at the desk in its place" for the request it left out; the desk booking is then
+    cancelled and the request is live again. The review (its unassigned list and "find a place") said it was
+    booked at the desk; now it says the booking was cancelled, to book it or re-plan."""
+    from caseload.services.planning.met_requests import UNMET_WORDS
+
+    client = m.client_of("advisor1")
+    _no_other_follow_ups(client)
+    wanted = _request(client)
+    booked = _desk_book(client)
+    north = m.team("north")
+    problem, maps = to_problem(north, d.week())
+    plan = save_plan(north, d.week(), problem, named_first(problem), skipped=maps.skipped)
+    item = next(i for i in plan.items if i.request_id == wanted.id)
+    assert item.unassigned_reason.startswith(MET_WORDS)
+    cancelling.cancel(booked, m.user("leader"))
+    demo_auth.login("leader")
+    review = html.unescape(demo_client.get(f"/rota/plans/{plan.id}", query_string={"move": item.id})
+                           .get_data(as_text=True))
+    line = next(li for li in re.findall(r"<li class=\"kind-[a-z]+\">(.*?)</li>", review, re.S)
+                if client.reference in li and "Follow-up" in li)
+    assert UNMET_WORDS in line and MET_WORDS not in line
+    assert f"This request was not part of the planning problem: {UNMET_WORDS}." in review
+    assert MET_WORDS not in review.split('id="move-title"', 1)[1]

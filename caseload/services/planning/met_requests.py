@@ -29,6 +29,7 @@ from caseload.extensions import db
 from caseload.models import AppointmentRequest, Plan, PlanItem
 
 MET_WORDS = "booked at the desk in its place"  # how a met request is said, as a plan's unassigned reason
+UNMET_WORDS = "its desk booking was cancelled: book it or re-plan"  # the same, once the booking is gone
 
 
 @dataclass(frozen=True)
@@ -128,3 +129,15 @@ def met_ids(requests: Iterable[AppointmentRequest | None]) -> set[int]:
     """The ids of those of `requests` a desk booking met: booked from their link (`booked_as_id`) or by matching;
     what the plan review and the week's requests show as "booked at the desk" instead of asking to book them."""
     return set(met_by(requests))
+
+
+def reason_now(item: PlanItem, met: set[int]) -> str | None:
+    """A plan item's unassigned reason as it stands now: the stored reason, except that one saying a desk booking
+    met the request (MET_WORDS, stored when the plan was made) says the booking was cancelled when the request,
+    still live, is no longer met (its id not in `met`, met_ids): it needs booking or a re-plan again."""
+    reason = item.unassigned_reason
+    request = item.request
+    if (reason and reason.startswith(MET_WORDS) and request is not None and request.cancelled_at is None
+            and item.request_id not in met):
+        return UNMET_WORDS
+    return reason

@@ -20,7 +20,7 @@ from datetime import datetime
 from caseload.localtime import local_end
 from caseload.models import Advisor, Plan, PlanItem
 from caseload.services.desk import unplaced
-from caseload.services.planning.met_requests import met_ids
+from caseload.services.planning.met_requests import met_ids, reason_now
 from caseload.services.planning.adjust import AdjustRejected, OfferChange, Step, move_warnings
 from caseload.services.planning.problem import advisor_sid, db_id, request_sid
 from caseload.services.planning.refusals import days_off, refusal
@@ -179,8 +179,9 @@ def move_offers(plan: Plan, item: PlanItem, advisors: list[Advisor]) -> MoveChoi
         elif passed is not None:  # re-planning cannot help: the desk books it in a later week
             choices.unplaceable, choices.book_later = passed + ".", True
         elif item.unassigned_reason:  # why the week's problem left it out (boundary.to_problem's skipped)
-            choices.unplaceable = f"This request was not part of the planning problem: {item.unassigned_reason}." + (
-                " Add a window inside the week and re-plan." if "windows" in item.unassigned_reason else "")
+            reason = reason_now(item, set())  # not met (the first test): a stored "booked at the desk" is stale
+            choices.unplaceable = f"This request was not part of the planning problem: {reason}." + (
+                " Add a window inside the week and re-plan." if "windows" in reason else "")
         else:
             choices.unplaceable = ("This request was not part of the planning problem; add a window inside the week "
                                    "and re-plan.")
