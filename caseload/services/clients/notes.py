@@ -1,8 +1,8 @@
 """Contact notes and handover notes: so whoever sees a client next can pick up where the last meeting left off.
 
 An advisor may read and write notes only for clients they hold (named advisor) or cover: a live support
-appointment with the client (live_cover, the one rule): a published plan's, a draft's with a handover note to
-them, or a desk booking into their diary in a week not yet published; live meaning not cancelled and not broken
+appointment with the client (live_cover, the one rule): a published plan's, one of the newest draft of a week not
+yet published with a handover note to them, or a desk booking into their diary in a week not yet published; live meaning not cancelled and not broken
 by the advisor's absence or an office closure (to rebook), however it was booked. A handover note by itself is
 not cover. Note text is not copied into the audit log: the log records that a note was written, not what it says.
 
@@ -14,7 +14,7 @@ They may still open the client's page (`may_see_client`) for the review itself: 
 from __future__ import annotations
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from caseload.extensions import db
 from caseload.localtime import end_after
@@ -40,7 +40,7 @@ def live_cover(client_id: int | None = None, advisor_id: int | None = None) -> s
     client's support notes. Live means not cancelled and not broken by an absence of its advisor or an office
     closure on its day (handovers.broken_spans: to rebook, so it grants nothing), whichever way it was booked: a
     published plan's appointment, one a handover note was written for to its advisor from a draft plan (the
-    leader's note), or a desk booking into an advisor's diary in a week with no published plan yet (in a published
+    leader's note) while that draft is the newest of a week with no published plan (_passed_over), or a desk booking into an advisor's diary in a week with no published plan yet (in a published
     week the booking is that plan's appointment). Whatever the client's allocation (handovers.supports): the
     advisor seeing a client with no named advisor reads their notes by either path. A note alone, say an old one
     to someone whose only link is a compliance review, grants nothing. `client_id`, `advisor_id`: only that
@@ -63,12 +63,13 @@ def live_appointments(kind: str, client_id: int | None = None,
 
 def _live_items(kind: str, *where) -> list[PlanItem]:
     """Placed, not cancelled appointments of `kind` of published plans (support: or of drafts with a handover note
-    to their advisor), not broken (broken_item_ids): live_appointments' plan part."""
+    to their advisor, while the draft is the newest of a week with no published plan: _passed_over), not broken
+    (broken_item_ids): live_appointments' plan part."""
     noted = select(HandoverNote.plan_item_id).where(HandoverNote.plan_item_id == PlanItem.id,
                                                     HandoverNote.to_advisor_id == PlanItem.advisor_id)
     shown = Plan.status == "published"
-    if kind == "support":  # the leader's handover note from a draft readies the cover for it
-        shown = or_(shown, (Plan.status == "draft") & noted.exists())
+    if kind == "support":  # the leader's handover note from the week's live draft readies the cover for it
+        shown = or_(shown, (Plan.status == "draft") & noted.exists() & ~_passed_over().exists())
     items = list(db.session.scalars(
         select(PlanItem).join(Plan).join(AppointmentRequest, PlanItem.request_id == AppointmentRequest.id)
         .join(AppointmentType, AppointmentRequest.type_id == AppointmentType.id)
@@ -81,6 +82,17 @@ def _live_items(kind: str, *where) -> list[PlanItem]:
         items = [i for i in items if supports(i.request, i.advisor_id)]
     broken = broken_item_ids(items)
     return [i for i in items if i.id not in broken]
+
+
+def _passed_over():
+    """Plans that pass over the outer query's draft (correlated to its Plan): one of the same team and week that is
+    published, or a newer draft of it. A handover note on a draft readies cover only while that draft may still
+    become the week's plan: drafts stay "draft" when another plan of the week is published, so a note on one left
+    behind, or on an older draft the leader has re-planned since, grants nothing (else an advisor re-planned to do
+    only the client's compliance review would keep reading their support notes)."""
+    other = aliased(Plan)
+    return select(other.id).where(other.team_id == Plan.team_id, other.week_start == Plan.week_start,
+                                  or_(other.status == "published", (other.status == "draft") & (other.id > Plan.id)))
 
 
 def _live_desk_bookings(kind: str, *where) -> list[AppointmentRequest]:
