@@ -29,6 +29,14 @@ def record(action: str, user=None, obj=None, **detail) -> AuditEvent:
     return event
 
 
+def asked_by(by) -> dict:
+    """Detail naming the person behind an event a planning run or the command line also records without one
+    ({"asked_by": username}, {} for none): their user_id is set to NULL if the account is deleted, and this tells
+    "a removed user" from the system afterwards (audit_words.who_words)."""
+    by = by._get_current_object() if hasattr(by, "_get_current_object") else by
+    return {"asked_by": by.username} if getattr(by, "username", None) else {}
+
+
 PER_PAGE = 50
 
 

@@ -143,13 +143,22 @@ def user_words(username: str, display_name: str | None) -> str:
 
 SYSTEM = "system"
 NOT_SIGNED_IN = "not signed in"
+REMOVED_USER = "a removed user"
+# What the app records with no user: the command line (flask create-user, seed-demo, week plan, region plan and
+# cancel, api-token) and planning runs. Any other event without a user was a person's whose account was deleted
+# since (audit_events.user_id is ON DELETE SET NULL).
+SYSTEM_ACTIONS = frozenset({
+    "user_created", "demo_seeded", "plan_drafted", "plan_job_started", "plan_job_cancelled", "region_plan_started",
+    "region_plan_cancelled", "api_token_issued", "api_token_revoked",
+})
 
 
 def who_words(events: list) -> dict[int, Named]:
     """event id -> its "Who": the user's display name with the username (stored ref "user #7"); with no user,
-    "not signed in" for a failed sign-in (the detail keeps the username typed), else "system" (a background job,
-    the command line, or a user since removed), naming the planning run behind a run's own event or the draft
-    plan it made ("system: planning run #12"; a plan's later events, a publish, were not the run's). `events` have their `user` loaded; one query for the runs."""
+    "not signed in" for a failed sign-in (the detail keeps the username typed), "system" for a planning run's own
+    event or the draft plan it made, named ("system: planning run #12"), and for what the command line records
+    (SYSTEM_ACTIONS), else "a removed user" (a person's action, their account deleted since; with their username
+    where the event kept it, audit.asked_by, as a run's events and drafts do since they may be the system's too). `events` have their `user` loaded; one query for the runs."""
     plans = {e.object_id for e in events if e.user is None and _run_made(e)}
     runs = dict(db.session.execute(select(SolveJob.plan_id, SolveJob.id).where(SolveJob.plan_id.in_(sorted(plans))))
                 .all()) if plans else {}
@@ -161,7 +170,13 @@ def who_words(events: list) -> dict[int, Named]:
             out[e.id] = Named(NOT_SIGNED_IN)
         else:
             run = e.object_id if e.object_type == "SolveJob" else runs.get(e.object_id) if _run_made(e) else None
-            out[e.id] = Named(f"{SYSTEM}: planning run #{run}" if run else SYSTEM)
+            asked = (e.detail or {}).get("asked_by") if isinstance(e.detail, dict) else None
+            if asked:  # a person asked for it (audit.asked_by), their account deleted since
+                out[e.id] = Named(f"{REMOVED_USER} ({asked})" + (f", planning run #{run}" if run else ""))
+            elif run:
+                out[e.id] = Named(f"{SYSTEM}: planning run #{run}")
+            else:
+                out[e.id] = Named(SYSTEM if e.action in SYSTEM_ACTIONS else REMOVED_USER)
     return out
 
 

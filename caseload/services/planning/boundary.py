@@ -251,7 +251,7 @@ def draft_plan(team: Team, week_start: date, problem: dict, solution: dict, by=N
     apply_solution(plan, problem, solution, skipped)
     db.session.flush()
     audit.record("plan_drafted", user=by, obj=plan, team=team.name, week=week_start.isoformat(),
-                 score=plan.score, status=plan.solver_status)
+                 score=plan.score, status=plan.solver_status, **audit.asked_by(by))
     return plan
 
 

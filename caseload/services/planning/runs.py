@@ -102,7 +102,7 @@ def start_plan_job(team: Team, week_start: date, by, time_limit: float | None = 
         db.session.rollback()
         raise PlanningBusy(BUSY) from err
     audit.record("plan_job_started", user=by, obj=job, team=team.name, week=week_start.isoformat(), time_limit=limit,
-                 previous_plan=job.previous_plan_id)
+                 previous_plan=job.previous_plan_id, **audit.asked_by(by))
     db.session.commit()
     run_plan_job(job.id)  # enqueued; runs inline only when the queue is immediate (tests)
     return job
