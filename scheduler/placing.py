@@ -150,20 +150,27 @@ def extract(solver, options, plan) -> dict[str, Placement]:
     return out
 
 
-def _part(plan, rng, advisors_per_part: int):
-    """(appointments, advisors, days) of one part: a random unbooked appointment, a day one of its
-    windows starts on, up to `advisors_per_part` advisors able to do it (at random), their bookings
-    that day and every unbooked appointment they could do with a window reaching that day."""
+def placeable(problem: Problem) -> set[str]:
+    """Ids of the appointments at least one advisor is qualified for (skill and role): the only ones a
+    part can aim at."""
+    return {a.id for a in problem.appointments if any(v.can_do(a.kind, a.skill) for v in problem.advisors)}
+
+
+def _part(plan, rng, advisors_per_part: int, aims: set[str]):
+    """(appointments, advisors, days) of one part, or None when nothing is left to aim at: a random
+    unbooked appointment of `aims` (see placeable), a day one of its windows starts on, up to
+    `advisors_per_part` advisors able to do it (at random), their bookings that day and every unbooked
+    appointment they could do with a window reaching that day."""
     p: Problem = plan.problem
     day_of = p.horizon.day_of
     unbooked = [a for a in p.appointments if a.id not in plan.assignments and a.pinned is None]
-    if not unbooked:
+    # An appointment nobody is qualified for is never booked: aiming at it would end the phase.
+    candidates = [a for a in unbooked if a.id in aims]
+    if not candidates:
         return None
-    focus = rng.choice(unbooked)
+    focus = rng.choice(candidates)
     day = day_of(rng.choice(focus.windows).start)
     qualified = [v.id for v in p.advisors if v.can_do(focus.kind, focus.skill)]
-    if not qualified:
-        return None
     advisors = set(rng.sample(qualified, min(advisors_per_part, len(qualified))))
     chosen = {a for a, pl in plan.assignments.items() if pl.advisor in advisors and day_of(pl.start) == day}
     chosen |= {a.id for a in unbooked
@@ -192,11 +199,12 @@ def improve(plan, budget: Budget, seed: int = 0, advisors_per_part: int = ADVISO
         part_limit = PART_UNITS if budget.deterministic else PART_SECONDS
     gain = 0
     current = plan.score()
+    aims = placeable(plan.problem)
     while True:
         limit = budget.next_limit(part_limit)
         if limit is None:
             return gain
-        part = _part(plan, rng, advisors_per_part)
+        part = _part(plan, rng, advisors_per_part, aims)
         if part is None:
             return gain
         model, options = build(plan, *part)

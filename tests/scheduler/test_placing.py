@@ -46,3 +46,22 @@ def test_a_part_books_the_unbooked_appointment_and_the_plan_stays_valid():
                             reasons={})
     result = check_solution(problem, doc)
     assert result.ok, result.violations
+
+
+def test_appointments_nobody_can_take_do_not_end_the_placing_phase():
+    """A part aims only at appointments someone is qualified for: aiming at one nobody can take would
+    find no advisor and end the whole phase (here 20 such are unbooked beside p1)."""
+    doc = _problem()
+    doc["advisors"] = doc["advisors"][:1]
+    doc["clients"].append({"id": "c3", "need": "housing"})
+    doc["appointments"] += [
+        {"id": f"h{k}", "client": "c3", "kind": "support", "skill": "housing", "duration_minutes": 15,
+         "windows": [{"start": "2026-11-23T09:00", "end": "2026-11-23T12:00"}]} for k in range(20)]
+    problem = parse_problem(doc)
+    assert placing.placeable(problem) == {"p1", "p2"}
+    plan = lns.Plan(problem, {"p2": Placement("a1", problem.horizon.to_slot("2026-11-23T09:30"))}, {}, [])
+    gain = placing.improve(plan, Budget(time.perf_counter() + 20, units=0.5), advisors_per_part=1)
+    assert "p1" in plan.assignments and gain > 0
+    doc_out = solution_document(problem, plan.assignments, plan.allocations, plan.protected, status="feasible",
+                                reasons={})
+    assert check_solution(problem, doc_out).ok
