@@ -150,7 +150,7 @@ def paths(op, json, errors, team_param, request_param) -> dict:
     return {
         "/teams/{team_id}/offers": {"post": op(
             "The best places for one appointment, with reasons (an advisor: in their own diary)", "Offers, best first",
-            _ref("Offers"), 400, 404, 422, params=[team_param], body="OfferAsk")},
+            _ref("Offers"), 400, 403, 404, 422, params=[team_param], body="OfferAsk")},
         "/bookings": {"post": book},
         "/bookings/{request_id}": {"get": op("One booked appointment", "The booking", _ref("Booking"), 404,
                                              params=[request_param])},

@@ -187,6 +187,7 @@ def team_offers(team_id):
     ask, repeat = _ask(team, data), _repeat(data)
     count = data.get("count", desk_offers.DEFAULT_COUNT)
     try:
+        kept_apart.check_offers(ask, current_user)  # nothing offered that booking would refuse (403)
         if repeat is None:
             found = desk_offers.offers(team, ask, count=count)
             why = None if found else desk_offers.why_none(team, ask)
@@ -303,6 +304,7 @@ def rebook_offers(request_id):
     data = body("RebookAsk")
     ask = _rebook_ask(item, data)
     try:
+        kept_apart.check_offers(ask, current_user)  # nothing offered that booking would refuse (403)
         found = desk_offers.offers(item.team, ask, count=data.get("count", desk_offers.DEFAULT_COUNT))
         why = None if found else desk_offers.why_none(item.team, ask)
         named = desk_offers.named_refusal_of(item.team, ask, found)

@@ -286,6 +286,7 @@ def offers(client_id):
     try:
         ask = _ask(form, client)
         repeat = _repeat(form)
+        kept_apart.check_offers(ask, current_user)  # nothing offered that booking would refuse (403)
         if repeat is None:
             found = desk_offers.offers(client.team, ask)
             why = None if found else desk_offers.why_none(client.team, ask)

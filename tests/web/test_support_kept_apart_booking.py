@@ -48,6 +48,8 @@ def test_a_reviewer_cannot_book_themselves_support_at_the_desk(demo_client, demo
     offer = _own_offer(reviewer, client)
     before = d.request_count()
     demo_auth.login(reviewer.user.username)
+    asked = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form(week_start=d.next_week()))
+    assert asked.status_code == 403 and SAYS in asked.get_data(as_text=True)  # no offers it could not book
     refused = demo_client.post(f"/desk/clients/{client.id}/book",
                                data=d.form(week_start=d.next_week(), advisor=reviewer.id, start=offer.local))
     assert refused.status_code == 403, refused.get_data(as_text=True)[:2000]
@@ -78,12 +80,13 @@ def test_a_reviewer_cannot_book_themselves_support_through_the_api(demo_client):
     assert refused.get_json()["code"] == "support_kept_apart" and SAYS in refused.get_json()["message"]
     _still_apart(reviewer, client, before)
     repeat = {**asked, "repeat": {"every_weeks": 1, "count": 2}}
-    offers = api.post("/teams/{team_id}/offers", team_id=client.team_id, json=repeat).get_json()["offers"]
-    first = next(o for o in offers if o["advisor_id"] == reviewer.id)
-    series = api.post("/bookings", json={**repeat, "advisor_id": reviewer.id, "start": first["start"],
-                                         "starts": [i["start"] for i in first["instances"]]},
-                      headers={"Idempotency-Key": "apart-2"})
-    assert series.status_code == 403 and series.get_json()["code"] == "support_kept_apart", series.get_json()
+    offered = api.post("/teams/{team_id}/offers", team_id=client.team_id, json=repeat)
+    assert offered.status_code == 403 and offered.get_json()["code"] == "support_kept_apart"  # none to book
+    ask = d.ask(client, week_start=nxt, advisor=reviewer)
+    first = next(o for o in series.series_offers(client.team, ask, series.Repeat(1, 2)) if o.advisor.id == reviewer.id)
+    booked = api.post("/bookings", json={**repeat, "advisor_id": reviewer.id, "start": first.local,
+                                         "starts": first.starts}, headers={"Idempotency-Key": "apart-2"})
+    assert booked.status_code == 403 and booked.get_json()["code"] == "support_kept_apart", booked.get_json()
     _still_apart(reviewer, client, before)
 
 

@@ -39,3 +39,10 @@ def check_support_kept_apart(ask: Ask, advisor_id: int | None, by) -> None:
         return
     policing = advisor.id in notes.policing_advisor_ids(ask.client)
     raise SupportKeptApart(POLICING_ONLY if policing else NOT_COVERING)
+
+
+def check_offers(ask: Ask, by) -> None:
+    """The same refusal before any offer is shown: an advisor asking offers in their own diary (`ask.advisor`) for
+    support they may not book (check_support_kept_apart) is told so, not shown times that booking would refuse."""
+    if ask.advisor is not None:
+        check_support_kept_apart(ask, ask.advisor.id, by)
