@@ -29,7 +29,9 @@ from caseload.services.people import calendar_feed as feeds
 from caseload.services.people import preferences
 from caseload.services.closures import closed_days
 from caseload.services.planning import handovers as handovers_due
-from caseload.services.planning.problem import ProtectedTarget, advisor_sid, protected_target, week_targets
+from caseload.services.planning.problem import (
+    ProtectedTarget, advisor_sid, asked_protected, protected_target, week_targets,
+)
 from caseload.values import FIRST_WEEK, LAST_WEEK
 
 ADVISOR = Role.ADVISOR
@@ -94,10 +96,8 @@ def plan_target(advisor: Advisor, plan, whole: ProtectedTarget) -> ProtectedTarg
     review and team grid read it (team_grid.week_load): a plan made mid-week was asked only for the time still
     ahead (problem.protected_target's `cut`), so the week's `whole` target would show a false shortfall. `whole`
     when there is no plan or its problem lacks the advisor."""
-    for entry in ((plan.problem or {}).get("advisors", []) if plan is not None else []):
-        if entry.get("id") == advisor_sid(advisor.id):
-            return replace(whole, minutes=entry.get("protected_minutes", 0))
-    return whole
+    asked = asked_protected(plan)
+    return replace(whole, minutes=asked[advisor.id]) if advisor.id in asked else whole
 
 
 def added_after_plan(advisor: Advisor, plan) -> bool:

@@ -54,6 +54,15 @@ def db_id(sid: str) -> int:
     return int(sid[1:])
 
 
+def asked_protected(plan) -> dict[int, int]:
+    """Advisor database id -> the protected-time target (minutes) `plan` (a Plan, or None) was asked for, read from
+    its own problem document: a plan made mid-week was asked only for the time still ahead (protected_target's
+    `cut`). Advisors not in its problem are absent; {} for no plan or no problem."""
+    if plan is None:
+        return {}
+    return {db_id(a["id"]): a.get("protected_minutes", 0) for a in (plan.problem or {}).get("advisors", [])}
+
+
 def horizon_bounds(week_start: date, days: int = HORIZON_DAYS) -> tuple[datetime, datetime]:
     """Local naive start and end of the horizon (midnight to midnight)."""
     start = datetime.combine(week_start, datetime.min.time())

@@ -20,7 +20,7 @@ from caseload.extensions import db
 from caseload.models import AppointmentRequest, Plan, PlanItem
 from caseload.services.planning.handovers import broken_item_ids, is_cover, noted_item_ids
 from caseload.services.planning.problem import (
-    SLOT_MINUTES, db_id, local_naive, pattern_clock, protected_targets, week_absences,
+    SLOT_MINUTES, asked_protected, local_naive, pattern_clock, protected_targets, week_absences,
 )
 from caseload.timegrid import at
 
@@ -128,7 +128,7 @@ def week_load(plan: Plan, advisors: list, days: list[date], placed: list[Appoint
     protected figure: a plan made after its week started was asked only for the time still ahead
     (problem.protected_target's `cut`), and its blocks are only there."""
     targets = protected_targets(advisors, plan.week_start, plan.team.timezone, len(days))
-    asked = {db_id(a["id"]): a.get("protected_minutes", 0) for a in (plan.problem or {}).get("advisors", [])}
+    asked = asked_protected(plan)
     rows = {a.id: Load(a, per_day=[0 for _ in days], target=asked.get(a.id, targets[a.id].minutes),
                        set_target=targets[a.id].set)
             for a in advisors}
