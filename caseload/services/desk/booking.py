@@ -216,12 +216,15 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
     check_ask(team, ask)
     check_notice_override(ask, by)  # a leader's rebooking inside the minimum notice: allowed, reason given
     local_start, advisor = check_start(team, ask, advisor_id, start)
-    check_support_kept_apart(ask, advisor.id, by)  # an advisor's own support for a client only reviewed: 403
+    check_support_kept_apart(ask, advisor.id, by)  # early 403, before waiting for the lock; decided again under it
     advisor_pk = advisor.id
     old_id = replaced_id(ask)
     wanted_id = ask.fulfils.id if ask.fulfils is not None else None
 
     def work() -> Booked:
+        # Under the lock, on the state as it is now: the cover that let the advisor book may have ended since the
+        # check above (a leader cancelled their live support appointment with the client, an absence broke it).
+        check_support_kept_apart(ask, advisor_pk, by)
         advisor = db.session.get(Advisor, advisor_pk)
         old = None
         if old_id is not None:

@@ -31,7 +31,10 @@ class SupportKeptApart(BookingError):
 def check_support_kept_apart(ask: Ask, advisor_id: int | None, by) -> None:
     """Raise SupportKeptApart when `by` is an advisor booking a support appointment of `ask` with themselves
     (`advisor_id`, their own diary) for a client whose support notes they may not read now (may_read_notes).
-    Booking, rebooking, "book this request" and series all pass here (booking.book, series.book_series)."""
+    Booking, rebooking, "book this request" and series all pass here (booking.book, series.book_series; web and
+    API alike): once for an early answer, and again inside the team's lock (their `work`), so the decision is made
+    on the state the booking is written to: cover ended meanwhile (a leader cancelled the advisor's live support
+    appointment with the client, an absence broke it) is refused, not booked."""
     if getattr(by, "role", None) != Role.ADVISOR or ask.type is None or ask.type.kind != "support":
         return
     advisor = by.advisor

@@ -277,10 +277,11 @@ def book_series(team: Team, ask: Ask, repeat: Repeat, advisor_id: int, starts: l
             # a later instance's start came in `starts`, so that is the field at fault
             raise BookingError(f"appointment {k + 1}: {err}", "starts" if k and err.field == "start" else err.field) from None
         chosen.append(local_start)
-    check_support_kept_apart(ask, advisor.id, by)  # an advisor's own support for a client only reviewed: 403
+    check_support_kept_apart(ask, advisor.id, by)  # early 403, before waiting for the lock; decided again under it
     advisor_pk = advisor.id
 
     def work() -> BookedSeries:
+        check_support_kept_apart(ask, advisor_pk, by)  # under the lock: their cover may have ended since (booking.book)
         advisor = db.session.get(Advisor, advisor_pk)
         series = BookingSeries(team_id=team.id, client_id=ask.client.id, advisor_id=advisor.id,
                                every_weeks=repeat.every_weeks, count=repeat.count, booked_by_id=getattr(by, "id", None),
