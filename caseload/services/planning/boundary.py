@@ -7,11 +7,12 @@ click-to-move offers call `scheduler` itself with what comes from here.)
 - `to_problem(team, week_start, weights=None, previous=None, days=5, now=None)`: the caseload-problem/1 document
   (scheduler.PROBLEM_FORMAT, local wall-clock times in scheduler.model.TIME_FORMAT) and the IdMaps back to
   database ids and the requests left out (with why: among them requests a desk booking met, met_requests.py).
-  The document's pieces are built in problem.py; a week already started is cut at now (started.py).
+  The document's pieces are built in problem.py; a week already started is cut at now (started.py), and the
+  published plan's protected time before now rides along as the extra field `held_protected` (problem.py).
 - `apply_solution(plan, problem, solution, skipped=None)`: the one way back. Sets the plan's documents,
-  score, bound and figures and rebuilds its rows (PlanItem per request, ProtectedBlock per block, times
-  converted to aware UTC in the team's zone) from the solution document, so the solution is the plan's one
-  source of truth. Planning a draft, moving an appointment in it, the what-if and the booking desk's new
+  score, bound and figures and rebuilds its rows (PlanItem per request, ProtectedBlock per block, the problem's
+  held ones too, times converted to aware UTC in the team's zone) from the solution document, so the solution
+  (with its problem) is the plan's one source of truth. Planning a draft, moving an appointment in it, the what-if and the booking desk's new
   published versions (services/desk/versions.py) all come through here.
 - `draft_plan` / `save_plan`: a solver result as a new draft plan (apply_solution on a new row), audited.
 - `where_to_solve()`: the solve's options for the process it runs in (huey's process workers solve in place).
@@ -31,9 +32,10 @@ from caseload.services import audit
 from caseload.services.planning.met_requests import met_by_matching, met_words
 from caseload.services.planning.plans import published_plan
 from caseload.services.planning.problem import (
-    HORIZON_DAYS, PROTECTED_BLOCK_MINUTES, IdMaps, _span as span_text, active_weights, advisor_doc, advisor_sid,
-    appointment_doc, availability, caseloads, client_doc, client_sid, contacts_of, db_id, horizon_bounds, local_naive,
-    pin_misfit, previous_placements, request_windows, team_advisors, utc_of_local, week_requests, week_targets,
+    HELD_PROTECTED, HORIZON_DAYS, PLAN_TARGET, PROTECTED_BLOCK_MINUTES, IdMaps, _span as span_text, active_weights,
+    advisor_doc, advisor_sid, appointment_doc, availability, caseloads, client_doc, client_sid, contacts_of, db_id,
+    held_protected, held_target, horizon_bounds, local_naive, pin_misfit, previous_placements, protected_figure,
+    protected_target, request_windows, team_advisors, utc_of_local, week_requests, week_targets,
 )
 from caseload.services.closures import closed_days
 from caseload.services.planning.started import started, working_from
@@ -63,17 +65,21 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     advisors = team_advisors(team)
     known = {a.id for a in advisors}
     requests = week_requests(team, week_start)
-    past = started(week_start, tz, now or utcnow(), published_plan(team, week_start), requests, days)
+    published = published_plan(team, week_start)
+    past = started(week_start, tz, now or utcnow(), published, requests, days)
     held, targets = caseloads(known), week_targets(known, week_start)
     closed = closed_days(team.id, week_start, week_start + timedelta(days=days - 1))  # read once for every advisor
     advisor_docs = [advisor_doc(a, week_start, tz, days, held.get(a.id, 0), targets.get(a.id), closed, past.cut)
                     for a in advisors]
+    kept_protected: list[dict] = []
     if past.cut is not None:
         by_id = {r.id: r for r in requests}
+        working = {a.id: availability(a, week_start, tz, days, closed) for a in advisors}
         for advisor, doc in zip(advisors, advisor_docs):
-            spans = working_from(availability(advisor, week_start, tz, days, closed), past.cut, lo,
-                                 past.held_spans(advisor.id, by_id))
+            spans = working_from(working[advisor.id], past.cut, lo, past.held_spans(advisor.id, by_id))
             doc["availability"] = [span_text(s, e) for s, e in spans]
+        kept_protected = _held_protected(published, past.cut, tz, working, advisors, advisor_docs, targets, closed,
+                                         week_start, days)
     maps.advisors = {advisor_sid(a.id): a.id for a in advisors}
 
     appointments, clients, kept_pins = [], {}, PinBook()
@@ -144,10 +150,28 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
         "clients": client_docs,
         "appointments": appointments,
     }
+    if kept_protected:
+        problem[HELD_PROTECTED] = kept_protected
     placements = previous_placements(previous, {a["id"] for a in appointments}, known, tz)
     if placements:
         problem["previous"] = placements
     return problem, maps
+
+
+def _held_protected(published, cut, tz, working, advisors, advisor_docs, targets, closed, week_start, days) -> list[dict]:
+    """The published plan's protected time before `cut` (problem.held_protected), as the problem's HELD_PROTECTED
+    blocks: a re-plan of a week under way keeps it, as it keeps the appointments held before now (the planner never
+    sees it: its working time starts at `cut`). Each advisor who has some gets PLAN_TARGET, the target the plan is
+    measured against (problem.held_target); `advisor_docs` (in `advisors`' order) are changed in place."""
+    blocks = held_protected(published, cut, tz, working)
+    minutes: dict[int, int] = {}
+    for advisor_id, start, end in blocks:
+        minutes[advisor_id] = minutes.get(advisor_id, 0) + int((end - start).total_seconds() // 60)
+    for advisor, doc in zip(advisors, advisor_docs):
+        if advisor.id in minutes:
+            week = protected_target(advisor, week_start, tz, targets.get(advisor.id), days, closed).minutes
+            doc[PLAN_TARGET] = held_target(doc["protected_minutes"], week, minutes[advisor.id])
+    return [{"advisor": advisor_sid(advisor_id), **span_text(start, end)} for advisor_id, start, end in blocks]
 
 
 def _pin_dropped_words(reference: str, doc: dict, misfit: str, team: Team | None = None) -> str:
@@ -186,6 +210,8 @@ def plan_figures(problem: dict, solution: dict, items: list[PlanItem] | None = N
     the plan's `items`, fill counts every request of the week (placed items / all items), so a request left out of
     the problem (skipped: no window inside the week, no skill…) is not placed: 200 of 201 is 0.995, never 1.0."""
     figures = dict(solution.get("figures") or check_solution(problem, solution).figures or {})
+    if problem.get(HELD_PROTECTED):  # protected time kept from before now counts too (the planner does not see it)
+        figures["protected"] = protected_figure(problem, solution)
     if items:
         figures["fill"] = round(sum(1 for i in items if i.advisor_id is not None) / len(items), 6)
     return figures
@@ -235,10 +261,11 @@ def apply_solution(plan: Plan, problem: dict, solution: dict, skipped: dict[int,
     items += [PlanItem(request_id=request_id, **columns) for request_id, columns in sorted(values.items())]
     plan.items = items
     plan.figures = plan_figures(problem, solution, items)
+    # With the protected time a re-plan of a week under way keeps from before now (to_problem's HELD_PROTECTED).
     plan.protected_blocks = [ProtectedBlock(advisor_id=db_id(b["advisor"]),
                                             starts_at=utc_of_local(_local(b["start"]), tz),
                                             ends_at=utc_of_local(_local(b["end"]), tz))
-                             for b in solution.get("protected", [])]
+                             for b in problem.get(HELD_PROTECTED, []) + list(solution.get("protected", []))]
 
 
 def draft_plan(team: Team, week_start: date, problem: dict, solution: dict, by=None, based_on: Plan | None = None,

@@ -54,13 +54,22 @@ def db_id(sid: str) -> int:
     return int(sid[1:])
 
 
+# Extra fields of the problem document (problem-format.md allows them; the planner does not read them) for a week
+# already started: the published plan's protected time before now, which the plan keeps as it was (held_protected),
+# and per advisor the target the plan is measured against (PLAN_TARGET, where some was held).
+HELD_PROTECTED = "held_protected"
+PLAN_TARGET = "protected_target_minutes"
+
+
 def asked_protected(plan) -> dict[int, int]:
-    """Advisor database id -> the protected-time target (minutes) `plan` (a Plan, or None) was asked for, read from
-    its own problem document: a plan made mid-week was asked only for the time still ahead (protected_target's
-    `cut`). Advisors not in its problem are absent; {} for no plan or no problem."""
+    """Advisor database id -> the protected-time target (minutes) `plan` (a Plan, or None) is measured against, read
+    from its own problem document: a plan made mid-week was asked only for the time still ahead (protected_target's
+    `cut`), plus the protected time it keeps from before now (held_target). Advisors not in its problem are absent;
+    {} for no plan or no problem."""
     if plan is None:
         return {}
-    return {db_id(a["id"]): a.get("protected_minutes", 0) for a in (plan.problem or {}).get("advisors", [])}
+    return {db_id(a["id"]): a.get(PLAN_TARGET, a.get("protected_minutes", 0))
+            for a in (plan.problem or {}).get("advisors", [])}
 
 
 def horizon_bounds(week_start: date, days: int = HORIZON_DAYS) -> tuple[datetime, datetime]:
@@ -185,8 +194,8 @@ def protected_target(advisor: Advisor, week_start: date, tz: str, target: int | 
     Hours already gone count as a closure does: a re-plan on Wednesday asks for the target pro rata to the
     working time still ahead, the protected time still reachable. Chosen over "the target minus what was kept
     so far" because a team leader sets the target as a share of the working week (the same reading that cuts
-    it for closures and absences), and because a re-planned plan holds no blocks before now (its problem has
-    only the time from now), so "kept so far" would be read from a plan the re-plan replaces."""
+    it for closures and absences). The protected time the published plan seated before now is kept as it was
+    (held_protected) and counts in the re-plan's target and figure (held_target, protected_figure)."""
     if closed is None:
         closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=days - 1))
     chosen = (advisor.protected_minutes if target is None else target) or 0
@@ -209,6 +218,48 @@ def protected_targets(advisors, week_start: date, tz: str, days: int = HORIZON_D
         closed = closed_days(advisors[0].team_id, week_start, week_start + timedelta(days=days - 1))
     overrides = week_targets([a.id for a in advisors], week_start)
     return {a.id: protected_target(a, week_start, tz, overrides.get(a.id), days, closed) for a in advisors}
+
+
+def held_protected(published: Plan | None, cut: datetime | None, tz: str,
+                   working: dict[int, list[tuple[datetime, datetime]]]) -> list[tuple[int, datetime, datetime]]:
+    """The protected time of the `published` plan that lies before `cut` (local naive; None: the week has not
+    started, nothing is held), as (advisor id, start, end) local naive spans in time order: what really happened,
+    which a re-plan keeps as past appointments are kept. `working`: advisor id -> their working time this week now
+    (`availability`: pattern minus absences and closures); only the part of a block inside it is kept (an absence
+    recorded since means that time was not protected time), and only for those advisors. A block running at `cut`
+    keeps its part before it: from `cut` on the re-plan seats protected time afresh."""
+    if published is None or cut is None:
+        return []
+    held = []
+    for block in published.protected_blocks:
+        start, end = local_naive(block.starts_at, tz), min(local_naive(block.ends_at, tz), cut)
+        for lo, hi in working.get(block.advisor_id, []):
+            piece = _clip(start, end, lo, hi)
+            if piece:
+                held.append((block.advisor_id, *piece))
+    return sorted(held)
+
+
+def held_target(asked: int, week: int, held_minutes: int) -> int:
+    """The protected-time target (minutes) of a plan that keeps `held_minutes` from before now and asks the planner
+    for `asked` more (the time still ahead's share, protected_target's `cut`): both, but never more than the
+    `week`'s whole target (protected_target without `cut`), so protected time kept early is not asked for twice."""
+    return min(week, held_minutes + asked)
+
+
+def protected_figure(problem: dict, solution: dict) -> float | None:
+    """The protected figure (problem-format.md: sum of min(target, kept) / sum of targets, a fraction 0-1, None when
+    no target) of `solution` to a `problem` with held protected time (HELD_PROTECTED): kept counts the held blocks
+    and the solution's, the target is each advisor's PLAN_TARGET (else protected_minutes). (Without held time it is
+    the planner's own figure.)"""
+    kept: dict[str, int] = {}
+    for block in problem[HELD_PROTECTED] + list(solution.get("protected") or []):
+        minutes = int((datetime.strptime(block["end"], TIME_FORMAT)
+                       - datetime.strptime(block["start"], TIME_FORMAT)).total_seconds() // 60)
+        kept[block["advisor"]] = kept.get(block["advisor"], 0) + minutes
+    targets = {a["id"]: a.get(PLAN_TARGET, a.get("protected_minutes", 0)) for a in problem["advisors"]}
+    total = sum(targets.values())
+    return round(sum(min(t, kept.get(a, 0)) for a, t in targets.items()) / total, 6) if total else None
 
 
 def pattern_clock(text: str, end: bool = False) -> int:
