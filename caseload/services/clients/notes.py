@@ -150,7 +150,7 @@ NOT_COVERING = "Their support notes are open only to their named advisor and who
 def notes_refusal(advisor: Advisor | None, client: Client | None) -> str | None:
     """Why `advisor` may not read `client`'s support notes, in plain words (None when they may: may_read_notes):
     how their cover ended, when it did (lost_cover: broken by their absence or a closure, cancelled, moved off
-    their diary); else, when their link is a compliance review, that support notes are kept apart from policing."""
+    their diary, or the noted draft that readied it replaced by a newer draft or passed over by a publish); else, when their link is a compliance review, that support notes are kept apart from policing."""
     if may_read_notes(advisor, client) or advisor is None or client is None:
         return None
     lost = lost_cover(advisor, client)
