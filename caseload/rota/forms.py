@@ -42,12 +42,54 @@ class AbsenceForm(Once, Form):
             raise ValidationError("The last day cannot be before the first day.")
 
 
+MOST_PROTECTED = 60 * 40  # minutes a week: a whole 40-hour week (services/rota/week.set_protected_target's bound)
+
+
+class WholeMinutesField(IntegerField):
+    """An IntegerField whose refusal of text that is not a whole number names the field and quotes the text (the
+    page shows that text again, caseload/rota/views.set_protected); blank is left to InputRequired."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text}: “{valuelist[0][:40]}” is not a whole number of minutes "
+                             "(e.g. 240 for 4 hours).") from None
+
+
+class ScopeField(SelectField):
+    """Which target a post sets; one that does not say (or says something else) is refused, naming the field."""
+
+    def pre_validate(self, form):
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError(f"{self.label.text}: choose this week only or every week.")
+
+
 class ProtectedForm(Form):
-    minutes = IntegerField("Protected minutes a week", validators=[InputRequired(), NumberRange(0, 2400)])
+    """One advisor's protected-time target on the team's week. The view sets `advisor_id` (whose row it is),
+    `advisor_name` and `working_minutes` (their usual working week, problem.protected_target's `usual`; 0 when no
+    work pattern is set, and then only the 0-2400 bound holds) before validating."""
+
+    minutes = WholeMinutesField("Protected minutes a week", validators=[
+        InputRequired("Protected minutes a week: enter a whole number of minutes (0 for none)."),
+        NumberRange(0, MOST_PROTECTED, f"Protected minutes a week: from 0 to {MOST_PROTECTED} minutes.")])
     # "week": this week only (an override); "standing": the advisor's target for every week without one. No default:
     # a post that does not say which is refused rather than guessed.
-    scope = SelectField("Applies to", choices=[SelectChoice("week", "this week only"),
-                                               SelectChoice("standing", "every week (standing target)")])
+    scope = ScopeField("Applies to", choices=[SelectChoice("week", "this week only"),
+                                              SelectChoice("standing", "every week (standing target)")])
+    advisor_id: int | None = None
+    advisor_name: str = "the advisor"
+    working_minutes: int = 0
+
+    def validate_minutes(self, field):
+        # More protected time than working time cannot be kept: a slip (an extra 0, hours for minutes).
+        if field.data is not None and field.data <= MOST_PROTECTED and 0 < self.working_minutes < field.data:
+            raise ValidationError(f"Protected minutes a week: {field.data} is more than {self.advisor_name}'s working "
+                                  f"week ({self.working_minutes} minutes, {self.working_minutes / 60:.1f} h).")
 
 
 class ClientForm(Form):

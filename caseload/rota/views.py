@@ -27,7 +27,7 @@ from caseload.services.planning.plan_list import plan_lines
 from caseload.services.rota import week as rota
 from caseload.services.closures import closed_days
 from caseload.services.desk.attendance import absence_weeks, broken_by_absences
-from caseload.services.planning.problem import protected_targets, team_advisors, week_requests
+from caseload.services.planning.problem import protected_target, protected_targets, team_advisors, week_requests
 from caseload.services.planning.started import started_note
 from caseload.services.planning.week_to_plan import week_to_plan
 from caseload.values import FIRST_WEEK, LAST_WEEK
@@ -124,16 +124,18 @@ def week(team_id, week):
     return _week_page(team, week_start)
 
 
-def _week_page(team: Team, week_start, removing: int | None = None, cancelling: bool = False):
+def _week_page(team: Team, week_start, removing: int | None = None, cancelling: bool = False,
+               protected_form: ProtectedForm | None = None):
     """The team's week; `removing` (an absence id) shows the question before that absence is removed,
-    `cancelling` the one before the planning run is cancelled."""
+    `cancelling` the one before the planning run is cancelled; `protected_form` (refused) shows its advisor's row
+    with what was typed and why it was refused."""
     job = planning.latest_job(team, week_start)
     published = plans.published_plan(team, week_start)
     return render_template(
         "rota/week.html", team=team, week=week_start, days=week_days(week_start),
         rows=rota.week_rows(team, week_start), closed=closed_days(team.id, week_start, week_start + timedelta(days=6)),
         targets=protected_targets(team_advisors(team), week_start, team.timezone),
-        absence_form=_absence_form(team), protected_form=ProtectedForm(),
+        absence_form=_absence_form(team), protected_form=protected_form,
         plan_form=PlanForm(), confirm=ConfirmForm(), requests_count=len(week_requests(team, week_start)),
         lines=plan_lines(team, week_start), published=published, run_plan=run_result(job, published),
         started=started_note(week_start, team.timezone, utcnow()), job=job, job_finished=job_finished(job), job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
@@ -267,24 +269,47 @@ def delete_absence(team_id, absence_id):
     return redirect(url_for("rota.week", team_id=team.id, week=week_start.isoformat()))
 
 
+def _protected_form(team: Team, week_start, advisor: Advisor) -> ProtectedForm:
+    """The posted protected-time form of `advisor`'s row, told their working week (the most it may hold)."""
+    form = ProtectedForm()
+    form.advisor_id, form.advisor_name = advisor.id, advisor.name
+    form.working_minutes = protected_target(advisor, week_start, team.timezone).usual
+    return form
+
+
 @bp.post("/t/<int:team_id>/<week>/advisors/<int:advisor_id>/protected")
+@keeps_typed_text
 @role_required(*LEADERS)
 def set_protected(team_id, week, advisor_id):
+    """Set one advisor's protected-time target (this week only, or standing), or put the week back on the standing
+    one (`standing_again`). Refused input shows the week again (400) with what was typed in that advisor's row and
+    the error beside the field, never the stored value in its place."""
     team, week_start = team_or_404(team_id), week_or_404(week)
     advisor = advisor_in_team(team, advisor_id)
-    form = ProtectedForm()
+    back = url_for("rota.week", team_id=team.id, week=week_start.isoformat()) + "#working-time"
     if request.form.get("standing_again"):  # back to the standing target for this week
-        if ConfirmForm().validate_on_submit() and rota.clear_week_target(advisor, week_start, current_user):
+        if not ConfirmForm().validate_on_submit():  # only an expired token fails it
+            flash(form_expiry.EXPIRED, "error")
+            return _week_page(team, week_start), 400
+        if rota.clear_week_target(advisor, week_start, current_user):
             flash(f"{advisor.name}: the week of {week_start:%d %b %Y} uses the standing target again "
                   f"({advisor.protected_minutes} minutes).", "success")
-    elif form.validate_on_submit():
-        standing = form.scope.data == "standing"
-        rota.set_protected_target(advisor, form.minutes.data, current_user, None if standing else week_start)
-        flash(f"{advisor.name}: protected time target {form.minutes.data} minutes "
-              + ("a week from now on (standing target; weeks with their own target keep it)." if standing
-                 else f"for the week of {week_start:%d %b %Y} only; other weeks keep {advisor.protected_minutes} minutes."),
-              "success")
-    else:
-        flash("Protected time must be a whole number of minutes from 0 to 2400, for this week or every week.", "error")
-    return redirect(url_for("rota.week", team_id=team.id, week=week_start.isoformat()) + "#working-time")
+        return redirect(back)
+    form = _protected_form(team, week_start, advisor)
+    if not form.validate_on_submit():
+        flash(form_expiry.EXPIRED if form_expiry.expired() else f"{advisor.name}'s protected time target was not "
+              "changed. " + " ".join(e for name in ("minutes", "scope") for e in form[name].errors), "error")
+        return _week_page(team, week_start, protected_form=form), 400
+    try:
+        rota.set_protected_target(advisor, form.minutes.data, current_user,
+                                  None if form.scope.data == "standing" else week_start)
+    except rota.RotaError as err:
+        db.session.rollback()
+        show_error(form, err)
+        return _week_page(team, week_start, protected_form=form), 400
+    flash(f"{advisor.name}: protected time target {form.minutes.data} minutes "
+          + ("a week from now on (standing target; weeks with their own target keep it)." if form.scope.data == "standing"
+             else f"for the week of {week_start:%d %b %Y} only; other weeks keep {advisor.protected_minutes} minutes."),
+          "success")
+    return redirect(back)
 
