@@ -1,4 +1,5 @@
-"""Command line: `flask --app caseload db upgrade|downgrade|check|revision`, `seed-demo`, `create-user`."""
+"""Command line: `flask --app caseload db upgrade|downgrade|check|revision`, `seed-demo`, `create-user`,
+`check-names`."""
 from __future__ import annotations
 
 import click
@@ -12,6 +13,7 @@ from caseload.models import Role, User
 from caseload.region_cli import region_cli
 from caseload.services.demo import CLIENTS_PER_TEAM, REQUESTS_PER_TEAM, seed_demo
 from caseload.services.people.users import UserError, create_user
+from caseload.services.stored_names import stored_name_findings
 from caseload.week_cli import week_cli
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
@@ -88,9 +90,24 @@ def create_user_command(username, role, display_name, password):
     click.echo(f"Created {user.username} ({user.role.label}).")
 
 
+@click.command("check-names")
+def check_names_command():
+    """List stored names the checks now refuse (invisible or control characters; team names or a team's client
+    references that differ only by case or ZWNJ/ZWJ). Changes nothing; exit status 1 when any is listed."""
+    findings = stored_name_findings()
+    db.session.rollback()  # read only: nothing to keep
+    for finding in findings:
+        click.echo(finding.line())
+    if findings:
+        click.echo(f"{len(findings)} stored name(s) to retype by hand; nothing was changed.", err=True)
+        raise SystemExit(1)
+    click.echo("Every stored name passes the checks.")
+
+
 def init_app(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(check_names_command)
     app.cli.add_command(week_cli)  # the team leader's week (export-problem, plan, export-plan)
     app.cli.add_command(region_cli)  # every team's week on the shared queue (plan, status, cancel)

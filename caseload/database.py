@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, String, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.functions import FunctionElement
+
+from caseload.values import fold
 
 # Stable constraint names so Alembic can alter them (and batch mode on SQLite works).
 NAMING_CONVENTION = {
@@ -37,6 +41,60 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+# --- folding case over all of Unicode, the same on SQLite and PostgreSQL ----------------------------------------
+# SQLite's lower() folds A-Z only ("Élise" stays "Élise"), and so does PostgreSQL's in a database made with
+# --locale=C (as the test cluster is): lower() follows the database's LC_CTYPE. folded() is lower() that folds
+# every letter: on SQLite a function registered on each connection (Python's str.lower, values.fold), on
+# PostgreSQL lower() under the ICU root collation when the server has it (Debian's and the official images do).
+
+SQLITE_FOLD = "caseload_fold"  # the name the SQLite function is registered under
+ICU_ROOT = "und-x-icu"
+
+
+class folded(FunctionElement):  # noqa: N801 - used like func.lower
+    """SQL: `text` lower-cased over all of Unicode (NULL stays NULL), the twin of values.fold."""
+    type = String()
+    name = "folded"
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_lower(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element, compiler, **kw):
+    return f"{SQLITE_FOLD}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element, compiler, **kw):
+    collation = getattr(compiler.dialect, "caseload_fold_collation", None)
+    argument = compiler.process(element.clauses, **kw)
+    # CAST: a bound parameter has no type yet, and COLLATE needs a text.
+    return f'lower(CAST({argument} AS TEXT) COLLATE "{collation}")' if collation else f"lower({argument})"
+
+
+def _sqlite_fold(text):
+    return None if text is None else fold(text)
+
+
+def _sqlite_functions(dbapi_connection, _record):
+    # deterministic: SQLite may then use it in indexes and optimise repeated calls (a pure function of its text).
+    dbapi_connection.create_function(SQLITE_FOLD, 1, _sqlite_fold, deterministic=True)
+
+
+def _postgresql_fold_collation(engine: Engine):
+    def first_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1 FROM pg_collation WHERE collname = %s", (ICU_ROOT,))
+        engine.dialect.caseload_fold_collation = ICU_ROOT if cursor.fetchone() else None
+        cursor.close()
+        dbapi_connection.rollback()  # leave no transaction open on the pooled connection
+    return first_connect
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     parsed = make_url(url)
     kwargs: dict = {"echo": echo, "future": True}
@@ -50,9 +108,13 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_functions)
         return engine
     kwargs["pool_pre_ping"] = True
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "first_connect", _postgresql_fold_collation(engine))
+    return engine
 
 
 class Database:

@@ -19,6 +19,9 @@ JSON API, CSV imports, the command line) so a bad value is a clear refusal namin
   at the start or end, doubled, or beside a space, digit or punctuation they shape nothing and are refused.
   Long texts refuse the bidi controls (BIDI_CONTROLS: they reorder whatever follows, "Trojan Source") but keep
   the other invisible characters an emoji or a script needs (ZWJ, ZWNJ).
+- Names are compared (searches, and the uniqueness of client references and team names) by name_key: without
+  the joiners and lower-cased by Python's Unicode str.lower(), so "علی\u200cرضا" and "علیرضا", "Élise" and
+  "ÉLISE" are the same name. In SQL the twin is database.folded() over the column with the joiners replaced.
 - A whole number typed into a link or a hidden field (an id, a version, a page) is ASCII digits up to
   MAX_INT, the largest INTEGER column: str.isdigit() also passes "²" and "٣", and int("²") raises.
 - JSON bodies nest at most MAX_JSON_DEPTH levels; deeper ones are refused before parsing (Python's parser
@@ -155,6 +158,42 @@ def _invisible_sentence(char: str) -> str:
                 "it (Arabic, Persian or an Indic script): a joiner is kept only inside such a word; type it without "
                 "here.")
     return f"contains an invisible character ({code}); type it without."
+
+
+def without_joiners(text: str) -> str:
+    """`text` with every ZWNJ and ZWJ (JOINERS) taken out."""
+    return "".join(c for c in text if c not in JOINERS)
+
+
+def fold(text: str) -> str:
+    """`text` lower-cased over all of Unicode ("ÉLISE" -> "élise"): the Python twin of SQL database.folded(),
+    which SQLite runs with this very function and PostgreSQL with lower() under an ICU collation."""
+    return text.lower()
+
+
+def name_key(text: str) -> str:
+    """What two names are compared on: stripped, without ZWNJ/ZWJ, folded (fold). Two names with one key look the
+    same on screen, so one of them is refused where names must be unique (client references, team names)."""
+    return fold(without_joiners(text.strip()))
+
+
+def differs_only_by(stored: str, typed: str) -> str:
+    """Words for what alone tells `typed` from `stored`, two texts of one name_key: '' when they are equal, else
+    "case", "an invisible joiner (U+200C ZWNJ or U+200D ZWJ)" or both, for a refusal to explain itself."""
+    stored, typed = stored.strip(), typed.strip()
+    reasons = []
+    if without_joiners(stored) != without_joiners(typed):
+        reasons.append("case")
+    if fold(stored) != fold(typed):
+        reasons.append("an invisible joiner (U+200C ZWNJ or U+200D ZWJ)")
+    return " and ".join(reasons)
+
+
+def stored_as(stored: str, typed: str, how: str = "stored") -> str:
+    """'' when `stored` is `typed`; else " (stored as S0001: they differ only by case)", to follow a refusal of
+    `typed` whose look-alike twin is `stored` (`how`: "stored", or "written" for an earlier row of a file)."""
+    apart = differs_only_by(stored, typed)
+    return f" ({how} as {stored}: they differ only by {apart})" if apart else ""
 
 
 def check_text(text: str, multiline: bool = False) -> str:

@@ -45,8 +45,8 @@ def test_a_name_stored_without_a_joiner_is_found_typed_with_one(demo_client, dem
 
 
 def test_a_non_ascii_capital_typed_as_stored_is_found(demo_client, demo_auth):
-    """SQLite's lower() leaves "É" as it is: the typed text goes through the same lower() as the column, so an
-    identical "Élise" always matches (Python's lower() alone made it "élise" and missed it)."""
+    """The typed text is folded by the same SQL function as the column (database.folded), so an identical
+    "Élise" always matches (Python's lower() on the typed side alone made it "élise" and missed SQLite's "Élise")."""
     client = m.client_of("advisor1")
     client.name = "Élise Durand"
     db.session.commit()

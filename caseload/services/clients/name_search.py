@@ -1,47 +1,49 @@
 """Finding a client by what is typed: the reference or name contains the text, ignoring case and the zero-width
-non-joiner and joiner (U+200C ZWNJ, U+200D ZWJ).
+non-joiner and joiner (U+200C ZWNJ, U+200D ZWJ); and telling whether a name is already taken on the same terms.
 
 A Persian or Indic name is often stored with a joiner that shapes it ("علی‌رضا", with a ZWNJ after "علی") yet
 typed without one (or the other way round): the two look alike, so a search must find either way. The joiners are
-taken out of both sides, in SQL with replace() and lower() (both SQLite and PostgreSQL have them), and in Python for
-lists already loaded (`text_matches`). SQLite's lower() folds ASCII letters only, so in SQL the typed text is folded
-by the same lower() as the column (an identical "Élise" always matches, case ignored at least as well as ilike did)
-or by Python's lower() (so "ÉLISE" also finds a stored "élise").
+taken out of both sides, in SQL with replace() and in Python for lists already loaded (`text_matches`). Case is
+folded over all of Unicode ("élise" finds "Élise", "ÉLISE" finds "élise") by database.folded() in SQL, on the
+column and the typed text alike (SQLite's and a C-locale PostgreSQL's lower() fold A-Z only), and by values.fold
+in Python.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, literal
 
-from caseload.values import JOINERS
-
-
-def _unjoined(text: str) -> str:
-    return "".join(c for c in text.strip() if c not in JOINERS)
+from caseload.database import folded
+from caseload.values import JOINERS, name_key, without_joiners
 
 
 def typed_key(text: str) -> str:
-    """What is compared of the typed `text`: stripped, without ZWNJ/ZWJ, lower-case ('' when nothing is left)."""
-    return _unjoined(text).lower()
+    """What is compared of the typed `text`: stripped, without ZWNJ/ZWJ, folded ('' when nothing is left)."""
+    return name_key(text)
 
 
-def _column_key(column):
-    """The SQL expression compared of a stored text column: without ZWNJ/ZWJ, lower-case."""
+def column_key(column):
+    """The SQL expression compared of a stored text column: without ZWNJ/ZWJ, folded (database.folded)."""
     for joiner in sorted(JOINERS):
         column = func.replace(column, joiner, "")
-    return func.lower(column)
+    return folded(column)
 
 
-def _contains(key: str) -> str:
+def _contains(text: str) -> str:
     # Users search for text, not patterns: % and _ match themselves (escaped with a backslash).
-    return "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def column_contains(column, text: str):
     """SQL condition: `column` contains the typed `text` (typed_key), ignoring case and joiners on both sides."""
-    key = _column_key(column)
-    # The same SQL lower() on both sides first: Python's lower() alone would fold "É" while SQLite's leaves it.
-    return or_(key.like(func.lower(_contains(_unjoined(text))), escape="\\"),
-               key.like(_contains(typed_key(text)), escape="\\"))
+    # The same folded() on both sides: the database folds the typed text as it folds the column.
+    pattern = _contains(without_joiners(text.strip()))
+    return column_key(column).like(folded(literal(pattern)), escape="\\")
+
+
+def column_equals(column, text: str):
+    """SQL condition: `column` holds a name of the same key as `text` (values.name_key): equal but for case and
+    ZWNJ/ZWJ, two names that look alike. For uniqueness checks (client references, team names)."""
+    return column_key(column) == folded(literal(without_joiners(text.strip())))
 
 
 def text_matches(value: str | None, text: str) -> bool:

@@ -10,14 +10,17 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
 from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Skill, Team, User, claim_edit, hold_version
 from caseload.services import audit
+from caseload.services.clients import name_search
 from caseload.services.people.users import USERNAME, UserError, create_user
-from caseload.services.rota.listings import PER_PAGE, ListQuery, Listing, contains, paged
+from caseload.services.rota.listings import PER_PAGE, ListQuery, Listing, paged
 from caseload.timegrid import OffGrid, clock, clock_text, first_overlap, merge_spans
+from caseload.values import stored_as
 
 
 CHANGED = ("This advisor was changed since you opened the form (by another user, or by you in another window). "
@@ -63,10 +66,16 @@ def _plain(value):
 
 
 def _taken(model, column, value, exclude_id=None) -> bool:
-    query = select(func.count(model.id)).where(func.lower(column) == value.lower())
+    return _stored(model, column, value, exclude_id) is not None
+
+
+def _stored(model, column, value, exclude_id=None) -> str | None:
+    """The value of `column` on another row of `model` that is `value` but for case and ZWNJ/ZWJ (two that look
+    the same: name_search.column_equals), as stored; None when there is none."""
+    query = select(column).where(name_search.column_equals(column, value))
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
-    return bool(db.session.scalar(query))
+    return db.session.scalar(query.limit(1))
 
 
 # --- users ----------------------------------------------------------------------------------------
@@ -135,8 +144,9 @@ def save_team(team: Team | None, name: str, timezone: str, leader: User | None, 
     name = name.strip()
     if not name:
         raise AdminError("Give the team a name.", "name")
-    if _taken(Team, Team.name, name, getattr(team, "id", None)):
-        raise AdminError(f"There is already a team called {name}.", "name")
+    stored = _stored(Team, Team.name, name, getattr(team, "id", None))
+    if stored is not None:
+        raise AdminError(f"There is already a team called {name}{stored_as(stored, name)}.", "name")
     timezone = check_timezone(timezone)
     if leader is not None and leader.role not in (Role.LEADER, Role.ADMIN):
         raise AdminError(f"{leader.display_name} is not a team leader; change their role first.", "leader")
@@ -144,7 +154,11 @@ def save_team(team: Team | None, name: str, timezone: str, leader: User | None, 
     team = team or Team()
     changed = _changes(team, {"name": name, "timezone": timezone, "leader_id": getattr(leader, "id", None)})
     db.session.add(team)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as err:  # the same name saved by another administrator since the check
+        db.session.rollback()
+        raise AdminError(f"There is already a team called {name}.", "name") from err
     audit.record("team_created" if created else "team_updated", user=by, obj=team, changes=changed)
     db.session.commit()
     return team
@@ -295,9 +309,8 @@ def users_matching(text: str, limit: int = USER_MATCHES_SHOWN + 1) -> list[User]
     exact = db.session.scalar(select(User).where(func.lower(User.username) == text.lower()))
     if exact is not None:
         return [exact]
-    like = contains(text)
-    return list(db.session.scalars(select(User).where(or_(User.username.ilike(like, escape="\\"),
-                                                          User.display_name.ilike(like, escape="\\")))
+    return list(db.session.scalars(select(User).where(or_(name_search.column_contains(User.username, text),
+                                                          name_search.column_contains(User.display_name, text)))
                                    .order_by(User.username).limit(limit)))
 
 
@@ -356,8 +369,8 @@ def user_list(query: ListQuery, per_page: int = PER_PAGE) -> Listing:
     query."""
     conditions = []
     if query.q.strip():
-        like = contains(query.q)
-        conditions.append(or_(User.username.ilike(like, escape="\\"), User.display_name.ilike(like, escape="\\")))
+        conditions.append(or_(name_search.column_contains(User.username, query.q),
+                              name_search.column_contains(User.display_name, query.q)))
     if query.filters.get("role") in {r.value for r in Role}:
         conditions.append(User.role == Role(query.filters["role"]))
     if query.filters.get("status") in ("active", "inactive"):
@@ -372,7 +385,7 @@ def advisor_list(query: ListQuery, per_page: int = PER_PAGE) -> Listing:
     anything else means "any". Team, skills and account in bulk (three more queries, not one per row)."""
     conditions = []
     if query.q.strip():
-        conditions.append(Advisor.name.ilike(contains(query.q), escape="\\"))
+        conditions.append(name_search.column_contains(Advisor.name, query.q))
     if isinstance(query.filters.get("team"), int):
         conditions.append(Advisor.team_id == query.filters["team"])
     statement = select(Advisor).join(Team, Advisor.team_id == Team.id).where(*conditions).options(

@@ -23,7 +23,7 @@ from caseload.services.rota import week as rota
 from caseload.services.rota.coverage import Coverage
 from caseload.services.csv_export import csv_text
 from caseload.services.planning.problem import team_advisors
-from caseload.values import ValueRejected, parse_day, text_problem
+from caseload.values import ValueRejected, name_key, parse_day, stored_as, text_problem
 from caseload.timegrid import OffGrid, check_on_grid
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -179,12 +179,12 @@ def _advisor_lookup(team: Team):
     advisors = team_advisors(team)
     by_name: dict[str, list[Advisor]] = {}
     for a in advisors:
-        by_name.setdefault(a.name.lower(), []).append(a)
+        by_name.setdefault(name_key(a.name), []).append(a)  # case and ZWNJ/ZWJ ignored, as searches do
         if a.user is not None:
-            by_name.setdefault(a.user.username.lower(), []).append(a)
+            by_name.setdefault(name_key(a.user.username), []).append(a)
 
     def find(text: str, column: str, errors: list, line: int) -> Advisor | None:
-        matches = by_name.get(text.strip().lower(), [])
+        matches = by_name.get(name_key(text), [])
         if len(matches) != 1:
             errors.append(RowError(line, column, f'no advisor "{text}" in team {team.name}' if not matches
                                    else f'"{text}" names more than one advisor; use the username'))
@@ -217,8 +217,9 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
     # Only this team's clients: references are unique per team, and another team's are none of its business.
     # The whole team's clients in one query (an IN list of a 4 MB file's 70,000 references would pass
     # PostgreSQL's 65,535 parameters).
-    existing = {c.reference.lower(): c for c in db.session.scalars(select(Client).where(Client.team_id == team.id))}
-    seen: dict[str, int] = {}
+    # References are compared by values.name_key (case and ZWNJ/ZWJ ignored), as the form's check compares them.
+    existing = {name_key(c.reference): c for c in db.session.scalars(select(Client).where(Client.team_id == team.id))}
+    seen: dict[str, tuple[int, str]] = {}  # key -> (line, the reference as written there)
     changes = []
     for line, row in rows:
         errors = result.errors
@@ -230,10 +231,12 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
             errors.append(RowError(line, "reference", "is empty"))
         elif len(reference) > 40:
             errors.append(RowError(line, "reference", "is longer than 40 characters"))
-        elif reference.lower() in seen:
-            errors.append(RowError(line, "reference", f"{reference} is also on line {seen[reference.lower()]}"))
+        elif name_key(reference) in seen:
+            first_line, first = seen[name_key(reference)]
+            errors.append(RowError(line, "reference", f"{reference} is also on line {first_line}"
+                                   + stored_as(first, reference, "written")))
         else:
-            seen[reference.lower()] = line
+            seen[name_key(reference)] = (line, reference)
         if not row["name"]:
             errors.append(RowError(line, "name", "is empty"))
         advisor = find_advisor(row["named_advisor"], "named_advisor", errors, line) if row.get("named_advisor") else None
@@ -243,10 +246,11 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
         complexity = row.get("complexity") or "1"
         if complexity not in ("1", "2", "3"):
             errors.append(RowError(line, "complexity", f'"{complexity}" is not 1, 2 or 3'))
-        client = existing.get(reference.lower())
+        client = existing.get(name_key(reference))  # updated under its stored reference, as written there
         if client is not None and not update_existing:
-            errors.append(RowError(line, "reference", f"team {team.name} already has {reference}; tick "
-                                   "'update clients that already exist' to change it"))
+            errors.append(RowError(line, "reference", f"team {team.name} already has {reference}"
+                                   f"{stored_as(client.reference, reference)}; tick 'update clients that already "
+                                   "exist' to change it"))
         elif client is not None and client.erased_at is not None:
             errors.append(RowError(line, "reference", f"{reference} was erased and cannot be updated"))
         if len(errors) == before:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,10 +13,12 @@ from caseload.extensions import db
 from caseload.localtime import to_utc
 from caseload.models import Absence, Advisor, Client, Role, Skill, Team, WeekProtectedTarget, hold_version
 from caseload.services import audit
+from caseload.services.clients import name_search
 from caseload.services.planning.problem import (
     HORIZON_DAYS, availability, local_naive, team_advisors, week_absences, week_targets,
 )
 from caseload.timegrid import end_text
+from caseload.values import stored_as
 
 
 class RotaError(ValueError):
@@ -158,11 +160,13 @@ def _week_override(advisor: Advisor, week_start: date) -> WeekProtectedTarget | 
 
 def add_client(team: Team, reference: str, name: str, named_advisor: Advisor | None, need: Skill | None,
                complexity: int, by) -> Client:
-    """A new client of `team`. References are unique within the team only (case-insensitively): another
+    """A new client of `team`. References are unique within the team only, compared by values.name_key (case and
+    ZWNJ/ZWJ ignored: "S0001" and "s0001", or a reference with and without a joiner, look the same): another
     team's clients are never looked at, so the refusal cannot reveal what another team holds."""
     reference = reference.strip()
-    if team_reference_taken(team, reference):
-        raise RotaError(f"Team {team.name} already has a client with reference {reference}.", "reference")
+    stored = stored_reference(team, reference)
+    if stored is not None:
+        raise RotaError(reference_taken_text(team, stored, reference), "reference")
     if named_advisor is not None and named_advisor.team_id != team.id:
         raise RotaError("The named advisor must be in this team.", "named_advisor")
     client = Client(team=team, reference=reference, name=name.strip(), named_advisor=named_advisor, need=need,
@@ -178,10 +182,21 @@ def add_client(team: Team, reference: str, name: str, named_advisor: Advisor | N
     return client
 
 
+def stored_reference(team: Team, reference: str) -> str | None:
+    """The reference of a client of `team` (erased ones too: their reference is replaced) that is `reference` but
+    for case and ZWNJ/ZWJ (name_search.column_equals), as stored; None when there is none."""
+    return db.session.scalar(select(Client.reference).where(
+        Client.team_id == team.id, name_search.column_equals(Client.reference, reference)).limit(1))
+
+
 def team_reference_taken(team: Team, reference: str) -> bool:
-    """Whether a client of `team` (erased ones too: their reference is replaced) has this reference."""
-    return db.session.scalar(select(Client.id).where(
-        Client.team_id == team.id, func.lower(Client.reference) == reference.strip().lower()).limit(1)) is not None
+    """Whether a client of `team` has this reference, case and ZWNJ/ZWJ ignored (stored_reference)."""
+    return stored_reference(team, reference) is not None
+
+
+def reference_taken_text(team: Team, stored: str, reference: str) -> str:
+    """The refusal of `reference` because `team` has `stored`, saying what alone tells them apart if anything."""
+    return f"Team {team.name} already has a client with reference {reference}{stored_as(stored, reference)}."
 
 
 def update_client(client: Client, named_advisor: Advisor | None, need: Skill | None, complexity: int,
@@ -212,9 +227,9 @@ def update_client(client: Client, named_advisor: Advisor | None, need: Skill | N
 
 def team_clients(team: Team, search: str | None = None) -> list[Client]:
     query = select(Client).where(Client.team_id == team.id, Client.erased_at.is_(None)).order_by(Client.reference)
-    if search:
-        like = f"%{search.strip()}%"
-        query = query.where(Client.reference.ilike(like) | Client.name.ilike(like))
+    if search and name_search.typed_key(search):  # as the desk searches: case and ZWNJ/ZWJ ignored
+        query = query.where(name_search.column_contains(Client.reference, search)
+                            | name_search.column_contains(Client.name, search))
     return list(db.session.scalars(query))
 
 

@@ -1,0 +1,83 @@
+"""Names stored before the checks that now refuse them: a report, never a change.
+
+values.text_problem refuses, in one-line text, control characters and invisible formatting characters (bidi
+controls, zero-width spaces, a ZWNJ/ZWJ outside a word of a joining script…), and client references and team
+names are now unique by values.name_key (case and ZWNJ/ZWJ ignored). Rows saved before either check may break
+them; editing such a row through a form would now be refused until the name is retyped. `stored_name_findings`
+lists them so an administrator can fix each by hand (`flask --app caseload check-names`); nothing is written.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from itertools import groupby
+
+from sqlalchemy import select
+
+from caseload.extensions import db
+from caseload.models import Advisor, AppointmentType, Client, Skill, Team, User
+from caseload.values import name_key, text_problem
+
+# Every one-line name a person types (values.py: names of clients, advisors, users, teams, skills, types).
+ONE_LINE_NAMES = ((Team, "name"), (Client, "reference"), (Client, "name"), (Advisor, "name"),
+                  (User, "username"), (User, "display_name"), (Skill, "code"), (Skill, "name"),
+                  (AppointmentType, "code"), (AppointmentType, "name"))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One stored value at fault: `table` and row `id`, the `field`, the value shown with its invisible
+    characters spelled out (visible), and `problem`, a sentence."""
+    table: str
+    id: int
+    field: str
+    shown: str
+    problem: str
+
+    def line(self) -> str:
+        return f"{self.table} #{self.id} {self.field} {self.shown}: {self.problem}"
+
+
+def visible(text: str) -> str:
+    """`text` quoted, with control, invisible formatting and separator characters (categories C*, Zl, Zp) and
+    lone surrogates written as \\uXXXX, so a terminal shows what is stored."""
+    spelled = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp")
+                      else c for c in text)
+    return f'"{spelled}"'
+
+
+def refused_text() -> list[Finding]:
+    """Stored one-line names that values.text_problem now refuses, table by table, by id."""
+    found = []
+    for model, field in ONE_LINE_NAMES:
+        column = getattr(model, field)
+        for row_id, value in db.session.execute(select(model.id, column).order_by(model.id)):
+            problem = text_problem(value) if value is not None else None
+            if problem:
+                found.append(Finding(model.__tablename__, row_id, field, visible(value), problem.rstrip(".")))
+    return found
+
+
+def look_alike(rows, table: str, field: str, scope: str) -> list[Finding]:
+    """Findings for `rows` ((id, group, value), sorted by group) sharing one name_key in one group: every row
+    after the first (lowest id) of its kind, naming that first."""
+    found = []
+    for _group, members in groupby(rows, key=lambda row: row[1]):
+        first_of: dict[str, tuple[int, str]] = {}
+        for row_id, _g, value in sorted(members):
+            key = name_key(value)
+            if key in first_of:
+                first_id, first = first_of[key]
+                found.append(Finding(table, row_id, field, visible(value), f"looks the same as {visible(first)} "
+                                     f"(#{first_id}{scope}): they differ only by case or ZWNJ/ZWJ"))
+            else:
+                first_of[key] = (row_id, value)
+    return found
+
+
+def stored_name_findings() -> list[Finding]:
+    """Every finding: refused text, then team names and (within a team) client references that look alike."""
+    teams = [(t_id, 0, name) for t_id, name in db.session.execute(select(Team.id, Team.name))]
+    references = sorted(db.session.execute(select(Client.id, Client.team_id, Client.reference)), key=lambda r: r[1])
+    return (refused_text() + look_alike(teams, "teams", "name", "")
+            + look_alike(references, "clients", "reference", ", same team"))
