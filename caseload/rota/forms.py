@@ -45,9 +45,14 @@ class AbsenceForm(Once, Form):
 MOST_PROTECTED = 60 * 40  # minutes a week: a whole 40-hour week (services/rota/week.set_protected_target's bound)
 
 
-class WholeMinutesField(IntegerField):
+class WholeNumberField(IntegerField):
     """An IntegerField whose refusal of text that is not a whole number names the field and quotes the text (the
-    page shows that text again, caseload/rota/views.set_protected); blank is left to InputRequired."""
+    page shows that text again: rota/views.set_protected, plan_views.plan_week); blank is left to InputRequired or
+    Optional. `unit` and `example` finish the sentence ("minutes", "e.g. 240 for 4 hours")."""
+
+    def __init__(self, label=None, validators=None, unit: str = "", example: str = "", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.unit, self.example = unit, example
 
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():
@@ -57,8 +62,8 @@ class WholeMinutesField(IntegerField):
             self.data = int(valuelist[0].strip())
         except ValueError:
             self.data = None
-            raise ValueError(f"{self.label.text}: “{valuelist[0][:40]}” is not a whole number of minutes "
-                             "(e.g. 240 for 4 hours).") from None
+            raise ValueError(f"{self.label.text}: “{valuelist[0][:40]}” is not a whole number of {self.unit} "
+                             f"({self.example}).") from None
 
 
 class ScopeField(SelectField):
@@ -74,9 +79,10 @@ class ProtectedForm(Form):
     `advisor_name` and `working_minutes` (their usual working week, problem.protected_target's `usual`; 0 when no
     work pattern is set, and then only the 0-2400 bound holds) before validating."""
 
-    minutes = WholeMinutesField("Protected minutes a week", validators=[
+    minutes = WholeNumberField("Protected minutes a week", validators=[
         InputRequired("Protected minutes a week: enter a whole number of minutes (0 for none)."),
-        NumberRange(0, MOST_PROTECTED, f"Protected minutes a week: from 0 to {MOST_PROTECTED} minutes.")])
+        NumberRange(0, MOST_PROTECTED, f"Protected minutes a week: from 0 to {MOST_PROTECTED} minutes.")],
+        unit="minutes", example="e.g. 240 for 4 hours")
     # "week": this week only (an override); "standing": the advisor's target for every week without one. No default:
     # a post that does not say which is refused rather than guessed.
     scope = ScopeField("Applies to", choices=[SelectChoice("week", "this week only"),
@@ -151,7 +157,9 @@ class ConfirmForm(Form):
 
 
 class PlanForm(Form):
-    time_limit = IntegerField("Time limit (seconds)", validators=[Optional(), NumberRange(1, 3600)])
+    time_limit = WholeNumberField("Time limit (seconds)", validators=[Optional(), NumberRange(
+        1, 3600, "Time limit (seconds): from 1 to 3600 seconds, or leave it empty for the usual limit.")],
+        unit="seconds", example="e.g. 60, or leave it empty")
 
 
 class PublishForm(Form):

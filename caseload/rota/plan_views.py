@@ -61,10 +61,10 @@ def _start(team, week_start, time_limit=None):
 def plan_week(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
     form = PlanForm()
-    if form.validate_on_submit():
-        _start(team, week_start, form.time_limit.data)
-    else:
-        flash("The time limit must be between 1 and 3600 seconds.", "error")
+    if not form.validate_on_submit():  # the week again, with what was typed and why it was refused
+        flash(form_expiry.EXPIRED if form_expiry.expired() else " ".join(form.time_limit.errors), "error")
+        return _week_page(team, week_start, plan_form=form), 400
+    _start(team, week_start, form.time_limit.data)
     return redirect(url_for("rota.week", team_id=team.id, week=week) + "#planning")
 
 

@@ -125,10 +125,10 @@ def week(team_id, week):
 
 
 def _week_page(team: Team, week_start, removing: int | None = None, cancelling: bool = False,
-               protected_form: ProtectedForm | None = None):
+               protected_form: ProtectedForm | None = None, plan_form: PlanForm | None = None):
     """The team's week; `removing` (an absence id) shows the question before that absence is removed,
-    `cancelling` the one before the planning run is cancelled; `protected_form` (refused) shows its advisor's row
-    with what was typed and why it was refused."""
+    `cancelling` the one before the planning run is cancelled; `protected_form` and `plan_form` (refused) show
+    what was typed and why it was refused (the protected one in its advisor's row)."""
     job = planning.latest_job(team, week_start)
     published = plans.published_plan(team, week_start)
     return render_template(
@@ -136,7 +136,7 @@ def _week_page(team: Team, week_start, removing: int | None = None, cancelling: 
         rows=rota.week_rows(team, week_start), closed=closed_days(team.id, week_start, week_start + timedelta(days=6)),
         targets=protected_targets(team_advisors(team), week_start, team.timezone),
         absence_form=_absence_form(team), protected_form=protected_form,
-        plan_form=PlanForm(), confirm=ConfirmForm(), requests_count=len(week_requests(team, week_start)),
+        plan_form=plan_form or PlanForm(formdata=None), confirm=ConfirmForm(), requests_count=len(week_requests(team, week_start)),
         lines=plan_lines(team, week_start), published=published, run_plan=run_result(job, published),
         started=started_note(week_start, team.timezone, utcnow()), job=job, job_finished=job_finished(job), job_quality=planning.job_json(job)["quality"] if job else "", prev_week=week_start - timedelta(days=7) if week_start > FIRST_WEEK else None,
         next_week=week_start + timedelta(days=7) if week_start < LAST_WEEK else None,

@@ -86,3 +86,25 @@ def test_a_post_that_does_not_say_which_target_is_refused_keeping_the_minutes(le
         assert response.status_code == 400 and _field(page, advisor) == "150"
         assert "Applies to: choose this week only or every week." in page
         assert _saved() == before
+
+
+@pytest.mark.parametrize("typed, why", [
+    ("fast", "Time limit (seconds): “fast” is not a whole number of seconds"),
+    ("2.5", "Time limit (seconds): “2.5” is not a whole number of seconds"),
+    ("0", "Time limit (seconds): from 1 to 3600 seconds, or leave it empty for the usual limit."),
+    ("99999", "Time limit (seconds): from 1 to 3600 seconds, or leave it empty for the usual limit."),
+])
+def test_the_plan_forms_refused_time_limit_keeps_what_was_typed(leader, north, typed, why):
+    """The week's other typed form, "Plan the week": a refused time limit showed the week (302) with the field empty
+    and one general sentence; now the week again (400) with the text typed and the reason beside it, and no run."""
+    from caseload.models import SolveJob
+
+    team, week = north
+    before = db.session.scalar(select(func.count(SolveJob.id)))
+    response = leader.post(f"/rota/t/{team.id}/{week}/plan", data={"time_limit": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    tag = re.search(r'<input[^>]*id="time_limit"[^>]*>', page, re.S).group(0)
+    assert html.unescape(re.search(r'value="([^"]*)"', tag).group(1)) == typed
+    assert why in html.unescape(page)
+    assert db.session.scalar(select(func.count(SolveJob.id))) == before
