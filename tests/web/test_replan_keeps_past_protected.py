@@ -19,6 +19,7 @@ from caseload.services.planning.problem import asked_protected, protected_target
 from scheduler import check_solution
 from scheduler.baselines import named_first
 from tests.clock import at
+from tests.web import access_matrix as m
 from tests.web import desk_support as d
 
 WEDNESDAY_1000 = datetime(2026, 12, 2, 10, 0, tzinfo=timezone.utc)  # London is on GMT: 10:00 local
@@ -99,3 +100,26 @@ def test_held_protected_keeps_only_what_lies_before_now_inside_the_working_time(
         (1, local(30, 14), local(30, 16)), (1, local(30, 16, 30), local(30, 17)),
         (2, local(30, 9), local(30, 9, 30)), (2, local(30, 10), local(30, 11))]
     assert held_protected(plan, None, "Europe/London", working) == []  # a week not started holds nothing
+
+
+def test_a_desk_booking_on_wednesday_keeps_the_advisors_monday_protected_time(demo_app):
+    """A booking re-seats its advisor's protected time around it in the week now (from now on): the new published
+    version kept none of that advisor's Monday protected time (the other advisors' stayed)."""
+    from caseload.services.desk import booking
+    from caseload.services.desk import offers as desk_offers
+
+    first = d.publish_week()
+    team, week = first.team, first.week_start
+    tuesday = to_utc(week + timedelta(days=1), "00:00", team.timezone)
+    monday = _blocks(first, tuesday)
+    with at(WEDNESDAY_1000):
+        client = m.client_of("advisor1")
+        ask = d.ask(client, windows="thu 09:00-17:00")
+        offer = desk_offers.offers(team, ask)[0]
+        assert offer.advisor.id in {aid for aid, _, _ in monday}
+        booking.book(team, ask, offer.advisor.id, offer.local, m.user("leader"))
+        second = d.current()
+        assert second.published_version == 2
+        assert _blocks(second, tuesday) == monday  # without the fix: the booked advisor's are gone
+        assert [v for v in check_solution(second.problem, second.solution).violations
+                if not v.startswith(("score", "bound"))] == []

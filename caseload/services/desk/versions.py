@@ -24,7 +24,7 @@ from caseload.models.rota import MADE_BY_DESK
 from caseload.services.desk.asks import BookingError
 from caseload.services.planning.boundary import apply_solution
 from caseload.services.planning.plans import published_plan
-from caseload.services.planning.problem import db_id, request_sid
+from caseload.services.planning.problem import HELD_PROTECTED, db_id, request_sid
 from scheduler import check_solution
 
 
@@ -47,8 +47,18 @@ def with_booking(current: Plan, by, appointment: dict, placed: dict, protected: 
             problem[key].append(next(entry for entry in week_problem[key] if entry["id"] == ident))
     problem["appointments"].append(appointment)
     solution["assignments"].append(placed)
-    solution["protected"] = [b for b in solution.get("protected", []) if b["advisor"] not in set(reseated)] + protected
+    solution["protected"] = [b for b in solution.get("protected", []) if b["advisor"] not in set(reseated)] + \
+        _kept_before_now(problem, week_problem, set(reseated)) + protected
     return publish_version(current, by, problem, solution)
+
+
+def _kept_before_now(problem: dict, week_problem: dict, reseated: set[str]) -> list[dict]:
+    """The re-seated advisors' protected time before now, which the desk's offer cannot re-seat (the week now,
+    `week_problem`, has working time only from now) and must not drop: its HELD_PROTECTED blocks (the published
+    plan's before now, planning.problem.held_protected) that the plan's own `problem` does not already keep."""
+    kept = {(b["advisor"], b["start"]) for b in problem.get(HELD_PROTECTED, [])}
+    return [dict(b) for b in week_problem.get(HELD_PROTECTED, [])
+            if b["advisor"] in reseated and (b["advisor"], b["start"]) not in kept]
 
 
 def without(request: AppointmentRequest, by) -> Plan | None:
