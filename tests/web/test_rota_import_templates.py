@@ -53,3 +53,19 @@ def test_the_clients_template_names_a_real_advisor_and_new_references(leader, no
     known = {c.lower() for c in db.session.scalars(select(Client.reference))}
     assert all(r["reference"].lower() not in known for r in rows)
     assert rows[0]["named_advisor"] and rows[0]["need"]
+
+
+def test_another_teams_references_do_not_change_the_clients_template(leader, north):
+    """References are unique per team: the template skips only this team's own, so it cannot tell the leader that
+    another team holds a reference (it read every team's before)."""
+    team, _ = north
+    url = f"/rota/t/{team.id}/import/clients/template.csv"
+    before = leader.get(url).data
+    first = next(csv.DictReader(io.StringIO(before.decode())))["reference"]
+    south = db.session.scalar(select(Team).where(Team.name == "south"))
+    db.session.add(Client(team=south, reference=first, name="South's own", complexity=1))
+    db.session.commit()
+    assert leader.get(url).data == before
+    db.session.add(Client(team=team, reference=first.lower(), name="North's own", complexity=1))  # its own: skipped
+    db.session.commit()
+    assert first not in leader.get(url).data.decode()

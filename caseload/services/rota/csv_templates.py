@@ -15,15 +15,18 @@ from caseload.extensions import db
 from caseload.models import AppointmentType, Client, Team
 from caseload.services.rota.csv_import import CLIENT_COLUMNS, CLIENT_EXAMPLE, REQUEST_COLUMNS, REQUEST_EXAMPLE, template_csv
 from caseload.services.planning.problem import team_advisors
+from caseload.values import name_key
 
 
 def _free_references(team: Team, count: int) -> list[str]:
+    """`count` references not used by `team` (references are unique per team, compared by values.name_key).
+    Only this team's are read: skipping one another team holds would tell the leader it exists."""
     prefix = (team.name[:1] or "C").upper()
-    used = {r.lower() for r in db.session.scalars(select(Client.reference))}
+    used = {name_key(r) for r in db.session.scalars(select(Client.reference).where(Client.team_id == team.id))}
     free, number = [], 901
     while len(free) < count:
         reference = f"{prefix}{number:04d}"
-        if reference.lower() not in used:
+        if name_key(reference) not in used:
             free.append(reference)
         number += 1
     return free
