@@ -15,7 +15,7 @@ from caseload.extensions import db
 from caseload.localtime import to_utc
 from caseload.models import Advisor, Plan, SolveJob
 from caseload.services.planning import runs as planning
-from caseload.services.planning.problem import asked_protected, protected_target
+from caseload.services.planning.problem import advisor_sid, asked_protected, protected_target
 from scheduler import check_solution
 from scheduler.baselines import named_first
 from tests.clock import at
@@ -122,4 +122,41 @@ def test_a_desk_booking_on_wednesday_keeps_the_advisors_monday_protected_time(de
         assert second.published_version == 2
         assert _blocks(second, tuesday) == monday  # without the fix: the booked advisor's are gone
         assert [v for v in check_solution(second.problem, second.solution).violations
+                if not v.startswith(("score", "bound"))] == []
+
+
+def test_a_desk_booking_after_an_absence_since_the_re_plan_keeps_the_held_blocks_once(demo_app):
+    """A re-plan on Wednesday keeps Monday's protected time as it was (the plan's held blocks). An absence recorded
+    on Thursday over the first half hour of such a block, then a desk booking that re-seats that advisor: the new
+    version held the block twice (Mon 13:30-17:00 kept, and 14:00-17:00 cut to the working time as it is now), two
+    overlapping blocks the checker refuses (rule 7) and counted twice in the advisor's protected time."""
+    from caseload.services.desk import booking
+    from caseload.services.desk import offers as desk_offers
+    from caseload.services.planning.boundary import save_plan, to_problem
+    from caseload.services.planning.plans import publish_plan
+    from caseload.services.rota import week as rota
+
+    first = d.publish_week()
+    team, week = first.team, first.week_start
+    tuesday = to_utc(week + timedelta(days=1), "00:00", team.timezone)
+    with at(WEDNESDAY_1000):
+        problem, maps = to_problem(team, week)
+        draft = save_plan(team, week, problem, named_first(problem), skipped=maps.skipped)
+        second = publish_plan(draft, None, draft.version_id, expected_published=1)
+        assert second.problem.get("held_protected")
+    with at(WEDNESDAY_1000 + timedelta(days=1)):
+        client = m.client_of("advisor1")
+        windows = "thu 13:00-17:00\nfri 09:00-17:00"
+        aid = desk_offers.offers(team, d.ask(client, windows=windows))[0].advisor.id
+        monday = _blocks(second, tuesday)
+        start, end = next((s, e) for a, s, e in monday if a == aid)
+        rota.add_absence(team, week, db.session.get(Advisor, aid), start, start + timedelta(minutes=30), "sick",
+                         None, None)
+        offer = next(o for o in desk_offers.offers(team, d.ask(client, windows=windows), count=50)
+                     if o.advisor.id == aid and advisor_sid(aid) in o.document["reseated"])
+        booking.book(team, d.ask(client, windows=windows), aid, offer.local, m.user("leader"))
+        third = d.current()
+        assert third.published_version == 3
+        assert _blocks(third, tuesday) == monday  # without the fix: also (aid, start + 30 min, end)
+        assert [v for v in check_solution(third.problem, third.solution).violations
                 if not v.startswith(("score", "bound"))] == []

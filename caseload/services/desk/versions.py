@@ -14,6 +14,7 @@ publish racing a booking cannot lose either (the caller holds the team's lock an
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,8 +25,10 @@ from caseload.models.rota import MADE_BY_DESK
 from caseload.services.desk.asks import BookingError
 from caseload.services.planning.boundary import apply_solution
 from caseload.services.planning.plans import published_plan
-from caseload.services.planning.problem import HELD_PROTECTED, db_id, request_sid
+from caseload.services.planning.problem import HORIZON_DAYS, db_id, request_sid
+from caseload.services.planning.started import week_cut
 from scheduler import check_solution
+from scheduler.model import TIME_FORMAT
 
 
 MISSING_DOCUMENTS = ("This week's published plan has no stored planning documents, so the desk cannot change it: "
@@ -48,17 +51,29 @@ def with_booking(current: Plan, by, appointment: dict, placed: dict, protected: 
     problem["appointments"].append(appointment)
     solution["assignments"].append(placed)
     solution["protected"] = [b for b in solution.get("protected", []) if b["advisor"] not in set(reseated)] + \
-        _kept_before_now(problem, week_problem, set(reseated)) + protected
+        _kept_before_now(current, solution, set(reseated)) + protected
     return publish_version(current, by, problem, solution)
 
 
-def _kept_before_now(problem: dict, week_problem: dict, reseated: set[str]) -> list[dict]:
-    """The re-seated advisors' protected time before now, which the desk's offer cannot re-seat (the week now,
-    `week_problem`, has working time only from now) and must not drop: its HELD_PROTECTED blocks (the published
-    plan's before now, planning.problem.held_protected) that the plan's own `problem` does not already keep."""
-    kept = {(b["advisor"], b["start"]) for b in problem.get(HELD_PROTECTED, [])}
-    return [dict(b) for b in week_problem.get(HELD_PROTECTED, [])
-            if b["advisor"] in reseated and (b["advisor"], b["start"]) not in kept]
+def _kept_before_now(current: Plan, solution: dict, reseated: set[str]) -> list[dict]:
+    """The re-seated advisors' protected time before now, which the desk's offer cannot re-seat (the week now has
+    their working time only from now) and must not drop: their blocks of the plan's own `solution` that end by the
+    first slot from now, as they are. Taken from the plan itself, never from the week now (HELD_PROTECTED of
+    to_problem, cut to the working time as it is now): a block an absence recorded since cuts would no longer match
+    the plan's own copy and be held twice. (The blocks the plan's problem holds from before an earlier re-plan stay
+    in that problem.) A block running at now keeps its part before it only when that part is a whole protected block
+    (the checker's shortest, the horizon's protected_block_minutes): the offer seats protected time afresh from now."""
+    horizon = current.problem["horizon"]
+    cut = week_cut(current.week_start, current.team.timezone, utcnow(), horizon.get("days", HORIZON_DAYS))
+    if cut is None:
+        return []
+    shortest = timedelta(minutes=horizon.get("protected_block_minutes", 60))  # problem-format.md's default
+    kept = []
+    for block in solution.get("protected", []):
+        start, end = datetime.strptime(block["start"], TIME_FORMAT), datetime.strptime(block["end"], TIME_FORMAT)
+        if block["advisor"] in reseated and start < cut and min(end, cut) - start >= shortest:
+            kept.append({**block, "end": min(end, cut).strftime(TIME_FORMAT)})
+    return kept
 
 
 def without(request: AppointmentRequest, by) -> Plan | None:

@@ -41,11 +41,9 @@ class Started:
 def started(week_start: date, tz: str, now: datetime, published: Plan | None, requests: list[AppointmentRequest],
             days: int) -> Started:
     """What of the week lies before `now`: the cut and the appointments held there (see the module)."""
-    lo, hi = horizon_bounds(week_start, days)
-    here = local_naive(now, tz)
-    if here <= lo:
+    cut = week_cut(week_start, tz, now, days)
+    if cut is None:
         return Started()
-    cut = min(snap_in(here, here)[0], hi)
     before = {r.id: r for r in requests}
     held: dict[int, tuple[int, datetime]] = {}
     for item in (published.items if published is not None else []):
@@ -57,6 +55,14 @@ def started(week_start: date, tz: str, now: datetime, published: Plan | None, re
                 and request.pinned_start < now:
             held[request.id] = (request.pinned_advisor_id, request.pinned_start)
     return Started(cut, tz, held)
+
+
+def week_cut(week_start: date, tz: str, now: datetime, days: int) -> datetime | None:
+    """The first slot from `now` (aware) as local naive wall-clock time, at most the week's end; None when the
+    week (of `days` days from `week_start`, in zone `tz`) has not started."""
+    lo, hi = horizon_bounds(week_start, days)
+    here = local_naive(now, tz)
+    return None if here <= lo else min(snap_in(here, here)[0], hi)
 
 
 def working_from(spans: list[tuple[datetime, datetime]], cut: datetime, lo: datetime,
