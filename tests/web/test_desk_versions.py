@@ -3,12 +3,17 @@ documents with that one change, and its rows are rebuilt from its solution (plan
 rows and solution agree, the solution passes the checker with the score stored, and nothing else moves."""
 from __future__ import annotations
 
+import copy
+import html
 from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.localtime import to_local
-from caseload.models import Plan
-from caseload.services.desk import attendance, booking, cancelling
+from caseload.models import AuditEvent, Plan
+from caseload.services.desk import asks, attendance, booking, cancelling, versions
 from caseload.services.desk import offers as desk_offers
 from caseload.services.planning.boundary import apply_solution
 from caseload.services.rota import requests as rota_requests
@@ -21,6 +26,10 @@ from tests.web import desk_support as d
 
 def _rows(plan: Plan) -> set[tuple]:
     return {(i.request_id, i.advisor_id, i.starts_at, i.ends_at, i.pinned, i.unassigned_reason) for i in plan.items}
+
+
+def _audit_count() -> int:
+    return db.session.scalar(select(func.count(AuditEvent.id)))
 
 
 def assert_one_source_of_truth(plan: Plan) -> None:
@@ -123,3 +132,50 @@ def test_a_request_deleted_from_the_published_week_does_not_stop_the_next_bookin
     assert_one_source_of_truth(v2)
     assert request_sid(gone_id) not in {a["id"] for a in v2.problem["appointments"]}
     assert all(i.request_id is not None for i in v2.items)
+
+
+def test_a_booking_the_published_plan_no_longer_fits_is_refused_and_the_plan_stays(demo_client, demo_auth):
+    """Advisor 1's Thursday is made longer (to 19:00) after the week was published: the week now offers Thursday
+    17:30 with them, but the published plan's own problem still has them working until 17:00, so the checker
+    refuses the new version's problem (the pin is outside their working time). It was a 500 (ProblemError); now a
+    409 saying why and what to do, nothing written, version 1 still published."""
+    v1 = d.publish_week()
+    north = m.team("north")
+    advisor = m.user("advisor1").advisor
+    advisor.work_pattern = {**advisor.work_pattern, "thu": [["09:00", "19:00"]]}
+    db.session.commit()
+    client = m.client_of("advisor1")
+    windows = "thu 17:30-19:00"
+    offer = next(o for o in desk_offers.offers(north, d.ask(client, windows=windows), count=50)
+                 if o.advisor.id == advisor.id)
+    demo_auth.login("leader")
+    requests_before, audits_before = d.request_count(), _audit_count()
+    answer = demo_client.post(f"/desk/clients/{client.id}/book",
+                              data=d.form(windows=windows, advisor=advisor.id, start=offer.local))
+    assert answer.status_code == 409
+    text = html.unescape(answer.get_data(as_text=True))
+    assert "Nothing was changed: the week's published plan with this change would break a rule of the plan" in text
+    assert f"outside {advisor.name}" in text and "Plan the week again and publish it" in text
+    assert d.current().id == v1.id and d.current().published_version == 1
+    assert d.request_count() == requests_before and _audit_count() == audits_before
+    assert db.session.scalar(select(func.count(Plan.id)).where(Plan.week_start == v1.week_start,
+                                                               Plan.status == "published")) == 1
+
+
+def test_publish_version_refuses_a_solution_that_breaks_a_hard_rule(demo_app):
+    """A desk version is checked by the planner's independent checker before anything is written: a solution that
+    breaks a hard rule (here two of one advisor's protected blocks made to overlap, rule 7) is refused with the
+    rule named; the published plan stays as it was (not superseded, no new version)."""
+    v1 = d.publish_week()
+    problem, solution = copy.deepcopy(v1.problem), copy.deepcopy(v1.solution)
+    block = solution["protected"][0]
+    solution["protected"].append(dict(block))  # the same block twice: overlapping protected time
+    with pytest.raises(versions.BrokenVersion) as refused:
+        versions.publish_version(v1, m.user("leader"), problem, solution)
+    assert any(v.startswith("rule 7:") and "overlap" in v for v in refused.value.violations)
+    assert isinstance(refused.value, asks.StateMoved) and refused.value.field == "week"
+    db.session.rollback()
+    assert d.current().id == v1.id and v1.status == "published"
+    assert db.session.scalar(select(func.count(Plan.id)).where(Plan.week_start == v1.week_start)) == 1
+    assert versions.publish_version(v1, m.user("leader"), copy.deepcopy(v1.problem),  # unbroken: published
+                                    copy.deepcopy(v1.solution)).published_version == 2

@@ -22,17 +22,35 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, Plan, hold_version, utcnow
 from caseload.models.rota import MADE_BY_DESK
-from caseload.services.desk.asks import BookingError
+from caseload.services.desk.asks import BookingError, StateMoved
 from caseload.services.planning.boundary import apply_solution
 from caseload.services.planning.plans import published_plan
+from caseload.services.planning.rule_text import humanise
 from caseload.services.planning.problem import HORIZON_DAYS, db_id, request_sid
 from caseload.services.planning.started import week_cut
 from scheduler import check_solution
-from scheduler.model import TIME_FORMAT
+from scheduler.model import TIME_FORMAT, ProblemError
 
+
+# The checker's notes on a claimed score or bound (scheduler/check.py): the desk claims neither, not rules broken.
+SCORE_NOTES = ("score", "bound")
 
 MISSING_DOCUMENTS = ("This week's published plan has no stored planning documents, so the desk cannot change it: "
                      "plan the week and publish it again first. Nothing was changed.")
+
+
+class BrokenVersion(StateMoved):
+    """The new version would break a hard rule of the week's plan (the planner's independent checker says which):
+    nothing is written, the published plan stays as it is. A 409 (StateMoved): the change was right for the week
+    now, but the published plan's stored documents no longer fit it (say an advisor's working time changed since
+    it was published), so the desk cannot change it; re-planning and publishing the week makes them fit again."""
+
+    def __init__(self, violations: list[str]):
+        shown = "; ".join(humanise(v) for v in violations[:3])
+        shown += f" (and {len(violations) - 3} more)" if len(violations) > 3 else ""
+        super().__init__("Nothing was changed: the week's published plan with this change would break a rule of the "
+                         f"plan ({shown}). Plan the week again and publish it, then try again.", "week")
+        self.violations = violations
 
 
 def with_booking(current: Plan, by, appointment: dict, placed: dict, protected: list[dict], reseated: list[str],
@@ -104,10 +122,18 @@ def _documents(plan: Plan, drop: set[int]) -> tuple[dict, dict]:
 def publish_version(current: Plan, by, problem: dict, solution: dict) -> Plan:
     """Supersede `current` (its version checked and its row locked) by a new published version holding
     `solution` to `problem`, scored by the checker (a desk's change is feasible, its optimality bound unknown).
-    Requests the old plan left out of its problem keep their rows and reasons."""
+    Requests the old plan left out of its problem keep their rows and reasons. Raises BrokenVersion (nothing
+    written) when the checker finds the solution breaks a hard rule (any violation but the score and bound notes),
+    or refuses the problem itself (a pinned appointment that no longer fits the stored problem)."""
     if not hold_version(db.session, current, current.version_id):
         raise StaleDataError("the published plan moved on")
-    result = check_solution(problem, {**solution, "score": None, "bound": None})
+    try:
+        result = check_solution(problem, {**solution, "score": None, "bound": None})
+    except ProblemError as err:  # the problem itself no longer holds (a pin outside the stored working time…)
+        raise BrokenVersion(err.errors) from None
+    broken = [v for v in result.violations if not v.startswith(SCORE_NOTES)]
+    if broken:  # before anything is written: the published plan stays as it is
+        raise BrokenVersion(broken)
     solution.update(status="feasible", score=result.score, bound=None, figures=result.figures, terms=result.terms)
     in_problem = {db_id(a["id"]) for a in problem["appointments"]}
     dropped = {db_id(a["id"]) for a in current.problem["appointments"]} - in_problem
