@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from caseload.form_once import Once
 from caseload.forms import Form
 from caseload.page_helpers import grid_time
+from caseload.services.planning.problem import protected_over_working
 from caseload.timegrid import SLOT_MINUTES
 
 NONE = 0  # the "nobody" choice in advisor selects
@@ -93,9 +94,9 @@ class ProtectedForm(Form):
 
     def validate_minutes(self, field):
         # More protected time than working time cannot be kept: a slip (an extra 0, hours for minutes).
-        if field.data is not None and field.data <= MOST_PROTECTED and 0 < self.working_minutes < field.data:
-            raise ValidationError(f"Protected minutes a week: {field.data} is more than {self.advisor_name}'s working "
-                                  f"week ({self.working_minutes} minutes, {self.working_minutes / 60:.1f} h).")
+        if field.data is not None and field.data <= MOST_PROTECTED and \
+                (reason := protected_over_working(field.data, self.working_minutes, self.advisor_name)):
+            raise ValidationError(f"Protected minutes a week: {reason}")
 
 
 class ClientForm(Form):

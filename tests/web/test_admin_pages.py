@@ -1,8 +1,11 @@
 """Administrators' pages: who may use them, creating and changing records, errors that name the field."""
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentType, AuditEvent, Role, Skill, Team, User
@@ -171,3 +174,33 @@ def test_linking_an_advisor_record_is_all_or_nothing(demo_client, demo_auth):
     demo_auth.logout()
     demo_auth.login("fresh", "long-enough")
     assert own.name in demo_client.get("/me/", follow_redirects=True).get_data(as_text=True)
+
+
+def test_advisor_form_refuses_more_protected_time_than_the_working_week(demo_client, demo_auth):
+    """The standing target is no more than the advisor's usual working week (the rule the team's week form keeps,
+    planning.problem.protected_over_working), now in admin.save_advisor too: 2200 minutes for a 35 h pattern was
+    saved. Refused (400) naming the field, the typed number still in it, nothing saved; a pattern cut below the
+    stored target is refused the same way; the whole working week is allowed."""
+    demo_auth.login("admin")
+    team = _get(Team, name="south")
+    week_35h = "\n".join(f"{day} 09:00-12:30, 13:30-17:00" for day in ("mon", "tue", "wed", "thu", "fri"))
+    data = {"name": "Zara New", "team": team.id, "does_support": "y", "work_pattern": week_35h,
+            "protected_minutes": "2200", "max_appointments_per_day": "", "max_caseload": "", "active": "y"}
+    before = db.session.scalar(select(func.count(Advisor.id)))
+    refused = demo_client.post("/admin/advisors/new", data=data)
+    page = html.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 400
+    assert ("Protected time target (minutes a week): 2200 is more than Zara New's working week "
+            "(2100 minutes, 35.0 h).") in page
+    assert re.search(r'<input[^>]*name="protected_minutes"[^>]*value="2200"', page)
+    assert db.session.scalar(select(func.count(Advisor.id))) == before
+    assert demo_client.post("/admin/advisors/new", data={**data, "protected_minutes": "2100"}).status_code == 302
+    advisor = _get(Advisor, name="Zara New")
+    assert advisor.protected_minutes == 2100
+    shorter = demo_client.post(f"/admin/advisors/{advisor.id}", data={
+        **data, "protected_minutes": "2100", "work_pattern": "mon 09:00-17:00", "version": advisor.version_id})
+    assert shorter.status_code == 400
+    assert ("Protected time target (minutes a week): 2100 is more than Zara New's working week (480 minutes, 8.0 h)."
+            in html.unescape(shorter.get_data(as_text=True)))
+    db.session.expire_all()
+    assert _get(Advisor, name="Zara New").work_pattern["fri"] == [["09:00", "12:30"], ["13:30", "17:00"]]

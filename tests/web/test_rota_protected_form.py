@@ -108,3 +108,25 @@ def test_the_plan_forms_refused_time_limit_keeps_what_was_typed(leader, north, t
     assert html.unescape(re.search(r'value="([^"]*)"', tag).group(1)) == typed
     assert why in html.unescape(page)
     assert db.session.scalar(select(func.count(SolveJob.id))) == before
+
+
+def test_the_service_refuses_more_than_the_advisors_working_week_for_either_scope(north):
+    """rota.set_protected_target keeps the rule itself (not only the team's week form): more than the advisor's
+    usual working week is refused, RotaError naming "minutes", for this week only and for the standing target."""
+    from caseload.services.rota import week as rota
+
+    team, week = north
+    advisor = _advisor(team)
+    working = protected_target(advisor, week, team.timezone).usual
+    before = _saved()
+    for week_start in (week, None):
+        with pytest.raises(rota.RotaError) as refused:
+            rota.set_protected_target(advisor, working + 15, None, week_start)
+        assert refused.value.field == "minutes"
+        assert str(refused.value) == (f"Protected minutes a week: {working + 15} is more than {advisor.name}'s "
+                                      f"working week ({working} minutes, {working / 60:.1f} h).")
+        db.session.rollback()
+        assert _saved() == before
+    rota.set_protected_target(advisor, working, None)
+    db.session.expire_all()
+    assert db.session.get(Advisor, advisor.id).protected_minutes == working

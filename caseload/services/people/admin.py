@@ -17,6 +17,7 @@ from caseload.extensions import db
 from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Skill, Team, User, claim_edit, hold_version
 from caseload.services import audit
 from caseload.services.clients import name_search
+from caseload.services.planning.problem import protected_over_working, usual_week_minutes
 from caseload.services.people.users import USERNAME, UserError, create_user
 from caseload.services.rota.listings import PER_PAGE, ListQuery, Listing, paged
 from caseload.timegrid import OffGrid, clock, clock_text, first_overlap, merge_spans
@@ -248,6 +249,10 @@ def save_advisor(advisor: Advisor | None, *, name: str, team: Team, skills: list
     if not (does_support or does_policing):
         raise AdminError("An advisor needs at least one role: support or policing.", "does_support")
     pattern = parse_work_pattern(work_pattern)
+    if protected_minutes is None or not 0 <= protected_minutes <= 60 * 40:
+        raise AdminError("Protected time target (minutes a week): from 0 to 2400 minutes.", "protected_minutes")
+    if reason := protected_over_working(protected_minutes, usual_week_minutes(pattern), name.strip()):
+        raise AdminError(f"Protected time target (minutes a week): {reason}", "protected_minutes")
     created = advisor is None
     advisor = advisor or Advisor()
     changed = _changes(advisor, {

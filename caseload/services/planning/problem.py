@@ -124,14 +124,14 @@ def preferred_protected(advisor: Advisor, week_start: date, days: int = HORIZON_
     return sorted(out)
 
 
-def _pattern_spans(advisor: Advisor, week_start: date, days: int, closed: dict[date, str]) -> list[tuple[datetime, datetime]]:
-    """The advisor's work pattern in the week (local, merged), leaving out the `closed` days."""
+def _pattern_spans(pattern: dict | None, week_start: date, days: int, closed: dict[date, str]) -> list[tuple[datetime, datetime]]:
+    """An advisor's work `pattern` in the week (local, merged), leaving out the `closed` days."""
     intervals = []
     for offset in range(days):
         day = week_start + timedelta(days=offset)
         if day in closed:
             continue
-        for start, end in (advisor.work_pattern or {}).get(WEEKDAYS[day.weekday()], []):
+        for start, end in (pattern or {}).get(WEEKDAYS[day.weekday()], []):
             intervals.append((at(day, pattern_clock(start)), at(day, pattern_clock(end, end=True))))
     return merge_spans(intervals)
 
@@ -150,7 +150,7 @@ def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZO
         closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=days - 1))
     # Absences are stored in UTC; compare them with the pattern in local wall-clock time.
     cuts = [(local_naive(a.starts_at, tz), local_naive(a.ends_at, tz)) for a in week_absences(advisor, week_start, tz, days)]
-    return _on_grid(subtract_spans(_pattern_spans(advisor, week_start, days, closed), cuts))
+    return _on_grid(subtract_spans(_pattern_spans(advisor.work_pattern, week_start, days, closed), cuts))
 
 
 def _minutes(spans) -> int:
@@ -199,12 +199,28 @@ def protected_target(advisor: Advisor, week_start: date, tz: str, target: int | 
     if closed is None:
         closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=days - 1))
     chosen = (advisor.protected_minutes if target is None else target) or 0
-    usual = _minutes(_on_grid(_pattern_spans(advisor, week_start, days, {})))
+    usual = usual_week_minutes(advisor.work_pattern, week_start, days)
     spans = availability(advisor, week_start, tz, days, closed)
     if cut is not None:
         spans = [(max(s, cut), e) for s, e in spans if e > cut]
     open_minutes = _minutes(spans)
     return ProtectedTarget(chosen, pro_rata(chosen, usual, open_minutes), usual, open_minutes)
+
+
+def usual_week_minutes(pattern: dict | None, week_start: date = date(2024, 1, 1), days: int = HORIZON_DAYS) -> int:
+    """An advisor's usual working week in minutes: their work `pattern` ({"mon": [["09:00", "17:00"]], …}) over the
+    `days` days from `week_start` (a Monday; any will do, none is closed here), on the slot grid. 0: no pattern."""
+    return _minutes(_on_grid(_pattern_spans(pattern, week_start, days, {})))
+
+
+def protected_over_working(minutes: int, usual: int, name: str) -> str | None:
+    """The rule that a protected-time target (`minutes` a week) is no more than the advisor's usual working week
+    (`usual` minutes, usual_week_minutes; 0 when no pattern is set: only the 0-2400 bound holds then): more cannot
+    be kept, so it is a slip (an extra 0, hours for minutes). The reason, without the field's name (each form and
+    service puts its own first), or None when it fits. `name`: the advisor's."""
+    if 0 < usual < minutes:
+        return f"{minutes} is more than {name}'s working week ({usual} minutes, {usual / 60:.1f} h)."
+    return None
 
 
 def protected_targets(advisors, week_start: date, tz: str, days: int = HORIZON_DAYS,

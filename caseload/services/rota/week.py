@@ -15,7 +15,8 @@ from caseload.models import Absence, Advisor, Client, Role, Skill, Team, WeekPro
 from caseload.services import audit
 from caseload.services.clients import name_search
 from caseload.services.planning.problem import (
-    HORIZON_DAYS, availability, local_naive, team_advisors, week_absences, week_targets,
+    HORIZON_DAYS, availability, local_naive, protected_over_working, team_advisors, usual_week_minutes, week_absences,
+    week_targets,
 )
 from caseload.timegrid import end_text
 from caseload.values import stored_as
@@ -113,9 +114,12 @@ def remove_absence(absence: Absence, by) -> None:
 def set_protected_target(advisor: Advisor, minutes: int, by, week_start: date | None = None) -> None:
     """Set the advisor's protected-time target: for the week starting `week_start` only (an override kept in
     week_protected_targets; other weeks keep the standing target), or, with week_start None, the standing target
-    (`Advisor.protected_minutes`, every week without an override). Minutes 0-2400 (RotaError "minutes")."""
+    (`Advisor.protected_minutes`, every week without an override). Minutes 0-2400 and no more than the advisor's
+    usual working week (planning.problem.protected_over_working), else RotaError "minutes"."""
     if minutes < 0 or minutes > 60 * 40:
         raise RotaError("Protected time must be between 0 and 2400 minutes a week.", "minutes")
+    if reason := protected_over_working(minutes, usual_week_minutes(advisor.work_pattern), advisor.name):
+        raise RotaError(f"Protected minutes a week: {reason}", "minutes")
     if week_start is None:
         before = advisor.protected_minutes
         advisor.protected_minutes = minutes
