@@ -2,6 +2,8 @@
 advisors, skills and types can be chosen (WTForms rejects anything else)."""
 from __future__ import annotations
 
+import re
+
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField,
@@ -43,6 +45,7 @@ class AbsenceForm(Once, Form):
             raise ValidationError("The last day cannot be before the first day.")
 
 
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")  # what WholeNumberField reads as a number
 MOST_PROTECTED = 60 * 40  # minutes a week: a whole 40-hour week (services/rota/week.set_protected_target's bound)
 
 
@@ -59,12 +62,15 @@ class WholeNumberField(IntegerField):
         if not valuelist or not valuelist[0].strip():
             self.data = None
             return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError:
+        text = valuelist[0].strip()
+        # ASCII digits only, with an optional "-" (so a negative gets the range's message): int() alone also took
+        # "2_40" as 240, "+240", and other scripts' digits ("٢٤٠"), none of which a leader meant as typed.
+        if WHOLE_NUMBER.fullmatch(text):
+            self.data = int(text)
+        else:
             self.data = None
             raise ValueError(f"{self.label.text}: “{valuelist[0][:40]}” is not a whole number of {self.unit} "
-                             f"({self.example}).") from None
+                             f"({self.example}).")
 
 
 class ScopeField(SelectField):

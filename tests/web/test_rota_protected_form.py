@@ -41,6 +41,11 @@ def _saved() -> tuple:
     ("-5", "Protected minutes a week: from 0 to 2400 minutes."),
     ("", "Protected minutes a week: enter a whole number of minutes (0 for none)."),
     ("<b>9", "Protected minutes a week: “<b>9” is not a whole number of minutes"),
+    # int() reads these as 240; only ASCII digits (and a leading "-") are a number here.
+    ("2_40", "Protected minutes a week: “2_40” is not a whole number of minutes"),
+    ("+240", "Protected minutes a week: “+240” is not a whole number of minutes"),
+    ("٢٤٠", "Protected minutes a week: “٢٤٠” is not a whole number of minutes"),
+    ("２４０", "Protected minutes a week: “２４０” is not a whole number of minutes"),
 ])
 def test_refused_minutes_keep_what_was_typed_and_say_why(leader, north, typed, why):
     team, week = north
@@ -93,6 +98,10 @@ def test_a_post_that_does_not_say_which_target_is_refused_keeping_the_minutes(le
     ("2.5", "Time limit (seconds): “2.5” is not a whole number of seconds"),
     ("0", "Time limit (seconds): from 1 to 3600 seconds, or leave it empty for the usual limit."),
     ("99999", "Time limit (seconds): from 1 to 3600 seconds, or leave it empty for the usual limit."),
+    ("1_0", "Time limit (seconds): “1_0” is not a whole number of seconds"),
+    ("+10", "Time limit (seconds): “+10” is not a whole number of seconds"),
+    ("١٠", "Time limit (seconds): “١٠” is not a whole number of seconds"),
+    ("-3", "Time limit (seconds): from 1 to 3600 seconds, or leave it empty for the usual limit."),
 ])
 def test_the_plan_forms_refused_time_limit_keeps_what_was_typed(leader, north, typed, why):
     """The week's other typed form, "Plan the week": a refused time limit showed the week (302) with the field empty
