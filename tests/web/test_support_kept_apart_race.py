@@ -17,6 +17,7 @@ from caseload.services.clients import notes
 from caseload.services.desk import booking, series
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk.cancelling import cancel
+from caseload.services.desk.asks import StateMoved
 from caseload.services.desk.kept_apart import SupportKeptApart
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
@@ -79,3 +80,20 @@ def test_cover_still_live_under_the_lock_books(demo_client):
     offer = next(o for o in desk_offers.offers(client.team, ask, count=40) if o.advisor.id == cover.advisor.id)
     booked = booking.book(client.team, ask, cover.advisor.id, offer.local, cover)
     assert booked.request.pinned_advisor_id == cover.advisor.id
+
+
+def test_a_rebooking_of_the_covering_appointment_a_leader_just_cancelled_is_a_409_not_a_403(demo_client):
+    """The advisor moves the very appointment that gives them cover, and the leader cancels it first (after the
+    desk's first checks, before the booking is written). Under the lock the rebooking is refused because that
+    appointment is cancelled (StateMoved: the desk and the API answer 409, saying who cancelled it), not with the
+    kept-apart 403 "you do not hold or cover them", which the cancellation itself caused."""
+    cover, client, covering = _covering()
+    ask = d.ask(client, week_start=d.next_week(), advisor=cover.advisor)
+    ask.replacing = covering
+    offer = next(o for o in desk_offers.offers(client.team, ask, count=40) if o.advisor.id == cover.advisor.id)
+    before = d.request_count()
+    with pytest.raises(StateMoved) as refused:
+        booking.book(client.team, ask, cover.advisor.id, offer.local, cover, replay=_leader_cancels(covering.id))
+    assert not isinstance(refused.value, SupportKeptApart)
+    assert "cancelled" in str(refused.value) and refused.value.field == "request"
+    _cover_still_ended(cover, client, before)

@@ -222,16 +222,16 @@ def book(team: Team, ask: Ask, advisor_id: int, start: str, by,
     wanted_id = ask.fulfils.id if ask.fulfils is not None else None
 
     def work() -> Booked:
+        old = None
+        if old_id is not None:  # first: the appointment moved may be what gave the cover checked next
+            old = db.session.get(AppointmentRequest, old_id)
+            check_rebookable(old)  # cancelled (or recorded) since: a 409 saying so, not the kept-apart 403
+            if old.client_id != ask.client.id:
+                raise BookingError("A rebooking is for the same client.", "client")
         # Under the lock, on the state as it is now: the cover that let the advisor book may have ended since the
         # check above (a leader cancelled their live support appointment with the client, an absence broke it).
         check_support_kept_apart(ask, advisor_pk, by)
         advisor = db.session.get(Advisor, advisor_pk)
-        old = None
-        if old_id is not None:
-            old = db.session.get(AppointmentRequest, old_id)
-            check_rebookable(old)
-            if old.client_id != ask.client.id:
-                raise BookingError("A rebooking is for the same client.", "client")
         wanted = _still_unplaced(ask, wanted_id)
         try:
             request, plan, offer = place(team, ask, advisor, local_start, by, old_id,
