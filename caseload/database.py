@@ -5,6 +5,7 @@ app, the CLI and the background worker without an app-bound query API.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import MetaData, String, create_engine, event
@@ -15,6 +16,8 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.functions import FunctionElement
 
 from caseload.values import fold
+
+logger = logging.getLogger(__name__)
 
 # Stable constraint names so Alembic can alter them (and batch mode on SQLite works).
 NAMING_CONVENTION = {
@@ -85,11 +88,36 @@ def _sqlite_functions(dbapi_connection, _record):
     dbapi_connection.create_function(SQLITE_FOLD, 1, _sqlite_fold, deterministic=True)
 
 
+LOWER_FOLDS_A_TO_Z_ONLY = (
+    "PostgreSQL has no ICU collation %s, so name searches fold case with plain lower(), and this database's "
+    "lower() folds A-Z only (lower('É') is not 'é': its LC_CTYPE is C or another non-Unicode locale). Searches "
+    "for clients, users and advisors will not ignore the case of other letters ('élise' does not find 'Élise'). "
+    "Look-alike client references and team names are still refused (their keys are computed in Python). To fix: "
+    "a PostgreSQL built with ICU, or a database created with a UTF-8 locale.")
+
+
+def lower_folds_unicode(cursor) -> bool:
+    """Whether the database's own lower() folds beyond A-Z (lower('É') = 'é'), on a DB-API `cursor`."""
+    cursor.execute("SELECT lower('É') = 'é'")
+    return bool(cursor.fetchone()[0])
+
+
+def warn_if_lower_folds_a_to_z_only(cursor) -> bool:
+    """Log a warning (logger caseload.database) naming the consequence when the fallback lower() folds A-Z only;
+    True when it warned. Called on PostgreSQL's first connection when the ICU collation is missing."""
+    if lower_folds_unicode(cursor):
+        return False
+    logger.warning(LOWER_FOLDS_A_TO_Z_ONLY, ICU_ROOT)
+    return True
+
+
 def _postgresql_fold_collation(engine: Engine):
     def first_connect(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("SELECT 1 FROM pg_collation WHERE collname = %s", (ICU_ROOT,))
         engine.dialect.caseload_fold_collation = ICU_ROOT if cursor.fetchone() else None
+        if engine.dialect.caseload_fold_collation is None:  # folded() falls back to lower(): say what that costs
+            warn_if_lower_folds_a_to_z_only(cursor)
         cursor.close()
         dbapi_connection.rollback()  # leave no transaction open on the pooled connection
     return first_connect

@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseload.database import Base
+from caseload.models.name_keys import keep_key, key_of
 from caseload.models.people import Advisor, Skill, Team
 from caseload.models.types import UTCDateTime, utcnow
 
@@ -18,11 +19,16 @@ class Client(Base):
     # A reference is unique within its team only: two teams may each have an S0001, and creating one
     # never tells a leader that another team holds it.
     __table_args__ = (CheckConstraint("complexity BETWEEN 1 AND 3", name="complexity_range"),
-                      UniqueConstraint("team_id", "reference", name="uq_clients_team_id_reference"))
+                      UniqueConstraint("team_id", "reference", name="uq_clients_team_id_reference"),
+                      # Look-alike references too (models.name_keys): "S1" and "s1" cannot both be saved at once.
+                      Index("uq_clients_team_id_reference_key", "team_id", "reference_key", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     reference: Mapped[str] = mapped_column(String(40))
+    # values.name_key(reference), filled on every write (name_keys); NULL only on a look-alike stored before 0021.
+    # 80: folding may lengthen a text ("İ" folds to two characters).
+    reference_key: Mapped[str | None] = mapped_column(String(80), default=key_of("reference"))
     name: Mapped[str] = mapped_column(String(120))
     named_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"), index=True)
     need_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"), index=True)
@@ -37,6 +43,9 @@ class Client(Base):
     need: Mapped[Skill | None] = relationship()
     contacts: Mapped[list["Contact"]] = relationship(back_populates="client", cascade="all, delete-orphan", order_by="Contact.occurred_at")
     notes: Mapped[list["ClientNote"]] = relationship(back_populates="client", cascade="all, delete-orphan", order_by="ClientNote.created_at")
+
+
+keep_key(Client, "reference", "reference_key")
 
 
 class Contact(Base):

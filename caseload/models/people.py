@@ -5,10 +5,11 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Column, Date, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, Enum, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseload.database import Base
+from caseload.models.name_keys import keep_key, key_of
 from caseload.models.types import UTCDateTime, utcnow
 
 
@@ -54,9 +55,13 @@ class User(UserMixin, Base):
 
 class Team(Base):
     __tablename__ = "teams"
+    __table_args__ = (Index("uq_teams_name_key", "name_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    # values.name_key(name), unique: look-alike team names (case, ZWNJ/ZWJ) cannot both be saved, even at once
+    # (models.name_keys). NULL only on a look-alike stored before migration 0021.
+    name_key: Mapped[str | None] = mapped_column(String(128), default=key_of("name"))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # Counts the saves of this row's edit form (versioning.claim_edit): a form opened before another's save is
@@ -65,6 +70,9 @@ class Team(Base):
 
     leader: Mapped[User | None] = relationship(back_populates="led_teams")
     advisors: Mapped[list["Advisor"]] = relationship(back_populates="team", order_by="Advisor.name")
+
+
+keep_key(Team, "name", "name_key")
 
 
 class Skill(Base):

@@ -59,25 +59,33 @@ def refused_text() -> list[Finding]:
 
 
 def look_alike(rows, table: str, field: str, scope: str) -> list[Finding]:
-    """Findings for `rows` ((id, group, value), sorted by group) sharing one name_key in one group: every row
-    after the first (lowest id) of its kind, naming that first."""
+    """Findings for `rows` ((id, group, value, stored key), sorted by group) sharing one name_key in one group:
+    every row after the first (lowest id) of its kind, naming that first and saying whether its stored key is
+    unset (migration 0021 leaves it NULL on such a row: the database cannot hold it unique until it is
+    retyped). A row whose key is unset though nothing looks like it is listed too."""
     found = []
     for _group, members in groupby(rows, key=lambda row: row[1]):
         first_of: dict[str, tuple[int, str]] = {}
-        for row_id, _g, value in sorted(members):
+        for row_id, _g, value, stored_key in sorted(members, key=lambda row: row[0]):
             key = name_key(value)
+            unset = "; its key is unset (NULL), so its uniqueness is not enforced" if stored_key is None else ""
             if key in first_of:
                 first_id, first = first_of[key]
                 found.append(Finding(table, row_id, field, visible(value), f"looks the same as {visible(first)} "
-                                     f"(#{first_id}{scope}): they differ only by case or ZWNJ/ZWJ"))
+                                     f"(#{first_id}{scope}): they differ only by case or ZWNJ/ZWJ{unset}"))
             else:
                 first_of[key] = (row_id, value)
+                if stored_key is None:
+                    found.append(Finding(table, row_id, field, visible(value), "its key is unset (NULL), so its "
+                                         "uniqueness is not enforced until the name is changed"))
     return found
 
 
 def stored_name_findings() -> list[Finding]:
-    """Every finding: refused text, then team names and (within a team) client references that look alike."""
-    teams = [(t_id, 0, name) for t_id, name in db.session.execute(select(Team.id, Team.name))]
-    references = sorted(db.session.execute(select(Client.id, Client.team_id, Client.reference)), key=lambda r: r[1])
+    """Every finding: refused text, then team names and (within a team) client references that look alike or whose
+    stored key (models.name_keys) is unset."""
+    teams = [(t_id, 0, name, key) for t_id, name, key in db.session.execute(select(Team.id, Team.name, Team.name_key))]
+    references = sorted(db.session.execute(select(Client.id, Client.team_id, Client.reference, Client.reference_key)),
+                        key=lambda r: r[1])
     return (refused_text() + look_alike(teams, "teams", "name", "")
             + look_alike(references, "clients", "reference", ", same team"))

@@ -73,3 +73,25 @@ def test_the_administrators_searches_fold_non_ascii_letters(demo_app):
     assert user in admin.user_list(ListQuery(q="åsa")).rows
     assert admin.users_matching("ÖBERG") == [user]
     assert advisor in admin.advisor_list(ListQuery(q="åsa öberg")).rows
+
+
+def test_a_lower_that_folds_a_to_z_only_is_warned_about(app, caplog):
+    """Without the ICU collation PostgreSQL's folded() falls back to lower(), which in a C-locale database folds
+    A-Z only; the first connection then logs a warning naming the consequence. Run here on the test database's
+    own lower(): SQLite's folds A-Z only, and so does the C-locale test cluster's (whose ICU collation means the
+    app itself never falls back there: the first-connect call is not exercised by this test)."""
+    import logging
+
+    from caseload import database
+
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        assert database.lower_folds_unicode(cursor) is False
+        with caplog.at_level(logging.WARNING, logger="caseload.database"):
+            assert database.warn_if_lower_folds_a_to_z_only(cursor) is True
+        cursor.close()
+        raw.rollback()
+    finally:
+        raw.close()
+    assert "lower('É') is not 'é'" in caplog.text and "'élise' does not find 'Élise'" in caplog.text

@@ -21,7 +21,7 @@ from caseload.services.planning.problem import protected_over_working, usual_wee
 from caseload.services.people.users import USERNAME, UserError, create_user
 from caseload.services.rota.listings import PER_PAGE, ListQuery, Listing, paged
 from caseload.timegrid import OffGrid, clock, clock_text, first_overlap, merge_spans
-from caseload.values import stored_as
+from caseload.values import name_key, stored_as
 
 
 CHANGED = ("This advisor was changed since you opened the form (by another user, or by you in another window). "
@@ -157,9 +157,10 @@ def save_team(team: Team | None, name: str, timezone: str, leader: User | None, 
     db.session.add(team)
     try:
         db.session.flush()
-    except IntegrityError as err:  # the same name saved by another administrator since the check
+    except IntegrityError as err:  # the same name, or a look-alike (UNIQUE name_key), saved by another since the check
         db.session.rollback()
-        raise AdminError(f"There is already a team called {name}.", "name") from err
+        stored = db.session.scalar(select(Team.name).where(Team.name_key == name_key(name))) or name
+        raise AdminError(f"There is already a team called {name}{stored_as(stored, name)}.", "name") from err
     audit.record("team_created" if created else "team_updated", user=by, obj=team, changes=changed)
     db.session.commit()
     return team

@@ -254,15 +254,18 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
         elif client is not None and client.erased_at is not None:
             errors.append(RowError(line, "reference", f"{reference} was erased and cannot be updated"))
         if len(errors) == before:
-            changes.append((client, reference, row["name"][:120], advisor, need, int(complexity)))
+            changes.append((line, client, reference, row["name"][:120], advisor, need, int(complexity)))
     if result.errors:
         return result
     added = []
-    for client, reference, name, advisor, need, complexity in changes:
+    new_lines = {}  # name_key -> (line, reference) of each new client, to name the row a racing save took
+    for line, client, reference, name, advisor, need, complexity in changes:
         if client is None:  # new clients go in with one bulk INSERT (a 4 MB file: about 75,000 rows)
+            # reference_key: the column's default (models.name_keys) fills it for a bulk INSERT too.
             added.append({"team_id": team.id, "reference": reference, "name": name, "complexity": complexity,
                           "named_advisor_id": advisor.id if advisor else None, "need_id": need.id if need else None,
                           "version_id": 1})
+            new_lines[name_key(reference)] = (line, reference)
         else:
             client.name, client.named_advisor, client.need, client.complexity = name, advisor, need, complexity
             result.updated += 1
@@ -272,11 +275,24 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
             db.session.execute(insert(Client), added)
         audit.record("clients_imported", user=by, obj=team, created=result.created, updated=result.updated)
         db.session.commit()
-    except IntegrityError:  # a form or another import added one of these references since the check
+    except IntegrityError:  # a form or another import added one of these references (or a look-alike) since the check
         db.session.rollback()
-        return ImportResult(errors=[RowError(None, "reference", f"team {team.name} gained one of these references "
-                                             "while the file was read; nothing was saved: import it again")])
+        return ImportResult(errors=_raced(team, new_lines))
     return result
+
+
+def _raced(team: Team, new_lines: dict[str, tuple[int, str]]) -> list[RowError]:
+    """The rows refused because `team` gained their reference, or one that looks the same (the UNIQUE
+    reference_key), while the file was read: each naming its line and the stored twin; one general error when the
+    clash is not found again (the other save was undone)."""
+    # The team's keys in one query, as import_clients reads them (an IN list could pass PostgreSQL's parameters).
+    stored = dict(db.session.execute(select(Client.reference_key, Client.reference).where(
+        Client.team_id == team.id, Client.reference_key.is_not(None))).all())
+    errors = [RowError(line, "reference", f"team {team.name} gained {reference}{stored_as(stored[key], reference)} "
+                       "while the file was read; nothing was saved")
+              for key, (line, reference) in sorted(new_lines.items(), key=lambda item: item[1][0]) if key in stored]
+    return errors or [RowError(None, "reference", f"team {team.name} gained one of these references while the file "
+                               "was read; nothing was saved: import it again")]
 
 
 def _pinned_start(text: str, week_start: date, tz: str) -> datetime:

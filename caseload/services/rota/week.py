@@ -19,7 +19,7 @@ from caseload.services.planning.problem import (
     week_targets,
 )
 from caseload.timegrid import end_text
-from caseload.values import stored_as
+from caseload.values import name_key, stored_as
 
 
 class RotaError(ValueError):
@@ -178,9 +178,11 @@ def add_client(team: Team, reference: str, name: str, named_advisor: Advisor | N
     db.session.add(client)
     try:
         db.session.flush()
-    except IntegrityError as err:  # the same reference saved in this team a moment ago
+    except IntegrityError as err:  # the same reference, or a look-alike (UNIQUE reference_key), saved a moment ago
         db.session.rollback()
-        raise RotaError(f"Team {team.name} already has a client with reference {reference}.", "reference") from err
+        stored = db.session.scalar(select(Client.reference).where(
+            Client.team_id == team.id, Client.reference_key == name_key(reference))) or reference
+        raise RotaError(reference_taken_text(team, stored, reference), "reference") from err
     audit.record("client_added", user=by, obj=client, reference=reference)
     db.session.commit()
     return client
