@@ -78,13 +78,13 @@ def grid_time(form, field) -> None:
 
 def form_version(form) -> int | None:
     """The version an edit form was opened at (its hidden `version`; the page always sends it): None when a post
-    sends none (the save then does not check), -1 for a garbled one (never matches: refused, not written blind)."""
+    sends none (the save then does not check), -1 for a garbled one (never matches: refused, not written blind).
+    Garbled is anything but ASCII digits up to values.MAX_INT ("abc", "1e308", "nan", " ", "1.0", and "٣" or
+    "1_0", which int() alone read as 3 and 10)."""
     if not form.version.data:
         return None
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return -1
+    number = whole_number(str(form.version.data))
+    return -1 if number is None else number
 
 
 def whole_arg(name: str, allowed) -> int | None:

@@ -16,6 +16,7 @@ from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.forms import Form
 from caseload.models import Client, Role
+from caseload.page_helpers import form_version
 from caseload.services.clients import client_data
 from caseload.services.rota.week import teams_for
 
@@ -76,10 +77,10 @@ def client_erase(client_id):
         form.confirm.errors = ["This is not the client's reference; nothing was erased."]
         return _data_page(client, form, 400)
     try:
-        version = int(form.version.data) if form.version.data else None
-        client_data.erase_client(client, by=current_user, expected_version=version)
-    except (ValueError, client_data.ClientDataError) as err:
-        flash(str(err) if isinstance(err, client_data.ClientDataError) else "The form was damaged; reload.", "error")
+        # A garbled version (-1) is a stale one: refused as changed since (409), never erased blind.
+        client_data.erase_client(client, by=current_user, expected_version=form_version(form))
+    except client_data.ClientDataError as err:
+        flash(str(err), "error")
         return _data_page(client, form, 409 if isinstance(err, client_data.ErasureConflict) else 400)
     flash("The client's personal data has been erased. Plan history is kept without it.", "success")
     return redirect(url_for("admin.client_data_page", client_id=client.id))

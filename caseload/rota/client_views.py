@@ -14,7 +14,7 @@ from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local, to_utc
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Skill, Team
-from caseload.page_helpers import list_query, week_or_404, whole_arg
+from caseload.page_helpers import form_version, list_query, week_or_404, whole_arg
 from caseload.values import whole_number
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import COMPLEXITY, NONE, ClientForm, ConfirmForm, NewClientForm, RequestForm
@@ -104,7 +104,7 @@ def edit_client(team_id, client_id):
         "complexity": client.complexity, "version": client.version_id})
     _client_choices(team, form)
     saved, status = save_posted(form, lambda: rota.update_client(
-        client, _named_advisor(form), _need(form), form.complexity.data, int(form.version.data), current_user))
+        client, _named_advisor(form), _need(form), form.complexity.data, form_version(form), current_user))
     if saved is not None:
         flash(f"{client.reference} saved.", "success")
         return redirect(url_for("rota.clients", team_id=team.id))
@@ -221,7 +221,7 @@ def edit_request(team_id, request_id):
         "pinned_day": pin.date() if pin else None, "pinned_time": pin.time() if pin else None,
         "version": item.version_id, "type_shown": str(item.type_id), "duration_shown": str(item.duration_minutes)})
     saved, status = save_posted(form, lambda: rota_requests.update_request(
-        item, _request_fields(team, item.week_start, form), int(form.version.data or 0), current_user))
+        item, _request_fields(team, item.week_start, form), form_version(form), current_user))
     if saved is not None:
         flash("Request saved.", "success")
         _warn(saved)
