@@ -145,3 +145,15 @@ def test_the_database_itself_refuses_a_look_alike_and_a_rename_or_erasure_moves_
     assert db.session.scalar(select(Client.reference_key).where(Client.id == first.id)) == "erased-x"
     db.session.add(Client(team=team, reference="ÉLISE-7", name="Two", complexity=1))
     db.session.commit()  # the key was freed by the rename
+
+
+def test_the_imports_bulk_insert_fills_each_key(leader, north):
+    """The import's one bulk INSERT goes round the ORM's unit of work: the column default still fills each key."""
+    team, _ = north
+    response = leader.post(f"/rota/t/{team.id}/import/clients", data={
+        "file": (io.BytesIO(f"reference,name\r\nBULK-É1,One\r\n{WITH_ZWNJ}-2,Two\r\n".encode()), "c.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    keys = dict(db.session.execute(select(Client.reference, Client.reference_key).where(
+        Client.team_id == team.id, Client.name.in_(["One", "Two"]))).all())
+    assert keys == {"BULK-É1": "bulk-é1", f"{WITH_ZWNJ}-2": f"{WITHOUT}-2"}
