@@ -13,9 +13,52 @@ def zone(name: str) -> ZoneInfo:
 
 
 def to_utc(day: date, hhmm: str | time, tz: str) -> datetime:
-    """Local wall-clock `hhmm` on `day` in zone `tz`, as an aware UTC datetime."""
+    """Local wall-clock `hhmm` on `day` in zone `tz`, as an aware UTC datetime. Lenient, for times the code
+    makes (day boundaries, grid times): a time the clocks skip reads with the offset before the change (00:30
+    on a night the clocks go forward from 00:00 to 01:00 comes out 01:30). Times a person typed go through
+    `typed_to_utc`, which refuses them. An ambiguous time (clocks going back) reads as its first occurrence,
+    the one before the change (fold=0), here and in `typed_to_utc` alike."""
     clock = hhmm if isinstance(hhmm, time) else time.fromisoformat(hhmm)
     return datetime.combine(day, clock, tzinfo=zone(tz)).astimezone(timezone.utc)
+
+
+class NoSuchLocalTime(ValueError):
+    """A typed local time that the clocks skip: "00:30 on Fri 30 Apr 2027 does not exist in Africa/Cairo: the
+    clocks go forward from 00:00 to 01:00"."""
+
+    def __init__(self, day: date, clock: time, tz: str, gap_from: time, gap_to: time):
+        self.day, self.clock, self.tz, self.gap_from, self.gap_to = day, clock, tz, gap_from, gap_to
+        super().__init__(f"{clock:%H:%M} on {day:%a %d %b %Y} does not exist in {tz}: the clocks go forward "
+                         f"from {gap_from:%H:%M} to {gap_to:%H:%M}")
+
+
+def skipped_gap(day: date, clock: time, tz: str) -> tuple[time, time] | None:
+    """The (from, to) wall-clock times of the clock change that skips local `clock` on `day` in `tz`, or None
+    when that time exists. Found by the round trip: a skipped time does not come back from UTC unchanged."""
+    local = datetime.combine(day, clock, tzinfo=zone(tz))
+    if local.astimezone(timezone.utc).astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return None
+    before, after = local.utcoffset(), local.replace(fold=1).utcoffset()  # offsets either side of the change
+    # The change happens at a UTC instant between the two readings; find it to the minute (gaps are short).
+    earliest = local.replace(fold=1).astimezone(timezone.utc)
+    for minute in range(1, 24 * 60 + 1):
+        change = earliest + timedelta(minutes=minute)
+        if change.astimezone(local.tzinfo).utcoffset() == after:
+            return (change + before).time(), (change + after).time()
+    return None  # not found within a day: no zone skips that long
+
+
+def typed_to_utc(day: date, hhmm: str | time, tz: str, midnight_is_day_start: bool = False) -> datetime:
+    """As `to_utc`, for a time a person typed: NoSuchLocalTime (a ValueError whose text names the time, the day,
+    the zone and the change) when the clocks skip it, never a silent shift. With `midnight_is_day_start`, a
+    typed 00:00 (the start or end of a span of days) is the first moment of that day, even where the clocks
+    go forward at midnight (Africa/Cairo 2027-04-30 starts at 01:00)."""
+    clock = hhmm if isinstance(hhmm, time) else time.fromisoformat(hhmm)
+    if not (midnight_is_day_start and clock == time(0)):
+        gap = skipped_gap(day, clock, tz)
+        if gap is not None:
+            raise NoSuchLocalTime(day, clock, tz, *gap)
+    return to_utc(day, clock, tz)
 
 
 def end_after(start: datetime, minutes: int) -> datetime:

@@ -21,7 +21,7 @@ from caseload.api.blueprint import bp
 from caseload.api.schemas import ApiError, advisor_json, body, client_json, invalid, request_json, team_json
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
-from caseload.localtime import from_local_text
+from caseload.localtime import NoSuchLocalTime, typed_to_utc
 from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Role, Skill, Team
 from caseload.services.clients import notes
 from caseload.services.desk import idempotency
@@ -197,10 +197,12 @@ def update_client(client_id):
 
 # --- appointment requests ----------------------------------------------------------------------------
 
-def _local_time(text: str, field: str, tz: str, end: bool = False) -> datetime:
-    """A local YYYY-MM-DDTHH:MM on the slot grid; as an `end`, THH = 24:00 is the next day's 00:00. 422 else."""
+def _local_time(text: str, field: str, tz: str, end: bool = False, day_bound: bool = False) -> datetime:
+    """A local YYYY-MM-DDTHH:MM on the slot grid that exists in zone `tz` (a time the clocks skip is refused,
+    localtime.typed_to_utc; with `day_bound`, a midnight is the day's bound and always taken); as an `end`,
+    THH = 24:00 is the next day's 00:00. 422 else."""
     if end and text.endswith("T24:00"):
-        day = _local_time(text[:-5] + "00:00", field, tz)
+        day = _local_time(text[:-5] + "00:00", field, tz, day_bound=True)
         return day + timedelta(days=1)
     try:
         moment = datetime.strptime(text, TIME_FORMAT)
@@ -212,14 +214,18 @@ def _local_time(text: str, field: str, tz: str, end: bool = False) -> datetime:
         raise invalid(field, str(err)) from None
     if not on_grid(moment):
         raise invalid(field, grid_message(text))
+    try:
+        typed_to_utc(moment.date(), moment.time(), tz, midnight_is_day_start=day_bound)
+    except NoSuchLocalTime as err:
+        raise invalid(field, str(err)) from None
     return moment
 
 
 def _windows(windows: list[dict], week_start: date, tz: str) -> list[rota_requests.Window]:
     lines = []
     for index, window in enumerate(windows):
-        start = _local_time(window["start"], f"windows.{index}.start", tz)
-        end = _local_time(window["end"], f"windows.{index}.end", tz, end=True)
+        start = _local_time(window["start"], f"windows.{index}.start", tz, day_bound=True)
+        end = _local_time(window["end"], f"windows.{index}.end", tz, end=True, day_bound=True)
         end_text = "24:00" if end.date() == start.date() + timedelta(days=1) and end.strftime("%H:%M") == "00:00" \
             else end.strftime("%H:%M")
         if end.date() != start.date() and end_text != "24:00":
@@ -243,8 +249,8 @@ def _fields(team_: Team, week_start: date, data: dict) -> rota_requests.RequestF
     if data.get("pinned_advisor_id") is not None:
         pinned_advisor = team_advisor(team_, data["pinned_advisor_id"], "pinned_advisor_id")
     if data.get("pinned_start") is not None:
-        _local_time(data["pinned_start"], "pinned_start", team_.timezone)
-        pinned_start = from_local_text(data["pinned_start"], team_.timezone)
+        local = _local_time(data["pinned_start"], "pinned_start", team_.timezone)
+        pinned_start = typed_to_utc(local.date(), local.time(), team_.timezone)
     return rota_requests.RequestFields(client=found, type=kind, duration_minutes=data["duration_minutes"],
                               windows=_windows(data["windows"], week_start, team_.timezone),
                               purpose=data.get("purpose"), pinned_advisor=pinned_advisor, pinned_start=pinned_start)

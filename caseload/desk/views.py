@@ -91,7 +91,7 @@ def _ask(form: AskForm, client: Client) -> asks.Ask:
     week = date.fromisoformat(form.week.data)
     windows_text = asks.clean_text(form.windows.data, "windows", 2000) or ""
     try:
-        windows = rota_requests.parse_windows(windows_text, week)
+        windows = rota_requests.parse_windows(windows_text, week, client.team.timezone)
     except rota.RotaError as err:
         raise asks.BookingError(str(err), "windows") from None
     replacing = None

@@ -174,9 +174,10 @@ def _request_fields(team: Team, week_start: date, form: RequestForm) -> rota_req
     kind = db.session.get(AppointmentType, form.type.data)
     return rota_requests.RequestFields(
         client=client, type=kind, duration_minutes=_duration(form, kind), purpose=form.purpose.data,
-        windows=rota_requests.parse_windows(form.windows.data, week_start),
+        windows=rota_requests.parse_windows(form.windows.data, week_start, team.timezone),
         pinned_advisor=db.session.get(Advisor, form.pinned_advisor.data) if pinned else None,
-        pinned_start=to_utc(form.pinned_day.data, form.pinned_time.data, team.timezone) if pinned else None)
+        pinned_start=rota.typed_utc(form.pinned_day.data, form.pinned_time.data, team.timezone, "pinned_time",
+                                    "Pinned start") if pinned else None)
 
 
 @bp.route("/t/<int:team_id>/<week>/requests/new", methods=["GET", "POST"])

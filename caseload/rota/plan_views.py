@@ -12,7 +12,7 @@ from caseload import form_expiry
 from caseload.form_expiry import keeps_typed_text
 from caseload.auth.access import role_required
 from caseload.extensions import db
-from caseload.localtime import to_local, week_days
+from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc, week_days
 from caseload.models import Advisor, Plan, PlanItem, SolveJob, utcnow
 from caseload.page_helpers import form_version, week_or_404
 from caseload.values import whole_number
@@ -200,6 +200,11 @@ def move(plan_id):
               "error")
         return render_review_error(plan, form, 400)
     item, advisor, start = _move_target(plan, form)
+    try:  # a start the clocks skip is refused naming it, not moved an hour on
+        typed_to_utc(start.date(), start.time(), plan.team.timezone)
+    except NoSuchLocalTime as err:
+        flash(f"Not moved: {form.time.label.text}: {err}.", "error")
+        return render_review_error(plan, form, 400)
     try:
         offer = None
         if form.offer.data:  # a planner offer chosen in the team view: its other moves come with it

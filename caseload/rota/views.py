@@ -177,12 +177,15 @@ def _absence_form(team: Team, data=None) -> AbsenceForm:
 
 
 def _absence_times(team: Team, form: AbsenceForm):
+    """(start, end) in UTC; rota.RotaError naming the time field when the clocks skip a typed time."""
     first, last = form.start_day.data, form.end_day.data or form.start_day.data
     if form.start_time.data is None:  # whole days: midnight to midnight, local time
         return to_utc(first, "00:00", team.timezone), to_utc(last + timedelta(days=1), "00:00", team.timezone)
+    start = rota.typed_utc(first, form.start_time.data, team.timezone, "start_time", "From",
+                           midnight_is_day_start=True)
     if form.end_time.data == time(0):  # "until 00:00" ends at the midnight closing the last day
-        return to_utc(first, form.start_time.data, team.timezone), to_utc(last + timedelta(days=1), "00:00", team.timezone)
-    return to_utc(first, form.start_time.data, team.timezone), to_utc(last, form.end_time.data, team.timezone)
+        return start, to_utc(last + timedelta(days=1), "00:00", team.timezone)
+    return start, rota.typed_utc(last, form.end_time.data, team.timezone, "end_time", "Until")
 
 
 @bp.post("/t/<int:team_id>/<week>/absences")
@@ -192,9 +195,9 @@ def add_absence(team_id, week):
     team, week_start = team_or_404(team_id), week_or_404(week)
     form = _absence_form(team)
     if form.validate_on_submit():
-        starts_at, ends_at = _absence_times(team, form)
-        form_once.claim(form, url_for("rota.week", team_id=team.id, week=week))
         try:
+            starts_at, ends_at = _absence_times(team, form)
+            form_once.claim(form, url_for("rota.week", team_id=team.id, week=week))
             absence = rota.add_absence(team, week_start, db.session.get(Advisor, form.advisor.data), starts_at,
                                        ends_at, form.reason.data, form.note.data, current_user)
             if (broken := _broken_by(team, absence, "added")) is not None:

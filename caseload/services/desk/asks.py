@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.services.closures import closed_days
-from caseload.localtime import to_local
+from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc
 from caseload.models import (Advisor, AppointmentRequest, AppointmentType, AuditEvent, Client, Plan, PlanItem, Team, User,
                              utcnow)
 from caseload.services.desk import policy
@@ -195,6 +195,10 @@ def earliest_for(ask: Ask, now: datetime | None = None) -> datetime:
 def check_start(team: Team, ask: Ask, advisor_id: int, start: str) -> tuple[datetime, Advisor]:
     """The chosen local start (naive) and advisor, checked against the ask; BookingError naming the field."""
     local_start = parse_start(start)
+    try:  # no offer starts at a time the clocks skip: a hand-made post, refused as the forms refuse it
+        typed_to_utc(local_start.date(), local_start.time(), team.timezone)
+    except NoSuchLocalTime as err:
+        raise BookingError(f"{err}.", "start") from None
     local_end = local_start + timedelta(minutes=ask.duration)
     if local_start < local_naive(utcnow(), team.timezone):
         raise BookingError("The chosen time has passed.", "start")

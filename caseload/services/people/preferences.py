@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from caseload.extensions import db
-from caseload.localtime import to_local
+from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc
 from caseload.models import WEEKDAYS, Advisor, utcnow
 from caseload.services import audit
 from caseload.timegrid import clock, clock_text, grid_message, on_grid
@@ -58,6 +58,11 @@ def add_preference(advisor: Advisor, by, *, start: time, end: time, day: str | N
             raise PreferenceRejected(f"Choose a day from today to {MAX_DAYS_AHEAD} days ahead.", "on")
         if WEEKDAYS[on.weekday()] not in (advisor.work_pattern or {}):
             raise PreferenceRejected(f"You do not work on {on:%A}s.", "on")
+        for moment, field in ((start, "start"), (end, "end")):  # midnights bound the day
+            try:
+                typed_to_utc(on, moment, advisor.team.timezone, midnight_is_day_start=True)
+            except NoSuchLocalTime as err:
+                raise PreferenceRejected(f"{err}.", field) from None
         entry = {"date": on.isoformat(), "start": start_text, "end": end_text}
         if note.strip():
             entry["note"] = note.strip()[:120]

@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from caseload.extensions import db
-from caseload.localtime import to_local, to_utc
+from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc
 from caseload.models import WEEKDAYS, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Skill, Team
 from caseload.services import audit
 from caseload.services.rota import pins
@@ -301,7 +301,7 @@ def _pinned_start(text: str, week_start: date, tz: str) -> datetime:
            else parse_day(day_text))
     moment = datetime.strptime(clock.strip(), "%H:%M").time()
     check_on_grid(moment, clock.strip())
-    return to_utc(day, moment, tz)
+    return typed_to_utc(day, moment, tz)
 
 
 def _request_row(team, week_start, line, row, types, find_advisor, errors, book, clients) -> rota_requests.RequestFields | None:
@@ -321,7 +321,7 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors, book,
             errors.append(RowError(line, "duration_minutes", f'"{row["duration_minutes"]}" is not a multiple of 15 minutes'))
     windows = []
     try:
-        windows = rota_requests.parse_windows(row["windows"], week_start)
+        windows = rota_requests.parse_windows(row["windows"], week_start, team.timezone)
     except rota.RotaError as err:
         errors.append(RowError(line, "windows", str(err)))
     pinned_advisor = pinned_start = None
@@ -333,6 +333,8 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors, book,
             try:
                 pinned_start = _pinned_start(row["pinned_start"], week_start, team.timezone)
             except (ValueRejected, OffGrid) as err:
+                errors.append(RowError(line, "pinned_start", str(err)))
+            except NoSuchLocalTime as err:  # a time the clocks skip: before ValueError, which it is
                 errors.append(RowError(line, "pinned_start", str(err)))
             except ValueError:
                 errors.append(RowError(line, "pinned_start", f'"{row["pinned_start"]}" is not like "tue 10:00"'))

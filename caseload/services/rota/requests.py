@@ -11,7 +11,7 @@ from functools import lru_cache
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
-from caseload.localtime import to_local, to_utc
+from caseload.localtime import NoSuchLocalTime, to_local, to_utc, typed_to_utc
 from caseload.models import WEEKDAYS, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Team, hold_version
 from caseload.services import audit
 from caseload.services.rota import pins
@@ -30,11 +30,13 @@ class Window:
     end: str
 
 
-def parse_windows(text: str, week_start: date) -> list[Window]:
+def parse_windows(text: str, week_start: date, tz: str | None = None) -> list[Window]:
     """Windows written one per line (or separated by ';'): "2026-11-23 09:00-12:00" or "tue 13:00-17:00".
 
-    Times must be on the slot grid; an end of 24:00 (or 00:00) is midnight. Windows of one day that touch
-    or overlap are merged into one (the client can come for the whole stretch). RotaError("windows") else."""
+    Times must be on the slot grid; an end of 24:00 (or 00:00) is midnight. With the team's zone `tz`, a
+    start or end the clocks skip is refused (localtime.typed_to_utc); a midnight is the day's bound. Windows
+    of one day that touch or overlap are merged into one (the client can come for the whole stretch).
+    RotaError("windows") else."""
     windows = []
     for part in re.split(r"[;\n]", text or ""):
         if not part.strip():
@@ -59,12 +61,24 @@ def parse_windows(text: str, week_start: date) -> list[Window]:
             raise RotaError(f"{part.strip()}: {err}.", "windows") from None
         if end <= start:
             raise RotaError(f"{part.strip()}: the window must end after it starts, within the day.", "windows")
+        if tz is not None:
+            _check_exists(part.strip(), day, (start, end), tz)
         windows.append((day, start, end))
     if not windows:
         raise RotaError("Give at least one window when the client can come.", "windows")
     # Keyed by day, so a window ending at 24:00 and the next day's from 00:00 stay two windows.
     merged = merge_spans(((day, start), (day, end)) for day, start, end in windows)
     return [Window(day, clock_text(start), clock_text(end)) for (day, start), (_, end) in merged]
+
+
+def _check_exists(part: str, day: date, span: tuple[int, int], tz: str) -> None:
+    """RotaError("windows") when the clocks skip a window's start or end; its midnights are the day's bounds."""
+    for minutes in span:
+        if minutes % (24 * 60):
+            try:
+                typed_to_utc(day, at(day, minutes).time(), tz)
+            except NoSuchLocalTime as err:
+                raise RotaError(f"{part}: {err}.", "windows") from None
 
 
 def windows_text(request: AppointmentRequest, tz: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
-from caseload.localtime import to_utc
+from caseload.localtime import NoSuchLocalTime, to_utc, typed_to_utc
 from caseload.models import Absence, Advisor, Client, Role, Skill, Team, WeekProtectedTarget, hold_version
 from caseload.services import audit
 from caseload.services.clients import name_search
@@ -28,6 +28,16 @@ class RotaError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+def typed_utc(day: date, clock, tz: str, field: str, label: str, midnight_is_day_start: bool = False) -> datetime:
+    """A time a person typed in a form (`clock` on `day`, local to `tz`) as UTC; RotaError naming `field` (and
+    saying `label`) when the clocks skip it: "Pinned start: 00:30 on Fri 30 Apr 2027 does not exist in
+    Africa/Cairo: the clocks go forward from 00:00 to 01:00." (localtime.typed_to_utc)."""
+    try:
+        return typed_to_utc(day, clock, tz, midnight_is_day_start)
+    except NoSuchLocalTime as err:
+        raise RotaError(f"{label}: {err}.", field) from None
 
 
 class EditConflict(RotaError):
