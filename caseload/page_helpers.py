@@ -38,6 +38,19 @@ def refused(form, err) -> None:
         flash(f"Not saved: {err}", "error")
 
 
+def show_stored(form, stored: dict, err: Exception) -> None:
+    """A save refused because someone saved since (409): the form keeps the values typed, each field whose stored
+    value differs says what is stored now, and the message lists every stored value, so the two can be compared
+    (the form used to be shown again with the stored values, the typed ones lost). `stored`: {field name: value}."""
+    now = []
+    for name, value in stored.items():
+        field = form[name]
+        now.append(f"{field.label.text}: {value}")
+        if field.data is not None and field.data != value:
+            field.errors = [f"Saved since as {value} (yours, {field.data}, is kept here)."]
+    flash(f"{err} Stored now: {'; '.join(now)}.", "error")
+
+
 def invalid(form) -> None:
     flash("Not saved. " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
                                     for name, errors in form.errors.items() if name in form), "error")

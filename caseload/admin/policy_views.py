@@ -11,7 +11,7 @@ from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.models import User
-from caseload.page_helpers import form_version, invalid
+from caseload.page_helpers import form_version, invalid, show_stored
 from caseload.services.desk import policy as service_policy
 
 
@@ -50,9 +50,10 @@ def save_policy():
         flash(f"Not saved. {getattr(form, err.field).label.text}: {err}", "error")
         return _page(found, form, 400)
     except service_policy.PolicyConflict as err:
-        flash(str(err), "error")
         db.session.expire_all()
-        return _page(service_policy.current_policy(), None, 409)
+        stored = service_policy.current_policy()
+        show_stored(form, {name: getattr(stored, name) for name in ("late_cancel_hours", "min_notice_hours")}, err)
+        return _page(stored, form, 409)
     window = service_policy.late_window()
     flash("Service policy saved: " + (f"a cancellation less than {service_policy.window_words(window)} before the "
                                       "start is recorded as late." if window else "no cancellation is recorded as late."),

@@ -15,7 +15,7 @@ from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Team
-from caseload.page_helpers import form_version, invalid
+from caseload.page_helpers import form_version, invalid, show_stored
 from caseload.services.people import admin
 from caseload.services.planning import weights
 
@@ -72,8 +72,10 @@ def save_weights():
         getattr(form, err.field).errors = [str(err)]
         flash(f"Not saved. {getattr(form, err.field).label.text}: {err}", "error")
     except weights.WeightsConflict as err:
-        flash(str(err), "error")
-        return _page(profile, *_forms(profile, form=None), status=409)
+        db.session.expire_all()
+        profile = weights.active_profile()
+        show_stored(form, profile.as_weights(), err)
+        return _page(profile, *_forms(profile, form=form), status=409)
     return _page(profile, *_forms(profile, form=form), status=400)
 
 
