@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from caseload.extensions import db
 from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc
@@ -40,7 +41,7 @@ REQUEST_COLUMNS = {
     "duration_minutes": "optional; a multiple of 15 (default: the type's length)",
     "windows": 'required; when the client can come, e.g. "mon 09:00-12:00; wed 13:00-17:00" or "2026-11-24 09:00-17:00"',
     "pinned_advisor": "optional; pin to this advisor (name or username)",
-    "pinned_start": 'optional with pinned_advisor; e.g. "tue 10:00" or "2026-11-24 10:00"',
+    "pinned_start": 'optional with pinned_advisor; e.g. "tue 10:00", "2026-11-24 10:00" or "2026-11-24T10:00"',
     "purpose": "optional",
 }
 _EXAMPLE_DAY = "2026-11-24"  # the dated examples above; request_columns() moves them into the week shown
@@ -69,6 +70,24 @@ def request_columns(week_start: date) -> dict[str, str]:
 CLIENT_EXAMPLE = [["N0901", "Jo Bloggs", "Asha Patel", "debt", "2"], ["N0902", "Sam Smith", "", "housing", "1"]]
 REQUEST_EXAMPLE = [["N0901", "follow-up", "30", "mon 09:00-12:00; wed 13:00-17:00", "", "", "Budget review"],
                    ["N0902", "first-meeting", "60", "tue 09:00-17:00", "", "", ""]]
+
+
+def _lengths(model, *columns: str) -> dict[str, int]:
+    """{column: the most characters its database column holds}, read from the model's String(n) so the import's
+    limits cannot drift from the schema (PostgreSQL refuses a longer value, SQLite keeps it whole)."""
+    return {name: model.__table__.c[name].type.length for name in columns}
+
+
+# The CSV columns stored as text, with their database lengths (the forms and the API refuse the same).
+CLIENT_LENGTHS = _lengths(Client, "reference", "name")
+REQUEST_LENGTHS = _lengths(AppointmentRequest, "purpose")
+
+
+def too_long(text: str, limit: int | None) -> str | None:
+    """Why `text` does not fit a column of `limit` characters (after the column's name), or None."""
+    if limit is None or len(text) <= limit:
+        return None
+    return f"is longer than {limit} characters (it has {len(text)}); shorten it"
 
 
 # The service's field names -> this file's columns, so an error names the column the leader wrote.
@@ -125,20 +144,24 @@ def decode(data: bytes) -> str:
 
 
 def read_rows(data: bytes, columns: dict) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data row; the header is line 1. Blank lines are skipped."""
+    """(line number, row) for each data row; the header is the first line that is not blank (blank lines before
+    it, as some spreadsheets write, and between rows are skipped)."""
     reader = csv.reader(io.StringIO(decode(data), newline=""))
     try:
         header = next(reader)
+        while not any(h.strip() for h in header):  # a blank line above the header is not the header
+            header = next(reader)
     except StopIteration:
         raise FileRejected("The file is empty.") from None
     except csv.Error as err:
-        raise FileRejected(f"Line 1: {err}") from None
+        raise FileRejected(f"Line {reader.line_num}: {err}") from None
+    header_line = reader.line_num
     names = [h.strip().lower() for h in header]
     # A column named twice: the row kept the last one's value without a word ("reference,reference" imported
     # the second), so which value was meant is the user's to say.
     twice = sorted({n for n in names if n in columns and names.count(n) > 1})
     if twice:
-        raise FileRejected(f"Line 1: the column{'s' if len(twice) > 1 else ''} {', '.join(twice)} "
+        raise FileRejected(f"Line {header_line}: the column{'s' if len(twice) > 1 else ''} {', '.join(twice)} "
                            f"{'are' if len(twice) > 1 else 'is'} named more than once; keep one of each.")
     required = [c for c, doc in columns.items() if doc.startswith("required")]
     missing = [c for c in required if c not in names]
@@ -229,8 +252,8 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
             errors.append(RowError(line, None, "more values than columns (is a comma missing its quotes?)"))
         if not reference:
             errors.append(RowError(line, "reference", "is empty"))
-        elif len(reference) > 40:
-            errors.append(RowError(line, "reference", "is longer than 40 characters"))
+        elif too_long(reference, CLIENT_LENGTHS["reference"]):
+            errors.append(RowError(line, "reference", too_long(reference, CLIENT_LENGTHS["reference"])))
         elif name_key(reference) in seen:
             first_line, first = seen[name_key(reference)]
             errors.append(RowError(line, "reference", f"{reference} is also on line {first_line}"
@@ -239,6 +262,8 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
             seen[name_key(reference)] = (line, reference)
         if not row["name"]:
             errors.append(RowError(line, "name", "is empty"))
+        elif too_long(row["name"], CLIENT_LENGTHS["name"]):  # refused as the form refuses it, not cut short
+            errors.append(RowError(line, "name", too_long(row["name"], CLIENT_LENGTHS["name"])))
         advisor = find_advisor(row["named_advisor"], "named_advisor", errors, line) if row.get("named_advisor") else None
         need = skills.get(row.get("need", "").lower()) if row.get("need") else None
         if row.get("need") and need is None:
@@ -254,7 +279,7 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
         elif client is not None and client.erased_at is not None:
             errors.append(RowError(line, "reference", f"{reference} was erased and cannot be updated"))
         if len(errors) == before:
-            changes.append((line, client, reference, row["name"][:120], advisor, need, int(complexity)))
+            changes.append((line, client, reference, row["name"], advisor, need, int(complexity)))
     if result.errors:
         return result
     added = []
@@ -278,6 +303,9 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
     except IntegrityError:  # a form or another import added one of these references (or a look-alike) since the check
         db.session.rollback()
         return ImportResult(errors=_raced(team, new_lines))
+    except DataError as err:  # the last line of defence: a value the checks above let through
+        db.session.rollback()
+        return ImportResult(errors=[_refused(err)])
     return result
 
 
@@ -295,8 +323,20 @@ def _raced(team: Team, new_lines: dict[str, tuple[int, str]]) -> list[RowError]:
                                "was read; nothing was saved: import it again")]
 
 
+def _refused(err: DataError) -> RowError:
+    """The database's refusal of a value every check above passed (a limit the checks missed): said plainly, as
+    a file error, instead of a 500; nothing was written (the caller rolled back)."""
+    return RowError(None, None, "The database refused a value in this file (" + str(err.orig).splitlines()[0]
+                    + "); nothing was imported. Check the lengths and formats of the values and import it again.")
+
+
+_API_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\S+)")  # the API's YYYY-MM-DDTHH:MM, as its exports write it
+
+
 def _pinned_start(text: str, week_start: date, tz: str) -> datetime:
-    day_text, _, clock = text.strip().partition(" ")
+    """A pin's start from "tue 10:00", "2026-11-24 10:00" or the API's "2026-11-24T10:00"; ValueError else."""
+    text = _API_TIME.sub(r"\1 \2", text.strip())
+    day_text, _, clock = text.partition(" ")
     day = (week_start + timedelta(days=WEEKDAYS.index(day_text[:3].lower())) if day_text[:3].lower() in WEEKDAYS
            else parse_day(day_text))
     moment = datetime.strptime(clock.strip(), "%H:%M").time()
@@ -324,6 +364,8 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors, book,
         windows = rota_requests.parse_windows(row["windows"], week_start, team.timezone)
     except rota.RotaError as err:
         errors.append(RowError(line, "windows", str(err)))
+    if too_long(row.get("purpose", ""), REQUEST_LENGTHS["purpose"]):
+        errors.append(RowError(line, "purpose", too_long(row["purpose"], REQUEST_LENGTHS["purpose"])))
     pinned_advisor = pinned_start = None
     if row.get("pinned_advisor") or row.get("pinned_start"):
         if not (row.get("pinned_advisor") and row.get("pinned_start")):
@@ -387,6 +429,23 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
         local = [(to_local(a, tz).replace(tzinfo=None), to_local(b, tz).replace(tzinfo=None)) for a, b in spans]
         result.warnings += [RowError(line, "windows", w) for w in coverage.warnings_for(
             local, fields.duration_minutes, fields.type, fields.client)]
+    try:
+        result.created = _insert_requests(team, week_start, accepted, times)
+        audit.record("requests_imported", user=by, obj=team, week=week_start.isoformat(), created=result.created)
+        db.session.commit()
+    except IntegrityError:  # a client or advisor removed while the file was read
+        db.session.rollback()
+        return ImportResult(errors=[RowError(None, None, f"team {team.name} changed while the file was read (a client, "
+                                             "type or advisor it names was removed); nothing was saved: import it "
+                                             "again")])
+    except DataError as err:
+        db.session.rollback()
+        return ImportResult(errors=[_refused(err)])
+    return result
+
+
+def _insert_requests(team: Team, week_start: date, accepted, times) -> int:
+    """Write the checked rows with two bulk INSERTs (requests, then their windows); how many requests."""
     ids = db.session.scalars(insert(AppointmentRequest).returning(AppointmentRequest.id, sort_by_parameter_order=True), [
         {"team_id": team.id, "week_start": week_start, "client_id": f.client.id, "type_id": f.type.id,
          "duration_minutes": f.duration_minutes, "purpose": f.purpose or f.type.name, "version_id": 1,
@@ -394,7 +453,4 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
         for _, f in accepted]).all()
     db.session.execute(insert(RequestWindow), [{"request_id": rid, "starts_at": a, "ends_at": b}
                                                for rid, spans in zip(ids, times) for a, b in spans])
-    result.created = len(ids)
-    audit.record("requests_imported", user=by, obj=team, week=week_start.isoformat(), created=result.created)
-    db.session.commit()
-    return result
+    return len(ids)
