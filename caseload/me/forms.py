@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from wtforms import (
-    DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, TimeField,
+    DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField, TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
@@ -50,7 +50,9 @@ class CaseWorkBlockForm(Once, Form):
 
 
 class RemoveForm(Form):
-    index = IntegerField(validators=[InputRequired()])
+    # The entry by its content (preferences.entry_key), not its list position: a position named another entry
+    # once the list had changed (a removal in another window, a one-off dropping off after its day).
+    entry = HiddenField(validators=[DataRequired(), Length(max=300)])
 
 
 class ConfirmForm(Form):

@@ -192,10 +192,12 @@ def handovers():
 
 # --- autonomy: protected-time preferences and case-work blocks ------------------------------------
 
-def _time_page(weekly=None, once=None, status=200, removing: int | None = None):
-    """My protected time; `removing` (an entry's index) shows the question before that entry is removed."""
+def _time_page(weekly=None, once=None, status=200, removing: str | None = None):
+    """My protected time; `removing` (an entry's key, preferences.entry_key) shows the question before that entry
+    is removed."""
     advisor = my_advisor()
     return render_template("me/time.html", advisor=advisor, entries=preferences.current_preferences(advisor),
+                           entry_key=preferences.entry_key,
                            weekly=weekly or WeeklyPreferenceForm(formdata=None),
                            once=once or CaseWorkBlockForm(formdata=None), remove=RemoveForm(formdata=None),
                            removing=removing, confirmed=CONFIRMED), status
@@ -242,14 +244,15 @@ def remove_time():
     form = RemoveForm()
     if not form.validate_on_submit():
         abort(400)
-    entries = preferences.current_preferences(my_advisor())
-    if request.form.get("confirm") != CONFIRMED and 0 <= form.index.data < len(entries):
-        return _time_page(removing=form.index.data)  # asks first, in the page (it was a script-only dialog)
+    key = form.entry.data
+    if request.form.get("confirm") != CONFIRMED and preferences.find_entry(my_advisor(), key) is not None:
+        return _time_page(removing=key)  # asks first, in the page (it was a script-only dialog)
     try:
-        preferences.remove_preference(my_advisor(), form.index.data, current_user)
-        flash("Removed.", "success")
-    except preferences.PreferenceRejected as err:
+        preferences.remove_preference(my_advisor(), key, current_user)
+    except preferences.PreferenceGone as err:
         flash(str(err), "error")
+        return _time_page(status=409)
+    flash("Removed.", "success")
     return redirect(url_for("me.my_time"))
 
 

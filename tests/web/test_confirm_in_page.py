@@ -44,12 +44,12 @@ def test_removing_protected_time_asks_first_naming_the_entry(demo_client, demo_a
         assert demo_client.post("/me/time/weekly", data={"day": day, "start": "14:00", "end": "16:00"}).status_code == 302
     page = _text(demo_client.get("/me/time"))
     assert "data-confirm" not in page and "confirm.js" not in page
-    asked = demo_client.post("/me/time/remove", data={"index": 1})
+    asked = demo_client.post("/me/time/remove", data={"entry": "tue 14:00-16:00"})
     text = _text(asked)
     assert asked.status_code == 200 and "Remove every tue 14:00–16:00?" in text
     assert text.count('name="confirm"') == 1 and "Keep it" in text
     assert len(_user("advisor1").advisor.protected_preferences) == 2  # nothing removed yet
-    done = demo_client.post("/me/time/remove", data={"index": 1, "confirm": "yes"})
+    done = demo_client.post("/me/time/remove", data={"entry": "tue 14:00-16:00", "confirm": "yes"})
     assert done.status_code == 302
     assert _user("advisor1").advisor.protected_preferences == [{"day": "mon", "start": "14:00", "end": "16:00"}]
 

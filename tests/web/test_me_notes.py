@@ -117,7 +117,7 @@ def test_preferences_are_stored_for_the_planner(demo_client, demo_auth):
     advisor = _user("advisor1").advisor
     db.session.refresh(advisor)
     assert advisor.protected_preferences == [{"day": "tue", "start": "14:00", "end": "16:00"}]
-    assert demo_client.post("/me/time/remove", data={"index": 0, "confirm": "yes"}).status_code == 302
+    assert demo_client.post("/me/time/remove", data={"entry": "tue 14:00-16:00", "confirm": "yes"}).status_code == 302
     db.session.refresh(advisor)
     assert advisor.protected_preferences == []
 

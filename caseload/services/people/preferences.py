@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from caseload.extensions import db
 from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc
 from caseload.models import WEEKDAYS, Advisor, utcnow
+from caseload.models.versioning import hold_version
 from caseload.services import audit
 from caseload.timegrid import clock, clock_text, grid_message, on_grid
 
@@ -84,14 +87,46 @@ def add_preference(advisor: Advisor, by, *, start: time, end: time, day: str | N
     return entry
 
 
-def remove_preference(advisor: Advisor, index: int, by) -> None:
+class PreferenceGone(PreferenceRejected):
+    """The entry asked to be removed is not in the list now (removed in another window, or a one-off whose day
+    has passed): nothing was removed (409)."""
+
+
+def entry_key(entry: dict) -> str:
+    """What names one entry to remove it: its day or date, times and note ("wed 13:00-15:00",
+    "2026-11-26 09:00-11:00 case conference prep"). Entries are unique (add_preference refuses a repeat), so
+    the key names at most one; a list position named another entry once the list had changed."""
+    return " ".join(part for part in (entry.get("day") or entry.get("date"), f"{entry['start']}-{entry['end']}",
+                                      entry.get("note")) if part)
+
+
+def find_entry(advisor: Advisor, key: str) -> dict | None:
+    """The current entry named by `key` (entry_key), or None."""
+    return next((e for e in current_preferences(advisor) if entry_key(e) == key), None)
+
+
+def remove_preference(advisor: Advisor, key: str, by) -> dict:
+    """Remove the entry named `key` (entry_key) and return it. PreferenceGone when no current entry has that key:
+    it was removed since the page was shown (another window, a second press), or was a one-off whose day passed."""
+    gone = PreferenceGone("That entry is no longer there: the list changed since you opened the page (removed in "
+                          "another window, or a one-off whose day has passed). Nothing was removed; check the list below.")
+    # Lock the advisor's row at the version read, so two removals at once cannot both write the list they read.
+    if not hold_version(db.session, advisor, advisor.version_id):
+        db.session.rollback()
+        raise gone
     entries = current_preferences(advisor)
-    if not 0 <= index < len(entries):
-        raise PreferenceRejected("That entry is no longer there.")
-    removed = entries.pop(index)
-    advisor.protected_preferences = entries
-    audit.record("protected_preference_removed", user=by, obj=advisor, entry=removed)
-    db.session.commit()
+    removed = next((e for e in entries if entry_key(e) == key), None)
+    if removed is None:
+        db.session.rollback()
+        raise gone
+    try:
+        advisor.protected_preferences = [e for e in entries if e is not removed]
+        audit.record("protected_preference_removed", user=by, obj=advisor, entry=removed)
+        db.session.commit()
+    except StaleDataError as err:
+        db.session.rollback()
+        raise gone from err
+    return removed
 
 
 def _order(entry: dict):
