@@ -113,7 +113,8 @@ def _types(skills) -> dict[str, AppointmentType]:
 
 
 def _user(username: str, name: str, role: Role, password_hash: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username))
+    # Without case, as sign-in matches: an account `Admin` made by hand is the demo's admin, not beside it.
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None:
         user = User(username=username, display_name=name, role=role, password_hash=password_hash)
         db.session.add(user)

@@ -4,11 +4,14 @@ from __future__ import annotations
 import re
 
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from caseload.passwords import hash_password
 from caseload.extensions import db
 from caseload.models import Role, User
 from caseload.services import audit
+from caseload.services.clients import name_search
 from caseload.values import text_problem
 
 
@@ -30,8 +33,20 @@ def zone_of(user: User) -> str:
     return user.led_teams[0].timezone if user.led_teams else "UTC"
 
 
+def _stored_username(username: str) -> str | None:
+    """The stored username that is `username` but for case (and ZWNJ/ZWJ), or None. Sign-in matches usernames
+    without case (accounts.authenticate), so `Leader` beside `leader` would be an account nobody can reach."""
+    return db.session.scalar(select(User.username).where(name_search.column_equals(User.username, username)).limit(1))
+
+
+def _taken(username: str, stored: str) -> str:
+    same = "" if stored == username else f" (as {stored}; usernames ignore case)"
+    return f"{username} is already taken{same}"
+
+
 def create_user(username: str, display_name: str, role: Role, password: str, by=None) -> User:
-    """A new account (the admin page and `flask create-user` both come here); UserError names the field."""
+    """A new account (the admin page and `flask create-user` both come here); UserError names the field,
+    including a username already taken but for case."""
     username = username.strip()
     if text_problem(username):  # NUL, escape, line break…: said as such (the pages, the CLI)
         raise UserError(text_problem(username).rstrip(".") + ": use 2-64 letters, digits, dots, dashes or "
@@ -46,9 +61,16 @@ def create_user(username: str, display_name: str, role: Role, password: str, by=
         raise UserError(f"must be at least {minimum} characters", "password")
     if "\x00" in password:
         raise UserError("contains a NUL character (\\0), which nobody can type at sign-in", "password")
+    taken = _stored_username(username)
+    if taken is not None:
+        raise UserError(_taken(username, taken), "username")
     user = User(username=username, display_name=display_name, role=role, password_hash=hash_password(password))
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # created by someone else between the check and here
+        db.session.rollback()
+        raise UserError(_taken(username, _stored_username(username) or username), "username") from None
     audit.record("user_created", user=by, obj=user, username=user.username, role=role.value)
     db.session.commit()
     return user
