@@ -5,6 +5,7 @@ Used by scripts and checks; the same services as the web pages.
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 
 import click
@@ -58,10 +59,32 @@ def _week(text: str, team: Team) -> date:
         raise click.BadParameter(f"{text!r} is not a date like 2026-11-23, nor `this`", param_hint="--week") from None
 
 
+class OutFile(click.Path):
+    """A file the command will write: not a folder, in a folder that exists and may be written, refused before
+    any work with the path named (click.Path alone checks only a file that already exists)."""
+
+    def __init__(self):
+        super().__init__(dir_okay=False, writable=True)
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            self.fail(f"cannot write {path!r}: the folder {folder!r} does not exist", param, ctx)
+        if not os.path.exists(path) and not os.access(folder, os.W_OK):
+            self.fail(f"cannot write {path!r}: the folder {folder!r} is not writable", param, ctx)
+        return path
+
+
 def _write(document: dict, out: str) -> None:
-    with open(out, "w", encoding="utf-8") as handle:
-        json.dump(document, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
+    """`document` as JSON in `out`; a click error naming the path when it cannot be written (a full disk, a folder
+    removed since the options were read), not a traceback."""
+    try:
+        with open(out, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+    except OSError as err:
+        raise click.FileError(out, hint=err.strerror or str(err)) from None
 
 
 team_option = click.option("--team", "team_name", required=True, help="Team name, e.g. north.")
@@ -73,7 +96,7 @@ week_option = click.option("--week", "week_text", required=True,
 @week_cli.command("export-problem")
 @team_option
 @week_option
-@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--out", required=True, type=OutFile())
 def export_problem(team_name, week_text, out):
     """Write the week's caseload-problem/1 document (the published plan, if any, as `previous`)."""
     team = _team(team_name)
@@ -125,8 +148,8 @@ def plan(team_name, week_text, time_limit):
 @week_cli.command("export-plan")
 @team_option
 @week_option
-@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
-@click.option("--problem-out", type=click.Path(dir_okay=False, writable=True), default=None,
+@click.option("--out", required=True, type=OutFile())
+@click.option("--problem-out", type=OutFile(), default=None,
               help="Also write the problem this plan solved (to check it even if the week changed since).")
 def export_plan(team_name, week_text, out, problem_out):
     """Write the week's latest plan as a caseload-solution/1 document."""
