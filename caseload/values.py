@@ -67,7 +67,7 @@ def range_text() -> str:
 def check_day(day: date | datetime):
     """`day` itself (a date or datetime) if it lies in the sane range; else ValueRejected."""
     if not day_in_range(day):
-        raise ValueRejected(f"{day:%Y-%m-%d} is not a date {range_text()}.")
+        raise ValueRejected(f"{day.isoformat()[:10]} is not a date {range_text()}.")  # 0001-01-01, not strftime's 1-01-01
     return day
 
 
@@ -79,9 +79,9 @@ def parse_day(text: str) -> date:
 def week_problem(day: date) -> str | None:
     """Why `day` cannot name a week (a sentence), or None when it is a Monday from FIRST_WEEK to LAST_WEEK."""
     if day.weekday() != 0:
-        return f"{day:%Y-%m-%d} is a {day:%A}: give the Monday that starts the week."
+        return f"{day.isoformat()} is a {day:%A}: give the Monday that starts the week."
     if not FIRST_WEEK <= day <= LAST_WEEK:
-        return f"The week of {day:%Y-%m-%d} is outside the weeks the app plans ({weeks_text()})."
+        return f"The week of {day.isoformat()} is outside the weeks the app plans ({weeks_text()})."
     return None
 
 

@@ -83,7 +83,7 @@ def _pattern_message(text: str, pattern: str) -> str:
         except ValueError:
             return f"{text!r} is not a time YYYY-MM-DDTHH:MM"
         if not day_in_range(moment):
-            return f"{moment:%Y-%m-%d} is not a date {range_text()}"
+            return f"{moment.isoformat()[:10]} is not a date {range_text()}"
         if moment.minute % 15:
             return (f"{text} is not on the 15-minute grid: use a time on the quarter hour "
                     "(:00, :15, :30 or :45)")
