@@ -9,15 +9,31 @@ from Form. Beside its security token, a form shown to someone signed in carries 
 """
 from __future__ import annotations
 
+from datetime import time
+
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateField, PasswordField, StringField, TextAreaField, TimeField
 from wtforms.validators import ValidationError
 
 from caseload import form_expiry, form_typist, values
+from caseload.timegrid import MIDNIGHT_END
 
 
 REQUIRED = "This field is required."  # WTForms' DataRequired/InputRequired message
+
+
+class EndTimeField(TimeField):
+    """A time that ENDS something (absences' Until, protected-time preferences' and case-work blocks' Until): as
+    well as what TimeField reads, "24:00" is midnight at the end of that day, as on every other form that takes an
+    end (work patterns, request and desk windows: timegrid.clock(end=True); the API's T24:00). It reads as 00:00,
+    which the views already take as that midnight; it was refused ("'24:00': Not a valid time value.")."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str) and valuelist[0].strip() == MIDNIGHT_END:
+            self.data = time(0)
+            return
+        super().process_formdata(valuelist)
 
 
 class PlainText:

@@ -7,7 +7,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from caseload.form_once import Once
-from caseload.forms import Form
+from caseload.forms import EndTimeField, Form
 from caseload.services.clients.notes import MAX_NOTE
 
 # Monday to Friday only: the planner plans those five days (planning.problem.HORIZON_DAYS), so a Saturday or
@@ -36,7 +36,7 @@ class HandoverNoteForm(Once, Form):
 class WeeklyPreferenceForm(Once, Form):
     day = WeekdayField("Day", choices=DAY_CHOICES)
     start = TimeField("From", validators=[DataRequired()])
-    end = TimeField("Until", validators=[DataRequired()])
+    end = EndTimeField("Until", validators=[DataRequired()])
 
 
 class CaseWorkBlockForm(Once, Form):
@@ -45,7 +45,7 @@ class CaseWorkBlockForm(Once, Form):
 
     on = DateField("Day", validators=[DataRequired()])
     start = TimeField("From", validators=[DataRequired()])
-    end = TimeField("Until", validators=[DataRequired()])
+    end = EndTimeField("Until", validators=[DataRequired()])
     note = StringField("What for (optional)", validators=[Optional(), Length(max=120)])
 
 
