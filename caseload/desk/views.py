@@ -171,15 +171,18 @@ def _refused(form, err: asks.BookingError, outcome: str = "Not booked.") -> None
 
 def _client_page(client: Client, form: AskForm | None = None, status: int = 200, rebooking=None,
                  kept_cancel: dict | None = None):
-    if form is None:
-        data = {"windows": "\n".join(f"{d} 09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri"))}
+    made = form is None
+    if made:  # from now on: today's time left and the later days, never a day gone (desk_offers.ask_windows)
+        first = this_week_start(client.team.timezone)
+        week, windows = desk_offers.ask_windows(client.team, max(first, rebooking.week_start) if rebooking else first)
+        data = {"windows": windows, "week": week.isoformat()}
         if rebooking is not None:
             data.update(type=rebooking.type_id, replacing=str(rebooking.id))
         form = AskForm(formdata=None, data=data, meta={"csrf": False})
     _choices(form, client)
     window = policy.late_window()
-    if rebooking is not None and rebooking.week_start.isoformat() in [c.value for c in form.week.choices]:
-        form.week.data = rebooking.week_start.isoformat()
+    if made and form.week.data not in [c.value for c in form.week.choices]:
+        form.week.data = None  # e.g. a rebooking's week further ahead than the desk books
     if not form.week.data:
         form.week.data = form.week.choices[0].value  # the hint's example date is in the week shown
     if rebooking is None and small_id(form.replacing.data) is not None:
@@ -271,7 +274,8 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
                            and notice_override.may_override(ask, current_user)
                            and desk_offers.notice_matters(client.team, ask),
                            rebooking=_rebooking_words(client, form),
-                           named_why=named_why, fulfils=_fulfils_row(client, form)), status
+                           named_why=named_why, fulfils=_fulfils_row(client, form),
+                           past=asks.past_windows(client.team, ask) if ask is not None else []), status
 
 
 @bp.get("/clients/<int:client_id>/offers")

@@ -130,9 +130,28 @@ def qualified(team: Team, ask: Ask) -> list[Advisor]:
             if ask.type.kind in a.roles and skill is not None and skill.code in a.skill_codes]
 
 
+def _said(window: Window) -> str:
+    return f"{local_span(window)[0]:%a %d %b} {window.start}–{window.end}"
+
+
+def _past(window: Window, now: datetime, need: timedelta) -> bool:
+    """Whether too little of `window` is left after local naive `now` for the appointment (`need`)."""
+    start, end = local_span(window)
+    return end - max(start, now) < need
+
+
+def past_windows(team: Team, ask: Ask, now: datetime | None = None) -> list[str]:
+    """The client's times with too little left after `now` (default: the clock) for the appointment, as a person
+    says them ("Mon 30 Nov 09:00–17:00"): not offered, like a closed day, and said above the offers."""
+    here = local_naive(now or utcnow(), team.timezone)
+    return [_said(w) for w in ask.windows if _past(w, here, timedelta(minutes=ask.duration))]
+
+
 def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
     """Refuse what cannot be booked at `now` (default: the clock), naming the field: client, type,
-    purpose, windows."""
+    purpose, windows. A window wholly past (too little of it left for the appointment) is skipped, as a closed
+    day is (past_windows); a window partly past is cut at now by the offers (offers.from_now). Refused only
+    when no window is left."""
     if ask.client is None or ask.client.team_id != team.id or ask.client.erased_at is not None:
         raise BookingError("That client is not in this team.", "client")
     if ask.type is None or not ask.type.active:
@@ -166,19 +185,25 @@ def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
     need = timedelta(minutes=ask.duration)
     free = [span for a in able for span in availability(a, ask.week_start, team.timezone)]
     closed = closed_days(team.id, lo.date(), hi.date())
+    # Past or closed windows are skipped; refused only when every window is one or the other.
+    left = [w for w in ask.windows if not _past(w, now, need) and local_span(w)[0].date() not in closed]
     for window in ask.windows:
         start, end = local_span(window)
-        said = f"{start:%a %d %b} {window.start}–{window.end}"
+        said = _said(window)
         if end - start < need:
             raise BookingError(f"{said} is shorter than the {ask.duration} minutes of {ask.type.name}.", "windows")
-        if end - max(start, now) < need:
-            raise BookingError(f"{said} is in the past.", "windows")
         if start < lo or end > hi:
             raise BookingError(f"{said} is outside the bookable days of the week ({lo:%a %d %b} – "
                                f"{hi - timedelta(days=1):%a %d %b}).", "windows")
-        if start.date() in closed:  # a bank holiday: nothing is offered then; refused only if every window is
-            if all(local_span(w)[0].date() in closed for w in ask.windows):  # closed (else the others are offered)
-                raise BookingError(f"{said}: the office is closed that day ({closed[start.date()]}).", "windows")
+        if not left and _past(window, now, need):
+            raise BookingError(f"{said} is in the past." if len(ask.windows) == 1 else
+                               f"Every time given has passed ({said} was the first)."
+                               if all(_past(w, now, need) for w in ask.windows) else
+                               f"Every time given has passed or is on a day the office is closed ({said} has "
+                               "passed).", "windows")
+        if not left and start.date() in closed:
+            raise BookingError(f"{said}: the office is closed that day ({closed[start.date()]}).", "windows")
+        if window not in left:  # past (not offered, said above the offers) or closed (a bank holiday)
             continue
         if not any(min(end, e) - max(start, s) >= need for s, e in free):
             who = ask.advisor.name if ask.advisor else "nobody who could take it"

@@ -2,7 +2,7 @@
 planner's reasons in a desk's words (names instead of roles, days instead of ids), and why there is none."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from caseload.extensions import db
 from caseload.localtime import end_after
@@ -12,6 +12,7 @@ from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask, ear
 from caseload.services.desk.desk_week import DeskWeek, booked_item, desk_week, request_doc
 from caseload.services.planning.problem import advisor_sid, db_id, local_naive, snap_in, utc_of_local
 from caseload.services.planning.refusals import FREE, Refusal, days_off, refusal_of
+from caseload.timegrid import SLOT_MINUTES
 from scheduler.booking.request import read_request
 from scheduler.model import ProblemError, TIME_FORMAT
 
@@ -166,6 +167,24 @@ def working_span(team: Team, day: date) -> tuple[str, str] | None:
     key = DAY_NAMES[day.weekday()][:3].lower()
     spans = [(s, e) for a in team.advisors if a.active for s, e in (a.work_pattern or {}).get(key, [])]
     return (min(s for s, _ in spans), max(e for _, e in spans)) if spans else None
+
+
+def ask_windows(team: Team, week_start: date, now: datetime | None = None) -> tuple[date, str]:
+    """The desk's first guess at when a client can come: (the week, its window lines) from `now` (default: the
+    clock) on, Mon-Fri 09:00-17:00 ("wed 09:00-17:00"), today only from the next slot (left out when less than
+    a slot is left), days gone left out. A week with nothing left (Friday evening) gives the next week whole.
+    Before, the whole week's lines from Monday, and the desk refused its own defaults on any later day."""
+    here = local_naive(now or utcnow(), team.timezone)
+    slot = snap_in(here, here)[0]
+    lines = []
+    for d in (week_start + timedelta(days=k) for k in range(5)):
+        start, end = datetime.combine(d, time(9)), datetime.combine(d, time(17))
+        start = max(start, slot)
+        if end - start >= timedelta(minutes=SLOT_MINUTES):
+            lines.append(f"{d:%a}".lower() + f" {start:%H:%M}-17:00")
+    if not lines:
+        return ask_windows(team, week_start + timedelta(days=7), now) if week_start <= here.date() else (week_start, "")
+    return week_start, "\n".join(lines)
 
 
 def rebook_windows(request: AppointmentRequest, day: date, week_start: date, now: datetime | None = None) -> str:
