@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from caseload import migrate
 from caseload.extensions import db
@@ -69,9 +70,15 @@ def seed_demo_command(if_empty, teams, clients, requests, holidays, past):
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Database already has users; demo not loaded.")
         return
-    summary = seed_demo(current_app.config["DEMO_PASSWORD"], teams=teams,
-                        clients_per_team=clients or CLIENTS_PER_TEAM, requests_per_team=requests or REQUESTS_PER_TEAM,
-                        holidays=holidays, past=past, ahead=True)  # requests a new user can place today
+    try:
+        summary = seed_demo(current_app.config["DEMO_PASSWORD"], teams=teams,
+                            clients_per_team=clients or CLIENTS_PER_TEAM,
+                            requests_per_team=requests or REQUESTS_PER_TEAM,
+                            holidays=holidays, past=past, ahead=True)  # requests a new user can place today
+    except IntegrityError as err:  # seed_demo commits once, at its end: nothing was written
+        db.session.rollback()
+        raise click.ClickException("the demo clashes with what the database holds (" + str(err.orig).splitlines()[0]
+                                   + "); nothing was changed. Load it into an empty database.") from None
     click.echo(summary)
 
 

@@ -25,6 +25,7 @@ from caseload.models import (
     User, WeightProfile, utcnow,
 )
 from caseload.services import audit, public_holidays
+from caseload.services.clients import name_search
 
 TIMEZONE = "Europe/London"
 SKILLS = {"debt": "Debt advice", "housing": "Housing", "benefits": "Benefits", "employment": "Employment support",
@@ -378,7 +379,8 @@ def seed_demo(password: str, teams: int = 2, clients_per_team: int = CLIENTS_PER
                    *(f"{FIRST[(n - 1) % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}" for n in range(1, teams * TEAM_SIZE + 1))])
     created = []
     for number, name in enumerate(team_names(teams)):
-        if db.session.scalar(select(Team).where(Team.name == name)) is None:
+        # A team whose name looks the same (North) is the demo's team already: a second would break teams.name_key.
+        if db.session.scalar(select(Team.id).where(name_search.column_equals(Team.name, name)).limit(1)) is None:
             team, clients = _team(name, number, leaders[number], skills, types, week, password_hash, rng,
                                   clients_per_team, plan_week, used)
             created.append(name)

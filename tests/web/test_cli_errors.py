@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from caseload.extensions import db
-from caseload.models import Role, User
+from caseload.models import Role, Team, User
 from caseload.services.people.accounts import authenticate
 from caseload.services.people.users import UserError, create_user
 
@@ -55,6 +55,17 @@ def test_seed_demo_takes_an_account_made_by_hand_but_for_case_as_its_own(app):
     seeded = runner.invoke(args=["seed-demo", "--clients", "6", "--requests", "4", "--no-past", "--no-holidays"])
     assert seeded.exit_code == 0, seeded.output
     assert _users("admin") == 1
+
+
+def test_seed_demo_takes_a_team_named_but_for_case_as_its_own(app):
+    """A team `North` made by an administrator, then seed-demo: a raw IntegrityError traceback (teams.name_key),
+    as the demo looked for `north` exactly."""
+    db.session.add(Team(name="North", timezone="Europe/London"))
+    db.session.commit()
+    seeded = app.test_cli_runner().invoke(args=["seed-demo", "--clients", "6", "--requests", "4", "--no-past",
+                                                "--no-holidays"])
+    assert seeded.exit_code == 0, (seeded.output, seeded.exception)
+    assert sorted(db.session.scalars(select(Team.name))) == ["North", "south"]
 
 
 @pytest.mark.parametrize("command", [["export-problem"], ["export-plan"]])
