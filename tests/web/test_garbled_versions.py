@@ -11,6 +11,7 @@ from caseload.services.rota import requests as rota_requests
 from tests.web import access_matrix as m
 
 GARBLED = ["abc", "1e308", "nan", "[]", " ", "1.0", "٣"]
+MISSING = ["", " "]
 
 
 def _fresh(model, row_id):
@@ -26,7 +27,8 @@ def test_a_garbled_client_version_is_refused_not_a_500(demo_client, demo_auth, v
     form = {"named_advisor": client.named_advisor_id, "need": client.need_id or 0,
             "complexity": 3 if client.complexity != 3 else 2, "version": version}
     answer = demo_client.post(f"/rota/t/{team_id}/clients/{client_id}", data=form)
-    assert answer.status_code in (400, 409), answer.status_code
+    assert answer.status_code == 409, answer.status_code
+    assert "Nothing was saved" in answer.get_data(as_text=True)
     saved = _fresh(Client, client_id)
     assert (saved.version_id, saved.complexity) == before
 
@@ -65,3 +67,14 @@ def test_a_version_in_other_digits_is_not_read_as_the_current_one(demo_client, d
     assert _fresh(Client, client_id).erased_at is None
     garbled = demo_client.post(f"/admin/clients/{client_id}/erase", data={"confirm": client.reference, "version": "abc"})
     assert garbled.status_code == 409 and _fresh(Client, client_id).erased_at is None
+
+
+def test_a_client_form_without_a_version_says_why_it_was_refused(demo_client, demo_auth):
+    """A blank version was a 400 whose only error sat on the hidden field (no reason shown); now the save's 409."""
+    client = m.client_of("advisor1")
+    demo_auth.login("leader")
+    for version in MISSING:
+        form = {"named_advisor": client.named_advisor_id, "need": client.need_id or 0, "complexity": 2,
+                "version": version}
+        answer = demo_client.post(f"/rota/t/{client.team_id}/clients/{client.id}", data=form)
+        assert answer.status_code == 409 and "Nothing was saved" in answer.get_data(as_text=True), version
