@@ -16,9 +16,12 @@ from sqlalchemy import func, select
 from caseload.extensions import db
 from caseload.localtime import NoSuchLocalTime, to_utc, typed_to_utc
 from caseload.models import Absence, AppointmentRequest
+from caseload.services.desk import asks
+from caseload.services.desk.asks import Ask
 from caseload.services.rota.requests import parse_windows
 from caseload.services.rota.week import RotaError
 from tests.web import access_matrix as m
+from tests.web import desk_support as d
 from tests.clock import at
 from tests.web.api_support import ApiClient
 from tests.web.test_rota_move_messages import _draft_with_one_placed
@@ -102,7 +105,7 @@ def test_the_absence_form_refuses_a_skipped_time_naming_it(demo_client, demo_aut
     response = demo_client.post(f"/rota/t/{team.id}/{week}/absences", data={
         "advisor": advisor.id, "start_day": day, "start_time": clock, "end_time": "12:00", "reason": "training"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and f"From: {said}." in page
+    assert response.status_code == 400 and f"From: {said}." in page and f'value="{clock}"' in page
     ends = demo_client.post(f"/rota/t/{team.id}/{week}/absences", data={
         "advisor": advisor.id, "start_day": day, "start_time": "00:00" if tz == "Africa/Cairo" else "00:15",
         "end_time": clock, "reason": "training"})
@@ -184,3 +187,19 @@ def test_a_dated_protected_time_preference_at_a_skipped_time_is_refused(demo_cli
         assert response.status_code == 400, page[:2000]
         assert "00:30 on Fri 30 Apr 2027 does not exist in Africa/Cairo" in page
         assert 'value="00:30"' in page
+
+
+def test_the_desk_refuses_a_window_or_a_start_at_a_skipped_time(demo_client, demo_auth):
+    team = _team_in("Africa/Cairo")
+    client = m.client_of("advisor1")
+    with at(datetime(2027, 4, 26, 6, tzinfo=UTC)):  # Monday 09:00 in Cairo: that week is the desk's first
+        demo_auth.login("leader")
+        answer = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form(
+            windows="fri 00:30-09:00", week_start=date(2027, 4, 26)))
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 400, page[:2000]
+        assert GAPS[0][4] in page and "fri 00:30-09:00" in page
+        ask = Ask(client, d.follow_up(), date(2027, 4, 26), parse_windows("fri 00:00-24:00", date(2027, 4, 26)))
+        with pytest.raises(asks.BookingError) as err:
+            asks.check_start(team, ask, m.user("advisor1").advisor.id, "2027-04-30T00:30")
+    assert err.value.field == "start" and str(err.value) == GAPS[0][4] + "."
