@@ -4,9 +4,11 @@ A booking (or a cancellation) in a published week supersedes the published plan 
 version (a new `plans` row), so the advisor's week and calendar feed show it at once and a leader who
 publishes a draft made before it is told the week moved on. The new version is the published plan's own
 documents (problem, solution) with the booking added or the appointments taken out, re-scored by the
-planner's checker; its rows are rebuilt from them by planning.boundary.apply_solution, the one way from a
-solution to plan rows, so a published version, like a draft, has one source of truth. A request deleted
-since (its row lost its request) is left out of the new version.
+planner's checker (a booking's version takes the advisors' working time as it is now, the one its offer was
+made in: refresh_working_time, so the desk does not offer a time it then refuses); its rows are rebuilt from
+them by planning.boundary.apply_solution, the one way from a solution to plan rows, so a published version,
+like a draft, has one source of truth. A request deleted since (its row lost its request) is left out of the
+new version.
 
 The version checks the old plan row's version and the unique (team, week, published_version), so even a
 publish racing a booking cannot lose either (the caller holds the team's lock and commits).
@@ -26,8 +28,9 @@ from caseload.services.desk.asks import BookingError, StateMoved
 from caseload.services.planning.boundary import apply_solution
 from caseload.services.planning.plans import published_plan
 from caseload.services.planning.rule_text import humanise
-from caseload.services.planning.problem import HORIZON_DAYS, db_id, request_sid
+from caseload.services.planning.problem import HELD_PROTECTED, HORIZON_DAYS, db_id, request_sid
 from caseload.services.planning.started import week_cut
+from caseload.timegrid import merge_spans
 from scheduler import check_solution
 from scheduler.model import TIME_FORMAT, ProblemError
 
@@ -42,8 +45,8 @@ MISSING_DOCUMENTS = ("This week's published plan has no stored planning document
 class BrokenVersion(StateMoved):
     """The new version would break a hard rule of the week's plan (the planner's independent checker says which):
     nothing is written, the published plan stays as it is. A 409 (StateMoved): the change was right for the week
-    now, but the published plan's stored documents no longer fit it (say an advisor's working time changed since
-    it was published), so the desk cannot change it; re-planning and publishing the week makes them fit again."""
+    now, but the published plan's stored documents no longer fit it (say an appointment it holds now clashes
+    with the change), so the desk cannot change it; re-planning and publishing the week makes them fit again."""
 
     def __init__(self, violations: list[str]):
         shown = "; ".join(humanise(v) for v in violations[:3])
@@ -60,8 +63,9 @@ def with_booking(current: Plan, by, appointment: dict, placed: dict, protected: 
     appointment: its problem entry (pinned where it is booked); placed: its assignment (appointment,
     advisor, start); protected: the re-seated advisors' (`reseated`, scheduler ids) protected blocks, which
     replace theirs; week_problem: the week as it is now, for the client's and advisor's entries when the
-    published plan's problem lacks them (a client new to the week, an advisor who joined since). drop: a
-    request to take out in the same version (the appointment a rebooking replaces)."""
+    published plan's problem lacks them (a client new to the week, an advisor who joined since), and for the
+    advisors' working time as it is now (refresh_working_time). drop: a request to take out in the same version
+    (the appointment a rebooking replaces). Raises BrokenVersion as publish_version."""
     problem, solution = _documents(current, {drop} if drop else set())
     for key, ident in (("clients", appointment["client"]), ("advisors", placed["advisor"])):
         if not any(entry["id"] == ident for entry in problem[key]):
@@ -70,7 +74,58 @@ def with_booking(current: Plan, by, appointment: dict, placed: dict, protected: 
     solution["assignments"].append(placed)
     solution["protected"] = [b for b in solution.get("protected", []) if b["advisor"] not in set(reseated)] + \
         _kept_before_now(current, solution, set(reseated)) + protected
+    refresh_working_time(problem, solution, week_problem, _cut(current))
     return publish_version(current, by, problem, solution)
+
+
+def refresh_working_time(problem: dict, solution: dict, week_problem: dict, cut: datetime | None) -> None:
+    """Each advisor's availability in the new version's `problem` (changed in place) made the week's working time
+    as it is now, the one the desk's offers read (`week_problem`: to_problem's, with work pattern, availability
+    changes, closures and absences, cut at now and keeping the appointments held before it), so a time offered in
+    hours added since the plan was published (a Thursday lengthened to 19:00) is accepted, not refused as outside
+    the stored plan's working time. Kept as stored: the hours before `cut` (local naive, the first slot from now;
+    None: the week has not started), as the plan had them; and the time the version already uses (its
+    appointments, pins, protected blocks, held or kept), so an appointment an absence or shorter day left outside
+    the working time since stays in the plan for the absence and broken-appointment machinery (it is not the
+    desk's to drop), and an earlier block stays inside one interval. Hours removed since and unused are gone, as
+    they are from the offers. An advisor the week now lacks (left the team) keeps their stored availability."""
+    now_docs = {a["id"]: a for a in week_problem["advisors"]}
+    used = _used_spans(problem, solution)
+    for doc in problem["advisors"]:
+        now_doc = now_docs.get(doc["id"])
+        if now_doc is None:
+            continue
+        stored = [(_at(s["start"]), _at(s["end"])) for s in doc["availability"]]
+        before = [(s, min(e, cut)) for s, e in stored if cut is not None and s < cut]
+        today = [(_at(s["start"]), _at(s["end"])) for s in now_doc["availability"]]
+        doc["availability"] = [{"start": s.strftime(TIME_FORMAT), "end": e.strftime(TIME_FORMAT)}
+                               for s, e in merge_spans(before + today + used.get(doc["id"], []))]
+
+
+def _used_spans(problem: dict, solution: dict) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Advisor (scheduler id) -> the local spans the version already holds for them: its assignments, its pins,
+    its protected blocks and those held from before an earlier re-plan (HELD_PROTECTED)."""
+    used: dict[str, list[tuple[datetime, datetime]]] = {}
+    lengths = {a["id"]: timedelta(minutes=a["duration_minutes"]) for a in problem["appointments"]}
+    placed = [(row["advisor"], row["start"], lengths[row["appointment"]])
+              for row in solution.get("assignments", []) if row["appointment"] in lengths]
+    placed += [(a["pinned"]["advisor"], a["pinned"]["start"], lengths[a["id"]])
+               for a in problem["appointments"] if a.get("pinned")]
+    for advisor, start, length in placed:
+        used.setdefault(advisor, []).append((_at(start), _at(start) + length))
+    for block in solution.get("protected", []) + problem.get(HELD_PROTECTED, []):
+        used.setdefault(block["advisor"], []).append((_at(block["start"]), _at(block["end"])))
+    return used
+
+
+def _at(text: str) -> datetime:
+    return datetime.strptime(text, TIME_FORMAT)
+
+
+def _cut(current: Plan) -> datetime | None:
+    """The first slot from now in `current`'s week (local naive), None before the week starts (started.week_cut)."""
+    return week_cut(current.week_start, current.team.timezone, utcnow(),
+                    current.problem["horizon"].get("days", HORIZON_DAYS))
 
 
 def _kept_before_now(current: Plan, solution: dict, reseated: set[str]) -> list[dict]:
@@ -82,7 +137,7 @@ def _kept_before_now(current: Plan, solution: dict, reseated: set[str]) -> list[
     in that problem.) A block running at now keeps its part before it only when that part is a whole protected block
     (the checker's shortest, the horizon's protected_block_minutes): the offer seats protected time afresh from now."""
     horizon = current.problem["horizon"]
-    cut = week_cut(current.week_start, current.team.timezone, utcnow(), horizon.get("days", HORIZON_DAYS))
+    cut = _cut(current)
     if cut is None:
         return []
     shortest = timedelta(minutes=horizon.get("protected_block_minutes", 60))  # problem-format.md's default
