@@ -2,19 +2,21 @@
 boundary.to_problem) and its plan in the planner's warm offers engine (`scheduler.booking.Desk`).
 
 The plan is the week's published plan (its rows, as they still fit the week now: an absence added since,
-or a cancelled request, drops a placement) or, for a week not yet published, the pinned appointments
-(earlier bookings) with protected time seated around them.
+or a cancelled request, drops a placement, and the time the plan still holds for it is not offered:
+_hold_dropped) or, for a week not yet published, the pinned appointments (earlier bookings) with protected time
+seated around them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from caseload.models import AppointmentRequest, Client, Plan, PlanItem, Team
 from caseload.services.desk.asks import Ask, BookingError, local_span
 from caseload.services.planning.boundary import to_problem
 from caseload.services.planning.plans import published_plan
 from caseload.services.planning.problem import advisor_sid, client_doc, client_sid, local_naive, request_sid, snap_in
+from caseload.timegrid import subtract_spans
 from scheduler import baselines
 from scheduler.booking import Desk
 from scheduler.model import ProblemError, TIME_FORMAT
@@ -67,6 +69,32 @@ def _published_doc(problem: dict, plan: Plan, tz: str) -> dict:
             "allocations": [], "protected": protected}
 
 
+def _hold_dropped(problem: dict, plan: Plan, published: dict, tz: str, without: int | None) -> None:
+    """The time the published plan still holds for an advisor in placements its desk solution (`published`) drops
+    taken out of their availability in `problem` (changed in place), so it is not offered: an appointment an
+    absence over part of it broke stays in the plan (the desk lists it to rebook, and the week's new versions keep
+    it), so its time left inside the working time is still taken, and booking it was refused (booking._taken: 'was
+    just taken'; the new version's checker: an overlap). `without`: the appointment being rebooked, whose time is
+    free."""
+    placed = {a["appointment"] for a in published["assignments"]}
+    # A placement its request's pin now contradicts is left as it was: cutting it out could leave the pin outside
+    # the working time, and the week unbookable.
+    pinned = {a["id"] for a in problem["appointments"] if a.get("pinned")}
+    held: dict[str, list[tuple[datetime, datetime]]] = {}
+    for item in plan.items:
+        if item.request_id is None or item.request_id == without or item.advisor_id is None \
+                or item.starts_at is None or request_sid(item.request_id) in placed | pinned:
+            continue
+        held.setdefault(advisor_sid(item.advisor_id), []).append(
+            (local_naive(item.starts_at, tz), local_naive(item.ends_at, tz)))
+    for advisor in problem["advisors"]:
+        if advisor["id"] in held:
+            spans = [(datetime.strptime(a["start"], TIME_FORMAT), datetime.strptime(a["end"], TIME_FORMAT))
+                     for a in advisor["availability"]]
+            advisor["availability"] = [{"start": s.strftime(TIME_FORMAT), "end": e.strftime(TIME_FORMAT)}
+                                       for s, e in subtract_spans(spans, held[advisor["id"]]) if e > s]
+
+
 def _pinned_doc(parsed) -> dict:
     """A week not yet published: its pinned appointments where pinned, protected time seated around them.
     Its open requests hold no time yet (the planner has not placed them): they are listed as unassigned,
@@ -99,8 +127,11 @@ def desk_week(team: Team, week_start: date, client: Client, without: int | None 
         problem["clients"].append(client_doc(client, set(maps.advisors.values()), week_start, tz))
     plan = published_plan(team, week_start)
     try:
+        published = _published_doc(problem, plan, tz) if plan is not None else None
+        if published is not None:
+            _hold_dropped(problem, plan, published, tz, without)
         parsed = parse_problem(problem)
-        solution = _published_doc(problem, plan, tz) if plan is not None else _pinned_doc(parsed)
+        solution = published if published is not None else _pinned_doc(parsed)
         desk = Desk(parsed, solution)
     except ProblemError as err:
         raise BookingError("This week's plan no longer fits the rota (" + "; ".join(err.errors[:2])
