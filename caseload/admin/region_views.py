@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from caseload.form_expiry import keeps_typed_text
@@ -52,8 +52,49 @@ def _page(week: date, form: RegionPlanForm | None = None, status: int = 200, con
     the one before every queued and running run is cancelled."""
     form = form or RegionPlanForm(formdata=None, data={"week": week, "time_limit": 60})
     cancel = RegionCancelForm(formdata=None, data={"week": week})
-    return render_template("admin/region.html", region=region.region_status(week), form=form, cancel=cancel,
-                           week=week, confirming=confirming, cancelling=cancelling, confirmed=CONFIRMED), status
+    status_now = region.region_status(week)
+    return render_template("admin/region.html", region=status_now, form=form, cancel=cancel, week=week,
+                           summary=_summary(status_now), confirming=confirming, cancelling=cancelling,
+                           confirmed=CONFIRMED), status
+
+
+STATE_WORDS = {"queued": "queued", "running": "running", "succeeded": "done", "failed": "failed",
+               "cancelled": "cancelled"}
+
+
+def _summary(status: dict) -> str:
+    """One line for the page's live region (read out by screen readers as it changes): the runs by state,
+    e.g. "Runs: 1 running, 1 queued." or "Every run has ended: 2 done." """
+    counts = status["totals"]["counts"]
+    parts = [f"{counts[s]} {word}" for s, word in STATE_WORDS.items() if counts.get(s)]
+    lead = "Runs: " if status["active"] else "Every run has ended: "
+    return lead + (", ".join(parts) if parts else "none") + "."
+
+
+@bp.get("/region/status")
+@role_required(ADMIN)
+def region_status():
+    """The region page's changing part as JSON, polled by static/region.js while runs are active (the page used
+    to reload itself every 3 s and wiped what was being typed).
+
+    ?week=YYYY-MM-DD as the page (a bad week: 400 with `error`). Returns {week, active (bool), summary (text),
+    totals: {queued, running, succeeded, failed, cancelled, unplaced (counts), fill, continuity, protected
+    (fractions 0..1 or null)}, rows: [{team, state, placed, unplaced}], html (the totals and the runs table,
+    rendered as on the page)}."""
+    week, problem = _week()
+    if problem:
+        return jsonify({"error": f"Week: {problem}"}), 400
+    status = region.region_status(week)
+    t = status["totals"]
+    html = (render_template("admin/_region_totals.html", region=status)
+            + render_template("admin/_region_runs.html", region=status))
+    return jsonify({
+        "week": week.isoformat(), "active": status["active"], "summary": _summary(status),
+        "totals": {**{s: t["counts"].get(s, 0) for s in STATE_WORDS}, "unplaced": t["unplaced"],
+                   "fill": t["fill"], "continuity": t["continuity"], "protected": t["protected"]},
+        "rows": [{"team": r["team"].name, "state": r["state"], "placed": r["placed"] if r["has_plan"] else None,
+                  "unplaced": r["unplaced"] if r["has_plan"] else None} for r in status["rows"]],
+        "html": html})
 
 
 @bp.get("/region")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -95,13 +95,31 @@ def start_what_if():
     return redirect(url_for("admin.what_if", task_id=task_id))
 
 
+def _what_if_result(task_id: str) -> dict | None:
+    """The comparison, or None while it runs; raises weights.WhatIfGone for a malformed, unknown or expired id."""
+    if not re.fullmatch(r"[0-9a-f-]{8,64}", task_id):
+        raise weights.WhatIfGone(task_id)
+    return weights.what_if_result(task_id)
+
+
+@bp.get("/weights/what-if/<task_id>/status")
+@role_required(ADMIN)
+def what_if_status(task_id):
+    """Whether the what-if has ended, polled by static/what_if.js (the page used to reload itself every 2 s).
+
+    Returns {state: "running" | "done" | "gone"}; "gone" with status 404 (the page then says so)."""
+    try:
+        result = _what_if_result(task_id)
+    except weights.WhatIfGone:
+        return jsonify({"state": "gone"}), 404
+    return jsonify({"state": "running" if result is None else "done"})
+
+
 @bp.get("/weights/what-if/<task_id>")
 @role_required(ADMIN)
 def what_if(task_id):
     try:
-        if not re.fullmatch(r"[0-9a-f-]{8,64}", task_id):
-            raise weights.WhatIfGone(task_id)
-        result = weights.what_if_result(task_id)
+        result = _what_if_result(task_id)
     except weights.WhatIfGone:
         # Said plainly, without the refresh: waiting would never bring this one back.
         return render_template("admin/what_if.html", gone=True, result=None), 404

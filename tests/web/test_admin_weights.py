@@ -127,14 +127,32 @@ def test_what_if_page_waits_for_the_worker(demo_client, demo_auth, monkeypatch):
     demo_auth.login("admin")
     page = demo_client.get("/admin/weights/what-if/0123abcd-0000-4000-8000-000000000000")
     assert page.status_code == 200
-    assert b'http-equiv="refresh"' in page.data and b"refreshes itself" in page.data
+    # It waits without reloading itself (axe meta-refresh): a script polls the status, a link refreshes.
+    assert b'http-equiv="refresh"' not in page.data and b"what_if.js" in page.data
+    assert b'href="/admin/weights/what-if/0123abcd-0000-4000-8000-000000000000">Refresh' in page.data
+    status = demo_client.get("/admin/weights/what-if/0123abcd-0000-4000-8000-000000000000/status")
+    assert status.status_code == 200 and status.get_json() == {"state": "running"}
     assert demo_client.get("/admin/weights/what-if/<script>").status_code == 404
+    assert demo_client.get("/admin/weights/what-if/not-an-id/status").get_json() == {"state": "gone"}
+
+
+def test_what_if_status_is_for_administrators_only(demo_client, demo_auth, monkeypatch):
+    from caseload.services.planning import weights
+
+    monkeypatch.setattr(weights, "what_if_result", lambda task_id: {"error": "x"})
+    url = "/admin/weights/what-if/0123abcd-0000-4000-8000-000000000000/status"
+    for role in ("leader", "advisor1"):
+        demo_auth.login(role)
+        assert demo_client.get(url).status_code == 403, role
+        demo_auth.logout()
+    demo_auth.login("admin")
+    assert demo_client.get(url).get_json() == {"state": "done"}
 
 
 def _gone(page) -> bool:
     """The what-if page saying the comparison has gone: 404, a way back, and no more refreshing."""
     return (page.status_code == 404 and b"no longer available" in page.data
-            and b'href="/admin/weights"' in page.data and b'http-equiv="refresh"' not in page.data)
+            and b'href="/admin/weights"' in page.data and b"what_if.js" not in page.data)
 
 
 def test_what_if_page_stops_waiting_for_an_unknown_or_expired_comparison(demo_client, demo_auth, monkeypatch):
@@ -151,7 +169,7 @@ def test_what_if_page_stops_waiting_for_an_unknown_or_expired_comparison(demo_cl
     task_id = "0123abcd-0000-4000-8000-00000000beef"
     huey.put(weights._started_key(task_id), {"give_up_at": time.time() + 60})
     waiting = demo_client.get(f"/admin/weights/what-if/{task_id}")
-    assert waiting.status_code == 200 and b'http-equiv="refresh"' in waiting.data
+    assert waiting.status_code == 200 and b"what_if.js" in waiting.data
     later = time.time() + 120  # past the give-up time: the worker never answered
     monkeypatch.setattr(weights, "time", SimpleNamespace(time=lambda: later))
     assert _gone(demo_client.get(f"/admin/weights/what-if/{task_id}"))

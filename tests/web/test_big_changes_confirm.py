@@ -63,10 +63,11 @@ def test_the_question_does_not_refresh_itself_away_while_runs_are_active(demo_cl
     db.session.add(SolveJob(team=m.team("north"), week_start=week, status="queued", time_limit=60))
     db.session.commit()
     demo_auth.login("admin")
-    assert '<meta http-equiv="refresh"' in _text(demo_client.get(f"/admin/region?week={week.isoformat()}"))
+    watching = _text(demo_client.get(f"/admin/region?week={week.isoformat()}"))
+    assert "region.js" in watching and 'http-equiv="refresh"' not in watching  # it polls, it does not reload
     asked = _text(demo_client.post("/admin/region/plan", data={"week": week.isoformat(), "time_limit": 1}))
     # A refresh would reload /admin/region/plan as a GET (405) and lose the question.
-    assert "Plan every team's week of" in asked and '<meta http-equiv="refresh"' not in asked
+    assert "Plan every team's week of" in asked and 'http-equiv="refresh"' not in asked
 
 
 def test_the_plan_lists_say_who_made_each_draft(demo_client, demo_auth):

@@ -58,7 +58,17 @@ def test_cancel_ends_every_queued_and_running_run_of_the_week(demo_client, demo_
     demo_auth.login("admin")
     page = demo_client.get(f"/admin/region?week={week.isoformat()}").get_data(as_text=True)
     assert 'data-state="queued"' in page and 'data-state="running"' in page and "Cancel the queued" in page
-    assert '<meta http-equiv="refresh"' in page  # it watches itself while runs are active
+    # It watches the runs without reloading itself (a reload wiped what was typed; axe meta-refresh): a script
+    # polls the status, a link refreshes without one; the two forms' week fields have their own ids.
+    assert 'http-equiv="refresh"' not in page and "region.js" in page and ">Refresh</a>" in page
+    assert "Runs: 1 queued, 1 running." in page
+    assert page.count('id="week"') == 1 and 'id="cancel-week"' in page
+    status = demo_client.get(f"/admin/region/status?week={week.isoformat()}")
+    body = status.get_json()
+    assert status.status_code == 200 and body["active"] is True
+    assert (body["totals"]["queued"], body["totals"]["running"], body["totals"]["succeeded"]) == (1, 1, 0)
+    assert {r["team"]: r["state"] for r in body["rows"]} == {"north": "queued", "south": "running"}
+    assert 'data-state="queued"' in body["html"] and 'id="region-totals"' in body["html"]
     asked = demo_client.post("/admin/region/cancel", data={"week": week.isoformat()})
     assert asked.status_code == 200 and "Cancel every queued and running run of the week of" in \
         asked.get_data(as_text=True).replace("&#39;", "'")  # asks first, in the page: nothing cancelled yet
@@ -70,6 +80,20 @@ def test_cancel_ends_every_queued_and_running_run_of_the_week(demo_client, demo_
     assert sorted(j.status for j in db.session.scalars(select(SolveJob))) == ["cancelled", "cancelled"]
     page = demo_client.get(f"/admin/region?week={week.isoformat()}").get_data(as_text=True)
     assert page.count('data-state="cancelled"') == 2
+    assert ">Refresh</a>" not in page  # nothing left to watch
+    body = demo_client.get(f"/admin/region/status?week={week.isoformat()}").get_json()
+    assert body["active"] is False and body["totals"]["cancelled"] == 2 and body["summary"].startswith("Every run")
+
+
+def test_the_region_status_is_for_administrators_only(demo_client, demo_auth):
+    for username in ("leader", "advisor1"):
+        demo_auth.login(username)
+        assert demo_client.get("/admin/region/status").status_code == 403, username
+        demo_auth.logout()
+    demo_auth.login("admin")
+    assert demo_client.get("/admin/region/status?week=2020-13-01").status_code == 400
+    body = demo_client.get("/admin/region/status").get_json()
+    assert body["active"] is False and [r["state"] for r in body["rows"]] == ["none", "none"]
 
 
 def test_the_region_page_needs_csrf(demo_app):
