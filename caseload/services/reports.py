@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, case, func, or_, select
@@ -75,6 +75,21 @@ class Report:
     rows: list
     percent: bool = True
     note: str = ""
+    unit: str = "visits"  # what n counts, in the page's words ("support visits", "compliance reviews")
+    pooled: list = field(default_factory=list)  # [(series label, hits, total)] over all the weeks (rate reports)
+
+    @property
+    def held_back(self) -> bool:
+        """Whether every rate there is was held back (n < MIN_SAMPLE): the chart is empty for that reason, not
+        for want of data, and the page says so (it used to say "nothing to show")."""
+        ns = [n for s in self.series for n in s.get("n") or [] if n]
+        return bool(ns) and not any(v is not None for s in self.series for v in s["data"])
+
+    def pooled_rates(self) -> list[tuple[str, float | None, int]]:
+        """(series label, rate or None when held back, n) with the weeks taken together: a team with three
+        reviews a week has no weekly figure but one over twelve weeks (n = 36)."""
+        return [(label, _share(hits, total) if total >= MIN_SAMPLE else None, total)
+                for label, hits, total in self.pooled]
 
     @property
     def by_week(self) -> bool:
@@ -203,17 +218,23 @@ def _support_named(v: Visit | VisitGroup) -> bool:
     return v.kind == "support" and v.named
 
 
-def _share_report(name, title, weeks, counts, labels_of, column, note="") -> Report:
-    series, rows = [], []
+def _pooled(label: str, cells: dict, weeks: list[date]) -> tuple[str, int, int]:
+    """(label, hits, total) over all the weeks of {week: (hits, total)}."""
+    return (label, sum(cells[w][0] for w in weeks if w in cells), sum(cells[w][1] for w in weeks if w in cells))
+
+
+def _share_report(name, title, weeks, counts, labels_of, column, note="", unit="support visits") -> Report:
+    series, rows, pooled = [], [], []
     for key in sorted(counts, key=lambda k: labels_of(k)):
         cells = counts[key]
         series.append(_rate_series(labels_of(key), cells, weeks))
+        pooled.append(_pooled(labels_of(key), cells, weeks))
         for w in weeks:
             if w in cells:
                 hits, total = cells[w]
                 rows.append([w.isoformat(), labels_of(key), total, hits, _share(hits, total)])
     return Report(name, title, "line", [w.isoformat() for w in weeks], series,
-                  ["week", column, "visits", "kept", "share"], rows, note=note)
+                  ["week", column, "visits", "kept", "share"], rows, note=note, unit=unit, pooled=pooled)
 
 
 def continuity_by_team(teams: list[Team], weeks=None, visits=None) -> Report:
@@ -255,7 +276,7 @@ def separation_by_team(teams: list[Team], weeks=None, visits=None) -> Report:
     counts = _weekly_share(visit_groups(teams, weeks) if visits is None else visits, weeks, lambda v: v.team_id,
                            lambda v: v.kind == "policing" and v.named, lambda v: not v.with_named)
     return _share_report("separation", "Separation: policing appointments kept apart from the named advisor", weeks,
-                         counts, lambda k: names[k], "team")
+                         counts, lambda k: names[k], "team", unit="policing visits (compliance reviews)")
 
 
 def _published(teams, weeks) -> list[Plan]:
@@ -356,14 +377,16 @@ def dna_by_team(teams: list[Team], weeks=None) -> Report:
         cell = counts[team_id][week]
         cell[1] += 1
         cell[0] += int(outcome == "dna")
-    series, rows = [], []
+    series, rows, pooled = [], [], []
     for team_id in sorted(counts, key=lambda k: names[k]):
         cells = counts[team_id]
         series.append(_rate_series(names[team_id], cells, weeks))
+        pooled.append(_pooled(names[team_id], cells, weeks))
         rows += [[w.isoformat(), names[team_id], cells[w][1], cells[w][0], _share(*cells[w])] for w in weeks if w in cells]
     return Report("dna", "Did not attend: share of recorded appointments missed, by team", "line",
                   [w.isoformat() for w in weeks], series, ["week", "team", "recorded", "dna", "rate"], rows,
-                  note="Counts appointments whose attendance was recorded at the desk.")
+                  note="Counts appointments whose attendance was recorded at the desk.", unit="recorded appointments",
+                  pooled=pooled)
 
 
 REPORTS = {
