@@ -40,6 +40,11 @@ class AskForm(Form):
     fulfils = HiddenField("Request booked", validators=[Optional(), Length(max=12)])
     # A team leader's reason to rebook inside the minimum notice (services/desk/notice_override); length checked there.
     notice_override = StringField("Why rebook inside the minimum notice", validators=[Optional(), Length(max=400)])
+    # The week the page pre-filled the times for, and that text: a search whose times are still those defaults but
+    # for another week gets that week's defaults (views.defaults_follow_week). Before, the current week's from-now
+    # lines ("tue 14:15-17:00", no Monday) went with a later week's search.
+    default_week = HiddenField("Times filled in for week", validators=[Optional(), Length(max=10)])
+    default_windows = HiddenField("Times filled in", validators=[Optional(), Length(max=2000)])
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

@@ -83,6 +83,47 @@ def _choices(form: AskForm, client: Client) -> None:
     first = this_week_start(client.team.timezone)
     form.week.choices = [SelectChoice(d.isoformat(), f"{d:%a %d %b %Y}")
                          for d in (first + timedelta(weeks=k) for k in range(WEEKS_AHEAD))]
+    form.defaults_by_week = week_defaults(client, first)
+    form.defaults_json = json.dumps(form.defaults_by_week)  # a plain str: the field's attribute escapes it
+
+
+def week_defaults(client: Client, first) -> dict[str, str]:
+    """Each week the desk books ("YYYY-MM-DD" of its Monday) -> the times the box is pre-filled with for it
+    (desk_offers.ask_windows: the current week from now on, any later week Mon-Fri whole days). The page's script
+    (static/desk_ask.js) swaps them in when the week changes and the box is untouched. A current week already over
+    (Friday evening) has no entry: its defaults are the next week's."""
+    out = {}
+    for k in range(WEEKS_AHEAD):
+        week, lines = desk_offers.ask_windows(client.team, first + timedelta(weeks=k))
+        if week == first + timedelta(weeks=k):
+            out[week.isoformat()] = lines
+    return out
+
+
+def _lines(text: str | None, sep: str | None = None) -> list[str]:
+    parts = (text or "").split(sep) if sep else (text or "").splitlines()
+    return [" ".join(line.split()).lower() for line in parts if line.strip()]
+
+
+def one_line(lines: str) -> str:
+    """Window lines as the hidden default_windows holds them: "; "-joined (hidden fields are one-line text)."""
+    return "; ".join(_lines(lines))
+
+
+def defaults_follow_week(form: AskForm, client: Client) -> None:
+    """When the times sent are still the ones the page filled in for another week (form.default_week), use the
+    chosen week's defaults instead (week_defaults): without script, changing "Week of" left the current week's
+    from-now times in the box, and a search for a later week went without Monday (and Tuesday only from 14:15).
+    Times the user edited are kept as typed."""
+    chosen = form.week.data
+    if not form.default_week.data or form.default_week.data == chosen or not form.default_windows.data:
+        return
+    if _lines(form.windows.data) != _lines(form.default_windows.data, ";"):
+        return
+    lines = form.defaults_by_week.get(chosen)
+    if lines:
+        form.windows.data = lines
+        form.default_week.data, form.default_windows.data = chosen, one_line(lines)
 
 
 def _ask(form: AskForm, client: Client) -> asks.Ask:
@@ -175,7 +216,8 @@ def _client_page(client: Client, form: AskForm | None = None, status: int = 200,
     if made:  # from now on: today's time left and the later days, never a day gone (desk_offers.ask_windows)
         first = this_week_start(client.team.timezone)
         week, windows = desk_offers.ask_windows(client.team, max(first, rebooking.week_start) if rebooking else first)
-        data = {"windows": windows, "week": week.isoformat()}
+        data = {"windows": windows, "week": week.isoformat(), "default_week": week.isoformat(),
+                "default_windows": one_line(windows)}
         if rebooking is not None:
             data.update(type=rebooking.type_id, replacing=str(rebooking.id))
         form = AskForm(formdata=None, data=data, meta={"csrf": False})
@@ -287,6 +329,7 @@ def offers(client_id):
     if not form.validate():
         invalid(form, QUERY_WRONG)
         return _client_page(client, form, 400)
+    defaults_follow_week(form, client)
     try:
         ask = _ask(form, client)
         repeat = _repeat(form)
