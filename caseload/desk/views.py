@@ -268,8 +268,20 @@ def home():
     """The booking desk's door (the menu's "Desk"): find a client, then book, move or cancel their appointments."""
     text = request.args.get("q", "")[:80]
     searched = bool(text.strip()) or current_user.role == Role.ADVISOR
-    return render_template("desk/home.html", text=text, searched=searched,
-                           found=findable_clients(text) if searched else [])
+    found = findable_clients(text) if searched else []
+    return render_template("desk/home.html", text=text, searched=searched, found=found,
+                           **(who_adds(text) if text.strip() and not found else {}))
+
+
+def who_adds(text: str) -> dict:
+    """What a search that found no client offers next (a new client's first call must not dead-end at the desk):
+    `add_to`, the teams the user may add a client to (a leader's, every team for an administrator), each linked
+    to the add-client form with the name typed filled in; for an advisor, `leaders`: the team leader who adds
+    clients (None when their team has none)."""
+    if current_user.role == Role.ADVISOR:
+        team = current_user.advisor.team if current_user.advisor is not None else None
+        return {"leaders": [team.leader] if team is not None and team.leader is not None else []}
+    return {"add_to": rota.teams_for(current_user), "typed_name": " ".join(text.split())}
 
 
 @bp.get("/clients/<int:client_id>")

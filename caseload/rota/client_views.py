@@ -74,6 +74,8 @@ def _client_choices(team: Team, form) -> None:
 def new_client(team_id):
     team = team_or_404(team_id)
     form = NewClientForm()
+    if request.method == "GET" and request.args.get("name"):  # the desk's "Add this client" (desk.views.who_adds)
+        form.name.data = request.args["name"][:120]
     _client_choices(team, form)
     client, status = save_posted(form, lambda: rota.add_client(
         team, form.reference.data, form.name.data, _named_advisor(form), _need(form), form.complexity.data,
