@@ -38,6 +38,7 @@ from caseload.services.planning.problem import (
     protected_target, request_windows, team_advisors, utc_of_local, week_requests, week_targets,
 )
 from caseload.services.closures import closed_days
+from caseload.services.desk.policy import min_notice
 from caseload.services.planning.started import started, working_from
 from caseload.services.planning.rule_text import humanise
 from caseload.services.rota.pins import PinBook, make_pin, pin_of, unfit
@@ -66,7 +67,8 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     known = {a.id for a in advisors}
     requests = week_requests(team, week_start)
     published = published_plan(team, week_start)
-    past = started(week_start, tz, now or utcnow(), published, requests, days)
+    # The desk's minimum notice holds for planning too: nothing promised inside it moves, nothing new lands there.
+    past = started(week_start, tz, now or utcnow(), published, requests, days, min_notice())
     held, targets = caseloads(known), week_targets(known, week_start)
     closed = closed_days(team.id, week_start, week_start + timedelta(days=days - 1))  # read once for every advisor
     advisor_docs = [advisor_doc(a, week_start, tz, days, held.get(a.id, 0), targets.get(a.id), closed, past.cut)
@@ -92,11 +94,9 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
             maps.skipped[request.id] = met_words(met[request.id])
             continue
         kept = past.held.get(request.id) if past.held.get(request.id, (None,))[0] in known else None
-        earliest = lo if past.cut is None or kept else past.cut
-        windows = request_windows(request, earliest, hi, tz)
+        windows = request_windows(request, lo if kept else past.earliest or lo, hi, tz)
         if not windows:
-            maps.skipped[request.id] = ("its times in this week have passed" if request_windows(request, lo, hi, tz)
-                                        else "none of its windows is inside the week (or long enough for it)")
+            maps.skipped[request.id] = _gone_words(request, lo, hi, tz, past.cut)
             continue
         if request.skill is None:
             maps.skipped[request.id] = "no skill is known for it: set the client's need"
@@ -119,10 +119,10 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
             # Usually an absence added after the pin: plan it afresh rather than fail the whole week.
             maps.warnings.append(_pin_dropped_words(request.client.reference, doc, misfit, team))
             del doc["pinned"]
-        if kept and "pinned" not in doc:  # held before now but cannot stay: planned afresh, so from now on
-            kept, doc["windows"] = None, request_windows(request, past.cut, hi, tz)
+        if kept and "pinned" not in doc:  # held but cannot stay: planned afresh, so from now (and the notice) on
+            kept, doc["windows"] = None, request_windows(request, past.earliest, hi, tz)
             if not doc["windows"]:
-                maps.skipped[request.id] = "its times in this week have passed"
+                maps.skipped[request.id] = _gone_words(request, lo, hi, tz, past.cut)
                 continue
         if "pinned" in doc:  # pins that cannot all hold: keep the earlier, leave the later one out, say why
             pin = pin_of(request) if not kept else make_pin(request.id, request.client, db.session.get(
@@ -156,6 +156,16 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     if placements:
         problem["previous"] = placements
     return problem, maps
+
+
+def _gone_words(request, lo: datetime, hi: datetime, tz: str, cut: datetime | None) -> str:
+    """Why `request` has no window left in the week: none was ever inside it, its times have passed (before `cut`,
+    the first slot from now), or what is left starts within the service's minimum notice."""
+    if not request_windows(request, lo, hi, tz):
+        return "none of its windows is inside the week (or long enough for it)"
+    if cut is None or request_windows(request, cut, hi, tz):
+        return "its times in this week start within the service's minimum notice"
+    return "its times in this week have passed"
 
 
 def _held_protected(published, cut, tz, working, advisors, advisor_docs, targets, closed, week_start, days) -> list[dict]:
