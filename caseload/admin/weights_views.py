@@ -38,7 +38,8 @@ def _page(profile, form, what_if, status=200, changes=None):
     """The weights page; `changes` ({field: (old, new)}) shows the confirmation step for them."""
     return render_template("admin/weights.html", profile=profile, form=form, what_if=what_if,
                            fields=WEIGHT_FIELDS, explanations=weights.EXPLANATIONS, changes=changes,
-                           team_count=len(admin.all_teams()), confirmed=CONFIRMED), status
+                           team_count=len(admin.all_teams()), confirmed=CONFIRMED,
+                           moves_promised=weights.moves_promised(profile.as_weights())), status
 
 
 @bp.get("/weights")

@@ -48,6 +48,26 @@ EXPLANATIONS = {
 }
 
 
+MOST_COMPLEX = 3  # the highest client complexity (problem-format.md)
+
+
+def moves_promised(weights: dict) -> str | None:
+    """The one sentence that warns a leader when `weights` ({"continuity": 100, "disruption": 200, ...}; missing ones
+    take DEFAULT_WEIGHTS) make the planner prefer moving a promised (published) time to seeing the named advisor:
+    continuity × the client's complexity gained outweighs the disruption lost by moving it. Names the lowest
+    complexity for which that holds (every client at 1), or None when disruption outweighs it for every client."""
+    continuity = weights.get("continuity", DEFAULT_WEIGHTS["continuity"])
+    disruption = weights.get("disruption", DEFAULT_WEIGHTS["disruption"])
+    for complexity in range(1, MOST_COMPLEX + 1):
+        if continuity * complexity > disruption:
+            who = ("any client" if complexity == 1 else f"clients of complexity {complexity}"
+                   + (" or more" if complexity < MOST_COMPLEX else ""))
+            return (f"With these weights a re-plan may move times already promised to {who} so that they see their "
+                    f"named advisor: continuity {continuity} × complexity {complexity} = {continuity * complexity} "
+                    f"outweighs disruption {disruption}.")
+    return None
+
+
 class WeightsConflict(RuntimeError):
     """Someone else saved the weights since the page was opened; nothing was saved."""
 
