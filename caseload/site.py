@@ -35,6 +35,14 @@ def share_filter(value, digits: int = 1) -> str:
     return share_text(value, digits)
 
 
+@bp.app_template_filter("solver_status")
+def solver_status_filter(status) -> str:
+    """The solver's status in plain words ("Best plan found; no better plan exists" for optimal)."""
+    from caseload.services.planning.plan_words import status_words
+
+    return status_words(status)
+
+
 @bp.app_template_filter("clock_span")
 def clock_span_filter(start, end, fmt: str = "%a %d %b %H:%M") -> str:
     """An aware local appointment span; names both zones when it crosses a clock change (localtime.clock_span)."""

@@ -11,6 +11,7 @@ pytestmark = pytest.mark.browser
 def test_a_leader_plans_and_publishes_a_week(page, live_server):
     sign_in(page, "leader")  # the leader of one team lands on its week
     page.wait_for_selector("h1:has-text('Team north')")
+    page.click("details.plan-advanced summary")  # the time limit is under "Advanced"
     page.fill("#time_limit", "3")
     page.click("button:has-text('Plan the week')")
     # The job panel polls the run (rota.js) until it finishes, then offers the plan.

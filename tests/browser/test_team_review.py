@@ -28,6 +28,7 @@ def _plan_url(page) -> str:
     plans = page.locator("ul.plans a")
     if plans.count():
         return plans.first.get_attribute("href")
+    page.click("details.plan-advanced summary")  # the time limit is under "Advanced"
     page.fill("#time_limit", "3")
     page.click("button:has-text('Plan the week')")
     page.wait_for_selector("#job[data-status='succeeded']", timeout=90_000)
@@ -85,7 +86,7 @@ def test_a_leader_reviews_the_week_in_the_team_view_filters_and_publishes(page, 
     heads = page.locator("table.team-grid thead th[scope=col]:not(.time)")
     assert heads.count() == 12  # every advisor of north, one column each
     assert page.locator("table.team-grid td.appt").count() > 10
-    assert "Within" in page.locator(".plan-quality").inner_text() or "best possible" in page.locator(".plan-quality").inner_text()
+    assert "plan found" in page.locator(".plan-quality").inner_text()
     page.locator("#team").screenshot(path=str(OUTPUT / "team-view.png"))
 
     # Another day from the tabs, then one advisor from the filter form (a GET, so the view is a link).

@@ -48,13 +48,14 @@ def test_continuity_counts_attended_appointments_and_not_dnas(demo_app):
     row = next(r for r in my_caseload(a, after) if r.client.id == client.id)
     assert (row.visits, row.dna) == (4, 0) and row.last_contact.date() == booked.offer.start.date()
     assert attendance.continuity_words(client, after) == (
-        f"3 of 4 attended contacts with {a.name} (UPC 75%); 33% of visits with the same advisor as the visit before.")
+        f"3 of 4 attended contacts with {a.name}: the same advisor for 75% of visits (UPC); 33% of visits with the same advisor as the visit before.")
     attendance.mark(db.session.get(AppointmentRequest, request.id), "dna", m.user("leader"), now=after)
     got = _indices(client, after)  # A A B again
     assert (got["upc"], got["coc"], got["secon"]) == pytest.approx((2 / 3, 2 / 6, 1 / 2))
     row = next(r for r in my_caseload(a, after) if r.client.id == client.id)
     assert (row.visits, row.dna) == (3, 1)
-    assert attendance.continuity_words(client, after).startswith(f"2 of 3 attended contacts with {a.name} (UPC 67%)")
+    assert attendance.continuity_words(client, after).startswith(
+        f"2 of 3 attended contacts with {a.name}: the same advisor for 67% of visits (UPC)")
     assert row.last_contact.date() == (booked.offer.start - timedelta(weeks=1)).date()
 
 

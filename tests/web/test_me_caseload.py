@@ -47,6 +47,8 @@ def test_indices_and_falling_continuity_are_shown(demo_client, demo_auth):
     assert steady.count("100%") == 3 and "continuity falling" not in steady
     # Clients needing attention come first.
     assert page.index("T-FALL") < page.index("T-STEADY")
+    # The limit in plain words ("(most 22)" was read as nothing in particular).
+    assert re.search(r"caseload (\d+) of at most 22\.", page) and "(most " not in page
 
 
 def test_clients_not_seen_for_six_weeks_are_flagged(demo_client, demo_auth):

@@ -39,7 +39,7 @@ def test_a_published_plan_counts_itself_under_published_in_plain_figures(leader,
     plan = publish_week()
     page = leader.get(f"/rota/plans/{plan.id}").get_data(as_text=True)
     figures = page[page.index('class="figures-table"'):page.index("</table>", page.index('class="figures-table"'))]
-    assert "Gap to bound" not in figures and "How far from the best possible" in figures
+    assert "Gap to bound" not in figures and "How much better a plan could possibly be" in figures
     assert '<th scope="col">Published v1 (this plan)</th>' in figures
     fill = re.search(r'<td class="fig-fill">([^<]+)</td>\s*<td>([^<]+)</td>', figures)
     assert fill.group(1) == fill.group(2) != "—"

@@ -306,5 +306,7 @@ def continuity_words(client: Client, now: datetime | None = None) -> str:
     text = f"{times} of {len(advisors)} attended contact{'s' if len(advisors) > 1 else ''} with {name}"
     indices = continuity_indices(advisors)
     if indices and indices.get("secon") is not None:
-        text += f" (UPC {indices['upc']:.0%}); {indices['secon']:.0%} of visits with the same advisor as the visit before"
+        # Plain words first, the standard term in brackets: reception read "UPC 50%" as jargon (walkthrough).
+        text += (f": the same advisor for {indices['upc']:.0%} of visits (UPC); {indices['secon']:.0%} of visits"
+                 " with the same advisor as the visit before")
     return text + "."

@@ -19,16 +19,33 @@ def tighter_bound(*bounds) -> int | None:
     return min(proven) if proven else None
 
 
+# The solver's status (problem-format.md "status") in a service manager's words; the term stays in a hint.
+STATUS_WORDS = {
+    "optimal": "Best plan found; no better plan exists",
+    "feasible": "Good plan found in the time",
+    "unknown": "No plan found in the time",
+}
+
+
+def status_words(status: str | None) -> str:
+    """"Best plan found; no better plan exists" for optimal, "Good plan found in the time" for feasible, …;
+    an unexpected status is shown as it is."""
+    return STATUS_WORDS.get(status or "unknown", str(status))
+
+
 def quality_words(score, bound, status: str | None = None) -> str:
-    """"the best possible plan (proven)", "within 0.4 % of the best possible plan", or why it is not known."""
+    """"Best plan found; no better plan exists.", "Good plan found in the time: a better plan could be at most
+    0.4 % better.", or that how much better one could be is not known. (It said "the best possible plan (proven)"
+    and "within 0.4 % of the best possible plan": solver words a service manager did not follow.)"""
     if score is None:
         return "No plan yet."
     if status == "optimal" or (bound is not None and score >= bound):
-        return "The best possible plan (proven)."
+        return STATUS_WORDS["optimal"] + "."
     if bound is None or bound <= 0:
-        return "A workable plan; how close it is to the best possible is not proven."
+        return "Good plan found in the time; how much better a plan could possibly be is not known."
     gap = (bound - score) / bound
-    return f"Within {math.ceil(gap * 1000) / 10:.1f} % of the best possible plan."  # rounded up: never flatters
+    # Rounded up: never flatters.
+    return f"Good plan found in the time: a better plan could be at most {math.ceil(gap * 1000) / 10:.1f} % better."
 
 
 def continuity_words(figures: dict | None) -> str | None:

@@ -21,7 +21,7 @@ from caseload.jobs import huey
 from caseload.models import Plan, SolveJob, Team, User, utcnow
 from caseload.services import audit
 from caseload.services.planning import job_watch
-from caseload.services.planning.plan_words import quality_words, tighter_bound
+from caseload.services.planning.plan_words import quality_words, status_words, tighter_bound
 from caseload.services.planning.boundary import draft_plan, previous_plan, to_problem, where_to_solve
 from caseload.wording import counted
 import scheduler
@@ -195,6 +195,6 @@ def _solve_and_save(job: SolveJob, watch: job_watch.JobWatch) -> None:
                         score=solution.get("score"), bound=tighter_bound(solution.get("bound"), watch.latest.get("bound")), time_left=0,
                         continuity=(plan.figures or {}).get("continuity"))
         return {"plan_id": plan.id, "progress": progress,
-                "message": f"{placed} of {counted(len(plan.items), 'appointment')} placed ({solution.get('status')}).{notes}"}
+                "message": f"{placed} of {counted(len(plan.items), 'appointment')} placed. {status_words(solution.get('status'))}.{notes}"}
 
     watch.finish(db.session, "succeeded", "Saving the plan…", save=save)
