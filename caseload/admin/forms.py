@@ -38,8 +38,11 @@ class TeamForm(Form):
 
 
 class SkillForm(Form):
-    code = StringField("Code", validators=[DataRequired(), Length(max=40)])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    # Left empty, the code is made from the name (admin.skill_code_from): it asked for a lower-case code and
+    # refused one with a capital or a space, a step nobody needed (walkthrough).
+    code = StringField("Code (leave empty to make it from the name)", validators=[Optional(), Length(max=40)],
+                       render_kw={"placeholder": "e.g. mental-health"})
     version = HiddenField("This form")  # the edit version it was opened at: a save since is refused (409)
 
 

@@ -108,7 +108,7 @@ def test_skills_and_appointment_types(demo_client, demo_auth):
     assert demo_client.post("/admin/skills", data={"code": "mental-health", "name": "Mental health"}).status_code == 302
     skill = _get(Skill, code="mental-health")
     bad = demo_client.post("/admin/skills", data={"code": "Has Spaces", "name": "x"})
-    assert bad.status_code == 400 and "Code:" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Code (leave empty to make it from the name):" in bad.get_data(as_text=True)
     ok = demo_client.post("/admin/types", data={"code": "sanction-review", "name": "Sanction review", "kind": "policing",
                                                 "skill": skill.id, "default_minutes": 45, "active": "y"})
     assert ok.status_code == 302
@@ -204,3 +204,17 @@ def test_advisor_form_refuses_more_protected_time_than_the_working_week(demo_cli
             in html.unescape(shorter.get_data(as_text=True)))
     db.session.expire_all()
     assert _get(Advisor, name="Zara New").work_pattern["fri"] == [["09:00", "12:30"], ["13:30", "17:00"]]
+
+
+def test_a_skill_left_without_a_code_gets_one_from_its_name(demo_client, demo_auth):
+    """The code is made from the name when left empty (it asked for a lower-case code and refused others), unique
+    against the other skills; a typed code is kept."""
+    demo_auth.login("admin")
+    assert demo_client.post("/admin/skills", data={"code": "", "name": "Mental health"}).status_code == 302
+    assert _get(Skill, name="Mental health").code == "mental-health"
+    assert demo_client.post("/admin/skills", data={"name": "Mental  Health!"}).status_code == 302
+    assert _get(Skill, name="Mental  Health!").code == "mental-health-2"  # the first has mental-health
+    assert demo_client.post("/admin/skills", data={"code": "mh", "name": "Mental health (adults)"}).status_code == 302
+    assert _get(Skill, name="Mental health (adults)").code == "mh"
+    blank = demo_client.post("/admin/skills", data={"code": "", "name": ""})
+    assert blank.status_code == 400 and "Name:" in blank.get_data(as_text=True)

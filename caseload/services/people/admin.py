@@ -166,9 +166,25 @@ def save_team(team: Team | None, name: str, timezone: str, leader: User | None, 
     return team
 
 
-def save_skill(skill: Skill | None, code: str, name: str, by, expected_version: int | None = None) -> Skill:
+def skill_code_from(name: str, skill_id: int | None = None) -> str:
+    """A skill's code made from its name: lower case, runs of anything but letters and digits as one dash,
+    at most 40 characters ("Mental health" -> "mental-health"); "-2", "-3", … added when another skill
+    (not `skill_id`) has it. "skill" for a name with no letter or digit."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-") or "skill"
+    code, n = base, 1
+    while _taken(Skill, Skill.code, code, skill_id):
+        n += 1
+        code = f"{base[:40 - len(str(n)) - 1].rstrip('-')}-{n}"
+    return code
+
+
+def save_skill(skill: Skill | None, code: str | None, name: str, by, expected_version: int | None = None) -> Skill:
+    """Add or edit a skill; an empty `code` is made from the name (skill_code_from). AdminError names the
+    field at fault; a save since `expected_version` is refused (_claim)."""
     _claim(skill, expected_version, "This skill")
-    code = code.strip().lower()
+    code = (code or "").strip().lower()
+    if not code and name.strip():
+        code = skill_code_from(name.strip(), getattr(skill, "id", None))
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
         raise AdminError("Use lower-case letters, digits, dashes or underscores (up to 40).", "code")
     if _taken(Skill, Skill.code, code, getattr(skill, "id", None)):
