@@ -25,7 +25,7 @@ from caseload.services.planning.problem import team_advisors
 from caseload.services.rota import listings
 from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
-from caseload.services.rota.coverage import request_warnings
+from caseload.services.rota.coverage import need_warning, request_warnings
 
 
 # --- clients -----------------------------------------------------------------------------------------
@@ -82,10 +82,18 @@ def new_client(team_id):
         current_user), once=url_for("rota.clients", team_id=team.id))
     if client is not None:
         flash(f"{client.reference} added. It is highlighted below.", "success")
+        _warn_need(client)
         page = listings.client_page(team, client)
         return redirect(url_for("rota.clients", team_id=team.id, new=client.id, **({"page": page} if page > 1 else {}))
                         + f"#client-{client.id}")
     return render_template("rota/client.html", team=team, client=None, form=form), status
+
+
+def _warn_need(client: Client) -> None:
+    """Saved, but nobody in the team has the skill the client needs: say so now, not after planning."""
+    warning = need_warning(client)
+    if warning:
+        flash(f"Warning: {warning}", "warning")
 
 
 def _client_or_404(team: Team, client_id: int) -> Client:
@@ -109,6 +117,7 @@ def edit_client(team_id, client_id):
         client, _named_advisor(form), _need(form), form.complexity.data, form_version(form), current_user))
     if saved is not None:
         flash(f"{client.reference} saved.", "success")
+        _warn_need(client)
         return redirect(url_for("rota.clients", team_id=team.id))
     return render_template("rota/client.html", team=team, client=client, form=form), status
 

@@ -64,6 +64,18 @@ class Coverage:
         return any(min(e, end) - max(s, start) >= need for s, e in self.spans[advisor.id])
 
 
+def need_warning(client: Client) -> str | None:
+    """A sentence when no active advisor in the client's team has the skill the client needs (a client with the
+    "Mental health" need in a team where nobody has it was accepted silently, and every support appointment of
+    theirs came back unassigned after planning); None when someone has it or there is no need. A warning, not
+    a refusal: the skill may be given to an advisor next."""
+    need = client.need
+    if need is None or any(need.code in a.skill_codes for a in team_advisors(client.team)):
+        return None
+    return (f"Nobody in team {client.team.name} has the {need.name} skill {client.reference} needs, so their "
+            f"appointments will be left unassigned: give an advisor the {need.name} skill (Admin, Advisors).")
+
+
 def request_warnings(request: AppointmentRequest, coverage: Coverage | None = None) -> list[str]:
     """Warnings for one saved (or about to be saved) request; pass a Coverage to reuse it across many."""
     return (coverage or Coverage(request.team, request.week_start)).warnings(request)
