@@ -6,7 +6,7 @@ An advisor sees only their own data (current_user.advisor); a client they neithe
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -19,11 +19,12 @@ from caseload.localtime import this_week_start, to_local
 from caseload.desk.forms import AttendanceForm
 from caseload.me.blueprint import bp
 from caseload.me.forms import (
-    CaseWorkBlockForm, ConfirmForm, HandoverNoteForm, NoteForm, RemoveForm, WeeklyPreferenceForm,
+    CaseWorkBlockForm, ConfirmForm, FollowUpForm, HandoverNoteForm, NoteForm, RemoveForm, WeeklyPreferenceForm,
 )
 from caseload.models import Advisor, Client, Role, utcnow
-from caseload.page_helpers import submit, week_or_404
-from caseload.services.clients import caseload, notes
+from caseload.page_helpers import refused, submit, week_or_404
+from caseload.services.clients import caseload, follow_ups, notes
+from caseload.services.rota.coverage import request_warnings
 from caseload.services.desk import attendance
 from caseload.services.people import calendar_feed as feeds
 from caseload.services.people import preferences
@@ -122,8 +123,10 @@ def my_caseload():
 
 # --- notes and handover ---------------------------------------------------------------------------
 
-def _client_page(client: Client, note_form=None, handover_form=None, status=200):
+def _client_page(client: Client, note_form=None, handover_form=None, status=200, follow_up_form=None):
     advisor = my_advisor()
+    follow_up_form = follow_up_form or FollowUpForm(formdata=None, data={"week": follow_ups.default_week(client).isoformat()})
+    _follow_up_choices(follow_up_form, client)
     handover_form = handover_form or HandoverNoteForm(formdata=None)
     handover_form.to.choices = [SelectChoice(a.id, a.name) for a in notes.handover_recipients(advisor, client)]
     wanted = request.args.get("to", type=int)  # "write a handover note for <cover>" on the handovers page
@@ -131,13 +134,22 @@ def _client_page(client: Client, note_form=None, handover_form=None, status=200)
         handover_form.to.data = wanted
     reads = notes.may_read_notes(advisor, client)  # a compliance review alone does not open the support notes
     client_notes = notes.client_notes(client) if reads else []
+    view = attendance.client_view(client)
     return render_template("me/client.html", advisor=advisor, client=client, notes=client_notes, reads_notes=reads,
                            authors=notes.note_authors(client_notes), handovers=notes.handover_notes(client) if reads else [],
                            notes_refused=None if reads else notes.notes_refusal(advisor, client),
                            note_form=note_form or NoteForm(formdata=None), handover_form=handover_form,
-                           holds=client.named_advisor_id == advisor.id, view=attendance.client_view(client),
+                           holds=client.named_advisor_id == advisor.id, view=view,
                            series_list=attendance.client_series(client), may_mark=attendance.may_mark,
-                           attendance_form=AttendanceForm(formdata=None)), status
+                           attendance_form=AttendanceForm(formdata=None), follow_up_form=follow_up_form,
+                           asks_follow_ups=follow_ups.may_ask(advisor, client),
+                           follow_ups=follow_ups.follow_ups(client, view) if reads else []), status
+
+
+def _follow_up_choices(form: FollowUpForm, client: Client) -> None:
+    form.type.choices = [SelectChoice("", "— choose a type —")] + [
+        SelectChoice(t.id, f"{t.name} ({t.default_minutes} min)") for t in follow_ups.follow_up_types()]
+    form.week.choices = [SelectChoice(d.isoformat(), f"{d:%a %d %b %Y}") for d in follow_ups.weeks(client)]
 
 
 @bp.get("/clients/<int:client_id>")
@@ -157,6 +169,39 @@ def add_note(client_id):
         flash("Note saved.", "success")
         return redirect(url_for("me.client", client_id=client.id))
     return _client_page(client, note_form=form, status=400)
+
+
+@bp.post("/clients/<int:client_id>/follow-up")
+@keeps_typed_text
+@role_required(ADVISOR)
+def ask_follow_up(client_id):
+    """"Ask for a follow-up": a request for the planner in the client's team (services/clients/follow_ups.py).
+    403 for an advisor who does not hold or cover the client (a compliance review only); 400 naming the field, what
+    was typed kept; 409 when that type is already asked for (or booked) in that week."""
+    client = my_client_or_404(client_id)
+    advisor = my_advisor()
+    if not follow_ups.may_ask(advisor, client):
+        abort(403, follow_ups.refusal(advisor, client))
+    form = FollowUpForm()
+    _follow_up_choices(form, client)
+    try:
+        saved = submit(form, lambda: follow_ups.ask(client, follow_ups.Asked(
+            form.type.data, date.fromisoformat(form.week.data), form.windows.data or "", form.duration_minutes.data,
+            form.note.data or ""), current_user), follow_ups.RotaError, once=url_for("me.client", client_id=client.id))
+    except follow_ups.NotYours as err:  # their cover ended since the page was shown
+        db.session.rollback()
+        abort(403, str(err))
+    except follow_ups.AlreadyAsked as err:
+        db.session.rollback()
+        refused(form, err)
+        return _client_page(client, follow_up_form=form, status=409)
+    if saved is None:
+        return _client_page(client, follow_up_form=form, status=400)
+    flash(f"Follow-up asked for: {saved.type.name} in the week of {saved.week_start:%a %d %b %Y}. The team's planner "
+          "places it when the week is planned.", "success")
+    for warning in request_warnings(saved):
+        flash(f"Warning: {warning}", "warning")
+    return redirect(url_for("me.client", client_id=client.id) + "#follow-ups")
 
 
 @bp.post("/clients/<int:client_id>/handover")

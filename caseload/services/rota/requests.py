@@ -168,11 +168,14 @@ def new_request(team: Team, week_start: date, fields: RequestFields) -> Appointm
     return request
 
 
-def add_request(team: Team, week_start: date, fields: RequestFields, by) -> AppointmentRequest:
+def add_request(team: Team, week_start: date, fields: RequestFields, by, **detail) -> AppointmentRequest:
+    """Check and save one request, audited as `request_added` by `by` (with `detail` added to the event: an
+    advisor's follow-up says so, services/clients/follow_ups.py). RotaError naming the field (check_request)."""
     request = new_request(team, week_start, fields)
     db.session.add(request)
     db.session.flush()
-    audit.record("request_added", user=by, obj=request, client=fields.client.id, week=week_start.isoformat())
+    audit.record("request_added", user=by, obj=request, client=fields.client.id, week=week_start.isoformat(),
+                 **detail)
     db.session.commit()
     return request
 
