@@ -155,3 +155,26 @@ def test_a_follow_up_the_published_plan_placed_says_when_and_with_whom(demo_clie
     page = _text(demo_client.get(f"/me/clients/{client.id}"))
     assert f"planned: {week + timedelta(days=1):%a %d %b} 10:00 with {advisor.name}" in page
     assert "waiting to be planned" not in page.split('id="follow-ups"')[1].split("</ul>")[0]
+
+
+def test_a_follow_up_the_desk_booked_says_booked_at_the_desk_and_the_planner_leaves_it_out(demo_client, demo_auth):
+    from caseload.services.desk import booking
+    from caseload.services.desk import offers as desk_offers
+    from caseload.services.planning.boundary import to_problem
+    from caseload.services.planning.problem import request_sid
+    from tests.web import desk_support as d
+
+    client, user = _my_client("advisor1"), _user("advisor1")
+    week = _week(client)
+    demo_auth.login("advisor1")
+    assert _ask(demo_client, client).status_code == 302
+    [asked] = _requests(client, _type(), week)
+    ask = d.ask(client, week_start=week, advisor=user.advisor)
+    offer = desk_offers.offers(client.team, ask)[0]
+    booking.book(client.team, ask, user.advisor.id, offer.local, user)  # the advisor books the client at the desk
+    page = _text(demo_client.get(f"/me/clients/{client.id}"))
+    listed = page.split('id="follow-ups"')[1].split("</ul>")[0]
+    assert "booked at the desk: " in listed and f"with {user.advisor.name}" in listed
+    assert "waiting to be planned" not in listed
+    problem, _ = to_problem(client.team, week)
+    assert request_sid(asked.id) not in {a["id"] for a in problem["appointments"]}  # met: not planned twice
