@@ -2,6 +2,7 @@
 planner's reasons in a desk's words (names instead of roles, days instead of ids), and why there is none."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from caseload.extensions import db
@@ -19,6 +20,8 @@ from scheduler.model import ProblemError, TIME_FORMAT
 DEFAULT_COUNT = 5
 REBOOK_POOL = 40  # offers ranked before the named (and a rebooking's previous) advisor's are put first
 NAMED_TIMES = 3  # times with the client's named advisor shown first, when there are that many
+EXTRA_PASSES = 2  # the engine asked again for everyone's next times, away from those found (ranked_times)
+SAME_START = 2  # offers at one start time shown before the named advisor's further times and others' repeats
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -125,10 +128,68 @@ def offers(team: Team, ask: Ask, count: int = DEFAULT_COUNT, now: datetime | Non
     week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
     # Ranked from a wider pool, so the named advisor's other days (and a rebooking's advisors put first) are not
     # lost below the top `count` (the engine gives at most one offer per advisor and day).
-    found = offers_from(week, ask, request_doc(ask), max(count, REBOOK_POOL), now)
+    found = ranked_times(week, ask, request_doc(ask), max(count, REBOOK_POOL), now)
     if ask.replacing is not None:
         found.sort(key=rebook_rank(ask))
     return spread(found, ask, count)
+
+
+def _minus(windows: list[dict], spans: set[tuple[str, str]], minutes: int) -> list[dict]:
+    """Request windows (local texts) with the time of `spans` ((start, end) texts) taken out, keeping only pieces at
+    least `minutes` long (the engine refuses a window shorter than the appointment)."""
+    out = []
+    cut = sorted((datetime.strptime(a, TIME_FORMAT), datetime.strptime(b, TIME_FORMAT)) for a, b in spans)
+    for w in windows:
+        pieces = [(datetime.strptime(w["start"], TIME_FORMAT), datetime.strptime(w["end"], TIME_FORMAT))]
+        for a, b in cut:
+            left = []
+            for s, e in pieces:
+                if b <= s or a >= e:
+                    left.append((s, e))
+                    continue
+                left += [part for part in ((s, a), (b, e)) if part[0] < part[1]]
+            pieces = left
+        out += [{**w, "start": s.strftime(TIME_FORMAT), "end": e.strftime(TIME_FORMAT)}
+                for s, e in sorted(pieces) if e - s >= timedelta(minutes=minutes)]
+    return out
+
+
+def _span(offer: Offer, minutes: int) -> tuple[str, str]:
+    start = datetime.strptime(offer.local, TIME_FORMAT)
+    return offer.local, (start + timedelta(minutes=minutes)).strftime(TIME_FORMAT)
+
+
+def ranked_times(week: DeskWeek, ask: Ask, request: dict, count: int, now: datetime | None = None) -> list[Offer]:
+    """The ranked offers (offers_from) with more than one time per advisor and day: the engine gives each advisor
+    only their best place a day, so in a Wednesday 10-12 window five advisors all offered 10:00, and the client's
+    named advisor (the one asked for, for an advisor booking their own diary) none of 10:30 or 11:00. Here the
+    engine is asked again with the times already found taken out of the windows: NAMED_TIMES - 1 times for the
+    named advisor alone (their next times, not overlapping the ones found), then EXTRA_PASSES times for everyone.
+    Best first by the planner's score change, then start, then advisor id (deterministic); spread picks from it."""
+    found = offers_from(week, ask, request, count, now)
+    minutes = request["duration_minutes"]
+    seen = {(o.advisor.id, o.local) for o in found}
+
+    def again(spans: set[tuple[str, str]], keep) -> bool:
+        windows = _minus(request["windows"], spans, minutes)
+        if not windows:
+            return False
+        more = [o for o in offers_from(week, ask, {**request, "windows": windows}, count, now)
+                if keep(o) and (o.advisor.id, o.local) not in seen]
+        seen.update((o.advisor.id, o.local) for o in more)
+        found.extend(more)
+        return bool(more)
+
+    wanted = ask.advisor.id if ask.advisor is not None else ask.client.named_advisor_id
+    if wanted is not None:
+        for _ in range(NAMED_TIMES - 1):
+            if not again({_span(o, minutes) for o in found if o.advisor.id == wanted}, lambda o: o.advisor.id == wanted):
+                break
+    if ask.advisor is None:
+        for _ in range(EXTRA_PASSES):
+            if not again({_span(o, minutes) for o in found}, lambda o: True):
+                break
+    return sorted(found, key=lambda o: (-o.score_delta, o.local, o.advisor.id))
 
 
 def spread(found: list[Offer], ask: Ask, count: int) -> list[Offer]:
@@ -142,13 +203,15 @@ def spread(found: list[Offer], ask: Ask, count: int) -> list[Offer]:
     named = ask.client.named_advisor_id
     theirs = [o for o in found if named is not None and o.advisor.id == named]
     first, more = theirs[:NAMED_TIMES], theirs[NAMED_TIMES:]
-    times = {o.local for o in first}
-    picked, same_time = list(first), []
+    shown = Counter(o.local for o in first)
+    picked, second, rest = list(first), [], []
     for offer in (o for o in found if named is None or o.advisor.id != named):
-        (same_time if offer.local in times else picked).append(offer)
-        times.add(offer.local)
-    # The named advisor's further times, then offers at a time already shown, only when nothing else is left.
-    return (picked + more + same_time)[:count]
+        n = shown[offer.local]
+        (picked if n == 0 else second if n < SAME_START else rest).append(offer)
+        shown[offer.local] += 1
+    # The named advisor's further times, then a second advisor at a time already shown (SAME_START), and more at one
+    # time only when nothing else is left (a one-slot window: which advisor is then the only choice).
+    return (picked + more + second + rest)[:count]
 
 
 def rebook_rank(ask: Ask):
