@@ -27,7 +27,7 @@ class AbsenceForm(Once, Form):
     start_day = DateField("First day", validators=[DataRequired()])
     end_day = DateField("Last day", validators=[Optional()])
     start_time = TimeField("From (leave empty for whole days)", validators=[Optional(), grid_time])
-    end_time = EndTimeField("Until (midnight, 24:00 or 00:00, means the end of the last day)", validators=[Optional(), grid_time])
+    end_time = EndTimeField("Until (midnight means the end of the last day)", validators=[Optional(), grid_time])
     reason = StringField("Reason", default="leave", validators=[Length(max=120)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=1000)])
     version = HiddenField()  # the edit form's: a change saved since it was opened is a 409

@@ -174,19 +174,30 @@ def _documents(plan: Plan, drop: set[int]) -> tuple[dict, dict]:
     return problem, solution
 
 
+def _already_broken(current: Plan) -> set[str]:
+    """The hard-rule violations the published plan `current` already holds by the checker (its stored documents: a
+    version stored by older code, a plan saved by hand): a desk change must not add one, but is not refused for
+    those it did not make, or one stale block would stop every booking in the week until a re-plan."""
+    try:
+        result = check_solution(current.problem, {**current.solution, "score": None, "bound": None})
+    except ProblemError:
+        return set()
+    return {v for v in result.violations if not v.startswith(SCORE_NOTES)}
+
+
 def publish_version(current: Plan, by, problem: dict, solution: dict) -> Plan:
     """Supersede `current` (its version checked and its row locked) by a new published version holding
     `solution` to `problem`, scored by the checker (a desk's change is feasible, its optimality bound unknown).
     Requests the old plan left out of its problem keep their rows and reasons. Raises BrokenVersion (nothing
-    written) when the checker finds the solution breaks a hard rule (any violation but the score and bound notes),
-    or refuses the problem itself (a pinned appointment that no longer fits the stored problem)."""
+    written) when the checker finds the solution breaks a hard rule (any violation but the score and bound notes)
+    that `current` does not already break (_already_broken), or refuses the problem itself (a pinned appointment that no longer fits the stored problem)."""
     if not hold_version(db.session, current, current.version_id):
         raise StaleDataError("the published plan moved on")
     try:
         result = check_solution(problem, {**solution, "score": None, "bound": None})
     except ProblemError as err:  # the problem itself no longer holds (a pin outside the stored working time…)
         raise BrokenVersion(err.errors) from None
-    broken = [v for v in result.violations if not v.startswith(SCORE_NOTES)]
+    broken = [v for v in result.violations if not v.startswith(SCORE_NOTES) and v not in _already_broken(current)]
     if broken:  # before anything is written: the published plan stays as it is
         raise BrokenVersion(broken)
     solution.update(status="feasible", score=result.score, bound=None, figures=result.figures, terms=result.terms)
