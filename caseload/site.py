@@ -4,6 +4,7 @@ from flask import Blueprint, redirect, url_for
 
 from caseload.auth.access import public
 from caseload.localtime import clock_span, human_value, moment_text, share_text
+from caseload.services.planning.plan_words import status_words
 
 bp = Blueprint("site", __name__)
 
@@ -38,8 +39,6 @@ def share_filter(value, digits: int = 1) -> str:
 @bp.app_template_filter("solver_status")
 def solver_status_filter(status) -> str:
     """The solver's status in plain words ("Best plan found; no better plan exists" for optimal)."""
-    from caseload.services.planning.plan_words import status_words
-
     return status_words(status)
 
 
