@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -32,19 +32,9 @@ from caseload.services.desk.desk_week import desk_week, request_doc
 from caseload.services.desk.kept_apart import check_support_kept_apart
 from caseload.services.desk.offers import offers, plain_reasons, replaced_id
 from caseload.services.planning.plans import published_plan
+from caseload.services.team_lock import lock_team  # noqa: F401 - shared with cancelling.py, follow_ups.py
 from caseload.services.planning.problem import advisor_sid, request_sid, utc_of_local
 from scheduler.model import TIME_FORMAT
-
-
-def lock_team(team: Team) -> None:
-    """Take the team's booking lock for this transaction (waits while another desk holds it).
-
-    PostgreSQL: SELECT … FOR UPDATE on the team's row. SQLite: an UPDATE, which takes the database's
-    write lock (pysqlite begins the transaction right before it, so no older snapshot is upgraded)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(Team).where(Team.id == team.id).values(id=Team.id))
-    else:
-        db.session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
 
 
 def _conflict(team: Team, ask: Ask, message: str) -> BookingConflict:

@@ -20,6 +20,7 @@ from caseload.services.planning.handovers import covers
 from caseload.services.planning.problem import advisor_sid, request_sid
 from caseload.services.planning.rule_text import humanise
 from caseload.services.rota import pins
+from caseload.services.team_lock import lock_team
 from scheduler import ProblemError, check_solution
 from scheduler.model import TIME_FORMAT
 
@@ -188,6 +189,7 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
         # Pins live on the requests: one made after this draft was planned is not in its problem.
         mine = pins.Pin(item.request_id, item.request.client, advisor, start,  # real end, as every pin's (DST)
                         local_end(start, appointment["duration_minutes"], plan.team.timezone))
+        lock_team(plan.team)  # as every pin: the week's pins cannot change between this check and the save
         why = pins.clash(mine, pins.week_pins(plan.team_id, plan.week_start, plan.team.timezone,
                                                   leave_out=item.request_id))
         if why:

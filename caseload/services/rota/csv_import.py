@@ -22,6 +22,7 @@ from caseload.services.rota import pins
 from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
 from caseload.services.rota.coverage import Coverage
+from caseload.services.team_lock import lock_team
 from caseload.services.csv_export import csv_text
 from caseload.services.planning.problem import team_advisors
 from caseload.values import ValueRejected, name_key, parse_day, stored_as, text_problem
@@ -405,6 +406,8 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
     types = {t.code.lower(): t for t in db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True)))}
     find_advisor = _advisor_lookup(team)
     clients = {c.reference: c for c in rota.team_clients(team)}  # one query, not one a row
+    if any((row.get("pinned_advisor") or "").strip() for _, row in rows):
+        lock_team(team)  # the stored pins cannot change until this file's are saved (or refused)
     book = pins.PinBook(pins.week_pins(team.id, week_start, team.timezone))  # stored pins, then this file's
     seen: dict[tuple, int] = {}
     accepted: list[tuple[int, rota_requests.RequestFields]] = []

@@ -15,6 +15,7 @@ from caseload.localtime import NoSuchLocalTime, to_local, to_utc, typed_to_utc
 from caseload.models import WEEKDAYS, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Team, hold_version
 from caseload.services import audit
 from caseload.services.rota import pins
+from caseload.services.team_lock import lock_team
 from caseload.services.rota.week import EditConflict, PinClash, RotaError, changed_since, week_bounds_utc
 from caseload.timegrid import SLOT_MINUTES, OffGrid, at, check_on_grid, clock, clock_text, end_text, merge_spans
 
@@ -110,7 +111,9 @@ class RequestFields:
 def check_request(team: Team, week_start: date, fields: RequestFields, request_id: int | None = None,
                   book: pins.PinBook | None = None) -> None:
     """RotaError naming the field at fault; a pin is also checked against the week's other pins (leaving out
-    the request `request_id` being changed), or against `book` (a CSV import: the stored pins and the file's)."""
+    the request `request_id` being changed), or against `book` (a CSV import: the stored pins and the file's,
+    read by the caller under the team's lock). Checking a pin against the stored ones takes the team's lock
+    (services/team_lock.py) for the rest of the transaction."""
     if fields.client.team_id != team.id or fields.client.erased_at is not None:
         raise RotaError("That client is not in this team.", "client")
     check_duration(fields.duration_minutes)
@@ -131,7 +134,11 @@ def check_request(team: Team, week_start: date, fields: RequestFields, request_i
             raise RotaError(f"Cannot pin it there: {why}.", "pinned_advisor")
         mine = pins.make_pin(request_id, fields.client, fields.pinned_advisor, fields.pinned_start,
                              fields.duration_minutes, team.timezone)
-        book = book or pins.PinBook(pins.week_pins(team.id, week_start, team.timezone, leave_out=request_id))
+        if book is None:
+            # The team's lock before reading the week's pins: two saves pinning at once are serialised, and the
+            # second sees the first's pin (each row's version lock alone let three clashing pins all save).
+            lock_team(team)
+            book = pins.PinBook(pins.week_pins(team.id, week_start, team.timezone, leave_out=request_id))
         why = book.clash(mine)
         if why:
             raise PinClash(f"The pin clashes: {why}. Choose another time or advisor, or change that pin first.",
