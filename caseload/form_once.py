@@ -54,7 +54,8 @@ def claim(form, location: str) -> None:
     token = getattr(getattr(form, "submission", None), "data", None) or ""
     if not TOKEN.fullmatch(token):
         return
-    key = PREFIX + token
+    # The path is part of the key: a token sent to another form's URL is not that form's repeat.
+    key = f"{PREFIX}{token}:{hashlib.sha256(request.path.encode()).hexdigest()[:16]}"
     if (first := idempotency.stored(current_user.id, key)) is not None:
         raise AlreadySaved(first.body.get("location") or location)
     idempotency.remember(current_user.id, key, hashlib.sha256(request.path.encode()).hexdigest(), 303,

@@ -270,7 +270,7 @@ def week_requests(team_id, week):
 def create_request(team_id, week):
     found, week_start = team_or_404(team_id, manage=True), week_or_404(week)
     data = body("RequestFields")
-    key, replay = _request_key(data)
+    key, replay = _request_key(data, {"team_id": found.id, "week": week_start.isoformat()})
     if replay is not None:
         return replay
     try:
@@ -288,13 +288,14 @@ def create_request(team_id, week):
 REQUEST_KEY = re.compile(r"[\x21-\x7e]{1,200}")  # as the document's Idempotency-Key pattern
 
 
-def _request_key(data: dict):
+def _request_key(data: dict, path: dict):
     """The optional Idempotency-Key of POST .../requests: (its row, claimed before the request is added, or None
     without a key; the first answer to give again, or None).
 
     A retry with a key already answered gets the first answer (201, `Idempotent-Replayed`); the same key with
-    another body is a 422; a key whose first send is still being saved is a 409. The claim is flushed at
-    once, so a racing retry waits at the unique (user, key) row instead of adding a twin."""
+    another body, or to another team or week (`path`, the route's parameters: the body alone let a send to the
+    next week replay the first week's request), is a 422; a key whose first send is still being saved is a 409.
+    The claim is flushed at once, so a racing retry waits at the unique (user, key) row instead of adding a twin."""
     text = request.headers.get("Idempotency-Key")
     if text is None:
         return None, None
@@ -302,7 +303,7 @@ def _request_key(data: dict):
         raise invalid("Idempotency-Key", "must be 1-200 printable ASCII characters without spaces")
     # Apart from the bookings' keys in the same table; hashed, so a 200-character key fits the column with its prefix.
     key = "request:" + hashlib.sha256(text.encode()).hexdigest()
-    fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    fingerprint = hashlib.sha256(json.dumps({"path": path, "body": data}, sort_keys=True).encode()).hexdigest()
     if (first := idempotency.stored(current_user.id, key)) is None:
         idempotency.remember(current_user.id, key, fingerprint, 201, {})
         try:
@@ -312,7 +313,8 @@ def _request_key(data: dict):
             db.session.rollback()
             first = idempotency.stored(current_user.id, key)
     if first.fingerprint != fingerprint:
-        raise invalid("Idempotency-Key", "this key was used for another request; send a new key")
+        raise invalid("Idempotency-Key", "this Idempotency-Key was used for another request (another body, team or "
+                                         "week); send a new key")
     for _ in range(30):  # the first send commits its request, then its answer: wait a moment for the answer
         if first.body:
             break

@@ -405,13 +405,14 @@ def _removed_client_id(request_id: int) -> int:
     return (removed.detail or {}).get("client") or 0 if removed is not None else 0
 
 
-def _form_key(form: BookForm):
-    """(key, fingerprint) of the offers page's nonce: a second press of its Book buttons gets the first answer."""
+def _form_key(form: BookForm, client_id: int):
+    """(key, fingerprint) of the offers page's nonce: a second press of its Book buttons gets the first answer.
+    The key holds the client of the URL: a nonce sent for another client is not that client's booking."""
     if not form.nonce.data:
         return None, None
     fields = {name: form[name].data for name in ("type", "week", "windows", "purpose", "advisor", "start", "starts",
                                                  "replacing", "repeat", "count", "fulfils")}
-    return f"desk-form:{form.nonce.data}", hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+    return f"desk-form:{client_id}:{form.nonce.data}", hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _stored(key: str | None):
@@ -433,7 +434,7 @@ def book(client_id):
     if not valid:
         invalid(form)
         return _client_page(client, form, 400)
-    key, fingerprint = _form_key(form)
+    key, fingerprint = _form_key(form, client.id)
     if (done := _stored(key)) is not None:
         flash(done.body.get("message", "Already booked.") + " (That form was sent twice; it was booked once.)", "success")
         return redirect(url_for("desk.client", client_id=client.id))

@@ -236,6 +236,24 @@ def test_an_idempotency_key_makes_a_retry_add_nothing(api):
     assert _create_with_key(api, _good(week), longest).headers.get("Idempotent-Replayed") == "true"
 
 
+def test_an_idempotency_key_reused_for_another_week_is_422_not_the_first_weeks_request(api):
+    """The tester's case: key k1 to week W answered 201; the same key and body to week W+1 answered 201 with the
+    request of week W (the fingerprint was the body alone). The route's team and week are part of it now."""
+    week, later = _week(), _week() + timedelta(days=7)
+    body = _good(week)  # the tester sent the same body (its windows in week W) to both weeks
+    url = "/teams/{team_id}/weeks/{week}/requests"
+    first = api.post(url, team_id=m.team("north").id, week=week, json=body, headers={"Idempotency-Key": "k1"})
+    assert first.status_code == 201, first.get_json()
+    before = _count()
+    other = api.post(url, team_id=m.team("north").id, week=later, json=body, headers={"Idempotency-Key": "k1"})
+    assert other.status_code == 422, other.get_json()
+    assert "Idempotency-Key" in other.get_json()["fields"]
+    assert "this Idempotency-Key was used for another request" in other.get_json()["message"]
+    assert _count() == before
+    again = api.post(url, team_id=m.team("north").id, week=week, json=body, headers={"Idempotency-Key": "k1"})
+    assert again.status_code == 201 and again.get_json()["id"] == first.get_json()["id"]
+
+
 def _create_with_key(api, body, key):
     return api.post("/teams/{team_id}/weeks/{week}/requests", team_id=m.team("north").id, week=_week(), json=body,
                     headers={"Idempotency-Key": key})

@@ -132,3 +132,27 @@ def test_two_sends_at_the_same_moment_save_one_absence(demo_app, north):
     answers = race([send(b) for b in browsers], "idempotency_keys")
     assert sorted(answers) == [302, 303]
     assert _count(Absence) == before + 1
+
+
+def test_a_token_sent_to_another_forms_url_is_not_its_repeat(leader, north):
+    """The token is kept with the URL it was sent to: one sent again to next week's request form saves there (it
+    was answered 'sent twice' with the first week's page, and nothing saved in the week asked for)."""
+    team, week = north
+    client = m.client_of("advisor1")
+    later = week + timedelta(days=7)
+    url, later_url = f"/rota/t/{team.id}/{week}/requests/new", f"/rota/t/{team.id}/{later}/requests/new"
+    types = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', leader.get(url).get_data(as_text=True))
+    kind = next(v for v, label in types if "ollow" in label)
+    token = _token(leader.get(url).get_data(as_text=True))
+    data = {"client": client.reference, "type": kind, "windows": "tue 09:00-12:00", "pinned_advisor": 0,
+            "submission": token}
+    assert leader.post(url, data=data).status_code in (302, 303)
+    before = _count(AppointmentRequest)
+    other = leader.post(later_url, data=data)
+    assert other.status_code in (302, 303) and "sent twice" not in leader.get(other.headers["Location"]).get_data(as_text=True)
+    assert _count(AppointmentRequest) == before + 1
+    assert db.session.scalar(select(func.count(AppointmentRequest.id)).where(
+        AppointmentRequest.team_id == team.id, AppointmentRequest.week_start == later,
+        AppointmentRequest.client_id == client.id)) == 1
+    assert leader.post(later_url, data=data).status_code == 303  # and its own repeat is still caught
+    assert _count(AppointmentRequest) == before + 1
