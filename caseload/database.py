@@ -33,10 +33,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
+def _sqlite_pragmas(busy_timeout_s: float):
+    def pragmas(dbapi_connection, _record):
+        _set_pragmas(dbapi_connection, busy_timeout_s)
+    return pragmas
+
+
+def _set_pragmas(dbapi_connection, busy_timeout_s: float) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # How long a write waits for another connection's lock before "database is locked" (a 503: caseload/errors.py).
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
     cursor.execute("PRAGMA journal_mode")
     mode = cursor.fetchone()[0]
     if mode not in ("memory", "wal"):
@@ -123,7 +130,7 @@ def _postgresql_fold_collation(engine: Engine):
     return first_connect
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool = False, busy_timeout_s: float = 10) -> Engine:
     parsed = make_url(url)
     kwargs: dict = {"echo": echo, "future": True}
     if parsed.get_backend_name() == "sqlite":
@@ -133,9 +140,9 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         else:
             # One shared in-memory database for every thread (tests, live server).
             kwargs["poolclass"] = StaticPool
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout_s}
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_s))
         event.listen(engine, "connect", _sqlite_functions)
         return engine
     kwargs["pool_pre_ping"] = True
@@ -153,7 +160,8 @@ class Database:
         self.session = scoped_session(sessionmaker(expire_on_commit=False))
 
     def init_app(self, app) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False))
+        self.engine = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False),
+                                  busy_timeout_s=float(app.config.get("SQLITE_BUSY_TIMEOUT_S", 10)))
         self.session.remove()
         self.session.configure(bind=self.engine)
         app.extensions["caseload_db"] = self

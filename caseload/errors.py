@@ -3,13 +3,29 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from caseload.auth import kept_text
 from caseload.extensions import db
 from caseload.form_once import AlreadySaved
+from caseload.jobs import QueueUnreachable
+
+DATABASE_BUSY = "The database is busy, try again in a moment; nothing was saved."
+# PostgreSQL's lock_not_available (lock_timeout), serialization_failure and deadlock_detected: a retry succeeds.
+BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
+# SQLite's SQLITE_BUSY / SQLITE_LOCKED after busy_timeout (caseload/database.py).
+BUSY_WORDS = ("database is locked", "database table is locked", "database schema is locked")
+
+
+def database_busy(err: OperationalError) -> bool:
+    """Whether the error is another connection's lock outlasting our wait (worth a retry), not a broken
+    database or a bad statement."""
+    original = getattr(err, "orig", None)
+    if getattr(original, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    return any(words in str(original).lower() for words in BUSY_WORDS)
 
 
 def _wants_json() -> bool:
@@ -53,6 +69,23 @@ def init_app(app) -> None:
         app.logger.warning("write conflict on %s %s: %s", request.method, request.path, type(err).__name__)
         return _render(409, "Changed at the same moment", "Another change to the same record was saved at the same "
                        "moment. Nothing you entered was saved: reload the page and try again.")
+
+    @app.errorhandler(QueueUnreachable)
+    def queue_unreachable(err: QueueUnreachable):
+        # The job was marked failed before this was raised (planning.runs.start_plan_job): nothing is left queued.
+        db.session.rollback()
+        app.logger.warning("planning queue unreachable on %s %s", request.method, request.path)
+        body, status = _render(503, "Planning queue unavailable", str(err))
+        return body, status, {"Retry-After": "30"}
+
+    @app.errorhandler(OperationalError)
+    def database_error(err: OperationalError):
+        if not database_busy(err):
+            return server_error(err)
+        db.session.rollback()  # first: the session's failed transaction must not reach the next request
+        app.logger.warning("database busy on %s %s: %s", request.method, request.path, err.orig)
+        body, status = _render(503, "Database busy", DATABASE_BUSY)
+        return body, status, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def server_error(err):

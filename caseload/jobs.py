@@ -16,6 +16,16 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from caseload.queue_postgres import PostgresStorage
 
 huey = Huey("caseload", immediate=False, storage_class=MemoryStorage)
+QUEUE_DOWN = ("The planning queue could not be reached; nothing was planned, the published plan is untouched; "
+              "try again.")
+
+
+class QueueUnreachable(RuntimeError):
+    """A task could not be enqueued (the queue's Redis, PostgreSQL or SQLite storage refused or could not be
+    reached). The web answers 503 with QUEUE_DOWN (caseload/errors.py); the command line a click error."""
+
+    def __init__(self, message: str = QUEUE_DOWN):
+        super().__init__(message)
 _app = None
 
 

@@ -11,6 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from caseload.extensions import db
+from caseload.jobs import QueueUnreachable
 from caseload.localtime import this_week_start
 from caseload.services.region import bench
 from caseload.services.region import runs as region
@@ -57,7 +58,10 @@ def _print_status(week) -> dict:
 def plan_command(week_text, time_limit, wait):
     """Queue a planning run of the week for every team (a team already planning keeps its run)."""
     week = _region_week(week_text)
-    started = region.start_region(week, None, time_limit=time_limit)
+    try:
+        started = region.start_region(week, None, time_limit=time_limit)
+    except QueueUnreachable as err:
+        raise click.ClickException(str(err)) from None
     click.echo(f"Queued {counted(len(started.started), 'run')} for the week of {week.isoformat()}."
                + (f" Already planning: {', '.join(t.name for t in started.busy)}." if started.busy else ""))
     if wait:

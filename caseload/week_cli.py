@@ -120,15 +120,26 @@ def _format_figures(figures: dict) -> str:
                      for key, value in figures.items())
 
 
+def _refuse_if_planning(team: Team, week: date) -> None:
+    """A click error naming the week's active job (runs.latest_job, reaping a dead one first, as the web start
+    does before raising PlanningBusy)."""
+    job = runs.latest_job(team, week)
+    if job is not None and job.status in runs.ACTIVE:
+        raise click.ClickException(f"team {team.name}'s week of {week} is already being planned: job {job.id} is "
+                                   f"{job.status}; wait for it to end or cancel it (nothing was planned or saved)")
+
+
 @week_cli.command("plan")
 @team_option
 @week_option
 @click.option("--time-limit", type=SECONDS, default=None,
               help="Seconds, 1-3600 (default: SOLVER_TIME_LIMIT_S).")
 def plan(team_name, week_text, time_limit):
-    """Solve the week here and now, save it as a draft plan and print the figures."""
+    """Solve the week here and now, save it as a draft plan and print the figures. Refused while a queued or
+    running job plans the same week (the one-run-per-week rule the pages keep)."""
     team = _team(team_name)
     week = _week(week_text, team)
+    _refuse_if_planning(team, week)
     previous = previous_plan(team, week)
     problem, maps = to_problem(team, week, previous=previous)
     limit = time_limit or current_app.config["SOLVER_TIME_LIMIT_S"]

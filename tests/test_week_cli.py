@@ -7,12 +7,12 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseload.services.demo import REQUESTS_PER_TEAM
 from caseload.extensions import db
 from caseload.localtime import this_week_start
-from caseload.models import Plan, Team
+from caseload.models import Plan, SolveJob, Team
 
 pytestmark = pytest.mark.slow
 
@@ -78,3 +78,19 @@ def test_a_solver_crash_saves_no_draft(demo_app, monkeypatch):
     assert planned.exit_code == 1
     assert "exit code -9" in planned.output and "nothing saved" in planned.output
     assert db.session.scalars(select(Plan)).all() == before
+
+
+def test_plan_is_refused_while_the_week_has_a_queued_run(demo_app):
+    """One run per week, as on the pages (their start is a 409): the command names the run and saves nothing."""
+    team = db.session.scalar(select(Team).where(Team.name == "north"))
+    week = this_week_start(team.timezone)
+    job = SolveJob(team_id=team.id, week_start=week, status="queued", time_limit=3)  # a leader's run, not yet taken
+    db.session.add(job)
+    db.session.commit()
+    plans_before = db.session.scalar(select(func.count(Plan.id)))
+
+    result = demo_app.test_cli_runner().invoke(args=["week", "plan", "--team", "north", "--week", week.isoformat(),
+                                                     "--time-limit", "3"])
+    assert result.exit_code != 0
+    assert f"job {job.id} is queued" in result.output and "already being planned" in result.output
+    assert db.session.scalar(select(func.count(Plan.id))) == plans_before

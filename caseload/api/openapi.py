@@ -59,7 +59,9 @@ def _errors(*codes: int) -> dict:
     text = {400: "Malformed request (not JSON, or not an object)", 401: "No valid bearer token",
             403: "The token's user may not do this", 404: "Not found, or not in the caller's teams",
             409: "Conflict: the record changed since it was read, or the week is busy",
-            422: "Validation failed; `fields` names each field at fault"}
+            422: "Validation failed; `fields` names each field at fault",
+            503: "The planning queue could not be reached (the run is recorded failed), or the database is busy; "
+                 "nothing was saved: try again (Retry-After)"}
     return {str(c): _json(_ref("ValidationError" if c == 422 else "Error"), text[c]) for c in codes}
 
 
@@ -316,7 +318,7 @@ def _document() -> dict:
                 "get": _op("The week's plans, newest first", "Plans", _list("PlanSummary"), 403, 404,
                            params=[team, week_param]),
                 "post": _op("Start planning the week in the background (no body: the default time limit)", "The queued job; poll its URL", _ref("Job"),
-                            400, 403, 404, 409, 422, status="202", params=[team, week_param], body="JobRequest",
+                            400, 403, 404, 409, 422, 503, status="202", params=[team, week_param], body="JobRequest",
                             body_required=False,
                             headers=LOCATION)},
             "/jobs/{job_id}": {"get": _op("A planning job's status and progress", "The job", _ref("Job"), 403, 404,
@@ -328,7 +330,7 @@ def _document() -> dict:
                 403, 404, params=[week_param])},
             "/region/weeks/{week}/plans": {"post": _op(
                 "Administrators: plan every team's week on the shared queue (a team already planning keeps its run)",
-                "The region with the runs just queued", _ref("Region"), 400, 403, 404, 422, status="202",
+                "The region with the runs just queued", _ref("Region"), 400, 403, 404, 422, 503, status="202",
                 params=[week_param], body="JobRequest", body_required=False)},
             "/region/weeks/{week}/cancel": {"post": _op(
                 "Administrators: cancel every queued or running run of the week (no plan changes)", "The region",

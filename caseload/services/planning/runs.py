@@ -86,7 +86,8 @@ def start_plan_job(team: Team, week_start: date, by, time_limit: float | None = 
     previous plan (boundary.previous_plan: the published one), keeping its appointments where they still fit.
 
     Raises PlanningBusy when the week already has an active run; the partial unique index on solve_jobs
-    makes that hold for two leaders starting at the same moment too."""
+    makes that hold for two leaders starting at the same moment too. Raises jobs.QueueUnreachable when the
+    queue refuses the task, after marking the job failed (so the week can be planned again at once)."""
     running = latest_job(team, week_start)
     if running is not None and running.status in ACTIVE:
         raise PlanningBusy(BUSY)
@@ -104,8 +105,41 @@ def start_plan_job(team: Team, week_start: date, by, time_limit: float | None = 
     audit.record("plan_job_started", user=by, obj=job, team=team.name, week=week_start.isoformat(), time_limit=limit,
                  previous_plan=job.previous_plan_id, **audit.asked_by(by))
     db.session.commit()
-    run_plan_job(job.id)  # enqueued; runs inline only when the queue is immediate (tests)
+    try:
+        run_plan_job(job.id)  # enqueued; runs inline only when the queue is immediate (tests)
+    except Exception as err:  # any storage's error (redis ConnectionError, psycopg, sqlite): the queue is down
+        log.exception("planning job %s could not be queued", job.id)
+        fail_unqueued(job)
+        raise jobs.QueueUnreachable() from err
     return job
+
+
+def record_not_queued(team: Team, week_start: date, by, time_limit: float | None = None) -> SolveJob | None:
+    """A failed job saying the queue could not be reached, for a team a region start did not try once the queue
+    had refused another team's run; None (nothing written) when the week already has an active run."""
+    running = latest_job(team, week_start)
+    if running is not None and running.status in ACTIVE:
+        return None
+    limit = float(time_limit or current_app.config["SOLVER_TIME_LIMIT_S"])
+    job = SolveJob(team_id=team.id, week_start=week_start, status="failed", time_limit=limit,
+                   created_by_id=getattr(by, "id", None), finished_at=utcnow(), message=jobs.QUEUE_DOWN,
+                   progress={"elapsed": 0, "time_left": limit})
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def fail_unqueued(job: SolveJob) -> None:
+    """Mark a job the queue never took as failed with the plain reason, so the week is not left 'queued'
+    (a second start would be refused as busy until the reaper gave up on it)."""
+    db.session.rollback()
+    try:
+        db.session.execute(update(SolveJob).where(SolveJob.id == job.id, SolveJob.status == "queued").values(
+            status="failed", finished_at=utcnow(), message=jobs.QUEUE_DOWN))
+        db.session.commit()
+    except SQLAlchemyError:  # the database is unreachable too: the reaper ends the job later
+        log.exception("planning job %s: could not record that it was never queued", job.id)
+        db.session.rollback()
 
 
 def cancel_job(job: SolveJob, by) -> SolveJob:

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import case, func, select
 
 from caseload.extensions import db
+from caseload.jobs import QueueUnreachable
 from caseload.models import Plan, PlanItem, SolveJob, Team
 from caseload.services import audit
 from caseload.services.planning import runs as planning
@@ -21,9 +22,11 @@ STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 
 @dataclass
 class RegionStart:
-    """What start_region did: the jobs queued, and the teams skipped because their week was already planning."""
+    """What start_region did: the jobs queued, the teams skipped because their week was already planning, and
+    the teams whose run the queue could not take."""
     started: list[SolveJob] = field(default_factory=list)
     busy: list[Team] = field(default_factory=list)
+    not_queued: list[Team] = field(default_factory=list)  # the queue could not be reached: their jobs failed
 
 
 def teams() -> list[Team]:
@@ -33,16 +36,30 @@ def teams() -> list[Team]:
 def start_region(week: date, by, time_limit: float | None = None) -> RegionStart:
     """Queue a planning run of `week` for every team (time_limit in seconds; None: the configured limit).
 
-    A team whose week is already being planned is skipped and listed in `busy` (its run goes on)."""
+    A team whose week is already being planned is skipped and listed in `busy` (its run goes on).
+    Raises jobs.QueueUnreachable when the queue refuses a team's run: that team's job and the job of every team
+    after it (not tried: each would wait for the same dead queue) are recorded failed with the reason, so the
+    region page says why for each; the teams queued before it keep their runs, and the audit log names them."""
     result = RegionStart()
     for team in teams():
         try:
-            result.started.append(planning.start_plan_job(team, week, by, time_limit=time_limit))
+            if result.not_queued:
+                if planning.record_not_queued(team, week, by, time_limit) is None:
+                    result.busy.append(team)
+                else:
+                    result.not_queued.append(team)
+            else:
+                result.started.append(planning.start_plan_job(team, week, by, time_limit=time_limit))
         except planning.PlanningBusy:
             result.busy.append(team)
+        except QueueUnreachable:
+            result.not_queued.append(team)
     audit.record("region_plan_started", user=by, week=week.isoformat(), time_limit=time_limit,
-                 started=len(result.started), busy=[t.name for t in result.busy])
+                 started=len(result.started), busy=[t.name for t in result.busy],
+                 **({"not_queued": [t.name for t in result.not_queued]} if result.not_queued else {}))
     db.session.commit()
+    if result.not_queued:
+        raise QueueUnreachable()
     return result
 
 
