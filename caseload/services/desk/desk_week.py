@@ -15,6 +15,7 @@ from caseload.models import AppointmentRequest, Client, Plan, PlanItem, Team
 from caseload.services.desk.asks import Ask, BookingError, local_span
 from caseload.services.planning.boundary import to_problem
 from caseload.services.planning.plans import published_plan
+from caseload.services.planning.rule_text import humanise
 from caseload.services.planning.problem import advisor_sid, client_doc, client_sid, local_naive, request_sid, snap_in
 from caseload.timegrid import subtract_spans
 from scheduler import baselines
@@ -134,8 +135,9 @@ def desk_week(team: Team, week_start: date, client: Client, without: int | None 
         solution = published if published is not None else _pinned_doc(parsed)
         desk = Desk(parsed, solution)
     except ProblemError as err:
-        raise BookingError("This week's plan no longer fits the rota (" + "; ".join(err.errors[:2])
-                           + "): re-plan the week before booking into it.") from None
+        raise BookingError("This week's published plan no longer fits the rota: "
+                           + "; ".join(humanise(e) for e in err.errors[:2])
+                           + ". Plan the week again and publish it before booking into it.") from None
     return DeskWeek(team, week_start, plan, problem, desk)
 
 

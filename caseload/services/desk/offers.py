@@ -13,6 +13,7 @@ from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask, ear
 from caseload.services.desk.desk_week import DeskWeek, booked_item, desk_week, request_doc
 from caseload.services.planning.problem import advisor_sid, db_id, local_naive, snap_in, utc_of_local
 from caseload.services.planning.refusals import FREE, Refusal, days_off, refusal_of
+from caseload.services.planning.rule_text import humanise
 from caseload.timegrid import SLOT_MINUTES
 from scheduler.booking.request import read_request
 from scheduler.model import ProblemError, TIME_FORMAT
@@ -103,7 +104,7 @@ def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: dateti
         # themselves, so ask for enough to keep `count` of theirs.
         answer = week.desk.offers(request, count=count if ask.advisor is None else 200)
     except ProblemError as err:
-        raise BookingError("; ".join(err.errors[:3]), "windows") from None
+        raise BookingError("; ".join(humanise(e) for e in err.errors[:3]), "windows") from None
     tz = week.team.timezone
     out = []
     for doc in answer["offers"]:

@@ -14,7 +14,9 @@ from caseload.models import Advisor, AppointmentRequest, Client
 
 from scheduler.model import TIME_FORMAT
 
-_PATH = re.compile(r"^(?:[a-z_]+\[\d+\](?:\.[a-z_]+)*|rule \d+): ")
+# Leading labels, possibly several: the Desk's "plan: " (its re-check of the published plan), a document path,
+# the checker's "rule 5: ".
+_PATH = re.compile(r"^(?:(?:plan|[a-z_]+\[\d+\](?:\.[a-z_]+)*|rule \d+): )+")
 _STAMP = r"(\d{4}-\d\d-\d\dT\d\d:\d\d)"
 _RANGE = re.compile(_STAMP + "[–-]" + _STAMP)
 _MOMENT = re.compile(_STAMP)
@@ -52,4 +54,7 @@ def humanise(message: str) -> str:
     text = _RANGE.sub(_range, text)
     text = _MOMENT.sub(lambda m: _when(m.group(1)), text)
     text = text.replace("the appointment's windows", "the times the client asked for")
+    # check.py rule 5 (a pin the plan does not keep): the stored plan and the request's pin disagree.
+    text = text.replace(" but is not placed there", ", but the plan has it elsewhere: the pin was changed after the "
+                                                    "plan was made")
     return _SID.sub(_name, text)
