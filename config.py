@@ -23,6 +23,8 @@ class Config:
     # Background jobs: huey with SQLite storage by default; a redis:// URL for larger sites.
     QUEUE_URL = f"sqlite:///{INSTANCE_DIR / 'queue.db'}"
     QUEUE_IMMEDIATE = False
+    # SQLite only: seconds a write waits for another connection's lock before the page answers 503 "busy".
+    SQLITE_BUSY_TIMEOUT_S = 10
     SOLVER_TIME_LIMIT_S = 60.0
     SOLVER_WORKERS = 2
     DEMO_PASSWORD = "demo"
