@@ -117,7 +117,7 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
             del doc["pinned"]
         elif "pinned" in doc and (misfit := pin_misfit(doc, advisor_docs)):
             # Usually an absence added after the pin: plan it afresh rather than fail the whole week.
-            maps.warnings.append(_pin_dropped_words(request.client.reference, doc, misfit, team))
+            maps.warnings.append(_pin_dropped_words(request.client.reference, doc, misfit, team, request.id))
             del doc["pinned"]
         if kept and "pinned" not in doc:  # held but cannot stay: planned afresh, so from now (and the notice) on
             kept, doc["windows"] = None, request_windows(request, past.earliest, hi, tz)
@@ -184,18 +184,41 @@ def _held_protected(published, cut, tz, working, advisors, advisor_docs, targets
     return [{"advisor": advisor_sid(advisor_id), **span_text(start, end)} for advisor_id, start, end in blocks]
 
 
-def _pin_dropped_words(reference: str, doc: dict, misfit: str, team: Team | None = None) -> str:
+class PinDropped(str):
+    """A job status note for a pinned time that cannot hold, said as if the request was planned again; `request_id`
+    and `unplaced`, the same note for when it was not (runs: the plan is known only after solving)."""
+
+    request_id: int | None
+    unplaced: str
+
+    def __new__(cls, text: str, request_id: int | None, unplaced: str):
+        note = super().__new__(cls, text)
+        note.request_id, note.unplaced = request_id, unplaced
+        return note
+
+
+def placed_words(warnings: list[str], placed: set[int]) -> list[str]:
+    """The warnings as the plan turned out: a dropped pin's note for a request not placed (`placed`: request ids
+    with an advisor) says it could not be planned again (every advisor away: 0 of 196 placed, each note said
+    'It was planned again')."""
+    return [w.unplaced if isinstance(w, PinDropped) and w.request_id not in placed else str(w) for w in warnings]
+
+
+def _pin_dropped_words(reference: str, doc: dict, misfit: str, team: Team | None = None,
+                       request_id: int | None = None) -> PinDropped:
     """The job status note, in plain words, for a pinned time that cannot hold (`misfit`: problem.pin_misfit's
-    reason): which client, which time and advisor, why, and what to do (tell the client the new time). A time on
-    a day `team`'s office is closed (services/closures) says so."""
+    reason): which client, which time and advisor, why, and what to do (tell the client the new time, or that it
+    has none when it was not placed: PinDropped.unplaced). A time on a day `team`'s office is closed
+    (services/closures) says so."""
     name = _pinned_name(doc)
     day = datetime.strptime(doc["pinned"]["start"], TIME_FORMAT).date()
     closed = closed_days(team.id, day, day).get(day) if team is not None and misfit == "advisor" else None
     why = (f"the office is closed that day ({closed})" if closed else
            f"{name} is not working then (an absence, or their working time changed after it was given)"
            if misfit == "advisor" else "it is outside the times the client can come (the request's windows)")
-    return (f"Client {reference}'s time, {human_value(doc['pinned']['start'])} with {name}, could not be kept: "
-            f"{why}. It was planned again: tell the client the new time")
+    said = f"Client {reference}'s time, {human_value(doc['pinned']['start'])} with {name}, could not be kept: {why}."
+    return PinDropped(f"{said} It was planned again: tell the client the new time", request_id,
+                      f"{said} It could not be planned again (the plan says why): tell the client it has no time yet")
 
 
 def _pinned_name(doc: dict) -> str:

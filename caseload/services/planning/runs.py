@@ -22,7 +22,7 @@ from caseload.models import Plan, SolveJob, Team, User, utcnow
 from caseload.services import audit
 from caseload.services.planning import job_watch
 from caseload.services.planning.plan_words import quality_words, status_words, tighter_bound
-from caseload.services.planning.boundary import draft_plan, previous_plan, to_problem, where_to_solve
+from caseload.services.planning.boundary import draft_plan, placed_words, previous_plan, to_problem, where_to_solve
 from caseload.wording import counted
 import scheduler
 
@@ -224,7 +224,8 @@ def _solve_and_save(job: SolveJob, watch: job_watch.JobWatch) -> None:
         db.session.flush()
         placed = sum(1 for item in plan.items if item.advisor_id is not None)
         # The runner falls back to the best plan so far (or the booking-desk plan) and says why in `note`.
-        notes = "".join(f" Note: {w}." for w in maps.warnings + ([solution["note"]] if solution.get("note") else []))
+        warnings = placed_words(maps.warnings, {i.request_id for i in plan.items if i.advisor_id is not None})
+        notes = "".join(f" Note: {w}." for w in warnings + ([solution["note"]] if solution.get("note") else []))
         progress = dict(watch.latest, elapsed=solution.get("solve_seconds", watch.latest.get("elapsed")),
                         score=solution.get("score"), bound=tighter_bound(solution.get("bound"), watch.latest.get("bound")), time_left=0,
                         continuity=(plan.figures or {}).get("continuity"))

@@ -387,7 +387,7 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors, book,
                                 windows=windows, purpose=(row.get("purpose") or None), pinned_advisor=pinned_advisor,
                                 pinned_start=pinned_start)
     try:
-        rota_requests.check_request(team, week_start, fields, book=book)
+        rota_requests.check_request(team, week_start, fields, book=book, hours=book.hours)
     except rota.RotaError as err:
         errors.append(RowError(line, COLUMN_OF.get(err.field, err.field), str(err)))
         return None

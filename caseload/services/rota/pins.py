@@ -81,6 +81,7 @@ class PinBook:
     def __init__(self, pins=()):
         self.by_advisor: dict[int, list[Pin]] = {}
         self.by_client: dict[int, list[Pin]] = {}
+        self.hours: dict = {}  # advisor id -> their bookable spans that week (requests.check_pin_hours' cache)
         for pin in pins:
             self.add(pin)
 

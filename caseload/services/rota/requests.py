@@ -14,6 +14,7 @@ from caseload.extensions import db
 from caseload.localtime import NoSuchLocalTime, to_local, to_utc, typed_to_utc
 from caseload.models import WEEKDAYS, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Team, hold_version
 from caseload.services import audit
+from caseload.services.planning.problem import availability, local_naive
 from caseload.services.rota import pins
 from caseload.services.team_lock import lock_team
 from caseload.services.rota.week import EditConflict, PinClash, RotaError, changed_since, week_bounds_utc
@@ -109,11 +110,11 @@ class RequestFields:
 
 
 def check_request(team: Team, week_start: date, fields: RequestFields, request_id: int | None = None,
-                  book: pins.PinBook | None = None) -> None:
+                  book: pins.PinBook | None = None, hours: dict | None = None) -> None:
     """RotaError naming the field at fault; a pin is also checked against the week's other pins (leaving out
     the request `request_id` being changed), or against `book` (a CSV import: the stored pins and the file's,
     read by the caller under the team's lock). Checking a pin against the stored ones takes the team's lock
-    (services/team_lock.py) for the rest of the transaction."""
+    (services/team_lock.py) for the rest of the transaction. `hours`: check_pin_hours's cache (a CSV import's)."""
     if fields.client.team_id != team.id or fields.client.erased_at is not None:
         raise RotaError("That client is not in this team.", "client")
     check_duration(fields.duration_minutes)
@@ -132,6 +133,7 @@ def check_request(team: Team, week_start: date, fields: RequestFields, request_i
         why = pins.unfit(fields.pinned_advisor, fields.type, fields.client)
         if why:
             raise RotaError(f"Cannot pin it there: {why}.", "pinned_advisor")
+        check_pin_hours(team, week_start, fields, hours)
         mine = pins.make_pin(request_id, fields.client, fields.pinned_advisor, fields.pinned_start,
                              fields.duration_minutes, team.timezone)
         if book is None:
@@ -143,6 +145,26 @@ def check_request(team: Team, week_start: date, fields: RequestFields, request_i
         if why:
             raise PinClash(f"The pin clashes: {why}. Choose another time or advisor, or change that pin first.",
                            "pinned_time")
+
+
+def check_pin_hours(team: Team, week_start: date, fields: RequestFields, hours: dict | None = None) -> None:
+    """RotaError (pinned_time) when the pinned time is not all inside the advisor's bookable time that week (their
+    work pattern less absences and office closures, as the planner reads it: problem.availability). Such a pin
+    was saved (a time in a lunch gap) and then dropped by the planner, blamed on an absence or changed hours.
+    `hours`: advisor id -> their spans, reused across rows (a CSV import)."""
+    advisor, tz = fields.pinned_advisor, team.timezone
+    cache = hours if hours is not None else {}
+    if advisor.id not in cache:
+        cache[advisor.id] = availability(advisor, week_start, tz)
+    start = local_naive(fields.pinned_start, tz)
+    end = start + timedelta(minutes=fields.duration_minutes)
+    if any(s <= start and end <= e for s, e in cache[advisor.id]):
+        return
+    that_day = [f"{s:%H:%M}–{end_text(s, e)}" for s, e in cache[advisor.id] if s.date() == start.date()]
+    works = f"their working time that day is {', '.join(that_day)}" if that_day else "they do not work that day"
+    raise RotaError(f"Cannot pin it there: {advisor.name} is not working all of {start:%a %d %b} {start:%H:%M}–"
+                    f"{end_text(start, end)} ({works}; absences and office closures are left out). Choose a time inside it.",
+                    "pinned_time")
 
 
 def _utc(local: datetime, tz: str) -> datetime:
