@@ -98,3 +98,28 @@ def test_a_dropped_pin_placed_again_still_says_tell_the_client_the_new_time(demo
     [note] = [w for w in maps.warnings if client.reference in w]
     assert placed_words([note], {request_id}) == [f"{note}"] and note.endswith("tell the client the new time")
     assert "It could not be planned again" in placed_words([note], set())[0]
+
+
+def test_a_csv_row_pinned_in_the_lunch_gap_is_refused_naming_its_line(leader, north):
+    import io
+
+    from sqlalchemy import func
+
+    from caseload.models import AppointmentRequest
+
+    team, week = north
+    advisor = _supporter(team)
+    _lunch_gap(advisor)
+    first, second = _clients_for(advisor)
+    user = advisor.user.username
+    body = ("client,type,duration_minutes,windows,pinned_advisor,pinned_start\n"
+            f"{first.reference},follow-up,30,tue 09:00-17:00,{user},tue 10:00\n"
+            f"{second.reference},follow-up,30,tue 09:00-17:00,{user},tue 12:45\n").encode()
+    count = lambda: db.session.scalar(select(func.count(AppointmentRequest.id)))  # noqa: E731
+    before = count()
+    response = leader.post(f"/rota/t/{team.id}/{week}/import/requests",
+                           data={"file": (io.BytesIO(body), "r.csv")}, content_type="multipart/form-data")
+    page = response.data.decode()
+    assert response.status_code == 400
+    assert "<td>3</td><td>pinned_start</td>" in page and f"{advisor.name} is not working all of" in page
+    assert count() == before
