@@ -156,3 +156,33 @@ def test_a_token_sent_to_another_forms_url_is_not_its_repeat(leader, north):
         AppointmentRequest.client_id == client.id)) == 1
     assert leader.post(later_url, data=data).status_code == 303  # and its own repeat is still caught
     assert _count(AppointmentRequest) == before + 1
+
+
+def test_a_desk_nonce_sent_for_another_client_books_that_client(demo_client, demo_auth):
+    """The desk's Book nonce is kept per client (the URL's): sent again for another client it was answered 'That
+    form was sent twice; it was booked once' and nothing was booked for them."""
+    from tests.web import desk_support as d
+
+    demo_auth.login("leader")
+    week = d.week()
+
+    def book(client, nonce=None):
+        text = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form()).get_data(as_text=True)
+        start = re.search(r'name="start" value="([^"]+)"', text).group(1)
+        advisor = re.search(r'name="advisor" value="([^"]+)"', text).group(1)
+        nonce = nonce or re.search(r'name="nonce" value="([^"]+)"', text).group(1)
+        return nonce, demo_client.post(f"/desk/clients/{client.id}/book",
+                                       data=d.form(advisor=advisor, start=start, nonce=nonce), follow_redirects=True)
+
+    def booked(client) -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count(AppointmentRequest.id)).where(
+            AppointmentRequest.client_id == client.id, AppointmentRequest.week_start == week,
+            AppointmentRequest.booked_at.is_not(None)))
+
+    first, second = m.client_of("advisor1"), m.client_of("advisor2")
+    nonce, answer = book(first)
+    assert answer.status_code == 200 and booked(first) == 1
+    _, other = book(second, nonce)
+    assert "sent twice" not in other.get_data(as_text=True)
+    assert booked(second) == 1 and booked(first) == 1
