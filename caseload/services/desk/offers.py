@@ -14,7 +14,7 @@ from caseload.services.desk.desk_week import DeskWeek, booked_item, desk_week, r
 from caseload.services.planning.problem import advisor_sid, db_id, local_naive, snap_in, utc_of_local
 from caseload.services.planning.refusals import FREE, Refusal, days_off, refusal_of
 from caseload.services.planning.rule_text import humanise
-from caseload.timegrid import SLOT_MINUTES
+from caseload.timegrid import SLOT_MINUTES, subtract_spans
 from scheduler.booking.request import read_request
 from scheduler.model import ProblemError, TIME_FORMAT
 
@@ -141,15 +141,8 @@ def _minus(windows: list[dict], spans: set[tuple[str, str]], minutes: int) -> li
     out = []
     cut = sorted((datetime.strptime(a, TIME_FORMAT), datetime.strptime(b, TIME_FORMAT)) for a, b in spans)
     for w in windows:
-        pieces = [(datetime.strptime(w["start"], TIME_FORMAT), datetime.strptime(w["end"], TIME_FORMAT))]
-        for a, b in cut:
-            left = []
-            for s, e in pieces:
-                if b <= s or a >= e:
-                    left.append((s, e))
-                    continue
-                left += [part for part in ((s, a), (b, e)) if part[0] < part[1]]
-            pieces = left
+        pieces = subtract_spans([(datetime.strptime(w["start"], TIME_FORMAT), datetime.strptime(w["end"], TIME_FORMAT))],
+                                cut)
         out += [{**w, "start": s.strftime(TIME_FORMAT), "end": e.strftime(TIME_FORMAT)}
                 for s, e in sorted(pieces) if e - s >= timedelta(minutes=minutes)]
     return out
