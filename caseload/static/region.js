@@ -28,7 +28,7 @@
 
   function poll() {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (status) {
         show(status);
         if (status.active) { window.setTimeout(poll, 2000); }

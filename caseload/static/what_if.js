@@ -8,7 +8,7 @@
 
   function poll() {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (status) {
         if (status.state === "running") { window.setTimeout(poll, 2000); return; }
         window.location.replace(window.location.href);  // done or gone: the page says which

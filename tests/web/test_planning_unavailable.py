@@ -15,6 +15,7 @@ from caseload.extensions import db
 from caseload.jobs import QUEUE_DOWN
 from caseload.localtime import this_week_start
 from caseload.models import SolveJob, Team
+from caseload.services.region.runs import RegionStart, not_queued_words
 from tests.conftest import POSTGRES, _make_app
 from tests.web import access_matrix as m
 
@@ -160,3 +161,13 @@ def test_a_locked_database_on_a_page_is_a_503_page(app_on):
     page = response.get_data(as_text=True)
     assert response.status_code == 503, page[:500]
     assert "The database is busy, try again in a moment; nothing was saved." in page
+
+
+def test_a_region_start_the_queue_refused_part_way_names_who_goes_on_and_who_was_not_queued():
+    """All teams refused: the usual words. Part-way: not 'nothing was planned' (the queued teams' runs go on), but
+    which teams were queued and which were not, so a retry (those teams now busy) is no surprise."""
+    north, south, east = Team(name="north"), Team(name="south"), Team(name="east")
+    assert not_queued_words(RegionStart(not_queued=[north, south, east])) == QUEUE_DOWN
+    words = not_queued_words(RegionStart(started=[SolveJob(team=north)], not_queued=[south, east]))
+    assert "nothing was planned, the published plan" not in words
+    assert "queued for north go on" in words and "south, east" in words

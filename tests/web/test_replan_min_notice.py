@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from caseload.extensions import db
 from caseload.localtime import to_local, to_utc
-from caseload.models import Absence
+from caseload.models import Absence, AppointmentRequest
 from caseload.services.desk.policy import current_policy, save_policy
 from caseload.services.planning.boundary import save_plan, to_problem
 from caseload.services.planning.publish_summary import promised_changes
@@ -109,3 +109,40 @@ def test_a_promised_time_the_planner_moves_without_an_absence_says_it_was_moved_
     page = leader.get(f"/rota/plans/{draft.id}").get_data(as_text=True)
     row = re.search(rf"<tr><td>[^<]*\({mine.client.reference}\)</td>.*?</tr>", page, re.S).group(0)
     assert "<td>moved to make room</td>" in row
+
+
+def _pin_on_wednesday(problem):
+    """(appointment doc, advisor id, local start text): a support appointment pinned, with its client's named
+    advisor, at a Wednesday time inside both its windows and that advisor's working time."""
+    named = {c["id"]: c.get("named_advisor") for c in problem["clients"]}
+    advisors = {a["id"]: a for a in problem["advisors"]}
+    for p in problem["appointments"]:
+        v = named.get(p["client"])
+        if p["kind"] != "support" or "pinned" in p or v not in advisors:
+            continue
+        for w in p["windows"]:
+            for av in advisors[v]["availability"]:
+                start = max(w["start"], av["start"], "2026-12-02T10:00")
+                end = min(w["end"], av["end"], "2026-12-02T17:00")
+                at_ = datetime.strptime(start, "%Y-%m-%dT%H:%M")
+                if start[:10] == "2026-12-02" and at_.minute % 15 == 0 \
+                        and (at_ + timedelta(minutes=p["duration_minutes"])).strftime("%Y-%m-%dT%H:%M") <= end:
+                    return p, int(v[1:]), start
+    raise AssertionError("no Wednesday time to pin")
+
+
+def test_a_pin_inside_the_notice_on_a_week_never_published_stays_pinned(leader, north):
+    """A leader's pin (or a desk booking's, made with a notice override) inside the minimum notice of a week with no
+    published plan: accepted when saved, so a plan keeps it where it is, not dropped as outside the windows (the
+    windows of everything else start at the notice)."""
+    team, week = north
+    with at(WEDNESDAY_0200):
+        free, advisor_id, start = _pin_on_wednesday(to_problem(team, week)[0])
+        request = db.session.get(AppointmentRequest, int(free["id"][1:]))
+        request.pinned_advisor_id = advisor_id
+        request.pinned_start = to_utc(THURSDAY - timedelta(days=1), start[11:], team.timezone)
+        db.session.commit()
+        save_policy(current_policy(), current_policy().late_cancel_hours, None, m.user("admin"), min_notice_hours=24)
+        problem, maps = to_problem(team, week)
+    doc = next(p for p in problem["appointments"] if p["id"] == free["id"])
+    assert doc.get("pinned") == {"advisor": f"a{advisor_id}", "start": start}, maps.warnings

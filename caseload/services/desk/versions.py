@@ -197,8 +197,10 @@ def publish_version(current: Plan, by, problem: dict, solution: dict) -> Plan:
         result = check_solution(problem, {**solution, "score": None, "bound": None})
     except ProblemError as err:  # the problem itself no longer holds (a pin outside the stored working time…)
         raise BrokenVersion(err.errors) from None
-    broken = [v for v in result.violations if not v.startswith(SCORE_NOTES) and v not in _already_broken(current)]
-    if broken:  # before anything is written: the published plan stays as it is
+    broken = [v for v in result.violations if not v.startswith(SCORE_NOTES)]
+    if broken:  # only those this change adds (one check of the published plan); nothing is written
+        broken = [v for v in broken if v not in _already_broken(current)]
+    if broken:
         raise BrokenVersion(broken)
     solution.update(status="feasible", score=result.score, bound=None, figures=result.figures, terms=result.terms)
     in_problem = {db_id(a["id"]) for a in problem["appointments"]}

@@ -69,9 +69,11 @@ def started(week_start: date, tz: str, now: datetime, published: Plan | None, re
         if item.request_id in before and item.advisor_id is not None and item.starts_at is not None \
                 and item.starts_at < now + notice:
             held[item.request_id] = (item.advisor_id, item.starts_at)
-    for request in requests:  # a desk booking pinned before now that no published plan holds yet
+    # A pin (a desk booking's, a leader's) before now + the notice that no published plan holds: a time the client was
+    # given stays where it is as a published one does (the windows of everything else start at the notice).
+    for request in requests:
         if request.id not in held and request.pinned_advisor_id and request.pinned_start is not None \
-                and request.pinned_start < now:
+                and request.pinned_start < now + notice:
             held[request.id] = (request.pinned_advisor_id, request.pinned_start)
     return Started(cut, tz, held, notice_cut)
 

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import case, func, select
 
 from caseload.extensions import db
-from caseload.jobs import QueueUnreachable
+from caseload.jobs import QUEUE_DOWN, QueueUnreachable
 from caseload.models import Plan, PlanItem, SolveJob, Team
 from caseload.services import audit
 from caseload.services.planning import runs as planning
@@ -59,8 +59,20 @@ def start_region(week: date, by, time_limit: float | None = None) -> RegionStart
                  **({"not_queued": [t.name for t in result.not_queued]} if result.not_queued else {}))
     db.session.commit()
     if result.not_queued:
-        raise QueueUnreachable()
+        raise QueueUnreachable(not_queued_words(result))
     return result
+
+
+def not_queued_words(result: RegionStart) -> str:
+    """What a region start the queue refused part-way says: QUEUE_DOWN when no team was queued, else which teams'
+    runs go on and which were not queued (nothing planned for them), so a retry is not a surprise."""
+    if not result.started:
+        return QUEUE_DOWN
+    started = ", ".join(sorted(job.team.name for job in result.started))
+    missing = ", ".join(t.name for t in result.not_queued)
+    return (f"The planning queue stopped answering part-way: runs queued for {started} go on. Not queued, so nothing "
+            f"was planned for them and their published plans are untouched: {missing}. Plan those teams again once "
+            "the queue is back.")
 
 
 def latest_jobs(week: date) -> dict[int, SolveJob]:
