@@ -46,7 +46,6 @@ from caseload.services.desk import policy
 from caseload.values import whole_number
 
 ANYONE = (Role.ADMIN, Role.LEADER, Role.ADVISOR)
-WEEKS_AHEAD = 8
 
 
 def small_id(text: str | None) -> int | None:
@@ -82,7 +81,7 @@ def _choices(form: AskForm, client: Client) -> None:
                                        for t in types]
     first = this_week_start(client.team.timezone)
     form.week.choices = [SelectChoice(d.isoformat(), f"{d:%a %d %b %Y}")
-                         for d in (first + timedelta(weeks=k) for k in range(WEEKS_AHEAD))]
+                         for d in (first + timedelta(weeks=k) for k in range(unplaced.WEEKS_AHEAD))]
     form.defaults_by_week = week_defaults(client, first)
     form.defaults_json = json.dumps(form.defaults_by_week)  # a plain str: the field's attribute escapes it
 
@@ -93,7 +92,7 @@ def week_defaults(client: Client, first) -> dict[str, str]:
     (static/desk_ask.js) swaps them in when the week changes and the box is untouched. A current week already over
     (Friday evening) has no entry: its defaults are the next week's."""
     out = {}
-    for k in range(WEEKS_AHEAD):
+    for k in range(unplaced.WEEKS_AHEAD):
         week, lines = desk_offers.ask_windows(client.team, first + timedelta(weeks=k))
         if week == first + timedelta(weeks=k):
             out[week.isoformat()] = lines

@@ -23,13 +23,12 @@ from caseload.localtime import this_week_start
 from caseload.models import AppointmentRequest, AppointmentType, AuditEvent, Client, utcnow
 from caseload.services.clients import notes
 from caseload.services.desk.attendance import ClientView, Row
-from caseload.services.desk.booking import lock_team
 from caseload.services.desk.offers import ask_windows
-from caseload.services.desk.unplaced import sort_out
+from caseload.services.desk.unplaced import WEEKS_AHEAD, sort_out
 from caseload.services.rota import requests as rota_requests
 from caseload.services.rota.week import RotaError
+from caseload.services.team_lock import lock_team
 
-WEEKS_AHEAD = 8  # this week and the next 7: the weeks the desk books (desk/views.py WEEKS_AHEAD)
 WEEKS_AWAY = 2  # the week a follow-up is asked for unless the advisor chooses another
 ASKED_AS = "a follow-up, from the client's page"  # the audit event's `asked_as`: how the page finds follow-ups
 NOT_YOURS = ("Follow-ups are asked by the client's named advisor or whoever covers them now. "

@@ -32,7 +32,7 @@ from caseload.services.desk.desk_week import desk_week, request_doc
 from caseload.services.desk.kept_apart import check_support_kept_apart
 from caseload.services.desk.offers import offers, plain_reasons, replaced_id
 from caseload.services.planning.plans import published_plan
-from caseload.services.team_lock import lock_team  # noqa: F401 - shared with cancelling.py, follow_ups.py
+from caseload.services.team_lock import lock_team
 from caseload.services.planning.problem import advisor_sid, request_sid, utc_of_local
 from scheduler.model import TIME_FORMAT
 

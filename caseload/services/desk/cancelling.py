@@ -14,7 +14,7 @@ from caseload.services import audit
 from caseload.services.desk import policy, versions
 from caseload.services.desk.asks import (BookingConflict, BookingError, appointment_start, check_booked, check_cancellable,
                                          clean_text)
-from caseload.services.desk.booking import lock_team
+from caseload.services.team_lock import lock_team
 
 
 def cancel(request: AppointmentRequest, by, late: bool | None = None, reason: str | None = None) -> Plan | None:

@@ -23,7 +23,7 @@ from caseload.services.planning.plans import published_plan
 from caseload.services.rota.requests import parse_windows
 from caseload.services.desk.asks import local_span
 
-WEEKS_AHEAD = 8  # the desk's weeks (desk/views.py WEEKS_AHEAD)
+WEEKS_AHEAD = 8  # the weeks the desk books and follow-ups are asked for: this week and the next 7
 DAYS = ("mon", "tue", "wed", "thu", "fri")
 
 
