@@ -14,9 +14,12 @@ from caseload.models import Team
 def lock_team(team: Team) -> None:
     """Take the team's booking lock for this transaction (waits while another desk holds it).
 
-    PostgreSQL: SELECT … FOR UPDATE on the team's row. SQLite: an UPDATE, which takes the database's
+    PostgreSQL: SELECT … FOR NO KEY UPDATE on the team's row. SQLite: an UPDATE, which takes the database's
     write lock (pysqlite begins the transaction right before it, so no older snapshot is upgraded)."""
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(update(Team).where(Team.id == team.id).values(id=Team.id))
     else:
-        db.session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
+        # FOR NO KEY UPDATE: it serialises the callers as FOR UPDATE would, but does not wait for the KEY SHARE
+        # locks that inserting a row referencing the team takes (two such transactions each waiting for the
+        # other's was a deadlock: two moves of one draft, test_races).
+        db.session.execute(select(Team.id).where(Team.id == team.id).with_for_update(key_share=True))

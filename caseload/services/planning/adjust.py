@@ -162,6 +162,9 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
     raises NeedsConfirmation. Raises AdjustRejected when a hard rule would break or the plan moved on.
     """
     _check_editable(plan, expected_version)
+    # Every move takes the team's lock first, pinned or not (a pin's clash check needs it): one order, team then
+    # plan row, for all, so a pinned and an unpinned move of one draft cannot each hold what the other waits for.
+    lock_team(plan.team)
     steps = offer.steps if offer else []
     warnings = move_warnings(item, advisor) + [w for s in steps for w in move_warnings(s.item, s.advisor)]
     reason = (reason or "").strip()
@@ -189,7 +192,6 @@ def move_appointment(plan: Plan, item: PlanItem, advisor: Advisor, start: dateti
         # Pins live on the requests: one made after this draft was planned is not in its problem.
         mine = pins.Pin(item.request_id, item.request.client, advisor, start,  # real end, as every pin's (DST)
                         local_end(start, appointment["duration_minutes"], plan.team.timezone))
-        lock_team(plan.team)  # as every pin: the week's pins cannot change between this check and the save
         why = pins.clash(mine, pins.week_pins(plan.team_id, plan.week_start, plan.team.timezone,
                                                   leave_out=item.request_id))
         if why:
