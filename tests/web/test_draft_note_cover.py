@@ -16,6 +16,17 @@ from tests.web.test_policing_not_cover import _solution, _user
 SECRET = "Talked about the rent arrears in confidence"
 
 
+def _support_and_review(problem: dict, p) -> tuple[dict, dict]:
+    """(support, review): the problem's support appointment and compliance review of one client of another advisor
+    than `p` (an Advisor), the first such client's."""
+    named = {c["id"]: c["named_advisor"] for c in problem["clients"]}
+    kinds = {}
+    for a in problem["appointments"]:
+        kinds.setdefault(a["client"], {}).setdefault(a["kind"], a)
+    cid = next(c for c, k in kinds.items() if {"support", "policing"} <= set(k) and named[c] not in (f"a{p.id}", None))
+    return kinds[cid]["support"], kinds[cid]["policing"]
+
+
 def _noted_draft():
     """(team, week, problem, maps, p, client, support, review, d1): a draft D1 where advisor1 (P) has a support
     appointment of another advisor's client, with the leader's handover note to P on it; `review` is the same
@@ -24,16 +35,11 @@ def _noted_draft():
     team = p.team
     week = this_week_start(team.timezone)
     problem, maps = to_problem(team, week)
-    named = {c["id"]: c["named_advisor"] for c in problem["clients"]}
-    kinds = {}
-    for a in problem["appointments"]:
-        kinds.setdefault(a["client"], {}).setdefault(a["kind"], a)
-    cid = next(c for c, k in kinds.items() if {"support", "policing"} <= set(k) and named[c] not in (f"a{p.id}", None))
-    support, review = kinds[cid]["support"], kinds[cid]["policing"]
+    support, review = _support_and_review(problem, p)
     d1 = save_plan(team, week, problem, _solution(problem, [
         {"appointment": support["id"], "advisor": f"a{p.id}", "start": support["windows"][0]["start"][:11] + "12:00"}]),
         by=team.leader, skipped=maps.skipped)
-    client = db.session.get(Client, db_id(cid))
+    client = db.session.get(Client, db_id(support["client"]))
     item = next(i for i in d1.items if i.advisor_id == p.id)
     db.session.add(HandoverNote(client_id=client.id, plan_item_id=item.id, from_advisor_id=client.named_advisor_id,
                                 to_advisor_id=p.id, author_id=team.leader.id, body="Over to you for the week"))

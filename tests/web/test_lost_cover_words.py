@@ -27,7 +27,7 @@ from caseload.services.planning.problem import db_id
 from tests import clock
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
-from tests.web.test_draft_note_cover import _noted_draft, _reviews_only
+from tests.web.test_draft_note_cover import _noted_draft, _reviews_only, _support_and_review
 from tests.web.test_policing_not_cover import _publish, _solution, _user
 
 # Tue 1 Dec 2026 00:30 in London (GMT); Mon 30 Nov 19:30 in New York.
@@ -77,18 +77,13 @@ def test_a_noted_draft_made_after_the_week_was_published_lost_nothing(demo_clien
     p = _user("advisor1").advisor
     team, week = p.team, this_week_start(p.team.timezone)
     problem, maps = to_problem(team, week)
-    named = {c["id"]: c["named_advisor"] for c in problem["clients"]}
-    kinds = {}
-    for a in problem["appointments"]:
-        kinds.setdefault(a["client"], {}).setdefault(a["kind"], a)
-    cid = next(c for c, k in kinds.items() if {"support", "policing"} <= set(k) and named[c] not in (f"a{p.id}", None))
-    support, review = kinds[cid]["support"], kinds[cid]["policing"]
+    support, review = _support_and_review(problem, p)
     d0 = _reviews_only(team, week, problem, maps, p, review)
     publish_plan(d0, team.leader, d0.version_id, expected_published=0)
     d1 = save_plan(team, week, problem, _solution(problem, [
         {"appointment": support["id"], "advisor": f"a{p.id}", "start": support["windows"][0]["start"][:11] + "12:00"}]),
         by=team.leader, skipped=maps.skipped)
-    client = db.session.get(Client, db_id(cid))
+    client = db.session.get(Client, db_id(support["client"]))
     add_handover(_noted_item(d1, p), "Over to you for the week", team.leader)
     db.session.expire_all()
     assert not notes.may_read_notes(p, client)
