@@ -99,8 +99,9 @@ def create_user_command(username, role, display_name, password):
 
 @click.command("check-names")
 def check_names_command():
-    """List stored names the checks now refuse (invisible or control characters; team names or a team's client
-    references that differ only by case or ZWNJ/ZWJ). Changes nothing; exit status 1 when any is listed."""
+    """List stored names the checks now refuse (invisible or control characters; team names, a team's client
+    references or usernames that differ only by case or ZWNJ/ZWJ). Changes nothing; exit status 1 when any is
+    listed."""
     findings = stored_name_findings()
     db.session.rollback()  # read only: nothing to keep
     for finding in findings:

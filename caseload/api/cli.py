@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import func, select
 
 from caseload.api.blueprint import bp
-from caseload.extensions import db
-from caseload.models import User
 from caseload.services.people.api_tokens import issue_api_token, revoke_api_token
+from caseload.services.people.users import by_username
 
 
 @bp.cli.command("api-token")
@@ -15,7 +13,7 @@ from caseload.services.people.api_tokens import issue_api_token, revoke_api_toke
 @click.option("--revoke", is_flag=True, help="Remove the user's token instead of issuing one.")
 def api_token(username, revoke):
     """Issue a new API token for USERNAME (replacing any earlier one) and print it once."""
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    user = by_username(username)  # as sign-in finds it (case and ZWNJ/ZWJ ignored)
     if user is None or not user.active:
         raise click.ClickException(f"no active user called {username!r}")
     if revoke:

@@ -1,11 +1,12 @@
 """Stored name keys: the column that makes look-alike names unique in the database itself.
 
-Client references (per team) and team names must be unique by values.name_key (stripped, without ZWNJ/ZWJ,
-folded over all of Unicode): "S1" and "s1", or "علی‌رضا" with its ZWNJ and "علیرضا" without, look the same. A
-check before writing cannot stop two saves at the same moment, so the key is stored beside the name
-(clients.reference_key, teams.name_key) under a UNIQUE constraint, computed in Python so SQLite and PostgreSQL
-agree whatever their lower() folds. NULL is allowed: migration 0021 leaves it unset on a look-alike stored
-before (UNIQUE admits many NULLs on both databases), until the name is retyped (`flask check-names` lists them).
+Client references (per team), team names and usernames must be unique by values.name_key (stripped, without
+ZWNJ/ZWJ, folded over all of Unicode): "S1" and "s1", or "علی‌رضا" with its ZWNJ and "علیرضا" without, look the
+same. A check before writing cannot stop two saves at the same moment, so the key is stored beside the name
+(clients.reference_key, teams.name_key, users.username_key) under a UNIQUE constraint, computed in Python so
+SQLite and PostgreSQL agree whatever their lower() folds. NULL is allowed: migrations 0021 and 0022 leave it unset
+on a look-alike stored before (UNIQUE admits many NULLs on both databases), until the name is retyped
+(`flask check-names` lists them).
 
 Every write path fills it: an INSERT of any kind (ORM, ORM bulk, Core) through the column's default, which reads
 the row's name as inserted; an ORM UPDATE that changes the name through a before_update event. (A Core UPDATE of

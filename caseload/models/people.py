@@ -25,9 +25,14 @@ class Role(str, enum.Enum):
 
 class User(UserMixin, Base):
     __tablename__ = "users"
+    __table_args__ = (Index("uq_users_username_key", "username_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    # values.name_key(username), unique: usernames differing only by case (over all of Unicode) or ZWNJ/ZWJ cannot
+    # both be saved, even at once, and sign-in finds the account by it (users.by_username). NULL only on a
+    # look-alike stored before migration 0022 (`flask check-names` lists it).
+    username_key: Mapped[str | None] = mapped_column(String(128), default=key_of("username"))
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -51,6 +56,9 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+
+keep_key(User, "username", "username_key")
 
 
 class Team(Base):

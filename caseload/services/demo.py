@@ -26,6 +26,7 @@ from caseload.models import (
 )
 from caseload.services import audit, public_holidays
 from caseload.services.clients import name_search
+from caseload.services.people.users import by_username
 
 TIMEZONE = "Europe/London"
 SKILLS = {"debt": "Debt advice", "housing": "Housing", "benefits": "Benefits", "employment": "Employment support",
@@ -114,8 +115,9 @@ def _types(skills) -> dict[str, AppointmentType]:
 
 
 def _user(username: str, name: str, role: Role, password_hash: str) -> User:
-    # Without case, as sign-in matches: an account `Admin` made by hand is the demo's admin, not beside it.
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    # By the username's key, as sign-in finds it: an account `Admin` made by hand is the demo's admin, not beside it
+    # (where users.username_key, unique, would refuse the demo's).
+    user = by_username(username)
     if user is None:
         user = User(username=username, display_name=name, role=role, password_hash=password_hash)
         db.session.add(user)

@@ -1,10 +1,11 @@
 """Names stored before the checks that now refuse them: a report, never a change.
 
 values.text_problem refuses, in one-line text, control characters and invisible formatting characters (bidi
-controls, zero-width spaces, a ZWNJ/ZWJ outside a word of a joining script…), and client references and team
-names are now unique by values.name_key (case and ZWNJ/ZWJ ignored). Rows saved before either check may break
-them; editing such a row through a form would now be refused until the name is retyped. `stored_name_findings`
-lists them so an administrator can fix each by hand (`flask --app caseload check-names`); nothing is written.
+controls, zero-width spaces, a ZWNJ/ZWJ outside a word of a joining script…), and client references, team
+names and usernames are now unique by values.name_key (case and ZWNJ/ZWJ ignored; migrations 0021 and 0022).
+Rows saved before either check may break them; editing such a row through a form would now be refused until the
+name is retyped. `stored_name_findings` lists them so an administrator can fix each by hand
+(`flask --app caseload check-names`); nothing is written.
 """
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def refused_text() -> list[Finding]:
 def look_alike(rows, table: str, field: str, scope: str) -> list[Finding]:
     """Findings for `rows` ((id, group, value, stored key), sorted by group) sharing one name_key in one group:
     every row after the first (lowest id) of its kind, naming that first and saying whether its stored key is
-    unset (migration 0021 leaves it NULL on such a row: the database cannot hold it unique until it is
+    unset (migrations 0021 and 0022 leave it NULL on such a row: the database cannot hold it unique until it is
     retyped). A row whose key is unset though nothing looks like it is listed too."""
     found = []
     for _group, members in groupby(rows, key=lambda row: row[1]):
@@ -82,10 +83,14 @@ def look_alike(rows, table: str, field: str, scope: str) -> list[Finding]:
 
 
 def stored_name_findings() -> list[Finding]:
-    """Every finding: refused text, then team names and (within a team) client references that look alike or whose
-    stored key (models.name_keys) is unset."""
+    """Every finding: refused text, then team names, (within a team) client references and usernames that look
+    alike or whose stored key (models.name_keys) is unset. A username whose key is unset is reached at sign-in by
+    its exact spelling only (users.by_username)."""
     teams = [(t_id, 0, name, key) for t_id, name, key in db.session.execute(select(Team.id, Team.name, Team.name_key))]
     references = sorted(db.session.execute(select(Client.id, Client.team_id, Client.reference, Client.reference_key)),
                         key=lambda r: r[1])
+    users = [(u_id, 0, name, key) for u_id, name, key in db.session.execute(
+        select(User.id, User.username, User.username_key))]
     return (refused_text() + look_alike(teams, "teams", "name", "")
-            + look_alike(references, "clients", "reference", ", same team"))
+            + look_alike(references, "clients", "reference", ", same team")
+            + look_alike(users, "users", "username", ""))

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select
 
 from caseload.passwords import hash_password, needs_rehash, verify_password
 from caseload.extensions import db
 from caseload.models import User
 from caseload.services.people import api_tokens
+from caseload.services.people.users import by_username
 from caseload.services import audit
 
 
@@ -16,8 +16,10 @@ class PasswordRejected(ValueError):
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Failed attempts are audited."""
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    """The active user with these credentials, or None. Failed attempts are audited. The account is found by
+    users.by_username (its stored key: case over all of Unicode and ZWNJ/ZWJ ignored). An unknown username still
+    costs one argon2 verify (of a dummy hash), so the time taken does not tell whether the account exists."""
+    user = by_username(username)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         audit.record("login_failed", user=user, username=username[:64])

@@ -18,7 +18,7 @@ from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Ski
 from caseload.services import audit
 from caseload.services.clients import name_search
 from caseload.services.planning.problem import protected_over_working, usual_week_minutes
-from caseload.services.people.users import USERNAME, UserError, create_user
+from caseload.services.people.users import USERNAME, UsernameTaken, UserError, by_username, create_user
 from caseload.services.rota.listings import PER_PAGE, ListQuery, Listing, paged
 from caseload.timegrid import OffGrid, clock, clock_text, first_overlap, merge_spans
 from caseload.values import name_key, stored_as
@@ -82,13 +82,16 @@ def _stored(model, column, value, exclude_id=None) -> str | None:
 # --- users ----------------------------------------------------------------------------------------
 
 def add_user(username: str, display_name: str, role: Role, password: str, by) -> User:
+    """A new account from the administrator's form (users.create_user); AdminError names the field, "The username
+    racer is already taken (stored as Racer: they differ only by case)." also when another created it at the same
+    moment."""
     username = username.strip()
     if not USERNAME.fullmatch(username):
         raise AdminError("Use 2-64 letters, digits, dots, dashes or underscores.", "username")
-    if _taken(User, User.username, username):
-        raise AdminError(f"The username {username} is already taken.", "username")
     try:
         return create_user(username, display_name.strip() or username, role, password, by=by)
+    except UsernameTaken as err:  # before its check, or since (users.username_key is unique): said the same way
+        raise AdminError(f"The username {err}.", "username") from err
     except UserError as err:
         raise AdminError(str(err)[:1].upper() + str(err)[1:] + ".", err.field) from err
 
@@ -324,11 +327,11 @@ USER_MATCHES_SHOWN = 10  # names listed when a search for a user matches several
 
 
 def users_matching(text: str, limit: int = USER_MATCHES_SHOWN + 1) -> list[User]:
-    """The account whose username is `text` (any case) as a one-item list; else up to `limit` accounts
-    whose username or full name contains it, by username. For filters that take a typed name instead
-    of a list of every account (hundreds at 50 teams)."""
+    """The account whose username is `text` (case and ZWNJ/ZWJ ignored: users.by_username) as a one-item list;
+    else up to `limit` accounts whose username or full name contains it, by username. For filters that take a
+    typed name instead of a list of every account (hundreds at 50 teams)."""
     text = text.strip()
-    exact = db.session.scalar(select(User).where(func.lower(User.username) == text.lower()))
+    exact = by_username(text)
     if exact is not None:
         return [exact]
     return list(db.session.scalars(select(User).where(or_(name_search.column_contains(User.username, text),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from caseload.passwords import hash_password
@@ -12,7 +12,7 @@ from caseload.extensions import db
 from caseload.models import Role, User
 from caseload.services import audit
 from caseload.services.clients import name_search
-from caseload.values import text_problem
+from caseload.values import name_key, stored_as, text_problem
 
 
 class UserError(ValueError):
@@ -21,6 +21,13 @@ class UserError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class UsernameTaken(UserError):
+    """The username, or one differing only by case or ZWNJ/ZWJ, belongs to another account; field "username"."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "username")
 
 
 USERNAME = re.compile(r"[A-Za-z0-9._-]{2,64}")
@@ -33,20 +40,40 @@ def zone_of(user: User) -> str:
     return user.led_teams[0].timezone if user.led_teams else "UTC"
 
 
-def _stored_username(username: str) -> str | None:
-    """The stored username that is `username` but for case (and ZWNJ/ZWJ), or None. Sign-in matches usernames
-    without case (accounts.authenticate), so `Leader` beside `leader` would be an account nobody can reach."""
-    return db.session.scalar(select(User.username).where(name_search.column_equals(User.username, username)).limit(1))
+def by_username(typed: str) -> User | None:
+    """The account `typed` names, active or not, or None: the one whose username_key is values.name_key(typed)
+    (case over all of Unicode and ZWNJ/ZWJ ignored, as names are compared everywhere), found by the unique index.
+    A look-alike stored before migration 0022 keeps a NULL key (`flask check-names` lists it): it is reached by
+    its exact spelling, ahead of its keyed twin, so the upgrade locks nobody out. Every path that finds a user by
+    a typed username comes here: sign-in, `flask api-token`, the administrator's user search, the demo loader."""
+    typed = typed.strip()
+    return db.session.scalar(
+        select(User).where(or_(User.username_key == name_key(typed),
+                               and_(User.username_key.is_(None), User.username == typed)))
+        .order_by(User.username_key.is_not(None)).limit(1))  # False (the NULL-key exact spelling) first
 
 
-def _taken(username: str, stored: str) -> str:
-    same = "" if stored == username else f" (as {stored}; usernames ignore case)"
-    return f"{username} is already taken{same}"
+def stored_username(username: str) -> str | None:
+    """The stored username that looks like `username` (one name_key: equal but for case and ZWNJ/ZWJ), or None.
+    By the stored key, and among look-alikes stored before migration 0022 (key NULL) by the same comparison in
+    SQL, so none of them is taken again either."""
+    return db.session.scalar(
+        select(User.username).where(or_(User.username_key == name_key(username),
+                                        and_(User.username_key.is_(None),
+                                             name_search.column_equals(User.username, username))))
+        .order_by(User.id).limit(1))
+
+
+def taken_words(username: str, stored: str) -> str:
+    """'Leader is already taken (stored as leader: they differ only by case)', or without the brackets when
+    `stored` is `username`."""
+    return f"{username} is already taken{stored_as(stored, username)}"
 
 
 def create_user(username: str, display_name: str, role: Role, password: str, by=None) -> User:
     """A new account (the admin page and `flask create-user` both come here); UserError names the field,
-    including a username already taken but for case."""
+    including a username already taken but for case or ZWNJ/ZWJ, also when another created it since the check
+    (users.username_key is unique)."""
     username = username.strip()
     if text_problem(username):  # NUL, escape, line break…: said as such (the pages, the CLI)
         raise UserError(text_problem(username).rstrip(".") + ": use 2-64 letters, digits, dots, dashes or "
@@ -61,16 +88,17 @@ def create_user(username: str, display_name: str, role: Role, password: str, by=
         raise UserError(f"must be at least {minimum} characters", "password")
     if "\x00" in password:
         raise UserError("contains a NUL character (\\0), which nobody can type at sign-in", "password")
-    taken = _stored_username(username)
+    taken = stored_username(username)
     if taken is not None:
-        raise UserError(_taken(username, taken), "username")
+        raise UsernameTaken(taken_words(username, taken))
+    # username_key: the column's default (models.name_keys), under a unique index.
     user = User(username=username, display_name=display_name, role=role, password_hash=hash_password(password))
     db.session.add(user)
     try:
         db.session.flush()
-    except IntegrityError:  # created by someone else between the check and here
+    except IntegrityError:  # the same or a look-alike username, created by another since the check
         db.session.rollback()
-        raise UserError(_taken(username, _stored_username(username) or username), "username") from None
+        raise UsernameTaken(taken_words(username, stored_username(username) or username)) from None
     audit.record("user_created", user=by, obj=user, username=user.username, role=role.value)
     db.session.commit()
     return user
