@@ -19,6 +19,7 @@ from caseload.models import Client, Role
 from caseload.page_helpers import form_version
 from caseload.services.clients import client_data
 from caseload.services.rota.week import teams_for
+from caseload.values import name_key
 
 KEEPERS = (Role.ADMIN, Role.LEADER)
 
@@ -73,7 +74,9 @@ def client_erase(client_id):
     if not form.validate_on_submit():
         flash("Type the client's reference to confirm.", "error")
         return _data_page(client, form, 400)
-    if form.confirm.data.strip() != client.reference:
+    # Compared as references are everywhere (values.name_key): "ab-12" confirms "AB-12", and a reference stored with
+    # an invisible joiner can be confirmed as it is seen.
+    if name_key(form.confirm.data) != name_key(client.reference):
         form.confirm.errors = ["This is not the client's reference; nothing was erased."]
         return _data_page(client, form, 400)
     try:

@@ -23,6 +23,7 @@ from caseload.services.planning.problem import (
     SLOT_MINUTES, asked_protected, local_naive, pattern_clock, protected_targets, week_absences,
 )
 from caseload.timegrid import at
+from caseload.values import without_joiners
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KINDS = ("support", "policing")
@@ -203,11 +204,16 @@ def matches(appointment: Appointment, filters: Filters) -> bool:
         return False
     if filters.flag and filters.flag not in appointment.flag_keys:
         return False
-    if filters.client:
-        needle = filters.client.casefold()
-        if needle not in appointment.client.casefold() and needle not in appointment.reference.casefold():
+    if filters.client:  # case and ZWNJ/ZWJ ignored, as every client search (name_search)
+        needle = _searched(filters.client)
+        if needle not in _searched(appointment.client) and needle not in _searched(appointment.reference):
             return False
     return True
+
+
+def _searched(text: str) -> str:
+    # casefold, not values.fold: the filter folded "ß" to "ss" before joiners were ignored, and still does.
+    return without_joiners(text).casefold()
 
 
 def _pattern(advisor, day: date) -> list[tuple[datetime, datetime]]:

@@ -18,6 +18,7 @@ from caseload.extensions import db
 from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc
 from caseload.models import WEEKDAYS, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Skill, Team
 from caseload.services import audit
+from caseload.services.clients import reference_lookup
 from caseload.services.rota import pins
 from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
@@ -241,8 +242,9 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
     # Only this team's clients: references are unique per team, and another team's are none of its business.
     # The whole team's clients in one query (an IN list of a 4 MB file's 70,000 references would pass
     # PostgreSQL's 65,535 parameters).
-    # References are compared by values.name_key (case and ZWNJ/ZWJ ignored), as the form's check compares them.
-    existing = {name_key(c.reference): c for c in db.session.scalars(select(Client).where(Client.team_id == team.id))}
+    # References are compared by values.name_key (case and ZWNJ/ZWJ ignored), as the form's check compares them;
+    # of look-alikes stored before migration 0021, the one written exactly (reference_lookup), never either.
+    existing = reference_lookup.ReferenceIndex(team, db.session.scalars(select(Client).where(Client.team_id == team.id)))
     seen: dict[str, tuple[int, str]] = {}  # key -> (line, the reference as written there)
     changes = []
     for line, row in rows:
@@ -272,7 +274,13 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
         complexity = row.get("complexity") or "1"
         if complexity not in ("1", "2", "3"):
             errors.append(RowError(line, "complexity", f'"{complexity}" is not 1, 2 or 3'))
-        client = existing.get(name_key(reference))  # updated under its stored reference, as written there
+        try:
+            client = existing.find(reference)  # updated under its stored reference, as written there
+        except reference_lookup.AmbiguousReference as err:
+            client = None
+            errors.append(RowError(line, "reference", str(err) if update_existing else
+                                   f"team {team.name} already has {reference} (stored as {', '.join(err.stored)}: "
+                                   f"they differ only by {err.apart})"))
         if client is not None and not update_existing:
             errors.append(RowError(line, "reference", f"team {team.name} already has {reference}"
                                    f"{stored_as(client.reference, reference)}; tick 'update clients that already "
@@ -347,9 +355,13 @@ def _pinned_start(text: str, week_start: date, tz: str) -> datetime:
 
 def _request_row(team, week_start, line, row, types, find_advisor, errors, book, clients) -> rota_requests.RequestFields | None:
     before = len(errors)
-    client = clients.get(row["client"]) if row["client"] else None
-    if client is None:
-        errors.append(RowError(line, "client", f'no client "{row["client"]}" in team {team.name}'))
+    client = None
+    try:  # by its key: case and ZWNJ/ZWJ ignored, as the request form finds it (reference_lookup)
+        client = clients.find(row["client"]) if row["client"] else None
+        if client is None:
+            errors.append(RowError(line, "client", f'no client "{row["client"]}" in team {team.name}'))
+    except reference_lookup.AmbiguousReference as err:
+        errors.append(RowError(line, "client", str(err)))
     kind = types.get(row["type"].lower())
     if kind is None:
         errors.append(RowError(line, "type", f'unknown appointment type "{row["type"]}" (one of {", ".join(sorted(types))})'))
@@ -405,14 +417,15 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
         return result
     types = {t.code.lower(): t for t in db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True)))}
     find_advisor = _advisor_lookup(team)
-    clients = {c.reference: c for c in rota.team_clients(team)}  # one query, not one a row
+    clients = reference_lookup.ReferenceIndex(team, rota.team_clients(team))  # one query, not one a row
     if any((row.get("pinned_advisor") or "").strip() for _, row in rows):
         lock_team(team)  # the stored pins cannot change until this file's are saved (or refused)
     book = pins.PinBook(pins.week_pins(team.id, week_start, team.timezone))  # stored pins, then this file's
     seen: dict[tuple, int] = {}
     accepted: list[tuple[int, rota_requests.RequestFields]] = []
     for line, row in rows:
-        key = tuple(sorted((k, v.lower()) for k, v in row.items()))
+        # The client by its key, as it is found: "AB-12" and "ab-12" (or with a ZWJ) are one client's request.
+        key = tuple(sorted((k, name_key(v) if k == "client" else v.lower()) for k, v in row.items()))
         if key in seen:
             result.errors.append(RowError(line, None, f"the same request as line {seen[key]}"))
             continue

@@ -13,7 +13,7 @@ from caseload.extensions import db
 from caseload.localtime import NoSuchLocalTime, to_utc, typed_to_utc
 from caseload.models import Absence, Advisor, Client, Role, Skill, Team, WeekProtectedTarget, hold_version
 from caseload.services import audit
-from caseload.services.clients import name_search
+from caseload.services.clients import name_search, reference_lookup
 from caseload.services.planning.problem import (
     HORIZON_DAYS, availability, local_naive, protected_over_working, team_advisors, usual_week_minutes, week_absences,
     week_targets,
@@ -250,8 +250,13 @@ def team_clients(team: Team, search: str | None = None) -> list[Client]:
 
 
 def client_by_reference(team: Team, reference: str) -> Client | None:
-    return db.session.scalar(select(Client).where(Client.team_id == team.id, Client.reference == reference.strip(),
-                                                  Client.erased_at.is_(None)))
+    """The not-erased client of `team` whose reference is the typed `reference` but for case and ZWNJ/ZWJ ("ab-12"
+    finds "AB-12": reference_lookup.team_client), or None. Of look-alikes stored before migration 0021 the one
+    stored exactly as typed; with none, RotaError on the "client" field saying the reference is ambiguous."""
+    try:
+        return reference_lookup.team_client(team, reference)
+    except reference_lookup.AmbiguousReference as err:
+        raise RotaError(f"Client: {err}.", "client") from None
 
 
 # --- the week page ---------------------------------------------------------------------------------
