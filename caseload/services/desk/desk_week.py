@@ -77,14 +77,14 @@ def _hold_dropped(problem: dict, plan: Plan, published: dict, tz: str, without: 
     it), so its time left inside the working time is still taken, and booking it was refused (booking._taken: 'was
     just taken'; the new version's checker: an overlap). `without`: the appointment being rebooked, whose time is
     free."""
-    placed = {a["appointment"] for a in published["assignments"]}
-    # A placement its request's pin now contradicts is left as it was: cutting it out could leave the pin outside
-    # the working time, and the week unbookable.
-    pinned = {a["id"] for a in problem["appointments"] if a.get("pinned")}
+    # Left alone: the placements the desk solution keeps, and those whose request's pin now contradicts them
+    # (cutting one out could leave the pin outside the working time, and the week unbookable). One set for the week.
+    kept = {a["appointment"] for a in published["assignments"]} | {a["id"] for a in problem["appointments"]
+                                                                     if a.get("pinned")}
     held: dict[str, list[tuple[datetime, datetime]]] = {}
     for item in plan.items:
         if item.request_id is None or item.request_id == without or item.advisor_id is None \
-                or item.starts_at is None or request_sid(item.request_id) in placed | pinned:
+                or item.starts_at is None or request_sid(item.request_id) in kept:
             continue
         held.setdefault(advisor_sid(item.advisor_id), []).append(
             (local_naive(item.starts_at, tz), local_naive(item.ends_at, tz)))

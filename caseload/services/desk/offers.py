@@ -15,6 +15,7 @@ from caseload.services.planning.problem import advisor_sid, db_id, local_naive, 
 from caseload.services.planning.refusals import FREE, Refusal, days_off, refusal_of
 from caseload.services.planning.rule_text import humanise
 from caseload.timegrid import SLOT_MINUTES, subtract_spans
+from scheduler.booking.render import offer_document
 from scheduler.booking.request import read_request
 from scheduler.model import ProblemError, TIME_FORMAT
 
@@ -92,32 +93,45 @@ def from_now(request: dict, tz: str, now: datetime | None = None) -> dict:
     return {**request, "windows": windows}
 
 
-def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: datetime | None = None) -> list[Offer]:
+def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: datetime | None = None,
+                advisors: set[int] | None = None) -> list[Offer]:
+    """The engine's ranked offers for `request` (a request document, local texts) as Offers, at most `count`, best
+    first. `advisors` (ids; None: everyone): only theirs among the engine's best `count` of everyone's, which are
+    ranked but not written out (ranked_times' named-advisor passes keep one advisor's). An advisor booking their own
+    diary (ask.advisor) gets only theirs. Raises BookingError naming "windows" for a request the engine refuses."""
     # Nothing sooner than the service's minimum notice (policy.earliest_start; a leader's rebooking may set it aside:
     # asks.earliest_for): cut before ranking, as from_now says.
     now = earliest_for(ask, now)
     request = from_now(request, week.team.timezone, now)
     if not request["windows"]:
         return []
+    if ask.advisor is not None:
+        advisors = {ask.advisor.id} if advisors is None else advisors & {ask.advisor.id}
     try:
         # The engine gives one offer per advisor and day; an advisor booking their own diary filters to
         # themselves, so ask for enough to keep `count` of theirs.
-        answer = week.desk.offers(request, count=count if ask.advisor is None else 200)
+        req = read_request(week.desk.problem, request, count if ask.advisor is None else 200)
+        options = week.desk.options(req)
     except ProblemError as err:
         raise BookingError("; ".join(humanise(e) for e in err.errors[:3]), "windows") from None
+    if advisors is not None:
+        # Filtered after the engine's cut to `count`, as its whole answer was before: the same offers, but only the
+        # kept advisors' are written out (re-seating and reasons are most of an offer's cost).
+        wanted = {advisor_sid(a) for a in advisors}
+        options = [o for o in options if o.advisor in wanted]
     tz = week.team.timezone
     out = []
-    for doc in answer["offers"]:
+    for doc in (offer_document(week.desk, req, o) for o in options):
         start = datetime.strptime(doc["start"], TIME_FORMAT)
         starts_at = utc_of_local(start, tz)
         if starts_at < now:
             continue  # compared in UTC: on the night clocks go back a local hour happens twice
         advisor = db.session.get(Advisor, db_id(doc["advisor"]))
-        if ask.advisor is not None and advisor.id != ask.advisor.id:
-            continue
         out.append(Offer(advisor, starts_at, end_after(starts_at, ask.duration),
                          doc["start"], doc["score_delta"], plain_reasons(week, ask, doc, advisor), doc))
-    return out[:count]
+        if len(out) == count:
+            break
+    return out
 
 
 def offers(team: Team, ask: Ask, count: int = DEFAULT_COUNT, now: datetime | None = None) -> list[Offer]:
@@ -164,24 +178,27 @@ def ranked_times(week: DeskWeek, ask: Ask, request: dict, count: int, now: datet
     minutes = request["duration_minutes"]
     seen = {(o.advisor.id, o.local) for o in found}
 
-    def again(spans: set[tuple[str, str]], keep) -> bool:
+    def again(spans: set[tuple[str, str]], advisors: set[int] | None) -> bool:
+        """One more pass with `spans` taken out of the windows, keeping `advisors`' new offers (None: everyone's)."""
         windows = _minus(request["windows"], spans, minutes)
         if not windows:
             return False
-        more = [o for o in offers_from(week, ask, {**request, "windows": windows}, count, now)
-                if keep(o) and (o.advisor.id, o.local) not in seen]
+        more = [o for o in offers_from(week, ask, {**request, "windows": windows}, count, now, advisors)
+                if (o.advisor.id, o.local) not in seen]
         seen.update((o.advisor.id, o.local) for o in more)
         found.extend(more)
         return bool(more)
 
     wanted = ask.advisor.id if ask.advisor is not None else ask.client.named_advisor_id
     if wanted is not None:
+        # The named advisor's passes want only their offers: the others' are ranked (they decide which of the named
+        # advisor's make the engine's best `count`, as before) but not written out.
         for _ in range(NAMED_TIMES - 1):
-            if not again({_span(o, minutes) for o in found if o.advisor.id == wanted}, lambda o: o.advisor.id == wanted):
+            if not again({_span(o, minutes) for o in found if o.advisor.id == wanted}, {wanted}):
                 break
     if ask.advisor is None:
         for _ in range(EXTRA_PASSES):
-            if not again({_span(o, minutes) for o in found}, lambda o: True):
+            if not again({_span(o, minutes) for o in found}, None):
                 break
     return sorted(found, key=lambda o: (-o.score_delta, o.local, o.advisor.id))
 
