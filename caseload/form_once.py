@@ -54,12 +54,14 @@ def claim(form, location: str) -> None:
     token = getattr(getattr(form, "submission", None), "data", None) or ""
     if not TOKEN.fullmatch(token):
         return
+    path = hashlib.sha256(request.path.encode()).hexdigest()
     # The path is part of the key: a token sent to another form's URL is not that form's repeat.
-    key = f"{PREFIX}{token}:{hashlib.sha256(request.path.encode()).hexdigest()[:16]}"
-    if (first := idempotency.stored(current_user.id, key)) is not None:
+    key = f"{PREFIX}{token}:{path[:16]}"
+    # A token claimed before session 13 was kept as PREFIX + token, its URL's hash the fingerprint (as now): its
+    # repeat to that URL is still caught, one sent to another form's URL still saves there.
+    if (first := idempotency.stored_either(current_user.id, key, PREFIX + token, path)) is not None:
         raise AlreadySaved(first.body.get("location") or location)
-    idempotency.remember(current_user.id, key, hashlib.sha256(request.path.encode()).hexdigest(), 303,
-                         {"location": location})
+    idempotency.remember(current_user.id, key, path, 303, {"location": location})
     try:
         db.session.flush()
     except IntegrityError:  # the other send committed first; nothing else of ours is in this transaction yet

@@ -4,6 +4,13 @@ The first answer to (user, key) is stored in the booking's own transaction, so a
 never books twice. Answers are kept for KEEP (24 hours): a retry is a matter of seconds or minutes, and
 a key older than that is treated as new. Each time a user stores an answer, their expired keys are
 deleted in the same transaction, so the table holds at most a day of each user's bookings.
+
+Rows written before 1 Dec 2026 (session 13) have an older form: a form's one-time token was kept as
+"form:<token>" (now with its URL's hash), the desk's Book nonce as "desk-form:<nonce>" (now with the client),
+and POST .../requests fingerprinted the body alone (now with the route's team and week). A retry across that
+deploy must still find its row for the row's lifetime (KEEP), or it books or saves twice (a form) or gets a
+422 instead of its answer (the API): `stored_either` and `same_request` accept the older form too. Rows written
+since never have it, so once the deploy is KEEP old the older form matches nothing.
 """
 from __future__ import annotations
 
@@ -24,6 +31,24 @@ def stored(user_id: int, key: str | None, now: datetime | None = None) -> Idempo
     cutoff = (now or utcnow()) - KEEP
     return db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key,
                                                           IdempotencyKey.created_at >= cutoff))
+
+
+def stored_either(user_id: int, key: str | None, older_key: str | None, older_fingerprint: str | None = None,
+                  now: datetime | None = None) -> IdempotencyKey | None:
+    """The answer kept for `key`, else the one kept under `older_key` (the same key as written before session 13;
+    None: there was no older form), when `older_fingerprint` is None or is that row's fingerprint."""
+    found = stored(user_id, key, now)
+    if found is None and older_key is not None:
+        found = stored(user_id, older_key, now)
+        if found is not None and older_fingerprint is not None and found.fingerprint != older_fingerprint:
+            return None
+    return found
+
+
+def same_request(row: IdempotencyKey, fingerprint: str, older_fingerprint: str | None = None) -> bool:
+    """Whether `row` answers the request with `fingerprint`, or, for a row written before session 13, with
+    `older_fingerprint` (its fingerprint in the older form; the caller checks what that form left out)."""
+    return row.fingerprint == fingerprint or (older_fingerprint is not None and row.fingerprint == older_fingerprint)
 
 
 def remember(user_id: int, key: str, fingerprint: str, status: int, body: dict, now: datetime | None = None) -> None:
