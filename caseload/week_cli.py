@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import Team
-from caseload.services.planning.boundary import previous_plan, save_plan, to_problem
+from caseload.services.planning.boundary import previous_plan, to_problem
 from caseload.services.planning.plans import latest_plan
 from caseload.services.planning.week_to_plan import week_to_plan
-from caseload.services.planning import runs
+from caseload.services.planning import cli_run, runs
 from caseload.values import ValueRejected, parse_week
 
 week_cli = AppGroup("week", help="Plan a team's week from the command line.")
@@ -136,24 +136,26 @@ def _refuse_if_planning(team: Team, week: date) -> None:
               help="Seconds, 1-3600 (default: SOLVER_TIME_LIMIT_S).")
 def plan(team_name, week_text, time_limit):
     """Solve the week here and now, save it as a draft plan and print the figures. Refused while a queued or
-    running job plans the same week (the one-run-per-week rule the pages keep)."""
+    running job plans the same week (the one-run-per-week rule the pages keep); while it solves, the run is the
+    week's job (services/planning/cli_run.py), so the pages, the API and the region are refused in turn."""
     team = _team(team_name)
     week = _week(week_text, team)
     _refuse_if_planning(team, week)
-    previous = previous_plan(team, week)
-    problem, maps = to_problem(team, week, previous=previous)
     limit = time_limit or current_app.config["SOLVER_TIME_LIMIT_S"]
-    solution = runs.solver()(problem, time_limit=limit, workers=current_app.config["SOLVER_WORKERS"])
-    if solution.get("solver_error"):  # the runner's fallback plan after a crash: the run failed, as on the page
-        raise click.ClickException(f"the planner failed ({solution['solver_error']}); nothing saved")
-    if solution.get("status") == "unknown":
-        raise click.ClickException("no plan found within the time limit; nothing saved")
-    saved = save_plan(team, week, problem, solution, by=None, based_on=previous, skipped=maps.skipped)
+    try:
+        run = cli_run.plan_here(team, week, limit)
+    except runs.PlanningBusy:  # a run started between the look above and ours: name it
+        _refuse_if_planning(team, week)
+        raise click.ClickException(f"{runs.BUSY} (nothing was planned or saved)") from None
+    if run.plan is None:  # a solver crash, no plan in time, or cancelled from the page: as the page says it
+        raise click.ClickException(f"planning run {run.job.id} {run.job.status}: {run.job.message} "
+                                   "(nothing saved)")
+    saved = run.plan
     placed = sum(1 for item in saved.items if item.advisor_id is not None)
     click.echo(f"Draft plan {saved.id} for team {team.name}, week of {week}: {placed}/{len(saved.items)} placed, "
-               f"status {saved.solver_status}, score {saved.score}, bound {saved.bound}")
+               f"status {saved.solver_status}, score {saved.score}, bound {saved.bound} (planning run {run.job.id})")
     click.echo(_format_figures(saved.figures or {}))
-    _report(maps)
+    _report(run.maps)
 
 
 @week_cli.command("export-plan")

@@ -12,7 +12,8 @@ user it was shown to (caseload/form_typist.py); the text goes back only to that 
   cookie. Signing in from it as that user shows the form's page again, run as an expired post with the kept
   fields (show_kept_form): the text is back, with a fresh token, and nothing is saved until it is sent. Signing
   in as anyone else deletes it unseen; so does signing out (auth.logout), and a post without a valid stamp is
-  never kept.
+  never kept. Nor is a post to a path the kept_texts.path column cannot hold (keepable_path): that post gets the
+  sign-in page all the same, without the text.
 
 Here, in caseload.auth, rather than in caseload.form_expiry: it needs the sign-in form (caseload.auth.forms),
 which is built on caseload.forms, which reads caseload.form_expiry.
@@ -30,6 +31,7 @@ from caseload import form_typist, security
 from caseload.auth.access import PUBLIC_ATTR
 from caseload.auth.forms import LoginForm
 from caseload.form_expiry import FLAG, KEEPS_ATTR
+from caseload.models import KeptText
 from caseload.services.people import kept_texts
 
 KEPT_KEY = "kept"  # the sign-in form's hidden field: the key of the text kept on the server
@@ -40,6 +42,7 @@ SIGN_IN_FIRST = ("Your session had ended, so nothing was saved. Sign in again: w
                  "minutes and shown again on its form, to you only, to check and send.")
 SIGN_IN_LOST = "Your session had ended, so nothing was saved. Sign in again to continue."
 SIGNED_IN_KEPT = "You are signed in. What you typed before your session ended is below: nothing was saved yet."
+PATH_MOST = KeptText.__table__.c.path.type.length  # characters (2000): PostgreSQL refuses a longer one (DataError)
 
 
 def rerun_view():
@@ -78,10 +81,18 @@ def _sign_in_keeping_text():
     """The sign-in page (401) for a marked view's post after the session ended, with the key of what was posted,
     kept for the user the form was shown to (nothing is kept without a valid stamp)."""
     typist = form_typist.typist(request.form)
-    key = kept_texts.keep(typist, request.path, _carried(request.form)) if typist is not None else None
+    keep = typist is not None and keepable_path(request.path)
+    key = kept_texts.keep(typist, request.path, _carried(request.form)) if keep else None
     flash(SIGN_IN_FIRST if key else SIGN_IN_LOST, "error")
     return current_app.make_response((render_template("auth/login.html", form=LoginForm(formdata=None),
                                                       kept_key=key), 401))
+
+
+def keepable_path(path: str) -> bool:
+    """Whether the text posted to `path` can be kept: at most PATH_MOST characters and no NUL, which PostgreSQL
+    cannot store (a 500 otherwise). Every form that keeps typed text has a short path; a longer one is a made-up
+    address (an unbounded segment such as a week's), whose text is not worth a refused write."""
+    return len(path) <= PATH_MOST and "\x00" not in path
 
 
 def show_kept_form():

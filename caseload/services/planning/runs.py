@@ -209,14 +209,28 @@ def _solve_and_save(job: SolveJob, watch: job_watch.JobWatch) -> None:
     db.session.commit()  # no transaction held open while solving
     solution = solver()(problem, time_limit=job.time_limit, workers=current_app.config["SOLVER_WORKERS"],
                         progress=watch, **where_to_solve())
+    finish_solved(watch, team, week_start, problem, solution, maps, previous, created_by_id)
+
+
+def finish_solved(watch: job_watch.JobWatch, team: Team, week_start: date, problem: dict, solution: dict, maps,
+                  previous: Plan | None, created_by_id: int | None = None, said: str = "") -> bool:
+    """The run's final write once the solver came back (a queued job's consumer, or the command line's own run,
+    services/planning/cli_run.py): cancelled if it was stopped meanwhile (the result discarded), failed on a solver
+    crash (`solver_error`) or with no plan in the time limit, else succeeded with the draft plan saved in the same
+    transaction (the job's plan_id). `maps`: to_problem's (skipped requests, pin warnings); `said`: a sentence
+    added to the job's message on success. True when the draft was saved; False otherwise (the job's row says
+    why; nothing was saved)."""
     if watch.stopped.is_set():
-        return watch.finish(db.session, "cancelled", "Cancelled; the result was discarded and no plan was changed.")
+        watch.finish(db.session, "cancelled", "Cancelled; the result was discarded and no plan was changed.")
+        return False
     if solution.get("solver_error"):  # a crash is a failed run even though a fallback plan came back
-        return watch.finish(db.session, "failed", f"Planning failed: {solution['solver_error']}. "
-                                                  "The published plan is untouched.")
+        watch.finish(db.session, "failed", f"Planning failed: {solution['solver_error']}. "
+                                           "The published plan is untouched.")
+        return False
     if solution.get("status") == "unknown":
-        return watch.finish(db.session, "failed", "No plan was found within the time limit; try a longer limit. "
-                                                  "The published plan is untouched.")
+        watch.finish(db.session, "failed", "No plan was found within the time limit; try a longer limit. "
+                                           "The published plan is untouched.")
+        return False
 
     def save() -> dict:
         by = db.session.get(User, created_by_id) if created_by_id else None
@@ -230,6 +244,6 @@ def _solve_and_save(job: SolveJob, watch: job_watch.JobWatch) -> None:
                         score=solution.get("score"), bound=tighter_bound(solution.get("bound"), watch.latest.get("bound")), time_left=0,
                         continuity=(plan.figures or {}).get("continuity"))
         return {"plan_id": plan.id, "progress": progress,
-                "message": f"{placed} of {counted(len(plan.items), 'appointment')} placed. {status_words(solution.get('status'))}.{notes}"}
+                "message": f"{placed} of {counted(len(plan.items), 'appointment')} placed. {status_words(solution.get('status'))}.{notes}{said}"}
 
-    watch.finish(db.session, "succeeded", "Saving the plan…", save=save)
+    return watch.finish(db.session, "succeeded", "Saving the plan…", save=save)
