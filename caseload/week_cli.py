@@ -11,13 +11,13 @@ from datetime import date
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import Team
 from caseload.services.planning.boundary import previous_plan, to_problem
 from caseload.services.planning.plans import latest_plan
 from caseload.services.planning.week_to_plan import week_to_plan
+from caseload.services.people.team_lookup import AmbiguousTeam, team_named
 from caseload.services.planning import cli_run, runs
 from caseload.values import ValueRejected, parse_week
 
@@ -39,7 +39,11 @@ SECONDS = Seconds(1, 3600)
 
 
 def _team(name: str) -> Team:
-    team = db.session.scalar(select(Team).where(Team.name == name))
+    """The team `--team` names, found as the pages find names: case and ZWNJ/ZWJ ignored (team_lookup)."""
+    try:
+        team = team_named(name)
+    except AmbiguousTeam as err:
+        raise click.BadParameter(str(err), param_hint="--team") from None
     if team is None:
         raise click.BadParameter(f"no team named {name!r}", param_hint="--team")
     return team

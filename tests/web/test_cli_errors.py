@@ -116,3 +116,28 @@ def test_a_week_far_outside_the_range_is_said_with_its_year_in_full(demo_app, tm
     out = demo_app.test_cli_runner().invoke(args=["week", "export-problem", "--team", "north", "--week", week,
                                                   "--out", str(tmp_path / "p.json")])
     assert out.exit_code == 2 and said in out.output, out.output
+
+
+@pytest.mark.parametrize("typed", ["North", " NORTH ", "nor\u200dth"])
+def test_team_is_found_by_its_name_but_for_case_and_joiners(demo_app, tmp_path, typed):
+    """`--team North` was 'no team named' for the stored `north` (Team.name == name), though names are unique
+    and searched by values.name_key everywhere else."""
+    out = demo_app.test_cli_runner().invoke(args=["week", "export-problem", "--team", typed, "--week", "this",
+                                                  "--out", str(tmp_path / "p.json")])
+    assert out.exit_code == 0, (out.output, out.exception)
+    assert (tmp_path / "p.json").exists()
+
+
+def test_a_team_name_two_old_look_alikes_share_is_refused_as_ambiguous_unless_typed_exactly(demo_app, tmp_path):
+    """A look-alike stored before 0021 (its name_key left NULL) beside `north`: 'NORTH' names neither exactly,
+    so it is refused in words naming both; 'North' typed exactly is that team."""
+    db.session.execute(Team.__table__.insert().values(name="North", name_key=None, timezone="Europe/London"))
+    db.session.commit()
+    runner = demo_app.test_cli_runner()
+    out = runner.invoke(args=["week", "export-problem", "--team", "NORTH", "--week", "this",
+                              "--out", str(tmp_path / "p.json")])
+    assert out.exit_code == 2 and "ambiguous" in out.output and "North, north" in out.output, out.output
+    assert not (tmp_path / "p.json").exists()
+    exact = runner.invoke(args=["week", "export-problem", "--team", "North", "--week", "this",
+                                "--out", str(tmp_path / "p.json")])
+    assert exact.exit_code != 2 and "ambiguous" not in exact.output, exact.output
