@@ -22,9 +22,10 @@ from caseload.api.schemas import ApiError, advisor_json, body, client_json, inva
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.localtime import NoSuchLocalTime, typed_to_utc
-from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Role, Skill, Team
+from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Role, Team
 from caseload.services.clients import notes
 from caseload.services.desk import idempotency
+from caseload.services.people import skill_codes
 from caseload.services.planning.met_requests import met_by
 from caseload.services.planning.problem import week_requests as requests_of
 from caseload.services.rota import requests as rota_requests
@@ -184,9 +185,9 @@ def update_client(client_id):
                  if data["named_advisor_id"] is not None else None)
     need = found.need
     if "need" in data:
-        need = db.session.scalar(select(Skill).where(Skill.code == data["need"])) if data["need"] is not None else None
-        if data["need"] is not None and need is None:
-            raise invalid("need", "no such skill")
+        need = skill_codes.skill_by_code(data["need"]) if data["need"] is not None else None
+        if data["need"] is not None and need is None:  # the clients CSV matches codes the same way
+            raise invalid("need", f"no such skill {data['need']!r}")
     complexity = data.get("complexity", found.complexity)
     try:
         rota.update_client(found, named, need, complexity, data["version"], by=current_user)
@@ -313,8 +314,7 @@ def _request_key(data: dict, path: dict):
             db.session.rollback()
             first = idempotency.stored(current_user.id, key)
     if not idempotency.same_request(first, fingerprint, _older_fingerprint(first, data, path)):
-        raise invalid("Idempotency-Key", "this Idempotency-Key was used for another request (another body, team or "
-                                         "week); send a new key")
+        raise _another_request()
     for _ in range(30):  # the first send commits its request, then its answer: wait a moment for the answer
         if first.body:
             break
@@ -323,14 +323,22 @@ def _request_key(data: dict, path: dict):
         first = idempotency.stored(current_user.id, key)
     if not first.body:
         raise ApiError(409, "A request with this Idempotency-Key is still being saved; retry in a moment.")
+    if not idempotency.same_request(first, fingerprint, _older_fingerprint(first, data, path)):
+        raise _another_request()  # an older-form row's team and week are known only once its answer is written
     return None, (first.body, first.status, {"Location": f"/api/v1/requests/{first.body['id']}",
                                              "Idempotent-Replayed": "true"})
+
+
+def _another_request() -> ApiError:
+    return invalid("Idempotency-Key", "this Idempotency-Key was used for another request (another body, team or "
+                                      "week); send a new key")
 
 
 def _older_fingerprint(first, data: dict, path: dict) -> str | None:
     """The fingerprint `data` had before session 13 (the body alone; services/desk/idempotency: a key answered
     before the deploy holds it for a day), when `first`'s answer is a request of the route's team and week (what
-    that fingerprint left out), else None. An answer not written yet is waited for, as any."""
+    that fingerprint left out), else None. An answer not written yet is waited for, as any, and checked again once
+    written (_request_key); idempotency.same_request takes it only from a row created before DEPLOYED_AT."""
     answer = first.body or {}
     if answer and (answer.get("team_id"), answer.get("week_start")) != (path["team_id"], path["week"]):
         return None

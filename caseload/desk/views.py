@@ -414,11 +414,22 @@ def _form_key(form: BookForm, client_id: int):
     return f"desk-form:{client_id}:{form.nonce.data}", hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _stored(key: str | None):
+def _stored(key: str | None, client: Client):
     # A nonce answered before session 13 was kept without its client, "desk-form:<nonce>" (services/desk/idempotency):
-    # a press of that page's Book buttons after the deploy still gets its answer.
+    # a press of that page's Book buttons after the deploy still gets its answer, but only on its own client's
+    # page (the row holds no client id; its answer names the client's reference): for another client it is new.
     older = "desk-form:" + key.split(":", 2)[2] if key is not None else None
-    return idempotency.stored_either(current_user.id, key, older)
+    found = idempotency.stored_either(current_user.id, key, older)
+    if found is not None and found.key == older and not _answer_names(found.body or {}, client):
+        return None
+    return found
+
+
+def _answer_names(answer: dict, client: Client) -> bool:
+    """Whether a Book answer's message (_booked_text, _series_text) is about `client`."""
+    text, ref = answer.get("message") or "", re.escape(client.reference)
+    said = rf"(?:Booked|Rebooked): {ref} (?:\(was |with )|Booked a series of \d+ for {ref} with "
+    return re.match(said, text) is not None
 
 
 @bp.post("/clients/<int:client_id>/book")
@@ -437,7 +448,7 @@ def book(client_id):
         invalid(form)
         return _client_page(client, form, 400)
     key, fingerprint = _form_key(form, client.id)
-    if (done := _stored(key)) is not None:
+    if (done := _stored(key, client)) is not None:
         flash(done.body.get("message", "Already booked.") + " (That form was sent twice; it was booked once.)", "success")
         return redirect(url_for("desk.client", client_id=client.id))
     user_id = current_user.id
@@ -448,7 +459,7 @@ def book(client_id):
             idempotency.remember(user_id, key, fingerprint, 303, {"message": message["text"](booked)})
 
     def earlier():
-        return _stored(key)
+        return _stored(key, client)
 
     repeat = None
     try:
@@ -468,7 +479,7 @@ def book(client_id):
         _refused(form, err)
         return _client_page(client, form, refused_status(err))
     except asks.BookingConflict as err:
-        if (done := _stored(key)) is not None:  # the same form booked by a press at the same moment
+        if (done := _stored(key, client)) is not None:  # the same form booked by a press at the same moment
             flash(done.body.get("message", "Already booked."), "success")
             return redirect(url_for("desk.client", client_id=client.id))
         flash(str(err), "error")

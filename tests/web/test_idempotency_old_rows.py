@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, IdempotencyKey
+from caseload.services.desk import idempotency
+from tests.clock import at
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 from tests.web.api_support import ApiClient
@@ -123,3 +125,49 @@ def test_a_desk_nonce_stored_before_the_deploy_books_once(demo_client, demo_auth
     again = demo_client.post(f"/desk/clients/{client.id}/book", data=form, follow_redirects=True)
     assert again.status_code == 200 and "sent twice" in again.get_data(as_text=True)
     assert booked() == before + 1
+
+
+def test_a_desk_nonce_stored_before_the_deploy_is_new_for_another_client(demo_client, demo_auth):
+    """The older row holds no client: its answer names the client it booked, so another client's Book with the
+    same nonce (a page of one client's offers posted to another's) books there, as for a row stored now."""
+    demo_auth.login("leader")
+
+    def offer(client) -> tuple[str, str, str]:
+        text = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form()).get_data(as_text=True)
+        return tuple(re.search(rf'name="{n}" value="([^"]+)"', text).group(1) for n in ("start", "advisor", "nonce"))
+
+    def booked(client) -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count(AppointmentRequest.id)).where(
+            AppointmentRequest.client_id == client.id, AppointmentRequest.booked_at.is_not(None)))
+
+    first, other = m.client_of("advisor1"), m.client_of("advisor2")
+    start, advisor, nonce = offer(first)
+    assert demo_client.post(f"/desk/clients/{first.id}/book",
+                            data=d.form(advisor=advisor, start=start, nonce=nonce)).status_code == 302
+    row = _only_row("desk-form:")
+    row.key = f"desk-form:{nonce}"  # as the older code kept it
+    db.session.commit()
+    start, advisor, _ = offer(other)
+    before = booked(other)
+    sent = demo_client.post(f"/desk/clients/{other.id}/book", data=d.form(advisor=advisor, start=start, nonce=nonce),
+                            follow_redirects=True)
+    assert sent.status_code == 200 and "sent twice" not in sent.get_data(as_text=True)
+    assert booked(other) == before + 1
+
+
+def test_an_api_row_with_the_older_fingerprint_created_since_the_deploy_is_not_a_retry(api):
+    """Only a row created before DEPLOYED_AT can hold the body-only fingerprint: one created since (the same
+    key sent with the body alone fingerprinted, as no code since writes) is another request's, a 422."""
+    body = _good(_week())
+    _as_before_the_deploy(api, body, "old-key-3")
+    row = _only_row("request:" + hashlib.sha256(b"old-key-3").hexdigest())
+    row.created_at = idempotency.DEPLOYED_AT + timedelta(minutes=1)
+    db.session.commit()
+    before = _count()
+    with at(idempotency.DEPLOYED_AT + timedelta(minutes=2)):
+        again = api.post(URL, team_id=m.team("north").id, week=_week(), json=body,
+                         headers={"Idempotency-Key": "old-key-3"})
+    assert again.status_code == 422, again.get_json()
+    assert "this Idempotency-Key was used for another request" in again.get_json()["message"]
+    assert _count() == before

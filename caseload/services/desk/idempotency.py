@@ -10,11 +10,15 @@ Rows written before 1 Dec 2026 (session 13) have an older form: a form's one-tim
 and POST .../requests fingerprinted the body alone (now with the route's team and week). A retry across that
 deploy must still find its row for the row's lifetime (KEEP), or it books or saves twice (a form) or gets a
 422 instead of its answer (the API): `stored_either` and `same_request` accept the older form too. Rows written
-since never have it, so once the deploy is KEEP old the older form matches nothing.
+since never have it. A fingerprint in the older form is accepted only from a row created before DEPLOYED_AT (a
+request sent since with the body alone is no retry across the deploy), and an older-form desk nonce only for
+the client its answer names (desk/views._stored). The older-form code (`stored_either`'s `older_key`,
+`same_request`'s `older_fingerprint` and their callers: api/views._older_fingerprint, desk/views._stored,
+form_once) can be deleted once DEPLOYED_AT + KEEP has passed, after 2026-12-02 02:38 UTC.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select
 
@@ -22,6 +26,9 @@ from caseload.extensions import db
 from caseload.models import IdempotencyKey, utcnow
 
 KEEP = timedelta(hours=24)
+# Session 13's deploy: the time of the commit that changed the keys and fingerprints (d3963d5); rows created
+# before it may hold the older form.
+DEPLOYED_AT = datetime(2026, 12, 1, 2, 38, 31, tzinfo=timezone.utc)
 
 
 def stored(user_id: int, key: str | None, now: datetime | None = None) -> IdempotencyKey | None:
@@ -46,9 +53,10 @@ def stored_either(user_id: int, key: str | None, older_key: str | None, older_fi
 
 
 def same_request(row: IdempotencyKey, fingerprint: str, older_fingerprint: str | None = None) -> bool:
-    """Whether `row` answers the request with `fingerprint`, or, for a row written before session 13, with
+    """Whether `row` answers the request with `fingerprint`, or, for a row created before DEPLOYED_AT, with
     `older_fingerprint` (its fingerprint in the older form; the caller checks what that form left out)."""
-    return row.fingerprint == fingerprint or (older_fingerprint is not None and row.fingerprint == older_fingerprint)
+    return row.fingerprint == fingerprint or (older_fingerprint is not None and row.created_at < DEPLOYED_AT
+                                              and row.fingerprint == older_fingerprint)
 
 
 def remember(user_id: int, key: str, fingerprint: str, status: int, body: dict, now: datetime | None = None) -> None:

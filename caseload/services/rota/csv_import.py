@@ -19,6 +19,7 @@ from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc
 from caseload.models import WEEKDAYS, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Skill, Team
 from caseload.services import audit
 from caseload.services.clients import reference_lookup
+from caseload.services.people import skill_codes
 from caseload.services.rota import pins
 from caseload.services.rota import requests as rota_requests
 from caseload.services.rota import week as rota
@@ -205,7 +206,7 @@ def _advisor_lookup(team: Team):
     by_name: dict[str, list[Advisor]] = {}
     for a in advisors:
         by_name.setdefault(name_key(a.name), []).append(a)  # case and ZWNJ/ZWJ ignored, as searches do
-        if a.user is not None:
+        if a.user is not None and name_key(a.user.username) != name_key(a.name):  # listed once, not "more than one"
             by_name.setdefault(name_key(a.user.username), []).append(a)
 
     def find(text: str, column: str, errors: list, line: int) -> Advisor | None:
@@ -237,7 +238,7 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
     result, rows = _checked_rows(data, CLIENT_COLUMNS)
     if result.errors:
         return result
-    skills = {s.code: s for s in db.session.scalars(select(Skill))}
+    skills = skill_codes.skills_by_key()  # "Debt " names "debt", as the API's need does
     find_advisor = _advisor_lookup(team)
     # Only this team's clients: references are unique per team, and another team's are none of its business.
     # The whole team's clients in one query (an IN list of a 4 MB file's 70,000 references would pass
@@ -268,7 +269,7 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
         elif too_long(row["name"], CLIENT_LENGTHS["name"]):  # refused as the form refuses it, not cut short
             errors.append(RowError(line, "name", too_long(row["name"], CLIENT_LENGTHS["name"])))
         advisor = find_advisor(row["named_advisor"], "named_advisor", errors, line) if row.get("named_advisor") else None
-        need = skills.get(row.get("need", "").lower()) if row.get("need") else None
+        need = skills.get(skill_codes.code_key(row["need"])) if row.get("need") else None
         if row.get("need") and need is None:
             errors.append(RowError(line, "need", f'unknown skill "{row["need"]}" (one of {", ".join(sorted(skills))})'))
         complexity = row.get("complexity") or "1"
