@@ -17,7 +17,7 @@ from caseload.models import (
     AppointmentRequest, Client, ClientNote, Contact, HandoverNote, Plan, PlanItem, User, hold_version, utcnow,
 )
 from caseload.services import audit
-from caseload.services.clients import name_search
+from caseload.services.clients import erased_reference, name_search
 from caseload.services.desk import attendance
 
 EXPORT_FORMAT = "caseload-client-export/1"
@@ -127,7 +127,7 @@ def erase_client(client: Client, by, expected_version: int | None = None) -> Cli
         if not hold_version(db.session, client, client.version_id if expected_version is None else expected_version):
             raise StaleDataError("the client moved on")
         client.name = ERASED_NAME
-        client.reference = f"ERASED-{client.id}"
+        client.reference = erased_reference.placeholder(client)  # never a typed reference's key
         client.erased_at = utcnow()
         for note in db.session.scalars(select(ClientNote).where(ClientNote.client_id == client.id)):
             db.session.delete(note)

@@ -18,7 +18,7 @@ from caseload.extensions import db
 from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc
 from caseload.models import WEEKDAYS, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Skill, Team
 from caseload.services import audit
-from caseload.services.clients import reference_lookup
+from caseload.services.clients import erased_reference, reference_lookup
 from caseload.services.people import skill_codes
 from caseload.services.rota import pins
 from caseload.services.rota import requests as rota_requests
@@ -258,6 +258,8 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
             errors.append(RowError(line, "reference", "is empty"))
         elif too_long(reference, CLIENT_LENGTHS["reference"]):
             errors.append(RowError(line, "reference", too_long(reference, CLIENT_LENGTHS["reference"])))
+        elif erased_reference.reserved_problem(reference):
+            errors.append(RowError(line, "reference", erased_reference.reserved_problem(reference)))
         elif name_key(reference) in seen:
             first_line, first = seen[name_key(reference)]
             errors.append(RowError(line, "reference", f"{reference} is also on line {first_line}"

@@ -13,7 +13,7 @@ from caseload.extensions import db
 from caseload.localtime import NoSuchLocalTime, to_utc, typed_to_utc
 from caseload.models import Absence, Advisor, Client, Role, Skill, Team, WeekProtectedTarget, hold_version
 from caseload.services import audit
-from caseload.services.clients import name_search, reference_lookup
+from caseload.services.clients import erased_reference, name_search, reference_lookup
 from caseload.services.planning.problem import (
     HORIZON_DAYS, availability, local_naive, protected_over_working, team_advisors, usual_week_minutes, week_absences,
     week_targets,
@@ -178,6 +178,9 @@ def add_client(team: Team, reference: str, name: str, named_advisor: Advisor | N
     ZWNJ/ZWJ ignored: "S0001" and "s0001", or a reference with and without a joiner, look the same): another
     team's clients are never looked at, so the refusal cannot reveal what another team holds."""
     reference = reference.strip()
+    reserved = erased_reference.reserved_problem(reference)
+    if reserved:
+        raise RotaError(f"Reference {reserved}", "reference")
     stored = stored_reference(team, reference)
     if stored is not None:
         raise RotaError(reference_taken_text(team, stored, reference), "reference")
