@@ -313,6 +313,8 @@ def _request_key(data: dict, path: dict):
         except IntegrityError:  # the racing send committed first
             db.session.rollback()
             first = idempotency.stored(current_user.id, key)
+            if first is None:  # the racing send failed and took its claim with it: this send may try again
+                raise _first_send_gone()
     if not idempotency.same_request(first, fingerprint, _older_fingerprint(first, data, path)):
         raise _another_request()
     for _ in range(30):  # the first send commits its request, then its answer: wait a moment for the answer
@@ -321,12 +323,19 @@ def _request_key(data: dict, path: dict):
         time.sleep(0.1)
         db.session.rollback()  # nothing of ours to keep; a new transaction sees the first send's commit
         first = idempotency.stored(current_user.id, key)
+        if first is None:  # the first send failed (rolled back, its claim with it) while this one waited
+            raise _first_send_gone()
     if not first.body:
         raise ApiError(409, "A request with this Idempotency-Key is still being saved; retry in a moment.")
     if not idempotency.same_request(first, fingerprint, _older_fingerprint(first, data, path)):
         raise _another_request()  # an older-form row's team and week are known only once its answer is written
     return None, (first.body, first.status, {"Location": f"/api/v1/requests/{first.body['id']}",
                                              "Idempotent-Replayed": "true"})
+
+
+def _first_send_gone() -> ApiError:
+    """409: the first send with this key failed while this one waited; nothing was saved, the key is free again."""
+    return ApiError(409, "The first request with this Idempotency-Key was not saved; send this one again.")
 
 
 def _another_request() -> ApiError:

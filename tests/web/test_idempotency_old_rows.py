@@ -171,3 +171,34 @@ def test_an_api_row_with_the_older_fingerprint_created_since_the_deploy_is_not_a
     assert again.status_code == 422, again.get_json()
     assert "this Idempotency-Key was used for another request" in again.get_json()["message"]
     assert _count() == before
+
+
+def test_a_retry_waiting_on_a_first_send_that_fails_gets_a_409_not_a_500(api, demo_client):
+    """The retry waits for the first send's answer; that send fails and rolls back, taking its claim with it.
+    The retry read the vanished row's `body` (AttributeError on None: a 500); it now says the first was not saved."""
+    import threading
+    import time
+
+    body = _good(_week())
+    key = "gone-key-1"
+    first = api.post(URL, team_id=m.team("north").id, week=_week(), json=body, headers={"Idempotency-Key": key})
+    assert first.status_code == 201, first.get_json()
+    row = _only_row("request:" + hashlib.sha256(key.encode()).hexdigest())
+    row.body = {}  # as while the first send is still being saved
+    db.session.commit()
+    row_id = row.id
+
+    def first_send_fails():
+        time.sleep(0.5)
+        with demo_client.application.app_context():
+            db.session.execute(IdempotencyKey.__table__.delete().where(IdempotencyKey.id == row_id))
+            db.session.commit()
+
+    failing = threading.Thread(target=first_send_fails)
+    failing.start()
+    retry = api.post(URL, team_id=m.team("north").id, week=_week(), json=body, headers={"Idempotency-Key": key})
+    failing.join()
+    assert retry.status_code == 409, (retry.status_code, retry.get_data(as_text=True)[:300])
+    assert "was not saved" in json.dumps(retry.get_json())
+    again = api.post(URL, team_id=m.team("north").id, week=_week(), json=body, headers={"Idempotency-Key": key})
+    assert again.status_code == 201, again.get_json()  # the key is free: the send goes through
