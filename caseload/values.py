@@ -180,13 +180,18 @@ def name_key(text: str) -> str:
 def differs_only_by(stored: str, typed: str) -> str:
     """Words for what alone tells `typed` from `stored`, two texts of one name_key: '' when they are equal, else
     "case", "an invisible joiner (U+200C ZWNJ or U+200D ZWJ)" or both, for a refusal to explain itself."""
+    return " and ".join(look_alike_reasons(stored, typed))
+
+
+def look_alike_reasons(stored: str, typed: str) -> list[str]:
+    """What alone tells two texts of one name_key apart, as a list of differs_only_by's words ([] when equal)."""
     stored, typed = stored.strip(), typed.strip()
     reasons = []
     if without_joiners(stored) != without_joiners(typed):
         reasons.append("case")
     if fold(stored) != fold(typed):
         reasons.append("an invisible joiner (U+200C ZWNJ or U+200D ZWJ)")
-    return " and ".join(reasons)
+    return reasons
 
 
 def stored_as(stored: str, typed: str, how: str = "stored") -> str:

@@ -17,9 +17,8 @@ from caseload.extensions import db
 from caseload.forms import Form
 from caseload.models import Client, Role
 from caseload.page_helpers import form_version
-from caseload.services.clients import client_data
+from caseload.services.clients import client_data, reference_lookup
 from caseload.services.rota.week import teams_for
-from caseload.values import name_key
 
 KEEPERS = (Role.ADMIN, Role.LEADER)
 
@@ -74,11 +73,18 @@ def client_erase(client_id):
     if not form.validate_on_submit():
         flash("Type the client's reference to confirm.", "error")
         return _data_page(client, form, 400)
-    # Compared as references are everywhere (values.name_key): "ab-12" confirms "AB-12", and a reference stored with
-    # an invisible joiner can be confirmed as it is seen.
-    if name_key(form.confirm.data) != name_key(client.reference):
-        form.confirm.errors = ["This is not the client's reference; nothing was erased."]
-        return _data_page(client, form, 400)
+    # Found as references are everywhere (reference_lookup): "ab-12" confirms "AB-12", and a reference stored with
+    # an invisible joiner can be confirmed as it is seen; but it must find THIS client: beside an old NULL-key twin
+    # "AB-12", the typed "AB-12" is the twin's reference, not "ab-12"'s, and erasing cannot be undone.
+    if client.erased_at is None:
+        try:
+            found = reference_lookup.team_client(client.team, form.confirm.data)
+        except reference_lookup.AmbiguousReference as err:
+            form.confirm.errors = [f"{err} Nothing was erased."]
+            return _data_page(client, form, 400)
+        if found is None or found.id != client.id:
+            form.confirm.errors = ["This is not the client's reference; nothing was erased."]
+            return _data_page(client, form, 400)
     try:
         # A garbled version (-1) is a stale one: refused as changed since (409), never erased blind.
         client_data.erase_client(client, by=current_user, expected_version=form_version(form))

@@ -18,6 +18,6 @@
 - `people/`: accounts and sign-in (`accounts`, `users`, `api_tokens`), administrators' set-up (`admin`), an
   advisor's own time and calendar feed (`preferences`, `calendar_feed`).
 - `region/`: every team's week at once (`runs`) and its bench (`bench`).
-- `audit` (the audit log, written and read), `reports`, `csv_export` (every CSV download) and `demo` (the demo
-  office) serve all areas.
+- `audit` (the audit log, written and read), `reports`, `csv_export` (every CSV download), `name_lookup` (a row
+  found by a typed name: client reference, team, username) and `demo` (the demo office) serve all areas.
 """

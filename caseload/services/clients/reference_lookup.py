@@ -5,7 +5,8 @@ migration 0021), so a reference is found by its key, never compared exactly: "ab
 and "علی‌رضا" typed with a joiner finds it stored without one.
 
 Migration 0021 left the key unset (NULL) on a look-alike stored before it (a second "ab-12" beside "AB-12"):
-such a row is compared on name_key of its reference, computed here, so it is found too, and then two clients can
+such a row is compared on name_key of its reference (services.name_lookup, the rule shared with team names and
+usernames), so it is found too, and then two clients can
 share the typed key. The one stored exactly as typed is taken; with none, the reference is ambiguous
 (AmbiguousReference, which names them), never a guess. Erased clients are never found (their reference is gone).
 """
@@ -13,33 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
-
-from caseload.extensions import db
 from caseload.models import Client, Team
-from caseload.values import fold, name_key, without_joiners
+from caseload.services import name_lookup
+from caseload.values import name_key
 
 
-class AmbiguousReference(ValueError):
+class AmbiguousReference(name_lookup.AmbiguousName):
     """`typed` has the key of several clients of `team` (`stored`: their references, sorted) and is none of them
     exactly; str() says so in words a team leader can act on, keeping what was typed. `apart`: what alone tells
-    the stored references apart ("case", "an invisible joiner (...)", or both joined by "or")."""
+    the stored references apart ("case", "an invisible joiner (...)", or both joined by "or": name_lookup.apart)."""
 
     def __init__(self, team: Team, typed: str, stored: list[str]):
-        self.team, self.typed, self.stored, self.apart = team, typed, stored, _apart(stored)
-        super().__init__(f'"{typed}" is ambiguous: team {team.name} has {len(stored)} clients whose references differ '
-                         f"from it only by {self.apart} ({', '.join(stored)}); type the reference exactly as it "
-                         "is stored, or ask an administrator to retype one of them (flask check-names lists them)")
-
-
-def _apart(stored: list[str]) -> str:
-    """What alone tells the look-alike references `stored` apart: case, an invisible joiner, or both."""
-    reasons = []
-    if len({without_joiners(s) for s in stored}) > 1:
-        reasons.append("case")
-    if len({fold(s) for s in stored}) > 1:
-        reasons.append("an invisible joiner (U+200C ZWNJ or U+200D ZWJ)")
-    return " or ".join(reasons) or "case"
+        self.team = team
+        apart = name_lookup.apart(stored)
+        super().__init__(typed, stored, f'"{typed}" is ambiguous: team {team.name} has {len(stored)} clients whose '
+                         f"references differ from it only by {apart} ({', '.join(stored)}); type the reference "
+                         "exactly as it is stored, or ask an administrator to retype one of them (flask check-names "
+                         "lists them)")
 
 
 def key_of(client: Client) -> str:
@@ -49,28 +40,24 @@ def key_of(client: Client) -> str:
 
 
 def pick(team: Team, candidates: list[Client], typed: str) -> Client | None:
-    """The client among `candidates` (the not-erased clients of `team` with the key of `typed`) that `typed` means:
-    the only one; of several, the one stored exactly as typed (stored references are unique exactly, so at most one
-    is); None when there are none. AmbiguousReference when several and none exactly."""
-    if len(candidates) <= 1:
-        return candidates[0] if candidates else None
-    exact = [c for c in candidates if c.reference == typed.strip()]
-    if exact:
-        return exact[0]
-    raise AmbiguousReference(team, typed, sorted(c.reference for c in candidates))
+    """The client among `candidates` (the clients of `team` with the key of `typed`) that `typed` means, by
+    name_lookup.choose: the only one; of several, the one stored exactly as typed; None when there are none.
+    AmbiguousReference when several and none exactly."""
+    try:
+        return name_lookup.choose(candidates, typed, lambda c: c.reference)
+    except name_lookup.AmbiguousName as err:
+        raise AmbiguousReference(team, typed, err.stored) from None
 
 
 def team_client(team: Team, typed: str) -> Client | None:
-    """The not-erased client of `team` whose reference is `typed` but for case and ZWNJ/ZWJ (pick: exact first
-    among look-alikes), or None. One query on (team_id, reference_key), the unique index: rows of the key, and the
-    rows whose key 0021 left unset (few: only look-alikes stored before it). AmbiguousReference as pick."""
-    key = name_key(typed)
-    if not key:
-        return None
-    rows = db.session.scalars(select(Client).where(
-        Client.team_id == team.id, Client.erased_at.is_(None),
-        or_(Client.reference_key == key, Client.reference_key.is_(None))).order_by(Client.id))
-    return pick(team, [c for c in rows if key_of(c) == key], typed)
+    """The not-erased client of `team` whose reference is `typed` but for case and ZWNJ/ZWJ (exact first among
+    look-alikes), or None: name_lookup.find_by_key on (team_id, reference_key), the unique index.
+    AmbiguousReference as pick."""
+    try:
+        return name_lookup.find_by_key(Client, Client.reference, Client.reference_key, typed,
+                                       Client.team_id == team.id, Client.erased_at.is_(None))
+    except name_lookup.AmbiguousName as err:
+        raise AmbiguousReference(team, typed, err.stored) from None
 
 
 class ReferenceIndex:

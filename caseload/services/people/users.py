@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from caseload.passwords import hash_password
 from caseload.extensions import db
 from caseload.models import Role, User
-from caseload.services import audit
+from caseload.services import audit, name_lookup
 from caseload.services.clients import name_search
 from caseload.values import name_key, stored_as, text_problem
 
@@ -41,16 +41,18 @@ def zone_of(user: User) -> str:
 
 
 def by_username(typed: str) -> User | None:
-    """The account `typed` names, active or not, or None: the one whose username_key is values.name_key(typed)
-    (case over all of Unicode and ZWNJ/ZWJ ignored, as names are compared everywhere), found by the unique index.
-    A look-alike stored before migration 0022 keeps a NULL key (`flask check-names` lists it): it is reached by
-    its exact spelling, ahead of its keyed twin, so the upgrade locks nobody out. Every path that finds a user by
-    a typed username comes here: sign-in, `flask api-token`, the administrator's user search, the demo loader."""
-    typed = typed.strip()
-    return db.session.scalar(
-        select(User).where(or_(User.username_key == name_key(typed),
-                               and_(User.username_key.is_(None), User.username == typed)))
-        .order_by(User.username_key.is_not(None)).limit(1))  # False (the NULL-key exact spelling) first
+    """The account `typed` names, active or not, or None: the one whose username is `typed` but for case (over all
+    of Unicode) and ZWNJ/ZWJ, as names are compared everywhere (services.name_lookup.find_by_key on the unique
+    username_key). A look-alike stored before migration 0022 keeps a NULL key (`flask check-names` lists it): it is
+    reached by its exact spelling, and any other spelling reaches its keyed twin: find_by_key's prefer_keyed, on
+    purpose, where a team or client reference would be refused as ambiguous, since refusing here would lock both
+    accounts out of signing in. Only when no look-alike is keyed and none is spelt exactly is it None (never a
+    guess: sign-in says the username or password is wrong). Every path that finds a user by a typed username comes
+    here: sign-in, `flask api-token`, the administrator's user search, the demo loader."""
+    try:
+        return name_lookup.find_by_key(User, User.username, User.username_key, typed, prefer_keyed=True)
+    except name_lookup.AmbiguousName:
+        return None
 
 
 def stored_username(username: str) -> str | None:

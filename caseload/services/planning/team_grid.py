@@ -18,12 +18,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from caseload.extensions import db
 from caseload.models import AppointmentRequest, Plan, PlanItem
+from caseload.services.clients import name_search
 from caseload.services.planning.handovers import broken_item_ids, is_cover, noted_item_ids
 from caseload.services.planning.problem import (
     SLOT_MINUTES, asked_protected, local_naive, pattern_clock, protected_targets, week_absences,
 )
 from caseload.timegrid import at
-from caseload.values import without_joiners
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KINDS = ("support", "policing")
@@ -205,15 +205,10 @@ def matches(appointment: Appointment, filters: Filters) -> bool:
     if filters.flag and filters.flag not in appointment.flag_keys:
         return False
     if filters.client:  # case and ZWNJ/ZWJ ignored, as every client search (name_search)
-        needle = _searched(filters.client)
-        if needle not in _searched(appointment.client) and needle not in _searched(appointment.reference):
+        if not (name_search.text_matches(appointment.client, filters.client)
+                or name_search.text_matches(appointment.reference, filters.client)):
             return False
     return True
-
-
-def _searched(text: str) -> str:
-    # casefold, not values.fold: the filter folded "ß" to "ss" before joiners were ignored, and still does.
-    return without_joiners(text).casefold()
 
 
 def _pattern(advisor, day: date) -> list[tuple[datetime, datetime]]:

@@ -409,6 +409,16 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors, book,
     return fields
 
 
+def _client_seen(clients: reference_lookup.ReferenceIndex, typed: str) -> tuple:
+    """What a row's client is compared on against earlier rows: the found client's id; the typed key when none is
+    found or the reference is ambiguous (the row is refused for that anyway, by _request_row)."""
+    try:
+        client = clients.find(typed) if typed else None
+    except reference_lookup.AmbiguousReference:
+        client = None
+    return ("id", client.id) if client is not None else ("key", name_key(typed))
+
+
 def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResult:
     """Add the week's appointment requests from a CSV file; nothing is saved if any row is bad.
 
@@ -427,8 +437,9 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
     seen: dict[tuple, int] = {}
     accepted: list[tuple[int, rota_requests.RequestFields]] = []
     for line, row in rows:
-        # The client by its key, as it is found: "AB-12" and "ab-12" (or with a ZWJ) are one client's request.
-        key = tuple(sorted((k, name_key(v) if k == "client" else v.lower()) for k, v in row.items()))
+        # The client as it is found (reference_lookup), looked up first: "AB-12" and "ab-12" (or with a ZWJ) are one
+        # client's request, but rows naming two old look-alike clients (stored "AB-12" and "ab-12") are two.
+        key = tuple(sorted((k, _client_seen(clients, v) if k == "client" else v.lower()) for k, v in row.items()))
         if key in seen:
             result.errors.append(RowError(line, None, f"the same request as line {seen[key]}"))
             continue
