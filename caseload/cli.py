@@ -12,7 +12,7 @@ from caseload import migrate
 from caseload.extensions import db
 from caseload.models import Role, User
 from caseload.region_cli import region_cli
-from caseload.services.demo import CLIENTS_PER_TEAM, REQUESTS_PER_TEAM, seed_demo
+from caseload.services.demo import CLIENTS_PER_TEAM, REQUESTS_PER_TEAM, DemoClash, seed_demo
 from caseload.services.people.users import UserError, create_user
 from caseload.services.stored_names import stored_name_findings
 from caseload.week_cli import week_cli
@@ -75,6 +75,9 @@ def seed_demo_command(if_empty, teams, clients, requests, holidays, past):
                             clients_per_team=clients or CLIENTS_PER_TEAM,
                             requests_per_team=requests or REQUESTS_PER_TEAM,
                             holidays=holidays, past=past, ahead=True)  # requests a new user can place today
+    except DemoClash as err:  # before seed_demo's one commit: what it added to the session is dropped
+        db.session.rollback()
+        raise click.ClickException(str(err)[0].upper() + str(err)[1:]) from None
     except IntegrityError as err:  # seed_demo commits once, at its end: nothing was written
         db.session.rollback()
         raise click.ClickException("the demo clashes with what the database holds (" + str(err.orig).splitlines()[0]

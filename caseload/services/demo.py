@@ -114,13 +114,27 @@ def _types(skills) -> dict[str, AppointmentType]:
     return existing
 
 
+class DemoClash(ValueError):
+    """An account the demo needs exists with another role, or is already another team's advisor: the demo stops
+    before its one commit (nothing written once the caller rolls back)."""
+
+
 def _user(username: str, name: str, role: Role, password_hash: str) -> User:
-    # By the username's key, as sign-in finds it: an account `Admin` made by hand is the demo's admin, not beside it
-    # (where users.username_key, unique, would refuse the demo's).
+    """The demo account `username` with `role`: found by the username's key, as sign-in finds it (an account `Admin`
+    made by hand is the demo's admin, not beside it, where users.username_key, unique, would refuse the demo's), or
+    made. An account of that key with another role is never taken over (an advisor `Leader` made north's team
+    leader, an administrator `Advisor1` given a caseload): DemoClash naming it and its role. Stopping, not skipping
+    that demo user with a warning, is what an administrator expects: the demo's teams need every leader and
+    advisor it names, and a demo loaded with holes (a team with no leader, an advisor short) would not be the demo
+    the guide describes; they rename the account, or load the demo into an empty database."""
     user = by_username(username)
     if user is None:
         user = User(username=username, display_name=name, role=role, password_hash=password_hash)
         db.session.add(user)
+    elif user.role != role:
+        raise DemoClash(f"the account {user.username} exists as {user.role.label.lower()}, and the demo needs "
+                        f"{username} as {role.label.lower()}; nothing was changed: rename that account, or load "
+                        "the demo into an empty database.")
     return user
 
 
@@ -148,6 +162,10 @@ def _team(name: str, number: int, leader: User, skills, types, week: date, passw
     for i in range(TEAM_SIZE):
         n = number * TEAM_SIZE + i + 1
         user = _user(f"advisor{n}", f"{FIRST[(n - 1) % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}", Role.ADVISOR, password_hash)
+        if user.advisor is not None:  # an advisor account of its own already (users.advisor is one record)
+            raise DemoClash(f"the account {user.username} is already an advisor of team {user.advisor.team.name}, "
+                            f"and the demo needs it for team {name}; nothing was changed: rename that account, "
+                            "or load the demo into an empty database.")
         pattern, protected = _pattern(rng, i)
         policing_only = i == TEAM_SIZE - 1
         does_policing = policing_only or i % 4 == 2
@@ -358,7 +376,8 @@ def seed_demo(password: str, teams: int = 2, clients_per_team: int = CLIENTS_PER
     (public_holidays.REGION) of this year and next; `past`: book new teams' past appointments with their
     attendance (_past_appointments); `ahead`: the requests on the days still ahead (demo_week: `flask seed-demo`),
     else this week's Monday to Friday whatever the day (what the tests build, so their demo is the same any
-    day). Raises ValueError when a count is below 1."""
+    day). Raises ValueError when a count is below 1, DemoClash (a ValueError) when an account the demo needs
+    exists with another role (_user); nothing is committed then, and the caller rolls back."""
     for field, value in (("teams", teams), ("clients_per_team", clients_per_team),
                          ("requests_per_team", requests_per_team)):
         if value < 1:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from caseload.extensions import db
-from caseload.models import Role, Team, User
+from caseload.models import Advisor, Role, Team, User
 from caseload.services.people.accounts import authenticate
 from caseload.services.people.users import UserError, create_user
 
@@ -66,6 +66,34 @@ def test_seed_demo_takes_a_team_named_but_for_case_as_its_own(app):
                                                 "--no-holidays"])
     assert seeded.exit_code == 0, (seeded.output, seeded.exception)
     assert sorted(db.session.scalars(select(Team.name))) == ["North", "south"]
+
+
+@pytest.mark.parametrize("username, role, needed", [("Leader", "advisor", "leader as team leader"),
+                                                     ("Advisor1", "administrator", "advisor1 as advisor")])
+def test_seed_demo_never_takes_over_an_account_of_another_role(app, username, role, needed):
+    """An advisor `Leader` became north's team leader; an administrator `Advisor1` was given a caseload. Now the
+    demo stops with one sentence naming the account and its role, exit 1, and nothing of it is written."""
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["create-user", username, "--role", role, "--password", PASSWORD])
+    assert made.exit_code == 0, made.output
+    seeded = runner.invoke(args=["seed-demo", "--clients", "6", "--requests", "4", "--no-past", "--no-holidays"])
+    assert seeded.exit_code == 1 and isinstance(seeded.exception, SystemExit), (seeded.output, seeded.exception)
+    assert "Traceback" not in seeded.output
+    assert f"The account {username} exists as {Role(role).label.lower()}, and the demo needs {needed}" in seeded.output
+    assert "nothing was changed" in seeded.output
+    db.session.expire_all()
+    assert list(db.session.scalars(select(User.username))) == [username]  # no demo account, team or advisor made
+    assert db.session.scalar(select(func.count(Team.id))) == 0
+    assert db.session.scalar(select(func.count(Advisor.id))) == 0
+    assert db.session.scalar(select(User.role).where(User.username == username)) == Role(role)
+
+
+def test_seed_demo_run_again_keeps_its_own_accounts(app):
+    runner = app.test_cli_runner()
+    args = ["seed-demo", "--clients", "6", "--requests", "4", "--no-past", "--no-holidays"]
+    assert runner.invoke(args=args).exit_code == 0
+    again = runner.invoke(args=args)
+    assert again.exit_code == 0 and "nothing added" in again.output, again.output
 
 
 @pytest.mark.parametrize("command", [["export-problem"], ["export-plan"]])
