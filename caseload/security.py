@@ -123,15 +123,20 @@ class BoundedIntConverter(IntegerConverter):
 # in as admin (and created the account "newuser" from "new\0user") without a word; a username with a control
 # character is refused naming the field (forms.PlainText, users.create_user), a password with one never matches.
 KEEP_NUL = frozenset({"username", "password", "current", "new"})
+# Posted fields (not query parameters) that name a client by its reference: taken out, "N0001\0" found and saved
+# for N0001 without a word (the leader's request form), or a new client saved as N0001. Their forms refuse a control
+# character naming the field (forms.PlainText), the typed text shown again. A query parameter `client` (the review
+# page's filter) still loses its NUL: it is searched, never saved.
+KEEP_NUL_POSTED = KEEP_NUL | {"client", "reference"}
 
 
-def _without_nul(source):
-    """`source` (a MultiDict) with NUL characters taken out of every value (but those of KEEP_NUL), or None when
-    there are none to take out."""
-    if not any("\x00" in key or (key not in KEEP_NUL and any("\x00" in value for value in values))
+def _without_nul(source, keep: frozenset = KEEP_NUL):
+    """`source` (a MultiDict) with NUL characters taken out of every value (but those of the fields `keep`), or
+    None when there are none to take out."""
+    if not any("\x00" in key or (key not in keep and any("\x00" in value for value in values))
                for key, values in source.lists()):
         return None
-    return ImmutableMultiDict([(key.replace("\x00", ""), value if key in KEEP_NUL else value.replace("\x00", ""))
+    return ImmutableMultiDict([(key.replace("\x00", ""), value if key in keep else value.replace("\x00", ""))
                                for key, values in source.lists() for value in values])
 
 
@@ -140,7 +145,8 @@ def refuse_nul_characters():
 
     Pages and their forms: the NUL characters are taken out of the query string and the posted fields before
     any view reads them, so what a person typed (a note, a reason) is kept and saved without them; aborting
-    here lost it. Credentials (KEEP_NUL) keep theirs: the sign-in and account forms refuse them by name. The JSON API: a 400 naming each query parameter at fault (its JSON bodies are checked by
+    here lost it. Credentials (KEEP_NUL) keep theirs, and so do posted client references (KEEP_NUL_POSTED):
+    their forms refuse them by name. The JSON API: a 400 naming each query parameter at fault (its JSON bodies are checked by
     api.schemas.body, a 422 naming the field)."""
     form = request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
         "application/x-www-form-urlencoded", "multipart/form-data")
@@ -154,7 +160,7 @@ def refuse_nul_characters():
         return None
     if (args := _without_nul(request.args)) is not None:
         request.args = args
-    if form and (posted := _without_nul(request.form)) is not None:
+    if form and (posted := _without_nul(request.form, KEEP_NUL_POSTED)) is not None:
         request.form = posted
     return None
 
