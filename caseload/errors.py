@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from caseload.auth import kept_text
 from caseload.extensions import db
-from caseload.form_once import AlreadySaved
+from caseload.form_once import USED_FLAG, AlreadySaved, UsedAgain
 from caseload.jobs import QueueUnreachable
 
 DATABASE_BUSY = "The database is busy, try again in a moment; nothing was saved."
@@ -60,6 +60,17 @@ def init_app(app) -> None:
         db.session.rollback()
         flash(str(err), "success")
         return redirect(err.location, 303)
+
+    @app.errorhandler(UsedAgain)
+    def used_again(err: UsedAgain):
+        # A used form sent with other entries (caseload.form_once): nothing saved; the form again with what was
+        # typed and a fresh token (forms.Form.validate), so it can be sent as the new entry it is.
+        db.session.rollback()
+        flash(str(err), "error")
+        if (page := kept_text.rerun_view(USED_FLAG)) is not None:
+            page.status_code = 409
+            return page
+        return redirect(request.path, 303)  # a view that cannot show its form again: its empty form
 
     @app.errorhandler(StaleDataError)
     @app.errorhandler(IntegrityError)

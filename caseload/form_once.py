@@ -9,7 +9,11 @@ across processes; two sends at the same moment meet at that unique row and only 
 a save that is then refused is rolled back with it, so the corrected form can still be sent.
 
 A repeated send raises `AlreadySaved`; the app answers it (caseload/errors.py) by redirecting to where the
-first send went, with a message that nothing was added again.
+first send went, with a message that nothing was added again. The claim keeps a fingerprint of what was sent
+(`entries`: the form's fields but its tokens): a send of the same token with other entries (Back to the form,
+another client and windows, Send) is no repeat but a new entry on a used form, `UsedAgain`; the app shows the
+form again with what was typed, a fresh token and words saying it was NOT saved (caseload/errors.py), so it can
+be sent as the new entry it is, never dropped without a word.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import hashlib
 import re
 import secrets
 
-from flask import request
+from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField
@@ -36,6 +40,24 @@ class AlreadySaved(Exception):
     def __init__(self, location: str):
         super().__init__(MESSAGE)
         self.location = location
+
+
+USED_AGAIN = ("This form had already been used to save an earlier entry (you went Back to it and changed it), so "
+              "the entries below were NOT saved. They are kept as you typed them: check them and send the form "
+              "again to save them as a new entry.")
+USED_FLAG = "caseload.form_used_again"  # in the request's environ, as form_expiry.FLAG
+
+
+class UsedAgain(Exception):
+    """This form's token was claimed by an earlier send with other entries: this send saved nothing."""
+
+    def __init__(self):
+        super().__init__(USED_AGAIN)
+
+
+def used_again() -> bool:
+    """Whether this request is the view run again for a UsedAgain send (its form then fails validation)."""
+    return has_request_context() and bool(request.environ.get(USED_FLAG))
 
 
 class Once:
@@ -59,12 +81,41 @@ def claim(form, location: str) -> None:
     key = f"{PREFIX}{token}:{path[:16]}"
     # A token claimed before session 13 was kept as PREFIX + token, its URL's hash the fingerprint (as now): its
     # repeat to that URL is still caught, one sent to another form's URL still saves there.
+    sent = entries(form, path)
     if (first := idempotency.stored_either(current_user.id, key, PREFIX + token, path)) is not None:
-        raise AlreadySaved(first.body.get("location") or location)
-    idempotency.remember(current_user.id, key, path, 303, {"location": location})
+        _repeat(first, sent, path, location)
+    idempotency.remember(current_user.id, key, sent, 303, {"location": location})
     try:
         db.session.flush()
     except IntegrityError:  # the other send committed first; nothing else of ours is in this transaction yet
         db.session.rollback()
         first = idempotency.stored(current_user.id, key)
-        raise AlreadySaved(first.body.get("location") if first is not None else location) from None
+        if first is None:
+            raise AlreadySaved(location) from None
+        _repeat(first, sent, path, location)
+
+
+def _repeat(first, sent: str, path: str, location: str):
+    """AlreadySaved when the `first` claim of this token was sent with the same entries (`sent`: entries()), or by
+    a claim that kept only its URL's hash `path` (made before entries were fingerprinted: taken as the same);
+    else UsedAgain."""
+    if first.fingerprint not in (sent, path):
+        raise UsedAgain()
+    raise AlreadySaved(first.body.get("location") or location)
+
+
+def entries(form, path: str) -> str:
+    """SHA-256 (hex) of the URL's hash and what `form` was sent with: each field's raw values but the CSRF and
+    one-time tokens (a file's content, read and rewound), in field order."""
+    digest = hashlib.sha256(path.encode())
+    for field in form:
+        if field.name in ("csrf_token", "submission"):
+            continue
+        digest.update(b"\x00" + field.name.encode())
+        for value in field.raw_data or []:
+            if isinstance(value, str):
+                digest.update(b"\x01" + value.encode("utf-8", "surrogatepass"))
+            elif hasattr(value, "stream"):  # an uploaded file
+                digest.update(b"\x02" + value.stream.read())
+                value.stream.seek(0)
+    return digest.hexdigest()

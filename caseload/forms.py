@@ -9,6 +9,7 @@ from Form. Beside its security token, a form shown to someone signed in carries 
 """
 from __future__ import annotations
 
+import secrets
 from datetime import time
 
 from flask_wtf import FlaskForm
@@ -16,7 +17,7 @@ from markupsafe import Markup
 from wtforms import DateField, PasswordField, StringField, TextAreaField, TimeField
 from wtforms.validators import ValidationError
 
-from caseload import form_expiry, form_typist, values
+from caseload import form_expiry, form_once, form_typist, values
 from caseload.timegrid import MIDNIGHT_END
 
 
@@ -96,6 +97,10 @@ class Form(FlaskForm):
                 field.errors = [f"{said!r}: {e}" for e in field.process_errors] + [
                     e for e in field.errors if e not in field.process_errors and e != REQUIRED]
                 ok = False
+        if form_once.used_again() and self.is_submitted():  # its token saved an earlier entry: a new one to send
+            if hasattr(self, "submission"):
+                self.submission.data = secrets.token_urlsafe(18)
+            return False  # USED_AGAIN is flashed by the handler (caseload/errors.py)
         if form_expiry.expired() and self.is_submitted():  # the site-wide token check refused this post
             token = getattr(self, "csrf_token", None)
             if token is not None:

@@ -45,15 +45,16 @@ SIGNED_IN_KEPT = "You are signed in. What you typed before your session ended is
 PATH_MOST = KeptText.__table__.c.path.type.length  # characters (2000): PostgreSQL refuses a longer one (DataError)
 
 
-def rerun_view():
-    """The marked view's answer to the refused post (its form invalid: EXPIRED), or None for any other view.
+def rerun_view(flag: str = FLAG):
+    """The marked view's answer to the refused post (its form invalid: EXPIRED, or form_once.USED_AGAIN with
+    `flag` form_once.USED_FLAG), or None for any other view.
 
     The request's own checks that ran after the token check would have come first (forget_cached_user,
     deny_by_default, refuse_nul_characters): they run here before the view."""
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if view is None or not getattr(view, KEEPS_ATTR, False):
         return None
-    request.environ[FLAG] = True
+    request.environ[flag] = True
     try:
         for check in (security.forget_cached_user, security.deny_by_default, security.refuse_nul_characters):
             answer = check()
