@@ -243,16 +243,22 @@ def test_an_error_during_the_run_fails_it_with_the_reason(demo_app):
     assert job.message == "Planning failed: No space left on device. The published plan is untouched."
 
 
+def _held_since_long_ago(limit: int):
+    """North's week held by a command-line run (a `limit`-second solve) started, and last heard from, just over
+    job_watch.DEAD_AFTER_S ago: (team, week, job, its worker token, that moment)."""
+    north = m.team("north")
+    week = week_to_plan(north)
+    job, token = cli_run.hold_week(north, week, limit, previous_plan(north, week))
+    long_ago = utcnow() - timedelta(seconds=job_watch.DEAD_AFTER_S + 5)
+    db.session.execute(update(SolveJob).where(SolveJob.id == job.id).values(started_at=long_ago, heartbeat_at=long_ago))
+    db.session.commit()
+    return north, week, job, token, long_ago
+
+
 def test_a_dead_command_line_run_does_not_hold_the_week(demo_app):
     """A command line killed outright (SIGKILL, a closed terminal) leaves its run running with no heartbeat: after
     job_watch.DEAD_AFTER_S of silence the leader's start reaps it (failed, 'stopped answering') and plans."""
-    north = m.team("north")
-    week = week_to_plan(north)
-    job, _ = cli_run.hold_week(north, week, 30, previous_plan(north, week))
-    silent_since = utcnow() - timedelta(seconds=job_watch.DEAD_AFTER_S + 5)
-    db.session.execute(update(SolveJob).where(SolveJob.id == job.id).values(started_at=silent_since,
-                                                                             heartbeat_at=silent_since))
-    db.session.commit()
+    north, week, job, _, _ = _held_since_long_ago(30)
     started = demo_app.test_client().post(f"/api/v1/teams/{north.id}/weeks/{week}/plans", json={"time_limit": 1},
                                           headers=m.issue_token("leader"))
     assert started.status_code == 202, started.get_json()
@@ -264,13 +270,7 @@ def test_a_dead_command_line_run_does_not_hold_the_week(demo_app):
 def test_a_live_command_line_run_is_not_reaped(demo_app):
     """The same row beating (its JobWatch, as while the command line solves) past DEAD_AFTER_S still holds the
     week: the staleness rule is the heartbeat's age, not the run's."""
-    north = m.team("north")
-    week = week_to_plan(north)
-    job, token = cli_run.hold_week(north, week, 60, previous_plan(north, week))
-    long_ago = utcnow() - timedelta(seconds=job_watch.DEAD_AFTER_S + 5)
-    db.session.execute(update(SolveJob).where(SolveJob.id == job.id).values(started_at=long_ago,
-                                                                             heartbeat_at=long_ago))
-    db.session.commit()
+    north, week, job, token, long_ago = _held_since_long_ago(60)
     with job_watch.JobWatch(db.engine, job.id, token, 60):
         deadline = time.monotonic() + 60
         while _jobs(north, week)[0][3] <= long_ago and time.monotonic() < deadline:  # until it has beaten once
