@@ -61,13 +61,20 @@ def _follow_up_id(leader, team, week) -> str:
     return next(v for v, label in types if "ollow" in label)
 
 
-def test_a_dropped_pin_not_placed_says_it_could_not_be_planned_again(demo_client, north):
-    team, week = north
+def _pinned_on_tuesday(demo_client, team, week):
+    """A supporter's client with a request pinned to that advisor on the week's Tuesday, made through the API:
+    (advisor, client, Tuesday's date, the API's 201 answer)."""
     advisor = _supporter(team)
     client = _clients_for(advisor, 1)[0]
     tuesday = week + timedelta(days=1)
     made = ApiClient(demo_client, "leader").post(URL, team_id=team.id, week=week, json=_body(client, advisor, tuesday))
     assert made.status_code == 201, made.get_json()
+    return advisor, client, tuesday, made
+
+
+def test_a_dropped_pin_not_placed_says_it_could_not_be_planned_again(demo_client, north):
+    team, week = north
+    advisor, client, tuesday, made = _pinned_on_tuesday(demo_client, team, week)
     for each in db.session.scalars(select(Advisor).where(Advisor.team_id == team.id)):  # every advisor away all week
         db.session.add(Absence(advisor=each, starts_at=to_utc(week, "00:00", team.timezone),
                                ends_at=to_utc(week + timedelta(days=7), "00:00", team.timezone)))
@@ -86,10 +93,7 @@ def test_a_dropped_pin_placed_again_still_says_tell_the_client_the_new_time(demo
     from caseload.services.planning.boundary import placed_words, to_problem
 
     team, week = north
-    advisor = _supporter(team)
-    client = _clients_for(advisor, 1)[0]
-    tuesday = week + timedelta(days=1)
-    made = ApiClient(demo_client, "leader").post(URL, team_id=team.id, week=week, json=_body(client, advisor, tuesday))
+    advisor, client, tuesday, made = _pinned_on_tuesday(demo_client, team, week)
     request_id = made.get_json()["id"]
     db.session.add(Absence(advisor=advisor, starts_at=to_utc(tuesday, "00:00", team.timezone),
                            ends_at=to_utc(tuesday + timedelta(days=1), "00:00", team.timezone)))
