@@ -64,3 +64,23 @@ def test_the_clients_csv_refuses_the_reserved_prefix_naming_the_row(leader, nort
     assert ("<td>3</td><td>reference</td><td>starts with ERASED-, which is kept for the references of erased "
             "clients") in page
     assert db.session.scalar(select(Client).where(Client.reference == "N9001")) is None  # all or nothing
+
+
+def test_a_client_holding_a_reserved_like_reference_from_before_the_rule_can_still_be_updated_by_file(leader, north):
+    """The prefix is refused for new clients only: 'Erased-12', stored before the rule, was refused on its own
+    update row (so no file could change it), while a new 'ERASED-77' beside it stays refused."""
+    team, _ = north
+    db.session.add(Client(team=team, reference="Erased-12", name="Before The Rule", complexity=1))
+    db.session.commit()
+    body = b"reference,name,complexity\r\nerased-12,Renamed By File,2\r\n"
+    response = leader.post(f"/rota/t/{team.id}/import/clients",
+                           data={"file": (io.BytesIO(body), "c.csv"), "replace": "y"},
+                           content_type="multipart/form-data")
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    db.session.expire_all()
+    kept = db.session.scalar(select(Client).where(Client.team_id == team.id, Client.reference == "Erased-12"))
+    assert kept.name == "Renamed By File" and kept.complexity == 2
+    refused = leader.post(f"/rota/t/{team.id}/import/clients",
+                          data={"file": (io.BytesIO(b"reference,name\r\nERASED-77,New Client\r\n"), "c.csv"),
+                                "replace": "y"}, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "starts with ERASED-" in refused.get_data(as_text=True)

@@ -258,8 +258,6 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
             errors.append(RowError(line, "reference", "is empty"))
         elif too_long(reference, CLIENT_LENGTHS["reference"]):
             errors.append(RowError(line, "reference", too_long(reference, CLIENT_LENGTHS["reference"])))
-        elif erased_reference.reserved_problem(reference):
-            errors.append(RowError(line, "reference", erased_reference.reserved_problem(reference)))
         elif name_key(reference) in seen:
             first_line, first = seen[name_key(reference)]
             errors.append(RowError(line, "reference", f"{reference} is also on line {first_line}"
@@ -284,6 +282,12 @@ def import_clients(team: Team, data: bytes, by, update_existing: bool = False) -
             errors.append(RowError(line, "reference", str(err) if update_existing else
                                    f"team {team.name} already has {reference} (stored as {', '.join(err.stored)}: "
                                    f"they differ only by {err.apart})"))
+        else:
+            # A new client may not take the prefix erasure uses; one that has held such a reference since before
+            # the rule is found above and updated under it (refusing its row would leave it unchangeable by file).
+            if client is None and reference and not too_long(reference, CLIENT_LENGTHS["reference"]) and \
+                    (reserved := erased_reference.reserved_problem(reference)):
+                errors.append(RowError(line, "reference", reserved))
         if client is not None and not update_existing:
             errors.append(RowError(line, "reference", f"team {team.name} already has {reference}"
                                    f"{stored_as(client.reference, reference)}; tick 'update clients that already "
