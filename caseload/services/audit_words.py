@@ -144,6 +144,8 @@ def user_words(username: str, display_name: str | None) -> str:
 SYSTEM = "system"
 NOT_SIGNED_IN = "not signed in"
 REMOVED_USER = "a removed user"
+COMMAND_LINE = "command line"  # a run of `flask week plan` (planning.cli_run), said as such rather than "system"
+COMMAND_LINE_WORKER = "cli:"  # the prefix of such a run's worker token (cli_run.worker_token)
 # What the app records with no user: the command line (flask create-user, seed-demo, week plan, region plan and
 # cancel, api-token) and planning runs. Any other event without a user was a person's whose account was deleted
 # since (audit_events.user_id is ON DELETE SET NULL).
@@ -156,12 +158,17 @@ SYSTEM_ACTIONS = frozenset({
 def who_words(events: list) -> dict[int, Named]:
     """event id -> its "Who": the user's display name with the username (stored ref "user #7"); with no user,
     "not signed in" for a failed sign-in (the detail keeps the username typed), "system" for a planning run's own
-    event or the draft plan it made, named ("system: planning run #12"), and for what the command line records
+    event or the draft plan it made, named ("system: planning run #12"; "command line: planning run #12" for a run
+    of `flask week plan`), and for what the command line records
     (SYSTEM_ACTIONS), else "a removed user" (a person's action, their account deleted since; with their username
     where the event kept it, audit.asked_by, as a run's events and drafts do since they may be the system's too). `events` have their `user` loaded; one query for the runs."""
     plans = {e.object_id for e in events if e.user is None and _run_made(e)}
     runs = dict(db.session.execute(select(SolveJob.plan_id, SolveJob.id).where(SolveJob.plan_id.in_(sorted(plans))))
                 .all()) if plans else {}
+    # Runs of `flask week plan` (their worker token starts "cli:", planning.cli_run) are the command line's.
+    run_ids = set(runs.values()) | {e.object_id for e in events if e.user is None and e.object_type == "SolveJob"}
+    by_command_line = set(db.session.scalars(select(SolveJob.id).where(
+        SolveJob.id.in_(sorted(run_ids)), SolveJob.worker.startswith(COMMAND_LINE_WORKER)))) if run_ids else set()
     out = {}
     for e in events:
         if e.user is not None:
@@ -174,7 +181,7 @@ def who_words(events: list) -> dict[int, Named]:
             if asked:  # a person asked for it (audit.asked_by), their account deleted since
                 out[e.id] = Named(f"{REMOVED_USER} ({asked})" + (f", planning run #{run}" if run else ""))
             elif run:
-                out[e.id] = Named(f"{SYSTEM}: planning run #{run}")
+                out[e.id] = Named(f"{COMMAND_LINE if run in by_command_line else SYSTEM}: planning run #{run}")
             else:
                 out[e.id] = Named(SYSTEM if e.action in SYSTEM_ACTIONS else REMOVED_USER)
     return out

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 
 from caseload.extensions import db
 from caseload.models import AuditEvent, Plan, SolveJob, utcnow
+from caseload.services import audit_words
 from caseload.services.planning import cli_run, job_watch
 from caseload.services.planning.boundary import previous_plan
 from caseload.localtime import this_week_start
@@ -171,6 +172,11 @@ def test_the_command_line_run_is_recorded_and_ends_succeeded_with_its_draft(demo
     started = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plan_job_started",
                                                          AuditEvent.object_id == job.id))
     assert started.detail["source"] == cli_run.SOURCE and started.user_id is None
+    drafted = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plan_drafted",
+                                                         AuditEvent.object_id == draft.id))
+    # The audit log's Who says the command line did it, not "system" (audit_words.who_words).
+    assert set(audit_words.who_words([started, drafted]).values()) == {
+        audit_words.Named(f"command line: planning run #{job.id}")}
 
     again = demo_app.test_client().post(f"/api/v1/teams/{north.id}/weeks/{week}/plans", json={"time_limit": 1},
                                         headers=m.issue_token("leader"))

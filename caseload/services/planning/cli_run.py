@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from caseload.extensions import db
 from caseload.models import Plan, SolveJob, Team, utcnow
 from caseload.services import audit
+from caseload.services.audit_words import COMMAND_LINE_WORKER
 from caseload.services.planning import job_watch, runs
 from caseload.services.planning.boundary import previous_plan, to_problem
 
@@ -47,7 +48,7 @@ class CliRun:
 
 def worker_token() -> str:
     """This process's token for the run's guarded writes ("cli:host:pid:random"; job_watch.claim's, marked)."""
-    return f"cli:{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    return f"{COMMAND_LINE_WORKER}{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 def hold_week(team: Team, week_start: date, time_limit: float, previous: Plan | None) -> tuple[SolveJob, str]:
