@@ -106,7 +106,9 @@ def _start_planning(live, page, monkeypatch, seconds: float):
 def test_progress_panel_updates_live_until_the_plan_is_ready(live, page, monkeypatch):
     from playwright.sync_api import expect
 
-    _start_planning(live, page, monkeypatch, 2.5)
+    # 6 s: progress is written every job_watch.HEARTBEAT_S (2 s); a 2.5 s stand-in ended before the page saw any
+    # on a loaded CI machine (the panel went from '—' to the result's 0).
+    _start_planning(live, page, monkeypatch, 6)
     expect(page.locator(".job-score")).to_have_text("4242", timeout=10000)  # progress shown while solving
     page.wait_for_selector(".job-result:not(.hidden)", timeout=20000)  # no reload: rota.js polled
     assert page.text_content(".job-status") == "succeeded"
