@@ -14,14 +14,13 @@ from datetime import date
 
 from flask import request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from caseload.api.blueprint import bp
 from caseload.api.schemas import ApiError, body, invalid, local
 from caseload.auth.access import role_required
 from caseload.api.views import ANYONE, _windows, client_or_404, not_found, team_or_404
 from caseload.extensions import db
-from caseload.models import AppointmentRequest, AppointmentType, IdempotencyKey, Role, Team
+from caseload.models import AppointmentRequest, IdempotencyKey, Role, Team
 from caseload.services.desk import attendance
 from caseload.services.desk import asks
 from caseload.services.desk import booking
@@ -31,6 +30,7 @@ from caseload.services.desk import idempotency
 from caseload.services.desk import kept_apart
 from caseload.services.desk import notice_override
 from caseload.services.desk import series
+from caseload.services.rota import type_codes
 from caseload.values import ValueRejected, parse_week
 
 KEY = re.compile(r"[\x21-\x7e]{1,200}")  # as the document's Idempotency-Key pattern
@@ -98,8 +98,7 @@ def _ask(team: Team, data: dict) -> asks.Ask:
     client = client_or_404(data["client_id"])
     if client.team_id != team.id:
         raise not_found("client")
-    kind = db.session.scalar(select(AppointmentType).where(func.lower(AppointmentType.code) == data["type"].lower(),
-                                                           AppointmentType.active.is_(True)))
+    kind = type_codes.active_type_by_code(data["type"])  # " Follow-up " names "follow-up", as the CSV's type does
     if kind is None:
         raise invalid("type", f"no active appointment type {data['type']!r}")
     week = _week(data["week"])

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from caseload.api.blueprint import bp
@@ -22,13 +22,14 @@ from caseload.api.schemas import ApiError, advisor_json, body, client_json, inva
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.localtime import NoSuchLocalTime, typed_to_utc
-from caseload.models import Advisor, AppointmentRequest, AppointmentType, Client, Role, Team
+from caseload.models import Advisor, AppointmentRequest, Client, Role, Team
 from caseload.services.clients import notes
 from caseload.services.desk import idempotency
 from caseload.services.people import skill_codes
 from caseload.services.planning.met_requests import met_by
 from caseload.services.planning.problem import week_requests as requests_of
 from caseload.services.rota import requests as rota_requests
+from caseload.services.rota import type_codes
 from caseload.services.rota import week as rota
 from caseload.services.rota.coverage import request_warnings
 from caseload.values import ValueRejected, check_day, parse_week
@@ -242,8 +243,7 @@ def _fields(team_: Team, week_start: date, data: dict) -> rota_requests.RequestF
     found = db.session.get(Client, data["client_id"])
     if found is None or found.team_id != team_.id or found.erased_at is not None:
         raise invalid("client_id", "no such client in this team")
-    kind = db.session.scalar(select(AppointmentType).where(func.lower(AppointmentType.code) == data["type"].lower(),
-                                                           AppointmentType.active.is_(True)))
+    kind = type_codes.active_type_by_code(data["type"])  # " Follow-up " names "follow-up", as the CSV's type does
     if kind is None:
         raise invalid("type", f"no active appointment type {data['type']!r}")
     pinned_advisor = pinned_start = None

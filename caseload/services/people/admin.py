@@ -19,6 +19,7 @@ from caseload.services import audit
 from caseload.services.clients import name_search
 from caseload.services.planning.problem import protected_over_working, usual_week_minutes
 from caseload.services.people.users import USERNAME, UsernameTaken, UserError, by_username, create_user
+from caseload.services.rota import type_codes
 from caseload.services.rota.listings import PER_PAGE, ListQuery, Listing, paged
 from caseload.timegrid import OffGrid, clock, clock_text, first_overlap, merge_spans
 from caseload.values import name_key, stored_as
@@ -295,12 +296,17 @@ def save_advisor(advisor: Advisor | None, *, name: str, team: Team, skills: list
 
 def save_appointment_type(kind_type: AppointmentType | None, *, code: str, name: str, kind: str, skill: Skill | None,
                           default_minutes: int, active: bool, by, expected_version: int | None = None) -> AppointmentType:
+    """Add or edit an appointment type. `code` is stored by its key (type_codes.code_key: " Follow-Up " is saved
+    as "follow-up"), the key every path matches a typed code by; another type whose stored code has that key
+    (even one stored as "Follow-up " before the rule) is refused. AdminError names the field at fault; a save
+    since `expected_version` is refused (_claim)."""
     _claim(kind_type, expected_version, "This appointment type")
-    code = code.strip().lower()
+    code = type_codes.code_key(code)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
         raise AdminError("Use lower-case letters, digits, dashes or underscores (up to 40).", "code")
-    if _taken(AppointmentType, AppointmentType.code, code, getattr(kind_type, "id", None)):
-        raise AdminError(f"There is already an appointment type with code {code}.", "code")
+    stored = type_codes.code_taken(code, getattr(kind_type, "id", None))
+    if stored is not None:
+        raise AdminError(f"There is already an appointment type with code {code}{stored_as(stored, code)}.", "code")
     if kind not in KINDS:
         raise AdminError(f"The kind is one of {', '.join(KINDS)}.", "kind")
     if kind == "policing" and skill is None:

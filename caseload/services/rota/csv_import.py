@@ -22,6 +22,7 @@ from caseload.services.clients import erased_reference, reference_lookup
 from caseload.services.people import skill_codes
 from caseload.services.rota import pins
 from caseload.services.rota import requests as rota_requests
+from caseload.services.rota import type_codes
 from caseload.services.rota import week as rota
 from caseload.services.rota.coverage import Coverage
 from caseload.services.team_lock import lock_team
@@ -369,7 +370,7 @@ def _request_row(team, week_start, line, row, types, find_advisor, errors, book,
             errors.append(RowError(line, "client", f'no client "{row["client"]}" in team {team.name}'))
     except reference_lookup.AmbiguousReference as err:
         errors.append(RowError(line, "client", str(err)))
-    kind = types.get(row["type"].lower())
+    kind = types.get(type_codes.code_key(row["type"]))
     if kind is None:
         errors.append(RowError(line, "type", f'unknown appointment type "{row["type"]}" (one of {", ".join(sorted(types))})'))
     duration = None
@@ -432,7 +433,7 @@ def import_requests(team: Team, week_start: date, data: bytes, by) -> ImportResu
     result, rows = _checked_rows(data, REQUEST_COLUMNS)
     if result.errors:
         return result
-    types = {t.code.lower(): t for t in db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True)))}
+    types = type_codes.active_types_by_key()  # "Follow-Up" names "follow-up", as the API's type does
     find_advisor = _advisor_lookup(team)
     clients = reference_lookup.ReferenceIndex(team, rota.team_clients(team))  # one query, not one a row
     if any((row.get("pinned_advisor") or "").strip() for _, row in rows):
