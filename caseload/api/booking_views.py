@@ -25,6 +25,7 @@ from caseload.services.desk import attendance
 from caseload.services.desk import asks
 from caseload.services.desk import booking
 from caseload.services.desk import cancelling
+from caseload.services.desk.desk_week import DeskWeeks
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk import idempotency
 from caseload.services.desk import kept_apart
@@ -187,13 +188,14 @@ def team_offers(team_id):
     count = data.get("count", desk_offers.DEFAULT_COUNT)
     try:
         kept_apart.check_offers(ask, current_user)  # nothing offered that booking would refuse (403)
+        weeks = DeskWeeks()  # this request's weeks, each built once (as the bookings are now)
         if repeat is None:
-            found = desk_offers.offers(team, ask, count=count)
-            why = None if found else desk_offers.why_none(team, ask)
+            found = desk_offers.offers(team, ask, count=count, weeks=weeks)
+            why = None if found else desk_offers.why_none(team, ask, weeks=weeks)
         else:
-            found = series.series_offers(team, ask, repeat, count=count)
-            why = None if found else series.why_none(team, ask, repeat)
-        named = desk_offers.named_refusal_of(team, ask, found, series=repeat is not None)
+            found = series.series_offers(team, ask, repeat, count=count, weeks=weeks)
+            why = None if found else series.why_none(team, ask, repeat, weeks=weeks)
+        named = desk_offers.named_refusal_of(team, ask, found, series=repeat is not None, weeks=weeks)
     except asks.BookingError as err:
         raise _refused(err) from None
     return {"offers": [offer_json(o, team.timezone) for o in found], "unplaceable": why,
@@ -304,9 +306,10 @@ def rebook_offers(request_id):
     ask = _rebook_ask(item, data)
     try:
         kept_apart.check_offers(ask, current_user)  # nothing offered that booking would refuse (403)
-        found = desk_offers.offers(item.team, ask, count=data.get("count", desk_offers.DEFAULT_COUNT))
-        why = None if found else desk_offers.why_none(item.team, ask)
-        named = desk_offers.named_refusal_of(item.team, ask, found)
+        weeks = DeskWeeks()  # this request's week, built once (as the bookings are now)
+        found = desk_offers.offers(item.team, ask, count=data.get("count", desk_offers.DEFAULT_COUNT), weeks=weeks)
+        why = None if found else desk_offers.why_none(item.team, ask, weeks=weeks)
+        named = desk_offers.named_refusal_of(item.team, ask, found, weeks=weeks)
     except asks.BookingError as err:
         raise _refused(err) from None
     return {"offers": [offer_json(o, item.team.timezone) for o in found], "unplaceable": why,

@@ -304,8 +304,9 @@ def client(client_id):
 
 def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: str | None = None,
                  repeat: series.Repeat | None = None, closed: dict | None = None, ask: asks.Ask | None = None,
-                 named_why: str | None = None):
+                 named_why: str | None = None, weeks: desk_week.DeskWeeks | None = None):
     """`closed`: day -> reason of the asked week's closed days (services/closures), said above the offers.
+    `weeks`: the request's DeskWeeks (the offers' week, reused for the minimum-notice question).
     `ask`: what was asked, to offer a team leader's rebooking the minimum-notice override (or say it is on).
     `named_why`: why the client's named advisor is not offered (desk_offers.named_refusal)."""
     book_forms = []
@@ -325,7 +326,7 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
                            overridden=ask.notice_override if ask is not None else None,
                            may_override=ask is not None and not ask.notice_override and repeat is None
                            and notice_override.may_override(ask, current_user)
-                           and desk_offers.notice_matters(client.team, ask),
+                           and desk_offers.notice_matters(client.team, ask, weeks=weeks),
                            rebooking=_rebooking_words(client, form),
                            named_why=named_why, fulfils=_fulfils_row(client, form),
                            past=asks.past_windows(client.team, ask) if ask is not None else []), status
@@ -345,18 +346,19 @@ def offers(client_id):
         ask = _ask(form, client)
         repeat = _repeat(form)
         kept_apart.check_offers(ask, current_user)  # nothing offered that booking would refuse (403)
+        weeks = desk_week.DeskWeeks()  # this request's weeks, each built once (as the bookings are now)
         if repeat is None:
-            found = desk_offers.offers(client.team, ask)
-            why = None if found else desk_offers.why_none(client.team, ask)
+            found = desk_offers.offers(client.team, ask, weeks=weeks)
+            why = None if found else desk_offers.why_none(client.team, ask, weeks=weeks)
         else:
-            found = series.series_offers(client.team, ask, repeat)
-            why = None if found else series.why_none(client.team, ask, repeat)
-        named_why = desk_offers.named_refusal(client.team, ask, found, series=repeat is not None)
+            found = series.series_offers(client.team, ask, repeat, weeks=weeks)
+            why = None if found else series.why_none(client.team, ask, repeat, weeks=weeks)
+        named_why = desk_offers.named_refusal(client.team, ask, found, series=repeat is not None, weeks=weeks)
     except asks.BookingError as err:
         # A moved-on appointment (rebooking one cancelled meanwhile) is nothing to check in what was asked.
         _refused(form, err, "No offers shown." if isinstance(err, asks.StateMoved) else QUERY_WRONG)
         return _client_page(client, form, refused_status(err))
-    return _offers_page(client, form, found, why=why, repeat=repeat, ask=ask, named_why=named_why,
+    return _offers_page(client, form, found, why=why, repeat=repeat, ask=ask, named_why=named_why, weeks=weeks,
                         closed=closures.closed_days(client.team_id, ask.week_start, ask.week_start + timedelta(days=6)))
 
 

@@ -141,6 +141,27 @@ def desk_week(team: Team, week_start: date, client: Client, without: int | None 
     return DeskWeek(team, week_start, plan, problem, desk)
 
 
+class DeskWeeks:
+    """One request's desk weeks: each (team, week, client, without) built by desk_week on first use and reused after,
+    so an offers request that ranks, says why none, and says why the named advisor is not offered builds its week
+    once (each build is a problem build and a plan check, most of the request's time).
+
+    Make one per request (or per service call) and let it go with it: never keep one across requests, where the
+    week would no longer be the bookings now. A build that raises BookingError is not kept (the next call raises
+    again). Read-only users only: a caller that books into a DeskWeek's desk (Desk.book) must build its own."""
+
+    def __init__(self) -> None:
+        self.built: dict[tuple[int, date, int, int | None], DeskWeek] = {}
+        self.builds = 0  # desk_week calls made (tests count them)
+
+    def __call__(self, team: Team, week_start: date, client: Client, without: int | None = None) -> DeskWeek:
+        key = (team.id, week_start, client.id, without)
+        if key not in self.built:
+            self.builds += 1
+            self.built[key] = desk_week(team, week_start, client, without)
+        return self.built[key]
+
+
 def _window_texts(ask: Ask) -> list[dict]:
     spans = []
     for window in ask.windows:

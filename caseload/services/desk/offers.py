@@ -10,7 +10,7 @@ from caseload.localtime import end_after
 from caseload.models import Advisor, AppointmentRequest, Team, utcnow
 from caseload.services.desk import policy
 from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask, earliest_for
-from caseload.services.desk.desk_week import DeskWeek, booked_item, desk_week, request_doc
+from caseload.services.desk.desk_week import DeskWeek, DeskWeeks, booked_item, request_doc
 from caseload.services.planning.problem import advisor_sid, db_id, local_naive, snap_in, utc_of_local
 from caseload.services.planning.refusals import FREE, Refusal, days_off, refusal_of
 from caseload.services.planning.rule_text import humanise
@@ -134,13 +134,15 @@ def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: dateti
     return out
 
 
-def offers(team: Team, ask: Ask, count: int = DEFAULT_COUNT, now: datetime | None = None) -> list[Offer]:
+def offers(team: Team, ask: Ask, count: int = DEFAULT_COUNT, now: datetime | None = None,
+           weeks: DeskWeeks | None = None) -> list[Offer]:
     """The best `count` places for `ask` from `now` on (default: the clock), best first (at most one per
-    advisor and day); [] when none.
+    advisor and day); [] when none. `weeks`: the request's DeskWeeks, so why_none and named_refusal_of reuse the
+    week built here (default: a week of its own).
 
     Raises BookingError naming the field for input that cannot be booked."""
     check_ask(team, ask, now)
-    week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
+    week = ask_week(team, ask, weeks)
     # Ranked from a wider pool, so the named advisor's other days (and a rebooking's advisors put first) are not
     # lost below the top `count` (the engine gives at most one offer per advisor and day).
     found = ranked_times(week, ask, request_doc(ask), max(count, REBOOK_POOL), now)
@@ -290,15 +292,22 @@ def replaced_id(ask: Ask) -> int | None:
     return ask.replacing.id if ask.replacing is not None else None
 
 
+def ask_week(team: Team, ask: Ask, weeks: DeskWeeks | None = None) -> DeskWeek:
+    """`ask`'s week as the desk sees it (a rebooking's own appointment left out), from the request's `weeks`
+    (built there once), or built afresh when None. Raises BookingError as desk_week."""
+    return (weeks if weeks is not None else DeskWeeks())(team, ask.week_start, ask.client, replaced_id(ask))
+
+
 def _old_advisor(ask: Ask) -> int | None:
     item = booked_item(ask.replacing) if ask.replacing is not None else None
     return item.advisor_id if item is not None else None
 
 
-def why_none(team: Team, ask: Ask, now: datetime | None = None) -> str | None:
-    """Why there is no offer at all from `now` on (the planner's reason), or None when there are offers."""
+def why_none(team: Team, ask: Ask, now: datetime | None = None, weeks: DeskWeeks | None = None) -> str | None:
+    """Why there is no offer at all from `now` on (the planner's reason), or None when there are offers.
+    `weeks`: the request's DeskWeeks (offers')."""
     check_ask(team, ask, now)
-    week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
+    week = ask_week(team, ask, weeks)
     request = from_now(request_doc(ask), team.timezone, earliest_for(ask, now))
     if not request["windows"]:
         notice = policy.min_notice()
@@ -310,10 +319,11 @@ def why_none(team: Team, ask: Ask, now: datetime | None = None) -> str | None:
     return None if answer["offers"] else (answer["unplaceable"] or {}).get("reason")
 
 
-def notice_matters(team: Team, ask: Ask, now: datetime | None = None) -> bool:
+def notice_matters(team: Team, ask: Ask, now: datetime | None = None, weeks: DeskWeeks | None = None) -> bool:
     """Whether setting the service's minimum notice aside would offer anything more for `ask`: some advisor free
     to start inside the client's times between `now` (default: the clock) and the notice's end. At 20:00 with
-    nobody working before tomorrow, it would not, so the desk does not offer the override (notice_override)."""
+    nobody working before tomorrow, it would not, so the desk does not offer the override (notice_override).
+    `weeks`: the request's DeskWeeks (the offers' week, not built again)."""
     now = now or utcnow()
     earliest = policy.earliest_start(now)
     if earliest <= now:
@@ -328,7 +338,7 @@ def notice_matters(team: Team, ask: Ask, now: datetime | None = None) -> bool:
             inside.append({**w, "end": end.strftime(TIME_FORMAT)})
     if not inside:
         return False
-    week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
+    week = ask_week(team, ask, weeks)
     try:
         answer = week.desk.offers({**asked, "windows": inside}, count=50)
     except ProblemError:
@@ -349,26 +359,27 @@ def _days_of(request: dict) -> set[date]:
     return out
 
 
-def named_refusal(team: Team, ask: Ask, offered: list, now: datetime | None = None, series: bool = False) -> str | None:
+def named_refusal(team: Team, ask: Ask, offered: list, now: datetime | None = None, series: bool = False,
+                  weeks: DeskWeeks | None = None) -> str | None:
     """Why the client's named advisor is not among `offered`, in words (named_refusal_of's `words`), or None."""
-    found = named_refusal_of(team, ask, offered, now, series)
+    found = named_refusal_of(team, ask, offered, now, series, weeks)
     return found.words if found is not None else None
 
 
 def named_refusal_of(team: Team, ask: Ask, offered: list, now: datetime | None = None,
-                     series: bool = False) -> Refusal | None:
+                     series: bool = False, weeks: DeskWeeks | None = None) -> Refusal | None:
     """Why the client's named advisor is not among `offered` (offers or series offers, each with `.advisor`): a
     Refusal (services/planning/refusals: its code, and words that follow their name, as the review's "who cannot
     take it" says them): "cannot on Wed 02 Dec: absent (sick); Thu 03 Dec: fully booked in the client's times".
     For a series, its first week (`series`: a day free in it is not said to rank lower, since a later appointment
     may be what failed). None when they are offered, the client has none, or an advisor books only their own
-    diary."""
+    diary. `weeks`: the request's DeskWeeks (the offers' week, not built again)."""
     named = ask.client.named_advisor
     if named is None or any(o.advisor.id == named.id for o in offered):
         return None
     if ask.advisor is not None and ask.advisor.id != named.id:
         return None
-    week = desk_week(team, ask.week_start, ask.client, replaced_id(ask))
+    week = ask_week(team, ask, weeks)
     asked = request_doc(ask)
     left = from_now(asked, team.timezone, earliest_for(ask, now))
     still = _days_of(from_now(asked, team.timezone, now))  # days with times left ignoring the notice

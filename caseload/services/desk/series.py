@@ -27,7 +27,7 @@ from caseload.services.desk.kept_apart import check_support_kept_apart
 from caseload.services.desk.asks import Ask, BookingConflict, BookingError, Offer, check_ask, check_start, clean_text, local_span
 from caseload.services.desk.asks import appointment_start
 from caseload.services.desk.booking import Taken, place, under_lock
-from caseload.services.desk.desk_week import DeskWeek, desk_week, request_doc
+from caseload.services.desk.desk_week import DeskWeek, DeskWeeks, request_doc
 from caseload.services.desk.offers import offers_from, ranked_times, spread
 from caseload.services.planning.problem import advisor_sid, local_naive
 from caseload.services.rota.requests import Window
@@ -145,15 +145,14 @@ def _instance(week: DeskWeek, ask: Ask, advisor: Advisor, wanted: datetime) -> O
 
 
 class _Weeks:
-    """The series' weeks as DeskWeeks, built once each per call (each costs a problem build and a plan check)."""
+    """The series' weeks as DeskWeeks, each built once per request (each costs a problem build and a plan check):
+    from the request's `weeks` (DeskWeeks, shared with why_none and named_refusal_of), or a DeskWeeks of its own."""
 
-    def __init__(self, team: Team, ask: Ask):
-        self.team, self.ask, self.built = team, ask, {}
+    def __init__(self, team: Team, ask: Ask, weeks: DeskWeeks | None = None):
+        self.team, self.ask, self.weeks = team, ask, weeks if weeks is not None else DeskWeeks()
 
     def __call__(self, week_start: date) -> DeskWeek:
-        if week_start not in self.built:
-            self.built[week_start] = desk_week(self.team, week_start, self.ask.client)
-        return self.built[week_start]
+        return self.weeks(self.team, week_start, self.ask.client)
 
 
 def closed_over(ask: Ask, closed: dict[date, str]) -> list[date]:
@@ -211,14 +210,16 @@ def _series_from(team: Team, ask: Ask, repeat: Repeat, first: Offer, weeks: _Wee
     return SeriesOffer(first.advisor, instances, sum(o.score_delta for o in instances), first.reasons, moved)
 
 
-def series_offers(team: Team, ask: Ask, repeat: Repeat, count: int = 5) -> list[SeriesOffer]:
+def series_offers(team: Team, ask: Ask, repeat: Repeat, count: int = 5,
+                  weeks: DeskWeeks | None = None) -> list[SeriesOffer]:
     """The best `count` series, best first: each a first-week offer (as ranked for one appointment, at most
-    one per advisor and day) whose advisor can take every later instance by the series rule.
+    one per advisor and day) whose advisor can take every later instance by the series rule. `weeks`: the
+    request's DeskWeeks, so why_none and named_refusal_of reuse the weeks built here.
 
     Raises BookingError naming the field (repeat, count, windows, type …)."""
     check_ask(team, ask)
     check_repeat(ask, repeat)
-    weeks = _Weeks(team, ask)
+    weeks = _Weeks(team, ask, weeks)
     # Tried in the order the desk shows single offers (the named advisor's times first, then one advisor per time):
     # in the planner's order alone, a series gave Tue 14:00 five times, once per advisor.
     first = ranked_times(weeks(ask.week_start), ask, request_doc(ask), 200)
@@ -235,9 +236,10 @@ def series_offers(team: Team, ask: Ask, repeat: Repeat, count: int = 5) -> list[
     return out
 
 
-def why_none(team: Team, ask: Ask, repeat: Repeat) -> str:
-    """Why no series fits: the first instance with nobody free, or no one advisor for all of them."""
-    weeks = _Weeks(team, ask)
+def why_none(team: Team, ask: Ask, repeat: Repeat, weeks: DeskWeeks | None = None) -> str:
+    """Why no series fits: the first instance with nobody free, or no one advisor for all of them. `weeks`: the
+    request's DeskWeeks (series_offers')."""
+    weeks = _Weeks(team, ask, weeks)
     ks, closed = skipped_weeks(team, ask, repeat)
     if len(ks) < repeat.count:
         return (f"the office is closed on every day of the client's times in too many of the weeks "

@@ -297,7 +297,11 @@ def active_weights(weights: dict | None = None) -> dict[str, int]:
 
 
 def team_advisors(team: Team) -> list[Advisor]:
-    return list(db.session.scalars(select(Advisor).where(Advisor.team_id == team.id, Advisor.active.is_(True)).order_by(Advisor.id)))
+    """The team's active advisors by id, their skills and absences loaded in bulk: building a problem read them one
+    advisor at a time (2 queries per advisor, about 24 of an offers request's statements)."""
+    return list(db.session.scalars(select(Advisor).where(Advisor.team_id == team.id, Advisor.active.is_(True))
+                                   .order_by(Advisor.id)
+                                   .options(selectinload(Advisor.skills), selectinload(Advisor.absences))))
 
 
 def week_requests(team: Team, week_start: date) -> list[AppointmentRequest]:
