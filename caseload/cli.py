@@ -1,5 +1,5 @@
 """Command line: `flask --app caseload db upgrade|downgrade|check|revision`, `seed-demo`, `create-user`,
-`check-names`."""
+`rename-user`, `check-names`."""
 from __future__ import annotations
 
 import click
@@ -13,7 +13,7 @@ from caseload.extensions import db
 from caseload.models import Role, User
 from caseload.region_cli import region_cli
 from caseload.services.demo import CLIENTS_PER_TEAM, REQUESTS_PER_TEAM, DemoClash, seed_demo
-from caseload.services.people.users import UserError, create_user
+from caseload.services.people.users import UsernameTaken, UserError, account_to_rename, create_user, rename_user
 from caseload.services.stored_names import stored_name_findings
 from caseload.week_cli import week_cli
 
@@ -100,6 +100,29 @@ def create_user_command(username, role, display_name, password):
     click.echo(f"Created {user.username} ({user.role.label}).")
 
 
+@click.command("rename-user")
+@click.argument("old")
+@click.argument("new")
+def rename_user_command(old, new):
+    """Rename the account OLD to NEW, keeping everything else (its work, password, history; a signed-in user stays
+    signed in). OLD as stored, any case, or #ID as `flask check-names` lists it; a look-alike it lists (its key
+    unset) gets its key. Audited as user_renamed; one sentence and exit status 1 when refused."""
+    try:
+        user = account_to_rename(old)
+        was = user.username
+        changed = rename_user(user, new)
+    except UserError as err:
+        db.session.rollback()
+        words = f"the username {err}" if isinstance(err, UsernameTaken) else str(err)
+        raise click.ClickException(words[:1].upper() + words[1:] + ".") from None
+    if not changed:
+        click.echo(f"{was} already has that username; nothing was changed.")
+    elif "username" not in changed:
+        click.echo(f"{was} kept its username; its key is now stored, so the database holds it unique.")
+    else:
+        click.echo(f"Renamed {was} to {user.username}.")
+
+
 @click.command("check-names")
 def check_names_command():
     """List stored names the checks now refuse (invisible or control characters; team names, a team's client
@@ -119,6 +142,7 @@ def init_app(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(rename_user_command)
     app.cli.add_command(check_names_command)
     app.cli.add_command(week_cli)  # the team leader's week (export-problem, plan, export-plan)
     app.cli.add_command(region_cli)  # every team's week on the shared queue (plan, status, cancel)

@@ -23,6 +23,9 @@ class UserCreateForm(Form):
 
 
 class UserEditForm(Form):
+    # Renames the account (users.rename_user: the service says what is wrong, an empty name too); a post without
+    # the field leaves the username alone.
+    username = StringField("Username")
     display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Active (can sign in)")

@@ -132,14 +132,20 @@ def edit_user(user_id):
 
 
 def _refused_status(form) -> int:
-    """A form saved from an old copy is a conflict (409), anything else bad input (400)."""
-    return 409 if form.version.errors else 400
+    """A form saved from an old copy, or refused because another save came first (AdminError.conflict: a username
+    taken at the same moment), is a conflict (409), anything else bad input (400)."""
+    return 409 if form.version.errors or getattr(form, "conflict", False) else 400
 
 
 def _update_user(user: User, form: UserEditForm) -> User:
     advisor = db.session.get(Advisor, form.advisor.data) if form.advisor.data != NONE else None
-    return admin.update_user(user, form.display_name.data, Role(form.role.data), form.active.data, advisor,
-                             by=current_user, expected_version=form_version(form))
+    username = form.username.data if form.username.raw_data else None  # not posted: left as it is
+    try:
+        return admin.update_user(user, form.display_name.data, Role(form.role.data), form.active.data, advisor,
+                                 by=current_user, expected_version=form_version(form), username=username)
+    except admin.AdminError as err:
+        form.conflict = err.conflict
+        raise
 
 
 # --- teams ----------------------------------------------------------------------------------------

@@ -70,7 +70,8 @@ ACTION_NAMES = {  # the audit log's action codes as the pages name the things do
     "request_added": "Appointment request added", "request_changed": "Appointment request changed",
     "request_booked_at_desk": "Appointment request booked at the desk", "request_removed": "Appointment request removed", "requests_imported": "Appointment requests imported",
     "series_booked": "Series booked", "skill_created": "Skill added", "team_created": "Team added",
-    "user_created": "User added", "user_updated": "User changed", "weights_changed": "Planning weights changed",
+    "user_created": "User added", "user_renamed": "User renamed", "user_updated": "User changed",
+    "weights_changed": "Planning weights changed",
 }
 
 

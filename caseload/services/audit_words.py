@@ -146,12 +146,12 @@ NOT_SIGNED_IN = "not signed in"
 REMOVED_USER = "a removed user"
 COMMAND_LINE = "command line"  # a run of `flask week plan` (planning.cli_run), said as such rather than "system"
 COMMAND_LINE_WORKER = "cli:"  # the prefix of such a run's worker token (cli_run.worker_token)
-# What the app records with no user: the command line (flask create-user, seed-demo, week plan, region plan and
-# cancel, api-token) and planning runs. Any other event without a user was a person's whose account was deleted
-# since (audit_events.user_id is ON DELETE SET NULL).
+# What the app records with no user: the command line (flask create-user, rename-user, seed-demo, week plan,
+# region plan and cancel, api-token) and planning runs. Any other event without a user was a person's whose account
+# was deleted since (audit_events.user_id is ON DELETE SET NULL).
 SYSTEM_ACTIONS = frozenset({
-    "user_created", "demo_seeded", "plan_drafted", "plan_job_started", "plan_job_cancelled", "region_plan_started",
-    "region_plan_cancelled", "api_token_issued", "api_token_revoked",
+    "user_created", "user_renamed", "demo_seeded", "plan_drafted", "plan_job_started", "plan_job_cancelled",
+    "region_plan_started", "region_plan_cancelled", "api_token_issued", "api_token_revoked",
 })
 
 

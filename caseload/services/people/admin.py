@@ -18,7 +18,9 @@ from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Ski
 from caseload.services import audit
 from caseload.services.clients import name_search
 from caseload.services.planning.problem import protected_over_working, usual_week_minutes
-from caseload.services.people.users import USERNAME, UsernameTaken, UserError, by_username, create_user
+from caseload.services.people.users import (
+    USERNAME, UsernameTaken, UserError, by_username, create_user, rename_user, stored_username,
+)
 from caseload.services.rota import type_codes
 from caseload.services.rota.listings import PER_PAGE, ListQuery, Listing, paged
 from caseload.timegrid import OffGrid, clock, clock_text, first_overlap, merge_spans
@@ -41,11 +43,13 @@ def _claim(obj, expected_version: int | None, what: str) -> None:
 
 
 class AdminError(ValueError):
-    """A change that cannot be made; `field` names the form field at fault."""
+    """A change that cannot be made; `field` names the form field at fault. `conflict`: refused because another
+    save came first (the page answers 409, not 400)."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, conflict: bool = False):
         super().__init__(message)
         self.field = field
+        self.conflict = conflict
 
 
 def _changes(obj, values: dict) -> dict:
@@ -98,9 +102,12 @@ def add_user(username: str, display_name: str, role: Role, password: str, by) ->
 
 
 def update_user(user: User, display_name: str, role: Role, active: bool, advisor: Advisor | None, by,
-                expected_version: int | None = None) -> User:
-    """Change a user's name, role, active flag and linked advisor record, all or nothing. AdminError("version")
-    when the account was saved since its form was opened at `expected_version` (see _claim)."""
+                expected_version: int | None = None, username: str | None = None) -> User:
+    """Change a user's name, role, active flag and linked advisor record, and with `username` (None: unchanged)
+    rename the account (users.rename_user: its own user_renamed event; the session stays signed in), all or
+    nothing. AdminError("version") when the account was saved since its form was opened at `expected_version`
+    (see _claim); AdminError("username") for an empty, malformed or taken username ("The username anna is already
+    taken (stored as Anna: they differ only by case)."), with `conflict` when another took it since the check."""
     _claim(user, expected_version, "This account")
     if user.id == getattr(by, "id", None) and (role != user.role or not active):
         # An administrator locking themselves out leaves nobody to undo it.
@@ -112,6 +119,8 @@ def update_user(user: User, display_name: str, role: Role, active: bool, advisor
         raise AdminError("Only advisor accounts can be linked to an advisor record.", "advisor")
     if advisor is not None and advisor.user_id not in (None, user.id):
         raise AdminError(f"{advisor.name} is already linked to another account.", "advisor")
+    if username is not None:
+        _rename(user, username, by)
     changed = _changes(user, {"display_name": display_name.strip() or user.display_name, "role": role, "active": active})
     current = user.advisor
     if current is not advisor:
@@ -128,6 +137,22 @@ def update_user(user: User, display_name: str, role: Role, active: bool, advisor
     db.session.commit()
     db.session.expire(user, ["advisor"])
     return user
+
+
+def _rename(user: User, username: str, by) -> None:
+    """users.rename_user in the caller's transaction, its refusals as AdminError("username"). The username posted
+    as stored (the form's own value) is no rename: the other changes are saved, and a look-alike whose key
+    migration 0022 left unset gets its key only when no other account holds it (else it is left for a rename:
+    an unrelated edit of that row is not refused, as models.name_keys.keep_key has it)."""
+    if username == user.username and (user.username_key is not None
+                                      or stored_username(username, other_than=user.id) is not None):
+        return
+    try:
+        rename_user(user, username, by=by, commit=False)
+    except UsernameTaken as err:  # before its check, or since (users.username_key is unique): said the same way
+        raise AdminError(f"The username {err}.", "username", conflict=err.raced) from err
+    except UserError as err:
+        raise AdminError(str(err)[:1].upper() + str(err)[1:] + ".", err.field) from err
 
 
 # --- teams and skills -----------------------------------------------------------------------------

@@ -24,10 +24,13 @@ class UserError(ValueError):
 
 
 class UsernameTaken(UserError):
-    """The username, or one differing only by case or ZWNJ/ZWJ, belongs to another account; field "username"."""
+    """The username, or one differing only by case or ZWNJ/ZWJ, belongs to another account; field "username".
+    `raced`: found by the unique key at the write, another save having taken it since the check (a conflict: 409
+    where a status is given)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, raced: bool = False):
         super().__init__(message, "username")
+        self.raced = raced
 
 
 USERNAME = re.compile(r"[A-Za-z0-9._-]{2,64}")
@@ -55,15 +58,39 @@ def by_username(typed: str) -> User | None:
         return None
 
 
-def stored_username(username: str) -> str | None:
-    """The stored username that looks like `username` (one name_key: equal but for case and ZWNJ/ZWJ), or None.
-    By the stored key, and among look-alikes stored before migration 0022 (key NULL) by the same comparison in
-    SQL, so none of them is taken again either."""
-    return db.session.scalar(
-        select(User.username).where(or_(User.username_key == name_key(username),
-                                        and_(User.username_key.is_(None),
-                                             name_search.column_equals(User.username, username))))
-        .order_by(User.id).limit(1))
+def account_to_rename(typed: str) -> User:
+    """The account `typed` names for a rename (`flask rename-user`): the one stored exactly as typed (spaces kept:
+    a look-alike stored before migration 0022, as `flask check-names` quotes it), else "#12" for account 12 (a
+    username nobody can type), else the one whose username is `typed` but for case and ZWNJ/ZWJ. Never a guess:
+    UserError("username") when none matches, or several look-alikes do and none is spelt as typed (by_username's
+    preference for the keyed one is for sign-in, not for choosing an account to change)."""
+    exact = db.session.scalar(select(User).where(User.username == typed))
+    if exact is not None:
+        return exact
+    if re.fullmatch(r"#[0-9]{1,9}", typed.strip()):
+        found = db.session.get(User, int(typed.strip()[1:]))
+        if found is not None:
+            return found
+    try:
+        found = name_lookup.find_by_key(User, User.username, User.username_key, typed)
+    except name_lookup.AmbiguousName as err:
+        raise UserError(f"{err}, or give the account's number as `flask check-names` lists it (#12)",
+                        "username") from None
+    if found is None:
+        raise UserError(f"there is no account called {typed!r}", "username")
+    return found
+
+
+def stored_username(username: str, other_than: int | None = None) -> str | None:
+    """The stored username that looks like `username` (one name_key: equal but for case and ZWNJ/ZWJ), or None;
+    `other_than`: a user id left out (the account being renamed). By the stored key, and among look-alikes stored
+    before migration 0022 (key NULL) by the same comparison in SQL, so none of them is taken again either."""
+    query = select(User.username).where(or_(User.username_key == name_key(username),
+                                            and_(User.username_key.is_(None),
+                                                 name_search.column_equals(User.username, username))))
+    if other_than is not None:
+        query = query.where(User.id != other_than)
+    return db.session.scalar(query.order_by(User.id).limit(1))
 
 
 def taken_words(username: str, stored: str) -> str:
@@ -72,16 +99,63 @@ def taken_words(username: str, stored: str) -> str:
     return f"{username} is already taken{stored_as(stored, username)}"
 
 
-def create_user(username: str, display_name: str, role: Role, password: str, by=None) -> User:
-    """A new account (the admin page and `flask create-user` both come here); UserError names the field,
-    including a username already taken but for case or ZWNJ/ZWJ, also when another created it since the check
-    (users.username_key is unique)."""
+def checked_username(username: str) -> str:
+    """`username` stripped, or UserError("username"): empty, a control or invisible character, or not 2-64 ASCII
+    letters, digits, dots, dashes or underscores (USERNAME)."""
     username = username.strip()
+    if not username:
+        raise UserError("give a username: 2-64 letters, digits, dots, dashes or underscores", "username")
     if text_problem(username):  # NUL, escape, line break…: said as such (the pages, the CLI)
         raise UserError(text_problem(username).rstrip(".") + ": use 2-64 letters, digits, dots, dashes or "
                         "underscores", "username")
     if not USERNAME.fullmatch(username):
         raise UserError("use 2-64 letters, digits, dots, dashes or underscores", "username")
+    return username
+
+
+def rename_user(user: User, new_username: str, by=None, *, commit: bool = True) -> dict:
+    """Give `user` the username `new_username` (stripped) and its stored key (values.name_key), keeping the account
+    itself: its id, password, role, advisor record, audit history and sessions (Flask-Login's session names the
+    account by id and session_version, neither changed, so a signed-in user stays signed in; they sign in with the
+    new name from then on). A look-alike whose key migration 0022 left NULL gets its key, even when renamed to its
+    own spelling, so `flask check-names` no longer lists it.
+
+    Returns the change, {"username": [old, new]} and/or {"username_key": [None, key]} ({} when there is none),
+    audited as user_renamed by `by` (None: the command line) in the same transaction; commits unless `commit` is
+    False (the administrator's edit form saves it with its other changes and commits itself).
+    UserError("username") for an empty or malformed name (checked_username); UsernameTaken when another account's
+    username looks the same (case, ZWNJ/ZWJ: taken_words names the stored one), with `raced` when another took
+    it since the check (the unique key refused the write; the session is rolled back, nothing saved)."""
+    username = checked_username(new_username)
+    taken = stored_username(username, other_than=user.id)
+    if taken is not None:
+        raise UsernameTaken(taken_words(username, taken))
+    old, key = user.username, name_key(username)
+    changed = {}
+    if old != username:
+        changed["username"] = [old, username]
+    if user.username_key is None:  # left unset by migration 0022: now stored (a keyed row's key goes unsaid)
+        changed["username_key"] = [None, key]
+    if not changed:
+        return changed
+    user.username, user.username_key = username, key
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same or a look-alike username, saved by another since the check
+        db.session.rollback()
+        raise UsernameTaken(taken_words(username, stored_username(username, other_than=user.id) or username),
+                            raced=True) from None
+    audit.record("user_renamed", user=by, obj=user, changes=changed)
+    if commit:
+        db.session.commit()
+    return changed
+
+
+def create_user(username: str, display_name: str, role: Role, password: str, by=None) -> User:
+    """A new account (the admin page and `flask create-user` both come here); UserError names the field,
+    including a username already taken but for case or ZWNJ/ZWJ, also when another created it since the check
+    (users.username_key is unique)."""
+    username = checked_username(username)
     problem = text_problem(display_name) or ("is longer than 120 characters." if len(display_name) > 120 else None)
     if problem:
         raise UserError(problem.rstrip("."), "display_name")
