@@ -3,62 +3,19 @@ check before writing passes for both, and the database's UNIQUE name keys (clien
 teams.name_key: models.name_keys) refuse the second, which each path turns into its field's error (the typed text
 kept, nothing saved), never a 500.
 
-On PostgreSQL the other save is real: a second connection commits the twin at the moment this request writes (the
-session's flush, or the import's bulk INSERT), after its check has passed. SQLite lets one connection write at a
-time and the request already holds the write lock then (its form token, its edit claim), so a second connection
-would wait for it, not race: there the twin is written on the request's own connection at that moment, in its
-transaction, and is undone with it. Either way the check has passed and the constraint alone refuses."""
+How the other save is made, on PostgreSQL and on SQLite: tests/web/race_support.py."""
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 
-from sqlalchemy import event, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from caseload.extensions import db
 from caseload.models import Client, Team
+from tests.web.race_support import committed_when_writing, kept as _kept
 
 WITH_ZWNJ = "علی\u200cرضا"
 WITHOUT = "علیرضا"
-
-
-def _kept() -> bool:
-    """Whether the racing twin outlives the refused request: committed apart on PostgreSQL, in the request's own
-    transaction on SQLite (module docstring)."""
-    return db.engine.dialect.name != "sqlite"
-
-
-@contextmanager
-def committed_when_writing(model, *, bulk: bool = False, **values):
-    """While inside: the first time a session writes a `model` row (a flush holding a new or changed one, or with
-    bulk an ORM INSERT statement), another connection first commits a row of `values` to its table. Yields the
-    list the committed row's id is appended to."""
-    done: list[int] = []
-
-    def commit_twin(session):
-        statement = insert(model).values(**values).returning(model.id)
-        if _kept():
-            with db.engine.begin() as other:
-                done.append(other.execute(statement).scalar_one())
-        else:
-            done.append(session.connection().execute(statement).scalar_one())
-
-    def before_flush(session, _context, _instances):
-        if not done and any(isinstance(o, model) for o in list(session.new) + list(session.dirty)):
-            commit_twin(session)
-
-    def do_orm_execute(state):
-        if bulk and not done and state.is_insert and state.statement.table.name == model.__tablename__:
-            commit_twin(state.session)
-
-    event.listen(Session, "before_flush", before_flush)
-    event.listen(Session, "do_orm_execute", do_orm_execute)
-    try:
-        yield done
-    finally:
-        event.remove(Session, "before_flush", before_flush)
-        event.remove(Session, "do_orm_execute", do_orm_execute)
 
 
 def _count(model, **where) -> int:

@@ -7,6 +7,7 @@ naming the form field at fault; nothing is saved.
 from __future__ import annotations
 
 import re
+from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, or_, select
@@ -69,6 +70,29 @@ def _plain(value):
     if isinstance(value, (Team, User, Skill, Advisor)):
         return value.id
     return value
+
+
+def unique_clash(err: IntegrityError) -> bool:
+    """Whether `err` is a UNIQUE key refusing a write (PostgreSQL SQLSTATE 23505, SQLite "UNIQUE constraint
+    failed"), not another integrity rule (a foreign key to a row removed since it was read, a NOT NULL)."""
+    original = err.orig
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return state == "23505" or "UNIQUE constraint failed" in str(original)
+
+
+def _flush_unique(field: str, refusal: Callable[[], str]) -> None:
+    """Flush this save's writes. When a UNIQUE key refuses them (another administrator saved the same value since
+    this save's duplicate check passed: both checks saw it free), roll back everything this save did and raise
+    AdminError(refusal(), field): the same field error as the check, so the form is shown again as typed, nothing
+    saved. `refusal` runs after the rollback, so it can read the winner's row (None on SQLite, where the twin of a
+    test goes with the rollback). Any other IntegrityError is raised as it is (errors.write_race: 409)."""
+    try:
+        db.session.flush()
+    except IntegrityError as err:
+        db.session.rollback()
+        if not unique_clash(err):
+            raise
+        raise AdminError(refusal(), field) from err
 
 
 def _taken(model, column, value, exclude_id=None) -> bool:
@@ -184,12 +208,12 @@ def save_team(team: Team | None, name: str, timezone: str, leader: User | None, 
     team = team or Team()
     changed = _changes(team, {"name": name, "timezone": timezone, "leader_id": getattr(leader, "id", None)})
     db.session.add(team)
-    try:
-        db.session.flush()
-    except IntegrityError as err:  # the same name, or a look-alike (UNIQUE name_key), saved by another since the check
-        db.session.rollback()
+
+    def taken_words() -> str:  # the same name, or a look-alike (UNIQUE name_key), saved by another since the check
         stored = db.session.scalar(select(Team.name).where(Team.name_key == name_key(name))) or name
-        raise AdminError(f"There is already a team called {name}{stored_as(stored, name)}.", "name") from err
+        return f"There is already a team called {name}{stored_as(stored, name)}."
+
+    _flush_unique("name", taken_words)
     audit.record("team_created" if created else "team_updated", user=by, obj=team, changes=changed)
     db.session.commit()
     return team
@@ -216,15 +240,16 @@ def save_skill(skill: Skill | None, code: str | None, name: str, by, expected_ve
         code = skill_code_from(name.strip(), getattr(skill, "id", None))
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
         raise AdminError("Use lower-case letters, digits, dashes or underscores (up to 40).", "code")
+    taken_words = f"There is already a skill with code {code}."
     if _taken(Skill, Skill.code, code, getattr(skill, "id", None)):
-        raise AdminError(f"There is already a skill with code {code}.", "code")
+        raise AdminError(taken_words, "code")
     if not name.strip():
         raise AdminError("Give the skill a name.", "name")
     created = skill is None
     skill = skill or Skill()
     changed = _changes(skill, {"code": code, "name": name.strip()})
     db.session.add(skill)
-    db.session.flush()
+    _flush_unique("code", lambda: taken_words)  # the same code saved by another since the check (UNIQUE code)
     audit.record("skill_created" if created else "skill_updated", user=by, obj=skill, changes=changed)
     db.session.commit()
     return skill
@@ -329,9 +354,14 @@ def save_appointment_type(kind_type: AppointmentType | None, *, code: str, name:
     code = type_codes.code_key(code)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
         raise AdminError("Use lower-case letters, digits, dashes or underscores (up to 40).", "code")
-    stored = type_codes.code_taken(code, getattr(kind_type, "id", None))
+    type_id = getattr(kind_type, "id", None)
+
+    def taken_words(stored: str) -> str:
+        return f"There is already an appointment type with code {code}{stored_as(stored, code)}."
+
+    stored = type_codes.code_taken(code, type_id)
     if stored is not None:
-        raise AdminError(f"There is already an appointment type with code {code}{stored_as(stored, code)}.", "code")
+        raise AdminError(taken_words(stored), "code")
     if kind not in KINDS:
         raise AdminError(f"The kind is one of {', '.join(KINDS)}.", "kind")
     if kind == "policing" and skill is None:
@@ -345,7 +375,8 @@ def save_appointment_type(kind_type: AppointmentType | None, *, code: str, name:
                                    "skill_id": getattr(skill, "id", None), "default_minutes": default_minutes,
                                    "active": active})
     db.session.add(kind_type)
-    db.session.flush()
+    # The same code saved by another since the check (UNIQUE code): named as the check names it.
+    _flush_unique("code", lambda: taken_words(type_codes.code_taken(code, type_id) or code))
     audit.record("appointment_type_created" if created else "appointment_type_updated", user=by, obj=kind_type,
                  changes=changed)
     db.session.commit()
