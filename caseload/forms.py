@@ -15,26 +15,71 @@ from datetime import time
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateField, PasswordField, StringField, TextAreaField, TimeField
+from wtforms.widgets import TextInput
 from wtforms.validators import ValidationError
 
 from caseload import form_expiry, form_once, form_typist, values
-from caseload.timegrid import MIDNIGHT_END
+from caseload.timegrid import MIDNIGHT_END, START_REFUSED
 
 
 REQUIRED = "This field is required."  # WTForms' DataRequired/InputRequired message
 
 
+_CLOCK_PATTERN = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"  # H:MM or HH:MM, 00:00 to 23:59 (the grid is checked after)
+
+
+class ClockInput(TextInput):
+    """A 24-hour "HH:MM" text box for a time of day, beside an end that may read 24:00: a browser's time picker
+    (<input type="time">) can neither show nor take 24:00 (it sanitises the value to empty), and it shows 12-hour
+    times in some locales. `end`: 24:00 is allowed by its pattern. The browser's pattern check is only a hint; the
+    field's own parsing is what refuses."""
+
+    def __init__(self, end: bool = False):
+        super().__init__()
+        self.end = end
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("inputmode", "numeric")
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("placeholder", "HH:MM or 24:00" if self.end else "HH:MM")
+        kwargs.setdefault("maxlength", 5)
+        kwargs.setdefault("pattern", f"{_CLOCK_PATTERN}|24:00" if self.end else _CLOCK_PATTERN)
+        kwargs.setdefault("title", "A 24-hour time like 09:30" + ("; 24:00 is midnight at the end of the day"
+                                                                   if self.end else ""))
+        kwargs.pop("step", None)  # a time picker's option, meaningless here
+        return super().__call__(field, **kwargs)
+
+
+class StartTimeField(TimeField):
+    """A time that STARTS something: "24:00" (which a text box lets anyone type, and a post can carry) is refused
+    with a sentence saying why, not WTForms' "Not a valid time value."."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str) and valuelist[0].strip() == MIDNIGHT_END:
+            self.data = None
+            raise ValueError(START_REFUSED)
+        super().process_formdata(valuelist)
+
+
 class EndTimeField(TimeField):
     """A time that ENDS something (absences' Until, protected-time preferences' and case-work blocks' Until): as
     well as what TimeField reads, "24:00" is midnight at the end of that day, as on every other form that takes an
-    end (work patterns, request and desk windows: timegrid.clock(end=True); the API's T24:00). It reads as 00:00,
-    which the views already take as that midnight; it was refused ("'24:00': Not a valid time value.")."""
+    end (work patterns, request and desk windows: timegrid.clock(end=True); the API's T24:00). Its data is then
+    00:00, which every caller takes as that midnight (an end must come after its start, so an end of 00:00 can
+    only be it), and it is shown back as "24:00" in a ClockInput (a browser's time picker cannot show it)."""
+
+    widget = ClockInput(end=True)
 
     def process_formdata(self, valuelist):
         if valuelist and isinstance(valuelist[0], str) and valuelist[0].strip() == MIDNIGHT_END:
             self.data = time(0)
             return
         super().process_formdata(valuelist)
+
+    def _value(self):
+        if not self.raw_data and self.data == time(0):
+            return MIDNIGHT_END
+        return super()._value()
 
 
 class PlainText:

@@ -77,7 +77,12 @@ def local_end(local_start: datetime, minutes: int, tz: str) -> datetime:
 
 def clock_span(start: datetime, end: datetime, fmt: str = "%a %d %b %H:%M") -> str:
     """An aware local span as "Thu 28 Oct 22:00–22:30"; across a clock change each side names its zone
-    ("Thu 28 Oct 23:30 EEST–23:00 EET"), since an end in the repeated hour reads earlier than its start."""
+    ("Thu 28 Oct 23:30 EEST–23:00 EET"), since an end in the repeated hour reads earlier than its start. An end at
+    the midnight closing start's day reads "24:00" ("Thu 28 Oct 23:00–24:00"), not the next day's 00:00 (nor
+    01:00 where the clocks skip that midnight). `start` and `end` carry a ZoneInfo (to_local's)."""
+    next_midnight = datetime.combine(start.date() + timedelta(days=1), time(0), tzinfo=start.tzinfo)
+    if end.date() > start.date() and end.astimezone(timezone.utc) == next_midnight.astimezone(timezone.utc):
+        return f"{start.strftime(fmt)}–24:00"  # the midnight closing start's day (also where the clocks skip it)
     if start.utcoffset() != end.utcoffset():
         return f"{start.strftime(fmt)} {start:%Z}–{end:%H:%M %Z}"
     return f"{start.strftime(fmt)}–{end:%H:%M}"
@@ -85,6 +90,18 @@ def clock_span(start: datetime, end: datetime, fmt: str = "%a %d %b %H:%M") -> s
 
 def to_local(moment: datetime, tz: str) -> datetime:
     return moment.astimezone(zone(tz))
+
+
+def wall_clock(moment: datetime, tz: str) -> datetime:
+    """Aware `moment` as the naive local wall-clock time a person reads and types, the way the forms take it: the
+    first moment of a local day reads as that day's 00:00 even where the clocks skip midnight (Africa/Cairo
+    2027-04-30 and Asia/Beirut's last Sunday of March start at 01:00; America/Santiago's first Sunday of September
+    too), so a span ending there ends at 24:00 of the day before (timegrid.end_text, span_text) and a whole day
+    stays whole. Elsewhere the same as `to_local` without its zone."""
+    local = to_local(moment, tz).replace(tzinfo=None)
+    if local.time() != time(0) and to_utc(local.date(), time(0), tz) == moment.astimezone(timezone.utc):
+        return datetime.combine(local.date(), time(0))
+    return local
 
 
 def local_text(moment: datetime, tz: str) -> str:

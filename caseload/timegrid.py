@@ -17,6 +17,9 @@ from datetime import datetime, time, timedelta
 SLOT_MINUTES = 15
 DAY_MINUTES = 24 * 60
 MIDNIGHT_END = "24:00"
+# Why 24:00 cannot start anything, after the text that said it ("24:00: ..."): one sentence on every way in.
+START_REFUSED = (f"midnight at the end of a day can end a time but not start one (a start is 00:00 to "
+                 f"{(DAY_MINUTES - SLOT_MINUTES) // 60:02d}:{(DAY_MINUTES - SLOT_MINUTES) % 60:02d})")
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -57,7 +60,7 @@ def clock(text: str, end: bool = False) -> int:
         raise OffGrid(f"{shown} is not a time of day")
     value = hours * 60 + minutes
     if value == DAY_MINUTES and not end:
-        raise OffGrid("24:00 is midnight at the end of a day: it can end a time, not start one")
+        raise OffGrid(f"24:00: {START_REFUSED}")
     if value % SLOT_MINUTES:
         raise OffGrid(grid_message(shown))
     return DAY_MINUTES if end and value == 0 else value

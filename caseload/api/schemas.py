@@ -7,10 +7,11 @@ from flask import request, url_for
 from jsonschema import Draft202012Validator
 
 from caseload.api.openapi import LOCAL_END, LOCAL_TIME, SCHEMAS, WEEK
-from caseload.localtime import to_local
+from caseload.localtime import to_local, wall_clock
 from caseload.models import Advisor, AppointmentRequest, Client, Plan, SolveJob, Team
 from caseload.services.planning.met_requests import met_by
 from caseload.services.planning.runs import job_json
+from caseload.timegrid import START_REFUSED
 from caseload.values import MAX_JSON_DEPTH, ValueRejected, day_in_range, json_too_deep, parse_week, range_text, text_problem
 from scheduler.model import TIME_FORMAT
 
@@ -78,6 +79,8 @@ def _pattern_message(text: str, pattern: str) -> str:
         return problem.rstrip(".")
     if pattern in (LOCAL_TIME["pattern"], LOCAL_END["pattern"]):
         midnight = pattern == LOCAL_END["pattern"] and text.endswith("T24:00")
+        if pattern == LOCAL_TIME["pattern"] and text.endswith("T24:00"):
+            return f"{text}: {START_REFUSED}"
         try:
             moment = datetime.strptime(text[:-5] + "00:00" if midnight else text, TIME_FORMAT)
         except ValueError:
@@ -162,6 +165,13 @@ def local(moment: datetime | None, tz: str) -> str | None:
     return to_local(moment, tz).strftime(TIME_FORMAT) if moment else None
 
 
+def local_bound(moment: datetime, tz: str) -> str:
+    """A window's start or end as the API takes it back: a local day's first moment is its T00:00 even where the
+    clocks skip midnight (localtime.wall_clock), so a window to midnight ends at the next day's T00:00, never T01:00
+    (which reads as a window across two days and is refused when sent back)."""
+    return wall_clock(moment, tz).strftime(TIME_FORMAT)
+
+
 def team_json(team: Team) -> dict:
     return {"id": team.id, "name": team.name, "timezone": team.timezone,
             "leader": team.leader.display_name if team.leader else None}
@@ -186,7 +196,7 @@ def request_json(req: AppointmentRequest, met: dict[int, int] | None = None) -> 
         met = met_by([req])
     return {"id": req.id, "team_id": req.team_id, "week_start": req.week_start.isoformat(), "client_id": req.client_id,
             "type": req.type.code, "duration_minutes": req.duration_minutes, "purpose": req.purpose,
-            "windows": [{"start": local(w.starts_at, tz), "end": local(w.ends_at, tz)} for w in req.windows],
+            "windows": [{"start": local_bound(w.starts_at, tz), "end": local_bound(w.ends_at, tz)} for w in req.windows],
             "pinned_advisor_id": req.pinned_advisor_id, "pinned_start": local(req.pinned_start, tz),
             "cancelled": req.cancelled_at is not None, "cancelled_at": local(req.cancelled_at, tz),
             "cancelled_by_id": req.cancelled_by_id, "met_by": met.get(req.id), "version": req.version_id}

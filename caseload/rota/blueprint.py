@@ -1,7 +1,7 @@
 """The `rota` blueprint object, apart from its views so they can import it without a cycle."""
 from flask import Blueprint
 
-from caseload.localtime import span_text, to_local
+from caseload.localtime import span_text, to_local, wall_clock
 
 bp = Blueprint("rota", __name__)
 
@@ -15,7 +15,7 @@ def rota_local(moment, tz: str, fmt: str = "%a %d %b %H:%M") -> str:
 @bp.app_template_filter("local_span")
 def local_span(start, end, tz: str) -> str:
     """Stored UTC start and end as one local span in the team's zone (see localtime.span_text)."""
-    return span_text(to_local(start, tz), to_local(end, tz))
+    return span_text(wall_clock(start, tz), wall_clock(end, tz))
 
 
 @bp.app_template_filter("span_text")

@@ -7,12 +7,11 @@ import re
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField,
-    TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from caseload.form_once import Once
-from caseload.forms import EndTimeField, Form
+from caseload.forms import ClockInput, EndTimeField, Form, StartTimeField
 from caseload.page_helpers import grid_time
 from caseload.services.planning.problem import protected_over_working
 from caseload.timegrid import SLOT_MINUTES
@@ -26,8 +25,9 @@ class AbsenceForm(Once, Form):
     advisor = SelectField("Advisor", coerce=int, validators=[InputRequired()])
     start_day = DateField("First day", validators=[DataRequired()])
     end_day = DateField("Last day", validators=[Optional()])
-    start_time = TimeField("From (leave empty for whole days)", validators=[Optional(), grid_time])
-    end_time = EndTimeField("Until (midnight means the end of the last day)", validators=[Optional(), grid_time])
+    start_time = StartTimeField("From (leave empty for whole days)", validators=[Optional(), grid_time],
+                                widget=ClockInput())
+    end_time = EndTimeField("Until (24:00 is midnight at the end of the last day)", validators=[Optional(), grid_time])
     reason = StringField("Reason", default="leave", validators=[Length(max=120)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=1000)])
     version = HiddenField()  # the edit form's: a change saved since it was opened is a 409
@@ -130,7 +130,7 @@ class RequestForm(Once, Form):
                             validators=[DataRequired()])
     pinned_advisor = SelectField("Pin to advisor (optional)", coerce=int, default=NONE)
     pinned_day = DateField("Pinned day", validators=[Optional()])
-    pinned_time = TimeField("Pinned start", validators=[Optional()])
+    pinned_time = StartTimeField("Pinned start", validators=[Optional()])
     version = HiddenField()
     # What the edit form showed, so a changed type with untouched minutes takes the new type's length.
     type_shown = HiddenField()
@@ -180,7 +180,7 @@ class MoveForm(Form):
     item = HiddenField(validators=[DataRequired()])
     advisor = SelectField("Advisor", coerce=int)
     day = DateField("Day", validators=[DataRequired()])
-    time = TimeField("Start", validators=[DataRequired(), grid_time])
+    time = StartTimeField("Start", validators=[DataRequired(), grid_time])
     pin = BooleanField("Pin it here (re-planning keeps it)", default=True)
     version = HiddenField(validators=[DataRequired()])
     # Asked for only when the move goes against the client's named advisor (adjust.move_warnings); audited.

@@ -16,7 +16,7 @@ from caseload.form_expiry import keeps_typed_text
 from caseload import form_once
 from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
-from caseload.localtime import to_local, to_utc, week_days, week_start_of
+from caseload.localtime import to_local, to_utc, wall_clock, week_days, week_start_of
 from caseload.models import Absence, Advisor, Role, Team, utcnow
 from caseload.page_helpers import form_version, week_or_404
 from caseload.rota.blueprint import bp
@@ -238,13 +238,14 @@ def _absence_or_404(team: Team, absence_id: int) -> Absence:
 def edit_absence(team_id, absence_id):
     team = team_or_404(team_id)
     absence = _absence_or_404(team, absence_id)
-    start, end = to_local(absence.starts_at, team.timezone), to_local(absence.ends_at, team.timezone)
+    # Wall-clock times as the form takes them: a day's first moment is its 00:00 even where the clocks skip midnight.
+    start, end = wall_clock(absence.starts_at, team.timezone), wall_clock(absence.ends_at, team.timezone)
     week_start = week_start_of(start.date())
-    whole = start.time().isoformat() == end.time().isoformat() == "00:00:00"
+    whole = start.time() == end.time() == time(0)
     form = _absence_form(team, None if request.method == "POST" else {
         "advisor": absence.advisor_id, "start_day": start.date(),
-        # Ending at midnight shows as "until 00:00" on the day it closes, so saving it unchanged keeps it.
-        "end_day": (end.date() - timedelta(days=1)) if end.time().isoformat() == "00:00:00" else end.date(),
+        # Ending at midnight shows as "until 24:00" on the day it closes, so saving it unchanged keeps it.
+        "end_day": (end.date() - timedelta(days=1)) if end.time() == time(0) else end.date(),
         "start_time": None if whole else start.time(), "end_time": None if whole else end.time(),
         "reason": absence.reason, "note": absence.note, "version": absence.version_id})
     saved, status = save_posted(form, lambda: rota.update_absence(

@@ -29,7 +29,7 @@ from caseload.services.team_lock import lock_team
 from caseload.services.csv_export import csv_text
 from caseload.services.planning.problem import team_advisors
 from caseload.values import ValueRejected, name_key, parse_day, stored_as, text_problem
-from caseload.timegrid import OffGrid, check_on_grid
+from caseload.timegrid import MIDNIGHT_END, START_REFUSED, OffGrid, check_on_grid
 
 MAX_BYTES = 5 * 1024 * 1024
 CLIENT_COLUMNS = {
@@ -351,11 +351,14 @@ _API_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\S+)")  # the API's YYYY-MM-DDT
 
 
 def _pinned_start(text: str, week_start: date, tz: str) -> datetime:
-    """A pin's start from "tue 10:00", "2026-11-24 10:00" or the API's "2026-11-24T10:00"; ValueError else."""
+    """A pin's start from "tue 10:00", "2026-11-24 10:00" or the API's "2026-11-24T10:00"; ValueError else (OffGrid
+    saying why for a time off the grid or 24:00, which ends a day and starts nothing)."""
     text = _API_TIME.sub(r"\1 \2", text.strip())
     day_text, _, clock = text.partition(" ")
     day = (week_start + timedelta(days=WEEKDAYS.index(day_text[:3].lower())) if day_text[:3].lower() in WEEKDAYS
            else parse_day(day_text))
+    if clock.strip() == MIDNIGHT_END:  # strptime's refusal would say only that it is not like "tue 10:00"
+        raise OffGrid(f"{MIDNIGHT_END}: {START_REFUSED}")
     moment = datetime.strptime(clock.strip(), "%H:%M").time()
     check_on_grid(moment, clock.strip())
     return typed_to_utc(day, moment, tz)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
-from caseload.localtime import NoSuchLocalTime, to_local, to_utc, typed_to_utc
+from caseload.localtime import NoSuchLocalTime, to_local, to_utc, typed_to_utc, wall_clock
 from caseload.models import WEEKDAYS, Advisor, AppointmentRequest, AppointmentType, Client, RequestWindow, Team, hold_version
 from caseload.services import audit
 from caseload.services.planning.problem import availability, local_naive
@@ -87,8 +87,8 @@ def windows_text(request: AppointmentRequest, tz: str) -> str:
     """The request's windows as the form takes them back unchanged ("2026-11-24 20:00-24:00")."""
     lines = []
     for w in request.windows:
-        start, end = to_local(w.starts_at, tz), to_local(w.ends_at, tz)
-        lines.append(f"{start:%Y-%m-%d %H:%M}-{end_text(start.replace(tzinfo=None), end.replace(tzinfo=None))}")
+        start, end = wall_clock(w.starts_at, tz), wall_clock(w.ends_at, tz)
+        lines.append(f"{start:%Y-%m-%d %H:%M}-{end_text(start, end)}")
     return "\n".join(lines)
 
 

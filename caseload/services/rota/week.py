@@ -10,12 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseload.extensions import db
-from caseload.localtime import NoSuchLocalTime, to_utc, typed_to_utc
+from caseload.localtime import NoSuchLocalTime, to_utc, typed_to_utc, wall_clock
 from caseload.models import Absence, Advisor, Client, Role, Skill, Team, WeekProtectedTarget, hold_version
 from caseload.services import audit
 from caseload.services.clients import erased_reference, name_search, reference_lookup
 from caseload.services.planning.problem import (
-    HORIZON_DAYS, availability, local_naive, protected_over_working, team_advisors, usual_week_minutes, week_absences,
+    HORIZON_DAYS, availability, protected_over_working, team_advisors, usual_week_minutes, week_absences,
     week_targets,
 )
 from caseload.timegrid import end_text
@@ -283,7 +283,7 @@ def week_rows(team: Team, week_start: date) -> list[AdvisorWeek]:
         spans = availability(advisor, week_start, team.timezone, 7)
         days = [[(s.strftime("%H:%M"), end_text(s, e)) for s, e in spans if s.date() == week_start + timedelta(days=d)]
                 for d in range(HORIZON_DAYS)]
-        absences = [(a, local_naive(a.starts_at, team.timezone), local_naive(a.ends_at, team.timezone))
+        absences = [(a, wall_clock(a.starts_at, team.timezone), wall_clock(a.ends_at, team.timezone))
                     for a in week_absences(advisor, week_start, team.timezone, 7)]
         minutes = sum(int((e - s).total_seconds() // 60) for s, e in spans if s.date() < week_start + timedelta(days=HORIZON_DAYS))
         rows.append(AdvisorWeek(advisor, days, absences, minutes, targets.get(advisor.id, advisor.protected_minutes),
