@@ -19,6 +19,7 @@ from caseload.models import KINDS, WEEKDAYS, Advisor, AppointmentType, Role, Ski
 from caseload.services import audit
 from caseload.services.clients import name_search
 from caseload.services.planning.problem import protected_over_working, usual_week_minutes
+from caseload.services.people import skill_codes
 from caseload.services.people.users import (
     USERNAME, UsernameTaken, UserError, by_username, create_user, rename_user, stored_username,
 )
@@ -225,10 +226,16 @@ def skill_code_from(name: str, skill_id: int | None = None) -> str:
     (not `skill_id`) has it. "skill" for a name with no letter or digit."""
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-") or "skill"
     code, n = base, 1
-    while _taken(Skill, Skill.code, code, skill_id):
+    while _skill_code_stored(code, skill_id) is not None:
         n += 1
         code = f"{base[:40 - len(str(n)) - 1].rstrip('-')}-{n}"
     return code
+
+
+def _skill_code_stored(code: str, skill_id: int | None) -> str | None:
+    """Another skill's stored code that `code` would match on a typed path (skill_codes: its key, spaces and case
+    ignored: a "Debt " stored before the rule takes "debt"), or one equal but for ZWNJ/ZWJ; None when free."""
+    return skill_codes.code_taken(code, skill_id) or _stored(Skill, Skill.code, code, skill_id)
 
 
 def save_skill(skill: Skill | None, code: str | None, name: str, by, expected_version: int | None = None) -> Skill:
@@ -240,16 +247,22 @@ def save_skill(skill: Skill | None, code: str | None, name: str, by, expected_ve
         code = skill_code_from(name.strip(), getattr(skill, "id", None))
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
         raise AdminError("Use lower-case letters, digits, dashes or underscores (up to 40).", "code")
-    taken_words = f"There is already a skill with code {code}."
-    if _taken(Skill, Skill.code, code, getattr(skill, "id", None)):
-        raise AdminError(taken_words, "code")
+    skill_id = getattr(skill, "id", None)
+
+    def taken_words(stored: str) -> str:
+        return f"There is already a skill with code {code}{stored_as(stored, code)}."
+
+    stored = _skill_code_stored(code, skill_id)
+    if stored is not None:
+        raise AdminError(taken_words(stored), "code")
     if not name.strip():
         raise AdminError("Give the skill a name.", "name")
     created = skill is None
     skill = skill or Skill()
     changed = _changes(skill, {"code": code, "name": name.strip()})
     db.session.add(skill)
-    _flush_unique("code", lambda: taken_words)  # the same code saved by another since the check (UNIQUE code)
+    # the same code saved by another since the check (UNIQUE code)
+    _flush_unique("code", lambda: taken_words(_skill_code_stored(code, skill_id) or code))
     audit.record("skill_created" if created else "skill_updated", user=by, obj=skill, changes=changed)
     db.session.commit()
     return skill

@@ -2,30 +2,28 @@
 column): matched by their key, surrounding spaces and case ignored, so " Follow-up " and "FOLLOW-UP" name the type
 stored as "follow-up" wherever they are typed (services/people/admin.save_appointment_type stores codes stripped and
 lower-cased, and refuses a second code of the same key; a code written otherwise, by an older import or by hand, is
-found all the same). The twin of services/people/skill_codes for skills."""
+found all the same). The twin of services/people/skill_codes for skills.
+
+Stored codes are keyed here in Python, not by SQL's lower(trim(...)): SQL's trim strips only spaces (not a tab or
+a no-break space) and SQLite's lower() only ASCII letters, so a stored "follow-up<TAB>" was a 422 in the API while the
+CSV (keyed in Python) took it, and the admin let "follow-up" be added beside it. The table is a handful of rows."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import AppointmentType
 
 
 def code_key(text: str) -> str:
-    """The key an appointment-type code is matched by: `text` stripped and lower-cased."""
+    """The key an appointment-type code is matched by: `text` stripped (any white space) and lower-cased."""
     return text.strip().lower()
-
-
-def _keyed(column):
-    return func.lower(func.trim(column))
 
 
 def active_type_by_code(text: str) -> AppointmentType | None:
     """The active appointment type whose code has the key of `text`, or None (the caller names the field in its
     error). Of two stored codes of one key (possible only in data written before the rule), the first made."""
-    return db.session.scalar(select(AppointmentType).where(_keyed(AppointmentType.code) == code_key(text),
-                                                           AppointmentType.active.is_(True))
-                             .order_by(AppointmentType.id).limit(1))
+    return active_types_by_key().get(code_key(text))
 
 
 def active_types_by_key() -> dict[str, AppointmentType]:
@@ -42,7 +40,9 @@ def code_taken(text: str, exclude_id: int | None = None) -> str | None:
     """The stored code of another appointment type (active or not, other than `exclude_id`) with the key of `text`,
     as stored; None when there is none. For the admin's save: two codes differing only by case or spaces would make
     typed codes ambiguous."""
-    query = select(AppointmentType.code).where(_keyed(AppointmentType.code) == code_key(text))
-    if exclude_id is not None:
-        query = query.where(AppointmentType.id != exclude_id)
-    return db.session.scalar(query.order_by(AppointmentType.id).limit(1))
+    key = code_key(text)
+    for type_id, code in db.session.execute(select(AppointmentType.id, AppointmentType.code)
+                                            .order_by(AppointmentType.id)):
+        if type_id != exclude_id and code_key(code) == key:
+            return code
+    return None
