@@ -10,20 +10,24 @@ client's name or notes: calendar apps copy feeds to places this service does not
 
 A day the advisor's office is closed (services/closures) is an all-day, free (TRANSPARENT) event
 "Office closed: <reason>", so the calendar says why the day is empty.
+
+The advisor's own absences (leave, training, sickness...) are busy (OPAQUE) events "Absent" whether or not the
+week is published: all-day (VALUE=DATE) when the absence runs from a local midnight to a local midnight, else
+timed in UTC. The summary never carries the absence's reason or note: the leader types them (a reason may be
+"sick: hospital"), and a subscribed calendar is copied to the calendar provider and often shared with colleagues.
 """
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from icalendar import Calendar, Event, vText
 from sqlalchemy import select
 
 from caseload.extensions import db
-from caseload.localtime import this_week_start
-from caseload.localtime import end_after
-from caseload.models import Plan, User, utcnow
+from caseload.localtime import end_after, this_week_start, to_utc, wall_clock
+from caseload.models import Absence, Plan, User, utcnow
 from caseload.services import audit
 from caseload.services.clients.caseload import booked_requests
 from caseload.services.closures import closed_days
@@ -106,6 +110,34 @@ def closed_event(team_id: int, day: date, reason: str, stamp) -> Event:
     return event
 
 
+def absence_uid(absence_id: int) -> str:
+    """The feed's UID of an absence: its row, so an edited absence updates the event (SEQUENCE is its version)."""
+    return f"caseload-absence-{absence_id}@caseload"
+
+
+def absence_event(absence: Absence, tz: str, stamp) -> Event:
+    """A busy event for one absence. Whole days (local midnight to local midnight in `tz`, also where the clocks
+    skip midnight or a day is 23 or 25 hours long): all-day, DTSTART and DTEND as dates (DTEND the day after the
+    last, RFC 5545 3.6.1). Otherwise its stored UTC start and end, exact across a clock change."""
+    start, end = wall_clock(absence.starts_at, tz), wall_clock(absence.ends_at, tz)
+    if start.time() == end.time() == time(0):
+        start, end = start.date(), end.date()
+    else:
+        start, end = absence.starts_at, absence.ends_at
+    event = _event(absence_uid(absence.id), start, end, "Absent",
+                   "An absence recorded in Caseload: nothing is planned or booked for you then.", stamp,
+                   sequence=absence.version_id or 0)
+    event.add("x-microsoft-cdo-busystatus", "OOF")  # Outlook shows it as away, not just busy
+    return event
+
+
+def _absences(advisor_id: int, tz: str, first: date, last: date) -> list[Absence]:
+    """The advisor's absences touching the local days `first` to `last` (inclusive)."""
+    lo, hi = to_utc(first, "00:00", tz), to_utc(last + timedelta(days=1), "00:00", tz)
+    return list(db.session.scalars(select(Absence).where(Absence.advisor_id == advisor_id, Absence.starts_at < hi,
+                                                         Absence.ends_at > lo).order_by(Absence.starts_at)))
+
+
 def feed(user: User, today: date | None = None) -> bytes:
     """The iCalendar document of the advisor's published weeks, a few back and several ahead."""
     advisor = user.advisor
@@ -127,6 +159,8 @@ def feed(user: User, today: date | None = None) -> bytes:
     _add_booked(cal, advisor, {p.week_start for p in published}, first, last, stamp)
     for day, reason in sorted(closed_days(team.id, first, last + timedelta(days=6)).items()):
         cal.add_component(closed_event(team.id, day, reason, stamp))
+    for absence in _absences(advisor.id, team.timezone, first, last + timedelta(days=6)):
+        cal.add_component(absence_event(absence, team.timezone, stamp))
     for plan in published:
         for item in plan.items:
             if item.advisor_id != advisor.id or item.starts_at is None or item.request is None:
