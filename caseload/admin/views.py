@@ -22,6 +22,7 @@ from caseload.models import Advisor, AppointmentType, Client, Role, Skill, Team,
 from caseload.page_helpers import form_version, list_query, submit, whole_arg
 from caseload.services.people import admin
 from caseload.services.people import api_tokens
+from caseload.values import whole_number
 
 ADMIN = Role.ADMIN
 ROLES = {r.value for r in Role}
@@ -60,9 +61,13 @@ def home():
 
 # --- users ----------------------------------------------------------------------------------------
 
-def _advisor_choices(user: User):
-    free = [a for a in admin.all_advisors() if a.user_id in (None, user.id)]
-    return [SelectChoice(NONE, "— none —")] + [SelectChoice(a.id, f"{a.name} ({a.team.name})") for a in free]
+def _advisor_choices(user: User, posted: str | None = None):
+    """The advisor records `user` can be linked to: the free ones and their own. `posted` (the id a form sent) is
+    offered too when it names one linked to another account since the form was opened, so the save refuses it
+    naming that account (admin.update_user) and the form shows it again as chosen, not "Not a valid choice"."""
+    posted_id = whole_number(posted)
+    shown = [a for a in admin.all_advisors() if a.user_id in (None, user.id) or a.id == posted_id]
+    return [SelectChoice(NONE, "— none —")] + [SelectChoice(a.id, f"{a.name} ({a.team.name})") for a in shown]
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -119,7 +124,7 @@ def revoke_user_api_token(user_id):
 def edit_user(user_id):
     user = get_or_404(User, user_id)
     form = UserEditForm(obj=user) if request.method == "GET" else UserEditForm()
-    form.advisor.choices = _advisor_choices(user)
+    form.advisor.choices = _advisor_choices(user, request.form.get("advisor"))
     if request.method == "GET":
         form.role.data = user.role.value
         form.advisor.data = user.advisor.id if user.advisor else NONE

@@ -19,5 +19,6 @@
   advisor's own time and calendar feed (`preferences`, `calendar_feed`).
 - `region/`: every team's week at once (`runs`) and its bench (`bench`).
 - `audit` (the audit log, written and read), `reports`, `csv_export` (every CSV download), `name_lookup` (a row
-  found by a typed name: client reference, team, username) and `demo` (the demo office) serve all areas.
+  found by a typed name: client reference, team, username), `unique_keys` (a UNIQUE key's refusal told from the
+  other integrity errors) and `demo` (the demo office) serve all areas.
 """

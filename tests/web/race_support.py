@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, update
 from sqlalchemy.orm import Session
 
 from caseload.extensions import db
@@ -23,26 +23,38 @@ def kept() -> bool:
 
 
 @contextmanager
-def committed_when_writing(model, *, bulk: bool = False, **values):
-    """While inside: the first time a session writes a `model` row (a flush holding a new or changed one, or with
-    bulk an ORM INSERT statement), another connection first commits a row of `values` to its table. Yields the
-    list the committed row's id is appended to."""
+def committed_when_writing(model, *, bulk: bool = False, statements: bool = False, updating: int | None = None,
+                           **values):
+    """While inside: the first time a session writes a `model` row (a flush holding a new or changed one, with
+    bulk an ORM INSERT statement, with statements an UPDATE statement of its table: a check-and-write in one
+    statement), another connection first commits a row of `values` to its table; with `updating` (a row id) it
+    changes that row to `values` instead, its version moved on as a save's would. Yields the list the committed
+    row's id is appended to."""
     done: list[int] = []
 
+    def statement_of():
+        if updating is None:
+            return insert(model).values(**values).returning(model.id)
+        changes = dict(values)
+        if "version_id" in model.__table__.c:
+            changes["version_id"] = model.__table__.c.version_id + 1
+        return update(model).where(model.id == updating).values(**changes).returning(model.id)
+
     def commit_twin(session):
-        statement = insert(model).values(**values).returning(model.id)
         if kept():
             with db.engine.begin() as other:
-                done.append(other.execute(statement).scalar_one())
+                done.append(other.execute(statement_of()).scalar_one())
         else:
-            done.append(session.connection().execute(statement).scalar_one())
+            done.append(session.connection().execute(statement_of()).scalar_one())
 
     def before_flush(session, _context, _instances):
         if not done and any(isinstance(o, model) for o in list(session.new) + list(session.dirty)):
             commit_twin(session)
 
     def do_orm_execute(state):
-        if bulk and not done and state.is_insert and state.statement.table.name == model.__tablename__:
+        if done or getattr(state.statement, "table", None) is None or state.statement.table.name != model.__tablename__:
+            return
+        if (bulk and state.is_insert) or (statements and state.is_update):
             commit_twin(state.session)
 
     event.listen(Session, "before_flush", before_flush)

@@ -10,7 +10,7 @@ import re
 from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +25,7 @@ from caseload.services.people.users import (
 )
 from caseload.services.rota import type_codes
 from caseload.services.rota.listings import PER_PAGE, ListQuery, Listing, paged
+from caseload.services.unique_keys import unique_clash
 from caseload.timegrid import OffGrid, clock, clock_text, first_overlap, merge_spans
 from caseload.values import name_key, stored_as
 
@@ -71,14 +72,6 @@ def _plain(value):
     if isinstance(value, (Team, User, Skill, Advisor)):
         return value.id
     return value
-
-
-def unique_clash(err: IntegrityError) -> bool:
-    """Whether `err` is a UNIQUE key refusing a write (PostgreSQL SQLSTATE 23505, SQLite "UNIQUE constraint
-    failed"), not another integrity rule (a foreign key to a row removed since it was read, a NOT NULL)."""
-    original = err.orig
-    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-    return state == "23505" or "UNIQUE constraint failed" in str(original)
 
 
 def _flush_unique(field: str, refusal: Callable[[], str]) -> None:
@@ -132,7 +125,9 @@ def update_user(user: User, display_name: str, role: Role, active: bool, advisor
     rename the account (users.rename_user: its own user_renamed event; the session stays signed in), all or
     nothing. AdminError("version") when the account was saved since its form was opened at `expected_version`
     (see _claim); AdminError("username") for an empty, malformed or taken username ("The username anna is already
-    taken (stored as Anna: they differ only by case)."), with `conflict` when another took it since the check."""
+    taken (stored as Anna: they differ only by case)."), with `conflict` when another took it since the check;
+    AdminError("advisor") for an advisor record linked to another account, naming it ("Sam Patel is already linked
+    to the account sam (Sam P.)."), also when it was linked at the same moment (_link)."""
     _claim(user, expected_version, "This account")
     if user.id == getattr(by, "id", None) and (role != user.role or not active):
         # An administrator locking themselves out leaves nobody to undo it.
@@ -143,7 +138,7 @@ def update_user(user: User, display_name: str, role: Role, active: bool, advisor
     if advisor is not None and role != Role.ADVISOR:
         raise AdminError("Only advisor accounts can be linked to an advisor record.", "advisor")
     if advisor is not None and advisor.user_id not in (None, user.id):
-        raise AdminError(f"{advisor.name} is already linked to another account.", "advisor")
+        raise AdminError(_linked_words(advisor.name, advisor.user), "advisor")
     if username is not None:
         _rename(user, username, by)
     changed = _changes(user, {"display_name": display_name.strip() or user.display_name, "role": role, "active": active})
@@ -154,7 +149,7 @@ def update_user(user: User, display_name: str, role: Role, active: bool, advisor
             current.user_id = None
             db.session.flush()  # free the unique user_id before giving it to another advisor
         if advisor is not None:
-            advisor.user_id = user.id
+            _link(advisor, user)
     if "active" in changed or "role" in changed:
         user.session_version += 1  # sign them out everywhere: their access changed
     if changed:
@@ -162,6 +157,44 @@ def update_user(user: User, display_name: str, role: Role, active: bool, advisor
     db.session.commit()
     db.session.expire(user, ["advisor"])
     return user
+
+
+def _linked_words(advisor_name: str, holder) -> str:
+    """'Sam Patel is already linked to the account sam (Sam P.).': `holder` is the account holding the record (a
+    User, or a row of its username and display_name), None when unknown."""
+    if holder is None:  # taken by a save this one cannot see (its own transaction was rolled back with it)
+        return f"{advisor_name} is already linked to another account."
+    return f"{advisor_name} is already linked to the account {holder.username} ({holder.display_name})."
+
+
+def _link(advisor: Advisor, user: User) -> None:
+    """Link `advisor` to `user` in one UPDATE that finds the record still free (or already theirs) as it writes:
+    two administrators linking one advisor record to two accounts at the same moment both pass the check in
+    update_user, and the second would take it from the first unseen (or meet the first's new version: the generic
+    409 page, what was typed gone). Refused, the whole save is rolled back and AdminError("advisor") names the
+    account that holds it, as the check does; so does the UNIQUE advisors.user_id when another record was linked
+    to `user` at the same moment (_flush_unique's rule: a UNIQUE clash is a field error, anything else raised)."""
+    table = Advisor.__table__
+    linking = (update(table).where(table.c.id == advisor.id,
+                                   or_(table.c.user_id.is_(None), table.c.user_id == user.id))
+               .values(user_id=user.id, version_id=table.c.version_id + 1))  # the version moves, as an ORM save's
+    try:
+        linked = db.session.execute(linking).rowcount == 1
+    except IntegrityError as err:
+        db.session.rollback()
+        if not unique_clash(err):
+            raise
+        raise AdminError("Another advisor record was linked to this account at the same moment; nothing was "
+                         "saved. Reload to see it.", "advisor") from err
+    if not linked:
+        # The holder read before the rollback: on SQLite the winner's write is in this transaction (tests) or
+        # committed; on PostgreSQL this statement sees the committed winner.
+        holder = db.session.execute(select(User.username, User.display_name).join(Advisor, Advisor.user_id == User.id)
+                                    .where(Advisor.id == advisor.id)).first()
+        name = advisor.name
+        db.session.rollback()
+        raise AdminError(_linked_words(name, holder), "advisor")
+    db.session.expire(advisor)  # its user_id and version as just written
 
 
 def _rename(user: User, username: str, by) -> None:

@@ -12,6 +12,7 @@ from caseload.extensions import db
 from caseload.models import Role, User
 from caseload.services import audit, name_lookup
 from caseload.services.clients import name_search
+from caseload.services.unique_keys import unique_clash
 from caseload.values import name_key, stored_as, text_problem
 
 
@@ -141,8 +142,10 @@ def rename_user(user: User, new_username: str, by=None, *, commit: bool = True) 
     user.username, user.username_key = username, key
     try:
         db.session.flush()
-    except IntegrityError:  # the same or a look-alike username, saved by another since the check
+    except IntegrityError as err:  # the same or a look-alike username, saved by another since the check
         db.session.rollback()
+        if not unique_clash(err):  # another rule (a NOT NULL): not a taken name, the 409 safety net's
+            raise
         raise UsernameTaken(taken_words(username, stored_username(username, other_than=user.id) or username),
                             raced=True) from None
     audit.record("user_renamed", user=by, obj=user, changes=changed)
@@ -154,7 +157,7 @@ def rename_user(user: User, new_username: str, by=None, *, commit: bool = True) 
 def create_user(username: str, display_name: str, role: Role, password: str, by=None) -> User:
     """A new account (the admin page and `flask create-user` both come here); UserError names the field,
     including a username already taken but for case or ZWNJ/ZWJ, also when another created it since the check
-    (users.username_key is unique)."""
+    (users.username_key is unique: unique_keys.unique_clash; any other IntegrityError is raised as it is)."""
     username = checked_username(username)
     problem = text_problem(display_name) or ("is longer than 120 characters." if len(display_name) > 120 else None)
     if problem:
@@ -172,8 +175,10 @@ def create_user(username: str, display_name: str, role: Role, password: str, by=
     db.session.add(user)
     try:
         db.session.flush()
-    except IntegrityError:  # the same or a look-alike username, created by another since the check
+    except IntegrityError as err:  # the same or a look-alike username, created by another since the check
         db.session.rollback()
+        if not unique_clash(err):  # another rule (a NOT NULL): not a taken name, raised as it is
+            raise
         raise UsernameTaken(taken_words(username, stored_username(username) or username)) from None
     audit.record("user_created", user=by, obj=user, username=user.username, role=role.value)
     db.session.commit()
