@@ -50,7 +50,22 @@ class ClockInput(TextInput):
         return super().__call__(field, **kwargs)
 
 
-class StartTimeField(TimeField):
+class ClockField(TimeField):
+    """A time of day typed in a text box (ClockInput), read as timegrid.clock reads the windows and work patterns:
+    spaces around it ignored (" 09:00 " was refused while " 24:00 " was taken), and only the digits 0-9 (strptime
+    also took "0٩:00" as 09:00, which the windows box, the CSV and the API refuse)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str):
+            text = valuelist[0].strip()
+            if not text.isascii():
+                self.data = None
+                raise ValueError(self.gettext("Not a valid time value.") + " Use the digits 0-9, as in 09:30.")
+            valuelist = [text]
+        super().process_formdata(valuelist)
+
+
+class StartTimeField(ClockField):
     """A time that STARTS something: "24:00" (which a text box lets anyone type, and a post can carry) is refused
     with a sentence saying why, not WTForms' "Not a valid time value."."""
 
@@ -61,7 +76,7 @@ class StartTimeField(TimeField):
         super().process_formdata(valuelist)
 
 
-class EndTimeField(TimeField):
+class EndTimeField(ClockField):
     """A time that ENDS something (absences' Until, protected-time preferences' and case-work blocks' Until): as
     well as what TimeField reads, "24:00" is midnight at the end of that day, as on every other form that takes an
     end (work patterns, request and desk windows: timegrid.clock(end=True); the API's T24:00). Its data is then

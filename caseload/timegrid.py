@@ -20,7 +20,7 @@ MIDNIGHT_END = "24:00"
 # Why 24:00 cannot start anything, after the text that said it ("24:00: ..."): one sentence on every way in.
 START_REFUSED = (f"midnight at the end of a day can end a time but not start one (a start is 00:00 to "
                  f"{(DAY_MINUTES - SLOT_MINUTES) // 60:02d}:{(DAY_MINUTES - SLOT_MINUTES) % 60:02d})")
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+_CLOCK = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})\s*$")  # digits 0-9 only, as the forms and the API take
 
 
 class OffGrid(ValueError):

@@ -17,8 +17,10 @@ from caseload.security import MAX_ID
 # plans (2000-2099), hours 00-23 and the 15-minute slot grid; an end may also be 24:00, midnight at the end
 # of that day. Text is one line without control characters (C0, DEL, C1) or invisible format characters (Cf:
 # bidi overrides, zero-width characters; a ZWNJ or ZWJ only between two letters, as Persian or Indic names need).
-_DAY = r"20\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-_CLOCK = r"(?:[01]\d|2[0-3]):(?:00|15|30|45)"
+# [0-9], not \d: the document's patterns are ECMA-262's, where \d is 0-9, but the server checks them with Python's
+# re, where \d is any script's digit ("2026-12-01T0٩:00" was taken as 09:00, "202٢-12-01" as 2022).
+_DAY = r"20[0-9][0-9]-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_CLOCK = r"(?:[01][0-9]|2[0-3]):(?:00|15|30|45)"
 LOCAL_TIME = {"type": "string", "pattern": rf"^{_DAY}T{_CLOCK}$",
               "description": "Wall-clock time in the team's time zone, YYYY-MM-DDTHH:MM, on the 15-minute grid"}
 LOCAL_END = {"type": "string", "pattern": rf"^{_DAY}T(?:{_CLOCK}|24:00)$",

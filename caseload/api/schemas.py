@@ -79,6 +79,8 @@ def _pattern_message(text: str, pattern: str) -> str:
         return problem.rstrip(".")
     if pattern in (LOCAL_TIME["pattern"], LOCAL_END["pattern"]):
         midnight = pattern == LOCAL_END["pattern"] and text.endswith("T24:00")
+        if not text.isascii():  # another script's digits, which the pattern's [0-9] refuses
+            return f"{text!r} is not a time YYYY-MM-DDTHH:MM in the digits 0-9"
         if pattern == LOCAL_TIME["pattern"] and text.endswith("T24:00"):
             return f"{text}: {START_REFUSED}"
         try:

@@ -1,5 +1,5 @@
 """Hostile-user checks of the 1 Dec changes (type codes on every path, renaming users, admin code races, midnight as
-24:00): each test here failed before the fix it names.
+24:00 in text boxes): each test here failed before the fix it names.
 
 Codes: a stored code is keyed the same way (stripped of any white space, lower-cased) on every path. SQL's trim
 strips only spaces and SQLite's lower() only ASCII letters, so a code stored with a tab was found by the CSV and
@@ -8,14 +8,17 @@ and the API and the CSV took different skills of one key."""
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 
 from sqlalchemy import func, insert, select, update
 
 from caseload.extensions import db
-from caseload.models import AppointmentType, Client, Skill
+from caseload.localtime import to_utc
+from caseload.models import Absence, AppointmentRequest, AppointmentType, Client, Skill
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 from tests.web.api_support import ApiClient
+from tests.web.test_midnight_shown import _last_absence, _team_in
 from tests.web.test_type_codes import _request_body, _restore_code, _type_form
 
 
@@ -68,3 +71,63 @@ def test_the_api_and_the_clients_csv_take_the_same_skill_of_one_key(demo_client,
     assert patched.status_code == 200, patched.get_json()
     db.session.expire_all()
     assert db.session.get(Client, client.id).need_id == first
+
+
+# --- times typed in a text box -----------------------------------------------------------------------------------
+# 5c84deb made the From/Until boxes text boxes (a time picker cannot show 24:00): what a text box lets in is read as
+# the windows box reads it (timegrid.clock), spaces around a time ignored and only the digits 0-9.
+
+ARABIC_NINE = "0\u0669:00"  # "0٩:00": strptime's \d took it as 09:00
+
+
+def test_a_time_with_spaces_around_it_is_read_in_the_from_and_until_boxes(demo_client, demo_auth):
+    team = _team_in("Europe/London")
+    advisor = m.user("advisor1").advisor
+    demo_auth.login("leader")
+    added = demo_client.post(f"/rota/t/{team.id}/2027-04-26/absences", data={
+        "advisor": advisor.id, "start_day": "2027-04-27", "start_time": " 09:00 ", "end_time": "12:00\u00a0",
+        "reason": "training"})
+    assert added.status_code == 302, added.get_data(as_text=True)[-1500:]  # was 400 "' 09:00 ': Not a valid time"
+    absence = _last_absence(advisor)
+    assert (absence.starts_at, absence.ends_at) == (to_utc(date(2027, 4, 27), "09:00", "Europe/London"),
+                                                   to_utc(date(2027, 4, 27), "12:00", "Europe/London"))
+    demo_auth.logout()
+    demo_auth.login("advisor1")
+    weekly = demo_client.post("/me/time/weekly", data={"day": "tue", "start": " 09:00", "end": "12:00 "})
+    assert weekly.status_code == 302, weekly.get_data(as_text=True)[-1500:]
+
+
+def test_another_scripts_digits_are_refused_on_every_way_in(demo_client, demo_auth):
+    team = _team_in("Europe/London")
+    advisor = m.user("advisor1").advisor
+    demo_auth.login("leader")
+    absences = db.session.scalar(select(func.count(Absence.id)))
+    refused = demo_client.post(f"/rota/t/{team.id}/2027-04-26/absences", data={
+        "advisor": advisor.id, "start_day": "2027-04-27", "start_time": ARABIC_NINE, "end_time": "12:00",
+        "reason": "training"})
+    assert refused.status_code == 400 and "digits 0-9" in refused.get_data(as_text=True)  # was 302, at 09:00
+    assert db.session.scalar(select(func.count(Absence.id))) == absences
+    requests = db.session.scalar(select(func.count(AppointmentRequest.id)))
+    typed = demo_client.post(f"/rota/t/{team.id}/2027-04-26/requests/new", data={
+        "client": m.client_of("advisor1").reference, "type": 1, "duration_minutes": 30,
+        "windows": f"tue {ARABIC_NINE}-12:00"})
+    assert typed.status_code == 400 and f"{ARABIC_NINE!r} is not a time like 09:30" in _unescaped(typed)
+    api = ApiClient(demo_client, "leader")
+    week = d.week()
+    tuesday = week + timedelta(days=1)
+    body = {"client_id": m.client_of("advisor1").id, "type": "follow-up", "duration_minutes": 30,
+            "windows": [{"start": f"{tuesday}T{ARABIC_NINE}", "end": f"{tuesday}T12:00"}]}
+    window = api.post("/teams/{team_id}/weeks/{week}/requests", team_id=team.id, week=week, json=body)
+    assert window.status_code == 422 and "digits 0-9" in window.get_json()["message"], window.get_json()  # was 201
+    year = api.post("/teams/{team_id}/weeks/{week}/requests", team_id=team.id, week=week, json={
+        **body, "windows": [{"start": f"202\u0662-{str(tuesday)[5:]}T09:00", "end": f"{tuesday}T12:00"}]})
+    assert year.status_code == 422 and "digits 0-9" in year.get_json()["message"], year.get_json()  # read as 2022
+    pin = api.post("/teams/{team_id}/weeks/{week}/requests", team_id=team.id, week=week, json={
+        **body, "windows": [{"start": f"{tuesday}T09:00", "end": f"{tuesday}T12:00"}],
+        "pinned_advisor_id": advisor.id, "pinned_start": f"{tuesday}T1\u0660:00"})
+    assert pin.status_code == 422 and "pinned_start" in pin.get_json()["fields"], pin.get_json()
+    assert db.session.scalar(select(func.count(AppointmentRequest.id))) == requests
+
+
+def _unescaped(response) -> str:
+    return response.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
