@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select, update
 
 from caseload.extensions import db
 from caseload.localtime import to_utc
-from caseload.models import Absence, AppointmentRequest, AppointmentType, Client, Skill
+from caseload.models import Absence, Advisor, AppointmentRequest, AppointmentType, Client, Skill
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
 from tests.web.api_support import ApiClient
@@ -131,3 +131,19 @@ def test_another_scripts_digits_are_refused_on_every_way_in(demo_client, demo_au
 
 def _unescaped(response) -> str:
     return response.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
+
+
+def test_the_requests_csv_refuses_another_scripts_digits_in_a_pinned_start(leader, north):
+    team, week = north
+    client = db.session.scalars(select(Client).where(Client.team_id == team.id, Client.erased_at.is_(None))
+                                .order_by(Client.id)).first()
+    advisor = next(a for a in db.session.scalars(select(Advisor).where(Advisor.team_id == team.id).order_by(Advisor.id))
+                   if a.does_support and client.need is not None and client.need.code in a.skill_codes)
+    body = ("client,type,duration_minutes,windows,pinned_advisor,pinned_start\n"
+            f"{client.reference},follow-up,30,mon 09:00-12:00,{advisor.name},mon 1\u0660:00\n").encode()
+    before = db.session.scalar(select(func.count(AppointmentRequest.id)))
+    response = leader.post(f"/rota/t/{team.id}/{week}/import/requests", data={"file": (io.BytesIO(body), "r.csv")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "<td>2</td><td>pinned_start</td>" in page, page[-2000:]  # was 302 at 10:00
+    assert db.session.scalar(select(func.count(AppointmentRequest.id))) == before

@@ -359,6 +359,8 @@ def _pinned_start(text: str, week_start: date, tz: str) -> datetime:
            else parse_day(day_text))
     if clock.strip() == MIDNIGHT_END:  # strptime's refusal would say only that it is not like "tue 10:00"
         raise OffGrid(f"{MIDNIGHT_END}: {START_REFUSED}")
+    if not clock.strip().isascii():  # strptime reads "1٠:00" as 10:00; the windows column refuses it (timegrid.clock)
+        raise ValueError(clock)
     moment = datetime.strptime(clock.strip(), "%H:%M").time()
     check_on_grid(moment, clock.strip())
     return typed_to_utc(day, moment, tz)
