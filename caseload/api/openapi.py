@@ -118,7 +118,7 @@ SCHEMAS = {
     "ClientChange": {"type": "object", "additionalProperties": False, "required": ["version"],
                      "description": "Send the `version` you read; if the client changed since, the answer is 409.",
                      "properties": {"version": ID, "named_advisor_id": NULLABLE_ID,
-                                    "need": {"type": ["string", "null"], "pattern": ONE_LINE,
+                                    "need": {"type": ["string", "null"], "maxLength": 40, "pattern": ONE_LINE,
                                              "description": "A skill code"},
                                     "complexity": {"type": "integer", "minimum": 1, "maximum": 3}}},
     "Window": {"type": "object", "additionalProperties": False, "required": ["start", "end"],

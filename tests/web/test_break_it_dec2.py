@@ -147,3 +147,14 @@ def test_the_requests_csv_refuses_another_scripts_digits_in_a_pinned_start(leade
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "<td>2</td><td>pinned_start</td>" in page, page[-2000:]  # was 302 at 10:00
     assert db.session.scalar(select(func.count(AppointmentRequest.id))) == before
+
+
+def test_a_huge_skill_code_in_the_api_is_refused_without_being_echoed_whole(demo_client):
+    """The client's `need` is a skill code (at most 40 characters, as the type's code): 200,000 characters were
+    looked up and echoed back twice in the 422 (400 kB), where every other typed code is bounded."""
+    api = ApiClient(demo_client, "leader")
+    client = m.client_of("advisor1")
+    response = api.patch("/clients/{client_id}", client_id=client.id,
+                         json={"version": client.version_id, "need": "x" * 200_000})
+    assert response.status_code == 422 and "need" in response.get_json()["fields"], response.get_json()
+    assert len(response.get_data()) < 5_000, len(response.get_data())
