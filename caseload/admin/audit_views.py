@@ -8,7 +8,7 @@ from caseload.admin.blueprint import bp
 from caseload.admin.forms import AuditFilterForm
 from caseload.admin.views import ADMIN
 from caseload.auth.access import role_required
-from caseload.services.people import admin
+from caseload.services.people import admin_lists
 from caseload.services.people.zone import service_zone
 from caseload.services import audit, audit_words
 
@@ -35,13 +35,13 @@ def audit_log():
 def _the_user(form: AuditFilterForm):
     """The one account the User field names, or None with the field's error saying what to type."""
     text = form.user.data.strip()
-    found = admin.users_matching(text)
+    found = admin_lists.users_matching(text)
     if len(found) == 1:
         return found[0]
     if not found:
         form.user.errors = [f"No user's username or name contains '{text}'."]
     else:
-        names = ", ".join(u.username for u in found[:admin.USER_MATCHES_SHOWN])
-        more = " and more" if len(found) > admin.USER_MATCHES_SHOWN else ""
+        names = ", ".join(u.username for u in found[:admin_lists.USER_MATCHES_SHOWN])
+        more = " and more" if len(found) > admin_lists.USER_MATCHES_SHOWN else ""
         form.user.errors = [f"Several users match '{text}' ({names}{more}): type the whole username."]
     return None

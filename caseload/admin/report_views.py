@@ -11,7 +11,7 @@ from caseload.admin.blueprint import bp
 from caseload.auth.access import role_required
 from caseload.models import Role
 from caseload.services import reports
-from caseload.services.people.admin import preferred_team
+from caseload.services.people.admin_lists import preferred_team
 from caseload.services.rota.week import teams_for
 
 READERS = (Role.ADMIN, Role.LEADER)

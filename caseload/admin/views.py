@@ -20,7 +20,7 @@ from caseload.auth.forms import ConfirmForm
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentType, Client, Role, Skill, Team, User
 from caseload.page_helpers import form_version, list_query, submit, whole_arg
-from caseload.services.people import admin
+from caseload.services.people import admin_lists, admin_saves, advisor_admin, code_admin, team_admin, user_admin
 from caseload.services.people import api_tokens
 from caseload.values import whole_number
 
@@ -40,7 +40,7 @@ def save_form(form, save):
 
     A refused save may have changed objects already, so those changes are rolled back.
     """
-    return submit(form, save, admin.AdminError, rollback=True)
+    return submit(form, save, admin_saves.AdminError, rollback=True)
 
 
 def render_form(template: str, form, status: int = 200, **context):
@@ -64,9 +64,9 @@ def home():
 def _advisor_choices(user: User, posted: str | None = None):
     """The advisor records `user` can be linked to: the free ones and their own. `posted` (the id a form sent) is
     offered too when it names one linked to another account since the form was opened, so the save refuses it
-    naming that account (admin.update_user) and the form shows it again as chosen, not "Not a valid choice"."""
+    naming that account (user_admin.update_user) and the form shows it again as chosen, not "Not a valid choice"."""
     posted_id = whole_number(posted)
-    shown = [a for a in admin.all_advisors() if a.user_id in (None, user.id) or a.id == posted_id]
+    shown = [a for a in admin_lists.all_advisors() if a.user_id in (None, user.id) or a.id == posted_id]
     return [SelectChoice(NONE, "— none —")] + [SelectChoice(a.id, f"{a.name} ({a.team.name})") for a in shown]
 
 
@@ -77,7 +77,7 @@ def users():
     form = UserCreateForm()
     status = 200
     if request.method == "POST":
-        user = save_form(form, lambda: admin.add_user(form.username.data, form.display_name.data,
+        user = save_form(form, lambda: user_admin.add_user(form.username.data, form.display_name.data,
                                                       Role(form.role.data), form.password.data, by=current_user))
         if user is not None:
             flash(f"Account {user.username} created.", "success")
@@ -94,7 +94,7 @@ def _users_page(form, status: int = 200, revoking: User | None = None):
     status_arg = request.args.get("status")
     query = list_query((), role=request.args.get("role") if request.args.get("role") in ROLES else None,
                        status=status_arg if status_arg in ("active", "inactive") else None)
-    listing = admin.user_list(query)
+    listing = admin_lists.user_list(query)
     token_issued = api_tokens.issued_at(u.id for u in listing.rows if u.api_token_hash is not None)
     return render_form("admin/users.html", form, status, listing=listing, query=query, roles=list(Role),
                        token_issued=token_issued, confirm=ConfirmForm(), revoking=revoking,
@@ -146,9 +146,9 @@ def _update_user(user: User, form: UserEditForm) -> User:
     advisor = db.session.get(Advisor, form.advisor.data) if form.advisor.data != NONE else None
     username = form.username.data if form.username.raw_data else None  # not posted: left as it is
     try:
-        return admin.update_user(user, form.display_name.data, Role(form.role.data), form.active.data, advisor,
+        return user_admin.update_user(user, form.display_name.data, Role(form.role.data), form.active.data, advisor,
                                  by=current_user, expected_version=form_version(form), username=username)
-    except admin.AdminError as err:
+    except admin_saves.AdminError as err:
         form.conflict = err.conflict
         raise
 
@@ -163,7 +163,7 @@ def _leader_choices():
 
 def _save_team(team: Team | None, form: TeamForm):
     leader = db.session.get(User, form.leader.data) if form.leader.data != NONE else None
-    return admin.save_team(team, form.name.data, form.timezone.data, leader, by=current_user,
+    return team_admin.save_team(team, form.name.data, form.timezone.data, leader, by=current_user,
                            expected_version=form_version(form) if team is not None else None)
 
 
@@ -185,7 +185,7 @@ def teams(team_id):
             flash(f"Team {saved.name} saved.", "success")
             return redirect(url_for("admin.teams"))
         status = _refused_status(form)
-    return render_form("admin/teams.html", form, status, team=team, teams=admin.all_teams())
+    return render_form("admin/teams.html", form, status, team=team, teams=admin_lists.all_teams())
 
 
 # --- skills ---------------------------------------------------------------------------------------
@@ -201,26 +201,26 @@ def skills(skill_id):
         form.version.data = skill.edit_version
     status = 200
     if request.method == "POST":
-        saved = save_form(form, lambda: admin.save_skill(
+        saved = save_form(form, lambda: code_admin.save_skill(
             skill, form.code.data, form.name.data, by=current_user,
             expected_version=form_version(form) if skill is not None else None))
         if saved is not None:
             flash(f"Skill {saved.code} saved.", "success")
             return redirect(url_for("admin.skills"))
         status = _refused_status(form)
-    return render_form("admin/skills.html", form, status, skill=skill, skills=admin.all_skills())
+    return render_form("admin/skills.html", form, status, skill=skill, skills=admin_lists.all_skills())
 
 
 # --- advisors -------------------------------------------------------------------------------------
 
 def _advisor_form(advisor: Advisor | None) -> AdvisorForm:
     form = AdvisorForm(obj=advisor) if request.method == "GET" else AdvisorForm()
-    form.team.choices = [SelectChoice(t.id, t.name) for t in admin.all_teams()]
-    form.skills.choices = [SelectChoice(s.id, f"{s.name} ({s.code})") for s in admin.all_skills()]
+    form.team.choices = [SelectChoice(t.id, t.name) for t in admin_lists.all_teams()]
+    form.skills.choices = [SelectChoice(s.id, f"{s.name} ({s.code})") for s in admin_lists.all_skills()]
     if request.method == "GET" and advisor is not None:
         form.team.data = advisor.team_id
         form.skills.data = [s.id for s in advisor.skills]
-        form.work_pattern.data = admin.work_pattern_text(advisor.work_pattern)
+        form.work_pattern.data = advisor_admin.work_pattern_text(advisor.work_pattern)
         form.version.data = advisor.version_id
     return form
 
@@ -228,9 +228,9 @@ def _advisor_form(advisor: Advisor | None) -> AdvisorForm:
 @bp.get("/advisors")
 @role_required(ADMIN)
 def advisors():
-    teams = admin.all_teams()
+    teams = admin_lists.all_teams()
     query = list_query((), team=whole_arg("team", {t.id for t in teams}))
-    return render_template("admin/advisors.html", listing=admin.advisor_list(query), query=query, teams=teams)
+    return render_template("admin/advisors.html", listing=admin_lists.advisor_list(query), query=query, teams=teams)
 
 
 @bp.route("/advisors/new", methods=["GET", "POST"], defaults={"advisor_id": None})
@@ -251,7 +251,7 @@ def edit_advisor(advisor_id):
 
 
 def _save_advisor(advisor: Advisor | None, form: AdvisorForm) -> Advisor:
-    return admin.save_advisor(
+    return advisor_admin.save_advisor(
         advisor, name=form.name.data, team=db.session.get(Team, form.team.data),
         skills=[db.session.get(Skill, s) for s in form.skills.data or []],
         does_support=form.does_support.data, does_policing=form.does_policing.data,
@@ -270,13 +270,13 @@ def types(type_id):
     kind_type = get_or_404(AppointmentType, type_id) if type_id else None
     form = AppointmentTypeForm(obj=kind_type) if request.method == "GET" else AppointmentTypeForm()
     form.skill.choices = [SelectChoice(NONE, "— the client's own need —")] + [SelectChoice(s.id, s.name)
-                                                                               for s in admin.all_skills()]
+                                                                               for s in admin_lists.all_skills()]
     if request.method == "GET" and kind_type is not None:
         form.skill.data = kind_type.skill_id or NONE
         form.version.data = kind_type.edit_version
     status = 200
     if request.method == "POST":
-        saved = save_form(form, lambda: admin.save_appointment_type(
+        saved = save_form(form, lambda: code_admin.save_appointment_type(
             kind_type, code=form.code.data, name=form.name.data, kind=form.kind.data,
             skill=db.session.get(Skill, form.skill.data) if form.skill.data != NONE else None,
             default_minutes=form.default_minutes.data, active=form.active.data, by=current_user,
@@ -285,4 +285,4 @@ def types(type_id):
             flash(f"Appointment type {saved.code} saved.", "success")
             return redirect(url_for("admin.types"))
         status = _refused_status(form)
-    return render_form("admin/types.html", form, status, kind_type=kind_type, kinds=admin.all_appointment_types())
+    return render_form("admin/types.html", form, status, kind_type=kind_type, kinds=admin_lists.all_appointment_types())

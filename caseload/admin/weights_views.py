@@ -16,15 +16,15 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start
 from caseload.models import Team
 from caseload.page_helpers import form_version, invalid, show_stored
-from caseload.services.people import admin
+from caseload.services.people import admin_lists
 from caseload.services.planning import weights
 
 
 def _forms(profile, what_if: WhatIfForm | None = None, form: WeightsForm | None = None):
     form = form or WeightsForm(data={**profile.as_weights(), "version": profile.version_id})
-    teams = admin.all_teams()
+    teams = admin_lists.all_teams()
     if what_if is None:
-        first = admin.preferred_team(teams, current_user)  # not a new empty team that happens to sort first
+        first = admin_lists.preferred_team(teams, current_user)  # not a new empty team that happens to sort first
         what_if = WhatIfForm(formdata=None, data={**profile.as_weights(), "time_limit": 10, "team": first.id if first else None,
                                                   "week": this_week_start(first.timezone) if first else None})
     what_if.team.choices = [SelectChoice(t.id, t.name) for t in teams]
@@ -38,7 +38,7 @@ def _page(profile, form, what_if, status=200, changes=None):
     """The weights page; `changes` ({field: (old, new)}) shows the confirmation step for them."""
     return render_template("admin/weights.html", profile=profile, form=form, what_if=what_if,
                            fields=WEIGHT_FIELDS, explanations=weights.EXPLANATIONS, changes=changes,
-                           team_count=len(admin.all_teams()), confirmed=CONFIRMED,
+                           team_count=len(admin_lists.all_teams()), confirmed=CONFIRMED,
                            moves_promised=weights.moves_promised(profile.as_weights())), status
 
 
@@ -86,7 +86,7 @@ def save_weights():
 def start_what_if():
     profile = weights.active_profile()
     what_if = WhatIfForm()
-    what_if.team.choices = [SelectChoice(t.id, t.name) for t in admin.all_teams()]
+    what_if.team.choices = [SelectChoice(t.id, t.name) for t in admin_lists.all_teams()]
     if not what_if.validate_on_submit():
         invalid(what_if)
         form, what_if = _forms(profile, what_if=what_if)

@@ -15,8 +15,10 @@
   (`versions`), retries answered once (`idempotency`), and attendance (`attendance`).
 - `clients/`: an advisor's week and caseload (`caseload`, `calendar_grid`), notes (`notes`), a client's own
   data (`client_data`).
-- `people/`: accounts and sign-in (`accounts`, `users`, `api_tokens`), administrators' set-up (`admin`), an
-  advisor's own time and calendar feed (`preferences`, `calendar_feed`).
+- `people/`: accounts and sign-in (`accounts`, `users`, `api_tokens`), administrators' set-up (accounts
+  `user_admin`, teams `team_admin`, skills and appointment types `code_admin`, advisors `advisor_admin`, what
+  their saves share `admin_saves`, their pages' lists `admin_lists`), an advisor's own time and calendar feed
+  (`preferences`, `calendar_feed`).
 - `region/`: every team's week at once (`runs`) and its bench (`bench`).
 - `audit` (the audit log, written and read), `reports`, `csv_export` (every CSV download), `name_lookup` (a row
   found by a typed name: client reference, team, username), `unique_keys` (a UNIQUE key's refusal told from the

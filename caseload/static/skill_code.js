@@ -1,4 +1,4 @@
-// The skills form: while the code is left empty, show the code the name will make (admin.skill_code_from makes
+// The skills form: while the code is left empty, show the code the name will make (code_admin.skill_code_from makes
 // the same on save, adding -2, -3 … when another skill has it). Typing a code of one's own still wins.
 (function () {
   "use strict";

@@ -72,7 +72,8 @@ def test_a_racing_appointment_type_code_on_rename_is_a_code_error(admin):
 
 @pytest.mark.parametrize("typed_code, made_code", [("debt", "debt"), ("", "debt-advice")])
 def test_a_racing_skill_code_is_a_code_error_keeping_the_form(admin, typed_code, made_code):
-    """Typed, or made from the name (admin.skill_code_from) when left empty: either can be taken since the check."""
+    """Typed, or made from the name (code_admin.skill_code_from) when left empty: either can be taken since the
+    check."""
     with committed_when_writing(Skill, code=made_code, name="Saved first", edit_version=1) as twin:
         response = admin.post("/admin/skills", data={"code": typed_code, "name": "Debt advice"})
     page = response.get_data(as_text=True)
@@ -85,11 +86,11 @@ def test_a_racing_skill_code_is_a_code_error_keeping_the_form(admin, typed_code,
 
 
 def test_only_a_unique_key_is_named_as_a_taken_code(app):
-    """admin.unique_clash tells a UNIQUE key (a racing twin) from another integrity rule (here NOT NULL), which
+    """unique_keys.unique_clash tells a UNIQUE key (a racing twin) from another integrity rule (here NOT NULL), which
     must not be answered as "already taken" (it goes on to the 409 safety net, errors.write_race)."""
     from sqlalchemy.exc import IntegrityError
 
-    from caseload.services.people.admin import unique_clash
+    from caseload.services.unique_keys import unique_clash
 
     db.session.add(Skill(code="debt", name="Debt"))
     db.session.commit()

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from caseload.extensions import db
-from caseload.services.people.admin import natural_order
+from caseload.services.people.admin_lists import natural_order
 from caseload.models import Advisor, Role, Team, User
 
 

@@ -23,11 +23,12 @@ MONDAY = date(2026, 12, 7)
 
 
 def test_touching_pattern_spans_are_saved_as_one_and_overlaps_refused(app):
-    from caseload.services.people import admin  # after the app: services.users and caseload.auth import each other
+    # After the app: services.users and caseload.auth import each other.
+    from caseload.services.people import admin_saves, advisor_admin
 
-    assert admin.parse_work_pattern("mon 09:00-13:00, 13:00-17:00") == {"mon": [["09:00", "17:00"]]}
-    with pytest.raises(admin.AdminError) as info:
-        admin.parse_work_pattern("tue 09:00-13:00, 12:30-17:00")
+    assert advisor_admin.parse_work_pattern("mon 09:00-13:00, 13:00-17:00") == {"mon": [["09:00", "17:00"]]}
+    with pytest.raises(admin_saves.AdminError) as info:
+        advisor_admin.parse_work_pattern("tue 09:00-13:00, 12:30-17:00")
     assert info.value.field == "work_pattern" and "09:00-13:00 and 12:30-17:00 overlap" in str(info.value)
 
 

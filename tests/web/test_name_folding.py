@@ -12,7 +12,7 @@ from caseload.database import folded
 from caseload.extensions import db
 from caseload.models import Advisor
 from caseload.services.clients import client_data
-from caseload.services.people import admin
+from caseload.services.people import admin_lists
 from caseload.services.rota import week as rota
 from caseload.services.rota.listings import ListQuery, client_list
 from tests.web import access_matrix as m
@@ -70,9 +70,9 @@ def test_the_administrators_searches_fold_non_ascii_letters(demo_app):
     advisor = db.session.scalar(select(Advisor).where(Advisor.user_id == user.id))
     advisor.name = "Åsa Öberg"
     db.session.commit()
-    assert user in admin.user_list(ListQuery(q="åsa")).rows
-    assert admin.users_matching("ÖBERG") == [user]
-    assert advisor in admin.advisor_list(ListQuery(q="åsa öberg")).rows
+    assert user in admin_lists.user_list(ListQuery(q="åsa")).rows
+    assert admin_lists.users_matching("ÖBERG") == [user]
+    assert advisor in admin_lists.advisor_list(ListQuery(q="åsa öberg")).rows
 
 
 def test_a_lower_that_folds_a_to_z_only_is_warned_about(app, caplog):

@@ -23,7 +23,7 @@ from caseload import passwords
 from caseload.extensions import db
 from caseload.models import Role, User
 from caseload.passwords import hash_password
-from caseload.services.people import admin
+from caseload.services.people import admin_lists
 from caseload.services.people.users import UserError, by_username, create_user
 from tests.web.test_look_alike_races import committed_when_writing
 
@@ -152,7 +152,7 @@ def test_the_administrators_user_search_takes_the_exact_account(app, stored, typ
     """One account named by its username (any case, joiners ignored), though others contain the text."""
     user = _stored(stored)
     _stored(stored + "2")
-    assert admin.users_matching(typed) == [user]
+    assert admin_lists.users_matching(typed) == [user]
 
 
 def test_seed_demo_takes_an_account_differing_by_a_joiner_as_its_own(app):

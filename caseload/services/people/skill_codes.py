@@ -1,6 +1,6 @@
 """Skill codes as typed on every path (the API's client `need`, the clients CSV's `need` column): matched by
 their key, surrounding spaces and case ignored, so "Debt " names the skill stored as "debt" wherever it is typed
-(services/people/admin.save_skill stores codes stripped and lower-cased, and refuses a second code of one key; a
+(services/people/code_admin.save_skill stores codes stripped and lower-cased, and refuses a second code of one key; a
 code written otherwise, by an older import or by hand, is found all the same).
 
 Keyed in Python on every path, as services/rota/type_codes: SQL's trim strips only spaces and SQLite's lower()

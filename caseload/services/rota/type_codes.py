@@ -1,8 +1,8 @@
 """Appointment-type codes as typed on every path (the API's request and booking `type`, the requests CSV's `type`
 column): matched by their key, surrounding spaces and case ignored, so " Follow-up " and "FOLLOW-UP" name the type
-stored as "follow-up" wherever they are typed (services/people/admin.save_appointment_type stores codes stripped and
-lower-cased, and refuses a second code of the same key; a code written otherwise, by an older import or by hand, is
-found all the same). The twin of services/people/skill_codes for skills.
+stored as "follow-up" wherever they are typed (services/people/code_admin.save_appointment_type stores codes
+stripped and lower-cased, and refuses a second code of the same key; a code written otherwise, by an older import or
+by hand, is found all the same). The twin of services/people/skill_codes for skills.
 
 Stored codes are keyed here in Python, not by SQL's lower(trim(...)): SQL's trim strips only spaces (not a tab or
 a no-break space) and SQLite's lower() only ASCII letters, so a stored "follow-up<TAB>" was a 422 in the API while the
