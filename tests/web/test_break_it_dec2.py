@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 
 from caseload.extensions import db
 from caseload.localtime import to_utc
+from caseload.services.desk import unplaced
 from caseload.models import Absence, Advisor, AppointmentRequest, AppointmentType, Client, Skill
 from tests.web import access_matrix as m
 from tests.web import desk_support as d
@@ -158,3 +159,22 @@ def test_a_huge_skill_code_in_the_api_is_refused_without_being_echoed_whole(demo
                          json={"version": client.version_id, "need": "x" * 200_000})
     assert response.status_code == 422 and "need" in response.get_json()["fields"], response.get_json()
     assert len(response.get_data()) < 5_000, len(response.get_data())
+
+
+# --- midnight where the clocks skip it -----------------------------------------------------------------------------
+
+def test_book_this_request_keeps_a_window_to_a_skipped_midnight_on_its_own_day(demo_client):
+    """5c84deb read a window ending at a midnight the clocks skip as 24:00 on the forms, the lists and the API; the
+    desk's "Book this request" (unplaced.window_lines) still read Friday's first moment as 01:00 and asked the desk
+    for "fri 00:00-01:00" too, a time the client never gave."""
+    team = _team_in("Africa/Cairo")
+    api = ApiClient(demo_client, "leader")
+    thursday, friday = date(2027, 4, 29), date(2027, 4, 30)  # Cairo's clocks go from 00:00 to 01:00 into Friday
+    created = api.post("/teams/{team_id}/weeks/{week}/requests", team_id=team.id, week="2027-04-26", json={
+        "client_id": m.client_of("advisor1").id, "type": "follow-up", "duration_minutes": 30,
+        "windows": [{"start": f"{thursday}T20:00", "end": f"{thursday}T24:00"},
+                    {"start": f"{friday}T00:00", "end": f"{friday}T12:00"}]})
+    assert created.status_code == 201, created.get_json()
+    request = db.session.get(AppointmentRequest, created.get_json()["id"])
+    # Was ["thu 20:00-24:00", "fri 00:00-01:00", "fri 01:00-12:00"].
+    assert unplaced.window_lines(request) == ["thu 20:00-24:00", "fri 00:00-12:00"]

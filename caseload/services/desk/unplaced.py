@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from caseload.localtime import this_week_start, to_local
+from caseload.localtime import this_week_start, to_local, wall_clock
 from caseload.models import AppointmentRequest, Team, utcnow
 from caseload.services.desk import policy
 from caseload.services.desk.attendance import Row
@@ -75,7 +75,9 @@ def window_lines(request: AppointmentRequest) -> list[str]:
     tz = request.team.timezone
     lines = []
     for window in request.windows:
-        start, end = to_local(window.starts_at, tz).replace(tzinfo=None), to_local(window.ends_at, tz).replace(tzinfo=None)
+        # Wall-clock times as the forms take them: a window to a midnight the clocks skip (Africa/Cairo into Fri 30
+        # Apr 2027) ends at 24:00, not at Friday's first moment read as 01:00 (which added a "fri 00:00-01:00" line).
+        start, end = wall_clock(window.starts_at, tz), wall_clock(window.ends_at, tz)
         day = start.date()
         while datetime.combine(day, datetime.min.time()) < end:
             lo = max(start, datetime.combine(day, datetime.min.time()))
