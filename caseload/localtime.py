@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -102,6 +103,53 @@ def wall_clock(moment: datetime, tz: str) -> datetime:
     if local.time() != time(0) and to_utc(local.date(), time(0), tz) == moment.astimezone(timezone.utc):
         return datetime.combine(local.date(), time(0))
     return local
+
+
+def _repeat_end(local: datetime) -> datetime:
+    """The naive wall-clock time at which the repeated stretch holding aware `local` (a second occurrence, fold=1)
+    ends: the first minute after it that is read once."""
+    naive = local.replace(tzinfo=None, fold=0)
+    while naive.replace(tzinfo=local.tzinfo).utcoffset() != naive.replace(tzinfo=local.tzinfo, fold=1).utcoffset():
+        naive += timedelta(minutes=1)
+    return naive
+
+
+def wall_clock_after(moment: datetime, tz: str) -> datetime:
+    """As `wall_clock`, but a `moment` in the second run of an hour the clocks repeat (going back: Africa/Cairo's
+    Thu 29 Oct 2026 23:00-24:00 happens twice) reads as the end of that hour (Fri 00:00): the planner reads a
+    wall-clock time as its first occurrence (`to_utc`), so only from there on is every time it can name at or after
+    `moment`. For a bound the planner must not cross backwards: an absence's end, a window's start."""
+    local = to_local(moment, tz)
+    if local.fold and local.utcoffset() != local.replace(fold=0).utcoffset():
+        return _repeat_end(local)
+    return wall_clock(moment, tz)
+
+
+def skipped_spans(first: date, last: date, tz: str) -> list[tuple[datetime, datetime]]:
+    """The naive wall-clock spans the clocks skip (going forward) on the days `first` to `last` in `tz`, in order:
+    [(2027-04-30 00:00, 2027-04-30 01:00)] for Africa/Cairo's last week of April 2027. Those times do not exist, so
+    the planner must not be given them as working time (it would count the hour twice: 00:30 is read as 01:30)."""
+    return list(_skipped_spans(first, last, tz))
+
+
+@lru_cache(maxsize=256)
+def _skipped_spans(first: date, last: date, tz: str) -> tuple[tuple[datetime, datetime], ...]:
+    zone_ = zone(tz)
+    lo = datetime.combine(first, time(0), tzinfo=timezone.utc) - timedelta(days=1)
+    hi = datetime.combine(last, time(0), tzinfo=timezone.utc) + timedelta(days=2)
+    found, moment = [], lo
+    while moment < hi:
+        step = moment + timedelta(hours=1)
+        before, after = moment.astimezone(zone_).utcoffset(), step.astimezone(zone_).utcoffset()
+        if after > before:
+            change = moment
+            while change.astimezone(zone_).utcoffset() == before:  # to the minute: changes fall on whole minutes
+                change += timedelta(minutes=1)
+            start = (change + before).replace(tzinfo=None)
+            if first <= start.date() <= last:
+                found.append((start, (change + after).replace(tzinfo=None)))
+        moment = step
+    return tuple(found)
 
 
 def local_text(moment: datetime, tz: str) -> str:

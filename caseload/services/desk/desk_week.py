@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from caseload.localtime import wall_clock_after
 from caseload.models import AppointmentRequest, Client, Plan, PlanItem, Team
 from caseload.services.desk.asks import Ask, BookingError, local_span
 from caseload.services.planning.boundary import to_problem
@@ -87,7 +88,7 @@ def _hold_dropped(problem: dict, plan: Plan, published: dict, tz: str, without: 
                 or item.starts_at is None or request_sid(item.request_id) in kept:
             continue
         held.setdefault(advisor_sid(item.advisor_id), []).append(
-            (local_naive(item.starts_at, tz), local_naive(item.ends_at, tz)))
+            (local_naive(item.starts_at, tz), wall_clock_after(item.ends_at, tz)))  # never an end before its start
     for advisor in problem["advisors"]:
         if advisor["id"] in held:
             spans = [(datetime.strptime(a["start"], TIME_FORMAT), datetime.strptime(a["end"], TIME_FORMAT))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
 from caseload.services.closures import closed_days
-from caseload.localtime import to_local, to_utc
+from caseload.localtime import skipped_spans, to_local, to_utc, wall_clock, wall_clock_after
 from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, merge_spans, subtract_spans
 from caseload.models import (
     WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeekProtectedTarget, WeightProfile,
@@ -99,6 +99,23 @@ def _clip(start, end, lo, hi):
     return (start, end) if start < end else None
 
 
+def gone_hours(week_start: date, tz: str, days: int = HORIZON_DAYS) -> list[tuple[datetime, datetime]]:
+    """The week's local wall-clock times that do not exist, the clocks going forward over them (Africa/Cairo
+    Fri 30 Apr 2027 00:00-01:00): never working time. The planner reads the document's wall clock as written, so
+    a work pattern over such an hour (Cairo's Friday from 00:00) gave it an hour of slots that are the same
+    moments as the next hour's (00:30 is 01:30), and it could book one advisor twice at one moment."""
+    return skipped_spans(week_start, week_start + timedelta(days=days - 1), tz)
+
+
+def naive_cut(start: datetime, end: datetime, tz: str) -> tuple[datetime, datetime]:
+    """Aware [start, end) (an absence) as the local naive span the planner must not use: from its wall clock
+    (a day's first moment read as that day's 00:00 where the clocks skip midnight, localtime.wall_clock: so an
+    absence to 24:00 before Cairo's change ends at Fri 00:00, not 01:00) to the end of a repeated hour its end
+    falls in (localtime.wall_clock_after: the planner reads 23:30 as the first 23:30, inside an absence to the
+    second)."""
+    return wall_clock(start, tz), wall_clock_after(end, tz)
+
+
 def _span(start: datetime, end: datetime) -> dict:
     return {"start": start.strftime(TIME_FORMAT), "end": end.strftime(TIME_FORMAT)}
 
@@ -109,9 +126,11 @@ def week_absences(advisor: Advisor, week_start: date, tz: str, days: int = HORIZ
             if local_naive(a.starts_at, tz) < hi and local_naive(a.ends_at, tz) > lo]
 
 
-def preferred_protected(advisor: Advisor, week_start: date, days: int = HORIZON_DAYS) -> list[tuple[datetime, datetime]]:
-    """The advisor's preferred protected time in the week (local, on the grid): weekly entries
-    ({"day": "tue", ...}) on their weekday, one-off entries ({"date": "2026-11-26", ...}) on their date."""
+def preferred_protected(advisor: Advisor, week_start: date, days: int = HORIZON_DAYS,
+                        tz: str = "UTC") -> list[tuple[datetime, datetime]]:
+    """The advisor's preferred protected time in the week (local in `tz`, on the grid, without times the clocks
+    skip): weekly entries ({"day": "tue", ...}) on their weekday, one-off entries ({"date": "2026-11-26", ...}) on
+    their date."""
     out = []
     for offset in range(days):
         day = week_start + timedelta(days=offset)
@@ -121,7 +140,7 @@ def preferred_protected(advisor: Advisor, week_start: date, days: int = HORIZON_
                 start, end = snap_in(start, end)
                 if end > start:
                     out.append((start, end))
-    return sorted(out)
+    return sorted(_on_grid(subtract_spans(out, gone_hours(week_start, tz, days))))
 
 
 def _pattern_spans(pattern: dict | None, week_start: date, days: int, closed: dict[date, str]) -> list[tuple[datetime, datetime]]:
@@ -143,13 +162,15 @@ def _on_grid(spans) -> list[tuple[datetime, datetime]]:
 
 def availability(advisor: Advisor, week_start: date, tz: str, days: int = HORIZON_DAYS,
                  closed: dict[date, str] | None = None) -> list[tuple[datetime, datetime]]:
-    """The advisor's bookable time in the week: the work pattern, minus absences, on the slot grid. A day the
-    advisor's office is closed (services/closures: a bank holiday, the whole service's or their team's) has none.
-    `closed`: the team's closed days (day -> reason) when the caller has read them already (else read here)."""
+    """The advisor's bookable time in the week: the work pattern, minus absences and the hours the clocks skip
+    (gone_hours), on the slot grid. A day the advisor's office is closed (services/closures: a bank holiday, the
+    whole service's or their team's) has none. `closed`: the team's closed days (day -> reason) when the caller has
+    read them already (else read here)."""
     if closed is None:
         closed = closed_days(advisor.team_id, week_start, week_start + timedelta(days=days - 1))
     # Absences are stored in UTC; compare them with the pattern in local wall-clock time.
-    cuts = [(local_naive(a.starts_at, tz), local_naive(a.ends_at, tz)) for a in week_absences(advisor, week_start, tz, days)]
+    cuts = [naive_cut(a.starts_at, a.ends_at, tz) for a in week_absences(advisor, week_start, tz, days)]
+    cuts += gone_hours(week_start, tz, days)
     return _on_grid(subtract_spans(_pattern_spans(advisor.work_pattern, week_start, days, closed), cuts))
 
 
@@ -342,7 +363,7 @@ def advisor_doc(advisor: Advisor, week_start, tz, days, caseload, target: int | 
         "protected_minutes": protected_target(advisor, week_start, tz, target, days, closed, cut).minutes,
         "caseload": caseload,
     }
-    preferred = preferred_protected(advisor, week_start, days)
+    preferred = preferred_protected(advisor, week_start, days, tz)
     if preferred:
         doc["protected_preferences"] = [_span(s, e) for s, e in preferred]
     if advisor.max_appointments_per_day:
@@ -376,8 +397,10 @@ def client_doc(client: Client, known_advisors: set[int], week_start: date, tz: s
 
 
 def request_windows(request: AppointmentRequest, lo, hi, tz) -> list[dict]:
-    """The request's windows in local time, clipped to the horizon and the slot grid."""
-    raw = [(local_naive(w.starts_at, tz), local_naive(w.ends_at, tz)) for w in request.windows] or [(lo, hi)]
+    """The request's windows in local time, clipped to the horizon and the slot grid. Read inwards where the wall
+    clock is not one-to-one: an end at a midnight the clocks skip is that day's 00:00 (24:00 the day before), a start
+    in the second run of a repeated hour is that hour's end (localtime.wall_clock_after)."""
+    raw = [(wall_clock_after(w.starts_at, tz), wall_clock(w.ends_at, tz)) for w in request.windows] or [(lo, hi)]
     spans = []
     for start, end in raw:
         clipped = _clip(start, end, lo, hi)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from caseload.localtime import end_after
+from caseload.localtime import end_after, wall_clock_after
 
 from caseload.models import AppointmentRequest, Plan
 from caseload.services.desk.policy import min_notice
@@ -51,7 +51,7 @@ class Started:
 
     def held_spans(self, advisor_id: int, requests: dict[int, AppointmentRequest]) -> list[tuple[datetime, datetime]]:
         """The advisor's held appointments as local (start, end) spans (`requests`: the week's, by id)."""
-        return [(local_naive(start, self.tz), local_naive(end_after(start, requests[rid].duration_minutes), self.tz))
+        return [(local_naive(start, self.tz), wall_clock_after(end_after(start, requests[rid].duration_minutes), self.tz))
                 for rid, (aid, start) in self.held.items() if aid == advisor_id and rid in requests]
 
 
