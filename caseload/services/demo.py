@@ -401,7 +401,7 @@ def seed_demo(password: str, teams: int = 2, clients_per_team: int = CLIENTS_PER
     created = []
     for number, name in enumerate(team_names(teams)):
         # A team whose name looks the same (North) is the demo's team already: a second would break teams.name_key.
-        if db.session.scalar(select(Team.id).where(name_search.column_equals(Team.name, name)).limit(1)) is None:
+        if db.session.scalar(select(Team.id).where(name_search.key_equals(Team.name, Team.name_key, name)).limit(1)) is None:
             team, clients = _team(name, number, leaders[number], skills, types, week, password_hash, rng,
                                   clients_per_team, plan_week, used)
             created.append(name)

@@ -10,7 +10,7 @@ in Python.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, literal
+from sqlalchemy import and_, func, literal, or_
 
 from caseload.database import folded
 from caseload.values import JOINERS, name_key, without_joiners
@@ -44,6 +44,14 @@ def column_equals(column, text: str):
     """SQL condition: `column` holds a name of the same key as `text` (values.name_key): equal but for case and
     ZWNJ/ZWJ, two names that look alike. For uniqueness checks (client references, team names)."""
     return column_key(column) == folded(literal(without_joiners(text.strip())))
+
+
+def key_equals(column, key_column, text: str):
+    """SQL condition: the row's name has the key of the typed `text` (values.name_key), read from its stored
+    `key_column` (name_key computed in Python on every write: models.name_keys), so Python and SQL agree on what
+    is stripped and folded (SQL's trim() strips spaces only, lower() may fold A-Z only); a row whose key is NULL (a
+    look-alike stored before migrations 0021/0022) is compared by column_equals."""
+    return or_(key_column == name_key(text), and_(key_column.is_(None), column_equals(column, text)))
 
 
 def text_matches(value: str | None, text: str) -> bool:

@@ -76,10 +76,13 @@ def flush_unique(field: str, refusal: Callable[[], str]) -> None:
         raise AdminError(refusal(), field) from err
 
 
-def stored_look_alike(model, column, value, exclude_id=None) -> str | None:
+def stored_look_alike(model, column, value, exclude_id=None, key_column=None) -> str | None:
     """The value of `column` on another row of `model` that is `value` but for case and ZWNJ/ZWJ (two that look
-    the same: name_search.column_equals), as stored; None when there is none."""
-    query = select(column).where(name_search.column_equals(column, value))
+    the same), as stored; None when there is none. Compared on the stored `key_column` where the model has one
+    (name_search.key_equals: Python's strip and fold, as its UNIQUE index), else name_search.column_equals."""
+    same = (name_search.key_equals(column, key_column, value) if key_column is not None
+            else name_search.column_equals(column, value))
+    query = select(column).where(same)
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     return db.session.scalar(query.limit(1))

@@ -32,7 +32,7 @@ def save_team(team: Team | None, name: str, timezone: str, leader: User | None, 
     name = name.strip()
     if not name:
         raise AdminError("Give the team a name.", "name")
-    stored = stored_look_alike(Team, Team.name, name, getattr(team, "id", None))
+    stored = stored_look_alike(Team, Team.name, name, getattr(team, "id", None), key_column=Team.name_key)
     if stored is not None:
         raise AdminError(f"There is already a team called {name}{stored_as(stored, name)}.", "name")
     timezone = check_timezone(timezone)

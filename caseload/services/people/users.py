@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from caseload.passwords import hash_password
@@ -86,9 +86,7 @@ def stored_username(username: str, other_than: int | None = None) -> str | None:
     """The stored username that looks like `username` (one name_key: equal but for case and ZWNJ/ZWJ), or None;
     `other_than`: a user id left out (the account being renamed). By the stored key, and among look-alikes stored
     before migration 0022 (key NULL) by the same comparison in SQL, so none of them is taken again either."""
-    query = select(User.username).where(or_(User.username_key == name_key(username),
-                                            and_(User.username_key.is_(None),
-                                                 name_search.column_equals(User.username, username))))
+    query = select(User.username).where(name_search.key_equals(User.username, User.username_key, username))
     if other_than is not None:
         query = query.where(User.id != other_than)
     return db.session.scalar(query.order_by(User.id).limit(1))

@@ -203,9 +203,10 @@ def add_client(team: Team, reference: str, name: str, named_advisor: Advisor | N
 
 def stored_reference(team: Team, reference: str) -> str | None:
     """The reference of a client of `team` (erased ones too: their reference is replaced) that is `reference` but
-    for case and ZWNJ/ZWJ (name_search.column_equals), as stored; None when there is none."""
+    for case and ZWNJ/ZWJ (by its stored key: name_search.key_equals), as stored; None when there is none."""
     return db.session.scalar(select(Client.reference).where(
-        Client.team_id == team.id, name_search.column_equals(Client.reference, reference)).limit(1))
+        Client.team_id == team.id, name_search.key_equals(Client.reference, Client.reference_key, reference))
+        .order_by(Client.id).limit(1))
 
 
 def team_reference_taken(team: Team, reference: str) -> bool:
