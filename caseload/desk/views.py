@@ -26,7 +26,6 @@ from caseload.localtime import this_week_start, to_local
 from caseload.me.views import _client_page as my_client_page  # the advisor's own client page, for a 409 from it
 from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team, utcnow
 from caseload.page_helpers import week_or_404
-from caseload.services import closures
 from caseload.services.closures import broken as closure_broken
 from caseload.services.desk import asks
 from caseload.services.desk import booking
@@ -74,9 +73,16 @@ def appointment_or_404(request_id: int) -> AppointmentRequest:
     return found
 
 
-def _choices(form: AskForm, client: Client) -> None:
-    types = db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True))
-                               .order_by(AppointmentType.name))
+def active_types() -> list[AppointmentType]:
+    """The active appointment types by name: the type box's choices."""
+    return list(db.session.scalars(select(AppointmentType).where(AppointmentType.active.is_(True))
+                                   .order_by(AppointmentType.name)))
+
+
+def _choices(form: AskForm, client: Client, types: list[AppointmentType] | None = None) -> None:
+    """The form's type and week choices. `types`: the request's active_types when already read (an offers page
+    fills one form per offer), else read here."""
+    types = active_types() if types is None else types
     form.type.choices = [TYPE_NONE] + [SelectChoice(t.id, f"{t.name} ({t.default_minutes} min, {t.kind})")
                                        for t in types]
     first = this_week_start(client.team.timezone)
@@ -173,10 +179,11 @@ def _repeat(form: AskForm) -> series.Repeat | None:
     return series.Repeat(int(form.repeat.data), form.count.data)
 
 
-def ask_form(client: Client) -> AskForm:
-    """The offers form, read from the query string (a GET form: only reads, so no CSRF token and no re-post)."""
+def ask_form(client: Client, types: list[AppointmentType] | None = None) -> AskForm:
+    """The offers form, read from the query string (a GET form: only reads, so no CSRF token and no re-post).
+    `types`: as _choices."""
     form = AskForm(formdata=request.args, meta={"csrf": False})
-    _choices(form, client)
+    _choices(form, client, types)
     return form
 
 
@@ -304,12 +311,15 @@ def client(client_id):
 
 def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: str | None = None,
                  repeat: series.Repeat | None = None, closed: dict | None = None, ask: asks.Ask | None = None,
-                 named_why: str | None = None, weeks: desk_week.DeskWeeks | None = None):
+                 named_why: str | None = None, weeks: desk_week.DeskWeeks | None = None,
+                 types: list[AppointmentType] | None = None):
     """`closed`: day -> reason of the asked week's closed days (services/closures), said above the offers.
-    `weeks`: the request's DeskWeeks (the offers' week, reused for the minimum-notice question).
+    `weeks`: the request's DeskWeeks (the offers' week and the minimum notice, reused for the minimum-notice
+    question). `types`: the request's active_types (one read for every offer's form), else read here.
     `ask`: what was asked, to offer a team leader's rebooking the minimum-notice override (or say it is on).
     `named_why`: why the client's named advisor is not offered (desk_offers.named_refusal)."""
     book_forms = []
+    types = active_types() if types is None else types
     nonce = uuid.uuid4().hex  # one per page: its Book buttons book once however often they are pressed
     for offer in found:
         book = BookForm(formdata=None, data={
@@ -319,13 +329,14 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
             "count": form.count.data if repeat else None, "nonce": nonce, "notice_override": form.notice_override.data or "",
             "fulfils": form.fulfils.data or "",
             "starts": ",".join(offer.starts) if repeat else ""})
-        _choices(book, client)
+        _choices(book, client, types)
         book_forms.append((offer, book))
     return render_template("desk/offers.html", client=client, form=form, offers=book_forms, tz=client.team.timezone,
-                           why=why, repeat=repeat, notice=policy.notice_words(), closed=closed or {},
+                           why=why, repeat=repeat, closed=closed or {},
+                           notice=policy.notice_words(weeks.notice() if weeks is not None else None),
                            overridden=ask.notice_override if ask is not None else None,
                            may_override=ask is not None and not ask.notice_override and repeat is None
-                           and notice_override.may_override(ask, current_user)
+                           and notice_override.may_override(ask, current_user, weeks.notice() if weeks is not None else None)
                            and desk_offers.notice_matters(client.team, ask, weeks=weeks),
                            rebooking=_rebooking_words(client, form),
                            named_why=named_why, fulfils=_fulfils_row(client, form),
@@ -337,16 +348,18 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
 def offers(client_id):
     """The best places for what the form asks (one appointment or a series), each with a Book button."""
     client = client_or_404(client_id)
-    form = ask_form(client)
+    types = active_types()  # read once: the ask form's and each offer's Book form's choices
+    form = ask_form(client, types)
     if not form.validate():
         invalid(form, QUERY_WRONG)
         return _client_page(client, form, 400)
     defaults_follow_week(form, client)
+    # This request's weeks, each built once (as the bookings are now), and its policy and closures, read once.
+    weeks = desk_week.DeskWeeks()
     try:
         ask = _ask(form, client)
         repeat = _repeat(form)
         kept_apart.check_offers(ask, current_user)  # nothing offered that booking would refuse (403)
-        weeks = desk_week.DeskWeeks()  # this request's weeks, each built once (as the bookings are now)
         if repeat is None:
             found = desk_offers.offers(client.team, ask, weeks=weeks)
             why = None if found else desk_offers.why_none(client.team, ask, weeks=weeks)
@@ -359,7 +372,8 @@ def offers(client_id):
         _refused(form, err, "No offers shown." if isinstance(err, asks.StateMoved) else QUERY_WRONG)
         return _client_page(client, form, refused_status(err))
     return _offers_page(client, form, found, why=why, repeat=repeat, ask=ask, named_why=named_why, weeks=weeks,
-                        closed=closures.closed_days(client.team_id, ask.week_start, ask.week_start + timedelta(days=6)))
+                        types=types, closed=weeks.closed(client.team_id, ask.week_start,
+                                                         ask.week_start + timedelta(days=6)))
 
 
 def _rebooking_words(client: Client, form: AskForm) -> str | None:

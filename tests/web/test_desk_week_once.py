@@ -1,7 +1,9 @@
 """An offers request builds its desk week once (services/desk/desk_week.DeskWeeks): ranking the offers, saying why
 there is none and why the client's named advisor is not offered share it. Before, named_refusal built a second one
-(a problem build and a plan check: most of the request's time). Not cached across requests: each request builds
-the week as the bookings are then. The SQL statements per request stay bounded (no query per advisor)."""
+(a problem build and a plan check: most of the request's time). The service policy, the team's closed days and the
+appointment types are read once per request too (DeskWeeks.notice, DeskWeeks.closed, desk.views.active_types).
+Not cached across requests: each request builds the week as the bookings, the policy and the closures are then.
+The SQL statements per request stay bounded (no query per advisor, per offer or per plan item)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -12,7 +14,8 @@ from sqlalchemy import event
 
 from caseload.extensions import db
 from caseload.localtime import to_utc
-from caseload.models import Absence
+from caseload.models import Absence, ClosureDay
+from caseload.services.desk import policy
 from caseload.services.desk import booking
 from caseload.services.desk import offers as desk_offers
 from caseload.services.desk.desk_week import DeskWeeks
@@ -21,9 +24,14 @@ from tests.web import access_matrix as m
 from tests.web import desk_support as d
 from tests.web.api_support import ApiClient
 
-# The offers page asking Wednesday only, the named advisor away then: 50 statements (124 before advisors' skills and
-# absences were loaded in bulk and the week built once; a second build with bulk loads adds about 20).
-MAX_STATEMENTS = 65
+# The offers page asking Wednesday only, the named advisor away then: 26 statements (124 before advisors' skills and
+# absences were loaded in bulk and the week built once, 46 before the policy, closures and types were read once; a
+# second build adds about 20).
+MAX_STATEMENTS = 30
+# A series of 3 (3 weeks built): 47 (82 before). A rebooking's offers page: 38 (244 before: the broken-appointment
+# check loaded each plan item's request on its own, twice, and the policy, closures and types as above).
+MAX_SERIES_STATEMENTS = 52
+MAX_REBOOK_STATEMENTS = 44
 
 
 @contextmanager
@@ -73,6 +81,49 @@ def test_the_offers_page_builds_its_week_once_when_saying_why_the_named_advisor_
     assert "named advisor, is not offered" in html and "absent (sick)" in html  # named_refusal did its work
     assert seen["weeks"] == 1
     assert seen["sql"] <= MAX_STATEMENTS
+
+
+def test_a_series_offers_page_reads_policy_closures_and_types_once(demo_client, demo_auth, named_away):
+    client, _named = named_away
+    demo_auth.login("leader")
+    with counting() as seen:
+        page = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form(repeat="1", count=3))
+    assert page.status_code == 200 and 'name="starts"' in page.get_data(as_text=True)  # series offers shown
+    assert seen["weeks"] == 3  # one per week of the series
+    assert seen["sql"] <= MAX_SERIES_STATEMENTS
+
+
+def test_a_rebooking_offers_page_stays_bounded(demo_client, demo_auth, named_away):
+    client, _named = named_away
+    demo_auth.login("leader")
+    offer = desk_offers.offers(m.team("north"), d.ask(client))[0]
+    first = booking.book(m.team("north"), d.ask(client), offer.advisor.id, offer.local, m.user("leader"))
+    with counting() as seen:
+        page = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=d.form(replacing=str(first.request.id)))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="rebooking"' in html and f'name="replacing" value="{first.request.id}"' in html  # offers to rebook it
+    assert seen["weeks"] == 1
+    assert seen["sql"] <= MAX_REBOOK_STATEMENTS
+
+
+def test_each_offers_page_reads_the_policy_and_closures_as_they_are_then(demo_client, demo_auth, named_away):
+    """Read once per request, never kept for the next: a closure and a new minimum notice saved between two offers
+    pages show on the second."""
+    client, _named = named_away
+    demo_auth.login("leader")
+    ask = d.form(windows="thu 09:00-17:00\nfri 09:00-17:00")
+    before = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=ask).get_data(as_text=True)
+    assert "Office closed: Staff training" not in before
+    thursday = d.week() + timedelta(days=3)
+    db.session.add(ClosureDay(day=thursday, team_id=m.team("north").id, reason="Staff training"))
+    policy.save_policy(policy.current_policy(), policy.current_policy().late_cancel_hours, None, m.user("admin"),
+                       min_notice_hours=7)
+    db.session.commit()
+    after = demo_client.get(f"/desk/clients/{client.id}/offers", query_string=ask).get_data(as_text=True)
+    assert f"{thursday:%a %d %b}: Office closed: Staff training" in after
+    assert "at least 7 hours from now" in after
+    assert f"{thursday:%a %d %b}" not in after.split('id="closed-days"')[1].split("</p>", 1)[1]  # no Thursday offer
 
 
 def test_the_api_offers_build_the_week_once(demo_client, named_away):

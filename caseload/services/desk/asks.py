@@ -147,11 +147,12 @@ def past_windows(team: Team, ask: Ask, now: datetime | None = None) -> list[str]
     return [_said(w) for w in ask.windows if _past(w, here, timedelta(minutes=ask.duration))]
 
 
-def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
+def check_ask(team: Team, ask: Ask, now: datetime | None = None, closed_of=None) -> None:
     """Refuse what cannot be booked at `now` (default: the clock), naming the field: client, type,
     purpose, windows. A window wholly past (too little of it left for the appointment) is skipped, as a closed
     day is (past_windows); a window partly past is cut at now by the offers (offers.from_now). Refused only
-    when no window is left."""
+    when no window is left. `closed_of`: how the request reads closed days (DeskWeeks.closed; default:
+    closures.closed_days), called once."""
     if ask.client is None or ask.client.team_id != team.id or ask.client.erased_at is not None:
         raise BookingError("That client is not in this team.", "client")
     if ask.type is None or not ask.type.active:
@@ -183,8 +184,8 @@ def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
     lo, hi = horizon_bounds(ask.week_start)
     now = local_naive(now or utcnow(), team.timezone)
     need = timedelta(minutes=ask.duration)
-    free = [span for a in able for span in availability(a, ask.week_start, team.timezone)]
-    closed = closed_days(team.id, lo.date(), hi.date())
+    closed = (closed_of or closed_days)(team.id, lo.date(), hi.date())  # once for every advisor (their team's)
+    free = [span for a in able for span in availability(a, ask.week_start, team.timezone, closed=closed)]
     # Past or closed windows are skipped; refused only when every window is one or the other.
     left = [w for w in ask.windows if not _past(w, now, need) and local_span(w)[0].date() not in closed]
     for window in ask.windows:
@@ -211,10 +212,11 @@ def check_ask(team: Team, ask: Ask, now: datetime | None = None) -> None:
                                f"({start:%A} may be a day off or an absence).", "windows")
 
 
-def earliest_for(ask: Ask, now: datetime | None = None) -> datetime:
+def earliest_for(ask: Ask, now: datetime | None = None, notice: timedelta | None = None) -> datetime:
     """The earliest start (aware UTC) the desk offers or books for `ask`: `now` (default: the clock) plus the
-    service's minimum notice, or `now` itself when a team leader overrode the notice for this rebooking."""
-    return (now or utcnow()) if ask.notice_override else policy.earliest_start(now)
+    service's minimum notice (`notice` when already read, e.g. DeskWeek.notice; else read here), or `now` itself
+    when a team leader overrode the notice for this rebooking."""
+    return (now or utcnow()) if ask.notice_override else policy.earliest_start(now, notice)
 
 
 def check_start(team: Team, ask: Ask, advisor_id: int, start: str) -> tuple[datetime, Advisor]:

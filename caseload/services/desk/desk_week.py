@@ -13,11 +13,14 @@ from datetime import date, datetime, timedelta
 
 from caseload.localtime import wall_clock_after
 from caseload.models import AppointmentRequest, Client, Plan, PlanItem, Team
+from caseload.services.closures import closed_days
+from caseload.services.desk import policy
 from caseload.services.desk.asks import Ask, BookingError, local_span
 from caseload.services.planning.boundary import to_problem
 from caseload.services.planning.plans import published_plan
 from caseload.services.planning.rule_text import humanise
-from caseload.services.planning.problem import advisor_sid, client_doc, client_sid, local_naive, request_sid, snap_in
+from caseload.services.planning.problem import (HORIZON_DAYS, advisor_sid, client_doc, client_sid, local_naive,
+                                                request_sid, snap_in)
 from caseload.timegrid import subtract_spans
 from scheduler import baselines
 from scheduler.booking import Desk
@@ -32,6 +35,7 @@ class DeskWeek:
     plan: Plan | None
     problem: dict
     desk: Desk
+    notice: timedelta  # the service's minimum notice the week was built with (policy.min_notice)
 
 
 def _inside(start: str, end: str, spans: list[dict]) -> bool:
@@ -113,13 +117,17 @@ def _pinned_doc(parsed) -> dict:
             "protected": [{"advisor": v, "start": h.to_text(s), "end": h.to_text(e)} for v, s, e in protected]}
 
 
-def desk_week(team: Team, week_start: date, client: Client, without: int | None = None) -> DeskWeek:
+def desk_week(team: Team, week_start: date, client: Client, without: int | None = None,
+              notice: timedelta | None = None, closed: dict[date, str] | None = None) -> DeskWeek:
     """The week now, ready for offers: problem (with `client` in it) and its plan in a warm Desk.
-    `without`: a request left out (the appointment being rebooked), so its time is free.
+    `without`: a request left out (the appointment being rebooked), so its time is free. `notice` (the service's
+    minimum notice) and `closed` (the team's closed days, day -> reason, covering the week): when already read
+    (DeskWeeks), else read here.
 
     Raises BookingError when the week's own plan breaks a rule (e.g. two pins overlapping)."""
     tz = team.timezone
-    problem, maps = to_problem(team, week_start)
+    notice = policy.min_notice() if notice is None else notice
+    problem, maps = to_problem(team, week_start, notice=notice, closed=closed)
     if without is not None:
         gone = request_sid(without)
         problem["appointments"] = [a for a in problem["appointments"] if a["id"] != gone]
@@ -139,28 +147,53 @@ def desk_week(team: Team, week_start: date, client: Client, without: int | None 
         raise BookingError("This week's published plan no longer fits the rota: "
                            + "; ".join(humanise(e) for e in err.errors[:2])
                            + ". Plan the week again and publish it before booking into it.") from None
-    return DeskWeek(team, week_start, plan, problem, desk)
+    return DeskWeek(team, week_start, plan, problem, desk, notice)
 
 
 class DeskWeeks:
     """One request's desk weeks: each (team, week, client, without) built by desk_week on first use and reused after,
     so an offers request that ranks, says why none, and says why the named advisor is not offered builds its week
-    once (each build is a problem build and a plan check, most of the request's time).
+    once (each build is a problem build and a plan check, most of the request's time). Also what every step of the
+    request reads again otherwise, read once: the service's minimum notice (`notice`) and a team's closed days
+    (`closed`): before, an offers page read the policy 7 times and the closures 8 times.
 
     Make one per request (or per service call) and let it go with it: never keep one across requests, where the
-    week would no longer be the bookings now. A build that raises BookingError is not kept (the next call raises
-    again). Read-only users only: a caller that books into a DeskWeek's desk (Desk.book) must build its own."""
+    week would no longer be the bookings now (nor the policy and closures as they are now). A build that raises
+    BookingError is not kept (the next call raises again). Read-only users only: a caller that books into a
+    DeskWeek's desk (Desk.book) must build its own."""
 
     def __init__(self) -> None:
         self.built: dict[tuple[int, date, int, int | None], DeskWeek] = {}
         self.builds = 0  # desk_week calls made (tests count them)
+        self._notice: timedelta | None = None
+        self._closed: list[tuple[int, date, date, dict[date, str]]] = []  # (team id, first, last, day -> reason)
 
     def __call__(self, team: Team, week_start: date, client: Client, without: int | None = None) -> DeskWeek:
         key = (team.id, week_start, client.id, without)
         if key not in self.built:
             self.builds += 1
-            self.built[key] = desk_week(team, week_start, client, without)
+            self.built[key] = desk_week(team, week_start, client, without, self.notice(),
+                                        self.closed(team.id, week_start, week_start + timedelta(days=HORIZON_DAYS - 1)))
         return self.built[key]
+
+    def notice(self) -> timedelta:
+        """The service's minimum notice (policy.min_notice), read on first use."""
+        if self._notice is None:
+            self._notice = policy.min_notice()
+        return self._notice
+
+    def closed(self, team_id: int, first: date, last: date) -> dict[date, str]:
+        """closures.closed_days(team_id, first, last): day -> reason for the team's closed days from `first` to `last`
+        (inclusive). Read in whole Monday-Sunday weeks, so the request's other questions about those weeks (the
+        offers' check, the problem build, the named advisor's days off, the page) read nothing again."""
+        for team, lo, hi, days in self._closed:
+            if team == team_id and lo <= first and last <= hi:
+                return {day: why for day, why in days.items() if first <= day <= last}
+        lo = first - timedelta(days=first.weekday())
+        hi = last + timedelta(days=6 - last.weekday())
+        days = closed_days(team_id, lo, hi)
+        self._closed.append((team_id, lo, hi, days))
+        return {day: why for day, why in days.items() if first <= day <= last}
 
 
 def _window_texts(ask: Ask) -> list[dict]:

@@ -8,6 +8,8 @@ the override in the audit log (`min_notice_overridden`) with the reason.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from caseload.models import Role
 from caseload.services import audit
 from caseload.services.closures.broken import broken_reason
@@ -23,10 +25,12 @@ class OverrideNotAllowed(BookingError):
     page answers 400 naming the field like any refused input, the API 403 (the token's user may not do this)."""
 
 
-def may_override(ask: Ask, by) -> bool:
+def may_override(ask: Ask, by, notice: timedelta | None = None) -> bool:
     """Whether `by` may be offered the override for `ask`: a team leader or administrator rebooking an
-    appointment an absence or closure breaks, while the service sets a minimum notice."""
-    return (getattr(by, "role", None) in MAY_OVERRIDE and ask.replacing is not None and bool(policy.min_notice())
+    appointment an absence or closure breaks, while the service sets a minimum notice (`notice` when the request
+    has read it already, else read here)."""
+    return (getattr(by, "role", None) in MAY_OVERRIDE and ask.replacing is not None
+            and bool(policy.min_notice() if notice is None else notice)
             and broken_reason(ask.replacing) is not None)
 
 

@@ -101,7 +101,7 @@ def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: dateti
     diary (ask.advisor) gets only theirs. Raises BookingError naming "windows" for a request the engine refuses."""
     # Nothing sooner than the service's minimum notice (policy.earliest_start; a leader's rebooking may set it aside:
     # asks.earliest_for): cut before ranking, as from_now says.
-    now = earliest_for(ask, now)
+    now = earliest_for(ask, now, week.notice)
     request = from_now(request, week.team.timezone, now)
     if not request["windows"]:
         return []
@@ -141,7 +141,8 @@ def offers(team: Team, ask: Ask, count: int = DEFAULT_COUNT, now: datetime | Non
     week built here (default: a week of its own).
 
     Raises BookingError naming the field for input that cannot be booked."""
-    check_ask(team, ask, now)
+    weeks = weeks if weeks is not None else DeskWeeks()
+    check_ask(team, ask, now, weeks.closed)
     week = ask_week(team, ask, weeks)
     # Ranked from a wider pool, so the named advisor's other days (and a rebooking's advisors put first) are not
     # lost below the top `count` (the engine gives at most one offer per advisor and day).
@@ -306,11 +307,12 @@ def _old_advisor(ask: Ask) -> int | None:
 def why_none(team: Team, ask: Ask, now: datetime | None = None, weeks: DeskWeeks | None = None) -> str | None:
     """Why there is no offer at all from `now` on (the planner's reason), or None when there are offers.
     `weeks`: the request's DeskWeeks (offers')."""
-    check_ask(team, ask, now)
+    weeks = weeks if weeks is not None else DeskWeeks()
+    check_ask(team, ask, now, weeks.closed)
     week = ask_week(team, ask, weeks)
-    request = from_now(request_doc(ask), team.timezone, earliest_for(ask, now))
+    request = from_now(request_doc(ask), team.timezone, earliest_for(ask, now, week.notice))
     if not request["windows"]:
-        notice = policy.min_notice()
+        notice = week.notice
         if notice and not ask.notice_override and from_now(request_doc(ask), team.timezone, now)["windows"]:
             return (f"every time given starts within the service's minimum notice of {policy.notice_words(notice)} "
                     "from now")
@@ -325,7 +327,7 @@ def notice_matters(team: Team, ask: Ask, now: datetime | None = None, weeks: Des
     nobody working before tomorrow, it would not, so the desk does not offer the override (notice_override).
     `weeks`: the request's DeskWeeks (the offers' week, not built again)."""
     now = now or utcnow()
-    earliest = policy.earliest_start(now)
+    earliest = policy.earliest_start(now, weeks.notice() if weeks is not None else None)
     if earliest <= now:
         return False  # no minimum notice: nothing to set aside
     tz = team.timezone
@@ -381,17 +383,18 @@ def named_refusal_of(team: Team, ask: Ask, offered: list, now: datetime | None =
         return None
     week = ask_week(team, ask, weeks)
     asked = request_doc(ask)
-    left = from_now(asked, team.timezone, earliest_for(ask, now))
+    left = from_now(asked, team.timezone, earliest_for(ask, now, week.notice))
     still = _days_of(from_now(asked, team.timezone, now))  # days with times left ignoring the notice
     kept = _days_of(left)
-    notice = f"within the service's minimum notice of {policy.notice_words(policy.min_notice())}"
+    notice = f"within the service's minimum notice of {policy.notice_words(week.notice)}"
     lost = {day: (notice if day in still else "already passed") for day in _days_of(asked) - kept}
     try:
         appt = read_request(week.desk.problem, left if left["windows"] else asked).instances[0]
     except ProblemError:
         return None  # an ask the engine cannot read is refused, with the field named, before this is asked
-    found = refusal_of(week.desk, appt, named, days_off(named, team, ask.week_start, week.desk.problem.horizon.days),
-                       lost)
+    days = week.desk.problem.horizon.days
+    closed = weeks.closed(team.id, ask.week_start, ask.week_start + timedelta(days=days - 1)) if weeks else None
+    found = refusal_of(week.desk, appt, named, days_off(named, team, ask.week_start, days, closed), lost)
     said = found.words
     # "other places rank higher" is untrue when nothing is offered; for a series a later week may be what failed.
     if series:

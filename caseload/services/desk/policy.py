@@ -69,10 +69,10 @@ def min_notice() -> timedelta:
     return timedelta(hours=policy.min_notice_hours if policy is not None else DEFAULT_MIN_NOTICE_HOURS)
 
 
-def earliest_start(now: datetime | None = None) -> datetime:
+def earliest_start(now: datetime | None = None, notice: timedelta | None = None) -> datetime:
     """The earliest start (aware UTC) the desk offers or books at `now` (default: the clock): now plus the
-    minimum notice."""
-    return (now or utcnow()) + min_notice()
+    minimum notice (`notice` when the caller has read it already, else read here)."""
+    return (now or utcnow()) + (min_notice() if notice is None else notice)
 
 
 def notice_words(notice: timedelta | None = None) -> str:

@@ -123,7 +123,7 @@ def _free_starts(week: DeskWeek, ask: Ask, advisor: Advisor) -> list[datetime]:
     if planner_advisor is None or not planner_advisor.can_do(appt.kind, appt.skill):
         return []
     h = desk.problem.horizon
-    now = local_naive(policy.earliest_start(), week.team.timezone)  # the service's minimum notice
+    now = local_naive(policy.earliest_start(notice=week.notice), week.team.timezone)  # the service's minimum notice
     starts = sorted({s for s, _ in desk.time_of(sid).starts_in(appt) if desk.fits(appt, planner_advisor, s)})
     return [t for t in (datetime.strptime(h.to_text(s), TIME_FORMAT) for s in starts) if t >= now]
 
@@ -167,15 +167,16 @@ def closure_words(days: list[date], closed: dict[date, str]) -> str:
     return "; ".join(f"{day:%a %d %b}: office closed ({closed[day]})" for day in days)
 
 
-def skipped_weeks(team: Team, ask: Ask, repeat: Repeat) -> tuple[list[int], dict[date, str]]:
+def skipped_weeks(team: Team, ask: Ask, repeat: Repeat, closed_of=None) -> tuple[list[int], dict[date, str]]:
     """The series' week numbers (k: k × every weeks after the first) that hold its `count` instances, skipping a
     week whose every day of the client's times the office is closed (a bank holiday on the only day the client
     can come): that appointment goes to the next period instead, and the series ends as much later. Also the
-    closed days of the weeks looked at. The first week is never skipped (the first offer is in it)."""
+    closed days of the weeks looked at. The first week is never skipped (the first offer is in it). `closed_of`: how
+    the request reads closed days (DeskWeeks.closed, read once per request; default: closures.closed_days)."""
     ks, k = [0], 1
     limit = repeat.count * 3  # a client's only day closed week after week: give up rather than run on
     span = timedelta(weeks=limit * repeat.every_weeks, days=6)
-    closed = closed_days(team.id, ask.week_start, ask.week_start + span)
+    closed = (closed_of or closed_days)(team.id, ask.week_start, ask.week_start + span)
     while len(ks) < repeat.count and k < limit:
         if not closed_over(instance_ask(ask, repeat, k), closed):
             ks.append(k)
@@ -186,7 +187,7 @@ def skipped_weeks(team: Team, ask: Ask, repeat: Repeat) -> tuple[list[int], dict
 def _series_from(team: Team, ask: Ask, repeat: Repeat, first: Offer, weeks: _Weeks) -> SeriesOffer | None:
     instances, moved = [first], []
     start = datetime.strptime(first.local, TIME_FORMAT)
-    ks, closed = skipped_weeks(team, ask, repeat)
+    ks, closed = skipped_weeks(team, ask, repeat, weeks.weeks.closed)
     if len(ks) < repeat.count or ks[-1] * repeat.every_weeks * 7 >= MAX_DAYS:
         return None
     for k in range(1, ks[-1]):  # a skipped week: said, never silent
@@ -217,9 +218,9 @@ def series_offers(team: Team, ask: Ask, repeat: Repeat, count: int = 5,
     request's DeskWeeks, so why_none and named_refusal_of reuse the weeks built here.
 
     Raises BookingError naming the field (repeat, count, windows, type …)."""
-    check_ask(team, ask)
-    check_repeat(ask, repeat)
     weeks = _Weeks(team, ask, weeks)
+    check_ask(team, ask, closed_of=weeks.weeks.closed)
+    check_repeat(ask, repeat)
     # Tried in the order the desk shows single offers (the named advisor's times first, then one advisor per time):
     # in the planner's order alone, a series gave Tue 14:00 five times, once per advisor.
     first = ranked_times(weeks(ask.week_start), ask, request_doc(ask), 200)
@@ -240,7 +241,7 @@ def why_none(team: Team, ask: Ask, repeat: Repeat, weeks: DeskWeeks | None = Non
     """Why no series fits: the first instance with nobody free, or no one advisor for all of them. `weeks`: the
     request's DeskWeeks (series_offers')."""
     weeks = _Weeks(team, ask, weeks)
-    ks, closed = skipped_weeks(team, ask, repeat)
+    ks, closed = skipped_weeks(team, ask, repeat, weeks.weeks.closed)
     if len(ks) < repeat.count:
         return (f"the office is closed on every day of the client's times in too many of the weeks "
                 f"({closure_words(sorted(closed), closed)})")

@@ -54,12 +54,15 @@ def previous_plan(team: Team, week_start: date) -> Plan | None:
 
 
 def to_problem(team: Team, week_start: date, weights: dict | None = None, previous: Plan | None = None,
-               days: int = HORIZON_DAYS, now: datetime | None = None) -> tuple[dict, IdMaps]:
+               days: int = HORIZON_DAYS, now: datetime | None = None, notice: timedelta | None = None,
+               closed: dict[date, str] | None = None) -> tuple[dict, IdMaps]:
     """The caseload-problem/1 document for `team`'s week from Monday `week_start` (`days` days, local time),
     and the id maps. `weights` override the active profile key by key; `previous` (a Plan) becomes the
     problem's `previous` (those of its placements whose request and advisor are still in the week).
     `now` (aware; default: the clock): in a week already started nothing new is placed before it, and what
-    the published plan or a desk pin holds before it stays there (planning/started.py)."""
+    the published plan or a desk pin holds before it stays there (planning/started.py). `notice` (the service's
+    minimum notice) and `closed` (the team's closed days in the week, day -> reason): when the caller has read them
+    already (the desk's DeskWeeks), else read here."""
     tz = team.timezone
     maps = IdMaps()
     lo, hi = horizon_bounds(week_start, days)
@@ -68,9 +71,11 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     requests = week_requests(team, week_start)
     published = published_plan(team, week_start)
     # The desk's minimum notice holds for planning too: nothing promised inside it moves, nothing new lands there.
-    past = started(week_start, tz, now or utcnow(), published, requests, days, min_notice())
+    past = started(week_start, tz, now or utcnow(), published, requests, days,
+                   min_notice() if notice is None else notice)
     held, targets = caseloads(known), week_targets(known, week_start)
-    closed = closed_days(team.id, week_start, week_start + timedelta(days=days - 1))  # read once for every advisor
+    if closed is None:  # read once for every advisor
+        closed = closed_days(team.id, week_start, week_start + timedelta(days=days - 1))
     advisor_docs = [advisor_doc(a, week_start, tz, days, held.get(a.id, 0), targets.get(a.id), closed, past.cut)
                     for a in advisors]
     kept_protected: list[dict] = []

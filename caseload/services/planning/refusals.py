@@ -22,10 +22,12 @@ from scheduler.model import Appointment, Interval
 FREE = "free then, but other places rank higher"
 
 
-def days_off(advisor: Advisor, team: Team, week_start: date, days: int) -> dict[date, str]:
+def days_off(advisor: Advisor, team: Team, week_start: date, days: int,
+             closed: dict[date, str] | None = None) -> dict[date, str]:
     """Local day -> why the advisor is away that day: "the office is closed (<reason>)" for the team's closed
     days, "absent (<reason>)" for each day an absence touches (part days too: the day's own check then says
-    whether the rest of it is enough). Closures first: a closed day is closed for everyone."""
+    whether the rest of it is enough). Closures first: a closed day is closed for everyone. `closed`: the team's
+    closed days in the week (day -> reason) when already read, else read here."""
     out = {}
     tz = team.timezone
     for absence in week_absences(advisor, week_start, tz, days):
@@ -33,7 +35,9 @@ def days_off(advisor: Advisor, team: Team, week_start: date, days: int) -> dict[
         while day <= last.date():  # an absence ending at midnight does not touch the next day
             out[day] = f"absent ({absence.reason})"
             day += timedelta(days=1)
-    for day, reason in closed_days(team.id, week_start, week_start + timedelta(days=days - 1)).items():
+    if closed is None:
+        closed = closed_days(team.id, week_start, week_start + timedelta(days=days - 1))
+    for day, reason in closed.items():
         out[day] = f"the office is closed ({reason})"
     return out
 
