@@ -13,7 +13,7 @@ import secrets
 from datetime import time
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import DateField, PasswordField, StringField, TextAreaField, TimeField
 from wtforms.widgets import TextInput
 from wtforms.validators import ValidationError
@@ -26,13 +26,20 @@ REQUIRED = "This field is required."  # WTForms' DataRequired/InputRequired mess
 
 
 _CLOCK_PATTERN = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"  # H:MM or HH:MM, 00:00 to 23:59 (the grid is checked after)
+# The visible format hint beside every clock box (placeholders vanish once typing starts: WCAG 3.3.2 wants the
+# instruction to stay), and what a typed text that is not a time is told (Form.validate puts the text typed first).
+CLOCK_HINT = "24-hour clock, HH:MM, e.g. 14:30"
+CLOCK_HINT_END = "24-hour clock, HH:MM, e.g. 17:30; 24:00 is midnight at the end of the day"
+NOT_A_CLOCK = "Not a time: give a 24-hour time as HH:MM, e.g. 14:30."
+NOT_A_CLOCK_END = "Not a time: give a 24-hour time as HH:MM, e.g. 17:30, or 24:00 for midnight at the end of the day."
 
 
 class ClockInput(TextInput):
-    """A 24-hour "HH:MM" text box for a time of day, beside an end that may read 24:00: a browser's time picker
-    (<input type="time">) can neither show nor take 24:00 (it sanitises the value to empty), and it shows 12-hour
-    times in some locales. `end`: 24:00 is allowed by its pattern. The browser's pattern check is only a hint; the
-    field's own parsing is what refuses."""
+    """A 24-hour "HH:MM" text box for a time of day, with its format hint shown after it: a browser's time picker
+    (<input type="time">) can neither show nor take 24:00 (it sanitises the value to empty), shows 12-hour times in
+    some locales, and keeps no text it cannot read, so a refused entry came back empty. `end`: 24:00 is allowed by
+    its pattern. The browser's pattern check is only a hint; the field's own parsing is what refuses. The box is
+    described by its hint (`<id>-hint`) and, when refused, by its first error (`<id>-error`, the field macro's)."""
 
     def __init__(self, end: bool = False):
         super().__init__()
@@ -47,27 +54,42 @@ class ClockInput(TextInput):
         kwargs.setdefault("title", "A 24-hour time like 09:30" + ("; 24:00 is midnight at the end of the day"
                                                                    if self.end else ""))
         kwargs.pop("step", None)  # a time picker's option, meaningless here
-        return super().__call__(field, **kwargs)
+        ident = kwargs.get("id", field.id)
+        if not ident:
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("aria-describedby", f"{ident}-hint" + (f" {ident}-error" if field.errors else ""))
+        if field.errors:
+            kwargs.setdefault("aria-invalid", "true")
+        hint = CLOCK_HINT_END if self.end else CLOCK_HINT
+        return (super().__call__(field, **kwargs)
+                + Markup(f' <span class="muted field-hint" id="{escape(ident)}-hint">{escape(hint)}</span>'))
 
 
 class ClockField(TimeField):
-    """A time of day typed in a text box (ClockInput), read as timegrid.clock reads the windows and work patterns:
-    spaces around it ignored (" 09:00 " was refused while " 24:00 " was taken), and only the digits 0-9 (strptime
-    also took "0٩:00" as 09:00, which the windows box, the CSV and the API refuse)."""
+    """A time of day typed in a 24-hour text box (ClockInput): "14:30" or "9:30", read as timegrid.clock reads the
+    windows and work patterns: spaces around it ignored (" 09:00 " was refused while " 24:00 " was taken), and only
+    the digits 0-9 (strptime also took "0٩:00" as 09:00, which the windows box, the CSV and the API refuse). Other
+    text is refused with NOT_A_CLOCK (the form shows it back as typed), not WTForms' "Not a valid time value."."""
+
+    widget = ClockInput()
+
+    def __init__(self, label=None, validators=None, format="%H:%M", invalid_value_message=NOT_A_CLOCK, **kwargs):
+        super().__init__(label, validators, format, invalid_value_message=invalid_value_message, **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist and isinstance(valuelist[0], str):
             text = valuelist[0].strip()
             if not text.isascii():
                 self.data = None
-                raise ValueError(self.gettext("Not a valid time value.") + " Use the digits 0-9, as in 09:30.")
+                raise ValueError(f"{self.invalid_value_message} Use the digits 0-9.")
             valuelist = [text]
         super().process_formdata(valuelist)
 
 
 class StartTimeField(ClockField):
-    """A time that STARTS something: "24:00" (which a text box lets anyone type, and a post can carry) is refused
-    with a sentence saying why, not WTForms' "Not a valid time value."."""
+    """A time that STARTS something (absences' and protected time's From, a request's pinned start, a move's
+    start): "24:00" (which a text box lets anyone type, and a post can carry) is refused with a sentence saying
+    why."""
 
     def process_formdata(self, valuelist):
         if valuelist and isinstance(valuelist[0], str) and valuelist[0].strip() == MIDNIGHT_END:
@@ -84,6 +106,9 @@ class EndTimeField(ClockField):
     only be it), and it is shown back as "24:00" in a ClockInput (a browser's time picker cannot show it)."""
 
     widget = ClockInput(end=True)
+
+    def __init__(self, label=None, validators=None, format="%H:%M", invalid_value_message=NOT_A_CLOCK_END, **kwargs):
+        super().__init__(label, validators, format, invalid_value_message=invalid_value_message, **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist and isinstance(valuelist[0], str) and valuelist[0].strip() == MIDNIGHT_END:

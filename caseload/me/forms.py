@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from caseload.desk.forms import TYPE_MISSING, WINDOWS_HINT, _type_id, week_words
 from caseload.form_once import Once
-from caseload.forms import ClockInput, EndTimeField, Form, StartTimeField
+from caseload.forms import EndTimeField, Form, StartTimeField
 from caseload.rota.forms import WholeNumberField
 from caseload.services.clients.notes import MAX_NOTE
 
@@ -62,7 +62,7 @@ class FollowUpForm(Once, Form):
 
 class WeeklyPreferenceForm(Once, Form):
     day = WeekdayField("Day", choices=DAY_CHOICES)
-    start = StartTimeField("From", validators=[DataRequired()], widget=ClockInput())
+    start = StartTimeField("From", validators=[DataRequired()])
     end = EndTimeField("Until", validators=[DataRequired()])
 
 
@@ -71,7 +71,7 @@ class CaseWorkBlockForm(Once, Form):
         id_prefix = "once-"
 
     on = DateField("Day", validators=[DataRequired()])
-    start = StartTimeField("From", validators=[DataRequired()], widget=ClockInput())
+    start = StartTimeField("From", validators=[DataRequired()])
     end = EndTimeField("Until", validators=[DataRequired()])
     note = StringField("What for (optional)", validators=[Optional(), Length(max=120)])
 

@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from caseload.form_once import Once
-from caseload.forms import ClockInput, EndTimeField, Form, StartTimeField
+from caseload.forms import EndTimeField, Form, StartTimeField
 from caseload.page_helpers import grid_time
 from caseload.services.planning.problem import protected_over_working
 from caseload.timegrid import SLOT_MINUTES
@@ -25,8 +25,7 @@ class AbsenceForm(Once, Form):
     advisor = SelectField("Advisor", coerce=int, validators=[InputRequired()])
     start_day = DateField("First day", validators=[DataRequired()])
     end_day = DateField("Last day", validators=[Optional()])
-    start_time = StartTimeField("From (leave empty for whole days)", validators=[Optional(), grid_time],
-                                widget=ClockInput())
+    start_time = StartTimeField("From (leave empty for whole days)", validators=[Optional(), grid_time])
     end_time = EndTimeField("Until (24:00 is midnight at the end of the last day)", validators=[Optional(), grid_time])
     reason = StringField("Reason", default="leave", validators=[Length(max=120)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=1000)])

@@ -32,7 +32,7 @@ def test_a_typed_date_or_time_that_is_not_one_says_so(demo_client, demo_auth):
     assert once.status_code == 400 and "'2026-02-30': Not a valid date value." in _text(once)
     assert "This field is required" not in _text(once)
     weekly = demo_client.post("/me/time/weekly", data={"day": "1", "start": "25:00", "end": "12:00"})
-    assert weekly.status_code == 400 and "'25:00': Not a valid time value." in _text(weekly)
+    assert weekly.status_code == 400 and "'25:00': Not a time: give a 24-hour time as HH:MM, e.g. 14:30." in _text(weekly)
     empty = demo_client.post("/me/time/once", data={"on": "", "start": "10:00", "end": "12:00"})
     assert empty.status_code == 400 and "This field is required." in _text(empty)  # nothing typed: required
 
