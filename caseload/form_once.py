@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField
 
 from caseload.extensions import db
+from caseload.models import IdempotencyKey
 from caseload.services.desk import idempotency
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -66,16 +67,17 @@ class Once:
     submission = HiddenField(default=lambda: secrets.token_urlsafe(18))
 
 
-def claim(form, location: str) -> None:
-    """Claim `form`'s token for the current transaction, before the write it guards.
+def claim(form, location: str) -> IdempotencyKey | None:
+    """Claim `form`'s token for the current transaction, before the write it guards; returns the claim (for
+    `point_to`), None for a form without a usable token (a page cached from before tokens existed): not guarded.
 
     `location`: where a repeated send is sent back to (the page the first send's answer redirects to).
-    Flushes at once, so a send racing this one waits at the unique row and then finds it. A form without
-    a usable token (a page cached from before tokens existed) is not guarded. Raises AlreadySaved.
+    Flushes at once, so a send racing this one waits at the unique row and then finds it. Raises AlreadySaved,
+    UsedAgain.
     """
     token = getattr(getattr(form, "submission", None), "data", None) or ""
     if not TOKEN.fullmatch(token):
-        return
+        return None
     path = hashlib.sha256(request.path.encode()).hexdigest()
     # The path is part of the key: a token sent to another form's URL is not that form's repeat.
     key = f"{PREFIX}{token}:{path[:16]}"
@@ -84,7 +86,7 @@ def claim(form, location: str) -> None:
     sent = entries(form, path)
     if (first := idempotency.stored_either(current_user.id, key, PREFIX + token, path)) is not None:
         _repeat(first, sent, path, location)
-    idempotency.remember(current_user.id, key, sent, 303, {"location": location})
+    claimed = idempotency.remember(current_user.id, key, sent, 303, {"location": location})
     try:
         db.session.flush()
     except IntegrityError:  # the other send committed first; nothing else of ours is in this transaction yet
@@ -93,6 +95,15 @@ def claim(form, location: str) -> None:
         if first is None:
             raise AlreadySaved(location) from None
         _repeat(first, sent, path, location)
+    return claimed
+
+
+def point_to(claimed: IdempotencyKey, location: str) -> None:
+    """After a save that committed (with its claim, `claimed`): a repeated send goes to `location`, the record it
+    saved, whose address was not known when the token was claimed (an administrator's new user, team, skill,
+    advisor or appointment type). Committed on its own; should it fail, a repeat goes to the claim's location."""
+    claimed.body = {"location": location}
+    db.session.commit()
 
 
 def _repeat(first, sent: str, path: str, location: str):

@@ -52,32 +52,39 @@ def show_stored(form, stored: dict, err: Exception) -> None:
 
 
 def invalid(form) -> None:
-    flash("Not saved. " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
-                                    for name, errors in form.errors.items() if name in form), "error")
+    said = "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items() if name in form)
+    if said:  # none when the form was refused as a whole (form_once.UsedAgain: its handler says why)
+        flash("Not saved. " + said, "error")
 
 
 def submit(form, save: Callable[[], Saved], refusal: type[Exception], *, rollback: bool = False,
-           once: str | None = None) -> Saved | None:
+           once: str | None = None, saved_at: Callable[[Saved], str] | None = None) -> Saved | None:
     """Validate the posted `form` and run `save()`, returning what it saved (never None).
 
     None when the form is invalid or the service raised `refusal`: the reason is already shown and the
     caller re-renders the form with status 400. `rollback` drops what a refused save had already changed.
     `once`: for a form that adds something (form_once.Once), where a repeated send is sent back to; its
-    token is claimed in the save's transaction (a refused save releases it). Raises form_once.AlreadySaved.
+    token is claimed in the save's transaction (a refused save releases it). `saved_at`: the address of what
+    `save()` saved, where a repeated send is sent instead (form_once.point_to), for a save that commits
+    itself. Raises form_once.AlreadySaved, form_once.UsedAgain.
     """
     if not form.validate_on_submit():
         invalid(form)
         return None
+    claimed = None
     if once is not None:
-        form_once.claim(form, once)
+        claimed = form_once.claim(form, once)
         rollback = True  # a refused save must release the claim, so the corrected form can be sent
     try:
-        return save()
+        saved = save()
     except refusal as err:
         if rollback:
             db.session.rollback()
         refused(form, err)
         return None
+    if claimed is not None and saved_at is not None:
+        form_once.point_to(claimed, saved_at(saved))
+    return saved
 
 
 def grid_time(form, field) -> None:

@@ -8,6 +8,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from caseload.form_once import Once
 from caseload.forms import Form, WeekField
 from caseload.models import KINDS, Role
 
@@ -15,7 +16,7 @@ NONE = 0  # the "nobody / none" choice in selects
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
-class UserCreateForm(Form):
+class UserCreateForm(Once, Form):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
     display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.ADVISOR.value)
@@ -40,6 +41,10 @@ class TeamForm(Form):
     version = HiddenField("This form")  # the edit version it was opened at: a save since is refused (409)
 
 
+class NewTeamForm(Once, TeamForm):
+    """Adding a team: sent twice (a double click, a resend), it is saved once (caseload.form_once)."""
+
+
 class SkillForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     # Left empty, the code is made from the name (admin.skill_code_from): it asked for a lower-case code and
@@ -47,6 +52,10 @@ class SkillForm(Form):
     code = StringField("Code (leave empty to make it from the name)", validators=[Optional(), Length(max=40)],
                        render_kw={"placeholder": "e.g. mental-health"})
     version = HiddenField("This form")  # the edit version it was opened at: a save since is refused (409)
+
+
+class NewSkillForm(Once, SkillForm):
+    """Adding a skill: saved once however often it is sent (caseload.form_once)."""
 
 
 class AdvisorForm(Form):
@@ -69,6 +78,10 @@ class AdvisorForm(Form):
     version = HiddenField("This form")  # the version it was opened at: a change saved since is refused (409)
 
 
+class NewAdvisorForm(Once, AdvisorForm):
+    """Adding an advisor: saved once however often it is sent (caseload.form_once)."""
+
+
 class AppointmentTypeForm(Form):
     code = StringField("Code", validators=[DataRequired(), Length(max=40)])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
@@ -77,6 +90,10 @@ class AppointmentTypeForm(Form):
     default_minutes = IntegerField("Default length (minutes)", default=30, validators=[InputRequired(), NumberRange(15, 480)])
     active = BooleanField("Active", default=True)
     version = HiddenField("This form")  # the edit version it was opened at: a save since is refused (409)
+
+
+class NewAppointmentTypeForm(Once, AppointmentTypeForm):
+    """Adding an appointment type: saved once however often it is sent (caseload.form_once)."""
 
 
 WEIGHT_FIELDS = ("assigned", "continuity", "protected", "separation", "disruption")

@@ -13,7 +13,8 @@ from wtforms import SelectChoice
 from caseload.form_expiry import keeps_typed_text
 from caseload.admin.blueprint import bp
 from caseload.admin.forms import (
-    NONE, AdvisorForm, AppointmentTypeForm, SkillForm, TeamForm, UserCreateForm, UserEditForm,
+    NONE, AdvisorForm, AppointmentTypeForm, NewAdvisorForm, NewAppointmentTypeForm, NewSkillForm, NewTeamForm,
+    SkillForm, TeamForm, UserCreateForm, UserEditForm,
 )
 from caseload.auth.access import role_required
 from caseload.auth.forms import ConfirmForm
@@ -35,12 +36,26 @@ def get_or_404(model, object_id: int):
     return obj
 
 
-def save_form(form, save):
+def save_form(form, save, adding: str | None = None):
     """What `save()` saved, or None (already shown) when the form is invalid or refused.
 
-    A refused save may have changed objects already, so those changes are rolled back.
+    A refused save may have changed objects already, so those changes are rolled back. `adding`: for a form that
+    adds a record, the endpoint of the record's own page (a key of ADDED): its one-time token makes a repeated send
+    (a double click, a resend) go to that page saying it was saved once, not "already taken" (caseload.form_once);
+    a used form sent with other entries is shown again as typed, NOT saved (409).
     """
-    return submit(form, save, admin_saves.AdminError, rollback=True)
+    if adding is None:
+        return submit(form, save, admin_saves.AdminError, rollback=True)
+    id_arg, listed = ADDED[adding]
+    return submit(form, save, admin_saves.AdminError, rollback=True, once=url_for(listed),
+                  saved_at=lambda saved: url_for(adding, **{id_arg: saved.id}))
+
+
+# Each page a new record is shown on (save_form's `adding`): its id argument, and the list a repeated send goes
+# to should the record's address not have been kept (form_once.point_to).
+ADDED = {"admin.edit_user": ("user_id", "admin.users"), "admin.teams": ("team_id", "admin.teams"),
+         "admin.skills": ("skill_id", "admin.skills"), "admin.edit_advisor": ("advisor_id", "admin.advisors"),
+         "admin.types": ("type_id", "admin.types")}
 
 
 def render_form(template: str, form, status: int = 200, **context):
@@ -78,7 +93,8 @@ def users():
     status = 200
     if request.method == "POST":
         user = save_form(form, lambda: user_admin.add_user(form.username.data, form.display_name.data,
-                                                      Role(form.role.data), form.password.data, by=current_user))
+                                                      Role(form.role.data), form.password.data, by=current_user),
+                         adding="admin.edit_user")
         if user is not None:
             flash(f"Account {user.username} created.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -173,14 +189,15 @@ def _save_team(team: Team | None, form: TeamForm):
 @role_required(ADMIN)
 def teams(team_id):
     team = get_or_404(Team, team_id) if team_id else None
-    form = TeamForm(obj=team) if request.method == "GET" else TeamForm()
+    kind = TeamForm if team is not None else NewTeamForm
+    form = kind(obj=team) if request.method == "GET" else kind()
     form.leader.choices = _leader_choices()
     if request.method == "GET" and team is not None:
         form.leader.data = team.leader_id or NONE
         form.version.data = team.edit_version
     status = 200
     if request.method == "POST":
-        saved = save_form(form, lambda: _save_team(team, form))
+        saved = save_form(form, lambda: _save_team(team, form), adding=None if team else "admin.teams")
         if saved is not None:
             flash(f"Team {saved.name} saved.", "success")
             return redirect(url_for("admin.teams"))
@@ -196,14 +213,15 @@ def teams(team_id):
 @role_required(ADMIN)
 def skills(skill_id):
     skill = get_or_404(Skill, skill_id) if skill_id else None
-    form = SkillForm(obj=skill) if request.method == "GET" else SkillForm()
+    kind = SkillForm if skill is not None else NewSkillForm
+    form = kind(obj=skill) if request.method == "GET" else kind()
     if request.method == "GET" and skill is not None:
         form.version.data = skill.edit_version
     status = 200
     if request.method == "POST":
         saved = save_form(form, lambda: code_admin.save_skill(
             skill, form.code.data, form.name.data, by=current_user,
-            expected_version=form_version(form) if skill is not None else None))
+            expected_version=form_version(form) if skill is not None else None), adding=None if skill else "admin.skills")
         if saved is not None:
             flash(f"Skill {saved.code} saved.", "success")
             return redirect(url_for("admin.skills"))
@@ -214,7 +232,8 @@ def skills(skill_id):
 # --- advisors -------------------------------------------------------------------------------------
 
 def _advisor_form(advisor: Advisor | None) -> AdvisorForm:
-    form = AdvisorForm(obj=advisor) if request.method == "GET" else AdvisorForm()
+    kind = AdvisorForm if advisor is not None else NewAdvisorForm
+    form = kind(obj=advisor) if request.method == "GET" else kind()
     form.team.choices = [SelectChoice(t.id, t.name) for t in admin_lists.all_teams()]
     form.skills.choices = [SelectChoice(s.id, f"{s.name} ({s.code})") for s in admin_lists.all_skills()]
     if request.method == "GET" and advisor is not None:
@@ -242,7 +261,7 @@ def edit_advisor(advisor_id):
     form = _advisor_form(advisor)
     if request.method == "GET":
         return render_form("admin/advisor.html", form, advisor=advisor)
-    saved = save_form(form, lambda: _save_advisor(advisor, form))
+    saved = save_form(form, lambda: _save_advisor(advisor, form), adding=None if advisor else "admin.edit_advisor")
     if saved is not None:
         flash(f"Advisor {saved.name} saved.", "success")
         return redirect(url_for("admin.advisors"))
@@ -268,7 +287,8 @@ def _save_advisor(advisor: Advisor | None, form: AdvisorForm) -> Advisor:
 @role_required(ADMIN)
 def types(type_id):
     kind_type = get_or_404(AppointmentType, type_id) if type_id else None
-    form = AppointmentTypeForm(obj=kind_type) if request.method == "GET" else AppointmentTypeForm()
+    kind = AppointmentTypeForm if kind_type is not None else NewAppointmentTypeForm
+    form = kind(obj=kind_type) if request.method == "GET" else kind()
     form.skill.choices = [SelectChoice(NONE, "— the client's own need —")] + [SelectChoice(s.id, s.name)
                                                                                for s in admin_lists.all_skills()]
     if request.method == "GET" and kind_type is not None:
@@ -280,7 +300,8 @@ def types(type_id):
             kind_type, code=form.code.data, name=form.name.data, kind=form.kind.data,
             skill=db.session.get(Skill, form.skill.data) if form.skill.data != NONE else None,
             default_minutes=form.default_minutes.data, active=form.active.data, by=current_user,
-            expected_version=form_version(form) if kind_type is not None else None))
+            expected_version=form_version(form) if kind_type is not None else None),
+            adding=None if kind_type else "admin.types")
         if saved is not None:
             flash(f"Appointment type {saved.code} saved.", "success")
             return redirect(url_for("admin.types"))

@@ -59,11 +59,13 @@ def same_request(row: IdempotencyKey, fingerprint: str, older_fingerprint: str |
                                               and row.fingerprint == older_fingerprint)
 
 
-def remember(user_id: int, key: str, fingerprint: str, status: int, body: dict, now: datetime | None = None) -> None:
+def remember(user_id: int, key: str, fingerprint: str, status: int, body: dict,
+             now: datetime | None = None) -> IdempotencyKey:
     """Add the first answer to (user, key) to the current transaction, dropping the user's expired keys first
-    (an expired row with the same key included, so the unique (user, key) holds)."""
+    (an expired row with the same key included, so the unique (user, key) holds); returns the added row."""
     now = now or utcnow()
     db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
                                                     IdempotencyKey.created_at < now - KEEP))
-    db.session.add(IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint, status=status, body=body,
-                                  created_at=now))
+    row = IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint, status=status, body=body, created_at=now)
+    db.session.add(row)
+    return row
