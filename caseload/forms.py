@@ -19,13 +19,14 @@ from wtforms.widgets import TextInput
 from wtforms.validators import ValidationError
 
 from caseload import form_expiry, form_once, form_typist, values
-from caseload.timegrid import MIDNIGHT_END, START_REFUSED
+from caseload.timegrid import MIDNIGHT_END, START_REFUSED, whole_minutes
 
 
 REQUIRED = "This field is required."  # WTForms' DataRequired/InputRequired message
 
 
-_CLOCK_PATTERN = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"  # H:MM or HH:MM, 00:00 to 23:59 (the grid is checked after)
+# H:MM or HH:MM, 00:00 to 23:59 (the grid is checked after), ":00" seconds allowed (timegrid.whole_minutes)
+_CLOCK_PATTERN = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::00)?"
 # The visible format hint beside every clock box (placeholders vanish once typing starts: WCAG 3.3.2 wants the
 # instruction to stay), and what a typed text that is not a time is told (Form.validate puts the text typed first).
 CLOCK_HINT = "24-hour clock, HH:MM, e.g. 14:30"
@@ -49,8 +50,8 @@ class ClockInput(TextInput):
         kwargs.setdefault("inputmode", "numeric")
         kwargs.setdefault("autocomplete", "off")
         kwargs.setdefault("placeholder", "HH:MM or 24:00" if self.end else "HH:MM")
-        kwargs.setdefault("maxlength", 5)
-        kwargs.setdefault("pattern", f"{_CLOCK_PATTERN}|24:00" if self.end else _CLOCK_PATTERN)
+        kwargs.setdefault("maxlength", 8)  # "09:30:00" pasted is taken; a shorter limit cut "9:30:00" to "9:30:"
+        kwargs.setdefault("pattern", f"{_CLOCK_PATTERN}|24:00(?::00)?" if self.end else _CLOCK_PATTERN)
         kwargs.setdefault("title", "A 24-hour time like 09:30" + ("; 24:00 is midnight at the end of the day"
                                                                    if self.end else ""))
         kwargs.pop("step", None)  # a time picker's option, meaningless here
@@ -67,7 +68,7 @@ class ClockInput(TextInput):
 
 class ClockField(TimeField):
     """A time of day typed in a 24-hour text box (ClockInput): "14:30" or "9:30", read as timegrid.clock reads the
-    windows and work patterns: spaces around it ignored (" 09:00 " was refused while " 24:00 " was taken), and only
+    windows and work patterns: zero seconds dropped ("09:30:00", pasted, is 09:30), spaces around it ignored (" 09:00 " was refused while " 24:00 " was taken), and only
     the digits 0-9 (strptime also took "0٩:00" as 09:00, which the windows box, the CSV and the API refuse). Other
     text is refused with NOT_A_CLOCK (the form shows it back as typed), not WTForms' "Not a valid time value."."""
 
@@ -77,13 +78,22 @@ class ClockField(TimeField):
         super().__init__(label, validators, format, invalid_value_message=invalid_value_message, **kwargs)
 
     def process_formdata(self, valuelist):
-        if valuelist and isinstance(valuelist[0], str):
-            text = valuelist[0].strip()
+        text = sent_clock(valuelist)
+        if text is not None:
             if not text.isascii():
                 self.data = None
                 raise ValueError(f"{self.invalid_value_message} Use the digits 0-9.")
             valuelist = [text]
         super().process_formdata(valuelist)
+
+
+def sent_clock(valuelist) -> str | None:
+    """The time text a clock box sent, spaces around it and zero seconds dropped ("24:00:00" is "24:00", "09:30:00"
+    is "09:30", as timegrid.clock reads the windows: a pasted or a browser's value often carries them), or None when
+    nothing was sent. Other seconds are kept, so the field refuses them."""
+    if valuelist and isinstance(valuelist[0], str):
+        return whole_minutes(valuelist[0].strip())
+    return None
 
 
 class StartTimeField(ClockField):
@@ -92,7 +102,7 @@ class StartTimeField(ClockField):
     why."""
 
     def process_formdata(self, valuelist):
-        if valuelist and isinstance(valuelist[0], str) and valuelist[0].strip() == MIDNIGHT_END:
+        if sent_clock(valuelist) == MIDNIGHT_END:
             self.data = None
             raise ValueError(START_REFUSED)
         super().process_formdata(valuelist)
@@ -111,7 +121,7 @@ class EndTimeField(ClockField):
         super().__init__(label, validators, format, invalid_value_message=invalid_value_message, **kwargs)
 
     def process_formdata(self, valuelist):
-        if valuelist and isinstance(valuelist[0], str) and valuelist[0].strip() == MIDNIGHT_END:
+        if sent_clock(valuelist) == MIDNIGHT_END:
             self.data = time(0)
             return
         super().process_formdata(valuelist)

@@ -5,6 +5,9 @@ from local midnight, so every time a person enters (work patterns, absences, req
 must be a whole number of slots, or the week cannot be planned. The forms, the CSV imports and the
 JSON API all call `clock` (text) or `check_on_grid` (a parsed time); each caller names its own field.
 
+A time may carry zero seconds ("09:30:00", "24:00:00": what a browser's or a spreadsheet's time gives when pasted),
+read as the same minute on every way in but the API (whose document says HH:MM); other seconds are refused.
+
 Midnight as an END is written "24:00" (an end of "00:00" means the same: an end must come after its
 start, so it can only be the midnight that closes the day). It is never a start.
 """
@@ -20,7 +23,15 @@ MIDNIGHT_END = "24:00"
 # Why 24:00 cannot start anything, after the text that said it ("24:00: ..."): one sentence on every way in.
 START_REFUSED = (f"midnight at the end of a day can end a time but not start one (a start is 00:00 to "
                  f"{(DAY_MINUTES - SLOT_MINUTES) // 60:02d}:{(DAY_MINUTES - SLOT_MINUTES) % 60:02d})")
-_CLOCK = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})\s*$")  # digits 0-9 only, as the forms and the API take
+# Digits 0-9 only, as the forms and the API take; ":00" seconds allowed (whole_minutes).
+_CLOCK = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})(?::00)?\s*$")
+_ZERO_SECONDS = re.compile(r"^(\s*[0-9]{1,2}:[0-9]{2}):00(\s*)$")
+
+
+def whole_minutes(text: str) -> str:
+    """`text` without zero seconds ("09:30:00" -> "09:30", "24:00:00" -> "24:00"); any other text as it is (non-zero
+    seconds included, which every reader then refuses)."""
+    return _ZERO_SECONDS.sub(r"\1\2", text)
 
 
 class OffGrid(ValueError):
@@ -47,7 +58,8 @@ def check_on_grid(moment: time | datetime, text: str | None = None) -> None:
 
 @lru_cache(maxsize=4096)  # pure, and a CSV import asks for the same few times tens of thousands of times
 def clock(text: str, end: bool = False) -> int:
-    """Minutes after midnight of "H:MM"/"HH:MM" on the grid; as an `end`, "24:00" and "00:00" are 1440.
+    """Minutes after midnight of "H:MM"/"HH:MM" (zero seconds allowed: "09:30:00") on the grid; as an `end`, "24:00"
+    and "00:00" are 1440.
 
     Raises OffGrid with a sentence naming the text for anything else (bad form, 23:60, 24:15, 10:07,
     "24:00" as a start)."""

@@ -208,7 +208,9 @@ def add_absence(team_id, week):
             db.session.rollback()  # releases the form's claim too
             show_error(form, err)
     else:
-        flash("The absence was not added: " + "; ".join(e for errs in form.errors.values() for e in errs), "error")
+        # Each error after its field's label: "'9.30': Not a time ..." alone did not say whether From or Until.
+        flash("The absence was not added: " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors
+                                                        in form.errors.items() if name in form), "error")
     return render_template("rota/absence.html", team=team, week=week_start, form=form, absence=None), 400
 
 

@@ -29,7 +29,7 @@ from caseload.services.team_lock import lock_team
 from caseload.services.csv_export import csv_text
 from caseload.services.planning.problem import team_advisors
 from caseload.values import ValueRejected, name_key, parse_day, stored_as, text_problem
-from caseload.timegrid import MIDNIGHT_END, START_REFUSED, OffGrid, check_on_grid
+from caseload.timegrid import MIDNIGHT_END, START_REFUSED, OffGrid, check_on_grid, whole_minutes
 
 MAX_BYTES = 5 * 1024 * 1024
 CLIENT_COLUMNS = {
@@ -355,6 +355,7 @@ def _pinned_start(text: str, week_start: date, tz: str) -> datetime:
     saying why for a time off the grid or 24:00, which ends a day and starts nothing)."""
     text = _API_TIME.sub(r"\1 \2", text.strip())
     day_text, _, clock = text.partition(" ")
+    clock = whole_minutes(clock.strip())  # "10:00:00" is 10:00, as the windows column reads it (timegrid.clock)
     day = (week_start + timedelta(days=WEEKDAYS.index(day_text[:3].lower())) if day_text[:3].lower() in WEEKDAYS
            else parse_day(day_text))
     if clock.strip() == MIDNIGHT_END:  # strptime's refusal would say only that it is not like "tue 10:00"
