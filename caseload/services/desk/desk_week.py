@@ -117,6 +117,18 @@ def _pinned_doc(parsed) -> dict:
             "protected": [{"advisor": v, "start": h.to_text(s), "end": h.to_text(e)} for v, s, e in protected]}
 
 
+def unfit_words(err: ProblemError, published: bool) -> str:
+    """Why the desk cannot book into a week whose own plan breaks a rule (`err`: the planner's check), in words
+    true for the week: its published plan, or (`published` False) the desk bookings of a week not yet published,
+    which has no plan to publish again (before, it was told to re-publish "this week's published plan")."""
+    said = "; ".join(humanise(e) for e in err.errors[:2])
+    if published:
+        return (f"This week's published plan no longer fits the rota: {said}. "
+                "Plan the week again and publish it before booking into it.")
+    return (f"This week is not published yet, and its desk bookings no longer fit the rota: {said}. "
+            "Move or cancel the booking named before booking into this week.")
+
+
 def desk_week(team: Team, week_start: date, client: Client, without: int | None = None,
               notice: timedelta | None = None, closed: dict[date, str] | None = None) -> DeskWeek:
     """The week now, ready for offers: problem (with `client` in it) and its plan in a warm Desk.
@@ -124,7 +136,8 @@ def desk_week(team: Team, week_start: date, client: Client, without: int | None 
     minimum notice) and `closed` (the team's closed days, day -> reason, covering the week): when already read
     (DeskWeeks), else read here.
 
-    Raises BookingError when the week's own plan breaks a rule (e.g. two pins overlapping)."""
+    Raises BookingError when the week's own plan breaks a rule (e.g. two pins overlapping): its published plan's,
+    or, in a week not yet published, its desk bookings' (unfit_words)."""
     tz = team.timezone
     notice = policy.min_notice() if notice is None else notice
     problem, maps = to_problem(team, week_start, notice=notice, closed=closed)
@@ -144,9 +157,7 @@ def desk_week(team: Team, week_start: date, client: Client, without: int | None 
         solution = published if published is not None else _pinned_doc(parsed)
         desk = Desk(parsed, solution)
     except ProblemError as err:
-        raise BookingError("This week's published plan no longer fits the rota: "
-                           + "; ".join(humanise(e) for e in err.errors[:2])
-                           + ". Plan the week again and publish it before booking into it.") from None
+        raise BookingError(unfit_words(err, published=plan is not None)) from None
     return DeskWeek(team, week_start, plan, problem, desk, notice)
 
 
