@@ -19,7 +19,7 @@ from wtforms.widgets import TextInput
 from wtforms.validators import ValidationError
 
 from caseload import form_expiry, form_once, form_typist, values
-from caseload.timegrid import MIDNIGHT_END, START_REFUSED, whole_minutes
+from caseload.timegrid import MIDNIGHT_END, NOT_A_TIME, NOT_A_TIME_END, START_REFUSED, whole_minutes
 
 
 REQUIRED = "This field is required."  # WTForms' DataRequired/InputRequired message
@@ -31,8 +31,8 @@ _CLOCK_PATTERN = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::00)?"
 # instruction to stay), and what a typed text that is not a time is told (Form.validate puts the text typed first).
 CLOCK_HINT = "24-hour clock, HH:MM, e.g. 14:30"
 CLOCK_HINT_END = "24-hour clock, HH:MM, e.g. 17:30; 24:00 is midnight at the end of the day"
-NOT_A_CLOCK = "Not a time: give a 24-hour time as HH:MM, e.g. 14:30."
-NOT_A_CLOCK_END = "Not a time: give a 24-hour time as HH:MM, e.g. 17:30, or 24:00 for midnight at the end of the day."
+NOT_A_CLOCK = f"{NOT_A_TIME}."  # the windows and work patterns say the same (timegrid.clock)
+NOT_A_CLOCK_END = f"{NOT_A_TIME_END}."
 
 
 class ClockInput(TextInput):

@@ -21,6 +21,10 @@ SLOT_MINUTES = 15
 DAY_MINUTES = 24 * 60
 MIDNIGHT_END = "24:00"
 # Why 24:00 cannot start anything, after the text that said it ("24:00: ..."): one sentence on every way in.
+# What a text that is not a time at all is told, after the text itself ("'9.30': Not a time: ..."), the same words
+# as the clock boxes' (forms.NOT_A_CLOCK, which adds the full stop); an end may be 24:00.
+NOT_A_TIME = "Not a time: give a 24-hour time as HH:MM, e.g. 14:30"
+NOT_A_TIME_END = "Not a time: give a 24-hour time as HH:MM, e.g. 17:30, or 24:00 for midnight at the end of the day"
 START_REFUSED = (f"midnight at the end of a day can end a time but not start one (a start is 00:00 to "
                  f"{(DAY_MINUTES - SLOT_MINUTES) // 60:02d}:{(DAY_MINUTES - SLOT_MINUTES) % 60:02d})")
 # Digits 0-9 only, as the forms and the API take; ":00" seconds allowed (whole_minutes).
@@ -61,11 +65,12 @@ def clock(text: str, end: bool = False) -> int:
     """Minutes after midnight of "H:MM"/"HH:MM" (zero seconds allowed: "09:30:00") on the grid; as an `end`, "24:00"
     and "00:00" are 1440.
 
-    Raises OffGrid with a sentence naming the text for anything else (bad form, 23:60, 24:15, 10:07,
+    Raises OffGrid with a sentence (no full stop: callers put the row or line first and end it) naming the text
+    for anything else ("'9.30': Not a time: give a 24-hour time as HH:MM, e.g. 14:30"; 23:60, 24:15, 10:07,
     "24:00" as a start)."""
     match = _CLOCK.match(text or "")
     if not match:
-        raise OffGrid(f"{text!r} is not a time like 09:30")
+        raise OffGrid(f"{text!r}: {NOT_A_TIME_END if end else NOT_A_TIME}")
     hours, minutes = int(match[1]), int(match[2])
     shown = f"{hours:02d}:{minutes:02d}"
     if minutes > 59 or hours > 24 or (hours == 24 and minutes):
