@@ -201,6 +201,14 @@ def stored_as(stored: str, typed: str, how: str = "stored") -> str:
     return f" ({how} as {stored}: they differ only by {apart})" if apart else ""
 
 
+def text_box_sends(value: str) -> str:
+    """What a browser's one-line text box (<input type="text">) given `value` sends back untouched: line breaks
+    (CR, LF) dropped (HTML's value sanitisation), NUL read as U+FFFD (the HTML parser). Other characters, control
+    characters too, come back as given. For a stored value the current checks refuse (a username with a line
+    break): the form sending it back is no change, however the browser shows it."""
+    return value.replace("\r", "").replace("\n", "").replace("\x00", "\ufffd")
+
+
 def check_text(text: str, multiline: bool = False) -> str:
     """`text` if text_problem() finds nothing; else ValueRejected with the reason."""
     problem = text_problem(text, multiline)

@@ -6,10 +6,13 @@ from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
     StringField, TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError,
+)
 
 from caseload.form_once import Once
 from caseload.forms import Form, WeekField
+from caseload.values import text_box_sends
 from caseload.models import KINDS, Role
 
 NONE = 0  # the "nobody / none" choice in selects
@@ -23,10 +26,21 @@ class UserCreateForm(Once, Form):
     password = PasswordField("Initial password", validators=[DataRequired(), Length(max=200)])
 
 
+class StoredTextField(StringField):
+    """A text box showing a stored value (`stored`, set by the view) that may hold what the edge now refuses (a
+    username with a line break or a control character, stored before the checks): sent back as the box shows it
+    (values.text_box_sends), it is no change and not checked; any other text is checked as usual."""
+    stored: str | None = None
+
+    def pre_validate(self, form):
+        if self.stored is not None and self.data in (self.stored, text_box_sends(self.stored)):
+            raise StopValidation()  # no message: no error, the edge's PlainText skipped
+
+
 class UserEditForm(Form):
     # Renames the account (users.rename_user: the service says what is wrong, an empty name too); a post without
-    # the field leaves the username alone.
-    username = StringField("Username")
+    # the field, or with the stored username as its box shows it (StoredTextField), leaves the username alone.
+    username = StoredTextField("Username")
     display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Active (can sign in)")

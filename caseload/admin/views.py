@@ -140,16 +140,18 @@ def revoke_user_api_token(user_id):
 def edit_user(user_id):
     user = get_or_404(User, user_id)
     form = UserEditForm(obj=user) if request.method == "GET" else UserEditForm()
+    form.username.stored = user.username
     form.advisor.choices = _advisor_choices(user, request.form.get("advisor"))
     if request.method == "GET":
         form.role.data = user.role.value
         form.advisor.data = user.advisor.id if user.advisor else NONE
         form.version.data = user.edit_version
-        return render_form("admin/user.html", form, user=user)
+        return render_form("admin/user.html", form, user=user, untypeable=user_admin.untypeable_words(user))
     if save_form(form, lambda: _update_user(user, form)) is not None:
         flash(f"{user.username} saved.", "success")
         return redirect(url_for("admin.users"))
-    return render_form("admin/user.html", form, _refused_status(form), user=user)
+    return render_form("admin/user.html", form, _refused_status(form), user=user,
+                       untypeable=user_admin.untypeable_words(user))
 
 
 def _refused_status(form) -> int:

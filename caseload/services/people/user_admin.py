@@ -12,9 +12,10 @@ from caseload.models import Advisor, Role, User
 from caseload.services import audit
 from caseload.services.people.admin_saves import AdminError, apply_changes, claim
 from caseload.services.people.users import (
-    USERNAME, UsernameTaken, UserError, create_user, rename_user, stored_username,
+    USERNAME, UsernameTaken, UserError, create_user, rename_user, stored_username, untypeable_words,
 )
 from caseload.services.unique_keys import unique_clash
+from caseload.values import text_box_sends, text_problem
 
 
 def add_user(username: str, display_name: str, role: Role, password: str, by) -> User:
@@ -115,7 +116,11 @@ def _rename(user: User, username: str, by) -> None:
     """users.rename_user in the caller's transaction, its refusals as AdminError("username"). The username posted
     as stored (the form's own value) is no rename: the other changes are saved, and a look-alike whose key
     migration 0022 left unset gets its key only when no other account holds it (else it is left for a rename:
-    an unrelated edit of that row is not refused, as models.name_keys.keep_key has it)."""
+    an unrelated edit of that row is not refused, as models.name_keys.keep_key has it). Neither is a stored username
+    holding a line break or control character (stored before the checks) sent back as its text box shows it
+    (values.text_box_sends: the browser drops the line break): that is no rename, to 'annlee' or refused."""
+    if text_problem(user.username) and username in (user.username, text_box_sends(user.username)):
+        return  # a stored username the checks now refuse, sent back as its box shows it: kept, not renamed
     if username == user.username and (user.username_key is not None
                                       or stored_username(username, other_than=user.id) is not None):
         return

@@ -13,7 +13,7 @@ from caseload.models import Role, User
 from caseload.services import audit, name_lookup
 from caseload.services.clients import name_search
 from caseload.services.unique_keys import unique_clash
-from caseload.values import name_key, stored_as, text_problem
+from caseload.values import name_key, stored_as, text_box_sends, text_problem
 
 
 class UserError(ValueError):
@@ -110,6 +110,21 @@ def checked_username(username: str) -> str:
     if not USERNAME.fullmatch(username):
         raise UserError("use 2-64 letters, digits, dots, dashes or underscores", "username")
     return username
+
+
+def untypeable_words(user: User) -> str | None:
+    """For the account's edit page: "The stored username 'ann\\nlee' holds a line break, which cannot be typed…",
+    naming how to fix it (the Username field, `flask rename-user`), or None when its username holds nothing the
+    checks refuse (values.text_problem: control, invisible or broken characters, kept from before the checks)."""
+    problem = text_problem(user.username)
+    if problem is None:
+        return None
+    what = problem.split(";")[0].removeprefix("contains ").rstrip(".")
+    shown = text_box_sends(user.username)
+    return (f"The stored username {user.username!r} holds {what}, which cannot be typed: the Username box shows "
+            f"it as {shown!r}, and saving with that box unchanged keeps the stored username. To fix it, type a "
+            f"new username in the Username field, or run: flask rename-user '#{user.id}' NEW-USERNAME "
+            f"(NEW-USERNAME may be {shown.strip()!r} itself, if it is free and allowed).")
 
 
 def rename_user(user: User, new_username: str, by=None, *, commit: bool = True) -> dict:
