@@ -114,14 +114,21 @@ def _repeat_end(local: datetime) -> datetime:
     return naive
 
 
+def second_run(moment: datetime, tz: str) -> bool:
+    """Whether aware `moment` lies in the second run of a wall-clock hour the clocks repeat (going back: Africa/Cairo's
+    Thu 29 Oct 2026 23:00-24:00 EET, after the same hour in EEST): a time no wall-clock text names, since every
+    reader here takes a repeated time as its first run (`to_utc`)."""
+    local = to_local(moment, tz)
+    return bool(local.fold) and local.utcoffset() != local.replace(fold=0).utcoffset()
+
+
 def wall_clock_after(moment: datetime, tz: str) -> datetime:
     """As `wall_clock`, but a `moment` in the second run of an hour the clocks repeat (going back: Africa/Cairo's
     Thu 29 Oct 2026 23:00-24:00 happens twice) reads as the end of that hour (Fri 00:00): the planner reads a
     wall-clock time as its first occurrence (`to_utc`), so only from there on is every time it can name at or after
     `moment`. For a bound the planner must not cross backwards: an absence's end, a window's start."""
-    local = to_local(moment, tz)
-    if local.fold and local.utcoffset() != local.replace(fold=0).utcoffset():
-        return _repeat_end(local)
+    if second_run(moment, tz):
+        return _repeat_end(to_local(moment, tz))
     return wall_clock(moment, tz)
 
 

@@ -19,8 +19,8 @@ from caseload.services.desk.asks import Ask, BookingError, local_span
 from caseload.services.planning.boundary import to_problem
 from caseload.services.planning.plans import published_plan
 from caseload.services.planning.rule_text import humanise
-from caseload.services.planning.problem import (HORIZON_DAYS, advisor_sid, client_doc, client_sid, local_naive,
-                                                request_sid, snap_in)
+from caseload.services.planning.problem import (HORIZON_DAYS, advisor_sid, client_doc, client_sid, held_block_span,
+                                                local_naive, request_sid, snap_in)
 from caseload.timegrid import subtract_spans
 from scheduler import baselines
 from scheduler.booking import Desk
@@ -66,7 +66,7 @@ def _published_doc(problem: dict, plan: Plan, tz: str) -> dict:
     protected = []
     for block in plan.protected_blocks:
         advisor = advisors.get(advisor_sid(block.advisor_id))
-        start, end = local_naive(block.starts_at, tz).strftime(TIME_FORMAT), local_naive(block.ends_at, tz).strftime(TIME_FORMAT)
+        start, end = (t.strftime(TIME_FORMAT) for t in held_block_span(block.starts_at, block.ends_at, tz))
         if advisor is not None and _inside(start, end, advisor["availability"]):
             protected.append({"advisor": advisor["id"], "start": start, "end": end})
     return {"format": "caseload-solution/1", "status": "feasible", "assignments": assignments,

@@ -22,19 +22,19 @@ click-to-move offers call `scheduler` itself with what comes from here.)
 from __future__ import annotations
 
 import multiprocessing
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from caseload.extensions import db
-from caseload.localtime import end_after, human_value
+from caseload.localtime import end_after, human_value, second_run
 from caseload.models import Advisor, Plan, PlanItem, ProtectedBlock, Team, utcnow
 from caseload.models.rota import MADE_BY_PLANNER
 from caseload.services import audit
 from caseload.services.planning.met_requests import met_by_matching, met_words
 from caseload.services.planning.plans import published_plan
 from caseload.services.planning.problem import (
-    HELD_PROTECTED, HORIZON_DAYS, PLAN_TARGET, PROTECTED_BLOCK_MINUTES, IdMaps, _span as span_text, active_weights,
+    HELD_AT, HELD_PROTECTED, HORIZON_DAYS, PLAN_TARGET, PROTECTED_BLOCK_MINUTES, IdMaps, _span as span_text, active_weights,
     advisor_doc, advisor_sid, appointment_doc, availability, caseloads, client_doc, client_sid, contacts_of, db_id,
-    held_protected, held_target, horizon_bounds, local_naive, pin_misfit, previous_placements, protected_figure,
+    held_protected_pieces, held_target, horizon_bounds, local_naive, pin_misfit, previous_placements, protected_figure,
     protected_target, request_windows, team_advisors, utc_of_local, week_requests, week_targets,
 )
 from caseload.services.closures import closed_days
@@ -89,7 +89,7 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
                                          week_start, days)
     maps.advisors = {advisor_sid(a.id): a.id for a in advisors}
 
-    appointments, clients, kept_pins = [], {}, PinBook()
+    appointments, clients, kept_pins, held_at = [], {}, PinBook(), {}
     met = met_by_matching({r.client_id for r in requests if r.booked_at is None})
     for request in requests:
         if request.client.erased_at is not None:
@@ -139,6 +139,9 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
                 maps.warnings.append(f"{pin.who} was not planned: {maps.skipped[request.id]}")
                 continue
             kept_pins.add(pin)
+            instant = kept[1] if kept else request.pinned_start
+            if second_run(instant, tz):  # saved at its real start, not the first run the wall clock names (HELD_AT)
+                held_at[doc["id"]] = instant.astimezone(timezone.utc).isoformat()
         appointments.append(doc)
         maps.requests[doc["id"]] = request.id
         clients.setdefault(request.client_id, request.client)
@@ -157,6 +160,8 @@ def to_problem(team: Team, week_start: date, weights: dict | None = None, previo
     }
     if kept_protected:
         problem[HELD_PROTECTED] = kept_protected
+    if held_at:
+        problem[HELD_AT] = held_at
     placements = previous_placements(previous, {a["id"] for a in appointments}, known, tz)
     if placements:
         problem["previous"] = placements
@@ -178,15 +183,18 @@ def _held_protected(published, cut, tz, working, advisors, advisor_docs, targets
     blocks: a re-plan of a week under way keeps it, as it keeps the appointments held before now (the planner never
     sees it: its working time starts at `cut`). Each advisor who has some gets PLAN_TARGET, the target the plan is
     measured against (problem.held_target); `advisor_docs` (in `advisors`' order) are changed in place."""
-    blocks = held_protected(published, cut, tz, working)
+    blocks = held_protected_pieces(published, cut, tz, working)
     minutes: dict[int, int] = {}
-    for advisor_id, start, end in blocks:
+    for advisor_id, start, end, _, _ in blocks:
         minutes[advisor_id] = minutes.get(advisor_id, 0) + int((end - start).total_seconds() // 60)
     for advisor, doc in zip(advisors, advisor_docs):
         if advisor.id in minutes:
             week = protected_target(advisor, week_start, tz, targets.get(advisor.id), days, closed).minutes
             doc[PLAN_TARGET] = held_target(doc["protected_minutes"], week, minutes[advisor.id])
-    return [{"advisor": advisor_sid(advisor_id), **span_text(start, end)} for advisor_id, start, end in blocks]
+    # With the UTC it really held (HELD_AT_KEYS), saved as it is: the wall clock cannot name a repeated hour's second
+    # run, so a block to the second 23:15 would come back to 24:00 (time it never held) read from its wall-clock end.
+    return [{"advisor": advisor_sid(advisor_id), **span_text(start, end), "starts_at": real_start.isoformat(),
+             "ends_at": real_end.isoformat()} for advisor_id, start, end, real_start, real_end in blocks]
 
 
 class PinDropped(str):
@@ -258,10 +266,16 @@ def plan_figures(problem: dict, solution: dict, items: list[PlanItem] | None = N
 def _item_values(problem: dict, solution: dict, tz: str) -> dict[int, dict]:
     """Request id -> the PlanItem's columns, for every appointment the solution places or leaves out."""
     appointments = {a["id"]: a for a in problem["appointments"]}
+    held_at = problem.get(HELD_AT) or {}
     rows = {}
     for placed in solution.get("assignments", []):
         appointment = appointments[placed["appointment"]]
-        starts_at = utc_of_local(_local(placed["start"]), tz)
+        pin = appointment.get("pinned") or {}
+        if placed["appointment"] in held_at and (pin.get("advisor"), pin.get("start")) == (placed["advisor"],
+                                                                                           placed["start"]):
+            starts_at = datetime.fromisoformat(held_at[placed["appointment"]])  # where it is: a repeated hour's 2nd run
+        else:
+            starts_at = utc_of_local(_local(placed["start"]), tz)
         # The duration is real time, added in UTC: on the night the clocks change an appointment
         # across the change ends duration_minutes after it starts, not an hour earlier or later.
         rows[db_id(placed["appointment"])] = dict(
@@ -300,10 +314,16 @@ def apply_solution(plan: Plan, problem: dict, solution: dict, skipped: dict[int,
     plan.items = items
     plan.figures = plan_figures(problem, solution, items)
     # With the protected time a re-plan of a week under way keeps from before now (to_problem's HELD_PROTECTED).
+    # The blocks held from before now keep the UTC they really held (_held_protected), the planner's its wall clock.
     plan.protected_blocks = [ProtectedBlock(advisor_id=db_id(b["advisor"]),
-                                            starts_at=utc_of_local(_local(b["start"]), tz),
-                                            ends_at=utc_of_local(_local(b["end"]), tz))
+                                            starts_at=_held_or_local(b, "starts_at", b["start"], tz),
+                                            ends_at=_held_or_local(b, "ends_at", b["end"], tz))
                              for b in problem.get(HELD_PROTECTED, []) + list(solution.get("protected", []))]
+
+
+def _held_or_local(doc: dict, key: str, text: str, tz: str) -> datetime:
+    """The aware UTC `doc[key]` (ISO) when the document carries it, else wall-clock `text` read as the planner does."""
+    return datetime.fromisoformat(doc[key]) if doc.get(key) else utc_of_local(_local(text), tz)
 
 
 def draft_plan(team: Team, week_start: date, problem: dict, solution: dict, by=None, based_on: Plan | None = None,

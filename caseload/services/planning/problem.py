@@ -58,6 +58,12 @@ def db_id(sid: str) -> int:
 # already started: the published plan's protected time before now, which the plan keeps as it was (held_protected),
 # and per advisor the target the plan is measured against (PLAN_TARGET, where some was held).
 HELD_PROTECTED = "held_protected"
+# Extra top-level field (the planner ignores it): appointment id -> the aware UTC (ISO) of its pinned start where the
+# document's wall clock names another moment, a start in the second run of a repeated hour (localtime.second_run,
+# stored by no form or API, which all read such a time as its first run). The plan is saved at that real start
+# (boundary.apply_solution), not moved an hour to the first run; the planner holds the first run's wall-clock
+# time for it, which it loses, never books twice.
+HELD_AT = "held_at"
 PLAN_TARGET = "protected_target_minutes"
 
 
@@ -265,16 +271,40 @@ def held_protected(published: Plan | None, cut: datetime | None, tz: str,
     (`availability`: pattern minus absences and closures); only the part of a block inside it is kept (an absence
     recorded since means that time was not protected time), and only for those advisors. A block running at `cut`
     keeps its part before it: from `cut` on the re-plan seats protected time afresh."""
+    return [piece[:3] for piece in held_protected_pieces(published, cut, tz, working)]
+
+
+def held_protected_pieces(published: Plan | None, cut: datetime | None, tz: str,
+                          working: dict[int, list[tuple[datetime, datetime]]]
+                          ) -> list[tuple[int, datetime, datetime, datetime, datetime]]:
+    """As `held_protected`, each piece with the aware UTC (start, end) it really held: the block's own start or end
+    where the piece keeps it, else the piece's wall-clock bound (a cut, the edge of the working time) read as the
+    planner reads it. Saving the piece from these (boundary.apply_solution) keeps what really happened where the
+    wall clock cannot name it: a block to the second 23:15 of a repeated hour ends there, not at 24:00."""
     if published is None or cut is None:
         return []
     held = []
     for block in published.protected_blocks:
-        start, end = local_naive(block.starts_at, tz), min(local_naive(block.ends_at, tz), cut)
+        start, end = held_block_span(block.starts_at, block.ends_at, tz)
         for lo, hi in working.get(block.advisor_id, []):
-            piece = _clip(start, end, lo, hi)
+            piece = _clip(start, min(end, cut), lo, hi)
             if piece:
-                held.append((block.advisor_id, *piece))
+                held.append((block.advisor_id, *piece,
+                             block.starts_at if piece[0] == start else utc_of_local(piece[0], tz),
+                             block.ends_at if piece[1] == end else utc_of_local(piece[1], tz)))
     return sorted(held)
+
+
+def held_block_span(start: datetime, end: datetime, tz: str) -> tuple[datetime, datetime]:
+    """A protected block already placed (aware [start, end)) as the local naive span the document may count as that
+    advisor's protected time, read as held appointments are (started.Started.held_spans): the start as it is (a
+    day's first moment after a midnight the clocks skip is its 01:00, where the working time starts), the end by
+    localtime.wall_clock_after (an end at such a midnight is that day's 00:00, 24:00 the day before, not 01:00 with
+    the skipped hour inside; an end in the second run of a repeated hour is that hour's end, the first run lying
+    wholly inside the block), so never an end before its start. A start in the second run reads as that hour's end
+    too: the planner would read it as the first run, time the block never held (an appointment held there would be
+    booked twice)."""
+    return max(local_naive(start, tz), wall_clock_after(start, tz)), wall_clock_after(end, tz)
 
 
 def held_target(asked: int, week: int, held_minutes: int) -> int:
