@@ -22,6 +22,12 @@ JSON API, CSV imports, the command line) so a bad value is a clear refusal namin
 - Names are compared (searches, and the uniqueness of client references and team names) by name_key: without
   the joiners and lower-cased by Python's Unicode str.lower(), so "علی\u200cرضا" and "علیرضا", "Élise" and
   "ÉLISE" are the same name. In SQL the twin is database.folded() over the column with the joiners replaced.
+- A name or code compared by key (codes, usernames, team names, client references) holds no compatibility
+  character: one Unicode's NFKC normalisation replaces, such as the Kelvin sign "\u212a" (lower-cased to an ASCII
+  "k"), a full-width "\uff21" or the ligature "\ufb01". Each looks like the plain text it stands for, so it is
+  refused where such a name or code is saved (key_problem: the field named, the plain character offered), and a
+  typed one never matches by key (it finds only a row stored exactly so, before the rule): no key changes, so
+  no stored key needed a migration.
 - A whole number typed into a link or a hidden field (an id, a version, a page) is ASCII digits up to
   MAX_INT, the largest INTEGER column: str.isdigit() also passes "²" and "٣", and int("²") raises.
 - JSON bodies nest at most MAX_JSON_DEPTH levels; deeper ones are refused before parsing (Python's parser
@@ -207,6 +213,34 @@ def text_box_sends(value: str) -> str:
     characters too, come back as given. For a stored value the current checks refuse (a username with a line
     break): the form sending it back is no change, however the browser shows it."""
     return value.replace("\r", "").replace("\n", "").replace("\x00", "\ufffd")
+
+
+def compatibility_characters(text: str) -> list[str]:
+    """The characters of `text` that NFKC normalisation replaces (each alone, so a letter and its separate accent
+    are left alone): "\u212a" (KELVIN SIGN), "\uff21" (FULLWIDTH A), "\ufb01" (the fi ligature), "\u00a0"..."""
+    return [c for c in dict.fromkeys(text) if not c.isascii() and unicodedata.normalize("NFKC", c) != c]
+
+
+def key_problem(text: str) -> str | None:
+    """Why `text`, a name or code compared by key, cannot be saved (a sentence to follow the field's name), or None:
+    "contains U+212A KELVIN SIGN, which looks like 'K' but is another character; type 'K' instead." (the module
+    docstring's rule)."""
+    found = compatibility_characters(text)
+    if not found:
+        return None
+    char = found[0]
+    plain = unicodedata.normalize("NFKC", char)
+    name = unicodedata.name(char, "a compatibility character")
+    return (f"contains U+{ord(char):04X} {name}, which looks like {plain!r} but is another character; "
+            f"type {plain!r} instead.")
+
+
+def code_key(text: str) -> str:
+    """The key a skill or appointment-type code is matched by: `text` stripped (any white space) and lower-cased;
+    a text with a compatibility character (key_problem) is not lower-cased and is marked, so it matches only a code
+    stored exactly so (the Kelvin sign's "\u212a1" never matches "k1")."""
+    text = text.strip()
+    return "\x00" + text if compatibility_characters(text) else text.lower()
 
 
 def check_text(text: str, multiline: bool = False) -> str:

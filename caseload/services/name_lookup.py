@@ -10,6 +10,9 @@ several rows can share the typed key. The rule, one for every caller:
 - else, only where the caller asks for it (prefer_keyed: sign-in, which must lock nobody out), the one whose key is
   stored (the key column is unique, so at most one is);
 - else AmbiguousName, naming them: never a guess. Callers raise it in their own words (a subclass).
+A typed name with a compatibility character (values.key_problem: the Kelvin sign, a full-width letter) finds only
+a row stored exactly so: its key is the plain name's ("Team \u212a" lower-cases to "team k"), which it only looks
+like; saving such a name is refused.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from typing import TypeVar
 from sqlalchemy import or_, select
 
 from caseload.extensions import db
-from caseload.values import look_alike_reasons, name_key
+from caseload.values import compatibility_characters, look_alike_reasons, name_key
 
 Row = TypeVar("Row")
 
@@ -46,6 +49,8 @@ def choose(candidates: list[Row], typed: str, name_of: Callable[[Row], str],
            keyed: Callable[[Row], bool] | None = None) -> Row | None:
     """The row `typed` means among `candidates` (rows whose key is name_key(typed)), by the module's rule;
     `keyed` (the row's key is stored) only when the caller prefers the keyed row to a refusal. AmbiguousName."""
+    if compatibility_characters(typed):
+        candidates = [row for row in candidates if name_of(row) == typed.strip()]
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     exact = [row for row in candidates if name_of(row) == typed.strip()]

@@ -2,7 +2,8 @@
 
 values.text_problem refuses, in one-line text, control characters and invisible formatting characters (bidi
 controls, zero-width spaces, a ZWNJ/ZWJ outside a word of a joining script…), and client references, team
-names and usernames are now unique by values.name_key (case and ZWNJ/ZWJ ignored; migrations 0021 and 0022).
+names and usernames are now unique by values.name_key, and they and codes refuse compatibility characters
+(values.key_problem: the Kelvin sign) (case and ZWNJ/ZWJ ignored; migrations 0021 and 0022).
 Rows saved before either check may break them; editing such a row through a form would now be refused until the
 name is retyped. `stored_name_findings` lists them so an administrator can fix each by hand
 (`flask --app caseload check-names`); nothing is written.
@@ -17,12 +18,15 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import Advisor, AppointmentType, Client, Skill, Team, User
-from caseload.values import name_key, text_problem
+from caseload.values import key_problem, name_key, text_problem
 
 # Every one-line name a person types (values.py: names of clients, advisors, users, teams, skills, types).
 ONE_LINE_NAMES = ((Team, "name"), (Client, "reference"), (Client, "name"), (Advisor, "name"),
                   (User, "username"), (User, "display_name"), (Skill, "code"), (Skill, "name"),
                   (AppointmentType, "code"), (AppointmentType, "name"))
+# Those compared by key (codes, usernames, team names, client references): values.key_problem refuses a
+# compatibility character (the Kelvin sign) in them, which a row saved before the rule may hold.
+KEYED_NAMES = {(Team, "name"), (Client, "reference"), (User, "username"), (Skill, "code"), (AppointmentType, "code")}
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,15 @@ def visible(text: str) -> str:
 
 
 def refused_text() -> list[Finding]:
-    """Stored one-line names that values.text_problem now refuses, table by table, by id."""
+    """Stored one-line names that values.text_problem now refuses, and keyed ones (KEYED_NAMES) values.key_problem
+    refuses, table by table, by id."""
     found = []
     for model, field in ONE_LINE_NAMES:
         column = getattr(model, field)
         for row_id, value in db.session.execute(select(model.id, column).order_by(model.id)):
             problem = text_problem(value) if value is not None else None
+            if value is not None and not problem and (model, field) in KEYED_NAMES:
+                problem = key_problem(value)
             if problem:
                 found.append(Finding(model.__tablename__, row_id, field, visible(value), problem.rstrip(".")))
     return found

@@ -12,14 +12,17 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.models import Client
-from caseload.values import name_key
+from caseload.values import key_problem, name_key
 
 ERASED_PREFIX = "ERASED-"
 
 
 def reserved_problem(reference: str) -> str | None:
-    """Why the typed `reference` cannot be taken for starting with the prefix erasure uses (a sentence to follow
-    the field's name), or None."""
+    """Why the typed `reference` cannot be taken for a new client (a sentence to follow the field's name), or None:
+    it starts with the prefix erasure uses, or holds a compatibility character (values.key_problem: the Kelvin
+    sign's "\u212a1" would be the key of "K1"). Both ways in that add clients come here: the form, the CSV."""
+    if key_problem(reference):
+        return key_problem(reference)
     if name_key(reference).startswith(name_key(ERASED_PREFIX)):
         return (f"starts with {ERASED_PREFIX}, which is kept for the references of erased clients; "
                 "choose another reference.")

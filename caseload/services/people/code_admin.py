@@ -13,7 +13,7 @@ from caseload.services import audit
 from caseload.services.people import skill_codes
 from caseload.services.people.admin_saves import AdminError, apply_changes, claim, flush_unique, stored_look_alike
 from caseload.services.rota import type_codes
-from caseload.values import stored_as
+from caseload.values import key_problem, stored_as
 
 
 def skill_code_from(name: str, skill_id: int | None = None) -> str:
@@ -38,7 +38,8 @@ def save_skill(skill: Skill | None, code: str | None, name: str, by, expected_ve
     """Add or edit a skill; an empty `code` is made from the name (skill_code_from). AdminError names the
     field at fault; a save since `expected_version` is refused (admin_saves.claim)."""
     claim(skill, expected_version, "This skill")
-    code = (code or "").strip().lower()
+    _refuse_look_alike_characters(code or "")
+    code = skill_codes.code_key(code or "")
     if not code and name.strip():
         code = skill_code_from(name.strip(), getattr(skill, "id", None))
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
@@ -71,6 +72,7 @@ def save_appointment_type(kind_type: AppointmentType | None, *, code: str, name:
     (even one stored as "Follow-up " before the rule) is refused. AdminError names the field at fault; a save
     since `expected_version` is refused (admin_saves.claim)."""
     claim(kind_type, expected_version, "This appointment type")
+    _refuse_look_alike_characters(code)
     code = type_codes.code_key(code)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
         raise AdminError("Use lower-case letters, digits, dashes or underscores (up to 40).", "code")
@@ -101,3 +103,11 @@ def save_appointment_type(kind_type: AppointmentType | None, *, code: str, name:
                  changes=changed)
     db.session.commit()
     return kind_type
+
+
+def _refuse_look_alike_characters(code: str) -> None:
+    """AdminError("code") for a code with a compatibility character (values.key_problem): lower-cased, the Kelvin
+    sign became an ASCII "k" and was saved as one."""
+    problem = key_problem(code.strip())
+    if problem:
+        raise AdminError(f"The code {problem}", "code")

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from caseload import values
 from caseload.extensions import db
 from caseload.models import Skill
 
 
 def code_key(text: str) -> str:
-    """The key a skill code is matched by: `text` stripped (any white space) and lower-cased."""
-    return text.strip().lower()
+    """The key a skill code is matched by: values.code_key (stripped, lower-cased; a compatibility character
+    such as the Kelvin sign matches only a code stored exactly so)."""
+    return values.code_key(text)
 
 
 def skill_by_code(text: str) -> Skill | None:

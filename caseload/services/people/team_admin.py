@@ -12,7 +12,7 @@ from caseload.extensions import db
 from caseload.models import Role, Team, User
 from caseload.services import audit
 from caseload.services.people.admin_saves import AdminError, apply_changes, claim, flush_unique, stored_look_alike
-from caseload.values import name_key, stored_as
+from caseload.values import key_problem, name_key, stored_as
 
 
 def check_timezone(name: str) -> str:
@@ -32,6 +32,8 @@ def save_team(team: Team | None, name: str, timezone: str, leader: User | None, 
     name = name.strip()
     if not name:
         raise AdminError("Give the team a name.", "name")
+    if key_problem(name):  # the Kelvin sign's "Team \u212a" would be the key of "Team K"
+        raise AdminError(f"The name {key_problem(name)}", "name")
     stored = stored_look_alike(Team, Team.name, name, getattr(team, "id", None), key_column=Team.name_key)
     if stored is not None:
         raise AdminError(f"There is already a team called {name}{stored_as(stored, name)}.", "name")

@@ -13,7 +13,7 @@ from caseload.models import Role, User
 from caseload.services import audit, name_lookup
 from caseload.services.clients import name_search
 from caseload.services.unique_keys import unique_clash
-from caseload.values import name_key, stored_as, text_box_sends, text_problem
+from caseload.values import key_problem, name_key, stored_as, text_box_sends, text_problem
 
 
 class UserError(ValueError):
@@ -106,6 +106,9 @@ def checked_username(username: str) -> str:
         raise UserError("give a username: 2-64 letters, digits, dots, dashes or underscores", "username")
     if text_problem(username):  # NUL, escape, line break…: said as such (the pages, the CLI)
         raise UserError(text_problem(username).rstrip(".") + ": use 2-64 letters, digits, dots, dashes or "
+                        "underscores", "username")
+    if key_problem(username):  # the Kelvin sign: not an ASCII letter, said so
+        raise UserError(key_problem(username).rstrip(".") + ": use 2-64 letters, digits, dots, dashes or "
                         "underscores", "username")
     if not USERNAME.fullmatch(username):
         raise UserError("use 2-64 letters, digits, dots, dashes or underscores", "username")
