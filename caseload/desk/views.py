@@ -131,7 +131,8 @@ def defaults_follow_week(form: AskForm, client: Client) -> None:
         form.default_week.data, form.default_windows.data = chosen, one_line(lines)
 
 
-def _ask(form: AskForm, client: Client) -> asks.Ask:
+def _ask(form: AskForm, client: Client, weeks: desk_week.DeskWeeks | None = None) -> asks.Ask:
+    """What the form asks. `weeks`: the request's DeskWeeks (why a rebooked appointment is broken, worked out once)."""
     from datetime import date
 
     week = date.fromisoformat(form.week.data)
@@ -160,7 +161,8 @@ def _ask(form: AskForm, client: Client) -> asks.Ask:
                    advisor=current_user.advisor if current_user.role == Role.ADVISOR else None,
                    notice_override=form.notice_override.data if form.notice_override.data else None,
                    fulfils=fulfils)
-    notice_override.check_notice_override(ask, current_user)  # BookingError naming notice_override
+    # BookingError naming notice_override
+    notice_override.check_notice_override(ask, current_user, weeks.broken if weeks is not None else None)
     return ask
 
 
@@ -312,11 +314,12 @@ def client(client_id):
 def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: str | None = None,
                  repeat: series.Repeat | None = None, closed: dict | None = None, ask: asks.Ask | None = None,
                  named_why: str | None = None, weeks: desk_week.DeskWeeks | None = None,
-                 types: list[AppointmentType] | None = None):
+                 types: list[AppointmentType] | None = None, may_override: bool = False):
     """`closed`: day -> reason of the asked week's closed days (services/closures), said above the offers.
-    `weeks`: the request's DeskWeeks (the offers' week and the minimum notice, reused for the minimum-notice
-    question). `types`: the request's active_types (one read for every offer's form), else read here.
-    `ask`: what was asked, to offer a team leader's rebooking the minimum-notice override (or say it is on).
+    `weeks`: the request's DeskWeeks (the minimum notice, and why the rebooked appointment is broken, read once).
+    `types`: the request's active_types (one read for every offer's form), else read here.
+    `ask`: what was asked, to say a rebooking's minimum-notice override is on; `may_override`: whether to offer it
+    (_may_override, worked out with the offers so a refusal there is said as theirs).
     `named_why`: why the client's named advisor is not offered (desk_offers.named_refusal)."""
     book_forms = []
     types = active_types() if types is None else types
@@ -335,10 +338,7 @@ def _offers_page(client: Client, form: AskForm, found, status: int = 200, why: s
                            why=why, repeat=repeat, closed=closed or {},
                            notice=policy.notice_words(weeks.notice() if weeks is not None else None),
                            overridden=ask.notice_override if ask is not None else None,
-                           may_override=ask is not None and not ask.notice_override and repeat is None
-                           and notice_override.may_override(ask, current_user, weeks.notice() if weeks is not None else None)
-                           and desk_offers.notice_matters(client.team, ask, weeks=weeks),
-                           rebooking=_rebooking_words(client, form),
+                           may_override=may_override, rebooking=_rebooking_words(client, form, weeks),
                            named_why=named_why, fulfils=_fulfils_row(client, form),
                            past=asks.past_windows(client.team, ask) if ask is not None else []), status
 
@@ -357,7 +357,7 @@ def offers(client_id):
     # This request's weeks, each built once (as the bookings are now), and its policy and closures, read once.
     weeks = desk_week.DeskWeeks()
     try:
-        ask = _ask(form, client)
+        ask = _ask(form, client, weeks)
         repeat = _repeat(form)
         kept_apart.check_offers(ask, current_user)  # nothing offered that booking would refuse (403)
         if repeat is None:
@@ -367,22 +367,34 @@ def offers(client_id):
             found = series.series_offers(client.team, ask, repeat, weeks=weeks)
             why = None if found else series.why_none(client.team, ask, repeat, weeks=weeks)
         named_why = desk_offers.named_refusal(client.team, ask, found, series=repeat is not None, weeks=weeks)
+        # Asked here, not while the page renders: a refusal from it is said as the offers' are (never a 500).
+        may_override = _may_override(client, ask, repeat, weeks)
     except asks.BookingError as err:
         # A moved-on appointment (rebooking one cancelled meanwhile) is nothing to check in what was asked.
         _refused(form, err, "No offers shown." if isinstance(err, asks.StateMoved) else QUERY_WRONG)
         return _client_page(client, form, refused_status(err))
     return _offers_page(client, form, found, why=why, repeat=repeat, ask=ask, named_why=named_why, weeks=weeks,
-                        types=types, closed=weeks.closed(client.team_id, ask.week_start,
+                        types=types, may_override=may_override, closed=weeks.closed(client.team_id, ask.week_start,
                                                          ask.week_start + timedelta(days=6)))
 
 
-def _rebooking_words(client: Client, form: AskForm) -> str | None:
+def _may_override(client: Client, ask: asks.Ask, repeat: series.Repeat | None, weeks: desk_week.DeskWeeks) -> bool:
+    """Whether the offers page offers a team leader's rebooking the minimum-notice override: one not set aside yet,
+    for one appointment, that the user may set aside (notice_override.may_override) and that would offer more
+    (offers.notice_matters). BookingError as the offers."""
+    return (not ask.notice_override and repeat is None
+            and notice_override.may_override(ask, current_user, weeks.notice(), weeks.broken)
+            and desk_offers.notice_matters(client.team, ask, weeks=weeks))
+
+
+def _rebooking_words(client: Client, form: AskForm, weeks: desk_week.DeskWeeks | None = None) -> str | None:
     """What the offers page rebooks, when the form moves one of this client's appointments: "Follow-up Tue 01 Dec
-    10:00 with Kiran Young (absent: sick)"; the reason only when an absence or a closure breaks it."""
+    10:00 with Kiran Young (absent: sick)"; the reason only when an absence or a closure breaks it. `weeks`: the
+    request's DeskWeeks (why it is broken, worked out once), else worked out here."""
     found = db.session.get(AppointmentRequest, small_id(form.replacing.data) or 0) if form.replacing.data else None
     if found is None or found.client_id != client.id:
         return None
-    why = closure_broken.broken_reason(found)
+    why = weeks.broken(found) if weeks is not None else closure_broken.broken_reason(found)
     why = "" if why is None else f" ({why})" if why.startswith("Office closed") or why == "absent" else f" (absent: {why})"
     return f"{found.type.name} {_was(found)}".strip() + why
 

@@ -123,10 +123,11 @@ def local_span(window: Window) -> tuple[datetime, datetime]:
     return start, end
 
 
-def qualified(team: Team, ask: Ask) -> list[Advisor]:
-    """The team's active advisors who may take the appointment (kind and skill)."""
+def qualified(team: Team, ask: Ask, advisors: list[Advisor] | None = None) -> list[Advisor]:
+    """The team's active advisors who may take the appointment (kind and skill). `advisors`: team_advisors(team)
+    when already read, else read here."""
     skill = ask.skill
-    return [a for a in team_advisors(team)
+    return [a for a in (team_advisors(team) if advisors is None else advisors)
             if ask.type.kind in a.roles and skill is not None and skill.code in a.skill_codes]
 
 
@@ -147,12 +148,13 @@ def past_windows(team: Team, ask: Ask, now: datetime | None = None) -> list[str]
     return [_said(w) for w in ask.windows if _past(w, here, timedelta(minutes=ask.duration))]
 
 
-def check_ask(team: Team, ask: Ask, now: datetime | None = None, closed_of=None) -> None:
+def check_ask(team: Team, ask: Ask, now: datetime | None = None, closed_of=None, advisors_of=None) -> None:
     """Refuse what cannot be booked at `now` (default: the clock), naming the field: client, type,
     purpose, windows. A window wholly past (too little of it left for the appointment) is skipped, as a closed
     day is (past_windows); a window partly past is cut at now by the offers (offers.from_now). Refused only
     when no window is left. `closed_of`: how the request reads closed days (DeskWeeks.closed; default:
-    closures.closed_days), called once."""
+    closures.closed_days), called once; `advisors_of`: how it reads the team's advisors (DeskWeeks.advisors;
+    default: planning.problem.team_advisors)."""
     if ask.client is None or ask.client.team_id != team.id or ask.client.erased_at is not None:
         raise BookingError("That client is not in this team.", "client")
     if ask.type is None or not ask.type.active:
@@ -161,7 +163,7 @@ def check_ask(team: Team, ask: Ask, now: datetime | None = None, closed_of=None)
     if ask.skill is None:
         raise BookingError(f"{ask.type.name} needs the client's need, and {ask.client.reference} has none set: "
                            "set it on the client first.", "type")
-    able = qualified(team, ask)
+    able = qualified(team, ask, advisors_of(team) if advisors_of is not None else None)
     if ask.advisor is not None:
         if ask.advisor.team_id != team.id:
             raise BookingError("That advisor is not in this team.", "advisor")

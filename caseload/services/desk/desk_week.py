@@ -11,16 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from caseload.extensions import db
 from caseload.localtime import wall_clock_after
-from caseload.models import AppointmentRequest, Client, Plan, PlanItem, Team
+from caseload.models import Advisor, AppointmentRequest, Client, Plan, PlanItem, Team
 from caseload.services.closures import closed_days
+from caseload.services.closures.broken import broken_reason
 from caseload.services.desk import policy
 from caseload.services.desk.asks import Ask, BookingError, local_span
 from caseload.services.planning.boundary import to_problem
 from caseload.services.planning.plans import published_plan
 from caseload.services.planning.rule_text import humanise
 from caseload.services.planning.problem import (HORIZON_DAYS, advisor_sid, client_doc, client_sid, held_block_span,
-                                                local_naive, request_sid, snap_in)
+                                                local_naive, request_sid, snap_in, team_advisors)
 from caseload.timegrid import subtract_spans
 from scheduler import baselines
 from scheduler.booking import Desk
@@ -36,6 +38,12 @@ class DeskWeek:
     problem: dict
     desk: Desk
     notice: timedelta  # the service's minimum notice the week was built with (policy.min_notice)
+    advisors: dict[int, Advisor]  # the problem's advisors (the team's active ones) by id, as the week read them
+
+    def advisor(self, advisor_id: int) -> Advisor | None:
+        """The advisor of an offer (database id): the one the week read, else looked up."""
+        found = self.advisors.get(advisor_id)
+        return found if found is not None else db.session.get(Advisor, advisor_id)
 
 
 def _inside(start: str, end: str, spans: list[dict]) -> bool:
@@ -130,17 +138,19 @@ def unfit_words(err: ProblemError, published: bool) -> str:
 
 
 def desk_week(team: Team, week_start: date, client: Client, without: int | None = None,
-              notice: timedelta | None = None, closed: dict[date, str] | None = None) -> DeskWeek:
+              notice: timedelta | None = None, closed: dict[date, str] | None = None,
+              advisors: list[Advisor] | None = None) -> DeskWeek:
     """The week now, ready for offers: problem (with `client` in it) and its plan in a warm Desk.
     `without`: a request left out (the appointment being rebooked), so its time is free. `notice` (the service's
-    minimum notice) and `closed` (the team's closed days, day -> reason, covering the week): when already read
-    (DeskWeeks), else read here.
+    minimum notice), `closed` (the team's closed days, day -> reason, covering the week) and `advisors`
+    (team_advisors(team)): when already read (DeskWeeks), else read here.
 
     Raises BookingError when the week's own plan breaks a rule (e.g. two pins overlapping): its published plan's,
     or, in a week not yet published, its desk bookings' (unfit_words)."""
     tz = team.timezone
     notice = policy.min_notice() if notice is None else notice
-    problem, maps = to_problem(team, week_start, notice=notice, closed=closed)
+    advisors = team_advisors(team) if advisors is None else advisors
+    problem, maps = to_problem(team, week_start, notice=notice, closed=closed, advisors=advisors)
     if without is not None:
         gone = request_sid(without)
         problem["appointments"] = [a for a in problem["appointments"] if a["id"] != gone]
@@ -158,18 +168,20 @@ def desk_week(team: Team, week_start: date, client: Client, without: int | None 
         desk = Desk(parsed, solution)
     except ProblemError as err:
         raise BookingError(unfit_words(err, published=plan is not None)) from None
-    return DeskWeek(team, week_start, plan, problem, desk, notice)
+    return DeskWeek(team, week_start, plan, problem, desk, notice, {a.id: a for a in advisors})
 
 
 class DeskWeeks:
     """One request's desk weeks: each (team, week, client, without) built by desk_week on first use and reused after,
     so an offers request that ranks, says why none, and says why the named advisor is not offered builds its week
     once (each build is a problem build and a plan check, most of the request's time). Also what every step of the
-    request reads again otherwise, read once: the service's minimum notice (`notice`) and a team's closed days
-    (`closed`): before, an offers page read the policy 7 times and the closures 8 times.
+    request reads again otherwise, read once: the service's minimum notice (`notice`), a team's closed days
+    (`closed`: before, an offers page read the policy 7 times and the closures 8 times), a team's advisors
+    (`advisors`: the ask's check, its second check when there is no offer, and every week's problem) and why a
+    rebooked appointment is broken (`broken`: the override question and the page's words).
 
     Make one per request (or per service call) and let it go with it: never keep one across requests, where the
-    week would no longer be the bookings now (nor the policy and closures as they are now). A build that raises
+    week would no longer be the bookings now (nor the policy, closures and advisors as they are now). A build that raises
     BookingError is not kept (the next call raises again). Read-only users only: a caller that books into a
     DeskWeek's desk (Desk.book) must build its own."""
 
@@ -178,13 +190,16 @@ class DeskWeeks:
         self.builds = 0  # desk_week calls made (tests count them)
         self._notice: timedelta | None = None
         self._closed: list[tuple[int, date, date, dict[date, str]]] = []  # (team id, first, last, day -> reason)
+        self._advisors: dict[int, list[Advisor]] = {}  # team id -> team_advisors
+        self._broken: dict[int, str | None] = {}  # appointment id -> closures.broken.broken_reason
 
     def __call__(self, team: Team, week_start: date, client: Client, without: int | None = None) -> DeskWeek:
         key = (team.id, week_start, client.id, without)
         if key not in self.built:
             self.builds += 1
             self.built[key] = desk_week(team, week_start, client, without, self.notice(),
-                                        self.closed(team.id, week_start, week_start + timedelta(days=HORIZON_DAYS - 1)))
+                                        self.closed(team.id, week_start, week_start + timedelta(days=HORIZON_DAYS - 1)),
+                                        self.advisors(team))
         return self.built[key]
 
     def notice(self) -> timedelta:
@@ -192,6 +207,19 @@ class DeskWeeks:
         if self._notice is None:
             self._notice = policy.min_notice()
         return self._notice
+
+    def advisors(self, team: Team) -> list[Advisor]:
+        """The team's active advisors (planning.problem.team_advisors: skills and absences loaded), read on first use."""
+        if team.id not in self._advisors:
+            self._advisors[team.id] = team_advisors(team)
+        return self._advisors[team.id]
+
+    def broken(self, request: AppointmentRequest) -> str | None:
+        """Why the booked appointment `request` is broken (closures.broken.broken_reason: an absence's reason, "Office
+        closed: ...", or None), worked out on first use."""
+        if request.id not in self._broken:
+            self._broken[request.id] = broken_reason(request)
+        return self._broken[request.id]
 
     def closed(self, team_id: int, first: date, last: date) -> dict[date, str]:
         """closures.closed_days(team_id, first, last): day -> reason for the team's closed days from `first` to `last`

@@ -25,20 +25,21 @@ class OverrideNotAllowed(BookingError):
     page answers 400 naming the field like any refused input, the API 403 (the token's user may not do this)."""
 
 
-def may_override(ask: Ask, by, notice: timedelta | None = None) -> bool:
+def may_override(ask: Ask, by, notice: timedelta | None = None, broken_of=None) -> bool:
     """Whether `by` may be offered the override for `ask`: a team leader or administrator rebooking an
     appointment an absence or closure breaks, while the service sets a minimum notice (`notice` when the request
-    has read it already, else read here)."""
+    has read it already, else read here). `broken_of`: how the request works out why an appointment is broken
+    (DeskWeeks.broken, once per request; default: closures.broken.broken_reason)."""
     return (getattr(by, "role", None) in MAY_OVERRIDE and ask.replacing is not None
             and bool(policy.min_notice() if notice is None else notice)
-            and broken_reason(ask.replacing) is not None)
+            and (broken_of or broken_reason)(ask.replacing) is not None)
 
 
-def check_notice_override(ask: Ask, by) -> None:
+def check_notice_override(ask: Ask, by, broken_of=None) -> None:
     """Check `ask.notice_override` (the reason; None: no override, nothing to check) and keep it trimmed.
     Raises BookingError naming `notice_override`: not a rebooking, no or too long a reason, or the appointment
     replaced is not broken by an absence or an office closure; OverrideNotAllowed (a BookingError) when `by` is not
-    a team leader or administrator. The desk's pages and the API's rebook both call it."""
+    a team leader or administrator. The desk's pages and the API's rebook both call it. `broken_of`: as may_override."""
     if ask.notice_override is None:
         return
     reason = ask.notice_override.strip()
@@ -51,7 +52,7 @@ def check_notice_override(ask: Ask, by) -> None:
         raise BookingError("Say why this rebooking cannot wait the minimum notice.", "notice_override")
     if len(reason) > REASON_MAX:
         raise BookingError(f"At most {REASON_MAX} characters.", "notice_override")
-    if broken_reason(ask.replacing) is None:
+    if (broken_of or broken_reason)(ask.replacing) is None:
         raise BookingError("The minimum notice can be set aside only to rebook an appointment an absence or an "
                            "office closure breaks.", "notice_override")
     ask.notice_override = reason

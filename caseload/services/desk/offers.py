@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
-from caseload.extensions import db
 from caseload.localtime import end_after
 from caseload.models import Advisor, AppointmentRequest, Team, utcnow
 from caseload.services.desk import policy
@@ -93,6 +92,12 @@ def from_now(request: dict, tz: str, now: datetime | None = None) -> dict:
     return {**request, "windows": windows}
 
 
+def engine_refusal(err: ProblemError) -> BookingError:
+    """The BookingError (naming "windows") for a request the offers engine refuses, in the desk's words: what the
+    offers, why none and a series' later weeks raise, so the desk answers it as any refused input (never a 500)."""
+    return BookingError("; ".join(humanise(e) for e in err.errors[:3]), "windows")
+
+
 def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: datetime | None = None,
                 advisors: set[int] | None = None) -> list[Offer]:
     """The engine's ranked offers for `request` (a request document, local texts) as Offers, at most `count`, best
@@ -113,7 +118,7 @@ def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: dateti
         req = read_request(week.desk.problem, request, count if ask.advisor is None else 200)
         options = week.desk.options(req)
     except ProblemError as err:
-        raise BookingError("; ".join(humanise(e) for e in err.errors[:3]), "windows") from None
+        raise engine_refusal(err) from None
     if advisors is not None:
         # Filtered after the engine's cut to `count`, as its whole answer was before: the same offers, but only the
         # kept advisors' are written out (re-seating and reasons are most of an offer's cost).
@@ -126,7 +131,7 @@ def offers_from(week: DeskWeek, ask: Ask, request: dict, count: int, now: dateti
         starts_at = utc_of_local(start, tz)
         if starts_at < now:
             continue  # compared in UTC: on the night clocks go back a local hour happens twice
-        advisor = db.session.get(Advisor, db_id(doc["advisor"]))
+        advisor = week.advisor(db_id(doc["advisor"]))  # read with the week: no query per offer
         out.append(Offer(advisor, starts_at, end_after(starts_at, ask.duration),
                          doc["start"], doc["score_delta"], plain_reasons(week, ask, doc, advisor), doc))
         if len(out) == count:
@@ -142,7 +147,7 @@ def offers(team: Team, ask: Ask, count: int = DEFAULT_COUNT, now: datetime | Non
 
     Raises BookingError naming the field for input that cannot be booked."""
     weeks = weeks if weeks is not None else DeskWeeks()
-    check_ask(team, ask, now, weeks.closed)
+    check_ask(team, ask, now, weeks.closed, weeks.advisors)
     week = ask_week(team, ask, weeks)
     # Ranked from a wider pool, so the named advisor's other days (and a rebooking's advisors put first) are not
     # lost below the top `count` (the engine gives at most one offer per advisor and day).
@@ -306,9 +311,9 @@ def _old_advisor(ask: Ask) -> int | None:
 
 def why_none(team: Team, ask: Ask, now: datetime | None = None, weeks: DeskWeeks | None = None) -> str | None:
     """Why there is no offer at all from `now` on (the planner's reason), or None when there are offers.
-    `weeks`: the request's DeskWeeks (offers')."""
+    `weeks`: the request's DeskWeeks (offers'). Raises BookingError as offers does."""
     weeks = weeks if weeks is not None else DeskWeeks()
-    check_ask(team, ask, now, weeks.closed)
+    check_ask(team, ask, now, weeks.closed, weeks.advisors)
     week = ask_week(team, ask, weeks)
     request = from_now(request_doc(ask), team.timezone, earliest_for(ask, now, week.notice))
     if not request["windows"]:
@@ -317,7 +322,10 @@ def why_none(team: Team, ask: Ask, now: datetime | None = None, weeks: DeskWeeks
             return (f"every time given starts within the service's minimum notice of {policy.notice_words(notice)} "
                     "from now")
         return "Every time given has passed."
-    answer = week.desk.offers(request, count=1)
+    try:
+        answer = week.desk.offers(request, count=1)
+    except ProblemError as err:
+        raise engine_refusal(err) from None
     return None if answer["offers"] else (answer["unplaceable"] or {}).get("reason")
 
 

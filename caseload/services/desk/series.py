@@ -28,11 +28,11 @@ from caseload.services.desk.asks import Ask, BookingConflict, BookingError, Offe
 from caseload.services.desk.asks import appointment_start
 from caseload.services.desk.booking import Taken, place, under_lock
 from caseload.services.desk.desk_week import DeskWeek, DeskWeeks, request_doc
-from caseload.services.desk.offers import offers_from, ranked_times, spread
+from caseload.services.desk.offers import engine_refusal, offers_from, ranked_times, spread
 from caseload.services.planning.problem import advisor_sid, local_naive
 from caseload.services.rota.requests import Window
 from caseload.values import LAST_WEEK
-from scheduler.model import TIME_FORMAT
+from scheduler.model import ProblemError, TIME_FORMAT
 from scheduler.booking.request import read_request
 
 EVERY_WEEKS = (1, 2, 4)
@@ -115,9 +115,13 @@ def _at(week: DeskWeek, ask: Ask, advisor: Advisor, start: datetime) -> Offer | 
 
 
 def _free_starts(week: DeskWeek, ask: Ask, advisor: Advisor) -> list[datetime]:
-    """Every start (naive local) where the advisor is free for `ask` in its windows, client free, limit kept."""
+    """Every start (naive local) where the advisor is free for `ask` in its windows, client free, limit kept.
+    Raises BookingError naming "windows" for a request the engine refuses, as offers_from does."""
     desk = week.desk
-    req = read_request(desk.problem, request_doc(ask))
+    try:
+        req = read_request(desk.problem, request_doc(ask))
+    except ProblemError as err:
+        raise engine_refusal(err) from None
     appt, sid = req.instances[0], advisor_sid(advisor.id)
     planner_advisor = desk.problem.advisor_by_id.get(sid)
     if planner_advisor is None or not planner_advisor.can_do(appt.kind, appt.skill):
@@ -219,7 +223,7 @@ def series_offers(team: Team, ask: Ask, repeat: Repeat, count: int = 5,
 
     Raises BookingError naming the field (repeat, count, windows, type …)."""
     weeks = _Weeks(team, ask, weeks)
-    check_ask(team, ask, closed_of=weeks.weeks.closed)
+    check_ask(team, ask, closed_of=weeks.weeks.closed, advisors_of=weeks.weeks.advisors)
     check_repeat(ask, repeat)
     # Tried in the order the desk shows single offers (the named advisor's times first, then one advisor per time):
     # in the planner's order alone, a series gave Tue 14:00 five times, once per advisor.
@@ -239,7 +243,8 @@ def series_offers(team: Team, ask: Ask, repeat: Repeat, count: int = 5,
 
 def why_none(team: Team, ask: Ask, repeat: Repeat, weeks: DeskWeeks | None = None) -> str:
     """Why no series fits: the first instance with nobody free, or no one advisor for all of them. `weeks`: the
-    request's DeskWeeks (series_offers')."""
+    request's DeskWeeks (series_offers'). Raises BookingError as series_offers does (naming "windows" for a request
+    the engine refuses)."""
     weeks = _Weeks(team, ask, weeks)
     ks, closed = skipped_weeks(team, ask, repeat, weeks.weeks.closed)
     if len(ks) < repeat.count:
@@ -247,7 +252,10 @@ def why_none(team: Team, ask: Ask, repeat: Repeat, weeks: DeskWeeks | None = Non
                 f"({closure_words(sorted(closed), closed)})")
     for n, k in enumerate(ks):
         later = instance_ask(ask, repeat, k)
-        answer = weeks(later.week_start).desk.offers(request_doc(later), count=1)
+        try:
+            answer = weeks(later.week_start).desk.offers(request_doc(later), count=1)
+        except ProblemError as err:
+            raise engine_refusal(err) from None
         if not answer["offers"]:
             reason = (answer["unplaceable"] or {}).get("reason", "nobody is free")
             shut = sorted(day for day in {w.day for w in later.windows} if day in closed)

@@ -55,18 +55,18 @@ def previous_plan(team: Team, week_start: date) -> Plan | None:
 
 def to_problem(team: Team, week_start: date, weights: dict | None = None, previous: Plan | None = None,
                days: int = HORIZON_DAYS, now: datetime | None = None, notice: timedelta | None = None,
-               closed: dict[date, str] | None = None) -> tuple[dict, IdMaps]:
+               closed: dict[date, str] | None = None, advisors: list[Advisor] | None = None) -> tuple[dict, IdMaps]:
     """The caseload-problem/1 document for `team`'s week from Monday `week_start` (`days` days, local time),
     and the id maps. `weights` override the active profile key by key; `previous` (a Plan) becomes the
     problem's `previous` (those of its placements whose request and advisor are still in the week).
     `now` (aware; default: the clock): in a week already started nothing new is placed before it, and what
     the published plan or a desk pin holds before it stays there (planning/started.py). `notice` (the service's
-    minimum notice) and `closed` (the team's closed days in the week, day -> reason): when the caller has read them
-    already (the desk's DeskWeeks), else read here."""
+    minimum notice), `closed` (the team's closed days in the week, day -> reason) and `advisors` (team_advisors(team)):
+    when the caller has read them already (the desk's DeskWeeks), else read here."""
     tz = team.timezone
     maps = IdMaps()
     lo, hi = horizon_bounds(week_start, days)
-    advisors = team_advisors(team)
+    advisors = team_advisors(team) if advisors is None else advisors
     known = {a.id for a in advisors}
     requests = week_requests(team, week_start)
     published = published_plan(team, week_start)
