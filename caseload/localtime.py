@@ -132,6 +132,16 @@ def wall_clock_after(moment: datetime, tz: str) -> datetime:
     return wall_clock(moment, tz)
 
 
+def wall_clock_from(moment: datetime, tz: str) -> datetime:
+    """The first naive wall-clock time the planner reads (as its first occurrence, `to_utc`) as at or after aware
+    `moment`, never one the clocks skip: `moment` as it is read (a day's first moment after a skipped midnight is its
+    01:00, where the day's time starts), except in the second run of a repeated hour, where it is that hour's end
+    (Africa/Cairo's second 23:40 on Thu 29 Oct 2026 is Fri 00:00: 23:45 names the first 23:45, an hour before). For
+    "now" as the start of what may still be placed, and a held block's start."""
+    local = to_local(moment, tz).replace(tzinfo=None)
+    return _repeat_end(to_local(moment, tz)) if second_run(moment, tz) else local
+
+
 def skipped_spans(first: date, last: date, tz: str) -> list[tuple[datetime, datetime]]:
     """The naive wall-clock spans the clocks skip (going forward) on the days `first` to `last` in `tz`, in order:
     [(2027-04-30 00:00, 2027-04-30 01:00)] for Africa/Cairo's last week of April 2027. Those times do not exist, so

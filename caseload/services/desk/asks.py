@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from caseload.extensions import db
 from caseload.services.closures import closed_days
-from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc
+from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc, wall_clock_from
 from caseload.models import (Advisor, AppointmentRequest, AppointmentType, AuditEvent, Client, Plan, PlanItem, Team, User,
                              utcnow)
 from caseload.services.desk import policy
@@ -229,9 +229,10 @@ def check_start(team: Team, ask: Ask, advisor_id: int, start: str) -> tuple[date
     except NoSuchLocalTime as err:
         raise BookingError(f"{err}.", "start") from None
     local_end = local_start + timedelta(minutes=ask.duration)
-    if local_start < local_naive(utcnow(), team.timezone):
+    # From now read forwards (localtime.wall_clock_from): in a repeated hour's second run, its first run has passed.
+    if local_start < wall_clock_from(utcnow(), team.timezone):
         raise BookingError("The chosen time has passed.", "start")
-    if local_start < local_naive(earliest_for(ask), team.timezone):
+    if local_start < wall_clock_from(earliest_for(ask), team.timezone):
         raise BookingError(f"The chosen time is within the service's minimum notice of "
                            f"{policy.notice_words()} from now: choose a later one.", "start")
     if not any(s <= local_start and local_end <= e for s, e in map(local_span, ask.windows)):

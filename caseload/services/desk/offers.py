@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
-from caseload.localtime import end_after
+from caseload.localtime import end_after, wall_clock_from
 from caseload.models import Advisor, AppointmentRequest, Team, utcnow
 from caseload.services.desk import policy
 from caseload.services.desk.asks import Ask, BookingError, Offer, check_ask, earliest_for
@@ -81,7 +81,7 @@ def from_now(request: dict, tz: str, now: datetime | None = None) -> dict:
     (default: the clock) in local time; windows wholly past are left out. The engine then ranks only
     times still to come: cut after ranking, a late-evening rebooking over whole days lost today's
     best places from its top `count` and showed fewer offers, or none."""
-    here = local_naive(now or utcnow(), tz)
+    here = wall_clock_from(now or utcnow(), tz)  # in a repeated hour's second run its first run has passed too
     cut = snap_in(here, here)[0].strftime(TIME_FORMAT)
     minutes = timedelta(minutes=request["duration_minutes"])
     windows = []

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from caseload.extensions import db
 from caseload.services.closures import closed_days
-from caseload.localtime import skipped_spans, to_local, to_utc, wall_clock, wall_clock_after
+from caseload.localtime import skipped_spans, to_local, to_utc, wall_clock, wall_clock_after, wall_clock_from
 from caseload.timegrid import SLOT_MINUTES, OffGrid, at, clock, merge_spans, subtract_spans
 from caseload.models import (
     WEEKDAYS, Absence, Advisor, AppointmentRequest, Client, Contact, Plan, Team, WeekProtectedTarget, WeightProfile,
@@ -304,7 +304,7 @@ def held_block_span(start: datetime, end: datetime, tz: str) -> tuple[datetime, 
     wholly inside the block), so never an end before its start. A start in the second run reads as that hour's end
     too: the planner would read it as the first run, time the block never held (an appointment held there would be
     booked twice)."""
-    return max(local_naive(start, tz), wall_clock_after(start, tz)), wall_clock_after(end, tz)
+    return wall_clock_from(start, tz), wall_clock_after(end, tz)
 
 
 def held_target(asked: int, week: int, held_minutes: int) -> int:

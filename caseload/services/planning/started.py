@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from caseload.localtime import end_after, wall_clock_after
+from caseload.localtime import end_after, wall_clock_after, wall_clock_from
 
 from caseload.models import AppointmentRequest, Plan
 from caseload.services.desk.policy import min_notice
@@ -82,7 +82,7 @@ def week_cut(week_start: date, tz: str, now: datetime, days: int) -> datetime | 
     """The first slot from `now` (aware) as local naive wall-clock time, at most the week's end; None when the
     week (of `days` days from `week_start`, in zone `tz`) has not started."""
     lo, hi = horizon_bounds(week_start, days)
-    here = local_naive(now, tz)
+    here = wall_clock_from(now, tz)  # now in a repeated hour's second run: its first run has passed too
     return None if here <= lo else min(snap_in(here, here)[0], hi)
 
 
@@ -97,7 +97,7 @@ def started_note(week_start: date, tz: str, now: datetime, days: int = 5, notice
     """The sentence a leader reads above "Plan the week" when the week has started (None before it). `notice`: the
     service's minimum notice, which holds for planning too (the module; None: the policy's)."""
     lo, hi = horizon_bounds(week_start, days)
-    here = local_naive(now, tz)
+    here = wall_clock_from(now, tz)  # now in a repeated hour's second run: its first run has passed too
     if here <= lo:
         return None
     cut = snap_in(here, here)[0]
