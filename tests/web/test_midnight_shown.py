@@ -49,6 +49,18 @@ def _last_absence(advisor) -> Absence:
     return db.session.scalar(select(Absence).where(Absence.advisor_id == advisor.id).order_by(Absence.id.desc()))
 
 
+def _absence_as_leader(demo_client, demo_auth, tz, week, day, start_time, end_time, reason="training"):
+    """The leader signed in adds advisor1's absence on `day` through the team week's form (team in `tz`):
+    (team, advisor, response)."""
+    team = _team_in(tz)
+    advisor = m.user("advisor1").advisor
+    demo_auth.login("leader")
+    response = demo_client.post(f"/rota/t/{team.id}/{week}/absences", data={
+        "advisor": advisor.id, "start_day": str(day), "start_time": start_time, "end_time": end_time,
+        "reason": reason})
+    return team, advisor, response
+
+
 @pytest.mark.parametrize("tz,week,day", SKIPS + PLAIN, ids=SKIP_IDS + PLAIN_IDS)
 def test_wall_clock_and_clock_span_read_the_end_of_a_day_as_24_00(tz, week, day):
     end = to_utc(day + timedelta(days=1), "00:00", tz)  # how every form stores "until 24:00"
@@ -63,12 +75,8 @@ def test_wall_clock_and_clock_span_read_the_end_of_a_day_as_24_00(tz, week, day)
 @pytest.mark.parametrize("tz,week,day", SKIPS + PLAIN, ids=SKIP_IDS + PLAIN_IDS)
 def test_an_absence_to_midnight_shows_24_00_on_the_week_and_its_edit_form_and_saves_unchanged(
         demo_client, demo_auth, tz, week, day):
-    team = _team_in(tz)
-    advisor = m.user("advisor1").advisor
-    demo_auth.login("leader")
-    added = demo_client.post(f"/rota/t/{team.id}/{week}/absences", data={
-        "advisor": advisor.id, "start_day": day.isoformat(), "start_time": "16:00", "end_time": "24:00",
-        "reason": "late shift cover"})
+    team, advisor, added = _absence_as_leader(demo_client, demo_auth, tz, week, day, "16:00", "24:00",
+                                              "late shift cover")
     assert added.status_code == 302, added.get_data(as_text=True)[-800:]
     absence = _last_absence(advisor)
     assert absence.ends_at == to_utc(day + timedelta(days=1), "00:00", tz)
@@ -103,12 +111,8 @@ def test_a_whole_day_off_on_a_day_starting_at_01_00_stays_a_whole_day(demo_clien
 
 
 def test_24_00_as_a_start_is_refused_saying_why_on_the_forms(demo_client, demo_auth):
-    team = _team_in("Europe/London")
-    advisor = m.user("advisor1").advisor
-    demo_auth.login("leader")
-    refused = demo_client.post(f"/rota/t/{team.id}/2027-04-26/absences", data={
-        "advisor": advisor.id, "start_day": "2027-04-27", "start_time": "24:00", "end_time": "24:00",
-        "reason": "training"})
+    team, advisor, refused = _absence_as_leader(demo_client, demo_auth, "Europe/London", "2027-04-26", "2027-04-27",
+                                                "24:00", "24:00")
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400 and START_REFUSED in page and "Not a valid time value" not in page
     pinned = demo_client.post(f"/rota/t/{team.id}/2027-04-26/requests/new", data={

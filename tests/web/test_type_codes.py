@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import func, select, update
 
 from caseload.extensions import db
@@ -40,8 +42,9 @@ def test_the_requests_api_takes_a_padded_upper_case_type_code(demo_client):
     assert unknown.status_code == 422 and "type" in unknown.get_json()["fields"], unknown.get_json()
 
 
-def test_the_requests_api_finds_a_code_stored_with_a_stray_space(demo_client):
-    _restore_code("follow-up", "Follow-up ")
+@pytest.mark.parametrize("stored", ["Follow-up ", "Follow-up\t"])  # a tab: SQL trim() kept it, a 422 before cda2f1a
+def test_the_requests_api_finds_a_code_stored_with_a_stray_space_or_tab(demo_client, stored):
+    _restore_code("follow-up", stored)
     api = ApiClient(demo_client, "leader")
     week = d.week()
     created = api.post("/teams/{team_id}/weeks/{week}/requests", team_id=m.team("north").id, week=week,
