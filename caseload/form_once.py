@@ -23,7 +23,7 @@ import secrets
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms import HiddenField
 
 from caseload.extensions import db
@@ -102,8 +102,11 @@ def point_to(claimed: IdempotencyKey, location: str) -> None:
     """After a save that committed (with its claim, `claimed`): a repeated send goes to `location`, the record it
     saved, whose address was not known when the token was claimed (an administrator's new user, team, skill,
     advisor or appointment type). Committed on its own; should it fail, a repeat goes to the claim's location."""
-    claimed.body = {"location": location}
-    db.session.commit()
+    try:
+        claimed.body = {"location": location}
+        db.session.commit()
+    except SQLAlchemyError:  # the record is saved: a lost pointer only sends a repeat to the claim's location
+        db.session.rollback()
 
 
 def _repeat(first, sent: str, path: str, location: str):

@@ -243,6 +243,13 @@ def code_key(text: str) -> str:
     return "\x00" + text if compatibility_characters(text) else text.lower()
 
 
+def code_taken_among(stored, text: str, exclude_id: int | None = None) -> str | None:
+    """The first code in `stored` ((id, code) pairs, oldest first) other than `exclude_id` with the code_key of
+    `text`, as stored; None when there is none (the admin's saves of skill and type codes)."""
+    key = code_key(text)
+    return next((code for row_id, code in stored if row_id != exclude_id and code_key(code) == key), None)
+
+
 def check_text(text: str, multiline: bool = False) -> str:
     """`text` if text_problem() finds nothing; else ValueRejected with the reason."""
     problem = text_problem(text, multiline)

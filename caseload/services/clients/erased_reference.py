@@ -21,8 +21,8 @@ def reserved_problem(reference: str) -> str | None:
     """Why the typed `reference` cannot be taken for a new client (a sentence to follow the field's name), or None:
     it starts with the prefix erasure uses, or holds a compatibility character (values.key_problem: the Kelvin
     sign's "\u212a1" would be the key of "K1"). Both ways in that add clients come here: the form, the CSV."""
-    if key_problem(reference):
-        return key_problem(reference)
+    if problem := key_problem(reference):
+        return problem
     if name_key(reference).startswith(name_key(ERASED_PREFIX)):
         return (f"starts with {ERASED_PREFIX}, which is kept for the references of erased clients; "
                 "choose another reference.")

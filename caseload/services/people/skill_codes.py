@@ -37,8 +37,5 @@ def skills_by_key() -> dict[str, Skill]:
 def code_taken(text: str, exclude_id: int | None = None) -> str | None:
     """The stored code of another skill (other than `exclude_id`) with the key of `text`, as stored; None when
     there is none. For the admin's save: a second code of one key would make typed codes ambiguous."""
-    key = code_key(text)
-    for skill_id, code in db.session.execute(select(Skill.id, Skill.code).order_by(Skill.id)):
-        if skill_id != exclude_id and code_key(code) == key:
-            return code
-    return None
+    return values.code_taken_among(db.session.execute(select(Skill.id, Skill.code).order_by(Skill.id)),
+                                   text, exclude_id)

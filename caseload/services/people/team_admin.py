@@ -32,8 +32,8 @@ def save_team(team: Team | None, name: str, timezone: str, leader: User | None, 
     name = name.strip()
     if not name:
         raise AdminError("Give the team a name.", "name")
-    if key_problem(name):  # the Kelvin sign's "Team \u212a" would be the key of "Team K"
-        raise AdminError(f"The name {key_problem(name)}", "name")
+    if problem := key_problem(name):  # the Kelvin sign's "Team \u212a" would be the key of "Team K"
+        raise AdminError(f"The name {problem}", "name")
     stored = stored_look_alike(Team, Team.name, name, getattr(team, "id", None), key_column=Team.name_key)
     if stored is not None:
         raise AdminError(f"There is already a team called {name}{stored_as(stored, name)}.", "name")

@@ -107,8 +107,8 @@ def checked_username(username: str) -> str:
     if text_problem(username):  # NUL, escape, line break…: said as such (the pages, the CLI)
         raise UserError(text_problem(username).rstrip(".") + ": use 2-64 letters, digits, dots, dashes or "
                         "underscores", "username")
-    if key_problem(username):  # the Kelvin sign: not an ASCII letter, said so
-        raise UserError(key_problem(username).rstrip(".") + ": use 2-64 letters, digits, dots, dashes or "
+    if problem := key_problem(username):  # the Kelvin sign: not an ASCII letter, said so
+        raise UserError(problem.rstrip(".") + ": use 2-64 letters, digits, dots, dashes or "
                         "underscores", "username")
     if not USERNAME.fullmatch(username):
         raise UserError("use 2-64 letters, digits, dots, dashes or underscores", "username")

@@ -42,9 +42,5 @@ def code_taken(text: str, exclude_id: int | None = None) -> str | None:
     """The stored code of another appointment type (active or not, other than `exclude_id`) with the key of `text`,
     as stored; None when there is none. For the admin's save: two codes differing only by case or spaces would make
     typed codes ambiguous."""
-    key = code_key(text)
-    for type_id, code in db.session.execute(select(AppointmentType.id, AppointmentType.code)
-                                            .order_by(AppointmentType.id)):
-        if type_id != exclude_id and code_key(code) == key:
-            return code
-    return None
+    stored = db.session.execute(select(AppointmentType.id, AppointmentType.code).order_by(AppointmentType.id))
+    return values.code_taken_among(stored, text, exclude_id)
