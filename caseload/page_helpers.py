@@ -51,8 +51,14 @@ def show_stored(form, stored: dict, err: Exception) -> None:
     flash(f"{err} Stored now: {'; '.join(now)}.", "error")
 
 
+def field_errors(form) -> str:
+    """Each refused field's label and reasons, "From (HH:MM): 'x': Not a time ...; Until: ...", for a flash message
+    ("" when only the form as a whole was refused)."""
+    return "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items() if name in form)
+
+
 def invalid(form) -> None:
-    said = "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items() if name in form)
+    said = field_errors(form)
     if said:  # none when the form was refused as a whole (form_once.UsedAgain: its handler says why)
         flash("Not saved. " + said, "error")
 

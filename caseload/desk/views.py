@@ -25,7 +25,7 @@ from caseload.extensions import db
 from caseload.localtime import this_week_start, to_local
 from caseload.me.views import _client_page as my_client_page  # the advisor's own client page, for a 409 from it
 from caseload.models import AppointmentRequest, AppointmentType, Client, IdempotencyKey, Role, Team, utcnow
-from caseload.page_helpers import week_or_404
+from caseload.page_helpers import field_errors, week_or_404
 from caseload.services.closures import broken as closure_broken
 from caseload.services.desk import asks
 from caseload.services.desk import booking
@@ -192,8 +192,7 @@ def ask_form(client: Client, types: list[AppointmentType] | None = None) -> AskF
 def invalid(form, outcome: str = "Not booked.") -> None:
     """A posted form its own checks refused: `outcome` ("Not booked.", "Not cancelled."…), each field's label
     and reason."""
-    flash(f"{outcome} " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
-                                     for name, errors in form.errors.items() if name in form), "error")
+    flash(f"{outcome} " + field_errors(form), "error")
 
 
 def refused_status(err: asks.BookingError) -> int:

@@ -14,7 +14,7 @@ from caseload.auth.access import role_required
 from caseload.extensions import db
 from caseload.localtime import NoSuchLocalTime, to_local, typed_to_utc, week_days
 from caseload.models import Advisor, Plan, PlanItem, SolveJob, utcnow
-from caseload.page_helpers import form_version, week_or_404
+from caseload.page_helpers import field_errors, form_version, week_or_404
 from caseload.values import whole_number
 from caseload.wording import counted
 from caseload.rota.blueprint import bp
@@ -195,8 +195,7 @@ def move(plan_id):
     form = MoveForm()
     form.advisor.choices = [SelectChoice(a.id, a.name) for a in team_advisors(plan.team)]
     if not form.validate_on_submit():  # say which field (e.g. a start off the 15-minute grid)
-        flash("Not moved: " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()
-                                        if name in form) if form.errors else "Choose an advisor, a day and a start time.",
+        flash("Not moved: " + field_errors(form) if form.errors else "Choose an advisor, a day and a start time.",
               "error")
         return render_review_error(plan, form, 400)
     item, advisor, start = _move_target(plan, form)

@@ -18,7 +18,7 @@ from caseload.auth.access import can_manage_team, role_required
 from caseload.extensions import db
 from caseload.localtime import to_local, to_utc, wall_clock, week_days, week_start_of
 from caseload.models import Absence, Advisor, Role, Team, utcnow
-from caseload.page_helpers import form_version, week_or_404
+from caseload.page_helpers import field_errors, form_version, week_or_404
 from caseload.rota.blueprint import bp
 from caseload.rota.forms import NONE, AbsenceForm, ConfirmForm, PlanForm, ProtectedForm
 from caseload.services.planning import runs as planning
@@ -209,8 +209,7 @@ def add_absence(team_id, week):
             show_error(form, err)
     else:
         # Each error after its field's label: "'9.30': Not a time ..." alone did not say whether From or Until.
-        flash("The absence was not added: " + "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors
-                                                        in form.errors.items() if name in form), "error")
+        flash("The absence was not added: " + field_errors(form), "error")
     return render_template("rota/absence.html", team=team, week=week_start, form=form, absence=None), 400
 
 
